@@ -1,0 +1,11 @@
+//! monscope-core: Ceph's monitor consensus as pure state machines, driven by a
+//! deterministic simulator and described by the scenario language.
+//!
+//! No browser code, no I/O, no clocks, no ambient randomness: the simulator
+//! ([`sim`]) owns virtual time and the one seeded generator.
+
+pub mod mon;
+pub mod scenario;
+pub mod sim;
+pub mod time;
+pub mod trace;

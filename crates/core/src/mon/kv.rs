@@ -1,0 +1,1 @@
+//! The config-key (kv) service, a PaxosService. (Filled in by the paxos work.)

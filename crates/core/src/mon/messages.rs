@@ -1,0 +1,204 @@
+//! The messages monitors and clients exchange, named and shaped after Ceph's
+//! MMonProbe, MMonElection, MMonPaxos, MForward/MRoute and the client ops.
+
+use super::monmap::{MonMap, Strategy};
+use super::{Addr, Epoch, Rank, Version};
+use crate::time::Time;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Message {
+    Probe(MMonProbe),
+    Election(MMonElection),
+    Paxos(MMonPaxos),
+    /// A client request a peon forwards to its leader (MForward).
+    Forward(MForward),
+    /// The leader's reply to a forwarded request, sent back through the peon (MRoute).
+    Route(MRoute),
+    Client(MClientRequest),
+    ClientReply(MClientReply),
+}
+
+impl Message {
+    /// Which protocol the message belongs to (the UI colours by it).
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            Message::Probe(_) => "probe",
+            Message::Election(_) => "election",
+            Message::Paxos(_) => "paxos",
+            Message::Forward(_)
+            | Message::Route(_)
+            | Message::Client(_)
+            | Message::ClientReply(_) => "client",
+        }
+    }
+
+    /// The op as Ceph prints it (PROPOSE, ACK, COLLECT, LEASE_ACK, ...).
+    pub fn op_name(&self) -> &'static str {
+        match self {
+            Message::Probe(m) => match m.op {
+                ProbeOp::Probe => "PROBE",
+                ProbeOp::Reply => "PROBE_REPLY",
+                ProbeOp::MissingFeatures => "MISSING_FEATURES",
+            },
+            Message::Election(m) => match m.op {
+                ElectionOp::Propose => "PROPOSE",
+                ElectionOp::Ack => "ACK",
+                ElectionOp::Nak => "NAK",
+                ElectionOp::Victory => "VICTORY",
+            },
+            Message::Paxos(m) => m.op.name(),
+            Message::Forward(_) => "FORWARD",
+            Message::Route(_) => "ROUTE",
+            Message::Client(m) => match m.op {
+                ClientOp::Write { .. } => "WRITE",
+                ClientOp::Read { .. } => "READ",
+            },
+            Message::ClientReply(_) => "REPLY",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ProbeOp {
+    Probe,
+    Reply,
+    MissingFeatures,
+}
+
+/// MMonProbe (§1.5).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MMonProbe {
+    pub op: ProbeOp,
+    pub name: String,
+    pub quorum: Vec<Rank>,
+    pub leader: Rank,
+    pub monmap: Arc<MonMap>,
+    pub paxos_first_version: Version,
+    pub paxos_last_version: Version,
+    pub has_ever_joined: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ElectionOp {
+    Propose = 1,
+    Ack = 2,
+    Nak = 3,
+    Victory = 4,
+}
+
+/// MMonElection (§2.1). The connectivity trackers travel in later versions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MMonElection {
+    pub op: ElectionOp,
+    pub epoch: Epoch,
+    pub monmap: Arc<MonMap>,
+    /// On VICTORY: the new quorum.
+    pub quorum: Vec<Rank>,
+    pub strategy: Strategy,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PaxosOp {
+    Collect = 1,
+    Last = 2,
+    Begin = 3,
+    Accept = 4,
+    Commit = 5,
+    Lease = 6,
+    LeaseAck = 7,
+}
+
+impl PaxosOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            PaxosOp::Collect => "COLLECT",
+            PaxosOp::Last => "LAST",
+            PaxosOp::Begin => "BEGIN",
+            PaxosOp::Accept => "ACCEPT",
+            PaxosOp::Commit => "COMMIT",
+            PaxosOp::Lease => "LEASE",
+            PaxosOp::LeaseAck => "LEASE_ACK",
+        }
+    }
+}
+
+/// MMonPaxos (§3.3). `values` maps a version to its encoded store transaction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MMonPaxos {
+    pub epoch: Epoch,
+    pub op: PaxosOp,
+    pub first_committed: Version,
+    pub last_committed: Version,
+    pub pn_from: u64,
+    pub pn: u64,
+    pub uncommitted_pn: u64,
+    /// The lease's expiry on the leader's clock (LEASE), or the peon's `now` (LEASE_ACK).
+    pub lease_timestamp: Time,
+    pub sent_timestamp: Time,
+    pub values: BTreeMap<Version, Vec<u8>>,
+}
+
+impl MMonPaxos {
+    pub fn new(op: PaxosOp, epoch: Epoch) -> Self {
+        MMonPaxos {
+            epoch,
+            op,
+            first_committed: 0,
+            last_committed: 0,
+            pn_from: 0,
+            pn: 0,
+            uncommitted_pn: 0,
+            lease_timestamp: 0,
+            sent_timestamp: 0,
+            values: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a client asks of the config-key (kv) service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ClientOp {
+    Write { key: String, value: String },
+    Read { key: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MClientRequest {
+    /// The client's own id for this request; retries reuse it.
+    pub tid: u64,
+    pub op: ClientOp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ClientResult {
+    /// The write committed at this paxos version.
+    Written { version: Version },
+    /// The read's value (None: the key does not exist).
+    Value {
+        value: Option<String>,
+        version: Version,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MClientReply {
+    pub tid: u64,
+    pub result: ClientResult,
+}
+
+/// MForward: a peon passes a client's request to the leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MForward {
+    pub client: Addr,
+    pub req: MClientRequest,
+}
+
+/// MRoute: the leader's reply for a forwarded request, back through the peon.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MRoute {
+    pub client: Addr,
+    pub reply: MClientReply,
+}

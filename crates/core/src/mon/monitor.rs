@@ -1,0 +1,1 @@
+//! The Monitor: bootstrap, probing, election entry and exit, message gates.

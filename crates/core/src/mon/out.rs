@@ -1,0 +1,89 @@
+//! What a monitor (or client) asks the world to do after one input: the
+//! `Ready` of this state machine. The simulator drains it.
+
+use super::messages::Message;
+use super::store::Transaction;
+use super::{Addr, Rank, Version};
+use crate::time::Duration;
+use serde::Serialize;
+
+/// Every timer a monitor or client can arm. Setting a timer that is already
+/// armed replaces it (Ceph cancels the old event first in every such place).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Timer {
+    /// Monitor: re-bootstrap while probing (mon_probe_timeout).
+    ProbeTimeout,
+    /// Elector: the election period expires (mon_election_timeout, +1s when deferring).
+    ElectionExpire,
+    /// Paxos leader: collect phase timed out.
+    CollectTimeout,
+    /// Paxos leader: a BEGIN was not accepted by every quorum member in time.
+    AcceptTimeout,
+    /// Paxos leader: time to extend the lease again.
+    LeaseRenew,
+    /// Paxos leader: not every peon acked the lease.
+    LeaseAckTimeout,
+    /// Paxos peon: no lease from the leader.
+    LeaseTimeout,
+    /// PaxosService: the delayed proposal of the kv service.
+    ProposeTimer,
+    /// Monitor: periodic tick (mon_tick_interval).
+    Tick,
+    /// Client: the request `tid` waited too long on one monitor; hunt for another.
+    ClientRetry(u64),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TimerOp {
+    Set { timer: Timer, after: Duration },
+    Cancel { timer: Timer },
+}
+
+/// Something a monitor did that the trace records beyond messages and timers.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Note {
+    /// A line of the monitor's log, in the spirit of Ceph's dout.
+    Log(String),
+    /// A transaction applied to the monitor's store.
+    Store(Transaction),
+    /// Paxos committed (or learned) this version with this value on this monitor.
+    Commit { version: Version, value: Vec<u8> },
+    /// A client request was answered.
+    Reply { tid: u64, ok: bool, text: String },
+}
+
+#[derive(Default, Debug)]
+pub struct Out {
+    pub sends: Vec<(Addr, Message)>,
+    pub timers: Vec<TimerOp>,
+    pub notes: Vec<Note>,
+}
+
+impl Out {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn send(&mut self, to: Addr, msg: Message) {
+        self.sends.push((to, msg));
+    }
+    pub fn set_timer(&mut self, timer: Timer, after: Duration) {
+        self.timers.push(TimerOp::Set { timer, after });
+    }
+    pub fn cancel_timer(&mut self, timer: Timer) {
+        self.timers.push(TimerOp::Cancel { timer });
+    }
+    pub fn log(&mut self, text: impl Into<String>) {
+        self.notes.push(Note::Log(text.into()));
+    }
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.timers.clear();
+        self.notes.clear();
+    }
+}
+
+/// Format a set of ranks the way Ceph logs them: `{0,1,2}`.
+pub fn fmt_ranks(ranks: &[Rank]) -> String {
+    let v: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
+    format!("{{{}}}", v.join(","))
+}

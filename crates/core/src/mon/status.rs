@@ -1,0 +1,119 @@
+//! A monitor's externally visible state: what `ceph mon stat` and the admin
+//! socket would show. The simulator records a [`MonStatus`] in the trace each
+//! time it changes; expectations, the CLI and the UI read it from there.
+
+use super::{Epoch, Rank, Version};
+use crate::time::Time;
+use serde::Serialize;
+
+/// Monitor states (§1.1), plus `Down` for a monitor that is not running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum MonState {
+    Down,
+    Probing,
+    Synchronizing,
+    Electing,
+    Leader,
+    Peon,
+}
+
+impl MonState {
+    pub fn name(self) -> &'static str {
+        match self {
+            MonState::Down => "down",
+            MonState::Probing => "probing",
+            MonState::Synchronizing => "synchronizing",
+            MonState::Electing => "electing",
+            MonState::Leader => "leader",
+            MonState::Peon => "peon",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<MonState> {
+        Some(match s {
+            "down" => MonState::Down,
+            "probing" => MonState::Probing,
+            "synchronizing" => MonState::Synchronizing,
+            "electing" => MonState::Electing,
+            "leader" => MonState::Leader,
+            "peon" => MonState::Peon,
+            _ => return None,
+        })
+    }
+}
+
+/// Paxos states (§3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PaxosState {
+    Recovering,
+    Active,
+    Updating,
+    UpdatingPrevious,
+    Writing,
+    WritingPrevious,
+    Refresh,
+    Shutdown,
+}
+
+impl PaxosState {
+    pub fn name(self) -> &'static str {
+        match self {
+            PaxosState::Recovering => "recovering",
+            PaxosState::Active => "active",
+            PaxosState::Updating => "updating",
+            PaxosState::UpdatingPrevious => "updating-previous",
+            PaxosState::Writing => "writing",
+            PaxosState::WritingPrevious => "writing-previous",
+            PaxosState::Refresh => "refresh",
+            PaxosState::Shutdown => "shutdown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PaxosStatus {
+    pub state: PaxosState,
+    pub first_committed: Version,
+    pub last_committed: Version,
+    pub accepted_pn: u64,
+    pub last_pn: u64,
+    /// Lease expiry on this monitor's own clock; 0 = no lease.
+    pub lease_expire: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MonStatus {
+    pub state: MonState,
+    pub rank: Rank,
+    pub election_epoch: Epoch,
+    /// The leader's name while in quorum.
+    pub leader: Option<String>,
+    /// Quorum members by name, in rank order (empty outside a quorum).
+    pub quorum: Vec<String>,
+    pub paxos: PaxosStatus,
+    /// Health checks raised by this monitor as leader (`MON_DOWN`, ...), sorted.
+    pub health: Vec<String>,
+    pub monmap_epoch: u32,
+}
+
+impl MonStatus {
+    /// The status of a monitor that is not running.
+    pub fn down(rank: Rank) -> MonStatus {
+        MonStatus {
+            state: MonState::Down,
+            rank,
+            election_epoch: 0,
+            leader: None,
+            quorum: Vec::new(),
+            paxos: PaxosStatus {
+                state: PaxosState::Shutdown,
+                first_committed: 0,
+                last_committed: 0,
+                accepted_pn: 0,
+                last_pn: 0,
+                lease_expire: 0,
+            },
+            health: Vec::new(),
+            monmap_epoch: 0,
+        }
+    }
+}

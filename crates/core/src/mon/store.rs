@@ -1,0 +1,258 @@
+//! MonitorDBStore: each monitor's key/value store of (prefix, key) -> bytes,
+//! changed only by atomic transactions. A killed monitor keeps it; a wiped one
+//! loses it. Natively it lives in memory; the browser mirrors every applied
+//! transaction, in order, into IndexedDB.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One operation of a transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum StoreOp {
+    Put {
+        prefix: String,
+        key: String,
+        value: Vec<u8>,
+    },
+    Erase {
+        prefix: String,
+        key: String,
+    },
+    /// Erase every key of a prefix (Ceph's `erase` over a whole prefix, as sync does).
+    ErasePrefix {
+        prefix: String,
+    },
+}
+
+/// An atomic batch of operations (Ceph's MonitorDBStore::Transaction).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Transaction {
+    pub ops: Vec<StoreOp>,
+}
+
+impl Transaction {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+    pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<Vec<u8>>) -> &mut Self {
+        self.ops.push(StoreOp::Put {
+            prefix: prefix.to_string(),
+            key: key.to_string(),
+            value: value.into(),
+        });
+        self
+    }
+    pub fn put_u64(&mut self, prefix: &str, key: &str, v: u64) -> &mut Self {
+        self.put(prefix, key, v.to_le_bytes().to_vec())
+    }
+    pub fn erase(&mut self, prefix: &str, key: &str) -> &mut Self {
+        self.ops.push(StoreOp::Erase {
+            prefix: prefix.to_string(),
+            key: key.to_string(),
+        });
+        self
+    }
+    pub fn erase_prefix(&mut self, prefix: &str) -> &mut Self {
+        self.ops.push(StoreOp::ErasePrefix {
+            prefix: prefix.to_string(),
+        });
+        self
+    }
+    /// Append every op of `other` (Ceph's `append`).
+    pub fn append(&mut self, other: Transaction) {
+        self.ops.extend(other.ops);
+    }
+
+    /// Encode for storage as a paxos value (Ceph stores encoded transactions
+    /// under paxos/<v>). Format: per op a tag byte then length-prefixed fields.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        put_u32(&mut b, self.ops.len() as u32);
+        for op in &self.ops {
+            match op {
+                StoreOp::Put { prefix, key, value } => {
+                    b.push(1);
+                    put_bytes(&mut b, prefix.as_bytes());
+                    put_bytes(&mut b, key.as_bytes());
+                    put_bytes(&mut b, value);
+                }
+                StoreOp::Erase { prefix, key } => {
+                    b.push(2);
+                    put_bytes(&mut b, prefix.as_bytes());
+                    put_bytes(&mut b, key.as_bytes());
+                }
+                StoreOp::ErasePrefix { prefix } => {
+                    b.push(3);
+                    put_bytes(&mut b, prefix.as_bytes());
+                }
+            }
+        }
+        b
+    }
+
+    /// Decode what [`Transaction::encode`] wrote. Stored data is untrusted
+    /// (it may come from IndexedDB), so every malformed input is an error.
+    pub fn decode(mut b: &[u8]) -> Result<Transaction, String> {
+        let n = get_u32(&mut b)?;
+        let mut ops = Vec::new();
+        for _ in 0..n {
+            let tag = *b.first().ok_or("truncated transaction")?;
+            b = &b[1..];
+            let op = match tag {
+                1 => StoreOp::Put {
+                    prefix: get_string(&mut b)?,
+                    key: get_string(&mut b)?,
+                    value: get_bytes(&mut b)?.to_vec(),
+                },
+                2 => StoreOp::Erase {
+                    prefix: get_string(&mut b)?,
+                    key: get_string(&mut b)?,
+                },
+                3 => StoreOp::ErasePrefix {
+                    prefix: get_string(&mut b)?,
+                },
+                t => return Err(format!("unknown transaction op {t}")),
+            };
+            ops.push(op);
+        }
+        if !b.is_empty() {
+            return Err("trailing bytes after transaction".into());
+        }
+        Ok(Transaction { ops })
+    }
+}
+
+fn put_u32(b: &mut Vec<u8>, v: u32) {
+    b.extend_from_slice(&v.to_le_bytes());
+}
+fn put_bytes(b: &mut Vec<u8>, v: &[u8]) {
+    put_u32(b, v.len() as u32);
+    b.extend_from_slice(v);
+}
+fn get_u32(b: &mut &[u8]) -> Result<u32, String> {
+    if b.len() < 4 {
+        return Err("truncated transaction".into());
+    }
+    let v = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    *b = &b[4..];
+    Ok(v)
+}
+fn get_bytes<'a>(b: &mut &'a [u8]) -> Result<&'a [u8], String> {
+    let n = get_u32(b)? as usize;
+    if b.len() < n {
+        return Err("truncated transaction".into());
+    }
+    let (v, rest) = b.split_at(n);
+    *b = rest;
+    Ok(v)
+}
+fn get_string(b: &mut &[u8]) -> Result<String, String> {
+    String::from_utf8(get_bytes(b)?.to_vec()).map_err(|_| "key is not UTF-8".to_string())
+}
+
+/// The store itself: prefix -> key -> value, ordered so iteration is deterministic.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MonitorDBStore {
+    data: BTreeMap<String, BTreeMap<String, Vec<u8>>>,
+}
+
+impl MonitorDBStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Apply a transaction atomically (in memory it cannot fail half-way).
+    pub fn apply(&mut self, tx: &Transaction) {
+        for op in &tx.ops {
+            match op {
+                StoreOp::Put { prefix, key, value } => {
+                    self.data
+                        .entry(prefix.clone())
+                        .or_default()
+                        .insert(key.clone(), value.clone());
+                }
+                StoreOp::Erase { prefix, key } => {
+                    if let Some(p) = self.data.get_mut(prefix) {
+                        p.remove(key);
+                        if p.is_empty() {
+                            self.data.remove(prefix);
+                        }
+                    }
+                }
+                StoreOp::ErasePrefix { prefix } => {
+                    self.data.remove(prefix);
+                }
+            }
+        }
+    }
+
+    pub fn get(&self, prefix: &str, key: &str) -> Option<&[u8]> {
+        self.data.get(prefix)?.get(key).map(|v| v.as_slice())
+    }
+    pub fn exists(&self, prefix: &str, key: &str) -> bool {
+        self.get(prefix, key).is_some()
+    }
+    /// A u64 written by [`Transaction::put_u64`]; 0 if absent or malformed (Ceph's get() default).
+    pub fn get_u64(&self, prefix: &str, key: &str) -> u64 {
+        match self.get(prefix, key) {
+            Some(v) if v.len() == 8 => u64::from_le_bytes(v.try_into().unwrap_or([0; 8])),
+            _ => 0,
+        }
+    }
+    pub fn get_str(&self, prefix: &str, key: &str) -> Option<String> {
+        self.get(prefix, key)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    }
+    /// All (key, value) pairs of one prefix, in key order.
+    pub fn iter_prefix<'a>(
+        &'a self,
+        prefix: &str,
+    ) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
+        self.data
+            .get(prefix)
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_slice())))
+    }
+    pub fn prefixes(&self) -> impl Iterator<Item = &str> {
+        self.data.keys().map(|s| s.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    pub fn key_count(&self) -> usize {
+        self.data.values().map(|m| m.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transactions_round_trip_and_apply_atomically() {
+        let mut tx = Transaction::new();
+        tx.put("paxos", "1", b"v1".to_vec())
+            .put_u64("paxos", "last_committed", 1)
+            .erase("paxos", "pending_v");
+        let back = Transaction::decode(&tx.encode()).unwrap();
+        assert_eq!(back, tx);
+        let mut s = MonitorDBStore::new();
+        s.apply(&back);
+        assert_eq!(s.get_u64("paxos", "last_committed"), 1);
+        assert_eq!(s.get("paxos", "1"), Some(&b"v1"[..]));
+        let mut clear = Transaction::new();
+        clear.erase_prefix("paxos");
+        s.apply(&clear);
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn malformed_encodings_are_errors() {
+        assert!(Transaction::decode(&[]).is_err());
+        assert!(Transaction::decode(&[1, 0, 0, 0, 9]).is_err());
+        assert!(Transaction::decode(&[1, 0, 0, 0, 1, 255, 255, 255, 255]).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! The deterministic simulator: virtual clock, event queue, network, faults.

@@ -1,0 +1,127 @@
+//! Trace events. A run's trace is a `Vec<Event>` in the order things happened.
+
+use crate::mon::messages::Message;
+use crate::mon::out::Timer;
+use crate::mon::status::MonStatus;
+use crate::mon::store::Transaction;
+use crate::mon::Version;
+use crate::time::Time;
+use serde::Serialize;
+
+/// Index of a node in the run's node table ([`crate::sim::Run::nodes`]):
+/// monitors first, in monmap order, then the client.
+pub type NodeId = u32;
+/// A message's id, unique within a run, in send order.
+pub type MsgId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum DropReason {
+    /// The network lost it (`loss`).
+    Loss,
+    /// The link from sender to receiver was cut when it was sent.
+    Cut,
+    /// The receiver was down when it arrived.
+    Down,
+}
+
+impl DropReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Loss => "lost",
+            DropReason::Cut => "link cut",
+            DropReason::Down => "receiver down",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    pub at: Time,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A message left `from`; it reaches `to` at `arrive_at` unless dropped
+    /// (the outcome is a later `Deliver` or `Drop` event at `arrive_at`).
+    Send {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        arrive_at: Time,
+        msg: Message,
+    },
+    Deliver {
+        id: MsgId,
+    },
+    Drop {
+        id: MsgId,
+        reason: DropReason,
+    },
+    TimerSet {
+        node: NodeId,
+        timer: Timer,
+        fires_at: Time,
+    },
+    TimerCancel {
+        node: NodeId,
+        timer: Timer,
+    },
+    TimerFire {
+        node: NodeId,
+        timer: Timer,
+    },
+    /// A monitor's visible state changed; this is its whole new status.
+    Status {
+        node: NodeId,
+        status: MonStatus,
+    },
+    /// A transaction was applied to a monitor's store.
+    Store {
+        node: NodeId,
+        tx: Transaction,
+    },
+    /// A monitor committed or learned paxos `version`; `value_hash` identifies the value.
+    Commit {
+        node: NodeId,
+        version: Version,
+        value_hash: u64,
+    },
+    Log {
+        node: NodeId,
+        text: String,
+    },
+    /// A scenario statement took effect (its printed form and source line).
+    Action {
+        line: u32,
+        text: String,
+    },
+    /// The client submitted request `tid` (`write k v` / `read k`), aimed at `target`.
+    ClientRequest {
+        tid: u64,
+        text: String,
+        target: Option<NodeId>,
+    },
+    /// The client's request `tid` was answered by `from`.
+    ClientReply {
+        tid: u64,
+        from: NodeId,
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    /// An expectation was checked.
+    Expect {
+        line: u32,
+        text: String,
+        pass: bool,
+        actual: String,
+    },
+    /// A safety invariant was violated.
+    Violation {
+        text: String,
+    },
+}

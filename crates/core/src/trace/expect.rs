@@ -1,0 +1,1 @@
+//! Expectation checks against the cluster state folded from the trace.

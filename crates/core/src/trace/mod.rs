@@ -1,0 +1,9 @@
+//! What happened in a run: every message (sent, delivered, dropped and why),
+//! timer, state change, store write, client request and expectation result,
+//! with its time. The UI, the CLI and the tests read only this.
+
+pub mod event;
+pub mod expect;
+pub mod state;
+
+pub use event::{DropReason, Event, EventKind, MsgId, NodeId};

@@ -1,0 +1,1 @@
+//! The cluster as the trace tells it, folded event by event.
