@@ -2,7 +2,7 @@
 //! `Ready` of this state machine. The simulator drains it.
 
 use super::messages::Message;
-use super::store::Transaction;
+use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
 use crate::time::Duration;
 use serde::Serialize;
@@ -86,4 +86,15 @@ impl Out {
 pub fn fmt_ranks(ranks: &[Rank]) -> String {
     let v: Vec<String> = ranks.iter().map(|r| r.to_string()).collect();
     format!("{{{}}}", v.join(","))
+}
+
+/// Apply `tx` to the store and record it for the trace. Every store write goes
+/// through here, so the trace (and the browser's IndexedDB mirror) sees each
+/// transaction exactly once, in order.
+pub fn apply_tx(store: &mut MonitorDBStore, out: &mut Out, tx: Transaction) {
+    if tx.is_empty() {
+        return;
+    }
+    store.apply(&tx);
+    out.notes.push(Note::Store(tx));
 }

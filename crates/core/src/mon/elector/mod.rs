@@ -11,12 +11,16 @@
 
 use super::monmap::MonMap;
 use super::{Epoch, Rank};
+use crate::time::Time;
+use std::sync::Arc;
 
 /// What the Elector needs to know about its monitor for one call.
 pub struct ElectorEnv<'a> {
+    /// This monitor's clock.
+    pub now: Time,
     pub my_rank: Rank,
     /// The monmap (paxos_size = its size; addresses for sending).
-    pub monmap: &'a MonMap,
+    pub monmap: &'a Arc<MonMap>,
     /// The monitor's current quorum (empty if none).
     pub quorum: &'a [Rank],
     /// has_ever_joined (ElectionOwner::ever_participated).
