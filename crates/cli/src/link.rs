@@ -3,7 +3,8 @@
 use crate::load::load;
 use crate::{flag_value, wants_help};
 use monscope_core::scenario::link::{decode, share_link};
-use monscope_core::time::{format_secs, parse_secs};
+use monscope_core::scenario::units::parse_duration;
+use monscope_core::time::format_secs;
 
 pub const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
 
@@ -31,7 +32,10 @@ pub fn main_link(args: &[String]) -> u8 {
         let r = match args[i].as_str() {
             "--base" => flag_value(args, &mut i, "--base").map(|v| base = v.to_string()),
             "--t" => flag_value(args, &mut i, "--t")
-                .and_then(parse_secs)
+                .and_then(|v| {
+                    parse_duration(&format!("{v}s"))
+                        .map_err(|_| format!("--t takes seconds, like 12.5 (not \"{v}\")"))
+                })
                 .map(|v| t = Some(v)),
             "--sel" => flag_value(args, &mut i, "--sel").map(|v| sel = Some(v.to_string())),
             f if !f.starts_with("--") && file.is_none() => {

@@ -65,63 +65,6 @@ pub fn format_secs(t: Time) -> String {
     }
 }
 
-/// Parse a scenario DURATION (`250ms`, `1.5s`, `2m`, `7us`): a decimal number
-/// and a unit. A value that is not a whole number of microseconds is an error.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("\"{text}\" needs a unit (us, ms, s or m)"))?;
-    let (num, unit) = text.split_at(split);
-    let scale: u128 = match unit {
-        "us" => 1,
-        "ms" => 1_000,
-        "s" => 1_000_000,
-        "m" => 60_000_000,
-        _ => return Err(format!("unknown unit \"{unit}\" (expected us, ms, s or m)")),
-    };
-    let (whole, frac) = match num.split_once('.') {
-        Some((w, f)) => (w, f),
-        None => (num, ""),
-    };
-    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty()
-        || !digits_ok(whole)
-        || !digits_ok(frac)
-        || (num.contains('.') && frac.is_empty())
-    {
-        return Err(format!(
-            "\"{text}\" is not a duration (e.g. 250ms, 1.5s, 2m)"
-        ));
-    }
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > 12 {
-        return Err(format!("\"{text}\" is not a whole number of microseconds"));
-    }
-    let too_big = || format!("\"{text}\" is too long a time");
-    let w: u128 = whole.parse().map_err(|_| too_big())?;
-    let f: u128 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().map_err(|_| too_big())?
-    };
-    let denom = 10u128.pow(frac.len() as u32);
-    let frac_us = f * scale;
-    if frac_us % denom != 0 {
-        return Err(format!("\"{text}\" is not a whole number of microseconds"));
-    }
-    let total = w
-        .checked_mul(scale)
-        .and_then(|v| v.checked_add(frac_us / denom))
-        .ok_or_else(too_big)?;
-    u64::try_from(total).map_err(|_| too_big())
-}
-
-/// Parse decimal seconds (`12.5`), as in share links' `t=`.
-pub fn parse_secs(text: &str) -> Result<Time, String> {
-    parse_duration(&format!("{text}s"))
-        .map_err(|_| format!("\"{text}\" is not a number of seconds"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,21 +77,5 @@ mod tests {
         assert_eq!(format_duration(7), "7us");
         assert_eq!(format_duration(1_500), "1.5ms");
         assert_eq!(format_secs(12_500_000), "12.5");
-    }
-
-    #[test]
-    fn durations_parse_exactly_or_say_why_not() {
-        assert_eq!(parse_duration("250ms"), Ok(250 * MS));
-        assert_eq!(parse_duration("1.5s"), Ok(1_500 * MS));
-        assert_eq!(parse_duration("2m"), Ok(2 * MIN));
-        assert_eq!(parse_duration("0.001ms"), Ok(1));
-        assert!(parse_duration("0.5us")
-            .unwrap_err()
-            .contains("whole number"));
-        assert!(parse_duration("5").unwrap_err().contains("unit"));
-        assert!(parse_duration("5h").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration(".5s").is_err());
-        assert!(parse_duration("99999999999999999999999m").is_err());
-        assert_eq!(parse_secs("12.5"), Ok(12_500_000));
     }
 }

@@ -4,6 +4,7 @@ pub mod ast;
 mod base64;
 mod check;
 mod lexer;
+pub mod library;
 pub mod link;
 pub mod parser;
 pub mod printer;
