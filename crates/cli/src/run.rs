@@ -2,8 +2,8 @@
 
 use crate::load::load;
 use crate::{flag_value, wants_help};
-use monscope_core::sim::run::run_until;
 use monscope_core::scenario::units::parse_duration;
+use monscope_core::sim::run::run_until;
 use monscope_core::trace::format::describe;
 use monscope_core::trace::EventKind;
 use std::io::Write;
