@@ -238,16 +238,7 @@ impl Monitor {
                 self.bootstrap(now, out);
             }
             Timer::ElectionExpire => {
-                let effects = {
-                    let env = ElectorEnv {
-                        now,
-                        my_rank: self.rank,
-                        monmap: &self.monmap,
-                        quorum: &self.quorum,
-                        ever_participated: self.has_ever_joined,
-                    };
-                    self.elector.on_expire(&env, out)
-                };
+                let effects = self.with_elector(now, out, |e, env, o| e.on_expire(env, o));
                 self.apply_elector(now, effects, out);
             }
             Timer::Tick => {
@@ -271,16 +262,7 @@ impl Monitor {
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
                     return;
                 }
-                let effects = {
-                    let env = ElectorEnv {
-                        now,
-                        my_rank: self.rank,
-                        monmap: &self.monmap,
-                        quorum: &self.quorum,
-                        ever_participated: self.has_ever_joined,
-                    };
-                    self.elector.dispatch(&env, from, &m, out)
-                };
+                let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, &m, o));
                 self.apply_elector(now, effects, out);
             }
             Message::Paxos(m) => {
@@ -393,16 +375,7 @@ impl Monitor {
         self.reset(now, out);
         self.state = MonState::Electing;
         out.log("calling monitor election");
-        let effects = {
-            let env = ElectorEnv {
-                now,
-                my_rank: self.rank,
-                monmap: &self.monmap,
-                quorum: &self.quorum,
-                ever_participated: self.has_ever_joined,
-            };
-            self.elector.call_election(&env, out)
-        };
+        let effects = self.with_elector(now, out, |e, env, o| e.call_election(env, o));
         self.apply_elector(now, effects, out);
     }
 
@@ -413,16 +386,7 @@ impl Monitor {
     }
 
     fn win_standalone_election(&mut self, now: Time, out: &mut Out) {
-        let effects = {
-            let env = ElectorEnv {
-                now,
-                my_rank: self.rank,
-                monmap: &self.monmap,
-                quorum: &self.quorum,
-                ever_participated: self.has_ever_joined,
-            };
-            self.elector.declare_standalone_victory(&env, out)
-        };
+        let effects = self.with_elector(now, out, |e, env, o| e.declare_standalone_victory(env, o));
         self.apply_elector(now, effects, out);
         if self.state != MonState::Leader {
             let epoch = self.elector.epoch();
@@ -550,6 +514,23 @@ impl Monitor {
                 }
             }
         }
+    }
+
+    /// Run `f` on the elector with the environment this monitor gives it.
+    fn with_elector<R>(
+        &mut self,
+        now: Time,
+        out: &mut Out,
+        f: impl FnOnce(&mut Elector, &ElectorEnv, &mut Out) -> R,
+    ) -> R {
+        let env = ElectorEnv {
+            now,
+            my_rank: self.rank,
+            monmap: &self.monmap,
+            quorum: &self.quorum,
+            ever_participated: self.has_ever_joined,
+        };
+        f(&mut self.elector, &env, out)
     }
 
     /// Run `f` on the consensus with a context borrowed from this monitor.
