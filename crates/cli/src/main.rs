@@ -1,1 +1,66 @@
-fn main() {}
+//! `monscope`: run and check Ceph monitor scenarios headless.
+
+mod bench;
+mod check;
+mod link;
+mod load;
+mod run;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+monscope: a Ceph monitor cluster, simulated deterministically.
+
+usage: monscope <command> [options]
+
+commands:
+  check FILE...                 check every expectation; exit 1 if any fails, 2 on a scenario error
+  run FILE [--until T] [--json] [--all] [--digest]
+                                print the run's timeline, its trace as JSON, or its digest
+  link FILE [--base URL] [--t SECONDS] [--sel NAME]
+                                print a share link for the scenario
+  decode LINK                   print the scenario text a share link carries
+  bench [--hours H]             replay five monitors with a write every 100ms and report speed
+
+Run `monscope <command> --help` for more.";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((cmd, rest)) = args.split_first() else {
+        println!("{HELP}");
+        return ExitCode::from(2);
+    };
+    let code = match cmd.as_str() {
+        "check" => check::main(rest),
+        "run" => run::main(rest),
+        "link" => link::main_link(rest),
+        "decode" => link::main_decode(rest),
+        "bench" => bench::main(rest),
+        "-h" | "--help" | "help" => {
+            println!("{HELP}");
+            0
+        }
+        other => {
+            eprintln!("monscope: unknown command \"{other}\"\n\n{HELP}");
+            2
+        }
+    };
+    ExitCode::from(code)
+}
+
+/// True when the arguments ask for help; prints `text` then.
+pub fn wants_help(args: &[String], text: &str) -> bool {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{text}");
+        return true;
+    }
+    false
+}
+
+/// The value after `--flag`, or an error if it is missing.
+pub fn flag_value<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {
+    *i += 1;
+    args.get(*i)
+        .map(|s| s.as_str())
+        .ok_or_else(|| format!("{flag} needs a value"))
+}

@@ -28,13 +28,13 @@ pub fn format_duration(d: Duration) -> String {
     if d == 0 {
         return "0s".to_string();
     }
-    if d % MIN == 0 {
+    if d.is_multiple_of(MIN) {
         return format!("{}m", d / MIN);
     }
-    if d % SEC == 0 {
+    if d.is_multiple_of(SEC) {
         return format!("{}s", d / SEC);
     }
-    if d % MS == 0 {
+    if d.is_multiple_of(MS) {
         let ms = d / MS;
         if ms >= 1000 {
             return trim_decimal(d / SEC, d % SEC, 6, "s");

@@ -1,1 +1,130 @@
-//! A MonClient-like client that sends kv requests and hunts until they succeed.
+//! A MonClient-like client of the config-key service. Like Ceph's MonClient it
+//! talks to one monitor at a time and, when no answer comes within
+//! mon_client_hunt_interval, hunts: it resends the request to the next monitor
+//! (in rank order here, where Ceph picks at random, so runs stay readable).
+//! It keeps retrying until the request is answered.
+
+use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, Message};
+use super::monmap::MonMap;
+use super::out::{Out, Timer};
+use super::{Addr, Rank};
+use crate::time::Duration;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+struct Pending {
+    req: MClientRequest,
+    /// The rank currently asked.
+    target: Rank,
+}
+
+#[derive(Clone, Debug)]
+pub struct Client {
+    monmap: Arc<MonMap>,
+    hunt_interval: Duration,
+    next_tid: u64,
+    pending: BTreeMap<u64, Pending>,
+}
+
+/// What the client learned from a reply, for the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answered {
+    pub tid: u64,
+    pub text: String,
+}
+
+impl Client {
+    pub fn new(monmap: Arc<MonMap>, hunt_interval: Duration) -> Client {
+        Client {
+            monmap,
+            hunt_interval,
+            next_tid: 1,
+            pending: BTreeMap::new(),
+        }
+    }
+
+    /// Submit a request to the monitor of rank `target`; returns its tid.
+    pub fn submit(&mut self, op: ClientOp, target: Rank, out: &mut Out) -> u64 {
+        let tid = self.next_tid;
+        self.next_tid += 1;
+        let req = MClientRequest { tid, op };
+        self.pending.insert(tid, Pending { req, target });
+        self.send(tid, out);
+        tid
+    }
+
+    fn send(&self, tid: u64, out: &mut Out) {
+        let Some(p) = self.pending.get(&tid) else {
+            return;
+        };
+        if let Some(addr) = self.monmap.addr_of(p.target) {
+            out.send(addr, Message::Client(p.req.clone()));
+        }
+        out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
+    }
+
+    /// The hunt timer for `tid` fired: try the next monitor.
+    pub fn on_retry(&mut self, tid: u64, out: &mut Out) {
+        let n = self.monmap.size() as Rank;
+        let Some(p) = self.pending.get_mut(&tid) else {
+            return;
+        };
+        if n > 0 {
+            p.target = (p.target + 1).rem_euclid(n);
+        }
+        let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
+        out.log(format!(
+            "request {tid}: no answer, hunting: trying mon.{name}"
+        ));
+        self.send(tid, out);
+    }
+
+    /// A reply arrived from `from`.
+    pub fn on_reply(
+        &mut self,
+        from: Addr,
+        reply: &MClientReply,
+        out: &mut Out,
+    ) -> Option<Answered> {
+        let p = self.pending.remove(&reply.tid)?;
+        out.cancel_timer(Timer::ClientRetry(reply.tid));
+        let who = self
+            .monmap
+            .name_of(self.monmap.rank_of_addr(from))
+            .unwrap_or("?");
+        let text = match (&p.req.op, &reply.result) {
+            (ClientOp::Write { key, value }, ClientResult::Written { version }) => {
+                format!("write {key}={value} committed at v{version} (answered by mon.{who})")
+            }
+            (
+                ClientOp::Read { key },
+                ClientResult::Value {
+                    value: Some(v),
+                    version,
+                },
+            ) => {
+                format!("read {key} = {v} (mon.{who}, v{version})")
+            }
+            (
+                ClientOp::Read { key },
+                ClientResult::Value {
+                    value: None,
+                    version,
+                },
+            ) => {
+                format!("read {key}: no such key (mon.{who}, v{version})")
+            }
+            (_, r) => format!("unexpected reply {r:?} from mon.{who}"),
+        };
+        Some(Answered {
+            tid: reply.tid,
+            text,
+        })
+    }
+
+    /// Requests still waiting for an answer.
+    pub fn outstanding(&self) -> usize {
+        self.pending.len()
+    }
+}

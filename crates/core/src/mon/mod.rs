@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod config;
+pub mod consensus;
 pub mod elector;
 pub mod kv;
 pub mod messages;

@@ -1,1 +1,577 @@
-//! The Monitor: bootstrap, probing, election entry and exit, message gates.
+//! The Monitor (Monitor.cc): bootstrap and probing, election entry and exit,
+//! the message gates in front of Paxos and the Elector, and client routing.
+//! It owns its store while running; the simulator takes the store back when
+//! the monitor is killed, and everything else is lost.
+
+use super::config::Config;
+use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
+use super::elector::{Elector, ElectorEffect, ElectorEnv};
+use super::messages::{MClientRequest, MForward, MMonProbe, MRoute, Message, ProbeOp};
+use super::monmap::MonMap;
+use super::out::{apply_tx, fmt_ranks, Out, Timer};
+use super::status::{MonState, MonStatus};
+use super::store::{MonitorDBStore, Transaction};
+use super::{Addr, Epoch, Rank};
+use crate::time::Time;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// One input to a monitor.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// The process starts (Monitor::preinit + init).
+    Boot,
+    Message {
+        from: Addr,
+        msg: Message,
+    },
+    Timer(Timer),
+    /// The `quorum_status`-style admin command that calls an election.
+    CallElection,
+}
+
+#[derive(Clone, Debug)]
+pub struct Monitor {
+    pub name: String,
+    pub addr: Addr,
+    cfg: Arc<Config>,
+    monmap: Arc<MonMap>,
+    store: MonitorDBStore,
+    state: MonState,
+    rank: Rank,
+    has_ever_joined: bool,
+    outside_quorum: BTreeSet<Rank>,
+    quorum: Vec<Rank>,
+    leader: Rank,
+    elector: Elector,
+    consensus: Consensus,
+    /// Client requests this peon forwarded to the leader, by (client, tid),
+    /// resent to the new leader after an election (finish_election).
+    routed: BTreeMap<(Addr, u64), MClientRequest>,
+}
+
+impl Monitor {
+    /// A monitor process with its (possibly empty) store, before it boots.
+    pub fn new(
+        name: &str,
+        addr: Addr,
+        monmap: Arc<MonMap>,
+        cfg: Arc<Config>,
+        store: MonitorDBStore,
+    ) -> Monitor {
+        let persisted = store.get_u64("monitor", "election_epoch") as Epoch;
+        let elector = Elector::new(persisted, &cfg);
+        let consensus = Consensus::new(&store);
+        let has_ever_joined = store.get_u64("monitor", "joined") != 0;
+        let rank = monmap.rank_of_addr(addr);
+        Monitor {
+            name: name.to_string(),
+            addr,
+            cfg,
+            monmap,
+            store,
+            state: MonState::Probing,
+            rank,
+            has_ever_joined,
+            outside_quorum: BTreeSet::new(),
+            quorum: Vec::new(),
+            leader: -1,
+            elector,
+            consensus,
+            routed: BTreeMap::new(),
+        }
+    }
+
+    /// Stop the process: the store survives, nothing else does.
+    pub fn into_store(self) -> MonitorDBStore {
+        self.store
+    }
+    pub fn store(&self) -> &MonitorDBStore {
+        &self.store
+    }
+    pub fn state(&self) -> MonState {
+        self.state
+    }
+    pub fn rank(&self) -> Rank {
+        self.rank
+    }
+    pub fn elector(&self) -> &Elector {
+        &self.elector
+    }
+    pub fn consensus(&self) -> &Consensus {
+        &self.consensus
+    }
+    pub fn outside_quorum(&self) -> Vec<Rank> {
+        self.outside_quorum.iter().copied().collect()
+    }
+
+    pub fn status(&self) -> MonStatus {
+        let names = |ranks: &[Rank]| -> Vec<String> {
+            ranks
+                .iter()
+                .filter_map(|r| self.monmap.name_of(*r).map(str::to_string))
+                .collect()
+        };
+        let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
+        MonStatus {
+            state: self.state,
+            rank: self.rank,
+            election_epoch: self.elector.epoch(),
+            leader: if in_quorum {
+                self.monmap.name_of(self.leader).map(str::to_string)
+            } else {
+                None
+            },
+            quorum: if in_quorum {
+                names(&self.quorum)
+            } else {
+                Vec::new()
+            },
+            paxos: self.consensus.status(),
+            health: self.health(),
+            monmap_epoch: self.monmap.epoch,
+        }
+    }
+
+    /// The leader's health checks. MON_DOWN: a monmap member is out of quorum.
+    fn health(&self) -> Vec<String> {
+        let mut checks = Vec::new();
+        if self.state == MonState::Leader && self.quorum.len() < self.monmap.size() {
+            checks.push("MON_DOWN".to_string());
+        }
+        checks
+    }
+
+    /// Feed one input; everything the monitor wants done lands in `out`.
+    pub fn handle(&mut self, now: Time, input: Input, out: &mut Out) {
+        match input {
+            Input::Boot => self.init(now, out),
+            Input::Message { from, msg } => self.dispatch(now, from, msg, out),
+            Input::Timer(t) => self.on_timer(now, t, out),
+            Input::CallElection => {
+                if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
+                    out.log("call-election ignored: not in an electable state");
+                } else {
+                    self.start_election(now, out);
+                }
+            }
+        }
+    }
+
+    /// Monitor::init: arm the tick, then bootstrap.
+    fn init(&mut self, now: Time, out: &mut Out) {
+        out.log(format!(
+            "mon.{} starting, rank {}, election epoch {} on disk, last_committed {}",
+            self.name,
+            self.rank,
+            self.store.get_u64("monitor", "election_epoch"),
+            self.consensus.last_committed()
+        ));
+        out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
+        self.bootstrap(now, out);
+    }
+
+    /// Monitor::bootstrap (§1.3).
+    fn bootstrap(&mut self, now: Time, out: &mut Out) {
+        out.log("bootstrap");
+        out.cancel_timer(Timer::ProbeTimeout);
+        self.rank = self.monmap.rank_of_addr(self.addr);
+        self.state = MonState::Probing;
+        self.reset(now, out);
+        if self.monmap.size() == 1 && self.rank == 0 {
+            self.win_standalone_election(now, out);
+            return;
+        }
+        out.set_timer(Timer::ProbeTimeout, self.cfg.mon_probe_timeout);
+        if self.rank >= 0 {
+            self.outside_quorum.insert(self.rank);
+        }
+        let probe = self.probe_message(ProbeOp::Probe);
+        for r in self.monmap.ranks().filter(|r| *r != self.rank) {
+            if let Some(addr) = self.monmap.addr_of(r) {
+                out.send(addr, Message::Probe(probe.clone()));
+            }
+        }
+    }
+
+    fn probe_message(&self, op: ProbeOp) -> MMonProbe {
+        let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
+        MMonProbe {
+            op,
+            name: self.name.clone(),
+            quorum: if in_quorum {
+                self.quorum.clone()
+            } else {
+                Vec::new()
+            },
+            leader: if in_quorum { self.leader } else { -1 },
+            monmap: self.monmap.clone(),
+            // A bootstrap probe carries 0; replies carry the real range (§1.5).
+            paxos_first_version: if op == ProbeOp::Probe {
+                0
+            } else {
+                self.consensus.first_committed()
+            },
+            paxos_last_version: if op == ProbeOp::Probe {
+                0
+            } else {
+                self.consensus.last_committed()
+            },
+            has_ever_joined: self.has_ever_joined,
+        }
+    }
+
+    /// Monitor::_reset (§1.4).
+    fn reset(&mut self, now: Time, out: &mut Out) {
+        out.cancel_timer(Timer::ProbeTimeout);
+        self.quorum.clear();
+        self.outside_quorum.clear();
+        self.leader = -1;
+        let effects = self.with_paxos(now, out, |c, ctx| c.restart(ctx));
+        self.apply_paxos(now, effects, out);
+    }
+
+    fn on_timer(&mut self, now: Time, t: Timer, out: &mut Out) {
+        match t {
+            Timer::ProbeTimeout => {
+                out.log("probe timeout");
+                self.bootstrap(now, out);
+            }
+            Timer::ElectionExpire => {
+                let effects = {
+                    let env = ElectorEnv {
+                        now,
+                        my_rank: self.rank,
+                        monmap: &self.monmap,
+                        quorum: &self.quorum,
+                        ever_participated: self.has_ever_joined,
+                    };
+                    self.elector.on_expire(&env, out)
+                };
+                self.apply_elector(now, effects, out);
+            }
+            Timer::Tick => {
+                out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
+                let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
+                self.apply_paxos(now, effects, out);
+            }
+            Timer::ClientRetry(_) => {}
+            paxos_timer => {
+                let effects = self.with_paxos(now, out, |c, ctx| c.handle_timer(ctx, paxos_timer));
+                self.apply_paxos(now, effects, out);
+            }
+        }
+    }
+
+    fn dispatch(&mut self, now: Time, from: Addr, msg: Message, out: &mut Out) {
+        match msg {
+            Message::Probe(m) => self.handle_probe(now, from, m, out),
+            Message::Election(m) => {
+                // §1.8: election messages are handled only outside probing and sync.
+                if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
+                    return;
+                }
+                let effects = {
+                    let env = ElectorEnv {
+                        now,
+                        my_rank: self.rank,
+                        monmap: &self.monmap,
+                        quorum: &self.quorum,
+                        ever_participated: self.has_ever_joined,
+                    };
+                    self.elector.dispatch(&env, from, &m, out)
+                };
+                self.apply_elector(now, effects, out);
+            }
+            Message::Paxos(m) => {
+                // §1.8 gates in front of Paxos.
+                if self.state == MonState::Synchronizing {
+                    return;
+                }
+                let epoch = self.elector.epoch();
+                if m.epoch > epoch {
+                    out.log(format!(
+                        "paxos {} from a newer election epoch {} > {}: bootstrap",
+                        m.op.name(),
+                        m.epoch,
+                        epoch
+                    ));
+                    self.bootstrap(now, out);
+                    return;
+                }
+                if m.epoch != epoch || !matches!(self.state, MonState::Leader | MonState::Peon) {
+                    return;
+                }
+                let from_rank = self.monmap.rank_of_addr(from);
+                if from_rank < 0 {
+                    return;
+                }
+                let effects =
+                    self.with_paxos(now, out, |c, ctx| c.handle_paxos(ctx, from_rank, &m));
+                self.apply_paxos(now, effects, out);
+            }
+            Message::Client(req) => {
+                let effects = self.with_paxos(now, out, |c, ctx| {
+                    c.handle_client(ctx, Origin::Client(from), req)
+                });
+                self.apply_paxos(now, effects, out);
+            }
+            Message::Forward(f) => {
+                // Only the leader serves forwarded requests; anyone else drops
+                // them and the client's hunting retries.
+                if self.state != MonState::Leader {
+                    return;
+                }
+                let origin = Origin::Forwarded {
+                    peon: from,
+                    client: f.client,
+                };
+                let effects =
+                    self.with_paxos(now, out, |c, ctx| c.handle_client(ctx, origin, f.req));
+                self.apply_paxos(now, effects, out);
+            }
+            Message::Route(r) => {
+                self.routed.remove(&(r.client, r.reply.tid));
+                out.send(r.client, Message::ClientReply(r.reply));
+            }
+            Message::ClientReply(_) => {}
+        }
+    }
+
+    /// handle_probe_probe and handle_probe_reply (§1.5).
+    fn handle_probe(&mut self, now: Time, from: Addr, m: MMonProbe, out: &mut Out) {
+        match m.op {
+            ProbeOp::Probe => {
+                let reply = self.probe_message(ProbeOp::Reply);
+                out.send(from, Message::Probe(reply));
+            }
+            ProbeOp::Reply => self.handle_probe_reply(now, m, out),
+            ProbeOp::MissingFeatures => {}
+        }
+    }
+
+    fn handle_probe_reply(&mut self, now: Time, m: MMonProbe, out: &mut Out) {
+        if !matches!(self.state, MonState::Probing | MonState::Electing) {
+            return;
+        }
+        // While electing, replies only teach names and addresses, which a
+        // static monmap never needs.
+        if self.state != MonState::Probing {
+            return;
+        }
+        if !m.quorum.is_empty() {
+            if self.rank >= 0 {
+                out.log(format!(
+                    "mon.{} reports quorum {} led by {}: calling an election to join",
+                    m.name,
+                    fmt_ranks(&m.quorum),
+                    m.leader
+                ));
+                self.start_election(now, out);
+            }
+            return;
+        }
+        let peer = self.monmap.rank_of_name(&m.name);
+        if peer >= 0 {
+            self.outside_quorum.insert(peer);
+        }
+        let need = self.monmap.size() / 2 + 1;
+        if self.outside_quorum.len() >= need && self.outside_quorum.contains(&self.rank) {
+            let oq: Vec<Rank> = self.outside_quorum.iter().copied().collect();
+            out.log(format!(
+                "outside_quorum {} has {} of the {} needed: calling an election",
+                fmt_ranks(&oq),
+                oq.len(),
+                need
+            ));
+            self.start_election(now, out);
+        }
+    }
+
+    /// Monitor::start_election (§1.7).
+    fn start_election(&mut self, now: Time, out: &mut Out) {
+        self.reset(now, out);
+        self.state = MonState::Electing;
+        out.log("calling monitor election");
+        let effects = {
+            let env = ElectorEnv {
+                now,
+                my_rank: self.rank,
+                monmap: &self.monmap,
+                quorum: &self.quorum,
+                ever_participated: self.has_ever_joined,
+            };
+            self.elector.call_election(&env, out)
+        };
+        self.apply_elector(now, effects, out);
+    }
+
+    /// Monitor::join_election: every epoch bump drops us into ELECTING.
+    fn join_election(&mut self, now: Time, out: &mut Out) {
+        self.reset(now, out);
+        self.state = MonState::Electing;
+    }
+
+    fn win_standalone_election(&mut self, now: Time, out: &mut Out) {
+        let effects = {
+            let env = ElectorEnv {
+                now,
+                my_rank: self.rank,
+                monmap: &self.monmap,
+                quorum: &self.quorum,
+                ever_participated: self.has_ever_joined,
+            };
+            self.elector.declare_standalone_victory(&env, out)
+        };
+        self.apply_elector(now, effects, out);
+        if self.state != MonState::Leader {
+            let epoch = self.elector.epoch();
+            self.state = MonState::Electing;
+            self.win_election(now, epoch, vec![self.rank], out);
+        }
+    }
+
+    /// Monitor::win_election (§1.7).
+    fn win_election(&mut self, now: Time, epoch: Epoch, quorum: Vec<Rank>, out: &mut Out) {
+        self.state = MonState::Leader;
+        self.leader = self.rank;
+        self.quorum = quorum;
+        self.quorum.sort_unstable();
+        self.outside_quorum.clear();
+        out.log(format!(
+            "won election, epoch {epoch}, quorum {}",
+            fmt_ranks(&self.quorum)
+        ));
+        let effects = self.with_paxos(now, out, |c, ctx| c.leader_init(ctx));
+        self.apply_paxos(now, effects, out);
+        self.finish_election(out);
+    }
+
+    /// Monitor::lose_election (§1.7).
+    fn lose_election(
+        &mut self,
+        now: Time,
+        epoch: Epoch,
+        quorum: Vec<Rank>,
+        leader: Rank,
+        out: &mut Out,
+    ) {
+        self.state = MonState::Peon;
+        self.leader = leader;
+        self.quorum = quorum;
+        self.quorum.sort_unstable();
+        self.outside_quorum.clear();
+        out.log(format!(
+            "lost election, epoch {epoch}, leader {leader}, quorum {}",
+            fmt_ranks(&self.quorum)
+        ));
+        let effects = self.with_paxos(now, out, |c, ctx| c.peon_init(ctx));
+        self.apply_paxos(now, effects, out);
+        self.finish_election(out);
+    }
+
+    /// finish_election: resend routed requests to the new leader.
+    fn finish_election(&mut self, out: &mut Out) {
+        if self.state != MonState::Peon {
+            return;
+        }
+        let Some(leader) = self.monmap.addr_of(self.leader) else {
+            return;
+        };
+        for ((client, _), req) in &self.routed {
+            out.send(
+                leader,
+                Message::Forward(MForward {
+                    client: *client,
+                    req: req.clone(),
+                }),
+            );
+        }
+    }
+
+    fn apply_elector(&mut self, now: Time, effects: Vec<ElectorEffect>, out: &mut Out) {
+        for e in effects {
+            match e {
+                ElectorEffect::PersistEpoch(epoch) => {
+                    let mut tx = Transaction::new();
+                    tx.put_u64("monitor", "election_epoch", epoch as u64);
+                    apply_tx(&mut self.store, out, tx);
+                }
+                ElectorEffect::JoinElection => self.join_election(now, out),
+                ElectorEffect::StartElection => self.start_election(now, out),
+                ElectorEffect::Bootstrap => self.bootstrap(now, out),
+                ElectorEffect::Win { epoch, quorum } => self.win_election(now, epoch, quorum, out),
+                ElectorEffect::Lose {
+                    epoch,
+                    quorum,
+                    leader,
+                } => self.lose_election(now, epoch, quorum, leader, out),
+            }
+        }
+    }
+
+    fn apply_paxos(&mut self, now: Time, effects: Vec<PaxosEffect>, out: &mut Out) {
+        for e in effects {
+            match e {
+                PaxosEffect::Bootstrap { reason } => {
+                    out.log(reason);
+                    self.bootstrap(now, out);
+                }
+                PaxosEffect::Reply { origin, reply } => match origin {
+                    Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
+                    Origin::Forwarded { peon, client } => {
+                        out.send(peon, Message::Route(MRoute { client, reply }))
+                    }
+                },
+                PaxosEffect::Forward { origin, req } => {
+                    // A peon forwards its own clients' requests to the leader.
+                    let Origin::Client(client) = origin else {
+                        continue;
+                    };
+                    let leader = self.monmap.addr_of(self.leader);
+                    match (self.state, leader) {
+                        (MonState::Peon, Some(leader)) => {
+                            self.routed.insert((client, req.tid), req.clone());
+                            out.send(leader, Message::Forward(MForward { client, req }));
+                        }
+                        _ => out.log(format!(
+                            "request {} from a client dropped: no leader to forward to",
+                            req.tid
+                        )),
+                    }
+                }
+                PaxosEffect::Active => {
+                    if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
+                        self.has_ever_joined = true;
+                        let mut tx = Transaction::new();
+                        tx.put_u64("monitor", "joined", 1);
+                        apply_tx(&mut self.store, out, tx);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Run `f` on the consensus with a context borrowed from this monitor.
+    fn with_paxos<R>(
+        &mut self,
+        now: Time,
+        out: &mut Out,
+        f: impl FnOnce(&mut Consensus, &mut PaxosCtx) -> R,
+    ) -> R {
+        let mut ctx = PaxosCtx {
+            now,
+            cfg: &self.cfg,
+            store: &mut self.store,
+            out,
+            my_rank: self.rank,
+            is_leader: self.state == MonState::Leader,
+            is_peon: self.state == MonState::Peon,
+            leader: self.leader,
+            quorum: &self.quorum,
+            election_epoch: self.elector.epoch(),
+            monmap: &self.monmap,
+        };
+        f(&mut self.consensus, &mut ctx)
+    }
+}

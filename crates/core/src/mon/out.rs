@@ -52,7 +52,7 @@ pub enum Note {
     Reply { tid: u64, ok: bool, text: String },
 }
 
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Out {
     pub sends: Vec<(Addr, Message)>,
     pub timers: Vec<TimerOp>,

@@ -1,1 +1,687 @@
-//! The deterministic simulator: virtual clock, event queue, network, faults.
+//! The deterministic simulator. It alone owns time (integer microseconds) and
+//! chance (one seeded PCG32). Events are totally ordered by (time, sequence);
+//! at any instant, simulation events come before the scenario statements of
+//! that instant, and statements run in file order. Same scenario, same trace,
+//! natively and in wasm.
+
+pub mod network;
+pub mod rng;
+pub mod run;
+
+pub use run::{run, Run};
+
+use crate::mon::client::Client;
+use crate::mon::config::Config;
+use crate::mon::messages::{ClientOp, Message};
+use crate::mon::monitor::{Input, Monitor};
+use crate::mon::monmap::{MonInfo, MonMap};
+use crate::mon::out::{Note, Out, Timer, TimerOp};
+use crate::mon::status::MonStatus;
+use crate::mon::store::{MonitorDBStore, Transaction};
+use crate::mon::{Addr, Rank};
+use crate::scenario::ast::{Action, Scenario, Targets};
+use crate::scenario::printer::print_action;
+use crate::time::{Duration, Time};
+use crate::trace::expect::check;
+use crate::trace::state::ClusterState;
+use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
+use network::Network;
+use rng::Pcg32;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+enum SimEvent {
+    /// A message reaches its receiver (unless the link is cut or it is down).
+    Arrive {
+        id: MsgId,
+        from: NodeId,
+        to: NodeId,
+        msg: Message,
+    },
+    /// A message the network lost, failing at this point of its flight.
+    Lost { id: MsgId, reason: DropReason },
+    /// A timer fires unless it was re-armed or cancelled since (`generation`).
+    Timer {
+        node: NodeId,
+        timer: Timer,
+        generation: u64,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Queued {
+    at: Time,
+    seq: u64,
+    ev: SimEvent,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so the max-heap pops the earliest (time, seq) first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.at, o.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    name: String,
+    /// Running process, if any. While it runs it owns the store.
+    mon: Option<Monitor>,
+    /// The store while the monitor is not running.
+    store: MonitorDBStore,
+    /// Clock offset of this monitor, in microseconds.
+    skew: i64,
+    status: MonStatus,
+}
+
+/// A whole simulated cluster at one instant. Cloning it is a snapshot.
+#[derive(Clone, Debug)]
+pub struct Sim {
+    scenario: Arc<Scenario>,
+    cfg: Arc<Config>,
+    monmap: Arc<MonMap>,
+    now: Time,
+    seq: u64,
+    queue: BinaryHeap<Queued>,
+    rng: Pcg32,
+    net: Network,
+    nodes: Vec<Node>,
+    client: Client,
+    /// Armed timers per node (monitors, then the client): timer -> generation.
+    timers: Vec<BTreeMap<Timer, u64>>,
+    next_timer_gen: u64,
+    next_msg: MsgId,
+    next_stmt: usize,
+    trace: Vec<Event>,
+    state: ClusterState,
+    out: Out,
+}
+
+impl Sim {
+    pub fn new(scenario: &Scenario) -> Sim {
+        let n = scenario.mons.len();
+        let monmap = Arc::new(MonMap {
+            epoch: 1,
+            mons: scenario
+                .mons
+                .iter()
+                .enumerate()
+                .map(|(i, name)| MonInfo {
+                    name: name.clone(),
+                    addr: Addr(i as u32),
+                })
+                .collect(),
+            strategy: scenario.strategy,
+            disallowed_leaders: scenario.disallow.clone(),
+        });
+        let names: Vec<String> = scenario.mons.clone();
+        let net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
+            names.iter().position(|m| m == name).map(|i| i as NodeId)
+        });
+        let cfg = Arc::new(scenario.config.clone());
+        let nodes = (0..n)
+            .map(|i| Node {
+                name: scenario.mons[i].clone(),
+                mon: None,
+                store: MonitorDBStore::new(),
+                skew: 0,
+                status: MonStatus::down(i as Rank),
+            })
+            .collect();
+        let mut sim = Sim {
+            client: Client::new(monmap.clone(), cfg.mon_client_hunt_interval),
+            scenario: Arc::new(scenario.clone()),
+            cfg,
+            monmap,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            rng: Pcg32::new(scenario.seed),
+            net,
+            nodes,
+            timers: vec![BTreeMap::new(); n + 1],
+            next_timer_gen: 0,
+            next_msg: 0,
+            next_stmt: 0,
+            trace: Vec::new(),
+            state: ClusterState::new(scenario.mons.clone()),
+            out: Out::new(),
+        };
+        if !scenario.has_start {
+            sim.emit(EventKind::Action {
+                line: 0,
+                text: "start all".into(),
+            });
+            for i in 0..n {
+                sim.boot(i as NodeId);
+            }
+        }
+        sim
+    }
+
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn trace(&self) -> &[Event] {
+        &self.trace
+    }
+    pub fn state(&self) -> &ClusterState {
+        &self.state
+    }
+    /// Names of every node: the monitors in rank order, then "client".
+    pub fn node_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.nodes.iter().map(|n| n.name.clone()).collect();
+        v.push("client".into());
+        v
+    }
+    /// The running monitor process of `node`, for inspectors.
+    pub fn monitor(&self, node: NodeId) -> Option<&Monitor> {
+        self.nodes.get(node as usize)?.mon.as_ref()
+    }
+    /// The store of `node`, running or not.
+    pub fn store(&self, node: NodeId) -> Option<&MonitorDBStore> {
+        let n = self.nodes.get(node as usize)?;
+        Some(n.mon.as_ref().map_or(&n.store, |m| m.store()))
+    }
+    pub fn is_done(&self) -> bool {
+        self.now >= self.scenario.end
+    }
+    /// Cut links (from, to) as node ids.
+    pub fn cuts(&self) -> Vec<(NodeId, NodeId)> {
+        self.net.cuts().collect()
+    }
+
+    /// Process everything up to and including time `t` (capped at the scenario's end).
+    pub fn run_until(&mut self, t: Time) {
+        let t = t.min(self.scenario.end);
+        loop {
+            let ev_at = self.queue.peek().map(|q| q.at);
+            let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+            let take_event = match (ev_at, stmt_at) {
+                (Some(e), Some(s)) => e <= s,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let at = if take_event { ev_at } else { stmt_at }.unwrap_or(Time::MAX);
+            if at > t {
+                break;
+            }
+            self.now = at;
+            if take_event {
+                if let Some(q) = self.queue.pop() {
+                    self.process(q.ev);
+                }
+            } else {
+                let i = self.next_stmt;
+                self.next_stmt += 1;
+                self.statement(i);
+            }
+        }
+        self.now = self.now.max(t);
+    }
+
+    /// Process exactly one event or statement; returns false when nothing is left before the end.
+    pub fn step(&mut self) -> bool {
+        let ev_at = self.queue.peek().map(|q| q.at);
+        let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+        let next = match (ev_at, stmt_at) {
+            (Some(e), Some(s)) => e.min(s),
+            (Some(e), None) => e,
+            (None, Some(s)) => s,
+            (None, None) => return false,
+        };
+        if next > self.scenario.end {
+            return false;
+        }
+        let before = self.trace.len();
+        // Run everything at `next`, one item at a time until the trace grows.
+        while self.trace.len() == before {
+            let ev_at = self.queue.peek().map(|q| q.at);
+            let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+            match (ev_at, stmt_at) {
+                (Some(e), s) if s.is_none_or(|s| e <= s) && e <= self.scenario.end => {
+                    self.now = e;
+                    if let Some(q) = self.queue.pop() {
+                        self.process(q.ev);
+                    }
+                }
+                (_, Some(s)) if s <= self.scenario.end => {
+                    self.now = s;
+                    let i = self.next_stmt;
+                    self.next_stmt += 1;
+                    self.statement(i);
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    fn push(&mut self, at: Time, ev: SimEvent) {
+        self.seq += 1;
+        self.queue.push(Queued {
+            at,
+            seq: self.seq,
+            ev,
+        });
+    }
+
+    fn emit(&mut self, kind: EventKind) {
+        let ev = Event { at: self.now, kind };
+        let violation = self.state.apply(&ev);
+        self.trace.push(ev);
+        if let Some(text) = violation {
+            let ev = Event {
+                at: self.now,
+                kind: EventKind::Violation { text },
+            };
+            self.state.apply(&ev);
+            self.trace.push(ev);
+        }
+    }
+
+    fn client_node(&self) -> NodeId {
+        self.nodes.len() as NodeId
+    }
+
+    fn node_of_addr(&self, addr: Addr) -> NodeId {
+        addr.0
+    }
+
+    fn process(&mut self, ev: SimEvent) {
+        match ev {
+            SimEvent::Lost { id, reason } => self.emit(EventKind::Drop { id, reason }),
+            SimEvent::Arrive { id, from, to, msg } => {
+                if self.net.is_cut(from, to) {
+                    self.emit(EventKind::Drop {
+                        id,
+                        reason: DropReason::Cut,
+                    });
+                } else if to == self.client_node() {
+                    self.emit(EventKind::Deliver { id });
+                    if let Message::ClientReply(reply) = &msg {
+                        let addr = Addr(from);
+                        if let Some(ans) = self.client.on_reply(addr, reply, &mut self.out) {
+                            self.emit(EventKind::ClientReply {
+                                tid: ans.tid,
+                                from,
+                                text: ans.text,
+                            });
+                        }
+                        self.flush_out(to);
+                    }
+                } else if self.nodes[to as usize].mon.is_none() {
+                    self.emit(EventKind::Drop {
+                        id,
+                        reason: DropReason::Down,
+                    });
+                } else {
+                    self.emit(EventKind::Deliver { id });
+                    self.feed(
+                        to,
+                        Input::Message {
+                            from: Addr(from),
+                            msg,
+                        },
+                    );
+                }
+            }
+            SimEvent::Timer {
+                node,
+                timer,
+                generation,
+            } => {
+                let timers = &mut self.timers[node as usize];
+                if timers.get(&timer) != Some(&generation) {
+                    return;
+                }
+                timers.remove(&timer);
+                self.emit(EventKind::TimerFire { node, timer });
+                if node == self.client_node() {
+                    if let Timer::ClientRetry(tid) = timer {
+                        self.client.on_retry(tid, &mut self.out);
+                        self.flush_out(node);
+                    }
+                } else {
+                    self.feed(node, Input::Timer(timer));
+                }
+            }
+        }
+    }
+
+    /// Give one input to a running monitor and record what followed.
+    fn feed(&mut self, node: NodeId, input: Input) {
+        let n = &mut self.nodes[node as usize];
+        let Some(mon) = n.mon.as_mut() else {
+            return;
+        };
+        let local_now = (self.now as i64).saturating_add(n.skew).max(0) as Time;
+        mon.handle(local_now, input, &mut self.out);
+        self.flush_out(node);
+        self.refresh_status(node);
+    }
+
+    fn refresh_status(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        let status = match &n.mon {
+            Some(m) => m.status(),
+            None => down_status(node as Rank, &n.store),
+        };
+        if status != n.status {
+            n.status = status.clone();
+            self.emit(EventKind::Status { node, status });
+        }
+    }
+
+    /// Turn what a node asked for into trace events, messages and timers.
+    fn flush_out(&mut self, node: NodeId) {
+        let mut out = std::mem::take(&mut self.out);
+        for note in out.notes.drain(..) {
+            match note {
+                Note::Log(text) => self.emit(EventKind::Log { node, text }),
+                Note::Store(tx) => self.emit(EventKind::Store { node, tx }),
+                Note::Commit { version, value } => self.emit(EventKind::Commit {
+                    node,
+                    version,
+                    value_hash: fnv1a(&value),
+                }),
+                Note::Reply { .. } => {}
+            }
+        }
+        for (to, msg) in out.sends.drain(..) {
+            let to = self.node_of_addr(to);
+            self.send(node, to, msg);
+        }
+        for op in out.timers.drain(..) {
+            match op {
+                TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
+                TimerOp::Cancel { timer } => {
+                    if self.timers[node as usize].remove(&timer).is_some() {
+                        self.emit(EventKind::TimerCancel { node, timer });
+                    }
+                }
+            }
+        }
+        self.out = out;
+    }
+
+    fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {
+        self.next_timer_gen += 1;
+        let generation = self.next_timer_gen;
+        self.timers[node as usize].insert(timer, generation);
+        let fires_at = self.now.saturating_add(after);
+        self.emit(EventKind::TimerSet {
+            node,
+            timer,
+            fires_at,
+        });
+        self.push(
+            fires_at,
+            SimEvent::Timer {
+                node,
+                timer,
+                generation,
+            },
+        );
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+        if to as usize > self.nodes.len() {
+            return;
+        }
+        let id = self.next_msg;
+        self.next_msg += 1;
+        let flight = self.net.send(&mut self.rng, self.now, from, to);
+        let arrive_at = flight.arrive_at;
+        let cut = self.net.is_cut(from, to);
+        self.emit(EventKind::Send {
+            id,
+            from,
+            to,
+            arrive_at,
+            msg: msg.clone(),
+        });
+        if cut || flight.lost {
+            // It fails half-way, where the UI shows it falling.
+            let reason = if cut {
+                DropReason::Cut
+            } else {
+                DropReason::Loss
+            };
+            let at = self.now + (arrive_at - self.now) / 2;
+            self.push(at, SimEvent::Lost { id, reason });
+        } else {
+            self.push(arrive_at, SimEvent::Arrive { id, from, to, msg });
+        }
+    }
+
+    fn boot(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        if n.mon.is_some() {
+            return;
+        }
+        let store = std::mem::take(&mut n.store);
+        n.mon = Some(Monitor::new(
+            &n.name,
+            Addr(node),
+            self.monmap.clone(),
+            self.cfg.clone(),
+            store,
+        ));
+        self.feed(node, Input::Boot);
+    }
+
+    fn kill(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        if let Some(mon) = n.mon.take() {
+            n.store = mon.into_store();
+        }
+        let armed: Vec<Timer> = self.timers[node as usize].keys().copied().collect();
+        self.timers[node as usize].clear();
+        for timer in armed {
+            self.emit(EventKind::TimerCancel { node, timer });
+        }
+        self.refresh_status(node);
+    }
+
+    fn wipe(&mut self, node: NodeId) {
+        let n = &mut self.nodes[node as usize];
+        if n.mon.is_some() {
+            return;
+        }
+        let mut tx = Transaction::new();
+        for p in n.store.prefixes() {
+            tx.erase_prefix(p);
+        }
+        n.store = MonitorDBStore::new();
+        if !tx.is_empty() {
+            self.emit(EventKind::Store { node, tx });
+        }
+        self.refresh_status(node);
+    }
+
+    fn node_named(&self, name: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| i as NodeId)
+    }
+
+    fn nodes_named(&self, names: &[String]) -> Vec<NodeId> {
+        names.iter().filter_map(|n| self.node_named(n)).collect()
+    }
+
+    /// Which monitor a client request goes to: `via`, else the leader, else
+    /// the lowest-ranked running monitor, else rank 0.
+    fn client_target(&self, via: &Option<String>) -> Rank {
+        if let Some(n) = via.as_deref().and_then(|v| self.node_named(v)) {
+            return n as Rank;
+        }
+        if let Some(l) = self.state.leader() {
+            return l as Rank;
+        }
+        self.nodes
+            .iter()
+            .position(|n| n.mon.is_some())
+            .map_or(0, |r| r as Rank)
+    }
+
+    fn statement(&mut self, i: usize) {
+        let stmt = self.scenario.timed[i].clone();
+        let line = stmt.pos.line;
+        match &stmt.action {
+            Action::Expect(e) => {
+                let outcome = check(&self.state, e, self.now);
+                self.emit(EventKind::Expect {
+                    line,
+                    text: print_action(&stmt.action),
+                    pass: outcome.pass,
+                    actual: outcome.actual,
+                });
+                return;
+            }
+            Action::Note(text) => {
+                self.emit(EventKind::Note { text: text.clone() });
+                return;
+            }
+            _ => {}
+        }
+        self.emit(EventKind::Action {
+            line,
+            text: print_action(&stmt.action),
+        });
+        match stmt.action {
+            Action::Start(Targets::All) => {
+                for n in 0..self.nodes.len() {
+                    self.boot(n as NodeId);
+                }
+            }
+            Action::Start(Targets::Names(names)) | Action::Revive(names) => {
+                for n in self.nodes_named(&names) {
+                    self.boot(n);
+                }
+            }
+            Action::Kill(names) => {
+                for n in self.nodes_named(&names) {
+                    self.kill(n);
+                }
+            }
+            Action::Wipe(names) => {
+                for n in self.nodes_named(&names) {
+                    self.wipe(n);
+                }
+            }
+            Action::CallElection(name) => {
+                if let Some(n) = self.node_named(&name) {
+                    self.feed(n, Input::CallElection);
+                }
+            }
+            Action::Skew(name, offset) => {
+                if let Some(n) = self.node_named(&name) {
+                    self.nodes[n as usize].skew = offset;
+                }
+            }
+            Action::Add(_) | Action::Remove(_) => {
+                // The parser rejects these until monmap changes are built.
+            }
+            Action::Cut { a, b, one_way } => self.for_link(&a, &b, one_way, Network::cut),
+            Action::Restore { a, b, one_way } => self.for_link(&a, &b, one_way, Network::restore),
+            Action::Partition(groups) => {
+                let groups: Vec<Vec<NodeId>> = groups.iter().map(|g| self.nodes_named(g)).collect();
+                for (gi, g) in groups.iter().enumerate() {
+                    for h in groups.iter().skip(gi + 1) {
+                        for &x in g {
+                            for &y in h {
+                                self.net.cut(x, y);
+                                self.net.cut(y, x);
+                            }
+                        }
+                    }
+                }
+            }
+            Action::Isolate(name) => {
+                if let Some(x) = self.node_named(&name) {
+                    for y in 0..=self.nodes.len() as NodeId {
+                        if y != x {
+                            self.net.cut(x, y);
+                            self.net.cut(y, x);
+                        }
+                    }
+                }
+            }
+            Action::Heal => self.net.heal(),
+            Action::Write { key, value, via } => {
+                let target = self.client_target(&via);
+                self.client_request(ClientOp::Write { key, value }, target);
+            }
+            Action::Read { key, via } => {
+                let target = self.client_target(&via);
+                self.client_request(ClientOp::Read { key }, target);
+            }
+            Action::Note(_) | Action::Expect(_) => {}
+        }
+    }
+
+    fn for_link(&mut self, a: &str, b: &str, one_way: bool, f: fn(&mut Network, NodeId, NodeId)) {
+        let (Some(x), Some(y)) = (self.node_named(a), self.node_named(b)) else {
+            return;
+        };
+        f(&mut self.net, x, y);
+        if !one_way {
+            f(&mut self.net, y, x);
+        }
+    }
+
+    fn client_request(&mut self, op: ClientOp, target: Rank) {
+        let text = match &op {
+            ClientOp::Write { key, value } => format!("write {key}={value}"),
+            ClientOp::Read { key } => format!("read {key}"),
+        };
+        let node = self.client_node();
+        let tid = self.client.submit(op, target, &mut self.out);
+        self.emit(EventKind::ClientRequest {
+            tid,
+            text,
+            target: Some(target as NodeId),
+        });
+        self.flush_out(node);
+    }
+}
+
+/// What a stopped monitor shows: down, with the paxos range its store holds.
+fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
+    let mut s = MonStatus::down(rank);
+    s.election_epoch = store.get_u64("monitor", "election_epoch") as u32;
+    s.paxos.first_committed = store.get_u64("paxos", "first_committed");
+    s.paxos.last_committed = store.get_u64("paxos", "last_committed");
+    s.paxos.accepted_pn = store.get_u64("paxos", "accepted_pn");
+    s.paxos.last_pn = store.get_u64("paxos", "last_pn");
+    s
+}
+
+/// FNV-1a, 64 bits: a stable hash for values and digests (no platform-dependent hashing).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}

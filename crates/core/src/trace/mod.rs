@@ -4,6 +4,7 @@
 
 pub mod event;
 pub mod expect;
+pub mod format;
 pub mod state;
 
 pub use event::{DropReason, Event, EventKind, MsgId, NodeId};

@@ -1,1 +1,330 @@
 //! The cluster as the trace tells it, folded event by event.
+//!
+//! [`ClusterState::apply`] takes each event in time order and keeps what the
+//! expectations need: every monitor's latest status, its committed config-key
+//! data, the history behind `was`, `max-leaders` and the `stable` family, and
+//! the safety invariants (checked as the events arrive, each violation once).
+
+use super::event::{Event, EventKind, NodeId};
+use crate::mon::status::{MonState, MonStatus};
+use crate::mon::store::{StoreOp, Transaction};
+use crate::mon::{Rank, Version};
+use crate::time::{format_secs, Time};
+use std::collections::BTreeMap;
+
+/// The store prefix of the config-key (kv) service's committed data.
+pub const KV_PREFIX: &str = "config-key";
+/// The store prefix of paxos; erasing it (wipe, sync) resets the
+/// last_committed baseline of the "never goes back" invariant.
+pub const PAXOS_PREFIX: &str = "paxos";
+
+/// The parts of a monitor's role whose changes break `stable`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RolePart {
+    State,
+    Leader,
+    Quorum,
+    Epoch,
+}
+
+impl RolePart {
+    pub const ALL: [RolePart; 4] = [
+        RolePart::State,
+        RolePart::Leader,
+        RolePart::Quorum,
+        RolePart::Epoch,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            RolePart::State => "state",
+            RolePart::Leader => "leader",
+            RolePart::Quorum => "quorum",
+            RolePart::Epoch => "epoch",
+        }
+    }
+}
+
+/// A safety violation and when it was revealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub at: Time,
+    pub text: String,
+}
+
+/// What the fold keeps per monitor.
+#[derive(Clone, Debug)]
+struct Mon {
+    name: String,
+    status: MonStatus,
+    kv: BTreeMap<String, String>,
+    /// Bit `1 << state as u8` for every state ever held (Down from the start).
+    was: u8,
+    /// Last change time of each [`RolePart`], indexed like `RolePart::ALL`.
+    changed: [Option<Time>; 4],
+    /// last_committed seen while running (kept while down; 0 after a wipe).
+    last_committed: Version,
+    /// The highest last_committed since the last paxos wipe (invariant b).
+    lc_floor: Version,
+}
+
+/// The cluster state folded from a trace. Cheap to clone for snapshots.
+#[derive(Clone, Debug)]
+pub struct ClusterState {
+    mons: Vec<Mon>,
+    leaders_now: u32,
+    max_leaders: u32,
+    /// When `max_leaders` was first reached.
+    max_leaders_at: Time,
+    /// Per paxos version, each distinct value hash seen and the first node that committed it.
+    commits: BTreeMap<Version, Vec<(u64, NodeId)>>,
+    violations: Vec<Violation>,
+}
+
+fn bit(s: MonState) -> u8 {
+    1 << (s as u8)
+}
+
+impl Mon {
+    fn new(name: String, rank: Rank) -> Mon {
+        Mon {
+            name,
+            status: MonStatus::down(rank),
+            kv: BTreeMap::new(),
+            was: bit(MonState::Down),
+            changed: [None; 4],
+            last_committed: 0,
+            lc_floor: 0,
+        }
+    }
+}
+
+impl ClusterState {
+    /// `mon_names` are the monitors in node order (node `i` is `mon_names[i]`).
+    pub fn new(mon_names: Vec<String>) -> Self {
+        let mons = mon_names
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| Mon::new(n, i as Rank))
+            .collect();
+        ClusterState {
+            mons,
+            leaders_now: 0,
+            max_leaders: 0,
+            max_leaders_at: 0,
+            commits: BTreeMap::new(),
+            violations: Vec::new(),
+        }
+    }
+
+    /// Fold one event. Returns the text of a safety violation this event
+    /// reveals, if any (also kept in [`ClusterState::violations`]).
+    /// `Violation` events are ignored: the fold derives its own.
+    pub fn apply(&mut self, ev: &Event) -> Option<String> {
+        let v = match &ev.kind {
+            EventKind::Status { node, status } => self.on_status(ev.at, *node, status),
+            EventKind::Store { node, tx } => {
+                self.on_store(*node, tx);
+                None
+            }
+            EventKind::Commit {
+                node,
+                version,
+                value_hash,
+            } => self.on_commit(*node, *version, *value_hash),
+            _ => None,
+        };
+        if let Some(text) = &v {
+            self.violations.push(Violation {
+                at: ev.at,
+                text: text.clone(),
+            });
+        }
+        v
+    }
+
+    /// The monitor entry for `node`, growing the table for a node we were not
+    /// told about (a monitor never sends Status before it exists, the client never does).
+    fn mon_mut(&mut self, node: NodeId) -> &mut Mon {
+        let i = node as usize;
+        while self.mons.len() <= i {
+            let n = self.mons.len();
+            self.mons.push(Mon::new(format!("node{n}"), n as Rank));
+        }
+        &mut self.mons[i]
+    }
+
+    fn on_status(&mut self, at: Time, node: NodeId, new: &MonStatus) -> Option<String> {
+        let m = self.mon_mut(node);
+        let old = &m.status;
+        let diffs = [
+            old.state != new.state,
+            old.leader != new.leader,
+            old.quorum != new.quorum,
+            old.election_epoch != new.election_epoch,
+        ];
+        let was_leader = old.state == MonState::Leader;
+        for (slot, d) in m.changed.iter_mut().zip(diffs) {
+            if d {
+                *slot = Some(at);
+            }
+        }
+        m.was |= bit(new.state);
+        let mut violation = None;
+        if new.state != MonState::Down {
+            let lc = new.paxos.last_committed;
+            if lc < m.lc_floor {
+                violation = Some(format!(
+                    "mon.{}'s last_committed went back from {} to {} at {}s",
+                    m.name,
+                    m.lc_floor,
+                    lc,
+                    format_secs(at)
+                ));
+            }
+            // Reported once: the lower value is the new floor.
+            m.lc_floor = lc;
+            m.last_committed = lc;
+        }
+        m.status.clone_from(new);
+        let is_leader = new.state == MonState::Leader;
+        if is_leader && !was_leader {
+            self.leaders_now += 1;
+            if self.leaders_now > self.max_leaders {
+                self.max_leaders = self.leaders_now;
+                self.max_leaders_at = at;
+            }
+        } else if was_leader && !is_leader {
+            self.leaders_now -= 1;
+        }
+        violation
+    }
+
+    fn on_store(&mut self, node: NodeId, tx: &Transaction) {
+        let m = self.mon_mut(node);
+        for op in &tx.ops {
+            match op {
+                StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
+                    m.kv.insert(key.clone(), String::from_utf8_lossy(value).into_owned());
+                }
+                StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
+                    m.kv.remove(key);
+                }
+                StoreOp::ErasePrefix { prefix } if prefix == KV_PREFIX => m.kv.clear(),
+                StoreOp::ErasePrefix { prefix } if prefix == PAXOS_PREFIX => {
+                    m.lc_floor = 0;
+                    m.last_committed = 0;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn on_commit(&mut self, node: NodeId, version: Version, hash: u64) -> Option<String> {
+        self.mon_mut(node);
+        let seen = self.commits.entry(version).or_default();
+        if seen.iter().any(|&(h, _)| h == hash) {
+            return None;
+        }
+        seen.push((hash, node));
+        let &(first_hash, first_node) = seen.first()?;
+        if first_hash == hash {
+            return None;
+        }
+        Some(format!(
+            "mon.{} committed v{} = {:#018x} but mon.{} committed v{} = {:#018x}",
+            self.mons[node as usize].name,
+            version,
+            hash,
+            self.mons[first_node as usize].name,
+            version,
+            first_hash
+        ))
+    }
+
+    // ---- accessors ----
+
+    /// Number of monitors known (node ids `0..mon_count()`).
+    pub fn mon_count(&self) -> usize {
+        self.mons.len()
+    }
+    pub fn name(&self, node: NodeId) -> &str {
+        &self.mons[node as usize].name
+    }
+    /// The node of the monitor called `name`.
+    pub fn node(&self, name: &str) -> Option<NodeId> {
+        self.mons
+            .iter()
+            .position(|m| m.name == name)
+            .map(|i| i as NodeId)
+    }
+    /// The monitor's latest status (`Down` if it never started).
+    pub fn status(&self, node: NodeId) -> &MonStatus {
+        &self.mons[node as usize].status
+    }
+    pub fn running(&self, node: NodeId) -> bool {
+        self.status(node).state != MonState::Down
+    }
+    /// Committed config-key contents of the monitor's store.
+    pub fn kv(&self, node: NodeId) -> &BTreeMap<String, String> {
+        &self.mons[node as usize].kv
+    }
+    /// paxos.last_committed: the current value if running, else the last
+    /// known one (0 once the store was wiped).
+    pub fn last_committed(&self, node: NodeId) -> Version {
+        let m = &self.mons[node as usize];
+        if m.status.state == MonState::Down {
+            m.last_committed
+        } else {
+            m.status.paxos.last_committed
+        }
+    }
+    /// Whether the monitor was ever in `state` (`Down` includes before its start).
+    pub fn was(&self, node: NodeId, state: MonState) -> bool {
+        self.mons[node as usize].was & bit(state) != 0
+    }
+    /// Every state the monitor has held, in [`MonState`] order.
+    pub fn states_held(&self, node: NodeId) -> Vec<MonState> {
+        [
+            MonState::Down,
+            MonState::Probing,
+            MonState::Synchronizing,
+            MonState::Electing,
+            MonState::Leader,
+            MonState::Peon,
+        ]
+        .into_iter()
+        .filter(|&s| self.was(node, s))
+        .collect()
+    }
+    /// When `part` of the monitor's role last changed (None: never).
+    pub fn changed_at(&self, node: NodeId, part: RolePart) -> Option<Time> {
+        let i = RolePart::ALL.iter().position(|&p| p == part).unwrap_or(0);
+        self.mons[node as usize].changed[i]
+    }
+    /// The one running monitor in state Leader, if there is exactly one.
+    pub fn leader(&self) -> Option<NodeId> {
+        let mut it = self.leaders();
+        match (it.next(), it.next()) {
+            (Some(l), None) => Some(l),
+            _ => None,
+        }
+    }
+    /// Every monitor now in state Leader, in node order.
+    pub fn leaders(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..self.mons.len() as NodeId).filter(|&n| self.status(n).state == MonState::Leader)
+    }
+    pub fn leaders_now(&self) -> u32 {
+        self.leaders_now
+    }
+    /// The most monitors simultaneously in state Leader so far.
+    pub fn max_leaders(&self) -> u32 {
+        self.max_leaders
+    }
+    /// When [`ClusterState::max_leaders`] was first reached.
+    pub fn max_leaders_at(&self) -> Time {
+        self.max_leaders_at
+    }
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+}

@@ -9,9 +9,20 @@
 //! free of re-entrant borrows while preserving Ceph's sequence of actions.
 //! Owner queries (rank, paxos_size, quorum, has_ever_joined) arrive in [`ElectorEnv`].
 
+mod logic;
+mod owner;
+#[cfg(test)]
+mod tests;
+
+pub use logic::ElectionLogic;
+
+use super::config::Config;
+use super::messages::{ElectionOp, MMonElection};
 use super::monmap::MonMap;
-use super::{Epoch, Rank};
+use super::out::Out;
+use super::{Addr, Epoch, Rank};
 use crate::time::Time;
+use owner::{cancel_expire, Owner, Transport};
 use std::sync::Arc;
 
 /// What the Elector needs to know about its monitor for one call.
@@ -46,4 +57,227 @@ pub enum ElectorEffect {
         quorum: Vec<Rank>,
         leader: Rank,
     },
+}
+
+/// Ceph's Elector: the ElectionLogic plus its transport state (the timer).
+#[derive(Clone, Debug)]
+pub struct Elector {
+    logic: ElectionLogic,
+    transport: Transport,
+}
+
+impl Elector {
+    /// Constructed when a monitor boots; `persisted_epoch` is the store's
+    /// monitor/election_epoch (0 if absent). The in-memory epoch is 0 until
+    /// the first init() (§2.3), as in Ceph.
+    pub fn new(persisted_epoch: Epoch, cfg: &Config) -> Elector {
+        Elector {
+            logic: ElectionLogic::new(persisted_epoch),
+            transport: Transport {
+                election_timeout: cfg.mon_election_timeout,
+                expire_armed: false,
+            },
+        }
+    }
+
+    /// Pick up changed options (mon_election_timeout), as Ceph reads g_conf
+    /// each time it arms the timer.
+    pub fn set_config(&mut self, cfg: &Config) {
+        self.transport.election_timeout = cfg.mon_election_timeout;
+    }
+
+    pub fn epoch(&self) -> Epoch {
+        self.logic.epoch
+    }
+    pub fn electing_me(&self) -> bool {
+        self.logic.electing_me
+    }
+    pub fn acked_me(&self) -> Vec<Rank> {
+        self.logic.acked_me.iter().copied().collect()
+    }
+    /// The rank I deferred to; -1 if none.
+    pub fn leader_acked(&self) -> Rank {
+        self.logic.leader_acked
+    }
+    /// Whether the election expiry timer is armed.
+    pub fn timer_armed(&self) -> bool {
+        self.transport.expire_armed
+    }
+    /// The logic, read-only (for status output and tests).
+    pub fn logic(&self) -> &ElectionLogic {
+        &self.logic
+    }
+
+    /// Run one logic call with an owner, returning the owner callbacks in order.
+    fn run(
+        &mut self,
+        env: &ElectorEnv,
+        out: &mut Out,
+        f: impl FnOnce(&mut ElectionLogic, &mut Owner),
+    ) -> Vec<ElectorEffect> {
+        let mut o = Owner {
+            env,
+            out,
+            transport: &mut self.transport,
+            effects: Vec::new(),
+        };
+        f(&mut self.logic, &mut o);
+        o.effects
+    }
+
+    fn log(&self, out: &mut Out, text: impl AsRef<str>) {
+        out.log(format!("elector({}) {}", self.logic.epoch, text.as_ref()));
+    }
+
+    /// Monitor::start_election → Elector::call_election → logic.start().
+    pub fn call_election(&mut self, env: &ElectorEnv, out: &mut Out) -> Vec<ElectorEffect> {
+        self.run(env, out, |l, o| l.start(o))
+    }
+
+    /// Elector::dispatch for an MMonElection from address `from` (§2.2).
+    pub fn dispatch(
+        &mut self,
+        env: &ElectorEnv,
+        from: Addr,
+        msg: &MMonElection,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        if !self.logic.participating {
+            return Vec::new();
+        }
+        // Ceph drops a source rank ≥ monmap size, then a source address not in
+        // my monmap; we name the sender by its address, so one check does both.
+        let from_rank = env.monmap.rank_of_addr(from);
+        if from_rank < 0 {
+            self.log(
+                out,
+                format!(
+                    "discarding election message from {}: not in my monmap",
+                    from.0
+                ),
+            );
+            return Vec::new();
+        }
+        if msg.monmap.epoch > env.monmap.epoch {
+            // Ceph adopts and persists the newer monmap, cancels the timer,
+            // notify_new_monmap, bootstraps and returns. Not modelled yet: the
+            // adoption goes here (cancel_expire + a Bootstrap-like effect).
+            self.log(
+                out,
+                format!(
+                    "mon.{from_rank} has newer monmap epoch {}",
+                    msg.monmap.epoch
+                ),
+            );
+        }
+        if msg.strategy != env.monmap.strategy {
+            self.log(
+                out,
+                format!("election message from {from_rank} with different strategy, dropping"),
+            );
+            return Vec::new();
+        }
+        // (CONNECTIVITY: merge scoring_bl and begin_peer_ping here.)
+        if msg.op == ElectionOp::Propose {
+            return self.handle_propose(env, from_rank, msg, out);
+        }
+        if msg.epoch < self.logic.epoch {
+            self.log(
+                out,
+                format!("old epoch {} from {from_rank}, dropping", msg.epoch),
+            );
+            return Vec::new();
+        }
+        match msg.op {
+            ElectionOp::Ack => self.handle_ack(env, from_rank, msg, out),
+            ElectionOp::Victory => self.handle_victory(env, from_rank, msg, out),
+            ElectionOp::Nak => {
+                // Ceph exits: I lack required features. No features are
+                // modelled, so no NAK is ever sent; ignore.
+                self.log(out, format!("handle_nak from {from_rank}, ignoring"));
+                Vec::new()
+            }
+            ElectionOp::Propose => Vec::new(),
+        }
+    }
+
+    fn handle_propose(
+        &mut self,
+        env: &ElectorEnv,
+        from: Rank,
+        m: &MMonElection,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        if m.epoch.is_multiple_of(2) {
+            // Ceph asserts a PROPOSE carries an odd epoch.
+            self.log(
+                out,
+                format!("propose from {from} at even epoch {}, dropping", m.epoch),
+            );
+            return Vec::new();
+        }
+        // (Feature and release checks, nak_old_peer: not modelled.)
+        self.run(env, out, |l, o| l.receive_propose(o, from, m.epoch))
+    }
+
+    fn handle_ack(
+        &mut self,
+        env: &ElectorEnv,
+        from: Rank,
+        m: &MMonElection,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        if m.epoch != self.logic.epoch {
+            // Ceph asserts m.epoch == epoch; the logic has a path for a newer
+            // ack (bump and restart), so take it instead of crashing.
+            self.log(out, format!("ack from {from} at epoch {} != mine", m.epoch));
+        }
+        self.run(env, out, |l, o| l.receive_ack(o, from, m.epoch))
+    }
+
+    fn handle_victory(
+        &mut self,
+        env: &ElectorEnv,
+        from: Rank,
+        m: &MMonElection,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        let quorum = m.quorum.clone();
+        self.run(env, out, |l, o| {
+            if l.receive_victory_claim(o, from, m.epoch) {
+                o.effect(ElectorEffect::Lose {
+                    epoch: l.epoch,
+                    quorum,
+                    leader: from,
+                });
+                o.cancel_timer();
+            }
+        })
+    }
+
+    /// Timer::ElectionExpire fired → end_election_period().
+    pub fn on_expire(&mut self, env: &ElectorEnv, out: &mut Out) -> Vec<ElectorEffect> {
+        if !self.transport.expire_armed {
+            self.log(out, "election timer fired but was not armed, ignoring");
+            return Vec::new();
+        }
+        self.transport.expire_armed = false;
+        self.run(env, out, |l, o| l.end_election_period(o))
+    }
+
+    /// Monitor::win_standalone_election → declare_standalone_victory(); the
+    /// Monitor then wins with quorum {0} at `epoch()`.
+    pub fn declare_standalone_victory(
+        &mut self,
+        env: &ElectorEnv,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        self.run(env, out, |l, o| l.declare_standalone_victory(o))
+    }
+
+    /// Elector::cancel_timer (Ceph calls it from Elector::shutdown and when
+    /// adopting a newer monmap; bootstrap and _reset do not).
+    pub fn cancel_timer(&mut self, out: &mut Out) {
+        cancel_expire(&mut self.transport, out);
+    }
 }

@@ -1,0 +1,83 @@
+//! `monscope bench`: five monitors, a client write every 100ms, replayed for
+//! an hour of simulated time. Reports wall time and simulated events per second.
+
+use crate::{flag_value, wants_help};
+use monscope_core::scenario::parse;
+use monscope_core::sim::run;
+use std::fmt::Write;
+use std::time::Instant;
+
+const HELP: &str = "\
+usage: monscope bench [--hours H]
+
+Replays five monitors (classic strategy, default latency) with a client
+write every 100ms for H hours of simulated time (default 1) and reports the
+wall time, the number of trace events and events per second. Build with
+--release for meaningful numbers.";
+
+/// The benchmark scenario: `hours` of writes every 100ms.
+pub fn scenario_text(hours: u64) -> String {
+    let mut s = String::from("title \"bench\"\nmons a b c d e\nseed 1\n");
+    let writes = hours * 3600 * 10;
+    for i in 0..writes {
+        let ms = 10_000 + i * 100;
+        let _ = writeln!(s, "at {ms}ms write k{} v{i}", i % 100);
+    }
+    let _ = writeln!(s, "end {}s", 10 + hours * 3600);
+    s
+}
+
+pub fn main(args: &[String]) -> u8 {
+    if wants_help(args, HELP) {
+        return 0;
+    }
+    let mut hours = 1;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--hours" => match flag_value(args, &mut i, "--hours").map(str::parse::<u64>) {
+                Ok(Ok(h)) if (1..=24).contains(&h) => hours = h,
+                _ => {
+                    eprintln!("error: --hours takes a whole number from 1 to 24");
+                    return 2;
+                }
+            },
+            other => {
+                eprintln!("error: unexpected argument \"{other}\"\n\n{HELP}");
+                return 2;
+            }
+        }
+        i += 1;
+    }
+    let text = scenario_text(hours);
+    let t0 = Instant::now();
+    let scenario = match parse(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: bench scenario: {e}");
+            return 2;
+        }
+    };
+    let parse_time = t0.elapsed();
+    let t1 = Instant::now();
+    let r = run(&scenario);
+    let sim_time = t1.elapsed();
+    let events = r.trace.len();
+    let commits = r
+        .trace
+        .iter()
+        .filter(|e| matches!(e.kind, monscope_core::trace::EventKind::ClientReply { .. }))
+        .count();
+    println!(
+        "simulated:   {hours}h of 5 monitors, {} client writes ({commits} answered)",
+        hours * 36_000
+    );
+    println!("parse:       {:.3}s", parse_time.as_secs_f64());
+    println!("simulate:    {:.3}s wall", sim_time.as_secs_f64());
+    println!("trace:       {events} events");
+    println!(
+        "speed:       {:.0} events/s",
+        events as f64 / sim_time.as_secs_f64()
+    );
+    0
+}

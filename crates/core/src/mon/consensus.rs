@@ -1,0 +1,277 @@
+//! The Monitor's door to Paxos and its services (Monitor.cc's calls into
+//! Paxos and PaxosService). Ceph's Paxos and services call each other
+//! re-entrantly through `Context` callbacks; here those callbacks are plain
+//! data ([`Waiter`]s) queued as [`Step`]s in an [`Fx`] and run by
+//! [`Consensus`] right after the call that woke them, depth first, which is
+//! the order Ceph's `finish_contexts` runs them in.
+
+use super::config::Config;
+use super::kv::KvService;
+use super::messages::{MClientReply, MClientRequest, MMonPaxos};
+use super::monmap::MonMap;
+use super::out::{Out, Timer};
+use super::paxos::Paxos;
+use super::status::PaxosStatus;
+use super::store::MonitorDBStore;
+use super::{Addr, Epoch, Rank, Version};
+use crate::time::Time;
+use std::collections::VecDeque;
+
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod tests;
+
+/// Everything Paxos and the services need from their Monitor for one call.
+pub struct PaxosCtx<'a> {
+    /// This monitor's own clock (may be skewed): leases compare against it.
+    pub now: Time,
+    pub cfg: &'a Config,
+    pub store: &'a mut MonitorDBStore,
+    pub out: &'a mut Out,
+    pub my_rank: Rank,
+    /// Monitor state LEADER.
+    pub is_leader: bool,
+    /// Monitor state PEON.
+    pub is_peon: bool,
+    /// -1 outside a quorum.
+    pub leader: Rank,
+    /// Sorted; empty outside a quorum.
+    pub quorum: &'a [Rank],
+    pub election_epoch: Epoch,
+    pub monmap: &'a MonMap,
+}
+
+/// Where a client request came from, so the reply can find its way back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Client(Addr),
+    Forwarded { peon: Addr, client: Addr },
+}
+
+/// What the Monitor must do after a call, in order.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PaxosEffect {
+    /// Monitor::bootstrap().
+    Bootstrap { reason: String },
+    /// Answer a client (directly, or as MRoute via the peon).
+    Reply { origin: Origin, reply: MClientReply },
+    /// I am not the leader: forward to the leader.
+    Forward { origin: Origin, req: MClientRequest },
+    /// Services went active (MonmapMonitor::on_active analogue): the Monitor
+    /// sets has_ever_joined if paxos lc >= 1.
+    Active,
+}
+
+/// A Ceph `Context` waiting on Paxos or a service, as data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Waiter {
+    /// PaxosService::C_Active: call the service's _active().
+    Active,
+    /// PaxosService::propose_pending's C_Committed (a paxos finisher).
+    Committed,
+    /// Paxos::C_Trimmed (a paxos finisher): trimming = false.
+    Trimmed,
+    /// PaxosService::C_RetryMessage: dispatch the request again.
+    Retry { origin: Origin, req: MClientRequest },
+}
+
+/// One deferred piece of work.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Paxos::do_refresh → Monitor::refresh_from_paxos, after paxos reached `version`.
+    Refresh { version: Version },
+    /// finish_contexts: run a waiter with success (true) or -EAGAIN (false).
+    Finish(Waiter, bool),
+}
+
+/// Effects and deferred steps collected during one call.
+#[derive(Debug, Default)]
+pub struct Fx {
+    pub effects: Vec<PaxosEffect>,
+    pub steps: Vec<Step>,
+}
+
+impl Fx {
+    pub fn bootstrap(&mut self, out: &mut Out, reason: impl Into<String>) {
+        let reason = reason.into();
+        out.log(format!("{reason}, bootstrap"));
+        self.effects.push(PaxosEffect::Bootstrap { reason });
+    }
+    pub fn bootstrapped(&self) -> bool {
+        self.effects
+            .iter()
+            .any(|e| matches!(e, PaxosEffect::Bootstrap { .. }))
+    }
+    /// finish_contexts(list, ok ? 0 : -EAGAIN).
+    pub fn finish(&mut self, list: Vec<Waiter>, ok: bool) {
+        self.steps
+            .extend(list.into_iter().map(|w| Step::Finish(w, ok)));
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Consensus {
+    pub paxos: Paxos,
+    pub kv: KvService,
+}
+
+impl Consensus {
+    /// Paxos::init and the services' init, from the store at boot (or after a sync).
+    pub fn new(store: &MonitorDBStore) -> Consensus {
+        Consensus {
+            paxos: Paxos::init(store),
+            kv: KvService::init(store),
+        }
+    }
+
+    /// From Monitor::_reset: paxos.restart() then every service's restart().
+    pub fn restart(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.paxos.restart(ctx, &mut fx);
+        self.kv.restart(ctx, &mut fx);
+        self.drain(ctx, fx)
+    }
+
+    /// win_election: paxos.leader_init() then the services' election_finished().
+    pub fn leader_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.paxos.leader_init(ctx, &mut fx);
+        if !fx.bootstrapped() {
+            self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
+        }
+        self.drain(ctx, fx)
+    }
+
+    /// lose_election: paxos.peon_init() then the services' election_finished().
+    pub fn peon_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.paxos.peon_init(ctx, &mut fx);
+        self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.drain(ctx, fx)
+    }
+
+    /// An MMonPaxos that passed the Monitor's epoch gates (§1.8).
+    pub fn handle_paxos(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        from: Rank,
+        m: &MMonPaxos,
+    ) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.paxos.dispatch(ctx, &mut fx, from, m);
+        self.drain(ctx, fx)
+    }
+
+    /// A paxos timer or the kv service's proposal timer fired.
+    pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, t: Timer) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        if t == Timer::ProposeTimer {
+            self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else {
+            self.paxos.handle_timer(ctx, &mut fx, t);
+        }
+        self.drain(ctx, fx)
+    }
+
+    /// Monitor::tick: every service's tick() and maybe_trim().
+    pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.kv.tick(ctx, &mut fx, &mut self.paxos);
+        self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.drain(ctx, fx)
+    }
+
+    /// PaxosService::dispatch for a client (or forwarded) kv request.
+    pub fn handle_client(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        origin: Origin,
+        req: MClientRequest,
+    ) -> Vec<PaxosEffect> {
+        let mut fx = Fx::default();
+        self.kv.dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
+        self.drain(ctx, fx)
+    }
+
+    pub fn status(&self) -> PaxosStatus {
+        self.paxos.status()
+    }
+    pub fn last_committed(&self) -> Version {
+        self.paxos.last_committed
+    }
+    pub fn first_committed(&self) -> Version {
+        self.paxos.first_committed
+    }
+    /// The accepted but uncommitted value's (version, pn), for the inspector.
+    pub fn uncommitted(&self) -> Option<(Version, u64)> {
+        self.paxos.uncommitted()
+    }
+    /// Paxos::is_readable(0) (§3.8) on this monitor's clock.
+    pub fn is_readable(&self, ctx_now: Time, quorum_len: usize, is_leader_or_peon: bool) -> bool {
+        self.paxos
+            .is_readable(0, ctx_now, quorum_len, is_leader_or_peon)
+    }
+
+    /// Run the deferred steps depth first (a step's own steps run before the
+    /// ones queued after it). After a bootstrap nothing more runs; the
+    /// finishers that would have been failed by restart() still clear their flags.
+    fn drain(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
+        let mut queue: VecDeque<Step> = fx.steps.drain(..).collect();
+        while let Some(step) = queue.pop_front() {
+            if fx.bootstrapped() {
+                self.abandon(step);
+                continue;
+            }
+            self.run_step(ctx, &mut fx, step);
+            for s in fx.steps.drain(..).rev() {
+                queue.push_front(s);
+            }
+        }
+        fx.effects
+    }
+
+    fn abandon(&mut self, step: Step) {
+        match step {
+            Step::Finish(Waiter::Committed, _) => self.kv.proposing = false,
+            Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
+            _ => {}
+        }
+    }
+
+    fn run_step(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, step: Step) {
+        match step {
+            Step::Refresh { version } => {
+                // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
+                if self.kv.refresh(ctx, fx, version) {
+                    fx.bootstrap(ctx.out, "service asked for a bootstrap on refresh");
+                    return;
+                }
+                self.kv.post_refresh(ctx, fx);
+            }
+            Step::Finish(w, ok) => match w {
+                Waiter::Active => {
+                    if ok {
+                        self.kv.active(ctx, fx, &mut self.paxos);
+                    }
+                }
+                Waiter::Committed => {
+                    self.kv.proposing = false;
+                    if ok {
+                        self.kv.active(ctx, fx, &mut self.paxos);
+                    }
+                }
+                Waiter::Trimmed => self.paxos.trimming = false,
+                Waiter::Retry { origin, req } => {
+                    if ok {
+                        self.kv.dispatch(ctx, fx, &mut self.paxos, origin, req);
+                    } else {
+                        // Ceph re-dispatches on -EAGAIN; here the client retries.
+                        ctx.out
+                            .log(format!("dropping request tid {} (EAGAIN)", req.tid));
+                    }
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! Fidelity tests for Paxos (§3) and the kv PaxosService (§4), named after
+//! the rule each checks.
+
+use super::harness::{Cluster, Role, CLIENT};
+use super::Origin;
+use crate::mon::messages::{ClientOp, ClientResult, PaxosOp};
+use crate::mon::out::Timer;
+use crate::mon::status::PaxosState;
+use crate::time::{MS, SEC};
+
+/// A fresh 3-mon cluster, leader 0, that committed version 1.
+fn steady3() -> Cluster {
+    let mut c = Cluster::new(3);
+    c.elect(0, &[0, 1, 2]);
+    c.advance(MS);
+    for r in 0..3 {
+        assert_eq!(c.node(r).c.last_committed(), 1, "mon.{r}");
+    }
+    c
+}
+
+fn written(c: &Cluster, tid: u64) -> Option<u64> {
+    c.replies.iter().find_map(|(_, _, r)| match r.result {
+        ClientResult::Written { version } if r.tid == tid => Some(version),
+        _ => None,
+    })
+}
+
+#[test]
+fn rank0_leader_generates_pn_100_200_300() {
+    let mut c = Cluster::new(3);
+    for want in [100, 200, 300] {
+        c.elect(0, &[0, 1, 2]);
+        assert_eq!(c.node(0).c.paxos.accepted_pn, want);
+        assert_eq!(c.node(0).c.paxos.last_pn, want);
+        assert_eq!(c.node(0).store.get_u64("paxos", "last_pn"), want);
+        // the peons promised it, persistently
+        assert_eq!(c.node(2).store.get_u64("paxos", "accepted_pn"), want);
+    }
+}
+
+#[test]
+fn after_accepted_pn_300_rank1_generates_401() {
+    let mut c = Cluster::new(3);
+    for _ in 0..3 {
+        c.elect(0, &[0, 1, 2]);
+    }
+    assert_eq!(c.node(1).c.paxos.accepted_pn, 300);
+    c.kill(0);
+    c.elect(1, &[1, 2]);
+    assert_eq!(c.node(1).c.paxos.accepted_pn, 401);
+    assert_eq!(c.node(2).c.paxos.accepted_pn, 401);
+    let collects = c.sent_ops(PaxosOp::Collect);
+    assert_eq!(collects.last().unwrap().m.pn, 401);
+}
+
+#[test]
+fn a_fresh_quorum_commits_version_1_create_initial_after_its_first_election() {
+    let mut c = Cluster::new(3);
+    c.elect(0, &[0, 1, 2]);
+    for r in 0..3 {
+        let n = c.node(r);
+        assert_eq!(n.c.last_committed(), 1, "mon.{r}");
+        assert_eq!(n.c.first_committed(), 1, "mon.{r}");
+        assert_eq!(n.c.kv.last_committed, 1);
+        assert_eq!(n.store.get_u64("kv", "last_committed"), 1);
+        let commits = n.commits();
+        assert_eq!(commits.len(), 1);
+        assert_eq!(commits[0].0, 1);
+        assert_eq!(
+            commits[0].1,
+            c.node(0).commits()[0].1,
+            "same value everywhere"
+        );
+    }
+    assert_eq!(c.node(0).c.status().state, PaxosState::Active);
+    assert!(c.node(0).actives >= 1, "the leader went active");
+    // the peons go active on the next lease (state ACTIVE and readable)
+    c.advance(3 * SEC);
+    for r in 1..3 {
+        assert_eq!(c.node(r).c.status().state, PaxosState::Active);
+        assert!(c.is_readable(r));
+    }
+}
+
+#[test]
+fn a_quorum_of_one_commits_version_1_at_once() {
+    let mut c = Cluster::new(1);
+    c.elect(0, &[0]);
+    assert_eq!(c.node(0).c.last_committed(), 1);
+    assert!(c.is_readable(0));
+    c.write(0, 1, "k", "v");
+    assert_eq!(written(&c, 1), Some(2));
+    assert_eq!(c.node(0).kv("k").as_deref(), Some("v"));
+}
+
+#[test]
+fn a_commit_waits_for_every_quorum_members_accept() {
+    let mut c = Cluster::new(3);
+    c.drop = Box::new(|from, _, m| m.op == PaxosOp::Accept && from == 2);
+    c.elect(0, &[0, 1, 2]);
+    // mon.1 accepted: a majority, but not everyone
+    assert_eq!(c.node(0).c.last_committed(), 0);
+    assert_eq!(c.node(0).c.status().state, PaxosState::Updating);
+    assert!(c.sent_ops(PaxosOp::Commit).is_empty());
+    c.advance(10 * SEC - 1);
+    assert!(c.node(0).bootstraps.is_empty());
+    c.advance(1);
+    let (at, reason) = &c.node(0).bootstraps[0];
+    assert_eq!(*at, 10 * SEC);
+    assert!(reason.contains("accept timeout"), "{reason}");
+}
+
+#[test]
+fn recovery_reproposes_an_accepted_but_uncommitted_value() {
+    let mut c = steady3();
+    // the old leader's BEGIN for v2 reaches only mon.2, and mon.2's ACCEPT is lost
+    c.drop = Box::new(|from, to, m| {
+        (m.op == PaxosOp::Begin && to == 1) || (m.op == PaxosOp::Accept && from == 2)
+    });
+    c.write(0, 7, "k", "old-leader");
+    assert_eq!(c.node(2).c.uncommitted(), Some((2, 100)));
+    assert_eq!(c.node(1).c.uncommitted(), None);
+    let proposed = c.node(2).store.get("paxos", "2").unwrap().to_vec();
+    c.drop = Box::new(|_, _, _| false);
+    c.kill(0);
+    c.elect(1, &[1, 2]);
+    let l = c.node(1);
+    assert_eq!(l.c.paxos.accepted_pn, 201);
+    let logs = l.logs();
+    let learned = logs
+        .iter()
+        .position(|s| s.contains("learned uncommitted v2 pn 100"));
+    let begin_old = logs
+        .iter()
+        .position(|s| s.contains("begin on old learned value v2"));
+    assert!(learned.is_some() && begin_old > learned, "{logs:?}");
+    // the first BEGIN of the new leader is the old value
+    let begins: Vec<_> = c
+        .sent_ops(PaxosOp::Begin)
+        .into_iter()
+        .filter(|s| s.from == 1)
+        .collect();
+    assert_eq!(begins[0].m.values.get(&2), Some(&proposed));
+    assert_eq!(begins[0].m.pn, 201);
+    for r in [1, 2] {
+        let n = c.node(r);
+        assert_eq!(n.c.last_committed(), 2);
+        assert_eq!(n.commits().last().unwrap(), &(2, proposed.clone()));
+        assert_eq!(n.kv("k").as_deref(), Some("old-leader"));
+    }
+    assert_eq!(c.node(1).c.status().state, PaxosState::Active);
+}
+
+#[test]
+fn a_peon_with_lc_behind_the_leader_gets_the_missing_commits_during_collect() {
+    let mut c = steady3();
+    c.elect(0, &[0, 1]);
+    c.write(0, 1, "a", "1");
+    c.advance(100 * MS);
+    c.write(0, 2, "b", "2");
+    c.advance(2 * SEC);
+    assert_eq!(c.node(0).c.last_committed(), 3);
+    assert_eq!(c.node(2).c.last_committed(), 1);
+    c.elect(0, &[0, 1, 2]);
+    let commits: Vec<_> = c
+        .sent_ops(PaxosOp::Commit)
+        .into_iter()
+        .filter(|s| s.to == 2 && s.m.epoch == c.epoch)
+        .collect();
+    assert_eq!(
+        commits[0].m.values.keys().copied().collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    let n = c.node(2);
+    assert_eq!(n.c.last_committed(), 3);
+    assert_eq!(n.kv("a").as_deref(), Some("1"));
+    assert_eq!(n.kv("b").as_deref(), Some("2"));
+    let versions: Vec<u64> = n.commits().iter().map(|x| x.0).collect();
+    assert_eq!(versions, vec![1, 2, 3]);
+    assert_eq!(n.commits()[2].1, c.node(0).commits()[2].1);
+}
+
+#[test]
+fn a_peon_that_hears_no_lease_for_10s_bootstraps() {
+    let mut c = steady3();
+    c.advance(2 * SEC);
+    let last_lease = c.sent_ops(PaxosOp::Lease).last().unwrap().at;
+    c.kill(0);
+    c.advance(last_lease + 10 * SEC - 1 - c.now);
+    assert!(c.node(1).bootstraps.is_empty());
+    c.advance(1);
+    for r in [1, 2] {
+        let (at, reason) = &c.node(r).bootstraps[0];
+        assert_eq!(*at, last_lease + 10 * SEC);
+        assert!(reason.contains("lease timeout"), "{reason}");
+        assert_eq!(c.node(r).role, Role::Out);
+    }
+}
+
+#[test]
+fn a_peon_whose_leader_never_sends_a_lease_bootstraps_after_peon_init() {
+    let mut c = Cluster::new(3);
+    c.drop = Box::new(|from, _, _| from == 0);
+    c.elect(0, &[0, 1, 2]);
+    c.advance(10 * SEC);
+    assert_eq!(c.node(1).bootstraps[0].0, 10 * SEC);
+}
+
+#[test]
+fn leases_renew_every_3s() {
+    let mut c = steady3();
+    let start = c.now;
+    c.advance(20 * SEC);
+    let times: Vec<_> = c
+        .sent_ops(PaxosOp::Lease)
+        .into_iter()
+        .filter(|s| s.to == 1 && s.at > start)
+        .map(|s| s.at)
+        .collect();
+    let gaps: Vec<_> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps.len(), 5);
+    assert!(gaps.iter().all(|g| *g == 3 * SEC), "{gaps:?}");
+    let lease = c.sent_ops(PaxosOp::Lease).last().unwrap().m.clone();
+    assert_eq!(lease.lease_timestamp, lease.sent_timestamp + 5 * SEC);
+    assert_eq!(
+        times[0],
+        3 * SEC,
+        "3 s after the lease of the v1 commit at 0"
+    );
+    assert!(c.nodes.iter().all(|n| n.bootstraps.is_empty()));
+    assert!(c.is_readable(1) && c.is_readable(2));
+}
+
+#[test]
+fn lease_ack_timeout_fires_10s_after_the_first_unacked_lease_even_though_leases_renew() {
+    let mut c = steady3();
+    assert!(
+        !c.node(0).timers.contains_key(&Timer::LeaseAckTimeout),
+        "all acked"
+    );
+    c.drop = Box::new(|from, _, m| m.op == PaxosOp::LeaseAck && from == 2);
+    c.advance(4 * SEC);
+    // the first unacked lease was sent (and its ack lost) at t0
+    let t0 = c
+        .sent_ops(PaxosOp::LeaseAck)
+        .into_iter()
+        .find(|s| s.dropped)
+        .unwrap()
+        .at;
+    assert_eq!(c.node(0).timers[&Timer::LeaseAckTimeout], t0 + 10 * SEC);
+    c.advance(t0 + 10 * SEC - 1 - c.now);
+    assert!(c.node(0).bootstraps.is_empty());
+    // leases kept being renewed meanwhile
+    let renewals = c
+        .sent_ops(PaxosOp::Lease)
+        .iter()
+        .filter(|s| s.to == 2 && s.at > t0)
+        .count();
+    assert_eq!(renewals, 3);
+    c.advance(1);
+    let (at, reason) = &c.node(0).bootstraps[0];
+    assert_eq!(*at, t0 + 10 * SEC);
+    assert!(reason.contains("lease ack timeout"), "{reason}");
+}
+
+#[test]
+fn handle_begin_clears_lease_expire_so_reads_stop() {
+    let mut c = steady3();
+    c.advance(SEC);
+    assert!(c.is_readable(1));
+    let lease_timeout = c.node(1).timers[&Timer::LeaseTimeout];
+    c.drop = Box::new(|from, _, m| m.op == PaxosOp::Accept && from == 2);
+    c.write(0, 1, "k", "v");
+    let n = c.node(1);
+    assert_eq!(n.c.status().state, PaxosState::Updating);
+    assert_eq!(n.c.status().lease_expire, 0);
+    assert!(!c.is_readable(1));
+    // the lease timeout is not reset by BEGIN
+    assert_eq!(c.node(1).timers[&Timer::LeaseTimeout], lease_timeout);
+    // a read waits instead of being answered
+    c.client(1, 2, ClientOp::Read { key: "k".into() });
+    assert!(c.replies.iter().all(|(_, _, r)| r.tid != 2));
+}
+
+#[test]
+fn a_write_forwarded_through_a_peon_commits_and_is_answered() {
+    let mut c = steady3();
+    c.advance(SEC);
+    c.write(1, 9, "color", "blue");
+    let (_, origin, reply) = c.replies.iter().find(|(_, _, r)| r.tid == 9).unwrap();
+    assert_eq!(
+        origin,
+        &Origin::Forwarded {
+            peon: crate::mon::Addr(1),
+            client: CLIENT
+        }
+    );
+    assert_eq!(reply.result, ClientResult::Written { version: 2 });
+    for r in 0..3 {
+        assert_eq!(c.node(r).kv("color").as_deref(), Some("blue"), "mon.{r}");
+    }
+    // after the next lease the peon answers reads itself
+    c.advance(3 * SEC);
+    c.client(
+        2,
+        10,
+        ClientOp::Read {
+            key: "color".into(),
+        },
+    );
+    let (_, origin, reply) = c.replies.iter().find(|(_, _, r)| r.tid == 10).unwrap();
+    assert_eq!(origin, &Origin::Client(CLIENT));
+    assert_eq!(
+        reply.result,
+        ClientResult::Value {
+            value: Some("blue".into()),
+            version: 2
+        }
+    );
+}
+
+#[test]
+fn writes_within_paxos_propose_interval_are_batched_into_one_proposal() {
+    let mut c = steady3();
+    c.advance(SEC);
+    // kv lc is 1: proposed at once
+    c.write(0, 1, "a", "1");
+    assert_eq!(written(&c, 1), Some(2));
+    let committed_at = c.now;
+    c.advance(200 * MS);
+    c.write(0, 2, "b", "2");
+    c.advance(200 * MS);
+    c.write(0, 3, "c", "3");
+    assert_eq!(
+        c.node(0).c.last_committed(),
+        2,
+        "held by the proposal timer"
+    );
+    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], committed_at + SEC);
+    c.advance(SEC);
+    assert_eq!(c.node(0).c.last_committed(), 3);
+    assert_eq!(written(&c, 2), Some(3));
+    assert_eq!(written(&c, 3), Some(3));
+    let begins_v3 = c
+        .sent_ops(PaxosOp::Begin)
+        .into_iter()
+        .filter(|s| s.to == 1 && s.m.values.contains_key(&3))
+        .count();
+    assert_eq!(begins_v3, 1);
+    // after an idle period the delay is paxos_min_wait
+    c.advance(5 * SEC);
+    let t = c.now;
+    c.write(0, 4, "d", "4");
+    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], t + 50 * MS);
+}
+
+#[test]
+fn a_lease_that_arrives_already_expired_makes_the_peon_unreadable() {
+    let mut c = Cluster::new(3);
+    c.node_mut(2).skew = 6 * SEC;
+    c.elect(0, &[0, 1, 2]);
+    c.advance(SEC);
+    assert!(c.is_readable(1));
+    assert!(!c.is_readable(2));
+    assert_eq!(c.node(2).c.status().state, PaxosState::Active);
+    assert!(
+        c.node(2).logs().iter().any(|s| s.contains("in the past")),
+        "{:?}",
+        c.node(2).logs()
+    );
+    // a read on the skewed peon waits
+    c.client(2, 5, ClientOp::Read { key: "x".into() });
+    assert!(c.replies.iter().all(|(_, _, r)| r.tid != 5));
+}
+
+#[test]
+fn commits_are_noted_once_per_version_on_every_monitor() {
+    let mut c = steady3();
+    c.advance(SEC);
+    c.write(0, 1, "a", "1");
+    c.advance(3 * SEC);
+    for r in 0..3 {
+        let v: Vec<u64> = c.node(r).commits().iter().map(|x| x.0).collect();
+        assert_eq!(v, vec![1, 2], "mon.{r}");
+    }
+}
+
+#[test]
+fn paxos_trims_beyond_paxos_min_plus_trim_min_as_a_replicated_value() {
+    let mut c = Cluster::new(3);
+    c.cfg.paxos_min = 2;
+    c.cfg.paxos_trim_min = 1;
+    c.elect(0, &[0, 1, 2]);
+    for i in 0..4u64 {
+        c.advance(2 * SEC);
+        c.write(0, i, &format!("k{i}"), "v");
+        c.advance(2 * SEC);
+    }
+    // v5 made lc - fc = 4 > 3: trim [1, 3) proposed as v6, then nothing more
+    for r in 0..3 {
+        let n = c.node(r);
+        assert_eq!(n.c.last_committed(), 6, "mon.{r}");
+        assert_eq!(n.c.first_committed(), 3, "mon.{r}");
+        assert!(!n.store.exists("paxos", "1") && !n.store.exists("paxos", "2"));
+        assert!(n.store.exists("paxos", "3"));
+    }
+    assert!(!c.node(0).c.paxos.trimming);
+}

@@ -1,0 +1,334 @@
+//! Paxos (Paxos.cc / Paxos.h, reference §3): one instance per monitor, shared
+//! by every PaxosService. Recovery is in [`recovery`], normal rounds and
+//! proposals in [`round`], leases in [`lease`].
+
+mod lease;
+mod recovery;
+mod round;
+
+use super::consensus::{Fx, PaxosCtx, Waiter};
+use super::messages::{MMonPaxos, Message, PaxosOp};
+use super::out::{Out, Timer};
+use super::status::{PaxosState, PaxosStatus};
+use super::store::{MonitorDBStore, Transaction};
+use super::{Rank, Version};
+use crate::time::{Duration, Time};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Paxos' store prefix (Paxos::get_name()).
+pub const PAXOS: &str = "paxos";
+
+/// The paxos timers (Ceph's *_event pointers); the rest of [`Timer`] is not ours.
+const PAXOS_TIMERS: [Timer; 5] = [
+    Timer::CollectTimeout,
+    Timer::AcceptTimeout,
+    Timer::LeaseRenew,
+    Timer::LeaseAckTimeout,
+    Timer::LeaseTimeout,
+];
+
+#[derive(Clone, Debug)]
+pub struct Paxos {
+    pub state: PaxosState,
+    // persistent (§3.1), cached
+    pub first_committed: Version,
+    pub last_committed: Version,
+    pub last_pn: u64,
+    pub accepted_pn: u64,
+    /// Mirror of the stored pending_v / pending_pn (for the inspector).
+    pending_v: Version,
+    pending_pn: u64,
+    // in memory
+    /// Lease expiry on this monitor's clock; 0 = none.
+    pub lease_expire: Time,
+    pub last_commit_time: Time,
+    uncommitted_v: Version,
+    uncommitted_pn: u64,
+    uncommitted_value: Vec<u8>,
+    num_last: usize,
+    peer_first_committed: BTreeMap<Rank, Version>,
+    peer_last_committed: BTreeMap<Rank, Version>,
+    accepted: BTreeSet<Rank>,
+    acked_lease: BTreeSet<Rank>,
+    new_value: Vec<u8>,
+    /// The one shared transaction every service appends to (§3.9).
+    pending_proposal: Option<Transaction>,
+    pending_finishers: Vec<Waiter>,
+    committing_finishers: Vec<Waiter>,
+    waiting_for_active: Vec<Waiter>,
+    waiting_for_readable: Vec<Waiter>,
+    waiting_for_writeable: Vec<Waiter>,
+    pub trimming: bool,
+    /// Which paxos timers are armed (Ceph tests its event pointers).
+    armed: BTreeSet<Timer>,
+    last_clock_drift_warn: Time,
+    clock_drift_warned: u32,
+}
+
+fn vkey(v: Version) -> String {
+    v.to_string()
+}
+
+/// decode_append_transaction: a malformed value is logged and contributes nothing.
+fn decode_append(t: &mut Transaction, value: &[u8], out: &mut Out) {
+    match Transaction::decode(value) {
+        Ok(v) => t.append(v),
+        Err(e) => out.log(format!("malformed paxos value ignored: {e}")),
+    }
+}
+
+impl Paxos {
+    /// Paxos::init: load the persistent variables.
+    pub fn init(store: &MonitorDBStore) -> Paxos {
+        Paxos {
+            state: PaxosState::Recovering,
+            first_committed: store.get_u64(PAXOS, "first_committed"),
+            last_committed: store.get_u64(PAXOS, "last_committed"),
+            last_pn: store.get_u64(PAXOS, "last_pn"),
+            accepted_pn: store.get_u64(PAXOS, "accepted_pn"),
+            pending_v: store.get_u64(PAXOS, "pending_v"),
+            pending_pn: store.get_u64(PAXOS, "pending_pn"),
+            lease_expire: 0,
+            last_commit_time: 0,
+            uncommitted_v: 0,
+            uncommitted_pn: 0,
+            uncommitted_value: Vec::new(),
+            num_last: 0,
+            peer_first_committed: BTreeMap::new(),
+            peer_last_committed: BTreeMap::new(),
+            accepted: BTreeSet::new(),
+            acked_lease: BTreeSet::new(),
+            new_value: Vec::new(),
+            pending_proposal: None,
+            pending_finishers: Vec::new(),
+            committing_finishers: Vec::new(),
+            waiting_for_active: Vec::new(),
+            waiting_for_readable: Vec::new(),
+            waiting_for_writeable: Vec::new(),
+            trimming: false,
+            armed: BTreeSet::new(),
+            last_clock_drift_warn: 0,
+            clock_drift_warned: 0,
+        }
+    }
+
+    pub fn status(&self) -> PaxosStatus {
+        PaxosStatus {
+            state: self.state,
+            first_committed: self.first_committed,
+            last_committed: self.last_committed,
+            accepted_pn: self.accepted_pn,
+            last_pn: self.last_pn,
+            lease_expire: self.lease_expire,
+        }
+    }
+
+    /// The accepted but uncommitted value's (version, pn): the one learned in
+    /// recovery, else the one in my store at lc+1.
+    pub fn uncommitted(&self) -> Option<(Version, u64)> {
+        if self.uncommitted_v > self.last_committed {
+            Some((self.uncommitted_v, self.uncommitted_pn))
+        } else if self.pending_v == self.last_committed + 1 && self.pending_pn != 0 {
+            Some((self.pending_v, self.pending_pn))
+        } else {
+            None
+        }
+    }
+
+    // ---- states (§3.2) ----
+    pub fn is_active(&self) -> bool {
+        self.state == PaxosState::Active
+    }
+    pub fn is_updating(&self) -> bool {
+        self.state == PaxosState::Updating
+    }
+    pub fn is_updating_previous(&self) -> bool {
+        self.state == PaxosState::UpdatingPrevious
+    }
+    pub fn is_writing(&self) -> bool {
+        self.state == PaxosState::Writing
+    }
+    pub fn is_writing_previous(&self) -> bool {
+        self.state == PaxosState::WritingPrevious
+    }
+
+    // ---- readability (§3.8) ----
+    pub fn is_lease_valid(&self, now: Time, quorum_len: usize) -> bool {
+        quorum_len == 1 || now < self.lease_expire
+    }
+    pub fn is_readable(&self, v: Version, now: Time, quorum_len: usize, in_quorum: bool) -> bool {
+        v <= self.last_committed
+            && in_quorum
+            && (self.is_active() || self.is_updating() || self.is_writing())
+            && self.last_committed > 0
+            && self.is_lease_valid(now, quorum_len)
+    }
+    pub fn is_writeable(&self, now: Time, quorum_len: usize, is_leader: bool) -> bool {
+        is_leader && self.is_active() && self.is_lease_valid(now, quorum_len)
+    }
+    fn ctx_readable(&self, ctx: &PaxosCtx) -> bool {
+        self.is_readable(0, ctx.now, ctx.quorum.len(), ctx.is_leader || ctx.is_peon)
+    }
+
+    // ---- waiters and finishers ----
+    pub fn wait_for_active(&mut self, w: Waiter) {
+        self.waiting_for_active.push(w);
+    }
+    pub fn wait_for_readable(&mut self, w: Waiter) {
+        self.waiting_for_readable.push(w);
+    }
+    pub fn wait_for_writeable(&mut self, w: Waiter) {
+        self.waiting_for_writeable.push(w);
+    }
+    pub fn queue_pending_finisher(&mut self, w: Waiter) {
+        self.pending_finishers.push(w);
+    }
+    /// The shared pending transaction, created on first use (leader only).
+    pub fn get_pending_transaction(&mut self) -> &mut Transaction {
+        self.pending_proposal.get_or_insert_with(Transaction::new)
+    }
+    fn reset_pending_committing_finishers(&mut self, fx: &mut Fx) {
+        let mut all = std::mem::take(&mut self.committing_finishers);
+        all.append(&mut self.pending_finishers);
+        fx.finish(all, false);
+    }
+
+    // ---- messages and timers ----
+    fn msg(&self, ctx: &PaxosCtx, op: PaxosOp) -> MMonPaxos {
+        let mut m = MMonPaxos::new(op, ctx.election_epoch);
+        m.sent_timestamp = ctx.now;
+        m
+    }
+    fn send(ctx: &mut PaxosCtx, to: Rank, m: MMonPaxos) {
+        match ctx.monmap.addr_of(to) {
+            Some(addr) => ctx.out.send(addr, Message::Paxos(m)),
+            None => ctx
+                .out
+                .log(format!("no address for mon.{to}, dropping {}", m.op.name())),
+        }
+    }
+    /// The other quorum members.
+    fn peers(ctx: &PaxosCtx) -> Vec<Rank> {
+        ctx.quorum
+            .iter()
+            .copied()
+            .filter(|r| *r != ctx.my_rank)
+            .collect()
+    }
+    fn quorum_set(ctx: &PaxosCtx) -> BTreeSet<Rank> {
+        ctx.quorum.iter().copied().collect()
+    }
+    fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
+        self.armed.insert(t);
+        ctx.out.set_timer(t, after);
+    }
+    fn disarm(&mut self, ctx: &mut PaxosCtx, t: Timer) {
+        if self.armed.remove(&t) {
+            ctx.out.cancel_timer(t);
+        }
+    }
+    fn is_armed(&self, t: Timer) -> bool {
+        self.armed.contains(&t)
+    }
+    /// Paxos::cancel_events.
+    pub fn cancel_events(&mut self, ctx: &mut PaxosCtx) {
+        for t in PAXOS_TIMERS {
+            self.disarm(ctx, t);
+        }
+    }
+    fn apply(ctx: &mut PaxosCtx, t: Transaction) {
+        super::out::apply_tx(ctx.store, ctx.out, t);
+    }
+
+    // ---- role entry (§3.4) ----
+    /// Paxos::restart, from Monitor::_reset. (Writes are synchronous: nothing to flush.)
+    pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        ctx.out.log("paxos restart");
+        self.cancel_events(ctx);
+        self.new_value.clear();
+        self.state = PaxosState::Recovering;
+        self.pending_proposal = None;
+        self.reset_pending_committing_finishers(fx);
+        fx.finish(std::mem::take(&mut self.waiting_for_active), false);
+    }
+
+    pub fn leader_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        self.cancel_events(ctx);
+        self.new_value.clear();
+        self.pending_proposal = None;
+        self.reset_pending_committing_finishers(fx);
+        if ctx.quorum.len() == 1 {
+            ctx.out.log("paxos leader_init: quorum of one, active");
+            self.state = PaxosState::Active;
+            return;
+        }
+        self.state = PaxosState::Recovering;
+        self.lease_expire = 0;
+        ctx.out.log("paxos leader_init: starting recovery");
+        self.collect(ctx, fx, 0);
+    }
+
+    pub fn peon_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        self.cancel_events(ctx);
+        self.new_value.clear();
+        self.state = PaxosState::Recovering;
+        self.lease_expire = 0;
+        ctx.out.log("paxos peon_init");
+        // in case the leader never manages to issue a lease
+        self.reset_lease_timeout(ctx);
+        self.pending_proposal = None;
+        self.reset_pending_committing_finishers(fx);
+        fx.finish(std::mem::take(&mut self.waiting_for_writeable), false);
+    }
+
+    /// Paxos::dispatch: drop unless LEADER or PEON; a peon hears only its leader.
+    pub fn dispatch(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, from: Rank, m: &MMonPaxos) {
+        if !ctx.is_leader && !ctx.is_peon {
+            ctx.out
+                .log(format!("election in progress, dropping {}", m.op.name()));
+            return;
+        }
+        if ctx.is_peon && from != ctx.leader {
+            ctx.out.log(format!(
+                "{} from mon.{from}, not my leader: dropped",
+                m.op.name()
+            ));
+            return;
+        }
+        match m.op {
+            PaxosOp::Collect => self.handle_collect(ctx, fx, from, m),
+            PaxosOp::Last => self.handle_last(ctx, fx, from, m),
+            PaxosOp::Begin => self.handle_begin(ctx, from, m),
+            PaxosOp::Accept => self.handle_accept(ctx, fx, from, m),
+            PaxosOp::Commit => self.handle_commit(ctx, fx, m),
+            PaxosOp::Lease => self.handle_lease(ctx, fx, from, m),
+            PaxosOp::LeaseAck => self.handle_lease_ack(ctx, from, m),
+        }
+    }
+
+    /// A paxos timer fired. A timer we no longer consider armed is stale: ignored.
+    pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, t: Timer) {
+        if !self.armed.remove(&t) {
+            ctx.out.log(format!("stale {t:?} ignored"));
+            return;
+        }
+        match t {
+            Timer::CollectTimeout if ctx.is_leader => fx.bootstrap(ctx.out, "collect timeout"),
+            Timer::AcceptTimeout if ctx.is_leader => fx.bootstrap(ctx.out, "accept timeout"),
+            Timer::LeaseRenew if ctx.is_leader => self.extend_lease(ctx),
+            Timer::LeaseAckTimeout if ctx.is_leader => fx.bootstrap(ctx.out, "lease ack timeout"),
+            Timer::LeaseTimeout if ctx.is_peon => fx.bootstrap(ctx.out, "lease timeout"),
+            _ => ctx.out.log(format!("{t:?} in the wrong role, ignored")),
+        }
+    }
+
+    /// Paxos::do_refresh: Monitor::refresh_from_paxos runs as a deferred step;
+    /// the services here never ask for a bootstrap synchronously (only
+    /// MonmapMonitor does in Ceph), so this always answers true.
+    fn do_refresh(&mut self, fx: &mut Fx) -> bool {
+        fx.steps.push(super::consensus::Step::Refresh {
+            version: self.last_committed,
+        });
+        true
+    }
+}

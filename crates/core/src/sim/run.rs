@@ -1,0 +1,87 @@
+//! A finished run: the trace, the final state, and what the CLI and the page
+//! report about it.
+
+use super::{fnv1a, Sim};
+use crate::scenario::ast::Scenario;
+use crate::time::{format_secs, Time};
+use crate::trace::state::ClusterState;
+use crate::trace::{Event, EventKind};
+
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Monitors in rank order, then "client".
+    pub nodes: Vec<String>,
+    pub trace: Vec<Event>,
+    pub end: Time,
+    pub state: ClusterState,
+}
+
+/// Run a scenario from start to its `end`.
+pub fn run(scenario: &Scenario) -> Run {
+    run_until(scenario, scenario.end)
+}
+
+/// Run a scenario up to time `t` (at most its `end`).
+pub fn run_until(scenario: &Scenario, t: Time) -> Run {
+    let mut sim = Sim::new(scenario);
+    sim.run_until(t);
+    Run {
+        nodes: sim.node_names(),
+        end: sim.now(),
+        state: sim.state().clone(),
+        trace: std::mem::take(&mut sim.trace),
+    }
+}
+
+impl Run {
+    /// A hex digest of the whole trace: equal digests mean equal runs.
+    pub fn digest(&self) -> String {
+        let mut h: u64 = fnv1a(b"monscope-trace-v1");
+        for ev in &self.trace {
+            let line = serde_json::to_vec(ev).unwrap_or_default();
+            h ^= fnv1a(&line);
+            h = h.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+        format!("{h:016x}")
+    }
+
+    /// (passed, failed) expectations.
+    pub fn expect_counts(&self) -> (usize, usize) {
+        let mut pass = 0;
+        let mut fail = 0;
+        for ev in &self.trace {
+            if let EventKind::Expect { pass: p, .. } = ev.kind {
+                if p {
+                    pass += 1
+                } else {
+                    fail += 1
+                }
+            }
+        }
+        (pass, fail)
+    }
+
+    /// The final state in words: one line per monitor, then the expectations.
+    pub fn summary(&self) -> String {
+        let mut s = format!("at {}s:\n", format_secs(self.end));
+        for (i, name) in self.nodes.iter().enumerate().take(self.nodes.len() - 1) {
+            let st = self.state.status(i as u32);
+            let quorum = if st.quorum.is_empty() {
+                String::new()
+            } else {
+                format!("  quorum {}", st.quorum.join(" "))
+            };
+            s += &format!(
+                "mon.{name:<6} {:<13} epoch {:<4} last_committed {:<5}{quorum}\n",
+                st.state.name(),
+                st.election_epoch,
+                st.paxos.last_committed,
+            );
+        }
+        let (p, f) = self.expect_counts();
+        if p + f > 0 {
+            s += &format!("expectations: {p} passed, {f} failed\n");
+        }
+        s
+    }
+}

@@ -1,0 +1,138 @@
+//! Trace events in words, for the CLI's timeline and the page's event log.
+
+use super::{Event, EventKind};
+use crate::mon::messages::Message;
+use crate::mon::out::Timer;
+use crate::time::format_secs;
+
+/// One line: `12.345678  mon.a  sent PROPOSE e1 to mon.b`.
+pub fn describe(ev: &Event, names: &[String]) -> String {
+    let t = format_secs(ev.at);
+    let who = |n: u32| node_label(names, n);
+    let (actor, text) = match &ev.kind {
+        EventKind::Send {
+            id, from, to, msg, ..
+        } => (
+            who(*from),
+            format!("sends {} to {} (#{id})", message_summary(msg), who(*to)),
+        ),
+        EventKind::Deliver { id } => (String::new(), format!("#{id} delivered")),
+        EventKind::Drop { id, reason } => {
+            (String::new(), format!("#{id} dropped: {}", reason.name()))
+        }
+        EventKind::TimerSet {
+            node,
+            timer,
+            fires_at,
+        } => (
+            who(*node),
+            format!("arms {} for {}s", timer_name(timer), format_secs(*fires_at)),
+        ),
+        EventKind::TimerCancel { node, timer } => {
+            (who(*node), format!("cancels {}", timer_name(timer)))
+        }
+        EventKind::TimerFire { node, timer } => {
+            (who(*node), format!("{} fires", timer_name(timer)))
+        }
+        EventKind::Status { node, status } => {
+            let mut s = format!(
+                "is {} (epoch {}",
+                status.state.name(),
+                status.election_epoch
+            );
+            if let Some(l) = &status.leader {
+                s += &format!(", leader {l}, quorum {}", status.quorum.join(" "));
+            }
+            s += &format!(
+                ", paxos {} v{}..v{})",
+                status.paxos.state.name(),
+                status.paxos.first_committed,
+                status.paxos.last_committed
+            );
+            (who(*node), s)
+        }
+        EventKind::Store { node, tx } => (
+            who(*node),
+            format!("store transaction of {} ops", tx.ops.len()),
+        ),
+        EventKind::Commit { node, version, .. } => (who(*node), format!("committed v{version}")),
+        EventKind::Log { node, text } => (who(*node), text.clone()),
+        EventKind::Action { line, text } => ("scenario".into(), format!("{text} (line {line})")),
+        EventKind::ClientRequest { tid, text, target } => (
+            "client".into(),
+            format!(
+                "request {tid}: {text}{}",
+                target
+                    .map(|t| format!(" to {}", who(t)))
+                    .unwrap_or_default()
+            ),
+        ),
+        EventKind::ClientReply { tid, text, .. } => {
+            ("client".into(), format!("request {tid}: {text}"))
+        }
+        EventKind::Note { text } => ("note".into(), text.clone()),
+        EventKind::Expect {
+            line,
+            text,
+            pass,
+            actual,
+        } => (
+            "expect".into(),
+            format!(
+                "{} {text} (line {line}): {actual}",
+                if *pass { "PASS" } else { "FAIL" }
+            ),
+        ),
+        EventKind::Violation { text } => ("SAFETY".into(), text.clone()),
+    };
+    if actor.is_empty() {
+        format!("{t:>12}  {text}")
+    } else {
+        format!("{t:>12}  {actor:<10} {text}")
+    }
+}
+
+pub fn node_label(names: &[String], n: u32) -> String {
+    match names.get(n as usize) {
+        Some(name) if n as usize + 1 == names.len() && name == "client" => "client".into(),
+        Some(name) => format!("mon.{name}"),
+        None => format!("node{n}"),
+    }
+}
+
+/// A message's op and its telling fields: `PROPOSE e3`, `BEGIN v5 pn 100`, `LEASE v5`.
+pub fn message_summary(msg: &Message) -> String {
+    let op = msg.op_name();
+    match msg {
+        Message::Probe(m) => format!("{op} ({})", m.name),
+        Message::Election(m) => {
+            if m.quorum.is_empty() {
+                format!("{op} e{}", m.epoch)
+            } else {
+                let q: Vec<String> = m.quorum.iter().map(|r| r.to_string()).collect();
+                format!("{op} e{} quorum {{{}}}", m.epoch, q.join(","))
+            }
+        }
+        Message::Paxos(m) => format!("{op} lc {} pn {}", m.last_committed, m.pn),
+        Message::Client(m) | Message::Forward(crate::mon::messages::MForward { req: m, .. }) => {
+            format!("{op} #{}", m.tid)
+        }
+        Message::Route(r) => format!("{op} #{}", r.reply.tid),
+        Message::ClientReply(r) => format!("{op} #{}", r.tid),
+    }
+}
+
+pub fn timer_name(t: &Timer) -> String {
+    match t {
+        Timer::ProbeTimeout => "probe timeout".into(),
+        Timer::ElectionExpire => "election timeout".into(),
+        Timer::CollectTimeout => "collect timeout".into(),
+        Timer::AcceptTimeout => "accept timeout".into(),
+        Timer::LeaseRenew => "lease renew".into(),
+        Timer::LeaseAckTimeout => "lease ack timeout".into(),
+        Timer::LeaseTimeout => "lease timeout".into(),
+        Timer::ProposeTimer => "propose timer".into(),
+        Timer::Tick => "tick".into(),
+        Timer::ClientRetry(tid) => format!("retry of request {tid}"),
+    }
+}

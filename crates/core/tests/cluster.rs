@@ -1,0 +1,204 @@
+//! Whole-cluster fidelity tests: scenarios run through the simulator, and the
+//! trace is checked against what Ceph's monitors do (reference §1–§3).
+
+use monscope_core::mon::messages::{Message, PaxosOp};
+use monscope_core::mon::status::MonState;
+use monscope_core::scenario::{library, parse};
+use monscope_core::sim::run::{run_until, Run};
+use monscope_core::sim::{run, Sim};
+use monscope_core::time::{Time, MS, SEC};
+use monscope_core::trace::{Event, EventKind};
+
+fn sim(text: &str) -> Run {
+    run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn node(r: &Run, name: &str) -> u32 {
+    r.nodes.iter().position(|n| n == name).unwrap() as u32
+}
+
+/// Times at which `name` entered `state`.
+fn entered(r: &Run, name: &str, state: MonState) -> Vec<Time> {
+    let id = node(r, name);
+    let mut prev = MonState::Down;
+    let mut v = Vec::new();
+    for ev in &r.trace {
+        if let EventKind::Status { node, status } = &ev.kind {
+            if *node == id {
+                if status.state == state && prev != state {
+                    v.push(ev.at);
+                }
+                prev = status.state;
+            }
+        }
+    }
+    v
+}
+
+fn sends<'a>(r: &'a Run) -> impl Iterator<Item = (&'a Event, u32, u32, &'a Message)> + 'a {
+    r.trace.iter().filter_map(|ev| match &ev.kind {
+        EventKind::Send { from, to, msg, .. } => Some((ev, *from, *to, msg)),
+        _ => None,
+    })
+}
+
+#[test]
+fn five_monitors_all_up_rank_0_wins_immediately_at_epoch_2() {
+    // A fixed latency makes every monitor finish probing at the same instant,
+    // so all are electing when the proposals arrive (reference §2.9).
+    let r = run_until(
+        &parse("mons a b c d e\nlatency 5ms\nend 1s\n").unwrap(),
+        300 * MS,
+    );
+    let a = r.state.status(0);
+    assert_eq!(a.state, MonState::Leader);
+    assert_eq!(a.election_epoch, 2);
+    assert_eq!(a.quorum, vec!["a", "b", "c", "d", "e"]);
+    // No election timeout was needed: victory came well before 5s.
+    assert!(entered(&r, "a", MonState::Leader)[0] < 200 * MS);
+}
+
+#[test]
+fn a_fresh_quorum_of_rank_0_collects_with_pn_100_and_commits_version_1() {
+    let r = sim("mons a b c\nend 3s\n");
+    let collect = sends(&r)
+        .find_map(|(_, _, _, m)| match m {
+            Message::Paxos(p) if p.op == PaxosOp::Collect => Some(p.pn),
+            _ => None,
+        })
+        .expect("a COLLECT");
+    assert_eq!(collect, 100);
+    for i in 0..3 {
+        assert!(r.state.status(i).paxos.last_committed >= 1);
+        assert_eq!(r.state.status(i).paxos.accepted_pn, 100);
+    }
+}
+
+#[test]
+fn leases_renew_every_3s() {
+    let r = sim("mons a b c\nend 20s\n");
+    let leases: Vec<Time> = sends(&r)
+        .filter(|(_, from, to, m)| {
+            *from == 0 && *to == 1 && matches!(m, Message::Paxos(p) if p.op == PaxosOp::Lease)
+        })
+        .map(|(ev, ..)| ev.at)
+        .collect();
+    assert!(leases.len() >= 5, "{leases:?}");
+    for w in leases.windows(2).skip(1) {
+        assert_eq!(w[1] - w[0], 3 * SEC, "{leases:?}");
+    }
+}
+
+#[test]
+fn a_peon_that_hears_no_lease_for_10s_bootstraps() {
+    let r = sim("mons a b c\nat 20s kill a\nend 40s\n");
+    let b = node(&r, "b");
+    let last_lease = r
+        .trace
+        .iter()
+        .filter(|ev| ev.at <= 20 * SEC)
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Send {
+                to,
+                arrive_at,
+                msg: Message::Paxos(p),
+                ..
+            } if *to == b && p.op == PaxosOp::Lease => Some(*arrive_at),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    let probing = entered(&r, "b", MonState::Probing);
+    let after: Vec<_> = probing.iter().filter(|t| **t > 20 * SEC).collect();
+    assert_eq!(*after[0], last_lease + 10 * SEC);
+}
+
+#[test]
+fn leader_failover_raises_the_epoch_by_2_and_the_new_leader_outbids_with_pn_201() {
+    let r = sim("mons a b c\nat 20s kill a\nend 60s\n");
+    let b = r.state.status(1);
+    assert_eq!(b.state, MonState::Leader);
+    assert_eq!(b.quorum, vec!["b", "c"]);
+    assert_eq!(b.election_epoch, 4);
+    assert_eq!(b.paxos.accepted_pn, 201);
+    // b had 2 of 3 acks, so it waited the full 5s election timeout.
+    let electing = *entered(&r, "b", MonState::Electing).last().unwrap();
+    let leading = entered(&r, "b", MonState::Leader)[0];
+    assert!(leading - electing >= 5 * SEC, "{electing} {leading}");
+}
+
+#[test]
+fn a_monitor_still_probing_misses_the_proposal_and_the_leader_waits_the_election_timeout() {
+    // Election messages are dropped while probing (§1.8): with uneven
+    // latencies b is still probing when a proposes, so a has 4 of 5 acks.
+    let r = sim("mons a b c d e\nseed 1\nend 20s\n");
+    let won = entered(&r, "a", MonState::Leader)[0];
+    assert!((5 * SEC..6 * SEC).contains(&won), "{won}");
+    let b = r.state.status(1);
+    assert_eq!(b.quorum, vec!["a", "b", "c", "d", "e"]);
+    assert!(b.election_epoch >= 4);
+}
+
+#[test]
+fn a_commit_waits_for_every_quorum_members_accept() {
+    // c's ACCEPTs cannot reach a: a has a majority of accepts but must not commit.
+    let r = sim("mons a b c\nat 10s cut c -> a\nat 10s write k v\nend 30s\n");
+    let a = node(&r, "a");
+    let commits_before_bootstrap = r
+        .trace
+        .iter()
+        .filter(|ev| ev.at > 10 * SEC && ev.at < 19 * SEC)
+        .any(|ev| matches!(ev.kind, EventKind::Commit { node, .. } if node == a));
+    assert!(!commits_before_bootstrap);
+    // Leases stop while the proposal is in flight (§3.7), so the peons' lease
+    // timeout, 10s after the last lease, ends this quorum before the leader's
+    // 10s accept timeout would.
+    let b_probing = entered(&r, "b", MonState::Probing);
+    let b_lost = *b_probing.iter().find(|t| **t > 10 * SEC).unwrap();
+    assert!((17 * SEC..20 * SEC).contains(&b_lost), "{b_probing:?}");
+    assert!(
+        r.state.status(0).paxos.last_committed >= 2,
+        "the write commits after re-election"
+    );
+}
+
+#[test]
+fn same_scenario_same_digest_and_a_seed_changes_the_run() {
+    for (stem, text) in library::BUILTIN {
+        let s = parse(text).unwrap();
+        assert_eq!(run(&s).digest(), run(&s).digest(), "{stem}");
+    }
+    let a = sim("mons a b c\nseed 1\nloss 5%\nend 20s\n").digest();
+    let b = sim("mons a b c\nseed 2\nloss 5%\nend 20s\n").digest();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn stepping_and_running_reach_the_same_trace() {
+    let s = parse(library::get("leader-failover").unwrap()).unwrap();
+    let mut stepped = Sim::new(&s);
+    while stepped.step() {}
+    assert_eq!(stepped.trace(), run(&s).trace.as_slice());
+}
+
+#[test]
+fn every_builtin_scenario_meets_its_expectations() {
+    for (stem, text) in library::BUILTIN {
+        let r = run(&parse(text).unwrap());
+        let failed: Vec<String> = r
+            .trace
+            .iter()
+            .filter_map(|ev| match &ev.kind {
+                EventKind::Expect {
+                    line,
+                    text,
+                    pass: false,
+                    actual,
+                } => Some(format!("line {line}: {text}: {actual}")),
+                _ => None,
+            })
+            .collect();
+        assert!(failed.is_empty(), "{stem}: {failed:#?}");
+        assert!(r.state.violations().is_empty(), "{stem}");
+    }
+}
