@@ -1,1 +1,24 @@
-fn main() {}
+//! The monscope web app (Yew, client-side rendered). Trunk builds it from
+//! `www/index.html`; run it with `cargo xtask serve`.
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+mod panic_panel;
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    panic_panel::install();
+    app::start();
+}
+
+/// The app only runs in a browser; a native build (e.g. `cargo test --workspace`)
+/// gets this stub so the workspace still builds and tests natively.
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!(
+        "monscope's web app runs in the browser: `cargo xtask serve` builds it and serves it \
+         on http://127.0.0.1:8080. For the command line, use `cargo run -p monscope-cli -- --help`."
+    );
+    std::process::exit(2);
+}
