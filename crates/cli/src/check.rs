@@ -59,6 +59,9 @@ pub fn main(args: &[String]) -> u8 {
             }
         }
     }
+    if broken > 0 {
+        println!("{broken} scenario file(s) could not be run (see the errors above)");
+    }
     println!("{passed} passed, {failed} failed");
     if broken > 0 {
         2
