@@ -1,7 +1,7 @@
 //! What the inspector shows for one monitor at the playhead: its state
 //! machines and its store, as labelled text. Pure, so it is tested natively.
 
-use monscope_core::mon::store::{MonitorDBStore, Transaction};
+use monscope_core::mon::store::{MonitorDBStore, StoreOp, Transaction};
 use monscope_core::sim::Sim;
 use monscope_core::time::{format_secs, Time};
 use monscope_core::trace::NodeId;
@@ -57,7 +57,10 @@ pub fn detail(sim: &Sim, node: NodeId) -> Option<MonDetail> {
             row("state", status.state.name()),
             row("rank", status.rank),
             row("election_epoch", status.election_epoch),
-            row("leader", status.leader.clone().unwrap_or_else(|| "none".into())),
+            row(
+                "leader",
+                status.leader.clone().unwrap_or_else(|| "none".into()),
+            ),
             row(
                 "quorum",
                 if status.quorum.is_empty() {
@@ -154,8 +157,18 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8]) -> String {
     }
     if prefix == "paxos" && key.bytes().all(|c| c.is_ascii_digit()) {
         if let Ok(tx) = Transaction::decode(value) {
-            let ops: Vec<String> = tx.ops.iter().map(|op| format!("{op:?}")).collect();
-            return format!("transaction: {}", ops.join("; "));
+            let ops: Vec<String> = tx
+                .ops
+                .iter()
+                .map(|op| match op {
+                    StoreOp::Put { prefix, key, value } => {
+                        format!("put {prefix}/{key} = {}", decode_value(prefix, key, value))
+                    }
+                    StoreOp::Erase { prefix, key } => format!("erase {prefix}/{key}"),
+                    StoreOp::ErasePrefix { prefix } => format!("erase {prefix}/*"),
+                })
+                .collect();
+            return ops.join("; ");
         }
     }
     match std::str::from_utf8(value) {
@@ -194,7 +207,10 @@ mod tests {
         let lc = paxos.1.iter().find(|(k, _)| k == "last_committed").unwrap();
         assert!(lc.1.parse::<u64>().unwrap() >= 3, "{lc:?}");
         let kv = d.store.iter().find(|(p, _)| p == "config-key").unwrap();
-        assert!(kv.1.iter().any(|(k, v)| k == "beta" && v == "\"2\""), "{kv:?}");
+        assert!(
+            kv.1.iter().any(|(k, v)| k == "beta" && v == "\"2\""),
+            "{kv:?}"
+        );
         assert!(detail(&sim, 5).is_none(), "the client has no inspector");
         assert!(detail(&sim, 99).is_none());
     }

@@ -86,6 +86,8 @@ pub struct Model {
     /// The longest flight (for finding the messages in the air at `t`).
     pub max_flight: Time,
     pub marks: Vec<Mark>,
+    /// Trace indices of the `Expect` events, in order.
+    pub expects: Vec<usize>,
     snapshots: Vec<(Time, Sim)>,
     pub end: Time,
 }
@@ -121,6 +123,12 @@ impl Model {
         }
         let (flights, flight_of, max_flight) = flights(&trace);
         let marks = marks(&trace, names.len());
+        let expects = trace
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Expect { .. }))
+            .map(|(i, _)| i)
+            .collect();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Model {
             id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
@@ -132,6 +140,7 @@ impl Model {
             flight_of,
             max_flight,
             marks,
+            expects,
             snapshots,
             end,
         }
@@ -162,13 +171,15 @@ impl Model {
             .flights
             .partition_point(|f| f.sent + self.max_flight + linger < t);
         let last = self.flights.partition_point(|f| f.sent <= t);
-        self.flights[first..last.max(first)].iter().filter(move |f| {
-            if f.dropped.is_some() {
-                t <= f.end + linger
-            } else {
-                t < f.end
-            }
-        })
+        self.flights[first..last.max(first)]
+            .iter()
+            .filter(move |f| {
+                if f.dropped.is_some() {
+                    t <= f.end + linger
+                } else {
+                    t < f.end
+                }
+            })
     }
 
     /// The time of the first event after `t`.
@@ -267,9 +278,10 @@ fn marks(trace: &[Event], nodes: usize) -> Vec<Mark> {
             EventKind::Action { .. } => (None, MarkKind::Action),
             EventKind::Note { .. } => (None, MarkKind::Note),
             EventKind::Violation { .. } => (None, MarkKind::Violation),
-            EventKind::ClientReply { .. } => {
-                (Some(nodes.saturating_sub(1) as NodeId), MarkKind::ClientReply)
-            }
+            EventKind::ClientReply { .. } => (
+                Some(nodes.saturating_sub(1) as NodeId),
+                MarkKind::ClientReply,
+            ),
             _ => continue,
         };
         out.push(Mark {
@@ -300,22 +312,22 @@ impl Cursor {
         Cursor { sim: None }
     }
 
-    /// Forget the simulator (a new model was built).
-    pub fn reset(&mut self) {
-        self.sim = None;
-    }
-
     /// The simulator of `model` at `t`.
     pub fn at(&mut self, model: &Model, t: Time) -> &Sim {
         let t = t.min(model.end);
         match &mut self.sim {
-            Some((id, sim)) if *id == model.id && sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY => {
+            Some((id, sim))
+                if *id == model.id && sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY =>
+            {
                 sim.run_until(t);
                 sim.take_trace();
             }
             slot => *slot = Some((model.id, model.sim_at(t))),
         }
-        &self.sim.get_or_insert_with(|| (model.id, model.sim_at(t))).1
+        &self
+            .sim
+            .get_or_insert_with(|| (model.id, model.sim_at(t)))
+            .1
     }
 }
 
@@ -357,7 +369,11 @@ mod tests {
         let times: Vec<Time> = (0..200).map(|i| i * 150_000).collect();
         for &t in &times {
             let sim = cursor.at(&model, t);
-            forward.push((0..5).map(|n| sim.state().status(n).clone()).collect::<Vec<_>>());
+            forward.push(
+                (0..5)
+                    .map(|n| sim.state().status(n).clone())
+                    .collect::<Vec<_>>(),
+            );
         }
         for (i, &t) in times.iter().enumerate().rev() {
             let sim = cursor.at(&model, t);

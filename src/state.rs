@@ -31,7 +31,7 @@ pub const DEFAULT_SPEED: f64 = 0.05;
 /// While nothing is in the air, time runs at least this fast (to the next send).
 pub const QUIET_SPEED: f64 = 1.0;
 /// The timeline's initial window.
-pub const DEFAULT_SPAN: Time = 2 * SEC;
+pub const DEFAULT_SPAN: Time = SEC / 2;
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
@@ -75,7 +75,6 @@ pub enum Msg {
     /// Real milliseconds since the last animation frame.
     Frame(f64),
     TogglePlay,
-    Pause,
     Speed(f64),
     SkipQuiet(bool),
     StepNext,
@@ -258,7 +257,6 @@ impl AppState {
                     self.keep_in_window();
                 }
             }
-            Msg::Pause => self.playing = false,
             Msg::Speed(s) => self.speed = s.clamp(0.0001, 100.0),
             Msg::SkipQuiet(b) => self.skip_quiet = b,
             Msg::StepNext => {
