@@ -265,6 +265,7 @@ pub fn cluster_view(p: &Props) -> Html {
     let messages = flying.iter().map(|fl| {
         let (x, y) = flight_point(fl, t, n);
         let ev = fl.ev;
+        let key = fl.id;
         let selected = selected_event == Some(ev);
         let onclick = p.on_select.reform(move |_: MouseEvent| Msg::SelectEvent(Some(ev)));
         let from = &model.names[fl.from as usize];
@@ -273,7 +274,7 @@ pub fn cluster_view(p: &Props) -> Html {
             let age = (t - fl.end) as f64 / linger as f64;
             let opacity = if p.reduced_motion { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
             html! {
-                <g class="msg dropped" transform={format!("translate({},{})", f(x), f(y))} opacity={format!("{opacity:.2}")}
+                <g key={key} class="msg dropped" transform={format!("translate({},{})", f(x), f(y))} opacity={format!("{opacity:.2}")}
                    {onclick} data-testid="msg-dropped">
                     <title>{ format!("{} {from} → {to} dropped: {}", fl.op, fl.dropped.map(|d| d.name()).unwrap_or("")) }</title>
                     <text class="drop-x" text-anchor="middle" y="6">{ "✕" }</text>
@@ -284,7 +285,7 @@ pub fn cluster_view(p: &Props) -> Html {
             }
         } else {
             html! {
-                <g class={classes!("msg", format!("p-{}", fl.protocol), selected.then_some("selected"))}
+                <g key={key} class={classes!("msg", format!("p-{}", fl.protocol), selected.then_some("selected"))}
                    transform={format!("translate({},{})", f(x), f(y))} {onclick} data-testid="msg" data-op={fl.op}>
                     <title>{ format!("{} {from} → {to}", fl.op) }</title>
                     <circle r={if selected { "8" } else { "5.5" }} />

@@ -61,7 +61,7 @@ pub fn event_log(p: &Props) -> Html {
             let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectEvent(Some(i)));
             let selected = p.selected == Some(i);
             html! {
-                <li class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
+                <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
                     <button class="log-line" {onclick}>{ describe(e, &p.model.names) }</button>
                 </li>
             }

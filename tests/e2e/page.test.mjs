@@ -243,6 +243,36 @@ test('seeking backwards and forwards shows the same state', async () => {
   await page.close();
 });
 
+test('seeking anywhere in a ten-minute five-monitor run (reported)', async () => {
+  const page = await open();
+  let text = 'title "ten minutes"\nmons a b c d e\nseed 3\nend 10m\n';
+  for (let i = 1; i <= 9; i++) {
+    text += `at ${i * 60}s write k${i} v${i}\n`;
+    if (i % 3 === 0) text += `at ${i * 60 + 5}s kill a\nat ${i * 60 + 40}s revive a\n`;
+  }
+  await page.getByTestId('editor').fill(text);
+  await page.getByTestId('mon-e').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').textContent.includes('600.000'));
+  const ms = await page.getByTestId('scrubber').evaluate(async (el) => {
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      el.value = String((i * 97_919_993) % 600_000_000);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 0));
+      out.push(performance.now() - t0);
+    }
+    return out;
+  });
+  const sorted = [...ms].sort((a, b) => a - b);
+  console.log(
+    `10-minute run, seek + render (ms): median ${sorted[20].toFixed(1)}, max ${sorted[39].toFixed(1)}`,
+  );
+  await page.screenshot({ path: join(screenshots, 'ten-minutes.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
 test('a broken scenario shows the error with its line', async () => {
   const page = await open();
   const editor = page.getByTestId('editor');
