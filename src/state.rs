@@ -233,6 +233,10 @@ impl AppState {
                     if self.undo.last() != Some(&old) {
                         self.undo.push(old);
                     }
+                    // The picker shows "(your own)" once the text is not the built-in's.
+                    if self.stem.and_then(monscope_core::scenario::library::get) != Some(&text) {
+                        self.stem = None;
+                    }
                     self.set_text(text);
                 }
             }
