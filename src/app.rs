@@ -1,39 +1,39 @@
-//! The page: pick a built-in scenario, run it in wasm, show its final state and
-//! the trace digest.
+//! The app shell: owns the state (a reducer), the animation loop and the
+//! keyboard, derives the view at the playhead and lays out the panels.
 
-use monscope_core::scenario::{self, library::BUILTIN};
-use monscope_core::sim;
+use crate::components::{
+    actions::Actions, cluster::ClusterView, controls::Controls, details::Details,
+    event_log::EventLog, header::Header, help::Help, inspector::Inspector, scenario::ScenarioPanel,
+    timeline::Timeline,
+};
+use crate::inspect::{self, MonDetail};
+use crate::playback::{Cursor, MarkKind};
+use crate::state::{AppState, Msg};
+use gloo::events::EventListener;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use monscope_core::mon::status::MonStatus;
+use monscope_core::scenario::library::BUILTIN;
+use monscope_core::scenario::link;
+use monscope_core::trace::format::describe;
+use monscope_core::trace::{EventKind, NodeId};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-/// What one run of a scenario produced, or why it could not run.
-#[derive(Clone, PartialEq)]
-enum Outcome {
-    Ran {
-        summary: String,
-        digest: String,
-        passed: usize,
-        failed: usize,
-    },
-    Invalid(String),
+impl Reducible for AppState {
+    type Action = Msg;
+    fn reduce(self: Rc<Self>, msg: Msg) -> Rc<Self> {
+        Rc::new(Rc::unwrap_or_clone(self).reduce(msg))
+    }
 }
 
-fn run_builtin(index: usize) -> Outcome {
-    let Some((_, text)) = BUILTIN.get(index) else {
-        return Outcome::Invalid(format!("no built-in scenario number {index}"));
-    };
-    match scenario::parse(text) {
-        Ok(scenario) => {
-            let run = sim::run(&scenario);
-            let (passed, failed) = run.expect_counts();
-            Outcome::Ran {
-                summary: run.summary(),
-                digest: run.digest(),
-                passed,
-                failed,
-            }
-        }
-        Err(err) => Outcome::Invalid(err.to_string()),
-    }
+/// What the views show at the playhead.
+#[derive(Clone, PartialEq)]
+pub struct Frame {
+    pub statuses: Vec<MonStatus>,
+    /// Cut links (from, to).
+    pub cuts: Vec<(NodeId, NodeId)>,
 }
 
 fn query() -> String {
@@ -42,14 +42,139 @@ fn query() -> String {
         .unwrap_or_default()
 }
 
-/// `?scenario=STEM` picks the scenario shown first; otherwise the first one.
-fn initial_index() -> usize {
-    query()
+fn hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first.
+fn initial_state() -> (AppState, Option<String>) {
+    let h = hash();
+    if h.contains("s1=") {
+        return match link::decode(&h) {
+            Ok(d) => {
+                let s = AppState::new(BUILTIN[0].1, None);
+                (s.reduce(Msg::LoadText(d.text, d.t, d.sel)), None)
+            }
+            Err(e) => (
+                AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)),
+                Some(format!("The link could not be opened: {e}")),
+            ),
+        };
+    }
+    let q = query();
+    let index = q
         .trim_start_matches('?')
         .split('&')
         .filter_map(|kv| kv.strip_prefix("scenario="))
         .find_map(|stem| BUILTIN.iter().position(|(s, _)| *s == stem))
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let (stem, text) = BUILTIN[index];
+    (AppState::new(text, Some(stem)), None)
+}
+
+fn reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|m| m.matches())
+}
+
+/// Keys that act on the app, unless the focus is in a text field.
+fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatcher<AppState>) {
+    let typing = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    if typing || e.alt_key() || e.meta_key() {
+        return;
+    }
+    let key = e.key();
+    if e.ctrl_key() {
+        if key == "z" {
+            e.prevent_default();
+            dispatch.dispatch(Msg::Undo);
+        }
+        return;
+    }
+    let mon = s.selected_mon.and_then(|m| {
+        s.model
+            .as_ref()
+            .and_then(|model| model.names.get(m as usize).cloned())
+    });
+    let act = |a: String| dispatch.dispatch(Msg::Apply(a));
+    let msg = match key.as_str() {
+        " " => {
+            // A focused button handles space itself.
+            let on_button = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| el.tag_name() == "BUTTON");
+            if on_button {
+                return;
+            }
+            Some(Msg::TogglePlay)
+        }
+        "ArrowRight" => Some(Msg::StepNext),
+        "ArrowLeft" => Some(Msg::StepPrev),
+        "?" => Some(Msg::Help(!s.help)),
+        "Escape" => Some(Msg::Help(false)),
+        "u" => Some(Msg::Undo),
+        "+" | "=" => Some(Msg::Zoom(0.5)),
+        "-" => Some(Msg::Zoom(2.0)),
+        "h" => {
+            act("heal".into());
+            None
+        }
+        "k" | "r" | "w" | "i" | "e" => {
+            if let Some(m) = mon {
+                act(match key.as_str() {
+                    "k" => format!("kill {m}"),
+                    "r" => format!("revive {m}"),
+                    "w" => format!("wipe {m}"),
+                    "i" => format!("isolate {m}"),
+                    _ => format!("call-election {m}"),
+                });
+            }
+            None
+        }
+        d if d.len() == 1 && d.as_bytes()[0].is_ascii_digit() && d != "0" => {
+            let n = (d.as_bytes()[0] - b'1') as usize;
+            let count = s.model.as_ref().map_or(0, |m| m.mon_count());
+            (n < count).then_some(Msg::SelectMon(Some(n as NodeId)))
+        }
+        _ => return,
+    };
+    e.prevent_default();
+    if let Some(msg) = msg {
+        dispatch.dispatch(msg);
+    }
+}
+
+/// Runs `Msg::Frame` on every animation frame while playing.
+fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<AnimationFrame>>> {
+    let handle: Rc<RefCell<Option<AnimationFrame>>> = Rc::new(RefCell::new(None));
+    let last = Rc::new(Cell::new(None::<f64>));
+    fn schedule(
+        handle: Rc<RefCell<Option<AnimationFrame>>>,
+        dispatch: UseReducerDispatcher<AppState>,
+        last: Rc<Cell<Option<f64>>>,
+    ) {
+        let again = handle.clone();
+        let frame = request_animation_frame(move |ts| {
+            let dt = last.get().map_or(16.7, |l| ts - l);
+            last.set(Some(ts));
+            dispatch.dispatch(Msg::Frame(dt));
+            schedule(again, dispatch, last);
+        });
+        *handle.borrow_mut() = Some(frame);
+    }
+    schedule(handle.clone(), dispatch, last);
+    handle
 }
 
 #[function_component(App)]
@@ -59,66 +184,207 @@ fn app() -> Html {
     if query().contains("debug-panic") {
         panic!("debug-panic was asked for in the URL");
     }
-    let selected = use_state(initial_index);
-    let outcome = use_memo(*selected, |index| run_builtin(*index));
+    let link_error = use_mut_ref(|| None::<String>);
+    let state = use_reducer(|| {
+        let (s, err) = initial_state();
+        *link_error.borrow_mut() = err;
+        s
+    });
+    let dispatch = state.dispatcher();
+    let cursor = use_mut_ref(Cursor::new);
+    let detail_cache = use_mut_ref(|| None::<((u64, usize, NodeId), Option<Rc<MonDetail>>)>);
+    let latest = use_mut_ref(|| state.clone());
+    *latest.borrow_mut() = state.clone();
+    let motion_reduced = use_memo((), |_| reduced_motion());
 
-    if BUILTIN.is_empty() {
-        return html! {
-            <main>
-                <h1>{ "monscope" }</h1>
-                <p class="error">{ "This build has no built-in scenarios." }</p>
-            </main>
-        };
+    // Keyboard.
+    {
+        let dispatch = dispatch.clone();
+        let latest = latest.clone();
+        use_effect_with((), move |_| {
+            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+            let document = gloo::utils::document();
+            let listener = EventListener::new_with_options(&document, "keydown", opts, move |e| {
+                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    let s = latest.borrow().clone();
+                    on_key(e, &s, &dispatch);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    // The animation loop, while playing.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.playing, move |playing| {
+            let handle = playing.then(|| animate(dispatch));
+            move || {
+                if let Some(h) = handle {
+                    h.borrow_mut().take();
+                }
+            }
+        });
     }
 
-    let items = BUILTIN.iter().enumerate().map(|(index, (stem, _))| {
-        let class = classes!("scenario", (*selected == index).then_some("selected"));
-        let selected = selected.clone();
-        let onclick = Callback::from(move |_| selected.set(index));
-        html! {
-            <li><button {class} {onclick} data-stem={*stem}>{ *stem }</button></li>
-        }
-    });
-
-    let (stem, _) = BUILTIN[(*selected).min(BUILTIN.len() - 1)];
-    let body = match &*outcome {
-        Outcome::Ran {
-            summary,
-            digest,
-            passed,
-            failed,
-        } => html! {
-            <>
-                <h2>{ format!("Final state of {stem}") }</h2>
-                <pre id="final-state">{ summary }</pre>
-                <p id="expectations" class={ if *failed == 0 { "ok" } else { "bad" } }>
-                    { format!("expectations: {passed} passed, {failed} failed") }
-                </p>
-                <p id="digest">{ "trace digest: " }<code>{ digest }</code></p>
-            </>
-        },
-        Outcome::Invalid(message) => html! {
-            <>
-                <h2>{ format!("{stem} does not parse") }</h2>
-                <pre id="scenario-error" class="error">{ message }</pre>
-            </>
-        },
+    let cb = |f: fn() -> Msg| {
+        let d = dispatch.clone();
+        Callback::from(move |_: ()| d.dispatch(f()))
+    };
+    let send = {
+        let d = dispatch.clone();
+        Callback::from(move |m: Msg| d.dispatch(m))
     };
 
+    let t = state.t;
+    let (frame, upto, detail) = match &state.model {
+        Some(model) => {
+            let mut c = cursor.borrow_mut();
+            let sim = c.at(model, t);
+            let n = model.mon_count() as NodeId;
+            let frame = Frame {
+                statuses: (0..n).map(|i| sim.state().status(i).clone()).collect(),
+                cuts: sim.cuts(),
+            };
+            let upto = model.events_upto(t);
+            let detail = state.selected_mon.and_then(|m| {
+                let key = (model.id, upto, m);
+                let mut cache = detail_cache.borrow_mut();
+                match &*cache {
+                    Some((k, d)) if *k == key => d.clone(),
+                    _ => {
+                        let d = inspect::detail(sim, m).map(Rc::new);
+                        *cache = Some((key, d.clone()));
+                        d
+                    }
+                }
+            });
+            (Some(Rc::new(frame)), upto, detail)
+        }
+        None => (None, 0, None),
+    };
+
+    // The ARIA live region narrates the latest state change.
+    let narration = state.model.as_ref().and_then(|model| {
+        model.trace[..upto]
+            .iter()
+            .rev()
+            .take(4000)
+            .find(|e| matches!(e.kind, EventKind::Status { .. } | EventKind::Expect { .. }))
+            .map(|e| describe(e, &model.names))
+    });
+
+    // The latest `note` is the caption.
+    let caption = state.model.as_ref().and_then(|model| {
+        model.marks[..model.marks.partition_point(|m| m.at <= t)]
+            .iter()
+            .rev()
+            .find(|m| m.kind == MarkKind::Note)
+            .and_then(|m| match &model.trace[m.ev].kind {
+                EventKind::Note { text } => Some(text.clone()),
+                _ => None,
+            })
+    });
+
+    let error_banner = link_error.borrow().clone().map(|e| {
+        html! { <div class="banner error" role="alert" data-testid="link-error">{ e }</div> }
+    });
+
     html! {
-        <main>
-            <header>
-                <h1>{ "monscope" }</h1>
-                <p class="tagline">{ "Ceph's monitor cluster, simulated in your browser." }</p>
-            </header>
-            <div class="layout">
-                <nav aria-label="built-in scenarios">
-                    <h2>{ "Scenarios" }</h2>
-                    <ul id="scenarios">{ for items }</ul>
-                </nav>
-                <section id="result">{ body }</section>
+        <div class={classes!("app", motion_reduced.then_some("reduced-motion"))}>
+            <Header
+                stem={state.stem}
+                title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
+                text={state.text.clone()}
+                t={t}
+                selected={state.selected_mon.and_then(|m| state.model.as_ref().and_then(|model| model.names.get(m as usize).cloned()))}
+                on_load={send.reform(Msg::LoadBuiltin)}
+                on_help={cb(|| Msg::Help(true))}
+            />
+            { error_banner }
+            <div class="left">
+            <main class="stage">
+                <section class="cluster-panel" aria-label="cluster">
+                    if let Some(caption) = caption {
+                        <p class="caption" data-testid="caption">{ caption }</p>
+                    }
+                    if let (Some(model), Some(frame)) = (&state.model, &frame) {
+                        <ClusterView
+                            model={model.clone()}
+                            frame={frame.clone()}
+                            t={t}
+                            speed={state.speed}
+                            selected_mon={state.selected_mon}
+                            selected_event={state.selected_event}
+                            selected_link={state.selected_link}
+                            reduced_motion={*motion_reduced}
+                            on_select={send.clone()}
+                        />
+                        <Actions
+                            model={model.clone()}
+                            frame={frame.clone()}
+                            selected_mon={state.selected_mon}
+                            selected_link={state.selected_link}
+                            notice={state.notice.clone()}
+                            can_undo={!state.undo.is_empty()}
+                            on={send.clone()}
+                        />
+                    } else {
+                        <p class="empty">{ "The scenario does not parse yet: fix it in the editor." }</p>
+                    }
+                </section>
+                <section class="timeline-panel" aria-label="timeline">
+                    if let Some(model) = &state.model {
+                        <Timeline
+                            model={model.clone()}
+                            t={t}
+                            win_start={state.win_start}
+                            win_span={state.win_span}
+                            follow={state.follow}
+                            selected_event={state.selected_event}
+                            on={send.clone()}
+                        />
+                    }
+                </section>
+            </main>
+            <footer class="bottom">
+                <Controls
+                    t={t}
+                    end={state.end()}
+                    playing={state.playing}
+                    speed={state.speed}
+                    skip_quiet={state.skip_quiet}
+                    on={send.clone()}
+                />
+                if let Some(model) = &state.model {
+                    <EventLog model={model.clone()} upto={upto} selected={state.selected_event} on={send.clone()} />
+                }
+                <div class="sr-only" aria-live="polite" data-testid="narration">
+                    { narration.unwrap_or_default() }
+                </div>
+            </footer>
             </div>
-        </main>
+            <aside class="side">
+                <Inspector
+                    detail={detail}
+                    names={state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default()}
+                    selected={state.selected_mon}
+                    on={send.clone()}
+                />
+                if let (Some(model), Some(ev)) = (&state.model, state.selected_event) {
+                    <Details model={model.clone()} ev={ev} on={send.clone()} />
+                }
+                <ScenarioPanel
+                    text={state.text.clone()}
+                    error={state.error.clone()}
+                    model={state.model.clone()}
+                    checked={state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto))}
+                    on={send.clone()}
+                />
+            </aside>
+            if state.help {
+                <Help on_close={cb(|| Msg::Help(false))} />
+            }
+        </div>
     }
 }
 

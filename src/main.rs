@@ -1,8 +1,21 @@
 //! The monscope web app (Yew, client-side rendered). Trunk builds it from
 //! `www/index.html`; run it with `cargo xtask serve`.
+//!
+//! `playback`, `state`, `edit` and `inspect` are pure Rust: they build for the
+//! native target too, where their unit tests run.
+
+// Natively only the tests use the pure modules.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+mod edit;
+mod inspect;
+mod playback;
+mod state;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
+#[cfg(target_arch = "wasm32")]
+mod components;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;
 

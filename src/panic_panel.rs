@@ -37,9 +37,13 @@ fn show(text: &str) -> Option<()> {
     hint.set_text_content(Some(
         "This is a bug in monscope. Reload the page to start again; the browser console has details.",
     ));
+    let reload = document.create_element("button").ok()?;
+    reload.set_text_content(Some("Reload"));
+    reload.set_attribute("onclick", "location.reload()").ok()?;
     panel.set_text_content(None);
     panel.append_child(&heading).ok()?;
     panel.append_child(&detail).ok()?;
     panel.append_child(&hint).ok()?;
+    panel.append_child(&reload).ok()?;
     Some(())
 }

@@ -33,7 +33,7 @@ before(async () => {
       '--disable-quic',
       '--no-first-run',
     ],
-    viewport: { width: 1200, height: 800 },
+    viewport: { width: 1400, height: 950 },
   });
   mkdirSync(screenshots, { recursive: true });
 });
@@ -51,43 +51,329 @@ async function open(path = '') {
     if (msg.type() === 'error') pageErrors.push(msg.text());
   });
   await page.goto(new URL(path, url).href);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
   return page;
 }
 
-test('the page runs a built-in scenario and shows its final state', async () => {
+const mon = (page, name) => page.getByTestId(`mon-${name}`);
+const stateOf = (page, name) => mon(page, name).getAttribute('data-state');
+const clock = async (page) => Number(await page.getByTestId('clock').getAttribute('data-t'));
+
+/// Names of the monitors in the cluster view, in rank order.
+async function monNames(page) {
+  const ids = await page.locator('[data-testid^="mon-"]').evaluateAll((els) =>
+    els.map((e) => e.getAttribute('data-testid').slice(4)),
+  );
+  return ids;
+}
+
+async function leaders(page) {
+  const out = [];
+  for (const name of await monNames(page)) {
+    if ((await stateOf(page, name)) === 'leader') out.push(name);
+  }
+  return out;
+}
+
+async function setSpeed(page, value) {
+  await page.getByTestId('speed').selectOption(String(value));
+}
+
+/// Play until `cond()` holds (polling), then pause.
+async function playUntil(page, cond, what, timeout = 30_000) {
+  if ((await page.getByTestId('play').getAttribute('aria-label')) === 'Play') {
+    await page.getByTestId('play').click();
+  }
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > timeout) {
+      throw new Error(`timed out playing until ${what} (t=${await clock(page)})`);
+    }
+    await page.waitForTimeout(50);
+  }
+  if ((await page.getByTestId('play').getAttribute('aria-label')) === 'Pause') {
+    await page.getByTestId('play').click();
+  }
+}
+
+/// Seek by setting the scrubber (as dragging it does).
+async function seek(page, micros) {
+  await page.getByTestId('scrubber').evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, micros);
+  await page.waitForFunction(
+    (v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v),
+    micros,
+  );
+}
+
+async function snapshot(page) {
+  const out = {};
+  for (const name of await monNames(page)) {
+    const m = mon(page, name);
+    out[name] = [await m.getAttribute('data-state'), await m.getAttribute('data-epoch'), await m.getAttribute('data-lc')];
+  }
+  return out;
+}
+
+test('the page loads the default scenario and plays until a leader is shown', async () => {
   const page = await open();
   assert.equal(await page.title(), 'monscope');
-  const finalState = page.locator('#final-state');
-  await finalState.waitFor({ state: 'visible', timeout: 60_000 });
-  const text = await finalState.innerText();
-  assert.match(text, /leader/i, `the final state shows no leader:\n${text}`);
-  assert.match(await page.locator('#digest').innerText(), /trace digest: [0-9a-f]{8,}/);
-  assert.equal(await page.locator('#error-panel').count(), 0, 'an error panel is shown');
-  assert.ok((await page.locator('#scenarios button').count()) >= 1, 'no scenarios are listed');
-  await page.screenshot({ path: join(screenshots, 'home.png'), fullPage: true });
+  assert.deepEqual(await leaders(page), [], 'a leader before anything ran');
+  await setSpeed(page, 0.1);
+  await playUntil(page, async () => (await leaders(page)).length === 1, 'a leader is shown');
+  const [leader] = await leaders(page);
+  assert.equal(await page.getByTestId(`crown-${leader}`).count(), 1, 'the leader has no crown');
+  assert.equal(await page.locator('#error-panel').count(), 0);
+  await page.screenshot({ path: join(screenshots, 'leader.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
 
-test('picking another scenario runs it', async () => {
+test('killing the leader from the UI makes another monitor leader', async () => {
   const page = await open();
-  const buttons = page.locator('#scenarios button');
-  await buttons.first().waitFor({ timeout: 60_000 });
-  const count = await buttons.count();
-  const last = buttons.nth(count - 1);
-  const stem = await last.getAttribute('data-stem');
-  await last.click();
-  await page.locator('#result h2', { hasText: stem }).waitFor({ timeout: 60_000 });
-  assert.equal(await page.locator('#error-panel').count(), 0, 'an error panel is shown');
-  await page.screenshot({ path: join(screenshots, `scenario-${stem}.png`), fullPage: true });
+  await seek(page, 3_000_000);
+  const [leader] = await leaders(page);
+  assert.ok(leader, 'no leader at 3s');
+  await mon(page, leader).click();
+  await page.getByTestId('action-kill').click();
+  assert.match(await page.getByTestId('editor').inputValue(), new RegExp(`at 3s kill ${leader}`));
+  assert.equal(await stateOf(page, leader), 'down');
+  await setSpeed(page, 2);
+  await playUntil(
+    page,
+    async () => {
+      const l = await leaders(page);
+      return l.length === 1 && l[0] !== leader;
+    },
+    'another leader',
+    60_000,
+  );
+  assert.equal(await stateOf(page, leader), 'down');
+  await page.screenshot({ path: join(screenshots, 'new-leader.png'), fullPage: true });
+  // Undo restores the text and the old future.
+  await page.getByTestId('undo').click();
+  assert.doesNotMatch(await page.getByTestId('editor').inputValue(), /kill/);
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('cutting a link shows a dropped message', async () => {
+  const page = await open();
+  await seek(page, 3_000_000);
+  await page.getByTestId('link-a').selectOption('a');
+  await page.getByTestId('link-b').selectOption('b');
+  await page.getByTestId('action-cut').click();
+  assert.match(await page.getByTestId('editor').inputValue(), /at 3s cut a b/);
+  await page.getByTestId('link-a-b').waitFor();
+  assert.equal(await page.getByTestId('link-a-b').getAttribute('data-cut'), 'true');
+  await setSpeed(page, 0.05);
+  await playUntil(page, async () => (await page.getByTestId('msg-dropped').count()) > 0, 'a dropped message', 60_000);
+  await page.screenshot({ path: join(screenshots, 'dropped.png'), fullPage: true });
+  assert.ok((await page.getByTestId('tl-drop').count()) > 0, 'the timeline shows no dropped message');
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('a written key is committed in the inspector of every quorum member', async () => {
+  const page = await open();
+  await seek(page, 3_000_000);
+  await page.getByTestId('client-key').fill('colour');
+  await page.getByTestId('client-value').fill('blue');
+  await page.getByTestId('action-write').click();
+  assert.match(await page.getByTestId('editor').inputValue(), /at 3s write colour blue/);
+  await seek(page, 6_000_000);
+  const [leader] = await leaders(page);
+  assert.ok(leader);
+  const members = [];
+  for (const name of await monNames(page)) {
+    const s = await stateOf(page, name);
+    if (s === 'leader' || s === 'peon') members.push(name);
+  }
+  assert.ok(members.length >= 2, `quorum ${members}`);
+  for (const name of members) {
+    await page.getByTestId(`inspect-${name}`).click();
+    const body = page.getByTestId('inspector-body');
+    await body.and(page.locator(`[data-mon="${name}"]`)).waitFor();
+    const value = page.locator('[data-key="config-key/colour"]');
+    assert.equal(await value.innerText(), '"blue"', `mon.${name} has not committed colour=blue`);
+  }
+  await page.screenshot({ path: join(screenshots, 'inspector.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('seeking backwards and forwards shows the same state', async () => {
+  const page = await open('?scenario=leader-failover');
+  const times = [45_000_000, 1_000_000, 31_500_000, 12_000_000, 58_000_000];
+  const first = {};
+  for (const t of times) {
+    await seek(page, t);
+    first[t] = await snapshot(page);
+  }
+  for (const t of [...times].reverse()) {
+    await seek(page, t);
+    assert.deepEqual(await snapshot(page), first[t], `the state at ${t}us differs`);
+  }
+  // Step forward and back by one event.
+  await seek(page, 31_500_000);
+  const here = await snapshot(page);
+  await page.getByTestId('step-next').click();
+  await page.getByTestId('step-prev').click();
+  await page.getByTestId('step-prev').click();
+  await page.getByTestId('step-next').click();
+  assert.deepEqual(await snapshot(page), first[31_500_000] ?? here);
+  // Time a few seeks in the browser (reported, not asserted).
+  const ms = await page.getByTestId('scrubber').evaluate(async (el) => {
+    const out = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      el.value = String((i * 7_919_993) % 60_000_000);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      // Yew renders in a task it schedules: wait for it.
+      await new Promise((r) => setTimeout(r, 0));
+      out.push(performance.now() - t0);
+    }
+    return out;
+  });
+  console.log(`seek+render in the browser (ms): ${ms.map((x) => x.toFixed(1)).join(' ')}`);
+  await page.screenshot({ path: join(screenshots, 'seek.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('seeking anywhere in a ten-minute five-monitor run (reported)', async () => {
+  const page = await open();
+  let text = 'title "ten minutes"\nmons a b c d e\nseed 3\nend 10m\n';
+  for (let i = 1; i <= 9; i++) {
+    text += `at ${i * 60}s write k${i} v${i}\n`;
+    if (i % 3 === 0) text += `at ${i * 60 + 5}s kill a\nat ${i * 60 + 40}s revive a\n`;
+  }
+  await page.getByTestId('editor').fill(text);
+  await page.getByTestId('mon-e').waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=clock]').textContent.includes('600.000'));
+  const ms = await page.getByTestId('scrubber').evaluate(async (el) => {
+    const out = [];
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now();
+      el.value = String((i * 97_919_993) % 600_000_000);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 0));
+      out.push(performance.now() - t0);
+    }
+    return out;
+  });
+  const sorted = [...ms].sort((a, b) => a - b);
+  console.log(
+    `10-minute run, seek + render (ms): median ${sorted[20].toFixed(1)}, max ${sorted[39].toFixed(1)}`,
+  );
+  await page.screenshot({ path: join(screenshots, 'ten-minutes.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('a broken scenario shows the error with its line', async () => {
+  const page = await open();
+  const editor = page.getByTestId('editor');
+  await editor.fill('mons a b c\nat 1s kill a\nat 2s explode b\n');
+  const error = page.getByTestId('scenario-error');
+  await error.waitFor();
+  assert.match(await error.innerText(), /^line 3, column \d+:/);
+  assert.equal(await error.getAttribute('data-line'), '3');
+  // The views keep the last run; fixing the text runs it.
+  await editor.fill('mons a b c\nat 1s kill a\nat 2s revive a\n');
+  await error.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('mon-c').count(), 1);
+  // A bad action is an inline error, not a crash.
+  await page.getByTestId('client-key').fill('');
+  await page.getByTestId('action-write').click();
+  await page.getByTestId('action-error').waitFor();
+  await editor.fill('mons a b c\nat 1s kill a\nat 2s explode b\n');
+  await page.screenshot({ path: join(screenshots, 'broken.png'), fullPage: true });
+  assert.equal(await page.locator('#error-panel').count(), 0);
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('keyboard: space plays, arrows step, ? opens the help', async () => {
+  const page = await open();
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('ArrowRight');
+  const t1 = await clock(page);
+  await page.keyboard.press('ArrowRight');
+  assert.ok((await clock(page)) > t1 || t1 > 0);
+  await page.keyboard.press('?');
+  await page.getByTestId('help').waitFor();
+  await page.screenshot({ path: join(screenshots, 'help.png') });
+  await page.keyboard.press('Escape');
+  await page.getByTestId('help').waitFor({ state: 'detached' });
+  await page.keyboard.press(' ');
+  await page.waitForTimeout(300);
+  assert.equal(await page.getByTestId('play').getAttribute('aria-label'), 'Pause');
+  await page.keyboard.press(' ');
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('works at phone width', async () => {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(url);
+  await page.getByTestId('cluster').waitFor();
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 400, `the page is ${width}px wide at phone width`);
+  await page.screenshot({ path: join(screenshots, 'phone.png'), fullPage: true });
+  await page.close();
+});
+
+test('frame times while animating 7 monitors with many messages in flight (reported)', async () => {
+  const page = await open();
+  // Seven monitors, slow links and a stream of client writes: hundreds of messages in the air.
+  let text = 'title "busy"\nmons a b c d e f g\nlatency 400ms..900ms\nseed 2\nend 40s\n';
+  for (let i = 0; i < 600; i++) {
+    const t = 10 + i * 0.01;
+    text += `at ${t.toFixed(2)}s write k${i} v${i} via ${'abcdefg'[i % 7]}\n`;
+  }
+  await page.getByTestId('editor').fill(text);
+  await page.getByTestId('mon-g').waitFor();
+  await seek(page, 15_000_000);
+  const inFlight = Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
+  await setSpeed(page, 0.1);
+  await page.getByTestId('play').click();
+  const frames = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const times = [];
+        let last = performance.now();
+        const tick = (now) => {
+          times.push(now - last);
+          last = now;
+          if (times.length < 180) requestAnimationFrame(tick);
+          else resolve(times);
+        };
+        requestAnimationFrame(tick);
+      }),
+  );
+  await page.getByTestId('play').click();
+  const sorted = [...frames].slice(5).sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  console.log(
+    `frame times with ${inFlight} messages in flight (ms): p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`,
+  );
+  await page.screenshot({ path: join(screenshots, 'busy.png'), fullPage: true });
+  assert.ok(inFlight > 50, `only ${inFlight} messages in flight`);
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
 
 test('a panic shows the error panel, not a blank page', async () => {
-  const page = await open('?debug-panic');
+  const page = await context.newPage();
+  await page.goto(new URL('?debug-panic', url).href);
   const panel = page.locator('#error-panel');
   await panel.waitFor({ state: 'visible', timeout: 60_000 });
   assert.match(await panel.innerText(), /monscope crashed: .*debug-panic/s);
+  assert.equal(await panel.getByRole('button', { name: 'Reload' }).count(), 1);
   await page.screenshot({ path: join(screenshots, 'panic.png'), fullPage: true });
   await page.close();
 });

@@ -202,3 +202,32 @@ fn every_builtin_scenario_meets_its_expectations() {
         assert!(r.state.violations().is_empty(), "{stem}");
     }
 }
+
+/// A player drains the trace as it goes and keeps trace-less clones as
+/// snapshots: resuming a snapshot gives the same events as one straight run.
+#[test]
+fn take_trace_and_snapshots_give_the_straight_run() {
+    let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+    let scenario = monscope_core::scenario::parse(text).unwrap();
+    let straight = monscope_core::sim::run(&scenario).trace;
+    let mut sim = monscope_core::sim::Sim::new(&scenario);
+    let mut trace = Vec::new();
+    let mut snaps = Vec::new();
+    let mut t = 0;
+    while t <= scenario.end {
+        sim.run_until(t);
+        trace.extend(sim.take_trace());
+        assert!(sim.trace().is_empty());
+        snaps.push((t, sim.clone()));
+        t += 5_000_000;
+    }
+    sim.run_until(scenario.end);
+    trace.extend(sim.take_trace());
+    assert_eq!(trace, straight);
+    // Resume from a middle snapshot: the events after it are the straight run's.
+    let (at, snap) = &snaps[snaps.len() / 2];
+    let mut resumed = snap.clone();
+    resumed.run_until(scenario.end);
+    let after: Vec<_> = straight.iter().filter(|e| e.at > *at).cloned().collect();
+    assert_eq!(resumed.take_trace(), after);
+}

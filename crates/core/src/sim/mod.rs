@@ -181,6 +181,12 @@ impl Sim {
     pub fn trace(&self) -> &[Event] {
         &self.trace
     }
+    /// Takes the events recorded so far, leaving the trace empty; later events
+    /// are recorded from there. A player keeps the trace itself and clones the
+    /// trace-less `Sim` as a cheap snapshot.
+    pub fn take_trace(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.trace)
+    }
     pub fn state(&self) -> &ClusterState {
         &self.state
     }

@@ -1,0 +1,182 @@
+//! Breaking things: every button makes a scenario line at the playhead.
+
+use crate::app::Frame;
+use crate::playback::Model;
+use crate::state::Msg;
+use monscope_core::mon::status::MonState;
+use monscope_core::trace::NodeId;
+use std::rc::Rc;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: Rc<Model>,
+    pub frame: Rc<Frame>,
+    pub selected_mon: Option<NodeId>,
+    pub selected_link: Option<(NodeId, NodeId)>,
+    pub notice: Option<String>,
+    pub can_undo: bool,
+    pub on: Callback<Msg>,
+}
+
+fn input_value(r: &NodeRef) -> String {
+    r.cast::<HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+fn select_value(r: &NodeRef) -> String {
+    r.cast::<HtmlSelectElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+#[function_component(Actions)]
+pub fn actions(p: &Props) -> Html {
+    let names = &p.model.names;
+    let n = p.model.mon_count();
+    let act = |line: String| {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Msg::Apply(line.clone())))
+    };
+    let key_ref = use_node_ref();
+    let value_ref = use_node_ref();
+    let via_ref = use_node_ref();
+    let skew_ref = use_node_ref();
+    let part_ref = use_node_ref();
+    let link_a = use_node_ref();
+    let link_b = use_node_ref();
+
+    let mon_bar = match p.selected_mon.filter(|&m| (m as usize) < n) {
+        Some(m) => {
+            let name = names[m as usize].clone();
+            let state = p.frame.statuses[m as usize].state;
+            let down = state == MonState::Down;
+            let skew = {
+                let on = p.on.clone();
+                let r = skew_ref.clone();
+                let name = name.clone();
+                Callback::from(move |_: MouseEvent| {
+                    let v = input_value(&r);
+                    let v = v.trim();
+                    let v = if v.chars().last().is_some_and(|c| c.is_ascii_digit()) {
+                        format!("{v}ms")
+                    } else {
+                        v.to_string()
+                    };
+                    on.emit(Msg::Apply(format!("skew {name} {v}")));
+                })
+            };
+            html! {
+                <div class="action-row" role="group" aria-label={format!("act on mon.{name}")}>
+                    <span class="row-title">{ format!("mon.{name}") }</span>
+                    <button onclick={act(format!("kill {name}"))} disabled={down} data-testid="action-kill" title="kill (k)">{ "Kill" }</button>
+                    <button onclick={act(format!("revive {name}"))} disabled={!down} data-testid="action-revive" title="revive (r)">{ "Revive" }</button>
+                    <button onclick={act(format!("wipe {name}"))} disabled={!down} data-testid="action-wipe" title="wipe the store (w); kill first">{ "Wipe" }</button>
+                    <button onclick={act(format!("isolate {name}"))} data-testid="action-isolate" title="cut every link (i)">{ "Isolate" }</button>
+                    <button onclick={act(format!("call-election {name}"))} disabled={down} data-testid="action-election" title="call an election (e)">{ "Call election" }</button>
+                    <span class="inline">
+                        <input ref={skew_ref} size="6" placeholder="-300ms" aria-label="clock skew" data-testid="skew-input" />
+                        <button onclick={skew} data-testid="action-skew">{ "Skew" }</button>
+                    </span>
+                </div>
+            }
+        }
+        None => html! {
+            <div class="action-row hint">{ "Select a monitor (click it, or press 1–9) to kill, revive, wipe, isolate it or make it call an election." }</div>
+        },
+    };
+
+    let (la, lb) = p.selected_link.unwrap_or((0, 1.min(n as NodeId)));
+    let link_options = |r: &NodeRef, sel: NodeId, testid: &'static str| {
+        html! {
+            <select ref={r.clone()} aria-label="link end" data-testid={testid}>
+                { for names.iter().enumerate().map(|(i, nm)| html! {
+                    <option value={nm.clone()} selected={i as NodeId == sel}>{ nm.clone() }</option>
+                }) }
+            </select>
+        }
+    };
+    let link_act = |verb: &'static str, arrow: bool| {
+        let on = p.on.clone();
+        let a = link_a.clone();
+        let b = link_b.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (a, b) = (select_value(&a), select_value(&b));
+            let line = if arrow {
+                format!("{verb} {a} -> {b}")
+            } else {
+                format!("{verb} {a} {b}")
+            };
+            on.emit(Msg::Apply(line));
+        })
+    };
+    let partition = {
+        let on = p.on.clone();
+        let r = part_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            on.emit(Msg::Apply(format!("partition {}", input_value(&r).trim())));
+        })
+    };
+    let client = |read: bool| {
+        let on = p.on.clone();
+        let (k, v, via) = (key_ref.clone(), value_ref.clone(), via_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            let key = input_value(&k).trim().to_string();
+            let value = input_value(&v).trim().to_string();
+            let via = select_value(&via);
+            let via = if via.is_empty() {
+                String::new()
+            } else {
+                format!(" via {via}")
+            };
+            let line = if read {
+                format!("read {key}{via}")
+            } else {
+                format!("write {key} {value}{via}")
+            };
+            on.emit(Msg::Apply(line));
+        })
+    };
+    let (write, read) = (client(false), client(true));
+    let undo = p.on.reform(|_: MouseEvent| Msg::Undo);
+    let dismiss = p.on.reform(|_: MouseEvent| Msg::DismissNotice);
+
+    html! {
+        <div class="actions" data-testid="actions">
+            if let Some(notice) = &p.notice {
+                <div class="notice error" role="alert" data-testid="action-error">
+                    { notice.clone() }
+                    <button class="link-button" onclick={dismiss} aria-label="dismiss">{ "✕" }</button>
+                </div>
+            }
+            { mon_bar }
+            <div class="action-row" role="group" aria-label="links">
+                <span class="row-title">{ "link" }</span>
+                { link_options(&link_a, la, "link-a") }
+                { link_options(&link_b, lb, "link-b") }
+                <button onclick={link_act("cut", false)} data-testid="action-cut">{ "Cut" }</button>
+                <button onclick={link_act("cut", true)} data-testid="action-cut-one-way" title="cut the first → second direction only">{ "Cut →" }</button>
+                <button onclick={link_act("restore", false)} data-testid="action-restore">{ "Restore" }</button>
+                <span class="inline">
+                    <input ref={part_ref} size="10" placeholder="a b | c" aria-label="partition groups" data-testid="partition-input" />
+                    <button onclick={partition} data-testid="action-partition">{ "Partition" }</button>
+                </span>
+                <button onclick={act("heal".into())} data-testid="action-heal" title="undo every cut (h)">{ "Heal" }</button>
+            </div>
+            <div class="action-row" role="group" aria-label="client">
+                <span class="row-title">{ "client" }</span>
+                <input ref={key_ref.clone()} size="8" placeholder="key" aria-label="key" data-testid="client-key" />
+                <input ref={value_ref.clone()} size="8" placeholder="value" aria-label="value" data-testid="client-value" />
+                <select ref={via_ref.clone()} aria-label="via monitor" data-testid="client-via">
+                    <option value="" selected=true>{ "via leader" }</option>
+                    { for names.iter().take(n).map(|nm| html! { <option value={nm.clone()}>{ format!("via {nm}") }</option> }) }
+                </select>
+                <button onclick={write} data-testid="action-write">{ "Write" }</button>
+                <button onclick={read} data-testid="action-read">{ "Read" }</button>
+                <button onclick={undo} disabled={!p.can_undo} data-testid="undo" title="undo (u)">{ "Undo" }</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,65 @@
+//! Playback controls: play/pause, step, the scrubber, speed.
+
+use super::secs;
+use crate::state::{Msg, SPEEDS};
+use monscope_core::time::Time;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub t: Time,
+    pub end: Time,
+    pub playing: bool,
+    pub speed: f64,
+    pub skip_quiet: bool,
+    pub on: Callback<Msg>,
+}
+
+#[function_component(Controls)]
+pub fn controls(p: &Props) -> Html {
+    let send = |m: Msg| {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(m.clone()))
+    };
+    let oninput = p.on.reform(|e: InputEvent| {
+        let v = e.target_unchecked_into::<HtmlInputElement>().value();
+        Msg::Seek(v.parse::<f64>().map_or(0, |v| v.max(0.0) as Time))
+    });
+    let on_speed = p.on.reform(|e: Event| {
+        let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+        Msg::Speed(v.parse::<f64>().unwrap_or(crate::state::DEFAULT_SPEED))
+    });
+    let on_skip = {
+        let on = p.on.clone();
+        let skip = p.skip_quiet;
+        Callback::from(move |_: Event| on.emit(Msg::SkipQuiet(!skip)))
+    };
+    let play_label = if p.playing { "Pause" } else { "Play" };
+    html! {
+        <div class="controls" role="group" aria-label="playback">
+            <button onclick={send(Msg::Seek(0))} title="back to the start" aria-label="back to the start" data-testid="to-start">{ "|◀◀" }</button>
+            <button onclick={send(Msg::StepPrev)} title="previous event (←)" aria-label="previous event" data-testid="step-prev">{ "◀" }</button>
+            <button class="play" onclick={send(Msg::TogglePlay)} title="play / pause (space)" aria-label={play_label} data-testid="play">
+                { if p.playing { "❚❚" } else { "▶" } }
+            </button>
+            <button onclick={send(Msg::StepNext)} title="next event (→)" aria-label="next event" data-testid="step-next">{ "▶|" }</button>
+            <input type="range" class="scrubber" min="0" max={p.end.to_string()} step="1000"
+                   value={p.t.to_string()} {oninput} aria-label="playhead" aria-valuetext={secs(p.t)}
+                   data-testid="scrubber" />
+            <output class="clock" data-testid="clock" data-t={p.t.to_string()}>{ format!("{} / {}", secs(p.t), secs(p.end)) }</output>
+            <label class="inline">
+                <span>{ "speed " }</span>
+                <select onchange={on_speed} data-testid="speed" aria-label="speed">
+                    { for SPEEDS.iter().map(|(v, label)| html! {
+                        <option value={v.to_string()} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
+                    }) }
+                </select>
+            </label>
+            <label class="inline" title="while no message is in the air, time runs at least at 1×">
+                <input type="checkbox" checked={p.skip_quiet} onchange={on_skip} data-testid="skip-quiet" />
+                { " hurry quiet times" }
+            </label>
+        </div>
+    }
+}

@@ -1,0 +1,131 @@
+//! The selected event (a message or a mark): its fields.
+
+use super::secs;
+use crate::playback::Model;
+use crate::state::Msg;
+use monscope_core::mon::messages::{ClientOp, Message};
+use monscope_core::trace::format::{describe, message_summary};
+use monscope_core::trace::EventKind;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: Rc<Model>,
+    pub ev: usize,
+    pub on: Callback<Msg>,
+}
+
+fn ranks(r: &[i32]) -> String {
+    let v: Vec<String> = r.iter().map(|x| x.to_string()).collect();
+    format!("{{{}}}", v.join(","))
+}
+
+/// A message's fields, named as in Ceph.
+fn message_fields(msg: &Message) -> Vec<(String, String)> {
+    let r = |k: &str, v: String| (k.to_string(), v);
+    match msg {
+        Message::Probe(m) => vec![
+            r("name", m.name.clone()),
+            r("quorum", ranks(&m.quorum)),
+            r("leader", m.leader.to_string()),
+            r("paxos_first_version", m.paxos_first_version.to_string()),
+            r("paxos_last_version", m.paxos_last_version.to_string()),
+            r("has_ever_joined", m.has_ever_joined.to_string()),
+            r("monmap epoch", m.monmap.epoch.to_string()),
+        ],
+        Message::Election(m) => vec![
+            r("epoch", m.epoch.to_string()),
+            r("quorum", ranks(&m.quorum)),
+            r("strategy", format!("{:?}", m.strategy).to_lowercase()),
+        ],
+        Message::Paxos(m) => {
+            let values: Vec<String> = m.values.keys().map(|v| format!("v{v}")).collect();
+            vec![
+                r("epoch", m.epoch.to_string()),
+                r("first_committed", m.first_committed.to_string()),
+                r("last_committed", m.last_committed.to_string()),
+                r("pn_from", m.pn_from.to_string()),
+                r("pn", m.pn.to_string()),
+                r("uncommitted_pn", m.uncommitted_pn.to_string()),
+                r("lease_timestamp", secs(m.lease_timestamp)),
+                r("sent_timestamp", secs(m.sent_timestamp)),
+                r(
+                    "values",
+                    if values.is_empty() {
+                        "none".into()
+                    } else {
+                        values.join(" ")
+                    },
+                ),
+            ]
+        }
+        Message::Client(m)
+        | Message::Forward(monscope_core::mon::messages::MForward { req: m, .. }) => {
+            let op = match &m.op {
+                ClientOp::Write { key, value } => format!("write {key}={value}"),
+                ClientOp::Read { key } => format!("read {key}"),
+            };
+            vec![r("tid", m.tid.to_string()), r("op", op)]
+        }
+        Message::Route(m) => vec![
+            r("tid", m.reply.tid.to_string()),
+            r("result", format!("{:?}", m.reply.result)),
+        ],
+        Message::ClientReply(m) => vec![
+            r("tid", m.tid.to_string()),
+            r("result", format!("{:?}", m.result)),
+        ],
+    }
+}
+
+#[function_component(Details)]
+pub fn details(p: &Props) -> Html {
+    let Some(ev) = p.model.trace.get(p.ev) else {
+        return html! {};
+    };
+    let names = &p.model.names;
+    let mut rows: Vec<(String, String)> = vec![("time".into(), secs(ev.at))];
+    if let EventKind::Send {
+        id,
+        from,
+        to,
+        arrive_at,
+        msg,
+    } = &ev.kind
+    {
+        rows.push(("message".into(), format!("#{id} {}", message_summary(msg))));
+        rows.push(("protocol".into(), msg.protocol().into()));
+        rows.push((
+            "from → to".into(),
+            format!("{} → {}", names[*from as usize], names[*to as usize]),
+        ));
+        rows.push(("arrives".into(), secs(*arrive_at)));
+        if let Some(f) = p
+            .model
+            .flight_of
+            .get(id)
+            .and_then(|&i| p.model.flights.get(i))
+        {
+            rows.push((
+                "outcome".into(),
+                match f.dropped {
+                    Some(d) => format!("dropped at {}: {}", secs(f.end), d.name()),
+                    None if f.end < f.arrive => "in the air when the run ended".into(),
+                    None => format!("delivered at {}", secs(f.end)),
+                },
+            ));
+        }
+        rows.extend(message_fields(msg));
+    }
+    let close = p.on.reform(|_: MouseEvent| Msg::SelectEvent(None));
+    html! {
+        <section class="panel details" aria-label="selected event" data-testid="details">
+            <h2>{ "Selected" }<button class="link-button" onclick={close} aria-label="clear the selection">{ "✕" }</button></h2>
+            <p class="mono">{ describe(ev, names) }</p>
+            <dl>
+                { for rows.iter().map(|(k, v)| html! { <><dt>{ k.clone() }</dt><dd>{ v.clone() }</dd></> }) }
+            </dl>
+        </section>
+    }
+}

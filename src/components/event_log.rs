@@ -1,0 +1,79 @@
+//! The event log: the trace up to the playhead, in words, newest first.
+
+use crate::playback::Model;
+use crate::state::Msg;
+use monscope_core::trace::format::describe;
+use monscope_core::trace::EventKind;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub model: Rc<Model>,
+    /// Events `..upto` have happened.
+    pub upto: usize,
+    pub selected: Option<usize>,
+    pub on: Callback<Msg>,
+}
+
+/// How many lines the log shows.
+const SHOWN: usize = 60;
+
+fn kind_class(k: &EventKind) -> &'static str {
+    match k {
+        EventKind::Send { .. } | EventKind::Deliver { .. } => "ev-msg",
+        EventKind::Drop { .. } => "ev-drop",
+        EventKind::TimerSet { .. }
+        | EventKind::TimerCancel { .. }
+        | EventKind::TimerFire { .. } => "ev-timer",
+        EventKind::Status { .. } => "ev-status",
+        EventKind::Expect { pass: true, .. } => "ev-pass",
+        EventKind::Expect { pass: false, .. } | EventKind::Violation { .. } => "ev-fail",
+        EventKind::Action { .. } | EventKind::Note { .. } => "ev-action",
+        _ => "ev-other",
+    }
+}
+
+#[function_component(EventLog)]
+pub fn event_log(p: &Props) -> Html {
+    let timers = use_state(|| false);
+    let show_timers = *timers;
+    let toggle = {
+        let timers = timers.clone();
+        Callback::from(move |_: Event| timers.set(!*timers))
+    };
+    let upto = p.upto.min(p.model.trace.len());
+    let lines = p.model.trace[..upto]
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, e)| {
+            show_timers
+                || !matches!(
+                    e.kind,
+                    EventKind::TimerSet { .. }
+                        | EventKind::TimerCancel { .. }
+                        | EventKind::TimerFire { .. }
+                )
+        })
+        .take(SHOWN)
+        .map(|(i, e)| {
+            let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectEvent(Some(i)));
+            let selected = p.selected == Some(i);
+            html! {
+                <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
+                    <button class="log-line" {onclick}>{ describe(e, &p.model.names) }</button>
+                </li>
+            }
+        });
+    html! {
+        <section class="panel event-log" aria-label="event log">
+            <div class="log-bar">
+                <h2>{ "Events" }</h2>
+                <span class="muted">{ format!("{upto} of {}", p.model.trace.len()) }</span>
+                <label class="inline"><input type="checkbox" checked={show_timers} onchange={toggle} />{ " timers" }</label>
+            </div>
+            <ol class="log" data-testid="event-log" reversed=true>{ for lines }</ol>
+        </section>
+    }
+}

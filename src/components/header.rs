@@ -1,0 +1,103 @@
+//! The header: title, the built-in scenario picker, share and help.
+
+use monscope_core::scenario::library::BUILTIN;
+use monscope_core::scenario::link::share_link;
+use monscope_core::time::Time;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub stem: Option<&'static str>,
+    pub title: Option<String>,
+    pub text: String,
+    pub t: Time,
+    pub selected: Option<String>,
+    pub on_load: Callback<usize>,
+    pub on_help: Callback<()>,
+}
+
+/// (stem, title) of every built-in scenario, parsed once.
+fn titles() -> Rc<Vec<(&'static str, String)>> {
+    thread_local! {
+        static TITLES: Rc<Vec<(&'static str, String)>> = Rc::new(
+            BUILTIN
+                .iter()
+                .map(|(stem, text)| {
+                    let title = monscope_core::scenario::parse(text)
+                        .ok()
+                        .and_then(|s| s.title)
+                        .unwrap_or_else(|| stem.to_string());
+                    (*stem, title)
+                })
+                .collect(),
+        );
+    }
+    TITLES.with(Rc::clone)
+}
+
+#[function_component(Header)]
+pub fn header(p: &Props) -> Html {
+    let share = use_state(|| None::<String>);
+    let titles = titles();
+    let onchange = {
+        let on_load = p.on_load.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                .value();
+            if let Ok(i) = v.parse::<usize>() {
+                on_load.emit(i);
+            }
+        })
+    };
+    let on_share = {
+        let share = share.clone();
+        let text = p.text.clone();
+        let t = p.t;
+        let sel = p.selected.clone();
+        Callback::from(move |_| {
+            let base = web_sys::window()
+                .and_then(|w| w.location().href().ok())
+                .unwrap_or_default();
+            let base = base.split(['#', '?']).next().unwrap_or("").to_string();
+            let url = share_link(&base, &text, Some(t), sel.as_deref());
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&url);
+            }
+            share.set(Some(url));
+        })
+    };
+    let selected_index = p
+        .stem
+        .and_then(|s| BUILTIN.iter().position(|(b, _)| *b == s));
+    let on_help = p.on_help.reform(|_| ());
+    html! {
+        <header class="top">
+            <div class="brand">
+                <h1>{ "monscope" }</h1>
+                <p class="tagline">{ p.title.clone().unwrap_or_else(|| "Ceph's monitors, simulated in your browser".into()) }</p>
+            </div>
+            <label class="picker">
+                <span>{ "Scenario" }</span>
+                <select {onchange} data-testid="scenario-picker" aria-label="built-in scenario">
+                    if selected_index.is_none() {
+                        <option selected=true disabled=true>{ "(your own)" }</option>
+                    }
+                    { for titles.iter().enumerate().map(|(i, (stem, title))| html! {
+                        <option value={i.to_string()} selected={selected_index == Some(i)} data-stem={*stem}>{ title.clone() }</option>
+                    }) }
+                </select>
+            </label>
+            <div class="header-buttons">
+                <button onclick={on_share} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
+                <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
+            </div>
+            if let Some(url) = &*share {
+                <div class="share-box">
+                    <label>{ "Link (copied): " }<input readonly=true value={url.clone()} data-testid="share-link" /></label>
+                </div>
+            }
+        </header>
+    }
+}

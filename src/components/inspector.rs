@@ -1,0 +1,74 @@
+//! The inspector: the selected monitor's state machines and store.
+
+use crate::inspect::MonDetail;
+use crate::state::Msg;
+use monscope_core::trace::NodeId;
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub detail: Option<Rc<MonDetail>>,
+    pub names: Vec<String>,
+    pub selected: Option<NodeId>,
+    pub on: Callback<Msg>,
+}
+
+#[function_component(Inspector)]
+pub fn inspector(p: &Props) -> Html {
+    let mons = p.names.len().saturating_sub(1);
+    let tabs = p.names.iter().take(mons).enumerate().map(|(i, name)| {
+        let node = i as NodeId;
+        let selected = p.selected == Some(node);
+        let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectMon(Some(node)));
+        html! {
+            <button class={classes!("tab", selected.then_some("selected"))} {onclick}
+                    aria-pressed={selected.to_string()} data-testid={format!("inspect-{name}")}>{ name.clone() }</button>
+        }
+    });
+    let body = match &p.detail {
+        None => {
+            html! { <p class="hint">{ "Select a monitor to inspect its elector, paxos and store." }</p> }
+        }
+        Some(d) => html! {
+            <div data-testid="inspector-body" data-mon={d.name.clone()}>
+                if !d.running {
+                    <p class="hint">{ format!("mon.{} is not running: only its store survives.", d.name) }</p>
+                }
+                { for d.sections.iter().map(|s| html! {
+                    <section class="insp-section">
+                        <h3>{ s.title.clone() }</h3>
+                        <dl>
+                            { for s.rows.iter().map(|(k, v)| html! {
+                                <><dt>{ k.clone() }</dt><dd data-field={format!("{}.{}", s.title, k)}>{ v.clone() }</dd></>
+                            }) }
+                        </dl>
+                    </section>
+                }) }
+                <section class="insp-section store" data-testid="store">
+                    <h3>{ "store" }</h3>
+                    if d.store.is_empty() {
+                        <p class="hint">{ "empty" }</p>
+                    }
+                    { for d.store.iter().map(|(prefix, rows)| html! {
+                        <details open={prefix != "paxos" || rows.len() < 12} data-prefix={prefix.clone()}>
+                            <summary>{ format!("{prefix} ({} keys)", rows.len()) }</summary>
+                            <dl>
+                                { for rows.iter().map(|(k, v)| html! {
+                                    <><dt>{ k.clone() }</dt><dd data-key={format!("{prefix}/{k}")}>{ v.clone() }</dd></>
+                                }) }
+                            </dl>
+                        </details>
+                    }) }
+                </section>
+            </div>
+        },
+    };
+    html! {
+        <section class="panel inspector" aria-label="inspector" data-testid="inspector">
+            <h2>{ "Inspector" }</h2>
+            <div class="tabs" role="group" aria-label="monitor to inspect">{ for tabs }</div>
+            { body }
+        </section>
+    }
+}

@@ -1,0 +1,17 @@
+//! The page's panels, one job each.
+
+pub mod actions;
+pub mod cluster;
+pub mod controls;
+pub mod details;
+pub mod event_log;
+pub mod header;
+pub mod help;
+pub mod inspector;
+pub mod scenario;
+pub mod timeline;
+
+/// Seconds with millisecond precision, for labels: `12.345 s`.
+pub fn secs(t: u64) -> String {
+    format!("{}.{:03} s", t / 1_000_000, (t / 1_000) % 1_000)
+}

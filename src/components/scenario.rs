@@ -1,0 +1,113 @@
+//! The scenario panel: the text in an editor with live errors, and the
+//! expectation results.
+
+use super::secs;
+use crate::playback::Model;
+use crate::state::Msg;
+use monscope_core::scenario::ParseError;
+use monscope_core::trace::EventKind;
+use std::rc::Rc;
+use web_sys::HtmlTextAreaElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub text: String,
+    pub error: Option<ParseError>,
+    pub model: Option<Rc<Model>>,
+    /// How many expectations have been checked at the playhead.
+    pub checked: usize,
+    pub on: Callback<Msg>,
+}
+
+#[function_component(ScenarioPanel)]
+pub fn scenario_panel(p: &Props) -> Html {
+    let oninput = p.on.reform(|e: InputEvent| {
+        Msg::Edit(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+    });
+    let expects: Vec<Html> = p
+        .model
+        .iter()
+        .flat_map(|m| {
+            m.expects
+                .iter()
+                .enumerate()
+                .map(move |(k, &i)| (k, i, &m.trace[i]))
+        })
+        .filter_map(|(k, i, e)| match &e.kind {
+            EventKind::Expect {
+                line,
+                text,
+                pass,
+                actual,
+            } => {
+                let future = k >= p.checked;
+                let class = classes!(
+                    "expect",
+                    if future {
+                        "future"
+                    } else if *pass {
+                        "pass"
+                    } else {
+                        "fail"
+                    }
+                );
+                let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectEvent(Some(i)));
+                let mark = if future {
+                    "…"
+                } else if *pass {
+                    "✔"
+                } else {
+                    "✘"
+                };
+                Some(html! {
+                    <li {class} data-testid="expectation" data-pass={pass.to_string()}>
+                        <button class="log-line" {onclick} title={actual.clone()}>
+                            { format!("{mark} {} line {line}: {text}", secs(e.at)) }
+                            if !*pass && !future {
+                                <span class="actual">{ format!(" — {actual}") }</span>
+                            }
+                        </button>
+                    </li>
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    let (passed, failed) = p.model.as_ref().map_or((0, 0), |m| {
+        m.expects
+            .iter()
+            .map(|&i| &m.trace[i])
+            .fold((0, 0), |(a, b), e| match e.kind {
+                EventKind::Expect { pass: true, .. } => (a + 1, b),
+                EventKind::Expect { pass: false, .. } => (a, b + 1),
+                _ => (a, b),
+            })
+    });
+    let describe = p
+        .model
+        .as_ref()
+        .map(|m| m.scenario.describe.join(" "))
+        .unwrap_or_default();
+    html! {
+        <section class="panel scenario" aria-label="scenario">
+            <h2>{ "Scenario" }</h2>
+            if !describe.is_empty() {
+                <p class="describe">{ describe }</p>
+            }
+            <textarea class={classes!("editor", p.error.is_some().then_some("has-error"))}
+                      value={p.text.clone()} {oninput} spellcheck="false" rows="14"
+                      aria-label="scenario text" aria-invalid={p.error.is_some().to_string()}
+                      aria-describedby="scenario-error" data-testid="editor" />
+            if let Some(e) = &p.error {
+                <p id="scenario-error" class="error" role="alert" data-testid="scenario-error"
+                   data-line={e.line.to_string()} data-col={e.col.to_string()}>
+                    { format!("line {}, column {}: {}", e.line, e.col, e.message) }
+                    <br /><span class="muted">{ "The views show the last version that ran." }</span>
+                </p>
+            }
+            <h3 data-testid="expect-summary">{ format!("Expectations: {passed} passed, {failed} failed") }</h3>
+            <ul class="expects">{ for expects }</ul>
+        </section>
+    }
+}

@@ -1,0 +1,419 @@
+//! The run model: the scenario text is the source of truth. [`Model::build`]
+//! parses it, runs the simulator to the end once, keeps the whole trace and a
+//! trace-less `Sim` snapshot every [`SNAPSHOT_EVERY`] of simulated time, and
+//! precomputes what the views draw (message flights, timeline marks). The
+//! playhead then selects the view: the trace prefix up to `t`, and the `Sim`
+//! at `t` (restore the nearest snapshot at or before `t`, replay forward).
+//!
+//! Pure Rust, no browser: the native unit tests measure seeking.
+
+use monscope_core::mon::status::MonState;
+use monscope_core::scenario::{self, Action, ParseError, Scenario};
+use monscope_core::sim::Sim;
+use monscope_core::time::{Time, SEC};
+use monscope_core::trace::{DropReason, Event, EventKind, MsgId, NodeId};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+/// Simulated time between two snapshots.
+pub const SNAPSHOT_EVERY: Time = 2 * SEC;
+
+/// One message's flight, from its `Send` to its `Deliver` or `Drop`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub id: MsgId,
+    /// Index of the `Send` event in the trace.
+    pub ev: usize,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Time,
+    /// When it would arrive.
+    pub arrive: Time,
+    /// When its flight ended (delivered or dropped); `arrive` if the run ended first.
+    pub end: Time,
+    pub dropped: Option<DropReason>,
+    pub protocol: &'static str,
+    pub op: &'static str,
+}
+
+impl Flight {
+    /// Where along its path the message is at `t`: 0 at the sender, 1 at the receiver.
+    pub fn progress(&self, t: Time) -> f64 {
+        let span = self.arrive.saturating_sub(self.sent).max(1) as f64;
+        let at = t.clamp(self.sent, self.end);
+        (at - self.sent) as f64 / span
+    }
+}
+
+/// What a timeline mark shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MarkKind {
+    /// The monitor entered this state.
+    State(MonState),
+    /// The monitor committed this paxos version.
+    Commit(u64),
+    /// An expectation passed (true) or failed.
+    Expect(bool),
+    /// A scenario action (kill, cut, write, ...).
+    Action,
+    Note,
+    Violation,
+    ClientReply,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub at: Time,
+    /// The lane: a node (monitors, then the client), or None for the scenario lane.
+    pub node: Option<NodeId>,
+    pub kind: MarkKind,
+    /// Index of its event in the trace.
+    pub ev: usize,
+}
+
+/// A parsed scenario, run to its end.
+pub struct Model {
+    /// Unique per build, so a [`Cursor`] knows when its model changed.
+    pub id: u64,
+    pub text: String,
+    pub scenario: Scenario,
+    /// Monitors in rank order, then "client".
+    pub names: Vec<String>,
+    pub trace: Vec<Event>,
+    pub flights: Vec<Flight>,
+    /// Flight index by message id.
+    pub flight_of: BTreeMap<MsgId, usize>,
+    /// The longest flight (for finding the messages in the air at `t`).
+    pub max_flight: Time,
+    pub marks: Vec<Mark>,
+    /// Trace indices of the `Expect` events, in order.
+    pub expects: Vec<usize>,
+    snapshots: Vec<(Time, Sim)>,
+    pub end: Time,
+}
+
+impl PartialEq for Model {
+    /// Two models are the same run when they come from the same build.
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Model {
+    pub fn build(text: &str) -> Result<Model, ParseError> {
+        let scenario = scenario::parse(text)?;
+        Ok(Self::run(text, scenario))
+    }
+
+    fn run(text: &str, scenario: Scenario) -> Model {
+        let end = scenario.end;
+        let mut sim = Sim::new(&scenario);
+        let names = sim.node_names();
+        let mut trace = Vec::new();
+        let mut snapshots = Vec::new();
+        let mut t: Time = 0;
+        loop {
+            sim.run_until(t);
+            trace.extend(sim.take_trace());
+            snapshots.push((t, sim.clone()));
+            if t >= end {
+                break;
+            }
+            t = (t + SNAPSHOT_EVERY).min(end);
+        }
+        let (flights, flight_of, max_flight) = flights(&trace);
+        let marks = marks(&trace, names.len());
+        let expects = trace
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Expect { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Model {
+            id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
+            text: text.to_string(),
+            scenario,
+            names,
+            trace,
+            flights,
+            flight_of,
+            max_flight,
+            marks,
+            expects,
+            snapshots,
+            end,
+        }
+    }
+
+    pub fn mon_count(&self) -> usize {
+        self.names.len().saturating_sub(1)
+    }
+
+    /// How many trace events happened at or before `t`.
+    pub fn events_upto(&self, t: Time) -> usize {
+        self.trace.partition_point(|e| e.at <= t)
+    }
+
+    /// The simulator at `t`: the nearest snapshot at or before `t`, replayed.
+    pub fn sim_at(&self, t: Time) -> Sim {
+        let t = t.min(self.end);
+        let i = self.snapshots.partition_point(|(at, _)| *at <= t);
+        let mut sim = self.snapshots[i.saturating_sub(1)].1.clone();
+        sim.run_until(t);
+        sim.take_trace();
+        sim
+    }
+
+    /// Messages in the air at `t`, and dropped ones for `linger` after their drop.
+    pub fn in_flight(&self, t: Time, linger: Time) -> impl Iterator<Item = &Flight> + '_ {
+        let first = self
+            .flights
+            .partition_point(|f| f.sent + self.max_flight + linger < t);
+        let last = self.flights.partition_point(|f| f.sent <= t);
+        self.flights[first..last.max(first)]
+            .iter()
+            .filter(move |f| {
+                if f.dropped.is_some() {
+                    t <= f.end + linger
+                } else {
+                    t < f.end
+                }
+            })
+    }
+
+    /// The time of the first event after `t`.
+    pub fn next_event(&self, t: Time) -> Option<Time> {
+        self.trace.get(self.events_upto(t)).map(|e| e.at)
+    }
+
+    /// The time of the last event before `t`.
+    pub fn prev_event(&self, t: Time) -> Option<Time> {
+        let i = self.trace.partition_point(|e| e.at < t);
+        i.checked_sub(1).map(|i| self.trace[i].at)
+    }
+
+    /// The clock offset of `name` at `t` (from the scenario's `skew` lines).
+    pub fn skew_at(&self, name: &str, t: Time) -> i64 {
+        self.scenario
+            .timed
+            .iter()
+            .take_while(|s| s.at <= t)
+            .filter_map(|s| match &s.action {
+                Action::Skew(n, off) if n == name => Some(*off),
+                _ => None,
+            })
+            .last()
+            .unwrap_or(0)
+    }
+}
+
+type Flights = (Vec<Flight>, BTreeMap<MsgId, usize>, Time);
+
+fn flights(trace: &[Event]) -> Flights {
+    let mut flights: Vec<Flight> = Vec::new();
+    let mut of = BTreeMap::new();
+    for (i, ev) in trace.iter().enumerate() {
+        match &ev.kind {
+            EventKind::Send {
+                id,
+                from,
+                to,
+                arrive_at,
+                msg,
+            } => {
+                of.insert(*id, flights.len());
+                flights.push(Flight {
+                    id: *id,
+                    ev: i,
+                    from: *from,
+                    to: *to,
+                    sent: ev.at,
+                    arrive: *arrive_at,
+                    end: *arrive_at,
+                    dropped: None,
+                    protocol: msg.protocol(),
+                    op: msg.op_name(),
+                });
+            }
+            EventKind::Deliver { id } => {
+                if let Some(f) = of.get(id).and_then(|&j| flights.get_mut(j)) {
+                    f.end = ev.at;
+                }
+            }
+            EventKind::Drop { id, reason } => {
+                if let Some(f) = of.get(id).and_then(|&j| flights.get_mut(j)) {
+                    f.end = ev.at;
+                    f.dropped = Some(*reason);
+                }
+            }
+            _ => {}
+        }
+    }
+    let max = flights
+        .iter()
+        .map(|f| f.end.max(f.arrive) - f.sent)
+        .max()
+        .unwrap_or(0);
+    (flights, of, max)
+}
+
+fn marks(trace: &[Event], nodes: usize) -> Vec<Mark> {
+    let mut state = vec![MonState::Down; nodes];
+    let mut out = Vec::new();
+    for (i, ev) in trace.iter().enumerate() {
+        let (node, kind) = match &ev.kind {
+            EventKind::Status { node, status } => {
+                let Some(prev) = state.get_mut(*node as usize) else {
+                    continue;
+                };
+                if *prev == status.state {
+                    continue;
+                }
+                *prev = status.state;
+                (Some(*node), MarkKind::State(status.state))
+            }
+            EventKind::Commit { node, version, .. } => (Some(*node), MarkKind::Commit(*version)),
+            EventKind::Expect { pass, .. } => (None, MarkKind::Expect(*pass)),
+            EventKind::Action { .. } => (None, MarkKind::Action),
+            EventKind::Note { .. } => (None, MarkKind::Note),
+            EventKind::Violation { .. } => (None, MarkKind::Violation),
+            EventKind::ClientReply { .. } => (
+                Some(nodes.saturating_sub(1) as NodeId),
+                MarkKind::ClientReply,
+            ),
+            _ => continue,
+        };
+        out.push(Mark {
+            at: ev.at,
+            node,
+            kind,
+            ev: i,
+        });
+    }
+    out
+}
+
+/// The playhead's simulator: kept between frames so that playing forward
+/// replays only the events since the last frame.
+pub struct Cursor {
+    /// The model's id and its simulator at some time.
+    sim: Option<(u64, Sim)>,
+}
+
+impl Default for Cursor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cursor {
+    pub fn new() -> Cursor {
+        Cursor { sim: None }
+    }
+
+    /// The simulator of `model` at `t`.
+    pub fn at(&mut self, model: &Model, t: Time) -> &Sim {
+        let t = t.min(model.end);
+        match &mut self.sim {
+            Some((id, sim))
+                if *id == model.id && sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY =>
+            {
+                sim.run_until(t);
+                sim.take_trace();
+            }
+            slot => *slot = Some((model.id, model.sim_at(t))),
+        }
+        &self
+            .sim
+            .get_or_insert_with(|| (model.id, model.sim_at(t)))
+            .1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use monscope_core::scenario::library;
+    use monscope_core::time::MIN;
+
+    fn five_mons_ten_minutes() -> String {
+        let mut text = String::from("mons a b c d e\nseed 3\nend 10m\n");
+        for i in 1..=9u64 {
+            text += &format!("at {}s write k{i} v{i}\n", i * 60);
+            if i % 3 == 0 {
+                text += &format!("at {}s kill a\nat {}s revive a\n", i * 60 + 5, i * 60 + 40);
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn the_sim_at_t_matches_a_straight_run() {
+        let model = Model::build(library::get("leader-failover").unwrap()).unwrap();
+        for t in [0, 1_234_567, 31 * SEC, 45 * SEC + 7, model.end] {
+            let straight = monscope_core::sim::run::run_until(&model.scenario, t);
+            let sim = model.sim_at(t);
+            for n in 0..model.mon_count() as NodeId {
+                assert_eq!(sim.state().status(n), straight.state.status(n), "at {t}");
+            }
+            assert_eq!(model.events_upto(t), straight.trace.len(), "at {t}");
+        }
+    }
+
+    #[test]
+    fn the_cursor_gives_the_same_state_forwards_and_backwards() {
+        let model = Model::build(library::get("client-writes").unwrap()).unwrap();
+        let mut cursor = Cursor::new();
+        let mut forward = Vec::new();
+        let times: Vec<Time> = (0..200).map(|i| i * 150_000).collect();
+        for &t in &times {
+            let sim = cursor.at(&model, t);
+            forward.push(
+                (0..5)
+                    .map(|n| sim.state().status(n).clone())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        for (i, &t) in times.iter().enumerate().rev() {
+            let sim = cursor.at(&model, t);
+            let back: Vec<_> = (0..5).map(|n| sim.state().status(n).clone()).collect();
+            assert_eq!(back, forward[i], "at {t}");
+        }
+    }
+
+    #[test]
+    fn flights_end_at_their_outcome() {
+        let model = Model::build(library::get("classic-broken-link").unwrap()).unwrap();
+        assert!(!model.flights.is_empty());
+        assert!(model.flights.iter().any(|f| f.dropped.is_some()));
+        for f in &model.flights {
+            assert!(f.sent <= f.end && f.end <= f.arrive.max(f.end));
+            assert!(f.progress(f.sent) == 0.0);
+        }
+        let t = model.flights[0].sent;
+        assert!(model.in_flight(t, 0).any(|f| f.id == model.flights[0].id));
+    }
+
+    #[test]
+    fn seeking_a_ten_minute_five_monitor_run_is_fast() {
+        let model = Model::build(&five_mons_ten_minutes()).unwrap();
+        assert_eq!(model.end, 10 * MIN);
+        // Debug builds are much slower than the release wasm; this only
+        // guards against seeking replaying from the start.
+        let start = std::time::Instant::now();
+        let n = 50;
+        for i in 0..n {
+            let t = (i * 7_919_993) % model.end;
+            let sim = model.sim_at(t);
+            assert!(sim.now() == t);
+        }
+        let per = start.elapsed() / n as u32;
+        println!(
+            "seek: {per:?} per seek over {} events, {} snapshots",
+            model.trace.len(),
+            model.snapshots.len()
+        );
+        assert!(per.as_millis() < 250, "seeking takes {per:?}");
+    }
+}
