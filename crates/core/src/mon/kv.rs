@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 pub const KV: &str = "kv";
 /// Where the committed user data lives (KV_PREFIX in KVMonitor.cc).
 pub const KV_PREFIX: &str = "config-key";
+/// How many increments KVMonitor keeps ("we don't need that many old states, but keep a few").
+pub const MAX_HISTORY: Version = 50;
 
 #[derive(Clone, Debug)]
 pub struct KvService {
@@ -335,9 +337,9 @@ impl KvService {
     /// KVMonitor::tick: nothing periodic.
     pub fn tick(&mut self, _ctx: &mut PaxosCtx, _fx: &mut Fx, _paxos: &mut Paxos) {}
 
-    /// KVMonitor keeps every version (PaxosService's default get_trim_to() = 0).
+    /// KVMonitor::get_trim_to: keep the last MAX_HISTORY (50) increments.
     fn get_trim_to(&self) -> Version {
-        0
+        self.last_committed.saturating_sub(MAX_HISTORY)
     }
 
     /// PaxosService::maybe_trim (§3.10), each tick on a writeable leader.

@@ -13,6 +13,8 @@ pub enum Message {
     Probe(MMonProbe),
     Election(MMonElection),
     Paxos(MMonPaxos),
+    /// Monitor store synchronization (MMonSync, §1.6).
+    Sync(MMonSync),
     /// A client request a peon forwards to its leader (MForward).
     Forward(MForward),
     /// The leader's reply to a forwarded request, sent back through the peon (MRoute).
@@ -28,6 +30,7 @@ impl Message {
             Message::Probe(_) => "probe",
             Message::Election(_) => "election",
             Message::Paxos(_) => "paxos",
+            Message::Sync(_) => "sync",
             Message::Forward(_)
             | Message::Route(_)
             | Message::Client(_)
@@ -50,6 +53,7 @@ impl Message {
                 ElectionOp::Victory => "VICTORY",
             },
             Message::Paxos(m) => m.op.name(),
+            Message::Sync(m) => m.op.name(),
             Message::Forward(_) => "FORWARD",
             Message::Route(_) => "ROUTE",
             Message::Client(m) => match m.op {
@@ -154,6 +158,54 @@ impl MMonPaxos {
             lease_timestamp: 0,
             sent_timestamp: 0,
             values: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SyncOp {
+    GetCookieFull = 1,
+    GetCookieRecent = 2,
+    Cookie = 3,
+    GetChunk = 4,
+    Chunk = 5,
+    LastChunk = 6,
+    NoCookie = 8,
+}
+
+impl SyncOp {
+    pub fn name(self) -> &'static str {
+        match self {
+            SyncOp::GetCookieFull => "GET_COOKIE_FULL",
+            SyncOp::GetCookieRecent => "GET_COOKIE_RECENT",
+            SyncOp::Cookie => "COOKIE",
+            SyncOp::GetChunk => "GET_CHUNK",
+            SyncOp::Chunk => "CHUNK",
+            SyncOp::LastChunk => "LAST_CHUNK",
+            SyncOp::NoCookie => "NO_COOKIE",
+        }
+    }
+}
+
+/// MMonSync (§1.6). `chunk_bl` is an encoded store transaction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MMonSync {
+    pub op: SyncOp,
+    pub cookie: u64,
+    pub last_committed: Version,
+    /// The last (prefix, key) of the store copied so far (full sync).
+    pub last_key: (String, String),
+    pub chunk_bl: Vec<u8>,
+}
+
+impl MMonSync {
+    pub fn new(op: SyncOp, cookie: u64) -> Self {
+        MMonSync {
+            op,
+            cookie,
+            last_committed: 0,
+            last_key: (String::new(), String::new()),
+            chunk_bl: Vec::new(),
         }
     }
 }

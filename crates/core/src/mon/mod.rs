@@ -17,6 +17,7 @@ pub mod out;
 pub mod paxos;
 pub mod status;
 pub mod store;
+pub mod sync;
 
 /// A monitor's rank in the monmap, as Ceph's `int rank`: negative means none.
 pub type Rank = i32;

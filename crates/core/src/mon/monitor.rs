@@ -11,6 +11,7 @@ use super::monmap::MonMap;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
+use super::sync::{MonSync, SyncCtx, SyncEffect};
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +49,8 @@ pub struct Monitor {
     /// Client requests this peon forwarded to the leader, by (client, tid),
     /// resent to the new leader after an election (finish_election).
     routed: BTreeMap<(Addr, u64), MClientRequest>,
+    /// Store synchronization, both as requester and as provider (§1.6).
+    sync: MonSync,
 }
 
 impl Monitor {
@@ -79,6 +82,7 @@ impl Monitor {
             elector,
             consensus,
             routed: BTreeMap::new(),
+            sync: MonSync::default(),
         }
     }
 
@@ -100,6 +104,9 @@ impl Monitor {
     }
     pub fn consensus(&self) -> &Consensus {
         &self.consensus
+    }
+    pub fn sync_state(&self) -> &MonSync {
+        &self.sync
     }
     pub fn outside_quorum(&self) -> Vec<Rank> {
         self.outside_quorum.iter().copied().collect()
@@ -167,6 +174,9 @@ impl Monitor {
             self.store.get_u64("monitor", "election_epoch"),
             self.consensus.last_committed()
         ));
+        if self.sync.on_startup(&mut self.store, out) {
+            self.consensus = Consensus::new(&self.store);
+        }
         out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
         self.bootstrap(now, out);
     }
@@ -174,6 +184,7 @@ impl Monitor {
     /// Monitor::bootstrap (§1.3).
     fn bootstrap(&mut self, now: Time, out: &mut Out) {
         out.log("bootstrap");
+        self.sync.reset_requester(out);
         out.cancel_timer(Timer::ProbeTimeout);
         self.rank = self.monmap.rank_of_addr(self.addr);
         self.state = MonState::Probing;
@@ -241,8 +252,13 @@ impl Monitor {
                 let effects = self.with_elector(now, out, |e, env, o| e.on_expire(env, o));
                 self.apply_elector(now, effects, out);
             }
+            Timer::SyncTimeout => {
+                let effects = self.with_sync(now, out, |s, ctx| s.timeout(ctx));
+                self.apply_sync(now, effects, out);
+            }
             Timer::Tick => {
                 out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
+                self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
             }
@@ -265,9 +281,14 @@ impl Monitor {
                 let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, &m, o));
                 self.apply_elector(now, effects, out);
             }
+            Message::Sync(m) => {
+                let effects = self.with_sync(now, out, |s, ctx| s.handle(ctx, from, &m));
+                self.apply_sync(now, effects, out);
+            }
             Message::Paxos(m) => {
                 // §1.8 gates in front of Paxos.
                 if self.state == MonState::Synchronizing {
+                    out.log(format!("ignore paxos {} (synchronizing)", m.op.name()));
                     return;
                 }
                 let epoch = self.elector.epoch();
@@ -327,18 +348,27 @@ impl Monitor {
                 let reply = self.probe_message(ProbeOp::Reply);
                 out.send(from, Message::Probe(reply));
             }
-            ProbeOp::Reply => self.handle_probe_reply(now, m, out),
+            ProbeOp::Reply => self.handle_probe_reply(now, from, m, out),
             ProbeOp::MissingFeatures => {}
         }
     }
 
-    fn handle_probe_reply(&mut self, now: Time, m: MMonProbe, out: &mut Out) {
+    fn handle_probe_reply(&mut self, now: Time, from: Addr, m: MMonProbe, out: &mut Out) {
         if !matches!(self.state, MonState::Probing | MonState::Electing) {
             return;
         }
         // While electing, replies only teach names and addresses, which a
         // static monmap never needs.
         if self.state != MonState::Probing {
+            return;
+        }
+        // §1.5 step 5: is the peer so far ahead that I must sync from it?
+        let (first, last) = (m.paxos_first_version, m.paxos_last_version);
+        let full = self.with_sync(now, out, |s, ctx| s.needs_sync(ctx, &m.name, first, last));
+        if let Some(full) = full {
+            out.cancel_timer(Timer::ProbeTimeout);
+            let effects = self.with_sync(now, out, |s, ctx| s.start(ctx, from, full));
+            self.apply_sync(now, effects, out);
             return;
         }
         if !m.quorum.is_empty() {
@@ -514,6 +544,43 @@ impl Monitor {
                 }
             }
         }
+    }
+
+    fn apply_sync(&mut self, now: Time, effects: Vec<SyncEffect>, out: &mut Out) {
+        for e in effects {
+            match e {
+                SyncEffect::Synchronizing => self.state = MonState::Synchronizing,
+                SyncEffect::InitPaxos => {
+                    self.consensus.paxos = super::paxos::Paxos::init(&self.store)
+                }
+                SyncEffect::InitPaxosAndServices => self.consensus = Consensus::new(&self.store),
+                SyncEffect::Bootstrap { reason } => {
+                    out.log(format!("{reason}, bootstrap"));
+                    self.bootstrap(now, out);
+                }
+            }
+        }
+    }
+
+    /// Run `f` on the sync state with a context borrowed from this monitor.
+    fn with_sync<R>(
+        &mut self,
+        now: Time,
+        out: &mut Out,
+        f: impl FnOnce(&mut MonSync, &mut SyncCtx) -> R,
+    ) -> R {
+        let mut ctx = SyncCtx {
+            now,
+            cfg: &self.cfg,
+            store: &mut self.store,
+            out,
+            synchronizing: self.state == MonState::Synchronizing,
+            election_epoch: self.elector.epoch(),
+            paxos_fc: self.consensus.first_committed(),
+            paxos_lc: self.consensus.last_committed(),
+            monmap: &self.monmap,
+        };
+        f(&mut self.sync, &mut ctx)
     }
 
     /// Run `f` on the elector with the environment this monitor gives it.

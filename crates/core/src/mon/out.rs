@@ -27,6 +27,8 @@ pub enum Timer {
     LeaseTimeout,
     /// PaxosService: the delayed proposal of the kv service.
     ProposeTimer,
+    /// Monitor: the sync requester gave up waiting (mon_sync_timeout).
+    SyncTimeout,
     /// Monitor: periodic tick (mon_tick_interval).
     Tick,
     /// Client: the request `tid` waited too long on one monitor; hunt for another.

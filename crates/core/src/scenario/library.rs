@@ -21,6 +21,9 @@ builtin!(
     "uncommitted-recovery",
     "classic-broken-link",
     "disallowed-leaders",
+    "recent-sync",
+    "full-sync-after-trim",
+    "wipe-and-rebuild",
 );
 
 /// The text of the built-in scenario called `stem`.

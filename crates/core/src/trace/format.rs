@@ -114,6 +114,7 @@ pub fn message_summary(msg: &Message) -> String {
             }
         }
         Message::Paxos(m) => format!("{op} lc {} pn {}", m.last_committed, m.pn),
+        Message::Sync(m) => format!("{op} cookie {} lc {}", m.cookie, m.last_committed),
         Message::Client(m) | Message::Forward(crate::mon::messages::MForward { req: m, .. }) => {
             format!("{op} #{}", m.tid)
         }
@@ -132,6 +133,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::LeaseAckTimeout => "lease ack timeout".into(),
         Timer::LeaseTimeout => "lease timeout".into(),
         Timer::ProposeTimer => "propose timer".into(),
+        Timer::SyncTimeout => "sync timeout".into(),
         Timer::Tick => "tick".into(),
         Timer::ClientRetry(tid) => format!("retry of request {tid}"),
     }
