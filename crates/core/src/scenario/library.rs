@@ -21,6 +21,9 @@ builtin!(
     "uncommitted-recovery",
     "classic-broken-link",
     "disallowed-leaders",
+    "connectivity-broken-link",
+    "stretch-tiebreaker",
+    "connectivity-disallowed",
 );
 
 /// The text of the built-in scenario called `stem`.
