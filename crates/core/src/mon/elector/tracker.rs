@@ -85,8 +85,9 @@ impl ConnectionTracker {
         let s = self.step(units);
         let p = self.my_reports.history.entry(peer).or_insert(1.0);
         *p = (*p * (1.0 - s) + s).min(1.0);
+        let p = *p;
         self.my_reports.current.insert(peer, true);
-        self.increase_version()
+        self.increase_version(peer, p, true)
     }
 
     /// report_dead_connection: p = p·(1 − s) − s, floored at 0.
@@ -97,19 +98,31 @@ impl ConnectionTracker {
         let s = self.step(units);
         let p = self.my_reports.history.entry(peer).or_insert(1.0);
         *p = (*p * (1.0 - s) - s).max(0.0);
+        let p = *p;
         self.my_reports.current.insert(peer, false);
-        self.increase_version()
+        self.increase_version(peer, p, false)
     }
 
-    /// increase_version: version += 1, publish my report; true = persist now.
-    fn increase_version(&mut self) -> bool {
+    /// increase_version: version += 1, publish my report (peer_reports[rank]
+    /// = my_reports; only `peer` changed, so only it is copied); true =
+    /// persist now.
+    fn increase_version(&mut self, peer: Rank, score: f64, alive: bool) -> bool {
         if self.rank < 0 {
             return false;
         }
         self.version += 1;
         self.changes += 1;
         self.my_reports.epoch_version = self.version;
-        self.peer_reports.insert(self.rank, self.my_reports.clone());
+        match self.peer_reports.get_mut(&self.rank) {
+            Some(r) if r.epoch == self.my_reports.epoch => {
+                r.epoch_version = self.version;
+                r.history.insert(peer, score);
+                r.current.insert(peer, alive);
+            }
+            _ => {
+                self.peer_reports.insert(self.rank, self.my_reports.clone());
+            }
+        }
         self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
     }
 
