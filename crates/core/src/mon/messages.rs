@@ -1,6 +1,7 @@
 //! The messages monitors and clients exchange, named and shaped after Ceph's
 //! MMonProbe, MMonElection, MMonPaxos, MForward/MRoute and the client ops.
 
+use super::elector::ConnectionTracker;
 use super::monmap::{MonMap, Strategy};
 use super::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 pub enum Message {
     Probe(MMonProbe),
     Election(MMonElection),
+    /// The elector's connectivity ping (MMonPing).
+    Ping(MMonPing),
     Paxos(MMonPaxos),
     /// Monitor store synchronization (MMonSync, §1.6).
     Sync(MMonSync),
@@ -29,6 +32,7 @@ impl Message {
         match self {
             Message::Probe(_) => "probe",
             Message::Election(_) => "election",
+            Message::Ping(_) => "ping",
             Message::Paxos(_) => "paxos",
             Message::Sync(_) => "sync",
             Message::Forward(_)
@@ -51,6 +55,10 @@ impl Message {
                 ElectionOp::Ack => "ACK",
                 ElectionOp::Nak => "NAK",
                 ElectionOp::Victory => "VICTORY",
+            },
+            Message::Ping(m) => match m.op {
+                PingOp::Ping => "PING",
+                PingOp::PingReply => "PING_REPLY",
             },
             Message::Paxos(m) => m.op.name(),
             Message::Sync(m) => m.op.name(),
@@ -93,7 +101,7 @@ pub enum ElectionOp {
     Victory = 4,
 }
 
-/// MMonElection (§2.1). The connectivity trackers travel in later versions.
+/// MMonElection (§2.1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MMonElection {
     pub op: ElectionOp,
@@ -102,6 +110,25 @@ pub struct MMonElection {
     /// On VICTORY: the new quorum.
     pub quorum: Vec<Rank>,
     pub strategy: Strategy,
+    /// scoring_bl: the sender's live ConnectionTracker, on every op.
+    pub scoring: Option<Arc<ConnectionTracker>>,
+    /// sharing_bl on a CONNECTIVITY PROPOSE: the proposer's stable tracker.
+    pub sharing: Option<Arc<ConnectionTracker>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PingOp {
+    Ping = 1,
+    PingReply = 2,
+}
+
+/// MMonPing (§2.1): PING carries the sender's clock; PING_REPLY echoes it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MMonPing {
+    pub op: PingOp,
+    pub stamp: Time,
+    /// tracker_bl: the sender's ConnectionTracker.
+    pub tracker: Arc<ConnectionTracker>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

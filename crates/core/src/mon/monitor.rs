@@ -7,7 +7,7 @@ use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
 use super::messages::{MClientRequest, MForward, MMonProbe, MRoute, Message, ProbeOp};
-use super::monmap::MonMap;
+use super::monmap::{MonMap, Strategy};
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
@@ -63,10 +63,15 @@ impl Monitor {
         store: MonitorDBStore,
     ) -> Monitor {
         let persisted = store.get_u64("monitor", "election_epoch") as Epoch;
-        let elector = Elector::new(persisted, &cfg);
+        let rank = monmap.rank_of_addr(addr);
+        let mut elector = Elector::new(persisted, &cfg);
+        elector.load_tracker(
+            rank,
+            store.get("monitor", "connectivity_scores"),
+            monmap.size(),
+        );
         let consensus = Consensus::new(&store);
         let has_ever_joined = store.get_u64("monitor", "joined") != 0;
-        let rank = monmap.rank_of_addr(addr);
         Monitor {
             name: name.to_string(),
             addr,
@@ -137,7 +142,21 @@ impl Monitor {
             paxos: self.consensus.status(),
             health: self.health(),
             monmap_epoch: self.monmap.epoch,
+            scores: self.scores(),
         }
+    }
+
+    /// Connection scores by monitor name, as this monitor's tracker has them;
+    /// only under the connectivity strategy, where they decide elections.
+    fn scores(&self) -> Vec<(String, f64)> {
+        if self.monmap.strategy != Strategy::Connectivity {
+            return Vec::new();
+        }
+        self.elector
+            .scores(&self.monmap)
+            .into_iter()
+            .filter_map(|(r, s)| self.monmap.name_of(r).map(|n| (n.to_string(), s)))
+            .collect()
     }
 
     /// The leader's health checks. MON_DOWN: a monmap member is out of quorum.
@@ -263,6 +282,14 @@ impl Monitor {
                 self.apply_paxos(now, effects, out);
             }
             Timer::ClientRetry(_) => {}
+            Timer::PingCheck(peer) => {
+                let fx = self.with_elector(now, out, |e, env, o| e.on_ping_check(env, peer, o));
+                self.apply_elector(now, fx, out);
+            }
+            Timer::DeadPing(peer) => {
+                let fx = self.with_elector(now, out, |e, env, o| e.on_dead_ping(env, peer, o));
+                self.apply_elector(now, fx, out);
+            }
             paxos_timer => {
                 let effects = self.with_paxos(now, out, |c, ctx| c.handle_timer(ctx, paxos_timer));
                 self.apply_paxos(now, effects, out);
@@ -284,6 +311,11 @@ impl Monitor {
             Message::Sync(m) => {
                 let effects = self.with_sync(now, out, |s, ctx| s.handle(ctx, from, &m));
                 self.apply_sync(now, effects, out);
+            }
+            Message::Ping(m) => {
+                // Pings reach the elector in every state (Monitor::dispatch_op).
+                let fx = self.with_elector(now, out, |e, env, o| e.dispatch_ping(env, from, &m, o));
+                self.apply_elector(now, fx, out);
             }
             Message::Paxos(m) => {
                 // §1.8 gates in front of Paxos.
@@ -347,6 +379,13 @@ impl Monitor {
             ProbeOp::Probe => {
                 let reply = self.probe_message(ProbeOp::Reply);
                 out.send(from, Message::Probe(reply));
+                // A probe from a monmap member: ping it (handle_probe_probe).
+                let peer = self.monmap.rank_of_addr(from);
+                if peer >= 0 {
+                    let fx =
+                        self.with_elector(now, out, |e, env, o| e.begin_peer_ping(env, peer, o));
+                    self.apply_elector(now, fx, out);
+                }
             }
             ProbeOp::Reply => self.handle_probe_reply(now, from, m, out),
             ProbeOp::MissingFeatures => {}
@@ -438,7 +477,7 @@ impl Monitor {
         ));
         let effects = self.with_paxos(now, out, |c, ctx| c.leader_init(ctx));
         self.apply_paxos(now, effects, out);
-        self.finish_election(out);
+        self.finish_election(now, out);
     }
 
     /// Monitor::lose_election (§1.7).
@@ -461,11 +500,16 @@ impl Monitor {
         ));
         let effects = self.with_paxos(now, out, |c, ctx| c.peon_init(ctx));
         self.apply_paxos(now, effects, out);
-        self.finish_election(out);
+        self.finish_election(now, out);
     }
 
-    /// finish_election: resend routed requests to the new leader.
-    fn finish_election(&mut self, out: &mut Out) {
+    /// finish_election: the quorum's features are now known, so pings held
+    /// back before any quorum go out; resend routed requests to the new leader.
+    fn finish_election(&mut self, now: Time, out: &mut Out) {
+        if matches!(self.state, MonState::Leader | MonState::Peon) {
+            let fx = self.with_elector(now, out, |e, env, o| e.notify_quorum_formed(env, o));
+            self.apply_elector(now, fx, out);
+        }
         if self.state != MonState::Peon {
             return;
         }
@@ -489,6 +533,20 @@ impl Monitor {
                 ElectorEffect::PersistEpoch(epoch) => {
                     let mut tx = Transaction::new();
                     tx.put_u64("monitor", "election_epoch", epoch as u64);
+                    tx.put(
+                        "monitor",
+                        "connectivity_scores",
+                        self.elector.encoded_tracker(),
+                    );
+                    apply_tx(&mut self.store, out, tx);
+                }
+                ElectorEffect::PersistScores => {
+                    let mut tx = Transaction::new();
+                    tx.put(
+                        "monitor",
+                        "connectivity_scores",
+                        self.elector.encoded_tracker(),
+                    );
                     apply_tx(&mut self.store, out, tx);
                 }
                 ElectorEffect::JoinElection => self.join_election(now, out),

@@ -33,6 +33,10 @@ pub enum Timer {
     Tick,
     /// Client: the request `tid` waited too long on one monitor; hunt for another.
     ClientRetry(u64),
+    /// Elector: ping_check of this peer rank (every ping_timeout / divisor).
+    PingCheck(Rank),
+    /// Elector: dead_ping of this peer rank (every ping_timeout while it is dead).
+    DeadPing(Rank),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -93,6 +93,10 @@ pub struct MonStatus {
     /// Health checks raised by this monitor as leader (`MON_DOWN`, ...), sorted.
     pub health: Vec<String>,
     pub monmap_epoch: u32,
+    /// Total connection scores by monitor name, as this monitor's tracker has
+    /// them (rounded to 3 decimals); only under the connectivity strategy.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub scores: Vec<(String, f64)>,
 }
 
 impl MonStatus {
@@ -114,6 +118,7 @@ impl MonStatus {
             },
             health: Vec::new(),
             monmap_epoch: 0,
+            scores: Vec::new(),
         }
     }
 }

@@ -24,6 +24,9 @@ builtin!(
     "recent-sync",
     "full-sync-after-trim",
     "wipe-and-rebuild",
+    "connectivity-broken-link",
+    "stretch-tiebreaker",
+    "connectivity-disallowed",
 );
 
 /// The text of the built-in scenario called `stem`.

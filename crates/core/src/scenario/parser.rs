@@ -67,7 +67,6 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
 /// is a matter of deleting its arm here.
 pub fn unsupported(kind: &StmtKind) -> Option<&'static str> {
     match kind {
-        StmtKind::Strategy(Strategy::Connectivity) => Some("strategy connectivity"),
         StmtKind::At { action, .. } => match action {
             Action::Add(_) => Some("add"),
             Action::Remove(_) => Some("remove"),

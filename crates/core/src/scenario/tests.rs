@@ -552,10 +552,6 @@ fn statements_not_supported_yet_are_parsed_then_rejected() {
         ("mons a\nat 1s add d\n", "line 2, column 7: \"add\" is not supported yet"),
         ("mons a\nat 1s remove a\n", "line 2, column 7: \"remove\" is not supported yet"),
         ("mons a b\nat 1s skew b -300ms\n", "line 2, column 7: \"skew\" is not supported yet"),
-        (
-            "mons a\nstrategy connectivity\n",
-            "line 2, column 10: \"strategy connectivity\" is not supported yet",
-        ),
         // Syntax errors still come first.
         (
             "mons a b\nat 1s skew b 300\n",

@@ -113,6 +113,7 @@ pub fn message_summary(msg: &Message) -> String {
                 format!("{op} e{} quorum {{{}}}", m.epoch, q.join(","))
             }
         }
+        Message::Ping(_) => op.to_string(),
         Message::Paxos(m) => format!("{op} lc {} pn {}", m.last_committed, m.pn),
         Message::Sync(m) => format!("{op} cookie {} lc {}", m.cookie, m.last_committed),
         Message::Client(m) | Message::Forward(crate::mon::messages::MForward { req: m, .. }) => {
@@ -136,5 +137,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::SyncTimeout => "sync timeout".into(),
         Timer::Tick => "tick".into(),
         Timer::ClientRetry(tid) => format!("retry of request {tid}"),
+        Timer::PingCheck(r) => format!("ping check of mon.{r}"),
+        Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
     }
 }

@@ -1,8 +1,10 @@
-//! ElectionLogic (ElectionLogic.cc) for the CLASSIC and DISALLOW strategies:
-//! reference §2.3 (state), §2.4 (core operations), §2.5 (propose handling).
+//! ElectionLogic (ElectionLogic.cc): reference §2.3 (state), §2.4 (core
+//! operations), §2.5 (propose handling for CLASSIC and DISALLOW; CONNECTIVITY
+//! is in `connectivity.rs`).
 //! Where Ceph asserts, we log and take the safe path instead of panicking.
 
 use super::owner::Owner;
+use super::tracker::ConnectionTracker;
 use super::ElectorEffect;
 use crate::mon::monmap::Strategy;
 use crate::mon::out::fmt_ranks;
@@ -24,6 +26,16 @@ pub struct ElectionLogic {
     pub leader_acked: Rank,
     pub last_election_winner: Rank,
     pub last_voted_for: Rank,
+    /// The live ConnectionTracker (Ceph's Elector::peer_tracker, which the
+    /// logic reaches through a pointer).
+    pub peer_tracker: ConnectionTracker,
+    /// A copy of the live tracker frozen for the current election; None
+    /// until the first clear_live_election_state.
+    pub stable_peer_tracker: Option<ConnectionTracker>,
+    /// The stable tracker of the candidate I deferred to (CONNECTIVITY).
+    pub leader_peer_tracker: Option<ConnectionTracker>,
+    /// mon_elector_ignore_propose_margin.
+    pub ignore_propose_margin: f64,
 }
 
 impl ElectionLogic {
@@ -37,10 +49,14 @@ impl ElectionLogic {
             leader_acked: -1,
             last_election_winner: -1,
             last_voted_for: -1,
+            peer_tracker: ConnectionTracker::new(-1, 43_200.0, 10),
+            stable_peer_tracker: None,
+            leader_peer_tracker: None,
+            ignore_propose_margin: 0.0005,
         }
     }
 
-    fn log(&self, o: &mut Owner, text: impl AsRef<str>) {
+    pub(super) fn log(&self, o: &mut Owner, text: impl AsRef<str>) {
         o.out
             .log(format!("elector({}) {}", self.epoch, text.as_ref()));
     }
@@ -79,6 +95,7 @@ impl ElectionLogic {
         };
         self.log(o, format!("bump_epoch {} to {e}", self.epoch));
         self.epoch = e;
+        self.peer_tracker.increase_epoch(e);
         self.persist_epoch(o, e);
         self.electing_me = false;
         self.acked_me.clear();
@@ -88,6 +105,13 @@ impl ElectionLogic {
     fn clear_live_election_state(&mut self) {
         self.leader_acked = -1;
         self.electing_me = false;
+        self.reset_stable_tracker();
+        self.leader_peer_tracker = None;
+    }
+
+    /// reset_stable_tracker: freeze a copy of the live tracker.
+    pub(super) fn reset_stable_tracker(&mut self) {
+        self.stable_peer_tracker = Some(self.peer_tracker.clone());
     }
 
     /// start(): propose myself. From an even epoch +1, from an odd one +2.
@@ -103,9 +127,15 @@ impl ElectionLogic {
         } // else validate_store(): nothing to check in memory.
         self.acked_me.insert(o.my_rank());
         self.clear_live_election_state();
+        self.reset_stable_tracker();
         self.electing_me = true;
         self.log(o, "calling new monitor election: proposing myself");
-        o.propose_to_peers(self.epoch);
+        let sharing = if o.strategy() == Strategy::Connectivity {
+            self.stable_peer_tracker.as_ref()
+        } else {
+            None
+        };
+        o.propose_to_peers(self.epoch, &self.peer_tracker, sharing);
         o.start_timer();
     }
 
@@ -127,7 +157,7 @@ impl ElectionLogic {
             self.electing_me = false;
         }
         self.leader_acked = who;
-        o.defer_to(self.epoch, who);
+        o.defer_to(self.epoch, who, &self.peer_tracker);
     }
 
     /// end_election_period(): the expiry timer fired.
@@ -160,27 +190,30 @@ impl ElectionLogic {
             self.epoch + 2
         };
         self.bump_epoch(o, next);
-        o.message_victory(self.epoch, quorum);
+        o.message_victory(self.epoch, quorum, &self.peer_tracker);
     }
 
     /// receive_propose(from, e): dispatch by strategy (§2.5).
-    pub(super) fn receive_propose(&mut self, o: &mut Owner, from: Rank, e: Epoch) {
+    pub(super) fn receive_propose(
+        &mut self,
+        o: &mut Owner,
+        from: Rank,
+        e: Epoch,
+        ct: Option<&ConnectionTracker>,
+    ) {
         if from == o.my_rank() {
             self.log(o, "got a propose from my own rank, dropping");
             return;
         }
         match o.strategy() {
             Strategy::Classic => self.propose_classic_handler(o, from, e),
-            // CONNECTIVITY is not implemented yet; with equal scores it elects
-            // the lowest allowed rank, which is what the disallow rules do.
-            Strategy::Disallow | Strategy::Connectivity => {
-                self.propose_disallow_handler(o, from, e)
-            }
+            Strategy::Disallow => self.propose_disallow_handler(o, from, e),
+            Strategy::Connectivity => self.propose_connectivity_handler(o, from, e, ct),
         }
     }
 
     /// The classic epoch prefix. Returns true when the proposal is consumed.
-    fn propose_classic_prefix(&mut self, o: &mut Owner, from: Rank, e: Epoch) -> bool {
+    pub(super) fn propose_classic_prefix(&mut self, o: &mut Owner, from: Rank, e: Epoch) -> bool {
         if e > self.epoch {
             self.bump_epoch(o, e);
             false
@@ -276,12 +309,15 @@ impl ElectionLogic {
         }
     }
 
-    /// victory_makes_sense(from): CLASSIC from < me; DISALLOW also if I am disallowed.
+    /// victory_makes_sense(from): CLASSIC from < me; DISALLOW also if I am
+    /// disallowed; CONNECTIVITY score(from) ≥ score(me).
     fn victory_makes_sense(&self, o: &Owner, from: Rank) -> bool {
         match o.strategy() {
             Strategy::Classic => from < o.my_rank(),
-            Strategy::Disallow | Strategy::Connectivity => {
-                from < o.my_rank() || o.is_disallowed(o.my_rank())
+            Strategy::Disallow => from < o.my_rank() || o.is_disallowed(o.my_rank()),
+            Strategy::Connectivity => {
+                self.connectivity_election_score(o, from)
+                    >= self.connectivity_election_score(o, o.my_rank())
             }
         }
     }

@@ -1,6 +1,6 @@
-//! The Elector (Elector.cc: transport, timers, message rules) and its
+//! The Elector (Elector.cc: transport, timers, message rules, pinging) and its
 //! ElectionLogic (ElectionLogic.cc: epochs, proposals, acks, victory) for the
-//! classic and disallow strategies.
+//! classic, disallow and connectivity strategies, with the ConnectionTracker.
 //!
 //! Ceph's ElectionLogic calls back into its owner (persist_epoch,
 //! trigger_new_election, reset_election, notify_bump_epoch, message_victory).
@@ -9,20 +9,25 @@
 //! free of re-entrant borrows while preserving Ceph's sequence of actions.
 //! Owner queries (rank, paxos_size, quorum, has_ever_joined) arrive in [`ElectorEnv`].
 
+mod connectivity;
 mod logic;
 mod owner;
+mod ping;
 #[cfg(test)]
 mod tests;
+mod tracker;
 
 pub use logic::ElectionLogic;
+pub use tracker::{ConnectionReport, ConnectionTracker};
 
 use super::config::Config;
-use super::messages::{ElectionOp, MMonElection};
+use super::messages::{ElectionOp, MMonElection, MMonPing};
 use super::monmap::MonMap;
 use super::out::Out;
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
 use owner::{cancel_expire, Owner, Transport};
+use ping::Pinging;
 use std::sync::Arc;
 
 /// What the Elector needs to know about its monitor for one call.
@@ -41,8 +46,11 @@ pub struct ElectorEnv<'a> {
 /// A call the logic makes into its owner, to be applied by the Monitor in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ElectorEffect {
-    /// persist_epoch: write `monitor/election_epoch = e`.
+    /// persist_epoch: write `monitor/election_epoch = e` and
+    /// `monitor/connectivity_scores` (the tracker) in one transaction.
     PersistEpoch(Epoch),
+    /// persist_connectivity_scores: write `monitor/connectivity_scores`.
+    PersistScores,
     /// notify_bump_epoch → Monitor::join_election (reset, state = electing).
     JoinElection,
     /// trigger_new_election → Monitor::start_election (which calls call_election).
@@ -64,6 +72,9 @@ pub enum ElectorEffect {
 pub struct Elector {
     logic: ElectionLogic,
     transport: Transport,
+    ping: Pinging,
+    /// The live tracker as last sent in a ping, with its change count.
+    tracker_cache: Option<(u64, Arc<ConnectionTracker>)>,
 }
 
 impl Elector {
@@ -71,13 +82,57 @@ impl Elector {
     /// monitor/election_epoch (0 if absent). The in-memory epoch is 0 until
     /// the first init() (§2.3), as in Ceph.
     pub fn new(persisted_epoch: Epoch, cfg: &Config) -> Elector {
+        let mut logic = ElectionLogic::new(persisted_epoch);
+        logic.ignore_propose_margin = cfg.mon_elector_ignore_propose_margin;
+        logic.peer_tracker = ConnectionTracker::new(
+            -1,
+            cfg.mon_con_tracker_score_halflife as f64 / 1_000_000.0,
+            cfg.mon_con_tracker_persist_interval,
+        );
         Elector {
-            logic: ElectionLogic::new(persisted_epoch),
+            logic,
             transport: Transport {
                 election_timeout: cfg.mon_election_timeout,
                 expire_armed: false,
             },
+            ping: Pinging::new(cfg.mon_elector_ping_timeout, cfg.mon_elector_ping_divisor),
+            tracker_cache: None,
         }
+    }
+
+    /// The tracker at construction (Ceph's Elector constructor): my rank, and
+    /// `monitor/connectivity_scores` from the store if present. A tracker that
+    /// does not decode, or that is not clean for this rank and monmap size,
+    /// starts over (Monitor::init's notify_clear_peer_state).
+    pub fn load_tracker(&mut self, rank: Rank, stored: Option<&[u8]>, monmap_size: usize) {
+        let t = &mut self.logic.peer_tracker;
+        if let Some(bytes) = stored {
+            if let Some(d) = ConnectionTracker::decode(bytes, t.persist_interval) {
+                *t = d;
+            }
+        }
+        if !t.is_clean(rank, monmap_size) {
+            t.notify_reset(rank);
+        }
+        self.tracker_cache = None;
+    }
+
+    /// The encoded live tracker (`monitor/connectivity_scores`).
+    pub fn encoded_tracker(&self) -> Vec<u8> {
+        self.logic.peer_tracker.encode()
+    }
+
+    /// The live tracker (read-only).
+    pub fn tracker(&self) -> &ConnectionTracker {
+        &self.logic.peer_tracker
+    }
+
+    /// Peers being pinged (live) and declared dead, in rank order.
+    pub fn pinging(&self) -> (Vec<Rank>, Vec<Rank>) {
+        (
+            self.ping.live_pinging.iter().copied().collect(),
+            self.ping.dead_pinging.iter().copied().collect(),
+        )
     }
 
     /// Pick up changed options (mon_election_timeout), as Ceph reads g_conf
@@ -177,10 +232,26 @@ impl Elector {
             );
             return Vec::new();
         }
-        // (CONNECTIVITY: merge scoring_bl and begin_peer_ping here.)
-        if msg.op == ElectionOp::Propose {
-            return self.handle_propose(env, from_rank, msg, out);
+        if let Some(t) = &msg.scoring {
+            self.logic.peer_tracker.receive_peer_report(t);
         }
+        let mut fx = self.begin_peer_ping(env, from_rank, out);
+        if msg.op == ElectionOp::Propose {
+            fx.extend(self.handle_propose(env, from_rank, msg, out));
+            return fx;
+        }
+        fx.extend(self.dispatch_op(env, from_rank, msg, out));
+        fx
+    }
+
+    /// The rest of Elector::dispatch: old epochs dropped, then by op.
+    fn dispatch_op(
+        &mut self,
+        env: &ElectorEnv,
+        from_rank: Rank,
+        msg: &MMonElection,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
         if msg.epoch < self.logic.epoch {
             self.log(
                 out,
@@ -217,7 +288,8 @@ impl Elector {
             return Vec::new();
         }
         // (Feature and release checks, nak_old_peer: not modelled.)
-        self.run(env, out, |l, o| l.receive_propose(o, from, m.epoch))
+        let ct = m.sharing.as_deref();
+        self.run(env, out, |l, o| l.receive_propose(o, from, m.epoch, ct))
     }
 
     fn handle_ack(
@@ -273,6 +345,34 @@ impl Elector {
         out: &mut Out,
     ) -> Vec<ElectorEffect> {
         self.run(env, out, |l, o| l.declare_standalone_victory(o))
+    }
+
+    /// An MMonPing from address `from` (Elector::handle_ping).
+    pub fn dispatch_ping(
+        &mut self,
+        env: &ElectorEnv,
+        from: Addr,
+        msg: &MMonPing,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        let from_rank = env.monmap.rank_of_addr(from);
+        if from_rank < 0 {
+            self.log(out, "ping from an address not in my monmap, dropping");
+            return Vec::new();
+        }
+        self.handle_ping(env, from_rank, msg, out)
+    }
+
+    /// Total connection scores by rank, as this monitor's live tracker has
+    /// them, rounded to 3 decimals for display.
+    pub fn scores(&self, monmap: &MonMap) -> Vec<(Rank, f64)> {
+        monmap
+            .ranks()
+            .map(|r| {
+                let s = self.logic.peer_tracker.total_score(r).0;
+                (r, (s * 1000.0).round() / 1000.0)
+            })
+            .collect()
     }
 
     /// Elector::cancel_timer (Ceph calls it from Elector::shutdown and when

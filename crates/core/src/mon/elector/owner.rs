@@ -3,12 +3,14 @@
 //! [`ElectorEnv`]; owner callbacks become [`ElectorEffect`]s in call order;
 //! messages and timers go to the [`Out`].
 
+use super::tracker::ConnectionTracker;
 use super::{ElectorEffect, ElectorEnv};
 use crate::mon::messages::{ElectionOp, MMonElection, Message};
 use crate::mon::monmap::Strategy;
 use crate::mon::out::{Out, Timer};
 use crate::mon::{Epoch, Rank};
 use crate::time::{Duration, SEC};
+use std::sync::Arc;
 
 /// The Elector's own (non-logic) state: the expiry timer.
 #[derive(Clone, Debug)]
@@ -59,7 +61,17 @@ impl Owner<'_, '_> {
 
     // ---- Elector transport (§2.2) ----
 
-    fn send(&mut self, to: Rank, op: ElectionOp, epoch: Epoch, quorum: Vec<Rank>) {
+    /// Send an MMonElection; `scoring` (scoring_bl) is my live tracker, sent
+    /// on every op; `sharing` is the stable tracker on a CONNECTIVITY PROPOSE.
+    fn send(
+        &mut self,
+        to: Rank,
+        op: ElectionOp,
+        epoch: Epoch,
+        quorum: Vec<Rank>,
+        scoring: &Arc<ConnectionTracker>,
+        sharing: Option<&Arc<ConnectionTracker>>,
+    ) {
         let Some(addr) = self.env.monmap.addr_of(to) else {
             return;
         };
@@ -69,15 +81,31 @@ impl Owner<'_, '_> {
             monmap: self.env.monmap.clone(),
             quorum,
             strategy: self.env.monmap.strategy,
+            scoring: Some(scoring.clone()),
+            sharing: sharing.cloned(),
         };
         self.out.send(addr, Message::Election(msg));
     }
 
     /// propose_to_peers: PROPOSE(e) to every monmap rank but me, down or not.
-    pub fn propose_to_peers(&mut self, epoch: Epoch) {
+    pub fn propose_to_peers(
+        &mut self,
+        epoch: Epoch,
+        scoring: &ConnectionTracker,
+        sharing: Option<&ConnectionTracker>,
+    ) {
+        let scoring = Arc::new(scoring.clone());
+        let sharing = sharing.map(|t| Arc::new(t.clone()));
         for r in self.env.monmap.ranks() {
             if r != self.my_rank() {
-                self.send(r, ElectionOp::Propose, epoch, Vec::new());
+                self.send(
+                    r,
+                    ElectionOp::Propose,
+                    epoch,
+                    Vec::new(),
+                    &scoring,
+                    sharing.as_ref(),
+                );
             }
         }
     }
@@ -95,8 +123,9 @@ impl Owner<'_, '_> {
     }
 
     /// _defer_to(who): ACK(epoch) to who, then give the leader 1 s extra.
-    pub fn defer_to(&mut self, epoch: Epoch, who: Rank) {
-        self.send(who, ElectionOp::Ack, epoch, Vec::new());
+    pub fn defer_to(&mut self, epoch: Epoch, who: Rank, scoring: &ConnectionTracker) {
+        let scoring = Arc::new(scoring.clone());
+        self.send(who, ElectionOp::Ack, epoch, Vec::new(), &scoring, None);
         self.reset_timer(SEC);
     }
 
@@ -106,11 +135,24 @@ impl Owner<'_, '_> {
 
     /// message_victory: cancel the timer, VICTORY to every other quorum
     /// member, then Monitor::win_election.
-    pub fn message_victory(&mut self, epoch: Epoch, quorum: Vec<Rank>) {
+    pub fn message_victory(
+        &mut self,
+        epoch: Epoch,
+        quorum: Vec<Rank>,
+        scoring: &ConnectionTracker,
+    ) {
         self.cancel_timer();
+        let scoring = Arc::new(scoring.clone());
         for &r in &quorum {
             if r != self.my_rank() {
-                self.send(r, ElectionOp::Victory, epoch, quorum.clone());
+                self.send(
+                    r,
+                    ElectionOp::Victory,
+                    epoch,
+                    quorum.clone(),
+                    &scoring,
+                    None,
+                );
             }
         }
         self.effect(ElectorEffect::Win { epoch, quorum });

@@ -108,6 +108,7 @@ impl Cluster {
         node.effects.push(e.clone());
         match e {
             ElectorEffect::PersistEpoch(ep) => node.persisted = ep,
+            ElectorEffect::PersistScores => {}
             ElectorEffect::JoinElection => {
                 node.state = State::Electing;
                 node.quorum.clear();

@@ -1,6 +1,7 @@
 //! Fidelity tests for the Elector: one Elector driven by hand (`rules`), and
 //! several wired together by a tiny harness (`harness`, `examples`).
 
+mod connectivity;
 mod examples;
 mod harness;
 mod rules;
@@ -45,6 +46,8 @@ pub(super) fn msg(
         monmap: monmap.clone(),
         quorum: quorum.to_vec(),
         strategy: monmap.strategy,
+        scoring: None,
+        sharing: None,
     }
 }
 
@@ -88,6 +91,14 @@ impl Solo {
         };
         self.out.clear();
         f(&mut self.el, &env, &mut self.out)
+    }
+
+    /// Run any Elector call with this monitor's env.
+    pub fn go_pub(
+        &mut self,
+        f: impl FnOnce(&mut Elector, &ElectorEnv, &mut Out) -> Vec<ElectorEffect>,
+    ) -> Vec<ElectorEffect> {
+        self.go(f)
     }
 
     pub fn call(&mut self) -> Vec<ElectorEffect> {

@@ -1,0 +1,365 @@
+//! ConnectionTracker (ConnectionTracker.cc, reference §2.6): what this monitor
+//! knows of every monitor's connections. Each monitor keeps its own report
+//! (per peer: alive now or not, and a score in [0, 1] that moves toward 1
+//! while the peer answers pings and toward 0 while it does not) and the latest
+//! report it has seen from every other monitor. Reports travel on every
+//! election message and ping, and merge by (epoch, epoch_version).
+//!
+//! Scores use only + − × ÷ on f64, so they are the same on every platform.
+//! Maps are BTreeMaps, so iteration and the encoding are deterministic.
+
+use crate::mon::{Epoch, Rank};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One monitor's view of its own connections (ConnectionReport).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ConnectionReport {
+    pub rank: Rank,
+    /// peer → is the connection alive right now.
+    pub current: BTreeMap<Rank, bool>,
+    /// peer → connection score in [0, 1].
+    pub history: BTreeMap<Rank, f64>,
+    pub epoch: Epoch,
+    pub epoch_version: u64,
+}
+
+impl ConnectionReport {
+    fn new(rank: Rank) -> Self {
+        ConnectionReport {
+            rank,
+            ..Default::default()
+        }
+    }
+}
+
+/// The tracker. `peer_reports` holds my own report under my rank too.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConnectionTracker {
+    pub rank: Rank,
+    pub epoch: Epoch,
+    pub version: u64,
+    /// mon_con_tracker_score_halflife, in seconds.
+    pub half_life: f64,
+    /// mon_con_tracker_persist_interval (not encoded, as in Ceph).
+    #[serde(skip)]
+    pub persist_interval: u64,
+    pub my_reports: ConnectionReport,
+    pub peer_reports: BTreeMap<Rank, ConnectionReport>,
+    /// Counts every change, so a sender can reuse one shared copy until the
+    /// next change (Ceph caches its encoding the same way). Not encoded.
+    #[serde(skip)]
+    pub changes: u64,
+}
+
+impl ConnectionTracker {
+    pub fn new(rank: Rank, half_life_secs: f64, persist_interval: u64) -> Self {
+        ConnectionTracker {
+            rank,
+            epoch: 0,
+            version: 0,
+            half_life: half_life_secs,
+            persist_interval,
+            my_reports: ConnectionReport::new(rank),
+            peer_reports: BTreeMap::new(),
+            changes: 0,
+        }
+    }
+
+    /// The decay and gain factor of `units` seconds: units / (2·half-life).
+    fn step(&self, units: f64) -> f64 {
+        if self.half_life > 0.0 {
+            units / (2.0 * self.half_life)
+        } else {
+            1.0
+        }
+    }
+
+    /// report_live_connection: p = p·(1 − s) + s, capped at 1, where
+    /// s = units/(2·half-life); a new peer starts at 1. Returns true when the
+    /// tracker should be persisted now (every persist_interval versions).
+    pub fn report_live_connection(&mut self, peer: Rank, units: f64) -> bool {
+        if peer == self.rank || peer < 0 {
+            return false;
+        }
+        let s = self.step(units);
+        let p = self.my_reports.history.entry(peer).or_insert(1.0);
+        *p = (*p * (1.0 - s) + s).min(1.0);
+        let p = *p;
+        self.my_reports.current.insert(peer, true);
+        self.increase_version(peer, p, true)
+    }
+
+    /// report_dead_connection: p = p·(1 − s) − s, floored at 0.
+    pub fn report_dead_connection(&mut self, peer: Rank, units: f64) -> bool {
+        if peer == self.rank || peer < 0 {
+            return false;
+        }
+        let s = self.step(units);
+        let p = self.my_reports.history.entry(peer).or_insert(1.0);
+        *p = (*p * (1.0 - s) - s).max(0.0);
+        let p = *p;
+        self.my_reports.current.insert(peer, false);
+        self.increase_version(peer, p, false)
+    }
+
+    /// increase_version: version += 1, publish my report (peer_reports[rank]
+    /// = my_reports; only `peer` changed, so only it is copied); true =
+    /// persist now.
+    fn increase_version(&mut self, peer: Rank, score: f64, alive: bool) -> bool {
+        if self.rank < 0 {
+            return false;
+        }
+        self.version += 1;
+        self.changes += 1;
+        self.my_reports.epoch_version = self.version;
+        match self.peer_reports.get_mut(&self.rank) {
+            Some(r) if r.epoch == self.my_reports.epoch => {
+                r.epoch_version = self.version;
+                r.history.insert(peer, score);
+                r.current.insert(peer, alive);
+            }
+            _ => {
+                self.peer_reports.insert(self.rank, self.my_reports.clone());
+            }
+        }
+        self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
+    }
+
+    /// increase_epoch(e): a new election epoch restarts the version count.
+    pub fn increase_epoch(&mut self, e: Epoch) {
+        if e > self.epoch && self.rank >= 0 {
+            self.epoch = e;
+            self.version = 0;
+            self.changes += 1;
+            self.my_reports.epoch = e;
+            self.my_reports.epoch_version = 0;
+            self.peer_reports.insert(self.rank, self.my_reports.clone());
+        }
+    }
+
+    /// receive_peer_report: take each of their reports (not about my rank)
+    /// that is newer than mine: a higher epoch, or the same epoch and a
+    /// higher epoch_version.
+    pub fn receive_peer_report(&mut self, other: &ConnectionTracker) {
+        for (&r, report) in &other.peer_reports {
+            if r == self.rank || r < 0 {
+                continue;
+            }
+            let existing = self
+                .peer_reports
+                .entry(r)
+                .or_insert_with(|| ConnectionReport::new(r));
+            if report.epoch > existing.epoch
+                || (report.epoch == existing.epoch && report.epoch_version > existing.epoch_version)
+            {
+                *existing = report.clone();
+                self.changes += 1;
+            }
+        }
+    }
+
+    /// get_total_connection_score(r): the sum of r's scores over every report
+    /// but r's own, counting only reports that say r is alive now; and how
+    /// many such reports there are.
+    pub fn total_score(&self, r: Rank) -> (f64, u32) {
+        let mut score = 0.0;
+        let mut live = 0;
+        for (&from, report) in &self.peer_reports {
+            if from == r {
+                continue;
+            }
+            if let Some(s) = report.history.get(&r) {
+                if report.current.get(&r).copied().unwrap_or(false) {
+                    score += s;
+                    live += 1;
+                }
+            }
+        }
+        (score, live)
+    }
+
+    /// is_clean(rank, size): the tracker belongs to this rank and mentions
+    /// no rank outside the monmap.
+    pub fn is_clean(&self, my_rank: Rank, size: usize) -> bool {
+        let size = size as Rank;
+        if self.rank != my_rank || self.my_reports.rank != my_rank {
+            return false;
+        }
+        self.peer_reports.iter().all(|(&r, rep)| {
+            r >= 0
+                && r < size
+                && rep.history.keys().all(|&p| p >= 0 && p < size)
+                && rep.current.keys().all(|&p| p >= 0 && p < size)
+        })
+    }
+
+    /// notify_reset: forget everything (a monitor with a tracker that is not clean).
+    pub fn notify_reset(&mut self, rank: Rank) {
+        let changes = self.changes + 1;
+        *self = ConnectionTracker::new(rank, self.half_life, self.persist_interval);
+        self.changes = changes;
+    }
+
+    /// notify_rank_changed: my own rank moved.
+    pub fn notify_rank_changed(&mut self, new_rank: Rank) {
+        if new_rank == self.rank {
+            return;
+        }
+        self.changes += 1;
+        self.peer_reports.remove(&self.rank);
+        self.peer_reports.remove(&new_rank);
+        self.my_reports.rank = new_rank;
+        self.my_reports.history.remove(&new_rank);
+        self.my_reports.current.remove(&new_rank);
+        self.rank = new_rank;
+        if new_rank >= 0 {
+            self.peer_reports.insert(new_rank, self.my_reports.clone());
+        }
+    }
+
+    /// notify_rank_removed(removed, new_rank): every rank above `removed`
+    /// moves down by one, in all reports.
+    pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) {
+        fn shift<V: Clone>(m: &BTreeMap<Rank, V>, removed: Rank) -> BTreeMap<Rank, V> {
+            m.iter()
+                .filter(|(&r, _)| r != removed)
+                .map(|(&r, v)| (if r > removed { r - 1 } else { r }, v.clone()))
+                .collect()
+        }
+        let fix = |rep: &ConnectionReport| -> ConnectionReport {
+            ConnectionReport {
+                rank: if rep.rank > removed {
+                    rep.rank - 1
+                } else {
+                    rep.rank
+                },
+                current: shift(&rep.current, removed),
+                history: shift(&rep.history, removed),
+                epoch: rep.epoch,
+                epoch_version: rep.epoch_version,
+            }
+        };
+        let reports: BTreeMap<Rank, ConnectionReport> = self
+            .peer_reports
+            .iter()
+            .filter(|(&r, _)| r != removed)
+            .map(|(&r, rep)| (if r > removed { r - 1 } else { r }, fix(rep)))
+            .collect();
+        self.peer_reports = reports;
+        self.changes += 1;
+        self.my_reports = fix(&self.my_reports);
+        self.rank = new_rank;
+        self.my_reports.rank = new_rank;
+        if new_rank >= 0 {
+            self.peer_reports.insert(new_rank, self.my_reports.clone());
+        }
+    }
+
+    // ---- encoding (monitor/connectivity_scores) ----
+
+    /// A deterministic little-endian encoding: rank, epoch, version,
+    /// half_life, then each report (rank, epoch, epoch_version, current,
+    /// history) in rank order.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(64 + self.peer_reports.len() * 96);
+        b.extend_from_slice(&self.rank.to_le_bytes());
+        b.extend_from_slice(&self.epoch.to_le_bytes());
+        b.extend_from_slice(&self.version.to_le_bytes());
+        b.extend_from_slice(&self.half_life.to_bits().to_le_bytes());
+        b.extend_from_slice(&(self.peer_reports.len() as u32).to_le_bytes());
+        for rep in self.peer_reports.values() {
+            b.extend_from_slice(&rep.rank.to_le_bytes());
+            b.extend_from_slice(&rep.epoch.to_le_bytes());
+            b.extend_from_slice(&rep.epoch_version.to_le_bytes());
+            b.extend_from_slice(&(rep.current.len() as u32).to_le_bytes());
+            for (&p, &alive) in &rep.current {
+                b.extend_from_slice(&p.to_le_bytes());
+                b.push(alive as u8);
+            }
+            b.extend_from_slice(&(rep.history.len() as u32).to_le_bytes());
+            for (&p, &s) in &rep.history {
+                b.extend_from_slice(&p.to_le_bytes());
+                b.extend_from_slice(&s.to_bits().to_le_bytes());
+            }
+        }
+        b
+    }
+
+    /// Decode what [`encode`](Self::encode) wrote; None for anything malformed.
+    /// As in Ceph, my_reports is my rank's entry of peer_reports.
+    pub fn decode(bytes: &[u8], persist_interval: u64) -> Option<ConnectionTracker> {
+        let mut r = Reader { b: bytes, at: 0 };
+        let rank = r.i32()?;
+        let epoch = r.u32()?;
+        let version = r.u64()?;
+        let half_life = f64::from_bits(r.u64()?);
+        if !half_life.is_finite() || half_life < 0.0 {
+            return None;
+        }
+        let n = r.u32()?;
+        let mut peer_reports = BTreeMap::new();
+        for _ in 0..n {
+            let mut rep = ConnectionReport::new(r.i32()?);
+            rep.epoch = r.u32()?;
+            rep.epoch_version = r.u64()?;
+            for _ in 0..r.u32()? {
+                let p = r.i32()?;
+                let alive = r.u8()? != 0;
+                rep.current.insert(p, alive);
+            }
+            for _ in 0..r.u32()? {
+                let p = r.i32()?;
+                let s = f64::from_bits(r.u64()?);
+                if !s.is_finite() {
+                    return None;
+                }
+                rep.history.insert(p, s.clamp(0.0, 1.0));
+            }
+            peer_reports.insert(rep.rank, rep);
+        }
+        if r.at != bytes.len() {
+            return None;
+        }
+        let my_reports = peer_reports
+            .get(&rank)
+            .cloned()
+            .unwrap_or_else(|| ConnectionReport::new(rank));
+        Some(ConnectionTracker {
+            rank,
+            epoch,
+            version,
+            half_life,
+            persist_interval,
+            my_reports,
+            peer_reports,
+            changes: 0,
+        })
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let end = self.at.checked_add(N)?;
+        let s = self.b.get(self.at..end)?;
+        self.at = end;
+        s.try_into().ok()
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|a| a[0])
+    }
+    fn i32(&mut self) -> Option<i32> {
+        self.take().map(i32::from_le_bytes)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take().map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take().map(u64::from_le_bytes)
+    }
+}
