@@ -274,6 +274,8 @@ fn paxos_and_election_messages_are_dropped_while_synchronizing() {
             monmap: monmap(),
             quorum: Vec::new(),
             strategy: Strategy::Classic,
+            scoring: None,
+            sharing: None,
         }),
     );
     assert_eq!(c.state(), MonState::Synchronizing);
