@@ -6,11 +6,15 @@
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
-use super::messages::{MClientRequest, MForward, MMonProbe, MRoute, Message, ProbeOp};
+use super::messages::{
+    MClientRequest, MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp,
+};
 use super::monmap::MonMap;
+use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
+use super::timecheck::{TcEnv, Timecheck};
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +52,10 @@ pub struct Monitor {
     /// Client requests this peon forwarded to the leader, by (client, tid),
     /// resent to the new leader after an election (finish_election).
     routed: BTreeMap<(Addr, u64), MClientRequest>,
+    /// Timecheck state (§1.10): the leader's measurements, a peon's last report.
+    timecheck: Timecheck,
+    /// The process exited ("removed from monmap, suicide"); the simulator stops it.
+    exited: bool,
 }
 
 impl Monitor {
@@ -63,6 +71,12 @@ impl Monitor {
         let elector = Elector::new(persisted, &cfg);
         let consensus = Consensus::new(&store);
         let has_ever_joined = store.get_u64("monitor", "joined") != 0;
+        // The newest monmap this store committed (or adopted) wins over the
+        // one the process was started with.
+        let monmap = match monmap_service::latest_in_store(&store) {
+            Some(m) if m.epoch > monmap.epoch => Arc::new(m),
+            _ => monmap,
+        };
         let rank = monmap.rank_of_addr(addr);
         Monitor {
             name: name.to_string(),
@@ -79,7 +93,22 @@ impl Monitor {
             elector,
             consensus,
             routed: BTreeMap::new(),
+            timecheck: Timecheck::default(),
+            exited: false,
         }
+    }
+
+    /// The monitor's current monmap.
+    pub fn monmap(&self) -> &Arc<MonMap> {
+        &self.monmap
+    }
+    /// The process exited (removed from the monmap): the simulator stops it.
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+    /// Timecheck state, for inspectors and tests.
+    pub fn timecheck(&self) -> &Timecheck {
+        &self.timecheck
     }
 
     /// Stop the process: the store survives, nothing else does.
@@ -133,10 +162,18 @@ impl Monitor {
         }
     }
 
-    /// The leader's health checks. MON_DOWN: a monmap member is out of quorum.
+    /// The leader's health checks. MON_DOWN: a monmap member is out of
+    /// quorum. MON_CLOCK_SKEW: timecheck measured a quorum member's clock off
+    /// by more than mon_clock_drift_allowed.
     fn health(&self) -> Vec<String> {
         let mut checks = Vec::new();
-        if self.state == MonState::Leader && self.quorum.len() < self.monmap.size() {
+        if self.state != MonState::Leader {
+            return checks;
+        }
+        if !self.timecheck.skewed(&self.cfg).is_empty() {
+            checks.push("MON_CLOCK_SKEW".to_string());
+        }
+        if self.quorum.len() < self.monmap.size() {
             checks.push("MON_DOWN".to_string());
         }
         checks
@@ -144,6 +181,9 @@ impl Monitor {
 
     /// Feed one input; everything the monitor wants done lands in `out`.
     pub fn handle(&mut self, now: Time, input: Input, out: &mut Out) {
+        if self.exited {
+            return;
+        }
         match input {
             Input::Boot => self.init(now, out),
             Input::Message { from, msg } => self.dispatch(now, from, msg, out),
@@ -175,7 +215,27 @@ impl Monitor {
     fn bootstrap(&mut self, now: Time, out: &mut Out) {
         out.log("bootstrap");
         out.cancel_timer(Timer::ProbeTimeout);
-        self.rank = self.monmap.rank_of_addr(self.addr);
+        // §1.3 step 5: my rank from my address in the monmap.
+        let new_rank = self.monmap.rank_of_addr(self.addr);
+        if self.rank >= 0 && new_rank < 0 {
+            if self.has_ever_joined {
+                out.log(format!(
+                    "not in monmap e{} and have been in a quorum before; must have been removed",
+                    self.monmap.epoch
+                ));
+                out.log("removed from monmap, suicide");
+                self.suicide(now, out);
+                return;
+            }
+            out.log("not in monmap and have never joined: clearing the elector's peer state");
+        }
+        if new_rank != self.rank {
+            out.log(format!(
+                "monmap e{}: my rank is now {new_rank} (was {})",
+                self.monmap.epoch, self.rank
+            ));
+            self.rank = new_rank;
+        }
         self.state = MonState::Probing;
         self.reset(now, out);
         if self.monmap.size() == 1 && self.rank == 0 {
@@ -221,9 +281,30 @@ impl Monitor {
         }
     }
 
+    /// The process exits: state down, nothing armed; the simulator stops it.
+    fn suicide(&mut self, now: Time, out: &mut Out) {
+        self.reset(now, out);
+        self.elector.cancel_timer(out);
+        out.cancel_timer(Timer::Tick);
+        self.state = MonState::Down;
+        self.exited = true;
+    }
+
+    /// Adopt a newer monmap seen in a probe reply or an election message.
+    fn adopt_monmap(&mut self, m: Arc<MonMap>, out: &mut Out) {
+        out.log(format!(
+            "adopting monmap e{} (mine was e{}): {} monitors",
+            m.epoch,
+            self.monmap.epoch,
+            m.size()
+        ));
+        self.monmap = m;
+    }
+
     /// Monitor::_reset (§1.4).
     fn reset(&mut self, now: Time, out: &mut Out) {
         out.cancel_timer(Timer::ProbeTimeout);
+        self.timecheck.cleanup(out);
         self.quorum.clear();
         self.outside_quorum.clear();
         self.leader = -1;
@@ -247,6 +328,14 @@ impl Monitor {
                 self.apply_paxos(now, effects, out);
             }
             Timer::ClientRetry(_) => {}
+            Timer::Timecheck => {
+                if self.state == MonState::Leader {
+                    let cfg = self.cfg.clone();
+                    let mut tc = std::mem::take(&mut self.timecheck);
+                    tc.on_timer(&self.tc_env(now, &cfg), out);
+                    self.timecheck = tc;
+                }
+            }
             paxos_timer => {
                 let effects = self.with_paxos(now, out, |c, ctx| c.handle_timer(ctx, paxos_timer));
                 self.apply_paxos(now, effects, out);
@@ -260,6 +349,22 @@ impl Monitor {
             Message::Election(m) => {
                 // §1.8: election messages are handled only outside probing and sync.
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
+                    return;
+                }
+                // §2.2: a member's message with a newer monmap: adopt and
+                // persist it, cancel the election timer, bootstrap.
+                if self.monmap.contains_addr(from) && m.monmap.epoch > self.monmap.epoch {
+                    out.log(format!(
+                        "election message from mon.{} carries newer monmap e{}",
+                        self.monmap.rank_of_addr(from),
+                        m.monmap.epoch
+                    ));
+                    let mut tx = Transaction::new();
+                    monmap_service::persist_monmap(&mut tx, &m.monmap);
+                    apply_tx(&mut self.store, out, tx);
+                    self.elector.cancel_timer(out);
+                    self.adopt_monmap(m.monmap.clone(), out);
+                    self.bootstrap(now, out);
                     return;
                 }
                 let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, &m, o));
@@ -317,6 +422,44 @@ impl Monitor {
                 out.send(r.client, Message::ClientReply(r.reply));
             }
             Message::ClientReply(_) => {}
+            Message::Timecheck(m) => self.handle_timecheck(now, from, m, out),
+        }
+    }
+
+    fn tc_env<'a>(&'a self, now: Time, cfg: &'a Config) -> TcEnv<'a> {
+        TcEnv {
+            now,
+            cfg,
+            my_rank: self.rank,
+            quorum: &self.quorum,
+            epoch: self.elector.epoch(),
+            monmap: &self.monmap,
+        }
+    }
+
+    /// handle_timecheck (§1.8): the leader takes PONGs, a peon PINGs and REPORTs.
+    fn handle_timecheck(&mut self, now: Time, from: Addr, m: MTimeCheck2, out: &mut Out) {
+        let from_rank = self.monmap.rank_of_addr(from);
+        let cfg = self.cfg.clone();
+        match (self.state, m.op) {
+            (MonState::Leader, TimecheckOp::Pong) if from_rank >= 0 => {
+                let mut tc = std::mem::take(&mut self.timecheck);
+                tc.handle_pong(&self.tc_env(now, &cfg), from_rank, &m, out);
+                self.timecheck = tc;
+            }
+            (MonState::Peon, TimecheckOp::Ping | TimecheckOp::Report) => {
+                let mut tc = std::mem::take(&mut self.timecheck);
+                let reply = tc.handle_peon(&self.tc_env(now, &cfg), &m, out);
+                self.timecheck = tc;
+                if let Some(reply) = reply {
+                    out.send(from, reply);
+                }
+            }
+            _ => out.log(format!(
+                "timecheck {} unexpected in state {}, dropped",
+                Message::Timecheck(m).op_name(),
+                self.state.name()
+            )),
         }
     }
 
@@ -336,12 +479,34 @@ impl Monitor {
         if !matches!(self.state, MonState::Probing | MonState::Electing) {
             return;
         }
-        // While electing, replies only teach names and addresses, which a
-        // static monmap never needs.
+        // §1.5 step 2: a joined peer's different monmap, newer than mine (or
+        // any, if I never joined): adopt it and bootstrap.
+        if *m.monmap != *self.monmap
+            && m.has_ever_joined
+            && (m.monmap.epoch > self.monmap.epoch || !self.has_ever_joined)
+        {
+            out.log(format!(
+                "mon.{} has a newer/committed monmap e{} (mine e{})",
+                m.name, m.monmap.epoch, self.monmap.epoch
+            ));
+            self.adopt_monmap(m.monmap.clone(), out);
+            self.bootstrap(now, out);
+            return;
+        }
+        // While electing, replies only teach names and addresses, which
+        // monitors added by `mon add` already have.
         if self.state != MonState::Probing {
             return;
         }
         if !m.quorum.is_empty() {
+            if self.rank < 0 {
+                out.log(format!(
+                    "mon.{} reports quorum {}, but I am not in monmap e{}: waiting to be added (MMonJoin is not modelled)",
+                    m.name,
+                    fmt_ranks(&m.quorum),
+                    self.monmap.epoch
+                ));
+            }
             if self.rank >= 0 {
                 out.log(format!(
                     "mon.{} reports quorum {} led by {}: calling an election to join",
@@ -409,6 +574,12 @@ impl Monitor {
         let effects = self.with_paxos(now, out, |c, ctx| c.leader_init(ctx));
         self.apply_paxos(now, effects, out);
         self.finish_election(out);
+        if self.state == MonState::Leader && self.monmap.size() > 1 && self.monmap.epoch > 0 {
+            let cfg = self.cfg.clone();
+            let mut tc = std::mem::take(&mut self.timecheck);
+            tc.start(&self.tc_env(now, &cfg), out);
+            self.timecheck = tc;
+        }
     }
 
     /// Monitor::lose_election (§1.7).
@@ -436,6 +607,7 @@ impl Monitor {
 
     /// finish_election: resend routed requests to the new leader.
     fn finish_election(&mut self, out: &mut Out) {
+        self.timecheck.cleanup(out);
         if self.state != MonState::Peon {
             return;
         }
@@ -455,6 +627,9 @@ impl Monitor {
 
     fn apply_elector(&mut self, now: Time, effects: Vec<ElectorEffect>, out: &mut Out) {
         for e in effects {
+            if self.exited {
+                break;
+            }
             match e {
                 ElectorEffect::PersistEpoch(epoch) => {
                     let mut tx = Transaction::new();
@@ -476,7 +651,11 @@ impl Monitor {
 
     fn apply_paxos(&mut self, now: Time, effects: Vec<PaxosEffect>, out: &mut Out) {
         for e in effects {
+            if self.exited {
+                break;
+            }
             match e {
+                PaxosEffect::NewMonmap(m) => self.adopt_monmap(m, out),
                 PaxosEffect::Bootstrap { reason } => {
                     out.log(reason);
                     self.bootstrap(now, out);

@@ -29,6 +29,10 @@ pub enum Timer {
     ProposeTimer,
     /// Monitor: periodic tick (mon_tick_interval).
     Tick,
+    /// Monitor (leader): start the next timecheck round (§1.10).
+    Timecheck,
+    /// PaxosService: the delayed proposal of the monmap service.
+    MonmapProposeTimer,
     /// Client: the request `tid` waited too long on one monitor; hunt for another.
     ClientRetry(u64),
 }

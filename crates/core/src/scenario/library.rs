@@ -21,6 +21,8 @@ builtin!(
     "uncommitted-recovery",
     "classic-broken-link",
     "disallowed-leaders",
+    "add-and-remove",
+    "clock-skew",
 );
 
 /// The text of the built-in scenario called `stem`.

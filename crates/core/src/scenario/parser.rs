@@ -68,12 +68,6 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
 pub fn unsupported(kind: &StmtKind) -> Option<&'static str> {
     match kind {
         StmtKind::Strategy(Strategy::Connectivity) => Some("strategy connectivity"),
-        StmtKind::At { action, .. } => match action {
-            Action::Add(_) => Some("add"),
-            Action::Remove(_) => Some("remove"),
-            Action::Skew(..) => Some("skew"),
-            _ => None,
-        },
         _ => None,
     }
 }
@@ -97,7 +91,8 @@ pub(super) struct Line {
     /// The token that says what the statement does: the action or expectation
     /// keyword of a timed statement, else the first argument (or the keyword).
     pub key: Pos,
-    /// The argument of `end`, or `latency`'s value.
+    /// The argument of `end`, or `latency`'s value, or the first argument
+    /// of a timed action (the new name of `add`).
     pub arg: Pos,
 }
 
@@ -357,6 +352,7 @@ fn parse_line(toks: &[Token]) -> Result<Line, ParseError> {
             let (at, p) = c.duration("a time, e.g. at 30s")?;
             time = p;
             key = c.peek().map_or(c.eol(), pos_of);
+            arg = c.toks.get(c.i + 1).map_or(key, pos_of);
             StmtKind::At {
                 at,
                 action: action(&mut c)?,

@@ -119,6 +119,7 @@ pub fn message_summary(msg: &Message) -> String {
         }
         Message::Route(r) => format!("{op} #{}", r.reply.tid),
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
+        Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
     }
 }
 
@@ -133,6 +134,8 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::LeaseTimeout => "lease timeout".into(),
         Timer::ProposeTimer => "propose timer".into(),
         Timer::Tick => "tick".into(),
+        Timer::Timecheck => "timecheck".into(),
+        Timer::MonmapProposeTimer => "monmap propose timer".into(),
         Timer::ClientRetry(tid) => format!("retry of request {tid}"),
     }
 }
