@@ -59,7 +59,7 @@ fn peer_lc_plus_10_below_provider_lc_means_recent_sync() {
     let (_, from, _, first) = &s[0];
     assert_eq!(*from, 2);
     assert_eq!(first.op, SyncOp::GetCookieRecent);
-    assert_eq!(first.last_committed, 1);
+    assert_eq!(first.last_committed, 2);
     assert!(s.iter().any(|(_, _, _, m)| m.op == SyncOp::LastChunk));
     let c = r.state.status(2);
     assert_eq!(c.state, MonState::Peon);

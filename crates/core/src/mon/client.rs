@@ -115,6 +115,12 @@ impl Client {
             ) => {
                 format!("read {key}: no such key (mon.{who}, v{version})")
             }
+            (ClientOp::MonAdd { name, .. }, ClientResult::Command { text, .. }) => {
+                format!("mon add {name}: {text} (answered by mon.{who})")
+            }
+            (ClientOp::MonRemove { name }, ClientResult::Command { text, .. }) => {
+                format!("mon remove {name}: {text} (answered by mon.{who})")
+            }
             (_, r) => format!("unexpected reply {r:?} from mon.{who}"),
         };
         Some(Answered {

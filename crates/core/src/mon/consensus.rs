@@ -7,8 +7,9 @@
 
 use super::config::Config;
 use super::kv::KvService;
-use super::messages::{MClientReply, MClientRequest, MMonPaxos};
+use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
+use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
 use super::paxos::Paxos;
 use super::status::PaxosStatus;
@@ -16,6 +17,7 @@ use super::store::MonitorDBStore;
 use super::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 #[cfg(test)]
 mod harness;
@@ -58,9 +60,11 @@ pub enum PaxosEffect {
     Reply { origin: Origin, reply: MClientReply },
     /// I am not the leader: forward to the leader.
     Forward { origin: Origin, req: MClientRequest },
-    /// Services went active (MonmapMonitor::on_active analogue): the Monitor
-    /// sets has_ever_joined if paxos lc >= 1.
+    /// MonmapMonitor::on_active: the Monitor sets has_ever_joined if paxos lc >= 1.
     Active,
+    /// MonmapMonitor::update_from_paxos decoded a newer committed monmap: the
+    /// Monitor adopts it (a Bootstrap follows).
+    NewMonmap(Arc<MonMap>),
 }
 
 /// A Ceph `Context` waiting on Paxos or a service, as data.
@@ -74,6 +78,12 @@ pub enum Waiter {
     Trimmed,
     /// PaxosService::C_RetryMessage: dispatch the request again.
     Retry { origin: Origin, req: MClientRequest },
+    /// The monmap service's C_Active.
+    MonmapActive,
+    /// The monmap service's C_Committed.
+    MonmapCommitted,
+    /// The monmap service's C_RetryMessage (a `mon add`/`mon remove`).
+    MonmapRetry { origin: Origin, req: MClientRequest },
 }
 
 /// One deferred piece of work.
@@ -114,6 +124,7 @@ impl Fx {
 pub struct Consensus {
     pub paxos: Paxos,
     pub kv: KvService,
+    pub monmap: MonmapService,
 }
 
 impl Consensus {
@@ -122,6 +133,7 @@ impl Consensus {
         Consensus {
             paxos: Paxos::init(store),
             kv: KvService::init(store),
+            monmap: MonmapService::init(store),
         }
     }
 
@@ -129,6 +141,7 @@ impl Consensus {
     pub fn restart(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
         self.paxos.restart(ctx, &mut fx);
+        self.monmap.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
         self.drain(ctx, fx)
     }
@@ -138,6 +151,8 @@ impl Consensus {
         let mut fx = Fx::default();
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
+            // MonmapMonitor first, then every other service (§1.7).
+            self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
             self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         }
         self.drain(ctx, fx)
@@ -147,6 +162,7 @@ impl Consensus {
     pub fn peon_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
         self.paxos.peon_init(ctx, &mut fx);
+        self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
@@ -168,6 +184,9 @@ impl Consensus {
         let mut fx = Fx::default();
         if t == Timer::ProposeTimer {
             self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == Timer::MonmapProposeTimer {
+            self.monmap
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else {
             self.paxos.handle_timer(ctx, &mut fx, t);
         }
@@ -190,7 +209,12 @@ impl Consensus {
         req: MClientRequest,
     ) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
-        self.kv.dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
+        if matches!(req.op, ClientOp::MonAdd { .. } | ClientOp::MonRemove { .. }) {
+            self.monmap
+                .dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
+        } else {
+            self.kv.dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
+        }
         self.drain(ctx, fx)
     }
 
@@ -234,6 +258,7 @@ impl Consensus {
     fn abandon(&mut self, step: Step) {
         match step {
             Step::Finish(Waiter::Committed, _) => self.kv.proposing = false,
+            Step::Finish(Waiter::MonmapCommitted, _) => self.monmap.proposing = false,
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             _ => {}
         }
@@ -243,10 +268,18 @@ impl Consensus {
         match step {
             Step::Refresh { version } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
+                let new_monmap = self.monmap.refresh(ctx, fx);
                 if self.kv.refresh(ctx, fx, version) {
                     fx.bootstrap(ctx.out, "service asked for a bootstrap on refresh");
                     return;
                 }
+                if let Some(m) = new_monmap {
+                    let epoch = m.epoch;
+                    fx.effects.push(PaxosEffect::NewMonmap(m));
+                    fx.bootstrap(ctx.out, format!("monmap e{epoch} committed"));
+                    return;
+                }
+                self.monmap.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
             }
             Step::Finish(w, ok) => match w {
@@ -262,6 +295,25 @@ impl Consensus {
                     }
                 }
                 Waiter::Trimmed => self.paxos.trimming = false,
+                Waiter::MonmapActive => {
+                    if ok {
+                        self.monmap.active(ctx, fx, &mut self.paxos);
+                    }
+                }
+                Waiter::MonmapCommitted => {
+                    self.monmap.proposing = false;
+                    if ok {
+                        self.monmap.active(ctx, fx, &mut self.paxos);
+                    }
+                }
+                Waiter::MonmapRetry { origin, req } => {
+                    if ok {
+                        self.monmap.dispatch(ctx, fx, &mut self.paxos, origin, req);
+                    } else {
+                        ctx.out
+                            .log(format!("dropping monmap command tid {} (EAGAIN)", req.tid));
+                    }
+                }
                 Waiter::Retry { origin, req } => {
                     if ok {
                         self.kv.dispatch(ctx, fx, &mut self.paxos, origin, req);

@@ -270,8 +270,6 @@ impl KvService {
             std::mem::take(&mut self.waiting_for_finished_proposal),
             true,
         );
-        // on_active (MonmapMonitor::on_active's part: has_ever_joined)
-        fx.effects.push(PaxosEffect::Active);
     }
 
     /// PaxosService::election_finished.

@@ -24,6 +24,8 @@ pub enum Message {
     Route(MRoute),
     Client(MClientRequest),
     ClientReply(MClientReply),
+    /// MTimeCheck2 (§1.10): the leader's clock check of its quorum.
+    Timecheck(MTimeCheck2),
 }
 
 impl Message {
@@ -39,6 +41,7 @@ impl Message {
             | Message::Route(_)
             | Message::Client(_)
             | Message::ClientReply(_) => "client",
+            Message::Timecheck(_) => "timecheck",
         }
     }
 
@@ -67,8 +70,15 @@ impl Message {
             Message::Client(m) => match m.op {
                 ClientOp::Write { .. } => "WRITE",
                 ClientOp::Read { .. } => "READ",
+                ClientOp::MonAdd { .. } => "MON_ADD",
+                ClientOp::MonRemove { .. } => "MON_REMOVE",
             },
             Message::ClientReply(_) => "REPLY",
+            Message::Timecheck(m) => match m.op {
+                TimecheckOp::Ping => "TIMECHECK_PING",
+                TimecheckOp::Pong => "TIMECHECK_PONG",
+                TimecheckOp::Report => "TIMECHECK_REPORT",
+            },
         }
     }
 }
@@ -240,8 +250,22 @@ impl MMonSync {
 /// What a client asks of the config-key (kv) service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum ClientOp {
-    Write { key: String, value: String },
-    Read { key: String },
+    Write {
+        key: String,
+        value: String,
+    },
+    Read {
+        key: String,
+    },
+    /// `ceph mon add NAME ADDR`: the MonmapMonitor commits a monmap with NAME.
+    MonAdd {
+        name: String,
+        addr: Addr,
+    },
+    /// `ceph mon remove NAME`: the MonmapMonitor commits a monmap without NAME.
+    MonRemove {
+        name: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -260,6 +284,9 @@ pub enum ClientResult {
         value: Option<String>,
         version: Version,
     },
+    /// A monitor command's answer (`mon add`, `mon remove`): its return code
+    /// is 0 when `ok`, and the text Ceph would print.
+    Command { ok: bool, text: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -280,4 +307,23 @@ pub struct MForward {
 pub struct MRoute {
     pub client: Addr,
     pub reply: MClientReply,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TimecheckOp {
+    Ping = 1,
+    Pong = 2,
+    Report = 3,
+}
+
+/// MTimeCheck2 (§1.10). Skews and latencies are in microseconds, by rank.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MTimeCheck2 {
+    pub op: TimecheckOp,
+    pub epoch: Epoch,
+    pub round: u64,
+    /// PONG: the peon's clock when it answered.
+    pub timestamp: Time,
+    pub skews: BTreeMap<Rank, i64>,
+    pub latencies: BTreeMap<Rank, i64>,
 }

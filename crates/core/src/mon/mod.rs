@@ -13,11 +13,15 @@ pub mod kv;
 pub mod messages;
 pub mod monitor;
 pub mod monmap;
+pub mod monmap_service;
+#[cfg(test)]
+mod monmap_tests;
 pub mod out;
 pub mod paxos;
 pub mod status;
 pub mod store;
 pub mod sync;
+pub mod timecheck;
 
 /// A monitor's rank in the monmap, as Ceph's `int rank`: negative means none.
 pub type Rank = i32;

@@ -6,12 +6,16 @@
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
-use super::messages::{MClientRequest, MForward, MMonProbe, MRoute, Message, ProbeOp};
+use super::messages::{
+    MClientRequest, MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp,
+};
 use super::monmap::{MonMap, Strategy};
+use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
 use super::sync::{MonSync, SyncCtx, SyncEffect};
+use super::timecheck::{TcEnv, Timecheck};
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,6 +55,10 @@ pub struct Monitor {
     routed: BTreeMap<(Addr, u64), MClientRequest>,
     /// Store synchronization, both as requester and as provider (§1.6).
     sync: MonSync,
+    /// Timecheck state (§1.10): the leader's measurements, a peon's last report.
+    timecheck: Timecheck,
+    /// The process exited ("removed from monmap, suicide"); the simulator stops it.
+    exited: bool,
 }
 
 impl Monitor {
@@ -63,6 +71,12 @@ impl Monitor {
         store: MonitorDBStore,
     ) -> Monitor {
         let persisted = store.get_u64("monitor", "election_epoch") as Epoch;
+        // The newest monmap this store committed (or adopted) wins over the
+        // one the process was started with.
+        let monmap = match monmap_service::latest_in_store(&store) {
+            Some(m) if m.epoch > monmap.epoch => Arc::new(m),
+            _ => monmap,
+        };
         let rank = monmap.rank_of_addr(addr);
         let mut elector = Elector::new(persisted, &cfg);
         elector.load_tracker(
@@ -88,7 +102,22 @@ impl Monitor {
             consensus,
             routed: BTreeMap::new(),
             sync: MonSync::default(),
+            timecheck: Timecheck::default(),
+            exited: false,
         }
+    }
+
+    /// The monitor's current monmap.
+    pub fn monmap(&self) -> &Arc<MonMap> {
+        &self.monmap
+    }
+    /// The process exited (removed from the monmap): the simulator stops it.
+    pub fn exited(&self) -> bool {
+        self.exited
+    }
+    /// Timecheck state, for inspectors and tests.
+    pub fn timecheck(&self) -> &Timecheck {
+        &self.timecheck
     }
 
     /// Stop the process: the store survives, nothing else does.
@@ -159,10 +188,18 @@ impl Monitor {
             .collect()
     }
 
-    /// The leader's health checks. MON_DOWN: a monmap member is out of quorum.
+    /// The leader's health checks. MON_DOWN: a monmap member is out of
+    /// quorum. MON_CLOCK_SKEW: timecheck measured a quorum member's clock off
+    /// by more than mon_clock_drift_allowed.
     fn health(&self) -> Vec<String> {
         let mut checks = Vec::new();
-        if self.state == MonState::Leader && self.quorum.len() < self.monmap.size() {
+        if self.state != MonState::Leader {
+            return checks;
+        }
+        if !self.timecheck.skewed(&self.cfg).is_empty() {
+            checks.push("MON_CLOCK_SKEW".to_string());
+        }
+        if self.quorum.len() < self.monmap.size() {
             checks.push("MON_DOWN".to_string());
         }
         checks
@@ -170,6 +207,9 @@ impl Monitor {
 
     /// Feed one input; everything the monitor wants done lands in `out`.
     pub fn handle(&mut self, now: Time, input: Input, out: &mut Out) {
+        if self.exited {
+            return;
+        }
         match input {
             Input::Boot => self.init(now, out),
             Input::Message { from, msg } => self.dispatch(now, from, msg, out),
@@ -205,7 +245,27 @@ impl Monitor {
         out.log("bootstrap");
         self.sync.reset_requester(out);
         out.cancel_timer(Timer::ProbeTimeout);
-        self.rank = self.monmap.rank_of_addr(self.addr);
+        // §1.3 step 5: my rank from my address in the monmap.
+        let new_rank = self.monmap.rank_of_addr(self.addr);
+        if self.rank >= 0 && new_rank < 0 {
+            if self.has_ever_joined {
+                out.log(format!(
+                    "not in monmap e{} and have been in a quorum before; must have been removed",
+                    self.monmap.epoch
+                ));
+                out.log("removed from monmap, suicide");
+                self.suicide(now, out);
+                return;
+            }
+            out.log("not in monmap and have never joined: clearing the elector's peer state");
+        }
+        if new_rank != self.rank {
+            out.log(format!(
+                "monmap e{}: my rank is now {new_rank} (was {})",
+                self.monmap.epoch, self.rank
+            ));
+            self.rank = new_rank;
+        }
         self.state = MonState::Probing;
         self.reset(now, out);
         if self.monmap.size() == 1 && self.rank == 0 {
@@ -251,9 +311,30 @@ impl Monitor {
         }
     }
 
+    /// The process exits: state down, nothing armed; the simulator stops it.
+    fn suicide(&mut self, now: Time, out: &mut Out) {
+        self.reset(now, out);
+        self.elector.cancel_timer(out);
+        out.cancel_timer(Timer::Tick);
+        self.state = MonState::Down;
+        self.exited = true;
+    }
+
+    /// Adopt a newer monmap seen in a probe reply or an election message.
+    fn adopt_monmap(&mut self, m: Arc<MonMap>, out: &mut Out) {
+        out.log(format!(
+            "adopting monmap e{} (mine was e{}): {} monitors",
+            m.epoch,
+            self.monmap.epoch,
+            m.size()
+        ));
+        self.monmap = m;
+    }
+
     /// Monitor::_reset (§1.4).
     fn reset(&mut self, now: Time, out: &mut Out) {
         out.cancel_timer(Timer::ProbeTimeout);
+        self.timecheck.cleanup(out);
         self.quorum.clear();
         self.outside_quorum.clear();
         self.leader = -1;
@@ -290,6 +371,14 @@ impl Monitor {
                 let fx = self.with_elector(now, out, |e, env, o| e.on_dead_ping(env, peer, o));
                 self.apply_elector(now, fx, out);
             }
+            Timer::Timecheck => {
+                if self.state == MonState::Leader {
+                    let cfg = self.cfg.clone();
+                    let mut tc = std::mem::take(&mut self.timecheck);
+                    tc.on_timer(&self.tc_env(now, &cfg), out);
+                    self.timecheck = tc;
+                }
+            }
             paxos_timer => {
                 let effects = self.with_paxos(now, out, |c, ctx| c.handle_timer(ctx, paxos_timer));
                 self.apply_paxos(now, effects, out);
@@ -303,6 +392,22 @@ impl Monitor {
             Message::Election(m) => {
                 // §1.8: election messages are handled only outside probing and sync.
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
+                    return;
+                }
+                // §2.2: a member's message with a newer monmap: adopt and
+                // persist it, cancel the election timer, bootstrap.
+                if self.monmap.contains_addr(from) && m.monmap.epoch > self.monmap.epoch {
+                    out.log(format!(
+                        "election message from mon.{} carries newer monmap e{}",
+                        self.monmap.rank_of_addr(from),
+                        m.monmap.epoch
+                    ));
+                    let mut tx = Transaction::new();
+                    monmap_service::persist_monmap(&mut tx, &m.monmap);
+                    apply_tx(&mut self.store, out, tx);
+                    self.elector.cancel_timer(out);
+                    self.adopt_monmap(m.monmap.clone(), out);
+                    self.bootstrap(now, out);
                     return;
                 }
                 let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, &m, o));
@@ -370,6 +475,44 @@ impl Monitor {
                 out.send(r.client, Message::ClientReply(r.reply));
             }
             Message::ClientReply(_) => {}
+            Message::Timecheck(m) => self.handle_timecheck(now, from, m, out),
+        }
+    }
+
+    fn tc_env<'a>(&'a self, now: Time, cfg: &'a Config) -> TcEnv<'a> {
+        TcEnv {
+            now,
+            cfg,
+            my_rank: self.rank,
+            quorum: &self.quorum,
+            epoch: self.elector.epoch(),
+            monmap: &self.monmap,
+        }
+    }
+
+    /// handle_timecheck (§1.8): the leader takes PONGs, a peon PINGs and REPORTs.
+    fn handle_timecheck(&mut self, now: Time, from: Addr, m: MTimeCheck2, out: &mut Out) {
+        let from_rank = self.monmap.rank_of_addr(from);
+        let cfg = self.cfg.clone();
+        match (self.state, m.op) {
+            (MonState::Leader, TimecheckOp::Pong) if from_rank >= 0 => {
+                let mut tc = std::mem::take(&mut self.timecheck);
+                tc.handle_pong(&self.tc_env(now, &cfg), from_rank, &m, out);
+                self.timecheck = tc;
+            }
+            (MonState::Peon, TimecheckOp::Ping | TimecheckOp::Report) => {
+                let mut tc = std::mem::take(&mut self.timecheck);
+                let reply = tc.handle_peon(&self.tc_env(now, &cfg), &m, out);
+                self.timecheck = tc;
+                if let Some(reply) = reply {
+                    out.send(from, reply);
+                }
+            }
+            _ => out.log(format!(
+                "timecheck {} unexpected in state {}, dropped",
+                Message::Timecheck(m).op_name(),
+                self.state.name()
+            )),
         }
     }
 
@@ -396,8 +539,22 @@ impl Monitor {
         if !matches!(self.state, MonState::Probing | MonState::Electing) {
             return;
         }
-        // While electing, replies only teach names and addresses, which a
-        // static monmap never needs.
+        // §1.5 step 2: a joined peer's different monmap, newer than mine (or
+        // any, if I never joined): adopt it and bootstrap.
+        if *m.monmap != *self.monmap
+            && m.has_ever_joined
+            && (m.monmap.epoch > self.monmap.epoch || !self.has_ever_joined)
+        {
+            out.log(format!(
+                "mon.{} has a newer/committed monmap e{} (mine e{})",
+                m.name, m.monmap.epoch, self.monmap.epoch
+            ));
+            self.adopt_monmap(m.monmap.clone(), out);
+            self.bootstrap(now, out);
+            return;
+        }
+        // While electing, replies only teach names and addresses, which
+        // monitors added by `mon add` already have.
         if self.state != MonState::Probing {
             return;
         }
@@ -411,6 +568,14 @@ impl Monitor {
             return;
         }
         if !m.quorum.is_empty() {
+            if self.rank < 0 {
+                out.log(format!(
+                    "mon.{} reports quorum {}, but I am not in monmap e{}: waiting to be added (MMonJoin is not modelled)",
+                    m.name,
+                    fmt_ranks(&m.quorum),
+                    self.monmap.epoch
+                ));
+            }
             if self.rank >= 0 {
                 out.log(format!(
                     "mon.{} reports quorum {} led by {}: calling an election to join",
@@ -478,6 +643,12 @@ impl Monitor {
         let effects = self.with_paxos(now, out, |c, ctx| c.leader_init(ctx));
         self.apply_paxos(now, effects, out);
         self.finish_election(now, out);
+        if self.state == MonState::Leader && self.monmap.size() > 1 && self.monmap.epoch > 0 {
+            let cfg = self.cfg.clone();
+            let mut tc = std::mem::take(&mut self.timecheck);
+            tc.start(&self.tc_env(now, &cfg), out);
+            self.timecheck = tc;
+        }
     }
 
     /// Monitor::lose_election (§1.7).
@@ -506,6 +677,7 @@ impl Monitor {
     /// finish_election: the quorum's features are now known, so pings held
     /// back before any quorum go out; resend routed requests to the new leader.
     fn finish_election(&mut self, now: Time, out: &mut Out) {
+        self.timecheck.cleanup(out);
         if matches!(self.state, MonState::Leader | MonState::Peon) {
             let fx = self.with_elector(now, out, |e, env, o| e.notify_quorum_formed(env, o));
             self.apply_elector(now, fx, out);
@@ -529,6 +701,9 @@ impl Monitor {
 
     fn apply_elector(&mut self, now: Time, effects: Vec<ElectorEffect>, out: &mut Out) {
         for e in effects {
+            if self.exited {
+                break;
+            }
             match e {
                 ElectorEffect::PersistEpoch(epoch) => {
                     let mut tx = Transaction::new();
@@ -564,7 +739,11 @@ impl Monitor {
 
     fn apply_paxos(&mut self, now: Time, effects: Vec<PaxosEffect>, out: &mut Out) {
         for e in effects {
+            if self.exited {
+                break;
+            }
             match e {
+                PaxosEffect::NewMonmap(m) => self.adopt_monmap(m, out),
                 PaxosEffect::Bootstrap { reason } => {
                     out.log(reason);
                     self.bootstrap(now, out);

@@ -31,6 +31,10 @@ pub enum Timer {
     SyncTimeout,
     /// Monitor: periodic tick (mon_tick_interval).
     Tick,
+    /// Monitor (leader): start the next timecheck round (§1.10).
+    Timecheck,
+    /// PaxosService: the delayed proposal of the monmap service.
+    MonmapProposeTimer,
     /// Client: the request `tid` waited too long on one monitor; hunt for another.
     ClientRetry(u64),
     /// Elector: ping_check of this peer rank (every ping_timeout / divisor).

@@ -113,19 +113,60 @@ pub(super) fn resolve(lines: Vec<Line>) -> Result<Scenario, ParseError> {
         ));
     }
 
-    let mut life = Lifecycle::new(&s.mons, &lines);
+    // Monitors `add` creates: new names, each added once, within the limit.
+    let mut all_names = s.mons.clone();
+    let mut added_on: Vec<(String, u32)> = Vec::new();
+    for line in &lines {
+        if let StmtKind::At {
+            action: Action::Add(name),
+            ..
+        } = &line.stmt.kind
+        {
+            let at = line.arg;
+            if RESERVED.contains(&name.as_str()) {
+                return Err(ParseError::at(
+                    at,
+                    format!("\"{name}\" is a keyword and cannot name a monitor"),
+                ));
+            }
+            if s.mons.contains(name) {
+                return Err(ParseError::at(
+                    at,
+                    format!(
+                        "cannot add \"{name}\": it is already a monitor (mons {})",
+                        s.mons.join(" ")
+                    ),
+                ));
+            }
+            if let Some((_, first)) = added_on.iter().find(|(n, _)| n == name) {
+                return Err(ParseError::at(
+                    at,
+                    format!("cannot add \"{name}\": it is already added on line {first}"),
+                ));
+            }
+            if all_names.len() >= MAX_MONS {
+                return Err(ParseError::at(
+                    at,
+                    format!("too many monitors: at most {MAX_MONS}, counting the added ones"),
+                ));
+            }
+            added_on.push((name.clone(), line.stmt.pos.line));
+            all_names.push(name.clone());
+        }
+    }
+    let mut life = Lifecycle::new(&s.mons, &all_names, &lines);
     s.has_start = life.has_start;
     let mut last: Option<(Time, u32)> = None;
     let mut disallowed: Vec<&str> = Vec::new();
     for line in &lines {
         for r in &line.names {
-            if !s.mons.contains(&r.name) {
+            if !all_names.contains(&r.name) {
                 return Err(ParseError::at(
                     r.pos,
                     format!(
                         "unknown monitor \"{}\" (monitors are: {})",
                         r.name,
-                        s.mons.join(" ")
+                        all_names.join(" ")
                     ),
                 ));
             }
@@ -282,6 +323,21 @@ enum Life {
     Running,
     /// Killed on this line.
     Killed(u32),
+    /// A name `add` creates on this line, not added yet.
+    NotAdded(u32),
+    /// `remove`d on this line: out of the monmap, it stops.
+    Removed(u32),
+}
+
+/// Why a monitor that is not in the cluster cannot be acted on, if so.
+fn absent(st: Life, m: &str) -> Option<String> {
+    match st {
+        Life::NotAdded(l) => Some(format!(
+            "\"{m}\" is not a monitor yet: it is added on line {l}"
+        )),
+        Life::Removed(l) => Some(format!("\"{m}\" was removed from the monmap on line {l}")),
+        _ => None,
+    }
 }
 
 /// Each monitor's lifecycle in file order, so `kill`, `revive`, `wipe` and
@@ -293,7 +349,7 @@ struct Lifecycle {
 }
 
 impl Lifecycle {
-    fn new(mons: &[String], lines: &[Line]) -> Lifecycle {
+    fn new(mons: &[String], all_names: &[String], lines: &[Line]) -> Lifecycle {
         let has_start = lines.iter().any(|l| {
             matches!(
                 l.stmt.kind,
@@ -309,9 +365,26 @@ impl Lifecycle {
         } else {
             Life::Running
         };
+        let state = all_names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                if i < mons.len() {
+                    return initial;
+                }
+                let line = lines.iter().find_map(|l| match &l.stmt.kind {
+                    StmtKind::At {
+                        action: Action::Add(n),
+                        ..
+                    } if n == name => Some(l.stmt.pos.line),
+                    _ => None,
+                });
+                Life::NotAdded(line.unwrap_or(0))
+            })
+            .collect();
         Lifecycle {
-            mons: mons.to_vec(),
-            state: vec![initial; mons.len()],
+            mons: all_names.to_vec(),
+            state,
             has_start,
         }
     }
@@ -326,6 +399,9 @@ impl Lifecycle {
         match action {
             Action::Start(Targets::All) => {
                 for (m, st) in self.mons.iter().zip(self.state.iter_mut()) {
+                    if matches!(st, Life::NotAdded(_) | Life::Removed(_)) {
+                        continue;
+                    }
                     if *st == Life::Running {
                         return Err(ParseError::at(
                             line.key,
@@ -335,8 +411,38 @@ impl Lifecycle {
                     *st = Life::Running;
                 }
             }
+            Action::Add(name) => {
+                if let Some(st) = self.slot(name) {
+                    *st = Life::Running;
+                }
+            }
+            Action::Remove(_) => self.each(line, |st, m| match st {
+                Life::NotAdded(l) => Err(format!(
+                    "cannot remove \"{m}\": it is not a monitor yet (it is added on line {l})"
+                )),
+                Life::Removed(l) => Err(format!(
+                    "cannot remove \"{m}\": it was already removed on line {l}"
+                )),
+                _ => Ok(Life::Removed(line_no)),
+            })?,
+            Action::Skew(..) | Action::CallElection(_) => {
+                self.each(line, |st, m| match absent(st, m) {
+                    Some(why) => Err(format!("cannot act on {why}")),
+                    None => Ok(st),
+                })?
+            }
+            Action::Write { via: Some(_), .. } | Action::Read { via: Some(_), .. } => {
+                self.each(line, |st, m| match absent(st, m) {
+                    Some(why) => Err(format!("cannot send a request via {why}")),
+                    None => Ok(st),
+                })?
+            }
             Action::Start(Targets::Names(_)) => self.each(line, |st, m| match st {
                 Life::Running => Err(format!("cannot start \"{m}\": it is already running")),
+                Life::NotAdded(_) | Life::Removed(_) => Err(format!(
+                    "cannot start {}",
+                    absent(st, m).unwrap_or_default()
+                )),
                 _ => Ok(Life::Running),
             })?,
             Action::Kill(_) => self.each(line, |st, m| match st {
@@ -347,6 +453,9 @@ impl Lifecycle {
                 Life::Killed(l) => Err(format!(
                     "cannot kill \"{m}\": it is not running (it was killed on line {l})"
                 )),
+                Life::NotAdded(_) | Life::Removed(_) => {
+                    Err(format!("cannot kill {}", absent(st, m).unwrap_or_default()))
+                }
             })?,
             Action::Revive(_) => self.each(line, |st, m| match st {
                 Life::Killed(_) => Ok(Life::Running),
@@ -355,6 +464,10 @@ impl Lifecycle {
                 )),
                 Life::NotStarted => Err(format!(
                     "cannot revive \"{m}\": it has not been started (use start)"
+                )),
+                Life::NotAdded(_) | Life::Removed(_) => Err(format!(
+                    "cannot revive {}",
+                    absent(st, m).unwrap_or_default()
                 )),
             })?,
             Action::Wipe(_) => self.each(line, |st, m| match st {
@@ -365,6 +478,9 @@ impl Lifecycle {
                 Life::NotStarted => Err(format!(
                     "cannot wipe \"{m}\": it has not been started; it must be killed first"
                 )),
+                Life::NotAdded(_) | Life::Removed(_) => {
+                    Err(format!("cannot wipe {}", absent(st, m).unwrap_or_default()))
+                }
             })?,
             _ => {}
         }

@@ -27,6 +27,8 @@ builtin!(
     "connectivity-broken-link",
     "stretch-tiebreaker",
     "connectivity-disallowed",
+    "add-and-remove",
+    "clock-skew",
 );
 
 /// The text of the built-in scenario called `stem`.

@@ -52,29 +52,9 @@ pub fn parse(text: &str) -> Result<Scenario, ParseError> {
             continue;
         }
         let line = parse_line(&tokens)?;
-        if let Some(what) = unsupported(&line.stmt.kind) {
-            return Err(ParseError::at(
-                line.key,
-                format!("\"{what}\" is not supported yet"),
-            ));
-        }
         lines.push(line);
     }
     super::check::resolve(lines)
-}
-
-/// Statements that parse but that the simulator cannot run yet. Lifting one
-/// is a matter of deleting its arm here.
-pub fn unsupported(kind: &StmtKind) -> Option<&'static str> {
-    match kind {
-        StmtKind::At { action, .. } => match action {
-            Action::Add(_) => Some("add"),
-            Action::Remove(_) => Some("remove"),
-            Action::Skew(..) => Some("skew"),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// A monitor name as written, for validation against `mons`.
@@ -96,7 +76,8 @@ pub(super) struct Line {
     /// The token that says what the statement does: the action or expectation
     /// keyword of a timed statement, else the first argument (or the keyword).
     pub key: Pos,
-    /// The argument of `end`, or `latency`'s value.
+    /// The argument of `end`, or `latency`'s value, or the first argument
+    /// of a timed action (the new name of `add`).
     pub arg: Pos,
 }
 
@@ -356,6 +337,7 @@ fn parse_line(toks: &[Token]) -> Result<Line, ParseError> {
             let (at, p) = c.duration("a time, e.g. at 30s")?;
             time = p;
             key = c.peek().map_or(c.eol(), pos_of);
+            arg = c.toks.get(c.i + 1).map_or(key, pos_of);
             StmtKind::At {
                 at,
                 action: action(&mut c)?,

@@ -547,12 +547,8 @@ fn monitor_lifecycle_is_checked_in_file_order() {
 }
 
 #[test]
-fn statements_not_supported_yet_are_parsed_then_rejected() {
+fn membership_and_skew_actions_parse_and_print() {
     let cases: &[(&str, &str)] = &[
-        ("mons a\nat 1s add d\n", "line 2, column 7: \"add\" is not supported yet"),
-        ("mons a\nat 1s remove a\n", "line 2, column 7: \"remove\" is not supported yet"),
-        ("mons a b\nat 1s skew b -300ms\n", "line 2, column 7: \"skew\" is not supported yet"),
-        // Syntax errors still come first.
         (
             "mons a b\nat 1s skew b 300\n",
             "line 2, column 14: expected a duration with a unit (us, ms, s or m) like 250ms, 1.5s or 2m, found \"300\"",
@@ -561,7 +557,6 @@ fn statements_not_supported_yet_are_parsed_then_rejected() {
     for (text, want) in cases {
         assert_eq!(&err(text), want, "for:\n{text}");
     }
-    // They print back, for when they are enabled.
     assert_eq!(
         print_action(&Action::Skew("b".into(), -300 * MS as i64)),
         "skew b -300ms"

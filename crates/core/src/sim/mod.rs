@@ -84,6 +84,9 @@ struct Node {
     store: MonitorDBStore,
     /// Clock offset of this monitor, in microseconds.
     skew: i64,
+    /// Whether the monitor exists yet: false for a name only `add` creates,
+    /// until that `add` runs.
+    added: bool,
     status: MonStatus,
 }
 
@@ -113,6 +116,32 @@ pub struct Sim {
 impl Sim {
     pub fn new(scenario: &Scenario) -> Sim {
         let n = scenario.mons.len();
+        // Every monitor that will ever exist gets its node (and address) up
+        // front: the initial ones in rank order, then each `add` in file
+        // order. The client comes after all of them.
+        let mut all_names: Vec<String> = scenario.mons.clone();
+        for t in &scenario.timed {
+            if let Action::Add(name) = &t.action {
+                if !all_names.contains(name) {
+                    all_names.push(name.clone());
+                }
+            }
+        }
+        let total = all_names.len();
+        // The client's list of monitors to hunt over: every node, rank = node id.
+        let client_map = Arc::new(MonMap {
+            epoch: 0,
+            mons: all_names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| MonInfo {
+                    name: name.clone(),
+                    addr: Addr(i as u32),
+                })
+                .collect(),
+            strategy: scenario.strategy,
+            disallowed_leaders: Vec::new(),
+        });
         let monmap = Arc::new(MonMap {
             epoch: 1,
             mons: scenario
@@ -127,22 +156,23 @@ impl Sim {
             strategy: scenario.strategy,
             disallowed_leaders: scenario.disallow.clone(),
         });
-        let names: Vec<String> = scenario.mons.clone();
+        let names: Vec<String> = all_names.clone();
         let net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
             names.iter().position(|m| m == name).map(|i| i as NodeId)
         });
         let cfg = Arc::new(scenario.config.clone());
-        let nodes = (0..n)
+        let nodes = (0..total)
             .map(|i| Node {
-                name: scenario.mons[i].clone(),
+                name: all_names[i].clone(),
                 mon: None,
                 store: MonitorDBStore::new(),
                 skew: 0,
+                added: i < n,
                 status: MonStatus::down(i as Rank),
             })
             .collect();
         let mut sim = Sim {
-            client: Client::new(monmap.clone(), cfg.mon_client_hunt_interval),
+            client: Client::new(client_map, cfg.mon_client_hunt_interval),
             scenario: Arc::new(scenario.clone()),
             cfg,
             monmap,
@@ -152,12 +182,12 @@ impl Sim {
             rng: Pcg32::new(scenario.seed),
             net,
             nodes,
-            timers: vec![BTreeMap::new(); n + 1],
+            timers: vec![BTreeMap::new(); total + 1],
             next_timer_gen: 0,
             next_msg: 0,
             next_stmt: 0,
             trace: Vec::new(),
-            state: ClusterState::new(scenario.mons.clone()),
+            state: ClusterState::new(all_names),
             out: Out::new(),
         };
         if !scenario.has_start {
@@ -380,7 +410,16 @@ impl Sim {
         };
         let local_now = (self.now as i64).saturating_add(n.skew).max(0) as Time;
         mon.handle(local_now, input, &mut self.out);
+        let exited = mon.exited();
+        if mon.monmap().epoch > self.monmap.epoch {
+            // The newest monmap any monitor has: what a (re)started one is given.
+            self.monmap = mon.monmap().clone();
+        }
         self.flush_out(node);
+        if exited {
+            // "removed from monmap, suicide": the process is gone, its store stays.
+            self.kill(node);
+        }
         self.refresh_status(node);
     }
 
@@ -576,7 +615,9 @@ impl Sim {
         match stmt.action {
             Action::Start(Targets::All) => {
                 for n in 0..self.nodes.len() {
-                    self.boot(n as NodeId);
+                    if self.nodes[n].added {
+                        self.boot(n as NodeId);
+                    }
                 }
             }
             Action::Start(Targets::Names(names)) | Action::Revive(names) => {
@@ -604,8 +645,27 @@ impl Sim {
                     self.nodes[n as usize].skew = offset;
                 }
             }
-            Action::Add(_) | Action::Remove(_) => {
-                // The parser rejects these until monmap changes are built.
+            Action::Add(name) => {
+                // `ceph mon add NAME ADDR` goes to the leader; the new monitor
+                // starts at once with an empty store and the newest monmap
+                // known, which does not list it yet: it probes, learns the
+                // committed monmap from a probe reply, and joins.
+                if let Some(n) = self.node_named(&name) {
+                    let target = self.client_target(&None);
+                    self.client_request(
+                        ClientOp::MonAdd {
+                            name: name.clone(),
+                            addr: Addr(n),
+                        },
+                        target,
+                    );
+                    self.nodes[n as usize].added = true;
+                    self.boot(n);
+                }
+            }
+            Action::Remove(name) => {
+                let target = self.client_target(&None);
+                self.client_request(ClientOp::MonRemove { name }, target);
             }
             Action::Cut { a, b, one_way } => self.for_link(&a, &b, one_way, Network::cut),
             Action::Restore { a, b, one_way } => self.for_link(&a, &b, one_way, Network::restore),
@@ -659,6 +719,8 @@ impl Sim {
         let text = match &op {
             ClientOp::Write { key, value } => format!("write {key}={value}"),
             ClientOp::Read { key } => format!("read {key}"),
+            ClientOp::MonAdd { name, .. } => format!("mon add {name}"),
+            ClientOp::MonRemove { name } => format!("mon remove {name}"),
         };
         let node = self.client_node();
         let tid = self.client.submit(op, target, &mut self.out);

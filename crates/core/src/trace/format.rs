@@ -121,6 +121,7 @@ pub fn message_summary(msg: &Message) -> String {
         }
         Message::Route(r) => format!("{op} #{}", r.reply.tid),
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
+        Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
     }
 }
 
@@ -136,6 +137,8 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::ProposeTimer => "propose timer".into(),
         Timer::SyncTimeout => "sync timeout".into(),
         Timer::Tick => "tick".into(),
+        Timer::Timecheck => "timecheck".into(),
+        Timer::MonmapProposeTimer => "monmap propose timer".into(),
         Timer::ClientRetry(tid) => format!("retry of request {tid}"),
         Timer::PingCheck(r) => format!("ping check of mon.{r}"),
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),

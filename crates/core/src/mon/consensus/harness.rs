@@ -116,7 +116,13 @@ impl Cluster {
         };
         let nodes = (0..n)
             .map(|_| {
-                let store = MonitorDBStore::new();
+                // The monmap service is seeded as already created (monmap e1
+                // in its keys), so these paxos/kv tests see only kv's commits;
+                // its own create_initial is covered by the simulator tests.
+                let mut store = MonitorDBStore::new();
+                let mut seed = crate::mon::store::Transaction::new();
+                crate::mon::monmap_service::persist_monmap(&mut seed, &monmap);
+                store.apply(&seed);
                 Node {
                     c: Consensus::new(&store),
                     store,
@@ -235,6 +241,7 @@ impl Cluster {
                     self.inflight.push_back(Env::Client { to, origin, req });
                 }
                 PaxosEffect::Active => node.actives += 1,
+                PaxosEffect::NewMonmap(_) => {}
             }
         }
         if bootstrap {
