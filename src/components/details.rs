@@ -65,6 +65,8 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
             let op = match &m.op {
                 ClientOp::Write { key, value } => format!("write {key}={value}"),
                 ClientOp::Read { key } => format!("read {key}"),
+                ClientOp::MonAdd { name, .. } => format!("mon add {name}"),
+                ClientOp::MonRemove { name } => format!("mon remove {name}"),
             };
             vec![r("tid", m.tid.to_string()), r("op", op)]
         }
@@ -76,6 +78,50 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
             r("tid", m.tid.to_string()),
             r("result", format!("{:?}", m.result)),
         ],
+        Message::Ping(m) => {
+            // tracker_bl: the sender's own report, one entry per peer.
+            let report = &m.tracker.my_reports;
+            let peers: Vec<String> = report
+                .history
+                .iter()
+                .map(|(peer, score)| {
+                    let alive = report.current.get(peer).copied().unwrap_or(false);
+                    format!("{peer}:{score:.3}{}", if alive { "" } else { " (dead)" })
+                })
+                .collect();
+            vec![
+                r("stamp", secs(m.stamp)),
+                r("tracker epoch", m.tracker.epoch.to_string()),
+                r("tracker version", m.tracker.version.to_string()),
+                r("report", peers.join(" ")),
+            ]
+        }
+        Message::Sync(m) => vec![
+            r("cookie", m.cookie.to_string()),
+            r("last_committed", m.last_committed.to_string()),
+            r("last_key", format!("{}/{}", m.last_key.0, m.last_key.1)),
+            r("chunk_bl", format!("{} bytes", m.chunk_bl.len())),
+        ],
+        Message::Timecheck(m) => {
+            let per_rank = |v: &std::collections::BTreeMap<i32, i64>| {
+                let s: Vec<String> = v
+                    .iter()
+                    .map(|(k, us)| format!("{k}:{:.3}ms", *us as f64 / 1000.0))
+                    .collect();
+                if s.is_empty() {
+                    "none".to_string()
+                } else {
+                    s.join(" ")
+                }
+            };
+            vec![
+                r("epoch", m.epoch.to_string()),
+                r("round", m.round.to_string()),
+                r("timestamp", secs(m.timestamp)),
+                r("skews", per_rank(&m.skews)),
+                r("latencies", per_rank(&m.latencies)),
+            ]
+        }
     }
 }
 
