@@ -404,3 +404,53 @@ fn the_kv_service_trims_on_tick_keeping_its_last_50_versions() {
     assert!(trimmed, "a peon applied a kv trim");
     assert!(r.state.violations().is_empty());
 }
+
+#[test]
+fn a_full_sync_copies_the_monmap_service_with_the_other_sync_targets() {
+    // c is down when d is added (monmap e2) and behind the trim point.
+    let text = format!(
+        "mons a b c\nseed 4\nset paxos_min 5\nset paxos_trim_min 2\nat 10s kill c\nat 12s add d\n{}at 45s revive c\nend 70s\n",
+        writes(30, 10)
+    );
+    let mut sim = monscope_core::sim::Sim::new(&parse(&text).unwrap());
+    sim.run_until(70 * SEC);
+    assert!(sim.state().was(2, MonState::Synchronizing));
+    assert_eq!(syncs_of(sim.trace())[0].op, SyncOp::GetCookieFull);
+    let (a, c) = (sim.store(0).unwrap(), sim.store(2).unwrap());
+    assert_eq!(c.get_u64("monmap", "last_committed"), 2);
+    assert_eq!(c.get("monmap", "2"), a.get("monmap", "2"));
+    assert_eq!(sim.monitor(2).unwrap().monmap().epoch, 2);
+    assert_eq!(sim.state().status(2).quorum, vec!["a", "b", "c", "d"]);
+}
+
+#[test]
+fn a_store_left_mid_sync_starts_from_the_backed_up_monmap() {
+    // obtain_monmap: in_sync set, the monmap prefix already cleared.
+    let mut newer = (*monmap()).clone();
+    newer.epoch = 5;
+    let mut store = MonitorDBStore::new();
+    let mut t = Transaction::new();
+    t.put_u64("mon_sync", "in_sync", 1);
+    t.put(
+        "mon_sync",
+        "latest_monmap",
+        monscope_core::mon::monmap_service::encode_monmap(&newer),
+    );
+    store.apply(&t);
+    let (c, _) = mon_c(store);
+    assert_eq!(c.monmap().epoch, 5);
+}
+
+/// The MMonSync messages in a trace, in order.
+fn syncs_of(trace: &[monscope_core::trace::Event]) -> Vec<MMonSync> {
+    trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Send {
+                msg: Message::Sync(m),
+                ..
+            } => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}

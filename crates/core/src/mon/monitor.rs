@@ -71,9 +71,12 @@ impl Monitor {
         store: MonitorDBStore,
     ) -> Monitor {
         let persisted = store.get_u64("monitor", "election_epoch") as Epoch;
-        // The newest monmap this store committed (or adopted) wins over the
+        // obtain_monmap: the sync backup if a sync was interrupted, else the
+        // newest monmap this store committed (or adopted), if newer than the
         // one the process was started with.
-        let monmap = match monmap_service::latest_in_store(&store) {
+        let stored =
+            super::sync::backup_monmap(&store).or_else(|| monmap_service::latest_in_store(&store));
+        let monmap = match stored {
             Some(m) if m.epoch > monmap.epoch => Arc::new(m),
             _ => monmap,
         };
@@ -790,7 +793,16 @@ impl Monitor {
                 SyncEffect::InitPaxos => {
                     self.consensus.paxos = super::paxos::Paxos::init(&self.store)
                 }
-                SyncEffect::InitPaxosAndServices => self.consensus = Consensus::new(&self.store),
+                SyncEffect::InitPaxosAndServices => {
+                    self.consensus = Consensus::new(&self.store);
+                    // MonmapMonitor::update_from_paxos: the synced store may
+                    // hold a newer monmap; the bootstrap that follows uses it.
+                    if let Some(m) = monmap_service::latest_in_store(&self.store) {
+                        if m.epoch > self.monmap.epoch {
+                            self.adopt_monmap(Arc::new(m), out);
+                        }
+                    }
+                }
                 SyncEffect::Bootstrap { reason } => {
                     out.log(format!("{reason}, bootstrap"));
                     self.bootstrap(now, out);

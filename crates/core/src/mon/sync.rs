@@ -13,6 +13,7 @@ use super::config::Config;
 use super::kv::{KV, KV_PREFIX};
 use super::messages::{MMonSync, Message, SyncOp};
 use super::monmap::MonMap;
+use super::monmap_service::{decode_monmap, encode_monmap, MONMAP};
 use super::out::{apply_tx, Note, Out, Timer};
 use super::paxos::PAXOS;
 use super::store::{MonitorDBStore, Transaction};
@@ -25,9 +26,19 @@ use std::sync::Arc;
 pub const MON_SYNC: &str = "mon_sync";
 
 /// Monitor::get_sync_targets_names: "paxos" plus every service's prefixes
-/// (KVMonitor::get_store_prefixes gives its service name and its data prefix).
-pub fn sync_targets() -> [&'static str; 3] {
-    [PAXOS, KV, KV_PREFIX]
+/// (KVMonitor::get_store_prefixes gives its service name and its data
+/// prefix; MonmapMonitor's is "monmap").
+pub fn sync_targets() -> [&'static str; 4] {
+    [PAXOS, KV, KV_PREFIX, MONMAP]
+}
+
+/// obtain_monmap's first choice: a store left mid-sync has lost its monmap
+/// prefix, so the monmap backed up when the sync started is the one to use.
+pub fn backup_monmap(store: &MonitorDBStore) -> Option<MonMap> {
+    if !store.exists(MON_SYNC, "in_sync") {
+        return None;
+    }
+    decode_monmap(store.get(MON_SYNC, "latest_monmap")?).ok()
 }
 
 /// Everything sync needs from its Monitor for one call.
@@ -220,11 +231,7 @@ impl MonSync {
         if full {
             // stash key state, and mark that we are syncing
             let mut t = Transaction::new();
-            t.put(
-                MON_SYNC,
-                "latest_monmap",
-                ctx.monmap.epoch.to_le_bytes().to_vec(),
-            );
+            t.put(MON_SYNC, "latest_monmap", encode_monmap(ctx.monmap));
             t.put_u64(MON_SYNC, "in_sync", 1);
             self.last_committed_floor = self.last_committed_floor.max(ctx.paxos_lc);
             t.put_u64(MON_SYNC, "last_committed_floor", self.last_committed_floor);
