@@ -491,34 +491,16 @@ pub fn render(
         s.push_str("</g>");
     }
     s.push_str("</g>");
-    // Labels go first to the protocols a reader follows; the periodic
-    // pings and time checks get what room is left.
-    shown.sort_by_key(|f| matches!(f.protocol, "ping" | "timecheck"));
-    for f in &shown {
-        let colour = protocol_colour(f.protocol);
-        let (x0, y0) = (x(f.sent), lane_y(f.from as usize));
-        let (x1, y1) = (x(f.end), lane_y(f.to as usize));
-        // The op, at the middle of the arrow, if it has room.
-        let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-        let w = 5.6 * f.op.len() as f64 + 4.0;
-        if (LEFT..WIDTH - RIGHT - w).contains(&(mx - w / 2.0))
-            && labels.try_place(mx - w / 2.0, my - 6.0, w, 11.0)
-        {
-            let _ = write!(
-                label_svg,
-                r##"<text x="{mx:.1}" y="{:.1}" text-anchor="middle" font-size="9" font-weight="600" fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
-                my + 3.5,
-                f.op
-            );
-        }
-    }
-
     // Marks: state changes, commits, client replies, and on the scenario
     // lane actions, notes, expectations and violations.
-    s.push_str(r#"<g class="marks">"#);
+    let mut marks_svg = String::from(r#"<g class="marks">"#);
     for &(at, node, st) in &changes {
+        // Marks keep their room: op labels are placed around them.
+        labels
+            .0
+            .push((x(at) - 7.0, lane_y(node as usize) - 7.0, 14.0, 14.0));
         let _ = write!(
-            s,
+            marks_svg,
             r##"<circle class="state s-{0}" cx="{1:.1}" cy="{2:.1}" r="{3}" fill="{4}" stroke="#ffffff" stroke-width="1.5"><title>{5} enters {0} at {6}s</title></circle>"##,
             st.name(),
             x(at),
@@ -530,6 +512,7 @@ pub fn render(
         );
     }
     let mut note_no = 0;
+    let mut last_note_x = f64::MIN;
     for ev in trace.iter().filter(|e| e.at >= from && e.at <= to) {
         let xe = x(ev.at);
         let ys = lane_y(scen_lane);
@@ -539,10 +522,11 @@ pub fn render(
                     continue;
                 };
                 let y = lane_y(*node as usize) - 10.0;
+                labels.0.push((xe - 5.0, y - 5.0, 10.0, 10.0));
                 let _ = write!(
-                    s,
-                    r##"<path class="commit" d="M{xe:.1} {:.1}l4 4l-4 4l-4 -4z" fill="#0072b2"><title>{} commits v{version} at {}s</title></path>"##,
-                    y - 4.0,
+                    marks_svg,
+                    r##"<path class="commit" d="M{xe:.1} {:.1}l5 5l-5 5l-5 -5z" fill="#0072b2" stroke="#ffffff" stroke-width="1.2"><title>{} commits v{version} at {}s</title></path>"##,
+                    y - 5.0,
                     escape(name),
                     format_secs(ev.at)
                 );
@@ -556,7 +540,7 @@ pub fn render(
                     ("✘", BAD, "fail")
                 };
                 let _ = write!(
-                    s,
+                    marks_svg,
                     r#"<text class="expect {class}" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" font-weight="700" fill="{colour}"><title>{}</title>{glyph}</text>"#,
                     ys + 14.0,
                     escape(&format!(
@@ -573,7 +557,7 @@ pub fn render(
             }
             EventKind::Action { text, .. } => {
                 let _ = write!(
-                    s,
+                    marks_svg,
                     r#"<path class="action" d="M{xe:.1} {:.1}l5 8h-10z" fill="{VERMILLION}"><title>{}</title></path>"#,
                     ys - 10.0,
                     escape(&format!("{}s {text}", format_secs(ev.at)))
@@ -591,8 +575,11 @@ pub fn render(
             }
             EventKind::Note { text } => {
                 note_no += 1;
+                // Notes close together sit side by side, not on top of each other.
+                let xe = xe.max(last_note_x + 18.0);
+                last_note_x = xe;
                 let _ = write!(
-                    s,
+                    marks_svg,
                     r##"<g class="note"><title>{}</title><circle cx="{xe:.1}" cy="{ys:.1}" r="8" fill="#fff8e1" stroke="#e69f00"/><text x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="10" font-weight="700" fill="{FG}">{note_no}</text></g>"##,
                     escape(text),
                     ys + 3.5
@@ -600,7 +587,7 @@ pub fn render(
             }
             EventKind::Violation { text } => {
                 let _ = write!(
-                    s,
+                    marks_svg,
                     r#"<text class="violation" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>⚠</text>"#,
                     ys - 6.0,
                     escape(&format!("safety violation: {text}"))
@@ -609,8 +596,30 @@ pub fn render(
             _ => {}
         }
     }
-    s.push_str("</g>");
-    let _ = write!(s, r#"<g class="labels">{label_svg}</g>"#);
+    marks_svg.push_str("</g>");
+    // Labels go first to the protocols a reader follows; the periodic
+    // pings and time checks get what room is left.
+    shown.sort_by_key(|f| matches!(f.protocol, "ping" | "timecheck"));
+    for f in &shown {
+        let colour = protocol_colour(f.protocol);
+        let (x0, y0) = (x(f.sent), lane_y(f.from as usize));
+        let (x1, y1) = (x(f.end), lane_y(f.to as usize));
+        // The op, at the middle of the arrow, if it has room.
+        let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let w = 6.4 * f.op.len() as f64 + 4.0;
+        if (LEFT..WIDTH - RIGHT - w).contains(&(mx - w / 2.0))
+            && labels.try_place(mx - w / 2.0, my - 6.0, w, 11.0)
+        {
+            let _ = write!(
+                label_svg,
+                r##"<text x="{mx:.1}" y="{:.1}" text-anchor="middle" font-size="9" font-weight="600" fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
+                my + 3.5,
+                f.op
+            );
+        }
+    }
+
+    let _ = write!(s, r#"<g class="labels">{label_svg}</g>{marks_svg}"#);
 
     // Legend.
     let ly = plot_bottom + 24.0;
