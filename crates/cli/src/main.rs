@@ -5,6 +5,7 @@ mod check;
 mod link;
 mod load;
 mod run;
+mod svg;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ commands:
   link FILE [--base URL] [--t SECONDS] [--sel NAME]
                                 print a share link for the scenario
   decode LINK                   print the scenario text a share link carries
+  svg FILE [--from T] [--to T] [-o OUT]
+                                draw a time window's space-time diagram as a standalone SVG
   bench [--hours H]             replay five monitors with a write every 100ms and report speed
 
 Run `monscope <command> --help` for more.";
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         "link" => link::main_link(rest),
         "decode" => link::main_decode(rest),
         "bench" => bench::main(rest),
+        "svg" => svg::main(rest),
         "-h" | "--help" | "help" => {
             println!("{HELP}");
             0

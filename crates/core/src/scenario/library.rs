@@ -20,6 +20,7 @@ builtin!(
     "client-writes",
     "uncommitted-recovery",
     "classic-broken-link",
+    "classic-netsplit",
     "disallowed-leaders",
     "recent-sync",
     "full-sync-after-trim",

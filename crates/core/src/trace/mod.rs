@@ -6,5 +6,6 @@ pub mod event;
 pub mod expect;
 pub mod format;
 pub mod state;
+pub mod svg;
 
 pub use event::{DropReason, Event, EventKind, MsgId, NodeId};
