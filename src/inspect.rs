@@ -387,6 +387,9 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
                     StoreOp::ErasePrefix { prefix } => format!("erase {prefix}/*"),
                 })
                 .collect();
+            if ops.is_empty() {
+                return "empty transaction".into();
+            }
             return ops.join("; ");
         }
     }

@@ -208,7 +208,7 @@ pub fn cluster_view(p: &Props) -> Html {
         if !present(i) {
             // Not added yet, or removed: a ghost, so the ring does not jump.
             let why = match model.next_presence_change(node, t) {
-                Some((_, true)) => "not added yet",
+                Some((_, true)) => "not added",
                 _ => "removed",
             };
             return html! {
@@ -220,6 +220,7 @@ pub fn cluster_view(p: &Props) -> Html {
                     <circle class="mon-body" r={f(r)} />
                     <text class="mon-name" y="-2" text-anchor="middle">{ name.clone() }</text>
                     <text class="mon-state" y="12" text-anchor="middle">{ why }</text>
+                    <title>{ format!("mon.{name}: {}", if why == "removed" { "removed from the monmap" } else { "added later by the scenario" }) }</title>
                 </g>
             };
         }

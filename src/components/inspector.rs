@@ -39,7 +39,8 @@ pub fn inspector(p: &Props) -> Html {
                 } else if !d.running {
                     <p class="hint">{ format!("mon.{} is not running: only its store survives.", d.name) }</p>
                 }
-                { for d.sections.iter().map(|s| html! {
+                // A monitor outside the cluster has no state machines to show.
+                { for d.sections.iter().filter(|_| p.absent.is_none()).map(|s| html! {
                     <section class="insp-section" data-section={s.title.clone()}>
                         <h3>{ s.title.clone() }</h3>
                         <dl>

@@ -502,6 +502,9 @@ test('five and seven monitors, and the skew action (screenshots)', async () => {
   await page.screenshot({ path: join(screenshots, 'five.png'), fullPage: true });
   await page.getByTestId('editor').fill('mons a b c d e f g\nseed 4\nat 6s cut a c\nat 7s kill g\nend 20s\n');
   await page.getByTestId('mon-g').waitFor();
+  await seek(page, 5_500_000);
+  assert.equal((await leaders(page)).length, 1);
+  await page.screenshot({ path: join(screenshots, 'seven.png'), fullPage: true });
   await seek(page, 9_000_000);
   await mon(page, 'b').click();
   // Skew needs a value: an inline error first, then a line.
@@ -511,7 +514,7 @@ test('five and seven monitors, and the skew action (screenshots)', async () => {
   await page.getByTestId('action-skew').click();
   assert.match(await page.getByTestId('editor').inputValue(), /at 9s skew b -2s/);
   await seek(page, 16_000_000);
-  await page.screenshot({ path: join(screenshots, 'seven.png'), fullPage: true });
+  await page.screenshot({ path: join(screenshots, 'seven-cut.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
