@@ -4,6 +4,8 @@ use crate::app::Frame;
 use crate::playback::Model;
 use crate::state::Msg;
 use monscope_core::mon::status::MonState;
+use monscope_core::scenario::printer::print_action;
+use monscope_core::scenario::Action;
 use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -114,7 +116,7 @@ pub fn actions(p: &Props) -> Html {
     let link_options = |r: &NodeRef, sel: NodeId, testid: &'static str| {
         html! {
             <select ref={r.clone()} aria-label="link end" data-testid={testid}>
-                { for names.iter().enumerate().map(|(i, nm)| html! {
+                { for names.iter().take(n).enumerate().map(|(i, nm)| html! {
                     <option value={nm.clone()} selected={i as NodeId == sel}>{ nm.clone() }</option>
                 }) }
             </select>
@@ -199,22 +201,28 @@ pub fn actions(p: &Props) -> Html {
     };
     let client = |read: bool| {
         let on = p.on.clone();
+        let local_error = local_error.clone();
         let (k, v, via) = (key_ref.clone(), value_ref.clone(), via_ref.clone());
         Callback::from(move |_: MouseEvent| {
             let key = input_value(&k).trim().to_string();
             let value = input_value(&v).trim().to_string();
-            let via = select_value(&via);
-            let via = if via.is_empty() {
-                String::new()
+            let via = Some(select_value(&via)).filter(|v| !v.is_empty());
+            if key.is_empty() || (!read && value.is_empty()) {
+                local_error.set(Some(if read {
+                    "Type the key to read first.".into()
+                } else {
+                    "Type a key and a value to write first.".into()
+                }));
+                return;
+            }
+            local_error.set(None);
+            // The printer quotes a key or value with spaces, so it reads back the same.
+            let action = if read {
+                Action::Read { key, via }
             } else {
-                format!(" via {via}")
+                Action::Write { key, value, via }
             };
-            let line = if read {
-                format!("read {key}{via}")
-            } else {
-                format!("write {key} {value}{via}")
-            };
-            on.emit(Msg::Apply(line));
+            on.emit(Msg::Apply(print_action(&action)));
         })
     };
     let (write, read) = (client(false), client(true));
