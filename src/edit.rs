@@ -110,9 +110,18 @@ mod odd_actions {
             ("partition a | a", "named twice"),
         ] {
             let e = insert_at(text, SEC, line).unwrap_err();
-            assert!(e.starts_with(&format!("at 1s {line}")) && e.contains(err), "{e}");
+            assert!(
+                e.starts_with(&format!("at 1s {line}")) && e.contains(err),
+                "{e}"
+            );
         }
-        for line in ["skew a -2s", "call-election a", "isolate a", "add d", "remove a"] {
+        for line in [
+            "skew a -2s",
+            "call-election a",
+            "isolate a",
+            "add d",
+            "remove a",
+        ] {
             let out = insert_at(text, SEC, line).unwrap();
             assert!(out.contains(&format!("at 1s {line}\n")), "{out}");
         }

@@ -2,11 +2,11 @@
 //! machines and its store, as labelled text. Pure, so it is tested natively.
 
 use monscope_core::mon::elector::ConnectionTracker;
+use monscope_core::mon::monitor::Monitor;
 use monscope_core::mon::monmap::{MonMap, Strategy};
 use monscope_core::mon::monmap_service::{decode_monmap, latest_in_store};
-use monscope_core::mon::store::{MonitorDBStore, StoreOp, Transaction};
-use monscope_core::mon::monitor::Monitor;
 use monscope_core::mon::status::MonState;
+use monscope_core::mon::store::{MonitorDBStore, StoreOp, Transaction};
 use monscope_core::mon::{Addr, Rank};
 use monscope_core::sim::Sim;
 use monscope_core::time::{format_duration, format_secs, Time};
@@ -365,9 +365,17 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
     }
     if prefix == "monmap" && key.bytes().all(|c| c.is_ascii_digit()) {
         if let Ok(m) = decode_monmap(value) {
-            let mut s = format!("monmap e{} ({}): {}", m.epoch, m.strategy.name(), members(&m));
+            let mut s = format!(
+                "monmap e{} ({}): {}",
+                m.epoch,
+                m.strategy.name(),
+                members(&m)
+            );
             if !m.disallowed_leaders.is_empty() {
-                s.push_str(&format!("; disallowed leaders {}", m.disallowed_leaders.join(" ")));
+                s.push_str(&format!(
+                    "; disallowed leaders {}",
+                    m.disallowed_leaders.join(" ")
+                ));
             }
             return s;
         }
@@ -438,11 +446,20 @@ mod tests {
         // The monmap service's versions are whole monmaps.
         let mm = d.store.iter().find(|(p, _)| p == "monmap").unwrap();
         assert!(
-            mm.1.iter().any(|(k, v)| k == "1" && v == "monmap e1 (classic): a(0) b(1) c(2) d(3) e(4)"),
+            mm.1.iter()
+                .any(|(k, v)| k == "1" && v == "monmap e1 (classic): a(0) b(1) c(2) d(3) e(4)"),
             "{mm:?}"
         );
-        let svc = d.sections.iter().find(|s| s.title == "monmap service").unwrap();
-        assert!(svc.rows.contains(&("members".into(), "a(0) b(1) c(2) d(3) e(4)".into())), "{svc:?}");
+        let svc = d
+            .sections
+            .iter()
+            .find(|s| s.title == "monmap service")
+            .unwrap();
+        assert!(
+            svc.rows
+                .contains(&("members".into(), "a(0) b(1) c(2) d(3) e(4)".into())),
+            "{svc:?}"
+        );
         assert!(detail(&sim, 5).is_none(), "the client has no inspector");
         assert!(detail(&sim, 99).is_none());
     }
@@ -452,7 +469,11 @@ mod tests {
         let model = Model::build(library::get("connectivity-broken-link").unwrap()).unwrap();
         let sim = model.sim_at(40 * SEC);
         let d = detail(&sim, 2).unwrap();
-        let scores = d.sections.iter().find(|s| s.title == "connectivity scores").unwrap();
+        let scores = d
+            .sections
+            .iter()
+            .find(|s| s.title == "connectivity scores")
+            .unwrap();
         let names: Vec<&str> = scores.rows.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(names, ["a", "b", "c", "d", "e"]);
         for (_, v) in &scores.rows {
@@ -461,12 +482,22 @@ mod tests {
         let el = d.sections.iter().find(|s| s.title == "elector").unwrap();
         assert!(el.rows.iter().any(|(k, _)| k == "pinging"), "{el:?}");
         let stored = d.store.iter().find(|(p, _)| p == "monitor").unwrap();
-        let t = stored.1.iter().find(|(k, _)| k == "connectivity_scores").unwrap();
-        assert!(t.1.starts_with("tracker of rank 2") && t.1.contains("a "), "{t:?}");
+        let t = stored
+            .1
+            .iter()
+            .find(|(k, _)| k == "connectivity_scores")
+            .unwrap();
+        assert!(
+            t.1.starts_with("tracker of rank 2") && t.1.contains("a "),
+            "{t:?}"
+        );
         // a declared b dead after the cut.
         let a = detail(&sim, 0).unwrap();
         let el = a.sections.iter().find(|s| s.title == "elector").unwrap();
-        assert!(el.rows.contains(&("declared dead".into(), "b".into())), "{el:?}");
+        assert!(
+            el.rows.contains(&("declared dead".into(), "b".into())),
+            "{el:?}"
+        );
     }
 
     #[test]
@@ -477,12 +508,64 @@ mod tests {
         let d = detail(&sim, leader).unwrap();
         let tc = d.sections.iter().find(|s| s.title == "timecheck").unwrap();
         assert!(tc.rows.iter().any(|(k, _)| k == "d skew"), "{tc:?}");
-        let svc = d.sections.iter().find(|s| s.title == "monmap service").unwrap();
+        let svc = d
+            .sections
+            .iter()
+            .find(|s| s.title == "monmap service")
+            .unwrap();
         assert!(svc.rows.contains(&("epoch".into(), "2".into())), "{svc:?}");
-        assert!(svc.rows.contains(&("members".into(), "a(0) b(1) c(2) d(3)".into())));
+        assert!(svc
+            .rows
+            .contains(&("members".into(), "a(0) b(1) c(2) d(3)".into())));
         let sim = model.sim_at(85 * SEC);
         let d = detail(&sim, 0).unwrap();
-        let svc = d.sections.iter().find(|s| s.title == "monmap service").unwrap();
-        assert!(svc.rows.contains(&("members".into(), "a(0) c(1) d(2)".into())), "{svc:?}");
+        let svc = d
+            .sections
+            .iter()
+            .find(|s| s.title == "monmap service")
+            .unwrap();
+        assert!(
+            svc.rows
+                .contains(&("members".into(), "a(0) c(1) d(2)".into())),
+            "{svc:?}"
+        );
+    }
+
+    #[test]
+    fn a_synchronizing_monitor_shows_its_provider() {
+        let model = Model::build(library::get("full-sync-after-trim").unwrap()).unwrap();
+        let sim = model.sim_at(45 * SEC + 20_000);
+        let c = model.names.iter().position(|n| n == "c").unwrap() as NodeId;
+        let d = detail(&sim, c).unwrap();
+        let sync = d.sections.iter().find(|s| s.title == "sync").unwrap();
+        let from = &sync
+            .rows
+            .iter()
+            .find(|(k, _)| k == "syncing from")
+            .unwrap()
+            .1;
+        assert!(from.contains("(full, cookie"), "{sync:?}");
+        let provider = from.split(' ').next().unwrap();
+        let p = model.names.iter().position(|n| n == provider).unwrap() as NodeId;
+        let pd = detail(&sim, p).unwrap();
+        let ps = pd.sections.iter().find(|s| s.title == "sync").unwrap();
+        assert!(
+            ps.rows
+                .iter()
+                .any(|(k, v)| k == "providing to" && v.starts_with("c (full")),
+            "{ps:?}"
+        );
+        let store = d.store.iter().find(|(p, _)| p == "mon_sync").unwrap();
+        assert!(
+            store.1.iter().any(|(k, v)| k == "in_sync" && v == "1"),
+            "{store:?}"
+        );
+        assert!(
+            store
+                .1
+                .iter()
+                .any(|(k, v)| k == "latest_monmap" && v.starts_with("monmap e")),
+            "{store:?}"
+        );
     }
 }

@@ -507,7 +507,10 @@ mod tests {
         assert!(!model.member_at(d, 14 * SEC), "d exists before its add");
         assert!(model.member_at(d, 15 * SEC) && model.member_at(d, model.end));
         assert!(model.member_at(b, 70 * SEC), "b left before its removal");
-        assert!(!model.member_at(b, 71 * SEC), "b is still a member after exiting");
+        assert!(
+            !model.member_at(b, 71 * SEC),
+            "b is still a member after exiting"
+        );
         let (left, present) = model.next_presence_change(b, 70 * SEC).unwrap();
         assert!(!present && left > 70 * SEC && left < 71 * SEC, "{left}");
     }

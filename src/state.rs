@@ -284,7 +284,9 @@ impl AppState {
                     if let Some(ev) = model.trace.get(i) {
                         self.playing = false;
                         // Its monitor (a message's sender) is selected too.
-                        if let Some(m) = event_mon(&ev.kind).filter(|&m| (m as usize) < model.mon_count()) {
+                        if let Some(m) =
+                            event_mon(&ev.kind).filter(|&m| (m as usize) < model.mon_count())
+                        {
                             self.selected_mon = Some(m);
                         }
                         // A message: the middle of its flight, where both views show it.

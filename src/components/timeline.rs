@@ -259,15 +259,18 @@ pub fn timeline(p: &Props) -> Html {
     let dragged = use_mut_ref(|| false);
     let dragging = use_state(|| false);
     let on_down = {
-        let drag = drag.clone();
+        let (drag, dragged) = (drag.clone(), dragged.clone());
         Callback::from(move |e: PointerEvent| {
+            // A drag that ended without a click must not swallow this one.
+            *dragged.borrow_mut() = false;
             if e.is_primary() && e.button() == 0 {
                 *drag.borrow_mut() = Some((e.client_x() as f64, w0, false));
             }
         })
     };
     let on_move = {
-        let (drag, area, on, dragging) = (drag.clone(), area.clone(), p.on.clone(), dragging.clone());
+        let (drag, area, on, dragging) =
+            (drag.clone(), area.clone(), p.on.clone(), dragging.clone());
         Callback::from(move |e: PointerEvent| {
             let mut d = drag.borrow_mut();
             let Some((x0, start, moved)) = d.as_mut() else {
