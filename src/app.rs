@@ -34,6 +34,8 @@ pub struct Frame {
     pub statuses: Vec<MonStatus>,
     /// Cut links (from, to).
     pub cuts: Vec<(NodeId, NodeId)>,
+    /// Which monitors are in the cluster (not yet added or removed: false).
+    pub present: Vec<bool>,
 }
 
 fn query() -> String {
@@ -244,6 +246,7 @@ fn app() -> Html {
             let frame = Frame {
                 statuses: (0..n).map(|i| sim.state().status(i).clone()).collect(),
                 cuts: sim.cuts(),
+                present: (0..n).map(|i| model.member_at(i, t)).collect(),
             };
             let upto = model.events_upto(t);
             let detail = state.selected_mon.and_then(|m| {
@@ -262,6 +265,22 @@ fn app() -> Html {
         }
         None => (None, 0, None),
     };
+
+    // A selected monitor that is not in the cluster at the playhead: say why.
+    let absent = state.model.as_ref().and_then(|model| {
+        let m = state.selected_mon?;
+        if model.member_at(m, t) {
+            return None;
+        }
+        let name = model.names.get(m as usize)?;
+        Some(match model.next_presence_change(m, t) {
+            Some((at, true)) => format!(
+                "mon.{name} is not in the cluster yet: it is added at {}s.",
+                monscope_core::time::format_secs(at)
+            ),
+            _ => format!("mon.{name} was removed from the monmap and exited."),
+        })
+    });
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
@@ -341,6 +360,7 @@ fn app() -> Html {
                             win_span={state.win_span}
                             follow={state.follow}
                             selected_event={state.selected_event}
+                            selected_mon={state.selected_mon}
                             on={send.clone()}
                         />
                     }
@@ -368,6 +388,7 @@ fn app() -> Html {
                     detail={detail}
                     names={state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default()}
                     selected={state.selected_mon}
+                    absent={absent}
                     on={send.clone()}
                 />
                 if let (Some(model), Some(ev)) = (&state.model, state.selected_event) {

@@ -89,3 +89,41 @@ mod tests {
         assert!(insert_at("", SEC, "heal").is_err());
     }
 }
+
+#[cfg(test)]
+mod odd_actions {
+    use super::*;
+    use monscope_core::time::SEC;
+
+    /// What the action buttons can make of odd input: a line that parses, or
+    /// an error that says what is wrong.
+    #[test]
+    fn odd_button_lines_are_clear_errors() {
+        let text = "mons a b c\n";
+        for (line, err) in [
+            ("cut a a", "two different monitors"),
+            ("cut a -> a", "two different monitors"),
+            ("cut a client", "unknown monitor \"client\""),
+            ("write k ", "expected a value"),
+            ("skew a abc", "expected a duration with a unit"),
+            ("partition a b", "at least two groups"),
+            ("partition a | a", "named twice"),
+        ] {
+            let e = insert_at(text, SEC, line).unwrap_err();
+            assert!(
+                e.starts_with(&format!("at 1s {line}")) && e.contains(err),
+                "{e}"
+            );
+        }
+        for line in [
+            "skew a -2s",
+            "call-election a",
+            "isolate a",
+            "add d",
+            "remove a",
+        ] {
+            let out = insert_at(text, SEC, line).unwrap();
+            assert!(out.contains(&format!("at 1s {line}\n")), "{out}");
+        }
+    }
+}

@@ -88,6 +88,10 @@ pub struct Model {
     pub marks: Vec<Mark>,
     /// Trace indices of the `Expect` events, in order.
     pub expects: Vec<usize>,
+    /// Per monitor, when it joined (true) or left (false) the cluster: the
+    /// initial monitors join at 0, an `add` joins at its time, a `remove`
+    /// leaves when the removed monitor exits.
+    pub presence: Vec<Vec<(Time, bool)>>,
     snapshots: Vec<(Time, Sim)>,
     pub end: Time,
 }
@@ -123,6 +127,7 @@ impl Model {
         }
         let (flights, flight_of, max_flight) = flights(&trace);
         let marks = marks(&trace, names.len());
+        let presence = presence(&scenario, &names, &trace);
         let expects = trace
             .iter()
             .enumerate()
@@ -141,6 +146,7 @@ impl Model {
             max_flight,
             marks,
             expects,
+            presence,
             snapshots,
             end,
         }
@@ -191,6 +197,21 @@ impl Model {
     pub fn prev_event(&self, t: Time) -> Option<Time> {
         let i = self.trace.partition_point(|e| e.at < t);
         i.checked_sub(1).map(|i| self.trace[i].at)
+    }
+
+    /// Whether monitor `node` is in the cluster at `t`: added and not removed.
+    pub fn member_at(&self, node: NodeId, t: Time) -> bool {
+        self.presence.get(node as usize).is_some_and(|p| {
+            p[..p.partition_point(|&(at, _)| at <= t)]
+                .last()
+                .is_some_and(|&(_, present)| present)
+        })
+    }
+
+    /// When monitor `node` next joins or leaves the cluster after `t`.
+    pub fn next_presence_change(&self, node: NodeId, t: Time) -> Option<(Time, bool)> {
+        let p = self.presence.get(node as usize)?;
+        p.get(p.partition_point(|&(at, _)| at <= t)).copied()
     }
 
     /// The clock offset of `name` at `t` (from the scenario's `skew` lines).
@@ -256,6 +277,66 @@ fn flights(trace: &[Event]) -> Flights {
         .max()
         .unwrap_or(0);
     (flights, of, max)
+}
+
+fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(Time, bool)>> {
+    let mons = names.len().saturating_sub(1);
+    let node = |name: &str| names.iter().take(mons).position(|n| n == name);
+    let mut out: Vec<Vec<(Time, bool)>> = (0..mons)
+        .map(|i| {
+            if i < scenario.mons.len() {
+                vec![(0, true)]
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    // Removals asked for, by node: they take effect when the monitor exits.
+    let mut removing: Vec<Vec<Time>> = vec![Vec::new(); mons];
+    for stmt in &scenario.timed {
+        match &stmt.action {
+            Action::Add(name) => {
+                if let Some(i) = node(name) {
+                    out[i].push((stmt.at, true));
+                }
+            }
+            Action::Remove(name) => {
+                if let Some(i) = node(name) {
+                    removing[i].push(stmt.at);
+                }
+            }
+            _ => {}
+        }
+    }
+    for p in &mut out {
+        p.sort_by_key(|&(at, _)| at);
+    }
+    for ev in trace {
+        let EventKind::Status { node, status } = &ev.kind else {
+            continue;
+        };
+        let i = *node as usize;
+        let (Some(p), Some(r)) = (out.get_mut(i), removing.get_mut(i)) else {
+            continue;
+        };
+        let present = p
+            .iter()
+            .take_while(|&&(at, _)| at <= ev.at)
+            .last()
+            .is_some_and(|&(_, b)| b);
+        if status.state == MonState::Down {
+            if present && r.first().is_some_and(|&at| at <= ev.at) {
+                r.remove(0);
+                let k = p.partition_point(|&(at, _)| at <= ev.at);
+                p.insert(k, (ev.at, false));
+            }
+        } else if !present {
+            // Running again after its removal (revived or added back).
+            let k = p.partition_point(|&(at, _)| at <= ev.at);
+            p.insert(k, (ev.at, true));
+        }
+    }
+    out
 }
 
 fn marks(trace: &[Event], nodes: usize) -> Vec<Mark> {
@@ -415,5 +496,22 @@ mod tests {
             model.snapshots.len()
         );
         assert!(per.as_millis() < 250, "seeking takes {per:?}");
+    }
+
+    #[test]
+    fn an_added_monitor_joins_and_a_removed_one_leaves() {
+        let model = Model::build(library::get("add-and-remove").unwrap()).unwrap();
+        let node = |n: &str| model.names.iter().position(|m| m == n).unwrap() as NodeId;
+        let (a, b, d) = (node("a"), node("b"), node("d"));
+        assert!(model.member_at(a, 0) && model.member_at(a, model.end));
+        assert!(!model.member_at(d, 14 * SEC), "d exists before its add");
+        assert!(model.member_at(d, 15 * SEC) && model.member_at(d, model.end));
+        assert!(model.member_at(b, 70 * SEC), "b left before its removal");
+        assert!(
+            !model.member_at(b, 71 * SEC),
+            "b is still a member after exiting"
+        );
+        let (left, present) = model.next_presence_change(b, 70 * SEC).unwrap();
+        assert!(!present && left > 70 * SEC && left < 71 * SEC, "{left}");
     }
 }

@@ -88,6 +88,8 @@ pub enum Msg {
     Zoom(f64),
     /// Move the timeline window by this fraction of its span.
     Pan(f64),
+    /// Start the timeline window here (dragging it).
+    PanTo(Time),
     Follow(bool),
     DismissNotice,
 }
@@ -281,6 +283,12 @@ impl AppState {
                 if let (Some(i), Some(model)) = (e, self.model.clone()) {
                     if let Some(ev) = model.trace.get(i) {
                         self.playing = false;
+                        // Its monitor (a message's sender) is selected too.
+                        if let Some(m) =
+                            event_mon(&ev.kind).filter(|&m| (m as usize) < model.mon_count())
+                        {
+                            self.selected_mon = Some(m);
+                        }
                         // A message: the middle of its flight, where both views show it.
                         let t = match &ev.kind {
                             monscope_core::trace::EventKind::Send { id, .. } => model
@@ -314,6 +322,10 @@ impl AppState {
                     (self.win_start + d).min(self.end())
                 };
             }
+            Msg::PanTo(start) => {
+                self.follow = false;
+                self.win_start = start.min(self.end());
+            }
             Msg::Follow(b) => {
                 self.follow = b;
                 self.keep_in_window();
@@ -321,6 +333,24 @@ impl AppState {
             Msg::DismissNotice => self.notice = None,
         }
         self
+    }
+}
+
+/// The monitor an event belongs to: a message's sender, a status's or a
+/// commit's monitor.
+fn event_mon(kind: &monscope_core::trace::EventKind) -> Option<NodeId> {
+    use monscope_core::trace::EventKind as K;
+    match kind {
+        K::Send { from, .. } => Some(*from),
+        K::Status { node, .. }
+        | K::Commit { node, .. }
+        | K::Store { node, .. }
+        | K::Log { node, .. }
+        | K::TimerSet { node, .. }
+        | K::TimerFire { node, .. }
+        | K::TimerCancel { node, .. } => Some(*node),
+        K::ClientReply { from, .. } => Some(*from),
+        _ => None,
     }
 }
 
@@ -377,5 +407,20 @@ mod tests {
         assert!(s.notice.is_some());
         s = s.reduce(Msg::Apply("bogus".into()));
         assert!(s.notice.is_some());
+    }
+
+    #[test]
+    fn selecting_a_message_selects_its_sender_and_dragging_pans() {
+        let mut s = AppState::new(BUILTIN[0].1, None);
+        let model = s.model.clone().unwrap();
+        let fl = model.flights.iter().find(|f| f.from == 1).unwrap();
+        s = s.reduce(Msg::SelectEvent(Some(fl.ev)));
+        assert_eq!(s.selected_mon, Some(1));
+        assert!(s.t > fl.sent && s.t <= fl.end);
+        s = s.reduce(Msg::PanTo(2 * SEC));
+        assert_eq!(s.win_start, 2 * SEC);
+        assert!(!s.follow, "a dragged window stops following the playhead");
+        s = s.reduce(Msg::PanTo(Time::MAX));
+        assert_eq!(s.win_start, s.end());
     }
 }

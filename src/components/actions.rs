@@ -4,10 +4,16 @@ use crate::app::Frame;
 use crate::playback::Model;
 use crate::state::Msg;
 use monscope_core::mon::status::MonState;
+use monscope_core::scenario::printer::print_action;
+use monscope_core::scenario::Action;
 use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+/// How many partition groups the buttons cycle through, and their marks.
+const GROUPS: u8 = 3;
+const GROUP_MARK: [&str; 3] = ["①", "②", "③"];
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -44,11 +50,20 @@ pub fn actions(p: &Props) -> Html {
     let value_ref = use_node_ref();
     let via_ref = use_node_ref();
     let skew_ref = use_node_ref();
-    let part_ref = use_node_ref();
+    // Partition groups by monitor: 0 = in no group, else 1..=GROUPS.
+    let groups = use_state(Vec::<u8>::new);
+    // What is missing before a skew or a partition can be applied.
+    let local_error = use_state(|| None::<String>);
     let link_a = use_node_ref();
     let link_b = use_node_ref();
 
+    let present = |m: NodeId| p.frame.present.get(m as usize).copied().unwrap_or(true);
     let mon_bar = match p.selected_mon.filter(|&m| (m as usize) < n) {
+        Some(m) if !present(m) => html! {
+            <div class="action-row hint" data-testid="action-absent">
+                { format!("mon.{} is not in the cluster at this time: move the playhead to act on it.", names[m as usize]) }
+            </div>
+        },
         Some(m) => {
             let name = names[m as usize].clone();
             let state = p.frame.statuses[m as usize].state;
@@ -57,9 +72,17 @@ pub fn actions(p: &Props) -> Html {
                 let on = p.on.clone();
                 let r = skew_ref.clone();
                 let name = name.clone();
+                let local_error = local_error.clone();
                 Callback::from(move |_: MouseEvent| {
                     let v = input_value(&r);
                     let v = v.trim();
+                    if v.is_empty() {
+                        local_error.set(Some(
+                            "Type a clock offset first, e.g. 300ms or -1.5s.".into(),
+                        ));
+                        return;
+                    }
+                    local_error.set(None);
                     let v = if v.chars().last().is_some_and(|c| c.is_ascii_digit()) {
                         format!("{v}ms")
                     } else {
@@ -76,9 +99,10 @@ pub fn actions(p: &Props) -> Html {
                     <button onclick={act(format!("wipe {name}"))} disabled={!down} data-testid="action-wipe" title="wipe the store (w); kill first">{ "Wipe" }</button>
                     <button onclick={act(format!("isolate {name}"))} data-testid="action-isolate" title="cut every link (i)">{ "Isolate" }</button>
                     <button onclick={act(format!("call-election {name}"))} disabled={down} data-testid="action-election" title="call an election (e)">{ "Call election" }</button>
+                    // (The power-cycle button of the IndexedDB work goes here.)
                     <span class="inline">
                         <input ref={skew_ref} size="6" placeholder="-300ms" aria-label="clock skew" data-testid="skew-input" />
-                        <button onclick={skew} data-testid="action-skew">{ "Skew" }</button>
+                        <button onclick={skew} data-testid="action-skew" title="offset this monitor's clock (timecheck measures it)">{ "Skew clock" }</button>
                     </span>
                 </div>
             }
@@ -92,7 +116,7 @@ pub fn actions(p: &Props) -> Html {
     let link_options = |r: &NodeRef, sel: NodeId, testid: &'static str| {
         html! {
             <select ref={r.clone()} aria-label="link end" data-testid={testid}>
-                { for names.iter().enumerate().map(|(i, nm)| html! {
+                { for names.iter().take(n).enumerate().map(|(i, nm)| html! {
                     <option value={nm.clone()} selected={i as NodeId == sel}>{ nm.clone() }</option>
                 }) }
             </select>
@@ -112,31 +136,93 @@ pub fn actions(p: &Props) -> Html {
             on.emit(Msg::Apply(line));
         })
     };
+    let group_of = |i: usize| groups.get(i).copied().unwrap_or(0);
+    let chips = names.iter().take(n).enumerate().map(|(i, name)| {
+        let g = group_of(i);
+        let onclick = {
+            let groups = groups.clone();
+            let local_error = local_error.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut v = (*groups).clone();
+                v.resize(n.max(v.len()), 0);
+                v[i] = (v[i] + 1) % (GROUPS + 1);
+                groups.set(v);
+                local_error.set(None);
+            })
+        };
+        let label = if g == 0 {
+            format!("{name}: no group")
+        } else {
+            format!("{name}: group {g}")
+        };
+        html! {
+            <button class="group-chip" {onclick} data-group={g.to_string()} aria-label={label.clone()} title={format!("{label}; click for the next group")}
+                    data-testid={format!("group-{name}")}>
+                { if g == 0 { format!("{name} ·") } else { format!("{name} {}", GROUP_MARK[g as usize - 1]) } }
+            </button>
+        }
+    });
     let partition = {
         let on = p.on.clone();
-        let r = part_ref.clone();
+        let groups = groups.clone();
+        let local_error = local_error.clone();
+        let names = names.clone();
         Callback::from(move |_: MouseEvent| {
-            on.emit(Msg::Apply(format!("partition {}", input_value(&r).trim())));
+            let sets: Vec<String> = (1..=GROUPS)
+                .map(|g| {
+                    let members: Vec<&str> = names
+                        .iter()
+                        .take(n)
+                        .enumerate()
+                        .filter(|(i, _)| groups.get(*i).copied() == Some(g))
+                        .map(|(_, nm)| nm.as_str())
+                        .collect();
+                    members.join(" ")
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
+            if sets.len() < 2 {
+                local_error.set(Some(
+                    "Put monitors in at least two groups first: click a monitor's button to cycle it through groups 1, 2, 3.".into(),
+                ));
+                return;
+            }
+            local_error.set(None);
+            on.emit(Msg::Apply(format!("partition {}", sets.join(" | "))));
+        })
+    };
+    let clear_groups = {
+        let groups = groups.clone();
+        let local_error = local_error.clone();
+        Callback::from(move |_: MouseEvent| {
+            groups.set(Vec::new());
+            local_error.set(None);
         })
     };
     let client = |read: bool| {
         let on = p.on.clone();
+        let local_error = local_error.clone();
         let (k, v, via) = (key_ref.clone(), value_ref.clone(), via_ref.clone());
         Callback::from(move |_: MouseEvent| {
             let key = input_value(&k).trim().to_string();
             let value = input_value(&v).trim().to_string();
-            let via = select_value(&via);
-            let via = if via.is_empty() {
-                String::new()
+            let via = Some(select_value(&via)).filter(|v| !v.is_empty());
+            if key.is_empty() || (!read && value.is_empty()) {
+                local_error.set(Some(if read {
+                    "Type the key to read first.".into()
+                } else {
+                    "Type a key and a value to write first.".into()
+                }));
+                return;
+            }
+            local_error.set(None);
+            // The printer quotes a key or value with spaces, so it reads back the same.
+            let action = if read {
+                Action::Read { key, via }
             } else {
-                format!(" via {via}")
+                Action::Write { key, value, via }
             };
-            let line = if read {
-                format!("read {key}{via}")
-            } else {
-                format!("write {key} {value}{via}")
-            };
-            on.emit(Msg::Apply(line));
+            on.emit(Msg::Apply(print_action(&action)));
         })
     };
     let (write, read) = (client(false), client(true));
@@ -151,6 +237,9 @@ pub fn actions(p: &Props) -> Html {
                     <button class="link-button" onclick={dismiss} aria-label="dismiss">{ "✕" }</button>
                 </div>
             }
+            if let Some(e) = &*local_error {
+                <div class="notice error" role="alert" data-testid="action-error">{ e.clone() }</div>
+            }
             { mon_bar }
             <div class="action-row" role="group" aria-label="links">
                 <span class="row-title">{ "link" }</span>
@@ -159,11 +248,13 @@ pub fn actions(p: &Props) -> Html {
                 <button onclick={link_act("cut", false)} data-testid="action-cut">{ "Cut" }</button>
                 <button onclick={link_act("cut", true)} data-testid="action-cut-one-way" title="cut the first → second direction only">{ "Cut →" }</button>
                 <button onclick={link_act("restore", false)} data-testid="action-restore">{ "Restore" }</button>
-                <span class="inline">
-                    <input ref={part_ref} size="10" placeholder="a b | c" aria-label="partition groups" data-testid="partition-input" />
-                    <button onclick={partition} data-testid="action-partition">{ "Partition" }</button>
-                </span>
                 <button onclick={act("heal".into())} data-testid="action-heal" title="undo every cut (h)">{ "Heal" }</button>
+            </div>
+            <div class="action-row" role="group" aria-label="partition">
+                <span class="row-title">{ "partition" }</span>
+                { for chips }
+                <button onclick={partition} data-testid="action-partition" title="cut every link between different groups">{ "Partition" }</button>
+                <button onclick={clear_groups} data-testid="partition-clear">{ "Clear groups" }</button>
             </div>
             <div class="action-row" role="group" aria-label="client">
                 <span class="row-title">{ "client" }</span>

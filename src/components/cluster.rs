@@ -83,6 +83,8 @@ pub fn cluster_view(p: &Props) -> Html {
     let t = p.t;
     let statuses = &p.frame.statuses;
     let cut = |a: NodeId, b: NodeId| p.frame.cuts.contains(&(a, b));
+    // The client is always there; a monitor only once added and until removed.
+    let present = |i: usize| i >= n || p.frame.present.get(i).copied().unwrap_or(true);
 
     // Links between monitors (and to the client when cut).
     let mut links = Vec::new();
@@ -90,7 +92,7 @@ pub fn cluster_view(p: &Props) -> Html {
         for b in (a + 1)..=n {
             let (an, bn) = (a as NodeId, b as NodeId);
             let (ab, ba) = (cut(an, bn), cut(bn, an));
-            if b == n && !ab && !ba {
+            if (b == n && !ab && !ba) || !present(a) || !present(b) {
                 continue;
             }
             let (x0, y0) = position(a, n);
@@ -203,6 +205,25 @@ pub fn cluster_view(p: &Props) -> Html {
                 }
             })
         };
+        if !present(i) {
+            // Not added yet, or removed: a ghost, so the ring does not jump.
+            let why = match model.next_presence_change(node, t) {
+                Some((_, true)) => "not added",
+                _ => "removed",
+            };
+            return html! {
+                <g class={classes!("mon", "absent", selected.then_some("selected"))}
+                   transform={format!("translate({},{})", f(x), f(y))}
+                   role="button" tabindex="0" aria-label={format!("mon.{name}, {why}")} aria-pressed={selected.to_string()}
+                   {onclick} {onkeydown} data-testid={format!("mon-{name}")} data-state="absent">
+                    <circle class="mon-halo" r={f(r + 11.0)} />
+                    <circle class="mon-body" r={f(r)} />
+                    <text class="mon-name" y="-2" text-anchor="middle">{ name.clone() }</text>
+                    <text class="mon-state" y="12" text-anchor="middle">{ why }</text>
+                    <title>{ format!("mon.{name}: {}", if why == "removed" { "removed from the monmap" } else { "added later by the scenario" }) }</title>
+                </g>
+            };
+        }
         let in_quorum = matches!(s.state, MonState::Leader | MonState::Peon);
         let lease = (in_quorum && s.paxos.lease_expire > 0).then(|| {
             let local = (t as i64).saturating_add(model.skew_at(name, t)).max(0) as Time;
@@ -228,7 +249,7 @@ pub fn cluster_view(p: &Props) -> Html {
         });
         let label = format!(
             "mon.{name}, rank {}, {}, election epoch {}, last committed {}",
-            i,
+            s.rank,
             s.state.name(),
             s.election_epoch,
             s.paxos.last_committed
@@ -249,7 +270,7 @@ pub fn cluster_view(p: &Props) -> Html {
                 <text class="mon-state" y={if small { "10" } else { "4" }} text-anchor="middle">{ s.state.name() }</text>
                 if !small {
                     <text class="mon-meta" y="18" text-anchor="middle">
-                        { format!("r{} · e{} · v{}", i, s.election_epoch, s.paxos.last_committed) }
+                        { format!("r{} · e{} · v{}", s.rank, s.election_epoch, s.paxos.last_committed) }
                     </text>
                 }
             </g>
@@ -307,7 +328,7 @@ pub fn cluster_view(p: &Props) -> Html {
         }
     };
 
-    let legend = ["probe", "election", "paxos", "client"].iter().enumerate().map(|(i, proto)| {
+    let legend = ["probe", "election", "paxos", "sync", "ping", "timecheck", "client"].iter().enumerate().map(|(i, proto)| {
         let x = W - 100.0;
         let y = 20.0 + i as f64 * 18.0;
         html! {

@@ -11,6 +11,8 @@ pub struct Props {
     pub detail: Option<Rc<MonDetail>>,
     pub names: Vec<String>,
     pub selected: Option<NodeId>,
+    /// Why the selected monitor is not in the cluster at the playhead.
+    pub absent: Option<String>,
     pub on: Callback<Msg>,
 }
 
@@ -32,15 +34,26 @@ pub fn inspector(p: &Props) -> Html {
         }
         Some(d) => html! {
             <div data-testid="inspector-body" data-mon={d.name.clone()}>
-                if !d.running {
+                if let Some(why) = &p.absent {
+                    <p class="hint" data-testid="inspector-absent">{ why.clone() }</p>
+                } else if !d.running {
                     <p class="hint">{ format!("mon.{} is not running: only its store survives.", d.name) }</p>
                 }
-                { for d.sections.iter().map(|s| html! {
-                    <section class="insp-section">
+                // A monitor outside the cluster has no state machines to show.
+                { for d.sections.iter().filter(|_| p.absent.is_none()).map(|s| html! {
+                    <section class="insp-section" data-section={s.title.clone()}>
                         <h3>{ s.title.clone() }</h3>
                         <dl>
-                            { for s.rows.iter().map(|(k, v)| html! {
-                                <><dt>{ k.clone() }</dt><dd data-field={format!("{}.{}", s.title, k)}>{ v.clone() }</dd></>
+                            { for s.rows.iter().map(|(k, v)| {
+                                // Scores sum over the peers: at most one per other monitor.
+                                let bar = (s.title == "connectivity scores").then(|| {
+                                    let full = s.rows.len().saturating_sub(1).max(1) as f64;
+                                    let w = v.parse::<f64>().unwrap_or(0.0) / full * 100.0;
+                                    html! { <span class="score-bar" aria-hidden="true"><span style={format!("width:{:.0}%", w.clamp(0.0, 100.0))}></span></span> }
+                                });
+                                html! {
+                                    <><dt>{ k.clone() }</dt><dd data-field={format!("{}.{}", s.title, k)}>{ v.clone() }{ bar }</dd></>
+                                }
                             }) }
                         </dl>
                     </section>

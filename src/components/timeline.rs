@@ -19,6 +19,7 @@ pub struct Props {
     pub win_span: Time,
     pub follow: bool,
     pub selected_event: Option<usize>,
+    pub selected_mon: Option<u32>,
     pub on: Callback<Msg>,
 }
 
@@ -78,6 +79,7 @@ struct BodyProps {
     win_start: Time,
     win_span: Time,
     selected_event: Option<usize>,
+    selected_mon: Option<u32>,
     on: Callback<Msg>,
 }
 
@@ -107,8 +109,34 @@ fn body(p: &BodyProps) -> Html {
         });
 
     let lanes = (0..n + 2).map(|i| {
-        html! { <line class={classes!("lane", (i % 2 == 1).then_some("odd"))} x1="0" x2="100%" y1={format!("{}", lane_y(i))} y2={format!("{}", lane_y(i))} /> }
+        let selected = p.selected_mon == Some(i as u32);
+        html! { <line class={classes!("lane", (i % 2 == 1).then_some("odd"), selected.then_some("selected"))} x1="0" x2="100%" y1={format!("{}", lane_y(i))} y2={format!("{}", lane_y(i))} /> }
     });
+
+    // Hatched where a monitor is not in the cluster (before its `add`, after its removal).
+    let mut absent = Vec::new();
+    for (i, p) in model.presence.iter().enumerate() {
+        let mut from = Some(0);
+        for &(at, present) in p.iter().chain(std::iter::once(&(Time::MAX, true))) {
+            match (from, present) {
+                (Some(f), true) => {
+                    let (a, b) = (f.max(w0), at.min(w1));
+                    if a < b {
+                        absent.push(html! {
+                            <rect class="lane-absent" x={pct(x(a))} width={pct(x(b) - x(a))}
+                                  y={format!("{:.1}", lane_y(i) - LANE / 2.0 + 2.0)} height={format!("{:.1}", LANE - 4.0)}
+                                  data-testid="tl-absent">
+                                <title>{ format!("{} is not in the cluster", model.names[i]) }</title>
+                            </rect>
+                        });
+                    }
+                    from = None;
+                }
+                (None, false) => from = Some(at),
+                _ => {}
+            }
+        }
+    }
 
     let first = model
         .flights
@@ -198,10 +226,14 @@ fn body(p: &BodyProps) -> Html {
         <>
             <svg class="timeline-svg" height={format!("{height}")} width="100%" data-testid="timeline-svg">
                 <defs>
+                    <pattern id="absent-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                        <line class="absent-hatch-line" x1="0" y1="0" x2="0" y2="8" />
+                    </pattern>
                     <marker id="arrowhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
                     </marker>
                 </defs>
+                { for absent }
                 { for lanes }
                 { for ticks }
                 <g class="arrows">{ for arrows }</g>
@@ -221,10 +253,67 @@ pub fn timeline(p: &Props) -> Html {
     let (w0, span) = (p.win_start, p.win_span.max(1));
     let height = TOP + LANE * (n as f64 + 2.0) + 4.0;
     let area = use_node_ref();
+    // Dragging the diagram pans it: (pointer x where it started, window start
+    // then, whether it moved far enough to be a drag rather than a click).
+    let drag = use_mut_ref(|| None::<(f64, Time, bool)>);
+    let dragged = use_mut_ref(|| false);
+    let dragging = use_state(|| false);
+    let on_down = {
+        let (drag, dragged) = (drag.clone(), dragged.clone());
+        Callback::from(move |e: PointerEvent| {
+            // A drag that ended without a click must not swallow this one.
+            *dragged.borrow_mut() = false;
+            if e.is_primary() && e.button() == 0 {
+                *drag.borrow_mut() = Some((e.client_x() as f64, w0, false));
+            }
+        })
+    };
+    let on_move = {
+        let (drag, area, on, dragging) =
+            (drag.clone(), area.clone(), p.on.clone(), dragging.clone());
+        Callback::from(move |e: PointerEvent| {
+            let mut d = drag.borrow_mut();
+            let Some((x0, start, moved)) = d.as_mut() else {
+                return;
+            };
+            let Some(el) = area.cast::<web_sys::Element>() else {
+                return;
+            };
+            let width = el.get_bounding_client_rect().width();
+            let dx = e.client_x() as f64 - *x0;
+            if !*moved {
+                if dx.abs() < 4.0 || width <= 0.0 {
+                    return;
+                }
+                *moved = true;
+                // Keep receiving the moves outside the diagram; the click
+                // that ends the drag then goes to the diagram, not to an arrow.
+                let _ = el.set_pointer_capture(e.pointer_id());
+                dragging.set(true);
+            }
+            let to = (*start as f64 - dx / width * span as f64).max(0.0);
+            on.emit(Msg::PanTo(to as Time));
+        })
+    };
+    let on_up = {
+        let (drag, dragged, dragging) = (drag.clone(), dragged.clone(), dragging.clone());
+        Callback::from(move |_: PointerEvent| {
+            if let Some((_, _, moved)) = drag.borrow_mut().take() {
+                *dragged.borrow_mut() = moved;
+                if moved {
+                    dragging.set(false);
+                }
+            }
+        })
+    };
     let on_click = {
         let on = p.on.clone();
         let area = area.clone();
+        let dragged = dragged.clone();
         Callback::from(move |e: MouseEvent| {
+            if std::mem::take(&mut *dragged.borrow_mut()) {
+                return; // the end of a drag, not a click
+            }
             let Some(el) = area.cast::<web_sys::Element>() else {
                 return;
             };
@@ -293,12 +382,18 @@ pub fn timeline(p: &Props) -> Html {
             </div>
             <div class="timeline-grid">
                 <div class="lane-labels" style={format!("height:{height}px")}>
-                    { for names.enumerate().map(|(i, nm)| html! {
-                        <div class="lane-label" style={format!("top:{}px", lane_y(i) - 9.0)}>{ nm }</div>
+                    { for names.enumerate().map(|(i, nm)| {
+                        let selected = p.selected_mon == Some(i as u32);
+                        html! {
+                            <div class={classes!("lane-label", selected.then_some("selected"))} style={format!("top:{}px", lane_y(i) - 9.0)}>{ nm }</div>
+                        }
                     }) }
                 </div>
-                <div class="timeline-area" ref={area} onclick={on_click}>
-                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} on={p.on.clone()} />
+                <div class={classes!("timeline-area", dragging.then_some("dragging"))} ref={area} onclick={on_click}
+                     onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
+                     data-testid="timeline-area" data-win-start={w0.to_string()}
+                     title="click to seek; drag to pan; wheel to zoom">
+                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} on={p.on.clone()} />
                     if (0.0..=1.0).contains(&px) {
                         <div class="playhead" style={format!("left:{:.3}%", px * 100.0)} data-testid="playhead"></div>
                     }

@@ -377,3 +377,144 @@ test('a panic shows the error panel, not a blank page', async () => {
   await page.screenshot({ path: join(screenshots, 'panic.png'), fullPage: true });
   await page.close();
 });
+
+test('dragging the timeline pans its window', async () => {
+  const page = await open();
+  await seek(page, 2_000_000);
+  const area = page.getByTestId('timeline-area');
+  const before = Number(await area.getAttribute('data-win-start'));
+  const t = await clock(page);
+  const box = await area.boundingBox();
+  const y = box.y + 30;
+  await page.mouse.move(box.x + box.width * 0.8, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, y, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.3, y, { steps: 5 });
+  await page.mouse.up();
+  const after = Number(await area.getAttribute('data-win-start'));
+  // Half the width to the left: the window moves half its span later.
+  assert.ok(after > before, `the window start went from ${before} to ${after}`);
+  assert.equal(await clock(page), t, 'a drag is not a seek');
+  // Dragging back to the right moves it earlier again.
+  await page.mouse.move(box.x + box.width * 0.2, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, y, { steps: 8 });
+  await page.mouse.up();
+  assert.ok(Number(await area.getAttribute('data-win-start')) < after);
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('the inspector shows connectivity scores under the connectivity strategy', async () => {
+  const page = await open('?scenario=connectivity-broken-link');
+  await seek(page, 40_000_000);
+  await page.getByTestId('inspect-c').click();
+  await page.getByTestId('inspector-body').and(page.locator('[data-mon="c"]')).waitFor();
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    const score = await page.locator(`[data-field="connectivity scores.${name}"]`).innerText();
+    assert.ok(Number.isFinite(Number.parseFloat(score)), `score of ${name}: ${score}`);
+  }
+  // a and b declared each other dead after the cut: they score less than c.
+  const score = async (n) => Number.parseFloat(await page.locator(`[data-field="connectivity scores.${n}"]`).innerText());
+  assert.ok((await score('a')) < (await score('c')), 'a scores as much as c');
+  assert.match(await page.locator('[data-key="monitor/connectivity_scores"]').innerText(), /^tracker of rank 2/);
+  await page.getByTestId('inspect-a').click();
+  assert.equal(await page.locator('[data-field="elector.declared dead"]').innerText(), 'b');
+  await page.getByTestId('inspect-c').click();
+  await page.locator('[data-section="connectivity scores"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(screenshots, 'connectivity-inspector.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('partitioning by clicking monitors into groups cuts the links', async () => {
+  const page = await open();
+  await seek(page, 3_000_000);
+  // Nothing in groups yet: an inline error, no scenario line.
+  await page.getByTestId('action-partition').click();
+  await page.getByTestId('action-error').waitFor();
+  assert.doesNotMatch(await page.getByTestId('editor').inputValue(), /partition/);
+  await page.getByTestId('group-a').click();
+  await page.getByTestId('group-b').click();
+  await page.getByTestId('group-c').click();
+  await page.getByTestId('group-c').click();
+  assert.equal(await page.getByTestId('group-c').getAttribute('data-group'), '2');
+  await page.getByTestId('action-partition').click();
+  assert.match(await page.getByTestId('editor').inputValue(), /at 3s partition a b \| c\n/);
+  assert.equal(await page.getByTestId('link-a-c').getAttribute('data-cut'), 'true');
+  assert.equal(await page.getByTestId('link-a-b').getAttribute('data-cut'), 'false');
+  await setSpeed(page, 0.05);
+  await playUntil(page, async () => (await page.getByTestId('msg-dropped').count()) > 0, 'a dropped message', 60_000);
+  assert.ok((await page.getByTestId('tl-drop').count()) > 0, 'the timeline shows no dropped message');
+  await page.screenshot({ path: join(screenshots, 'partition.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('clicking a message in the timeline selects its sender', async () => {
+  const page = await open();
+  // At 0s the timeline shows 0–0.5s: the first probes and the election.
+  // Zoom in so that a 5ms flight is wide enough to click between the marks.
+  for (let i = 0; i < 3; i++) await page.getByTestId('zoom-in').click();
+  const arrow = page.getByTestId('tl-msg').nth(4);
+  const title = await arrow.locator('title').textContent();
+  const [, from, to] = title.match(/^\S+ (\S+) → (\S+) at/);
+  await arrow.locator('.hit').click();
+  await page.getByTestId('inspector-body').and(page.locator(`[data-mon="${from}"]`)).waitFor();
+  assert.equal(await mon(page, from).getAttribute('aria-pressed'), 'true');
+  assert.equal(await mon(page, to).getAttribute('aria-pressed'), 'false');
+  assert.equal(await page.getByTestId('details').count(), 1, 'the message fields are not shown');
+  // And the other way: selecting a monitor highlights its timeline lane.
+  await mon(page, to).click();
+  assert.equal(await page.locator('.lane-label.selected').innerText(), to);
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('monitors added and removed later show as ghosts until they join and after they leave', async () => {
+  const page = await open('?scenario=add-and-remove');
+  await seek(page, 5_000_000);
+  assert.deepEqual(await monNames(page), ['a', 'b', 'c', 'd']);
+  assert.equal(await stateOf(page, 'd'), 'absent');
+  assert.ok((await page.getByTestId('tl-absent').count()) > 0, 'no hatched lane for d');
+  await mon(page, 'd').click();
+  assert.match(await page.getByTestId('inspector-absent').innerText(), /added at 15s/);
+  assert.equal(await page.getByTestId('action-absent').count(), 1);
+  await page.screenshot({ path: join(screenshots, 'add-before.png'), fullPage: true });
+  await seek(page, 40_000_000);
+  assert.ok(['leader', 'peon'].includes(await stateOf(page, 'd')), await stateOf(page, 'd'));
+  await page.getByTestId('inspect-a').click();
+  assert.equal(await page.locator('[data-field="monmap service.members"]').innerText(), 'a(0) b(1) c(2) d(3)');
+  await page.screenshot({ path: join(screenshots, 'add-joined.png'), fullPage: true });
+  await seek(page, 85_000_000);
+  assert.equal(await stateOf(page, 'b'), 'absent');
+  assert.equal(await page.locator('[data-field="monmap service.members"]').innerText(), 'a(0) c(1) d(2)');
+  assert.match(await mon(page, 'd').getAttribute('aria-label'), /rank 2/);
+  await page.screenshot({ path: join(screenshots, 'removed.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
+
+test('five and seven monitors, and the skew action (screenshots)', async () => {
+  const page = await open('?scenario=five-mons-start');
+  await seek(page, 8_000_000);
+  assert.equal((await leaders(page)).length, 1);
+  await page.screenshot({ path: join(screenshots, 'five.png'), fullPage: true });
+  await page.getByTestId('editor').fill('mons a b c d e f g\nseed 4\nat 6s cut a c\nat 7s kill g\nend 20s\n');
+  await page.getByTestId('mon-g').waitFor();
+  await seek(page, 5_500_000);
+  assert.equal((await leaders(page)).length, 1);
+  await page.screenshot({ path: join(screenshots, 'seven.png'), fullPage: true });
+  await seek(page, 9_000_000);
+  await mon(page, 'b').click();
+  // Skew needs a value: an inline error first, then a line.
+  await page.getByTestId('action-skew').click();
+  await page.getByTestId('action-error').waitFor();
+  await page.getByTestId('skew-input').fill('-2s');
+  await page.getByTestId('action-skew').click();
+  assert.match(await page.getByTestId('editor').inputValue(), /at 9s skew b -2s/);
+  await seek(page, 16_000_000);
+  await page.screenshot({ path: join(screenshots, 'seven-cut.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'the page logged errors');
+  await page.close();
+});
