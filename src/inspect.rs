@@ -353,17 +353,15 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
         b.copy_from_slice(value);
         return u64::from_le_bytes(b).to_string();
     }
-    if prefix == "mon_sync" && key == "latest_monmap" && value.len() == 4 {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(value);
-        return format!("monmap e{}", u32::from_le_bytes(b));
-    }
     if prefix == "monitor" && key == "connectivity_scores" {
         if let Some(s) = decode_tracker(value, map) {
             return s;
         }
     }
-    if prefix == "monmap" && key.bytes().all(|c| c.is_ascii_digit()) {
+    // A monmap version, or the one a full sync backed up.
+    let is_monmap = (prefix == "monmap" && key.bytes().all(|c| c.is_ascii_digit()))
+        || (prefix == "mon_sync" && key == "latest_monmap");
+    if is_monmap {
         if let Ok(m) = decode_monmap(value) {
             let mut s = format!(
                 "monmap e{} ({}): {}",
@@ -534,7 +532,7 @@ mod tests {
     #[test]
     fn a_synchronizing_monitor_shows_its_provider() {
         let model = Model::build(library::get("full-sync-after-trim").unwrap()).unwrap();
-        let sim = model.sim_at(45 * SEC + 20_000);
+        let sim = model.sim_at(40 * SEC + 25_000);
         let c = model.names.iter().position(|n| n == "c").unwrap() as NodeId;
         let d = detail(&sim, c).unwrap();
         let sync = d.sections.iter().find(|s| s.title == "sync").unwrap();
