@@ -8,8 +8,10 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod edit;
+mod embed;
 mod inspect;
 mod playback;
+mod share;
 mod state;
 
 #[cfg(target_arch = "wasm32")]
