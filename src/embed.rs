@@ -3,6 +3,7 @@
 //! is `components::embed` and `embed_api`.
 
 use monscope_core::mon::status::{MonState, MonStatus};
+use monscope_core::scenario::link::share_link;
 use monscope_core::scenario::units::decimal_times;
 use monscope_core::time::{Time, SEC};
 
@@ -119,6 +120,27 @@ impl Summary {
     }
 }
 
+/// The `<iframe>` a docs page pastes to embed `text` at playhead `t`.
+/// `base` is the playground's address (without query or fragment).
+pub fn iframe_snippet(base: &str, text: &str, t: Time, title: Option<&str>) -> String {
+    let src = share_link(&format!("{base}?embed=1"), text, (t > 0).then_some(t), None);
+    let title = format!("monscope: {}", title.unwrap_or("a Ceph monitor scenario"));
+    format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"640\" height=\"440\" \
+         style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>",
+        attr(&src),
+        attr(&title)
+    )
+}
+
+/// Escapes a value for a double-quoted HTML attribute.
+fn attr(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +178,15 @@ mod tests {
         let s = Summary::of(&model.names, &statuses(60 * SEC));
         assert_eq!(s.leader.as_deref(), Some("b"));
         assert_eq!(s.quorum, ["b", "c"]);
+    }
+
+    #[test]
+    fn the_embed_code_is_an_iframe_of_the_link_with_its_title_escaped() {
+        let text = "title \"a \\\"<b>\\\" & b\"\nmons a b c\n";
+        let code = iframe_snippet("https://x.org/m/", text, 5 * SEC, Some("a \"<b>\" & b"));
+        let link = share_link("https://x.org/m/?embed=1", text, Some(5 * SEC), None);
+        assert!(code.starts_with(&format!("<iframe src=\"{}\"", link.replace('&', "&amp;"))));
+        assert!(code.contains("title=\"monscope: a &quot;&lt;b&gt;&quot; &amp; b\""), "{code}");
+        assert!(!code.contains("<b>"));
     }
 }

@@ -20,6 +20,8 @@ mod app;
 mod components;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;
+#[cfg(target_arch = "wasm32")]
+mod embed_api;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
