@@ -194,8 +194,6 @@ test('embed layout: light and dark, narrow, no controls; open in playground; cop
   await embedded.getByTestId('embed').waitFor();
   assert.equal(await embedded.locator('.embed-title').innerText(), 'Leader failure');
   assert.equal(await embedded.getByTestId('embed-clock').getAttribute('data-t'), '30500000');
-  for (const p of [page, tab, embedded]) {
-    assert.deepEqual(p.errors, []);
-    await p.close();
-  }
+  for (const p of [page, embedded]) assert.deepEqual(p.errors, []);
+  for (const p of [page, tab, embedded]) await p.close();
 });
