@@ -8,9 +8,9 @@ use crate::components::{
 };
 use crate::components::{embed::Embed, error_panel::ErrorPanel, tour::Tour};
 use crate::embed::EmbedParams;
-use crate::share::{self, LinkProblem};
 use crate::inspect::{self, MonDetail};
 use crate::playback::{Cursor, MarkKind};
+use crate::share::{self, LinkProblem};
 use crate::state::{AppState, Msg};
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};

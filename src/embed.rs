@@ -151,8 +151,8 @@ mod tests {
     fn parameters_are_read_and_bad_ones_warned_about() {
         assert_eq!(EmbedParams::parse("?scenario=late-joiner"), None);
         assert_eq!(EmbedParams::parse("?embed=0"), None);
-        let p = EmbedParams::parse("?embed=1&autoplay=1&t=5&until=40.5&controls=0&theme=dark")
-            .unwrap();
+        let p =
+            EmbedParams::parse("?embed=1&autoplay=1&t=5&until=40.5&controls=0&theme=dark").unwrap();
         assert!(p.autoplay && !p.controls);
         assert_eq!((p.t, p.until), (Some(5 * SEC), Some(40_500_000)));
         assert_eq!(p.theme, Some(Theme::Dark));
@@ -174,7 +174,11 @@ mod tests {
         let s = Summary::of(&model.names, &statuses(25 * SEC));
         assert_eq!(s.leader.as_deref(), Some("a"));
         assert_eq!(s.quorum, ["a", "b", "c"]);
-        assert!(s.epoch > 0 && s.epoch % 2 == 0, "a settled epoch is even: {}", s.epoch);
+        assert!(
+            s.epoch > 0 && s.epoch.is_multiple_of(2),
+            "a settled epoch is even: {}",
+            s.epoch
+        );
         let s = Summary::of(&model.names, &statuses(60 * SEC));
         assert_eq!(s.leader.as_deref(), Some("b"));
         assert_eq!(s.quorum, ["b", "c"]);
@@ -186,7 +190,10 @@ mod tests {
         let code = iframe_snippet("https://x.org/m/", text, 5 * SEC, Some("a \"<b>\" & b"));
         let link = share_link("https://x.org/m/?embed=1", text, Some(5 * SEC), None);
         assert!(code.starts_with(&format!("<iframe src=\"{}\"", link.replace('&', "&amp;"))));
-        assert!(code.contains("title=\"monscope: a &quot;&lt;b&gt;&quot; &amp; b\""), "{code}");
+        assert!(
+            code.contains("title=\"monscope: a &quot;&lt;b&gt;&quot; &amp; b\""),
+            "{code}"
+        );
         assert!(!code.contains("<b>"));
     }
 }

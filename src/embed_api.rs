@@ -15,7 +15,9 @@ enum Wire {
     Play,
     Pause,
     /// `t` in seconds.
-    Seek { t: f64 },
+    Seek {
+        t: f64,
+    },
     /// A scenario text, and optionally where to put the playhead (seconds).
     Load {
         text: String,

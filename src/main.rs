@@ -19,9 +19,9 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
-mod panic_panel;
-#[cfg(target_arch = "wasm32")]
 mod embed_api;
+#[cfg(target_arch = "wasm32")]
+mod panic_panel;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -108,13 +108,31 @@ mod tests {
         let cut = &url[..url.find("&t").unwrap() - 3];
         assert!(open(cut).unwrap_err().message.contains("damaged"));
         let bad = open("#s1=<script>alert(1)</script>").unwrap_err();
-        assert!(bad.message.starts_with("The link's scenario is damaged: bad base64"));
-        assert!(open("#s9=abc").unwrap_err().message.contains("unknown format"));
-        let sel = open(&share_link("http://x/", "mons a b\n", None, Some("<b>x</b>")));
+        assert!(bad
+            .message
+            .starts_with("The link's scenario is damaged: bad base64"));
+        assert!(open("#s9=abc")
+            .unwrap_err()
+            .message
+            .contains("unknown format"));
+        let sel = open(&share_link(
+            "http://x/",
+            "mons a b\n",
+            None,
+            Some("<b>x</b>"),
+        ));
         assert!(sel.unwrap_err().message.contains("Bad sel=\"<b>x</b>\""));
         let long = format!("#s1={}", "A".repeat(MAX_FRAGMENT));
-        assert!(open(&long).unwrap_err().message.starts_with("The link is too long"));
-        let invalid = open(&share_link("http://x/", "mons a b\nat 1s explode a\n", None, None));
+        assert!(open(&long)
+            .unwrap_err()
+            .message
+            .starts_with("The link is too long"));
+        let invalid = open(&share_link(
+            "http://x/",
+            "mons a b\nat 1s explode a\n",
+            None,
+            None,
+        ));
         assert!(invalid.unwrap_err().message.contains("line 2"));
     }
 
@@ -122,7 +140,11 @@ mod tests {
     fn markup_in_a_title_note_or_key_is_refused_but_kept() {
         let text = "title \"<img src=x onerror=alert(1)>\"\nmons a b c\n";
         let p = open(&share_link("http://x/", text, None, None)).unwrap_err();
-        assert!(p.message.contains("line 1 (<img src=x onerror=alert…)"), "{}", p.message);
+        assert!(
+            p.message.contains("line 1 (<img src=x onerror=alert…)"),
+            "{}",
+            p.message
+        );
         assert_eq!(p.decoded.unwrap().text, text);
         let note = "mons a b c\nat 1s note \"see </p><script>x()</script>\"\n";
         assert_eq!(markup(note).map(|m| m.0), Some(2));

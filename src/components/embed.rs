@@ -121,20 +121,21 @@ pub fn embed(p: &Props) -> Html {
         let in_view = in_view.clone();
         let root = root.clone();
         use_effect_with((), move |_| {
-            let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-                if let Some(entry) = entries
-                    .iter()
-                    .last()
-                    .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
-                {
-                    let seen = entry.is_intersecting() && entry.intersection_ratio() >= 0.25;
-                    with_gate(&gate, |g| {
-                        g.in_view = seen;
-                        g.settle()
-                    });
-                    in_view.set(seen);
-                }
-            });
+            let callback =
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    if let Some(entry) = entries
+                        .iter()
+                        .last()
+                        .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+                    {
+                        let seen = entry.is_intersecting() && entry.intersection_ratio() >= 0.25;
+                        with_gate(&gate, |g| {
+                            g.in_view = seen;
+                            g.settle()
+                        });
+                        in_view.set(seen);
+                    }
+                });
             let options = IntersectionObserverInit::new();
             let thresholds = js_sys::Array::of2(&JsValue::from(0.0), &JsValue::from(0.25));
             options.set_threshold(&thresholds);
@@ -156,12 +157,13 @@ pub fn embed(p: &Props) -> Html {
     {
         let gate = gate.clone();
         use_effect_with((), move |_| {
-            let listener = EventListener::new(&gloo::utils::document(), "visibilitychange", move |_| {
-                with_gate(&gate, |g| {
-                    g.page_visible = page_visible();
-                    g.settle()
+            let listener =
+                EventListener::new(&gloo::utils::document(), "visibilitychange", move |_| {
+                    with_gate(&gate, |g| {
+                        g.page_visible = page_visible();
+                        g.settle()
+                    });
                 });
-            });
             move || drop(listener)
         });
     }
@@ -203,7 +205,10 @@ pub fn embed(p: &Props) -> Html {
                         Ok(_) => Some(Msg::LoadText(text, t, None)),
                         Err(e) => {
                             embed_api::post(&Event::Error {
-                                message: format!("line {}, column {}: {}", e.line, e.col, e.message),
+                                message: format!(
+                                    "line {}, column {}: {}",
+                                    e.line, e.col, e.message
+                                ),
                             });
                             None
                         }
@@ -252,7 +257,9 @@ pub fn embed(p: &Props) -> Html {
 
     let base_link = {
         let text = p.model.text.clone();
-        use_memo(p.model.id, move |_| share_link(&playground_base(), &text, None, None))
+        use_memo(p.model.id, move |_| {
+            share_link(&playground_base(), &text, None, None)
+        })
     };
     let open_href = format!("{base_link}&t={}", format_secs(p.t));
 
