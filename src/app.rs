@@ -6,14 +6,16 @@ use crate::components::{
     event_log::EventLog, header::Header, help::Help, inspector::Inspector, scenario::ScenarioPanel,
     timeline::Timeline,
 };
+use crate::components::{embed::Embed, error_panel::ErrorPanel, tour::Tour};
+use crate::embed::EmbedParams;
 use crate::inspect::{self, MonDetail};
 use crate::playback::{Cursor, MarkKind};
+use crate::share::{self, LinkProblem};
 use crate::state::{AppState, Msg};
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use monscope_core::mon::status::MonStatus;
 use monscope_core::scenario::library::BUILTIN;
-use monscope_core::scenario::link;
 use monscope_core::trace::format::describe;
 use monscope_core::trace::{EventKind, NodeId};
 use std::cell::{Cell, RefCell};
@@ -50,19 +52,25 @@ fn hash() -> String {
         .unwrap_or_default()
 }
 
-/// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first.
-fn initial_state() -> (AppState, Option<String>) {
+/// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first;
+/// an embed's `t` moves the playhead.
+fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>) {
+    let (s, problem) = linked_or_builtin();
+    match embed.and_then(|e| e.t) {
+        Some(t) => (s.reduce(Msg::Seek(t)), problem),
+        None => (s, problem),
+    }
+}
+
+fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
     let h = hash();
-    if h.contains("s1=") {
-        return match link::decode(&h) {
+    if share::is_link(&h) {
+        return match share::open(&h) {
             Ok(d) => {
                 let s = AppState::new(BUILTIN[0].1, None);
                 (s.reduce(Msg::LoadText(d.text, d.t, d.sel)), None)
             }
-            Err(e) => (
-                AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)),
-                Some(format!("The link could not be opened: {e}")),
-            ),
+            Err(p) => (AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)), Some(p)),
         };
     }
     let q = query();
@@ -186,11 +194,21 @@ fn app() -> Html {
     if query().contains("debug-panic") {
         panic!("debug-panic was asked for in the URL");
     }
-    let link_error = use_mut_ref(|| None::<String>);
+    let embed = use_memo((), |_| EmbedParams::parse(&query()).map(Rc::new));
+    let first_problem = use_mut_ref(|| None::<LinkProblem>);
     let state = use_reducer(|| {
-        let (s, err) = initial_state();
-        *link_error.borrow_mut() = err;
+        let (s, problem) = initial_state(embed.as_deref());
+        *first_problem.borrow_mut() = problem;
         s
+    });
+    let link_problem = use_state(|| first_problem.borrow_mut().take());
+    use_effect_with((), {
+        let embed = embed.clone();
+        move |_| {
+            for w in embed.iter().flat_map(|e| &e.warnings) {
+                crate::embed_api::warn(w);
+            }
+        }
     });
     let dispatch = state.dispatcher();
     let cursor = use_mut_ref(Cursor::new);
@@ -304,9 +322,36 @@ fn app() -> Html {
             })
     });
 
-    let error_banner = link_error.borrow().clone().map(|e| {
-        html! { <div class="banner error" role="alert" data-testid="link-error">{ e }</div> }
+    let error_banner = (*link_problem).clone().map(|problem| {
+        let on_open = {
+            let (d, lp) = (dispatch.clone(), link_problem.clone());
+            Callback::from(move |x: monscope_core::scenario::link::Decoded| {
+                lp.set(None);
+                d.dispatch(Msg::LoadText(x.text, x.t, x.sel));
+            })
+        };
+        let lp = link_problem.clone();
+        html! { <ErrorPanel {problem} {on_open} on_dismiss={Callback::from(move |_| lp.set(None))} /> }
     });
+
+    if let (Some(params), Some(model), Some(frame)) = (&*embed, &state.model, &frame) {
+        return html! {
+            <>
+                { error_banner }
+                <Embed
+                    params={params.clone()}
+                    model={model.clone()}
+                    frame={frame.clone()}
+                    t={t}
+                    playing={state.playing}
+                    speed={state.speed}
+                    caption={caption}
+                    reduced_motion={*motion_reduced}
+                    on={send.clone()}
+                />
+            </>
+        };
+    }
 
     html! {
         <div class={classes!("app", motion_reduced.then_some("reduced-motion"))}>
@@ -323,8 +368,9 @@ fn app() -> Html {
             <div class="left">
             <main class="stage">
                 <section class="cluster-panel" aria-label="cluster">
-                    if let Some(caption) = caption {
-                        <p class="caption" data-testid="caption">{ caption }</p>
+                    if let Some(model) = &state.model {
+                        <Tour model={model.clone()} t={t} playing={state.playing} caption={caption}
+                              text={state.text.clone()} on={send.clone()} />
                     }
                     if let (Some(model), Some(frame)) = (&state.model, &frame) {
                         <ClusterView

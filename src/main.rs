@@ -8,14 +8,18 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 mod edit;
+mod embed;
 mod inspect;
 mod playback;
+mod share;
 mod state;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
+#[cfg(target_arch = "wasm32")]
+mod embed_api;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;
 

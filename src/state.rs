@@ -60,6 +60,8 @@ pub struct AppState {
     pub win_span: Time,
     /// The timeline pages along with the playhead.
     pub follow: bool,
+    /// Playing pauses here (a tour's next note, an embed's `until`).
+    pub stop_at: Option<Time>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +94,10 @@ pub enum Msg {
     PanTo(Time),
     Follow(bool),
     DismissNotice,
+    /// Play or pause (an embed's host, a tour).
+    Play(bool),
+    /// Play from the playhead and pause at this time.
+    PlayTo(Time),
 }
 
 impl AppState {
@@ -114,6 +120,7 @@ impl AppState {
             win_start: 0,
             win_span: DEFAULT_SPAN,
             follow: true,
+            stop_at: None,
         };
         s.set_text(text.to_string());
         s
@@ -185,6 +192,11 @@ impl AppState {
             t = model.end;
             self.playing = false;
         }
+        if let Some(stop) = self.stop_at.filter(|&s| t >= s) {
+            t = stop;
+            self.playing = false;
+            self.stop_at = None;
+        }
         self.seek(t);
     }
 
@@ -250,10 +262,12 @@ impl AppState {
                 }
             }
             Msg::Seek(t) => {
+                self.stop_at = None;
                 self.seek(t);
             }
             Msg::Frame(ms) => self.frame(ms),
             Msg::TogglePlay => {
+                self.stop_at = None;
                 if !self.playing && self.t >= self.end() {
                     self.seek(0);
                 }
@@ -331,6 +345,20 @@ impl AppState {
                 self.keep_in_window();
             }
             Msg::DismissNotice => self.notice = None,
+            Msg::Play(play) => {
+                self.stop_at = None;
+                if play != self.playing {
+                    self = self.reduce(Msg::TogglePlay);
+                }
+            }
+            Msg::PlayTo(t) => {
+                self = self.reduce(Msg::Play(true));
+                self.stop_at = (t > self.t).then_some(t);
+                self.playing = self.stop_at.is_some() && self.model.is_some();
+                if !self.playing {
+                    self.seek(t);
+                }
+            }
         }
         self
     }
@@ -422,5 +450,24 @@ mod tests {
         assert!(!s.follow, "a dragged window stops following the playhead");
         s = s.reduce(Msg::PanTo(Time::MAX));
         assert_eq!(s.win_start, s.end());
+    }
+
+    #[test]
+    fn play_to_pauses_exactly_at_the_time_given() {
+        let mut s = AppState::new(BUILTIN[0].1, None);
+        s = s.reduce(Msg::PlayTo(2 * SEC + 7));
+        assert!(s.playing);
+        let mut frames = 0;
+        while s.playing && frames < 100_000 {
+            s = s.reduce(Msg::Frame(16.7));
+            frames += 1;
+        }
+        assert_eq!((s.t, s.stop_at), (2 * SEC + 7, None));
+        // Backwards is a seek; pausing forgets the stop.
+        s = s.reduce(Msg::PlayTo(SEC));
+        assert_eq!((s.t, s.playing), (SEC, false));
+        s = s.reduce(Msg::PlayTo(3 * SEC));
+        s = s.reduce(Msg::Play(false));
+        assert_eq!((s.playing, s.stop_at), (false, None));
     }
 }

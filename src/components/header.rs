@@ -36,9 +36,19 @@ fn titles() -> Rc<Vec<(&'static str, String)>> {
     TITLES.with(Rc::clone)
 }
 
+/// The playground's address: this page without its query and fragment.
+pub fn playground_base() -> String {
+    let href = web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    href.split(['#', '?']).next().unwrap_or("").to_string()
+}
+
 #[function_component(Header)]
 pub fn header(p: &Props) -> Html {
     let share = use_state(|| None::<String>);
+    // The iframe snippet of "Copy embed code", shown like the link.
+    let embed_code = use_state(|| None::<String>);
     let titles = titles();
     let onchange = {
         let on_load = p.on_load.clone();
@@ -52,20 +62,29 @@ pub fn header(p: &Props) -> Html {
         })
     };
     let on_share = {
-        let share = share.clone();
+        let (share, embed_code) = (share.clone(), embed_code.clone());
         let text = p.text.clone();
         let t = p.t;
         let sel = p.selected.clone();
         Callback::from(move |_| {
-            let base = web_sys::window()
-                .and_then(|w| w.location().href().ok())
-                .unwrap_or_default();
-            let base = base.split(['#', '?']).next().unwrap_or("").to_string();
-            let url = share_link(&base, &text, Some(t), sel.as_deref());
+            let url = share_link(&playground_base(), &text, Some(t), sel.as_deref());
+            embed_code.set(None);
             if let Some(w) = web_sys::window() {
                 let _ = w.navigator().clipboard().write_text(&url);
             }
             share.set(Some(url));
+        })
+    };
+    let on_embed = {
+        let (share, embed_code) = (share.clone(), embed_code.clone());
+        let (text, t, title) = (p.text.clone(), p.t, p.title.clone());
+        Callback::from(move |_| {
+            let code = crate::embed::iframe_snippet(&playground_base(), &text, t, title.as_deref());
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&code);
+            }
+            share.set(None);
+            embed_code.set(Some(code));
         })
     };
     let selected_index = p
@@ -91,8 +110,14 @@ pub fn header(p: &Props) -> Html {
             </label>
             <div class="header-buttons">
                 <button onclick={on_share} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
+                <button onclick={on_embed} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
                 <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
             </div>
+            if let Some(code) = &*embed_code {
+                <div class="share-box">
+                    <label>{ "Embed code (copied): " }<input readonly=true value={code.clone()} data-testid="embed-code-text" /></label>
+                </div>
+            }
             if let Some(url) = &*share {
                 <div class="share-box">
                     <label>{ "Link (copied): " }<input readonly=true value={url.clone()} data-testid="share-link" /></label>

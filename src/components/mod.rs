@@ -10,6 +10,10 @@ pub mod help;
 pub mod inspector;
 pub mod scenario;
 pub mod timeline;
+// Share, embed and tour (issue 4).
+pub mod embed;
+pub mod error_panel;
+pub mod tour;
 
 /// Seconds with millisecond precision, for labels: `12.345 s`.
 pub fn secs(t: u64) -> String {

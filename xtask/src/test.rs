@@ -248,7 +248,9 @@ fn e2e(root: &Path) -> Result {
             .args(["--test", "tests/e2e/"])
             .current_dir(root)
             .env("MONSCOPE_URL", &url)
-            .env("MONSCOPE_CHROMIUM", CHROMIUM),
+            .env("MONSCOPE_CHROMIUM", CHROMIUM)
+            // The share tests compare the browser with `monscope link` and `monscope run`.
+            .env("MONSCOPE_CLI", cli(root)?),
     )
 }
 

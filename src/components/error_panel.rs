@@ -1,0 +1,37 @@
+//! The panel a share link that could not be opened shows: what is wrong, as
+//! plain text (Yew escapes it), and what the reader can do.
+
+use crate::share::LinkProblem;
+use monscope_core::scenario::link::Decoded;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub problem: LinkProblem,
+    /// Open a link whose content was refused anyway.
+    pub on_open: Callback<Decoded>,
+    pub on_dismiss: Callback<()>,
+}
+
+#[function_component(ErrorPanel)]
+pub fn error_panel(p: &Props) -> Html {
+    let open = p.problem.decoded.clone().map(|d| {
+        let on_open = p.on_open.clone();
+        Callback::from(move |_: MouseEvent| on_open.emit(d.clone()))
+    });
+    let dismiss = p.on_dismiss.reform(|_: MouseEvent| ());
+    html! {
+        <section class="error-panel" role="alert" aria-labelledby="link-error-title" data-testid="link-error">
+            <h2 id="link-error-title">{ "This link could not be opened" }</h2>
+            <p data-testid="link-error-message">{ p.problem.message.clone() }</p>
+            <p class="hint">{ "You are looking at the default scenario instead; nothing from the link was run." }</p>
+            <div class="error-buttons">
+                if let Some(open) = open {
+                    <button onclick={open} data-testid="link-open-anyway"
+                            title="load the scenario; its text is shown as plain text">{ "Open it anyway, as plain text" }</button>
+                }
+                <button onclick={dismiss} data-testid="link-dismiss">{ "Dismiss" }</button>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,91 @@
+// Shared by share/embed/tour tests: Chromium via playwright-core (as in
+// page.test.mjs), the page URL from MONSCOPE_URL, and the native CLI
+// (MONSCOPE_CLI, set by `cargo xtask test`) to compare the browser with.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const here = dirname(fileURLToPath(import.meta.url));
+export const root = join(here, '..', '..');
+export const url = process.env.MONSCOPE_URL;
+export const screenshots = join(here, 'screenshots');
+const executablePath = process.env.MONSCOPE_CHROMIUM || '/usr/bin/chromium';
+const cliPath = process.env.MONSCOPE_CLI || join(root, 'target', 'debug', 'monscope');
+
+/// A fresh browser profile; returns { context, close }.
+export async function launch() {
+  assert.ok(url, 'MONSCOPE_URL is not set: run the end-to-end tests with `cargo xtask test`');
+  const profile = mkdtempSync(join(tmpdir(), 'monscope-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--no-first-run',
+    ],
+    viewport: { width: 1400, height: 950 },
+  });
+  mkdirSync(screenshots, { recursive: true });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/// A new page that records page errors and console errors/warnings.
+export async function newPage(context, viewport) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  page.errors = [];
+  page.warnings = [];
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') page.errors.push(msg.text());
+    if (msg.type() === 'warning') page.warnings.push(msg.text());
+  });
+  return page;
+}
+
+/// Runs the CLI; returns its stdout.
+export function cli(...args) {
+  return execFileSync(cliPath, args, { encoding: 'utf8' });
+}
+
+/// Writes `text` to a temporary .mon file and returns its path.
+export function scenarioFile(text) {
+  const dir = mkdtempSync(join(tmpdir(), 'monscope-scenario-'));
+  const file = join(dir, 'scenario.mon');
+  writeFileSync(file, text);
+  return file;
+}
+
+/// The final-state summary of `monscope run FILE --until T`:
+/// { mons: {name: {state, epoch, lc, quorum}}, leader, quorum, epoch }.
+export function cliState(file, until) {
+  const out = cli('run', file, '--until', until);
+  const mons = {};
+  for (const line of out.split('\n')) {
+    const m = line.match(/^mon\.(\S+)\s+(\S+)\s+epoch (\d+)\s+last_committed (\d+)\s*(?:quorum (.*))?$/);
+    if (m) mons[m[1]] = { state: m[2], epoch: m[3], lc: m[4], quorum: m[5] ? m[5].trim().split(' ') : [] };
+  }
+  assert.ok(Object.keys(mons).length > 0, `no state in the CLI's output:\n${out.slice(-500)}`);
+  const leader = Object.keys(mons).find((n) => mons[n].state === 'leader') ?? null;
+  return {
+    mons,
+    leader,
+    quorum: leader ? mons[leader].quorum : [],
+    epoch: leader ? Number(mons[leader].epoch) : Math.max(...Object.values(mons).map((m) => Number(m.epoch))),
+  };
+}

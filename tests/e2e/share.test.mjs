@@ -1,0 +1,176 @@
+// Share links: the browser and the CLI make the same link; opening one
+// reproduces the CLI's run at the playhead; bad and hostile links show the
+// error panel and inject nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
+import { join } from 'node:path';
+import { launch, newPage, cli, scenarioFile, cliState, url, screenshots } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const NETSPLIT = `title "A netsplit — ü ✓"
+describe "Five monitors; a and b are split from c, d and e."
+mons a b c d e
+seed 4
+at 10s partition a b | c d e
+at 10s note "The network splits."
+at 60s heal
+end 90s
+`;
+
+async function openLink(link) {
+  const page = await newPage(browser.context);
+  await page.goto(link);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  return page;
+}
+
+/// Each monitor's state, election epoch and last_committed as the cluster view shows them.
+async function pageState(page) {
+  const mons = await page.locator('[data-testid^="mon-"]').evaluateAll((els) =>
+    Object.fromEntries(
+      els.map((e) => [
+        e.getAttribute('data-testid').slice(4),
+        { state: e.getAttribute('data-state'), epoch: e.getAttribute('data-epoch'), lc: e.getAttribute('data-lc') },
+      ]),
+    ),
+  );
+  const leader = Object.keys(mons).find((n) => mons[n].state === 'leader') ?? null;
+  // The leader's quorum, as the inspector shows it for the selected monitor.
+  let quorum = [];
+  if (leader) {
+    await page.getByTestId(`inspect-${leader}`).click();
+    await page.locator(`[data-testid="inspector-body"][data-mon="${leader}"]`).waitFor();
+    quorum = (await page.locator('[data-field="monitor.quorum"]').innerText()).trim().split(' ');
+  }
+  return {
+    mons,
+    leader,
+    quorum,
+    epoch: leader ? Number(mons[leader].epoch) : Math.max(...Object.values(mons).map((m) => Number(m.epoch))),
+  };
+}
+
+test('the Share button makes the same link as `monscope link`', async () => {
+  const file = scenarioFile(NETSPLIT);
+  const page = await openLink(cli('link', file, '--base', url).trim());
+  assert.equal(await page.getByTestId('editor').inputValue(), NETSPLIT);
+  // A playhead and a selection.
+  await page.getByTestId('scrubber').evaluate((el) => {
+    el.value = '35125000';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.getByTestId('mon-c').click();
+  await page.getByTestId('share').click();
+  const browserLink = await page.getByTestId('share-link').inputValue();
+  const cliLink = cli('link', file, '--base', url, '--t', '35.125', '--sel', 'c').trim();
+  assert.equal(browserLink, cliLink);
+  // A text typed in the editor, too.
+  const typed = 'title "typed"\nmons x y z\nat 2s kill x\nat 3s note "x is gone — ø"\n';
+  await page.getByTestId('editor').fill(typed);
+  await page.getByTestId('mon-z').waitFor();
+  await page.getByTestId('scrubber').evaluate((el) => {
+    el.value = '0';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  await page.getByTestId('share').click();
+  assert.equal(
+    await page.getByTestId('share-link').inputValue(),
+    // The selection is kept by rank across edits: rank 2 is now z.
+    cli('link', scenarioFile(typed), '--base', url, '--t', '0', '--sel', 'z').trim(),
+  );
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('opening a link shows the state `monscope run --until t` reports', async () => {
+  const file = scenarioFile(NETSPLIT);
+  for (const t of ['19.1', '35', '61.5']) {
+    const want = cliState(file, `${t}s`);
+    const sel = want.leader ?? 'a';
+    const page = await openLink(cli('link', file, '--base', url, '--t', t, '--sel', sel).trim());
+    assert.equal(await page.getByTestId('clock').getAttribute('data-t'), String(Math.round(Number(t) * 1e6)));
+    assert.equal(await page.getByTestId(`inspect-${sel}`).getAttribute('aria-pressed'), 'true', 'sel= is not selected');
+    const got = await pageState(page);
+    assert.equal(got.leader, want.leader, `leader at ${t}s`);
+    assert.deepEqual(got.quorum, want.quorum, `quorum at ${t}s`);
+    assert.equal(got.epoch, want.epoch, `epoch at ${t}s`);
+    for (const [name, m] of Object.entries(want.mons)) {
+      assert.deepEqual(got.mons[name], { state: m.state, epoch: m.epoch, lc: m.lc }, `mon.${name} at ${t}s`);
+    }
+    console.log(`at ${t}s: leader ${got.leader}, quorum ${got.quorum.join(' ')}, epoch ${got.epoch} (as the CLI)`);
+    if (t === '35') await page.screenshot({ path: join(screenshots, 'share-opened.png') });
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  }
+  // The spec's example link.
+  const page = await openLink(new URL('#s1=y83PK1ZIVEhSSOYCAA&t=12.5', url).href);
+  assert.equal(await page.getByTestId('editor').inputValue(), 'mons a b c\n');
+  assert.equal(await page.getByTestId('clock').getAttribute('data-t'), '12500000');
+  await page.close();
+});
+
+const b64url = (buf) => buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+
+/// Nothing a hostile link carried became an element or ran.
+async function assertNothingInjected(page) {
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator('#pwned, img[src="x"], b.pwned').count(), 0, 'an injected element exists');
+  assert.equal(await page.locator('#app script').count(), 0, 'a script element exists in the app');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, 'injected script ran');
+}
+
+test('bad and hostile links show the error panel and inject nothing', async () => {
+  const hostile =
+    'title "<img id=pwned src=x onerror=\\"window.__pwned=1\\">"\n' +
+    'mons a b c\n' +
+    'at 2s note "<script>window.__pwned=2</script>"\n';
+  const good = cli('link', scenarioFile(NETSPLIT), '--base', url).trim();
+  const cases = [
+    ['markup in a title or note', cli('link', scenarioFile(hostile), '--base', url).trim(), /contains markup on line 1 \(<img id=pwned/],
+    ['markup in a key', cli('link', scenarioFile('mons a b c\nat 1s write <b>k</b> v\n'), '--base', url).trim(), /not valid: line 2|markup on line 2/],
+    ['markup in sel', `${good}&sel=<b class=pwned>x</b>`, /^Bad sel="/],
+    ['script as payload', new URL('#s1=<script>window.__pwned=3</script>', url).href, /damaged: bad base64 at position 1/],
+    ['truncated', good.slice(0, good.length - 9), /damaged/],
+    ['oversized URL', new URL(`#s1=${'A'.repeat(100_000)}`, url).href, /too long/],
+    ['a text that inflates past 64 KiB', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('#'.repeat(70_000))))}`, url).href, /too large: it inflates past 64 KiB/],
+    ['not a scenario', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('hello world\n')))}`, url).href, /not valid: line 1/],
+    ['unknown version', new URL('#s7=abc', url).href, /unknown format "s7"/],
+  ];
+  for (const [what, link, message] of cases) {
+    const page = await openLink(link);
+    const panel = page.getByTestId('link-error');
+    await panel.waitFor({ timeout: 10_000 });
+    const text = await page.getByTestId('link-error-message').innerText();
+    assert.match(text, message, `${what}: ${text}`);
+    await assertNothingInjected(page);
+    // The default scenario is shown, and the page works.
+    assert.ok((await page.locator('[data-testid^="mon-"]').count()) >= 3, what);
+    if (what === 'markup in a title or note') {
+      await page.screenshot({ path: join(screenshots, 'link-error.png') });
+      // Opened anyway, the title and note are text.
+      await page.getByTestId('link-open-anyway').click();
+      await panel.waitFor({ state: 'detached' });
+      assert.match(await page.locator('.tagline').innerText(), /^<img id=pwned src=x onerror=/);
+      await page.getByTestId('scrubber').evaluate((el) => {
+        el.value = '2500000';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      assert.equal(await page.getByTestId('caption').innerText(), '<script>window.__pwned=2</script>');
+      await assertNothingInjected(page);
+      await page.screenshot({ path: join(screenshots, 'link-opened-as-text.png') });
+    } else {
+      await page.getByTestId('link-dismiss').click();
+      await panel.waitFor({ state: 'detached' });
+    }
+    assert.deepEqual(page.errors, [], what);
+    await page.close();
+  }
+});

@@ -1,0 +1,76 @@
+// Tour mode: Next plays to the next note and pauses there, Back seeks back;
+// the reader can leave the tour, experiment, and return.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, newPage, url, screenshots } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const NOTES = [
+  [2, 'First: a has been leader for a while.'],
+  [4, 'Second: a is killed now.'],
+  [6, 'Third: b and c still wait for the lease to run out.'],
+  [8, 'Fourth: nothing yet.'],
+];
+const TEXT =
+  'title "tour"\ndescribe "A four-stop tour."\nmons a b c\nseed 2\n' +
+  NOTES.map(([t, n]) => `at ${t}s note "${n}"`).join('\n').replace('at 4s note', 'at 4s kill a\nat 4s note') +
+  '\nend 20s\n';
+
+test('tour: three notes forward, two back, leave, experiment and return', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  await page.getByTestId('editor').fill(TEXT);
+  await page.getByTestId('tour-start').waitFor();
+  await page.getByTestId('speed').selectOption('10');
+  const clock = async () => Number(await page.getByTestId('clock').getAttribute('data-t'));
+  const at = async (step) => {
+    await page.locator(`[data-testid=tour][data-step="${step}"]`).waitFor({ timeout: 30_000 });
+    await page.getByTestId('play').and(page.locator('[aria-label=Play]')).waitFor();
+  };
+
+  await page.getByTestId('tour-start').click();
+  await at(0);
+  assert.equal(await page.getByTestId('tour-caption').innerText(), 'A four-stop tour.');
+  for (const step of [1, 2, 3]) {
+    await page.getByTestId('tour-next').click();
+    await at(step);
+    // Paused exactly at the note.
+    assert.equal(await clock(), NOTES[step - 1][0] * 1e6);
+    assert.equal(await page.getByTestId('tour-caption').innerText(), NOTES[step - 1][1]);
+    assert.equal(await page.getByTestId('tour-step').innerText(), `${step} / 4`);
+  }
+  assert.equal(await page.getByTestId('mon-a').getAttribute('data-state'), 'down');
+  for (const step of [2, 1]) {
+    await page.getByTestId('tour-back').click();
+    await at(step);
+    assert.equal(await clock(), NOTES[step - 1][0] * 1e6);
+  }
+  assert.equal(await page.getByTestId('tour-caption').innerText(), NOTES[0][1]);
+  // Back really went back: a is running again.
+  assert.equal(await page.getByTestId('mon-a').getAttribute('data-state'), 'leader');
+  await page.screenshot({ path: join(screenshots, 'tour.png') });
+
+  // Leave, break something (kill b at 2s) and play; then return.
+  await page.getByTestId('tour-leave').click();
+  await page.getByTestId('tour').waitFor({ state: 'detached' });
+  await page.getByTestId('mon-b').click();
+  await page.getByTestId('action-kill').click();
+  assert.match(await page.getByTestId('editor').inputValue(), /at 2s kill b/);
+  await page.getByTestId('play').click();
+  await page.waitForTimeout(400);
+  await page.getByTestId('tour-return').click();
+  await at(1);
+  assert.equal(await clock(), 2e6);
+  assert.equal(await page.getByTestId('editor').inputValue(), TEXT);
+  assert.equal(await page.getByTestId('tour-caption').innerText(), NOTES[0][1]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
