@@ -147,32 +147,34 @@ impl Monitor {
     }
 
     pub fn status(&self) -> MonStatus {
-        let names = |ranks: &[Rank]| -> Vec<String> {
-            ranks
-                .iter()
-                .filter_map(|r| self.monmap.name_of(*r).map(str::to_string))
-                .collect()
-        };
+        let mut s = MonStatus::down(self.rank);
+        self.status_into(&mut s);
+        s
+    }
+
+    /// [`status`](Self::status) written over `s`, reusing its buffers: the
+    /// simulator asks after every input, and the status rarely changes.
+    pub fn status_into(&self, s: &mut MonStatus) {
         let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
-        MonStatus {
-            state: self.state,
-            rank: self.rank,
-            election_epoch: self.elector.epoch(),
-            leader: if in_quorum {
-                self.monmap.name_of(self.leader).map(str::to_string)
-            } else {
-                None
+        s.state = self.state;
+        s.rank = self.rank;
+        s.election_epoch = self.elector.epoch();
+        match self.monmap.name_of(self.leader).filter(|_| in_quorum) {
+            Some(name) => match &mut s.leader {
+                Some(l) if l == name => {}
+                l => *l = Some(name.to_string()),
             },
-            quorum: if in_quorum {
-                names(&self.quorum)
-            } else {
-                Vec::new()
-            },
-            paxos: self.consensus.status(),
-            health: self.health(),
-            monmap_epoch: self.monmap.epoch,
-            scores: self.scores(),
+            None => s.leader = None,
         }
+        let quorum: &[Rank] = if in_quorum { &self.quorum } else { &[] };
+        let names = quorum.iter().filter_map(|r| self.monmap.name_of(*r));
+        if !names.clone().eq(s.quorum.iter().map(String::as_str)) {
+            s.quorum = names.map(str::to_string).collect();
+        }
+        s.paxos = self.consensus.status();
+        s.health = self.health();
+        s.monmap_epoch = self.monmap.epoch;
+        s.scores = self.scores();
     }
 
     /// Connection scores by monitor name, as this monitor's tracker has them;

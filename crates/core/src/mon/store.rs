@@ -169,10 +169,21 @@ impl MonitorDBStore {
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } => {
-                    self.data
-                        .entry(prefix.clone())
-                        .or_default()
-                        .insert(key.clone(), value.clone());
+                    // Overwrites are the common case (paxos/last_committed,
+                    // config-key values): reuse the existing key and buffer.
+                    let keys = match self.data.get_mut(prefix) {
+                        Some(keys) => keys,
+                        None => self.data.entry(prefix.clone()).or_default(),
+                    };
+                    match keys.get_mut(key) {
+                        Some(v) => {
+                            v.clear();
+                            v.extend_from_slice(value);
+                        }
+                        None => {
+                            keys.insert(key.clone(), value.clone());
+                        }
+                    }
                 }
                 StoreOp::Erase { prefix, key } => {
                     if let Some(p) = self.data.get_mut(prefix) {

@@ -204,7 +204,16 @@ impl ClusterState {
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
-                    m.kv.insert(key.clone(), String::from_utf8_lossy(value).into_owned());
+                    let text = String::from_utf8_lossy(value);
+                    match m.kv.get_mut(key) {
+                        Some(v) => {
+                            v.clear();
+                            v.push_str(&text);
+                        }
+                        None => {
+                            m.kv.insert(key.clone(), text.into_owned());
+                        }
+                    }
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
                     m.kv.remove(key);

@@ -11,6 +11,7 @@
 use crate::mon::{Epoch, Rank};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One monitor's view of its own connections (ConnectionReport).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -33,7 +34,9 @@ impl ConnectionReport {
     }
 }
 
-/// The tracker. `peer_reports` holds my own report under my rank too.
+/// The tracker. `peer_reports` holds my own report under my rank too. Reports
+/// are shared (copy on write): a tracker travels on every ping, and most of
+/// its reports are unchanged from one ping to the next.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionTracker {
     pub rank: Rank,
@@ -45,7 +48,7 @@ pub struct ConnectionTracker {
     #[serde(skip)]
     pub persist_interval: u64,
     pub my_reports: ConnectionReport,
-    pub peer_reports: BTreeMap<Rank, ConnectionReport>,
+    pub peer_reports: BTreeMap<Rank, Arc<ConnectionReport>>,
     /// Counts every change, so a sender can reuse one shared copy until the
     /// next change (Ceph caches its encoding the same way). Not encoded.
     #[serde(skip)]
@@ -115,12 +118,14 @@ impl ConnectionTracker {
         self.my_reports.epoch_version = self.version;
         match self.peer_reports.get_mut(&self.rank) {
             Some(r) if r.epoch == self.my_reports.epoch => {
+                let r = Arc::make_mut(r);
                 r.epoch_version = self.version;
                 r.history.insert(peer, score);
                 r.current.insert(peer, alive);
             }
             _ => {
-                self.peer_reports.insert(self.rank, self.my_reports.clone());
+                self.peer_reports
+                    .insert(self.rank, Arc::new(self.my_reports.clone()));
             }
         }
         self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
@@ -134,7 +139,8 @@ impl ConnectionTracker {
             self.changes += 1;
             self.my_reports.epoch = e;
             self.my_reports.epoch_version = 0;
-            self.peer_reports.insert(self.rank, self.my_reports.clone());
+            self.peer_reports
+                .insert(self.rank, Arc::new(self.my_reports.clone()));
         }
     }
 
@@ -149,7 +155,7 @@ impl ConnectionTracker {
             let existing = self
                 .peer_reports
                 .entry(r)
-                .or_insert_with(|| ConnectionReport::new(r));
+                .or_insert_with(|| Arc::new(ConnectionReport::new(r)));
             if report.epoch > existing.epoch
                 || (report.epoch == existing.epoch && report.epoch_version > existing.epoch_version)
             {
@@ -214,7 +220,8 @@ impl ConnectionTracker {
         self.my_reports.current.remove(&new_rank);
         self.rank = new_rank;
         if new_rank >= 0 {
-            self.peer_reports.insert(new_rank, self.my_reports.clone());
+            self.peer_reports
+                .insert(new_rank, Arc::new(self.my_reports.clone()));
         }
     }
 
@@ -240,11 +247,11 @@ impl ConnectionTracker {
                 epoch_version: rep.epoch_version,
             }
         };
-        let reports: BTreeMap<Rank, ConnectionReport> = self
+        let reports: BTreeMap<Rank, Arc<ConnectionReport>> = self
             .peer_reports
             .iter()
             .filter(|(&r, _)| r != removed)
-            .map(|(&r, rep)| (if r > removed { r - 1 } else { r }, fix(rep)))
+            .map(|(&r, rep)| (if r > removed { r - 1 } else { r }, Arc::new(fix(rep))))
             .collect();
         self.peer_reports = reports;
         self.changes += 1;
@@ -252,7 +259,8 @@ impl ConnectionTracker {
         self.rank = new_rank;
         self.my_reports.rank = new_rank;
         if new_rank >= 0 {
-            self.peer_reports.insert(new_rank, self.my_reports.clone());
+            self.peer_reports
+                .insert(new_rank, Arc::new(self.my_reports.clone()));
         }
     }
 
@@ -316,14 +324,14 @@ impl ConnectionTracker {
                 }
                 rep.history.insert(p, s.clamp(0.0, 1.0));
             }
-            peer_reports.insert(rep.rank, rep);
+            peer_reports.insert(rep.rank, Arc::new(rep));
         }
         if r.at != bytes.len() {
             return None;
         }
         let my_reports = peer_reports
             .get(&rank)
-            .cloned()
+            .map(|r| ConnectionReport::clone(r))
             .unwrap_or_else(|| ConnectionReport::new(rank));
         Some(ConnectionTracker {
             rank,
