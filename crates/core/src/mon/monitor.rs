@@ -260,6 +260,7 @@ impl Monitor {
                 return;
             }
             out.log("not in monmap and have never joined: clearing the elector's peer state");
+            self.elector.notify_clear_peer_state(self.rank);
         }
         if new_rank != self.rank {
             out.log(format!(
@@ -267,6 +268,8 @@ impl Monitor {
                 self.monmap.epoch, self.rank
             ));
             self.rank = new_rank;
+            let effects = self.elector.notify_rank_changed(new_rank);
+            self.apply_elector(now, effects, out);
         }
         self.state = MonState::Probing;
         self.reset(now, out);
@@ -323,14 +326,46 @@ impl Monitor {
     }
 
     /// Adopt a newer monmap seen in a probe reply or an election message.
-    fn adopt_monmap(&mut self, m: Arc<MonMap>, out: &mut Out) {
+    /// Take a newer monmap, then Monitor::notify_new_monmap: with
+    /// `remove_ranks`, tell the elector of each rank the new map no longer
+    /// has (highest first), so its connection reports and pinging follow the
+    /// renumbering.
+    fn adopt_monmap(&mut self, now: Time, m: Arc<MonMap>, remove_ranks: bool, out: &mut Out) {
         out.log(format!(
             "adopting monmap e{} (mine was e{}): {} monitors",
             m.epoch,
             self.monmap.epoch,
             m.size()
         ));
-        self.monmap = m;
+        let old = std::mem::replace(&mut self.monmap, m);
+        if !remove_ranks {
+            return;
+        }
+        // Ceph's monmap carries removed_ranks; the same ranks, by name.
+        let removed: Vec<Rank> = old
+            .ranks()
+            .filter(|&r| {
+                old.name_of(r)
+                    .is_some_and(|n| self.monmap.rank_of_name(n) < 0)
+            })
+            .collect();
+        for &gone in removed.iter().rev() {
+            if gone == self.rank {
+                // My own rank: bootstrap will find me gone.
+                continue;
+            }
+            let new_rank = self.monmap.rank_of_addr(self.addr);
+            if new_rank < 0 {
+                continue;
+            }
+            out.log(format!(
+                "elector: rank {gone} removed, mine is now {new_rank}"
+            ));
+            let effects = self.with_elector(now, out, |e, env, o| {
+                e.notify_rank_removed(env, gone, new_rank, o)
+            });
+            self.apply_elector(now, effects, out);
+        }
     }
 
     /// Monitor::_reset (§1.4).
@@ -408,7 +443,7 @@ impl Monitor {
                     monmap_service::persist_monmap(&mut tx, &m.monmap);
                     apply_tx(&mut self.store, out, tx);
                     self.elector.cancel_timer(out);
-                    self.adopt_monmap(m.monmap.clone(), out);
+                    self.adopt_monmap(now, m.monmap.clone(), true, out);
                     self.bootstrap(now, out);
                     return;
                 }
@@ -551,7 +586,14 @@ impl Monitor {
                 "mon.{} has a newer/committed monmap e{} (mine e{})",
                 m.name, m.monmap.epoch, self.monmap.epoch
             ));
-            self.adopt_monmap(m.monmap.clone(), out);
+            // One epoch on, from a monitor that joined before: the removed
+            // ranks are known. Otherwise the reports cannot be renumbered
+            // and start over.
+            let renumber = m.monmap.epoch == self.monmap.epoch + 1 && self.has_ever_joined;
+            self.adopt_monmap(now, m.monmap.clone(), renumber, out);
+            if !renumber {
+                self.elector.notify_clear_peer_state(self.rank);
+            }
             self.bootstrap(now, out);
             return;
         }
@@ -745,7 +787,7 @@ impl Monitor {
                 break;
             }
             match e {
-                PaxosEffect::NewMonmap(m) => self.adopt_monmap(m, out),
+                PaxosEffect::NewMonmap(m) => self.adopt_monmap(now, m, true, out),
                 PaxosEffect::Bootstrap { reason } => {
                     out.log(reason);
                     self.bootstrap(now, out);

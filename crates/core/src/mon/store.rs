@@ -97,7 +97,8 @@ impl Transaction {
     /// (it may come from IndexedDB), so every malformed input is an error.
     pub fn decode(mut b: &[u8]) -> Result<Transaction, String> {
         let n = get_u32(&mut b)?;
-        let mut ops = Vec::new();
+        // Every op takes at least 5 bytes, so a corrupt count cannot over-allocate.
+        let mut ops = Vec::with_capacity((n as usize).min(b.len() / 5));
         for _ in 0..n {
             let tag = *b.first().ok_or("truncated transaction")?;
             b = &b[1..];

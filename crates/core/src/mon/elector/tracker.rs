@@ -165,6 +165,34 @@ impl ConnectionTracker {
         }
     }
 
+    /// Drop every report by or about a rank at or past `size`. Ceph's
+    /// is_clean demands this of a tracker, but Ceph only checks it at start:
+    /// a message sent before a rank removal carries the old numbering, and
+    /// merging it would keep the highest old rank alive forever.
+    pub fn forget_ranks_from(&mut self, size: usize) {
+        let size = size as Rank;
+        let stale = |rep: &ConnectionReport| {
+            rep.current.range(size..).next().is_some() || rep.history.range(size..).next().is_some()
+        };
+        if self.peer_reports.range(size..).next().is_none()
+            && !self.peer_reports.values().any(|r| stale(r))
+            && !stale(&self.my_reports)
+        {
+            return;
+        }
+        self.changes += 1;
+        self.peer_reports.retain(|&r, _| r < size);
+        for rep in self.peer_reports.values_mut() {
+            if stale(rep) {
+                let rep = Arc::make_mut(rep);
+                rep.current.retain(|&p, _| p < size);
+                rep.history.retain(|&p, _| p < size);
+            }
+        }
+        self.my_reports.current.retain(|&p, _| p < size);
+        self.my_reports.history.retain(|&p, _| p < size);
+    }
+
     /// get_total_connection_score(r): the sum of r's scores over every report
     /// but r's own, counting only reports that say r is alive now; and how
     /// many such reports there are.
@@ -207,61 +235,70 @@ impl ConnectionTracker {
         self.changes = changes;
     }
 
-    /// notify_rank_changed: my own rank moved.
-    pub fn notify_rank_changed(&mut self, new_rank: Rank) {
+    /// notify_rank_changed: my own rank moved (bootstrap found me at another
+    /// rank). The reports filed under my old and new rank are dropped and my
+    /// report is republished under the new one.
+    pub fn notify_rank_changed(&mut self, new_rank: Rank) -> bool {
         if new_rank == self.rank {
-            return;
+            return false;
         }
-        self.changes += 1;
         self.peer_reports.remove(&self.rank);
         self.peer_reports.remove(&new_rank);
         self.my_reports.rank = new_rank;
-        self.my_reports.history.remove(&new_rank);
-        self.my_reports.current.remove(&new_rank);
         self.rank = new_rank;
-        if new_rank >= 0 {
-            self.peer_reports
-                .insert(new_rank, Arc::new(self.my_reports.clone()));
-        }
+        self.publish()
     }
 
-    /// notify_rank_removed(removed, new_rank): every rank above `removed`
-    /// moves down by one, in all reports.
-    pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) {
-        fn shift<V: Clone>(m: &BTreeMap<Rank, V>, removed: Rank) -> BTreeMap<Rank, V> {
-            m.iter()
-                .filter(|(&r, _)| r != removed)
-                .map(|(&r, v)| (if r > removed { r - 1 } else { r }, v.clone()))
-                .collect()
-        }
-        let fix = |rep: &ConnectionReport| -> ConnectionReport {
-            ConnectionReport {
-                rank: if rep.rank > removed {
-                    rep.rank - 1
-                } else {
-                    rep.rank
-                },
-                current: shift(&rep.current, removed),
-                history: shift(&rep.history, removed),
-                epoch: rep.epoch,
-                epoch_version: rep.epoch_version,
+    /// notify_rank_removed(removed, new_rank): rank `removed` left the
+    /// monmap, so every rank above it moves down by one. My own report is
+    /// renumbered; the peers' reports move to their new rank as they are
+    /// (their owners will send renumbered ones). Returns true = persist now.
+    pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) -> bool {
+        fn shift<V: Copy>(m: &mut BTreeMap<Rank, V>, removed: Rank) {
+            m.remove(&removed);
+            let above: Vec<(Rank, V)> = m.range(removed + 1..).map(|(&r, &v)| (r, v)).collect();
+            for (r, v) in above {
+                m.remove(&r);
+                m.insert(r - 1, v);
             }
-        };
-        let reports: BTreeMap<Rank, Arc<ConnectionReport>> = self
-            .peer_reports
-            .iter()
-            .filter(|(&r, _)| r != removed)
-            .map(|(&r, rep)| (if r > removed { r - 1 } else { r }, Arc::new(fix(rep))))
-            .collect();
-        self.peer_reports = reports;
-        self.changes += 1;
-        self.my_reports = fix(&self.my_reports);
-        self.rank = new_rank;
-        self.my_reports.rank = new_rank;
-        if new_rank >= 0 {
-            self.peer_reports
-                .insert(new_rank, Arc::new(self.my_reports.clone()));
         }
+        shift(&mut self.my_reports.current, removed);
+        shift(&mut self.my_reports.history, removed);
+        self.peer_reports.remove(&removed);
+        let above: Vec<Rank> = self
+            .peer_reports
+            .range(removed + 1..)
+            .map(|(&r, _)| r)
+            .collect();
+        for r in above {
+            if let Some(rep) = self.peer_reports.remove(&r) {
+                self.peer_reports.insert(r - 1, rep);
+            }
+        }
+        if removed < self.rank {
+            self.rank -= 1;
+            self.my_reports.rank = self.rank;
+        }
+        // Ceph asserts the renumbered rank is the monmap's; follow the monmap.
+        if self.rank != new_rank {
+            self.peer_reports.remove(&self.rank);
+            self.rank = new_rank;
+            self.my_reports.rank = new_rank;
+        }
+        self.publish()
+    }
+
+    /// increase_version without a new score: publish my report under my rank.
+    fn publish(&mut self) -> bool {
+        self.changes += 1;
+        if self.rank < 0 {
+            return false;
+        }
+        self.version += 1;
+        self.my_reports.epoch_version = self.version;
+        self.peer_reports
+            .insert(self.rank, Arc::new(self.my_reports.clone()));
+        self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
     }
 
     // ---- encoding (monitor/connectivity_scores) ----
