@@ -171,10 +171,12 @@ impl ConnectionTracker {
     /// merging it would keep the highest old rank alive forever.
     pub fn forget_ranks_from(&mut self, size: usize) {
         let size = size as Rank;
+        // Maps are ordered: only the highest rank of each needs a look.
+        let past = |r: Option<&Rank>| r.is_some_and(|&r| r >= size);
         let stale = |rep: &ConnectionReport| {
-            rep.current.range(size..).next().is_some() || rep.history.range(size..).next().is_some()
+            past(rep.current.keys().next_back()) || past(rep.history.keys().next_back())
         };
-        if self.peer_reports.range(size..).next().is_none()
+        if !past(self.peer_reports.keys().next_back())
             && !self.peer_reports.values().any(|r| stale(r))
             && !stale(&self.my_reports)
         {
