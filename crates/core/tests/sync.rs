@@ -26,12 +26,10 @@ fn syncs(r: &Run) -> Vec<(u64, u32, u32, MMonSync)> {
     r.trace
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::Send {
-                from,
-                to,
-                msg: Message::Sync(m),
-                ..
-            } => Some((ev.at, *from, *to, m.clone())),
+            EventKind::Send { from, to, msg, .. } => match &**msg {
+                Message::Sync(m) => Some((ev.at, *from, *to, m.clone())),
+                _ => None,
+            },
             _ => None,
         })
         .collect()
@@ -127,10 +125,8 @@ fn paxos_trim_replicates_as_a_proposal_and_advances_first_committed_everywhere()
     // The trim travels in a BEGIN like any value: it erases paxos versions
     // and moves first_committed.
     let trim_begin = r.trace.iter().any(|ev| match &ev.kind {
-        EventKind::Send {
-            msg: Message::Paxos(p),
-            ..
-        } if p.op == PaxosOp::Begin => p.values.values().any(|v| {
+        EventKind::Send { msg, .. } => match &**msg {
+            Message::Paxos(p) if p.op == PaxosOp::Begin => p.values.values().any(|v| {
             Transaction::decode(v).is_ok_and(|t| {
                 t.ops.iter().any(|op| {
                     matches!(op, StoreOp::Put { prefix, key, .. } if prefix == "paxos" && key == "first_committed")
@@ -139,6 +135,8 @@ fn paxos_trim_replicates_as_a_proposal_and_advances_first_committed_everywhere()
                 )
             })
         }),
+            _ => false,
+        },
         _ => false,
     });
     assert!(trim_begin);

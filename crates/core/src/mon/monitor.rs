@@ -150,32 +150,34 @@ impl Monitor {
     }
 
     pub fn status(&self) -> MonStatus {
-        let names = |ranks: &[Rank]| -> Vec<String> {
-            ranks
-                .iter()
-                .filter_map(|r| self.monmap.name_of(*r).map(str::to_string))
-                .collect()
-        };
+        let mut s = MonStatus::down(self.rank);
+        self.status_into(&mut s);
+        s
+    }
+
+    /// [`status`](Self::status) written over `s`, reusing its buffers: the
+    /// simulator asks after every input, and the status rarely changes.
+    pub fn status_into(&self, s: &mut MonStatus) {
         let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
-        MonStatus {
-            state: self.state,
-            rank: self.rank,
-            election_epoch: self.elector.epoch(),
-            leader: if in_quorum {
-                self.monmap.name_of(self.leader).map(str::to_string)
-            } else {
-                None
+        s.state = self.state;
+        s.rank = self.rank;
+        s.election_epoch = self.elector.epoch();
+        match self.monmap.name_of(self.leader).filter(|_| in_quorum) {
+            Some(name) => match &mut s.leader {
+                Some(l) if l == name => {}
+                l => *l = Some(name.to_string()),
             },
-            quorum: if in_quorum {
-                names(&self.quorum)
-            } else {
-                Vec::new()
-            },
-            paxos: self.consensus.status(),
-            health: self.health(),
-            monmap_epoch: self.monmap.epoch,
-            scores: self.scores(),
+            None => s.leader = None,
         }
+        let quorum: &[Rank] = if in_quorum { &self.quorum } else { &[] };
+        let names = quorum.iter().filter_map(|r| self.monmap.name_of(*r));
+        if !names.clone().eq(s.quorum.iter().map(String::as_str)) {
+            s.quorum = names.map(str::to_string).collect();
+        }
+        s.paxos = self.consensus.status();
+        s.health = self.health();
+        s.monmap_epoch = self.monmap.epoch;
+        s.scores = self.scores();
     }
 
     /// Connection scores by monitor name, as this monitor's tracker has them;
@@ -261,6 +263,7 @@ impl Monitor {
                 return;
             }
             out.log("not in monmap and have never joined: clearing the elector's peer state");
+            self.elector.notify_clear_peer_state(self.rank);
         }
         if new_rank != self.rank {
             out.log(format!(
@@ -268,6 +271,8 @@ impl Monitor {
                 self.monmap.epoch, self.rank
             ));
             self.rank = new_rank;
+            let effects = self.elector.notify_rank_changed(new_rank);
+            self.apply_elector(now, effects, out);
         }
         self.state = MonState::Probing;
         self.reset(now, out);
@@ -324,14 +329,46 @@ impl Monitor {
     }
 
     /// Adopt a newer monmap seen in a probe reply or an election message.
-    fn adopt_monmap(&mut self, m: Arc<MonMap>, out: &mut Out) {
+    /// Take a newer monmap, then Monitor::notify_new_monmap: with
+    /// `remove_ranks`, tell the elector of each rank the new map no longer
+    /// has (highest first), so its connection reports and pinging follow the
+    /// renumbering.
+    fn adopt_monmap(&mut self, now: Time, m: Arc<MonMap>, remove_ranks: bool, out: &mut Out) {
         out.log(format!(
             "adopting monmap e{} (mine was e{}): {} monitors",
             m.epoch,
             self.monmap.epoch,
             m.size()
         ));
-        self.monmap = m;
+        let old = std::mem::replace(&mut self.monmap, m);
+        if !remove_ranks {
+            return;
+        }
+        // Ceph's monmap carries removed_ranks; the same ranks, by name.
+        let removed: Vec<Rank> = old
+            .ranks()
+            .filter(|&r| {
+                old.name_of(r)
+                    .is_some_and(|n| self.monmap.rank_of_name(n) < 0)
+            })
+            .collect();
+        for &gone in removed.iter().rev() {
+            if gone == self.rank {
+                // My own rank: bootstrap will find me gone.
+                continue;
+            }
+            let new_rank = self.monmap.rank_of_addr(self.addr);
+            if new_rank < 0 {
+                continue;
+            }
+            out.log(format!(
+                "elector: rank {gone} removed, mine is now {new_rank}"
+            ));
+            let effects = self.with_elector(now, out, |e, env, o| {
+                e.notify_rank_removed(env, gone, new_rank, o)
+            });
+            self.apply_elector(now, effects, out);
+        }
     }
 
     /// Monitor::_reset (§1.4).
@@ -409,7 +446,7 @@ impl Monitor {
                     monmap_service::persist_monmap(&mut tx, &m.monmap);
                     apply_tx(&mut self.store, out, tx);
                     self.elector.cancel_timer(out);
-                    self.adopt_monmap(m.monmap.clone(), out);
+                    self.adopt_monmap(now, m.monmap.clone(), true, out);
                     self.bootstrap(now, out);
                     return;
                 }
@@ -552,7 +589,14 @@ impl Monitor {
                 "mon.{} has a newer/committed monmap e{} (mine e{})",
                 m.name, m.monmap.epoch, self.monmap.epoch
             ));
-            self.adopt_monmap(m.monmap.clone(), out);
+            // One epoch on, from a monitor that joined before: the removed
+            // ranks are known. Otherwise the reports cannot be renumbered
+            // and start over.
+            let renumber = m.monmap.epoch == self.monmap.epoch + 1 && self.has_ever_joined;
+            self.adopt_monmap(now, m.monmap.clone(), renumber, out);
+            if !renumber {
+                self.elector.notify_clear_peer_state(self.rank);
+            }
             self.bootstrap(now, out);
             return;
         }
@@ -746,7 +790,7 @@ impl Monitor {
                 break;
             }
             match e {
-                PaxosEffect::NewMonmap(m) => self.adopt_monmap(m, out),
+                PaxosEffect::NewMonmap(m) => self.adopt_monmap(now, m, true, out),
                 PaxosEffect::Bootstrap { reason } => {
                     out.log(reason);
                     self.bootstrap(now, out);

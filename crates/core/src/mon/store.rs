@@ -97,7 +97,8 @@ impl Transaction {
     /// (it may come from IndexedDB), so every malformed input is an error.
     pub fn decode(mut b: &[u8]) -> Result<Transaction, String> {
         let n = get_u32(&mut b)?;
-        let mut ops = Vec::new();
+        // Every op takes at least 5 bytes, so a corrupt count cannot over-allocate.
+        let mut ops = Vec::with_capacity((n as usize).min(b.len() / 5));
         for _ in 0..n {
             let tag = *b.first().ok_or("truncated transaction")?;
             b = &b[1..];
@@ -169,10 +170,21 @@ impl MonitorDBStore {
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } => {
-                    self.data
-                        .entry(prefix.clone())
-                        .or_default()
-                        .insert(key.clone(), value.clone());
+                    // Overwrites are the common case (paxos/last_committed,
+                    // config-key values): reuse the existing key and buffer.
+                    let keys = match self.data.get_mut(prefix) {
+                        Some(keys) => keys,
+                        None => self.data.entry(prefix.clone()).or_default(),
+                    };
+                    match keys.get_mut(key) {
+                        Some(v) => {
+                            v.clear();
+                            v.extend_from_slice(value);
+                        }
+                        None => {
+                            keys.insert(key.clone(), value.clone());
+                        }
+                    }
                 }
                 StoreOp::Erase { prefix, key } => {
                     if let Some(p) = self.data.get_mut(prefix) {

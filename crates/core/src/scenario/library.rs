@@ -30,6 +30,7 @@ builtin!(
     "connectivity-disallowed",
     "add-and-remove",
     "clock-skew",
+    "connectivity-add-remove",
 );
 
 /// The text of the built-in scenario called `stem`.

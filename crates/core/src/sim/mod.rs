@@ -38,7 +38,7 @@ enum SimEvent {
         id: MsgId,
         from: NodeId,
         to: NodeId,
-        msg: Message,
+        msg: Arc<Message>,
     },
     /// A message the network lost, failing at this point of its flight.
     Lost { id: MsgId, reason: DropReason },
@@ -87,7 +87,10 @@ struct Node {
     /// Whether the monitor exists yet: false for a name only `add` creates,
     /// until that `add` runs.
     added: bool,
-    status: MonStatus,
+    /// The status last recorded in the trace (the same allocation).
+    status: Arc<MonStatus>,
+    /// Where the running monitor's status is written before comparing.
+    scratch: MonStatus,
 }
 
 /// A whole simulated cluster at one instant. Cloning it is a snapshot.
@@ -168,7 +171,8 @@ impl Sim {
                 store: MonitorDBStore::new(),
                 skew: 0,
                 added: i < n,
-                status: MonStatus::down(i as Rank),
+                status: Arc::new(MonStatus::down(i as Rank)),
+                scratch: MonStatus::down(i as Rank),
             })
             .collect();
         let mut sim = Sim {
@@ -352,7 +356,7 @@ impl Sim {
                     });
                 } else if to == self.client_node() {
                     self.emit(EventKind::Deliver { id });
-                    if let Message::ClientReply(reply) = &msg {
+                    if let Message::ClientReply(reply) = &*msg {
                         let addr = Addr(from);
                         if let Some(ans) = self.client.on_reply(addr, reply, &mut self.out) {
                             self.emit(EventKind::ClientReply {
@@ -374,7 +378,9 @@ impl Sim {
                         to,
                         Input::Message {
                             from: Addr(from),
-                            msg,
+                            // The trace holds the other reference (unless
+                            // a player took the trace already).
+                            msg: Arc::unwrap_or_clone(msg),
                         },
                     );
                 }
@@ -425,14 +431,25 @@ impl Sim {
 
     fn refresh_status(&mut self, node: NodeId) {
         let n = &mut self.nodes[node as usize];
-        let status = match &n.mon {
-            Some(m) => m.status(),
-            None => down_status(node as Rank, &n.store),
-        };
-        if status != n.status {
-            n.status = status.clone();
-            self.emit(EventKind::Status { node, status });
+        match &n.mon {
+            Some(m) => {
+                // Written over the last one, so an unchanged status allocates nothing.
+                m.status_into(&mut n.scratch);
+                if n.scratch == *n.status {
+                    return;
+                }
+                n.status = Arc::new(n.scratch.clone());
+            }
+            None => {
+                let status = down_status(node as Rank, &n.store);
+                if status == *n.status {
+                    return;
+                }
+                n.status = Arc::new(status);
+            }
         }
+        let status = n.status.clone();
+        self.emit(EventKind::Status { node, status });
     }
 
     /// Turn what a node asked for into trace events, messages and timers.
@@ -496,6 +513,7 @@ impl Sim {
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
         let cut = self.net.is_cut(from, to);
+        let msg = Arc::new(msg);
         self.emit(EventKind::Send {
             id,
             from,

@@ -7,6 +7,7 @@ use crate::mon::store::Transaction;
 use crate::mon::Version;
 use crate::time::Time;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Index of a node in the run's node table ([`crate::sim::Run::nodes`]):
 /// monitors first, in monmap order, then the client.
@@ -46,12 +47,13 @@ pub struct Event {
 pub enum EventKind {
     /// A message left `from`; it reaches `to` at `arrive_at` unless dropped
     /// (the outcome is a later `Deliver` or `Drop` event at `arrive_at`).
+    /// The message is shared with the one in flight, not copied.
     Send {
         id: MsgId,
         from: NodeId,
         to: NodeId,
         arrive_at: Time,
-        msg: Message,
+        msg: Arc<Message>,
     },
     Deliver {
         id: MsgId,
@@ -73,10 +75,11 @@ pub enum EventKind {
         node: NodeId,
         timer: Timer,
     },
-    /// A monitor's visible state changed; this is its whole new status.
+    /// A monitor's visible state changed; this is its whole new status
+    /// (shared with the simulator's copy, so recording it copies nothing).
     Status {
         node: NodeId,
-        status: MonStatus,
+        status: Arc<MonStatus>,
     },
     /// A transaction was applied to a monitor's store.
     Store {

@@ -50,7 +50,10 @@ impl T {
         self.st.apply(&Event { at: self.now, kind })
     }
     fn set(&mut self, node: NodeId, status: MonStatus) -> Option<String> {
-        self.ev(EventKind::Status { node, status })
+        self.ev(EventKind::Status {
+            node,
+            status: status.into(),
+        })
     }
     fn with_lc(&mut self, node: NodeId, lc: u64) -> Option<String> {
         let mut s = self.st.status(node).clone();

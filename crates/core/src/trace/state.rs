@@ -11,6 +11,7 @@ use crate::mon::store::{StoreOp, Transaction};
 use crate::mon::{Rank, Version};
 use crate::time::{format_secs, Time};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The store prefix of the config-key (kv) service's committed data.
 pub const KV_PREFIX: &str = "config-key";
@@ -55,7 +56,8 @@ pub struct Violation {
 #[derive(Clone, Debug)]
 struct Mon {
     name: String,
-    status: MonStatus,
+    /// Shared with the trace's Status event.
+    status: Arc<MonStatus>,
     kv: BTreeMap<String, String>,
     /// Bit `1 << state as u8` for every state ever held (Down from the start).
     was: u8,
@@ -88,7 +90,7 @@ impl Mon {
     fn new(name: String, rank: Rank) -> Mon {
         Mon {
             name,
-            status: MonStatus::down(rank),
+            status: Arc::new(MonStatus::down(rank)),
             kv: BTreeMap::new(),
             was: bit(MonState::Down),
             changed: [None; 4],
@@ -153,7 +155,7 @@ impl ClusterState {
         &mut self.mons[i]
     }
 
-    fn on_status(&mut self, at: Time, node: NodeId, new: &MonStatus) -> Option<String> {
+    fn on_status(&mut self, at: Time, node: NodeId, new: &Arc<MonStatus>) -> Option<String> {
         let m = self.mon_mut(node);
         let old = &m.status;
         let diffs = [
@@ -185,7 +187,7 @@ impl ClusterState {
             m.lc_floor = lc;
             m.last_committed = lc;
         }
-        m.status.clone_from(new);
+        m.status = new.clone();
         let is_leader = new.state == MonState::Leader;
         if is_leader && !was_leader {
             self.leaders_now += 1;
@@ -204,7 +206,16 @@ impl ClusterState {
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
-                    m.kv.insert(key.clone(), String::from_utf8_lossy(value).into_owned());
+                    let text = String::from_utf8_lossy(value);
+                    match m.kv.get_mut(key) {
+                        Some(v) => {
+                            v.clear();
+                            v.push_str(&text);
+                        }
+                        None => {
+                            m.kv.insert(key.clone(), text.into_owned());
+                        }
+                    }
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
                     m.kv.remove(key);

@@ -117,6 +117,27 @@ impl Elector {
         self.tracker_cache = None;
     }
 
+    /// notify_clear_peer_state: forget every connection report (a monitor
+    /// that left the monmap without ever joining, or adopted a monmap more
+    /// than one epoch ahead).
+    pub fn notify_clear_peer_state(&mut self, rank: Rank) {
+        self.logic.peer_tracker.notify_reset(rank);
+    }
+
+    /// notify_rank_changed: bootstrap found me at `new_rank`. Nobody pings
+    /// themselves, so any pinging of that rank stops.
+    pub fn notify_rank_changed(&mut self, new_rank: Rank) -> Vec<ElectorEffect> {
+        let persist = self.logic.peer_tracker.notify_rank_changed(new_rank);
+        self.ping.live_pinging.remove(&new_rank);
+        self.ping.dead_pinging.remove(&new_rank);
+        self.ping.pending_pings.remove(&new_rank);
+        if persist {
+            vec![ElectorEffect::PersistScores]
+        } else {
+            Vec::new()
+        }
+    }
+
     /// The encoded live tracker (`monitor/connectivity_scores`).
     pub fn encoded_tracker(&self) -> Vec<u8> {
         self.logic.peer_tracker.encode()
@@ -234,6 +255,7 @@ impl Elector {
         }
         if let Some(t) = &msg.scoring {
             self.logic.peer_tracker.receive_peer_report(t);
+            self.logic.peer_tracker.forget_ranks_from(env.monmap.size());
         }
         let mut fx = self.begin_peer_ping(env, from_rank, out);
         if msg.op == ElectionOp::Propose {

@@ -63,6 +63,68 @@ impl Elector {
         }
     }
 
+    /// notify_rank_removed(removed, new_rank) (Elector.cc): renumber the
+    /// tracker, then move the pinging state of every rank above `removed`
+    /// down by one, pinging (live or dead) whoever now holds each rank. The
+    /// removed rank's pinging state goes; its acked/sent stamps are left, as
+    /// in Ceph: begin_peer_ping resets them before they are read again.
+    pub fn notify_rank_removed(
+        &mut self,
+        env: &ElectorEnv,
+        removed: Rank,
+        new_rank: Rank,
+        out: &mut Out,
+    ) -> Vec<ElectorEffect> {
+        let mut fx = Vec::new();
+        let p = self
+            .logic
+            .peer_tracker
+            .notify_rank_removed(removed, new_rank);
+        self.persist_if(p, &mut fx);
+        // I am already new_rank for pinging purposes (the Monitor learns it
+        // at its next bootstrap).
+        let env = ElectorEnv {
+            my_rank: new_rank,
+            ..*env
+        };
+        let size = env.monmap.size() as Rank;
+        if removed >= size {
+            self.ping.live_pinging.remove(&removed);
+            self.ping.dead_pinging.remove(&removed);
+            self.ping.pending_pings.remove(&removed);
+            return fx;
+        }
+        for i in removed + 1..=size {
+            if self.ping.live_pinging.contains(&i) {
+                self.ping.dead_pinging.remove(&(i - 1));
+                if !self.ping.live_pinging.contains(&(i - 1)) {
+                    fx.extend(self.begin_peer_ping(&env, i - 1, out));
+                }
+                if !self.ping.live_pinging.contains(&(i + 1)) {
+                    self.ping.live_pinging.remove(&i);
+                }
+            } else if self.ping.dead_pinging.contains(&i) {
+                self.ping.live_pinging.remove(&(i - 1));
+                if !self.ping.dead_pinging.contains(&(i - 1)) {
+                    self.begin_dead_ping(i - 1, out);
+                }
+                if !self.ping.dead_pinging.contains(&(i + 1)) {
+                    self.ping.dead_pinging.remove(&i);
+                }
+            } else if i - 1 == removed {
+                self.ping.live_pinging.remove(&removed);
+                self.ping.dead_pinging.remove(&removed);
+            }
+        }
+        // Pings held for a quorum are by rank too; keep them for the same monitors.
+        self.ping.pending_pings = std::mem::take(&mut self.ping.pending_pings)
+            .into_iter()
+            .filter(|&r| r != removed)
+            .map(|r| if r > removed { r - 1 } else { r })
+            .collect();
+        fx
+    }
+
     /// begin_peer_ping(peer).
     pub fn begin_peer_ping(
         &mut self,
@@ -221,6 +283,7 @@ impl Elector {
         }
         let mut fx = self.begin_peer_ping(env, from, out);
         self.logic.peer_tracker.receive_peer_report(&m.tracker);
+        self.logic.peer_tracker.forget_ranks_from(env.monmap.size());
         match m.op {
             PingOp::Ping => {
                 self.ping.acked.insert(from, m.stamp);

@@ -11,6 +11,7 @@
 use crate::mon::{Epoch, Rank};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// One monitor's view of its own connections (ConnectionReport).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -33,7 +34,9 @@ impl ConnectionReport {
     }
 }
 
-/// The tracker. `peer_reports` holds my own report under my rank too.
+/// The tracker. `peer_reports` holds my own report under my rank too. Reports
+/// are shared (copy on write): a tracker travels on every ping, and most of
+/// its reports are unchanged from one ping to the next.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionTracker {
     pub rank: Rank,
@@ -45,7 +48,7 @@ pub struct ConnectionTracker {
     #[serde(skip)]
     pub persist_interval: u64,
     pub my_reports: ConnectionReport,
-    pub peer_reports: BTreeMap<Rank, ConnectionReport>,
+    pub peer_reports: BTreeMap<Rank, Arc<ConnectionReport>>,
     /// Counts every change, so a sender can reuse one shared copy until the
     /// next change (Ceph caches its encoding the same way). Not encoded.
     #[serde(skip)]
@@ -115,12 +118,14 @@ impl ConnectionTracker {
         self.my_reports.epoch_version = self.version;
         match self.peer_reports.get_mut(&self.rank) {
             Some(r) if r.epoch == self.my_reports.epoch => {
+                let r = Arc::make_mut(r);
                 r.epoch_version = self.version;
                 r.history.insert(peer, score);
                 r.current.insert(peer, alive);
             }
             _ => {
-                self.peer_reports.insert(self.rank, self.my_reports.clone());
+                self.peer_reports
+                    .insert(self.rank, Arc::new(self.my_reports.clone()));
             }
         }
         self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
@@ -134,7 +139,8 @@ impl ConnectionTracker {
             self.changes += 1;
             self.my_reports.epoch = e;
             self.my_reports.epoch_version = 0;
-            self.peer_reports.insert(self.rank, self.my_reports.clone());
+            self.peer_reports
+                .insert(self.rank, Arc::new(self.my_reports.clone()));
         }
     }
 
@@ -149,7 +155,7 @@ impl ConnectionTracker {
             let existing = self
                 .peer_reports
                 .entry(r)
-                .or_insert_with(|| ConnectionReport::new(r));
+                .or_insert_with(|| Arc::new(ConnectionReport::new(r)));
             if report.epoch > existing.epoch
                 || (report.epoch == existing.epoch && report.epoch_version > existing.epoch_version)
             {
@@ -157,6 +163,36 @@ impl ConnectionTracker {
                 self.changes += 1;
             }
         }
+    }
+
+    /// Drop every report by or about a rank at or past `size`. Ceph's
+    /// is_clean demands this of a tracker, but Ceph only checks it at start:
+    /// a message sent before a rank removal carries the old numbering, and
+    /// merging it would keep the highest old rank alive forever.
+    pub fn forget_ranks_from(&mut self, size: usize) {
+        let size = size as Rank;
+        // Maps are ordered: only the highest rank of each needs a look.
+        let past = |r: Option<&Rank>| r.is_some_and(|&r| r >= size);
+        let stale = |rep: &ConnectionReport| {
+            past(rep.current.keys().next_back()) || past(rep.history.keys().next_back())
+        };
+        if !past(self.peer_reports.keys().next_back())
+            && !self.peer_reports.values().any(|r| stale(r))
+            && !stale(&self.my_reports)
+        {
+            return;
+        }
+        self.changes += 1;
+        self.peer_reports.retain(|&r, _| r < size);
+        for rep in self.peer_reports.values_mut() {
+            if stale(rep) {
+                let rep = Arc::make_mut(rep);
+                rep.current.retain(|&p, _| p < size);
+                rep.history.retain(|&p, _| p < size);
+            }
+        }
+        self.my_reports.current.retain(|&p, _| p < size);
+        self.my_reports.history.retain(|&p, _| p < size);
     }
 
     /// get_total_connection_score(r): the sum of r's scores over every report
@@ -201,59 +237,70 @@ impl ConnectionTracker {
         self.changes = changes;
     }
 
-    /// notify_rank_changed: my own rank moved.
-    pub fn notify_rank_changed(&mut self, new_rank: Rank) {
+    /// notify_rank_changed: my own rank moved (bootstrap found me at another
+    /// rank). The reports filed under my old and new rank are dropped and my
+    /// report is republished under the new one.
+    pub fn notify_rank_changed(&mut self, new_rank: Rank) -> bool {
         if new_rank == self.rank {
-            return;
+            return false;
         }
-        self.changes += 1;
         self.peer_reports.remove(&self.rank);
         self.peer_reports.remove(&new_rank);
         self.my_reports.rank = new_rank;
-        self.my_reports.history.remove(&new_rank);
-        self.my_reports.current.remove(&new_rank);
         self.rank = new_rank;
-        if new_rank >= 0 {
-            self.peer_reports.insert(new_rank, self.my_reports.clone());
-        }
+        self.publish()
     }
 
-    /// notify_rank_removed(removed, new_rank): every rank above `removed`
-    /// moves down by one, in all reports.
-    pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) {
-        fn shift<V: Clone>(m: &BTreeMap<Rank, V>, removed: Rank) -> BTreeMap<Rank, V> {
-            m.iter()
-                .filter(|(&r, _)| r != removed)
-                .map(|(&r, v)| (if r > removed { r - 1 } else { r }, v.clone()))
-                .collect()
-        }
-        let fix = |rep: &ConnectionReport| -> ConnectionReport {
-            ConnectionReport {
-                rank: if rep.rank > removed {
-                    rep.rank - 1
-                } else {
-                    rep.rank
-                },
-                current: shift(&rep.current, removed),
-                history: shift(&rep.history, removed),
-                epoch: rep.epoch,
-                epoch_version: rep.epoch_version,
+    /// notify_rank_removed(removed, new_rank): rank `removed` left the
+    /// monmap, so every rank above it moves down by one. My own report is
+    /// renumbered; the peers' reports move to their new rank as they are
+    /// (their owners will send renumbered ones). Returns true = persist now.
+    pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) -> bool {
+        fn shift<V: Copy>(m: &mut BTreeMap<Rank, V>, removed: Rank) {
+            m.remove(&removed);
+            let above: Vec<(Rank, V)> = m.range(removed + 1..).map(|(&r, &v)| (r, v)).collect();
+            for (r, v) in above {
+                m.remove(&r);
+                m.insert(r - 1, v);
             }
-        };
-        let reports: BTreeMap<Rank, ConnectionReport> = self
-            .peer_reports
-            .iter()
-            .filter(|(&r, _)| r != removed)
-            .map(|(&r, rep)| (if r > removed { r - 1 } else { r }, fix(rep)))
-            .collect();
-        self.peer_reports = reports;
-        self.changes += 1;
-        self.my_reports = fix(&self.my_reports);
-        self.rank = new_rank;
-        self.my_reports.rank = new_rank;
-        if new_rank >= 0 {
-            self.peer_reports.insert(new_rank, self.my_reports.clone());
         }
+        shift(&mut self.my_reports.current, removed);
+        shift(&mut self.my_reports.history, removed);
+        self.peer_reports.remove(&removed);
+        let above: Vec<Rank> = self
+            .peer_reports
+            .range(removed + 1..)
+            .map(|(&r, _)| r)
+            .collect();
+        for r in above {
+            if let Some(rep) = self.peer_reports.remove(&r) {
+                self.peer_reports.insert(r - 1, rep);
+            }
+        }
+        if removed < self.rank {
+            self.rank -= 1;
+            self.my_reports.rank = self.rank;
+        }
+        // Ceph asserts the renumbered rank is the monmap's; follow the monmap.
+        if self.rank != new_rank {
+            self.peer_reports.remove(&self.rank);
+            self.rank = new_rank;
+            self.my_reports.rank = new_rank;
+        }
+        self.publish()
+    }
+
+    /// increase_version without a new score: publish my report under my rank.
+    fn publish(&mut self) -> bool {
+        self.changes += 1;
+        if self.rank < 0 {
+            return false;
+        }
+        self.version += 1;
+        self.my_reports.epoch_version = self.version;
+        self.peer_reports
+            .insert(self.rank, Arc::new(self.my_reports.clone()));
+        self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
     }
 
     // ---- encoding (monitor/connectivity_scores) ----
@@ -316,14 +363,14 @@ impl ConnectionTracker {
                 }
                 rep.history.insert(p, s.clamp(0.0, 1.0));
             }
-            peer_reports.insert(rep.rank, rep);
+            peer_reports.insert(rep.rank, Arc::new(rep));
         }
         if r.at != bytes.len() {
             return None;
         }
         let my_reports = peer_reports
             .get(&rank)
-            .cloned()
+            .map(|r| ConnectionReport::clone(r))
             .unwrap_or_else(|| ConnectionReport::new(rank));
         Some(ConnectionTracker {
             rank,
