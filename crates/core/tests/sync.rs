@@ -444,10 +444,10 @@ fn syncs_of(trace: &[monscope_core::trace::Event]) -> Vec<MMonSync> {
     trace
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::Send {
-                msg: Message::Sync(m),
-                ..
-            } => Some(m.clone()),
+            EventKind::Send { msg, .. } => match &**msg {
+                Message::Sync(m) => Some(m.clone()),
+                _ => None,
+            },
             _ => None,
         })
         .collect()

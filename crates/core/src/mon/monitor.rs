@@ -843,7 +843,7 @@ impl Monitor {
                     // hold a newer monmap; the bootstrap that follows uses it.
                     if let Some(m) = monmap_service::latest_in_store(&self.store) {
                         if m.epoch > self.monmap.epoch {
-                            self.adopt_monmap(Arc::new(m), out);
+                            self.adopt_monmap(now, Arc::new(m), true, out);
                         }
                     }
                 }
