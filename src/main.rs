@@ -11,6 +11,7 @@ mod edit;
 mod inspect;
 mod playback;
 mod state;
+mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

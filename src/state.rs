@@ -90,6 +90,10 @@ pub enum Msg {
     Pan(f64),
     Follow(bool),
     DismissNotice,
+    /// Show a session read back from IndexedDB (src/store/).
+    Restore(Rc<crate::store::session::Session>),
+    /// Kill every running monitor at the playhead and revive it from its store.
+    PowerCycle,
 }
 
 impl AppState {
@@ -319,6 +323,22 @@ impl AppState {
                 self.keep_in_window();
             }
             Msg::DismissNotice => self.notice = None,
+            Msg::Restore(session) => return session.restore(self),
+            Msg::PowerCycle => {
+                let cycled = self.model.as_ref().map_or_else(
+                    || Err("the scenario does not parse".to_string()),
+                    |m| crate::store::power_cycle::insert(m, &self.text, self.t),
+                );
+                match cycled {
+                    Ok(text) => {
+                        self.notice = None;
+                        let old = std::mem::take(&mut self.text);
+                        self.set_text(text);
+                        self.undo.push(old);
+                    }
+                    Err(e) => self.notice = Some(e),
+                }
+            }
         }
         self
     }
