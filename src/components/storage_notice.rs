@@ -46,7 +46,8 @@ pub fn disk(v: &StorageView) -> Html {
         )
     };
     html! {
-        <section class="panel disk" aria-label="disk" data-testid="disk" data-flushed={v.flushed.to_string()} data-saving={v.saving.to_string()}>
+        <section class="panel disk" aria-label="disk" data-testid="disk" data-flushed={v.flushed.to_string()} data-saving={v.saving.to_string()}
+            data-journal={v.journal.to_string()} data-batches={v.batches.to_string()}>
             <details>
                 <summary>{ "Disk (IndexedDB): " }<span data-testid="disk-status">{ status }</span></summary>
                 { for v.stores.iter().map(|(name, keys)| html! {

@@ -37,6 +37,8 @@ pub struct StorageView {
     pub flushed: bool,
     /// Records in the journal (the stores' transactions since the last compaction).
     pub journal: u64,
+    /// IndexedDB transactions committed since the page opened.
+    pub batches: u64,
     /// Journal records waiting for the next write.
     pub pending: usize,
     /// Per monitor on disk: (name, keys as "prefix/key").
@@ -389,6 +391,7 @@ impl Storage {
                 i.busy = false;
                 match &result {
                     Ok(()) => {
+                        i.view.batches += 1;
                         if session.is_some() {
                             i.saved = session;
                         }

@@ -314,3 +314,90 @@ test('power cycle: every monitor restarts from its store; epochs and versions su
     assert.deepEqual(errors, []);
   });
 });
+
+/// Frame times (ms) of `n` animation frames while playing.
+async function frameTimes(page, n) {
+  return page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        const times = [];
+        let last = performance.now();
+        const tick = (now) => {
+          times.push(now - last);
+          last = now;
+          if (times.length < n) requestAnimationFrame(tick);
+          else resolve(times);
+        };
+        requestAnimationFrame(tick);
+      }),
+    n,
+  );
+}
+
+function quantiles(frames) {
+  const sorted = [...frames].slice(5).sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  return `p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`;
+}
+
+test('throughput: store writes to IndexedDB, and frame times with and without persistence (reported)', async () => {
+  // Five monitors, a client write every 100 ms.
+  let text = 'title "writes"\nmons a b c d e\nseed 4\nend 70s\n';
+  for (let i = 0; i < 600; i++) text += `at ${(5 + i * 0.1).toFixed(1)}s write k${i} v${i}\n`;
+  const run = async (context, errors, persist, speed = '1') => {
+    const page = await open(context, errors, '?scenario=three-mons-start');
+    await page.getByTestId('editor').fill(text);
+    await page.getByTestId('mon-e').waitFor();
+    await seek(page, 6_000_000);
+    if (persist) await flushed(page);
+    await page.getByTestId('speed').selectOption(speed);
+    const disk = page.getByTestId('disk');
+    const j0 = Number(await disk.getAttribute('data-journal'));
+    const b0 = Number(await disk.getAttribute('data-batches'));
+    const t0 = await clock(page);
+    const start = Date.now();
+    await page.getByTestId('play').click();
+    const frames = await frameTimes(page, 300);
+    await page.getByTestId('play').click();
+    const t1 = await clock(page);
+    if (!persist) return { frames, simSecs: (t1 - t0) / 1e6 };
+    await flushed(page);
+    const secs = (Date.now() - start) / 1000;
+    const records = Number(await disk.getAttribute('data-journal')) - j0;
+    const batches = Number(await disk.getAttribute('data-batches')) - b0;
+    assert.ok(records > 0, 'nothing was written');
+    assert.deepEqual(errors, []);
+    return { frames, secs, records, batches, simSecs: (t1 - t0) / 1e6 };
+  };
+  let withIdb;
+  let fast;
+  await withBrowser(async (context, errors) => {
+    withIdb = await run(context, errors, true);
+  });
+  await withBrowser(async (context, errors) => {
+    fast = await run(context, errors, true, '10');
+  });
+  let without;
+  await withBrowser(
+    async (context, errors) => {
+      without = await run(context, errors, false);
+    },
+    () => {
+      delete window.indexedDB;
+    },
+  );
+  console.log(
+    `persistence: ${withIdb.records} store transactions of five monitors (a client write every 100 ms) over ` +
+      `${withIdb.simSecs.toFixed(1)} simulated s in ${withIdb.secs.toFixed(1)} real s: ` +
+      `${(withIdb.records / withIdb.secs).toFixed(0)} store writes/s to IndexedDB in ` +
+      `${(withIdb.batches / withIdb.secs).toFixed(1)} IndexedDB transactions/s`,
+  );
+  console.log(
+    `persistence at 10x: ${fast.records} store transactions over ${fast.simSecs.toFixed(1)} simulated s in ` +
+      `${fast.secs.toFixed(1)} real s: ${(fast.records / fast.secs).toFixed(0)} store writes/s in ` +
+      `${(fast.batches / fast.secs).toFixed(1)} IndexedDB transactions/s`,
+  );
+  console.log(`frame times with persistence (ms): ${quantiles(withIdb.frames)}`);
+  console.log(`frame times with persistence at 10x (ms): ${quantiles(fast.frames)}`);
+  console.log(`frame times without IndexedDB (ms): ${quantiles(without.frames)}`);
+});
