@@ -156,17 +156,26 @@ fn store(tx: &IdbTransaction, name: &str) -> Res<IdbObjectStore> {
 }
 
 /// Create what versions `old+1..=new` add. Only ever adds: every older
-/// database's data stays where it was.
+/// database's data stays where it was. A store a version should have but
+/// lacks (a database made by something else) is created too.
 fn migrate(db: &Database, old: u32, new: u32) -> Res<()> {
-    if old < 1 && new >= 1 {
-        js(db.create_object_store(SESSION))?;
-        js(db.create_object_store(SCENARIOS))?;
-        js(db.create_object_store(JOURNAL))?;
-    }
-    if old < 2 && new >= 2 {
-        let p = IdbObjectStoreParameters::new();
-        p.set_auto_increment(true);
-        js(db.create_object_store_with_optional_parameters(QUARANTINE, &p))?;
+    let steps: [(u32, &[&str]); 2] = [(1, &[SESSION, SCENARIOS, JOURNAL]), (2, &[QUARANTINE])];
+    let have = db.object_store_names();
+    for (version, stores) in steps {
+        if version > new {
+            break;
+        }
+        for &name in stores {
+            if version > old || !have.contains(name) {
+                if name == QUARANTINE {
+                    let p = IdbObjectStoreParameters::new();
+                    p.set_auto_increment(true);
+                    js(db.create_object_store_with_optional_parameters(name, &p))?;
+                } else {
+                    js(db.create_object_store(name))?;
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -164,13 +164,24 @@ impl Storage {
         let me = self.clone();
         spawn_local(async move {
             let weak = Rc::downgrade(&me);
+            let blocked_notice = Rc::new(std::cell::Cell::new(None));
+            let b = blocked_notice.clone();
             let blocked = move || {
                 if let Some(me) = weak.upgrade() {
-                    me.notice("error", format!("Not saving yet: {}.", OpenError::Blocked));
+                    b.set(Some(me.notice(
+                        "error",
+                        format!("Not saving yet: {}.", OpenError::Blocked),
+                    )));
                 }
             };
             match db::open(blocked).await {
-                Ok(db) => me.opened(db, entry).await,
+                Ok(db) => {
+                    // The other tab let go: the notice no longer holds.
+                    if let Some(id) = blocked_notice.take() {
+                        me.dismiss(id);
+                    }
+                    me.opened(db, entry).await
+                }
                 Err(e) => {
                     me.notice(
                         "error",
@@ -273,6 +284,16 @@ impl Storage {
             }
         }
         self.inner.borrow_mut().db = Some(db);
+        // Leaving the page: write what is pending now, not in up to 250 ms.
+        let weak = Rc::downgrade(self);
+        let leave =
+            gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
+                if let Some(me) = weak.upgrade() {
+                    me.inner.borrow_mut().timer = None;
+                    me.flush();
+                }
+            });
+        leave.forget();
         self.refresh_scenarios().await;
         self.schedule(0);
     }

@@ -199,6 +199,32 @@ test('without IndexedDB the app works from memory and says what is not saved', a
   );
 });
 
+test('a database held open at an older version by another tab is a notice, not a hang', async () => {
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors);
+      const n = page.getByTestId('storage-notice').filter({ hasText: 'older version' });
+      await n.waitFor();
+      assert.match(await n.innerText(), /Not saving yet: another monscope tab holds an older version of the database open; close it and reload/);
+      await seek(page, 2_000_000);
+      assert.equal(await clock(page), 2_000_000);
+      // The other tab lets go: the upgrade goes through and saving starts.
+      await page.evaluate(() => window.__oldTab.close());
+      await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-saving') === 'true');
+      await flushed(page);
+      assert.equal(await n.count(), 0, 'the blocked notice stayed after the upgrade went through');
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      // An older monscope (schema version 1) that does not close on versionchange.
+      const r = indexedDB.open('monscope', 1);
+      r.onsuccess = () => {
+        window.__oldTab = r.result;
+      };
+    },
+  );
+});
+
 test('a failing write (quota exceeded) is a notice; the app keeps running', async () => {
   await withBrowser(
     async (context, errors) => {
