@@ -7,11 +7,14 @@ use crate::components::{
     timeline::Timeline,
 };
 use crate::components::{embed::Embed, error_panel::ErrorPanel, tour::Tour};
+use crate::components::{my_scenarios::MyScenarios, storage_notice};
 use crate::embed::EmbedParams;
 use crate::inspect::{self, MonDetail};
 use crate::playback::{Cursor, MarkKind};
 use crate::share::{self, LinkProblem};
 use crate::state::{AppState, Msg};
+use crate::store::persist::{Entry, Storage, StorageView};
+use crate::store::session::Session;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use monscope_core::mon::status::MonStatus;
@@ -217,6 +220,39 @@ fn app() -> Html {
     *latest.borrow_mut() = state.clone();
     let motion_reduced = use_memo((), |_| reduced_motion());
 
+    // Persistence (src/store/): opened once; told what to save after each render.
+    let storage_view = use_state(StorageView::default);
+    let storage = {
+        let publish = storage_view.setter();
+        let d = dispatch.clone();
+        use_memo((), move |_| {
+            Storage::new(
+                Callback::from(move |v| publish.set(v)),
+                Callback::from(move |m| d.dispatch(m)),
+            )
+        })
+    };
+    {
+        // An embed is a view in someone's docs page: it neither restores nor
+        // overwrites the reader's own playground session on this origin.
+        let storage = storage.clone();
+        let embedded = embed.is_some();
+        use_effect_with((), move |_| {
+            if !embedded {
+                let linked = hash().contains("s1=") || query().contains("scenario=");
+                storage.boot(if linked { Entry::Link } else { Entry::Stored });
+            }
+        });
+    }
+    {
+        let storage = storage.clone();
+        let s = state.clone();
+        use_effect(move || {
+            storage.note(s.model.clone(), s.t, Session::of(&s));
+        });
+    }
+    let storage_rc: Rc<Storage> = Rc::clone(&storage);
+
     // Keyboard.
     {
         let dispatch = dispatch.clone();
@@ -363,7 +399,17 @@ fn app() -> Html {
                 selected={state.selected_mon.and_then(|m| state.model.as_ref().and_then(|model| model.names.get(m as usize).cloned()))}
                 on_load={send.reform(Msg::LoadBuiltin)}
                 on_help={cb(|| Msg::Help(true))}
+                mine={storage_view.mine.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}
+                on_load_mine={{
+                    let (d, mine) = (dispatch.clone(), storage_view.mine.clone());
+                    Callback::from(move |name: String| {
+                        if let Some((_, text)) = mine.iter().find(|(n, _)| *n == name) {
+                            d.dispatch(Msg::LoadText(text.clone(), None, None));
+                        }
+                    })
+                }}
             />
+            { storage_notice::notices(&storage_view, &{ let s = storage_rc.clone(); Callback::from(move |id| s.dismiss(id)) }, &send) }
             { error_banner }
             <div class="left">
             <main class="stage">
@@ -447,6 +493,14 @@ fn app() -> Html {
                     checked={state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto))}
                     on={send.clone()}
                 />
+                <MyScenarios
+                    storage={storage_rc.clone()}
+                    mine={storage_view.mine.clone()}
+                    text={state.text.clone()}
+                    title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
+                    on_load={send.reform(|text| Msg::LoadText(text, None, None))}
+                />
+                { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
                 <Help on_close={cb(|| Msg::Help(false))} />

@@ -13,6 +13,7 @@ mod inspect;
 mod playback;
 mod share;
 mod state;
+mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

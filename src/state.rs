@@ -98,6 +98,10 @@ pub enum Msg {
     Play(bool),
     /// Play from the playhead and pause at this time.
     PlayTo(Time),
+    /// Show a session read back from IndexedDB (src/store/).
+    Restore(Rc<crate::store::session::Session>),
+    /// Kill every running monitor at the playhead and revive it from its store.
+    PowerCycle,
 }
 
 impl AppState {
@@ -357,6 +361,22 @@ impl AppState {
                 self.playing = self.stop_at.is_some() && self.model.is_some();
                 if !self.playing {
                     self.seek(t);
+                }
+            }
+            Msg::Restore(session) => return session.restore(self),
+            Msg::PowerCycle => {
+                let cycled = self.model.as_ref().map_or_else(
+                    || Err("the scenario does not parse".to_string()),
+                    |m| crate::store::power_cycle::insert(m, &self.text, self.t),
+                );
+                match cycled {
+                    Ok(text) => {
+                        self.notice = None;
+                        let old = std::mem::take(&mut self.text);
+                        self.set_text(text);
+                        self.undo.push(old);
+                    }
+                    Err(e) => self.notice = Some(e),
                 }
             }
         }

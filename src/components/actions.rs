@@ -268,6 +268,11 @@ pub fn actions(p: &Props) -> Html {
                 <button onclick={read} data-testid="action-read">{ "Read" }</button>
                 <button onclick={undo} disabled={!p.can_undo} data-testid="undo" title="undo (u)">{ "Undo" }</button>
             </div>
+            <div class="action-row" role="group" aria-label="cluster">
+                <span class="row-title">{ "cluster" }</span>
+                <button onclick={p.on.reform(|_: MouseEvent| Msg::PowerCycle)} data-testid="action-power-cycle"
+                    title="kill every running monitor and revive it from its store a second later (two scenario lines)">{ "Power cycle" }</button>
+            </div>
         </div>
     }
 }

@@ -15,6 +15,11 @@ pub struct Props {
     pub selected: Option<String>,
     pub on_load: Callback<usize>,
     pub on_help: Callback<()>,
+    /// My scenarios (src/store/): listed after the built-in ones.
+    #[prop_or_default]
+    pub mine: Vec<String>,
+    #[prop_or_default]
+    pub on_load_mine: Callback<String>,
 }
 
 /// (stem, title) of every built-in scenario, parsed once.
@@ -52,12 +57,15 @@ pub fn header(p: &Props) -> Html {
     let titles = titles();
     let onchange = {
         let on_load = p.on_load.clone();
+        let on_load_mine = p.on_load_mine.clone();
         Callback::from(move |e: Event| {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlSelectElement>()
                 .value();
             if let Ok(i) = v.parse::<usize>() {
                 on_load.emit(i);
+            } else if let Some(name) = v.strip_prefix("mine:") {
+                on_load_mine.emit(name.to_string());
             }
         })
     };
@@ -106,6 +114,13 @@ pub fn header(p: &Props) -> Html {
                     { for titles.iter().enumerate().map(|(i, (stem, title))| html! {
                         <option value={i.to_string()} selected={selected_index == Some(i)} data-stem={*stem}>{ title.clone() }</option>
                     }) }
+                    if !p.mine.is_empty() {
+                        <optgroup label="My scenarios" data-testid="picker-mine">
+                            { for p.mine.iter().map(|name| html! {
+                                <option value={format!("mine:{name}")} selected=false>{ name.clone() }</option>
+                            }) }
+                        </optgroup>
+                    }
                 </select>
             </label>
             <div class="header-buttons">

@@ -8,7 +8,9 @@ pub mod event_log;
 pub mod header;
 pub mod help;
 pub mod inspector;
+pub mod my_scenarios;
 pub mod scenario;
+pub mod storage_notice;
 pub mod timeline;
 // Share, embed and tour (issue 4).
 pub mod embed;

@@ -45,6 +45,9 @@ after(async () => {
 
 async function open(path = '') {
   const page = await context.newPage();
+  // Every test starts from a fresh session: a plain load restores the last
+  // one from IndexedDB (src/store/; tests/e2e/store.test.mjs tests that).
+  await page.addInitScript(() => indexedDB.deleteDatabase('monscope'));
   pageErrors = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
   page.on('console', (msg) => {

@@ -154,6 +154,25 @@ fn get_string(b: &mut &[u8]) -> Result<String, String> {
     String::from_utf8(get_bytes(b)?.to_vec()).map_err(|_| "key is not UTF-8".to_string())
 }
 
+/// What code that owns a monitor's store needs of it (Ceph's KeyValueDB, which
+/// RocksDB implements for a real monitor): whole transactions in, reads out.
+/// [`MonitorDBStore`] keeps it in memory; the web app's IndexedDB-backed store
+/// reads from the same memory and also journals every transaction, in order.
+pub trait KeyValueDB {
+    /// Apply `tx` atomically: all of it or, if it fails, none of it.
+    fn apply(&mut self, tx: &Transaction);
+    fn get(&self, prefix: &str, key: &str) -> Option<&[u8]>;
+}
+
+impl KeyValueDB for MonitorDBStore {
+    fn apply(&mut self, tx: &Transaction) {
+        MonitorDBStore::apply(self, tx)
+    }
+    fn get(&self, prefix: &str, key: &str) -> Option<&[u8]> {
+        MonitorDBStore::get(self, prefix, key)
+    }
+}
+
 /// The store itself: prefix -> key -> value, ordered so iteration is deterministic.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MonitorDBStore {
@@ -237,6 +256,52 @@ impl MonitorDBStore {
     pub fn key_count(&self) -> usize {
         self.data.values().map(|m| m.len()).sum()
     }
+
+    /// One transaction that turns an empty store into this one (a compacted
+    /// journal: what a store is rebuilt from).
+    pub fn to_transaction(&self) -> Transaction {
+        let mut tx = Transaction::new();
+        for (prefix, keys) in &self.data {
+            for (key, value) in keys {
+                tx.put(prefix, key, value.clone());
+            }
+        }
+        tx
+    }
+
+    /// Where `self` and `other` differ, one line per key (at most `limit`
+    /// lines, then a count of the rest); empty when they are equal.
+    pub fn diff(&self, other: &MonitorDBStore, limit: usize) -> Vec<String> {
+        let mut keys: Vec<(&str, &str)> = Vec::new();
+        for store in [self, other] {
+            for (p, m) in &store.data {
+                keys.extend(m.keys().map(|k| (p.as_str(), k.as_str())));
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        let show = |v: Option<&[u8]>| match v {
+            None => "absent".to_string(),
+            Some(v) => format!("{} bytes", v.len()),
+        };
+        let differing: Vec<String> = keys
+            .into_iter()
+            .filter(|(p, k)| self.get(p, k) != other.get(p, k))
+            .map(|(p, k)| {
+                format!(
+                    "{p}/{k}: {} vs {}",
+                    show(self.get(p, k)),
+                    show(other.get(p, k))
+                )
+            })
+            .collect();
+        let n = differing.len();
+        let mut out: Vec<String> = differing.into_iter().take(limit).collect();
+        if n > limit {
+            out.push(format!("and {} more keys", n - limit));
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -259,6 +324,26 @@ mod tests {
         clear.erase_prefix("paxos");
         s.apply(&clear);
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_store_rebuilds_from_its_transaction_and_diffs_name_the_keys() {
+        let mut s = MonitorDBStore::new();
+        let mut tx = Transaction::new();
+        tx.put_u64("paxos", "last_committed", 7)
+            .put("monitor", "election_epoch", vec![1; 8]);
+        s.apply(&tx);
+        let mut rebuilt = MonitorDBStore::new();
+        KeyValueDB::apply(&mut rebuilt, &s.to_transaction());
+        assert_eq!(rebuilt, s);
+        assert!(rebuilt.diff(&s, 10).is_empty());
+        let mut bump = Transaction::new();
+        bump.put_u64("paxos", "last_committed", 8)
+            .erase("monitor", "election_epoch");
+        rebuilt.apply(&bump);
+        let d = rebuilt.diff(&s, 1);
+        assert_eq!(d[0], "monitor/election_epoch: absent vs 8 bytes");
+        assert_eq!(d[1], "and 1 more keys");
     }
 
     #[test]

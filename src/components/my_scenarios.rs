@@ -1,0 +1,146 @@
+//! My scenarios: save, rename, load and delete the user's own scenarios
+//! (kept in IndexedDB), export one as a `.mon` file, import one.
+
+use crate::store::persist::{Op, Storage};
+use std::rc::Rc;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties)]
+pub struct Props {
+    pub storage: Rc<Storage>,
+    pub mine: Vec<(String, String)>,
+    /// The editor's text (what Save and Export take).
+    pub text: String,
+    pub title: Option<String>,
+    pub on_load: Callback<String>,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.storage, &o.storage)
+            && self.mine == o.mine
+            && self.text == o.text
+            && self.title == o.title
+    }
+}
+
+#[function_component(MyScenarios)]
+pub fn my_scenarios(p: &Props) -> Html {
+    let name_ref = use_node_ref();
+    let file_ref = use_node_ref();
+    let name_value = {
+        let r = name_ref.clone();
+        move || {
+            r.cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default()
+        }
+    };
+    let save = {
+        let (storage, text, title, name) = (
+            p.storage.clone(),
+            p.text.clone(),
+            p.title.clone(),
+            name_value.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let n = name();
+            let n = if n.trim().is_empty() {
+                title.clone().unwrap_or_default()
+            } else {
+                n
+            };
+            storage.scenario(Op::Save {
+                name: n,
+                text: text.clone(),
+                replace: false,
+            });
+        })
+    };
+    let export_current = {
+        let (storage, text, title, name) = (
+            p.storage.clone(),
+            p.text.clone(),
+            p.title.clone(),
+            name_value.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let n = name();
+            let n = if n.trim().is_empty() {
+                title.clone().unwrap_or_else(|| "scenario".into())
+            } else {
+                n
+            };
+            if let Err(e) = crate::store::mon_file::export(&n, &text) {
+                storage.notice("error", format!("Export failed: {e}"));
+            }
+        })
+    };
+    let import = {
+        let storage = p.storage.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
+                storage.import(file);
+            }
+            input.set_value("");
+        })
+    };
+    let rows = p.mine.iter().map(|(name, text)| {
+        let load = {
+            let (on, text) = (p.on_load.clone(), text.clone());
+            Callback::from(move |_: MouseEvent| on.emit(text.clone()))
+        };
+        let rename = {
+            let (storage, old, name) = (p.storage.clone(), name.clone(), name_value.clone());
+            Callback::from(move |_: MouseEvent| {
+                storage.scenario(Op::Rename { old: old.clone(), new: name(), text: String::new() })
+            })
+        };
+        let delete = {
+            let (storage, n) = (p.storage.clone(), name.clone());
+            Callback::from(move |_: MouseEvent| storage.scenario(Op::Delete { name: n.clone() }))
+        };
+        let export = {
+            let (storage, n, text) = (p.storage.clone(), name.clone(), text.clone());
+            Callback::from(move |_: MouseEvent| {
+                if let Err(e) = crate::store::mon_file::export(&n, &text) {
+                    storage.notice("error", format!("Export failed: {e}"));
+                }
+            })
+        };
+        html! {
+            <li data-testid="my-scenario" data-name={name.clone()}>
+                <span class="name">{ name.clone() }</span>
+                <button onclick={load} data-testid="my-load">{ "Load" }</button>
+                <button onclick={rename} data-testid="my-rename" title="rename to the name typed above">{ "Rename" }</button>
+                <button onclick={export} data-testid="my-export">{ "Export" }</button>
+                <button onclick={delete} data-testid="my-delete">{ "Delete" }</button>
+            </li>
+        }
+    });
+    let open_file = {
+        let r = file_ref.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(i) = r.cast::<HtmlInputElement>() {
+                i.click();
+            }
+        })
+    };
+    html! {
+        <section class="panel my-scenarios" aria-label="my scenarios" data-testid="my-scenarios">
+            <details open={!p.mine.is_empty()}>
+                <summary>{ format!("My scenarios ({})", p.mine.len()) }</summary>
+                <div class="action-row">
+                    <input ref={name_ref} size="14" placeholder="name" aria-label="scenario name" data-testid="my-name" />
+                    <button onclick={save} data-testid="my-save" title="save the editor's text under this name">{ "Save" }</button>
+                    <button onclick={export_current} data-testid="my-export-current">{ "Export .mon" }</button>
+                    <button onclick={open_file} data-testid="my-import">{ "Import .mon" }</button>
+                    <input ref={file_ref} type="file" accept=".mon,text/plain" hidden=true onchange={import} data-testid="my-import-file" />
+                </div>
+                <ul class="my-list">{ for rows }</ul>
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,266 @@
+//! The browser's disk image of a run: every monitor's store at the persisted
+//! playhead, and the journal of store transactions not yet written to
+//! IndexedDB. Pure, so it is tested natively; `persist.rs` drains it.
+
+use crate::playback::Model;
+use monscope_core::mon::store::{KeyValueDB, MonitorDBStore, Transaction};
+use monscope_core::sim::Sim;
+use monscope_core::time::Time;
+use monscope_core::trace::{EventKind, NodeId};
+
+/// One journaled store transaction: the `seq`-th of the journal, of `node`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub seq: u64,
+    pub node: NodeId,
+    /// [`Transaction::encode`]d.
+    pub tx: Vec<u8>,
+}
+
+/// What one IndexedDB transaction writes: optionally clear the old journal,
+/// then these records in order, then the journal's position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Batch {
+    pub reset: bool,
+    pub records: Vec<Record>,
+    pub text: String,
+    pub t: Time,
+    pub next_seq: u64,
+}
+
+/// The stores at (`text`, `t`), and what of them is not yet on disk.
+#[derive(Default)]
+pub struct Journal {
+    pub text: String,
+    pub t: Time,
+    /// Trace events of the run at `t` that the stores include.
+    events: usize,
+    pub stores: Vec<MonitorDBStore>,
+    next_seq: u64,
+    pending: Vec<Record>,
+    /// The disk's journal must be cleared before `pending` is written.
+    reset: bool,
+    /// The journal matches a run (false until the first follow or restore).
+    started: bool,
+}
+
+/// A monitor's store as the browser keeps it: reads from memory, and every
+/// transaction also goes, in order, into the journal for IndexedDB.
+pub struct JournaledStore<'j> {
+    journal: &'j mut Journal,
+    node: NodeId,
+}
+
+impl KeyValueDB for JournaledStore<'_> {
+    fn apply(&mut self, tx: &Transaction) {
+        let j = &mut *self.journal;
+        let i = self.node as usize;
+        if j.stores.len() <= i {
+            j.stores.resize_with(i + 1, MonitorDBStore::new);
+        }
+        j.stores[i].apply(tx);
+        j.pending.push(Record {
+            seq: j.next_seq,
+            node: self.node,
+            tx: tx.encode(),
+        });
+        j.next_seq += 1;
+    }
+    fn get(&self, prefix: &str, key: &str) -> Option<&[u8]> {
+        self.journal
+            .stores
+            .get(self.node as usize)?
+            .get(prefix, key)
+    }
+}
+
+impl Journal {
+    pub fn store(&mut self, node: NodeId) -> JournaledStore<'_> {
+        JournaledStore {
+            journal: self,
+            node,
+        }
+    }
+
+    /// Rebuild the stores from a journal read back from disk (records in
+    /// `seq` order). A record that does not decode is an error naming it.
+    pub fn from_disk(text: &str, t: Time, records: &[Record]) -> Result<Journal, String> {
+        let mut j = Journal {
+            text: text.to_string(),
+            t,
+            ..Journal::default()
+        };
+        for r in records {
+            let tx = Transaction::decode(&r.tx)
+                .map_err(|e| format!("journal record {} of mon {}: {e}", r.seq, r.node))?;
+            let i = r.node as usize;
+            if j.stores.len() <= i {
+                j.stores.resize_with(i + 1, MonitorDBStore::new);
+            }
+            j.stores[i].apply(&tx);
+            j.next_seq = r.seq + 1;
+        }
+        Ok(j)
+    }
+
+    /// Compare the stores read from disk with the replayed run at `t`: one
+    /// line per monitor whose store differs. Adopts the run if they agree
+    /// (later transactions are appended), else the next batch rewrites it.
+    pub fn check_against(&mut self, model: &Model, sim: &Sim) -> Vec<String> {
+        let mut report = Vec::new();
+        let n = model.mon_count();
+        for node in 0..n.max(self.stores.len()) {
+            let empty = MonitorDBStore::new();
+            let on_disk = self.stores.get(node).unwrap_or(&empty);
+            let replayed = sim.store(node as NodeId).unwrap_or(&empty);
+            let diff = on_disk.diff(replayed, 3);
+            if !diff.is_empty() {
+                let name = model.names.get(node).map_or("?", String::as_str);
+                report.push(format!(
+                    "mon.{name}: the stored store differs from the replayed one (stored vs replayed): {}",
+                    diff.join("; ")
+                ));
+            }
+        }
+        if report.is_empty() && model.text == self.text {
+            self.events = model.events_upto(self.t);
+            self.started = true;
+        }
+        report
+    }
+
+    /// Bring the stores to `model` at `t`. Playing forward appends the run's
+    /// store transactions since the last point, in trace order; anything else
+    /// (a new text, a seek backwards) compacts: the journal restarts with one
+    /// transaction per monitor that rebuilds its store at `t` (from `sim_at`,
+    /// called only then).
+    pub fn follow(&mut self, model: &Model, t: Time, sim_at: impl FnOnce() -> Sim) {
+        let t = t.min(model.end);
+        if self.started && model.text == self.text && t >= self.t {
+            let upto = model.events_upto(t);
+            for ev in &model.trace[self.events.min(upto)..upto] {
+                if let EventKind::Store { node, tx } = &ev.kind {
+                    self.store(*node).apply(tx);
+                }
+            }
+            self.events = upto;
+            self.t = t;
+            return;
+        }
+        let sim = sim_at();
+        self.text = model.text.clone();
+        self.t = t;
+        self.events = model.events_upto(t);
+        self.stores.clear();
+        self.pending.clear();
+        self.next_seq = 0;
+        self.reset = true;
+        self.started = true;
+        self.stores
+            .resize_with(model.mon_count(), MonitorDBStore::new);
+        for node in 0..model.mon_count() as NodeId {
+            let tx = sim
+                .store(node)
+                .map(|s| s.to_transaction())
+                .unwrap_or_default();
+            if !tx.is_empty() {
+                self.store(node).apply(&tx);
+            }
+        }
+    }
+
+    /// Whether everything is on disk (nothing pending).
+    pub fn flushed(&self) -> bool {
+        self.pending.is_empty() && !self.reset
+    }
+
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// How many records the journal on disk holds once the pending ones are written.
+    pub fn records(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// The transactions not yet on disk, as one batch; None if there are none.
+    pub fn take_batch(&mut self) -> Option<Batch> {
+        if !self.started || self.flushed() {
+            return None;
+        }
+        Some(Batch {
+            reset: std::mem::take(&mut self.reset),
+            records: std::mem::take(&mut self.pending),
+            text: self.text.clone(),
+            t: self.t,
+            next_seq: self.next_seq,
+        })
+    }
+
+    /// A batch failed: it must be written again (with its reset, if any).
+    pub fn put_back(&mut self, mut batch: Batch) {
+        batch.records.append(&mut self.pending);
+        self.pending = batch.records;
+        self.reset |= batch.reset;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use monscope_core::scenario::library;
+    use monscope_core::time::SEC;
+
+    fn disk_after(j: &mut Journal, disk: &mut Vec<Record>) {
+        if let Some(b) = j.take_batch() {
+            if b.reset {
+                disk.clear();
+            }
+            disk.extend(b.records);
+        }
+    }
+
+    #[test]
+    fn the_journal_replays_to_the_stores_at_the_playhead() {
+        let model = Model::build(library::get("client-writes").unwrap()).unwrap();
+        let mut j = Journal::default();
+        let mut disk = Vec::new();
+        // Play forward in steps, seek back once, play on.
+        let times = [0, 3 * SEC, 9 * SEC, 20 * SEC, 7 * SEC, 25 * SEC, model.end];
+        for &t in &times {
+            j.follow(&model, t, || model.sim_at(t));
+            disk_after(&mut j, &mut disk);
+            let back = Journal::from_disk(&model.text, t, &disk).unwrap();
+            let mut back = back;
+            let report = back.check_against(&model, &model.sim_at(t));
+            assert!(report.is_empty(), "at {t}: {report:?}");
+        }
+        assert!(j.flushed());
+        // Playing forward appended transactions one by one, in order.
+        assert!(disk.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
+        assert!(disk.len() > model.mon_count());
+    }
+
+    #[test]
+    fn a_store_that_differs_from_the_replay_is_reported() {
+        let model = Model::build(library::get("client-writes").unwrap()).unwrap();
+        let t = 20 * SEC;
+        let mut j = Journal::default();
+        j.follow(&model, t, || model.sim_at(t));
+        let mut disk = j.take_batch().unwrap().records;
+        let mut tx = Transaction::new();
+        tx.put_u64("paxos", "last_committed", 999);
+        disk.push(Record {
+            seq: 99,
+            node: 1,
+            tx: tx.encode(),
+        });
+        let mut back = Journal::from_disk(&model.text, t, &disk).unwrap();
+        let report = back.check_against(&model, &model.sim_at(t));
+        assert_eq!(report.len(), 1);
+        assert!(report[0].starts_with("mon.b:") && report[0].contains("paxos/last_committed"));
+        disk[0].tx = vec![7, 7];
+        let err = Journal::from_disk(&model.text, t, &disk).err().unwrap();
+        assert!(err.contains("journal record 0"), "{err}");
+    }
+}

@@ -1,0 +1,560 @@
+//! The running side of persistence: opens the database at start, brings the
+//! session back, and drains the journal into IndexedDB while the app runs.
+//! Every failure turns into a notice; the app always keeps running from memory.
+
+use super::db::Database;
+use super::db::{self, Loaded, OpenError};
+use super::journal::Journal;
+use super::session::Session;
+use crate::playback::Model;
+use crate::state::Msg;
+use gloo::timers::callback::Timeout;
+use monscope_core::time::Time;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen_futures::spawn_local;
+use yew::Callback;
+
+/// Real milliseconds between two writes: playback moves the playhead every
+/// frame, and one IndexedDB transaction per ~quarter second carries it all.
+const FLUSH_EVERY_MS: u32 = 250;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    /// "error" (something is not saved) or "info".
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What the views show of persistence.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StorageView {
+    /// The database is open and writes succeed.
+    pub saving: bool,
+    pub notices: Vec<Notice>,
+    /// Everything shown is on disk.
+    pub flushed: bool,
+    /// Records in the journal (the stores' transactions since the last compaction).
+    pub journal: u64,
+    /// IndexedDB transactions committed since the page opened.
+    pub batches: u64,
+    /// Journal records waiting for the next write.
+    pub pending: usize,
+    /// Per monitor on disk: (name, keys as "prefix/key").
+    pub stores: Vec<(String, Vec<String>)>,
+    /// The session a link replaced, which "restore" brings back.
+    pub previous: Option<Rc<Session>>,
+    /// My scenarios: (name, text), by name.
+    pub mine: Vec<(String, String)>,
+}
+
+/// A change to my scenarios.
+pub enum Op {
+    /// `replace` false: an existing name is an error.
+    Save {
+        name: String,
+        text: String,
+        replace: bool,
+    },
+    Rename {
+        old: String,
+        new: String,
+        text: String,
+    },
+    Delete {
+        name: String,
+    },
+}
+
+/// How the page was opened.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Entry {
+    /// Plain: bring the stored session back.
+    Stored,
+    /// A share link or `?scenario=`: it wins, the stored session is kept aside.
+    Link,
+}
+
+/// The link has been opened and its session is saved from now on: drop it
+/// from the address, so that a reload brings back the session (with the
+/// user's changes) instead of opening the link afresh.
+fn forget_link() {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_else(|_| "/".into());
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        }
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    db: Option<Rc<Database>>,
+    /// Writing failed: nothing more is tried until a reload.
+    failed: bool,
+    journal: Journal,
+    /// The journal read back at start, to check against the replayed run.
+    to_check: Option<Journal>,
+    want: Option<(Rc<Model>, Time, Session)>,
+    saved: Option<Session>,
+    busy: bool,
+    timer: Option<Timeout>,
+    next_notice: u64,
+    view: StorageView,
+}
+
+pub struct Storage {
+    inner: RefCell<Inner>,
+    publish: Callback<StorageView>,
+    dispatch: Callback<Msg>,
+}
+
+impl Storage {
+    pub fn new(publish: Callback<StorageView>, dispatch: Callback<Msg>) -> Rc<Storage> {
+        Rc::new(Storage {
+            inner: RefCell::new(Inner::default()),
+            publish,
+            dispatch,
+        })
+    }
+
+    fn publish(&self) {
+        let view = {
+            let mut i = self.inner.borrow_mut();
+            let flushed = i.db.is_some()
+                && !i.busy
+                && i.journal.flushed()
+                && i.want.as_ref().map(|w| &w.2) == i.saved.as_ref()
+                && i.want
+                    .as_ref()
+                    .is_some_and(|w| w.0.text == i.journal.text && w.1.min(w.0.end) == i.journal.t);
+            i.view.flushed = flushed;
+            i.view.saving = i.db.is_some() && !i.failed;
+            i.view.pending = i.journal.pending();
+            i.view.journal = i.journal.records();
+            i.view.clone()
+        };
+        self.publish.emit(view);
+    }
+
+    pub fn notice(&self, kind: &'static str, text: String) -> u64 {
+        let id = {
+            let mut i = self.inner.borrow_mut();
+            i.next_notice += 1;
+            let id = i.next_notice;
+            i.view.notices.push(Notice { id, kind, text });
+            id
+        };
+        self.publish();
+        id
+    }
+
+    pub fn dismiss(&self, id: u64) {
+        self.inner.borrow_mut().view.notices.retain(|n| n.id != id);
+        self.publish();
+    }
+
+    fn db(&self) -> Option<Rc<Database>> {
+        self.inner.borrow().db.clone()
+    }
+
+    /// Open the database and bring back what it holds. Runs once, at start.
+    pub fn boot(self: &Rc<Self>, entry: Entry) {
+        let me = self.clone();
+        spawn_local(async move {
+            let weak = Rc::downgrade(&me);
+            let blocked_notice = Rc::new(std::cell::Cell::new(None));
+            let b = blocked_notice.clone();
+            let blocked = move || {
+                if let Some(me) = weak.upgrade() {
+                    b.set(Some(me.notice(
+                        "error",
+                        format!("Not saving yet: {}.", OpenError::Blocked),
+                    )));
+                }
+            };
+            match db::open(blocked).await {
+                Ok(db) => {
+                    // The other tab let go: the notice no longer holds.
+                    if let Some(id) = blocked_notice.take() {
+                        me.dismiss(id);
+                    }
+                    me.opened(db, entry).await
+                }
+                Err(e) => {
+                    me.notice(
+                        "error",
+                        format!(
+                            "Nothing will be saved (session, monitor stores, my scenarios): {e}. \
+                             monscope keeps working from memory."
+                        ),
+                    );
+                }
+            }
+        });
+    }
+
+    async fn opened(self: &Rc<Self>, db: Database, entry: Entry) {
+        // Another tab upgrading the schema: let go of the database, say so.
+        let weak: Weak<Storage> = Rc::downgrade(self);
+        let on_version_change =
+            wasm_bindgen::closure::Closure::once_into_js(move |_: web_sys::Event| {
+                if let Some(me) = weak.upgrade() {
+                    if let Some(db) = me.inner.borrow_mut().db.take() {
+                        db.close();
+                    }
+                    me.notice(
+                        "error",
+                        "A newer monscope in another tab upgraded the database: this tab stopped \
+                     saving. Reload it to save again."
+                            .into(),
+                    );
+                }
+            });
+        db.set_onversionchange(Some(wasm_bindgen::JsCast::unchecked_ref(
+            &on_version_change,
+        )));
+        let loaded = match db::load(&db).await {
+            Ok(l) => l,
+            Err(e) => {
+                self.notice(
+                    "error",
+                    format!(
+                        "The saved session could not be read ({}); nothing will be saved.",
+                        db::describe(&e)
+                    ),
+                );
+                return;
+            }
+        };
+        let db = Rc::new(db);
+        let Loaded {
+            session,
+            previous,
+            position,
+            records,
+            problems,
+        } = loaded;
+        if !problems.is_empty() {
+            self.notice(
+                "error",
+                format!(
+                    "{} stored record(s) could not be read and were set aside (IndexedDB store \
+                     \"quarantine\"): {}",
+                    problems.len(),
+                    problems.join("; ")
+                ),
+            );
+        }
+        match (entry, session) {
+            (Entry::Stored, Some(s)) => {
+                if let Some(p) = position {
+                    match Journal::from_disk(&p.text, p.t, &records) {
+                        Ok(j) => self.inner.borrow_mut().to_check = Some(j),
+                        Err(e) => {
+                            self.notice(
+                                "error",
+                                format!("The stored monitor stores could not be replayed: {e}"),
+                            );
+                        }
+                    }
+                }
+                self.dispatch.emit(Msg::Restore(Rc::new(s)));
+            }
+            (Entry::Link, Some(s)) => {
+                let kept = match db::keep_previous(&db, &s).await {
+                    Ok(()) => "it is kept",
+                    Err(_) => "it could not be kept aside",
+                };
+                self.inner.borrow_mut().view.previous = Some(Rc::new(s));
+                forget_link();
+                self.notice(
+                    "info",
+                    format!("Opened the link instead of your last session ({kept}; \"Restore previous session\" brings it back)."),
+                );
+            }
+            (_, None) => {
+                if let Some(p) = previous {
+                    self.inner.borrow_mut().view.previous = Some(Rc::new(p));
+                }
+                if entry == Entry::Link {
+                    forget_link();
+                }
+            }
+        }
+        self.inner.borrow_mut().db = Some(db);
+        // Leaving the page: write what is pending now, not in up to 250 ms.
+        let weak = Rc::downgrade(self);
+        let leave =
+            gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
+                if let Some(me) = weak.upgrade() {
+                    me.inner.borrow_mut().timer = None;
+                    me.flush();
+                }
+            });
+        leave.forget();
+        self.refresh_scenarios().await;
+        self.schedule(0);
+    }
+
+    /// The app's state after a render: what should be on disk.
+    pub fn note(self: &Rc<Self>, model: Option<Rc<Model>>, t: Time, session: Session) {
+        let Some(model) = model else { return };
+        {
+            let mut i = self.inner.borrow_mut();
+            if i.want
+                .as_ref()
+                .is_some_and(|w| Rc::ptr_eq(&w.0, &model) && w.1 == t && w.2 == session)
+            {
+                return;
+            }
+            i.want = Some((model, t, session));
+            if !std::mem::take(&mut i.view.flushed) {
+                drop(i);
+                self.schedule(FLUSH_EVERY_MS);
+                return;
+            }
+        }
+        // Say at once that what is shown is not on disk yet.
+        self.publish();
+        self.schedule(FLUSH_EVERY_MS);
+    }
+
+    fn schedule(self: &Rc<Self>, ms: u32) {
+        let mut i = self.inner.borrow_mut();
+        if i.timer.is_some() || i.busy {
+            return;
+        }
+        let me = self.clone();
+        i.timer = Some(Timeout::new(ms, move || {
+            me.inner.borrow_mut().timer = None;
+            me.flush();
+        }));
+    }
+
+    /// Check a restored journal once the restored run is shown.
+    fn check_restored(&self) {
+        let mut i = self.inner.borrow_mut();
+        let Some((model, t, _)) = i.want.clone() else {
+            return;
+        };
+        let Some(mut restored) = i.to_check.take() else {
+            return;
+        };
+        if restored.text != model.text || restored.t != t.min(model.end) {
+            // The run shown is not the restored one yet (it may not parse).
+            i.to_check = Some(restored);
+            return;
+        }
+        let report = restored.check_against(&model, &model.sim_at(restored.t));
+        if report.is_empty() {
+            i.journal = restored;
+            drop(i);
+            self.notice(
+                "info",
+                "Session restored; the monitors' stores read back match the replayed run.".into(),
+            );
+        } else {
+            drop(i);
+            self.notice(
+                "error",
+                format!(
+                    "The restored monitor stores differ from the replayed run (the replay is shown, and its stores are saved over them): {}",
+                    report.join(" | ")
+                ),
+            );
+        }
+    }
+
+    fn flush(self: &Rc<Self>) {
+        if self.inner.borrow().to_check.is_some() {
+            self.check_restored();
+        }
+        let (db, batch, session) = {
+            let mut i = self.inner.borrow_mut();
+            let Some(db) = i.db.clone() else { return };
+            if i.busy || i.failed {
+                return;
+            }
+            let Some((model, t, session)) = i.want.clone() else {
+                return;
+            };
+            i.journal.follow(&model, t, || model.sim_at(t));
+            let batch = i.journal.take_batch();
+            let session = (i.saved.as_ref() != Some(&session)).then_some(session);
+            if batch.is_none() && session.is_none() {
+                drop(i);
+                self.publish();
+                return;
+            }
+            i.busy = true;
+            i.view.stores = model
+                .names
+                .iter()
+                .zip(&i.journal.stores)
+                .map(|(name, s)| {
+                    let keys = s
+                        .prefixes()
+                        .flat_map(|p| s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}")))
+                        .collect();
+                    (name.clone(), keys)
+                })
+                .collect();
+            (db, batch, session)
+        };
+        self.publish();
+        let me = self.clone();
+        spawn_local(async move {
+            let result = db::write_batch(&db, batch.as_ref(), session.as_ref()).await;
+            {
+                let mut i = me.inner.borrow_mut();
+                i.busy = false;
+                match &result {
+                    Ok(()) => {
+                        i.view.batches += 1;
+                        if session.is_some() {
+                            i.saved = session;
+                        }
+                    }
+                    Err(_) => {
+                        i.failed = true;
+                        if let Some(b) = batch {
+                            i.journal.put_back(b);
+                        }
+                    }
+                }
+            }
+            match result {
+                Ok(()) => {
+                    me.publish();
+                    me.schedule(FLUSH_EVERY_MS);
+                }
+                Err(e) => {
+                    me.notice(
+                        "error",
+                        format!(
+                            "Saving failed ({}). monscope keeps working from memory, but from now \
+                             on the session and the monitors' stores are not saved (reload to try again).",
+                            db::describe(&e)
+                        ),
+                    );
+                }
+            }
+        });
+    }
+
+    async fn refresh_scenarios(&self) {
+        let Some(db) = self.db() else { return };
+        match db::scenarios(&db).await {
+            Ok((mine, problems)) => {
+                self.inner.borrow_mut().view.mine = mine;
+                if !problems.is_empty() {
+                    self.notice(
+                        "error",
+                        format!(
+                            "Set aside unreadable saved scenarios (store \"quarantine\"): {}",
+                            problems.join("; ")
+                        ),
+                    );
+                }
+                self.publish();
+            }
+            Err(e) => {
+                self.notice(
+                    "error",
+                    format!("My scenarios could not be read: {}", db::describe(&e)),
+                );
+            }
+        }
+    }
+
+    /// Save, rename or delete one of my scenarios, then list them again.
+    pub fn scenario(self: &Rc<Self>, op: Op) {
+        let Some(db) = self.db() else {
+            self.notice(
+                "error",
+                "My scenarios are not available: the browser's storage is not.".into(),
+            );
+            return;
+        };
+        let op = match op {
+            Op::Save { name, .. } | Op::Rename { new: name, .. } if name.trim().is_empty() => {
+                self.notice(
+                    "error",
+                    "A saved scenario needs a name: type one in the name field.".into(),
+                );
+                return;
+            }
+            Op::Save {
+                name,
+                text,
+                replace,
+            } => Op::Save {
+                name: name.trim().into(),
+                text,
+                replace,
+            },
+            Op::Rename { old, new, .. } => {
+                let mine = &self.inner.borrow().view.mine;
+                let Some((_, text)) = mine.iter().find(|(n, _)| *n == old) else {
+                    return;
+                };
+                Op::Rename {
+                    text: text.clone(),
+                    new: new.trim().into(),
+                    old,
+                }
+            }
+            op => op,
+        };
+        let me = self.clone();
+        spawn_local(async move {
+            let (verb, name, taken) = match &op {
+                Op::Save { name, .. } => ("saved", name, name),
+                Op::Rename { old, new, .. } => ("renamed", old, new),
+                Op::Delete { name } => ("deleted", name, name),
+            };
+            let result = match &op {
+                Op::Save {
+                    name,
+                    text,
+                    replace,
+                } => db::save_scenario(&db, name, text, *replace).await,
+                Op::Rename { old, new, text } => db::rename_scenario(&db, old, new, text).await,
+                Op::Delete { name } => db::delete_scenario(&db, name).await,
+            };
+            if let Err(e) = result {
+                let why = if e.name == "ConstraintError" {
+                    format!("a scenario named \"{taken}\" exists already")
+                } else {
+                    e.to_string()
+                };
+                me.notice("error", format!("\"{name}\" was not {verb}: {why}."));
+            }
+            me.refresh_scenarios().await;
+        });
+    }
+
+    /// Import a `.mon` file: load it, and keep it in my scenarios.
+    pub fn import(self: &Rc<Self>, file: web_sys::File) {
+        let me = self.clone();
+        spawn_local(async move {
+            match super::mon_file::import(file).await {
+                Ok((name, text)) => {
+                    me.dispatch.emit(Msg::LoadText(text.clone(), None, None));
+                    if me.db().is_some() {
+                        me.scenario(Op::Save {
+                            name,
+                            text,
+                            replace: true,
+                        });
+                    }
+                }
+                Err(e) => {
+                    me.notice("error", format!("Import failed: {e}"));
+                }
+            }
+        });
+    }
+}

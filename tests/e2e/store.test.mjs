@@ -1,0 +1,429 @@
+// End-to-end: persistence in IndexedDB (src/store/). Each test has its own
+// browser profile, so its IndexedDB starts empty.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const url = process.env.MONSCOPE_URL;
+const executablePath = process.env.MONSCOPE_CHROMIUM || '/usr/bin/chromium';
+const screenshots = join(here, 'screenshots');
+mkdirSync(screenshots, { recursive: true });
+
+/// A fresh browser profile for `body(context, errors)`.
+async function withBrowser(body, initScript) {
+  assert.ok(url, 'MONSCOPE_URL is not set: run the end-to-end tests with `cargo xtask test`');
+  const profile = mkdtempSync(join(tmpdir(), 'monscope-store-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    viewport: { width: 1400, height: 1000 },
+    acceptDownloads: true,
+  });
+  if (initScript) await context.addInitScript(initScript);
+  const errors = [];
+  try {
+    await body(context, errors);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+async function open(context, errors, path = '') {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => errors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  await page.goto(new URL(path, url).href);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  return page;
+}
+
+const mon = (page, name) => page.getByTestId(`mon-${name}`);
+const clock = async (page) => Number(await page.getByTestId('clock').getAttribute('data-t'));
+
+async function seek(page, micros) {
+  await page.getByTestId('scrubber').evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, micros);
+  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
+}
+
+/// Wait until everything shown is written to IndexedDB.
+async function flushed(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-flushed') === 'true', null, {
+    timeout: 20_000,
+  });
+}
+
+/// Each monitor's persisted keys, as the disk panel lists them.
+async function diskKeys(page) {
+  return page.getByTestId('disk-mon').evaluateAll((els) => els.map((e) => [e.getAttribute('data-mon'), e.querySelector('.keys').textContent]));
+}
+
+async function monAttrs(page, names) {
+  const out = {};
+  for (const n of names) {
+    const m = mon(page, n);
+    out[n] = { state: await m.getAttribute('data-state'), epoch: Number(await m.getAttribute('data-epoch')), lc: Number(await m.getAttribute('data-lc')) };
+  }
+  return out;
+}
+
+const notices = (page) => page.getByTestId('storage-notice').allInnerTexts();
+
+test('a reload brings back the session and the stores, and the check finds no difference', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=client-writes');
+    await seek(page, 5_000_000);
+    await mon(page, 'c').click();
+    await page.getByTestId('action-kill').click();
+    await page.getByTestId('client-key').fill('colour');
+    await page.getByTestId('client-value').fill('green');
+    await page.getByTestId('action-write').click();
+    await seek(page, 9_000_000);
+    await page.getByTestId('speed').selectOption('0.5');
+    const text = await page.getByTestId('editor').inputValue();
+    assert.match(text, /at 5s kill c/);
+    assert.match(text, /at 5s write colour green/);
+    await flushed(page);
+    const keys = await diskKeys(page);
+    assert.equal(keys.length, 5);
+    assert.ok(keys.every(([, k]) => k.includes('paxos/last_committed')), JSON.stringify(keys));
+    // The link was consumed: a reload restores the session.
+    assert.equal(new URL(page.url()).search, '');
+    const before = await monAttrs(page, ['a', 'b', 'c', 'd', 'e']);
+
+    await page.reload();
+    await page.getByTestId('cluster').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid=clock]').getAttribute('data-t') === '9000000');
+    assert.equal(await page.getByTestId('editor').inputValue(), text);
+    assert.equal(await page.getByTestId('speed').inputValue(), '0.5');
+    assert.equal(await page.getByTestId('inspector-body').getAttribute('data-mon'), 'c');
+    assert.deepEqual(await monAttrs(page, ['a', 'b', 'c', 'd', 'e']), before);
+    // The check runs once the restored run is shown.
+    await page.getByTestId('storage-notice').filter({ hasText: 'Session restored' }).waitFor();
+    const ns = await notices(page);
+    assert.ok(ns.some((n) => /Session restored; the monitors' stores read back match the replayed run/.test(n)), ns.join('\n'));
+    assert.ok(!ns.some((n) => /differ/.test(n)), ns.join('\n'));
+    await flushed(page);
+    assert.deepEqual(await diskKeys(page), keys);
+    await page.getByTestId('disk').locator('summary').click();
+    await page.screenshot({ path: join(screenshots, 'store-restored.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('a corrupt stored record is reported and set aside, not lost and not a crash', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=client-writes');
+    await seek(page, 12_000_000);
+    await flushed(page);
+    // Corrupt the first journal record (its transaction bytes) behind the app's back.
+    await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open('monscope');
+          req.onsuccess = () => {
+            const db = req.result;
+            const tx = db.transaction('journal', 'readwrite');
+            const store = tx.objectStore('journal');
+            store.put({ seq: 0, node: 0, tx: new Uint8Array([9, 9, 9]) }, 0);
+            tx.oncomplete = () => (db.close(), resolve());
+            tx.onerror = () => reject(tx.error);
+          };
+          req.onerror = () => reject(req.error);
+        }),
+    );
+    await page.reload();
+    await page.getByTestId('storage-notice').first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=storage-notice]')].some((n) => /differ/.test(n.textContent)));
+    const ns = await notices(page);
+    assert.ok(ns.some((n) => /1 stored record\(s\) could not be read and were set aside.*journal record 0/.test(n)), ns.join('\n'));
+    // Without that record mon.a's store is not what the replay has: reported.
+    assert.ok(ns.some((n) => /mon\.a: the stored store differs from the replayed one/.test(n)), ns.join('\n'));
+    // The record is in the quarantine store, with why.
+    const quarantined = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open('monscope');
+          req.onsuccess = () => {
+            const get = req.result.transaction('quarantine').objectStore('quarantine').getAll();
+            get.onsuccess = () => (req.result.close(), resolve(get.result.map((r) => ({ store: r.store, key: r.key, why: r.why, bytes: Array.from(r.value.tx) }))));
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
+    assert.equal(quarantined.length, 1);
+    assert.equal(quarantined[0].store, 'journal');
+    assert.deepEqual(quarantined[0].bytes, [9, 9, 9]);
+    assert.match(quarantined[0].why, /journal record 0/);
+    // The app still works, and the notice can be dismissed.
+    assert.equal(await clock(page), 12_000_000);
+    await page.screenshot({ path: join(screenshots, 'store-quarantine.png'), fullPage: true });
+    const count = await page.getByTestId('storage-notice').count();
+    await page.getByTestId('storage-notice-dismiss').first().click();
+    assert.equal(await page.getByTestId('storage-notice').count(), count - 1);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('without IndexedDB the app works from memory and says what is not saved', async () => {
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors);
+      const n = page.getByTestId('storage-notice');
+      await n.waitFor();
+      assert.match(await n.innerText(), /Nothing will be saved \(session, monitor stores, my scenarios\).*no IndexedDB/);
+      assert.equal(await page.getByTestId('disk').getAttribute('data-saving'), 'false');
+      await seek(page, 4_000_000);
+      await mon(page, 'a').click();
+      await page.getByTestId('action-kill').click();
+      assert.equal(await mon(page, 'a').getAttribute('data-state'), 'down');
+      await page.screenshot({ path: join(screenshots, 'store-unavailable.png'), fullPage: true });
+      await page.getByTestId('storage-notice-dismiss').click();
+      assert.equal(await n.count(), 0);
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      delete window.indexedDB;
+    },
+  );
+});
+
+test('a database held open at an older version by another tab is a notice, not a hang', async () => {
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors);
+      const n = page.getByTestId('storage-notice').filter({ hasText: 'older version' });
+      await n.waitFor();
+      assert.match(await n.innerText(), /Not saving yet: another monscope tab holds an older version of the database open; close it and reload/);
+      await seek(page, 2_000_000);
+      assert.equal(await clock(page), 2_000_000);
+      // The other tab lets go: the upgrade goes through and saving starts.
+      await page.evaluate(() => window.__oldTab.close());
+      await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-saving') === 'true');
+      await flushed(page);
+      assert.equal(await n.count(), 0, 'the blocked notice stayed after the upgrade went through');
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      // An older monscope (schema version 1) that does not close on versionchange.
+      const r = indexedDB.open('monscope', 1);
+      r.onsuccess = () => {
+        window.__oldTab = r.result;
+      };
+    },
+  );
+});
+
+test('a failing write (quota exceeded) is a notice; the app keeps running', async () => {
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors, '?scenario=client-writes');
+      await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-saving') === 'true');
+      await page.evaluate(() => {
+        window.__failWrites = true;
+      });
+      await seek(page, 6_000_000);
+      const n = page.getByTestId('storage-notice').filter({ hasText: 'Saving failed' });
+      await n.waitFor({ timeout: 20_000 });
+      assert.match(await n.innerText(), /QuotaExceededError.*keeps working from memory/);
+      await seek(page, 8_000_000);
+      assert.equal(await clock(page), 8_000_000);
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      // Every read-write transaction fails as a full disk makes it fail.
+      const put = IDBObjectStore.prototype.put;
+      IDBObjectStore.prototype.put = function (...args) {
+        if (window.__failWrites) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return put.apply(this, args);
+      };
+    },
+  );
+});
+
+test('my scenarios: save, rename, load, delete, export and import', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=leader-failover');
+    const editor = page.getByTestId('editor');
+    const original = await editor.inputValue();
+    await page.getByTestId('my-scenarios').locator('summary').click();
+    await page.getByTestId('my-name').fill('failover copy');
+    await page.getByTestId('my-save').click();
+    const row = (name) => page.locator(`[data-testid=my-scenario][data-name="${name}"]`);
+    await row('failover copy').waitFor();
+    // Saving under a taken name is refused with a clear error.
+    await page.getByTestId('my-save').click();
+    await page.getByTestId('storage-notice').filter({ hasText: 'exists already' }).waitFor();
+    // Listed in the header's picker too.
+    assert.equal(await page.getByTestId('picker-mine').locator('option').count(), 1);
+    await page.getByTestId('my-name').fill('renamed');
+    await row('failover copy').getByTestId('my-rename').click();
+    await row('renamed').waitFor();
+    assert.equal(await row('failover copy').count(), 0);
+    // Load it over another scenario.
+    await page.getByTestId('scenario-picker').selectOption({ index: 0 });
+    assert.notEqual(await editor.inputValue(), original);
+    await row('renamed').getByTestId('my-load').click();
+    assert.equal(await editor.inputValue(), original);
+    // Export downloads the text as a .mon file.
+    const [download] = await Promise.all([page.waitForEvent('download'), row('renamed').getByTestId('my-export').click()]);
+    assert.equal(download.suggestedFilename(), 'renamed.mon');
+    const dir = mkdtempSync(join(tmpdir(), 'monscope-mon-'));
+    const exported = join(dir, 'renamed.mon');
+    await download.saveAs(exported);
+    // Import: a good file loads and is kept; a bad one is a clear error.
+    const good = join(dir, 'imported-one.mon');
+    writeFileSync(good, 'title "Imported"\nmons x y z\nat 5s kill x\n');
+    await page.getByTestId('my-import-file').setInputFiles(good);
+    await row('imported-one').waitFor();
+    assert.match(await editor.inputValue(), /mons x y z/);
+    const bad = join(dir, 'broken.mon');
+    writeFileSync(bad, 'mons a b\nat 1s explode a\n');
+    await page.getByTestId('my-import-file').setInputFiles(bad);
+    const err = page.getByTestId('storage-notice').filter({ hasText: 'Import failed' });
+    await err.waitFor();
+    assert.match(await err.innerText(), /broken\.mon is not a valid scenario: line 2/);
+    assert.match(await editor.inputValue(), /mons x y z/, 'a bad file replaced the scenario');
+    await page.screenshot({ path: join(screenshots, 'store-my-scenarios.png'), fullPage: true });
+    // Delete, and it stays deleted after a reload.
+    await row('renamed').getByTestId('my-delete').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=my-scenario][data-name="renamed"]'));
+    await page.reload();
+    await row('imported-one').waitFor();
+    assert.equal(await row('renamed').count(), 0);
+    rmSync(dir, { recursive: true, force: true });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test('power cycle: every monitor restarts from its store; epochs and versions survive', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=client-writes');
+    await seek(page, 25_000_000);
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const before = await monAttrs(page, names);
+    assert.ok(Object.values(before).every((m) => m.lc > 0 && m.epoch > 0), JSON.stringify(before));
+    await page.getByTestId('action-power-cycle').click();
+    const text = await page.getByTestId('editor').inputValue();
+    assert.match(text, /at 25s kill a b c d e\n/);
+    assert.match(text, /at 26s revive a b c d e\n/);
+    await seek(page, 25_500_000);
+    const off = await monAttrs(page, names);
+    for (const n of names) {
+      assert.equal(off[n].state, 'down');
+      // What is on disk: the committed versions are still there.
+      assert.equal(off[n].lc, before[n].lc, `mon.${n} lost versions`);
+    }
+    await seek(page, 45_000_000);
+    const after = await monAttrs(page, names);
+    const states = Object.values(after).map((m) => m.state).sort();
+    assert.deepEqual(states, ['leader', 'peon', 'peon', 'peon', 'peon'], JSON.stringify(after));
+    for (const n of names) {
+      // The epoch continues from the stored one (a new election: higher), and
+      // no committed version was lost.
+      assert.ok(after[n].epoch > before[n].epoch, `mon.${n} epoch ${before[n].epoch} -> ${after[n].epoch}`);
+      assert.ok(after[n].lc >= before[n].lc, `mon.${n} last_committed ${before[n].lc} -> ${after[n].lc}`);
+    }
+    await mon(page, 'a').click();
+    await page.screenshot({ path: join(screenshots, 'store-power-cycle.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});
+
+/// Frame times (ms) of `n` animation frames while playing.
+async function frameTimes(page, n) {
+  return page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        const times = [];
+        let last = performance.now();
+        const tick = (now) => {
+          times.push(now - last);
+          last = now;
+          if (times.length < n) requestAnimationFrame(tick);
+          else resolve(times);
+        };
+        requestAnimationFrame(tick);
+      }),
+    n,
+  );
+}
+
+function quantiles(frames) {
+  const sorted = [...frames].slice(5).sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
+  return `p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`;
+}
+
+test('throughput: store writes to IndexedDB, and frame times with and without persistence (reported)', async () => {
+  // Five monitors, a client write every 100 ms.
+  let text = 'title "writes"\nmons a b c d e\nseed 4\nend 70s\n';
+  for (let i = 0; i < 600; i++) text += `at ${(5 + i * 0.1).toFixed(1)}s write k${i} v${i}\n`;
+  const run = async (context, errors, persist, speed = '1') => {
+    const page = await open(context, errors, '?scenario=three-mons-start');
+    await page.getByTestId('editor').fill(text);
+    await page.getByTestId('mon-e').waitFor();
+    await seek(page, 6_000_000);
+    if (persist) await flushed(page);
+    await page.getByTestId('speed').selectOption(speed);
+    const disk = page.getByTestId('disk');
+    const j0 = Number(await disk.getAttribute('data-journal'));
+    const b0 = Number(await disk.getAttribute('data-batches'));
+    const t0 = await clock(page);
+    const start = Date.now();
+    await page.getByTestId('play').click();
+    const frames = await frameTimes(page, 300);
+    await page.getByTestId('play').click();
+    const t1 = await clock(page);
+    if (!persist) return { frames, simSecs: (t1 - t0) / 1e6 };
+    await flushed(page);
+    const secs = (Date.now() - start) / 1000;
+    const records = Number(await disk.getAttribute('data-journal')) - j0;
+    const batches = Number(await disk.getAttribute('data-batches')) - b0;
+    assert.ok(records > 0, 'nothing was written');
+    assert.deepEqual(errors, []);
+    return { frames, secs, records, batches, simSecs: (t1 - t0) / 1e6 };
+  };
+  let withIdb;
+  let fast;
+  await withBrowser(async (context, errors) => {
+    withIdb = await run(context, errors, true);
+  });
+  await withBrowser(async (context, errors) => {
+    fast = await run(context, errors, true, '10');
+  });
+  let without;
+  await withBrowser(
+    async (context, errors) => {
+      without = await run(context, errors, false);
+    },
+    () => {
+      delete window.indexedDB;
+    },
+  );
+  console.log(
+    `persistence: ${withIdb.records} store transactions of five monitors (a client write every 100 ms) over ` +
+      `${withIdb.simSecs.toFixed(1)} simulated s in ${withIdb.secs.toFixed(1)} real s: ` +
+      `${(withIdb.records / withIdb.secs).toFixed(0)} store writes/s to IndexedDB in ` +
+      `${(withIdb.batches / withIdb.secs).toFixed(1)} IndexedDB transactions/s`,
+  );
+  console.log(
+    `persistence at 10x: ${fast.records} store transactions over ${fast.simSecs.toFixed(1)} simulated s in ` +
+      `${fast.secs.toFixed(1)} real s: ${(fast.records / fast.secs).toFixed(0)} store writes/s in ` +
+      `${(fast.batches / fast.secs).toFixed(1)} IndexedDB transactions/s`,
+  );
+  console.log(`frame times with persistence (ms): ${quantiles(withIdb.frames)}`);
+  console.log(`frame times with persistence at 10x (ms): ${quantiles(fast.frames)}`);
+  console.log(`frame times without IndexedDB (ms): ${quantiles(without.frames)}`);
+});
