@@ -47,7 +47,7 @@ test('the demo page embeds two scenarios and drives one with postMessage', async
   await page.waitForFunction(() => window.heard.failover.some((m) => m.type === 'state'));
   const heard = await page.evaluate(() => window.heard.failover);
   assert.equal(heard[0].type, 'ready');
-  assert.equal(heard[0].title, 'Leader failure');
+  assert.equal(heard[0].title, 'Leader failure and lease timeouts');
   assert.ok(heard[0].end > 100, `end ${heard[0].end}`);
   await page.screenshot({ path: join(screenshots, 'embed-demo.png') });
 
@@ -79,7 +79,7 @@ test('the demo page embeds two scenarios and drives one with postMessage', async
   const paused = await clockOf(failover);
   await page.waitForTimeout(400);
   assert.equal(await clockOf(failover), paused, 'it moved after pause');
-  assert.ok((await page.evaluate(() => window.heard.failover)).some((m) => m.type === 'note' && /crashed/.test(m.text)));
+  assert.ok((await page.evaluate(() => window.heard.failover)).some((m) => m.type === 'note' && /a crashes/.test(m.text)));
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -161,7 +161,7 @@ test('embed layout: light and dark, narrow, no controls; open in playground; cop
     await page.goto(new URL(`?embed=1&scenario=leader-failover&t=31&theme=${theme}`, url).href);
     await page.getByTestId('embed').waitFor();
     assert.equal(await page.getByTestId('embed-clock').getAttribute('data-t'), '31000000');
-    assert.match(await page.getByTestId('embed-note').innerText(), /mon\.a has crashed/);
+    assert.match(await page.getByTestId('embed-note').innerText(), /a crashes\. b and c notice only when their lease lapses/);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= size.width, `the embed is ${width}px wide in ${size.width}px`);
     await page.screenshot({ path: join(screenshots, `embed-${theme}-${size.width}.png`) });
@@ -183,16 +183,16 @@ test('embed layout: light and dark, narrow, no controls; open in playground; cop
   const [tab] = await Promise.all([browser.context.waitForEvent('page'), link.click()]);
   await tab.getByTestId('editor').waitFor();
   assert.equal(await tab.getByTestId('clock').getAttribute('data-t'), '30500000');
-  assert.match(await tab.getByTestId('editor').inputValue(), /^title "Leader failure"/);
+  assert.match(await tab.getByTestId('editor').inputValue(), /^title "Leader failure and lease timeouts"/);
   // The playground's "Copy embed code" gives an iframe of the same scenario.
   await tab.getByTestId('embed-code').click();
   const code = await tab.getByTestId('embed-code-text').inputValue();
-  const src = code.match(/^<iframe src="([^"]+)" title="monscope: Leader failure"/)?.[1];
+  const src = code.match(/^<iframe src="([^"]+)" title="monscope: Leader failure and lease timeouts"/)?.[1];
   assert.ok(src, code);
   const embedded = await newPage(browser.context, { width: 640, height: 440 });
   await embedded.goto(src.replaceAll('&amp;', '&'));
   await embedded.getByTestId('embed').waitFor();
-  assert.equal(await embedded.locator('.embed-title').innerText(), 'Leader failure');
+  assert.equal(await embedded.locator('.embed-title').innerText(), 'Leader failure and lease timeouts');
   assert.equal(await embedded.getByTestId('embed-clock').getAttribute('data-t'), '30500000');
   for (const p of [page, embedded]) assert.deepEqual(p.errors, []);
   for (const p of [page, tab, embedded]) await p.close();

@@ -385,6 +385,7 @@ test('dragging the timeline pans its window', async () => {
   const page = await open();
   await seek(page, 2_000_000);
   const area = page.getByTestId('timeline-area');
+  await area.scrollIntoViewIfNeeded();
   const before = Number(await area.getAttribute('data-win-start'));
   const t = await clock(page);
   const box = await area.boundingBox();
