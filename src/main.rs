@@ -20,6 +20,8 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
+mod download;
+#[cfg(target_arch = "wasm32")]
 mod embed_api;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;

@@ -81,7 +81,8 @@ pub fn markup(text: &str) -> Option<(usize, String)> {
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect::<String>() + ".",
+        // Messages are ASCII English: no Unicode case tables in the bundle.
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str() + ".",
         None => String::new(),
     }
 }

@@ -94,6 +94,8 @@ pub enum Msg {
     PanTo(Time),
     Follow(bool),
     DismissNotice,
+    /// Tell the reader something failed outside the reducer (an export).
+    Notify(String),
     /// Play or pause (an embed's host, a tour).
     Play(bool),
     /// Play from the playhead and pause at this time.
@@ -349,6 +351,7 @@ impl AppState {
                 self.keep_in_window();
             }
             Msg::DismissNotice => self.notice = None,
+            Msg::Notify(text) => self.notice = Some(text),
             Msg::Play(play) => {
                 self.stop_at = None;
                 if play != self.playing {

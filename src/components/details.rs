@@ -37,7 +37,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
         Message::Election(m) => vec![
             r("epoch", m.epoch.to_string()),
             r("quorum", ranks(&m.quorum)),
-            r("strategy", format!("{:?}", m.strategy).to_lowercase()),
+            r("strategy", m.strategy.name().to_string()),
         ],
         Message::Paxos(m) => {
             let values: Vec<String> = m.values.keys().map(|v| format!("v{v}")).collect();

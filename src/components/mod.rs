@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod controls;
 pub mod details;
 pub mod event_log;
+pub mod export;
 pub mod header;
 pub mod help;
 pub mod inspector;

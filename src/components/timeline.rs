@@ -379,6 +379,7 @@ pub fn timeline(p: &Props) -> Html {
                 { btn("▶", "pan right", "pan-right", Msg::Pan(0.5)) }
                 <label class="inline"><input type="checkbox" checked={p.follow} onchange={follow} />{ " follow playhead" }</label>
                 <span class="muted">{ format!("{} – {}", secs(w0), secs(w0 + span)) }</span>
+                <super::export::Export model={p.model.clone()} win_start={w0} win_span={span} on_error={p.on.reform(Msg::Notify)} />
             </div>
             <div class="timeline-grid">
                 <div class="lane-labels" style={format!("height:{height}px")}>
@@ -391,7 +392,7 @@ pub fn timeline(p: &Props) -> Html {
                 </div>
                 <div class={classes!("timeline-area", dragging.then_some("dragging"))} ref={area} onclick={on_click}
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
-                     data-testid="timeline-area" data-win-start={w0.to_string()}
+                     data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
                      title="click to seek; drag to pan; wheel to zoom">
                     <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} on={p.on.clone()} />
                     if (0.0..=1.0).contains(&px) {

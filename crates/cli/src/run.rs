@@ -58,7 +58,7 @@ pub fn main(args: &[String]) -> u8 {
     }
     for ev in &r.trace {
         if json {
-            let _ = writeln!(o, "{}", serde_json::to_string(ev).unwrap_or_default());
+            let _ = writeln!(o, "{}", monscope_core::trace::json::json_line(ev));
         } else if all || !is_bookkeeping(&ev.kind) {
             let _ = writeln!(o, "{}", describe(ev, &r.nodes));
         }

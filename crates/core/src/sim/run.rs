@@ -38,8 +38,7 @@ impl Run {
     pub fn digest(&self) -> String {
         let mut h: u64 = fnv1a(b"monscope-trace-v1");
         for ev in &self.trace {
-            let line = serde_json::to_vec(ev).unwrap_or_default();
-            h ^= fnv1a(&line);
+            h ^= fnv1a(crate::trace::json::json_line(ev).as_bytes());
             h = h.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
         format!("{h:016x}")

@@ -5,6 +5,7 @@
 pub mod event;
 pub mod expect;
 pub mod format;
+pub mod json;
 pub mod state;
 pub mod svg;
 

@@ -1,0 +1,48 @@
+// Export for docs without JavaScript: the page's "Export SVG" gives the same
+// file as `monscope svg` for the timeline's window, and "Export trace" the
+// same lines as `monscope run --json`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launch, newPage, cli, root, url } from './harness.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function download(page, testid) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8') };
+}
+
+test('Export SVG and Export trace give what the CLI gives', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(new URL('?scenario=leader-failover', url).href);
+  const area = page.getByTestId('timeline-area');
+  await area.waitFor();
+  // A window around the failover.
+  await page.getByTestId('scrubber').fill('39500000');
+  const from = Number(await area.getAttribute('data-win-start'));
+  const span = Number(await area.getAttribute('data-win-span'));
+  assert.ok(from > 30_000_000, `window starts at ${from}`);
+  const file = join(root, 'scenarios', 'leader-failover.mon');
+
+  const svg = await download(page, 'export-svg');
+  assert.equal(svg.name, 'Leader-failure-and-lease-timeouts.svg');
+  const want = cli('svg', file, '--from', `${from}us`, '--to', `${from + span}us`);
+  assert.equal(svg.text, want, 'the page and `monscope svg` draw the same window');
+  assert.match(svg.text, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+
+  const trace = await download(page, 'export-json');
+  assert.equal(trace.name, 'Leader-failure-and-lease-timeouts.trace.jsonl');
+  assert.equal(trace.text, cli('run', file, '--json'), 'the page and `monscope run --json` give the same trace');
+  const first = JSON.parse(trace.text.split('\n')[0]);
+  assert.equal(first.at, 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
