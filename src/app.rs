@@ -190,6 +190,30 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
     handle
 }
 
+/// The shell's callbacks to its children.
+struct Handlers {
+    send: Callback<Msg>,
+    on_help: Callback<()>,
+    on_help_close: Callback<()>,
+    on_load_builtin: Callback<usize>,
+    on_load_text: Callback<String>,
+    on_dismiss: Callback<u64>,
+}
+
+impl Handlers {
+    fn new(d: UseReducerDispatcher<AppState>, storage: Rc<Storage>) -> Handlers {
+        let send = Callback::from(move |m: Msg| d.dispatch(m));
+        Handlers {
+            on_help: send.reform(|_| Msg::Help(true)),
+            on_help_close: send.reform(|_| Msg::Help(false)),
+            on_load_builtin: send.reform(Msg::LoadBuiltin),
+            on_load_text: send.reform(|text| Msg::LoadText(text, None, None)),
+            on_dismiss: Callback::from(move |id| storage.dismiss(id)),
+            send,
+        }
+    }
+}
+
 #[function_component(App)]
 fn app() -> Html {
     // `?debug-panic` panics on purpose: the end-to-end tests check that a panic
@@ -282,13 +306,24 @@ fn app() -> Html {
         });
     }
 
-    let cb = |f: fn() -> Msg| {
-        let d = dispatch.clone();
-        Callback::from(move |_: ()| d.dispatch(f()))
+    // Callbacks made once: a child whose props are otherwise unchanged then
+    // skips its render, so a frame re-renders only what moves.
+    let handlers = {
+        let (d, storage) = (dispatch.clone(), storage_rc.clone());
+        use_memo((), move |_| Handlers::new(d, storage))
     };
-    let send = {
-        let d = dispatch.clone();
-        Callback::from(move |m: Msg| d.dispatch(m))
+    let send = handlers.send.clone();
+    let on_load_mine: Callback<String> = {
+        let send = send.clone();
+        (*use_memo(storage_view.mine.clone(), move |mine| {
+            let mine = mine.clone();
+            Callback::from(move |name: String| {
+                if let Some((_, text)) = mine.iter().find(|(n, _)| *n == name) {
+                    send.emit(Msg::LoadText(text.clone(), None, None));
+                }
+            })
+        }))
+        .clone()
     };
 
     let t = state.t;
@@ -397,19 +432,12 @@ fn app() -> Html {
                 text={state.text.clone()}
                 t={t}
                 selected={state.selected_mon.and_then(|m| state.model.as_ref().and_then(|model| model.names.get(m as usize).cloned()))}
-                on_load={send.reform(Msg::LoadBuiltin)}
-                on_help={cb(|| Msg::Help(true))}
+                on_load={handlers.on_load_builtin.clone()}
+                on_help={handlers.on_help.clone()}
                 mine={storage_view.mine.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}
-                on_load_mine={{
-                    let (d, mine) = (dispatch.clone(), storage_view.mine.clone());
-                    Callback::from(move |name: String| {
-                        if let Some((_, text)) = mine.iter().find(|(n, _)| *n == name) {
-                            d.dispatch(Msg::LoadText(text.clone(), None, None));
-                        }
-                    })
-                }}
+                on_load_mine={on_load_mine}
             />
-            { storage_notice::notices(&storage_view, &{ let s = storage_rc.clone(); Callback::from(move |id| s.dismiss(id)) }, &send) }
+            { storage_notice::notices(&storage_view, &handlers.on_dismiss, &send) }
             { error_banner }
             <div class="left">
             <main class="stage">
@@ -498,12 +526,12 @@ fn app() -> Html {
                     mine={storage_view.mine.clone()}
                     text={state.text.clone()}
                     title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                    on_load={send.reform(|text| Msg::LoadText(text, None, None))}
+                    on_load={handlers.on_load_text.clone()}
                 />
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
-                <Help on_close={cb(|| Msg::Help(false))} />
+                <Help on_close={handlers.on_help_close.clone()} />
             }
         </div>
     }

@@ -283,20 +283,20 @@ pub fn cluster_view(p: &Props) -> Html {
     let flying: Vec<&Flight> = model.in_flight(t, linger).collect();
     let labels = flying.len() <= MAX_LABELS;
     let selected_event = p.selected_event;
+    // Hundreds of messages move every frame: one click handler for all of
+    // them (it reads the trace index from `data-ev`), not one closure each.
     let messages = flying.iter().map(|fl| {
         let (x, y) = flight_point(fl, t, n);
-        let ev = fl.ev;
-        let key = fl.id;
-        let selected = selected_event == Some(ev);
-        let onclick = p.on_select.reform(move |_: MouseEvent| Msg::SelectEvent(Some(ev)));
+        let transform = format!("translate({x:.1},{y:.1})");
         let from = &model.names[fl.from as usize];
         let to = &model.names[fl.to as usize];
+        let ev = fl.ev.to_string();
         if fl.dropped.is_some() && t >= fl.end {
             let age = (t - fl.end) as f64 / linger as f64;
             let opacity = if p.reduced_motion { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
             html! {
-                <g key={key} class="msg dropped" transform={format!("translate({},{})", f(x), f(y))} opacity={format!("{opacity:.2}")}
-                   {onclick} data-testid="msg-dropped">
+                <g key={fl.id} class="msg dropped" {transform} opacity={format!("{opacity:.2}")}
+                   data-ev={ev} data-testid="msg-dropped">
                     <title>{ format!("{} {from} → {to} dropped: {}", fl.op, fl.dropped.map(|d| d.name()).unwrap_or("")) }</title>
                     <text class="drop-x" text-anchor="middle" y="6">{ "✕" }</text>
                     if labels {
@@ -305,9 +305,10 @@ pub fn cluster_view(p: &Props) -> Html {
                 </g>
             }
         } else {
+            let selected = selected_event == Some(fl.ev);
             html! {
-                <g key={key} class={classes!("msg", format!("p-{}", fl.protocol), selected.then_some("selected"))}
-                   transform={format!("translate({},{})", f(x), f(y))} {onclick} data-testid="msg" data-op={fl.op}>
+                <g key={fl.id} class={classes!("msg", super::protocol_class(fl.protocol), selected.then_some("selected"))}
+                   {transform} data-ev={ev} data-testid="msg" data-op={fl.op}>
                     <title>{ format!("{} {from} → {to}", fl.op) }</title>
                     <circle r={if selected { "8" } else { "5.5" }} />
                     if labels {
@@ -316,6 +317,9 @@ pub fn cluster_view(p: &Props) -> Html {
                 </g>
             }
         }
+    });
+    let on_message = p.on_select.reform(|e: MouseEvent| {
+        Msg::SelectEvent(super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()))
     });
 
     let client = {
@@ -349,7 +353,7 @@ pub fn cluster_view(p: &Props) -> Html {
             { for links }
             { client }
             { for mons }
-            <g class="messages">{ for messages }</g>
+            <g class="messages" onclick={on_message}>{ for messages }</g>
         </svg>
     }
 }

@@ -22,3 +22,28 @@ pub mod tour;
 pub fn secs(t: u64) -> String {
     format!("{}.{:03} s", t / 1_000_000, (t / 1_000) % 1_000)
 }
+
+/// The CSS class of a message's protocol (`Message::protocol`), without a
+/// `format!` per message per frame.
+pub fn protocol_class(protocol: &str) -> &'static str {
+    match protocol {
+        "probe" => "p-probe",
+        "election" => "p-election",
+        "ping" => "p-ping",
+        "paxos" => "p-paxos",
+        "sync" => "p-sync",
+        "timecheck" => "p-timecheck",
+        _ => "p-client",
+    }
+}
+
+/// The value of `attr` on the clicked element or its nearest ancestor that
+/// has one: one delegated handler serves many drawn items.
+pub fn data_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let target = e.target()?.dyn_into::<web_sys::Element>().ok()?;
+    target
+        .closest(&format!("[{attr}]"))
+        .ok()??
+        .get_attribute(attr)
+}

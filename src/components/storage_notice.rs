@@ -39,10 +39,16 @@ pub fn disk(v: &StorageView) -> Html {
         "not saving".to_string()
     } else if v.flushed {
         format!("flushed · {} transactions in the journal", v.journal)
-    } else {
+    } else if v.pending > 0 {
         format!(
-            "writing… {} of {} transactions pending",
+            "writing… {} of {} transactions not on disk yet",
             v.pending, v.journal
+        )
+    } else {
+        // Every store transaction is written; the playhead or session is not yet.
+        format!(
+            "saving the session · {} transactions in the journal",
+            v.journal
         )
     };
     html! {

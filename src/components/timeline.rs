@@ -64,6 +64,17 @@ fn tick_step(span: Time) -> Time {
         .unwrap_or(600 * SEC)
 }
 
+/// Labels at the diagram's edges hang inwards instead of being cut in half.
+fn edge_anchor(x: f64) -> &'static str {
+    if x < 0.04 {
+        "start"
+    } else if x > 0.96 {
+        "end"
+    } else {
+        "middle"
+    }
+}
+
 fn tick_label(t: Time, step: Time) -> String {
     if step >= SEC {
         format!("{}s", t / SEC)
@@ -103,7 +114,7 @@ fn body(p: &BodyProps) -> Html {
             html! {
                 <>
                     <line class="tick" x1={pct(x(t))} x2={pct(x(t))} y1="14" y2={format!("{height}")} />
-                    <text class="tick-label" x={pct(x(t))} y="11" text-anchor="middle">{ tick_label(t, step) }</text>
+                    <text class="tick-label" x={pct(x(t))} y="11" text-anchor={edge_anchor(x(t))}>{ tick_label(t, step) }</text>
                 </>
             }
         });
@@ -147,12 +158,19 @@ fn body(p: &BodyProps) -> Html {
         .filter(|f| f.end >= w0)
         .collect();
     let too_many = visible.len() > MAX_ARROWS;
+    // Arrows and marks share one click handler, which reads the trace index
+    // from `data-ev` (a page flip draws up to thousands of them).
+    let on_pick = {
+        let on = p.on.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(ev) = super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()) {
+                e.stop_propagation(); // a pick, not a seek
+                on.emit(Msg::SelectEvent(Some(ev)));
+            }
+        })
+    };
     let arrows = visible.iter().take(MAX_ARROWS).map(|fl| {
         let ev = fl.ev;
-        let onclick = p.on.reform(move |e: MouseEvent| {
-            e.stop_propagation();
-            Msg::SelectEvent(Some(ev))
-        });
         let y0 = lane_y(fl.from as usize);
         let y1f = lane_y(fl.to as usize);
         let prog = fl.progress(fl.end).clamp(0.0, 1.0);
@@ -160,7 +178,7 @@ fn body(p: &BodyProps) -> Html {
         let selected = p.selected_event == Some(ev);
         let class = classes!(
             "arrow",
-            format!("p-{}", fl.protocol),
+            super::protocol_class(fl.protocol),
             fl.dropped.is_some().then_some("dropped"),
             selected.then_some("selected")
         );
@@ -173,7 +191,7 @@ fn body(p: &BodyProps) -> Html {
             fl.dropped.map(|d| format!(", dropped: {}", d.name())).unwrap_or_default()
         );
         html! {
-            <g {class} {onclick} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>
+            <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>
                 <title>{ title }</title>
                 <line x1={pct(x(fl.sent))} y1={format!("{y0:.1}")} x2={pct(x(fl.end))} y2={format!("{y1:.1}")}
                       marker-end={if fl.dropped.is_some() { "" } else { "url(#arrowhead)" }} />
@@ -189,10 +207,6 @@ fn body(p: &BodyProps) -> Html {
     let m_last = model.marks.partition_point(|m| m.at <= w1);
     let marks = model.marks[m_first..m_last.max(m_first)].iter().take(2000).map(|m| {
         let ev = m.ev;
-        let onclick = p.on.reform(move |e: MouseEvent| {
-            e.stop_propagation();
-            Msg::SelectEvent(Some(ev))
-        });
         let y = lane_y(lane_of(m.node));
         let (glyph, class, what) = match &m.kind {
             MarkKind::State(s) => (
@@ -214,7 +228,7 @@ fn body(p: &BodyProps) -> Html {
         html! {
             <text class={classes!(class, selected.then_some("selected"), state_leader.then_some("big"))}
                   x={pct(x(m.at))} y={format!("{:.1}", y + if is_state { 4.5 } else { 5.0 })}
-                  text-anchor="middle" {onclick}
+                  text-anchor="middle" data-ev={ev.to_string()}
                   data-testid={match &m.kind { MarkKind::Expect(true) => "tl-pass", MarkKind::Expect(false) => "tl-fail", _ => "tl-mark" }}>
                 <title>{ format!("{} {} at {}", m.node.map(|n| model.names[n as usize].clone()).unwrap_or_else(|| "scenario".into()), what, secs(m.at)) }</title>
                 { glyph }
@@ -236,8 +250,8 @@ fn body(p: &BodyProps) -> Html {
                 { for absent }
                 { for lanes }
                 { for ticks }
-                <g class="arrows">{ for arrows }</g>
-                <g class="marks">{ for marks }</g>
+                <g class="arrows" onclick={on_pick.clone()}>{ for arrows }</g>
+                <g class="marks" onclick={on_pick}>{ for marks }</g>
             </svg>
             if too_many {
                 <p class="hint">{ format!("{} messages in this window; showing the first {MAX_ARROWS}. Zoom in to see them all.", visible.len()) }</p>
