@@ -12,6 +12,7 @@ use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
 use super::paxos::Paxos;
+use super::paxos_service::{PaxosService, Service, ServiceId, ServiceWaiter};
 use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
 use super::{Addr, Epoch, Rank, Version};
@@ -70,20 +71,10 @@ pub enum PaxosEffect {
 /// A Ceph `Context` waiting on Paxos or a service, as data.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Waiter {
-    /// PaxosService::C_Active: call the service's _active().
-    Active,
-    /// PaxosService::propose_pending's C_Committed (a paxos finisher).
-    Committed,
     /// Paxos::C_Trimmed (a paxos finisher): trimming = false.
     Trimmed,
-    /// PaxosService::C_RetryMessage: dispatch the request again.
-    Retry { origin: Origin, req: MClientRequest },
-    /// The monmap service's C_Active.
-    MonmapActive,
-    /// The monmap service's C_Committed.
-    MonmapCommitted,
-    /// The monmap service's C_RetryMessage (a `mon add`/`mon remove`).
-    MonmapRetry { origin: Origin, req: MClientRequest },
+    /// One of a PaxosService's contexts, for that service.
+    Service(ServiceId, ServiceWaiter),
 }
 
 /// One deferred piece of work.
@@ -123,8 +114,8 @@ impl Fx {
 #[derive(Clone, Debug)]
 pub struct Consensus {
     pub paxos: Paxos,
-    pub kv: KvService,
-    pub monmap: MonmapService,
+    pub kv: PaxosService<KvService>,
+    pub monmap: PaxosService<MonmapService>,
 }
 
 impl Consensus {
@@ -132,8 +123,8 @@ impl Consensus {
     pub fn new(store: &MonitorDBStore) -> Consensus {
         Consensus {
             paxos: Paxos::init(store),
-            kv: KvService::init(store),
-            monmap: MonmapService::init(store),
+            kv: PaxosService::init(store),
+            monmap: PaxosService::init(store),
         }
     }
 
@@ -179,12 +170,12 @@ impl Consensus {
         self.drain(ctx, fx)
     }
 
-    /// A paxos timer or the kv service's proposal timer fired.
+    /// A paxos timer or a service's proposal timer fired.
     pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, t: Timer) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
-        if t == Timer::ProposeTimer {
+        if t == KvService::PROPOSE_TIMER {
             self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == Timer::MonmapProposeTimer {
+        } else if t == MonmapService::PROPOSE_TIMER {
             self.monmap
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else {
@@ -193,15 +184,16 @@ impl Consensus {
         self.drain(ctx, fx)
     }
 
-    /// Monitor::tick: every service's tick() and maybe_trim().
+    /// Monitor::tick: every service's maybe_trim() (none has a tick() of its own).
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
-        self.kv.tick(ctx, &mut fx, &mut self.paxos);
+        self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
 
-    /// PaxosService::dispatch for a client (or forwarded) kv request.
+    /// PaxosService::dispatch for a client (or forwarded) request: `mon add` /
+    /// `mon remove` to the monmap service, the rest to kv.
     pub fn handle_client(
         &mut self,
         ctx: &mut PaxosCtx,
@@ -257,10 +249,10 @@ impl Consensus {
 
     fn abandon(&mut self, step: Step) {
         match step {
-            Step::Finish(Waiter::Committed, _) => self.kv.proposing = false,
-            Step::Finish(Waiter::MonmapCommitted, _) => self.monmap.proposing = false,
+            Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
-            _ => {}
+            Step::Refresh { .. } => {}
         }
     }
 
@@ -268,11 +260,8 @@ impl Consensus {
         match step {
             Step::Refresh { version } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
-                let new_monmap = self.monmap.refresh(ctx, fx);
-                if self.kv.refresh(ctx, fx, version) {
-                    fx.bootstrap(ctx.out, "service asked for a bootstrap on refresh");
-                    return;
-                }
+                let new_monmap = self.monmap.refresh(ctx, fx, version);
+                self.kv.refresh(ctx, fx, version);
                 if let Some(m) = new_monmap {
                     let epoch = m.epoch;
                     fx.effects.push(PaxosEffect::NewMonmap(m));
@@ -282,48 +271,13 @@ impl Consensus {
                 self.monmap.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
             }
-            Step::Finish(w, ok) => match w {
-                Waiter::Active => {
-                    if ok {
-                        self.kv.active(ctx, fx, &mut self.paxos);
-                    }
-                }
-                Waiter::Committed => {
-                    self.kv.proposing = false;
-                    if ok {
-                        self.kv.active(ctx, fx, &mut self.paxos);
-                    }
-                }
-                Waiter::Trimmed => self.paxos.trimming = false,
-                Waiter::MonmapActive => {
-                    if ok {
-                        self.monmap.active(ctx, fx, &mut self.paxos);
-                    }
-                }
-                Waiter::MonmapCommitted => {
-                    self.monmap.proposing = false;
-                    if ok {
-                        self.monmap.active(ctx, fx, &mut self.paxos);
-                    }
-                }
-                Waiter::MonmapRetry { origin, req } => {
-                    if ok {
-                        self.monmap.dispatch(ctx, fx, &mut self.paxos, origin, req);
-                    } else {
-                        ctx.out
-                            .log(format!("dropping monmap command tid {} (EAGAIN)", req.tid));
-                    }
-                }
-                Waiter::Retry { origin, req } => {
-                    if ok {
-                        self.kv.dispatch(ctx, fx, &mut self.paxos, origin, req);
-                    } else {
-                        // Ceph re-dispatches on -EAGAIN; here the client retries.
-                        ctx.out
-                            .log(format!("dropping request tid {} (EAGAIN)", req.tid));
-                    }
-                }
-            },
+            Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
+            Step::Finish(Waiter::Service(ServiceId::Monmap, w), ok) => {
+                self.monmap.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Kv, w), ok) => {
+                self.kv.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
         }
     }
 }

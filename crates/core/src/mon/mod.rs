@@ -18,6 +18,7 @@ pub mod monmap_service;
 mod monmap_tests;
 pub mod out;
 pub mod paxos;
+pub mod paxos_service;
 pub mod status;
 pub mod store;
 pub mod sync;

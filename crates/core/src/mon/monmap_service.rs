@@ -1,4 +1,4 @@
-//! The monmap service: MonmapMonitor.cc on top of PaxosService.cc (§4).
+//! The monmap service: MonmapMonitor.cc, a [`Service`] of PaxosService (§4).
 //! Versions live under prefix "monmap"; version `v` is the whole encoded
 //! monmap of epoch `v` (MonmapMonitor::encode_pending puts the full map at
 //! `pending_map.epoch`), and "last_committed" is the newest epoch.
@@ -8,15 +8,13 @@
 //! refresh sees a version newer than its in-memory monmap, adopts it and
 //! bootstraps (update_from_paxos sets need_bootstrap), which recomputes ranks.
 
-use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
+use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::monmap::{MonInfo, MonMap, Strategy};
 use super::out::Timer;
-use super::paxos::Paxos;
-use super::status::PaxosState;
+use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Version};
-use crate::time::Duration;
 use std::sync::Arc;
 
 /// The service's store prefix.
@@ -85,141 +83,84 @@ pub fn persist_monmap(t: &mut Transaction, m: &MonMap) {
     t.put_u64(MONMAP, "last_committed", m.epoch as u64);
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct MonmapService {
-    pub first_committed: Version,
-    pub last_committed: Version,
-    have_pending: bool,
+    /// The pending map (pending_map); Some exactly while have_pending.
     pending_map: Option<MonMap>,
-    pub proposing: bool,
-    proposal_timer: bool,
-    waiting_for_finished_proposal: Vec<Waiter>,
-    /// Commands in the pending/proposed map: (origin, tid, what to answer).
-    waiting_for_commit: Vec<(Origin, u64, String)>,
 }
 
 impl MonmapService {
-    pub fn init(store: &MonitorDBStore) -> MonmapService {
-        MonmapService {
-            first_committed: store.get_u64(MONMAP, "first_committed"),
-            last_committed: store.get_u64(MONMAP, "last_committed"),
-            have_pending: false,
-            pending_map: None,
-            proposing: false,
-            proposal_timer: false,
-            waiting_for_finished_proposal: Vec::new(),
-            waiting_for_commit: Vec::new(),
-        }
-    }
-
-    fn paxos_auw(paxos: &Paxos) -> bool {
-        matches!(
-            paxos.state,
-            PaxosState::Active | PaxosState::Updating | PaxosState::Writing
-        )
-    }
-    pub fn is_active(&self, paxos: &Paxos) -> bool {
-        !self.proposing && Self::paxos_auw(paxos)
-    }
-    fn is_readable(&self, ctx: &PaxosCtx, paxos: &Paxos) -> bool {
-        paxos.is_readable(0, ctx.now, ctx.quorum.len(), ctx.is_leader || ctx.is_peon)
-            && self.last_committed > 0
-    }
-    fn is_write_ready(&self, paxos: &Paxos) -> bool {
-        self.is_active(paxos) && self.have_pending
-    }
-    fn is_writeable(&self, paxos: &Paxos) -> bool {
-        !self.proposing && self.is_write_ready(paxos) && Self::paxos_auw(paxos)
-    }
-    fn wait_for_active(&mut self, paxos: &mut Paxos, w: Waiter) {
-        if self.proposing {
-            self.waiting_for_finished_proposal.push(w);
-        } else {
-            paxos.wait_for_active(w);
-        }
-    }
-
-    /// PaxosService::dispatch for a `mon add` / `mon remove` command.
-    pub fn dispatch(
-        &mut self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        paxos: &mut Paxos,
-        origin: Origin,
-        req: MClientRequest,
-    ) {
-        if !self.is_readable(ctx, paxos) {
-            ctx.out.log(format!(
-                "monmap tid {}: waiting for paxos -> readable",
-                req.tid
-            ));
-            let w = Waiter::MonmapRetry { origin, req };
-            if self.proposing || self.last_committed == 0 {
-                self.waiting_for_finished_proposal.push(w);
-            } else {
-                paxos.wait_for_readable(w);
-            }
-            return;
-        }
-        // Both commands are updates (preprocess_command answers neither).
-        if !ctx.is_leader {
-            fx.effects.push(PaxosEffect::Forward { origin, req });
-            return;
-        }
-        if !self.is_writeable(paxos) {
-            ctx.out.log(format!(
-                "monmap tid {}: waiting for paxos -> writeable",
-                req.tid
-            ));
-            let w = Waiter::MonmapRetry { origin, req };
-            if self.proposing {
-                self.waiting_for_finished_proposal.push(w);
-            } else if !self.is_write_ready(paxos) {
-                self.wait_for_active(paxos, w);
-            } else {
-                paxos.wait_for_writeable(w);
-            }
-            return;
-        }
-        if !self.prepare_command(ctx, fx, origin, &req) {
-            return;
-        }
-        let delay = self.should_propose(ctx, paxos);
-        if delay == 0 {
-            self.propose_pending(ctx, fx, paxos);
-        } else if !self.proposal_timer {
-            ctx.out.log(format!(
-                "monmap: proposal timer in {}",
-                crate::time::format_duration(delay)
-            ));
-            self.proposal_timer = true;
-            ctx.out.set_timer(Timer::MonmapProposeTimer, delay);
-        }
-    }
-
-    fn reply(fx: &mut Fx, origin: Origin, tid: u64, ok: bool, text: String) {
+    fn reply(fx: &mut Fx, origin: &Origin, tid: u64, ok: bool, text: String) {
         fx.effects.push(PaxosEffect::Reply {
-            origin,
+            origin: origin.clone(),
             reply: MClientReply {
                 tid,
                 result: ClientResult::Command { ok, text },
             },
         });
     }
+}
 
-    /// MonmapMonitor::prepare_command: edit the pending map, or answer at once
-    /// (an add of a monitor already there, a remove of one already gone).
-    fn prepare_command(
+impl Service for MonmapService {
+    const ID: ServiceId = ServiceId::Monmap;
+    const NAME: &'static str = MONMAP;
+    const PROPOSE_TIMER: Timer = Timer::MonmapProposeTimer;
+    const COMMIT_WAITER: &'static str = "monmap command";
+    const RETRY_WAITER: &'static str = "monmap command";
+    /// The command's answer text, told with the committed epoch.
+    type Reply = String;
+    /// A committed monmap newer than the monitor's: adopt it and bootstrap.
+    type Update = Option<Arc<MonMap>>;
+
+    /// MonmapMonitor::create_initial: the current monmap as epoch 1.
+    fn create_initial(&mut self, ctx: &mut PaxosCtx) {
+        ctx.out.log("monmap create_initial using current monmap");
+        let mut m = ctx.monmap.clone();
+        m.epoch = 1;
+        self.pending_map = Some(m);
+    }
+
+    /// MonmapMonitor::create_pending: the current map, next epoch.
+    fn create_pending(&mut self, ctx: &PaxosCtx) {
+        let mut m = ctx.monmap.clone();
+        m.epoch += 1;
+        self.pending_map = Some(m);
+    }
+
+    fn discard_pending(&mut self) {
+        self.pending_map = None;
+    }
+
+    /// MonmapMonitor::encode_pending: the whole map at its epoch.
+    fn encode_pending(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        t: &mut Transaction,
+        first_committed: Version,
+        _last_committed: Version,
+    ) {
+        let Some(map) = self.pending_map.take() else {
+            return;
+        };
+        t.put(MONMAP, &map.epoch.to_string(), encode_monmap(&map));
+        put_last_committed(t, MONMAP, first_committed, map.epoch as Version);
+        ctx.out.log(format!("monmap encode_pending e{}", map.epoch));
+    }
+
+    /// MonmapMonitor::prepare_command (`mon add` / `mon remove`; preprocess_command
+    /// answers neither): edit the pending map, or answer at once (an add of a
+    /// monitor already there, a remove of one already gone).
+    fn prepare_update(
         &mut self,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
-        origin: Origin,
+        origin: &Origin,
         req: &MClientRequest,
-    ) -> bool {
+    ) -> Option<String> {
         let Some(pending) = self.pending_map.as_mut() else {
             ctx.out
                 .log("monmap prepare_command without a pending map, dropped");
-            return false;
+            return None;
         };
         match &req.op {
             ClientOp::MonAdd { name, addr } => {
@@ -228,7 +169,7 @@ impl MonmapService {
                 if by_name >= 0 && by_name == by_addr {
                     let text = format!("mon.{name} at addr {} already exists", addr.0);
                     Self::reply(fx, origin, req.tid, true, text);
-                    return false;
+                    return None;
                 }
                 if by_name >= 0 || by_addr >= 0 {
                     let text = format!(
@@ -236,7 +177,7 @@ impl MonmapService {
                         addr.0
                     );
                     Self::reply(fx, origin, req.tid, false, text);
-                    return false;
+                    return None;
                 }
                 pending.mons.push(MonInfo {
                     name: name.clone(),
@@ -248,21 +189,19 @@ impl MonmapService {
                     pending.epoch,
                     pending.size()
                 ));
-                let text = format!("adding mon.{name} at addr {}", addr.0);
-                self.waiting_for_commit.push((origin, req.tid, text));
-                true
+                Some(format!("adding mon.{name} at addr {}", addr.0))
             }
             ClientOp::MonRemove { name } => {
                 let rank = pending.rank_of_name(name);
                 if rank < 0 {
                     let text = format!("mon.{name} does not exist or has already been removed");
                     Self::reply(fx, origin, req.tid, true, text);
-                    return false;
+                    return None;
                 }
                 if pending.size() == 1 {
                     let text = "error: refusing removal of last monitor".to_string();
                     Self::reply(fx, origin, req.tid, false, text);
-                    return false;
+                    return None;
                 }
                 pending.mons.retain(|m| m.name != *name);
                 pending.disallowed_leaders.retain(|n| n != name);
@@ -271,139 +210,25 @@ impl MonmapService {
                     pending.epoch,
                     pending.size()
                 ));
-                let text = format!(
+                Some(format!(
                     "removing mon.{name}, there will be {} monitors",
                     pending.size()
-                );
-                self.waiting_for_commit.push((origin, req.tid, text));
-                true
+                ))
             }
-            _ => false,
+            _ => None,
         }
     }
 
-    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos) -> Duration {
-        if self.last_committed <= 1 {
-            0
-        } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
-            ctx.cfg.paxos_min_wait
-        } else {
-            (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
+    fn committed(text: String, last_committed: Version, _paxos_v: Version) -> ClientResult {
+        ClientResult::Command {
+            ok: true,
+            text: format!("{text} (monmap e{last_committed})"),
         }
     }
 
-    pub fn proposal_timer_fired(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
-        if !self.proposal_timer {
-            ctx.out.log("stale monmap proposal timer ignored");
-            return;
-        }
-        self.proposal_timer = false;
-        self.propose_pending(ctx, fx, paxos);
-    }
-
-    /// PaxosService::propose_pending.
-    fn propose_pending(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
-        if !self.have_pending || self.proposing || !ctx.is_leader || !self.is_active(paxos) {
-            ctx.out.log("monmap propose_pending: not ready, dropped");
-            return;
-        }
-        if self.proposal_timer {
-            self.proposal_timer = false;
-            ctx.out.cancel_timer(Timer::MonmapProposeTimer);
-        }
-        let Some(map) = self.pending_map.take() else {
-            return;
-        };
-        // MonmapMonitor::encode_pending: the whole map at its epoch.
-        let t = paxos.get_pending_transaction();
-        t.put(MONMAP, &map.epoch.to_string(), encode_monmap(&map));
-        t.put_u64(MONMAP, "last_committed", map.epoch as u64);
-        if self.first_committed == 0 {
-            t.put_u64(MONMAP, "first_committed", map.epoch as u64);
-        }
-        ctx.out.log(format!("monmap encode_pending e{}", map.epoch));
-        self.have_pending = false;
-        self.proposing = true;
-        paxos.queue_pending_finisher(Waiter::MonmapCommitted);
-        paxos.trigger_propose(ctx, fx);
-    }
-
-    /// PaxosService::_active, then MonmapMonitor::on_active.
-    pub fn active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
-        if self.proposing {
-            return;
-        }
-        if !self.is_active(paxos) {
-            self.wait_for_active(paxos, Waiter::MonmapActive);
-            return;
-        }
-        if ctx.is_leader {
-            if !self.have_pending {
-                // create_pending: the current map, next epoch.
-                let mut m = ctx.monmap.clone();
-                m.epoch += 1;
-                self.pending_map = Some(m);
-                self.have_pending = true;
-            }
-            if self.last_committed == 0 {
-                // create_initial: the current monmap as epoch 1.
-                ctx.out.log("monmap create_initial using current monmap");
-                let mut m = ctx.monmap.clone();
-                m.epoch = 1;
-                self.pending_map = Some(m);
-                self.propose_pending(ctx, fx, paxos);
-                return;
-            }
-        }
-        fx.finish(
-            std::mem::take(&mut self.waiting_for_finished_proposal),
-            true,
-        );
-        // MonmapMonitor::on_active: has_ever_joined once paxos lc >= 1.
-        fx.effects.push(PaxosEffect::Active);
-    }
-
-    pub fn election_finished(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
-        self.fail_waiters(ctx, fx);
-        self.active(ctx, fx, paxos);
-    }
-
-    fn fail_waiters(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        fx.finish(
-            std::mem::take(&mut self.waiting_for_finished_proposal),
-            false,
-        );
-        for (_, tid, _) in std::mem::take(&mut self.waiting_for_commit) {
-            ctx.out
-                .log(format!("dropping monmap command tid {tid} (EAGAIN)"));
-        }
-    }
-
-    /// PaxosService::restart.
-    pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        if self.proposal_timer {
-            self.proposal_timer = false;
-            ctx.out.cancel_timer(Timer::MonmapProposeTimer);
-        }
-        self.fail_waiters(ctx, fx);
-        self.have_pending = false;
-        self.pending_map = None;
-        self.proposing = false;
-    }
-
-    /// PaxosService::refresh + MonmapMonitor::update_from_paxos: answers the
-    /// commands whose map committed, and returns the committed map when it is
-    /// newer than the monitor's (need_bootstrap).
-    pub fn refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) -> Option<Arc<MonMap>> {
-        let fc = ctx.store.get_u64(MONMAP, "first_committed");
-        let lc = ctx.store.get_u64(MONMAP, "last_committed");
-        if lc > self.last_committed {
-            for (origin, tid, text) in std::mem::take(&mut self.waiting_for_commit) {
-                Self::reply(fx, origin, tid, true, format!("{text} (monmap e{lc})"));
-            }
-        }
-        self.first_committed = fc;
-        self.last_committed = lc;
+    /// MonmapMonitor::update_from_paxos: the committed map when it is newer
+    /// than the monitor's (need_bootstrap).
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, lc: Version) -> Option<Arc<MonMap>> {
         if lc <= ctx.monmap.epoch as Version {
             return None;
         }
@@ -428,11 +253,9 @@ impl MonmapService {
         }
     }
 
-    /// PaxosService::post_refresh: a peon fails its waiters.
-    pub fn post_refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        if ctx.is_peon {
-            self.fail_waiters(ctx, fx);
-        }
+    /// MonmapMonitor::on_active: the Monitor sets has_ever_joined once paxos lc >= 1.
+    fn on_active(&mut self, _ctx: &mut PaxosCtx, fx: &mut Fx) {
+        fx.effects.push(PaxosEffect::Active);
     }
 }
 

@@ -1,0 +1,190 @@
+//! PaxosService (PaxosService.cc / PaxosService.h, reference §3.8–§4): the
+//! machinery every service shares on top of the one [`Paxos`].
+//!
+//! Ceph writes each service as a subclass (KVMonitor, MonmapMonitor, ...)
+//! that fills in PaxosService's pure virtuals. Here the base class is the
+//! generic struct [`PaxosService<S>`]: it holds PaxosService's members
+//! (cached first/last_committed, proposing, have_pending, proposal_timer,
+//! the waiter lists) and runs its algorithm (dispatch, propose_pending,
+//! _active, refresh, maybe_trim, ...), calling into `S` only through the
+//! [`Service`] trait: Ceph's virtuals (create_initial, create_pending,
+//! encode_pending, preprocess_query, prepare_update, update_from_paxos,
+//! get_trim_to, on_active) and the service's names. A service type holds
+//! only its own state, such as its pending increment.
+//!
+//! The trait is in [`service`]; proposals and their timer in [`propose`];
+//! what Paxos and the Monitor call (waiters, _active, restart, refresh) in
+//! [`lifecycle`]; trimming in [`trim`].
+
+mod lifecycle;
+mod propose;
+mod service;
+mod trim;
+
+pub use service::{put_last_committed, Service};
+
+use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
+use super::messages::MClientRequest;
+use super::paxos::Paxos;
+use super::status::PaxosState;
+use super::store::MonitorDBStore;
+use super::Version;
+
+/// Which service (mon_types.h's PAXOS_MONMAP, PAXOS_KV, ...): what a
+/// [`Waiter`] names to find its way back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServiceId {
+    Monmap,
+    Kv,
+}
+
+/// One of PaxosService's `Context`s, as data.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceWaiter {
+    /// C_Active: call the service's _active().
+    Active,
+    /// propose_pending's C_Committed (a paxos finisher): proposing = false, then _active().
+    Committed,
+    /// C_RetryMessage: dispatch the request again.
+    Retry { origin: Origin, req: MClientRequest },
+}
+
+#[derive(Clone, Debug)]
+pub struct PaxosService<S: Service> {
+    /// The service's own part (the subclass).
+    pub service: S,
+    /// cached_first_committed / cached_last_committed.
+    pub first_committed: Version,
+    pub last_committed: Version,
+    pub proposing: bool,
+    /// Propose every update at once (force_immediate_propose() in each
+    /// prepare_update, as KVMonitor does); off keeps should_propose's batching.
+    pub force_immediate_propose: bool,
+    need_immediate_propose: bool,
+    have_pending: bool,
+    /// proposal_timer is armed.
+    proposal_timer: bool,
+    waiting_for_finished_proposal: Vec<Waiter>,
+    /// wait_for_commit: (origin, tid, answer) of the updates in the
+    /// pending/proposed increment.
+    waiting_for_commit: Vec<(Origin, u64, S::Reply)>,
+}
+
+impl<S: Service> PaxosService<S> {
+    /// PaxosService::init + the first refresh, from the store.
+    pub fn init(store: &MonitorDBStore) -> PaxosService<S> {
+        PaxosService {
+            service: S::default(),
+            first_committed: store.get_u64(S::NAME, "first_committed"),
+            last_committed: store.get_u64(S::NAME, "last_committed"),
+            proposing: false,
+            force_immediate_propose: false,
+            need_immediate_propose: false,
+            have_pending: false,
+            proposal_timer: false,
+            waiting_for_finished_proposal: Vec::new(),
+            waiting_for_commit: Vec::new(),
+        }
+    }
+
+    fn waiter(w: ServiceWaiter) -> Waiter {
+        Waiter::Service(S::ID, w)
+    }
+
+    // ---- §3.8 at service level ----
+    fn paxos_auw(paxos: &Paxos) -> bool {
+        matches!(
+            paxos.state,
+            PaxosState::Active | PaxosState::Updating | PaxosState::Writing
+        )
+    }
+    pub fn is_active(&self, paxos: &Paxos) -> bool {
+        !self.proposing && Self::paxos_auw(paxos)
+    }
+    pub fn is_readable(&self, ctx: &PaxosCtx, paxos: &Paxos, ver: Version) -> bool {
+        ver <= self.last_committed
+            && paxos.is_readable(0, ctx.now, ctx.quorum.len(), ctx.is_leader || ctx.is_peon)
+            && self.last_committed > 0
+    }
+    fn is_write_ready(&self, paxos: &Paxos) -> bool {
+        self.is_active(paxos) && self.have_pending
+    }
+    pub fn is_writeable(&self, paxos: &Paxos) -> bool {
+        !self.proposing && self.is_write_ready(paxos) && Self::paxos_auw(paxos)
+    }
+    fn wait_for_active(&mut self, paxos: &mut Paxos, w: Waiter) {
+        if self.proposing {
+            self.waiting_for_finished_proposal.push(w);
+        } else {
+            paxos.wait_for_active(w);
+        }
+    }
+    fn wait_for_readable(&mut self, paxos: &mut Paxos, w: Waiter, ver: Version) {
+        if self.proposing || ver > self.last_committed || self.last_committed == 0 {
+            self.waiting_for_finished_proposal.push(w);
+        } else {
+            paxos.wait_for_readable(w);
+        }
+    }
+    fn wait_for_writeable(&mut self, paxos: &mut Paxos, w: Waiter) {
+        if self.proposing {
+            self.waiting_for_finished_proposal.push(w);
+        } else if !self.is_write_ready(paxos) {
+            self.wait_for_active(paxos, w);
+        } else {
+            paxos.wait_for_writeable(w);
+        }
+    }
+
+    /// PaxosService::dispatch.
+    pub fn dispatch(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+        origin: Origin,
+        req: MClientRequest,
+    ) {
+        if !self.is_readable(ctx, paxos, 0) {
+            ctx.out.log(format!(
+                "{} tid {}: waiting for paxos -> readable",
+                S::NAME,
+                req.tid
+            ));
+            let w = Self::waiter(ServiceWaiter::Retry { origin, req });
+            self.wait_for_readable(paxos, w, 0);
+            return;
+        }
+        if self.service.preprocess_query(ctx, fx, paxos, &origin, &req) {
+            return;
+        }
+        if !ctx.is_leader {
+            fx.effects.push(PaxosEffect::Forward { origin, req });
+            return;
+        }
+        if !self.is_writeable(paxos) {
+            ctx.out.log(format!(
+                "{} tid {}: waiting for paxos -> writeable",
+                S::NAME,
+                req.tid
+            ));
+            let w = Self::waiter(ServiceWaiter::Retry { origin, req });
+            self.wait_for_writeable(paxos, w);
+            return;
+        }
+        let Some(reply) = self.service.prepare_update(ctx, fx, &origin, &req) else {
+            return;
+        };
+        self.waiting_for_commit.push((origin, req.tid, reply));
+        if self.force_immediate_propose {
+            self.need_immediate_propose = true;
+        }
+        if self.need_immediate_propose {
+            ctx.out
+                .log(format!("{}: forced immediate propose", S::NAME));
+            self.propose_pending(ctx, fx, paxos);
+            return;
+        }
+        self.propose_after_delay(ctx, fx, paxos);
+    }
+}

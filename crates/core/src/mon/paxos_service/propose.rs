@@ -1,0 +1,73 @@
+//! Proposing a service's pending state (§3.9): should_propose's batching,
+//! the proposal_timer, and propose_pending into paxos' one transaction.
+
+use super::{PaxosService, Service, ServiceWaiter};
+use crate::mon::consensus::{Fx, PaxosCtx};
+use crate::mon::paxos::Paxos;
+use crate::time::Duration;
+
+impl<S: Service> PaxosService<S> {
+    /// dispatch's tail: propose now, or arm the proposal_timer for should_propose's delay.
+    pub(super) fn propose_after_delay(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
+        let delay = self.should_propose(ctx, paxos);
+        if delay == 0 {
+            self.propose_pending(ctx, fx, paxos);
+        } else if !self.proposal_timer {
+            ctx.out.log(format!(
+                "{}: proposal timer in {}",
+                S::NAME,
+                crate::time::format_duration(delay)
+            ));
+            self.proposal_timer = true;
+            ctx.out.set_timer(S::PROPOSE_TIMER, delay);
+        }
+    }
+
+    /// should_propose: quick startup, then damping by paxos_propose_interval.
+    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos) -> Duration {
+        if self.last_committed <= 1 {
+            0
+        } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
+            ctx.cfg.paxos_min_wait
+        } else {
+            (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
+        }
+    }
+
+    /// The proposal timer fired.
+    pub fn proposal_timer_fired(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+        if !self.proposal_timer {
+            ctx.out
+                .log(format!("stale {} proposal timer ignored", S::NAME));
+            return;
+        }
+        self.proposal_timer = false;
+        self.propose_pending(ctx, fx, paxos);
+    }
+
+    /// PaxosService::propose_pending: append to paxos' one pending transaction.
+    pub(super) fn propose_pending(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+        if !self.have_pending || self.proposing || !ctx.is_leader || !self.is_active(paxos) {
+            ctx.out
+                .log(format!("{} propose_pending: not ready, dropped", S::NAME));
+            return;
+        }
+        if self.proposal_timer {
+            self.proposal_timer = false;
+            ctx.out.cancel_timer(S::PROPOSE_TIMER);
+        }
+        let t = paxos.get_pending_transaction();
+        self.service
+            .encode_pending(ctx, t, self.first_committed, self.last_committed);
+        self.have_pending = false;
+        self.proposing = true;
+        self.need_immediate_propose = false;
+        paxos.queue_pending_finisher(Self::waiter(ServiceWaiter::Committed));
+        paxos.trigger_propose(ctx, fx);
+    }
+}

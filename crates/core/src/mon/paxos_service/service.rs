@@ -1,0 +1,85 @@
+//! What each service supplies to [`PaxosService`]: the [`Service`] trait
+//! (Ceph's PaxosService virtuals) and the helpers its hooks call.
+
+use super::ServiceId;
+use crate::mon::consensus::{Fx, Origin, PaxosCtx};
+use crate::mon::messages::{ClientResult, MClientRequest};
+use crate::mon::out::Timer;
+use crate::mon::paxos::Paxos;
+use crate::mon::store::Transaction;
+use crate::mon::Version;
+use std::fmt::Debug;
+
+/// What a service supplies to [`PaxosService`](super::PaxosService): its names and Ceph's virtuals.
+pub trait Service: Clone + Debug + Default {
+    const ID: ServiceId;
+    /// get_service_name(): the store prefix, and the service's name in the logs.
+    const NAME: &'static str;
+    /// The timer behind this service's proposal_timer.
+    const PROPOSE_TIMER: Timer;
+    /// How the logs name an update dropped while it waited for its commit.
+    const COMMIT_WAITER: &'static str;
+    /// How the logs name a request dropped while it waited to be retried.
+    const RETRY_WAITER: &'static str;
+    /// What an update's requester is told once it commits (its C_Command, say).
+    type Reply: Clone + Debug;
+    /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
+    type Update;
+
+    /// create_initial: the first state, proposed when the service has none (lc 0).
+    fn create_initial(&mut self, ctx: &mut PaxosCtx);
+    /// create_pending: a fresh pending state (leader only).
+    fn create_pending(&mut self, ctx: &PaxosCtx);
+    /// discard_pending: forget the pending state (restart).
+    fn discard_pending(&mut self);
+    /// encode_pending: the pending state into the paxos transaction; call
+    /// [`put_last_committed`] for the new version.
+    fn encode_pending(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        t: &mut Transaction,
+        first_committed: Version,
+        last_committed: Version,
+    );
+    /// preprocess_query: answer a read from the committed state; true if handled.
+    fn preprocess_query(
+        &self,
+        _ctx: &mut PaxosCtx,
+        _fx: &mut Fx,
+        _paxos: &Paxos,
+        _origin: &Origin,
+        _req: &MClientRequest,
+    ) -> bool {
+        false
+    }
+    /// prepare_update: change the pending state. `Some` (what to answer once it
+    /// commits) if it changed and wants proposing; `None` if it answered at
+    /// once or did nothing.
+    fn prepare_update(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        origin: &Origin,
+        req: &MClientRequest,
+    ) -> Option<Self::Reply>;
+    /// The answer to an update whose increment committed: the service is at
+    /// `last_committed`, paxos at `paxos_v`.
+    fn committed(reply: Self::Reply, last_committed: Version, paxos_v: Version) -> ClientResult;
+    /// update_from_paxos: catch up with the committed versions (now `last_committed`).
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
+    /// get_trim_to: the first version to keep; 0 keeps everything.
+    fn get_trim_to(&self, _last_committed: Version) -> Version {
+        0
+    }
+    /// on_active: the service went active (leader and peons).
+    fn on_active(&mut self, _ctx: &mut PaxosCtx, _fx: &mut Fx) {}
+}
+
+/// PaxosService::put_last_committed: a service's first proposal also sets
+/// first_committed.
+pub fn put_last_committed(t: &mut Transaction, name: &str, first_committed: Version, v: Version) {
+    t.put_u64(name, "last_committed", v);
+    if first_committed == 0 {
+        t.put_u64(name, "first_committed", v);
+    }
+}
