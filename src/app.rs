@@ -2,8 +2,15 @@
 //! keyboard, derives the view at the playhead and lays out the panels.
 
 use crate::components::{
-    actions::Actions, cluster::ClusterView, controls::Controls, details::Details,
-    event_log::EventLog, header::Header, help::Help, inspector::Inspector, scenario::ScenarioPanel,
+    actions::Actions,
+    cluster::ClusterView,
+    controls::Controls,
+    details::Details,
+    event_log::EventLog,
+    header::{Header, ShareState},
+    help::Help,
+    inspector::Inspector,
+    scenario::ScenarioPanel,
     timeline::Timeline,
 };
 use crate::components::{embed::Embed, error_panel::ErrorPanel, tour::Tour};
@@ -77,14 +84,22 @@ fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
         };
     }
     let q = query();
-    let index = q
+    let asked = q
         .trim_start_matches('?')
         .split('&')
-        .filter_map(|kv| kv.strip_prefix("scenario="))
-        .find_map(|stem| BUILTIN.iter().position(|(s, _)| *s == stem))
-        .unwrap_or(0);
-    let (stem, text) = BUILTIN[index];
-    (AppState::new(text, Some(stem)), None)
+        .find_map(|kv| kv.strip_prefix("scenario="));
+    let index = asked.and_then(|stem| BUILTIN.iter().position(|(s, _)| *s == stem));
+    let problem = match (asked, index) {
+        (Some(stem), None) => Some(share::LinkProblem {
+            message: share::unknown_builtin(
+                &js_sys::decode_uri_component(stem).map_or_else(|_| stem.to_string(), String::from),
+            ),
+            decoded: None,
+        }),
+        _ => None,
+    };
+    let (stem, text) = BUILTIN[index.unwrap_or(0)];
+    (AppState::new(text, Some(stem)), problem)
 }
 
 fn reduced_motion() -> bool {
@@ -198,10 +213,15 @@ struct Handlers {
     on_load_builtin: Callback<usize>,
     on_load_text: Callback<String>,
     on_dismiss: Callback<u64>,
+    share_state: Callback<(), ShareState>,
 }
 
 impl Handlers {
-    fn new(d: UseReducerDispatcher<AppState>, storage: Rc<Storage>) -> Handlers {
+    fn new(
+        d: UseReducerDispatcher<AppState>,
+        storage: Rc<Storage>,
+        latest: Rc<RefCell<UseReducerHandle<AppState>>>,
+    ) -> Handlers {
         let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
             on_help: send.reform(|_| Msg::Help(true)),
@@ -209,6 +229,18 @@ impl Handlers {
             on_load_builtin: send.reform(Msg::LoadBuiltin),
             on_load_text: send.reform(|text| Msg::LoadText(text, None, None)),
             on_dismiss: Callback::from(move |id| storage.dismiss(id)),
+            share_state: Callback::from(move |()| {
+                let s = latest.borrow();
+                ShareState {
+                    text: s.text.clone(),
+                    t: s.t,
+                    selected: s.selected_mon.and_then(|m| {
+                        s.model
+                            .as_ref()
+                            .and_then(|model| model.names.get(m as usize).cloned())
+                    }),
+                }
+            }),
             send,
         }
     }
@@ -309,8 +341,8 @@ fn app() -> Html {
     // Callbacks made once: a child whose props are otherwise unchanged then
     // skips its render, so a frame re-renders only what moves.
     let handlers = {
-        let (d, storage) = (dispatch.clone(), storage_rc.clone());
-        use_memo((), move |_| Handlers::new(d, storage))
+        let (d, storage, latest) = (dispatch.clone(), storage_rc.clone(), latest.clone());
+        use_memo((), move |_| Handlers::new(d, storage, latest))
     };
     let send = handlers.send.clone();
     let on_load_mine: Callback<String> = {
@@ -429,9 +461,7 @@ fn app() -> Html {
             <Header
                 stem={state.stem}
                 title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                text={state.text.clone()}
-                t={t}
-                selected={state.selected_mon.and_then(|m| state.model.as_ref().and_then(|model| model.names.get(m as usize).cloned()))}
+                now={handlers.share_state.clone()}
                 on_load={handlers.on_load_builtin.clone()}
                 on_help={handlers.on_help.clone()}
                 mine={storage_view.mine.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}

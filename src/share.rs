@@ -30,6 +30,19 @@ pub fn is_link(fragment: &str) -> bool {
     })
 }
 
+/// What `?scenario=STEM` with a stem that is not built in says.
+pub fn unknown_builtin(stem: &str) -> String {
+    let shown: String = stem.chars().take(40).collect();
+    let stems: Vec<&str> = monscope_core::scenario::library::BUILTIN
+        .iter()
+        .map(|(s, _)| *s)
+        .collect();
+    format!(
+        "There is no built-in scenario \"{shown}\". The built-in scenarios are: {}.",
+        stems.join(", ")
+    )
+}
+
 /// Decodes and checks a link (a full URL, a `#fragment` or `s1=...`).
 pub fn open(link: &str) -> Result<Decoded, LinkProblem> {
     let refuse = |message: String| LinkProblem {
@@ -150,5 +163,13 @@ mod tests {
         let note = "mons a b c\nat 1s note \"see </p><script>x()</script>\"\n";
         assert_eq!(markup(note).map(|m| m.0), Some(2));
         assert_eq!(markup("mons a b c\n# a < b and 2<3\n"), None);
+    }
+
+    #[test]
+    fn an_unknown_builtin_names_itself_and_the_known_ones() {
+        let m = unknown_builtin("nope");
+        assert!(m.starts_with("There is no built-in scenario \"nope\"."));
+        assert!(m.contains("leader-failover"));
+        assert!(unknown_builtin(&"x".repeat(500)).len() < 1000);
     }
 }

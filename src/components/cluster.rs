@@ -75,18 +75,23 @@ fn flight_point(fl: &Flight, t: Time, n: usize) -> (f64, f64) {
     (x0 + dx * p + ox, y0 + dy * p + oy)
 }
 
-#[function_component(ClusterView)]
-pub fn cluster_view(p: &Props) -> Html {
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    model: Rc<Model>,
+    cuts: Vec<(NodeId, NodeId)>,
+    present: Vec<bool>,
+    selected_link: Option<(NodeId, NodeId)>,
+    on_select: Callback<Msg>,
+}
+
+/// The links between monitors (and to the client when cut): redrawn only
+/// when a cut, the membership or the selection changes, not every frame.
+#[function_component(Links)]
+fn links(p: &LinksProps) -> Html {
     let model = &p.model;
     let n = model.mon_count();
-    let r = radius(n);
-    let t = p.t;
-    let statuses = &p.frame.statuses;
-    let cut = |a: NodeId, b: NodeId| p.frame.cuts.contains(&(a, b));
-    // The client is always there; a monitor only once added and until removed.
-    let present = |i: usize| i >= n || p.frame.present.get(i).copied().unwrap_or(true);
-
-    // Links between monitors (and to the client when cut).
+    let cut = |a: NodeId, b: NodeId| p.cuts.contains(&(a, b));
+    let present = |i: usize| i >= n || p.present.get(i).copied().unwrap_or(true);
     let mut links = Vec::new();
     for a in 0..=n {
         for b in (a + 1)..=n {
@@ -162,6 +167,34 @@ pub fn cluster_view(p: &Props) -> Html {
             });
         }
     }
+
+    html! { <>{ for links }</> }
+}
+
+/// The protocol colours' key; it never changes.
+#[function_component(Legend)]
+fn legend() -> Html {
+    let items = ["probe", "election", "paxos", "sync", "ping", "timecheck", "client"].iter().enumerate().map(|(i, proto)| {
+        let x = W - 100.0;
+        let y = 20.0 + i as f64 * 18.0;
+        html! {
+            <g class={format!("legend p-{proto}")} transform={format!("translate({},{})", f(x), f(y))}>
+                <circle r="5" /><text x="10" y="4">{ *proto }</text>
+            </g>
+        }
+    });
+    html! { <>{ for items }</> }
+}
+
+#[function_component(ClusterView)]
+pub fn cluster_view(p: &Props) -> Html {
+    let model = &p.model;
+    let n = model.mon_count();
+    let r = radius(n);
+    let t = p.t;
+    let statuses = &p.frame.statuses;
+    // The client is always there; a monitor only once added and until removed.
+    let present = |i: usize| i >= n || p.frame.present.get(i).copied().unwrap_or(true);
 
     // The quorum outline, drawn under the monitors.
     let leader = statuses
@@ -332,25 +365,16 @@ pub fn cluster_view(p: &Props) -> Html {
         }
     };
 
-    let legend = ["probe", "election", "paxos", "sync", "ping", "timecheck", "client"].iter().enumerate().map(|(i, proto)| {
-        let x = W - 100.0;
-        let y = 20.0 + i as f64 * 18.0;
-        html! {
-            <g class={format!("legend p-{proto}")} transform={format!("translate({},{})", f(x), f(y))}>
-                <circle r="5" /><text x="10" y="4">{ *proto }</text>
-            </g>
-        }
-    });
-
     let clear = p.on_select.reform(|_: MouseEvent| Msg::SelectLink(None));
     html! {
         <svg class="cluster" viewBox={format!("0 0 {W} {H}")} role="img" data-testid="cluster"
              aria-label={format!("{} monitors; {} messages in flight", n, flying.len())}
              data-in-flight={flying.len().to_string()}>
             <rect class="bg" x="0" y="0" width={W.to_string()} height={H.to_string()} onclick={clear} />
-            { for legend }
+            <Legend />
             { quorum }
-            { for links }
+            <Links model={model.clone()} cuts={p.frame.cuts.clone()} present={p.frame.present.clone()}
+                   selected_link={p.selected_link} on_select={p.on_select.clone()} />
             { client }
             { for mons }
             <g class="messages" onclick={on_message}>{ for messages }</g>

@@ -10,9 +10,9 @@ use yew::prelude::*;
 pub struct Props {
     pub stem: Option<&'static str>,
     pub title: Option<String>,
-    pub text: String,
-    pub t: Time,
-    pub selected: Option<String>,
+    /// What Share and Copy embed code take, read when clicked (the playhead
+    /// moves every frame; the header need not re-render with it).
+    pub now: Callback<(), ShareState>,
     pub on_load: Callback<usize>,
     pub on_help: Callback<()>,
     /// My scenarios (src/store/): listed after the built-in ones.
@@ -20,6 +20,13 @@ pub struct Props {
     pub mine: Vec<String>,
     #[prop_or_default]
     pub on_load_mine: Callback<String>,
+}
+
+/// The scenario text, playhead and selected monitor at the moment of a click.
+pub struct ShareState {
+    pub text: String,
+    pub t: Time,
+    pub selected: Option<String>,
 }
 
 /// (stem, title) of every built-in scenario, parsed once.
@@ -70,12 +77,15 @@ pub fn header(p: &Props) -> Html {
         })
     };
     let on_share = {
-        let (share, embed_code) = (share.clone(), embed_code.clone());
-        let text = p.text.clone();
-        let t = p.t;
-        let sel = p.selected.clone();
+        let (share, embed_code, now) = (share.clone(), embed_code.clone(), p.now.clone());
         Callback::from(move |_| {
-            let url = share_link(&playground_base(), &text, Some(t), sel.as_deref());
+            let s = now.emit(());
+            let url = share_link(
+                &playground_base(),
+                &s.text,
+                Some(s.t),
+                s.selected.as_deref(),
+            );
             embed_code.set(None);
             if let Some(w) = web_sys::window() {
                 let _ = w.navigator().clipboard().write_text(&url);
@@ -84,10 +94,12 @@ pub fn header(p: &Props) -> Html {
         })
     };
     let on_embed = {
-        let (share, embed_code) = (share.clone(), embed_code.clone());
-        let (text, t, title) = (p.text.clone(), p.t, p.title.clone());
+        let (share, embed_code, now) = (share.clone(), embed_code.clone(), p.now.clone());
+        let title = p.title.clone();
         Callback::from(move |_| {
-            let code = crate::embed::iframe_snippet(&playground_base(), &text, t, title.as_deref());
+            let s = now.emit(());
+            let code =
+                crate::embed::iframe_snippet(&playground_base(), &s.text, s.t, title.as_deref());
             if let Some(w) = web_sys::window() {
                 let _ = w.navigator().clipboard().write_text(&code);
             }

@@ -143,6 +143,7 @@ test('bad and hostile links show the error panel and inject nothing', async () =
     ['a text that inflates past 64 KiB', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('#'.repeat(70_000))))}`, url).href, /too large: it inflates past 64 KiB/],
     ['not a scenario', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('hello world\n')))}`, url).href, /not valid: line 1/],
     ['unknown version', new URL('#s7=abc', url).href, /unknown format "s7"/],
+    ['an unknown built-in scenario', new URL('?scenario=<b class=pwned>x</b>', url).href, /^There is no built-in scenario "<b class=pwned>x<\/b>"\. The built-in scenarios are: three-mons-start, /],
   ];
   for (const [what, link, message] of cases) {
     const page = await openLink(link);
