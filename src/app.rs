@@ -359,7 +359,9 @@ fn app() -> Html {
     };
 
     let t = state.t;
-    let (frame, upto, detail) = match &state.model {
+    // `upto`: events up to the playhead; `panel_upto`: up to what the text
+    // panels show (state.rs: panel_t).
+    let (frame, upto, panel_upto, detail) = match &state.model {
         Some(model) => {
             let mut c = cursor.borrow_mut();
             let sim = c.at(model, t);
@@ -370,8 +372,9 @@ fn app() -> Html {
                 present: (0..n).map(|i| model.member_at(i, t)).collect(),
             };
             let upto = model.events_upto(t);
+            let panel_upto = model.events_upto(state.panel_t);
             let detail = state.selected_mon.and_then(|m| {
-                let key = (model.id, upto, m);
+                let key = (model.id, panel_upto, m);
                 let mut cache = detail_cache.borrow_mut();
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
@@ -382,9 +385,9 @@ fn app() -> Html {
                     }
                 }
             });
-            (Some(Rc::new(frame)), upto, detail)
+            (Some(Rc::new(frame)), upto, panel_upto, detail)
         }
-        None => (None, 0, None),
+        None => (None, 0, 0, None),
     };
 
     // A selected monitor that is not in the cluster at the playhead: say why.
@@ -405,7 +408,7 @@ fn app() -> Html {
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
-        model.trace[..upto]
+        model.trace[..panel_upto]
             .iter()
             .rev()
             .take(4000)
@@ -526,7 +529,7 @@ fn app() -> Html {
                     on={send.clone()}
                 />
                 if let Some(model) = &state.model {
-                    <EventLog model={model.clone()} upto={upto} selected={state.selected_event} on={send.clone()} />
+                    <EventLog model={model.clone()} upto={panel_upto} selected={state.selected_event} on={send.clone()} />
                 }
                 <div class="sr-only" aria-live="polite" data-testid="narration">
                     { narration.unwrap_or_default() }

@@ -30,6 +30,8 @@ pub const SPEEDS: &[(f64, &str)] = &[
 pub const DEFAULT_SPEED: f64 = 0.05;
 /// While nothing is in the air, time runs at least this fast (to the next send).
 pub const QUIET_SPEED: f64 = 1.0;
+/// How often, in real milliseconds, the text panels follow a playing playhead.
+pub const PANEL_EVERY_MS: f64 = 200.0;
 /// The timeline's initial window.
 pub const DEFAULT_SPAN: Time = SEC / 2;
 
@@ -62,6 +64,12 @@ pub struct AppState {
     pub follow: bool,
     /// Playing pauses here (a tour's next note, an embed's `until`).
     pub stop_at: Option<Time>,
+    /// The playhead the text panels (event log, inspector, narration) show.
+    /// While playing it catches up with `t` every PANEL_EVERY_MS of real
+    /// time: text changing 60 times a second is unreadable and costs frames.
+    pub panel_t: Time,
+    /// Real milliseconds since `panel_t` last caught up.
+    panel_wait: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -127,6 +135,8 @@ impl AppState {
             win_span: DEFAULT_SPAN,
             follow: true,
             stop_at: None,
+            panel_t: 0,
+            panel_wait: 0.0,
         };
         s.set_text(text.to_string());
         s
@@ -271,7 +281,13 @@ impl AppState {
                 self.stop_at = None;
                 self.seek(t);
             }
-            Msg::Frame(ms) => self.frame(ms),
+            Msg::Frame(ms) => {
+                self.frame(ms);
+                self.panel_wait += ms;
+                if self.panel_wait < PANEL_EVERY_MS && self.playing {
+                    return self;
+                }
+            }
             Msg::TogglePlay => {
                 self.stop_at = None;
                 if !self.playing && self.t >= self.end() {
@@ -383,6 +399,8 @@ impl AppState {
                 }
             }
         }
+        self.panel_t = self.t;
+        self.panel_wait = 0.0;
         self
     }
 }
