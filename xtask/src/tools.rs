@@ -1,6 +1,6 @@
 //! Finds the tools the project needs and installs only what is missing:
 //! the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock),
-//! the npm packages in tests/e2e (binaryen's wasm-opt, playwright-core), and for
+//! the npm packages in tests/e2e (binaryen's wasm-opt, terser, playwright-core), and for
 //! tests Debian's chromium and chromium-driver. Nothing is ever downloaded
 //! outside the package registries: no prebuilt binaries, no browser builds.
 
@@ -172,6 +172,7 @@ fn ensure_npm_packages(root: &Path) -> Result {
     let complete = [
         "node_modules/.bin/wasm-opt",
         "node_modules/playwright-core/package.json",
+        "node_modules/terser/package.json",
     ]
     .iter()
     .all(|p| dir.join(p).exists());
@@ -179,7 +180,7 @@ fn ensure_npm_packages(root: &Path) -> Result {
         return Ok(());
     }
     println!(
-        "xtask: installing the npm packages of tests/e2e (binaryen's wasm-opt, playwright-core)"
+        "xtask: installing the npm packages of tests/e2e (binaryen's wasm-opt, terser, playwright-core)"
     );
     sh::run(
         Command::new("npm")

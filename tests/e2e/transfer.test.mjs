@@ -1,0 +1,27 @@
+// The transfer budget: the release build's wasm and JS glue, gzipped (-9), are
+// under 400,000 bytes together (README.md, Performance, "Transfer"). Node's
+// zlib compresses the wasm a little less well than `gzip -9` (about 2.5 kB).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { url } from './harness.mjs';
+
+const BUDGET = 400_000;
+
+async function fetched(path) {
+  const response = await fetch(new URL(path, url));
+  assert.equal(response.status, 200, path);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+test('the gzipped wasm and JS glue are under the transfer budget', async () => {
+  assert.ok(url, 'MONSCOPE_URL is not set: run the end-to-end tests with `cargo xtask test`');
+  const html = (await fetched('/')).toString('utf8');
+  const js = html.match(/\/monscope-web-[0-9a-f]+\.js/)?.[0];
+  const wasm = html.match(/\/monscope-web-[0-9a-f]+_bg\.wasm/)?.[0];
+  assert.ok(js && wasm, 'index.html names the JS glue and the wasm');
+  const size = async (path) => gzipSync(await fetched(path), { level: 9 }).length;
+  const [w, j] = [await size(wasm), await size(js)];
+  console.log(`transfer: wasm ${w} + js ${j} = ${w + j} bytes gzipped (budget ${BUDGET})`);
+  assert.ok(w + j < BUDGET, `wasm ${w} + js ${j} = ${w + j} bytes gzipped, over ${BUDGET}`);
+});
