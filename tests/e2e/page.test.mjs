@@ -332,10 +332,11 @@ test('works at phone width', async () => {
 
 test('frame times while animating 7 monitors with many messages in flight (reported)', async () => {
   const page = await open();
-  // Seven monitors, slow links and a stream of client writes: hundreds of messages in the air.
+  // Seven monitors, slow links and a stream of client writes: about 200
+  // messages in the air at 15 s (the issue's figure), pings and Paxos included.
   let text = 'title "busy"\nmons a b c d e f g\nlatency 400ms..900ms\nseed 2\nend 40s\n';
-  for (let i = 0; i < 600; i++) {
-    const t = 10 + i * 0.01;
+  for (let i = 0; i < 60; i++) {
+    const t = 10 + i * 0.02;
     text += `at ${t.toFixed(2)}s write k${i} v${i} via ${'abcdefg'[i % 7]}\n`;
   }
   await page.getByTestId('editor').fill(text);
@@ -352,7 +353,7 @@ test('frame times while animating 7 monitors with many messages in flight (repor
         const tick = (now) => {
           times.push(now - last);
           last = now;
-          if (times.length < 180) requestAnimationFrame(tick);
+          if (times.length < 300) requestAnimationFrame(tick);
           else resolve(times);
         };
         requestAnimationFrame(tick);
@@ -365,7 +366,7 @@ test('frame times while animating 7 monitors with many messages in flight (repor
     `frame times with ${inFlight} messages in flight (ms): p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`,
   );
   await page.screenshot({ path: join(screenshots, 'busy.png'), fullPage: true });
-  assert.ok(inFlight > 50, `only ${inFlight} messages in flight`);
+  assert.ok(inFlight >= 200, `only ${inFlight} messages in flight`);
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
