@@ -27,6 +27,19 @@ const PAXOS_TIMERS: [Timer; 5] = [
     Timer::LeaseTimeout,
 ];
 
+/// What follows a refresh that asked for no bootstrap: the code after
+/// `if (do_refresh())` (or after `(void)do_refresh()`) in Paxos.cc.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterRefresh {
+    /// handle_commit (peon), and handle_last's refresh of commits it learned.
+    Nothing,
+    /// commit_finish (leader): commit_proposal, extend_lease if the quorum has
+    /// more than one member, finish_round.
+    CommitFinish,
+    /// handle_last, "that's everyone, active" (the lease is already extended): finish_round.
+    FinishRound,
+}
+
 #[derive(Clone, Debug)]
 pub struct Paxos {
     pub state: PaxosState,
@@ -322,13 +335,30 @@ impl Paxos {
         }
     }
 
-    /// Paxos::do_refresh: Monitor::refresh_from_paxos runs as a deferred step;
-    /// the services here never ask for a bootstrap synchronously (only
-    /// MonmapMonitor does in Ceph), so this always answers true.
-    fn do_refresh(&mut self, fx: &mut Fx) -> bool {
+    /// Paxos::do_refresh: Monitor::refresh_from_paxos runs as the next step.
+    /// If a service asks for a bootstrap there (MonmapMonitor on a newer
+    /// committed monmap), the Monitor bootstraps at once and `then` never runs:
+    /// do_refresh returned false. Otherwise `then` runs next, as the code Ceph
+    /// guards with `if (do_refresh())`.
+    fn do_refresh(&mut self, fx: &mut Fx, then: AfterRefresh) {
         fx.steps.push(super::consensus::Step::Refresh {
             version: self.last_committed,
+            then,
         });
-        true
+    }
+
+    /// The refresh asked for no bootstrap (do_refresh returned true): go on.
+    pub fn refreshed(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, then: AfterRefresh) {
+        match then {
+            AfterRefresh::Nothing => {}
+            AfterRefresh::CommitFinish => {
+                self.commit_proposal(fx);
+                if ctx.quorum.len() > 1 {
+                    self.extend_lease(ctx);
+                }
+                self.finish_round(ctx, fx);
+            }
+            AfterRefresh::FinishRound => self.finish_round(ctx, fx),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Phase 2, normal rounds (§3.6), proposals (§3.9) and trim (§3.10).
 
-use super::{decode_append, vkey, Paxos, PAXOS};
+use super::{decode_append, vkey, AfterRefresh, Paxos, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx, Waiter};
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
@@ -174,15 +174,15 @@ impl Paxos {
             Self::send(ctx, p, m);
         }
         self.new_value.clear();
+        // WRITING -> REFRESH; commit_proposal, the lease and finish_round wait
+        // for a refresh that does not bootstrap.
         self.state = PaxosState::Refresh;
-        if self.do_refresh(fx) {
-            // commit_proposal
-            fx.finish(std::mem::take(&mut self.committing_finishers), true);
-            if ctx.quorum.len() > 1 {
-                self.extend_lease(ctx);
-            }
-            self.finish_round(ctx, fx);
-        }
+        self.do_refresh(fx, AfterRefresh::CommitFinish);
+    }
+
+    /// commit_proposal (leader, REFRESH): wake the committed proposal's finishers.
+    pub(super) fn commit_proposal(&mut self, fx: &mut Fx) {
+        fx.finish(std::mem::take(&mut self.committing_finishers), true);
     }
 
     /// handle_commit (peon): store_state then refresh; the state stays as it
@@ -193,7 +193,7 @@ impl Paxos {
             return;
         }
         self.store_state(ctx, commit);
-        self.do_refresh(fx);
+        self.do_refresh(fx, AfterRefresh::Nothing);
     }
 
     /// finish_round (leader): ACTIVE, wake waiters, trim, propose what is pending.
