@@ -277,3 +277,26 @@ fn a_write_that_waits_behind_a_new_monmap_is_dropped_by_the_bootstrap_and_commit
         .count();
     assert_eq!(k1_puts, 1);
 }
+
+#[test]
+fn healthy_monitors_under_a_fixed_latency_never_declare_each_other_dead_and_score_n_minus_1() {
+    // Under `latency 5ms` monitors begin pinging each other at the same
+    // instant; Elector::handle_ping's rules keep every link live.
+    let r = sim("mons a b c d e\nstrategy connectivity\nlatency 5ms\nend 120s\n");
+    let dead: Vec<&str> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Log { text, .. } if text.contains("connection dead") => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(dead.is_empty(), "{dead:?}");
+    for i in 0..5 {
+        let st = r.state.status(i);
+        assert_eq!(st.scores.len(), 5, "mon {i}");
+        for (name, score) in &st.scores {
+            assert!((score - 4.0).abs() < 1e-3, "mon {i} scores {name} {score}");
+        }
+    }
+}
