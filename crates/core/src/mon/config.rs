@@ -145,12 +145,12 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "proposal batching window",
+        "default should_propose window (kv and monmap propose at once)",
     ),
     (
         "paxos_min_wait",
         OptionKind::Seconds,
-        "proposal delay after an idle period",
+        "default should_propose delay after an idle period",
     ),
     ("paxos_min", OptionKind::Count, "paxos versions always kept"),
     (
