@@ -11,7 +11,7 @@ use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
-use super::paxos::{AfterRefresh, Paxos};
+use super::paxos::{Paxos, PaxosStep};
 use super::paxos_service::{PaxosService, Service, ServiceId, ServiceWaiter};
 use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
@@ -82,12 +82,9 @@ pub enum Waiter {
 pub enum Step {
     /// Paxos::do_refresh → Monitor::refresh_from_paxos, after paxos reached
     /// `version`; unless it bootstraps, `then` follows.
-    Refresh {
-        version: Version,
-        then: AfterRefresh,
-    },
-    /// Paxos goes on after a refresh that did not bootstrap.
-    Refreshed(AfterRefresh),
+    Refresh { version: Version, then: PaxosStep },
+    /// Paxos work that waited for the steps before it (see [`PaxosStep`]).
+    Paxos(PaxosStep),
     /// finish_contexts: run a waiter with success (true) or -EAGAIN (false).
     Finish(Waiter, bool),
 }
@@ -258,7 +255,7 @@ impl Consensus {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
-            Step::Refresh { .. } | Step::Refreshed(_) => {}
+            Step::Refresh { .. } | Step::Paxos(_) => {}
         }
     }
 
@@ -276,9 +273,9 @@ impl Consensus {
                 }
                 self.monmap.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
-                fx.steps.push(Step::Refreshed(then));
+                fx.steps.push(Step::Paxos(then));
             }
-            Step::Refreshed(then) => self.paxos.refreshed(ctx, fx, then),
+            Step::Paxos(s) => self.paxos.run_step(ctx, fx, s),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), ok) => {
                 self.monmap.finish(ctx, fx, &mut self.paxos, w, ok)

@@ -574,3 +574,50 @@ fn a_recovery_whose_refresh_needs_a_bootstrap_extends_the_lease_but_does_not_fin
     assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 0, "no trim proposal");
     assert_eq!(a.c.first_committed(), 1);
 }
+
+/// The keys (prefix/key) that paxos version `v` puts or erases, from `r`'s store.
+fn version_keys(c: &Cluster, r: Rank, v: u64) -> Vec<String> {
+    use crate::mon::store::{StoreOp, Transaction};
+    let bytes = c.node(r).store.get("paxos", &v.to_string()).unwrap();
+    Transaction::decode(bytes)
+        .unwrap()
+        .ops
+        .iter()
+        .map(|op| match op {
+            StoreOp::Put { prefix, key, .. } => format!("put {prefix}/{key}"),
+            StoreOp::Erase { prefix, key } => format!("erase {prefix}/{key}"),
+            StoreOp::ErasePrefix { prefix } => format!("erase {prefix}/*"),
+        })
+        .collect()
+}
+
+#[test]
+fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first() {
+    // finish_round: finish_contexts(waiting_for_active ...) runs the waiters at
+    // once (a write retried there proposes, and paxos is UPDATING again);
+    // only then should_trim/trim, whose transaction waits for the next round.
+    let mut c = steady3();
+    c.cfg.paxos_min = 1;
+    c.cfg.paxos_trim_min = 1;
+    c.advance(SEC);
+    c.write(0, 1, "a", "1");
+    c.write(0, 2, "b", "2");
+    let write = |k: &str| ClientOp::Write {
+        key: k.into(),
+        value: "v".into(),
+    };
+    // d goes as v4; e comes mid-round and waits. v4 makes lc - fc = 3 > 2.
+    c.clients(vec![(0, 3, write("d")), (0, 4, write("e"))]);
+    assert_eq!(written(&c, 3), Some(4));
+    assert_eq!(written(&c, 4), Some(5), "the waiting write went first");
+    let v5 = version_keys(&c, 0, 5);
+    assert!(v5.contains(&"put config-key/e".to_string()), "{v5:?}");
+    assert!(!v5.iter().any(|k| k.starts_with("erase paxos/")), "{v5:?}");
+    let v6 = version_keys(&c, 0, 6);
+    assert!(v6.contains(&"erase paxos/1".to_string()), "{v6:?}");
+    assert!(
+        v6.contains(&"put paxos/first_committed".to_string()),
+        "{v6:?}"
+    );
+    assert!(!c.node(0).c.paxos.trimming);
+}
