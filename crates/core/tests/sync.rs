@@ -72,7 +72,7 @@ fn peer_lc_plus_10_below_provider_lc_means_recent_sync() {
 #[test]
 fn within_paxos_max_join_drift_there_is_no_sync() {
     // 1 + 10 >= peer lc: c just joins, and Paxos recovery sends it the rest.
-    let r = sim(&behind("", 2));
+    let r = sim(&behind("", 3));
     assert!(r.state.status(0).paxos.last_committed <= 11);
     assert!(syncs(&r).is_empty());
     assert!(!r.state.was(2, MonState::Synchronizing));
@@ -81,7 +81,7 @@ fn within_paxos_max_join_drift_there_is_no_sync() {
 
 #[test]
 fn provider_fc_above_requester_lc_and_above_1_means_full_sync() {
-    let r = sim(&behind("set paxos_min 5\nset paxos_trim_min 2\n", 2));
+    let r = sim(&behind("set paxos_min 5\nset paxos_trim_min 2\n", 5));
     let a = r.state.status(0);
     assert!(a.paxos.first_committed > 2, "{:?}", a.paxos);
     // c would be within the drift, but the versions it lacks are trimmed.

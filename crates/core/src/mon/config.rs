@@ -145,12 +145,12 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "default should_propose window (kv and monmap propose at once)",
+        "proposal batching window",
     ),
     (
         "paxos_min_wait",
         OptionKind::Seconds,
-        "default should_propose delay after an idle period",
+        "proposal delay after an idle period",
     ),
     ("paxos_min", OptionKind::Count, "paxos versions always kept"),
     (

@@ -92,22 +92,19 @@ impl Service for KvService {
         true
     }
 
-    /// KVMonitor::prepare_command ("config-key set"): put into pending,
-    /// force an immediate propose ("faster response") and wait for the commit.
+    /// KVMonitor::prepare_update ("config-key set"): put into pending, wait for commit.
     fn prepare_update(
         &mut self,
         ctx: &mut PaxosCtx,
         _fx: &mut Fx,
         _origin: &Origin,
         req: &MClientRequest,
-        need_immediate_propose: &mut bool,
     ) -> Option<()> {
         let ClientOp::Write { key, value } = &req.op else {
             return None;
         };
         ctx.out.log(format!("config-key set {key}"));
         self.pending.insert(key.clone(), value.clone());
-        *need_immediate_propose = true;
         Some(())
     }
 

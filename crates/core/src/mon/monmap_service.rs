@@ -12,11 +12,9 @@ use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::monmap::{MonInfo, MonMap, Strategy};
 use super::out::Timer;
-use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Version};
-use crate::time::Duration;
 use std::sync::Arc;
 
 /// The service's store prefix.
@@ -158,7 +156,6 @@ impl Service for MonmapService {
         fx: &mut Fx,
         origin: &Origin,
         req: &MClientRequest,
-        _need_immediate_propose: &mut bool,
     ) -> Option<String> {
         let Some(pending) = self.pending_map.as_mut() else {
             ctx.out
@@ -220,12 +217,6 @@ impl Service for MonmapService {
             }
             _ => None,
         }
-    }
-
-    /// MonmapMonitor::should_propose: always at once ("we do not collate
-    /// proposals on the MonmapMonitor").
-    fn should_propose(&self, _ctx: &PaxosCtx, _paxos: &Paxos, _lc: Version) -> Duration {
-        0
     }
 
     fn committed(text: String, last_committed: Version, _paxos_v: Version) -> ClientResult {

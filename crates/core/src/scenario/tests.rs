@@ -122,7 +122,6 @@ fn headers_resolve() {
          set mon_lease_renew_interval_factor 0.5\n\
          set mon_accept_timeout_factor 3\n\
          set paxos_min 100\n\
-         set paxos_propose_interval 2s\n\
          end 10m\r\n",
     );
     assert_eq!(s.strategy, Strategy::Disallow);
@@ -150,7 +149,6 @@ fn headers_resolve() {
     assert_eq!(s.config.mon_lease, 10 * SEC);
     assert_eq!(s.config.mon_election_timeout, 2_500 * MS);
     assert_eq!(s.config.paxos_min_wait, 20 * MS);
-    assert_eq!(s.config.paxos_propose_interval, 2 * SEC);
     assert_eq!(s.config.mon_lease_renew_interval_factor, 0.5);
     assert_eq!(s.config.mon_accept_timeout_factor, 3.0);
     assert_eq!(s.config.paxos_min, 100);

@@ -5,7 +5,6 @@ use super::harness::{Cluster, Role, CLIENT};
 use super::Origin;
 use crate::mon::messages::{ClientOp, ClientResult, PaxosOp};
 use crate::mon::out::Timer;
-use crate::mon::paxos_service::default_should_propose;
 use crate::mon::status::PaxosState;
 use crate::mon::Rank;
 use crate::time::{MS, SEC};
@@ -323,107 +322,38 @@ fn a_write_forwarded_through_a_peon_commits_and_is_answered() {
 }
 
 #[test]
-fn a_config_key_set_is_proposed_at_once() {
-    // KVMonitor::prepare_command ends with force_immediate_propose() ("faster
-    // response"): no paxos_propose_interval wait, even right after a commit.
+fn writes_within_paxos_propose_interval_are_batched_into_one_proposal() {
     let mut c = steady3();
     c.advance(SEC);
+    // kv lc is 1: proposed at once
     c.write(0, 1, "a", "1");
     assert_eq!(written(&c, 1), Some(2));
+    let committed_at = c.now;
     c.advance(200 * MS);
-    let t = c.now;
     c.write(0, 2, "b", "2");
-    assert_eq!(
-        written(&c, 2),
-        Some(3),
-        "begun, accepted and committed at once"
-    );
-    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
-    assert!(c
-        .sent_ops(PaxosOp::Begin)
-        .iter()
-        .all(|s| s.at != t || s.m.values.contains_key(&3)));
-    assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
-    assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
-}
-
-#[test]
-fn a_write_that_arrives_mid_round_waits_for_it_and_goes_in_the_next_round() {
-    // While kv is proposing it is not writeable: a write waits
-    // (waiting_for_finished_proposal) and is retried when the proposal
-    // commits, so writes go one per paxos round.
-    let mut c = steady3();
-    c.advance(SEC);
-    let write = |k: &str| ClientOp::Write {
-        key: k.into(),
-        value: "v".into(),
-    };
-    c.clients(vec![
-        (0, 1, write("a")),
-        (0, 2, write("b")),
-        (0, 3, write("c")),
-    ]);
-    assert_eq!(written(&c, 1), Some(2));
-    assert_eq!(written(&c, 2), Some(3));
-    assert_eq!(written(&c, 3), Some(4));
-    assert!(c
-        .node(0)
-        .logs()
-        .contains(&"kv tid 2: waiting for paxos -> writeable"));
-    // one BEGIN per version and peer, each round one key
-    for v in 2..=4u64 {
-        let begins: Vec<_> = c
-            .sent_ops(PaxosOp::Begin)
-            .into_iter()
-            .filter(|s| s.to == 1 && s.m.values.contains_key(&v))
-            .collect();
-        assert_eq!(begins.len(), 1, "v{v}");
-    }
-    for r in 0..3 {
-        for k in ["a", "b", "c"] {
-            assert_eq!(c.node(r).kv(k).as_deref(), Some("v"), "mon.{r} {k}");
-        }
-    }
-}
-
-#[test]
-fn a_monmap_change_is_proposed_at_once() {
-    // MonmapMonitor::should_propose always answers a delay of 0.0: PaxosService's
-    // default (wait out paxos_propose_interval after the last commit) is not used.
-    let mut c = steady3();
-    c.advance(SEC);
-    c.client(0, 1, mon_add_d());
-    c.monmap = crate::mon::monmap_service::latest_in_store(&c.node(0).store).unwrap();
-    assert_eq!(c.monmap.epoch, 2);
-    c.elect(0, &[0, 1, 2]);
-    c.advance(100 * MS);
-    // the monmap service is at e2, 100 ms after a commit
-    let t = c.now;
-    c.client(0, 2, ClientOp::MonRemove { name: "d".into() });
-    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
-    assert!(!c.node(0).timers.contains_key(&Timer::MonmapProposeTimer));
-    assert!(c.replies.iter().any(|(at, _, r)| r.tid == 2 && *at == t));
-}
-
-#[test]
-fn paxos_services_default_should_propose_waits_out_paxos_propose_interval() {
-    // PaxosService::should_propose, for a service without an override (neither
-    // of ours uses it): at once while new, else the rest of the
-    // paxos_propose_interval after the last commit, at least paxos_min_wait.
-    let mut c = steady3();
-    c.advance(SEC);
-    c.write(0, 1, "a", "1");
     c.advance(200 * MS);
-    c.call(0, |cons, ctx| {
-        assert_eq!(default_should_propose(ctx, &cons.paxos, 1), 0);
-        assert_eq!(default_should_propose(ctx, &cons.paxos, 2), 800 * MS);
-        Vec::new()
-    });
+    c.write(0, 3, "c", "3");
+    assert_eq!(
+        c.node(0).c.last_committed(),
+        2,
+        "held by the proposal timer"
+    );
+    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], committed_at + SEC);
+    c.advance(SEC);
+    assert_eq!(c.node(0).c.last_committed(), 3);
+    assert_eq!(written(&c, 2), Some(3));
+    assert_eq!(written(&c, 3), Some(3));
+    let begins_v3 = c
+        .sent_ops(PaxosOp::Begin)
+        .into_iter()
+        .filter(|s| s.to == 1 && s.m.values.contains_key(&3))
+        .count();
+    assert_eq!(begins_v3, 1);
+    // after an idle period the delay is paxos_min_wait
     c.advance(5 * SEC);
-    c.call(0, |cons, ctx| {
-        assert_eq!(default_should_propose(ctx, &cons.paxos, 2), 50 * MS);
-        Vec::new()
-    });
+    let t = c.now;
+    c.write(0, 4, "d", "4");
+    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], t + 50 * MS);
 }
 
 #[test]

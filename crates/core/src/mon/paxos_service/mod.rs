@@ -8,8 +8,8 @@
 //! the waiter lists) and runs its algorithm (dispatch, propose_pending,
 //! _active, refresh, maybe_trim, ...), calling into `S` only through the
 //! [`Service`] trait: Ceph's virtuals (create_initial, create_pending,
-//! encode_pending, preprocess_query, prepare_update, should_propose,
-//! update_from_paxos, get_trim_to, on_active) and the service's names. A service type holds
+//! encode_pending, preprocess_query, prepare_update, update_from_paxos,
+//! get_trim_to, on_active) and the service's names. A service type holds
 //! only its own state, such as its pending increment.
 //!
 //! The trait is in [`service`]; proposals and their timer in [`propose`];
@@ -21,7 +21,6 @@ mod propose;
 mod service;
 mod trim;
 
-pub(crate) use propose::default_should_propose;
 pub use service::{put_last_committed, Service};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
@@ -58,8 +57,9 @@ pub struct PaxosService<S: Service> {
     pub first_committed: Version,
     pub last_committed: Version,
     pub proposing: bool,
-    /// Set by the service's prepare_update (Ceph's force_immediate_propose());
-    /// dispatch then proposes at once instead of asking should_propose.
+    /// Propose every update at once (force_immediate_propose() in each
+    /// prepare_update, as KVMonitor does); off keeps should_propose's batching.
+    pub force_immediate_propose: bool,
     need_immediate_propose: bool,
     have_pending: bool,
     /// proposal_timer is armed.
@@ -78,6 +78,7 @@ impl<S: Service> PaxosService<S> {
             first_committed: store.get_u64(S::NAME, "first_committed"),
             last_committed: store.get_u64(S::NAME, "last_committed"),
             proposing: false,
+            force_immediate_propose: false,
             need_immediate_propose: false,
             have_pending: false,
             proposal_timer: false,
@@ -171,13 +172,13 @@ impl<S: Service> PaxosService<S> {
             self.wait_for_writeable(paxos, w);
             return;
         }
-        let Some(reply) =
-            self.service
-                .prepare_update(ctx, fx, &origin, &req, &mut self.need_immediate_propose)
-        else {
+        let Some(reply) = self.service.prepare_update(ctx, fx, &origin, &req) else {
             return;
         };
         self.waiting_for_commit.push((origin, req.tid, reply));
+        if self.force_immediate_propose {
+            self.need_immediate_propose = true;
+        }
         if self.need_immediate_propose {
             ctx.out
                 .log(format!("{}: forced immediate propose", S::NAME));

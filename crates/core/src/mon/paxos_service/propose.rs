@@ -1,27 +1,10 @@
-//! Proposing a service's pending state (§3.9): should_propose's delay, the
-//! proposal_timer, and propose_pending into paxos' one transaction.
+//! Proposing a service's pending state (§3.9): should_propose's batching,
+//! the proposal_timer, and propose_pending into paxos' one transaction.
 
 use super::{PaxosService, Service, ServiceWaiter};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
-use crate::mon::Version;
 use crate::time::Duration;
-
-/// PaxosService::should_propose, the default for a service that does not
-/// override it: propose at once while the service is new (lc <= 1), else
-/// damp by paxos_propose_interval after the last commit, waiting at least
-/// paxos_min_wait. Neither of our services uses it, as in Ceph: KVMonitor
-/// forces an immediate propose for every update and MonmapMonitor's
-/// should_propose always answers 0.
-pub fn default_should_propose(ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
-    if last_committed <= 1 {
-        0
-    } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
-        ctx.cfg.paxos_min_wait
-    } else {
-        (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
-    }
-}
 
 impl<S: Service> PaxosService<S> {
     /// dispatch's tail: propose now, or arm the proposal_timer for should_propose's delay.
@@ -31,7 +14,7 @@ impl<S: Service> PaxosService<S> {
         fx: &mut Fx,
         paxos: &mut Paxos,
     ) {
-        let delay = self.service.should_propose(ctx, paxos, self.last_committed);
+        let delay = self.should_propose(ctx, paxos);
         if delay == 0 {
             self.propose_pending(ctx, fx, paxos);
         } else if !self.proposal_timer {
@@ -42,6 +25,17 @@ impl<S: Service> PaxosService<S> {
             ));
             self.proposal_timer = true;
             ctx.out.set_timer(S::PROPOSE_TIMER, delay);
+        }
+    }
+
+    /// should_propose: quick startup, then damping by paxos_propose_interval.
+    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos) -> Duration {
+        if self.last_committed <= 1 {
+            0
+        } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
+            ctx.cfg.paxos_min_wait
+        } else {
+            (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
         }
     }
 

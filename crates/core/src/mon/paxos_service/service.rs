@@ -8,7 +8,6 @@ use crate::mon::out::Timer;
 use crate::mon::paxos::Paxos;
 use crate::mon::store::Transaction;
 use crate::mon::Version;
-use crate::time::Duration;
 use std::fmt::Debug;
 
 /// What a service supplies to [`PaxosService`](super::PaxosService): its names and Ceph's virtuals.
@@ -55,22 +54,14 @@ pub trait Service: Clone + Debug + Default {
     }
     /// prepare_update: change the pending state. `Some` (what to answer once it
     /// commits) if it changed and wants proposing; `None` if it answered at
-    /// once or did nothing. Setting `need_immediate_propose` is Ceph's
-    /// force_immediate_propose(): the update is proposed at once, whatever
-    /// should_propose would say.
+    /// once or did nothing.
     fn prepare_update(
         &mut self,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         origin: &Origin,
         req: &MClientRequest,
-        need_immediate_propose: &mut bool,
     ) -> Option<Self::Reply>;
-    /// should_propose: how long to wait before proposing an update (0: now).
-    /// `last_committed` is the service's.
-    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
-        super::default_should_propose(ctx, paxos, last_committed)
-    }
     /// The answer to an update whose increment committed: the service is at
     /// `last_committed`, paxos at `paxos_v`.
     fn committed(reply: Self::Reply, last_committed: Version, paxos_v: Version) -> ClientResult;
