@@ -357,6 +357,43 @@ fn writes_within_paxos_propose_interval_are_batched_into_one_proposal() {
 }
 
 #[test]
+fn with_force_immediate_propose_a_config_key_set_is_proposed_at_once() {
+    // Ceph's KVMonitor ends every config-key set with force_immediate_propose();
+    // the switch gives that behaviour (monscope's kv batches by default).
+    let mut c = steady3();
+    c.node_mut(0).c.kv.force_immediate_propose = true;
+    c.advance(SEC);
+    c.write(0, 1, "a", "1");
+    assert_eq!(written(&c, 1), Some(2));
+    c.advance(200 * MS);
+    let t = c.now;
+    c.write(0, 2, "b", "2");
+    assert_eq!(written(&c, 2), Some(3), "no paxos_propose_interval wait");
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
+    assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
+    assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
+}
+
+#[test]
+fn a_monmap_change_is_proposed_at_once() {
+    // MonmapMonitor::should_propose always answers a delay of 0.0: PaxosService's
+    // default (wait out paxos_propose_interval after the last commit) is not used.
+    let mut c = steady3();
+    c.advance(SEC);
+    c.client(0, 1, mon_add_d());
+    c.monmap = crate::mon::monmap_service::latest_in_store(&c.node(0).store).unwrap();
+    assert_eq!(c.monmap.epoch, 2);
+    c.elect(0, &[0, 1, 2]);
+    c.advance(100 * MS);
+    // the monmap service is at e2, 100 ms after a commit
+    let t = c.now;
+    c.client(0, 2, ClientOp::MonRemove { name: "d".into() });
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
+    assert!(!c.node(0).timers.contains_key(&Timer::MonmapProposeTimer));
+    assert!(c.replies.iter().any(|(at, _, r)| r.tid == 2 && *at == t));
+}
+
+#[test]
 fn a_lease_that_arrives_already_expired_makes_the_peon_unreadable() {
     let mut c = Cluster::new(3);
     c.node_mut(2).skew = 6 * SEC;
@@ -526,7 +563,10 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     // finish_round: finish_contexts(waiting_for_active ...) runs the waiters at
     // once (a write retried there proposes, and paxos is UPDATING again);
     // only then should_trim/trim, whose transaction waits for the next round.
+    // kv proposes as Ceph's KVMonitor does (force_immediate_propose), so the
+    // retried write proposes at once instead of arming the proposal timer.
     let mut c = steady3();
+    c.node_mut(0).c.kv.force_immediate_propose = true;
     c.cfg.paxos_min = 1;
     c.cfg.paxos_trim_min = 1;
     c.advance(SEC);
