@@ -58,9 +58,10 @@ export async function newPage(context, viewport) {
   return page;
 }
 
-/// Runs the CLI; returns its stdout.
+/// Runs the CLI; returns its stdout (a `run --json` trace can be several MB,
+/// more than execFileSync's 1 MiB default buffer).
 export function cli(...args) {
-  return execFileSync(cliPath, args, { encoding: 'utf8' });
+  return execFileSync(cliPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
 /// Writes `text` to a temporary .mon file and returns its path.

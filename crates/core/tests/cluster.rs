@@ -3,6 +3,7 @@
 
 use monscope_core::mon::messages::{Message, PaxosOp};
 use monscope_core::mon::status::MonState;
+use monscope_core::mon::store::StoreOp;
 use monscope_core::scenario::{library, parse};
 use monscope_core::sim::run::{run_until, Run};
 use monscope_core::sim::{run, Sim};
@@ -232,4 +233,70 @@ fn take_trace_and_snapshots_give_the_straight_run() {
     resumed.run_until(scenario.end);
     let after: Vec<_> = straight.iter().filter(|e| e.at > *at).cloned().collect();
     assert_eq!(resumed.take_trace(), after);
+}
+
+#[test]
+fn a_write_that_waits_behind_a_new_monmap_is_dropped_by_the_bootstrap_and_committed_once() {
+    // Paxos::commit_finish bootstraps inside do_refresh when the committed
+    // value holds a new monmap: no LEASE, no finish_round, so the write pending
+    // behind it is never begun; restart() discards it and the client's retry
+    // commits it, once.
+    let r = sim("mons a b c\nseed 3\nat 15s add d\nat 15.006s write k1 v1\nend 40s\n");
+    let a = node(&r, "a");
+    let commit_at = sends(&r)
+        .find(|(ev, from, _, m)| {
+            ev.at > 15 * SEC
+                && *from == a
+                && matches!(m, Message::Paxos(p) if p.op == PaxosOp::Commit)
+        })
+        .map(|(ev, ..)| ev.at)
+        .expect("a COMMIT of the new monmap");
+    let probing = *entered(&r, "a", MonState::Probing)
+        .iter()
+        .find(|t| **t >= commit_at)
+        .unwrap();
+    assert_eq!(probing, commit_at, "bootstrap in the refresh");
+    let after_commit: Vec<PaxosOp> = sends(&r)
+        .filter(|(ev, from, ..)| *from == a && ev.at == commit_at)
+        .filter_map(|(_, _, _, m)| match m {
+            Message::Paxos(p) => Some(p.op),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(after_commit, vec![PaxosOp::Commit, PaxosOp::Commit]);
+    // k1 reaches a's store exactly once
+    let k1_puts = r
+        .trace
+        .iter()
+        .filter(|ev| match &ev.kind {
+            EventKind::Store { node, tx } => *node == a && tx.ops.iter().any(|op| {
+                matches!(op, StoreOp::Put { prefix, key, .. } if prefix == "config-key" && key == "k1")
+            }),
+            _ => false,
+        })
+        .count();
+    assert_eq!(k1_puts, 1);
+}
+
+#[test]
+fn healthy_monitors_under_a_fixed_latency_never_declare_each_other_dead_and_score_n_minus_1() {
+    // Under `latency 5ms` monitors begin pinging each other at the same
+    // instant; Elector::handle_ping's rules keep every link live.
+    let r = sim("mons a b c d e\nstrategy connectivity\nlatency 5ms\nend 120s\n");
+    let dead: Vec<&str> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Log { text, .. } if text.contains("connection dead") => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(dead.is_empty(), "{dead:?}");
+    for i in 0..5 {
+        let st = r.state.status(i);
+        assert_eq!(st.scores.len(), 5, "mon {i}");
+        for (name, score) in &st.scores {
+            assert!((score - 4.0).abs() < 1e-3, "mon {i} scores {name} {score}");
+        }
+    }
 }

@@ -405,13 +405,15 @@ fn the_kv_service_trims_on_tick_keeping_its_last_50_versions() {
 
 #[test]
 fn a_full_sync_copies_the_monmap_service_with_the_other_sync_targets() {
-    // c is down when d is added (monmap e2) and behind the trim point.
+    // c is down when d is added (monmap e2) and behind the trim point. The
+    // writes start after a, b and d have a quorum again (39s): writes queued
+    // while there is none would go as one batched proposal, too few to trim.
     let text = format!(
-        "mons a b c\nseed 4\nset paxos_min 5\nset paxos_trim_min 2\nat 10s kill c\nat 12s add d\n{}at 45s revive c\nend 70s\n",
-        writes(30, 10)
+        "mons a b c\nseed 4\nset paxos_min 5\nset paxos_trim_min 2\nat 10s kill c\nat 12s add d\n{}at 52s revive c\nend 75s\n",
+        writes(40, 10)
     );
     let mut sim = monscope_core::sim::Sim::new(&parse(&text).unwrap());
-    sim.run_until(70 * SEC);
+    sim.run_until(75 * SEC);
     assert!(sim.state().was(2, MonState::Synchronizing));
     assert_eq!(syncs_of(sim.trace())[0].op, SyncOp::GetCookieFull);
     let (a, c) = (sim.store(0).unwrap(), sim.store(2).unwrap());

@@ -34,7 +34,15 @@ pub struct Config {
     pub mon_sync_max_payload_size: u64,
     pub mon_sync_max_payload_keys: u64,
     pub paxos_max_join_drift: u64,
+    /// PaxosService's default should_propose: an update waits out the rest of
+    /// this window after the last commit. Here that batches the kv service's
+    /// writes (a deviation: Ceph's KVMonitor forces an immediate propose, see
+    /// `KvService`); the monmap service proposes at once, as MonmapMonitor.
+    /// In Ceph it batches the services that keep PaxosService's should_propose
+    /// and do not force immediate proposals.
     pub paxos_propose_interval: Duration,
+    /// should_propose's delay when the last commit is older than
+    /// paxos_propose_interval: the same services (kv writes here).
     pub paxos_min_wait: Duration,
     pub paxos_min: u64,
     pub paxos_trim_min: u64,
@@ -145,12 +153,12 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "proposal batching window",
+        "should_propose's batching window (kv writes here)",
     ),
     (
         "paxos_min_wait",
         OptionKind::Seconds,
-        "proposal delay after an idle period",
+        "should_propose's delay after an idle period (kv writes here)",
     ),
     ("paxos_min", OptionKind::Count, "paxos versions always kept"),
     (

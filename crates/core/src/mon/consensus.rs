@@ -11,7 +11,7 @@ use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
-use super::paxos::Paxos;
+use super::paxos::{Paxos, PaxosStep};
 use super::paxos_service::{PaxosService, Service, ServiceId, ServiceWaiter};
 use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
@@ -80,8 +80,11 @@ pub enum Waiter {
 /// One deferred piece of work.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Step {
-    /// Paxos::do_refresh → Monitor::refresh_from_paxos, after paxos reached `version`.
-    Refresh { version: Version },
+    /// Paxos::do_refresh → Monitor::refresh_from_paxos, after paxos reached
+    /// `version`; unless it bootstraps, `then` follows.
+    Refresh { version: Version, then: PaxosStep },
+    /// Paxos work that waited for the steps before it (see [`PaxosStep`]).
+    Paxos(PaxosStep),
     /// finish_contexts: run a waiter with success (true) or -EAGAIN (false).
     Finish(Waiter, bool),
 }
@@ -252,13 +255,13 @@ impl Consensus {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
-            Step::Refresh { .. } => {}
+            Step::Refresh { .. } | Step::Paxos(_) => {}
         }
     }
 
     fn run_step(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, step: Step) {
         match step {
-            Step::Refresh { version } => {
+            Step::Refresh { version, then } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
                 self.kv.refresh(ctx, fx, version);
@@ -270,7 +273,9 @@ impl Consensus {
                 }
                 self.monmap.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
+                fx.steps.push(Step::Paxos(then));
             }
+            Step::Paxos(s) => self.paxos.run_step(ctx, fx, s),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), ok) => {
                 self.monmap.finish(ctx, fx, &mut self.paxos, w, ok)

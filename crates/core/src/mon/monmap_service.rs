@@ -12,9 +12,11 @@ use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::monmap::{MonInfo, MonMap, Strategy};
 use super::out::Timer;
+use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Version};
+use crate::time::Duration;
 use std::sync::Arc;
 
 /// The service's store prefix.
@@ -217,6 +219,12 @@ impl Service for MonmapService {
             }
             _ => None,
         }
+    }
+
+    /// MonmapMonitor::should_propose: always at once ("we do not collate
+    /// proposals on the MonmapMonitor"), never PaxosService's batching.
+    fn should_propose(&self, _ctx: &PaxosCtx, _paxos: &Paxos, _lc: Version) -> Duration {
+        0
     }
 
     fn committed(text: String, last_committed: Version, _paxos_v: Version) -> ClientResult {

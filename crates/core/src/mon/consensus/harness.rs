@@ -289,6 +289,13 @@ impl Cluster {
         n.timers.clear();
     }
 
+    /// A killed monitor starts again: its store survives, nothing else does.
+    pub fn revive(&mut self, r: Rank) {
+        let n = &mut self.nodes[r as usize];
+        n.up = true;
+        n.c = Consensus::new(&n.store);
+    }
+
     /// Deliver everything in flight, FIFO, with the §1.8 epoch gate.
     pub fn deliver(&mut self) {
         while let Some(env) = self.inflight.pop_front() {
@@ -313,12 +320,19 @@ impl Cluster {
 
     /// A client request arriving at monitor `to`.
     pub fn client(&mut self, to: Rank, tid: u64, op: ClientOp) {
-        let req = MClientRequest { tid, op };
-        self.inflight.push_back(Env::Client {
-            to,
-            origin: Origin::Client(CLIENT),
-            req,
-        });
+        self.clients(vec![(to, tid, op)]);
+    }
+    /// Client requests arriving together: each is handled before the
+    /// messages the ones before it caused, so all but the first arrive mid-round.
+    pub fn clients(&mut self, reqs: Vec<(Rank, u64, ClientOp)>) {
+        for (to, tid, op) in reqs {
+            let req = MClientRequest { tid, op };
+            self.inflight.push_back(Env::Client {
+                to,
+                origin: Origin::Client(CLIENT),
+                req,
+            });
+        }
         self.deliver();
     }
     pub fn write(&mut self, to: Rank, tid: u64, key: &str, value: &str) {

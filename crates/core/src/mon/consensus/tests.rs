@@ -6,6 +6,7 @@ use super::Origin;
 use crate::mon::messages::{ClientOp, ClientResult, PaxosOp};
 use crate::mon::out::Timer;
 use crate::mon::status::PaxosState;
+use crate::mon::Rank;
 use crate::time::{MS, SEC};
 
 /// A fresh 3-mon cluster, leader 0, that committed version 1.
@@ -356,6 +357,43 @@ fn writes_within_paxos_propose_interval_are_batched_into_one_proposal() {
 }
 
 #[test]
+fn with_force_immediate_propose_a_config_key_set_is_proposed_at_once() {
+    // Ceph's KVMonitor ends every config-key set with force_immediate_propose();
+    // the switch gives that behaviour (monscope's kv batches by default).
+    let mut c = steady3();
+    c.node_mut(0).c.kv.force_immediate_propose = true;
+    c.advance(SEC);
+    c.write(0, 1, "a", "1");
+    assert_eq!(written(&c, 1), Some(2));
+    c.advance(200 * MS);
+    let t = c.now;
+    c.write(0, 2, "b", "2");
+    assert_eq!(written(&c, 2), Some(3), "no paxos_propose_interval wait");
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
+    assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
+    assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
+}
+
+#[test]
+fn a_monmap_change_is_proposed_at_once() {
+    // MonmapMonitor::should_propose always answers a delay of 0.0: PaxosService's
+    // default (wait out paxos_propose_interval after the last commit) is not used.
+    let mut c = steady3();
+    c.advance(SEC);
+    c.client(0, 1, mon_add_d());
+    c.monmap = crate::mon::monmap_service::latest_in_store(&c.node(0).store).unwrap();
+    assert_eq!(c.monmap.epoch, 2);
+    c.elect(0, &[0, 1, 2]);
+    c.advance(100 * MS);
+    // the monmap service is at e2, 100 ms after a commit
+    let t = c.now;
+    c.client(0, 2, ClientOp::MonRemove { name: "d".into() });
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
+    assert!(!c.node(0).timers.contains_key(&Timer::MonmapProposeTimer));
+    assert!(c.replies.iter().any(|(at, _, r)| r.tid == 2 && *at == t));
+}
+
+#[test]
 fn a_lease_that_arrives_already_expired_makes_the_peon_unreadable() {
     let mut c = Cluster::new(3);
     c.node_mut(2).skew = 6 * SEC;
@@ -405,5 +443,151 @@ fn paxos_trims_beyond_paxos_min_plus_trim_min_as_a_replicated_value() {
         assert!(!n.store.exists("paxos", "1") && !n.store.exists("paxos", "2"));
         assert!(n.store.exists("paxos", "3"));
     }
+    assert!(!c.node(0).c.paxos.trimming);
+}
+
+fn mon_add_d() -> ClientOp {
+    ClientOp::MonAdd {
+        name: "d".into(),
+        addr: crate::mon::Addr(3),
+    }
+}
+
+/// Paxos messages of `op` sent by `from` at or after `t`.
+fn sent_since(c: &Cluster, op: PaxosOp, from: Rank, t: u64) -> usize {
+    c.sent_ops(op)
+        .iter()
+        .filter(|s| s.from == from && s.at >= t)
+        .count()
+}
+
+#[test]
+fn a_commit_whose_refresh_needs_a_bootstrap_does_not_finish_the_round() {
+    // commit_finish: `if (do_refresh()) { commit_proposal(); extend_lease();
+    // finish_round(); }`. A newer committed monmap makes MonmapMonitor ask for
+    // a bootstrap inside the refresh: no LEASE, and the write that came
+    // mid-round (pending behind the monmap) is not proposed but discarded by
+    // restart(); its client retries.
+    let mut c = steady3();
+    c.advance(SEC);
+    let t = c.now;
+    c.clients(vec![
+        (0, 1, mon_add_d()),
+        (
+            0,
+            2,
+            ClientOp::Write {
+                key: "k".into(),
+                value: "v".into(),
+            },
+        ),
+    ]);
+    for r in 0..3 {
+        let n = c.node(r);
+        assert_eq!(n.c.last_committed(), 2, "mon.{r}");
+        assert_eq!(n.bootstraps.len(), 1, "mon.{r}: {:?}", n.bootstraps);
+        assert!(n.bootstraps[0].1.contains("monmap e2 committed"), "mon.{r}");
+        assert!(!n.store.exists("paxos", "3"), "mon.{r}: nothing more began");
+        assert_eq!(n.kv("k"), None, "mon.{r}");
+    }
+    assert_eq!(sent_since(&c, PaxosOp::Commit, 0, t), 2);
+    assert_eq!(sent_since(&c, PaxosOp::Lease, 0, t), 0);
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2, "only v2's");
+    assert_eq!(sent_since(&c, PaxosOp::LeaseAck, 1, t), 0);
+    assert_eq!(
+        written(&c, 2),
+        None,
+        "the write is dropped; the client retries"
+    );
+    assert!(c
+        .node(0)
+        .logs()
+        .contains(&"dropping kv write tid 2 (EAGAIN)"));
+    assert!(
+        c.replies.iter().any(|(_, _, r)| r.tid == 1),
+        "mon add is answered"
+    );
+}
+
+#[test]
+fn a_recovery_whose_refresh_needs_a_bootstrap_extends_the_lease_but_does_not_finish_the_round() {
+    // handle_last, "that's everyone": extend_lease(); `if (do_refresh())
+    // finish_round();`. Leader a learns from b's LAST a commit carrying
+    // monmap e2: it still sends the LEASE (before the refresh), then
+    // bootstraps without finish_round's trim proposal.
+    let mut c = steady3();
+    c.kill(0);
+    c.elect(1, &[1, 2]);
+    c.advance(SEC);
+    c.client(1, 1, mon_add_d());
+    assert_eq!(c.node(1).c.last_committed(), 2);
+    assert_eq!(c.node(0).c.last_committed(), 1);
+    // a had once used pn 300 (in a round b never heard of), so b accepts its
+    // next collect rather than answering with its higher pn 201
+    let mut t = crate::mon::store::Transaction::new();
+    t.put_u64("paxos", "last_pn", 300);
+    c.node_mut(0).store.apply(&t);
+    c.revive(0);
+    // lc - fc would be 1 > paxos_min + paxos_trim_min: finish_round would trim
+    c.cfg.paxos_min = 0;
+    c.cfg.paxos_trim_min = 0;
+    let t = c.now;
+    c.elect(0, &[0, 1]);
+    let a = c.node(0);
+    assert_eq!(a.c.last_committed(), 2, "learned from b's LAST");
+    assert_eq!(a.bootstraps.len(), 1, "{:?}", a.bootstraps);
+    assert!(a.bootstraps[0].1.contains("monmap e2 committed"));
+    assert_eq!(sent_since(&c, PaxosOp::Lease, 0, t), 1, "{:#?}", a.logs());
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 0, "no trim proposal");
+    assert_eq!(a.c.first_committed(), 1);
+}
+
+/// The keys (prefix/key) that paxos version `v` puts or erases, from `r`'s store.
+fn version_keys(c: &Cluster, r: Rank, v: u64) -> Vec<String> {
+    use crate::mon::store::{StoreOp, Transaction};
+    let bytes = c.node(r).store.get("paxos", &v.to_string()).unwrap();
+    Transaction::decode(bytes)
+        .unwrap()
+        .ops
+        .iter()
+        .map(|op| match op {
+            StoreOp::Put { prefix, key, .. } => format!("put {prefix}/{key}"),
+            StoreOp::Erase { prefix, key } => format!("erase {prefix}/{key}"),
+            StoreOp::ErasePrefix { prefix } => format!("erase {prefix}/*"),
+        })
+        .collect()
+}
+
+#[test]
+fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first() {
+    // finish_round: finish_contexts(waiting_for_active ...) runs the waiters at
+    // once (a write retried there proposes, and paxos is UPDATING again);
+    // only then should_trim/trim, whose transaction waits for the next round.
+    // kv proposes as Ceph's KVMonitor does (force_immediate_propose), so the
+    // retried write proposes at once instead of arming the proposal timer.
+    let mut c = steady3();
+    c.node_mut(0).c.kv.force_immediate_propose = true;
+    c.cfg.paxos_min = 1;
+    c.cfg.paxos_trim_min = 1;
+    c.advance(SEC);
+    c.write(0, 1, "a", "1");
+    c.write(0, 2, "b", "2");
+    let write = |k: &str| ClientOp::Write {
+        key: k.into(),
+        value: "v".into(),
+    };
+    // d goes as v4; e comes mid-round and waits. v4 makes lc - fc = 3 > 2.
+    c.clients(vec![(0, 3, write("d")), (0, 4, write("e"))]);
+    assert_eq!(written(&c, 3), Some(4));
+    assert_eq!(written(&c, 4), Some(5), "the waiting write went first");
+    let v5 = version_keys(&c, 0, 5);
+    assert!(v5.contains(&"put config-key/e".to_string()), "{v5:?}");
+    assert!(!v5.iter().any(|k| k.starts_with("erase paxos/")), "{v5:?}");
+    let v6 = version_keys(&c, 0, 6);
+    assert!(v6.contains(&"erase paxos/1".to_string()), "{v6:?}");
+    assert!(
+        v6.contains(&"put paxos/first_committed".to_string()),
+        "{v6:?}"
+    );
     assert!(!c.node(0).c.paxos.trimming);
 }

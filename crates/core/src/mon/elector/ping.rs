@@ -284,9 +284,9 @@ impl Elector {
         let mut fx = self.begin_peer_ping(env, from, out);
         self.logic.peer_tracker.receive_peer_report(&m.tracker);
         self.logic.peer_tracker.forget_ranks_from(env.monmap.size());
+        // Elector.cc, not reference §2.7: a PING leaves acked alone, an old PING_REPLY too.
         match m.op {
             PingOp::Ping => {
-                self.ping.acked.insert(from, m.stamp);
                 if let Some(addr) = env.monmap.addr_of(from) {
                     let tracker = self.tracker_payload();
                     out.send(
@@ -316,8 +316,6 @@ impl Elector {
                         .report_live_connection(from, secs(m.stamp - previous));
                     self.persist_if(p, &mut fx);
                     self.ping.acked.insert(from, m.stamp);
-                } else {
-                    self.ping.acked.insert(from, env.now);
                 }
                 if env.now.saturating_sub(m.stamp) > self.ping.check_interval() {
                     self.send_peer_ping(env, from, out);

@@ -27,6 +27,22 @@ const PAXOS_TIMERS: [Timer; 5] = [
     Timer::LeaseTimeout,
 ];
 
+/// Paxos work run as a deferred step: what follows a refresh that asked for
+/// no bootstrap (the code after `if (do_refresh())` in Paxos.cc), and the
+/// rest of finish_round once the waiters it woke have run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaxosStep {
+    /// After handle_commit's (peon) and handle_last's refresh of learned commits: nothing.
+    Nothing,
+    /// commit_finish (leader): commit_proposal, extend_lease if the quorum has
+    /// more than one member, finish_round.
+    CommitFinish,
+    /// handle_last, "that's everyone, active" (the lease is already extended): finish_round.
+    FinishRound,
+    /// finish_round after its finish_contexts: trim, then propose what is pending.
+    TrimAndPropose,
+}
+
 #[derive(Clone, Debug)]
 pub struct Paxos {
     pub state: PaxosState,
@@ -322,13 +338,31 @@ impl Paxos {
         }
     }
 
-    /// Paxos::do_refresh: Monitor::refresh_from_paxos runs as a deferred step;
-    /// the services here never ask for a bootstrap synchronously (only
-    /// MonmapMonitor does in Ceph), so this always answers true.
-    fn do_refresh(&mut self, fx: &mut Fx) -> bool {
+    /// Paxos::do_refresh: Monitor::refresh_from_paxos runs as the next step.
+    /// If a service asks for a bootstrap there (MonmapMonitor on a newer
+    /// committed monmap), the Monitor bootstraps at once and `then` never runs:
+    /// do_refresh returned false. Otherwise `then` runs next, as the code Ceph
+    /// guards with `if (do_refresh())`.
+    fn do_refresh(&mut self, fx: &mut Fx, then: PaxosStep) {
         fx.steps.push(super::consensus::Step::Refresh {
             version: self.last_committed,
+            then,
         });
-        true
+    }
+
+    /// Run a deferred [`PaxosStep`] (after a refresh: do_refresh returned true).
+    pub fn run_step(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, step: PaxosStep) {
+        match step {
+            PaxosStep::Nothing => {}
+            PaxosStep::CommitFinish => {
+                self.commit_proposal(fx);
+                if ctx.quorum.len() > 1 {
+                    self.extend_lease(ctx);
+                }
+                self.finish_round(ctx, fx);
+            }
+            PaxosStep::FinishRound => self.finish_round(ctx, fx),
+            PaxosStep::TrimAndPropose => self.trim_and_propose(ctx, fx),
+        }
     }
 }

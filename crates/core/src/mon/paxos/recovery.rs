@@ -1,7 +1,7 @@
 //! Phase 1, recovery (§3.5): collect / handle_collect / handle_last,
 //! share_state and store_state.
 
-use super::{decode_append, vkey, Paxos, PAXOS};
+use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
@@ -305,9 +305,7 @@ impl Paxos {
                     ctx.out.log("that's everyone, active");
                     self.extend_lease(ctx);
                     need_refresh = false;
-                    if self.do_refresh(fx) {
-                        self.finish_round(ctx, fx);
-                    }
+                    self.do_refresh(fx, PaxosStep::FinishRound);
                 }
             }
         } else {
@@ -315,7 +313,7 @@ impl Paxos {
                 .log(format!("old pn {} from mon.{from}, ignored", last.pn));
         }
         if need_refresh {
-            self.do_refresh(fx);
+            self.do_refresh(fx, PaxosStep::Nothing);
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Phase 2, normal rounds (§3.6), proposals (§3.9) and trim (§3.10).
 
-use super::{decode_append, vkey, Paxos, PAXOS};
-use crate::mon::consensus::{Fx, PaxosCtx, Waiter};
+use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
+use crate::mon::consensus::{Fx, PaxosCtx, Step, Waiter};
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
 use crate::mon::status::PaxosState;
@@ -174,15 +174,15 @@ impl Paxos {
             Self::send(ctx, p, m);
         }
         self.new_value.clear();
+        // WRITING -> REFRESH; commit_proposal, the lease and finish_round wait
+        // for a refresh that does not bootstrap.
         self.state = PaxosState::Refresh;
-        if self.do_refresh(fx) {
-            // commit_proposal
-            fx.finish(std::mem::take(&mut self.committing_finishers), true);
-            if ctx.quorum.len() > 1 {
-                self.extend_lease(ctx);
-            }
-            self.finish_round(ctx, fx);
-        }
+        self.do_refresh(fx, PaxosStep::CommitFinish);
+    }
+
+    /// commit_proposal (leader, REFRESH): wake the committed proposal's finishers.
+    pub(super) fn commit_proposal(&mut self, fx: &mut Fx) {
+        fx.finish(std::mem::take(&mut self.committing_finishers), true);
     }
 
     /// handle_commit (peon): store_state then refresh; the state stays as it
@@ -193,15 +193,26 @@ impl Paxos {
             return;
         }
         self.store_state(ctx, commit);
-        self.do_refresh(fx);
+        self.do_refresh(fx, PaxosStep::Nothing);
     }
 
-    /// finish_round (leader): ACTIVE, wake waiters, trim, propose what is pending.
-    pub(super) fn finish_round(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+    /// finish_round (leader): ACTIVE, wake waiters, then trim and propose what
+    /// is pending. Ceph's finish_contexts runs the waiters before going on (a
+    /// retried write may propose, leaving paxos UPDATING), so the rest is a
+    /// step queued after them.
+    pub(super) fn finish_round(&mut self, _ctx: &mut PaxosCtx, fx: &mut Fx) {
         self.state = PaxosState::Active;
         fx.finish(std::mem::take(&mut self.waiting_for_active), true);
         fx.finish(std::mem::take(&mut self.waiting_for_readable), true);
         fx.finish(std::mem::take(&mut self.waiting_for_writeable), true);
+        fx.steps.push(Step::Paxos(PaxosStep::TrimAndPropose));
+    }
+
+    /// finish_round's tail.
+    pub(super) fn trim_and_propose(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        if !ctx.is_leader {
+            return;
+        }
         if self.should_trim(ctx) {
             self.trim(ctx);
         }

@@ -8,9 +8,9 @@
 //! the waiter lists) and runs its algorithm (dispatch, propose_pending,
 //! _active, refresh, maybe_trim, ...), calling into `S` only through the
 //! [`Service`] trait: Ceph's virtuals (create_initial, create_pending,
-//! encode_pending, preprocess_query, prepare_update, update_from_paxos,
-//! get_trim_to, on_active) and the service's names. A service type holds
-//! only its own state, such as its pending increment.
+//! encode_pending, preprocess_query, prepare_update, should_propose,
+//! update_from_paxos, get_trim_to, on_active) and the service's names. A
+//! service type holds only its own state, such as its pending increment.
 //!
 //! The trait is in [`service`]; proposals and their timer in [`propose`];
 //! what Paxos and the Monitor call (waiters, _active, restart, refresh) in
@@ -21,6 +21,7 @@ mod propose;
 mod service;
 mod trim;
 
+pub use propose::default_should_propose;
 pub use service::{put_last_committed, Service};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
@@ -57,8 +58,10 @@ pub struct PaxosService<S: Service> {
     pub first_committed: Version,
     pub last_committed: Version,
     pub proposing: bool,
-    /// Propose every update at once (force_immediate_propose() in each
-    /// prepare_update, as KVMonitor does); off keeps should_propose's batching.
+    /// Propose every update at once, as if each prepare_update ended with
+    /// Ceph's force_immediate_propose() (KVMonitor's does); off (the default
+    /// for both services) leaves the delay to the service's should_propose.
+    /// A plain field, set on a running monitor; init (a restart) clears it.
     pub force_immediate_propose: bool,
     need_immediate_propose: bool,
     have_pending: bool,

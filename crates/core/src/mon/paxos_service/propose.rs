@@ -1,10 +1,27 @@
-//! Proposing a service's pending state (§3.9): should_propose's batching,
-//! the proposal_timer, and propose_pending into paxos' one transaction.
+//! Proposing a service's pending state (§3.9): should_propose's delay, the
+//! proposal_timer, and propose_pending into paxos' one transaction.
 
 use super::{PaxosService, Service, ServiceWaiter};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
+use crate::mon::Version;
 use crate::time::Duration;
+
+/// PaxosService::should_propose, the default for a service that does not
+/// override it: propose at once while the service is new (lc <= 1), else
+/// damp by paxos_propose_interval after the last commit, waiting at least
+/// paxos_min_wait. KvService uses it (monscope's batching; Ceph's KVMonitor
+/// forces an immediate propose instead, see `KvService`); MonmapService
+/// overrides it with 0, as MonmapMonitor does.
+pub fn default_should_propose(ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
+    if last_committed <= 1 {
+        0
+    } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
+        ctx.cfg.paxos_min_wait
+    } else {
+        (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
+    }
+}
 
 impl<S: Service> PaxosService<S> {
     /// dispatch's tail: propose now, or arm the proposal_timer for should_propose's delay.
@@ -14,7 +31,7 @@ impl<S: Service> PaxosService<S> {
         fx: &mut Fx,
         paxos: &mut Paxos,
     ) {
-        let delay = self.should_propose(ctx, paxos);
+        let delay = self.service.should_propose(ctx, paxos, self.last_committed);
         if delay == 0 {
             self.propose_pending(ctx, fx, paxos);
         } else if !self.proposal_timer {
@@ -25,17 +42,6 @@ impl<S: Service> PaxosService<S> {
             ));
             self.proposal_timer = true;
             ctx.out.set_timer(S::PROPOSE_TIMER, delay);
-        }
-    }
-
-    /// should_propose: quick startup, then damping by paxos_propose_interval.
-    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos) -> Duration {
-        if self.last_committed <= 1 {
-            0
-        } else if ctx.now.saturating_sub(paxos.last_commit_time) > ctx.cfg.paxos_propose_interval {
-            ctx.cfg.paxos_min_wait
-        } else {
-            (paxos.last_commit_time + ctx.cfg.paxos_propose_interval).saturating_sub(ctx.now)
         }
     }
 

@@ -8,6 +8,7 @@ use crate::mon::out::Timer;
 use crate::mon::paxos::Paxos;
 use crate::mon::store::Transaction;
 use crate::mon::Version;
+use crate::time::Duration;
 use std::fmt::Debug;
 
 /// What a service supplies to [`PaxosService`](super::PaxosService): its names and Ceph's virtuals.
@@ -62,6 +63,12 @@ pub trait Service: Clone + Debug + Default {
         origin: &Origin,
         req: &MClientRequest,
     ) -> Option<Self::Reply>;
+    /// should_propose: how long to wait before proposing an update (0: now);
+    /// `last_committed` is the service's. The default is PaxosService's rule
+    /// ([`default_should_propose`](super::default_should_propose)).
+    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
+        super::default_should_propose(ctx, paxos, last_committed)
+    }
     /// The answer to an update whose increment committed: the service is at
     /// `last_committed`, paxos at `paxos_v`.
     fn committed(reply: Self::Reply, last_committed: Version, paxos_v: Version) -> ClientResult;

@@ -485,3 +485,40 @@ fn a_ping_reply_newer_than_the_newest_ping_sent_is_dropped() {
     p.at(2 * SEC, |el, env, out| el.handle_ping(env, 1, &r, out));
     assert_eq!(p.el.tracker().version, v);
 }
+
+#[test]
+fn a_ping_from_a_peer_leaves_acked_alone_so_pings_that_cross_keep_going() {
+    // Elector::handle_ping: a PING is only answered; a PING_REPLY moves acked
+    // to its stamp, and only forward. Two monitors that ping each other at
+    // the same instant must both go on pinging.
+    let mut p = Pinger::new();
+    p.at(SEC, |el, env, out| el.notify_quorum_formed(env, out));
+    p.at(SEC, |el, env, out| el.begin_peer_ping(env, 1, out));
+    assert_eq!(p.pings(), vec![(1, PingOp::Ping, SEC)]);
+    // mon.1's own ping, sent at the same microsecond, arrives first
+    let theirs = p.reply(PingOp::Ping, SEC);
+    p.at(SEC + 5_000, |el, env, out| {
+        el.handle_ping(env, 1, &theirs, out)
+    });
+    assert_eq!(p.pings(), vec![(1, PingOp::PingReply, SEC)]);
+    let ours = p.reply(PingOp::PingReply, SEC);
+    p.at(SEC + 5_000, |el, env, out| {
+        el.handle_ping(env, 1, &ours, out)
+    });
+    assert!(p.el.tracker().my_reports.current[&1]);
+    // the answered ping is the newest sent: the check pings again
+    p.at(2 * SEC, |el, env, out| el.on_ping_check(env, 1, out));
+    assert_eq!(p.pings(), vec![(1, PingOp::Ping, 2 * SEC)]);
+    let newer = p.reply(PingOp::PingReply, 2 * SEC);
+    p.at(2 * SEC + 5_000, |el, env, out| {
+        el.handle_ping(env, 1, &newer, out)
+    });
+    // a duplicate of that reply (stamp == acked) changes nothing
+    p.at(2 * SEC + 6_000, |el, env, out| {
+        el.handle_ping(env, 1, &newer, out)
+    });
+    assert!(p.pings().is_empty());
+    p.at(3 * SEC, |el, env, out| el.on_ping_check(env, 1, out));
+    assert_eq!(p.pings(), vec![(1, PingOp::Ping, 3 * SEC)]);
+    assert_eq!(p.el.pinging(), (vec![1], vec![]));
+}
