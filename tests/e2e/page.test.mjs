@@ -332,16 +332,16 @@ test('works at phone width', async () => {
 
 test('frame times while animating 7 monitors with many messages in flight (reported)', async () => {
   const page = await open();
-  // Seven monitors, slow links and a stream of client writes: about 200
-  // messages in the air at 15 s (the issue's figure), pings and Paxos included.
+  // Seven monitors, slow links and a stream of client writes: over 200
+  // messages in the air at 15.5 s (the issue's figure), pings and Paxos included.
   let text = 'title "busy"\nmons a b c d e f g\nlatency 400ms..900ms\nseed 2\nend 40s\n';
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 500; i++) {
     const t = 10 + i * 0.02;
     text += `at ${t.toFixed(2)}s write k${i} v${i} via ${'abcdefg'[i % 7]}\n`;
   }
   await page.getByTestId('editor').fill(text);
   await page.getByTestId('mon-g').waitFor();
-  await seek(page, 15_000_000);
+  await seek(page, 15_500_000);
   const inFlight = Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
   await setSpeed(page, 0.1);
   await page.getByTestId('play').click();
