@@ -129,11 +129,7 @@ fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatc
         }
         return;
     }
-    let mon = s.selected_mon.and_then(|m| {
-        s.model
-            .as_ref()
-            .and_then(|model| model.names.get(m as usize).cloned())
-    });
+    let mon = s.selected_name();
     let act = |a: String| dispatch.dispatch(Msg::Apply(a));
     let msg = match key.as_str() {
         " " => {
@@ -234,11 +230,7 @@ impl Handlers {
                 ShareState {
                     text: s.text.clone(),
                     t: s.t,
-                    selected: s.selected_mon.and_then(|m| {
-                        s.model
-                            .as_ref()
-                            .and_then(|model| model.names.get(m as usize).cloned())
-                    }),
+                    selected: s.selected_name(),
                 }
             }),
             send,

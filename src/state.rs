@@ -142,6 +142,12 @@ impl AppState {
         s
     }
 
+    /// The selected monitor's name.
+    pub fn selected_name(&self) -> Option<String> {
+        let m = self.selected_mon?;
+        self.model.as_ref()?.names.get(m as usize).cloned()
+    }
+
     pub fn end(&self) -> Time {
         self.model.as_ref().map_or(0, |m| m.end)
     }

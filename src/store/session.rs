@@ -28,11 +28,7 @@ impl Session {
         Session {
             text: s.text.clone(),
             t: s.t,
-            sel: s.selected_mon.and_then(|m| {
-                s.model
-                    .as_ref()
-                    .and_then(|model| model.names.get(m as usize).cloned())
-            }),
+            sel: s.selected_name(),
             event: s.selected_event,
             link: s.selected_link,
             speed: s.speed,
