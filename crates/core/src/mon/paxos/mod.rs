@@ -359,9 +359,9 @@ impl Paxos {
                 if ctx.quorum.len() > 1 {
                     self.extend_lease(ctx);
                 }
-                self.finish_round(ctx, fx);
+                self.finish_round(fx);
             }
-            PaxosStep::FinishRound => self.finish_round(ctx, fx),
+            PaxosStep::FinishRound => self.finish_round(fx),
             PaxosStep::TrimAndPropose => self.trim_and_propose(ctx, fx),
         }
     }

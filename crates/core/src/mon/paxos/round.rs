@@ -200,7 +200,7 @@ impl Paxos {
     /// is pending. Ceph's finish_contexts runs the waiters before going on (a
     /// retried write may propose, leaving paxos UPDATING), so the rest is a
     /// step queued after them.
-    pub(super) fn finish_round(&mut self, _ctx: &mut PaxosCtx, fx: &mut Fx) {
+    pub(super) fn finish_round(&mut self, fx: &mut Fx) {
         self.state = PaxosState::Active;
         fx.finish(std::mem::take(&mut self.waiting_for_active), true);
         fx.finish(std::mem::take(&mut self.waiting_for_readable), true);
