@@ -1,0 +1,784 @@
+//! The running cluster: one slot per monitor (its process, store, clock and
+//! what was last observed of it), the operations the scenario's statements
+//! map to, and one observation round of every monitor.
+//!
+//! Consistency between the poller and the operations: a slot's `gen` grows
+//! whenever its process is started or ended, under the slots' lock; a poll
+//! records its answer only if the generation did not change while it asked,
+//! and every recording happens under that lock, so a `Down` recorded by a
+//! kill is never followed by a stale answer of the killed process.
+
+use crate::asok;
+use crate::client::{Client, Reply, Via};
+use crate::conf::MonAddr;
+use crate::mon_log::{self, LogFact};
+use crate::mon_status::{self, MonStatusJson};
+use crate::netns;
+use crate::preflight::FAKETIME_LIB;
+use crate::procs;
+use crate::record::Recorder;
+use monscope_core::mon::status::{MonState, MonStatus, PaxosState};
+use monscope_core::mon::store::Transaction;
+use monscope_core::mon::Rank;
+use monscope_core::trace::state::{KV_PREFIX, PAXOS_PREFIX};
+use monscope_core::trace::{EventKind, NodeId};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Seek, SeekFrom};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long an admin-socket question may take before the poll moves on.
+const ASOK_TIMEOUT: Duration = Duration::from_millis(500);
+/// At most this much new log is read per monitor per poll.
+const LOG_CHUNK: u64 = 8 << 20;
+
+pub struct Slot {
+    pub name: String,
+    pub ip: Ipv4Addr,
+    pub child: Option<Child>,
+    gen: u64,
+    /// The monitor exists in the cluster (initial, or since its `add`).
+    pub present: bool,
+    has_store: bool,
+    /// Started under libfaketime (the scenario skews its clock at some time).
+    faketime: bool,
+    skew_us: i64,
+    log_pos: u64,
+    paxos: (PaxosState, u64, u64),
+    followed: Option<Rank>,
+    /// The highest last_committed seen in its log since its store was made.
+    lc_seen: u64,
+    pub status: Arc<MonStatus>,
+    json: Option<MonStatusJson>,
+    kv: BTreeMap<String, String>,
+}
+
+pub struct Cluster {
+    pub dir: PathBuf,
+    pub conf: PathBuf,
+    keyring: PathBuf,
+    pub initial_monmap: PathBuf,
+    pub rec: Arc<Recorder>,
+    slots: Mutex<Vec<Slot>>,
+    pub client: Client,
+    /// Check names of the cluster's health, as the last `health` answer gave them.
+    health: Mutex<Vec<String>>,
+    health_pending: Mutex<bool>,
+    cuts: Mutex<BTreeSet<(String, String)>>,
+    next_tid: AtomicU64,
+    /// Every poll round's duration and gap, for the noise report (µs).
+    pub poll_gaps: Mutex<Vec<u64>>,
+}
+
+impl Cluster {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        dir: PathBuf,
+        conf: PathBuf,
+        keyring: PathBuf,
+        initial_monmap: PathBuf,
+        mons: &[MonAddr],
+        initial: usize,
+        skewed: &BTreeSet<String>,
+        client: Client,
+    ) -> Cluster {
+        let slots = mons
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Slot {
+                name: m.name.clone(),
+                ip: m.ip,
+                child: None,
+                gen: 0,
+                present: i < initial,
+                has_store: false,
+                faketime: skewed.contains(&m.name),
+                skew_us: 0,
+                log_pos: 0,
+                paxos: (PaxosState::Shutdown, 0, 0),
+                followed: None,
+                lc_seen: 0,
+                status: Arc::new(MonStatus::down(i as Rank)),
+                json: None,
+                kv: BTreeMap::new(),
+            })
+            .collect();
+        Cluster {
+            dir,
+            conf,
+            keyring,
+            initial_monmap,
+            rec: Arc::new(Recorder::new()),
+            slots: Mutex::new(slots),
+            client,
+            health: Mutex::new(Vec::new()),
+            health_pending: Mutex::new(false),
+            cuts: Mutex::new(BTreeSet::new()),
+            next_tid: AtomicU64::new(1),
+            poll_gaps: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn node(&self, name: &str) -> Option<NodeId> {
+        self.slots()
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| i as NodeId)
+    }
+
+    pub fn ip_of(&self, name: &str) -> Option<Ipv4Addr> {
+        if name == crate::plan::CLIENT {
+            return Some(crate::plan::CLIENT_IP);
+        }
+        self.slots().iter().find(|s| s.name == name).map(|s| s.ip)
+    }
+
+    /// Names of the monitors that exist now.
+    pub fn present(&self) -> Vec<String> {
+        self.slots()
+            .iter()
+            .filter(|s| s.present)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// The one monitor observed in state leader, if exactly one.
+    pub fn leader(&self) -> Option<(NodeId, String)> {
+        let slots = self.slots();
+        let mut it = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status.state == MonState::Leader);
+        match (it.next(), it.next()) {
+            (Some((i, s)), None) => Some((i as NodeId, s.name.clone())),
+            _ => None,
+        }
+    }
+
+    /// The quorum of the one leader, by name.
+    pub fn leader_quorum(&self) -> Vec<String> {
+        let Some((l, _)) = self.leader() else {
+            return Vec::new();
+        };
+        self.slots()[l as usize].status.quorum.clone()
+    }
+
+    fn asok(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("mon.{name}.asok"))
+    }
+
+    fn faketime_file(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("mon.{name}.faketime"))
+    }
+
+    /// `ceph-mon --mkfs` with `monmap`; blocking.
+    fn mkfs(&self, name: &str, monmap: &Path) -> Result<(), String> {
+        let data = self.dir.join(format!("mon.{name}"));
+        let _ = std::fs::remove_dir_all(&data);
+        let out = Command::new("ceph-mon")
+            .args(["--mkfs", "-i", name, "-c"])
+            .arg(&self.conf)
+            .arg("--monmap")
+            .arg(monmap)
+            .arg("--keyring")
+            .arg(&self.keyring)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run ceph-mon --mkfs: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "ceph-mon --mkfs -i {name} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        if let Some(s) = self.slots().iter_mut().find(|s| s.name == name) {
+            s.has_store = true;
+        }
+        Ok(())
+    }
+
+    /// Make the initial monitors' stores.
+    pub fn mkfs_initial(&self) -> Result<(), String> {
+        let names: Vec<String> = self.present();
+        for n in names {
+            self.mkfs(&n, &self.initial_monmap.clone())?;
+        }
+        Ok(())
+    }
+
+    /// Start `name` (mkfs'ed with the initial monmap if it has no store yet).
+    pub fn start(&self, name: &str) -> Result<(), String> {
+        let (has_store, faketime, ip, running) = {
+            let slots = self.slots();
+            let Some(s) = slots.iter().find(|s| s.name == name) else {
+                return Err(format!("unknown monitor {name}"));
+            };
+            (s.has_store, s.faketime, s.ip, s.child.is_some())
+        };
+        if running {
+            return Ok(());
+        }
+        if !has_store {
+            self.mkfs(name, &self.initial_monmap.clone())?;
+        }
+        let out = std::fs::File::create(self.dir.join(format!("mon.{name}.out")))
+            .map_err(|e| format!("{}: {e}", self.dir.display()))?;
+        let mut cmd = Command::new("ceph-mon");
+        cmd.args(["-f", "-i", name, "-c"])
+            .arg(&self.conf)
+            .args(["--public-addr", &ip.to_string()])
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().map_err(|e| e.to_string())?)
+            .stderr(out);
+        if faketime {
+            let f = self.faketime_file(name);
+            if !f.exists() {
+                std::fs::write(&f, "+0\n").map_err(|e| format!("{}: {e}", f.display()))?;
+            }
+            // The offset is read from the file at most a second old, so a
+            // later `skew` moves this clock without restarting the monitor.
+            // Only the wall clock is faked: Ceph's timers run on the
+            // monotonic clock, its leases and timecheck on the wall clock.
+            cmd.env("LD_PRELOAD", FAKETIME_LIB)
+                .env("FAKETIME_TIMESTAMP_FILE", &f)
+                .env("FAKETIME_CACHE_DURATION", "1")
+                .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+        }
+        let child = procs::spawn(&mut cmd).map_err(|e| format!("cannot start ceph-mon: {e}"))?;
+        let mut slots = self.slots();
+        if let Some(s) = slots.iter_mut().find(|s| s.name == name) {
+            s.child = Some(child);
+            s.gen += 1;
+            s.present = true;
+        }
+        Ok(())
+    }
+
+    /// SIGKILL `name`; records its Down status.
+    pub fn kill(&self, name: &str) {
+        let mut slots = self.slots();
+        if let Some((i, s)) = slots.iter_mut().enumerate().find(|(_, s)| s.name == name) {
+            if let Some(mut c) = s.child.take() {
+                s.gen += 1;
+                procs::kill(&mut c);
+                self.record_down(i, s);
+            }
+        }
+    }
+
+    /// Record a slot's Down status (it keeps its epoch and paxos range, as
+    /// the simulator's stopped monitor shows what its store holds).
+    fn record_down(&self, i: usize, s: &mut Slot) {
+        let mut d = MonStatus::down(s.status.rank);
+        d.election_epoch = s.status.election_epoch;
+        d.paxos.first_committed = s.paxos.1;
+        d.paxos.last_committed = s.paxos.2;
+        if d != *s.status {
+            s.status = Arc::new(d);
+            self.rec.record(EventKind::Status {
+                node: i as NodeId,
+                status: s.status.clone(),
+            });
+        }
+    }
+
+    /// A new store for a killed monitor: its data is deleted and
+    /// `ceph-mon --mkfs` makes it again, with the cluster's current monmap
+    /// (`ceph mon getmap`) if a quorum answers, else the initial one.
+    pub fn wipe(&self, name: &str) -> Result<(), String> {
+        let node = self.node(name).ok_or(format!("unknown monitor {name}"))?;
+        if self.slots()[node as usize].child.is_some() {
+            return Err(format!("wipe {name}: it is running"));
+        }
+        let map = self.current_monmap(name);
+        self.mkfs(name, &map)?;
+        let mut tx = Transaction::new();
+        tx.erase_prefix(PAXOS_PREFIX).erase_prefix(KV_PREFIX);
+        let mut slots = self.slots();
+        let s = &mut slots[node as usize];
+        s.paxos = (PaxosState::Shutdown, 0, 0);
+        s.lc_seen = 0;
+        s.kv.clear();
+        self.rec.record(EventKind::Store { node, tx });
+        self.record_down(node as usize, s);
+        Ok(())
+    }
+
+    /// The cluster's monmap in a file for `name`'s mkfs.
+    fn current_monmap(&self, name: &str) -> PathBuf {
+        let path = self.dir.join(format!("monmap.{name}"));
+        let r = self.client.call(
+            Via::Any,
+            json!({"prefix": "mon getmap"}),
+            Duration::from_secs(3),
+            Some(&path),
+        );
+        if r.rc == 0 && path.exists() {
+            path
+        } else {
+            self.initial_monmap.clone()
+        }
+    }
+
+    /// `ceph mon add NAME ADDR`, then the new monitor is made (with the
+    /// monmap from before the add, which does not list it: it probes and
+    /// learns the new one, as the simulator's added monitor does) and started.
+    pub fn add(&self, name: &str) -> Result<(), String> {
+        let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
+        let map = self.current_monmap(name);
+        self.client_command(
+            format!("mon add {name}"),
+            None,
+            json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
+        );
+        self.mkfs(name, &map)?;
+        self.start(name)
+    }
+
+    pub fn remove(&self, name: &str) {
+        self.client_command(
+            format!("mon remove {name}"),
+            None,
+            json!({"prefix": "mon remove", "name": name}),
+        );
+    }
+
+    /// The monitor's clock offset, through its libfaketime file.
+    pub fn skew(&self, name: &str, us: i64) -> Result<(), String> {
+        let f = self.faketime_file(name);
+        let text = format!("{:+}.{:06}\n", us / 1_000_000, (us % 1_000_000).abs());
+        // "-0.300000": the sign of a sub-second negative offset is kept.
+        let text = if us < 0 && us > -1_000_000 {
+            format!("-0.{:06}\n", -us)
+        } else {
+            text
+        };
+        std::fs::write(&f, text).map_err(|e| format!("{}: {e}", f.display()))?;
+        if let Some(s) = self.slots().iter_mut().find(|s| s.name == name) {
+            s.skew_us = us;
+        }
+        Ok(())
+    }
+
+    /// Admin socket `quorum enter`: the monitor calls an election.
+    pub fn call_election(&self, name: &str) -> Result<(), String> {
+        asok::command(
+            &self.asok(name),
+            r#"{"prefix":"quorum enter"}"#,
+            Duration::from_secs(2),
+        )
+        .map(|_| ())
+        .map_err(|e| format!("call-election {name}: {e}"))
+    }
+
+    /// Add the cuts not already in place.
+    pub fn cut(&self, pairs: &[(String, String)]) -> Result<(), String> {
+        let mut cuts = self.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        for (a, b) in pairs {
+            if cuts.contains(&(a.clone(), b.clone())) {
+                continue;
+            }
+            let (Some(x), Some(y)) = (self.ip_of(a), self.ip_of(b)) else {
+                continue;
+            };
+            netns::iptables(&crate::plan::iptables_rule("-A", x, y))?;
+            cuts.insert((a.clone(), b.clone()));
+        }
+        Ok(())
+    }
+
+    pub fn restore(&self, pairs: &[(String, String)]) -> Result<(), String> {
+        let mut cuts = self.cuts.lock().unwrap_or_else(|e| e.into_inner());
+        for (a, b) in pairs {
+            if !cuts.remove(&(a.clone(), b.clone())) {
+                continue;
+            }
+            let (Some(x), Some(y)) = (self.ip_of(a), self.ip_of(b)) else {
+                continue;
+            };
+            netns::iptables(&crate::plan::iptables_rule("-D", x, y))?;
+        }
+        Ok(())
+    }
+
+    pub fn heal(&self) -> Result<(), String> {
+        self.cuts.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        netns::iptables(&["-F".to_string(), "INPUT".to_string()])
+    }
+
+    /// A client request, recorded as ClientRequest now and ClientReply when
+    /// answered. `via`: through that monitor only; else a MonClient that
+    /// hunts, as the `ceph` CLI's does, and retries until it is answered.
+    pub fn client_command(self: &Cluster, text: String, via: Option<&str>, cmd: serde_json::Value) {
+        let tid = self.next_tid.fetch_add(1, Ordering::SeqCst);
+        let target = via.and_then(|v| self.node(v));
+        self.rec.record(EventKind::ClientRequest {
+            tid,
+            text: text.clone(),
+            target,
+        });
+        let handle = match via {
+            Some(v) => Via::Mon(v),
+            None => Via::Any,
+        };
+        let asked = self.rec.now();
+        let reply_to = ReplyTo {
+            tid,
+            text,
+            target,
+            asked,
+        };
+        // The reply is recorded by the client's reader thread, which has
+        // no access to the cluster: what it needs travels in `reply_to`
+        // and the leader is looked up when the reply is recorded.
+        let leader = self.leader().map(|(n, _)| n);
+        let rec = self.rec_handle();
+        self.client
+            .send(handle, cmd, Duration::ZERO, None, move |r: Reply| {
+                rec.reply(&reply_to, leader, &r)
+            });
+    }
+
+    fn rec_handle(&self) -> RecHandle {
+        RecHandle {
+            rec: self.rec.clone(),
+        }
+    }
+
+    /// Each current quorum member's committed config-key data, read from
+    /// that monitor alone (`config-key dump` through a MonClient whose
+    /// mon_host is that monitor: a peon answers from its own committed
+    /// state), recorded as Store events of what changed.
+    pub fn observe_kv(&self) {
+        let members = self.leader_quorum();
+        let (tx, rx) = std::sync::mpsc::channel();
+        for m in &members {
+            let tx = tx.clone();
+            let m2 = m.clone();
+            self.client.send(
+                Via::Mon(m),
+                json!({"prefix": "config-key dump"}),
+                Duration::from_secs(3),
+                None,
+                move |r| {
+                    let _ = tx.send((m2, r));
+                },
+            );
+        }
+        drop(tx);
+        let deadline = std::time::Instant::now() + Duration::from_secs(4);
+        for _ in &members {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok((name, r)) = rx.recv_timeout(left) else {
+                break;
+            };
+            if r.rc != 0 {
+                continue;
+            }
+            let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&r.out) else {
+                continue;
+            };
+            let now: BTreeMap<String, String> = map
+                .into_iter()
+                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect();
+            let mut slots = self.slots();
+            let Some(i) = slots.iter().position(|s| s.name == name) else {
+                continue;
+            };
+            let s = &mut slots[i];
+            let mut t = Transaction::new();
+            for (k, v) in &now {
+                if s.kv.get(k) != Some(v) {
+                    t.put(KV_PREFIX, k, v.as_bytes().to_vec());
+                }
+            }
+            for k in s.kv.keys() {
+                if !now.contains_key(k) {
+                    t.erase(KV_PREFIX, k);
+                }
+            }
+            s.kv = now;
+            if !t.is_empty() {
+                self.rec.record(EventKind::Store {
+                    node: i as NodeId,
+                    tx: t,
+                });
+            }
+        }
+    }
+
+    /// One observation round: every monitor's process, log and mon_status,
+    /// and (every `health_every` rounds, while there is a leader) health.
+    pub fn poll(&self, round: u64, health_every: u64) {
+        let todo: Vec<(usize, String, u64, i64)> = {
+            let mut slots = self.slots();
+            let mut todo = Vec::new();
+            for (i, s) in slots.iter_mut().enumerate() {
+                let Some(c) = s.child.as_mut() else { continue };
+                if let Ok(Some(status)) = c.try_wait() {
+                    // It ended by itself (e.g. "removed from monmap, suicide").
+                    procs::forget(c.id());
+                    s.child = None;
+                    s.gen += 1;
+                    self.rec.record(EventKind::Log {
+                        node: i as NodeId,
+                        text: format!("ceph-mon exited ({status})"),
+                    });
+                    self.record_down(i, s);
+                    continue;
+                }
+                todo.push((i, s.name.clone(), s.gen, s.skew_us));
+            }
+            todo
+        };
+        for (i, name, gen, skew) in todo {
+            self.read_log(i, &name, skew);
+            let answer = asok::command(
+                &self.asok(&name),
+                r#"{"prefix":"mon_status"}"#,
+                ASOK_TIMEOUT,
+            );
+            let Ok(text) = answer else { continue };
+            let Ok(js) = mon_status::parse(&text) else {
+                continue;
+            };
+            let health = self
+                .health
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            let mut slots = self.slots();
+            let s = &mut slots[i];
+            if s.gen != gen || s.child.is_none() {
+                continue;
+            }
+            let status = mon_status::to_status(&js, s.paxos, s.followed, &health);
+            s.json = Some(js);
+            if status != *s.status {
+                s.status = Arc::new(status);
+                self.rec.record(EventKind::Status {
+                    node: i as NodeId,
+                    status: s.status.clone(),
+                });
+            }
+        }
+        if round.is_multiple_of(health_every) && self.leader().is_some() {
+            self.ask_health();
+        }
+    }
+
+    /// `health detail -f json`, asked of any monitor (health is committed
+    /// through paxos, so every quorum member answers the same).
+    fn ask_health(&self) {
+        {
+            let mut p = self
+                .health_pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            if *p {
+                return;
+            }
+            *p = true;
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.client.send(
+            Via::Any,
+            json!({"prefix": "health", "detail": "detail", "format": "json"}),
+            Duration::from_secs(2),
+            None,
+            move |r| {
+                let _ = tx.send(r);
+            },
+        );
+        // Wait here (the poller's thread), at most the command's timeout.
+        if let Ok(r) = rx.recv_timeout(Duration::from_secs(3)) {
+            if let Some(checks) = (r.rc == 0)
+                .then(|| mon_status::health_checks(&r.out))
+                .flatten()
+            {
+                *self.health.lock().unwrap_or_else(|e| e.into_inner()) = checks;
+            }
+        }
+        *self
+            .health_pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = false;
+    }
+
+    /// New lines of the monitor's log: paxos state and range, the leader it
+    /// follows, and a Commit for each version its last_committed passed.
+    fn read_log(&self, i: usize, name: &str, skew_us: i64) {
+        let path = self.dir.join(format!("mon.{name}.log"));
+        let pos = self.slots()[i].log_pos;
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            return;
+        };
+        if f.seek(SeekFrom::Start(pos)).is_err() {
+            return;
+        }
+        let mut buf = Vec::new();
+        if (&mut f).take(LOG_CHUNK).read_to_end(&mut buf).is_err() {
+            return;
+        }
+        // Only whole lines; the rest is read next time.
+        let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
+            return;
+        };
+        let text = String::from_utf8_lossy(&buf[..=end]);
+        let mut slots = self.slots();
+        let s = &mut slots[i];
+        s.log_pos = pos + end as u64 + 1;
+        for line in text.lines() {
+            let Some(l) = mon_log::parse_line(line) else {
+                continue;
+            };
+            let at = self.rec.from_wall(l.wall_us - skew_us);
+            for fact in l.facts {
+                match fact {
+                    LogFact::Paxos {
+                        state,
+                        first_committed,
+                        last_committed,
+                    } => {
+                        s.paxos = (state, first_committed, last_committed);
+                        if last_committed > s.lc_seen {
+                            for version in s.lc_seen + 1..=last_committed {
+                                // The value is not observable: 0 (see README).
+                                self.rec.record_at(
+                                    at,
+                                    EventKind::Commit {
+                                        node: i as NodeId,
+                                        version,
+                                        value_hash: 0,
+                                    },
+                                );
+                            }
+                            s.lc_seen = last_committed;
+                        }
+                    }
+                    LogFact::Follows { leader, .. } => s.followed = Some(leader),
+                    LogFact::Won { .. } => s.followed = s.json.as_ref().map(|j| j.rank),
+                }
+            }
+        }
+    }
+
+    /// mon_status of a running monitor, straight from its admin socket.
+    pub fn mon_status(&self, name: &str) -> Option<MonStatusJson> {
+        let text =
+            asok::command(&self.asok(name), r#"{"prefix":"mon_status"}"#, ASOK_TIMEOUT).ok()?;
+        mon_status::parse(&text).ok()
+    }
+
+    /// End every monitor process (the run is over).
+    pub fn stop_all(&self) {
+        let mut slots = self.slots();
+        for s in slots.iter_mut() {
+            if let Some(mut c) = s.child.take() {
+                s.gen += 1;
+                procs::kill(&mut c);
+            }
+        }
+    }
+}
+
+/// What a client reply is recorded with.
+struct ReplyTo {
+    tid: u64,
+    text: String,
+    target: Option<NodeId>,
+    asked: u64,
+}
+
+/// The recorder, shared with the client's reader thread.
+struct RecHandle {
+    rec: Arc<Recorder>,
+}
+
+impl RecHandle {
+    fn reply(&self, to: &ReplyTo, leader: Option<NodeId>, r: &Reply) {
+        let at = self.rec.now();
+        let ms = at.saturating_sub(to.asked) / 1000;
+        let text = reply_text(&to.text, r, ms);
+        self.rec.record(EventKind::ClientReply {
+            tid: to.tid,
+            // Who answered is not reported by librados: the monitor it was
+            // sent through, else the leader when it was sent.
+            from: to.target.or(leader).unwrap_or(0),
+            text,
+        });
+    }
+}
+
+/// The reply in the simulator's words where they apply
+/// (`write k=v committed`, `read k = v`, `read k: no such key`).
+pub fn reply_text(request: &str, r: &Reply, ms: u64) -> String {
+    let ok = r.rc == 0;
+    if let Some(kv) = request.strip_prefix("write ") {
+        if ok {
+            return format!("write {kv} committed ({ms} ms)");
+        }
+    } else if let Some(key) = request.strip_prefix("read ") {
+        if ok {
+            return format!("read {key} = {} ({ms} ms)", r.out);
+        }
+        if r.rc == -2 {
+            return format!("read {key}: no such key ({ms} ms)");
+        }
+    } else if ok {
+        let what = if r.status.is_empty() {
+            "done"
+        } else {
+            &r.status
+        };
+        return format!("{request}: {what} ({ms} ms)");
+    }
+    format!("{request} failed: rc {} {} ({ms} ms)", r.rc, r.status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(rc: i64, out: &str, status: &str) -> Reply {
+        Reply {
+            rc,
+            out: out.into(),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn replies_use_the_simulators_words() {
+        assert_eq!(
+            reply_text("write k=v", &reply(0, "", "set k"), 12),
+            "write k=v committed (12 ms)"
+        );
+        assert_eq!(
+            reply_text("read k", &reply(0, "v", ""), 3),
+            "read k = v (3 ms)"
+        );
+        assert_eq!(
+            reply_text("read k", &reply(-2, "", "error"), 3),
+            "read k: no such key (3 ms)"
+        );
+        assert_eq!(
+            reply_text("mon remove c", &reply(0, "", "removing mon.c"), 40),
+            "mon remove c: removing mon.c (40 ms)"
+        );
+        assert_eq!(
+            reply_text("write k=v", &reply(-110, "", "timed out"), 3000),
+            "write k=v failed: rc -110 timed out (3000 ms)"
+        );
+    }
+}
