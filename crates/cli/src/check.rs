@@ -4,7 +4,8 @@ use crate::load::load;
 use crate::wants_help;
 use monscope_core::sim::run;
 use monscope_core::time::format_secs;
-use monscope_core::trace::EventKind;
+use monscope_core::time::Time;
+use monscope_core::trace::{Event, EventKind};
 
 const HELP: &str = "\
 usage: monscope check FILE...
@@ -33,36 +34,20 @@ pub fn main(args: &[String]) -> u8 {
             }
         };
         let r = run(&scenario);
-        for ev in &r.trace {
-            match &ev.kind {
-                EventKind::Expect {
-                    line,
-                    text,
-                    pass,
-                    actual,
-                } => {
-                    let verdict = if *pass { "PASS" } else { "FAIL" };
-                    println!(
-                        "{verdict} {path}:{line} at {}s {text}  ({actual})",
-                        format_secs(ev.at)
-                    );
-                    if *pass {
-                        passed += 1
-                    } else {
-                        failed += 1
-                    }
-                }
-                EventKind::Violation { text } => {
-                    println!("SAFETY {path} at {}s: {text}", format_secs(ev.at));
-                }
-                _ => {}
-            }
-        }
+        let (p, f) = print_verdicts(&mut std::io::stdout(), path, &r.trace, |ev| ev.at);
+        passed += p;
+        failed += f;
     }
     if broken > 0 {
         println!("{broken} scenario file(s) could not be run (see the errors above)");
     }
     println!("{passed} passed, {failed} failed");
+    exit_code(failed, broken)
+}
+
+/// `check`'s exit status: 2 if a file could not be run, 1 if an
+/// expectation failed, else 0.
+pub fn exit_code(failed: usize, broken: usize) -> u8 {
     if broken > 0 {
         2
     } else if failed > 0 {
@@ -70,4 +55,44 @@ pub fn main(args: &[String]) -> u8 {
     } else {
         0
     }
+}
+
+/// One `PASS`/`FAIL` line per Expect event of `trace` (and a `SAFETY` line
+/// per violation); returns (passed, failed). `at` gives the time printed for
+/// an event: the simulator's own, or the scheduled time of a real run's
+/// statement (which the real clock reaches a little late).
+pub fn print_verdicts(
+    out: &mut dyn std::io::Write,
+    path: &str,
+    trace: &[Event],
+    at: impl Fn(&Event) -> Time,
+) -> (usize, usize) {
+    let (mut passed, mut failed) = (0, 0);
+    for ev in trace {
+        match &ev.kind {
+            EventKind::Expect {
+                line,
+                text,
+                pass,
+                actual,
+            } => {
+                let verdict = if *pass { "PASS" } else { "FAIL" };
+                let _ = writeln!(
+                    out,
+                    "{verdict} {path}:{line} at {}s {text}  ({actual})",
+                    format_secs(at(ev))
+                );
+                if *pass {
+                    passed += 1
+                } else {
+                    failed += 1
+                }
+            }
+            EventKind::Violation { text } => {
+                let _ = writeln!(out, "SAFETY {path} at {}s: {text}", format_secs(at(ev)));
+            }
+            _ => {}
+        }
+    }
+    (passed, failed)
 }

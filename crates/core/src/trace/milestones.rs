@@ -1,0 +1,293 @@
+//! The milestones a Ceph user compares between two runs of one scenario (a
+//! simulated one and one on real ceph-mon): every change of the leader, its
+//! quorum and election epoch, each committed client write, each change of
+//! the leader's health checks; and their alignment. Pure: reads only traces.
+//!
+//! A real run is observed by polling (every 100 ms), so a state held for
+//! less than that may not be seen at all. To compare like with like, a
+//! change counts only once it has held for [`SETTLE`]; its time is when it
+//! began.
+
+use super::state::ClusterState;
+use super::{Event, EventKind};
+use crate::time::{format_secs, Duration, Time, MS, SEC};
+use std::collections::BTreeMap;
+
+/// How long a leader/quorum/epoch or health value must hold to count.
+pub const SETTLE: Duration = 250 * MS;
+/// How far apart in time two matching milestones may be: the phase of the
+/// leases (renewed every 3 s) at a kill is not controlled on a real cluster,
+/// and real processes on two busy cores start and answer late.
+pub const TOLERANCE: Duration = 3 * SEC;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    /// The monitors in state leader; with exactly one, its quorum and
+    /// election epoch (else empty and 0).
+    Quorum {
+        leaders: Vec<String>,
+        quorum: Vec<String>,
+        epoch: u32,
+    },
+    /// A client write was answered as committed.
+    Committed { key: String, value: String },
+    /// The one leader's health checks changed.
+    Health(Vec<String>),
+}
+
+impl Milestone {
+    pub fn describe(&self) -> String {
+        match self {
+            Milestone::Quorum { leaders, .. } if leaders.is_empty() => "no leader".into(),
+            Milestone::Quorum {
+                leaders,
+                quorum,
+                epoch,
+            } if leaders.len() == 1 => format!(
+                "leader {}, quorum {}, epoch {epoch}",
+                leaders[0],
+                quorum.join(" ")
+            ),
+            Milestone::Quorum { leaders, .. } => format!("leaders {}", leaders.join(" ")),
+            Milestone::Committed { key, value } => format!("{key}={value} committed"),
+            Milestone::Health(h) if h.is_empty() => "health ok".into(),
+            Milestone::Health(h) => format!("health {}", h.join(" ")),
+        }
+    }
+
+    fn kind(&self) -> u8 {
+        match self {
+            Milestone::Quorum { .. } => 0,
+            Milestone::Committed { .. } => 1,
+            Milestone::Health(_) => 2,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    pub at: Time,
+    pub what: Milestone,
+}
+
+/// A value that counts once it has held for `settle`.
+struct Settled {
+    shown: Milestone,
+    pending: Option<(Time, Milestone)>,
+}
+
+impl Settled {
+    fn new(initial: Milestone) -> Settled {
+        Settled {
+            shown: initial,
+            pending: None,
+        }
+    }
+
+    /// The value is `v` from `at` on.
+    fn see(&mut self, at: Time, v: Milestone, settle: Duration, out: &mut Vec<Mark>) {
+        if let Some((since, p)) = &self.pending {
+            if *p == v {
+                return;
+            }
+            if at.saturating_sub(*since) >= settle && *p != self.shown {
+                self.shown = p.clone();
+                out.push(Mark {
+                    at: *since,
+                    what: p.clone(),
+                });
+            }
+        }
+        self.pending = Some((at, v));
+    }
+
+    fn finish(&mut self, end: Time, settle: Duration, out: &mut Vec<Mark>) {
+        if let Some((since, p)) = self.pending.take() {
+            if end.saturating_sub(since) >= settle && p != self.shown {
+                out.push(Mark { at: since, what: p });
+            }
+        }
+    }
+}
+
+fn quorum_view(st: &ClusterState) -> Milestone {
+    let leaders: Vec<String> = st.leaders().map(|n| st.name(n).to_string()).collect();
+    match st.leader() {
+        Some(l) => Milestone::Quorum {
+            leaders,
+            quorum: st.status(l).quorum.clone(),
+            epoch: st.status(l).election_epoch,
+        },
+        None => Milestone::Quorum {
+            leaders,
+            quorum: Vec::new(),
+            epoch: 0,
+        },
+    }
+}
+
+/// The milestones of `trace` (monitors named `mon_names` in node order) up
+/// to `end`, in time order.
+pub fn milestones(mon_names: &[String], trace: &[Event], end: Time, settle: Duration) -> Vec<Mark> {
+    let mut st = ClusterState::new(mon_names.to_vec());
+    let mut quorum = Settled::new(quorum_view(&st));
+    let mut health = Settled::new(Milestone::Health(Vec::new()));
+    let mut writes: BTreeMap<u64, (String, String)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for ev in trace {
+        st.apply(ev);
+        match &ev.kind {
+            EventKind::Status { .. } => {
+                quorum.see(ev.at, quorum_view(&st), settle, &mut out);
+                if let Some(l) = st.leader() {
+                    let h = Milestone::Health(st.status(l).health.clone());
+                    health.see(ev.at, h, settle, &mut out);
+                }
+            }
+            EventKind::ClientRequest { tid, text, .. } => {
+                if let Some((k, v)) = text
+                    .strip_prefix("write ")
+                    .and_then(|kv| kv.split_once('='))
+                {
+                    writes.insert(*tid, (k.to_string(), v.to_string()));
+                }
+            }
+            EventKind::ClientReply { tid, text, .. } if text.contains(" committed") => {
+                if let Some((key, value)) = writes.remove(tid) {
+                    out.push(Mark {
+                        at: ev.at,
+                        what: Milestone::Committed { key, value },
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    quorum.finish(end, settle, &mut out);
+    health.finish(end, settle, &mut out);
+    out.sort_by_key(|m| (m.at, m.what.kind()));
+    out
+}
+
+/// How two aligned milestones compare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The same value, within the tolerance.
+    Same,
+    /// The same value, further apart than the tolerance.
+    TimeOff,
+    /// Different values in the same place of both sequences.
+    Differs,
+    OnlyFirst,
+    OnlySecond,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Same => "same",
+            Verdict::TimeOff => "time differs",
+            Verdict::Differs => "differs",
+            Verdict::OnlyFirst => "only in sim",
+            Verdict::OnlySecond => "only in real",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub first: Option<Mark>,
+    pub second: Option<Mark>,
+    pub verdict: Verdict,
+}
+
+/// Align two runs' milestones (each kind on its own, as an edit-distance
+/// alignment: equal values pair up, a different value in the same place is
+/// `Differs`, the rest appear on one side only) and judge each pair.
+pub fn compare(first: &[Mark], second: &[Mark], tolerance: Duration) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for kind in 0..3u8 {
+        let a: Vec<&Mark> = first.iter().filter(|m| m.what.kind() == kind).collect();
+        let b: Vec<&Mark> = second.iter().filter(|m| m.what.kind() == kind).collect();
+        rows.extend(align(&a, &b, tolerance));
+    }
+    rows.sort_by_key(|r| {
+        let t = r.first.as_ref().or(r.second.as_ref()).map_or(0, |m| m.at);
+        let kind = r
+            .first
+            .as_ref()
+            .or(r.second.as_ref())
+            .map_or(0, |m| m.what.kind());
+        (t, kind)
+    });
+    rows
+}
+
+fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
+    let (n, m) = (a.len(), b.len());
+    // cost[i][j]: aligning a[i..] with b[j..].
+    let mut cost = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..=n).rev() {
+        for j in (0..=m).rev() {
+            cost[i][j] = if i == n {
+                (m - j) as u32
+            } else if j == m {
+                (n - i) as u32
+            } else {
+                let pair = if a[i].what == b[j].what { 0 } else { 1 };
+                (cost[i + 1][j + 1] + pair)
+                    .min(cost[i + 1][j] + 1)
+                    .min(cost[i][j + 1] + 1)
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut rows = Vec::new();
+    while i < n || j < m {
+        if i < n && j < m {
+            let same = a[i].what == b[j].what;
+            let pair = u32::from(!same);
+            if cost[i][j] == cost[i + 1][j + 1] + pair {
+                let off = a[i].at.abs_diff(b[j].at);
+                let verdict = match (same, off <= tolerance) {
+                    (true, true) => Verdict::Same,
+                    (true, false) => Verdict::TimeOff,
+                    (false, _) => Verdict::Differs,
+                };
+                rows.push(Row {
+                    first: Some(a[i].clone()),
+                    second: Some(b[j].clone()),
+                    verdict,
+                });
+                i += 1;
+                j += 1;
+                continue;
+            }
+        }
+        if i < n && (j == m || cost[i][j] == cost[i + 1][j] + 1) {
+            rows.push(Row {
+                first: Some(a[i].clone()),
+                second: None,
+                verdict: Verdict::OnlyFirst,
+            });
+            i += 1;
+        } else {
+            rows.push(Row {
+                first: None,
+                second: Some(b[j].clone()),
+                verdict: Verdict::OnlySecond,
+            });
+            j += 1;
+        }
+    }
+    rows
+}
+
+/// "12.5s", for tables.
+pub fn secs(t: Time) -> String {
+    format!("{}s", format_secs(t))
+}
+
+#[cfg(test)]
+#[path = "milestones_tests.rs"]
+mod tests;

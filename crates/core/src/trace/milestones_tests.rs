@@ -1,0 +1,125 @@
+use super::*;
+use crate::scenario::parse;
+use crate::sim::run;
+
+fn names(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn quorum(leader: &str, q: &[&str], epoch: u32) -> Milestone {
+    Milestone::Quorum {
+        leaders: names(&[leader]),
+        quorum: names(q),
+        epoch,
+    }
+}
+
+fn mark(at: Time, what: Milestone) -> Mark {
+    Mark { at, what }
+}
+
+#[test]
+fn a_killed_leader_gives_no_leader_then_the_survivors_quorum() {
+    let s = parse("mons a b c\nat 5s write k v\nat 60s kill a\nend 100s\n").unwrap();
+    let r = run(&s);
+    let m = milestones(&s.mons, &r.trace, r.end, SETTLE);
+    let quorums: Vec<&Milestone> = m
+        .iter()
+        .map(|m| &m.what)
+        .filter(|w| matches!(w, Milestone::Quorum { .. }))
+        .collect();
+    let first = quorums.first().unwrap();
+    assert!(matches!(first, Milestone::Quorum { leaders, quorum, .. }
+        if leaders == &["a"] && quorum == &["a", "b", "c"]));
+    let last = quorums.last().unwrap();
+    assert!(matches!(last, Milestone::Quorum { leaders, quorum, .. }
+        if leaders == &["b"] && quorum == &["b", "c"]));
+    assert!(quorums.iter().any(|q| q.describe() == "no leader"));
+    let commit = m
+        .iter()
+        .find(|m| matches!(m.what, Milestone::Committed { .. }))
+        .unwrap();
+    assert_eq!(commit.what.describe(), "k=v committed");
+    assert!(commit.at > 5 * SEC && commit.at < 6 * SEC);
+    // A leader that loses its quorum raises MON_DOWN.
+    assert!(m
+        .iter()
+        .any(|m| m.what == Milestone::Health(names(&["MON_DOWN"]))));
+}
+
+#[test]
+fn a_change_that_does_not_hold_for_the_settle_time_does_not_count() {
+    let a = quorum("a", &["a", "b"], 2);
+    let mut out = Vec::new();
+    let mut s = Settled::new(Milestone::Health(Vec::new()));
+    s.see(0, Milestone::Health(names(&["MON_DOWN"])), SETTLE, &mut out);
+    s.see(100 * MS, Milestone::Health(Vec::new()), SETTLE, &mut out);
+    s.finish(10 * SEC, SETTLE, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    let mut q = Settled::new(Milestone::Health(Vec::new()));
+    q.see(SEC, a.clone(), SETTLE, &mut out);
+    q.finish(2 * SEC, SETTLE, &mut out);
+    assert_eq!(out, [mark(SEC, a)]);
+}
+
+#[test]
+fn equal_milestones_within_the_tolerance_are_the_same() {
+    let sim = [
+        mark(20 * MS, quorum("a", &["a", "b", "c"], 2)),
+        mark(69 * SEC, quorum("b", &["b", "c"], 4)),
+    ];
+    let real = [
+        mark(700 * MS, quorum("a", &["a", "b", "c"], 2)),
+        mark(74 * SEC, quorum("b", &["b", "c"], 4)),
+    ];
+    let rows = compare(&sim, &real, TOLERANCE);
+    let v: Vec<Verdict> = rows.iter().map(|r| r.verdict).collect();
+    assert_eq!(v, [Verdict::Same, Verdict::TimeOff]);
+}
+
+#[test]
+fn a_different_epoch_differs_and_an_extra_change_is_on_one_side_only() {
+    let sim = [
+        mark(20 * MS, quorum("a", &["a", "b", "c"], 2)),
+        mark(
+            SEC,
+            Milestone::Committed {
+                key: "k".into(),
+                value: "v".into(),
+            },
+        ),
+    ];
+    let real = [
+        mark(500 * MS, quorum("a", &["a", "b", "c"], 4)),
+        mark(2 * SEC, quorum("a", &["a", "b", "c"], 6)),
+        mark(
+            SEC,
+            Milestone::Committed {
+                key: "k".into(),
+                value: "v".into(),
+            },
+        ),
+    ];
+    let rows = compare(&sim, &real, TOLERANCE);
+    let v: Vec<(Verdict, String)> = rows
+        .iter()
+        .map(|r| {
+            let m = r.second.as_ref().or(r.first.as_ref()).unwrap();
+            (r.verdict, m.what.describe())
+        })
+        .collect();
+    assert_eq!(
+        v,
+        [
+            (
+                Verdict::Differs,
+                "leader a, quorum a b c, epoch 4".to_string()
+            ),
+            (Verdict::Same, "k=v committed".to_string()),
+            (
+                Verdict::OnlySecond,
+                "leader a, quorum a b c, epoch 6".to_string()
+            ),
+        ]
+    );
+}
