@@ -2,8 +2,12 @@
 
 mod bench;
 mod check;
+#[cfg(target_os = "linux")]
+mod compare;
 mod link;
 mod load;
+#[cfg(target_os = "linux")]
+mod real;
 mod run;
 mod svg;
 
@@ -24,6 +28,10 @@ commands:
   svg FILE [--from T] [--to T] [-o OUT]
                                 draw a time window's space-time diagram as a standalone SVG
   bench [--hours H]             replay five monitors with a write every 100ms and report speed
+  real FILE [--json] [--keep DIR] [--skip-unreproducible]
+                                run it on a real ceph-mon cluster (Linux, root) and check it
+  compare FILE [--keep DIR] [--skip-unreproducible] [--report-row OUT]
+                                run it simulated and real; print the milestones side by side
 
 Run `monscope <command> --help` for more.";
 
@@ -40,6 +48,10 @@ fn main() -> ExitCode {
         "decode" => link::main_decode(rest),
         "bench" => bench::main(rest),
         "svg" => svg::main(rest),
+        #[cfg(target_os = "linux")]
+        "real" => real::main(rest),
+        #[cfg(target_os = "linux")]
+        "compare" => compare::main(rest),
         "-h" | "--help" | "help" => {
             println!("{HELP}");
             0
