@@ -380,11 +380,17 @@ mod tests {
         let text = render(&s, "f.mon", "real ceph-mon 16.2.15", &rows, &sv, &rv);
         assert!(
             text.contains(
-                "≠                                                       1s  health MON_DOWN"
+                "≠            –                                              1s  health MON_DOWN"
             ),
             "{text}"
         );
-        assert!(text.contains("  line 2 at 60s expect leader b\n      sim:  PASS (leader is b)\n      real: PASS (leader is b)\n"), "{text}");
+        assert!(
+            text.contains(
+                "  line 2 at 60s expect leader b\n      sim:  PASS (leader is b)\n      \
+                 real: PASS (leader is b)\n"
+            ),
+            "{text}"
+        );
         assert!(
             text.contains(
                 "sim: 1 passed, 0 failed; real: 1 passed, 0 failed; 1 of 1 milestones differ"
