@@ -174,11 +174,8 @@ pub fn render(
         let off = match (&r.first, &r.second) {
             (Some(a), Some(b)) if r.verdict != Verdict::Differs => {
                 let d = b.at as i64 - a.at as i64;
-                format!(
-                    " ({}{}s)",
-                    if d < 0 { "-" } else { "+" },
-                    format_secs(d.unsigned_abs())
-                )
+                let sign = if d < 0 { "-" } else { "+" };
+                format!(" ({sign}{})", secs(d.unsigned_abs()))
             }
             _ => String::new(),
         };

@@ -541,6 +541,7 @@ impl Cluster {
             }
             todo
         };
+        let mut answers = Vec::new();
         for (i, name, gen, skew) in todo {
             self.read_log(i, &name, skew);
             let answer = asok::command(
@@ -548,16 +549,23 @@ impl Cluster {
                 r#"{"prefix":"mon_status"}"#,
                 ASOK_TIMEOUT,
             );
-            let Ok(text) = answer else { continue };
-            let Ok(js) = mon_status::parse(&text) else {
-                continue;
-            };
-            let health = self
-                .health
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            let mut slots = self.slots();
+            if let Some(js) = answer.ok().and_then(|t| mon_status::parse(&t).ok()) {
+                answers.push((i, gen, js));
+            }
+        }
+        // The round is recorded as one snapshot, at the time of its last
+        // answer, and monitors that stopped leading come first: the
+        // monitors are asked one after another, and a new leader's answer
+        // must not meet the old leader's previous answer in the fold (two
+        // leaders that never were at once).
+        answers.sort_by_key(|(_, _, js)| js.state == MonState::Leader);
+        let health = self
+            .health
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let mut slots = self.slots();
+        for (i, gen, js) in answers {
             let s = &mut slots[i];
             if s.gen != gen || s.child.is_none() {
                 continue;
@@ -572,6 +580,7 @@ impl Cluster {
                 });
             }
         }
+        drop(slots);
         if round.is_multiple_of(health_every) && self.leader().is_some() {
             self.ask_health();
         }

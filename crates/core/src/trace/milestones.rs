@@ -283,9 +283,9 @@ fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
     rows
 }
 
-/// "12.5s", for tables.
+/// "12.503s": milliseconds, for tables (a real run's times are not finer).
 pub fn secs(t: Time) -> String {
-    format!("{}s", format_secs(t))
+    format!("{}s", format_secs(t - t % MS))
 }
 
 #[cfg(test)]
