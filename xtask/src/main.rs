@@ -7,10 +7,13 @@
 //!   scenario, browser tests in headless Chromium, the release build, end-to-end tests.
 //! - `cargo xtask build`: install what is missing and build the web app into dist/.
 //! - `cargo xtask tools`: only install what is missing.
+//! - `cargo xtask real`: every scenario on the simulator and on real ceph-mon,
+//!   compared; a markdown report in target/real-report.md.
 //! - `cargo xtask bench`: the benchmark (not written yet).
 //!
 //! Plain std Rust, so that it builds in seconds on a fresh machine.
 
+mod real;
 mod serve;
 mod sh;
 mod test;
@@ -30,6 +33,8 @@ commands:
   test               install what is missing, then run every check and test
   build              install what is missing, build the web app (release) into dist/
   tools              only install what is missing
+  real               compare every scenario on the simulator and on real ceph-mon
+                     (root); the report goes to target/real-report.md
   bench              run the benchmark (not written yet)";
 
 fn main() -> ExitCode {
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
             tools::ensure(&root, tools::Need::Build).and_then(|()| serve::trunk_build(&root))
         }
         Some("tools") if args.len() == 1 => tools::ensure(&root, tools::Need::All),
+        Some("real") if args.len() == 1 => real::report(&root),
         Some("bench") => bench(),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

@@ -1,5 +1,7 @@
 //! `cargo xtask test`: every check and test, in order, stopping at the first
 //! failure with a summary line that names the failed step.
+//! The real ceph-mon smoke runs tests/real/*.mon on real monitors (five
+//! minutes at most; see xtask/src/real.rs).
 
 use crate::serve;
 use crate::sh::{self, cargo};
@@ -20,6 +22,7 @@ const STEPS: &[Step] = &[
     ("native tests", native_tests),
     ("scenario check", scenario_check),
     ("native digests", native_digests),
+    ("real ceph-mon smoke", crate::real::smoke),
     ("browser tests", browser_tests),
     ("release build", |root| serve::trunk_build(root)),
     ("end-to-end tests", e2e),

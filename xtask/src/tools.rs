@@ -28,6 +28,7 @@ pub fn ensure(root: &Path, need: Need) -> Result {
     if need == Need::All {
         ensure_components()?;
         ensure_chromium()?;
+        ensure_ceph()?;
     }
     ensure_wasm_target()?;
     ensure_npm_packages(root)?;
@@ -56,7 +57,7 @@ pub fn ensure(root: &Path, need: Need) -> Result {
         );
     }
     let chromium = if need == Need::All {
-        format!(", {CHROMIUM}, {CHROMEDRIVER}")
+        format!(", {CHROMIUM}, {CHROMEDRIVER}, ceph-mon, faketime, iptables")
     } else {
         String::new()
     };
@@ -208,6 +209,39 @@ fn ensure_chromium() -> Result {
         missing.join(" and ")
     );
     apt_install(&missing)
+}
+
+/// What `monscope real` runs: Debian's ceph-mon and ceph-common (monmaptool,
+/// ceph-authtool, python3-rados), libfaketime (skewed clocks) and iptables
+/// (cut links inside the run's network namespace).
+pub const CEPH_FILES: &[(&str, &str)] = &[
+    ("/usr/bin/ceph-mon", "ceph-mon"),
+    ("/usr/bin/monmaptool", "ceph-common"),
+    ("/usr/bin/ceph-authtool", "ceph-common"),
+    ("/usr/bin/ceph", "ceph-common"),
+    (
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+        "faketime",
+    ),
+    ("/usr/sbin/iptables", "iptables"),
+];
+
+/// Debian's ceph-mon, ceph-common, faketime and iptables for real runs.
+pub fn ensure_ceph() -> Result {
+    let mut missing: Vec<&str> = CEPH_FILES
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "xtask: installing Debian's {} for real-cluster runs (a few minutes, once)",
+        missing.join(", ")
+    );
+    apt_install(&["ceph-mon", "ceph-common", "faketime", "iptables"])
 }
 
 fn apt_install(packages: &[&str]) -> Result {

@@ -28,7 +28,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -67,8 +67,8 @@ pub struct Cluster {
     slots: Mutex<Vec<Slot>>,
     pub client: Client,
     /// Check names of the cluster's health, as the last `health` answer gave them.
-    health: Mutex<Vec<String>>,
-    health_pending: Mutex<bool>,
+    health: Arc<Mutex<Vec<String>>>,
+    health_pending: Arc<AtomicBool>,
     cuts: Mutex<BTreeSet<(String, String)>>,
     next_tid: AtomicU64,
     /// Every poll round's duration and gap, for the noise report (µs).
@@ -116,8 +116,8 @@ impl Cluster {
             rec: Arc::new(Recorder::new()),
             slots: Mutex::new(slots),
             client,
-            health: Mutex::new(Vec::new()),
-            health_pending: Mutex::new(false),
+            health: Arc::default(),
+            health_pending: Arc::default(),
             cuts: Mutex::new(BTreeSet::new()),
             next_tid: AtomicU64::new(1),
             poll_gaps: Mutex::new(Vec::new()),
@@ -235,7 +235,14 @@ impl Cluster {
         let mut cmd = Command::new("ceph-mon");
         cmd.args(["-f", "-i", name, "-c"])
             .arg(&self.conf)
-            .args(["--public-addr", &ip.to_string()])
+            // Exactly the monmap's address vector: with `--public-addr IP` an
+            // added monitor binds v2 and v1, finds its monmap entry (v2
+            // only) different, and respawns ("monmap addrs for rank N
+            // changed ... respawning") over and over.
+            .args([
+                "--public-addrv",
+                &format!("[v2:{ip}:{}]", crate::conf::PORT),
+            ])
             .stdin(Stdio::null())
             .stdout(out.try_clone().map_err(|e| e.to_string())?)
             .stderr(out);
@@ -589,39 +596,28 @@ impl Cluster {
     /// `health detail -f json`, asked of any monitor (health is committed
     /// through paxos, so every quorum member answers the same).
     fn ask_health(&self) {
-        {
-            let mut p = self
-                .health_pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            if *p {
-                return;
-            }
-            *p = true;
+        // One question at a time; the answer is taken on the client's thread,
+        // so a slow answer never delays the polls.
+        if self.health_pending.swap(true, Ordering::SeqCst) {
+            return;
         }
-        let (tx, rx) = std::sync::mpsc::channel();
+        let health = self.health.clone();
+        let pending = self.health_pending.clone();
         self.client.send(
             Via::Any,
             json!({"prefix": "health", "detail": "detail", "format": "json"}),
             Duration::from_secs(2),
             None,
             move |r| {
-                let _ = tx.send(r);
+                if let Some(checks) = (r.rc == 0)
+                    .then(|| mon_status::health_checks(&r.out))
+                    .flatten()
+                {
+                    *health.lock().unwrap_or_else(|e| e.into_inner()) = checks;
+                }
+                pending.store(false, Ordering::SeqCst);
             },
         );
-        // Wait here (the poller's thread), at most the command's timeout.
-        if let Ok(r) = rx.recv_timeout(Duration::from_secs(3)) {
-            if let Some(checks) = (r.rc == 0)
-                .then(|| mon_status::health_checks(&r.out))
-                .flatten()
-            {
-                *self.health.lock().unwrap_or_else(|e| e.into_inner()) = checks;
-            }
-        }
-        *self
-            .health_pending
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = false;
     }
 
     /// New lines of the monitor's log: paxos state and range, the leader it
