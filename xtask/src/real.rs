@@ -3,35 +3,16 @@
 //! and the real-Ceph smoke step of `cargo xtask test`.
 
 use crate::sh;
+use crate::test::{cli, mon_files};
 use crate::tools;
 use crate::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The smoke step's budget: past it, the run is stopped (SIGTERM: monscope
 /// ends its cluster) and the step fails.
 const SMOKE_BUDGET: Duration = Duration::from_secs(300);
-
-fn mon_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "mon"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(format!("no *.mon in {}", dir.display()));
-    }
-    Ok(files)
-}
-
-fn cli(root: &Path) -> Result<PathBuf> {
-    sh::run(sh::cargo().args(["build", "--quiet", "-p", "monscope-cli"]))?;
-    Ok(sh::target_dir(root).join("debug/monscope"))
-}
 
 /// Run `cmd` with the terminal's output; stop it (SIGTERM, then its own
 /// clean-up) if it runs past `deadline`.

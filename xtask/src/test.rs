@@ -106,9 +106,13 @@ fn native_tests(_: &Path) -> Result {
 
 /// scenarios/*.mon, sorted.
 fn scenario_files(root: &Path) -> Result<Vec<PathBuf>> {
-    let dir = root.join("scenarios");
+    mon_files(&root.join("scenarios"))
+}
+
+/// DIR/*.mon, sorted; an error if there is none.
+pub fn mon_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let entries =
-        std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut files: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())
@@ -116,13 +120,13 @@ fn scenario_files(root: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("no scenarios/*.mon in {}", dir.display()));
+        return Err(format!("no *.mon in {}", dir.display()));
     }
     Ok(files)
 }
 
 /// The native CLI, built in the dev profile (already compiled by the tests).
-fn cli(root: &Path) -> Result<PathBuf> {
+pub fn cli(root: &Path) -> Result<PathBuf> {
     sh::run(cargo().args(["build", "--quiet", "-p", "monscope-cli"]))?;
     Ok(sh::target_dir(root).join("debug/monscope"))
 }

@@ -1,7 +1,6 @@
 //! `monscope compare FILE [--keep DIR] [--skip-unreproducible] [--report-row FILE]`
 
-use crate::load::load;
-use crate::real::{parse_args, run_real, scheduled};
+use crate::real::{args_and_scenario, run_real, scheduled};
 use crate::wants_help;
 use monscope_core::scenario::ast::Scenario;
 use monscope_core::sim::run;
@@ -49,19 +48,9 @@ pub fn main(args: &[String]) -> u8 {
         }
         i += 1;
     }
-    let a = match parse_args(&rest, false) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n\n{HELP}");
-            return 2;
-        }
-    };
-    let scenario = match load(&a.file) {
-        Ok((_, s)) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let (a, scenario) = match args_and_scenario(&rest, false, HELP) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let sim = run(&scenario);
     let real = match run_real(&scenario, &a.opts) {

@@ -57,19 +57,9 @@ pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {
         return 0;
     }
-    let a = match parse_args(args, true) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("error: {e}\n\n{HELP}");
-            return 2;
-        }
-    };
-    let scenario = match load(&a.file) {
-        Ok((_, s)) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return 2;
-        }
+    let (a, scenario) = match args_and_scenario(args, true, HELP) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let r = match run_real(&scenario, &a.opts) {
         Ok(r) => r,
@@ -94,6 +84,23 @@ pub fn main(args: &[String]) -> u8 {
     let (p, f) = print_verdicts(&mut out, &a.file, &r.trace, scheduled(&scenario));
     let _ = writeln!(out, "{p} passed, {f} failed");
     exit_code(f, 0)
+}
+
+/// The flags and the loaded scenario; Err is the exit status (errors printed).
+pub fn args_and_scenario(
+    args: &[String],
+    allow_json: bool,
+    help: &str,
+) -> Result<(Args, Scenario), u8> {
+    let a = parse_args(args, allow_json).map_err(|e| {
+        eprintln!("error: {e}\n\n{help}");
+        2
+    })?;
+    let (_, scenario) = load(&a.file).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    Ok((a, scenario))
 }
 
 /// Run on the real cluster, reporting what was skipped, what went wrong and
