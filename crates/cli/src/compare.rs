@@ -6,7 +6,7 @@ use monscope_core::scenario::ast::Scenario;
 use monscope_core::sim::run;
 use monscope_core::time::{format_duration, format_secs, Time};
 use monscope_core::trace::milestones::{
-    compare, milestones, secs, Row, Verdict, SETTLE, TOLERANCE,
+    compare, difference, milestones, secs, Row, Verdict, SETTLE, TOLERANCE,
 };
 use monscope_core::trace::{Event, EventKind};
 use std::collections::BTreeMap;
@@ -161,7 +161,10 @@ pub fn render(
             '≠'
         };
         let off = match (&r.first, &r.second) {
-            (Some(a), Some(b)) if r.verdict != Verdict::Differs => {
+            (Some(a), Some(b)) if r.verdict == Verdict::Differs => {
+                format!(" ({})", difference(&a.what, &b.what))
+            }
+            (Some(a), Some(b)) => {
                 let d = b.at as i64 - a.at as i64;
                 let sign = if d < 0 { "-" } else { "+" };
                 format!(" ({sign}{})", secs(d.unsigned_abs()))
@@ -237,8 +240,14 @@ pub fn report_row(
                 format!("{} at {}", m.what.describe(), secs(m.at))
             })
         };
+        let why = match (&r.first, &r.second) {
+            (Some(a), Some(b)) if r.verdict == Verdict::Differs => {
+                format!(" ({})", difference(&a.what, &b.what))
+            }
+            _ => String::new(),
+        };
         what.push(format!(
-            "{}: sim {} / real {}",
+            "{}{why}: sim {} / real {}",
             r.verdict.name(),
             d(&r.first),
             d(&r.second)
@@ -344,7 +353,7 @@ mod tests {
         );
         assert_eq!(
             row,
-            "| x | 1/1 | 0/1 | differs: sim leader a, quorum a b, epoch 4 at 5s / real leader a, \
+            "| x | 1/1 | 0/1 | differs (epoch): sim leader a, quorum a b, epoch 4 at 5s / real leader a, \
              quorum a b, epoch 6 at 5.5s<br>line 7 `expect leader b`: real FAIL (leader is a)\
              <br>not run on real: line 3: latency 5ms |\n"
         );

@@ -324,7 +324,6 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
     done.store(true, Ordering::SeqCst);
     let _ = poller.join();
     cluster.stop_all();
-    let end = cluster.rec.now().min(scenario.end.max(cluster.rec.now()));
     if interrupted {
         return Err(Error::Interrupted);
     }
@@ -348,7 +347,7 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
     Ok(RealRun {
         nodes,
         trace,
-        end,
+        end: scenario.end,
         source,
         skipped,
         noise,

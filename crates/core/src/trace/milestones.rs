@@ -201,15 +201,21 @@ pub struct Row {
     pub verdict: Verdict,
 }
 
-/// Align two runs' milestones (each kind on its own, as an edit-distance
-/// alignment: equal values pair up, a different value in the same place is
-/// `Differs`, the rest appear on one side only) and judge each pair.
+/// Align two runs' milestones (each kind on its own: quorum and health
+/// changes as an edit-distance alignment, where equal values pair up, a
+/// different value in the same place is `Differs` and the rest appear on one
+/// side only; committed writes by value, since concurrent writes may commit
+/// in either order) and judge each pair.
 pub fn compare(first: &[Mark], second: &[Mark], tolerance: Duration) -> Vec<Row> {
     let mut rows = Vec::new();
     for kind in 0..3u8 {
         let a: Vec<&Mark> = first.iter().filter(|m| m.what.kind() == kind).collect();
         let b: Vec<&Mark> = second.iter().filter(|m| m.what.kind() == kind).collect();
-        rows.extend(align(&a, &b, tolerance));
+        if kind == 1 {
+            rows.extend(pair_equal(&a, &b, tolerance));
+        } else {
+            rows.extend(align(&a, &b, tolerance));
+        }
     }
     rows.sort_by_key(|r| {
         let t = r.first.as_ref().or(r.second.as_ref()).map_or(0, |m| m.at);
@@ -220,6 +226,45 @@ pub fn compare(first: &[Mark], second: &[Mark], tolerance: Duration) -> Vec<Row>
             .map_or(0, |m| m.what.kind());
         (t, kind)
     });
+    rows
+}
+
+/// Each mark of `a` with the first unpaired mark of `b` of the same value.
+fn pair_equal(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
+    let mut used = vec![false; b.len()];
+    let mut rows = Vec::new();
+    for x in a {
+        let found = (0..b.len()).find(|&j| !used[j] && b[j].what == x.what);
+        match found {
+            Some(j) => {
+                used[j] = true;
+                let verdict = if x.at.abs_diff(b[j].at) <= tolerance {
+                    Verdict::Same
+                } else {
+                    Verdict::TimeOff
+                };
+                rows.push(Row {
+                    first: Some((*x).clone()),
+                    second: Some(b[j].clone()),
+                    verdict,
+                });
+            }
+            None => rows.push(Row {
+                first: Some((*x).clone()),
+                second: None,
+                verdict: Verdict::OnlyFirst,
+            }),
+        }
+    }
+    for (j, y) in b.iter().enumerate() {
+        if !used[j] {
+            rows.push(Row {
+                first: None,
+                second: Some((*y).clone()),
+                verdict: Verdict::OnlySecond,
+            });
+        }
+    }
     rows
 }
 
@@ -281,6 +326,37 @@ fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
         }
     }
     rows
+}
+
+/// What differs between two milestones of one kind: "leader", "quorum",
+/// "epoch" (the first that does) or "value".
+pub fn difference(a: &Milestone, b: &Milestone) -> &'static str {
+    match (a, b) {
+        (
+            Milestone::Quorum {
+                leaders: l1,
+                quorum: q1,
+                epoch: e1,
+            },
+            Milestone::Quorum {
+                leaders: l2,
+                quorum: q2,
+                epoch: e2,
+            },
+        ) => {
+            if l1 != l2 {
+                "leader"
+            } else if q1 != q2 {
+                "quorum"
+            } else if e1 != e2 {
+                "epoch"
+            } else {
+                "nothing"
+            }
+        }
+        _ if a == b => "nothing",
+        _ => "value",
+    }
 }
 
 /// "12.503s": milliseconds, for tables (a real run's times are not finer).

@@ -123,3 +123,25 @@ fn a_different_epoch_differs_and_an_extra_change_is_on_one_side_only() {
         ]
     );
 }
+
+#[test]
+fn the_difference_names_the_first_part_that_differs() {
+    let a = quorum("a", &["a", "b", "c"], 2);
+    assert_eq!(difference(&a, &quorum("a", &["a", "b", "c"], 8)), "epoch");
+    assert_eq!(difference(&a, &quorum("a", &["a", "b"], 2)), "quorum");
+    assert_eq!(difference(&a, &quorum("b", &["a", "b", "c"], 2)), "leader");
+    assert_eq!(difference(&a, &a), "nothing");
+}
+
+#[test]
+fn concurrent_writes_pair_by_value_whatever_their_order() {
+    let c = |k: &str| Milestone::Committed {
+        key: k.into(),
+        value: "1".into(),
+    };
+    let sim = [mark(SEC, c("alpha")), mark(2 * SEC, c("beta"))];
+    let real = [mark(SEC, c("beta")), mark(2 * SEC, c("alpha"))];
+    let rows = compare(&sim, &real, TOLERANCE);
+    assert!(rows.iter().all(|r| r.verdict == Verdict::Same), "{rows:?}");
+    assert_eq!(rows.len(), 2);
+}
