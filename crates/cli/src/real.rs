@@ -73,12 +73,13 @@ pub fn main(args: &[String]) -> u8 {
             let _ = writeln!(out, "{}", json_line(ev));
         }
         let _ = out.flush();
-        let (_, f) = print_verdicts(
+        let (p, f) = print_verdicts(
             &mut std::io::stderr(),
             &a.file,
             &r.trace,
             scheduled(&scenario),
         );
+        eprintln!("{p} passed, {f} failed");
         return exit_code(f, 0);
     }
     let (p, f) = print_verdicts(&mut out, &a.file, &r.trace, scheduled(&scenario));

@@ -270,19 +270,27 @@ fn pair_equal(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
 
 fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
     let (n, m) = (a.len(), b.len());
+    // A milestone on one side only costs 2; a pair that differs only in its
+    // epoch 1 (same leader and quorum: the same event, counted from another
+    // start), any other difference 3, so that an extra intermediate quorum
+    // on one side does not push the rest out of place.
+    let pair_cost = |x: &Mark, y: &Mark| match difference(&x.what, &y.what) {
+        "nothing" => 0,
+        "epoch" => 1,
+        _ => 3,
+    };
     // cost[i][j]: aligning a[i..] with b[j..].
     let mut cost = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..=n).rev() {
         for j in (0..=m).rev() {
             cost[i][j] = if i == n {
-                (m - j) as u32
+                2 * (m - j) as u32
             } else if j == m {
-                (n - i) as u32
+                2 * (n - i) as u32
             } else {
-                let pair = if a[i].what == b[j].what { 0 } else { 1 };
-                (cost[i + 1][j + 1] + pair)
-                    .min(cost[i + 1][j] + 1)
-                    .min(cost[i][j + 1] + 1)
+                (cost[i + 1][j + 1] + pair_cost(a[i], b[j]))
+                    .min(cost[i + 1][j] + 2)
+                    .min(cost[i][j + 1] + 2)
             };
         }
     }
@@ -291,8 +299,7 @@ fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
     while i < n || j < m {
         if i < n && j < m {
             let same = a[i].what == b[j].what;
-            let pair = u32::from(!same);
-            if cost[i][j] == cost[i + 1][j + 1] + pair {
+            if cost[i][j] == cost[i + 1][j + 1] + pair_cost(a[i], b[j]) {
                 let off = a[i].at.abs_diff(b[j].at);
                 let verdict = match (same, off <= tolerance) {
                     (true, true) => Verdict::Same,
@@ -309,7 +316,7 @@ fn align(a: &[&Mark], b: &[&Mark], tolerance: Duration) -> Vec<Row> {
                 continue;
             }
         }
-        if i < n && (j == m || cost[i][j] == cost[i + 1][j] + 1) {
+        if i < n && (j == m || cost[i][j] == cost[i + 1][j] + 2) {
             rows.push(Row {
                 first: Some(a[i].clone()),
                 second: None,

@@ -145,3 +145,20 @@ fn concurrent_writes_pair_by_value_whatever_their_order() {
     assert!(rows.iter().all(|r| r.verdict == Verdict::Same), "{rows:?}");
     assert_eq!(rows.len(), 2);
 }
+
+#[test]
+fn an_extra_intermediate_quorum_does_not_push_the_same_quorum_out_of_place() {
+    // The real run formed {a b c} once more before {a b c d}.
+    let sim = [mark(25 * SEC, quorum("a", &["a", "b", "c", "d"], 10))];
+    let real = [
+        mark(20 * SEC, quorum("a", &["a", "b", "c"], 8)),
+        mark(21 * SEC, quorum("a", &["a", "b", "c", "d"], 12)),
+    ];
+    let rows = compare(&sim, &real, TOLERANCE);
+    let v: Vec<Verdict> = rows.iter().map(|r| r.verdict).collect();
+    assert_eq!(v, [Verdict::OnlySecond, Verdict::Differs]);
+    assert_eq!(
+        rows[1].second.as_ref().unwrap().what,
+        quorum("a", &["a", "b", "c", "d"], 12)
+    );
+}
