@@ -323,8 +323,12 @@ impl Cluster {
     /// The cluster's monmap in a file for `name`'s mkfs.
     fn current_monmap(&self, name: &str) -> PathBuf {
         let path = self.dir.join(format!("monmap.{name}"));
+        // Asked of the leader where there is one: a hunting MonClient whose
+        // session was with a monitor just killed would first hunt.
+        let leader = self.leader().map(|(_, l)| l);
+        let via = leader.as_deref().map_or(Via::Any, Via::Mon);
         let r = self.client.call(
-            Via::Any,
+            via,
             json!({"prefix": "mon getmap"}),
             Duration::from_secs(3),
             Some(&path),
