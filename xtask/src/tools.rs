@@ -213,7 +213,8 @@ fn ensure_chromium() -> Result {
 
 /// What `monscope real` runs: Debian's ceph-mon and ceph-common (monmaptool,
 /// ceph-authtool, python3-rados), libfaketime (skewed clocks) and iptables
-/// (cut links inside the run's network namespace).
+/// (cut links inside the run's network namespace), and iproute2's `ip`
+/// (the namespace's loopback).
 pub const CEPH_FILES: &[(&str, &str)] = &[
     ("/usr/bin/ceph-mon", "ceph-mon"),
     ("/usr/bin/monmaptool", "ceph-common"),
@@ -224,9 +225,10 @@ pub const CEPH_FILES: &[(&str, &str)] = &[
         "faketime",
     ),
     ("/usr/sbin/iptables", "iptables"),
+    ("/usr/sbin/ip", "iproute2"),
 ];
 
-/// Debian's ceph-mon, ceph-common, faketime and iptables for real runs.
+/// Debian's ceph-mon, ceph-common, faketime, iptables and iproute2 for real runs.
 pub fn ensure_ceph() -> Result {
     let mut missing: Vec<&str> = CEPH_FILES
         .iter()
@@ -241,7 +243,7 @@ pub fn ensure_ceph() -> Result {
         "xtask: installing Debian's {} for real-cluster runs (a few minutes, once)",
         missing.join(", ")
     );
-    apt_install(&["ceph-mon", "ceph-common", "faketime", "iptables"])
+    apt_install(&["ceph-mon", "ceph-common", "faketime", "iptables", "iproute2"])
 }
 
 fn apt_install(packages: &[&str]) -> Result {
