@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 pub const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 const INSTALL: &str = "install them with `cargo xtask tools` or \
-     `apt-get install ceph-mon ceph-common faketime iptables`";
+     `apt-get install ceph-mon ceph-common faketime iptables iproute2`";
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
