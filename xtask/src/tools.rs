@@ -243,7 +243,13 @@ pub fn ensure_ceph() -> Result {
         "xtask: installing Debian's {} for real-cluster runs (a few minutes, once)",
         missing.join(", ")
     );
-    apt_install(&["ceph-mon", "ceph-common", "faketime", "iptables", "iproute2"])
+    apt_install(&[
+        "ceph-mon",
+        "ceph-common",
+        "faketime",
+        "iptables",
+        "iproute2",
+    ])
 }
 
 fn apt_install(packages: &[&str]) -> Result {

@@ -37,6 +37,9 @@ const ASOK_TIMEOUT: Duration = Duration::from_millis(500);
 /// At most this much new log is read per monitor per poll.
 const LOG_CHUNK: u64 = 8 << 20;
 
+/// A monitor's committed config-key data, or why it is not known.
+type KvAnswer = Result<BTreeMap<String, String>, String>;
+
 pub struct Slot {
     pub name: String,
     pub ip: Ipv4Addr,
@@ -465,20 +468,17 @@ impl Cluster {
         }
     }
 
-    /// Each current quorum member's committed config-key data, read from
-    /// that monitor alone (`config-key dump` through a MonClient whose
-    /// mon_host is that monitor: a peon answers from its own committed
-    /// state), recorded as Store events of what changed.
-    pub fn observe_kv(&self) {
-        let members = self.leader_quorum();
+    /// `config-key dump` of each monitor in `names`, through a MonClient
+    /// bound to it: its keys and values, or why not.
+    fn dump_kv(&self, names: &[String]) -> Vec<(String, KvAnswer)> {
         let (tx, rx) = std::sync::mpsc::channel();
-        for m in &members {
+        for m in names {
             let tx = tx.clone();
             let m2 = m.clone();
             self.client.send(
                 Via::Mon(m),
                 json!({"prefix": "config-key dump"}),
-                Duration::from_secs(3),
+                Duration::from_secs(5),
                 None,
                 move |r| {
                     let _ = tx.send((m2, r));
@@ -486,22 +486,67 @@ impl Cluster {
             );
         }
         drop(tx);
-        let deadline = std::time::Instant::now() + Duration::from_secs(4);
-        for _ in &members {
+        let deadline = std::time::Instant::now() + Duration::from_secs(6);
+        let mut out: Vec<(String, KvAnswer)> = names
+            .iter()
+            .map(|n| (n.clone(), Err("no answer".to_string())))
+            .collect();
+        for _ in names {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             let Ok((name, r)) = rx.recv_timeout(left) else {
                 break;
             };
-            if r.rc != 0 {
-                continue;
-            }
-            let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&r.out) else {
-                continue;
+            let parsed = if r.rc != 0 {
+                Err(format!("rc {} {}", r.rc, r.status))
+            } else {
+                match serde_json::from_str(&r.out) {
+                    Ok(serde_json::Value::Object(map)) => Ok(map
+                        .into_iter()
+                        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                        .collect()),
+                    _ => Err("an answer that is not a JSON object".to_string()),
+                }
             };
-            let now: BTreeMap<String, String> = map
-                .into_iter()
-                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
+            if let Some(slot) = out.iter_mut().find(|(n, _)| *n == name) {
+                slot.1 = parsed;
+            }
+        }
+        out
+    }
+
+    /// Each current quorum member's committed config-key data, read from
+    /// that monitor alone (`config-key dump` through a MonClient whose
+    /// mon_host is that monitor: a peon answers from its own committed
+    /// state), recorded as Store events of what changed.
+    pub fn observe_kv(&self) {
+        let members = self.leader_quorum();
+        let mut answers = self.dump_kv(&members);
+        // A MonClient connecting to a busy monitor may miss the first
+        // deadline: the ones that did not answer are asked once more.
+        let failed: Vec<String> = answers
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(n, _)| n.clone())
+            .collect();
+        if !failed.is_empty() {
+            answers.retain(|(_, r)| r.is_ok());
+            answers.extend(self.dump_kv(&failed));
+        }
+        for (name, answer) in answers {
+            let now = match answer {
+                Ok(now) => now,
+                Err(why) => {
+                    if let Some(node) = self.node(&name) {
+                        self.rec.record(EventKind::Log {
+                            node,
+                            text: format!(
+                                "config-key dump of mon.{name} failed ({why}): its committed keys are not known"
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            };
             let mut slots = self.slots();
             let Some(i) = slots.iter().position(|s| s.name == name) else {
                 continue;
