@@ -109,7 +109,7 @@ pub fn report(root: &Path) -> Result {
          (simulated, then on a real cluster); the side-by-side output of each is in \
          target/real/STEM.txt. Verdicts are expectations passed / expectations. \
          {} minutes in all; load average at the end: {}.\n\n\
-         | scenario | sim | real | what differs |\n|---|---|---|---|\n{rows}",
+         | scenario | sim | real | what differs | known causes |\n|---|---|---|---|---|\n{rows}",
         start.elapsed().as_secs() / 60,
         load.split_whitespace()
             .take(3)

@@ -62,7 +62,10 @@ pub fn main(args: &[String]) -> u8 {
                 } else {
                     "interrupted"
                 };
-                append(path, &format!("| {} | – | – | {why} |\n", stem(&a.file)));
+                append(
+                    path,
+                    &format!("| {} | – | – | {why} | – |\n", stem(&a.file)),
+                );
             }
             return code;
         }
@@ -81,7 +84,11 @@ pub fn main(args: &[String]) -> u8 {
         .filter(|(l, v)| rv.get(*l).is_some_and(|r| r.pass != v.pass))
         .count();
     if let Some(path) = &report {
-        append(path, &report_row(&a.file, &rows, &sv, &rv, &real.skipped));
+        let causes = known_causes(&scenario, &rows);
+        append(
+            path,
+            &report_row(&a.file, &rows, &sv, &rv, &real.skipped, &causes),
+        );
     }
     u8::from(milestone_diffs + verdict_diffs > 0)
 }
@@ -222,12 +229,70 @@ fn stem(file: &str) -> String {
 }
 
 /// One markdown row: scenario | sim verdicts | real verdicts | what differs.
+/// Causes of differences that are known and checked against the daemon,
+/// recognised in the aligned milestones.
+pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
+    use monscope_core::mon::monmap::Strategy;
+    use monscope_core::trace::milestones::Milestone;
+    let mut causes = Vec::new();
+    let prepared = s.strategy != Strategy::Classic || !s.disallow.is_empty();
+    if prepared {
+        causes.push(
+            "the real cluster got its election strategy before 0s (`ceph mon set \
+             election_strategy` needs a quorum), so it starts from an established quorum",
+        );
+    }
+    let first_quorum = rows.iter().find(|r| {
+        matches!(
+            r.first.as_ref().map(|m| &m.what),
+            Some(Milestone::Quorum { .. })
+        )
+    });
+    if !prepared && first_quorum.is_some_and(|r| r.verdict != Verdict::Same) {
+        causes.push(
+            "start-up: a real cluster's first stable quorum comes later and at a higher \
+             epoch (monmaptool's epoch-0 monmap: the first quorum commits epoch 1 and \
+             bootstraps again; the processes start one after another)",
+        );
+    }
+    let health = |m: &Option<monscope_core::trace::milestones::Mark>, check: &str| {
+        m.as_ref().is_some_and(
+            |m| matches!(&m.what, Milestone::Health(h) if h.iter().any(|c| c == check)),
+        )
+    };
+    let late_or_missing = |r: &Row| {
+        r.verdict == Verdict::OnlyFirst
+            || (r.verdict == Verdict::TimeOff
+                && r.first.as_ref().map(|m| m.at) < r.second.as_ref().map(|m| m.at))
+    };
+    if rows
+        .iter()
+        .any(|r| health(&r.first, "MON_DOWN") && late_or_missing(r))
+    {
+        causes.push(
+            "MON_DOWN: Pacific raises it only once the monmap is mon_down_mkfs_grace (60s) \
+             old (HealthMonitor::check_for_mon_down)",
+        );
+    }
+    if rows
+        .iter()
+        .any(|r| health(&r.first, "MON_CLOCK_SKEW") && r.verdict != Verdict::Same)
+    {
+        causes.push(
+            "MON_CLOCK_SKEW: the real leader measures skew in timecheck rounds (one after \
+             each election, then every mon_timecheck_skew_interval, 30s, while a skew is seen)",
+        );
+    }
+    causes
+}
+
 pub fn report_row(
     file: &str,
     rows: &[Row],
     sv: &BTreeMap<u32, Verdict1>,
     rv: &BTreeMap<u32, Verdict1>,
     skipped: &[String],
+    causes: &[&str],
 ) -> String {
     let count = |m: &BTreeMap<u32, Verdict1>| {
         let p = m.values().filter(|v| v.pass).count();
@@ -276,8 +341,13 @@ pub fn report_row(
     } else {
         what.join("<br>").replace('|', "\\|")
     };
+    let why = if causes.is_empty() {
+        "–".to_string()
+    } else {
+        causes.join("<br>").replace('|', "\\|")
+    };
     format!(
-        "| {} | {} | {} | {what} |\n",
+        "| {} | {} | {} | {what} | {why} |\n",
         stem(file),
         count(sv),
         count(rv)
@@ -350,12 +420,13 @@ mod tests {
             &sv,
             &rv,
             &["line 3: latency 5ms".into()],
+            &["start-up"],
         );
         assert_eq!(
             row,
             "| x | 1/1 | 0/1 | differs (epoch): sim leader a, quorum a b, epoch 4 at 5s / real leader a, \
              quorum a b, epoch 6 at 5.5s<br>line 7 `expect leader b`: real FAIL (leader is a)\
-             <br>not run on real: line 3: latency 5ms |\n"
+             <br>not run on real: line 3: latency 5ms | start-up |\n"
         );
     }
 
@@ -392,5 +463,48 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn known_causes_name_the_start_up_and_mon_down_grace() {
+        let s = monscope_core::scenario::parse("mons a b c\nat 30s kill a\n").unwrap();
+        let q = |e| Milestone::Quorum {
+            leaders: vec!["a".into()],
+            quorum: vec!["a".into(), "b".into(), "c".into()],
+            epoch: e,
+        };
+        let down = Milestone::Health(vec!["MON_DOWN".into()]);
+        let rows = vec![
+            Row {
+                first: Some(Mark {
+                    at: 20_000,
+                    what: q(2),
+                }),
+                second: Some(Mark {
+                    at: 5_400_000,
+                    what: q(8),
+                }),
+                verdict: Verdict::Differs,
+            },
+            Row {
+                first: Some(Mark {
+                    at: 44_000_000,
+                    what: down.clone(),
+                }),
+                second: Some(Mark {
+                    at: 60_400_000,
+                    what: down,
+                }),
+                verdict: Verdict::TimeOff,
+            },
+        ];
+        let c = known_causes(&s, &rows);
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert!(c[0].starts_with("start-up"));
+        assert!(c[1].starts_with("MON_DOWN"));
+        let connectivity =
+            monscope_core::scenario::parse("mons a b c\nstrategy connectivity\n").unwrap();
+        let c = known_causes(&connectivity, &rows[..1]);
+        assert!(c[0].contains("before 0s"), "{c:?}");
     }
 }
