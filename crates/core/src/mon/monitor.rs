@@ -791,10 +791,8 @@ impl Monitor {
             }
             match e {
                 PaxosEffect::NewMonmap(m) => self.adopt_monmap(now, m, true, out),
-                PaxosEffect::Bootstrap { reason } => {
-                    out.log(reason);
-                    self.bootstrap(now, out);
-                }
+                // Fx::bootstrap logged the reason ("doing requested bootstrap").
+                PaxosEffect::Bootstrap { .. } => self.bootstrap(now, out),
                 PaxosEffect::Reply { origin, reply } => match origin {
                     Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
                     Origin::Forwarded { peon, client } => {

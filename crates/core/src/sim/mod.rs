@@ -145,8 +145,12 @@ impl Sim {
             strategy: scenario.strategy,
             disallowed_leaders: Vec::new(),
         });
+        // monmaptool --create writes a seed monmap of epoch 0; the first
+        // quorum commits it as epoch 1 (MonmapMonitor::create_initial), and
+        // that commit makes every monitor bootstrap again
+        // (MonmapMonitor::update_from_paxos: version 1 > my epoch 0).
         let monmap = Arc::new(MonMap {
-            epoch: 1,
+            epoch: 0,
             mons: scenario
                 .mons
                 .iter()
