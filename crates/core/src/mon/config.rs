@@ -35,14 +35,13 @@ pub struct Config {
     pub mon_sync_max_payload_keys: u64,
     pub paxos_max_join_drift: u64,
     /// PaxosService's default should_propose: an update waits out the rest of
-    /// this window after the last commit. Here that batches the kv service's
-    /// writes (a deviation: Ceph's KVMonitor forces an immediate propose, see
-    /// `KvService`); the monmap service proposes at once, as MonmapMonitor.
-    /// In Ceph it batches the services that keep PaxosService's should_propose
-    /// and do not force immediate proposals.
+    /// this window after the last commit. In Ceph it batches LogMonitor and
+    /// HealthMonitor, which monscope does not model; kv (KVMonitor forces an
+    /// immediate propose) and monmap (should_propose 0) never wait, so the
+    /// option is accepted and changes nothing in a run.
     pub paxos_propose_interval: Duration,
     /// should_propose's delay when the last commit is older than
-    /// paxos_propose_interval: the same services (kv writes here).
+    /// paxos_propose_interval: the same services, so likewise no effect.
     pub paxos_min_wait: Duration,
     pub paxos_min: u64,
     pub paxos_trim_min: u64,
@@ -153,12 +152,12 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "should_propose's batching window (kv writes here)",
+        "should_propose's batching window (no modelled service batches)",
     ),
     (
         "paxos_min_wait",
         OptionKind::Seconds,
-        "should_propose's delay after an idle period (kv writes here)",
+        "should_propose's delay after an idle period (no modelled service batches)",
     ),
     ("paxos_min", OptionKind::Count, "paxos versions always kept"),
     (

@@ -26,6 +26,9 @@ pub trait Service: Clone + Debug + Default {
     type Reply: Clone + Debug;
     /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
     type Update;
+    /// prepare_update ends with force_immediate_propose(): every update is
+    /// proposed at once, and should_propose is never asked (PaxosService::dispatch).
+    const FORCE_IMMEDIATE_PROPOSE: bool = false;
 
     /// create_initial: the first state, proposed when the service has none (lc 0).
     fn create_initial(&mut self, ctx: &mut PaxosCtx);
