@@ -46,6 +46,10 @@ pub struct Monitor {
     rank: Rank,
     has_ever_joined: bool,
     outside_quorum: BTreeSet<Rank>,
+    /// Addresses that probed me from outside my monmap (handle_probe_probe's
+    /// "adding peer ... to list of hints"); bootstrap probes them too. Kept
+    /// in memory only, as Ceph's, and never forgotten while the process runs.
+    extra_probe_peers: BTreeSet<Addr>,
     quorum: Vec<Rank>,
     leader: Rank,
     elector: Elector,
@@ -99,6 +103,7 @@ impl Monitor {
             rank,
             has_ever_joined,
             outside_quorum: BTreeSet::new(),
+            extra_probe_peers: BTreeSet::new(),
             quorum: Vec::new(),
             leader: -1,
             elector,
@@ -238,6 +243,14 @@ impl Monitor {
             self.store.get_u64("monitor", "election_epoch"),
             self.consensus.last_committed()
         ));
+        // Monitor::preinit: a monitor that has joined a quorum and is not in
+        // its monmap any more was removed: it refuses to start.
+        if self.has_ever_joined && self.monmap.rank_of_name(&self.name) < 0 {
+            out.log("not in monmap and have been in a quorum before; must have been removed");
+            out.log("commit suicide!");
+            self.suicide(now, out);
+            return;
+        }
         if self.sync.on_startup(&mut self.store, out) {
             self.consensus = Consensus::new(&self.store);
         }
@@ -273,6 +286,13 @@ impl Monitor {
             self.rank = new_rank;
             let effects = self.elector.notify_rank_changed(new_rank);
             self.apply_elector(now, effects, out);
+            // "reset all connections, or else our peers will think we are
+            // someone else": replies to probes sent under the old rank are
+            // lost with them. This is what keeps a never-joined monitor that
+            // flips between two monmaps from answering old rounds (issue 13,
+            // bug 2): one bootstrap per round trip, not a storm.
+            out.log("mark_down_all: every connection reset");
+            out.mark_down_all();
         }
         self.state = MonState::Probing;
         self.reset(now, out);
@@ -289,6 +309,9 @@ impl Monitor {
             if let Some(addr) = self.monmap.addr_of(r) {
                 out.send(addr, Message::Probe(probe.clone()));
             }
+        }
+        for &addr in self.extra_probe_peers.iter().filter(|a| **a != self.addr) {
+            out.send(addr, Message::Probe(probe.clone()));
         }
     }
 
@@ -560,14 +583,18 @@ impl Monitor {
     fn handle_probe(&mut self, now: Time, from: Addr, m: MMonProbe, out: &mut Out) {
         match m.op {
             ProbeOp::Probe => {
+                // handle_probe_probe answers every probe, from outside the
+                // monmap too: that is how a removed monitor learns the new
+                // monmap (ceph-mon 16.2.15 did, 5-6 s after the heal).
                 let reply = self.probe_message(ProbeOp::Reply);
                 out.send(from, Message::Probe(reply));
-                // A probe from a monmap member: ping it (handle_probe_probe).
                 let peer = self.monmap.rank_of_addr(from);
                 if peer >= 0 {
                     let fx =
                         self.with_elector(now, out, |e, env, o| e.begin_peer_ping(env, peer, o));
                     self.apply_elector(now, fx, out);
+                } else if self.extra_probe_peers.insert(from) {
+                    out.log(format!("adding peer mon.{} to list of hints", m.name));
                 }
             }
             ProbeOp::Reply => self.handle_probe_reply(now, from, m, out),
@@ -635,9 +662,14 @@ impl Monitor {
             return;
         }
         let peer = self.monmap.rank_of_name(&m.name);
-        if peer >= 0 {
-            self.outside_quorum.insert(peer);
+        if peer < 0 {
+            out.log(format!(
+                "mostly ignoring mon.{}, not part of monmap",
+                m.name
+            ));
+            return;
         }
+        self.outside_quorum.insert(peer);
         let need = self.monmap.size() / 2 + 1;
         if self.outside_quorum.len() >= need && self.outside_quorum.contains(&self.rank) {
             let oq: Vec<Rank> = self.outside_quorum.iter().copied().collect();

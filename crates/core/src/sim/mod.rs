@@ -91,6 +91,9 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
+    /// Messages with a smaller id, to or from this node, are lost on
+    /// arrival: it reset every connection (Messenger::mark_down_all).
+    reset_before: MsgId,
 }
 
 /// A whole simulated cluster at one instant. Cloning it is a snapshot.
@@ -177,6 +180,7 @@ impl Sim {
                 added: i < n,
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
+                reset_before: 0,
             })
             .collect();
         let mut sim = Sim {
@@ -358,6 +362,15 @@ impl Sim {
                         id,
                         reason: DropReason::Cut,
                     });
+                } else if [from, to].iter().any(|n| {
+                    self.nodes
+                        .get(*n as usize)
+                        .is_some_and(|n| id < n.reset_before)
+                }) {
+                    self.emit(EventKind::Drop {
+                        id,
+                        reason: DropReason::Reset,
+                    });
                 } else if to == self.client_node() {
                     self.emit(EventKind::Deliver { id });
                     if let Message::ClientReply(reply) = &*msg {
@@ -459,6 +472,12 @@ impl Sim {
     /// Turn what a node asked for into trace events, messages and timers.
     fn flush_out(&mut self, node: NodeId) {
         let mut out = std::mem::take(&mut self.out);
+        if let Some(i) = out.mark_down_all.take() {
+            // The sends are numbered in order below: the i-th gets next_msg + i.
+            if let Some(n) = self.nodes.get_mut(node as usize) {
+                n.reset_before = self.next_msg + i as MsgId;
+            }
+        }
         for note in out.notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
