@@ -6,19 +6,18 @@
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
-use super::messages::{
-    MClientRequest, MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp,
-};
+use super::messages::{MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp};
 use super::monmap::{MonMap, Strategy};
 use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
+use super::session::Sessions;
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
 use super::sync::{MonSync, SyncCtx, SyncEffect};
 use super::timecheck::{TcEnv, Timecheck};
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// One input to a monitor.
@@ -54,9 +53,13 @@ pub struct Monitor {
     leader: Rank,
     elector: Elector,
     consensus: Consensus,
-    /// Client requests this peon forwarded to the leader, by (client, tid),
-    /// resent to the new leader after an election (finish_election).
-    routed: BTreeMap<(Addr, u64), MClientRequest>,
+    /// Client sessions and the requests this peon routed to the leader for
+    /// them, resent to each new leader (finish_election).
+    sessions: Sessions,
+    /// When this monitor last left a quorum (_reset; cleared by
+    /// finish_election): out of quorum for over 2 x mon_lease, tick drops
+    /// every client session.
+    exited_quorum: Option<Time>,
     /// Store synchronization, both as requester and as provider (§1.6).
     sync: MonSync,
     /// Timecheck state (§1.10): the leader's measurements, a peon's last report.
@@ -108,7 +111,8 @@ impl Monitor {
             leader: -1,
             elector,
             consensus,
-            routed: BTreeMap::new(),
+            sessions: Sessions::default(),
+            exited_quorum: None,
             sync: MonSync::default(),
             timecheck: Timecheck::default(),
             exited: false,
@@ -398,6 +402,9 @@ impl Monitor {
     fn reset(&mut self, now: Time, out: &mut Out) {
         out.cancel_timer(Timer::ProbeTimeout);
         self.timecheck.cleanup(out);
+        if !self.quorum.is_empty() {
+            self.exited_quorum = Some(now);
+        }
         self.quorum.clear();
         self.outside_quorum.clear();
         self.leader = -1;
@@ -421,6 +428,10 @@ impl Monitor {
             }
             Timer::Tick => {
                 out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
+                let out_for_too_long = self
+                    .exited_quorum
+                    .is_some_and(|t| now > t.saturating_add(2 * self.cfg.mon_lease));
+                self.sessions.trim(now, out_for_too_long, out);
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
@@ -514,6 +525,8 @@ impl Monitor {
                 self.apply_paxos(now, effects, out);
             }
             Message::Client(req) => {
+                let timeout = self.cfg.mon_session_timeout;
+                self.sessions.touch((from, req.session), now, timeout);
                 let effects = self.with_paxos(now, out, |c, ctx| {
                     c.handle_client(ctx, Origin::Client(from), req)
                 });
@@ -533,10 +546,17 @@ impl Monitor {
                     self.with_paxos(now, out, |c, ctx| c.handle_client(ctx, origin, f.req));
                 self.apply_paxos(now, effects, out);
             }
+            // handle_route: only a request still routed for an open session
+            // is answered ("don't have routed request tid" otherwise).
             Message::Route(r) => {
-                self.routed.remove(&(r.client, r.reply.tid));
-                out.send(r.client, Message::ClientReply(r.reply));
+                if self.sessions.routed_answered(r.client, r.reply.tid) {
+                    out.send(r.client, Message::ClientReply(r.reply));
+                } else {
+                    out.log(format!("don't have routed request tid {}", r.reply.tid));
+                }
             }
+            // ms_handle_reset: the client's connection closed.
+            Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
             Message::Timecheck(m) => self.handle_timecheck(now, from, m, out),
         }
@@ -757,6 +777,7 @@ impl Monitor {
     /// back before any quorum go out; resend routed requests to the new leader.
     fn finish_election(&mut self, now: Time, out: &mut Out) {
         self.timecheck.cleanup(out);
+        self.exited_quorum = None;
         if matches!(self.state, MonState::Leader | MonState::Peon) {
             let fx = self.with_elector(now, out, |e, env, o| e.notify_quorum_formed(env, o));
             self.apply_elector(now, fx, out);
@@ -767,11 +788,11 @@ impl Monitor {
         let Some(leader) = self.monmap.addr_of(self.leader) else {
             return;
         };
-        for ((client, _), req) in &self.routed {
+        for (client, req) in self.sessions.routed() {
             out.send(
                 leader,
                 Message::Forward(MForward {
-                    client: *client,
+                    client,
                     req: req.clone(),
                 }),
             );
@@ -839,7 +860,7 @@ impl Monitor {
                     let leader = self.monmap.addr_of(self.leader);
                     match (self.state, leader) {
                         (MonState::Peon, Some(leader)) => {
-                            self.routed.insert((client, req.tid), req.clone());
+                            self.sessions.route(client, req.clone());
                             out.send(leader, Message::Forward(MForward { client, req }));
                         }
                         _ => out.log(format!(
@@ -942,6 +963,7 @@ impl Monitor {
             quorum: &self.quorum,
             election_epoch: self.elector.epoch(),
             monmap: &self.monmap,
+            sessions: &self.sessions,
         };
         f(&mut self.consensus, &mut ctx)
     }

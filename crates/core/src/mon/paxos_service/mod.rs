@@ -144,6 +144,19 @@ impl<S: Service> PaxosService<S> {
         origin: Origin,
         req: MClientRequest,
     ) {
+        // "make sure the client is still connected": a request that waited
+        // (or was retried) after its session closed is dropped, so no peon
+        // routes it to a leader later.
+        if let Origin::Client(client) = origin {
+            if !ctx.sessions.is_open((client, req.session)) {
+                ctx.out.log(format!(
+                    "{} tid {}: discarding message from disconnected client",
+                    S::NAME,
+                    req.tid
+                ));
+                return;
+            }
+        }
         if !self.is_readable(ctx, paxos, 0) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> readable",
