@@ -871,6 +871,7 @@ impl Monitor {
                 }
                 PaxosEffect::Active => {
                     if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
+                        out.log("noting that i was, once, part of an active quorum");
                         self.has_ever_joined = true;
                         let mut tx = Transaction::new();
                         tx.put_u64("monitor", "joined", 1);
