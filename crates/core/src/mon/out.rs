@@ -68,7 +68,7 @@ pub struct Out {
     pub timers: Vec<TimerOp>,
     pub notes: Vec<Note>,
     /// Messenger::mark_down_all was called after this many of `sends`: every
-    /// message in flight to or from this monitor before it is lost.
+    /// message on its way to this monitor from before it is lost.
     pub mark_down_all: Option<usize>,
 }
 
@@ -88,9 +88,9 @@ impl Out {
     pub fn log(&mut self, text: impl Into<String>) {
         self.notes.push(Note::Log(text.into()));
     }
-    /// Messenger::mark_down_all: close every connection. Messages not yet
-    /// delivered on them, either way, are lost (a monitor's peers reconnect,
-    /// are told the session was reset, and drop what they had queued).
+    /// Messenger::mark_down_all: close every connection. Messages on their
+    /// way to this monitor are lost (its peers reconnect, are told the session
+    /// was reset, and drop what they had queued); what it already sent goes on.
     pub fn mark_down_all(&mut self) {
         self.mark_down_all = Some(self.sends.len());
     }

@@ -91,8 +91,9 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
-    /// Messages with a smaller id, to or from this node, are lost on
-    /// arrival: it reset every connection (Messenger::mark_down_all).
+    /// Messages to this node with a smaller id are lost on arrival: it reset
+    /// every connection (Messenger::mark_down_all) before they came. What it
+    /// sent before the reset had left its socket and is delivered.
     reset_before: MsgId,
 }
 
@@ -362,11 +363,11 @@ impl Sim {
                         id,
                         reason: DropReason::Cut,
                     });
-                } else if [from, to].iter().any(|n| {
-                    self.nodes
-                        .get(*n as usize)
-                        .is_some_and(|n| id < n.reset_before)
-                }) {
+                } else if self
+                    .nodes
+                    .get(to as usize)
+                    .is_some_and(|n| id < n.reset_before)
+                {
                     self.emit(EventKind::Drop {
                         id,
                         reason: DropReason::Reset,

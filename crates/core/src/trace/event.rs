@@ -23,8 +23,8 @@ pub enum DropReason {
     Cut,
     /// The receiver was down when it arrived.
     Down,
-    /// Sender or receiver reset every connection (Messenger::mark_down_all)
-    /// before it arrived.
+    /// The receiver reset every connection (Messenger::mark_down_all) after
+    /// it was sent.
     Reset,
 }
 
