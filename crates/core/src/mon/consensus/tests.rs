@@ -568,3 +568,23 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     );
     assert!(!c.node(0).c.paxos.trimming);
 }
+
+#[test]
+fn mon_add_is_answered_before_it_commits_monmapmonitor_prepare_command() {
+    // Pacific's MonmapMonitor::prepare_command replies "adding mon.d ..." and
+    // only then proposes ("we are returning to the user"): with c's ACCEPT
+    // lost the new monmap does not commit, and the client has its answer.
+    let mut c = steady3();
+    c.advance(SEC);
+    c.drop = Box::new(|from, _, m| m.op == PaxosOp::Accept && from == 2);
+    c.client(0, 1, mon_add_d());
+    assert_eq!(c.node(0).c.monmap.last_committed, 1, "not committed");
+    let (_, _, reply) = c.replies.iter().find(|(_, _, r)| r.tid == 1).unwrap();
+    assert_eq!(
+        reply.result,
+        ClientResult::Command {
+            ok: true,
+            text: "adding mon.d at addr 3".into()
+        }
+    );
+}

@@ -187,7 +187,9 @@ impl<S: Service> PaxosService<S> {
         let Some(reply) = self.service.prepare_update(ctx, fx, &origin, &req) else {
             return;
         };
-        self.waiting_for_commit.push((origin, req.tid, reply));
+        if !S::REPLY_AT_ONCE {
+            self.waiting_for_commit.push((origin, req.tid, reply));
+        }
         if S::FORCE_IMMEDIATE_PROPOSE {
             self.need_immediate_propose = true;
         }
