@@ -91,6 +91,10 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
+    /// Messages to this node with a smaller id are lost on arrival: it reset
+    /// every connection (Messenger::mark_down_all) before they came. What it
+    /// sent before the reset had left its socket and is delivered.
+    reset_before: MsgId,
 }
 
 /// A whole simulated cluster at one instant. Cloning it is a snapshot.
@@ -145,8 +149,12 @@ impl Sim {
             strategy: scenario.strategy,
             disallowed_leaders: Vec::new(),
         });
+        // monmaptool --create writes a seed monmap of epoch 0; the first
+        // quorum commits it as epoch 1 (MonmapMonitor::create_initial), and
+        // that commit makes every monitor bootstrap again
+        // (MonmapMonitor::update_from_paxos: version 1 > my epoch 0).
         let monmap = Arc::new(MonMap {
-            epoch: 1,
+            epoch: 0,
             mons: scenario
                 .mons
                 .iter()
@@ -173,6 +181,7 @@ impl Sim {
                 added: i < n,
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
+                reset_before: 0,
             })
             .collect();
         let mut sim = Sim {
@@ -354,6 +363,15 @@ impl Sim {
                         id,
                         reason: DropReason::Cut,
                     });
+                } else if self
+                    .nodes
+                    .get(to as usize)
+                    .is_some_and(|n| id < n.reset_before)
+                {
+                    self.emit(EventKind::Drop {
+                        id,
+                        reason: DropReason::Reset,
+                    });
                 } else if to == self.client_node() {
                     self.emit(EventKind::Deliver { id });
                     if let Message::ClientReply(reply) = &*msg {
@@ -455,6 +473,12 @@ impl Sim {
     /// Turn what a node asked for into trace events, messages and timers.
     fn flush_out(&mut self, node: NodeId) {
         let mut out = std::mem::take(&mut self.out);
+        if let Some(i) = out.mark_down_all.take() {
+            // The sends are numbered in order below: the i-th gets next_msg + i.
+            if let Some(n) = self.nodes.get_mut(node as usize) {
+                n.reset_before = self.next_msg + i as MsgId;
+            }
+        }
         for note in out.notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),

@@ -23,6 +23,9 @@ pub enum DropReason {
     Cut,
     /// The receiver was down when it arrived.
     Down,
+    /// The receiver reset every connection (Messenger::mark_down_all) after
+    /// it was sent.
+    Reset,
 }
 
 impl DropReason {
@@ -31,6 +34,7 @@ impl DropReason {
             DropReason::Loss => "lost",
             DropReason::Cut => "link cut",
             DropReason::Down => "receiver down",
+            DropReason::Reset => "connection reset",
         }
     }
 }

@@ -120,6 +120,7 @@ pub fn message_summary(msg: &Message) -> String {
             format!("{op} #{}", m.tid)
         }
         Message::Route(r) => format!("{op} #{}", r.reply.tid),
+        Message::Close(c) => format!("{op} session {}", c.session),
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
         Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
     }
