@@ -4,10 +4,12 @@
 //! that instant, and statements run in file order. Same scenario, same trace,
 //! natively and in wasm.
 
+pub mod budget;
 pub mod network;
 pub mod rng;
 pub mod run;
 
+pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
 
 use crate::mon::client::Client;
@@ -25,6 +27,7 @@ use crate::time::{Duration, Time};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
+use budget::Meter;
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
@@ -112,12 +115,23 @@ pub struct Sim {
     next_msg: MsgId,
     next_stmt: usize,
     trace: Vec<Event>,
+    /// Whether events are kept in `trace` (they are always folded into `state`).
+    record: bool,
     state: ClusterState,
     out: Out,
+    meter: Meter,
+    /// Set when the run went past its budget; nothing runs after it.
+    overrun: Option<Arc<Overrun>>,
 }
 
 impl Sim {
+    /// A simulator for `scenario`, with the default [`Budget`].
     pub fn new(scenario: &Scenario) -> Sim {
+        Sim::with_budget(scenario, Budget::DEFAULT)
+    }
+
+    /// A simulator that stops once it goes past `budget`.
+    pub fn with_budget(scenario: &Scenario, budget: Budget) -> Sim {
         let n = scenario.mons.len();
         // Every monitor that will ever exist gets its node (and address) up
         // front: the initial ones in rank order, then each `add` in file
@@ -191,8 +205,11 @@ impl Sim {
             next_msg: 0,
             next_stmt: 0,
             trace: Vec::new(),
+            record: true,
             state: ClusterState::new(all_names),
             out: Out::new(),
+            meter: Meter::new(budget, total + 1),
+            overrun: None,
         };
         if !scenario.has_start {
             sim.emit(EventKind::Action {
@@ -221,6 +238,16 @@ impl Sim {
     pub fn take_trace(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.trace)
     }
+    /// Stop (or resume) keeping events in the trace; the state still folds
+    /// every one of them, so expectations and invariants hold as before.
+    /// What a caller that reads only the state (explore) wants: no trace memory.
+    pub fn set_recording(&mut self, record: bool) {
+        self.record = record;
+    }
+    /// Why the run stopped early, if it went past its budget.
+    pub fn overrun(&self) -> Option<&Overrun> {
+        self.overrun.as_deref()
+    }
     pub fn state(&self) -> &ClusterState {
         &self.state
     }
@@ -240,7 +267,7 @@ impl Sim {
         Some(n.mon.as_ref().map_or(&n.store, |m| m.store()))
     }
     pub fn is_done(&self) -> bool {
-        self.now >= self.scenario.end
+        self.now >= self.scenario.end || self.overrun.is_some()
     }
     /// Cut links (from, to) as node ids.
     pub fn cuts(&self) -> Vec<(NodeId, NodeId)> {
@@ -250,7 +277,7 @@ impl Sim {
     /// Process everything up to and including time `t` (capped at the scenario's end).
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.scenario.end);
-        loop {
+        while self.overrun.is_none() {
             let ev_at = self.queue.peek().map(|q| q.at);
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             let take_event = match (ev_at, stmt_at) {
@@ -273,12 +300,18 @@ impl Sim {
                 self.next_stmt += 1;
                 self.statement(i);
             }
+            self.check_budget();
         }
-        self.now = self.now.max(t);
+        if self.overrun.is_none() {
+            self.now = self.now.max(t);
+        }
     }
 
     /// Process exactly one event or statement; returns false when nothing is left before the end.
     pub fn step(&mut self) -> bool {
+        if self.overrun.is_some() {
+            return false;
+        }
         let ev_at = self.queue.peek().map(|q| q.at);
         let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
         let next = match (ev_at, stmt_at) {
@@ -310,8 +343,26 @@ impl Sim {
                 }
                 _ => return false,
             }
+            self.check_budget();
         }
         true
+    }
+
+    /// Past the budget: stop, and say what ran away.
+    fn check_budget(&mut self) {
+        if self.overrun.is_some() || !self.meter.tripped() {
+            return;
+        }
+        let names = self.node_names();
+        let in_flight = self.queue.iter().filter_map(|q| match &q.ev {
+            SimEvent::Arrive { msg, .. } => Some(&**msg),
+            _ => None,
+        });
+        let overrun = self.meter.overrun(self.now, &names, in_flight);
+        self.emit(EventKind::Overrun {
+            text: overrun.text.clone(),
+        });
+        self.overrun = Some(Arc::new(overrun));
     }
 
     fn push(&mut self, at: Time, ev: SimEvent) {
@@ -325,15 +376,13 @@ impl Sim {
 
     fn emit(&mut self, kind: EventKind) {
         let ev = Event { at: self.now, kind };
+        self.meter.count(ev.at, &ev.kind);
         let violation = self.state.apply(&ev);
-        self.trace.push(ev);
-        if let Some(text) = violation {
-            let ev = Event {
-                at: self.now,
-                kind: EventKind::Violation { text },
-            };
-            self.state.apply(&ev);
+        if self.record {
             self.trace.push(ev);
+        }
+        if let Some(text) = violation {
+            self.emit(EventKind::Violation { text });
         }
     }
 

@@ -127,4 +127,9 @@ pub enum EventKind {
     Violation {
         text: String,
     },
+    /// The run went past its budget ([`crate::sim::Budget`]) and stopped
+    /// here; `text` says what ran away. It is the trace's last event.
+    Overrun {
+        text: String,
+    },
 }

@@ -84,6 +84,7 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
             ),
         ),
         EventKind::Violation { text } => ("SAFETY".into(), text.clone()),
+        EventKind::Overrun { text } => ("STOPPED".into(), text.clone()),
     };
     if actor.is_empty() {
         format!("{t:>12}  {text}")
