@@ -56,8 +56,12 @@ pub fn main(args: &[String]) -> u8 {
                         failed += 1
                     }
                 }
-                EventKind::Violation { text } => {
-                    println!("SAFETY {path} at {}s: {text}", format_secs(ev.at));
+                EventKind::Violation { text, property } => {
+                    println!(
+                        "SAFETY {path} at {}s: {text} ({})",
+                        format_secs(ev.at),
+                        property.name()
+                    );
                 }
                 EventKind::Overrun { text } => println!("STOPPED {path}: {text}"),
                 _ => {}

@@ -377,12 +377,20 @@ impl Sim {
     fn emit(&mut self, kind: EventKind) {
         let ev = Event { at: self.now, kind };
         self.meter.count(ev.at, &ev.kind);
-        let violation = self.state.apply(&ev);
+        let found = self.state.apply(&ev).to_vec();
         if self.record {
+            let mut ev = ev;
+            if let EventKind::Commit { value, .. } = &mut ev.kind {
+                // Folded already; the store transactions carry it.
+                *value = None;
+            }
             self.trace.push(ev);
         }
-        if let Some(text) = violation {
-            self.emit(EventKind::Violation { text });
+        for v in found {
+            self.emit(EventKind::Violation {
+                text: v.text,
+                property: v.property,
+            });
         }
     }
 
@@ -412,6 +420,7 @@ impl Sim {
                                 tid: ans.tid,
                                 from,
                                 text: ans.text,
+                                result: Arc::new(reply.result.clone()),
                             });
                         }
                         self.flush_out(to);
@@ -512,6 +521,7 @@ impl Sim {
                     node,
                     version,
                     value_hash: fnv1a(&value),
+                    value: Some(Arc::new(value)),
                 }),
                 Note::Reply { .. } => {}
             }
@@ -790,11 +800,13 @@ impl Sim {
             ClientOp::MonRemove { name } => format!("mon remove {name}"),
         };
         let node = self.client_node();
+        let shared = Arc::new(op.clone());
         let tid = self.client.submit(op, target, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
             text,
             target: Some(target as NodeId),
+            op: shared,
         });
         self.flush_out(node);
     }

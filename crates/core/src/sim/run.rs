@@ -35,7 +35,7 @@ pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
     Run {
         nodes: sim.node_names(),
         end: sim.now(),
-        state: sim.state().clone(),
+        state: std::mem::replace(&mut sim.state, ClusterState::new(Vec::new())),
         overrun: sim.overrun().cloned(),
         trace: std::mem::take(&mut sim.trace),
     }
