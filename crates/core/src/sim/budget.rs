@@ -122,6 +122,10 @@ impl Meter {
         }
     }
 
+    pub(super) fn total(&self) -> u64 {
+        self.total
+    }
+
     pub(super) fn tripped(&self) -> bool {
         self.window_events > self.budget.per_sim_second || self.total > self.budget.total
     }

@@ -239,10 +239,15 @@ impl Sim {
         std::mem::take(&mut self.trace)
     }
     /// Stop (or resume) keeping events in the trace; the state still folds
-    /// every one of them, so expectations and invariants hold as before.
-    /// What a caller that reads only the state (explore) wants: no trace memory.
+    /// every one of them, so expectations and invariants hold as before, and
+    /// the verdicts (expectation results, violations, an overrun) are still
+    /// kept. What a caller that reads only those (explore) wants: no trace memory.
     pub fn set_recording(&mut self, record: bool) {
         self.record = record;
+    }
+    /// Trace events so far, recorded or not.
+    pub fn events(&self) -> u64 {
+        self.meter.total()
     }
     /// Why the run stopped early, if it went past its budget.
     pub fn overrun(&self) -> Option<&Overrun> {
@@ -378,7 +383,11 @@ impl Sim {
         let ev = Event { at: self.now, kind };
         self.meter.count(ev.at, &ev.kind);
         let found = self.state.apply(&ev).to_vec();
-        if self.record {
+        let verdict = matches!(
+            ev.kind,
+            EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
+        );
+        if self.record || verdict {
             let mut ev = ev;
             if let EventKind::Commit { value, .. } = &mut ev.kind {
                 // Folded already; the store transactions carry it.
