@@ -45,7 +45,7 @@ use crate::mon::{Epoch, Version};
 use crate::sim::fnv1a;
 use crate::time::{format_secs, Time};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The store prefix of the config-key service's data.
@@ -113,6 +113,40 @@ impl Property {
             }
         }
     }
+}
+
+/// The hash of what a paxos value (an encoded store transaction) does to a
+/// store: the prefixes it erases and the last write of each key, in order.
+/// Two values with the same effect hash leave any store the same.
+pub fn effect_hash(value: &[u8]) -> Option<u64> {
+    let tx = Transaction::decode(value).ok()?;
+    let mut erased: BTreeSet<String> = BTreeSet::new();
+    let mut last: BTreeMap<(String, String), Option<Vec<u8>>> = BTreeMap::new();
+    for op in tx.ops {
+        match op {
+            StoreOp::Put { prefix, key, value } => {
+                last.insert((prefix, key), Some(value));
+            }
+            StoreOp::Erase { prefix, key } => {
+                last.insert((prefix, key), None);
+            }
+            StoreOp::ErasePrefix { prefix } => {
+                last.retain(|(p, _), _| *p != prefix);
+                erased.insert(prefix);
+            }
+        }
+    }
+    let mut canon = Transaction::new();
+    for p in &erased {
+        canon.erase_prefix(p);
+    }
+    for ((p, k), v) in last {
+        match v {
+            Some(v) => canon.put(&p, &k, v),
+            None => canon.erase(&p, &k),
+        };
+    }
+    Some(fnv1a(&canon.encode()))
 }
 
 /// Who committed a version first: the leader then, and its election epoch;

@@ -334,3 +334,34 @@ fn the_newest_committed_monmap_is_what_expect_monmap_checks() {
     assert_eq!(o.actual, "monmap e2 is a b c x");
     assert!(!check(&t.st, &want(&["a", "b", "c"]), t.now).pass);
 }
+
+#[test]
+fn a_version_recommitted_with_first_committed_prepended_again_is_one_value() {
+    // Paxos::begin puts first_committed = 1 in front of a version-1 value
+    // each time it begins it: a value recovered and begun again differs in
+    // bytes, not in effect.
+    let mut t = formed();
+    let mut first = Transaction::new();
+    first.put_u64("paxos", "first_committed", 1);
+    first.put("monmap", "1", b"epoch 1".to_vec());
+    let mut again = Transaction::new();
+    again.put_u64("paxos", "first_committed", 1);
+    again.append(first.clone());
+    let mut other = Transaction::new();
+    other.put_u64("paxos", "first_committed", 1);
+    other.put("monmap", "1", b"epoch 2".to_vec());
+    for (node, tx, broken) in [(A, first, false), (B, again, false), (C, other, true)] {
+        let value = tx.encode();
+        let found = t.ev(EventKind::Commit {
+            node,
+            version: 1,
+            value_hash: crate::sim::fnv1a(&value),
+            value: Some(Arc::new(value)),
+        });
+        assert_eq!(
+            found == vec![Property::OneValuePerVersion],
+            broken,
+            "{found:?}"
+        );
+    }
+}

@@ -7,7 +7,7 @@
 //! the paxos ones here, the others in [`super::properties`]).
 
 use super::event::{Event, EventKind, NodeId};
-use super::properties::{Found, History, Property, Standing};
+use super::properties::{effect_hash, Found, History, Property, Standing};
 use crate::mon::messages::Message;
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{StoreOp, Transaction};
@@ -21,6 +21,15 @@ pub const KV_PREFIX: &str = "config-key";
 /// The store prefix of paxos; erasing it (wipe, sync) resets the
 /// last_committed baseline of the "never goes back" invariant.
 pub const PAXOS_PREFIX: &str = "paxos";
+
+/// A value committed for a version: its hash, the hash of its effect on a
+/// store (when the value is known), and the first node that committed it.
+#[derive(Clone, Copy, Debug)]
+struct Committed {
+    hash: u64,
+    effect: Option<u64>,
+    node: NodeId,
+}
 
 /// The parts of a monitor's role whose changes break `stable`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,8 +90,8 @@ pub struct ClusterState {
     max_leaders: u32,
     /// When `max_leaders` was first reached.
     max_leaders_at: Time,
-    /// Per paxos version, each distinct value hash seen and the first node that committed it.
-    commits: BTreeMap<Version, Vec<(u64, NodeId)>>,
+    /// Per paxos version, each distinct value seen (the first first).
+    commits: BTreeMap<Version, Vec<Committed>>,
     violations: Vec<Violation>,
     /// The committed and the client's history, for the other properties.
     history: History,
@@ -159,11 +168,11 @@ impl ClusterState {
                 value_hash,
                 value,
             } => {
-                if let Some(text) = self.on_commit(*node, *version, *value_hash) {
+                let value = value.as_deref().map(Vec::as_slice);
+                if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
                     found.push((Property::OneValuePerVersion, text));
                 }
                 let by = (*node, self.standing(*node));
-                let value = value.as_deref().map(Vec::as_slice);
                 self.history
                     .on_commit(ev.at, *version, by, value, &mut found);
             }
@@ -298,15 +307,27 @@ impl ClusterState {
         }
     }
 
-    fn on_commit(&mut self, node: NodeId, version: Version, hash: u64) -> Option<String> {
+    /// Two commits of one version agree when their values are the same
+    /// bytes or, failing that, have the same effect on a store: Ceph's
+    /// Paxos::begin prepends `first_committed = 1` to a value at version 1
+    /// each time it begins it, so a value re-proposed in recovery differs in
+    /// bytes and not in effect.
+    fn on_commit(
+        &mut self,
+        node: NodeId,
+        version: Version,
+        hash: u64,
+        value: Option<&[u8]>,
+    ) -> Option<String> {
         self.mon_mut(node);
         let seen = self.commits.entry(version).or_default();
-        if seen.iter().any(|&(h, _)| h == hash) {
+        if seen.iter().any(|c| c.hash == hash) {
             return None;
         }
-        seen.push((hash, node));
-        let &(first_hash, first_node) = seen.first()?;
-        if first_hash == hash {
+        let effect = value.and_then(effect_hash);
+        seen.push(Committed { hash, effect, node });
+        let first = *seen.first()?;
+        if first.hash == hash || (effect.is_some() && first.effect == effect) {
             return None;
         }
         Some(format!(
@@ -314,9 +335,9 @@ impl ClusterState {
             self.mons[node as usize].name,
             version,
             hash,
-            self.mons[first_node as usize].name,
+            self.mons[first.node as usize].name,
             version,
-            first_hash
+            first.hash
         ))
     }
 
