@@ -190,7 +190,8 @@ impl Meter {
                 approx(*count as u64)
             );
         }
-        // Messages both ways between two nodes count for the pair.
+        // Messages both ways between two nodes count for the pair; the three
+        // busiest pairs, and the two commonest ops in flight.
         let n = self.nodes;
         let mut pairs: Vec<(u64, usize, usize)> = Vec::new();
         for a in 0..n {
@@ -201,19 +202,19 @@ impl Meter {
                 }
             }
         }
-        pairs.sort_by(|x, y| y.0.cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-        let between: Vec<String> = pairs
-            .iter()
-            .take(3)
-            .map(|&(c, a, b)| {
-                format!(
-                    "{} and {} ({}%)",
-                    node_label(names, a as NodeId),
-                    node_label(names, b as NodeId),
-                    c * 100 / sent.max(1)
-                )
-            })
-            .collect();
+        let mut between = Vec::new();
+        while let Some(i) = busiest(pairs.iter().map(|p| p.0)) {
+            let (c, a, b) = pairs.swap_remove(i);
+            between.push(format!(
+                "{} and {} ({}%)",
+                node_label(names, a as NodeId),
+                node_label(names, b as NodeId),
+                c * 100 / sent.max(1)
+            ));
+            if between.len() == 3 {
+                break;
+            }
+        }
         let mut ops: Vec<(&'static str, u64)> = Vec::new();
         let mut flying = 0u64;
         for m in in_flight {
@@ -224,12 +225,14 @@ impl Meter {
                 None => ops.push((op, 1)),
             }
         }
-        ops.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
-        let kinds: Vec<String> = ops
-            .iter()
-            .take(3)
-            .map(|(op, c)| format!("{op} {}%", c * 100 / flying.max(1)))
-            .collect();
+        let mut kinds = Vec::new();
+        while let Some(i) = busiest(ops.iter().map(|o| o.1)) {
+            let (op, c) = ops.swap_remove(i);
+            kinds.push(format!("{op} {}%", c * 100 / flying.max(1)));
+            if kinds.len() == 2 {
+                break;
+            }
+        }
         let mut s = format!(
             "a message storm: {} messages sent in that second, mostly between {}",
             approx(sent),
@@ -240,6 +243,17 @@ impl Meter {
         }
         s
     }
+}
+
+/// The index of the largest count (the first of equals), if any.
+fn busiest(counts: impl Iterator<Item = u64>) -> Option<usize> {
+    let mut best: Option<(usize, u64)> = None;
+    for (i, c) in counts.enumerate() {
+        if best.is_none_or(|(_, b)| c > b) {
+            best = Some((i, c));
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 /// A count for people: 735, 12 k, 4.2 M.

@@ -379,6 +379,9 @@ impl Sim {
         });
     }
 
+    /// Not inlined: it is called from many places, and a copy in each would
+    /// cost the page's transfer more than the call costs the simulator.
+    #[inline(never)]
     fn emit(&mut self, kind: EventKind) {
         let ev = Event { at: self.now, kind };
         self.meter.count(ev.at, &ev.kind);

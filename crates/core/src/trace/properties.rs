@@ -45,7 +45,6 @@ use crate::mon::{Epoch, Version};
 use crate::sim::fnv1a;
 use crate::time::{format_secs, Time};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The store prefix of the config-key service's data.
@@ -71,15 +70,6 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 6] = [
-        Property::OneValuePerVersion,
-        Property::LastCommittedKept,
-        Property::WriteKept,
-        Property::ReadLatest,
-        Property::OneLeaderPerEpoch,
-        Property::EpochKept,
-    ];
-
     /// The short name used in reports and file names.
     pub fn name(self) -> &'static str {
         match self {
@@ -91,71 +81,54 @@ impl Property {
             Property::EpochKept => "epoch-kept",
         }
     }
-
-    /// What holds when the property does, in a sentence.
-    pub fn meaning(self) -> &'static str {
-        match self {
-            Property::OneValuePerVersion => {
-                "no two monitors commit different values for one paxos version"
-            }
-            Property::LastCommittedKept => "a monitor's paxos last_committed never goes back",
-            Property::WriteKept => {
-                "an acknowledged write is never lost or overwritten by an older one"
-            }
-            Property::ReadLatest => {
-                "a read returns the latest acknowledged value its monitor's quorum had"
-            }
-            Property::OneLeaderPerEpoch => {
-                "a monitor follows at most one leader per election epoch"
-            }
-            Property::EpochKept => {
-                "a monitor's election epoch never goes back while its store lasts"
-            }
-        }
-    }
 }
 
-/// The hash of what a paxos value (an encoded store transaction) does to a
-/// store: the prefixes it erases and the last write of each key, in order.
-/// Two values with the same effect hash leave any store the same.
-pub fn effect_hash(value: &[u8]) -> Option<u64> {
-    let tx = Transaction::decode(value).ok()?;
-    let mut erased: BTreeSet<String> = BTreeSet::new();
-    let mut last: BTreeMap<(String, String), Option<Vec<u8>>> = BTreeMap::new();
-    for op in tx.ops {
-        match op {
-            StoreOp::Put { prefix, key, value } => {
-                last.insert((prefix, key), Some(value));
-            }
-            StoreOp::Erase { prefix, key } => {
-                last.insert((prefix, key), None);
-            }
+fn mix(h: u64, x: u64) -> u64 {
+    (h ^ x).rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}
+
+/// The hash of what a store transaction (a paxos value) does to a store:
+/// the prefixes it erases and the last write of each key, in any order (the
+/// entries' hashes are added up). Two values with the same effect leave any
+/// store the same.
+pub fn effect_hash(tx: &Transaction) -> u64 {
+    let mut erased: Vec<&str> = Vec::new();
+    let mut last: Vec<(&str, &str, Option<&[u8]>)> = Vec::new();
+    for op in &tx.ops {
+        let (prefix, key, value) = match op {
+            StoreOp::Put { prefix, key, value } => (prefix, key, Some(value.as_slice())),
+            StoreOp::Erase { prefix, key } => (prefix, key, None),
             StoreOp::ErasePrefix { prefix } => {
-                last.retain(|(p, _), _| *p != prefix);
-                erased.insert(prefix);
+                last.retain(|e| e.0 != prefix);
+                if !erased.contains(&prefix.as_str()) {
+                    erased.push(prefix);
+                }
+                continue;
             }
+        };
+        match last.iter_mut().find(|e| e.0 == prefix && e.1 == key) {
+            Some(e) => e.2 = value,
+            None => last.push((prefix, key, value)),
         }
     }
-    let mut canon = Transaction::new();
-    for p in &erased {
-        canon.erase_prefix(p);
+    let mut h: u64 = 0;
+    for p in erased {
+        h = h.wrapping_add(mix(1, fnv1a(p.as_bytes())));
     }
-    for ((p, k), v) in last {
-        match v {
-            Some(v) => canon.put(&p, &k, v),
-            None => canon.erase(&p, &k),
-        };
+    for (p, k, v) in last {
+        let e = mix(mix(2, fnv1a(p.as_bytes())), fnv1a(k.as_bytes()));
+        h = h.wrapping_add(mix(e, v.map_or(0, |v| fnv1a(v) | 1)));
     }
-    Some(fnv1a(&canon.encode()))
+    h
 }
 
-/// Who committed a version first: the leader then, and its election epoch;
-/// and whether what it commits is known.
+/// What is known of a version from its first commit: the leader then and
+/// its election epoch, and what the value does to a store (once known).
 #[derive(Clone, Copy, Debug)]
-struct Committer {
+struct Committed {
     epoch: Epoch,
     leader: NodeId,
-    known: bool,
+    effect: Option<u64>,
 }
 
 /// Where a monitor stood: its election epoch and the leader it followed
@@ -182,36 +155,89 @@ struct Acked {
     version: Version,
 }
 
-/// Writes of one (key, value): how many are unanswered, and the latest answer.
+/// Writes of one value of a key: how many are unanswered, and the latest answer.
 #[derive(Clone, Copy, Debug, Default)]
 struct Writes {
     pending: u32,
     last_ack: Time,
 }
 
+/// All that is known of one config-key key.
+#[derive(Clone, Debug, Default)]
+struct Key {
+    name: String,
+    /// Its value after each committed version that set it, in version order.
+    versions: Vec<(Version, Option<String>)>,
+    /// Acknowledged writes, in the order their answers came.
+    acked: Vec<Acked>,
+    /// The latest sending time of an acknowledged write, and its value.
+    latest: Option<(Time, String)>,
+    /// Per value (by its FNV-1a hash: two values that collide share one
+    /// entry, which can only hide a violation, never invent one), sorted.
+    writes: Vec<(u64, Writes)>,
+}
+
+impl Key {
+    fn writes_of(&self, value: &str) -> Option<&Writes> {
+        let h = fnv1a(value.as_bytes());
+        let i = self.writes.binary_search_by_key(&h, |w| w.0).ok()?;
+        Some(&self.writes[i].1)
+    }
+
+    fn writes_of_mut(&mut self, value: &str) -> &mut Writes {
+        let h = fnv1a(value.as_bytes());
+        let i = match self.writes.binary_search_by_key(&h, |w| w.0) {
+            Ok(i) => i,
+            Err(i) => {
+                self.writes.insert(i, (h, Writes::default()));
+                i
+            }
+        };
+        &mut self.writes[i].1
+    }
+
+    /// Its value as of version `v` (None: absent).
+    fn at(&self, v: Version) -> Option<&str> {
+        let i = self.versions.partition_point(|(ver, _)| *ver <= v);
+        if i == 0 {
+            None
+        } else {
+            self.versions[i - 1].1.as_deref()
+        }
+    }
+
+    /// If every write of `value` was answered before the acknowledged write
+    /// of `newer` was sent at `sent`, `value` set again in `version` loses
+    /// that write: the explanation.
+    fn older(&self, value: &str, version: Version, sent: Time, newer: &str) -> Option<String> {
+        let w = self.writes_of(value)?;
+        let key = &self.name;
+        (w.pending == 0 && w.last_ack < sent).then(|| {
+            format!(
+                "v{version} set {key}={value} again, a write answered at {}s, before the acknowledged write {key}={newer} was sent at {}s: {key}={newer} is lost",
+                format_secs(w.last_ack),
+                format_secs(sent)
+            )
+        })
+    }
+}
+
 /// The committed history and the client's, folded event by event.
 #[derive(Clone, Debug, Default)]
 pub struct History {
     names: Vec<String>,
-    /// Per version, from its first commit.
-    committers: BTreeMap<Version, Committer>,
-    /// What every version in 1..=contiguous commits is known.
+    /// Per version (index v - 1), from its first commit.
+    versions: Vec<Option<Committed>>,
+    /// What every version in 1..=contiguous does is known.
     contiguous: Version,
-    /// Per config-key key: its value after each version that set it.
-    kv: BTreeMap<String, Vec<(Version, Option<String>)>>,
+    /// Per config-key key, sorted by name.
+    keys: Vec<Key>,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
-    requests: BTreeMap<u64, Request>,
-    /// Per key, acknowledged writes in the order their answers came.
-    acked: BTreeMap<String, Vec<Acked>>,
-    /// Per key, the latest sending time of an acknowledged write.
-    latest_acked_sent: BTreeMap<String, (Time, String)>,
-    /// Per key, per value (by its FNV-1a hash: two values that collide
-    /// share one entry, which can only hide a violation, never invent one):
-    /// the writes of it.
-    writes: BTreeMap<String, BTreeMap<u64, Writes>>,
-    /// Read answers sent to the client, by (tid, monitor): where it stood.
-    served: BTreeMap<(u64, NodeId), Standing>,
+    /// Client requests by tid (index tid - 1); None once answered.
+    requests: Vec<Option<Request>>,
+    /// Read answers sent to the client: (tid, monitor, where it stood).
+    served: Vec<(u64, NodeId, Standing)>,
     /// Per monitor: the last standing in a quorum, and the highest epoch seen.
     followed: Vec<Option<Standing>>,
     epoch_floor: Vec<Epoch>,
@@ -219,6 +245,9 @@ pub struct History {
 
 /// A property violated, in words.
 pub type Found = (Property, String);
+
+/// Client tids are dense from 1; one far beyond those seen is not tracked.
+const MAX_TID_GAP: u64 = 1 << 20;
 
 impl History {
     /// `names`: the monitors in node order (the client is the next node).
@@ -239,12 +268,34 @@ impl History {
         }
     }
 
-    fn slot<T: Clone + Default>(v: &mut Vec<T>, node: NodeId) -> &mut T {
-        let i = node as usize;
+    fn slot<T: Clone + Default>(v: &mut Vec<T>, i: usize) -> &mut T {
         if v.len() <= i {
             v.resize(i + 1, T::default());
         }
         &mut v[i]
+    }
+
+    fn key(&self, name: &str) -> Option<&Key> {
+        let i = self
+            .keys
+            .binary_search_by(|k| k.name.as_str().cmp(name))
+            .ok()?;
+        Some(&self.keys[i])
+    }
+
+    fn key_mut(&mut self, name: &str) -> &mut Key {
+        let i = match self.keys.binary_search_by(|k| k.name.as_str().cmp(name)) {
+            Ok(i) => i,
+            Err(i) => {
+                let key = Key {
+                    name: name.to_string(),
+                    ..Key::default()
+                };
+                self.keys.insert(i, key);
+                i
+            }
+        };
+        &mut self.keys[i]
     }
 
     /// A monitor's new status: its epoch (and, in a quorum, its leader).
@@ -261,10 +312,9 @@ impl History {
         if !running || now.epoch == 0 {
             return;
         }
-        let floor = Self::slot(&mut self.epoch_floor, node);
-        if now.epoch < *floor {
-            let was = *floor;
-            *floor = now.epoch;
+        let floor = Self::slot(&mut self.epoch_floor, node as usize);
+        let was = std::mem::replace(floor, now.epoch);
+        if now.epoch < was {
             out.push((
                 Property::EpochKept,
                 format!(
@@ -275,11 +325,10 @@ impl History {
                 ),
             ));
         }
-        *Self::slot(&mut self.epoch_floor, node) = now.epoch;
         let Some(leader) = now.leader else {
             return;
         };
-        let prev = Self::slot(&mut self.followed, node).replace(now);
+        let prev = Self::slot(&mut self.followed, node as usize).replace(now);
         if let Some(Standing {
             epoch,
             leader: Some(before),
@@ -303,20 +352,33 @@ impl History {
     /// A store transaction on `node`: a wipe of its "monitor" prefix resets
     /// the epoch it keeps.
     pub fn on_store(&mut self, node: NodeId, tx: &Transaction) {
-        for op in &tx.ops {
-            if let StoreOp::ErasePrefix { prefix } = op {
-                if prefix == "monitor" {
-                    *Self::slot(&mut self.epoch_floor, node) = 0;
-                    *Self::slot(&mut self.followed, node) = None;
-                }
-            }
+        let wiped = tx
+            .ops
+            .iter()
+            .any(|op| matches!(op, StoreOp::ErasePrefix { prefix } if prefix == "monitor"));
+        if wiped {
+            *Self::slot(&mut self.epoch_floor, node as usize) = 0;
+            *Self::slot(&mut self.followed, node as usize) = None;
         }
+    }
+
+    /// Whether `value`, committed for `version` with other bytes than the
+    /// first commit's, has the same effect on a store (Ceph's Paxos::begin
+    /// prepends `first_committed = 1` to a version-1 value each time it
+    /// begins it). False when either is not known.
+    pub fn same_effect(&self, version: Version, value: Option<&[u8]>) -> bool {
+        let first = self
+            .versions
+            .get((version as usize).wrapping_sub(1))
+            .and_then(|c| c.as_ref()?.effect);
+        let this = value.and_then(|v| Transaction::decode(v).ok());
+        matches!((first, this), (Some(f), Some(t)) if f == effect_hash(&t))
     }
 
     /// A commit of `version` by `node`, standing `by`. The first commit of
     /// a version names its committer; the first that carries the value
     /// writes the history (a different value later is a
-    /// [`Property::OneValuePerVersion`] violation, found elsewhere).
+    /// [`Property::OneValuePerVersion`] violation, found by the caller).
     pub fn on_commit(
         &mut self,
         at: Time,
@@ -325,23 +387,26 @@ impl History {
         value: Option<&[u8]>,
         out: &mut Vec<Found>,
     ) {
+        let Some(i) = (version as usize).checked_sub(1) else {
+            return;
+        };
         let (node, standing) = by;
-        let c = self.committers.entry(version).or_insert(Committer {
+        let c = Self::slot(&mut self.versions, i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
-            known: false,
+            effect: None,
         });
-        if c.known {
+        if c.effect.is_some() {
             return;
         }
         let Some(tx) = value.and_then(|v| Transaction::decode(v).ok()) else {
             return;
         };
-        c.known = true;
+        c.effect = Some(effect_hash(&tx));
         while self
-            .committers
-            .get(&(self.contiguous + 1))
-            .is_some_and(|c| c.known)
+            .versions
+            .get(self.contiguous as usize)
+            .is_some_and(|c| c.is_some_and(|c| c.effect.is_some()))
         {
             self.contiguous += 1;
         }
@@ -350,10 +415,10 @@ impl History {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
                     let value = String::from_utf8_lossy(&value).into_owned();
                     self.check_overwrite(at, version, &key, &value, out);
-                    self.set_kv(key, version, Some(value));
+                    self.set_kv(&key, version, Some(value));
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
-                    self.set_kv(key, version, None)
+                    self.set_kv(&key, version, None)
                 }
                 StoreOp::Put { prefix, key, value } if prefix == MONMAP => {
                     if let (Ok(epoch), Ok(m)) = (key.parse::<u32>(), decode_monmap(&value)) {
@@ -368,8 +433,8 @@ impl History {
         }
     }
 
-    fn set_kv(&mut self, key: String, version: Version, value: Option<String>) {
-        let h = self.kv.entry(key).or_default();
+    fn set_kv(&mut self, key: &str, version: Version, value: Option<String>) {
+        let h = &mut self.key_mut(key).versions;
         let i = h.partition_point(|(v, _)| *v <= version);
         if i > 0 && h[i - 1].0 == version {
             h[i - 1].1 = value;
@@ -388,7 +453,8 @@ impl History {
         value: &str,
         out: &mut Vec<Found>,
     ) {
-        if self.write_of(key, value).is_none() {
+        let k = self.key(key);
+        if k.and_then(|k| k.writes_of(value)).is_none() {
             out.push((
                 Property::WriteKept,
                 format!(
@@ -396,58 +462,22 @@ impl History {
                     format_secs(at)
                 ),
             ));
-        } else if let Some((sent, newer)) = self.latest_acked_sent.get(key) {
-            if let Some(text) = self.older(key, value, version, *sent, newer) {
-                out.push((Property::WriteKept, text));
+        } else if let Some(k) = k {
+            if let Some((sent, newer)) = &k.latest {
+                if let Some(text) = k.older(value, version, *sent, newer) {
+                    out.push((Property::WriteKept, text));
+                }
             }
         }
     }
 
-    /// If every write of `key`=`value` was answered before the acknowledged
-    /// write of `newer` was sent at `sent`, `value` coming back in `version`
-    /// loses that write: the explanation.
-    fn older(
-        &self,
-        key: &str,
-        value: &str,
-        version: Version,
-        sent: Time,
-        newer: &str,
-    ) -> Option<String> {
-        let w = self.write_of(key, value)?;
-        (w.pending == 0 && w.last_ack < sent).then(|| {
-            format!(
-                "v{version} set {key}={value} again, a write answered at {}s, before the acknowledged write {key}={newer} was sent at {}s: {key}={newer} is lost",
-                format_secs(w.last_ack),
-                format_secs(sent)
-            )
-        })
-    }
-
-    fn write_of(&self, key: &str, value: &str) -> Option<&Writes> {
-        self.writes.get(key)?.get(&fnv1a(value.as_bytes()))
-    }
-
-    fn write_of_mut(&mut self, key: &str, value: &str) -> &mut Writes {
-        if !self.writes.contains_key(key) {
-            self.writes.insert(key.to_string(), BTreeMap::new());
-        }
-        let per_value = self.writes.get_mut(key).expect("inserted above");
-        per_value.entry(fnv1a(value.as_bytes())).or_default()
-    }
-
     /// The value of `key` as of committed version `v` (None: absent), if
-    /// every version up to `v` is known.
+    /// what every version up to `v` does is known.
     pub fn value_at(&self, key: &str, v: Version) -> Option<Option<&str>> {
         if v > self.contiguous {
             return None;
         }
-        let h = match self.kv.get(key) {
-            Some(h) => h,
-            None => return Some(None),
-        };
-        let i = h.partition_point(|(ver, _)| *ver <= v);
-        Some(if i == 0 { None } else { h[i - 1].1.as_deref() })
+        Some(self.key(key).and_then(|k| k.at(v)))
     }
 
     /// The newest committed monmap: its epoch and members, in rank order.
@@ -456,33 +486,40 @@ impl History {
     }
 
     pub fn on_request(&mut self, at: Time, tid: u64, op: &Arc<ClientOp>) {
+        let Some(i) = (tid as usize).checked_sub(1) else {
+            return;
+        };
+        if tid > self.requests.len() as u64 + MAX_TID_GAP {
+            return;
+        }
         let acked_before = match &**op {
-            ClientOp::Read { key } => self.acked.get(key).map_or(0, Vec::len),
+            ClientOp::Read { key } => self.key(key).map_or(0, |k| k.acked.len()),
             ClientOp::Write { key, value } => {
-                self.write_of_mut(key, value).pending += 1;
+                self.key_mut(key).writes_of_mut(value).pending += 1;
                 0
             }
             _ => 0,
         };
-        self.requests.insert(
-            tid,
-            Request {
-                at,
-                op: op.clone(),
-                acked_before,
-            },
-        );
+        *Self::slot(&mut self.requests, i) = Some(Request {
+            at,
+            op: op.clone(),
+            acked_before,
+        });
     }
 
     /// A monitor sent the client the answer to read `tid`, standing `standing`.
     pub fn on_read_served(&mut self, tid: u64, node: NodeId, standing: Standing) {
-        if self
-            .requests
-            .get(&tid)
-            .is_some_and(|r| matches!(*r.op, ClientOp::Read { .. }))
-        {
-            self.served.insert((tid, node), standing);
+        let is_read = self
+            .request(tid)
+            .is_some_and(|r| matches!(*r.op, ClientOp::Read { .. }));
+        if is_read {
+            self.served.retain(|s| (s.0, s.1) != (tid, node));
+            self.served.push((tid, node, standing));
         }
+    }
+
+    fn request(&self, tid: u64) -> Option<&Request> {
+        self.requests.get((tid as usize).checked_sub(1)?)?.as_ref()
     }
 
     /// The client took `from`'s answer to `tid`.
@@ -494,18 +531,18 @@ impl History {
         result: &ClientResult,
         out: &mut Vec<Found>,
     ) {
-        let Some(req) = self.requests.remove(&tid) else {
+        let Some(req) = (tid as usize)
+            .checked_sub(1)
+            .and_then(|i| self.requests.get_mut(i)?.take())
+        else {
             return;
         };
-        let served: Vec<(u64, NodeId)> = self
+        let standing = self
             .served
-            .range((tid, 0)..=(tid, NodeId::MAX))
-            .map(|(k, _)| *k)
-            .collect();
-        let standing = self.served.get(&(tid, from)).copied();
-        for k in served {
-            self.served.remove(&k);
-        }
+            .iter()
+            .find(|s| (s.0, s.1) == (tid, from))
+            .map(|s| s.2);
+        self.served.retain(|s| s.0 != tid);
         match (&*req.op, result) {
             (ClientOp::Write { key, value }, ClientResult::Written { version }) => {
                 self.on_write_acked(at, &req, key, value, *version, out)
@@ -532,10 +569,12 @@ impl History {
         version: Version,
         out: &mut Vec<Found>,
     ) {
-        let w = self.write_of_mut(key, value);
+        let known = version <= self.contiguous;
+        let k = self.key_mut(key);
+        let w = k.writes_of_mut(value);
         w.pending = w.pending.saturating_sub(1);
         w.last_ack = w.last_ack.max(at);
-        if version <= self.contiguous && !self.sets(key, version) {
+        if known && k.versions.binary_search_by_key(&version, |e| e.0).is_err() {
             out.push((
                 Property::WriteKept,
                 format!(
@@ -545,47 +584,20 @@ impl History {
             ));
         }
         // A later version that already brought back an older value loses this write.
-        let later: Vec<(Version, String)> = self
-            .kv
-            .get(key)
-            .map(|h| {
-                h[h.partition_point(|(v, _)| *v <= version)..]
-                    .iter()
-                    .filter_map(|(v, x)| Some((*v, x.clone()?)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for (v, x) in later {
-            if let Some(text) = self.older(key, &x, v, req.at, value) {
+        let from = k.versions.partition_point(|(v, _)| *v <= version);
+        for (v, x) in &k.versions[from..] {
+            if let Some(text) = x.as_deref().and_then(|x| k.older(x, *v, req.at, value)) {
                 out.push((Property::WriteKept, text));
             }
         }
-        let acked = Acked {
+        k.acked.push(Acked {
             value: value.to_string(),
             at,
             version,
-        };
-        match self.acked.get_mut(key) {
-            Some(list) => list.push(acked),
-            None => {
-                self.acked.insert(key.to_string(), vec![acked]);
-            }
+        });
+        if k.latest.as_ref().is_none_or(|l| req.at >= l.0) {
+            k.latest = Some((req.at, value.to_string()));
         }
-        match self.latest_acked_sent.get_mut(key) {
-            Some(latest) if req.at < latest.0 => {}
-            Some(latest) => *latest = (req.at, value.to_string()),
-            None => {
-                self.latest_acked_sent
-                    .insert(key.to_string(), (req.at, value.to_string()));
-            }
-        }
-    }
-
-    /// Whether committed version `v` sets `key`.
-    fn sets(&self, key: &str, v: Version) -> bool {
-        self.kv
-            .get(key)
-            .is_some_and(|h| h.binary_search_by_key(&v, |(ver, _)| *ver).is_ok())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -615,26 +627,22 @@ impl History {
                 return;
             }
         }
-        // Writes acknowledged before the read was sent that the answer lacks.
-        let Some(acked) = self.acked.get(key) else {
+        // Writes acknowledged before the read was sent that the answer lacks;
+        // a monitor of an older quorum may lag (see the module comment).
+        let (Some(k), Some(s)) = (self.key(key), standing) else {
             return;
         };
-        let missed = acked[..req.acked_before.min(acked.len())]
+        let committed = |v: Version| self.versions.get((v as usize).wrapping_sub(1)).copied().flatten();
+        let missed = k.acked[..req.acked_before.min(k.acked.len())]
             .iter()
-            .filter(|w| w.version > version && w.at < req.at)
-            .find(|w| {
-                let Some(c) = self.committers.get(&w.version) else {
-                    return false;
-                };
-                // A monitor of an older quorum may lag (see the module comment).
-                match standing {
-                    Some(s) => {
-                        s.epoch > c.epoch || (s.epoch == c.epoch && s.leader == Some(c.leader))
-                    }
-                    None => false,
-                }
+            .filter(|w| w.version > version)
+            .find_map(|w| {
+                let c = committed(w.version)?;
+                let same_or_newer =
+                    s.epoch > c.epoch || (s.epoch == c.epoch && s.leader == Some(c.leader));
+                same_or_newer.then_some((w, c))
             });
-        if let (Some(w), Some(s)) = (missed, standing) {
+        if let Some((w, c)) = missed {
             out.push((
                 Property::ReadLatest,
                 format!(
@@ -645,10 +653,8 @@ impl History {
                     w.value,
                     format_secs(w.at),
                     w.version,
-                    self.committers
-                        .get(&w.version)
-                        .map_or("?".into(), |c| self.name(c.leader)),
-                    self.committers.get(&w.version).map_or(0, |c| c.epoch)
+                    self.name(c.leader),
+                    c.epoch
                 ),
             ));
         }
@@ -656,7 +662,10 @@ impl History {
 
     /// Client requests not answered yet: (tid, when sent, what).
     pub fn unanswered(&self) -> impl Iterator<Item = (u64, Time, &ClientOp)> + '_ {
-        self.requests.iter().map(|(t, r)| (*t, r.at, &*r.op))
+        self.requests
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i as u64 + 1, r.at, &*r.op)))
     }
 }
 

@@ -7,7 +7,7 @@
 //! the paxos ones here, the others in [`super::properties`]).
 
 use super::event::{Event, EventKind, NodeId};
-use super::properties::{effect_hash, Found, History, Property, Standing};
+use super::properties::{Found, History, Property, Standing};
 use crate::mon::messages::Message;
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{StoreOp, Transaction};
@@ -21,15 +21,6 @@ pub const KV_PREFIX: &str = "config-key";
 /// The store prefix of paxos; erasing it (wipe, sync) resets the
 /// last_committed baseline of the "never goes back" invariant.
 pub const PAXOS_PREFIX: &str = "paxos";
-
-/// A value committed for a version: its hash, the hash of its effect on a
-/// store (when the value is known), and the first node that committed it.
-#[derive(Clone, Copy, Debug)]
-struct Committed {
-    hash: u64,
-    effect: Option<u64>,
-    node: NodeId,
-}
 
 /// The parts of a monitor's role whose changes break `stable`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,8 +81,8 @@ pub struct ClusterState {
     max_leaders: u32,
     /// When `max_leaders` was first reached.
     max_leaders_at: Time,
-    /// Per paxos version, each distinct value seen (the first first).
-    commits: BTreeMap<Version, Vec<Committed>>,
+    /// Per paxos version, each distinct value hash seen and the first node that committed it.
+    commits: BTreeMap<Version, Vec<(u64, NodeId)>>,
     violations: Vec<Violation>,
     /// The committed and the client's history, for the other properties.
     history: History,
@@ -308,10 +299,7 @@ impl ClusterState {
     }
 
     /// Two commits of one version agree when their values are the same
-    /// bytes or, failing that, have the same effect on a store: Ceph's
-    /// Paxos::begin prepends `first_committed = 1` to a value at version 1
-    /// each time it begins it, so a value re-proposed in recovery differs in
-    /// bytes and not in effect.
+    /// bytes or, failing that, do the same to a store ([`History::same_effect`]).
     fn on_commit(
         &mut self,
         node: NodeId,
@@ -321,13 +309,12 @@ impl ClusterState {
     ) -> Option<String> {
         self.mon_mut(node);
         let seen = self.commits.entry(version).or_default();
-        if seen.iter().any(|c| c.hash == hash) {
+        if seen.iter().any(|&(h, _)| h == hash) {
             return None;
         }
-        let effect = value.and_then(effect_hash);
-        seen.push(Committed { hash, effect, node });
-        let first = *seen.first()?;
-        if first.hash == hash || (effect.is_some() && first.effect == effect) {
+        seen.push((hash, node));
+        let &(first_hash, first_node) = seen.first()?;
+        if first_hash == hash || self.history.same_effect(version, value) {
             return None;
         }
         Some(format!(
@@ -335,9 +322,9 @@ impl ClusterState {
             self.mons[node as usize].name,
             version,
             hash,
-            self.mons[first.node as usize].name,
+            self.mons[first_node as usize].name,
             version,
-            first.hash
+            first_hash
         ))
     }
 
