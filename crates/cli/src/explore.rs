@@ -7,7 +7,7 @@
 use crate::link::DEFAULT_BASE;
 use crate::{flag_value, wants_help};
 use monscope_core::explore::shrink::Shrunk;
-use monscope_core::explore::{explore_one, shrink, Class, Config, Finding, Schedule};
+use monscope_core::explore::{explore_one, shrink, titled, Class, Config, Finding, Schedule};
 use monscope_core::mon::monmap::Strategy;
 use monscope_core::scenario::link::share_link;
 use monscope_core::scenario::units::{parse_duration, parse_percent};
@@ -322,15 +322,7 @@ fn report(a: &Args, failed: &[Failed], shrunk: &BTreeMap<u64, Shrunk>) -> u8 {
         let Some(s) = shrunk.get(&f.index) else {
             continue;
         };
-        let mut sched = s.schedule.clone();
-        sched.title = Some(format!(
-            "explore: {} (seed {}, schedule {})",
-            s.finding.class.name(),
-            a.seed,
-            f.index
-        ));
-        sched.describe = Some(s.finding.text.clone());
-        let text = sched.text();
+        let text = titled(&s.schedule, &s.finding, a.seed, f.index).text();
         let link = share_link(&a.base, &text, Some(s.finding.at), None);
         let file = format!(
             "{}/{}-seed{}-{}.mon",

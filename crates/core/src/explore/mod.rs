@@ -201,5 +201,17 @@ pub fn judge_schedule(s: &Schedule) -> Verdict {
     }
 }
 
+/// A failing schedule as it is shown and shared: titled with its class,
+/// seed and index, described by what went wrong.
+pub fn titled(schedule: &Schedule, finding: &Finding, seed: u64, index: u64) -> Schedule {
+    let mut s = schedule.clone();
+    s.title = Some(format!(
+        "explore: {} (seed {seed}, schedule {index})",
+        finding.class.name()
+    ));
+    s.describe = Some(finding.text.clone());
+    s
+}
+
 #[cfg(test)]
 mod tests;

@@ -12,7 +12,7 @@ use crate::mon::messages::Message;
 use crate::mon::out::Timer;
 use crate::time::{format_secs, Time, SEC};
 use crate::trace::format::{node_label, timer_name};
-use crate::trace::{EventKind, NodeId};
+use crate::trace::NodeId;
 use serde::Serialize;
 
 /// How much a run may do before it is stopped.
@@ -65,6 +65,20 @@ pub struct Overrun {
     pub text: String,
 }
 
+/// Something still due in the simulator's queue when a run stops.
+pub(super) enum Pending<'a> {
+    Message {
+        from: NodeId,
+        to: NodeId,
+        msg: &'a Message,
+    },
+    Timer {
+        node: NodeId,
+        timer: Timer,
+        at: Time,
+    },
+}
+
 /// The running count, kept in the simulator (so a snapshot carries it).
 #[derive(Clone, Debug)]
 pub(super) struct Meter {
@@ -72,54 +86,32 @@ pub(super) struct Meter {
     /// The simulated second being counted.
     window: u64,
     window_events: u64,
+    /// When the window's first event happened.
+    window_from: Time,
     total: u64,
-    /// Node count (monitors and the client), the side of `sends`.
-    nodes: usize,
-    /// Messages sent in this window, by `from * nodes + to`.
-    sends: Vec<u32>,
-    /// Timers fired in this window, by node, and the last one that fired.
-    fired: Vec<(u32, Option<Timer>)>,
 }
 
 impl Meter {
-    pub(super) fn new(budget: Budget, nodes: usize) -> Meter {
+    pub(super) fn new(budget: Budget) -> Meter {
         Meter {
             budget,
             window: 0,
             window_events: 0,
+            window_from: 0,
             total: 0,
-            nodes,
-            sends: vec![0; nodes * nodes],
-            fired: vec![(0, None); nodes],
         }
     }
 
     /// Count one event at `at`.
-    pub(super) fn count(&mut self, at: Time, kind: &EventKind) {
+    pub(super) fn count(&mut self, at: Time) {
         let w = at / SEC;
-        if w != self.window {
+        if w != self.window || self.window_events == 0 {
             self.window = w;
             self.window_events = 0;
-            self.sends.fill(0);
-            self.fired.fill((0, None));
+            self.window_from = at;
         }
         self.window_events += 1;
         self.total += 1;
-        match kind {
-            EventKind::Send { from, to, .. } => {
-                let i = *from as usize * self.nodes + *to as usize;
-                if let Some(c) = self.sends.get_mut(i) {
-                    *c = c.saturating_add(1);
-                }
-            }
-            EventKind::TimerFire { node, timer } => {
-                if let Some(f) = self.fired.get_mut(*node as usize) {
-                    f.0 = f.0.saturating_add(1);
-                    f.1 = Some(*timer);
-                }
-            }
-            _ => {}
-        }
     }
 
     pub(super) fn total(&self) -> u64 {
@@ -130,119 +122,118 @@ impl Meter {
         self.window_events > self.budget.per_sim_second || self.total > self.budget.total
     }
 
-    /// What ran away, in words. `in_flight` are the messages still in the
-    /// air; `names` the node names (monitors, then the client).
+    /// What ran away, in words. `pending` is what the queue still holds;
+    /// `names` the node names (monitors, then the client).
     pub(super) fn overrun<'a>(
         &self,
         at: Time,
         names: &[String],
-        in_flight: impl Iterator<Item = &'a Message>,
+        pending: impl Iterator<Item = Pending<'a>>,
     ) -> Overrun {
-        if self.window_events > self.budget.per_sim_second {
-            let text = format!(
-                "stopped at {}s: {} events in one second of simulated time (from {}s; the budget is {} a second): {}",
-                format_secs(at),
+        let (limit, events, budget, what) = if self.window_events > self.budget.per_sim_second {
+            let what = format!(
+                "{} events in one second of simulated time (the budget is {} a second): {}",
                 approx(self.window_events),
-                self.window,
                 approx(self.budget.per_sim_second),
-                self.storm(names, in_flight)
+                storm(at == self.window_from, at, names, pending)
             );
-            Overrun {
-                at,
-                limit: Limit::PerSimSecond,
-                events: self.window_events,
-                budget: self.budget.per_sim_second,
-                text,
-            }
+            (
+                Limit::PerSimSecond,
+                self.window_events,
+                self.budget.per_sim_second,
+                what,
+            )
         } else {
-            let text = format!(
-                "stopped at {}s: the run reached {} trace events (the budget of a run is {}, about {} MB of trace); shorten it with an earlier `end`",
-                format_secs(at),
+            let what = format!(
+                "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); shorten it with an earlier `end`",
                 approx(self.total),
                 approx(self.budget.total),
                 self.budget.total * 300 / 1_000_000
             );
-            Overrun {
-                at,
-                limit: Limit::Total,
-                events: self.total,
-                budget: self.budget.total,
-                text,
-            }
+            (Limit::Total, self.total, self.budget.total, what)
+        };
+        Overrun {
+            at,
+            limit,
+            events,
+            budget,
+            text: format!("stopped at {}s: {what}", format_secs(at)),
         }
     }
+}
 
-    /// The storm of this window: messages between which monitors, or a timer.
-    fn storm<'a>(&self, names: &[String], in_flight: impl Iterator<Item = &'a Message>) -> String {
-        let sent: u64 = self.sends.iter().map(|&c| c as u64).sum();
-        let fired: u64 = self.fired.iter().map(|f| f.0 as u64).sum();
-        if fired > sent {
-            let (node, (count, timer)) = self
-                .fired
-                .iter()
-                .enumerate()
-                .max_by_key(|(_, f)| f.0)
-                .unwrap_or((0, &(0, None)));
-            let what = timer.as_ref().map_or("timers".to_string(), timer_name);
-            return format!(
-                "a timer storm: {}'s {what} fired {} times (a timer that keeps firing at the same instant stops simulated time)",
-                node_label(names, node as NodeId),
-                approx(*count as u64)
-            );
-        }
-        // Messages both ways between two nodes count for the pair; the three
-        // busiest pairs, and the two commonest ops in flight.
-        let n = self.nodes;
-        let mut pairs: Vec<(u64, usize, usize)> = Vec::new();
-        for a in 0..n {
-            for b in a + 1..n {
-                let c = self.sends[a * n + b] as u64 + self.sends[b * n + a] as u64;
-                if c > 0 {
-                    pairs.push((c, a, b));
+/// The storm, from what is still due: a timer due again at the very instant
+/// (time stood still all second), or the messages in flight, by pair of
+/// nodes and by op.
+fn storm<'a>(
+    still: bool,
+    at: Time,
+    names: &[String],
+    pending: impl Iterator<Item = Pending<'a>>,
+) -> String {
+    let mut pairs: Vec<(u64, NodeId, NodeId)> = Vec::new();
+    let mut ops: Vec<(u64, &'static str)> = Vec::new();
+    let mut timer = None;
+    let mut flying = 0;
+    for p in pending {
+        match p {
+            Pending::Message { from, to, msg } => {
+                flying += 1;
+                let (a, b) = (from.min(to), from.max(to));
+                match pairs.iter_mut().find(|e| (e.1, e.2) == (a, b)) {
+                    Some(e) => e.0 += 1,
+                    None => pairs.push((1, a, b)),
+                }
+                let op = msg.op_name();
+                match ops.iter_mut().find(|e| e.1 == op) {
+                    Some(e) => e.0 += 1,
+                    None => ops.push((1, op)),
                 }
             }
+            Pending::Timer {
+                node,
+                timer: t,
+                at: due,
+            } if due == at => timer = Some((node, t)),
+            Pending::Timer { .. } => {}
         }
-        let mut between = Vec::new();
-        while let Some(i) = busiest(pairs.iter().map(|p| p.0)) {
-            let (c, a, b) = pairs.swap_remove(i);
-            between.push(format!(
-                "{} and {} ({}%)",
-                node_label(names, a as NodeId),
-                node_label(names, b as NodeId),
-                c * 100 / sent.max(1)
-            ));
-            if between.len() == 3 {
-                break;
-            }
-        }
-        let mut ops: Vec<(&'static str, u64)> = Vec::new();
-        let mut flying = 0u64;
-        for m in in_flight {
-            flying += 1;
-            let op = m.op_name();
-            match ops.iter_mut().find(|(o, _)| *o == op) {
-                Some(e) => e.1 += 1,
-                None => ops.push((op, 1)),
-            }
-        }
-        let mut kinds = Vec::new();
-        while let Some(i) = busiest(ops.iter().map(|o| o.1)) {
-            let (op, c) = ops.swap_remove(i);
-            kinds.push(format!("{op} {}%", c * 100 / flying.max(1)));
-            if kinds.len() == 2 {
-                break;
-            }
-        }
-        let mut s = format!(
-            "a message storm: {} messages sent in that second, mostly between {}",
-            approx(sent),
-            between.join(", ")
-        );
-        if flying > 0 {
-            s += &format!("; {} in flight ({})", approx(flying), kinds.join(", "));
-        }
-        s
     }
+    if let (true, Some((node, t))) = (still, timer) {
+        return format!(
+            "simulated time stood still at {}s: {}'s {} is due again at the same instant, over and over",
+            format_secs(at),
+            node_label(names, node),
+            timer_name(&t)
+        );
+    }
+    let share = |n: u64| n * 100 / flying.max(1);
+    let mut top = Vec::new();
+    while let Some(i) = busiest(pairs.iter().map(|p| p.0)) {
+        let (c, a, b) = pairs.swap_remove(i);
+        top.push(format!(
+            "{} and {} ({}%)",
+            node_label(names, a),
+            node_label(names, b),
+            share(c)
+        ));
+        if top.len() == 3 {
+            break;
+        }
+    }
+    let mut kinds = Vec::new();
+    while let Some(i) = busiest(ops.iter().map(|o| o.0)) {
+        let (c, op) = ops.swap_remove(i);
+        kinds.push(format!("{op} {}%", share(c)));
+        if kinds.len() == 2 {
+            break;
+        }
+    }
+    format!(
+        "a message storm: {} messages in flight, mostly between {} ({})",
+        approx(flying),
+        top.join(", "),
+        kinds.join(", ")
+    )
 }
 
 /// The index of the largest count (the first of equals), if any.
@@ -277,35 +268,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_timer_that_fires_at_one_instant_forever_is_named_as_a_timer_storm() {
+    fn a_timer_due_again_at_the_same_instant_all_second_is_named() {
         let names: Vec<String> = ["a", "b", "client"].map(String::from).to_vec();
-        let mut m = Meter::new(
-            Budget {
-                per_sim_second: 100,
-                total: 1_000,
-            },
-            names.len(),
-        );
-        let fire = EventKind::TimerFire {
-            node: 1,
-            timer: Timer::ProbeTimeout,
-        };
+        let mut m = Meter::new(Budget {
+            per_sim_second: 100,
+            total: 1_000,
+        });
         for _ in 0..100 {
-            m.count(7 * SEC, &fire);
+            m.count(7 * SEC);
         }
         assert!(!m.tripped());
-        m.count(7 * SEC, &fire);
+        m.count(7 * SEC);
         assert!(m.tripped());
-        let o = m.overrun(7 * SEC, &names, std::iter::empty());
+        let due = [Pending::Timer {
+            node: 1,
+            timer: Timer::ProbeTimeout,
+            at: 7 * SEC,
+        }];
+        let o = m.overrun(7 * SEC, &names, due.into_iter());
         assert_eq!(o.limit, Limit::PerSimSecond);
         assert!(
             o.text
-                .contains("a timer storm: mon.b's probe timeout fired 101 times"),
+                .contains("simulated time stood still at 7s: mon.b's probe timeout is due again"),
             "{}",
             o.text
         );
         // A new second starts a new count.
-        m.count(8 * SEC, &fire);
+        m.count(8 * SEC);
         assert!(!m.tripped());
     }
 

@@ -27,7 +27,7 @@ use crate::time::{Duration, Time};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
-use budget::Meter;
+use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
@@ -208,7 +208,7 @@ impl Sim {
             record: true,
             state: ClusterState::new(all_names),
             out: Out::new(),
-            meter: Meter::new(budget, total + 1),
+            meter: Meter::new(budget),
             overrun: None,
         };
         if !scenario.has_start {
@@ -359,11 +359,20 @@ impl Sim {
             return;
         }
         let names = self.node_names();
-        let in_flight = self.queue.iter().filter_map(|q| match &q.ev {
-            SimEvent::Arrive { msg, .. } => Some(&**msg),
-            _ => None,
+        let pending = self.queue.iter().filter_map(|q| match &q.ev {
+            SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
+                from: *from,
+                to: *to,
+                msg,
+            }),
+            SimEvent::Timer { node, timer, .. } => Some(Pending::Timer {
+                node: *node,
+                timer: *timer,
+                at: q.at,
+            }),
+            SimEvent::Lost { .. } => None,
         });
-        let overrun = self.meter.overrun(self.now, &names, in_flight);
+        let overrun = self.meter.overrun(self.now, &names, pending);
         self.emit(EventKind::Overrun {
             text: overrun.text.clone(),
         });
@@ -384,7 +393,7 @@ impl Sim {
     #[inline(never)]
     fn emit(&mut self, kind: EventKind) {
         let ev = Event { at: self.now, kind };
-        self.meter.count(ev.at, &ev.kind);
+        self.meter.count(ev.at);
         let found = self.state.apply(&ev).to_vec();
         let verdict = matches!(
             ev.kind,

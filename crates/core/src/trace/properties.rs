@@ -151,7 +151,6 @@ struct Request {
 #[derive(Clone, Debug)]
 struct Acked {
     value: String,
-    at: Time,
     version: Version,
 }
 
@@ -592,7 +591,6 @@ impl History {
         }
         k.acked.push(Acked {
             value: value.to_string(),
-            at,
             version,
         });
         if k.latest.as_ref().is_none_or(|l| req.at >= l.0) {
@@ -632,7 +630,12 @@ impl History {
         let (Some(k), Some(s)) = (self.key(key), standing) else {
             return;
         };
-        let committed = |v: Version| self.versions.get((v as usize).wrapping_sub(1)).copied().flatten();
+        let committed = |v: Version| {
+            self.versions
+                .get((v as usize).wrapping_sub(1))
+                .copied()
+                .flatten()
+        };
         let missed = k.acked[..req.acked_before.min(k.acked.len())]
             .iter()
             .filter(|w| w.version > version)
@@ -646,15 +649,8 @@ impl History {
             out.push((
                 Property::ReadLatest,
                 format!(
-                    "read {tid} of {key} sent at {}s was answered by {who} (election epoch {}) with {key}{} at v{version}, missing {key}={} acknowledged at {}s in v{} (committed by {} in epoch {})",
-                    format_secs(req.at),
-                    s.epoch,
-                    shown(value),
-                    w.value,
-                    format_secs(w.at),
-                    w.version,
-                    self.name(c.leader),
-                    c.epoch
+                    "read {tid} of {key} answered by {who} in election epoch {} lacks {key}={}, acknowledged in v{} of epoch {} before the read was sent: it read v{version}",
+                    s.epoch, w.value, w.version, c.epoch
                 ),
             ));
         }

@@ -239,7 +239,7 @@ fn a_read_in_the_leaders_quorum_has_every_write_acknowledged_before_it() {
     let r = t.at(12).read("k");
     assert_eq!(t.answer(r, B, None, v - 1), vec![Property::ReadLatest]);
     let text = &t.st.violations()[0].text;
-    assert!(text.contains("missing k=x"), "{text}");
+    assert!(text.contains("lacks k=x"), "{text}");
     // At the version itself, it is right.
     let r = t.at(13).read("k");
     assert!(t.answer(r, C, Some("x"), v).is_empty());
