@@ -87,8 +87,8 @@ test('the page runs schedules in a worker and finds what the CLI finds, each fai
     const play = await newPage(browser.context);
     await play.goto(new URL(href, url).href);
     await play.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
-    const t = await play.evaluate(() => new URLSearchParams(location.hash.slice(1)).get('t'));
-    assert.equal(Math.round(Number(t) * 1e6), at);
+    assert.equal(await play.getByTestId('clock').getAttribute('data-t'), String(at));
+    assert.equal(await play.getByTestId('editor').inputValue(), scenario);
     assert.deepEqual(play.errors, []);
     await play.close();
   }
