@@ -79,8 +79,10 @@ mod exports {
         }
     }
 
+    /// Schedule `index` of `seed`: run and judged, or (`shrink`) shrunk.
     #[wasm_bindgen]
-    pub fn explore_run(
+    pub fn explore_job(
+        shrink: bool,
         mons: u32,
         strategy: u32,
         faults: u32,
@@ -89,20 +91,8 @@ mod exports {
         index: f64,
     ) -> String {
         let cfg = super::config(mons, strategy, faults, quiet);
-        super::run(&cfg, whole(seed), whole(index))
-    }
-
-    #[wasm_bindgen]
-    pub fn explore_shrink(
-        mons: u32,
-        strategy: u32,
-        faults: u32,
-        quiet: u32,
-        seed: f64,
-        index: f64,
-    ) -> String {
-        let cfg = super::config(mons, strategy, faults, quiet);
-        super::shrunk(&cfg, whole(seed), whole(index))
+        let job = if shrink { super::shrunk } else { super::run };
+        job(&cfg, whole(seed), whole(index))
     }
 }
 

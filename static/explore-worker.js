@@ -4,7 +4,7 @@
 // from..from+count and answers each ({type: 'ran', index, answer}), then
 // {type: 'batch'}; {type: 'shrink', cfg, index} answers {type: 'shrunk',
 // index, answer}. The page stops it with worker.terminate().
-import init, { explore_run, explore_shrink } from './monscope-explore.js';
+import init, { explore_job } from './monscope-explore.js';
 
 const ready = init();
 
@@ -13,12 +13,12 @@ onmessage = async ({ data }) => {
   const { mons, strategy, faults, quiet, seed } = data.cfg;
   if (data.type === 'run') {
     for (let index = data.from; index < data.from + data.count; index++) {
-      const answer = explore_run(mons, strategy, faults, quiet, seed, index);
+      const answer = explore_job(false, mons, strategy, faults, quiet, seed, index);
       postMessage({ type: 'ran', index, answer });
     }
     postMessage({ type: 'batch' });
   } else if (data.type === 'shrink') {
-    const answer = explore_shrink(mons, strategy, faults, quiet, seed, data.index);
+    const answer = explore_job(true, mons, strategy, faults, quiet, seed, data.index);
     postMessage({ type: 'shrunk', index: data.index, answer });
   }
 };
