@@ -65,6 +65,10 @@ pub struct Overrun {
     pub text: String,
 }
 
+/// Events in one simulated second that no healthy cluster makes (the
+/// built-in scenarios make at most 735).
+const BUSY_SECOND: u64 = 20_000;
+
 /// Something still due in the simulator's queue when a run stops.
 pub(super) enum Pending<'a> {
     Message {
@@ -144,8 +148,18 @@ impl Meter {
                 what,
             )
         } else {
+            // A busy last second is a storm that grew slowly, not a long run.
+            let why = if self.window_events > BUSY_SECOND {
+                format!(
+                    "{} events in its last second: {}",
+                    approx(self.window_events),
+                    storm(at == self.window_from, at, names, pending)
+                )
+            } else {
+                "shorten it with an earlier `end`".to_string()
+            };
             let what = format!(
-                "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); shorten it with an earlier `end`",
+                "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); {why}",
                 approx(self.total),
                 approx(self.budget.total),
                 self.budget.total * 300 / 1_000_000
