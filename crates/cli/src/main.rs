@@ -16,7 +16,8 @@ monscope: a Ceph monitor cluster, simulated deterministically.
 usage: monscope <command> [options]
 
 commands:
-  check FILE...                 check every expectation; exit 1 if any fails, 2 on a scenario error
+  check FILE...                 check every expectation; exit 1 if any fails, 2 on a scenario error,
+                                3 if a run is stopped by its budget (a runaway scenario)
   run FILE [--until T] [--json] [--all] [--digest]
                                 print the run's timeline, its trace as JSON, or its digest
   link FILE [--base URL] [--t SECONDS] [--sel NAME]
