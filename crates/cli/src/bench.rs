@@ -3,7 +3,8 @@
 
 use crate::{flag_value, wants_help};
 use monscope_core::scenario::parse;
-use monscope_core::sim::run;
+use monscope_core::sim::run::run_with_budget;
+use monscope_core::sim::Budget;
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -60,7 +61,12 @@ pub fn main(args: &[String]) -> u8 {
     };
     let parse_time = t0.elapsed();
     let t1 = Instant::now();
-    let r = run(&scenario);
+    // Up to 24 hours: past the default budget of a run, and bounded by --hours.
+    let budget = Budget {
+        total: u64::MAX,
+        ..Budget::DEFAULT
+    };
+    let r = run_with_budget(&scenario, scenario.end, budget);
     let sim_time = t1.elapsed();
     let events = r.trace.len();
     let commits = r

@@ -86,6 +86,8 @@ pub enum Expectation {
     /// `leader NAME` / `leader none`
     Leader(Option<String>),
     Quorum(Vec<String>),
+    /// `monmap NAME...`: the newest committed monmap has exactly these members.
+    Monmap(Vec<String>),
     State(String, MonState),
     Was(String, MonState),
     Epoch(EpochExpect),

@@ -301,7 +301,8 @@ fn check_action(action: &Action, line: &Line) -> Result<(), ParseError> {
         | Action::Kill(_)
         | Action::Revive(_)
         | Action::Wipe(_)
-        | Action::Expect(Expectation::Quorum(_)) => {
+        | Action::Expect(Expectation::Quorum(_))
+        | Action::Expect(Expectation::Monmap(_)) => {
             for (i, r) in line.names.iter().enumerate() {
                 if line
                     .names
