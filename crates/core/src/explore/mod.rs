@@ -8,8 +8,7 @@
 //! [`verdict`] is the first thing that went wrong: a runaway run (the
 //! budget stopped it), a property violated ([`crate::trace::properties`]),
 //! or, at the end of the quiet period, no full quorum of the monmap's
-//! members, a monmap that is not what the schedule made it, or a client
-//! request never answered.
+//! members, or a client request never answered.
 
 pub mod gen;
 pub mod schedule;
@@ -19,7 +18,7 @@ pub use gen::{generate, Config};
 pub use schedule::Schedule;
 pub use shrink::shrink;
 
-use crate::scenario::ast::{Action, Expectation, Scenario};
+use crate::scenario::ast::{Action, Scenario};
 use crate::sim::{Budget, Sim};
 use crate::time::{format_secs, Time};
 use crate::trace::properties::Property;
@@ -36,8 +35,6 @@ pub enum Class {
     /// At the end of the quiet period there is no leader with every member
     /// of the monmap in its quorum.
     Quorum,
-    /// At the end, the committed monmap is not what the adds and removes made it.
-    Monmap,
     /// A client request sent before the quiet period's middle was never answered.
     Unanswered,
     /// The generated scenario does not parse (a bug of the generator).
@@ -50,7 +47,6 @@ impl Class {
             Class::Runaway => "runaway",
             Class::Violation(p) => p.name(),
             Class::Quorum => "no-full-quorum",
-            Class::Monmap => "monmap",
             Class::Unanswered => "unanswered",
             Class::BadSchedule => "bad-schedule",
         }
@@ -108,19 +104,15 @@ fn judge(sim: &Sim, scenario: &Scenario) -> Option<Finding> {
     // The trace-less run keeps its verdict events: the failed expectations.
     for ev in sim.trace() {
         if let EventKind::Expect {
-            line,
             text,
             pass: false,
             actual,
+            ..
         } = &ev.kind
         {
             // `expect safe` cannot fail here: a violation was found above.
-            let monmap = scenario.timed.iter().any(|t| {
-                t.pos.line == *line && matches!(t.action, Action::Expect(Expectation::Monmap(_)))
-            });
-            let class = if monmap { Class::Monmap } else { Class::Quorum };
             return Some(Finding {
-                class,
+                class: Class::Quorum,
                 at: ev.at,
                 text: format!("at {}s {text}: {actual}", format_secs(ev.at)),
             });

@@ -584,7 +584,14 @@ fn expectation(c: &mut Cursor) -> Result<Expectation, ParseError> {
                 Expectation::Leader(Some(c.name()?))
             }
         }
-        "quorum" => Expectation::Quorum(c.names()?),
+        "quorum" => {
+            if c.peek().is_some_and(|t| !t.quoted && t.text == "all") {
+                c.i += 1;
+                Expectation::QuorumAll
+            } else {
+                Expectation::Quorum(c.names()?)
+            }
+        }
         "monmap" => Expectation::Monmap(c.names()?),
         "state" | "was" => {
             let name = c.name()?;

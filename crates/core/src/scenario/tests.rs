@@ -257,6 +257,7 @@ fn every_expectation_parses_and_prints_back() {
             "quorum b c",
             Expectation::Quorum(names(&["b", "c"])),
         ),
+        ("quorum all", "quorum all", Expectation::QuorumAll),
         (
             "state a down",
             "state a down",

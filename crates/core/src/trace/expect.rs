@@ -46,6 +46,10 @@ pub fn check(state: &ClusterState, exp: &Expectation, now: Time) -> Outcome {
             Outcome::new(pass, leader_desc(st))
         }
         Expectation::Quorum(names) => check_quorum(st, names),
+        Expectation::QuorumAll => match st.history().monmap() {
+            Some((_, members)) => check_quorum(st, members),
+            None => Outcome::fail("no monmap committed yet"),
+        },
         Expectation::Monmap(names) => check_monmap(st, names),
         Expectation::State(name, want) => with_mon(st, name, |n| {
             let s = st.status(n).state;

@@ -23,6 +23,14 @@
 //!   peon cut off from a newer quorum keeps serving reads from its committed
 //!   state until its lease (given by the old leader) runs out, while the new
 //!   quorum may already commit. Those stale reads are allowed.
+//! - **Membership** ([`Property::MembershipKept`]): a monmap change (a
+//!   monitor added or removed) is one a client asked for, and never an older
+//!   request coming back: a commit that adds x again after a `mon remove x`,
+//!   sent once every `mon add x` had been answered, had removed it (or the
+//!   other way round) is a request that outlived its session. An answered
+//!   request that never commits is *not* flagged: Pacific's
+//!   MonmapMonitor::prepare_command answers `mon add`/`mon remove` before its
+//!   proposal commits, and an election in between discards the pending map.
 //! - **Elections** ([`Property::OneLeaderPerEpoch`], [`Property::EpochKept`]):
 //!   a monitor follows (or is) at most one leader per election epoch, and its
 //!   election epoch never goes back while its store lasts. Two monitors *can*
@@ -65,6 +73,8 @@ pub enum Property {
     ReadLatest,
     /// A monitor followed two leaders in one election epoch.
     OneLeaderPerEpoch,
+    /// A monmap change no client asked for, or an older request coming back.
+    MembershipKept,
     /// A monitor's election epoch went back.
     EpochKept,
 }
@@ -78,6 +88,7 @@ impl Property {
             Property::WriteKept => "write-kept",
             Property::ReadLatest => "read-latest",
             Property::OneLeaderPerEpoch => "one-leader-per-epoch",
+            Property::MembershipKept => "membership-kept",
             Property::EpochKept => "epoch-kept",
         }
     }
@@ -221,6 +232,22 @@ impl Key {
     }
 }
 
+/// The client's `mon add x` / `mon remove x` requests about one monitor, and
+/// the last committed change of its membership.
+#[derive(Clone, Debug, Default)]
+struct Member {
+    name: String,
+    /// Requests to add (`[1]`) and to remove (`[0]`) it.
+    asks: [Writes; 2],
+    /// When the latest request of each kind was sent.
+    latest_sent: [Time; 2],
+    /// Whether any request of each kind was sent.
+    asked: [bool; 2],
+    /// The last committed change: whether it made the monitor a member, and
+    /// when the latest request for that was sent.
+    last_change: Option<(bool, Time)>,
+}
+
 /// The committed history and the client's, folded event by event.
 #[derive(Clone, Debug, Default)]
 pub struct History {
@@ -233,6 +260,8 @@ pub struct History {
     keys: Vec<Key>,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
+    /// Per monitor named in a `mon add`/`mon remove` or a monmap, sorted by name.
+    members: Vec<Member>,
     /// Client requests by tid (index tid - 1); None once answered.
     requests: Vec<Option<Request>>,
     /// Read answers sent to the client: (tid, monitor, where it stood).
@@ -295,6 +324,84 @@ impl History {
             }
         };
         &mut self.keys[i]
+    }
+
+    fn member_mut(&mut self, name: &str) -> &mut Member {
+        let i = match self.members.binary_search_by(|m| m.name.as_str().cmp(name)) {
+            Ok(i) => i,
+            Err(i) => {
+                let m = Member {
+                    name: name.to_string(),
+                    ..Member::default()
+                };
+                self.members.insert(i, m);
+                i
+            }
+        };
+        &mut self.members[i]
+    }
+
+    /// Monmap epoch `epoch` committed in `version` with `names`: each change
+    /// of membership against the previous monmap must be one a client asked
+    /// for, and not an older request coming back.
+    fn on_monmap(
+        &mut self,
+        at: Time,
+        (version, epoch): (Version, u32),
+        names: Vec<String>,
+        out: &mut Vec<Found>,
+    ) {
+        let before = match &self.monmap {
+            Some((e, _)) if epoch <= *e => return,
+            Some((_, m)) => m.clone(),
+            // The first committed monmap is the one the cluster was made with.
+            None => {
+                self.monmap = Some((epoch, names));
+                return;
+            }
+        };
+        let joined = names
+            .iter()
+            .filter(|n| !before.contains(n))
+            .map(|n| (n, true));
+        let left = before
+            .iter()
+            .filter(|n| !names.contains(n))
+            .map(|n| (n, false));
+        for (name, now_member) in joined.chain(left).collect::<Vec<_>>() {
+            let m = self.member_mut(name);
+            let k = now_member as usize;
+            let verb = if now_member { "adds" } else { "removes" };
+            let (asked, other) = if now_member {
+                ("mon add", "mon remove")
+            } else {
+                ("mon remove", "mon add")
+            };
+            if !m.asked[k] {
+                out.push((
+                    Property::MembershipKept,
+                    format!(
+                        "monmap e{epoch} (v{version}, {}s) {verb} mon.{name}, which no client asked for",
+                        format_secs(at)
+                    ),
+                ));
+            } else if let Some((prev, prev_sent)) = m.last_change {
+                let w = m.asks[k];
+                if prev != now_member && w.pending == 0 && w.last_ack < prev_sent {
+                    out.push((
+                        Property::MembershipKept,
+                        format!(
+                            "monmap e{epoch} (v{version}, {}s) {verb} mon.{name} again: every `{asked} {name}` was answered by {}s, before the `{other} {name}` sent at {}s had taken effect",
+                            format_secs(at),
+                            format_secs(w.last_ack),
+                            format_secs(prev_sent)
+                        ),
+                    ));
+                }
+            }
+            m.last_change = Some((now_member, m.latest_sent[k]));
+        }
+        self.monmap = Some((epoch, names));
     }
 
     /// A monitor's new status: its epoch (and, in a quorum, its leader).
@@ -421,10 +528,8 @@ impl History {
                 }
                 StoreOp::Put { prefix, key, value } if prefix == MONMAP => {
                     if let (Ok(epoch), Ok(m)) = (key.parse::<u32>(), decode_monmap(&value)) {
-                        if self.monmap.as_ref().is_none_or(|(e, _)| epoch > *e) {
-                            let names = m.mons.into_iter().map(|i| i.name).collect();
-                            self.monmap = Some((epoch, names));
-                        }
+                        let names = m.mons.into_iter().map(|i| i.name).collect();
+                        self.on_monmap(at, (version, epoch), names, out);
                     }
                 }
                 _ => {}
@@ -497,7 +602,14 @@ impl History {
                 self.key_mut(key).writes_of_mut(value).pending += 1;
                 0
             }
-            _ => 0,
+            ClientOp::MonAdd { name, .. } | ClientOp::MonRemove { name } => {
+                let k = matches!(&**op, ClientOp::MonAdd { .. }) as usize;
+                let m = self.member_mut(name);
+                m.asks[k].pending += 1;
+                m.latest_sent[k] = at;
+                m.asked[k] = true;
+                0
+            }
         };
         *Self::slot(&mut self.requests, i) = Some(Request {
             at,
@@ -545,6 +657,12 @@ impl History {
         match (&*req.op, result) {
             (ClientOp::Write { key, value }, ClientResult::Written { version }) => {
                 self.on_write_acked(at, &req, key, value, *version, out)
+            }
+            (ClientOp::MonAdd { name, .. } | ClientOp::MonRemove { name }, _) => {
+                let k = matches!(&*req.op, ClientOp::MonAdd { .. }) as usize;
+                let w = &mut self.member_mut(name).asks[k];
+                w.pending = w.pending.saturating_sub(1);
+                w.last_ack = w.last_ack.max(at);
             }
             (ClientOp::Read { key }, ClientResult::Value { value, version }) => self.check_read(
                 at,

@@ -298,10 +298,9 @@ fn election_epochs_never_go_back_unless_the_store_is_wiped() {
     assert!(t.at(8).status(A, MonState::Probing, 1, None).is_empty());
 }
 
-#[test]
-fn the_newest_committed_monmap_is_what_expect_monmap_checks() {
-    let mut t = formed();
-    let map = |epoch, names: &[&str]| MonMap {
+/// Monmap `epoch` with `names`, in rank order.
+fn map(epoch: u32, names: &[&str]) -> MonMap {
+    MonMap {
         epoch,
         mons: names
             .iter()
@@ -313,26 +312,101 @@ fn the_newest_committed_monmap_is_what_expect_monmap_checks() {
             .collect(),
         strategy: Strategy::Classic,
         disallowed_leaders: Vec::new(),
-    };
-    for (v, m) in [
-        (1, map(1, &["a", "b", "c"])),
-        (2, map(2, &["a", "b", "c", "x"])),
-    ] {
+    }
+}
+
+impl T {
+    /// mon.a commits `version` holding monmap `m`.
+    fn commit_monmap(&mut self, version: u64, m: &MonMap) -> Vec<Property> {
         let mut tx = Transaction::new();
-        tx.put("monmap", &m.epoch.to_string(), encode_monmap(&m));
+        tx.put("monmap", &m.epoch.to_string(), encode_monmap(m));
         let value = tx.encode();
-        t.ev(EventKind::Commit {
+        self.ev(EventKind::Commit {
             node: A,
-            version: v,
+            version,
             value_hash: crate::sim::fnv1a(&value),
             value: Some(Arc::new(value)),
-        });
+        })
     }
+    /// The client's `mon add NAME` (or remove), answered at once as Pacific does.
+    fn mon_command(&mut self, add: bool, name: &str) -> u64 {
+        let op = if add {
+            ClientOp::MonAdd {
+                name: s(name),
+                addr: Addr(9),
+            }
+        } else {
+            ClientOp::MonRemove { name: s(name) }
+        };
+        let tid = self.request(op);
+        let ok = ClientResult::Command {
+            ok: true,
+            text: String::new(),
+        };
+        assert!(self.reply(tid, A, ok).is_empty());
+        tid
+    }
+}
+
+#[test]
+fn the_newest_committed_monmap_is_what_expect_monmap_checks() {
+    let mut t = formed();
+    assert!(t.commit_monmap(1, &map(1, &["a", "b", "c"])).is_empty());
+    t.mon_command(true, "x");
+    assert!(t
+        .commit_monmap(2, &map(2, &["a", "b", "c", "x"]))
+        .is_empty());
     let want = |n: &[&str]| Expectation::Monmap(n.iter().map(|x| s(x)).collect());
     let o = check(&t.st, &want(&["x", "c", "b", "a"]), t.now);
     assert!(o.pass, "{}", o.actual);
     assert_eq!(o.actual, "monmap e2 is a b c x");
     assert!(!check(&t.st, &want(&["a", "b", "c"]), t.now).pass);
+}
+
+#[test]
+fn an_old_mon_add_coming_back_after_a_later_remove_committed_breaks_membership() {
+    // Issue 13, bug 1: a peon kept a forwarded `mon add x` its client had
+    // seen answered, and re-sent it after a later `mon remove x` committed.
+    let mut t = formed();
+    t.commit_monmap(1, &map(1, &["a", "b", "c"]));
+    t.at(10).mon_command(true, "x");
+    assert!(t
+        .commit_monmap(2, &map(2, &["a", "b", "c", "x"]))
+        .is_empty());
+    t.at(70).mon_command(false, "x");
+    assert!(t.commit_monmap(3, &map(3, &["a", "b", "c"])).is_empty());
+    t.at(99);
+    assert_eq!(
+        t.commit_monmap(4, &map(4, &["a", "b", "c", "x"])),
+        vec![Property::MembershipKept]
+    );
+}
+
+#[test]
+fn a_mon_add_answered_but_lost_to_an_election_is_what_pacific_allows() {
+    // MonmapMonitor::prepare_command answers before the proposal commits; an
+    // election discards the pending map. Nothing committed, nothing flagged;
+    // a monitor nobody asked for is.
+    let mut t = formed();
+    t.commit_monmap(1, &map(1, &["a", "b", "c"]));
+    t.at(10).mon_command(true, "x");
+    t.at(40).mon_command(false, "b");
+    assert!(t.commit_monmap(2, &map(2, &["a", "c"])).is_empty());
+    assert_eq!(
+        t.commit_monmap(3, &map(3, &["a", "c", "y"])),
+        vec![Property::MembershipKept]
+    );
+}
+
+#[test]
+fn expect_quorum_all_is_every_member_of_the_newest_committed_monmap() {
+    let mut t = formed();
+    t.commit_monmap(1, &map(1, &["a", "b", "c"]));
+    let o = check(&t.st, &Expectation::QuorumAll, t.now);
+    assert!(o.pass, "{}", o.actual);
+    t.mon_command(true, "x");
+    t.commit_monmap(2, &map(2, &["a", "b", "c", "x"]));
+    assert!(!check(&t.st, &Expectation::QuorumAll, t.now).pass);
 }
 
 #[test]
