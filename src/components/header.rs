@@ -139,6 +139,8 @@ pub fn header(p: &Props) -> Html {
                 <button onclick={on_share} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
                 <button onclick={on_embed} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
                 <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
+                // The Explore page (static/explore.html): random fault schedules.
+                <a class="explore-link" href="explore.html" target="_blank" rel="noopener" data-testid="explore-link" title="Run random fault schedules and look for broken invariants">{ "Explore ↗" }</a>
             </div>
             if let Some(code) = &*embed_code {
                 <div class="share-box">

@@ -161,7 +161,7 @@ test('embed layout: light and dark, narrow, no controls; open in playground; cop
     await page.goto(new URL(`?embed=1&scenario=leader-failover&t=31&theme=${theme}`, url).href);
     await page.getByTestId('embed').waitFor();
     assert.equal(await page.getByTestId('embed-clock').getAttribute('data-t'), '31000000');
-    assert.match(await page.getByTestId('embed-note').innerText(), /a crashes\. b and c notice only when their lease lapses/);
+    assert.match(await page.getByTestId('embed-note').innerText(), /a crashes\. b and c only notice when their lease runs out/);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= size.width, `the embed is ${width}px wide in ${size.width}px`);
     await page.screenshot({ path: join(screenshots, `embed-${theme}-${size.width}.png`) });

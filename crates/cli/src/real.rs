@@ -80,11 +80,11 @@ pub fn main(args: &[String]) -> u8 {
             scheduled(&scenario),
         );
         eprintln!("{p} passed, {f} failed");
-        return exit_code(f, 0);
+        return exit_code(f, 0, 0);
     }
     let (p, f) = print_verdicts(&mut out, &a.file, &r.trace, scheduled(&scenario));
     let _ = writeln!(out, "{p} passed, {f} failed");
-    exit_code(f, 0)
+    exit_code(f, 0, 0)
 }
 
 /// The flags and the loaded scenario; Err is the exit status (errors printed).

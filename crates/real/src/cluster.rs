@@ -17,9 +17,10 @@ use crate::netns;
 use crate::preflight::FAKETIME_LIB;
 use crate::procs;
 use crate::record::Recorder;
+use monscope_core::mon::messages::{ClientOp, ClientResult};
 use monscope_core::mon::status::{MonState, MonStatus, PaxosState};
 use monscope_core::mon::store::Transaction;
-use monscope_core::mon::Rank;
+use monscope_core::mon::{Addr, Rank};
 use monscope_core::trace::state::{KV_PREFIX, PAXOS_PREFIX};
 use monscope_core::trace::{EventKind, NodeId};
 use serde_json::json;
@@ -349,8 +350,12 @@ impl Cluster {
     pub fn add(&self, name: &str) -> Result<(), String> {
         let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
         let map = self.current_monmap(name);
+        let op = ClientOp::MonAdd {
+            name: name.to_string(),
+            addr: Addr(self.node(name).unwrap_or(0) as u32),
+        };
         self.client_command(
-            format!("mon add {name}"),
+            op,
             None,
             json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
         );
@@ -360,7 +365,9 @@ impl Cluster {
 
     pub fn remove(&self, name: &str) {
         self.client_command(
-            format!("mon remove {name}"),
+            ClientOp::MonRemove {
+                name: name.to_string(),
+            },
             None,
             json!({"prefix": "mon remove", "name": name}),
         );
@@ -432,13 +439,15 @@ impl Cluster {
     /// A client request, recorded as ClientRequest now and ClientReply when
     /// answered. `via`: through that monitor only; else a MonClient that
     /// hunts, as the `ceph` CLI's does, and retries until it is answered.
-    pub fn client_command(self: &Cluster, text: String, via: Option<&str>, cmd: serde_json::Value) {
+    pub fn client_command(self: &Cluster, op: ClientOp, via: Option<&str>, cmd: serde_json::Value) {
         let tid = self.next_tid.fetch_add(1, Ordering::SeqCst);
         let target = via.and_then(|v| self.node(v));
+        let text = op.text();
         self.rec.record(EventKind::ClientRequest {
             tid,
             text: text.clone(),
             target,
+            op: Arc::new(op),
         });
         let handle = match via {
             Some(v) => Via::Mon(v),
@@ -714,6 +723,7 @@ impl Cluster {
                                         node: i as NodeId,
                                         version,
                                         value_hash: 0,
+                                        value: None,
                                     },
                                 );
                             }
@@ -770,6 +780,17 @@ impl RecHandle {
             // sent through, else the leader when it was sent.
             from: to.target.or(leader).unwrap_or(0),
             text,
+            // What the CLI prints; the version a write committed at is
+            // not in a config-key reply, so no write counts as acknowledged
+            // at a version (the properties then have nothing to check it by).
+            result: Arc::new(ClientResult::Command {
+                ok: r.rc == 0,
+                text: if r.rc == 0 {
+                    r.out.clone()
+                } else {
+                    r.status.clone()
+                },
+            }),
         });
     }
 }

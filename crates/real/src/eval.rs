@@ -31,15 +31,19 @@ pub fn evaluate(scenario: &Scenario, names: Vec<String>, events: Vec<Event>) -> 
             out.push(ev);
             continue;
         }
-        let violation = state.apply(&ev);
-        let at = ev.at;
+        let found: Vec<Event> = state
+            .apply(&ev)
+            .iter()
+            .map(|v| Event {
+                at: v.at,
+                kind: EventKind::Violation {
+                    text: v.text.clone(),
+                    property: v.property,
+                },
+            })
+            .collect();
         out.push(ev);
-        if let Some(text) = violation {
-            out.push(Event {
-                at,
-                kind: EventKind::Violation { text },
-            });
-        }
+        out.extend(found);
     }
     out
 }

@@ -26,6 +26,7 @@ pub mod procs;
 pub mod record;
 
 use cluster::Cluster;
+use monscope_core::mon::messages::ClientOp;
 use monscope_core::mon::monmap::Strategy;
 use monscope_core::scenario::ast::{Action, Scenario, StmtKind, Targets};
 use monscope_core::scenario::print_action;
@@ -428,7 +429,10 @@ fn apply(c: &Arc<Cluster>, op: Op) -> Result<(), String> {
         Op::Heal => c.heal(),
         Op::Write { key, value, via } => {
             c.client_command(
-                format!("write {key}={value}"),
+                ClientOp::Write {
+                    key: key.clone(),
+                    value: value.clone(),
+                },
                 via.as_deref(),
                 json!({"prefix": "config-key set", "key": key, "val": value}),
             );
@@ -436,7 +440,7 @@ fn apply(c: &Arc<Cluster>, op: Op) -> Result<(), String> {
         }
         Op::Read { key, via } => {
             c.client_command(
-                format!("read {key}"),
+                ClientOp::Read { key: key.clone() },
                 via.as_deref(),
                 json!({"prefix": "config-key get", "key": key}),
             );

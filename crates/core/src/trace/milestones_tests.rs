@@ -20,7 +20,7 @@ fn mark(at: Time, what: Milestone) -> Mark {
 
 #[test]
 fn a_killed_leader_gives_no_leader_then_the_survivors_quorum() {
-    let s = parse("mons a b c\nat 5s write k v\nat 60s kill a\nend 100s\n").unwrap();
+    let s = parse("mons a b c\nat 10s write k v\nat 60s kill a\nend 100s\n").unwrap();
     let r = run(&s);
     let m = milestones(&s.mons, &r.trace, r.end, SETTLE);
     let quorums: Vec<&Milestone> = m
@@ -28,19 +28,24 @@ fn a_killed_leader_gives_no_leader_then_the_survivors_quorum() {
         .map(|m| &m.what)
         .filter(|w| matches!(w, Milestone::Quorum { .. }))
         .collect();
-    let first = quorums.first().unwrap();
-    assert!(matches!(first, Milestone::Quorum { leaders, quorum, .. }
+    // The creation sequence may settle on a quorum of two first (see
+    // Monitor's epoch-0 monmap); before the kill, a leads all three.
+    let down = quorums
+        .iter()
+        .position(|q| q.describe() == "no leader")
+        .unwrap();
+    let before = quorums[down - 1];
+    assert!(matches!(before, Milestone::Quorum { leaders, quorum, .. }
         if leaders == &["a"] && quorum == &["a", "b", "c"]));
     let last = quorums.last().unwrap();
     assert!(matches!(last, Milestone::Quorum { leaders, quorum, .. }
         if leaders == &["b"] && quorum == &["b", "c"]));
-    assert!(quorums.iter().any(|q| q.describe() == "no leader"));
     let commit = m
         .iter()
         .find(|m| matches!(m.what, Milestone::Committed { .. }))
         .unwrap();
     assert_eq!(commit.what.describe(), "k=v committed");
-    assert!(commit.at > 5 * SEC && commit.at < 6 * SEC);
+    assert!(commit.at > 10 * SEC && commit.at < 11 * SEC);
     // A leader that loses its quorum raises MON_DOWN.
     assert!(m
         .iter()
