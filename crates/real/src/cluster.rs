@@ -352,7 +352,7 @@ impl Cluster {
         let map = self.current_monmap(name);
         let op = ClientOp::MonAdd {
             name: name.to_string(),
-            addr: Addr(self.node(name).unwrap_or(0) as u32),
+            addr: Addr(self.node(name).unwrap_or(0)),
         };
         self.client_command(
             op,
