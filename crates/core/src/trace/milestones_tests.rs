@@ -86,6 +86,7 @@ fn equal_milestones_within_the_tolerance_are_the_same() {
 fn a_different_epoch_differs_and_an_extra_change_is_on_one_side_only() {
     let sim = [
         mark(20 * MS, quorum("a", &["a", "b", "c"], 2)),
+        mark(30 * SEC, quorum("a", &["a", "b"], 4)),
         mark(
             SEC,
             Milestone::Committed {
@@ -94,9 +95,11 @@ fn a_different_epoch_differs_and_an_extra_change_is_on_one_side_only() {
             },
         ),
     ];
+    // Start-up at epoch 4 (offset +2), then one election more than the sim.
     let real = [
         mark(500 * MS, quorum("a", &["a", "b", "c"], 4)),
-        mark(2 * SEC, quorum("a", &["a", "b", "c"], 6)),
+        mark(30 * SEC, quorum("a", &["a", "b"], 8)),
+        mark(32 * SEC, quorum("a", &["a", "b", "c"], 10)),
         mark(
             SEC,
             Milestone::Committed {
@@ -116,17 +119,40 @@ fn a_different_epoch_differs_and_an_extra_change_is_on_one_side_only() {
     assert_eq!(
         v,
         [
-            (
-                Verdict::Differs,
-                "leader a, quorum a b c, epoch 4".to_string()
-            ),
+            (Verdict::Same, "leader a, quorum a b c, epoch 4".to_string()),
             (Verdict::Same, "k=v committed".to_string()),
             (
+                Verdict::Differs,
+                "leader a, quorum a b, epoch 8".to_string()
+            ),
+            (
                 Verdict::OnlySecond,
-                "leader a, quorum a b c, epoch 6".to_string()
+                "leader a, quorum a b c, epoch 10".to_string()
             ),
         ]
     );
+}
+
+#[test]
+fn epochs_are_compared_from_the_first_quorum_on() {
+    let sim = [
+        mark(5 * SEC, quorum("a", &["a", "b", "c"], 8)),
+        mark(74 * SEC, quorum("b", &["b", "c"], 10)),
+    ];
+    let real = [
+        mark(5 * SEC, quorum("a", &["a", "b", "c"], 6)),
+        mark(74 * SEC, quorum("b", &["b", "c"], 8)),
+    ];
+    assert_eq!(epoch_offset(&sim, &real), -2);
+    let rows = compare(&sim, &real, TOLERANCE);
+    assert!(rows.iter().all(|r| r.verdict == Verdict::Same), "{rows:?}");
+    // The rows show each run's own epochs.
+    assert_eq!(
+        rows[1].second.as_ref().unwrap().what,
+        quorum("b", &["b", "c"], 8)
+    );
+    // Different first quorums: no offset.
+    assert_eq!(epoch_offset(&sim[1..], &real), 0);
 }
 
 #[test]
