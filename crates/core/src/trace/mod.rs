@@ -9,6 +9,7 @@ pub mod json;
 pub mod milestones;
 pub mod properties;
 pub mod state;
+pub mod state_bands;
 pub mod svg;
 
 pub use event::{DropReason, Event, EventKind, MsgId, NodeId};
