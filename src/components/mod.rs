@@ -10,6 +10,7 @@ pub mod header;
 pub mod help;
 pub mod inspector;
 pub mod my_scenarios;
+pub mod real_band;
 pub mod scenario;
 pub mod storage_notice;
 pub mod timeline;

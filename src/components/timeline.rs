@@ -2,6 +2,7 @@
 //! client and one for the scenario. Only the visible window is drawn; the body
 //! re-renders when the window or the selection changes, not every frame.
 
+use super::real_band::{RealBands, RealOpen, RealTrace};
 use super::secs;
 use crate::playback::{MarkKind, Model};
 use crate::state::Msg;
@@ -23,12 +24,12 @@ pub struct Props {
     pub on: Callback<Msg>,
 }
 
-const LANE: f64 = 26.0;
+pub(super) const LANE: f64 = 26.0;
 const TOP: f64 = 22.0;
 /// More arrows than this in the window: draw the first ones and ask to zoom in.
 const MAX_ARROWS: usize = 1500;
 
-fn lane_y(i: usize) -> f64 {
+pub(super) fn lane_y(i: usize) -> f64 {
     TOP + LANE * (i as f64 + 0.5)
 }
 
@@ -92,6 +93,7 @@ struct BodyProps {
     selected_event: Option<usize>,
     selected_mon: Option<u32>,
     on: Callback<Msg>,
+    real: Option<RealTrace>,
 }
 
 #[function_component(Body)]
@@ -250,6 +252,9 @@ fn body(p: &BodyProps) -> Html {
                 { for absent }
                 { for lanes }
                 { for ticks }
+                if let Some(real) = &p.real {
+                    <RealBands real={real.clone()} names={model.names.iter().take(n).cloned().collect::<Vec<_>>()} win_start={w0} win_span={span} />
+                }
                 <g class="arrows" onclick={on_pick.clone()}>{ for arrows }</g>
                 <g class="marks" onclick={on_pick}>{ for marks }</g>
             </svg>
@@ -272,6 +277,12 @@ pub fn timeline(p: &Props) -> Html {
     let drag = use_mut_ref(|| None::<(f64, Time, bool)>);
     let dragged = use_mut_ref(|| false);
     let dragging = use_state(|| false);
+    let real = use_state(|| None::<RealTrace>);
+    let open_real = {
+        let real = real.clone();
+        Callback::from(move |r: Option<RealTrace>| real.set(r))
+    };
+    let mon_names: Vec<String> = model.names.iter().take(n).cloned().collect();
     let on_down = {
         let (drag, dragged) = (drag.clone(), dragged.clone());
         Callback::from(move |e: PointerEvent| {
@@ -394,6 +405,7 @@ pub fn timeline(p: &Props) -> Html {
                 <label class="inline"><input type="checkbox" checked={p.follow} onchange={follow} />{ " follow playhead" }</label>
                 <span class="muted">{ format!("{} – {}", secs(w0), secs(w0 + span)) }</span>
                 <super::export::Export model={p.model.clone()} win_start={w0} win_span={span} on_error={p.on.reform(Msg::Notify)} />
+                <RealOpen real={(*real).clone()} names={mon_names} on_open={open_real} on_error={p.on.reform(Msg::Notify)} />
             </div>
             <div class="timeline-grid">
                 <div class="lane-labels" style={format!("height:{height}px")}>
@@ -408,7 +420,7 @@ pub fn timeline(p: &Props) -> Html {
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
                      data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
                      title="click to seek; drag to pan; wheel to zoom">
-                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} on={p.on.clone()} />
+                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} on={p.on.clone()} real={(*real).clone()} />
                     if (0.0..=1.0).contains(&px) {
                         <div class="playhead" style={format!("left:{:.3}%", px * 100.0)} data-testid="playhead"></div>
                     }

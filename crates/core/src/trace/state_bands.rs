@@ -163,6 +163,26 @@ mod tests {
         assert!(b.of("client").is_none());
     }
 
+    /// `monscope real tests/e2e/fixtures/real-leader-killed.mon --json` on
+    /// ceph-mon 16.2.15: a leads, is killed at 15 s, b leads after the
+    /// peons' lease timeout and one election.
+    #[test]
+    fn a_trace_of_the_real_daemon_shows_the_leader_killed_and_b_taking_over() {
+        let text = include_str!("../../../../tests/e2e/fixtures/real-leader-killed.jsonl");
+        let b = read_state_bands(text).unwrap();
+        assert!(b.source.starts_with("real ceph-mon 16.2."), "{}", b.source);
+        let last = |m: &str| b.of(m).unwrap().last().unwrap().clone();
+        assert_eq!(last("a").state, MonState::Down);
+        assert!(last("a").from >= 15_000_000);
+        assert_eq!(last("b").state, MonState::Leader);
+        assert_eq!(last("c").state, MonState::Peon);
+        assert!(b
+            .of("a")
+            .unwrap()
+            .iter()
+            .any(|x| x.state == MonState::Leader && x.to <= last("a").from));
+    }
+
     #[test]
     fn what_is_not_a_real_trace_is_a_clear_error() {
         let cases = [
