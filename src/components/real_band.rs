@@ -127,13 +127,13 @@ pub fn real_bands(p: &BandProps) -> Html {
     let lanes = p.names.iter().enumerate().filter_map(|(i, name)| {
         let bands = p.real.bands.of(name)?;
         // Under the lane's marks, inside the lane.
-        let y = lane_y(i) + LANE / 2.0 - 6.0;
+        let y = lane_y(i) + LANE / 2.0 - 7.0;
         let rects = bands.iter().filter(|b| b.to > w0 && b.from < w1).map(|b| {
             let (a, z) = (b.from.max(w0), b.to.min(w1));
             html! {
                 <rect x={format!("{:.3}%", x(a))} width={format!("{:.3}%", x(z) - x(a))}
-                      y={format!("{y:.1}")} height="4"
-                      style={format!("fill:var(--s-{})", b.state.name())} data-state={b.state.name()}>
+                      y={format!("{y:.1}")} height="5"
+                      style={format!("fill:var(--s-{});stroke:#1d2430;stroke-width:0.5", b.state.name())} data-state={b.state.name()}>
                     <title>{ format!("{source}: {name} {} from {} to {}", b.state.name(), super::secs(b.from), super::secs(b.to)) }</title>
                 </rect>
             }
@@ -141,7 +141,7 @@ pub fn real_bands(p: &BandProps) -> Html {
         Some(html! {
             <g class="real-band" data-testid="real-band" data-mon={name.clone()}>
                 { for rects }
-                <text x="0.3%" y={format!("{:.1}", y - 1.0)} style="font-size:8px;fill:#4b5259" data-testid="real-band-label">
+                <text x="0.3%" y={format!("{:.1}", y - 1.0)} style="font-size:9px;font-weight:600;fill:#1d2430;paint-order:stroke;stroke:#fff;stroke-width:3px" data-testid="real-band-label">
                     { source.clone() }
                 </text>
             </g>

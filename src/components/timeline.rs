@@ -252,11 +252,12 @@ fn body(p: &BodyProps) -> Html {
                 { for absent }
                 { for lanes }
                 { for ticks }
+                <g class="arrows" onclick={on_pick.clone()}>{ for arrows }</g>
+                <g class="marks" onclick={on_pick}>{ for marks }</g>
+                // On top, so that its label stays readable.
                 if let Some(real) = &p.real {
                     <RealBands real={real.clone()} names={model.names.iter().take(n).cloned().collect::<Vec<_>>()} win_start={w0} win_span={span} />
                 }
-                <g class="arrows" onclick={on_pick.clone()}>{ for arrows }</g>
-                <g class="marks" onclick={on_pick}>{ for marks }</g>
             </svg>
             if too_many {
                 <p class="hint">{ format!("{} messages in this window; showing the first {MAX_ARROWS}. Zoom in to see them all.", visible.len()) }</p>
