@@ -2,7 +2,7 @@
 
 use crate::real::{args_and_scenario, run_real, scheduled};
 use crate::wants_help;
-use monscope_core::scenario::ast::Scenario;
+use monscope_core::scenario::ast::{Action, Scenario};
 use monscope_core::sim::run;
 use monscope_core::time::{format_duration, format_secs, Time};
 use monscope_core::trace::milestones::{
@@ -293,6 +293,31 @@ pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
              each election, then every mon_timecheck_skew_interval, 30s, while a skew is seen)",
         );
     }
+    // After a heal, a real link comes back only at its TCP connection's next
+    // retransmission (see README: "cut and restore on a real cluster").
+    let healed_at = s
+        .timed
+        .iter()
+        .filter(|t| matches!(t.action, Action::Heal | Action::Restore { .. }))
+        .map(|t| t.at)
+        .min();
+    if let Some(h) = healed_at {
+        let after_heal_differs = rows.iter().any(|r| {
+            r.verdict != Verdict::Same
+                && r.first
+                    .as_ref()
+                    .or(r.second.as_ref())
+                    .is_some_and(|m| m.at >= h)
+        });
+        if after_heal_differs {
+            causes.push(
+                "heal/restore: Ceph's mon-to-mon connection is lossless and survives the cut; \
+                 what was sent during it is delivered in order at the connection's next TCP \
+                 retransmission (backoff 0.2 s doubling: 2-26 s after a heal that follows a \
+                 5-30 s cut), while the simulator drops it and delivers at once",
+            );
+        }
+    }
     causes
 }
 
@@ -516,5 +541,14 @@ mod tests {
             monscope_core::scenario::parse("mons a b c\nstrategy connectivity\n").unwrap();
         let c = known_causes(&connectivity, &rows[..1]);
         assert!(c[0].contains("before 0s"), "{c:?}");
+        // A difference after a heal names the lossless connection; one
+        // before it does not.
+        let healed =
+            monscope_core::scenario::parse("mons a b c\nat 20s cut a b\nat 40s heal\n").unwrap();
+        let c = known_causes(&healed, &rows[1..]);
+        assert!(c.iter().any(|c| c.starts_with("heal/restore")), "{c:?}");
+        let late = monscope_core::scenario::parse("mons a b c\nat 50s heal\n").unwrap();
+        let c = known_causes(&late, &rows[1..]);
+        assert!(!c.iter().any(|c| c.starts_with("heal/restore")), "{c:?}");
     }
 }
