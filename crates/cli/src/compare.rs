@@ -6,7 +6,8 @@ use monscope_core::scenario::ast::{Action, Scenario};
 use monscope_core::sim::run;
 use monscope_core::time::{format_duration, format_secs, Time};
 use monscope_core::trace::milestones::{
-    compare, difference, epoch_offset, milestones, secs, Row, Verdict, SETTLE, TOLERANCE,
+    compare, difference, epoch_offset, milestones, secs, shift_epoch, Mark, Row, Verdict, SETTLE,
+    TOLERANCE,
 };
 use monscope_core::trace::{Event, EventKind};
 use std::collections::BTreeMap;
@@ -89,7 +90,7 @@ pub fn main(args: &[String]) -> u8 {
         let causes = known_causes(&scenario, &rows);
         append(
             path,
-            &report_row(&a.file, &rows, &sv, &rv, &real.skipped, &causes),
+            &report_row(&a.file, &rows, offset, &sv, &rv, &real.skipped, &causes),
         );
     }
     u8::from(milestone_diffs + verdict_diffs > 0)
@@ -127,7 +128,7 @@ fn verdicts(trace: &[Event], at: impl Fn(&Event) -> Time) -> BTreeMap<u32, Verdi
         .collect()
 }
 
-fn cell(m: &Option<monscope_core::trace::milestones::Mark>) -> (String, String) {
+fn cell(m: &Option<Mark>) -> (String, String) {
     match m {
         Some(m) => (secs(m.at), m.what.describe()),
         None => (String::new(), "–".into()),
@@ -179,7 +180,7 @@ pub fn render(
         };
         let off = match (&r.first, &r.second) {
             (Some(a), Some(b)) if r.verdict == Verdict::Differs => {
-                format!(" ({})", difference(&a.what, &b.what))
+                format!(" ({})", what_differs(a, b, offset))
             }
             (Some(a), Some(b)) => {
                 let d = b.at as i64 - a.at as i64;
@@ -265,7 +266,7 @@ pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
              bootstraps again; the processes start one after another)",
         );
     }
-    let health = |m: &Option<monscope_core::trace::milestones::Mark>, check: &str| {
+    let health = |m: &Option<Mark>, check: &str| {
         m.as_ref().is_some_and(
             |m| matches!(&m.what, Milestone::Health(h) if h.iter().any(|c| c == check)),
         )
@@ -321,9 +322,15 @@ pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
     causes
 }
 
+/// What differs in a pair, the real epoch counted from the first quorum.
+fn what_differs(sim: &Mark, real: &Mark, offset: i64) -> &'static str {
+    difference(&sim.what, &shift_epoch(real, -offset).what)
+}
+
 pub fn report_row(
     file: &str,
     rows: &[Row],
+    offset: i64,
     sv: &BTreeMap<u32, Verdict1>,
     rv: &BTreeMap<u32, Verdict1>,
     skipped: &[String],
@@ -335,14 +342,14 @@ pub fn report_row(
     };
     let mut what: Vec<String> = Vec::new();
     for r in rows.iter().filter(|r| r.verdict != Verdict::Same) {
-        let d = |m: &Option<monscope_core::trace::milestones::Mark>| {
+        let d = |m: &Option<Mark>| {
             m.as_ref().map_or("–".to_string(), |m| {
                 format!("{} at {}", m.what.describe(), secs(m.at))
             })
         };
         let why = match (&r.first, &r.second) {
             (Some(a), Some(b)) if r.verdict == Verdict::Differs => {
-                format!(" ({})", difference(&a.what, &b.what))
+                format!(" ({})", what_differs(a, b, offset))
             }
             _ => String::new(),
         };
@@ -452,6 +459,7 @@ mod tests {
         let row = report_row(
             "scenarios/x.mon",
             &rows,
+            0,
             &sv,
             &rv,
             &["line 3: latency 5ms".into()],
@@ -498,6 +506,21 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn what_differs_counts_the_real_epoch_from_the_first_quorum() {
+        let q = |e| Mark {
+            at: 0,
+            what: Milestone::Quorum {
+                leaders: vec!["a".into()],
+                quorum: vec!["a".into(), "c".into(), "d".into()],
+                epoch: e,
+            },
+        };
+        // Equal numbers, but the real run started 2 epochs lower.
+        assert_eq!(what_differs(&q(12), &q(12), -2), "epoch");
+        assert_eq!(what_differs(&q(12), &q(10), -2), "nothing");
     }
 
     #[test]

@@ -262,7 +262,8 @@ pub fn epoch_offset(first: &[Mark], second: &[Mark]) -> i64 {
     }
 }
 
-fn shift_epoch(m: &Mark, by: i64) -> Mark {
+/// `m` with its epoch (a single leader's) raised by `by`.
+pub fn shift_epoch(m: &Mark, by: i64) -> Mark {
     let mut m = m.clone();
     if let Milestone::Quorum { leaders, epoch, .. } = &mut m.what {
         if leaders.len() == 1 {
