@@ -35,23 +35,29 @@ fn logs_containing<'a>(r: &'a Run, what: &'a str) -> impl Iterator<Item = (u64, 
 }
 
 #[test]
-fn a_hunting_client_closes_its_session_and_the_peon_drops_what_it_routed_monitor_remove_session() {
+fn a_request_routed_to_a_dead_leader_is_served_once_and_never_again_after_a_removal_resend_routed_requests(
+) {
     // The issue's first reproduction: `mon add x` goes to b, which forwards
-    // it to a, dead. The client hunts elsewhere and is answered; x is later
-    // removed. Before, b kept its copy and resent it after the heal: x came
-    // back into the monmap at about 99s and health stayed MON_DOWN.
+    // it to a, dead; x is later removed. Once, b kept a copy and resent it
+    // after the heal: x came back into the monmap at about 99s and health
+    // stayed MON_DOWN. The request is served once, and removed with its
+    // session when the client closes it.
     let r = sim(
         "mons a b c d e\nat 10s kill a\nat 11s add x\nat 21s isolate e\n\
          at 40s revive a\nat 65s expect quorum a b c d x\nat 70s remove x\n\
          at 90s heal\nat 150s expect quorum a b c d e\nat 150s expect health ok\n",
     );
     assert_eq!(failed(&r), Vec::<String>::new());
+    // The client's session with b lives, so it does not hunt (MonClient
+    // hunts only when a session fails): b keeps the request it routed to
+    // the dead a and serves it itself once it leads (resend_routed_requests
+    // requeues for self).
     let b = r.nodes.iter().position(|n| n == "b").unwrap() as u32;
     assert!(
-        logs_containing(&r, "remove_session: dropping routed request 1")
-            .any(|(at, n)| n == b && at > 11 * SEC && at < 15 * SEC),
-        "b dropped the routed `mon add x` when the client hunted away at 14s"
+        logs_containing(&r, "requeue for self tid 1").any(|(_, n)| n == b),
+        "b requeued the routed `mon add x` for itself"
     );
+    assert_eq!(logs_containing(&r, "hunting").count(), 0);
     let readded = logs_containing(&r, "adding mon.x").any(|(at, _)| at > 70 * SEC);
     assert!(!readded, "x is never added again after its removal");
 }
@@ -91,4 +97,53 @@ fn sessions_are_dropped_once_out_of_quorum_for_more_than_2_mon_lease_monitor_tic
         .map(|(at, _)| at)
         .expect("e trims its sessions");
     assert!(trimmed > 21 * SEC && trimmed < 60 * SEC, "{trimmed}");
+}
+
+#[test]
+fn a_command_on_a_live_session_waits_until_its_monitor_is_readable_monclient_hunts_only_on_session_failure(
+) {
+    // c's clock 6 s ahead: every lease reaches it expired, so it holds the
+    // write (PaxosService::dispatch → wait_for_readable). MonClient hunts
+    // only when its session fails, so the write waits for the skew to go;
+    // ceph-mon 16.2.15 committed it 2.4 s after the skew was undone.
+    let r = sim(
+        "mons a b c\nat 20s skew c 6s\nat 22s write k v via c\nat 30s expect missing k\n\
+         at 40s skew c 0s\nat 45s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert_eq!(
+        logs_containing(&r, "hunting").count(),
+        0,
+        "the client never hunts"
+    );
+    let answered = r.trace.iter().find_map(|ev| match &ev.kind {
+        EventKind::ClientReply { from, .. } => Some((ev.at, *from)),
+        _ => None,
+    });
+    let c = r.nodes.iter().position(|n| n == "c").unwrap() as u32;
+    assert!(
+        matches!(answered, Some((at, from)) if from == c && at > 40 * SEC && at < 45 * SEC),
+        "{answered:?}"
+    );
+}
+
+#[test]
+fn a_write_whose_proposal_an_election_cancelled_is_dispatched_again_c_command_eagain() {
+    // c dies just before the write: the proposal waits for c's accept until
+    // the accept timeout, the leader bootstraps, and the restart fails the
+    // commit waiter with -EAGAIN. Monitor::C_Command then dispatches the
+    // command again (dispatch_op) and the new quorum commits it; the client
+    // keeps its session with a, which never went down.
+    let r = sim("mons a b c\nat 10s kill c\nat 11s write k v\nat 40s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let a = r.nodes.iter().position(|n| n == "a").unwrap() as u32;
+    assert!(
+        logs_containing(&r, "EAGAIN, dispatching it again").any(|(_, n)| n == a),
+        "a dispatched the write again"
+    );
+    assert_eq!(
+        logs_containing(&r, "hunting").count(),
+        0,
+        "the client never hunts"
+    );
 }

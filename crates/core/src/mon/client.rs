@@ -1,6 +1,7 @@
 //! A MonClient-like client of the config-key service. Each request is one
-//! `ceph` command: its own MonClient with one session at a time. When no
-//! answer comes within mon_client_hunt_interval it hunts: it closes the
+//! `ceph` command: its own MonClient with one session at a time. When its
+//! session fails (the monitor died, restarted or is cut off; looked at every
+//! mon_client_hunt_interval) it hunts: it closes the
 //! session (the monitor drops what it routed for it, Monitor::remove_session)
 //! and resends the request on a new session with the next monitor (in rank
 //! order here, where Ceph picks at random, so runs stay readable). It keeps
@@ -87,12 +88,26 @@ impl Client {
         out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
     }
 
-    /// The hunt timer for `tid` fired: try the next monitor.
-    pub fn on_retry(&mut self, tid: u64, out: &mut Out) {
+    /// The rank `tid` is waiting on.
+    pub fn target_of(&self, tid: u64) -> Option<Rank> {
+        self.pending.get(&tid).map(|p| p.target)
+    }
+
+    /// The hunt timer for `tid` fired. MonClient hunts only when its session
+    /// fails (ms_handle_reset, or keepalives unanswered in MonClient::tick),
+    /// never because a command is slow: a monitor that is up and reachable
+    /// but does not answer yet (electing, or a peon waiting for a readable
+    /// lease in PaxosService::dispatch) keeps the request, as librados'
+    /// mon_command does without a timeout. `session_alive` says which.
+    pub fn on_retry(&mut self, tid: u64, session_alive: bool, out: &mut Out) {
         let n = self.monmap.size() as Rank;
         let Some(p) = self.pending.get(&tid) else {
             return;
         };
+        if session_alive {
+            out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
+            return;
+        }
         self.close(p, out);
         let session = self.open_session();
         let Some(p) = self.pending.get_mut(&tid) else {

@@ -33,7 +33,6 @@ impl Service for KvService {
     const ID: ServiceId = ServiceId::Kv;
     const NAME: &'static str = KV;
     const PROPOSE_TIMER: Timer = Timer::ProposeTimer;
-    const COMMIT_WAITER: &'static str = "kv write";
     const RETRY_WAITER: &'static str = "request";
     /// A write is answered with the paxos version it committed in.
     type Reply = ();

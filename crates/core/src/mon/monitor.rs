@@ -534,7 +534,8 @@ impl Monitor {
             }
             Message::Forward(f) => {
                 // Only the leader serves forwarded requests; anyone else drops
-                // them and the client's hunting retries.
+                // them (forward_request_leader does not forward twice) and the
+                // peon resends them after the next election.
                 if self.state != MonState::Leader {
                     return;
                 }
@@ -781,6 +782,21 @@ impl Monitor {
         if matches!(self.state, MonState::Leader | MonState::Peon) {
             let fx = self.with_elector(now, out, |e, env, o| e.notify_quorum_formed(env, o));
             self.apply_elector(now, fx, out);
+        }
+        // resend_routed_requests: a new leader requeues what it routed for
+        // itself (C_RetryMessage); a peon resends it to its leader.
+        if self.state == MonState::Leader {
+            for (client, req) in self.sessions.take_routed() {
+                out.log(format!(
+                    "resend_routed_requests: requeue for self tid {}",
+                    req.tid
+                ));
+                let effects = self.with_paxos(now, out, |c, ctx| {
+                    c.handle_client(ctx, Origin::Client(client), req)
+                });
+                self.apply_paxos(now, effects, out);
+            }
+            return;
         }
         if self.state != MonState::Peon {
             return;

@@ -107,7 +107,6 @@ impl Service for MonmapService {
     const ID: ServiceId = ServiceId::Monmap;
     const NAME: &'static str = MONMAP;
     const PROPOSE_TIMER: Timer = Timer::MonmapProposeTimer;
-    const COMMIT_WAITER: &'static str = "monmap command";
     const RETRY_WAITER: &'static str = "monmap command";
     /// The command's answer text, told with the committed epoch.
     type Reply = String;

@@ -48,6 +48,14 @@ impl Sessions {
         self.routed.iter().map(|((client, _), req)| (*client, req))
     }
 
+    /// The routed requests, taken out: a new leader serves them itself.
+    pub fn take_routed(&mut self) -> Vec<(Addr, MClientRequest)> {
+        std::mem::take(&mut self.routed)
+            .into_iter()
+            .map(|((client, _), req)| (client, req))
+            .collect()
+    }
+
     /// Monitor::remove_session: the session and its routed requests go.
     pub fn remove(&mut self, id: SessionId, out: &mut Out) {
         self.open.remove(&id);

@@ -98,6 +98,9 @@ struct Node {
     /// every connection (Messenger::mark_down_all) before they came. What it
     /// sent before the reset had left its socket and is delivered.
     reset_before: MsgId,
+    /// When the running monitor last started: a client session opened
+    /// before then was reset with its connection.
+    up_since: Time,
 }
 
 /// A whole simulated cluster at one instant. Cloning it is a snapshot.
@@ -196,6 +199,7 @@ impl Sim {
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
                 reset_before: 0,
+                up_since: 0,
             })
             .collect();
         let mut sim = Sim {
@@ -495,7 +499,11 @@ impl Sim {
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
                     if let Timer::ClientRetry(tid) = timer {
-                        self.client.on_retry(tid, &mut self.out);
+                        let alive = self
+                            .client
+                            .target_of(tid)
+                            .is_some_and(|r| self.session_alive(r as NodeId));
+                        self.client.on_retry(tid, alive, &mut self.out);
                         self.flush_out(node);
                     }
                 } else {
@@ -639,12 +647,29 @@ impl Sim {
         }
     }
 
+    /// Whether the client's session with `node` still stands a hunt
+    /// interval after the request was sent: the monitor runs, has not
+    /// restarted since (which resets the connection: ms_handle_reset) and
+    /// the link is not cut. A cut counts as a failed session at once, where
+    /// Ceph's MonClient notices it only when its keepalives go unanswered
+    /// for mon_client_ping_timeout (30 s).
+    fn session_alive(&self, node: NodeId) -> bool {
+        let client = self.client_node();
+        self.nodes.get(node as usize).is_some_and(|n| {
+            n.mon.is_some()
+                && n.up_since + self.cfg.mon_client_hunt_interval <= self.now
+                && !self.net.is_cut(client, node)
+                && !self.net.is_cut(node, client)
+        })
+    }
+
     fn boot(&mut self, node: NodeId) {
         let n = &mut self.nodes[node as usize];
         if n.mon.is_some() {
             return;
         }
         let store = std::mem::take(&mut n.store);
+        n.up_since = self.now;
         n.mon = Some(Monitor::new(
             &n.name,
             Addr(node),

@@ -145,7 +145,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::Tick => "tick".into(),
         Timer::Timecheck => "timecheck".into(),
         Timer::MonmapProposeTimer => "monmap propose timer".into(),
-        Timer::ClientRetry(tid) => format!("retry of request {tid}"),
+        Timer::ClientRetry(tid) => format!("session check of request {tid}"),
         Timer::PingCheck(r) => format!("ping check of mon.{r}"),
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
     }

@@ -2,7 +2,7 @@
 //! finishing, _active, election_finished, restart, refresh and post_refresh.
 
 use super::{PaxosService, Service, ServiceWaiter};
-use crate::mon::consensus::{Fx, PaxosCtx, PaxosEffect};
+use crate::mon::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use crate::mon::messages::MClientReply;
 use crate::mon::paxos::Paxos;
 use crate::mon::Version;
@@ -31,15 +31,28 @@ impl<S: Service> PaxosService<S> {
                 }
             }
             ServiceWaiter::Retry { origin, req } => {
-                if ok {
-                    self.dispatch(ctx, fx, paxos, origin, req);
-                } else {
-                    // Ceph re-dispatches on -EAGAIN; here the client retries.
-                    ctx.out.log(format!(
-                        "dropping {} tid {} (EAGAIN)",
+                // C_RetryMessage / C_Command: success or -EAGAIN, the request
+                // is dispatched again (and waits again, or is forwarded, or
+                // is prepared anew). A forwarded one is discarded instead, as
+                // PaxosService::dispatch discards a message forwarded in a
+                // previous election epoch: its peon resends it to the new
+                // leader (resend_routed_requests).
+                match origin {
+                    Origin::Forwarded { .. } if !ok => ctx.out.log(format!(
+                        "discarding forwarded {} tid {} from a previous election epoch",
                         S::RETRY_WAITER,
                         req.tid
-                    ));
+                    )),
+                    _ => {
+                        if !ok {
+                            ctx.out.log(format!(
+                                "{} tid {}: EAGAIN, dispatching it again",
+                                S::RETRY_WAITER,
+                                req.tid
+                            ));
+                        }
+                        self.dispatch(ctx, fx, paxos, origin, req)
+                    }
                 }
             }
         }
@@ -86,17 +99,16 @@ impl<S: Service> PaxosService<S> {
         self.active(ctx, fx, paxos);
     }
 
-    /// finish_contexts(-EAGAIN) on the proposal and commit waiters: dropped,
-    /// the clients retry.
-    fn fail_waiters(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        fx.finish(
-            std::mem::take(&mut self.waiting_for_finished_proposal),
-            false,
+    /// finish_contexts(-EAGAIN) on the proposal and commit waiters: each
+    /// request is dispatched again (see [`Self::finish`]).
+    fn fail_waiters(&mut self, _ctx: &mut PaxosCtx, fx: &mut Fx) {
+        let mut failed = std::mem::take(&mut self.waiting_for_finished_proposal);
+        failed.extend(
+            std::mem::take(&mut self.waiting_for_commit)
+                .into_iter()
+                .map(|(origin, req, _)| Self::waiter(ServiceWaiter::Retry { origin, req })),
         );
-        for (_, tid, _) in std::mem::take(&mut self.waiting_for_commit) {
-            ctx.out
-                .log(format!("dropping {} tid {tid} (EAGAIN)", S::COMMIT_WAITER));
-        }
+        fx.finish(failed, false);
     }
 
     /// PaxosService::restart (from Monitor::_reset).
@@ -121,7 +133,8 @@ impl<S: Service> PaxosService<S> {
         let fc = ctx.store.get_u64(S::NAME, "first_committed");
         let lc = ctx.store.get_u64(S::NAME, "last_committed");
         if lc > self.last_committed {
-            for (origin, tid, reply) in std::mem::take(&mut self.waiting_for_commit) {
+            for (origin, req, reply) in std::mem::take(&mut self.waiting_for_commit) {
+                let tid = req.tid;
                 fx.effects.push(PaxosEffect::Reply {
                     origin,
                     reply: MClientReply {

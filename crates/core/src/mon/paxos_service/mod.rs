@@ -65,9 +65,10 @@ pub struct PaxosService<S: Service> {
     /// proposal_timer is armed.
     proposal_timer: bool,
     waiting_for_finished_proposal: Vec<Waiter>,
-    /// wait_for_commit: (origin, tid, answer) of the updates in the
-    /// pending/proposed increment.
-    waiting_for_commit: Vec<(Origin, u64, S::Reply)>,
+    /// wait_for_commit: (origin, request, answer) of the updates in the
+    /// pending/proposed increment (the request, to dispatch it again if an
+    /// election cancels the proposal: C_Command on -EAGAIN).
+    waiting_for_commit: Vec<(Origin, MClientRequest, S::Reply)>,
 }
 
 impl<S: Service> PaxosService<S> {
@@ -188,7 +189,7 @@ impl<S: Service> PaxosService<S> {
             return;
         };
         if !S::REPLY_AT_ONCE {
-            self.waiting_for_commit.push((origin, req.tid, reply));
+            self.waiting_for_commit.push((origin, req, reply));
         }
         if S::FORCE_IMMEDIATE_PROPOSE {
             self.need_immediate_propose = true;

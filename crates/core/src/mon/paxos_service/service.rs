@@ -18,9 +18,7 @@ pub trait Service: Clone + Debug + Default {
     const NAME: &'static str;
     /// The timer behind this service's proposal_timer.
     const PROPOSE_TIMER: Timer;
-    /// How the logs name an update dropped while it waited for its commit.
-    const COMMIT_WAITER: &'static str;
-    /// How the logs name a request dropped while it waited to be retried.
+    /// How the logs name a request this service dispatches again.
     const RETRY_WAITER: &'static str;
     /// What an update's requester is told once it commits (its C_Command, say).
     type Reply: Clone + Debug;
