@@ -732,6 +732,20 @@ impl Cluster {
                     }
                     LogFact::Follows { leader, .. } => s.followed = Some(leader),
                     LogFact::Won { .. } => s.followed = s.json.as_ref().map(|j| j.rank),
+                    // As the simulator records a store cleared for a full
+                    // sync: the fold then knows its last_committed restarts.
+                    LogFact::StoreCleared => {
+                        let mut tx = Transaction::new();
+                        tx.erase_prefix(PAXOS_PREFIX).erase_prefix(KV_PREFIX);
+                        s.kv.clear();
+                        self.rec.record_at(
+                            at,
+                            EventKind::Store {
+                                node: i as NodeId,
+                                tx,
+                            },
+                        );
+                    }
                 }
             }
         }

@@ -24,6 +24,10 @@ pub enum LogFact {
     Follows { epoch: u32, leader: Rank },
     /// This monitor won an election.
     Won { epoch: u32 },
+    /// A full sync cleared its store (Monitor::sync_start: "clearing
+    /// prefixes"): its paxos versions and config-key data are gone until the
+    /// sync brings them back.
+    StoreCleared,
 }
 
 /// A parsed line: its time stamp (microseconds since the Unix epoch, on the
@@ -58,6 +62,9 @@ pub fn parse_line(line: &str) -> Option<LogLine> {
     }
     if let Some(f) = election_fact(line) {
         facts.push(f);
+    }
+    if line.contains(" sync_start clearing prefixes ") {
+        facts.push(LogFact::StoreCleared);
     }
     if facts.is_empty() {
         return None;
@@ -159,6 +166,13 @@ mod tests {
                 last_committed: 25
             }
         ));
+    }
+
+    #[test]
+    fn a_full_sync_clearing_the_store_is_a_fact() {
+        let line = "2026-12-05T20:01:10.254+0000 7f2cc77fe6c0 10 mon.c@2(synchronizing) e1 sync_start clearing prefixes [config-key,kv,logm,mgr,mgr_command_descs,mgr_metadata,mgrstat,mon_config_key,monitor,monmap,osd_metadata,osd_pg_creating,osdmap,paxos]";
+        let l = parse_line(line).unwrap();
+        assert_eq!(l.facts, vec![LogFact::StoreCleared]);
     }
 
     #[test]
