@@ -732,6 +732,21 @@ impl Cluster {
                     }
                     LogFact::Follows { leader, .. } => s.followed = Some(leader),
                     LogFact::Won { .. } => s.followed = s.json.as_ref().map(|j| j.rank),
+                    // Seen in the log even when the sync ends between two
+                    // polls: the monitor was synchronizing from then.
+                    LogFact::SyncStart if s.status.state != MonState::Synchronizing => {
+                        let mut st = (*s.status).clone();
+                        st.state = MonState::Synchronizing;
+                        s.status = Arc::new(st);
+                        self.rec.record_at(
+                            at,
+                            EventKind::Status {
+                                node: i as NodeId,
+                                status: s.status.clone(),
+                            },
+                        );
+                    }
+                    LogFact::SyncStart => {}
                     // As the simulator records a store cleared for a full
                     // sync: the fold then knows its last_committed restarts.
                     LogFact::StoreCleared => {
