@@ -28,8 +28,8 @@ pub enum LogFact {
     /// prefixes"): its paxos versions and config-key data are gone until the
     /// sync brings them back.
     StoreCleared,
-    /// It started a sync (Monitor::sync_start: "sync_start entity( ... )
-    /// full|recent"); a recent sync of a few versions can end between two
+    /// It started a sync (Monitor::sync_start: "sync_start ADDRS full" or
+    /// "... recent"); a recent sync of a few versions can end between two
     /// polls of mon_status.
     SyncStart,
 }
@@ -67,7 +67,8 @@ pub fn parse_line(line: &str) -> Option<LogLine> {
     if let Some(f) = election_fact(line) {
         facts.push(f);
     }
-    if line.contains(" sync_start entity(") {
+    let end = line.trim_end();
+    if line.contains(" sync_start ") && (end.ends_with(" recent") || end.ends_with(" full")) {
         facts.push(LogFact::SyncStart);
     }
     if line.contains(" sync_start clearing prefixes ") {
@@ -180,7 +181,7 @@ mod tests {
         let line = "2026-12-05T20:01:10.254+0000 7f2cc77fe6c0 10 mon.c@2(synchronizing) e1 sync_start clearing prefixes [config-key,kv,logm,mgr,mgr_command_descs,mgr_metadata,mgrstat,mon_config_key,monitor,monmap,osd_metadata,osd_pg_creating,osdmap,paxos]";
         let l = parse_line(line).unwrap();
         assert_eq!(l.facts, vec![LogFact::StoreCleared]);
-        let start = "2026-12-05T20:01:10.250+0000 7f2cc77fe6c0 10 mon.c@2(probing) e1 sync_start entity( mon.0 v2:127.0.0.2:3300/0 ) recent";
+        let start = "2026-12-05T20:01:10.250+0000 7f2cc77fe6c0 10 mon.c@2(probing) e1 sync_start [v2:127.0.0.2:3300/0] recent";
         assert_eq!(parse_line(start).unwrap().facts, vec![LogFact::SyncStart]);
     }
 
