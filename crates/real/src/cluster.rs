@@ -312,8 +312,12 @@ impl Cluster {
         }
         let map = self.current_monmap(name);
         self.mkfs(name, &map)?;
+        // The whole store is new, as the simulator's wipe records it: its
+        // paxos versions, its data and the election epoch it keeps.
         let mut tx = Transaction::new();
-        tx.erase_prefix(PAXOS_PREFIX).erase_prefix(KV_PREFIX);
+        tx.erase_prefix(PAXOS_PREFIX)
+            .erase_prefix(KV_PREFIX)
+            .erase_prefix("monitor");
         let mut slots = self.slots();
         let s = &mut slots[node as usize];
         s.paxos = (PaxosState::Shutdown, 0, 0);
