@@ -1,6 +1,7 @@
 //! Every user action is a scenario line: `at <playhead> <action>`, inserted in
 //! time order into the scenario text. Pure text in, text out.
 
+use monscope_core::scenario::printer::print_action;
 use monscope_core::scenario::{self, StmtKind};
 use monscope_core::time::{format_duration, Time, MS};
 
@@ -51,12 +52,12 @@ pub fn insert_at(text: &str, t: Time, action: &str) -> Result<String, String> {
     // The same action at the same time twice is one action (a double click,
     // a key held down): say so instead of adding it again.
     let line = index as u32 + 1;
-    let added = done.timed.iter().find(|s| s.pos.line == line);
-    if let Some(a) = added {
+    let same = |s: &scenario::Timed| (s.at, print_action(&s.action));
+    if let Some(a) = done.timed.iter().find(|s| s.pos.line == line).map(same) {
         if done
             .timed
             .iter()
-            .any(|s| s.pos.line != line && s.at == a.at && s.action == a.action)
+            .any(|s| s.pos.line != line && same(s) == a)
         {
             return Err(format!("\"{new_line}\" is already in the scenario."));
         }

@@ -74,11 +74,13 @@ pub enum Event {
     Time { t: f64, playing: bool },
     /// The note shown changed (null: none yet).
     Note { text: Option<String> },
-    /// The leader, its quorum or the election epoch changed.
+    /// The leader, its quorum, the election epoch or a monitor's state changed.
     State {
         leader: Option<String>,
         quorum: Vec<String>,
         epoch: u64,
+        /// Every monitor's state, by name.
+        mons: std::collections::BTreeMap<String, String>,
     },
     /// A `load` was refused (the text is not a valid scenario, or too large).
     Error { message: String },

@@ -102,6 +102,8 @@ pub struct Model {
     pub story: Time,
     /// The send time and protocol bit of every message that is not quiet.
     loud: Vec<(Time, u8)>,
+    /// The tour's stops: each note's time and text (notes at one time are one stop).
+    pub stops: Vec<(Time, String)>,
 }
 
 impl PartialEq for Model {
@@ -158,6 +160,19 @@ impl Model {
             )
             .max()
             .unwrap_or(end);
+        let mut stops: Vec<(Time, String)> = Vec::new();
+        for m in marks.iter().filter(|m| m.kind == MarkKind::Note) {
+            let EventKind::Note { text } = &trace[m.ev].kind else {
+                continue;
+            };
+            match stops.last_mut() {
+                Some((at, all)) if *at == m.at => {
+                    all.push(' ');
+                    all.push_str(text);
+                }
+                _ => stops.push((m.at, text.clone())),
+            }
+        }
         let loud = flights
             .iter()
             .filter(|f| !is_quiet(f))
@@ -180,7 +195,13 @@ impl Model {
             end,
             story,
             loud,
+            stops,
         }
+    }
+
+    /// The flights drawn in the timeline window `from..=to`.
+    pub fn flights_in(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
+        monscope_core::trace::layout::in_window(&self.flights, self.max_flight, from, to)
     }
 
     /// The timeline's first window, from 0: the story and a little after.

@@ -86,6 +86,10 @@ pub struct AppState {
     pub anchor: Option<(i32, i32)>,
     /// The first visit: the tour is offered.
     pub offer_tour: bool,
+    /// The tour, while it is on: its script (the text when it started).
+    pub tour: Option<String>,
+    /// Where the reader left the tour: the step's time and the script.
+    pub tour_left: Option<(Time, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +146,16 @@ pub enum Msg {
     FirstVisit(bool),
     /// The tour was taken or declined.
     TourOffered,
+    /// Start the tour, at the scenario's description.
+    TourStart,
+    /// Leave the tour at the step at this time.
+    TourLeave(Time),
+    /// Back to where the tour was left, with its scenario.
+    TourReturn,
+    /// Back to the tour's scenario, at this step's time.
+    TourRescript(Time),
+    /// Pause with the playhead here.
+    PauseAt(Time),
 }
 
 impl AppState {
@@ -171,6 +185,8 @@ impl AppState {
             travel: None,
             anchor: None,
             offer_tour: false,
+            tour: None,
+            tour_left: None,
         };
         s.set_text(text.to_string());
         s.story_window();
@@ -497,6 +513,28 @@ impl AppState {
                 self.playing = play && self.model.is_some();
             }
             Msg::TourOffered => self.offer_tour = false,
+            Msg::TourStart => {
+                self.offer_tour = false;
+                self.tour_left = None;
+                self.tour = Some(self.text.clone());
+                self = self.reduce(Msg::PauseAt(0));
+            }
+            Msg::TourLeave(at) => {
+                self.tour_left = self.tour.take().map(|text| (at, text));
+            }
+            Msg::TourReturn => {
+                if let Some((at, text)) = self.tour_left.take() {
+                    self.tour = Some(text);
+                    self = self.reduce(Msg::TourRescript(at));
+                }
+            }
+            Msg::TourRescript(at) => {
+                if let Some(text) = self.tour.clone().filter(|t| *t != self.text) {
+                    self = self.reduce(Msg::Edit(text));
+                }
+                self = self.reduce(Msg::PauseAt(at));
+            }
+            Msg::PauseAt(at) => self = self.reduce(Msg::Play(false)).reduce(Msg::Seek(at)),
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),
@@ -711,13 +749,7 @@ mod tests {
             None,
         );
         let model = s.model.clone().unwrap();
-        let last_note = model
-            .marks
-            .iter()
-            .filter(|m| m.kind == crate::playback::MarkKind::Note)
-            .last()
-            .unwrap()
-            .at;
+        let last_note = model.stops.last().unwrap().0;
         assert_eq!(s.win_start, 0);
         assert!(
             s.win_span > last_note && s.win_span < model.end,
@@ -747,6 +779,36 @@ mod tests {
             s.win_span >= first_commit && s.win_span < SEC,
             "{}",
             s.win_span
+        );
+    }
+
+    #[test]
+    fn the_tour_can_be_left_and_returned_to_and_put_back_on_its_script() {
+        let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let mut s = AppState::new(text, None).reduce(Msg::FirstVisit(true));
+        assert!(s.offer_tour && s.playing);
+        s = s.reduce(Msg::TourStart);
+        assert_eq!(
+            (s.tour.as_deref(), s.t, s.playing, s.offer_tour),
+            (Some(text), 0, false, false)
+        );
+        let stop = s.model.as_ref().unwrap().stops[0].0;
+        s = s
+            .reduce(Msg::PauseAt(stop))
+            .reduce(Msg::Apply("kill b".into()));
+        // Off its script: the tour is on, the text is not the tour's.
+        assert!(s.tour.is_some() && s.text != text);
+        s = s.reduce(Msg::TourRescript(stop));
+        assert_eq!((s.text.as_str(), s.t), (text, stop));
+        // Left, changed, returned: the script and the step come back.
+        s = s
+            .reduce(Msg::TourLeave(stop))
+            .reduce(Msg::Apply("kill c".into()));
+        assert!(s.tour.is_none() && s.tour_left.is_some());
+        s = s.reduce(Msg::Seek(0)).reduce(Msg::TourReturn);
+        assert_eq!(
+            (s.text.as_str(), s.t, s.tour.as_deref()),
+            (text, stop, Some(text))
         );
     }
 

@@ -1,4 +1,4 @@
-//! The header: title, the built-in scenario picker, share and help.
+//! The header: title, the built-in scenario picker, share, the theme and help.
 
 use monscope_core::scenario::library::BUILTIN;
 use monscope_core::scenario::link::share_link;
@@ -46,6 +46,40 @@ fn titles() -> Rc<Vec<(&'static str, String)>> {
         );
     }
     TITLES.with(Rc::clone)
+}
+
+const THEME_KEY: &str = "monscope-theme";
+
+/// Sets the page's colours: an embed's `theme` parameter, else (in the
+/// playground) the reader's last choice; without either, the system's
+/// preference (static/monscope.css).
+pub fn apply_theme(embedded: bool, theme: Option<crate::embed::Theme>) {
+    let chosen = if embedded {
+        theme.map(|t| {
+            if t == crate::embed::Theme::Dark {
+                "dark"
+            } else {
+                "light"
+            }
+            .to_string()
+        })
+    } else {
+        crate::app::local().and_then(|l| l.get_item(THEME_KEY).ok().flatten())
+    };
+    if let (Some(root), Some(t)) = (gloo::utils::document().document_element(), chosen) {
+        let _ = root.set_attribute("data-theme", &t);
+    }
+}
+
+/// Whether the page is dark now.
+fn dark() -> bool {
+    let root = gloo::utils::document().document_element();
+    match root.and_then(|r| r.get_attribute("data-theme")).as_deref() {
+        Some(t) => t == "dark",
+        None => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
 }
 
 /// The playground's address: this page without its query and fragment.
@@ -111,6 +145,20 @@ pub fn header(p: &Props) -> Html {
         .stem
         .and_then(|s| BUILTIN.iter().position(|(b, _)| *b == s));
     let on_help = p.on_help.reform(|_| ());
+    let is_dark = use_state(dark);
+    let on_theme = {
+        let is_dark = is_dark.clone();
+        Callback::from(move |_: MouseEvent| {
+            let t = if *is_dark { "light" } else { "dark" };
+            if let Some(root) = gloo::utils::document().document_element() {
+                let _ = root.set_attribute("data-theme", t);
+            }
+            if let Some(l) = crate::app::local() {
+                let _ = l.set_item(THEME_KEY, t);
+            }
+            is_dark.set(!*is_dark);
+        })
+    };
     html! {
         <header class="top">
             <div class="brand">
@@ -118,7 +166,7 @@ pub fn header(p: &Props) -> Html {
                 <p class="tagline">{ p.title.clone().unwrap_or_else(|| "Ceph's monitors, simulated in your browser".into()) }</p>
             </div>
             <label class="picker">
-                <span>{ "Scenario" }</span>
+                <span class="wide">{ "Scenario" }</span>
                 <select {onchange} data-testid="scenario-picker" aria-label="built-in scenario">
                     if selected_index.is_none() {
                         <option selected=true disabled=true>{ "(your own)" }</option>
@@ -137,7 +185,9 @@ pub fn header(p: &Props) -> Html {
             </label>
             <div class="header-buttons">
                 <button onclick={on_share} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
-                <button onclick={on_embed} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
+                <button class="wide" onclick={on_embed} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
+                <button onclick={on_theme} data-testid="theme" aria-pressed={is_dark.to_string()} aria-label="dark theme"
+                        title={if *is_dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>{ "◐" }</button>
                 <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
             </div>
             if let Some(code) = &*embed_code {

@@ -2,12 +2,12 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub on_close: Callback<()>,
 }
 
-#[function_component(Help)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn help(p: &Props) -> Html {
     let close = p.on_close.reform(|_| ());
     let keys = [

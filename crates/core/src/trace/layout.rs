@@ -94,17 +94,24 @@ impl Flights {
         Flights { list, of, longest }
     }
 
-    /// The flights drawn in the window `from..=to`: sent before its end and
-    /// not over before its start.
     pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
-        let first = self
-            .list
-            .partition_point(|f| f.sent.saturating_add(self.longest) < from);
-        let last = self.list.partition_point(|f| f.sent <= to);
-        self.list[first..last.max(first)]
-            .iter()
-            .filter(move |f| f.end >= from)
+        in_window(&self.list, self.longest, from, to)
     }
+}
+
+/// The flights of `list` (in send order, none longer than `longest`) drawn
+/// in the window `from..=to`: sent before its end and not over before its start.
+pub fn in_window(
+    list: &[Flight],
+    longest: Time,
+    from: Time,
+    to: Time,
+) -> impl Iterator<Item = &Flight> + '_ {
+    let first = list.partition_point(|f| f.sent.saturating_add(longest) < from);
+    let last = list.partition_point(|f| f.sent <= to);
+    list[first..last.max(first)]
+        .iter()
+        .filter(move |f| f.end >= from)
 }
 
 /// A tick step giving at most about ten ticks over `span`.

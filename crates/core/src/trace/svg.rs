@@ -366,7 +366,7 @@ pub fn render(
     let mut label_svg = String::new();
     s.push_str(r#"<g class="arrows" clip-path="url(#plot)">"#);
     let flights = Flights::of(trace);
-    let mut shown: Vec<&Flight> = flights
+    let shown: Vec<&Flight> = flights
         .in_window(from, to)
         .filter(|f| (f.from as usize) < nodes.len() && (f.to as usize) < nodes.len())
         .collect();
@@ -529,8 +529,12 @@ pub fn render(
     marks_svg.push_str("</g>");
     // Labels go first to the protocols a reader follows; the periodic
     // pings and time checks get what room is left.
-    shown.sort_by_key(|f| matches!(f.protocol, "ping" | "timecheck"));
-    for f in &shown {
+    let periodic = |f: &&&Flight| matches!(f.protocol, "ping" | "timecheck");
+    for f in shown
+        .iter()
+        .filter(|f| !periodic(f))
+        .chain(shown.iter().filter(periodic))
+    {
         let colour = protocol_colour(f.protocol);
         let (x0, y0, x1, y1) = arrow(f);
         // The op, at the middle of the arrow, if it has room.
