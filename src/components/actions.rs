@@ -236,7 +236,7 @@ pub fn actions(p: &Props) -> Html {
     });
     if p.mon_row {
         return html! {
-            <div class="actions mon-actions" data-testid="mon-actions">
+            <div class="actions mon-actions" data-testid="selected-actions">
                 { local }
                 <div class="action-row">
                     { mon_bar }

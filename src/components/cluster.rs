@@ -515,6 +515,7 @@ pub fn cluster_view(p: &Props) -> Html {
     let clear = p.on_select.reform(|_: MouseEvent| Msg::SelectLink(None));
     let h = f(half(n));
     let side = f(2.0 * half(n));
+    let view_box = format!("-{h} -{h} {side} {side}");
     // The protocol filter is the colour key too.
     let chips = PROTOCOLS.iter().map(|proto| {
         let bit = protocol_bit(proto);
@@ -523,28 +524,32 @@ pub fn cluster_view(p: &Props) -> Html {
         html! {
             <button class={classes!("chip", super::protocol_class(proto))} {onclick} aria-pressed={shown.to_string()}
                     title={format!("{} {proto} messages", if shown { "hide" } else { "show" })} data-testid={format!("filter-{proto}")}>
-                <i></i>{ *proto }
+                <span class="dot"></span>{ *proto }
             </button>
         }
     });
     html! {
         <>
         <div class="ring">
-        <svg class="cluster" viewBox={format!("-{h} -{h} {side} {side}")} role="img" data-testid="cluster"
+        <svg class="cluster" viewBox={view_box.clone()} role="img" data-testid="cluster"
              aria-label={format!("{} monitors; {} messages in flight", n, flying.len())}
              data-in-flight={flying.len().to_string()} data-hidden={hidden.to_string()}>
-            <defs>
-                <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">
-                    <path d="M0 0L10 5L0 10z" fill="context-stroke" />
-                </marker>
-            </defs>
             <rect class="bg" x={format!("-{h}")} y={format!("-{h}")} width={side.clone()} height={side} onclick={clear} />
             { quorum }
             <Links model={model.clone()} cuts={p.frame.cuts.clone()} present={p.frame.present.clone()}
                    selected_link={p.selected_link} on_select={p.on_select.clone()} />
             { client }
-            <g class="messages" onclick={on_message}>{ messages }</g>
             { for mons }
+        </svg>
+        // The messages move every frame: a picture of their own over the
+        // ring, so that the browser repaints only them, not the ring under them.
+        <svg class="cluster messages" viewBox={view_box} aria-hidden="true" data-testid="messages">
+            <defs>
+                <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">
+                    <path d="M0 0L10 5L0 10z" fill="context-stroke" />
+                </marker>
+            </defs>
+            <g onclick={on_message}>{ messages }</g>
         </svg>
         if p.overlay {
             <button class="play-overlay" onclick={p.on_select.reform(|_: MouseEvent| Msg::Play(true))}

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { returning } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -25,6 +26,7 @@ async function withBrowser(body, initScript) {
     viewport: { width: 1400, height: 1000 },
     acceptDownloads: true,
   });
+  await context.addInitScript(returning);
   if (initScript) await context.addInitScript(initScript);
   const errors = [];
   try {
