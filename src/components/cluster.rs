@@ -421,7 +421,8 @@ pub fn cluster_view(p: &Props) -> Html {
         // out until it covers no monitor, dot or label; else it is left out.
         let mut spot = None;
         if labels && along > 14.0 && pa.len - along > 14.0 {
-            let w = 6.8 * fl.op.len() as f64;
+            // Op names are capitals: about 8.5 units each at 11 px bold.
+            let w = 8.6 * fl.op.len() as f64;
             let anchor = if pa.px > 0.35 {
                 "start"
             } else if pa.px < -0.35 {
@@ -436,7 +437,7 @@ pub fn cluster_view(p: &Props) -> Html {
             };
             for d in [11.0, 24.0, 37.0, 50.0] {
                 let (lx, ly) = (x + pa.px * d, y + pa.py * d + 4.0);
-                let b = (lx + left, ly - 10.0, w, 13.0);
+                let b = (lx + left, ly - 11.0, w, 14.0);
                 let on_mon = rims.iter().any(|&(cx, cy, r)| {
                     // The box's point nearest the monitor's centre.
                     let nx = cx.clamp(b.0, b.0 + b.2) - cx;

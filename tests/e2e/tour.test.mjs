@@ -74,3 +74,37 @@ test('tour: three notes forward, two back, leave, experiment and return', async 
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("tour: acting on the cluster leaves the tour's script, and it says so; a note's Ceph detail is code", async () => {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  const text =
+    'title "script"\nmons a b c\nseed 2\n' +
+    'at 2s note "a leads; its peons hold a lease (`Paxos::extend_lease`). `<b>not bold</b>`"\n' +
+    'at 4s note "Nothing else happens."\nend 10s\n';
+  await page.getByTestId('editor').fill(text);
+  await page.getByTestId('tour-start').waitFor();
+  await page.getByTestId('tour-start').click();
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('tour-next').click();
+  await page.locator('[data-testid=tour][data-step="1"]').waitFor({ timeout: 30_000 });
+  const caption = page.getByTestId('tour-caption');
+  assert.deepEqual(await caption.locator('code').allInnerTexts(), ['Paxos::extend_lease', '<b>not bold</b>']);
+  assert.equal(await caption.locator('b').count(), 0, 'a note became markup');
+  assert.equal(await page.getByTestId('tour').getAttribute('data-off-script'), 'false');
+  // Killing b while in the tour: the notes no longer tell what is shown.
+  await page.getByTestId('mon-b').click();
+  await page.getByTestId('action-kill').click();
+  await page.getByTestId('tour-off-script').waitFor();
+  assert.match(await page.getByTestId('tour-off-script').innerText(), /left the tour's script/);
+  await page.screenshot({ path: join(screenshots, 'tour-off-script.png') });
+  // Back to the script: its text and this step again.
+  await page.getByTestId('tour-rescript').click();
+  await page.getByTestId('tour-off-script').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('editor').inputValue(), text);
+  assert.equal(await page.getByTestId('clock').getAttribute('data-t'), '2000000');
+  // The narration (for screen readers) has the note as plain words.
+  assert.match(await page.getByTestId('narration').textContent(), /Paxos::extend_lease/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
