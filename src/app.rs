@@ -5,7 +5,7 @@ use crate::components::{
     actions::Actions,
     cluster, controls, details,
     event_log::EventLog,
-    header::{Header, ShareState},
+    header::{self, ShareState},
     help,
     inspector::Inspector,
     scenario,
@@ -228,7 +228,6 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
-    on_help: Callback<()>,
     on_help_close: Callback<()>,
     on_load_builtin: Callback<usize>,
     on_load_text: Callback<String>,
@@ -244,7 +243,6 @@ impl Handlers {
     ) -> Handlers {
         let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
-            on_help: send.reform(|_| Msg::Help(true)),
             on_help_close: send.reform(|_| Msg::Help(false)),
             on_load_builtin: send.reform(Msg::LoadBuiltin),
             on_load_text: send.reform(|text| Msg::LoadText(text, None, None)),
@@ -277,6 +275,7 @@ fn app() -> Html {
         *first_problem.borrow_mut() = problem;
         // The default scenario plays at once for a newcomer, unless motion is
         // reduced; the tour is offered.
+        let s = s.reduce(Msg::Dark(header::dark()));
         if embed.is_none() && first_visit() {
             s.reduce(Msg::FirstVisit(!*motion_reduced))
         } else {
@@ -537,15 +536,17 @@ fn app() -> Html {
 
     html! {
         <div class={classes!("app", motion_reduced.then_some("reduced-motion"))}>
-            <Header
-                stem={state.stem}
-                title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                now={handlers.share_state.clone()}
-                on_load={handlers.on_load_builtin.clone()}
-                on_help={handlers.on_help.clone()}
-                mine={storage_view.mine.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}
-                on_load_mine={on_load_mine}
-            />
+            { header::header(&header::Props {
+                stem: state.stem,
+                title: state.model.as_ref().and_then(|m| m.scenario.title.as_deref()),
+                now: &handlers.share_state,
+                on_load: &handlers.on_load_builtin,
+                mine: &storage_view.mine,
+                on_load_mine: &on_load_mine,
+                shared: state.shared.as_ref(),
+                dark: state.dark,
+                on: &send,
+            }) }
             <div class="left">
             <main class="stage">
                 // The first screen: the ring and what drives it.

@@ -90,6 +90,10 @@ pub struct AppState {
     pub tour: Option<String>,
     /// Where the reader left the tour: the step's time and the script.
     pub tour_left: Option<(Time, String)>,
+    /// The link or embed code last copied (true: embed code), shown in the header.
+    pub shared: Option<(bool, String)>,
+    /// The page is in its dark theme.
+    pub dark: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -156,6 +160,10 @@ pub enum Msg {
     TourRescript(Time),
     /// Pause with the playhead here.
     PauseAt(Time),
+    /// Show the link or embed code copied (true: embed code).
+    Shared(Option<(bool, String)>),
+    /// The theme changed (true: dark).
+    Dark(bool),
 }
 
 impl AppState {
@@ -187,6 +195,8 @@ impl AppState {
             offer_tour: false,
             tour: None,
             tour_left: None,
+            shared: None,
+            dark: false,
         };
         s.set_text(text.to_string());
         s.story_window();
@@ -535,6 +545,8 @@ impl AppState {
                 self = self.reduce(Msg::PauseAt(at));
             }
             Msg::PauseAt(at) => self = self.reduce(Msg::Play(false)).reduce(Msg::Seek(at)),
+            Msg::Shared(s) => self.shared = s,
+            Msg::Dark(d) => self.dark = d,
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),
