@@ -104,3 +104,21 @@ export function cliState(file, until) {
     epoch: leader ? Number(mons[leader].epoch) : Math.max(...Object.values(mons).map((m) => Number(m.epoch))),
   };
 }
+
+/// Opens `path` (relative to the page's URL) in a new page of `context` and
+/// waits for the cluster view.
+export async function openPage(context, path = '', viewport) {
+  const page = await newPage(context, viewport);
+  await page.goto(new URL(path, url).href);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  return page;
+}
+
+/// Seeks by setting the scrubber (as dragging it does), and waits for the clock.
+export async function seek(page, micros) {
+  await page.getByTestId('scrubber').evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, micros);
+  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
+}

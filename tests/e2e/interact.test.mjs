@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { launch, newPage, url, screenshots } from './harness.mjs';
+import { launch, newPage, openPage, seek, url, screenshots } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -16,20 +16,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(path = '', context = browser.context) {
-  const page = await newPage(context);
-  await page.goto(new URL(path, url).href);
-  await page.getByTestId('cluster').waitFor({ timeout: 60_000 });
-  return page;
-}
+const open = (path = '', context = browser.context) => openPage(context, path);
 
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
-}
 
 const playing = async (page) => (await page.getByTestId('play').getAttribute('aria-label')) === 'Pause';
 const lines = async (page, re) => (await page.getByTestId('editor').inputValue()).split('\n').filter((l) => re.test(l));

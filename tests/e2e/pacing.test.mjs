@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { launch, newPage, cli, root, url, screenshots } from './harness.mjs';
+import { launch, openPage, seek, cli, root, url, screenshots } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -16,20 +16,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(path = '') {
-  const page = await newPage(browser.context);
-  await page.goto(new URL(path, url).href);
-  await page.getByTestId('cluster').waitFor({ timeout: 60_000 });
-  return page;
-}
+const open = (path = '') => openPage(browser.context, path);
 
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
-}
 
 /// The notes of a built-in scenario, from the CLI: [{ at (µs), text }].
 const notesOf = (stem) =>

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { returning } from './harness.mjs';
+import { returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -101,17 +101,6 @@ async function playUntil(page, cond, what, timeout = 30_000) {
   }
 }
 
-/// Seek by setting the scrubber (as dragging it does).
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction(
-    (v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v),
-    micros,
-  );
-}
 
 async function snapshot(page) {
   const out = {};

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { returning } from './harness.mjs';
+import { returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -51,13 +51,6 @@ async function open(context, errors, path = '') {
 const mon = (page, name) => page.getByTestId(`mon-${name}`);
 const clock = async (page) => Number(await page.getByTestId('clock').getAttribute('data-t'));
 
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
-}
 
 /// Wait until everything shown is written to IndexedDB.
 async function flushed(page) {
