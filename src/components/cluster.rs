@@ -40,7 +40,7 @@ fn ring(n: usize) -> f64 {
 fn radius(n: usize) -> f64 {
     match n {
         0..=3 => 50.0,
-        4..=7 => 40.0,
+        4..=7 => 45.0,
         _ => (320.0 / n as f64).max(22.0),
     }
 }

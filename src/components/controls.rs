@@ -56,7 +56,7 @@ pub fn controls(p: &Props) -> Html {
                     }) }
                 </select>
             </label>
-            <label class="inline" title="while no message is in the air, time runs at least at 1×">
+            <label class="inline" title="while only pings, lease renewals and time checks are in the air, time runs at least at 4×">
                 <input type="checkbox" checked={p.skip_quiet} onchange={on_skip} data-testid="skip-quiet" />
                 { " hurry" }<span class="wide">{ " quiet times" }</span>
             </label>
