@@ -4,10 +4,10 @@
 use crate::components::{
     actions::Actions,
     cluster, controls, details,
-    event_log::EventLog,
+    event_log,
     header::{self, ShareState},
     help,
-    inspector::Inspector,
+    inspector,
     scenario,
     timeline::Timeline,
 };
@@ -472,6 +472,29 @@ fn app() -> Html {
             })
     });
 
+    // The text panels are drawn again only when what they show changes.
+    let log = use_memo(
+        state.model.clone().map(|model| event_log::Props {
+            model,
+            upto: panel_upto,
+            selected: state.selected_event,
+            timers: state.timers,
+            on: send.clone(),
+        }),
+        |p| p.as_ref().map_or_else(Html::default, event_log::event_log),
+    );
+    let inspector = use_memo(
+        inspector::Props {
+            detail: detail.clone(),
+            names: state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default(),
+            selected: state.selected_mon,
+            absent: absent.clone(),
+            on: send.clone(),
+        },
+        inspector::inspector,
+    );
+    let links = cluster::use_links(state.model.as_ref(), frame.as_ref(), state.selected_link, &send);
+
     let error_banner = (*link_problem).clone().map(|problem| {
         let on_open = {
             let (d, lp) = (dispatch.clone(), link_problem.clone());
@@ -573,10 +596,10 @@ fn app() -> Html {
                             speed: state.speed,
                             selected_mon: state.selected_mon,
                             selected_event: state.selected_event,
-                            selected_link: state.selected_link,
                             reduced_motion: *motion_reduced,
                             hidden: state.hidden,
                             overlay: !state.playing,
+                            links: links.clone(),
                             on_select: send.clone(),
                         }) }
                     } else {
@@ -631,22 +654,14 @@ fn app() -> Html {
                 </section>
             </main>
             <footer class="bottom">
-                if let Some(model) = &state.model {
-                    <EventLog model={model.clone()} upto={panel_upto} selected={state.selected_event} on={send.clone()} />
-                }
+                { (*log).clone() }
                 <div class="sr-only" aria-live="polite" data-testid="narration">
                     { narration.unwrap_or_default() }
                 </div>
             </footer>
             </div>
             <aside class="side">
-                <Inspector
-                    detail={detail}
-                    names={state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default()}
-                    selected={state.selected_mon}
-                    absent={absent}
-                    on={send.clone()}
-                />
+                { (*inspector).clone() }
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     text: state.text.clone(),

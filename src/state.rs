@@ -94,6 +94,8 @@ pub struct AppState {
     pub shared: Option<(bool, String)>,
     /// The page is in its dark theme.
     pub dark: bool,
+    /// The event log lists timers too.
+    pub timers: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -164,6 +166,8 @@ pub enum Msg {
     Shared(Option<(bool, String)>),
     /// The theme changed (true: dark).
     Dark(bool),
+    /// List timers in the event log, or not.
+    Timers(bool),
 }
 
 impl AppState {
@@ -197,6 +201,7 @@ impl AppState {
             tour_left: None,
             shared: None,
             dark: false,
+            timers: false,
         };
         s.set_text(text.to_string());
         s.story_window();
@@ -547,6 +552,7 @@ impl AppState {
             Msg::PauseAt(at) => self = self.reduce(Msg::Play(false)).reduce(Msg::Seek(at)),
             Msg::Shared(s) => self.shared = s,
             Msg::Dark(d) => self.dark = d,
+            Msg::Timers(b) => self.timers = b,
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),

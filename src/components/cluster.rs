@@ -17,12 +17,13 @@ pub struct Props {
     pub speed: f64,
     pub selected_mon: Option<NodeId>,
     pub selected_event: Option<usize>,
-    pub selected_link: Option<(NodeId, NodeId)>,
     pub reduced_motion: bool,
     /// Protocols not drawn (bits of `playback::protocol_bit`).
     pub hidden: u8,
     /// A large play button over the ring (the playground, paused).
     pub overlay: bool,
+    /// The links (`use_links`).
+    pub links: Rc<Html>,
     pub on_select: Callback<Msg>,
 }
 
@@ -140,8 +141,8 @@ fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
     a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
 }
 
-#[derive(Properties, PartialEq)]
-struct LinksProps {
+#[derive(PartialEq)]
+pub struct LinksProps {
     model: Rc<Model>,
     cuts: Vec<(NodeId, NodeId)>,
     present: Vec<bool>,
@@ -149,9 +150,25 @@ struct LinksProps {
     on_select: Callback<Msg>,
 }
 
-/// The links between monitors (and to the client when cut): redrawn only
+/// The links between monitors (and to the client when cut): drawn again only
 /// when a cut, the membership or the selection changes, not every frame.
-#[function_component(Links)]
+#[hook]
+pub fn use_links(
+    model: Option<&Rc<Model>>,
+    frame: Option<&Rc<Frame>>,
+    selected_link: Option<(NodeId, NodeId)>,
+    on: &Callback<Msg>,
+) -> Rc<Html> {
+    let props = model.zip(frame).map(|(m, f)| LinksProps {
+        model: m.clone(),
+        cuts: f.cuts.clone(),
+        present: f.present.clone(),
+        selected_link,
+        on_select: on.clone(),
+    });
+    use_memo(props, |p| p.as_ref().map_or_else(Html::default, links))
+}
+
 fn links(p: &LinksProps) -> Html {
     let model = &p.model;
     let n = model.mon_count();
@@ -387,17 +404,17 @@ pub fn cluster_view(p: &Props) -> Html {
         })
         .collect();
     let mut taken: Vec<(f64, f64, f64, f64)> = Vec::new();
-    // Hundreds of messages move every frame: one click handler for all of
-    // them (it reads the trace index from `data-ev`), not one closure each.
     // Where each message is (its path, how far along, its position), first;
     // then the labels, which keep clear of every dot.
     let spots: Vec<(Path, f64, f64, f64, f64)> = flying
         .iter()
         .map(|fl| {
             let pa = path(fl, n);
-            // Under reduced motion a message is an arrow over its whole path
-            // while it is in the air, not a moving dot.
-            let prog = if still {
+            // A lost message stays where it was lost. Under reduced motion a
+            // message in the air is an arrow over its whole path, not a dot.
+            let prog = if fl.dropped.is_some() && t >= fl.end {
+                fl.progress(fl.end).clamp(0.0, 1.0)
+            } else if still {
                 1.0
             } else {
                 fl.progress(t).clamp(0.0, 1.0)
@@ -410,7 +427,7 @@ pub fn cluster_view(p: &Props) -> Html {
                 pa.x0 + pa.dx * prog + pa.px * off,
                 pa.y0 + pa.dy * prog + pa.py * off,
             );
-            if !still {
+            if labels && !still {
                 taken.push((x - 6.0, y - 6.0, 12.0, 12.0));
             }
             (pa, along, off, x, y)
@@ -462,8 +479,6 @@ pub fn cluster_view(p: &Props) -> Html {
         if fl.dropped.is_some() && t >= fl.end {
             let age = (t - fl.end) as f64 / linger as f64;
             let opacity = if still { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
-            let k = fl.progress(fl.end).clamp(0.0, 1.0);
-            let (x, y) = (pa.x0 + pa.dx * k + pa.px * off, pa.y0 + pa.dy * k + pa.py * off);
             html! {
                 <g key={fl.id} class="msg dropped" transform={format!("translate({x:.1},{y:.1})")} opacity={format!("{opacity:.2}")}
                    data-ev={ev} data-testid="msg-dropped">
@@ -496,6 +511,8 @@ pub fn cluster_view(p: &Props) -> Html {
             }
         }
     }).collect::<Html>();
+    // Hundreds of messages move every frame: one click handler for all of
+    // them (it reads the trace index from `data-ev`), not one closure each.
     let on_message = p.on_select.reform(|e: MouseEvent| {
         match super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()) {
             Some(ev) => Msg::Pick(ev, e.page_x(), e.page_y()),
@@ -537,8 +554,7 @@ pub fn cluster_view(p: &Props) -> Html {
              data-in-flight={flying.len().to_string()} data-hidden={hidden.to_string()}>
             <rect class="bg" x={format!("-{h}")} y={format!("-{h}")} width={side.clone()} height={side} onclick={clear} />
             { quorum }
-            <Links model={model.clone()} cuts={p.frame.cuts.clone()} present={p.frame.present.clone()}
-                   selected_link={p.selected_link} on_select={p.on_select.clone()} />
+            { (*p.links).clone() }
             { client }
             { for mons }
         </svg>

@@ -260,6 +260,7 @@ pub fn embed(p: &Props) -> Html {
         })
     });
 
+    let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
     let base_link = {
         let text = p.model.text.clone();
         use_memo(p.model.id, move |_| {
@@ -336,10 +337,10 @@ pub fn embed(p: &Props) -> Html {
                     speed: p.speed,
                     selected_mon: None,
                     selected_event: None,
-                    selected_link: None,
                     reduced_motion: p.reduced_motion,
                     hidden: p.hidden,
                     overlay: false,
+                    links: links.clone(),
                     on_select: p.on.clone(),
                 }) }
             </div>

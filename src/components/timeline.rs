@@ -111,7 +111,9 @@ fn tick_label(t: Time, step: Time) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// What the diagram draws: it is drawn again only when one of these changes
+/// (`use_memo` in the timeline), not every frame.
+#[derive(PartialEq)]
 struct BodyProps {
     model: Rc<Model>,
     win_start: Time,
@@ -121,7 +123,6 @@ struct BodyProps {
     hidden: u8,
 }
 
-#[function_component(Body)]
 fn body(p: &BodyProps) -> Html {
     let model = &p.model;
     let n = model.mon_count();
@@ -398,6 +399,17 @@ pub fn timeline(p: &Props) -> Html {
         let f = p.follow;
         Callback::from(move |_: Event| on.emit(Msg::Follow(!f)))
     };
+    let diagram = use_memo(
+        BodyProps {
+            model: p.model.clone(),
+            win_start: w0,
+            win_span: span,
+            selected_event: p.selected_event,
+            selected_mon: p.selected_mon,
+            hidden: p.hidden,
+        },
+        body,
+    );
     let px = (p.t.saturating_sub(w0)) as f64 / span as f64;
     let names = model
         .names
@@ -432,7 +444,7 @@ pub fn timeline(p: &Props) -> Html {
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
                      data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
                      title="click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom">
-                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} hidden={p.hidden} />
+                    { (*diagram).clone() }
                     if (0.0..=1.0).contains(&px) {
                         <div class="playhead" style={format!("left:{:.3}%", px * 100.0)} data-testid="playhead"></div>
                     }
