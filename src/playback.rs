@@ -130,7 +130,8 @@ impl Model {
             sim.run_until(t);
             trace.extend(sim.take_trace());
             snapshots.push((t, sim.clone()));
-            if t >= end {
+            // A run stopped by its budget has nothing more to snapshot.
+            if t >= end || sim.overrun().is_some() {
                 break;
             }
             t = (t + SNAPSHOT_EVERY).min(end);

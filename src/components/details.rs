@@ -70,8 +70,13 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
                 ClientOp::MonAdd { name, .. } => format!("mon add {name}"),
                 ClientOp::MonRemove { name } => format!("mon remove {name}"),
             };
-            vec![r("tid", m.tid.to_string()), r("op", op)]
+            vec![
+                r("tid", m.tid.to_string()),
+                r("session", m.session.to_string()),
+                r("op", op),
+            ]
         }
+        Message::Close(m) => vec![r("session", m.session.to_string())],
         Message::Route(m) => vec![
             r("tid", m.reply.tid.to_string()),
             r("result", format!("{:?}", m.reply.result)),

@@ -172,6 +172,8 @@ pub fn header(p: &Props) -> Html {
                 <button onclick={on_theme} data-testid="theme" aria-pressed={dark.to_string()} aria-label="dark theme"
                         title={if dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>{ "◐" }</button>
                 <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
+                // The Explore page (static/explore.html): random fault schedules.
+                <a class="explore-link" href="explore.html" target="_blank" rel="noopener" data-testid="explore-link" title="Run random fault schedules and look for broken invariants">{ "Explore ↗" }</a>
             </div>
             if let Some((embed, text)) = p.shared {
                 <div class="share-box">

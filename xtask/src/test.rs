@@ -19,6 +19,7 @@ const STEPS: &[Step] = &[
     ("clippy (web app, wasm32)", clippy_wasm),
     ("native tests", native_tests),
     ("scenario check", scenario_check),
+    ("explore", explore),
     ("native digests", native_digests),
     ("browser tests", browser_tests),
     ("release build", |root| serve::trunk_build(root)),
@@ -134,6 +135,21 @@ fn scenario_check(root: &Path) -> Result {
         Command::new(cli(root)?)
             .arg("check")
             .args(&relative)
+            .current_dir(root),
+    )
+}
+
+/// A short `monscope explore`: 300 random fault schedules of seed 1 on two
+/// threads (the same results as one), the first failure of each class shrunk
+/// into target/explore-failures/. Fails if any schedule finds a failure.
+fn explore(root: &Path) -> Result {
+    let out = sh::target_dir(root).join("explore-failures");
+    let _ = std::fs::remove_dir_all(&out);
+    sh::run(
+        Command::new(cli(root)?)
+            .args(["explore", "--runs", "300", "--seed", "1", "--jobs", "2"])
+            .args(["--shrink", "1", "--out"])
+            .arg(&out)
             .current_dir(root),
     )
 }

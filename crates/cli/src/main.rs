@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod explore;
 mod link;
 mod load;
 mod run;
@@ -15,7 +16,8 @@ monscope: a Ceph monitor cluster, simulated deterministically.
 usage: monscope <command> [options]
 
 commands:
-  check FILE...                 check every expectation; exit 1 if any fails, 2 on a scenario error
+  check FILE...                 check every expectation; exit 1 if any fails, 2 on a scenario error,
+                                3 if a run is stopped by its budget (a runaway scenario)
   run FILE [--until T] [--json] [--all] [--digest]
                                 print the run's timeline, its trace as JSON, or its digest
   link FILE [--base URL] [--t SECONDS] [--sel NAME]
@@ -23,6 +25,9 @@ commands:
   decode LINK                   print the scenario text a share link carries
   svg FILE [--from T] [--to T] [-o OUT]
                                 draw a time window's space-time diagram as a standalone SVG
+  explore [--runs N] [--seed S] [--mons 3|5|7] [--strategy S] [--minutes M] [--jobs J] ...
+                                run random fault schedules, check the properties, shrink
+                                each failure to a scenario and a share link; exit 1 if any
   bench [--hours H]             replay five monitors with a write every 100ms and report speed
 
 Run `monscope <command> --help` for more.";
@@ -39,6 +44,7 @@ fn main() -> ExitCode {
         "link" => link::main_link(rest),
         "decode" => link::main_decode(rest),
         "bench" => bench::main(rest),
+        "explore" => explore::main(rest),
         "svg" => svg::main(rest),
         "-h" | "--help" | "help" => {
             println!("{HELP}");

@@ -16,7 +16,10 @@ followed by the final state. Timer bookkeeping, deliveries and store
 writes are left out unless --all is given.
   --until T   stop at simulated time T (a duration: 30s, 1.5m, 250ms)
   --json      one JSON object per trace event (every event)
-  --digest    only the hex digest of the trace (equal digests, equal runs)";
+  --digest    only the hex digest of the trace (equal digests, equal runs)
+A run that goes past its budget (a message or timer storm, or a trace too
+long) stops where it went past; what ran away is printed on standard error
+and the exit status is 3. Exit status 2: the file could not be read or parsed.";
 
 pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {
@@ -52,9 +55,16 @@ pub fn main(args: &[String]) -> u8 {
     let r = run_until(&scenario, until.unwrap_or(scenario.end));
     let stdout = std::io::stdout();
     let mut o = std::io::BufWriter::new(stdout.lock());
+    let status = match &r.overrun {
+        Some(ov) => {
+            eprintln!("monscope: the run {}", ov.text);
+            3
+        }
+        None => 0,
+    };
     if digest {
         let _ = writeln!(o, "{}", r.digest());
-        return 0;
+        return status;
     }
     for ev in &r.trace {
         if json {
@@ -66,7 +76,7 @@ pub fn main(args: &[String]) -> u8 {
     if !json {
         let _ = write!(o, "\n{}", r.summary());
     }
-    0
+    status
 }
 
 fn is_bookkeeping(k: &EventKind) -> bool {

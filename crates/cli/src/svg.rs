@@ -17,7 +17,9 @@ changes, commits, expectation results, actions and notes; a time axis and a
 legend. Messages in flight at the window's edges are clipped to it.
   --from T      start of the window (a duration: 10s, 1.5m, 250ms); default 0s
   --to T        end of the window; default the scenario's end
-  -o, --out F   write to F instead of standard output";
+  -o, --out F   write to F instead of standard output
+A run that goes past its budget (a message or timer storm) is drawn up to
+where it stopped, the reason goes to standard error, and the exit status is 3.";
 
 pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {
@@ -79,7 +81,13 @@ pub fn main(args: &[String]) -> u8 {
         }
         None => print!("{svg}"),
     }
-    0
+    match &run.overrun {
+        Some(o) => {
+            eprintln!("monscope: the run {}", o.text);
+            3
+        }
+        None => 0,
+    }
 }
 
 fn usage(msg: &str) -> u8 {

@@ -4,6 +4,7 @@
 //! No browser code, no I/O, no clocks, no ambient randomness: the simulator
 //! ([`sim`]) owns virtual time and the one seeded generator.
 
+pub mod explore;
 pub mod mon;
 pub mod scenario;
 pub mod sim;

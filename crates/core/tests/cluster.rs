@@ -44,19 +44,24 @@ fn sends<'a>(r: &'a Run) -> impl Iterator<Item = (&'a Event, u32, u32, &'a Messa
 }
 
 #[test]
-fn five_monitors_all_up_rank_0_wins_immediately_at_epoch_2() {
+fn five_monitors_all_up_rank_0_wins_with_every_ack_at_epoch_2_and_again_at_4_after_the_first_commit(
+) {
     // A fixed latency makes every monitor finish probing at the same instant,
-    // so all are electing when the proposals arrive (reference §2.9).
+    // so all are electing when the proposals arrive (reference §2.9). The
+    // first quorum's commit of monmap epoch 1 sends everyone back to
+    // bootstrap, and the same election repeats two epochs up (§8, creation).
     let r = run_until(
         &parse("mons a b c d e\nlatency 5ms\nend 1s\n").unwrap(),
         300 * MS,
     );
     let a = r.state.status(0);
     assert_eq!(a.state, MonState::Leader);
-    assert_eq!(a.election_epoch, 2);
+    assert_eq!(a.election_epoch, 4);
     assert_eq!(a.quorum, vec!["a", "b", "c", "d", "e"]);
-    // No election timeout was needed: victory came well before 5s.
-    assert!(entered(&r, "a", MonState::Leader)[0] < 200 * MS);
+    // No election timeout was needed: both victories came well before 5s.
+    let led = entered(&r, "a", MonState::Leader);
+    assert_eq!(led.len(), 2, "{led:?}");
+    assert!(led[1] < 200 * MS, "{led:?}");
 }
 
 #[test]
@@ -77,18 +82,26 @@ fn a_fresh_quorum_of_rank_0_collects_with_pn_100_and_commits_version_1() {
 
 #[test]
 fn leases_renew_every_3s() {
-    let r = sim("mons a b c\nend 20s\n");
+    let r = sim("mons a b c\nlatency 5ms\nend 20s\n");
     let leases: Vec<Time> = sends(&r)
         .filter(|(_, from, to, m)| {
             *from == 0 && *to == 1 && matches!(m, Message::Paxos(p) if p.op == PaxosOp::Lease)
         })
         .map(|(ev, ..)| ev.at)
         .collect();
-    assert!(leases.len() >= 5, "{leases:?}");
-    // A lease follows recovery and each startup commit (monmap's and kv's
-    // create_initial); after those, one every 3s.
-    for w in leases.windows(2).skip(2) {
-        assert_eq!(w[1] - w[0], 3 * SEC, "{leases:?}");
+    // After the start-up commits (monmap's, then kv's create_initial), each
+    // followed by a lease, the leader renews the lease every 3s.
+    let last_commit = r
+        .trace
+        .iter()
+        .filter(|ev| matches!(ev.kind, EventKind::Commit { node: 0, .. }))
+        .map(|ev| ev.at)
+        .max()
+        .unwrap();
+    let renewals: Vec<Time> = leases.into_iter().filter(|t| *t >= last_commit).collect();
+    assert!(renewals.len() >= 5, "{renewals:?}");
+    for w in renewals.windows(2) {
+        assert_eq!(w[1] - w[0], 3 * SEC, "{renewals:?}");
     }
 }
 
@@ -117,13 +130,15 @@ fn a_peon_that_hears_no_lease_for_10s_bootstraps() {
 }
 
 #[test]
-fn leader_failover_raises_the_epoch_by_2_and_the_new_leader_outbids_with_pn_201() {
+fn leader_failover_raises_the_epoch_by_2_and_the_new_leader_outbids_with_pn_301() {
+    // a led the creation quorum (pn 100, epoch 2) and the one after the
+    // monmap's first commit (pn 200, epoch 4); b's first pn is 301 (§3.5).
     let r = sim("mons a b c\nlatency 5ms\nat 20s kill a\nend 60s\n");
     let b = r.state.status(1);
     assert_eq!(b.state, MonState::Leader);
     assert_eq!(b.quorum, vec!["b", "c"]);
-    assert_eq!(b.election_epoch, 4);
-    assert_eq!(b.paxos.accepted_pn, 201);
+    assert_eq!(b.election_epoch, 6);
+    assert_eq!(b.paxos.accepted_pn, 301);
     // b had 2 of 3 acks, so it waited the full 5s election timeout.
     let electing = *entered(&r, "b", MonState::Electing).last().unwrap();
     let leading = entered(&r, "b", MonState::Leader)[0];

@@ -35,14 +35,15 @@ fn syncs(r: &Run) -> Vec<(u64, u32, u32, MMonSync)> {
         .collect()
 }
 
-/// Writes every 500ms from `from` seconds for `secs` seconds.
-fn writes(from: u64, secs: u64) -> String {
-    (0..secs * 2)
+/// `n` writes, one every 500ms from `from` seconds: one paxos version each
+/// (KVMonitor's force_immediate_propose).
+fn writes(from: u64, n: u64) -> String {
+    (0..n)
         .map(|i| format!("at {}ms write k{i} v{i}\n", from * 1000 + i * 500))
         .collect()
 }
 
-/// c is killed at 10s, a and b commit ~`n` versions from 30s, c revives at 55s.
+/// c is killed at 10s, a and b commit `n` versions from 30s, c revives at 55s.
 fn behind(settings: &str, n: u64) -> String {
     format!(
         "mons a b c\nseed 3\n{settings}at 10s kill c\nat 11s write first 1\n{}at 55s revive c\nend 75s\n",

@@ -1,10 +1,12 @@
-//! A MonClient-like client of the config-key service. Like Ceph's MonClient it
-//! talks to one monitor at a time and, when no answer comes within
-//! mon_client_hunt_interval, hunts: it resends the request to the next monitor
-//! (in rank order here, where Ceph picks at random, so runs stay readable).
-//! It keeps retrying until the request is answered.
+//! A MonClient-like client of the config-key service. Each request is one
+//! `ceph` command: its own MonClient with one session at a time. When no
+//! answer comes within mon_client_hunt_interval it hunts: it closes the
+//! session (the monitor drops what it routed for it, Monitor::remove_session)
+//! and resends the request on a new session with the next monitor (in rank
+//! order here, where Ceph picks at random, so runs stay readable). It keeps
+//! retrying until the request is answered, then closes its session.
 
-use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, Message};
+use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
 use super::{Addr, Rank};
@@ -15,7 +17,7 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 struct Pending {
     req: MClientRequest,
-    /// The rank currently asked.
+    /// The rank currently asked, over `req.session`.
     target: Rank,
 }
 
@@ -24,6 +26,7 @@ pub struct Client {
     monmap: Arc<MonMap>,
     hunt_interval: Duration,
     next_tid: u64,
+    next_session: u64,
     pending: BTreeMap<u64, Pending>,
 }
 
@@ -40,6 +43,7 @@ impl Client {
             monmap,
             hunt_interval,
             next_tid: 1,
+            next_session: 1,
             pending: BTreeMap::new(),
         }
     }
@@ -48,10 +52,29 @@ impl Client {
     pub fn submit(&mut self, op: ClientOp, target: Rank, out: &mut Out) -> u64 {
         let tid = self.next_tid;
         self.next_tid += 1;
-        let req = MClientRequest { tid, op };
+        let session = self.open_session();
+        let req = MClientRequest { tid, session, op };
         self.pending.insert(tid, Pending { req, target });
         self.send(tid, out);
         tid
+    }
+
+    fn open_session(&mut self) -> u64 {
+        let s = self.next_session;
+        self.next_session += 1;
+        s
+    }
+
+    /// Mark the session's connection down: the monitor removes the session.
+    fn close(&self, p: &Pending, out: &mut Out) {
+        if let Some(addr) = self.monmap.addr_of(p.target) {
+            out.send(
+                addr,
+                Message::Close(MClose {
+                    session: p.req.session,
+                }),
+            );
+        }
     }
 
     fn send(&self, tid: u64, out: &mut Out) {
@@ -67,9 +90,15 @@ impl Client {
     /// The hunt timer for `tid` fired: try the next monitor.
     pub fn on_retry(&mut self, tid: u64, out: &mut Out) {
         let n = self.monmap.size() as Rank;
+        let Some(p) = self.pending.get(&tid) else {
+            return;
+        };
+        self.close(p, out);
+        let session = self.open_session();
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
+        p.req.session = session;
         if n > 0 {
             p.target = (p.target + 1).rem_euclid(n);
         }
@@ -89,6 +118,8 @@ impl Client {
     ) -> Option<Answered> {
         let p = self.pending.remove(&reply.tid)?;
         out.cancel_timer(Timer::ClientRetry(reply.tid));
+        // The command is done and its process exits, closing the session.
+        self.close(&p, out);
         let who = self
             .monmap
             .name_of(self.monmap.rank_of_addr(from))

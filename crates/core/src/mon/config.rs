@@ -35,14 +35,13 @@ pub struct Config {
     pub mon_sync_max_payload_keys: u64,
     pub paxos_max_join_drift: u64,
     /// PaxosService's default should_propose: an update waits out the rest of
-    /// this window after the last commit. Here that batches the kv service's
-    /// writes (a deviation: Ceph's KVMonitor forces an immediate propose, see
-    /// `KvService`); the monmap service proposes at once, as MonmapMonitor.
-    /// In Ceph it batches the services that keep PaxosService's should_propose
-    /// and do not force immediate proposals.
+    /// this window after the last commit. In Ceph it batches LogMonitor and
+    /// HealthMonitor, which monscope does not model; kv (KVMonitor forces an
+    /// immediate propose) and monmap (should_propose 0) never wait, so the
+    /// option is accepted and changes nothing in a run.
     pub paxos_propose_interval: Duration,
     /// should_propose's delay when the last commit is older than
-    /// paxos_propose_interval: the same services (kv writes here).
+    /// paxos_propose_interval: the same services, so likewise no effect.
     pub paxos_min_wait: Duration,
     pub paxos_min: u64,
     pub paxos_trim_min: u64,
@@ -153,12 +152,12 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "should_propose's batching window (kv writes here)",
+        "should_propose's batching window (no modelled service batches)",
     ),
     (
         "paxos_min_wait",
         OptionKind::Seconds,
-        "should_propose's delay after an idle period (kv writes here)",
+        "should_propose's delay after an idle period (no modelled service batches)",
     ),
     ("paxos_min", OptionKind::Count, "paxos versions always kept"),
     (
@@ -259,17 +258,23 @@ impl Config {
     }
 
     /// Set one option. The value must already match the option's kind
-    /// (the scenario parser converts it); range rules are Ceph's.
+    /// (the scenario parser converts it); range rules are Ceph's. Ceph
+    /// declares no minimum for these options, but a timer of 0 fires again at
+    /// the same instant forever (a real monitor spins; simulated time would
+    /// stop), and a divisor or interval of 0 divides by zero: such values
+    /// are refused. Zero stays allowed where it means something
+    /// (mon_session_timeout, mon_clock_drift_allowed, the paxos counts).
     pub fn set(&mut self, name: &str, value: OptionValue) -> Result<(), String> {
         use OptionValue::*;
         let dur = |v: OptionValue| match v {
             Duration(d) => Ok(d),
             Float(f) if f >= 0.0 => Ok(secs_f64(f)),
+            Float(_) => Err(format!("{name} must not be negative")),
             Count(c) => Ok(c.saturating_mul(SEC)),
-            _ => Err(format!("{name} takes a duration")),
         };
         let float = |v: OptionValue| match v {
             Float(f) if f.is_finite() && f >= 0.0 => Ok(f),
+            Float(_) => Err(format!("{name} must not be negative")),
             Count(c) => Ok(c as f64),
             _ => Err(format!("{name} takes a number")),
         };
@@ -277,9 +282,20 @@ impl Config {
             Count(c) => Ok(c),
             _ => Err(format!("{name} takes a whole number")),
         };
+        // A timer or period: 0 would fire again at once, forever.
+        let timer = |v: OptionValue| match dur(v)? {
+            0 => Err(format!(
+                "{name} must be greater than 0 (a timer of 0 fires again at once, forever)"
+            )),
+            d => Ok(d),
+        };
+        let at_least_1 = |v: OptionValue, why: &str| match count(v)? {
+            0 => Err(format!("{name} must be at least 1 ({why})")),
+            c => Ok(c),
+        };
         match name {
-            "mon_election_timeout" => self.mon_election_timeout = dur(value)?,
-            "mon_lease" => self.mon_lease = dur(value)?,
+            "mon_election_timeout" => self.mon_election_timeout = timer(value)?,
+            "mon_lease" => self.mon_lease = timer(value)?,
             "mon_lease_renew_interval_factor" => {
                 let f = float(value)?;
                 if !(f > 0.0 && f < 1.0) {
@@ -294,11 +310,25 @@ impl Config {
                 }
                 self.mon_lease_ack_timeout_factor = f
             }
-            "mon_accept_timeout_factor" => self.mon_accept_timeout_factor = float(value)?,
-            "mon_probe_timeout" => self.mon_probe_timeout = dur(value)?,
-            "mon_sync_timeout" => self.mon_sync_timeout = dur(value)?,
-            "mon_sync_max_payload_size" => self.mon_sync_max_payload_size = count(value)?.max(1),
-            "mon_sync_max_payload_keys" => self.mon_sync_max_payload_keys = count(value)?.max(1),
+            "mon_accept_timeout_factor" => {
+                let f = float(value)?;
+                if f <= 0.0 {
+                    return Err(format!(
+                        "{name} must be greater than 0 (collect and accept would time out at once)"
+                    ));
+                }
+                self.mon_accept_timeout_factor = f
+            }
+            "mon_probe_timeout" => self.mon_probe_timeout = timer(value)?,
+            "mon_sync_timeout" => self.mon_sync_timeout = timer(value)?,
+            "mon_sync_max_payload_size" => {
+                self.mon_sync_max_payload_size =
+                    at_least_1(value, "an empty chunk never finishes a sync")?
+            }
+            "mon_sync_max_payload_keys" => {
+                self.mon_sync_max_payload_keys =
+                    at_least_1(value, "an empty chunk never finishes a sync")?
+            }
             "paxos_max_join_drift" => self.paxos_max_join_drift = count(value)?,
             "paxos_propose_interval" => self.paxos_propose_interval = dur(value)?,
             "paxos_min_wait" => self.paxos_min_wait = dur(value)?,
@@ -310,24 +340,35 @@ impl Config {
             "paxos_service_trim_max_multiplier" => {
                 self.paxos_service_trim_max_multiplier = count(value)?
             }
-            "paxos_stash_full_interval" => self.paxos_stash_full_interval = count(value)?.max(1),
-            "mon_tick_interval" => self.mon_tick_interval = dur(value)?.max(1),
-            "mon_elector_ping_timeout" => self.mon_elector_ping_timeout = dur(value)?.max(1),
-            "mon_elector_ping_divisor" => self.mon_elector_ping_divisor = count(value)?.max(1),
+            "paxos_stash_full_interval" => self.paxos_stash_full_interval = count(value)?,
+            "mon_tick_interval" => self.mon_tick_interval = timer(value)?,
+            "mon_elector_ping_timeout" => self.mon_elector_ping_timeout = timer(value)?,
+            "mon_elector_ping_divisor" => {
+                self.mon_elector_ping_divisor =
+                    at_least_1(value, "pings go out every ping timeout / divisor")?
+            }
             "mon_con_tracker_persist_interval" => {
-                self.mon_con_tracker_persist_interval = count(value)?.max(1)
+                self.mon_con_tracker_persist_interval =
+                    at_least_1(value, "the tracker is persisted every N updates")?
             }
             "mon_con_tracker_score_halflife" => {
-                self.mon_con_tracker_score_halflife = dur(value)?.max(1)
+                self.mon_con_tracker_score_halflife = match dur(value)? {
+                    0 => {
+                        return Err(format!(
+                            "{name} must be greater than 0 (scores decay with this half-life)"
+                        ))
+                    }
+                    d => d,
+                }
             }
             "mon_elector_ignore_propose_margin" => {
                 self.mon_elector_ignore_propose_margin = float(value)?
             }
-            "mon_timecheck_interval" => self.mon_timecheck_interval = dur(value)?.max(1),
-            "mon_timecheck_skew_interval" => self.mon_timecheck_skew_interval = dur(value)?.max(1),
+            "mon_timecheck_interval" => self.mon_timecheck_interval = timer(value)?,
+            "mon_timecheck_skew_interval" => self.mon_timecheck_skew_interval = timer(value)?,
             "mon_clock_drift_allowed" => self.mon_clock_drift_allowed = dur(value)?,
             "mon_session_timeout" => self.mon_session_timeout = dur(value)?,
-            "mon_client_hunt_interval" => self.mon_client_hunt_interval = dur(value)?.max(1),
+            "mon_client_hunt_interval" => self.mon_client_hunt_interval = timer(value)?,
             _ => {
                 return Err(format!(
                     "unknown option \"{name}\" (supported: {})",
@@ -338,8 +379,10 @@ impl Config {
         Ok(())
     }
 
+    /// `base` × `factor`, at least 1 µs: a product that rounds to 0 would be
+    /// a timer firing again at once.
     fn scaled(&self, base: Duration, factor: f64) -> Duration {
-        (base as f64 * factor).round() as Duration
+        ((base as f64 * factor).round() as Duration).max(1)
     }
 
     /// Peon lease timeout and leader lease-ack timeout: ack_timeout_factor x lease (10s).

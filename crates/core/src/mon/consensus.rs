@@ -13,6 +13,7 @@ use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
 use super::paxos::{Paxos, PaxosStep};
 use super::paxos_service::{PaxosService, Service, ServiceId, ServiceWaiter};
+use super::session::Sessions;
 use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
 use super::{Addr, Epoch, Rank, Version};
@@ -43,6 +44,9 @@ pub struct PaxosCtx<'a> {
     pub quorum: &'a [Rank],
     pub election_epoch: Epoch,
     pub monmap: &'a MonMap,
+    /// The monitor's open client sessions (a request from a closed one is
+    /// discarded, PaxosService::dispatch).
+    pub sessions: &'a Sessions,
 }
 
 /// Where a client request came from, so the reply can find its way back.

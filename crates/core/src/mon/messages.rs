@@ -22,6 +22,8 @@ pub enum Message {
     Forward(MForward),
     /// The leader's reply to a forwarded request, sent back through the peon (MRoute).
     Route(MRoute),
+    /// A client session closed (see [`MClose`]).
+    Close(MClose),
     Client(MClientRequest),
     ClientReply(MClientReply),
     /// MTimeCheck2 (§1.10): the leader's clock check of its quorum.
@@ -39,6 +41,7 @@ impl Message {
             Message::Sync(_) => "sync",
             Message::Forward(_)
             | Message::Route(_)
+            | Message::Close(_)
             | Message::Client(_)
             | Message::ClientReply(_) => "client",
             Message::Timecheck(_) => "timecheck",
@@ -67,6 +70,7 @@ impl Message {
             Message::Sync(m) => m.op.name(),
             Message::Forward(_) => "FORWARD",
             Message::Route(_) => "ROUTE",
+            Message::Close(_) => "CLOSE",
             Message::Client(m) => match m.op {
                 ClientOp::Write { .. } => "WRITE",
                 ClientOp::Read { .. } => "READ",
@@ -272,7 +276,18 @@ pub enum ClientOp {
 pub struct MClientRequest {
     /// The client's own id for this request; retries reuse it.
     pub tid: u64,
+    /// The client session it came on (a new one after each hunt).
+    pub session: u64,
     pub op: ClientOp,
+}
+
+/// The client closed its session with this monitor (MonClient marks the
+/// connection down when it hunts elsewhere or when its command is done); the
+/// monitor sees ms_handle_reset and removes the session. Not a Ceph message:
+/// a TCP close, so it is lost like one on a cut link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MClose {
+    pub session: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

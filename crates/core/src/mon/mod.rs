@@ -19,6 +19,7 @@ mod monmap_tests;
 pub mod out;
 pub mod paxos;
 pub mod paxos_service;
+pub mod session;
 pub mod status;
 pub mod store;
 pub mod sync;

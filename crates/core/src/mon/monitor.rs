@@ -6,19 +6,18 @@
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
-use super::messages::{
-    MClientRequest, MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp,
-};
+use super::messages::{MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp};
 use super::monmap::{MonMap, Strategy};
 use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
+use super::session::Sessions;
 use super::status::{MonState, MonStatus};
 use super::store::{MonitorDBStore, Transaction};
 use super::sync::{MonSync, SyncCtx, SyncEffect};
 use super::timecheck::{TcEnv, Timecheck};
 use super::{Addr, Epoch, Rank};
 use crate::time::Time;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// One input to a monitor.
@@ -46,13 +45,21 @@ pub struct Monitor {
     rank: Rank,
     has_ever_joined: bool,
     outside_quorum: BTreeSet<Rank>,
+    /// Addresses that probed me from outside my monmap (handle_probe_probe's
+    /// "adding peer ... to list of hints"); bootstrap probes them too. Kept
+    /// in memory only, as Ceph's, and never forgotten while the process runs.
+    extra_probe_peers: BTreeSet<Addr>,
     quorum: Vec<Rank>,
     leader: Rank,
     elector: Elector,
     consensus: Consensus,
-    /// Client requests this peon forwarded to the leader, by (client, tid),
-    /// resent to the new leader after an election (finish_election).
-    routed: BTreeMap<(Addr, u64), MClientRequest>,
+    /// Client sessions and the requests this peon routed to the leader for
+    /// them, resent to each new leader (finish_election).
+    sessions: Sessions,
+    /// When this monitor last left a quorum (_reset; cleared by
+    /// finish_election): out of quorum for over 2 x mon_lease, tick drops
+    /// every client session.
+    exited_quorum: Option<Time>,
     /// Store synchronization, both as requester and as provider (§1.6).
     sync: MonSync,
     /// Timecheck state (§1.10): the leader's measurements, a peon's last report.
@@ -99,11 +106,13 @@ impl Monitor {
             rank,
             has_ever_joined,
             outside_quorum: BTreeSet::new(),
+            extra_probe_peers: BTreeSet::new(),
             quorum: Vec::new(),
             leader: -1,
             elector,
             consensus,
-            routed: BTreeMap::new(),
+            sessions: Sessions::default(),
+            exited_quorum: None,
             sync: MonSync::default(),
             timecheck: Timecheck::default(),
             exited: false,
@@ -238,6 +247,14 @@ impl Monitor {
             self.store.get_u64("monitor", "election_epoch"),
             self.consensus.last_committed()
         ));
+        // Monitor::preinit: a monitor that has joined a quorum and is not in
+        // its monmap any more was removed: it refuses to start.
+        if self.has_ever_joined && self.monmap.rank_of_name(&self.name) < 0 {
+            out.log("not in monmap and have been in a quorum before; must have been removed");
+            out.log("commit suicide!");
+            self.suicide(now, out);
+            return;
+        }
         if self.sync.on_startup(&mut self.store, out) {
             self.consensus = Consensus::new(&self.store);
         }
@@ -273,6 +290,13 @@ impl Monitor {
             self.rank = new_rank;
             let effects = self.elector.notify_rank_changed(new_rank);
             self.apply_elector(now, effects, out);
+            // "reset all connections, or else our peers will think we are
+            // someone else": replies to probes sent under the old rank are
+            // lost with them. This is what keeps a never-joined monitor that
+            // flips between two monmaps from answering old rounds (issue 13,
+            // bug 2): one bootstrap per round trip, not a storm.
+            out.log("mark_down_all: every connection reset");
+            out.mark_down_all();
         }
         self.state = MonState::Probing;
         self.reset(now, out);
@@ -289,6 +313,9 @@ impl Monitor {
             if let Some(addr) = self.monmap.addr_of(r) {
                 out.send(addr, Message::Probe(probe.clone()));
             }
+        }
+        for &addr in self.extra_probe_peers.iter().filter(|a| **a != self.addr) {
+            out.send(addr, Message::Probe(probe.clone()));
         }
     }
 
@@ -375,6 +402,9 @@ impl Monitor {
     fn reset(&mut self, now: Time, out: &mut Out) {
         out.cancel_timer(Timer::ProbeTimeout);
         self.timecheck.cleanup(out);
+        if !self.quorum.is_empty() {
+            self.exited_quorum = Some(now);
+        }
         self.quorum.clear();
         self.outside_quorum.clear();
         self.leader = -1;
@@ -398,6 +428,10 @@ impl Monitor {
             }
             Timer::Tick => {
                 out.set_timer(Timer::Tick, self.cfg.mon_tick_interval);
+                let out_for_too_long = self
+                    .exited_quorum
+                    .is_some_and(|t| now > t.saturating_add(2 * self.cfg.mon_lease));
+                self.sessions.trim(now, out_for_too_long, out);
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
@@ -491,6 +525,8 @@ impl Monitor {
                 self.apply_paxos(now, effects, out);
             }
             Message::Client(req) => {
+                let timeout = self.cfg.mon_session_timeout;
+                self.sessions.touch((from, req.session), now, timeout);
                 let effects = self.with_paxos(now, out, |c, ctx| {
                     c.handle_client(ctx, Origin::Client(from), req)
                 });
@@ -510,10 +546,17 @@ impl Monitor {
                     self.with_paxos(now, out, |c, ctx| c.handle_client(ctx, origin, f.req));
                 self.apply_paxos(now, effects, out);
             }
+            // handle_route: only a request still routed for an open session
+            // is answered ("don't have routed request tid" otherwise).
             Message::Route(r) => {
-                self.routed.remove(&(r.client, r.reply.tid));
-                out.send(r.client, Message::ClientReply(r.reply));
+                if self.sessions.routed_answered(r.client, r.reply.tid) {
+                    out.send(r.client, Message::ClientReply(r.reply));
+                } else {
+                    out.log(format!("don't have routed request tid {}", r.reply.tid));
+                }
             }
+            // ms_handle_reset: the client's connection closed.
+            Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
             Message::Timecheck(m) => self.handle_timecheck(now, from, m, out),
         }
@@ -560,14 +603,18 @@ impl Monitor {
     fn handle_probe(&mut self, now: Time, from: Addr, m: MMonProbe, out: &mut Out) {
         match m.op {
             ProbeOp::Probe => {
+                // handle_probe_probe answers every probe, from outside the
+                // monmap too: that is how a removed monitor learns the new
+                // monmap (ceph-mon 16.2.15 did, 5-6 s after the heal).
                 let reply = self.probe_message(ProbeOp::Reply);
                 out.send(from, Message::Probe(reply));
-                // A probe from a monmap member: ping it (handle_probe_probe).
                 let peer = self.monmap.rank_of_addr(from);
                 if peer >= 0 {
                     let fx =
                         self.with_elector(now, out, |e, env, o| e.begin_peer_ping(env, peer, o));
                     self.apply_elector(now, fx, out);
+                } else if self.extra_probe_peers.insert(from) {
+                    out.log(format!("adding peer mon.{} to list of hints", m.name));
                 }
             }
             ProbeOp::Reply => self.handle_probe_reply(now, from, m, out),
@@ -635,9 +682,14 @@ impl Monitor {
             return;
         }
         let peer = self.monmap.rank_of_name(&m.name);
-        if peer >= 0 {
-            self.outside_quorum.insert(peer);
+        if peer < 0 {
+            out.log(format!(
+                "mostly ignoring mon.{}, not part of monmap",
+                m.name
+            ));
+            return;
         }
+        self.outside_quorum.insert(peer);
         let need = self.monmap.size() / 2 + 1;
         if self.outside_quorum.len() >= need && self.outside_quorum.contains(&self.rank) {
             let oq: Vec<Rank> = self.outside_quorum.iter().copied().collect();
@@ -725,6 +777,7 @@ impl Monitor {
     /// back before any quorum go out; resend routed requests to the new leader.
     fn finish_election(&mut self, now: Time, out: &mut Out) {
         self.timecheck.cleanup(out);
+        self.exited_quorum = None;
         if matches!(self.state, MonState::Leader | MonState::Peon) {
             let fx = self.with_elector(now, out, |e, env, o| e.notify_quorum_formed(env, o));
             self.apply_elector(now, fx, out);
@@ -735,11 +788,11 @@ impl Monitor {
         let Some(leader) = self.monmap.addr_of(self.leader) else {
             return;
         };
-        for ((client, _), req) in &self.routed {
+        for (client, req) in self.sessions.routed() {
             out.send(
                 leader,
                 Message::Forward(MForward {
-                    client: *client,
+                    client,
                     req: req.clone(),
                 }),
             );
@@ -791,10 +844,8 @@ impl Monitor {
             }
             match e {
                 PaxosEffect::NewMonmap(m) => self.adopt_monmap(now, m, true, out),
-                PaxosEffect::Bootstrap { reason } => {
-                    out.log(reason);
-                    self.bootstrap(now, out);
-                }
+                // Fx::bootstrap logged the reason ("doing requested bootstrap").
+                PaxosEffect::Bootstrap { .. } => self.bootstrap(now, out),
                 PaxosEffect::Reply { origin, reply } => match origin {
                     Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
                     Origin::Forwarded { peon, client } => {
@@ -809,7 +860,7 @@ impl Monitor {
                     let leader = self.monmap.addr_of(self.leader);
                     match (self.state, leader) {
                         (MonState::Peon, Some(leader)) => {
-                            self.routed.insert((client, req.tid), req.clone());
+                            self.sessions.route(client, req.clone());
                             out.send(leader, Message::Forward(MForward { client, req }));
                         }
                         _ => out.log(format!(
@@ -820,6 +871,7 @@ impl Monitor {
                 }
                 PaxosEffect::Active => {
                     if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
+                        out.log("noting that i was, once, part of an active quorum");
                         self.has_ever_joined = true;
                         let mut tx = Transaction::new();
                         tx.put_u64("monitor", "joined", 1);
@@ -912,6 +964,7 @@ impl Monitor {
             quorum: &self.quorum,
             election_epoch: self.elector.epoch(),
             monmap: &self.monmap,
+            sessions: &self.sessions,
         };
         f(&mut self.consensus, &mut ctx)
     }

@@ -113,6 +113,12 @@ impl Service for MonmapService {
     type Reply = String;
     /// A committed monmap newer than the monitor's: adopt it and bootstrap.
     type Update = Option<Arc<MonMap>>;
+    /// Pacific's MonmapMonitor::prepare_command answers "adding ..." /
+    /// "removing ..." at once and then proposes: the reply does not wait for
+    /// the commit (ceph-mon 16.2.15 answered `mon remove` of a cut-off monitor
+    /// at once; the new monmap committed 13 s later, in the next quorum's
+    /// recovery).
+    const REPLY_AT_ONCE: bool = true;
 
     /// MonmapMonitor::create_initial: the current monmap as epoch 1.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
@@ -191,7 +197,9 @@ impl Service for MonmapService {
                     pending.epoch,
                     pending.size()
                 ));
-                Some(format!("adding mon.{name} at addr {}", addr.0))
+                let text = format!("adding mon.{name} at addr {}", addr.0);
+                Self::reply(fx, origin, req.tid, true, text.clone());
+                Some(text)
             }
             ClientOp::MonRemove { name } => {
                 let rank = pending.rank_of_name(name);
@@ -212,10 +220,12 @@ impl Service for MonmapService {
                     pending.epoch,
                     pending.size()
                 ));
-                Some(format!(
+                let text = format!(
                     "removing mon.{name}, there will be {} monitors",
                     pending.size()
-                ))
+                );
+                Self::reply(fx, origin, req.tid, true, text.clone());
+                Some(text)
             }
             _ => None,
         }

@@ -67,6 +67,9 @@ pub struct Out {
     pub sends: Vec<(Addr, Message)>,
     pub timers: Vec<TimerOp>,
     pub notes: Vec<Note>,
+    /// Messenger::mark_down_all was called after this many of `sends`: every
+    /// message on its way to this monitor from before it is lost.
+    pub mark_down_all: Option<usize>,
 }
 
 impl Out {
@@ -85,10 +88,17 @@ impl Out {
     pub fn log(&mut self, text: impl Into<String>) {
         self.notes.push(Note::Log(text.into()));
     }
+    /// Messenger::mark_down_all: close every connection. Messages on their
+    /// way to this monitor are lost (its peers reconnect, are told the session
+    /// was reset, and drop what they had queued); what it already sent goes on.
+    pub fn mark_down_all(&mut self) {
+        self.mark_down_all = Some(self.sends.len());
+    }
     pub fn clear(&mut self) {
         self.sends.clear();
         self.timers.clear();
         self.notes.clear();
+        self.mark_down_all = None;
     }
 }
 

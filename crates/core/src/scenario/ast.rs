@@ -86,6 +86,11 @@ pub enum Expectation {
     /// `leader NAME` / `leader none`
     Leader(Option<String>),
     Quorum(Vec<String>),
+    /// `quorum all`: the quorum is every member of the newest committed
+    /// monmap (an extension of the spec; `all` is reserved, as in `start all`).
+    QuorumAll,
+    /// `monmap NAME...`: the newest committed monmap has exactly these members.
+    Monmap(Vec<String>),
     State(String, MonState),
     Was(String, MonState),
     Epoch(EpochExpect),

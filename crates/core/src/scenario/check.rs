@@ -301,7 +301,8 @@ fn check_action(action: &Action, line: &Line) -> Result<(), ParseError> {
         | Action::Kill(_)
         | Action::Revive(_)
         | Action::Wipe(_)
-        | Action::Expect(Expectation::Quorum(_)) => {
+        | Action::Expect(Expectation::Quorum(_))
+        | Action::Expect(Expectation::Monmap(_)) => {
             for (i, r) in line.names.iter().enumerate() {
                 if line
                     .names
@@ -459,13 +460,18 @@ impl Lifecycle {
             })?,
             Action::Revive(_) => self.each(line, |st, m| match st {
                 Life::Killed(_) => Ok(Life::Running),
+                // Its daemon started again: Pacific answers `mon remove` before
+                // it commits, so it may still be a member and rejoin; if the
+                // removal committed, it learns so and stops (Monitor::preinit,
+                // or "removed from monmap, suicide" once it probes).
+                Life::Removed(_) => Ok(st),
                 Life::Running => Err(format!(
                     "cannot revive \"{m}\": it is running (only a killed monitor can be revived)"
                 )),
                 Life::NotStarted => Err(format!(
                     "cannot revive \"{m}\": it has not been started (use start)"
                 )),
-                Life::NotAdded(_) | Life::Removed(_) => Err(format!(
+                Life::NotAdded(_) => Err(format!(
                     "cannot revive {}",
                     absent(st, m).unwrap_or_default()
                 )),

@@ -83,7 +83,7 @@ pub(super) struct Line {
 
 const STATEMENTS: &str = "title describe mons strategy disallow seed latency loss link set end at";
 const ACTIONS: &str = "start kill revive wipe call-election skew add remove cut restore partition isolate heal write read note expect";
-const EXPECTATIONS: &str = "leader quorum state was epoch agree quorum-stable stable unstable committed missing version health max-leaders safe";
+const EXPECTATIONS: &str = "leader quorum monmap state was epoch agree quorum-stable stable unstable committed missing version health max-leaders safe";
 const STATES: &str = "probing synchronizing electing leader peon down";
 const HEALTH_CHECKS: &[&str] = &["MON_DOWN", "MON_CLOCK_SKEW"];
 
@@ -584,7 +584,15 @@ fn expectation(c: &mut Cursor) -> Result<Expectation, ParseError> {
                 Expectation::Leader(Some(c.name()?))
             }
         }
-        "quorum" => Expectation::Quorum(c.names()?),
+        "quorum" => {
+            if c.peek().is_some_and(|t| !t.quoted && t.text == "all") {
+                c.i += 1;
+                Expectation::QuorumAll
+            } else {
+                Expectation::Quorum(c.names()?)
+            }
+        }
+        "monmap" => Expectation::Monmap(c.names()?),
         "state" | "was" => {
             let name = c.name()?;
             let what = format!("a state ({STATES})");

@@ -80,6 +80,8 @@ pub fn print_expectation(e: &Expectation) -> String {
         Expectation::Leader(Some(n)) => format!("leader {n}"),
         Expectation::Leader(None) => "leader none".to_string(),
         Expectation::Quorum(n) => format!("quorum {}", n.join(" ")),
+        Expectation::QuorumAll => "quorum all".to_string(),
+        Expectation::Monmap(n) => format!("monmap {}", n.join(" ")),
         Expectation::State(n, st) => format!("state {n} {}", st.name()),
         Expectation::Was(n, st) => format!("was {n} {}", st.name()),
         Expectation::Epoch(EpochExpect::Is(n)) => format!("epoch {n}"),

@@ -257,6 +257,7 @@ fn every_expectation_parses_and_prints_back() {
             "quorum b c",
             Expectation::Quorum(names(&["b", "c"])),
         ),
+        ("quorum all", "quorum all", Expectation::QuorumAll),
         (
             "state a down",
             "state a down",
@@ -333,6 +334,71 @@ fn every_expectation_parses_and_prints_back() {
         assert_eq!(print_expectation(got), *printed);
     }
     assert_eq!(print_stmt(&s.stmts[1]), "at 5s expect leader b".to_string());
+}
+
+/// Issue 13, bug 3: a zero timer stopped simulated time (`check` hung). Ceph
+/// sets no minimum for these options; a timer of 0 is refused where it is set.
+#[test]
+fn a_timer_or_divisor_of_zero_is_a_scenario_error_at_its_value() {
+    for (option, value) in [
+        ("mon_probe_timeout", "0"),
+        ("mon_election_timeout", "0s"),
+        ("mon_lease", "0ms"),
+        ("mon_sync_timeout", "0"),
+        ("mon_tick_interval", "0"),
+        ("mon_elector_ping_timeout", "0"),
+        ("mon_timecheck_interval", "0"),
+        ("mon_timecheck_skew_interval", "0"),
+        ("mon_client_hunt_interval", "0us"),
+    ] {
+        let e = err(&format!("mons a b c\nset {option} {value}\n"));
+        let col = 6 + option.len();
+        assert_eq!(
+            e,
+            format!(
+                "line 2, column {col}: {option} must be greater than 0 (a timer of 0 fires again at once, forever)"
+            )
+        );
+    }
+    for (option, why) in [
+        (
+            "mon_elector_ping_divisor",
+            "pings go out every ping timeout / divisor",
+        ),
+        (
+            "mon_con_tracker_persist_interval",
+            "the tracker is persisted every N updates",
+        ),
+        (
+            "mon_sync_max_payload_size",
+            "an empty chunk never finishes a sync",
+        ),
+        (
+            "mon_sync_max_payload_keys",
+            "an empty chunk never finishes a sync",
+        ),
+    ] {
+        let e = err(&format!("mons a b c\nset {option} 0\n"));
+        assert!(
+            e.ends_with(&format!("{option} must be at least 1 ({why})")),
+            "{e}"
+        );
+    }
+    assert!(err("mons a\nset mon_accept_timeout_factor 0\n").contains("greater than 0"));
+    assert!(err("mons a\nset mon_con_tracker_score_halflife 0\n").contains("greater than 0"));
+    // Negative values do not parse as a number or a duration at all.
+    assert!(err("mons a\nset mon_elector_ignore_propose_margin -0.1\n").contains("found \"-0.1\""));
+    assert!(err("mons a\nset mon_probe_timeout -1s\n").contains("found \"-1s\""));
+    // Zero still means something for these, as in Ceph.
+    for ok in [
+        "set mon_session_timeout 0",
+        "set mon_clock_drift_allowed 0",
+        "set paxos_max_join_drift 0",
+        "set paxos_min 0",
+        "set paxos_propose_interval 0",
+    ] {
+        parse(&format!("mons a b c\n{ok}\n")).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
 }
 
 #[test]

@@ -4,10 +4,12 @@
 //! that instant, and statements run in file order. Same scenario, same trace,
 //! natively and in wasm.
 
+pub mod budget;
 pub mod network;
 pub mod rng;
 pub mod run;
 
+pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
 
 use crate::mon::client::Client;
@@ -25,6 +27,7 @@ use crate::time::{Duration, Time};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
+use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
@@ -91,6 +94,10 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
+    /// Messages to this node with a smaller id are lost on arrival: it reset
+    /// every connection (Messenger::mark_down_all) before they came. What it
+    /// sent before the reset had left its socket and is delivered.
+    reset_before: MsgId,
 }
 
 /// A whole simulated cluster at one instant. Cloning it is a snapshot.
@@ -112,12 +119,23 @@ pub struct Sim {
     next_msg: MsgId,
     next_stmt: usize,
     trace: Vec<Event>,
+    /// Whether events are kept in `trace` (they are always folded into `state`).
+    record: bool,
     state: ClusterState,
     out: Out,
+    meter: Meter,
+    /// Set when the run went past its budget; nothing runs after it.
+    overrun: Option<Arc<Overrun>>,
 }
 
 impl Sim {
+    /// A simulator for `scenario`, with the default [`Budget`].
     pub fn new(scenario: &Scenario) -> Sim {
+        Sim::with_budget(scenario, Budget::DEFAULT)
+    }
+
+    /// A simulator that stops once it goes past `budget`.
+    pub fn with_budget(scenario: &Scenario, budget: Budget) -> Sim {
         let n = scenario.mons.len();
         // Every monitor that will ever exist gets its node (and address) up
         // front: the initial ones in rank order, then each `add` in file
@@ -145,8 +163,12 @@ impl Sim {
             strategy: scenario.strategy,
             disallowed_leaders: Vec::new(),
         });
+        // monmaptool --create writes a seed monmap of epoch 0; the first
+        // quorum commits it as epoch 1 (MonmapMonitor::create_initial), and
+        // that commit makes every monitor bootstrap again
+        // (MonmapMonitor::update_from_paxos: version 1 > my epoch 0).
         let monmap = Arc::new(MonMap {
-            epoch: 1,
+            epoch: 0,
             mons: scenario
                 .mons
                 .iter()
@@ -173,6 +195,7 @@ impl Sim {
                 added: i < n,
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
+                reset_before: 0,
             })
             .collect();
         let mut sim = Sim {
@@ -191,8 +214,11 @@ impl Sim {
             next_msg: 0,
             next_stmt: 0,
             trace: Vec::new(),
+            record: true,
             state: ClusterState::new(all_names),
             out: Out::new(),
+            meter: Meter::new(budget),
+            overrun: None,
         };
         if !scenario.has_start {
             sim.emit(EventKind::Action {
@@ -221,6 +247,21 @@ impl Sim {
     pub fn take_trace(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.trace)
     }
+    /// Stop (or resume) keeping events in the trace; the state still folds
+    /// every one of them, so expectations and invariants hold as before, and
+    /// the verdicts (expectation results, violations, an overrun) are still
+    /// kept. What a caller that reads only those (explore) wants: no trace memory.
+    pub fn set_recording(&mut self, record: bool) {
+        self.record = record;
+    }
+    /// Trace events so far, recorded or not.
+    pub fn events(&self) -> u64 {
+        self.meter.total()
+    }
+    /// Why the run stopped early, if it went past its budget.
+    pub fn overrun(&self) -> Option<&Overrun> {
+        self.overrun.as_deref()
+    }
     pub fn state(&self) -> &ClusterState {
         &self.state
     }
@@ -240,7 +281,7 @@ impl Sim {
         Some(n.mon.as_ref().map_or(&n.store, |m| m.store()))
     }
     pub fn is_done(&self) -> bool {
-        self.now >= self.scenario.end
+        self.now >= self.scenario.end || self.overrun.is_some()
     }
     /// Cut links (from, to) as node ids.
     pub fn cuts(&self) -> Vec<(NodeId, NodeId)> {
@@ -250,7 +291,7 @@ impl Sim {
     /// Process everything up to and including time `t` (capped at the scenario's end).
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.scenario.end);
-        loop {
+        while self.overrun.is_none() {
             let ev_at = self.queue.peek().map(|q| q.at);
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             let take_event = match (ev_at, stmt_at) {
@@ -273,12 +314,18 @@ impl Sim {
                 self.next_stmt += 1;
                 self.statement(i);
             }
+            self.check_budget();
         }
-        self.now = self.now.max(t);
+        if self.overrun.is_none() {
+            self.now = self.now.max(t);
+        }
     }
 
     /// Process exactly one event or statement; returns false when nothing is left before the end.
     pub fn step(&mut self) -> bool {
+        if self.overrun.is_some() {
+            return false;
+        }
         let ev_at = self.queue.peek().map(|q| q.at);
         let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
         let next = match (ev_at, stmt_at) {
@@ -310,8 +357,35 @@ impl Sim {
                 }
                 _ => return false,
             }
+            self.check_budget();
         }
         true
+    }
+
+    /// Past the budget: stop, and say what ran away.
+    fn check_budget(&mut self) {
+        if self.overrun.is_some() || !self.meter.tripped() {
+            return;
+        }
+        let names = self.node_names();
+        let pending = self.queue.iter().filter_map(|q| match &q.ev {
+            SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
+                from: *from,
+                to: *to,
+                msg,
+            }),
+            SimEvent::Timer { node, timer, .. } => Some(Pending::Timer {
+                node: *node,
+                timer: *timer,
+                at: q.at,
+            }),
+            SimEvent::Lost { .. } => None,
+        });
+        let overrun = self.meter.overrun(self.now, &names, pending);
+        self.emit(EventKind::Overrun {
+            text: overrun.text.clone(),
+        });
+        self.overrun = Some(Arc::new(overrun));
     }
 
     fn push(&mut self, at: Time, ev: SimEvent) {
@@ -323,17 +397,30 @@ impl Sim {
         });
     }
 
+    /// Not inlined: it is called from many places, and a copy in each would
+    /// cost the page's transfer more than the call costs the simulator.
+    #[inline(never)]
     fn emit(&mut self, kind: EventKind) {
         let ev = Event { at: self.now, kind };
-        let violation = self.state.apply(&ev);
-        self.trace.push(ev);
-        if let Some(text) = violation {
-            let ev = Event {
-                at: self.now,
-                kind: EventKind::Violation { text },
-            };
-            self.state.apply(&ev);
+        self.meter.count(ev.at);
+        let found = self.state.apply(&ev).to_vec();
+        let verdict = matches!(
+            ev.kind,
+            EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
+        );
+        if self.record || verdict {
+            let mut ev = ev;
+            if let EventKind::Commit { value, .. } = &mut ev.kind {
+                // Folded already; the store transactions carry it.
+                *value = None;
+            }
             self.trace.push(ev);
+        }
+        for v in found {
+            self.emit(EventKind::Violation {
+                text: v.text,
+                property: v.property,
+            });
         }
     }
 
@@ -354,6 +441,15 @@ impl Sim {
                         id,
                         reason: DropReason::Cut,
                     });
+                } else if self
+                    .nodes
+                    .get(to as usize)
+                    .is_some_and(|n| id < n.reset_before)
+                {
+                    self.emit(EventKind::Drop {
+                        id,
+                        reason: DropReason::Reset,
+                    });
                 } else if to == self.client_node() {
                     self.emit(EventKind::Deliver { id });
                     if let Message::ClientReply(reply) = &*msg {
@@ -363,6 +459,7 @@ impl Sim {
                                 tid: ans.tid,
                                 from,
                                 text: ans.text,
+                                result: Arc::new(reply.result.clone()),
                             });
                         }
                         self.flush_out(to);
@@ -455,6 +552,12 @@ impl Sim {
     /// Turn what a node asked for into trace events, messages and timers.
     fn flush_out(&mut self, node: NodeId) {
         let mut out = std::mem::take(&mut self.out);
+        if let Some(i) = out.mark_down_all.take() {
+            // The sends are numbered in order below: the i-th gets next_msg + i.
+            if let Some(n) = self.nodes.get_mut(node as usize) {
+                n.reset_before = self.next_msg + i as MsgId;
+            }
+        }
         for note in out.notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
@@ -463,6 +566,7 @@ impl Sim {
                     node,
                     version,
                     value_hash: fnv1a(&value),
+                    value: Some(Arc::new(value)),
                 }),
                 Note::Reply { .. } => {}
             }
@@ -741,11 +845,13 @@ impl Sim {
             ClientOp::MonRemove { name } => format!("mon remove {name}"),
         };
         let node = self.client_node();
+        let shared = Arc::new(op.clone());
         let tid = self.client.submit(op, target, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
             text,
             target: Some(target as NodeId),
+            op: shared,
         });
         self.flush_out(node);
     }

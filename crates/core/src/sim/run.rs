@@ -1,7 +1,7 @@
 //! A finished run: the trace, the final state, and what the CLI and the page
 //! report about it.
 
-use super::{fnv1a, Sim};
+use super::{fnv1a, Budget, Overrun, Sim};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
 use crate::trace::state::ClusterState;
@@ -14,6 +14,8 @@ pub struct Run {
     pub trace: Vec<Event>,
     pub end: Time,
     pub state: ClusterState,
+    /// Set when the run went past its budget and stopped at `end`.
+    pub overrun: Option<Overrun>,
 }
 
 /// Run a scenario from start to its `end`.
@@ -23,12 +25,18 @@ pub fn run(scenario: &Scenario) -> Run {
 
 /// Run a scenario up to time `t` (at most its `end`).
 pub fn run_until(scenario: &Scenario, t: Time) -> Run {
-    let mut sim = Sim::new(scenario);
+    run_with_budget(scenario, t, Budget::DEFAULT)
+}
+
+/// Run a scenario up to time `t` (at most its `end`) within `budget`.
+pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
+    let mut sim = Sim::with_budget(scenario, budget);
     sim.run_until(t);
     Run {
         nodes: sim.node_names(),
         end: sim.now(),
-        state: sim.state().clone(),
+        state: std::mem::replace(&mut sim.state, ClusterState::new(Vec::new())),
+        overrun: sim.overrun().cloned(),
         trace: std::mem::take(&mut sim.trace),
     }
 }
@@ -80,6 +88,9 @@ impl Run {
         let (p, f) = self.expect_counts();
         if p + f > 0 {
             s += &format!("expectations: {p} passed, {f} failed\n");
+        }
+        if let Some(o) = &self.overrun {
+            s += &format!("STOPPED {}\n", o.text);
         }
         s
     }

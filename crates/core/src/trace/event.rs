@@ -1,11 +1,12 @@
 //! Trace events. A run's trace is a `Vec<Event>` in the order things happened.
 
-use crate::mon::messages::Message;
+use crate::mon::messages::{ClientOp, ClientResult, Message};
 use crate::mon::out::Timer;
 use crate::mon::status::MonStatus;
 use crate::mon::store::Transaction;
 use crate::mon::Version;
 use crate::time::Time;
+use crate::trace::properties::Property;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -23,6 +24,9 @@ pub enum DropReason {
     Cut,
     /// The receiver was down when it arrived.
     Down,
+    /// The receiver reset every connection (Messenger::mark_down_all) after
+    /// it was sent.
+    Reset,
 }
 
 impl DropReason {
@@ -31,6 +35,7 @@ impl DropReason {
             DropReason::Loss => "lost",
             DropReason::Cut => "link cut",
             DropReason::Down => "receiver down",
+            DropReason::Reset => "connection reset",
         }
     }
 }
@@ -91,6 +96,12 @@ pub enum EventKind {
         node: NodeId,
         version: Version,
         value_hash: u64,
+        /// The value itself (an encoded store transaction), for the
+        /// properties ([`super::properties`]) to read what it commits. The
+        /// simulator folds it and drops it from a recorded trace, and it is
+        /// not in the JSON: the store transactions carry it.
+        #[serde(skip)]
+        value: Option<Arc<Vec<u8>>>,
     },
     Log {
         node: NodeId,
@@ -106,12 +117,16 @@ pub enum EventKind {
         tid: u64,
         text: String,
         target: Option<NodeId>,
+        /// The request itself.
+        op: Arc<ClientOp>,
     },
     /// The client's request `tid` was answered by `from`.
     ClientReply {
         tid: u64,
         from: NodeId,
         text: String,
+        /// The answer itself (the version a write committed at, a read's value and version).
+        result: Arc<ClientResult>,
     },
     Note {
         text: String,
@@ -123,8 +138,15 @@ pub enum EventKind {
         pass: bool,
         actual: String,
     },
-    /// A safety invariant was violated.
+    /// A safety property was violated.
     Violation {
+        text: String,
+        /// Which one ([`Property`]).
+        property: Property,
+    },
+    /// The run went past its budget ([`crate::sim::Budget`]) and stopped
+    /// here; `text` says what ran away. It is the trace's last event.
+    Overrun {
         text: String,
     },
 }

@@ -46,6 +46,11 @@ pub fn check(state: &ClusterState, exp: &Expectation, now: Time) -> Outcome {
             Outcome::new(pass, leader_desc(st))
         }
         Expectation::Quorum(names) => check_quorum(st, names),
+        Expectation::QuorumAll => match st.history().monmap() {
+            Some((_, members)) => check_quorum(st, members),
+            None => Outcome::fail("no monmap committed yet"),
+        },
+        Expectation::Monmap(names) => check_monmap(st, names),
         Expectation::State(name, want) => with_mon(st, name, |n| {
             let s = st.status(n).state;
             Outcome::new(s == *want, format!("{name} is {}", s.name()))
@@ -213,6 +218,17 @@ fn check_quorum(st: &ClusterState, want: &[String]) -> Outcome {
         Ok(l) => Outcome::new(true, quorum_desc(st, l)),
         Err(e) => Outcome::fail(e),
     }
+}
+
+/// `monmap NAME...`: the newest committed monmap, as the committed paxos
+/// values tell it.
+fn check_monmap(st: &ClusterState, want: &[String]) -> Outcome {
+    let Some((epoch, have)) = st.history().monmap() else {
+        return Outcome::fail("no monmap committed yet");
+    };
+    let w: BTreeSet<&str> = want.iter().map(|s| s.as_str()).collect();
+    let h: BTreeSet<&str> = have.iter().map(|s| s.as_str()).collect();
+    Outcome::new(w == h, format!("monmap e{epoch} is {}", have.join(" ")))
 }
 
 fn check_epoch(st: &ClusterState, want: EpochExpect) -> Outcome {

@@ -47,7 +47,8 @@ impl T {
         self
     }
     fn ev(&mut self, kind: EventKind) -> Option<String> {
-        self.st.apply(&Event { at: self.now, kind })
+        let found = self.st.apply(&Event { at: self.now, kind });
+        found.first().map(|v| v.text.clone())
     }
     fn set(&mut self, node: NodeId, status: MonStatus) -> Option<String> {
         self.ev(EventKind::Status {
@@ -102,6 +103,7 @@ impl T {
             node,
             version,
             value_hash,
+            value: None,
         })
     }
     fn check(&self, e: E) -> Outcome {

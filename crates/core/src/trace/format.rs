@@ -58,7 +58,9 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
         EventKind::Commit { node, version, .. } => (who(*node), format!("committed v{version}")),
         EventKind::Log { node, text } => (who(*node), text.clone()),
         EventKind::Action { line, text } => ("scenario".into(), format!("{text} (line {line})")),
-        EventKind::ClientRequest { tid, text, target } => (
+        EventKind::ClientRequest {
+            tid, text, target, ..
+        } => (
             "client".into(),
             format!(
                 "request {tid}: {text}{}",
@@ -83,7 +85,10 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
                 if *pass { "PASS" } else { "FAIL" }
             ),
         ),
-        EventKind::Violation { text } => ("SAFETY".into(), text.clone()),
+        EventKind::Violation { text, property } => {
+            ("SAFETY".into(), format!("{text} ({})", property.name()))
+        }
+        EventKind::Overrun { text } => ("STOPPED".into(), text.clone()),
     };
     if actor.is_empty() {
         format!("{t:>12}  {text}")
@@ -120,6 +125,7 @@ pub fn message_summary(msg: &Message) -> String {
             format!("{op} #{}", m.tid)
         }
         Message::Route(r) => format!("{op} #{}", r.reply.tid),
+        Message::Close(c) => format!("{op} session {}", c.session),
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
         Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
     }

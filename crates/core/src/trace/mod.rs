@@ -7,6 +7,7 @@ pub mod expect;
 pub mod format;
 pub mod json;
 pub mod layout;
+pub mod properties;
 pub mod state;
 pub mod svg;
 

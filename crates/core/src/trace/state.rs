@@ -3,9 +3,12 @@
 //! [`ClusterState::apply`] takes each event in time order and keeps what the
 //! expectations need: every monitor's latest status, its committed config-key
 //! data, the history behind `was`, `max-leaders` and the `stable` family, and
-//! the safety invariants (checked as the events arrive, each violation once).
+//! the safety invariants (checked as the events arrive, each violation once;
+//! the paxos ones here, the others in [`super::properties`]).
 
 use super::event::{Event, EventKind, NodeId};
+use super::properties::{Found, History, Property, Standing};
+use crate::mon::messages::Message;
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{StoreOp, Transaction};
 use crate::mon::{Rank, Version};
@@ -49,6 +52,7 @@ impl RolePart {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     pub at: Time,
+    pub property: Property,
     pub text: String,
 }
 
@@ -80,6 +84,12 @@ pub struct ClusterState {
     /// Per paxos version, each distinct value hash seen and the first node that committed it.
     commits: BTreeMap<Version, Vec<(u64, NodeId)>>,
     violations: Vec<Violation>,
+    /// The committed and the client's history, for the other properties.
+    history: History,
+    /// The client's node: the one after the monitors.
+    client: NodeId,
+    /// Scratch for the violations one event reveals.
+    found: Vec<Found>,
 }
 
 fn bit(s: MonState) -> u8 {
@@ -103,6 +113,8 @@ impl Mon {
 impl ClusterState {
     /// `mon_names` are the monitors in node order (node `i` is `mon_names[i]`).
     pub fn new(mon_names: Vec<String>) -> Self {
+        let client = mon_names.len() as NodeId;
+        let history = History::new(mon_names.clone());
         let mons = mon_names
             .into_iter()
             .enumerate()
@@ -115,33 +127,89 @@ impl ClusterState {
             max_leaders_at: 0,
             commits: BTreeMap::new(),
             violations: Vec::new(),
+            history,
+            client,
+            found: Vec::new(),
         }
     }
 
-    /// Fold one event. Returns the text of a safety violation this event
-    /// reveals, if any (also kept in [`ClusterState::violations`]).
-    /// `Violation` events are ignored: the fold derives its own.
-    pub fn apply(&mut self, ev: &Event) -> Option<String> {
-        let v = match &ev.kind {
-            EventKind::Status { node, status } => self.on_status(ev.at, *node, status),
+    /// Fold one event. Returns the safety violations this event reveals
+    /// (also kept in [`ClusterState::violations`]). `Violation` events are
+    /// ignored: the fold derives its own.
+    pub fn apply(&mut self, ev: &Event) -> &[Violation] {
+        let before = self.violations.len();
+        let mut found = std::mem::take(&mut self.found);
+        match &ev.kind {
+            EventKind::Status { node, status } => {
+                if let Some(text) = self.on_status(ev.at, *node, status) {
+                    found.push((Property::LastCommittedKept, text));
+                }
+                let standing = self.standing(*node);
+                let running = status.state != MonState::Down;
+                self.history
+                    .on_status(ev.at, *node, standing, running, &mut found);
+            }
             EventKind::Store { node, tx } => {
                 self.on_store(*node, tx);
-                None
+                self.history.on_store(*node, tx);
             }
             EventKind::Commit {
                 node,
                 version,
                 value_hash,
-            } => self.on_commit(*node, *version, *value_hash),
-            _ => None,
-        };
-        if let Some(text) = &v {
+                value,
+            } => {
+                let value = value.as_deref().map(Vec::as_slice);
+                if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
+                    found.push((Property::OneValuePerVersion, text));
+                }
+                let by = (*node, self.standing(*node));
+                self.history
+                    .on_commit(ev.at, *version, by, value, &mut found);
+            }
+            EventKind::Send { from, to, msg, .. } if *to == self.client => {
+                if let Message::ClientReply(r) = &**msg {
+                    let standing = self.standing(*from);
+                    self.history.on_read_served(r.tid, *from, standing);
+                }
+            }
+            EventKind::ClientRequest { tid, op, .. } => self.history.on_request(ev.at, *tid, op),
+            EventKind::ClientReply {
+                tid, from, result, ..
+            } => self
+                .history
+                .on_reply(ev.at, *tid, *from, result, &mut found),
+            _ => {}
+        }
+        for (property, text) in found.drain(..) {
             self.violations.push(Violation {
                 at: ev.at,
-                text: text.clone(),
+                property,
+                text,
             });
         }
-        v
+        self.found = found;
+        &self.violations[before..]
+    }
+
+    /// Where `node` stands now: its election epoch and, in a quorum, its leader.
+    fn standing(&self, node: NodeId) -> Standing {
+        let Some(m) = self.mons.get(node as usize) else {
+            return Standing {
+                epoch: 0,
+                leader: None,
+            };
+        };
+        let s = &m.status;
+        let leader = match s.state {
+            MonState::Leader => Some(node),
+            MonState::Peon => s.leader.as_deref().and_then(|l| self.node(l)),
+            _ => None,
+        };
+        Standing {
+            epoch: s.election_epoch,
+            leader,
+        }
     }
 
     /// The monitor entry for `node`, growing the table for a node we were not
@@ -230,7 +298,15 @@ impl ClusterState {
         }
     }
 
-    fn on_commit(&mut self, node: NodeId, version: Version, hash: u64) -> Option<String> {
+    /// Two commits of one version agree when their values are the same
+    /// bytes or, failing that, do the same to a store ([`History::same_effect`]).
+    fn on_commit(
+        &mut self,
+        node: NodeId,
+        version: Version,
+        hash: u64,
+        value: Option<&[u8]>,
+    ) -> Option<String> {
         self.mon_mut(node);
         let seen = self.commits.entry(version).or_default();
         if seen.iter().any(|&(h, _)| h == hash) {
@@ -238,7 +314,7 @@ impl ClusterState {
         }
         seen.push((hash, node));
         let &(first_hash, first_node) = seen.first()?;
-        if first_hash == hash {
+        if first_hash == hash || self.history.same_effect(version, value) {
             return None;
         }
         Some(format!(
@@ -337,5 +413,9 @@ impl ClusterState {
     }
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+    /// The committed history and the client's, as the properties see them.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 }

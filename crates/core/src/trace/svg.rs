@@ -515,12 +515,20 @@ pub fn render(
                     ys + 3.5
                 );
             }
-            EventKind::Violation { text } => {
+            EventKind::Violation { text, .. } => {
                 let _ = write!(
                     marks_svg,
                     r#"<text class="violation" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>⚠</text>"#,
                     ys - 6.0,
                     escape(&format!("safety violation: {text}"))
+                );
+            }
+            EventKind::Overrun { text } => {
+                let _ = write!(
+                    marks_svg,
+                    r#"<text class="overrun" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>■</text>"#,
+                    ys - 6.0,
+                    escape(&format!("the run stopped: {text}"))
                 );
             }
             _ => {}

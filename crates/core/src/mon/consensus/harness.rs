@@ -7,6 +7,7 @@ use crate::mon::config::Config;
 use crate::mon::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos, Message, PaxosOp};
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
+use crate::mon::session::Sessions;
 use crate::mon::store::MonitorDBStore;
 use crate::mon::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
@@ -99,6 +100,8 @@ pub struct Cluster {
     pub drop: DropFn,
     pub sent: Vec<Sent>,
     pub replies: Vec<(Time, Origin, MClientReply)>,
+    /// Every client request opens its own session, never closed here.
+    sessions: Sessions,
 }
 
 impl Cluster {
@@ -149,6 +152,7 @@ impl Cluster {
             drop: Box::new(|_, _, _| false),
             sent: Vec::new(),
             replies: Vec::new(),
+            sessions: Sessions::default(),
         }
     }
 
@@ -186,6 +190,7 @@ impl Cluster {
             quorum: &quorum,
             election_epoch: node.epoch,
             monmap: &self.monmap,
+            sessions: &self.sessions,
         };
         let effects = f(&mut node.c, &mut ctx);
         self.absorb(r, out, effects);
@@ -326,7 +331,13 @@ impl Cluster {
     /// messages the ones before it caused, so all but the first arrive mid-round.
     pub fn clients(&mut self, reqs: Vec<(Rank, u64, ClientOp)>) {
         for (to, tid, op) in reqs {
-            let req = MClientRequest { tid, op };
+            let req = MClientRequest {
+                tid,
+                session: tid,
+                op,
+            };
+            self.sessions
+                .touch((CLIENT, tid), self.now, self.cfg.mon_session_timeout);
             self.inflight.push_back(Env::Client {
                 to,
                 origin: Origin::Client(CLIENT),

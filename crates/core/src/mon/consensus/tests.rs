@@ -322,54 +322,32 @@ fn a_write_forwarded_through_a_peon_commits_and_is_answered() {
 }
 
 #[test]
-fn writes_within_paxos_propose_interval_are_batched_into_one_proposal() {
+fn every_config_key_set_is_its_own_version_kvmonitor_force_immediate_propose() {
+    // KVMonitor::prepare_command ends with force_immediate_propose(): no
+    // paxos_propose_interval wait, and no batching. ceph-mon 16.2.15 gave one
+    // kv version per `config-key set`, sequential or concurrent.
     let mut c = steady3();
     c.advance(SEC);
-    // kv lc is 1: proposed at once
-    c.write(0, 1, "a", "1");
-    assert_eq!(written(&c, 1), Some(2));
-    let committed_at = c.now;
-    c.advance(200 * MS);
-    c.write(0, 2, "b", "2");
-    c.advance(200 * MS);
-    c.write(0, 3, "c", "3");
-    assert_eq!(
-        c.node(0).c.last_committed(),
-        2,
-        "held by the proposal timer"
-    );
-    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], committed_at + SEC);
-    c.advance(SEC);
-    assert_eq!(c.node(0).c.last_committed(), 3);
-    assert_eq!(written(&c, 2), Some(3));
-    assert_eq!(written(&c, 3), Some(3));
-    let begins_v3 = c
-        .sent_ops(PaxosOp::Begin)
-        .into_iter()
-        .filter(|s| s.to == 1 && s.m.values.contains_key(&3))
-        .count();
-    assert_eq!(begins_v3, 1);
-    // after an idle period the delay is paxos_min_wait
-    c.advance(5 * SEC);
-    let t = c.now;
-    c.write(0, 4, "d", "4");
-    assert_eq!(c.node(0).timers[&Timer::ProposeTimer], t + 50 * MS);
-}
-
-#[test]
-fn with_force_immediate_propose_a_config_key_set_is_proposed_at_once() {
-    // Ceph's KVMonitor ends every config-key set with force_immediate_propose();
-    // the switch gives that behaviour (monscope's kv batches by default).
-    let mut c = steady3();
-    c.node_mut(0).c.kv.force_immediate_propose = true;
-    c.advance(SEC);
-    c.write(0, 1, "a", "1");
-    assert_eq!(written(&c, 1), Some(2));
-    c.advance(200 * MS);
-    let t = c.now;
-    c.write(0, 2, "b", "2");
-    assert_eq!(written(&c, 2), Some(3), "no paxos_propose_interval wait");
-    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2);
+    for (tid, key) in [(1, "a"), (2, "b"), (3, "c")] {
+        let t = c.now;
+        c.write(0, tid, key, "v");
+        assert_eq!(written(&c, tid), Some(tid + 1), "sequential write {key}");
+        assert_eq!(
+            sent_since(&c, PaxosOp::Begin, 0, t),
+            2,
+            "one BEGIN per peon"
+        );
+        c.advance(200 * MS);
+    }
+    // Two at the same instant: the second waits for the first one's commit
+    // (the service is proposing), then goes as the next version on its own.
+    let write = |k: &str| ClientOp::Write {
+        key: k.into(),
+        value: "v".into(),
+    };
+    c.clients(vec![(0, 4, write("d")), (0, 5, write("e"))]);
+    assert_eq!(written(&c, 4), Some(5));
+    assert_eq!(written(&c, 5), Some(6));
     assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
     assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
 }
@@ -563,10 +541,9 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     // finish_round: finish_contexts(waiting_for_active ...) runs the waiters at
     // once (a write retried there proposes, and paxos is UPDATING again);
     // only then should_trim/trim, whose transaction waits for the next round.
-    // kv proposes as Ceph's KVMonitor does (force_immediate_propose), so the
-    // retried write proposes at once instead of arming the proposal timer.
+    // kv proposes at once (KVMonitor's force_immediate_propose), so the
+    // retried write proposes at once instead of arming a proposal timer.
     let mut c = steady3();
-    c.node_mut(0).c.kv.force_immediate_propose = true;
     c.cfg.paxos_min = 1;
     c.cfg.paxos_trim_min = 1;
     c.advance(SEC);
@@ -590,4 +567,24 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
         "{v6:?}"
     );
     assert!(!c.node(0).c.paxos.trimming);
+}
+
+#[test]
+fn mon_add_is_answered_before_it_commits_monmapmonitor_prepare_command() {
+    // Pacific's MonmapMonitor::prepare_command replies "adding mon.d ..." and
+    // only then proposes ("we are returning to the user"): with c's ACCEPT
+    // lost the new monmap does not commit, and the client has its answer.
+    let mut c = steady3();
+    c.advance(SEC);
+    c.drop = Box::new(|from, _, m| m.op == PaxosOp::Accept && from == 2);
+    c.client(0, 1, mon_add_d());
+    assert_eq!(c.node(0).c.monmap.last_committed, 1, "not committed");
+    let (_, _, reply) = c.replies.iter().find(|(_, _, r)| r.tid == 1).unwrap();
+    assert_eq!(
+        reply.result,
+        ClientResult::Command {
+            ok: true,
+            text: "adding mon.d at addr 3".into()
+        }
+    );
 }

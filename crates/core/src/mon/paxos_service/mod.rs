@@ -58,11 +58,8 @@ pub struct PaxosService<S: Service> {
     pub first_committed: Version,
     pub last_committed: Version,
     pub proposing: bool,
-    /// Propose every update at once, as if each prepare_update ended with
-    /// Ceph's force_immediate_propose() (KVMonitor's does); off (the default
-    /// for both services) leaves the delay to the service's should_propose.
-    /// A plain field, set on a running monitor; init (a restart) clears it.
-    pub force_immediate_propose: bool,
+    /// need_immediate_propose: set by force_immediate_propose() (a service
+    /// whose prepare_update forces, [`Service::FORCE_IMMEDIATE_PROPOSE`]).
     need_immediate_propose: bool,
     have_pending: bool,
     /// proposal_timer is armed.
@@ -81,7 +78,6 @@ impl<S: Service> PaxosService<S> {
             first_committed: store.get_u64(S::NAME, "first_committed"),
             last_committed: store.get_u64(S::NAME, "last_committed"),
             proposing: false,
-            force_immediate_propose: false,
             need_immediate_propose: false,
             have_pending: false,
             proposal_timer: false,
@@ -148,6 +144,19 @@ impl<S: Service> PaxosService<S> {
         origin: Origin,
         req: MClientRequest,
     ) {
+        // "make sure the client is still connected": a request that waited
+        // (or was retried) after its session closed is dropped, so no peon
+        // routes it to a leader later.
+        if let Origin::Client(client) = origin {
+            if !ctx.sessions.is_open((client, req.session)) {
+                ctx.out.log(format!(
+                    "{} tid {}: discarding message from disconnected client",
+                    S::NAME,
+                    req.tid
+                ));
+                return;
+            }
+        }
         if !self.is_readable(ctx, paxos, 0) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> readable",
@@ -178,8 +187,10 @@ impl<S: Service> PaxosService<S> {
         let Some(reply) = self.service.prepare_update(ctx, fx, &origin, &req) else {
             return;
         };
-        self.waiting_for_commit.push((origin, req.tid, reply));
-        if self.force_immediate_propose {
+        if !S::REPLY_AT_ONCE {
+            self.waiting_for_commit.push((origin, req.tid, reply));
+        }
+        if S::FORCE_IMMEDIATE_PROPOSE {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {

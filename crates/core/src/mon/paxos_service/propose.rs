@@ -10,9 +10,10 @@ use crate::time::Duration;
 /// PaxosService::should_propose, the default for a service that does not
 /// override it: propose at once while the service is new (lc <= 1), else
 /// damp by paxos_propose_interval after the last commit, waiting at least
-/// paxos_min_wait. KvService uses it (monscope's batching; Ceph's KVMonitor
-/// forces an immediate propose instead, see `KvService`); MonmapService
-/// overrides it with 0, as MonmapMonitor does.
+/// paxos_min_wait. In Ceph LogMonitor and HealthMonitor batch this way;
+/// neither is modelled, and the two services monscope has never ask:
+/// KvService forces an immediate propose (KVMonitor::prepare_command) and
+/// MonmapService answers 0 (MonmapMonitor::should_propose).
 pub fn default_should_propose(ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
     if last_committed <= 1 {
         0

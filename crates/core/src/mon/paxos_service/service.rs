@@ -26,6 +26,13 @@ pub trait Service: Clone + Debug + Default {
     type Reply: Clone + Debug;
     /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
     type Update;
+    /// prepare_update ends with force_immediate_propose(): every update is
+    /// proposed at once, and should_propose is never asked (PaxosService::dispatch).
+    const FORCE_IMMEDIATE_PROPOSE: bool = false;
+    /// prepare_update answers the requester itself, before the update
+    /// commits (MonmapMonitor::prepare_command: "we are returning to the
+    /// user"); otherwise the answer waits for the commit (wait_for_commit).
+    const REPLY_AT_ONCE: bool = false;
 
     /// create_initial: the first state, proposed when the service has none (lc 0).
     fn create_initial(&mut self, ctx: &mut PaxosCtx);
@@ -70,7 +77,7 @@ pub trait Service: Clone + Debug + Default {
         super::default_should_propose(ctx, paxos, last_committed)
     }
     /// The answer to an update whose increment committed: the service is at
-    /// `last_committed`, paxos at `paxos_v`.
+    /// `last_committed`, paxos at `paxos_v` (unused with REPLY_AT_ONCE).
     fn committed(reply: Self::Reply, last_committed: Version, paxos_v: Version) -> ClientResult;
     /// update_from_paxos: catch up with the committed versions (now `last_committed`).
     fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
