@@ -3,12 +3,9 @@
 
 use crate::components::{
     actions::Actions,
-    cluster, controls, details,
-    event_log,
+    cluster, controls, details, event_log,
     header::{self, ShareState},
-    help,
-    inspector,
-    scenario,
+    help, inspector, scenario,
     timeline::Timeline,
 };
 use crate::components::{embed::Embed, error_panel, tour};
@@ -486,14 +483,23 @@ fn app() -> Html {
     let inspector = use_memo(
         inspector::Props {
             detail: detail.clone(),
-            names: state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default(),
+            names: state
+                .model
+                .as_ref()
+                .map(|m| m.names.clone())
+                .unwrap_or_default(),
             selected: state.selected_mon,
             absent: absent.clone(),
             on: send.clone(),
         },
         inspector::inspector,
     );
-    let links = cluster::use_links(state.model.as_ref(), frame.as_ref(), state.selected_link, &send);
+    let links = cluster::use_links(
+        state.model.as_ref(),
+        frame.as_ref(),
+        state.selected_link,
+        &send,
+    );
 
     let error_banner = (*link_problem).clone().map(|problem| {
         let on_open = {

@@ -334,9 +334,8 @@ fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(
             _ => {}
         }
     }
-    for p in &mut out {
-        p.sort_by_key(|&(at, _)| at);
-    }
+    // Each list is in time order already: timed statements are (the parser
+    // checks), and the inserts below keep it.
     for ev in trace {
         let EventKind::Status { node, status } = &ev.kind else {
             continue;

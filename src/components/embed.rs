@@ -256,7 +256,7 @@ pub fn embed(p: &Props) -> Html {
             leader: s.leader.clone(),
             quorum: s.quorum.clone(),
             epoch: s.epoch,
-            mons: s.mons.iter().cloned().collect(),
+            mons: s.mons.clone(),
         })
     });
 
