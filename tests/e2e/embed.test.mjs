@@ -148,7 +148,7 @@ test('load, and malformed messages are ignored with a warning', async () => {
   assert.equal(await clockOf(failover), before);
   const warnings = page.warnings.filter((w) => w.startsWith('monscope embed: ignored a message'));
   assert.equal(warnings.length, 7, warnings.join('\n'));
-  assert.match(warnings[0], /unknown variant `explode`/);
+  assert.match(warnings[0], /unknown type `explode`/);
   // A text that does not parse is refused, with an error message to the host.
   await post({ type: 'load', text: 'mons a b\nat 1s explode a\n' });
   await page.waitForFunction(() => window.heard.failover.some((m) => m.type === 'error'));
