@@ -3,17 +3,12 @@
 
 use crate::components::{
     actions::Actions,
-    cluster::ClusterView,
-    controls::Controls,
-    details::Details,
-    event_log::EventLog,
-    header::{Header, ShareState},
-    help::Help,
-    inspector::Inspector,
-    scenario::ScenarioPanel,
+    cluster, controls, details, event_log,
+    header::{self, ShareState},
+    help, inspector, scenario,
     timeline::Timeline,
 };
-use crate::components::{embed::Embed, error_panel::ErrorPanel, tour::Tour};
+use crate::components::{embed::Embed, error_panel, tour};
 use crate::components::{my_scenarios::MyScenarios, storage_notice};
 use crate::embed::EmbedParams;
 use crate::inspect::{self, MonDetail};
@@ -102,6 +97,25 @@ fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
     (AppState::new(text, Some(stem)), problem)
 }
 
+/// The browser's localStorage, for two small remembered choices (a first
+/// visit, the theme); IndexedDB (src/store/) keeps everything else.
+pub fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// A plain visit (no link, no `?scenario=`) by someone who has not been
+/// here before; remembered from now on.
+fn first_visit() -> bool {
+    const KEY: &str = "monscope-visited";
+    if share::is_link(&hash()) || query().contains("scenario=") {
+        return false;
+    }
+    let Some(ls) = local() else { return false };
+    let first = ls.get_item(KEY).ok().flatten().is_none();
+    let _ = ls.set_item(KEY, "1");
+    first
+}
+
 fn reduced_motion() -> bool {
     web_sys::window()
         .and_then(|w| {
@@ -112,13 +126,29 @@ fn reduced_motion() -> bool {
         .is_some_and(|m| m.matches())
 }
 
-/// Keys that act on the app, unless the focus is in a text field.
-fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatcher<AppState>) {
-    let typing = e
+/// Whether the key goes to a field the focus is in (text, a list), not to
+/// the page's shortcuts. Buttons, checkboxes and the scrubber take none.
+fn typing(e: &web_sys::KeyboardEvent) -> bool {
+    let Some(el) = e
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-    if typing || e.alt_key() || e.meta_key() {
+    else {
+        return false;
+    };
+    match el.tag_name().as_str() {
+        "TEXTAREA" | "SELECT" => true,
+        "INPUT" => !matches!(
+            el.get_attribute("type").as_deref(),
+            Some("checkbox" | "radio" | "range" | "button")
+        ),
+        _ => false,
+    }
+}
+
+/// Keys that act on the app, wherever the focus is, unless it is in a text
+/// field. They never also activate the focused button or control.
+fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatcher<AppState>) {
+    if typing(e) || e.alt_key() || e.meta_key() {
         return;
     }
     let key = e.key();
@@ -132,21 +162,12 @@ fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatc
     let mon = s.selected_name();
     let act = |a: String| dispatch.dispatch(Msg::Apply(a));
     let msg = match key.as_str() {
-        " " => {
-            // A focused button handles space itself.
-            let on_button = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| el.tag_name() == "BUTTON");
-            if on_button {
-                return;
-            }
-            Some(Msg::TogglePlay)
-        }
+        " " => Some(Msg::TogglePlay),
         "ArrowRight" => Some(Msg::StepNext),
         "ArrowLeft" => Some(Msg::StepPrev),
         "?" => Some(Msg::Help(!s.help)),
-        "Escape" => Some(Msg::Help(false)),
+        "Escape" if s.help => Some(Msg::Help(false)),
+        "Escape" => Some(Msg::SelectEvent(None)),
         "u" => Some(Msg::Undo),
         "+" | "=" => Some(Msg::Zoom(0.5)),
         "-" => Some(Msg::Zoom(2.0)),
@@ -204,7 +225,6 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
-    on_help: Callback<()>,
     on_help_close: Callback<()>,
     on_load_builtin: Callback<usize>,
     on_load_text: Callback<String>,
@@ -220,7 +240,6 @@ impl Handlers {
     ) -> Handlers {
         let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
-            on_help: send.reform(|_| Msg::Help(true)),
             on_help_close: send.reform(|_| Msg::Help(false)),
             on_load_builtin: send.reform(Msg::LoadBuiltin),
             on_load_text: send.reform(|text| Msg::LoadText(text, None, None)),
@@ -247,10 +266,18 @@ fn app() -> Html {
     }
     let embed = use_memo((), |_| EmbedParams::parse(&query()).map(Rc::new));
     let first_problem = use_mut_ref(|| None::<LinkProblem>);
+    let motion_reduced = use_memo((), |_| reduced_motion());
     let state = use_reducer(|| {
         let (s, problem) = initial_state(embed.as_deref());
         *first_problem.borrow_mut() = problem;
-        s
+        // The default scenario plays at once for a newcomer, unless motion is
+        // reduced; the tour is offered.
+        let s = s.reduce(Msg::Dark(header::dark()));
+        if embed.is_none() && first_visit() {
+            s.reduce(Msg::FirstVisit(!*motion_reduced))
+        } else {
+            s
+        }
     });
     let link_problem = use_state(|| first_problem.borrow_mut().take());
     use_effect_with((), {
@@ -266,7 +293,6 @@ fn app() -> Html {
     let detail_cache = use_mut_ref(|| None::<((u64, usize, NodeId), Option<Rc<MonDetail>>)>);
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
-    let motion_reduced = use_memo((), |_| reduced_motion());
 
     // Persistence (src/store/): opened once; told what to save after each render.
     let storage_view = use_state(StorageView::default);
@@ -285,10 +311,16 @@ fn app() -> Html {
         // overwrites the reader's own playground session on this origin.
         let storage = storage.clone();
         let embedded = embed.is_some();
+        // A link that was refused keeps the stored session: it replaces nothing.
+        let refused = link_problem.is_some();
         use_effect_with((), move |_| {
             if !embedded {
-                let linked = hash().contains("s1=") || query().contains("scenario=");
-                storage.boot(if linked { Entry::Link } else { Entry::Stored });
+                let linked = share::is_link(&hash()) || query().contains("scenario=");
+                storage.boot(if linked && !refused {
+                    Entry::Link
+                } else {
+                    Entry::Stored
+                });
             }
         });
     }
@@ -308,13 +340,22 @@ fn app() -> Html {
         use_effect_with((), move |_| {
             let opts = gloo::events::EventListenerOptions::enable_prevent_default();
             let document = gloo::utils::document();
-            let listener = EventListener::new_with_options(&document, "keydown", opts, move |e| {
+            let down = EventListener::new_with_options(&document, "keydown", opts, move |e| {
                 if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
                     let s = latest.borrow().clone();
                     on_key(e, &s, &dispatch);
                 }
             });
-            move || drop(listener)
+            // A focused button or checkbox acts on space's keyup: space is
+            // play/pause here, so it must not click too.
+            let up = EventListener::new_with_options(&document, "keyup", opts, |e| {
+                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    if e.key() == " " && !typing(e) {
+                        e.prevent_default();
+                    }
+                }
+            });
+            move || drop((down, up))
         });
     }
     // The animation loop, while playing.
@@ -404,8 +445,16 @@ fn app() -> Html {
             .iter()
             .rev()
             .take(4000)
-            .find(|e| matches!(e.kind, EventKind::Status { .. } | EventKind::Expect { .. }))
-            .map(|e| describe(e, &model.names))
+            .find(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Status { .. } | EventKind::Expect { .. } | EventKind::Note { .. }
+                )
+            })
+            .map(|e| match &e.kind {
+                EventKind::Note { text } => monscope_core::trace::format::note_plain(text),
+                _ => describe(e, &model.names),
+            })
     });
 
     // The latest `note` is the caption.
@@ -420,6 +469,38 @@ fn app() -> Html {
             })
     });
 
+    // The text panels are drawn again only when what they show changes.
+    let log = use_memo(
+        state.model.clone().map(|model| event_log::Props {
+            model,
+            upto: panel_upto,
+            selected: state.selected_event,
+            timers: state.timers,
+            on: send.clone(),
+        }),
+        |p| p.as_ref().map_or_else(Html::default, event_log::event_log),
+    );
+    let inspector = use_memo(
+        inspector::Props {
+            detail: detail.clone(),
+            names: state
+                .model
+                .as_ref()
+                .map(|m| m.names.clone())
+                .unwrap_or_default(),
+            selected: state.selected_mon,
+            absent: absent.clone(),
+            on: send.clone(),
+        },
+        inspector::inspector,
+    );
+    let links = cluster::use_links(
+        state.model.as_ref(),
+        frame.as_ref(),
+        state.selected_link,
+        &send,
+    );
+
     let error_banner = (*link_problem).clone().map(|problem| {
         let on_open = {
             let (d, lp) = (dispatch.clone(), link_problem.clone());
@@ -429,13 +510,17 @@ fn app() -> Html {
             })
         };
         let lp = link_problem.clone();
-        html! { <ErrorPanel {problem} {on_open} on_dismiss={Callback::from(move |_| lp.set(None))} /> }
+        error_panel::error_panel(&error_panel::Props {
+            problem,
+            on_open,
+            on_dismiss: Callback::from(move |_| lp.set(None)),
+        })
     });
 
     if let (Some(params), Some(model), Some(frame)) = (&*embed, &state.model, &frame) {
         return html! {
             <>
-                { error_banner }
+                <div class="float">{ error_banner }</div>
                 <Embed
                     params={params.clone()}
                     model={model.clone()}
@@ -445,57 +530,119 @@ fn app() -> Html {
                     speed={state.speed}
                     caption={caption}
                     reduced_motion={*motion_reduced}
+                    hidden={state.hidden}
                     on={send.clone()}
                 />
             </>
         };
     }
 
+    // Notices live in one place, above the ring, in the page's flow: the
+    // ring makes room for them and is never covered.
+    let notices = html! {
+        <div class="notices" data-testid="notices" aria-live="polite">
+            { error_banner }
+            if let Some(notice) = &state.notice {
+                <div class="notice error" role="alert" data-testid="action-error">
+                    <span>{ notice.clone() }</span>
+                    <button class="link-button" onclick={send.reform(|_: MouseEvent| Msg::DismissNotice)} aria-label="dismiss">{ "✕" }</button>
+                </div>
+            }
+            { storage_notice::notices(&storage_view, &handlers.on_dismiss, &send) }
+        </div>
+    };
+    // The selected event's details: in the side panel, or (clicked) in a
+    // card next to where it was clicked (`.popover`, positioned on the page).
+    let details = match (&state.model, state.selected_event) {
+        (Some(model), Some(ev)) => details::details(&details::Props {
+            model: model.clone(),
+            ev,
+            anchor: state.anchor,
+            on: send.clone(),
+        }),
+        _ => html! {},
+    };
+
     html! {
         <div class={classes!("app", motion_reduced.then_some("reduced-motion"))}>
-            <Header
-                stem={state.stem}
-                title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                now={handlers.share_state.clone()}
-                on_load={handlers.on_load_builtin.clone()}
-                on_help={handlers.on_help.clone()}
-                mine={storage_view.mine.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}
-                on_load_mine={on_load_mine}
-            />
-            { storage_notice::notices(&storage_view, &handlers.on_dismiss, &send) }
-            { error_banner }
+            { header::header(&header::Props {
+                stem: state.stem,
+                title: state.model.as_ref().and_then(|m| m.scenario.title.as_deref()),
+                now: &handlers.share_state,
+                on_load: &handlers.on_load_builtin,
+                mine: &storage_view.mine,
+                on_load_mine: &on_load_mine,
+                shared: state.shared.as_ref(),
+                dark: state.dark,
+                on: &send,
+            }) }
             <div class="left">
             <main class="stage">
+                // The first screen: the ring and what drives it.
                 <section class="cluster-panel" aria-label="cluster">
+                    { notices }
                     if let Some(model) = &state.model {
-                        <Tour model={model.clone()} t={t} playing={state.playing} caption={caption}
-                              text={state.text.clone()} on={send.clone()} />
+                        { tour::tour(&tour::Props {
+                            model,
+                            t,
+                            playing: state.playing,
+                            caption: caption.as_deref(),
+                            text: &state.text,
+                            tour: state.tour.as_deref(),
+                            left: state.tour_left.is_some(),
+                            offer: state.offer_tour,
+                            on: &send,
+                        }) }
                     }
                     if let (Some(model), Some(frame)) = (&state.model, &frame) {
-                        <ClusterView
-                            model={model.clone()}
-                            frame={frame.clone()}
-                            t={t}
-                            speed={state.speed}
-                            selected_mon={state.selected_mon}
-                            selected_event={state.selected_event}
-                            selected_link={state.selected_link}
-                            reduced_motion={*motion_reduced}
-                            on_select={send.clone()}
-                        />
+                        { cluster::cluster_view(&cluster::Props {
+                            model: model.clone(),
+                            frame: frame.clone(),
+                            t,
+                            speed: state.speed,
+                            selected_mon: state.selected_mon,
+                            selected_event: state.selected_event,
+                            reduced_motion: *motion_reduced,
+                            hidden: state.hidden,
+                            overlay: !state.playing,
+                            links: links.clone(),
+                            on_select: send.clone(),
+                        }) }
+                    } else {
+                        <p class="empty">{ "The scenario does not parse yet: fix it in the editor." }</p>
+                    }
+                    { controls::controls(&controls::Props {
+                        t,
+                        end: state.end(),
+                        playing: state.playing,
+                        speed: state.speed,
+                        skip_quiet: state.skip_quiet,
+                        on: send.clone(),
+                    }) }
+                    if let (Some(model), Some(frame)) = (&state.model, &frame) {
                         <Actions
                             model={model.clone()}
                             frame={frame.clone()}
                             selected_mon={state.selected_mon}
                             selected_link={state.selected_link}
-                            notice={state.notice.clone()}
+                            can_undo={!state.undo.is_empty()}
+                            mon_row={true}
+                            on={send.clone()}
+                        />
+                    }
+                </section>
+                if let (Some(model), Some(frame)) = (&state.model, &frame) {
+                    <section class="panel actions-panel" aria-label="break things">
+                        <Actions
+                            model={model.clone()}
+                            frame={frame.clone()}
+                            selected_mon={state.selected_mon}
+                            selected_link={state.selected_link}
                             can_undo={!state.undo.is_empty()}
                             on={send.clone()}
                         />
-                    } else {
-                        <p class="empty">{ "The scenario does not parse yet: fix it in the editor." }</p>
-                    }
-                </section>
+                    </section>
+                }
                 <section class="timeline-panel" aria-label="timeline">
                     if let Some(model) = &state.model {
                         <Timeline
@@ -506,46 +653,29 @@ fn app() -> Html {
                             follow={state.follow}
                             selected_event={state.selected_event}
                             selected_mon={state.selected_mon}
+                            hidden={state.hidden}
                             on={send.clone()}
                         />
                     }
                 </section>
             </main>
             <footer class="bottom">
-                <Controls
-                    t={t}
-                    end={state.end()}
-                    playing={state.playing}
-                    speed={state.speed}
-                    skip_quiet={state.skip_quiet}
-                    on={send.clone()}
-                />
-                if let Some(model) = &state.model {
-                    <EventLog model={model.clone()} upto={panel_upto} selected={state.selected_event} on={send.clone()} />
-                }
+                { (*log).clone() }
                 <div class="sr-only" aria-live="polite" data-testid="narration">
                     { narration.unwrap_or_default() }
                 </div>
             </footer>
             </div>
             <aside class="side">
-                <Inspector
-                    detail={detail}
-                    names={state.model.as_ref().map(|m| m.names.clone()).unwrap_or_default()}
-                    selected={state.selected_mon}
-                    absent={absent}
-                    on={send.clone()}
-                />
-                if let (Some(model), Some(ev)) = (&state.model, state.selected_event) {
-                    <Details model={model.clone()} ev={ev} on={send.clone()} />
-                }
-                <ScenarioPanel
-                    text={state.text.clone()}
-                    error={state.error.clone()}
-                    model={state.model.clone()}
-                    checked={state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto))}
-                    on={send.clone()}
-                />
+                { (*inspector).clone() }
+                { details }
+                { scenario::scenario_panel(&scenario::Props {
+                    text: state.text.clone(),
+                    error: state.error.clone(),
+                    model: state.model.clone(),
+                    checked: state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto)),
+                    on: send.clone(),
+                }) }
                 <MyScenarios
                     storage={storage_rc.clone()}
                     mine={storage_view.mine.clone()}
@@ -556,7 +686,7 @@ fn app() -> Html {
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
-                <Help on_close={handlers.on_help_close.clone()} />
+                { help::help(&help::Props { on_close: handlers.on_help_close.clone() }) }
             }
         </div>
     }
@@ -568,5 +698,8 @@ pub fn start() {
         .get_element_by_id("app")
         .expect("www/index.html has a <div id=\"app\">");
     root.set_text_content(None); // drop the "loading" text
+                                 // Colours before the first paint, so that a dark page never flashes light.
+    let embed = EmbedParams::parse(&query());
+    crate::components::header::apply_theme(embed.is_some(), embed.and_then(|e| e.theme));
     yew::Renderer::<App>::with_root(root).render();
 }

@@ -1,6 +1,7 @@
 //! Every user action is a scenario line: `at <playhead> <action>`, inserted in
 //! time order into the scenario text. Pure text in, text out.
 
+use monscope_core::scenario::printer::print_action;
 use monscope_core::scenario::{self, StmtKind};
 use monscope_core::time::{format_duration, Time, MS};
 
@@ -47,10 +48,21 @@ pub fn insert_at(text: &str, t: Time, action: &str) -> Result<String, String> {
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    match scenario::parse(&out) {
-        Ok(_) => Ok(out),
-        Err(e) => Err(format!("{new_line}: {}", e.message)),
+    let done = scenario::parse(&out).map_err(|e| format!("{new_line}: {}", e.message))?;
+    // The same action at the same time twice is one action (a double click,
+    // a key held down): say so instead of adding it again.
+    let line = index as u32 + 1;
+    let same = |s: &scenario::Timed| (s.at, print_action(&s.action));
+    if let Some(a) = done.timed.iter().find(|s| s.pos.line == line).map(same) {
+        if done
+            .timed
+            .iter()
+            .any(|s| s.pos.line != line && same(s) == a)
+        {
+            return Err(format!("\"{new_line}\" is already in the scenario."));
+        }
     }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -78,6 +90,21 @@ mod tests {
         // Same time: after the existing line, so it runs after it.
         let out = insert_at(text, 10 * SEC, "kill b").unwrap();
         assert!(out.contains("at 10s kill a\nat 10s kill b\n"), "{out}");
+    }
+
+    #[test]
+    fn the_same_action_at_the_same_time_is_not_added_twice() {
+        let text = "mons a b c\nat 18.215s partition b | c\n";
+        let e = insert_at(text, 18_215_000, "partition b | c").unwrap_err();
+        assert_eq!(
+            e,
+            "\"at 18.215s partition b | c\" is already in the scenario."
+        );
+        // Written differently, the same action.
+        assert!(insert_at(text, 18_215_000, "partition  b|c").is_err());
+        // Another time, or another action, is added.
+        assert!(insert_at(text, 18_216_000, "partition b | c").is_ok());
+        assert!(insert_at(text, 18_215_000, "partition a | c").is_ok());
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub struct EmbedParams {
 impl EmbedParams {
     /// Embed mode's parameters, or None without `embed=1`. Bad values are
     /// warned about and ignored, so an embed always shows something.
+    #[inline(never)]
     pub fn parse(query: &str) -> Option<EmbedParams> {
         let pairs: Vec<(&str, &str)> = query
             .trim_start_matches('?')
@@ -96,16 +97,24 @@ pub struct Summary {
     pub quorum: Vec<String>,
     /// The leader's election epoch; without a leader, the highest any monitor has.
     pub epoch: u64,
+    /// Every monitor's state, by name (`down`, `probing`, ..., `peon`).
+    pub mons: Vec<(String, String)>,
 }
 
 impl Summary {
     pub fn of(names: &[String], statuses: &[MonStatus]) -> Summary {
         let leader = statuses.iter().position(|s| s.state == MonState::Leader);
+        let mons = names
+            .iter()
+            .zip(statuses)
+            .map(|(n, s)| (n.clone(), s.state.name().to_string()))
+            .collect();
         match leader {
             Some(i) => Summary {
                 leader: names.get(i).cloned(),
                 quorum: statuses[i].quorum.clone(),
                 epoch: statuses[i].election_epoch as u64,
+                mons,
             },
             None => Summary {
                 leader: None,
@@ -115,6 +124,7 @@ impl Summary {
                     .map(|s| s.election_epoch as u64)
                     .max()
                     .unwrap_or(0),
+                mons,
             },
         }
     }
@@ -182,6 +192,16 @@ mod tests {
         let s = Summary::of(&model.names, &statuses(60 * SEC));
         assert_eq!(s.leader.as_deref(), Some("b"));
         assert_eq!(s.quorum, ["b", "c"]);
+        let state = |n: &str| {
+            s.mons
+                .iter()
+                .find(|(m, _)| m == n)
+                .map(|(_, st)| st.as_str())
+        };
+        assert_eq!(
+            (state("a"), state("b"), state("c")),
+            (Some("down"), Some("leader"), Some("peon"))
+        );
     }
 
     #[test]

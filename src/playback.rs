@@ -10,39 +10,42 @@
 use monscope_core::mon::status::MonState;
 use monscope_core::scenario::{self, Action, ParseError, Scenario};
 use monscope_core::sim::Sim;
+use monscope_core::time::MS;
 use monscope_core::time::{Time, SEC};
-use monscope_core::trace::{DropReason, Event, EventKind, MsgId, NodeId};
+use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 /// Simulated time between two snapshots.
 pub const SNAPSHOT_EVERY: Time = 2 * SEC;
 
-/// One message's flight, from its `Send` to its `Deliver` or `Drop`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Flight {
-    pub id: MsgId,
-    /// Index of the `Send` event in the trace.
-    pub ev: usize,
-    pub from: NodeId,
-    pub to: NodeId,
-    pub sent: Time,
-    /// When it would arrive.
-    pub arrive: Time,
-    /// When its flight ended (delivered or dropped); `arrive` if the run ended first.
-    pub end: Time,
-    pub dropped: Option<DropReason>,
-    pub protocol: &'static str,
-    pub op: &'static str,
+pub use monscope_core::trace::layout::Flight;
+use monscope_core::trace::layout::Flights;
+
+/// The protocols, in the order of the filter; each has a bit in a mask of
+/// hidden protocols.
+pub const PROTOCOLS: [&str; 7] = [
+    "probe",
+    "election",
+    "paxos",
+    "sync",
+    "ping",
+    "timecheck",
+    "client",
+];
+
+/// The bit of `protocol` in a mask of hidden protocols.
+pub fn protocol_bit(protocol: &str) -> u8 {
+    1 << PROTOCOLS.iter().position(|p| *p == protocol).unwrap_or(6)
 }
 
-impl Flight {
-    /// Where along its path the message is at `t`: 0 at the sender, 1 at the receiver.
-    pub fn progress(&self, t: Time) -> f64 {
-        let span = self.arrive.saturating_sub(self.sent).max(1) as f64;
-        let at = t.clamp(self.sent, self.end);
-        (at - self.sent) as f64 / span
-    }
+/// Hidden on the ring by default: the periodic traffic.
+pub const HIDDEN_BY_DEFAULT: u8 = 1 << 4 | 1 << 5;
+
+/// Periodic traffic a reader need not follow: connectivity pings, time
+/// checks and lease renewals. Playing does not slow down for it.
+pub fn is_quiet(f: &Flight) -> bool {
+    matches!(f.protocol, "ping" | "timecheck") || matches!(f.op, "LEASE" | "LEASE_ACK")
 }
 
 /// What a timeline mark shows.
@@ -94,6 +97,13 @@ pub struct Model {
     pub presence: Vec<Vec<(Time, bool)>>,
     snapshots: Vec<(Time, Sim)>,
     pub end: Time,
+    /// When the scenario's story is told: its last note or action, or its
+    /// first commit if later (a plain start-up). The timeline opens on it.
+    pub story: Time,
+    /// The send time and protocol bit of every message that is not quiet.
+    loud: Vec<(Time, u8)>,
+    /// The tour's stops: each note's time and text (notes at one time are one stop).
+    pub stops: Vec<(Time, String)>,
 }
 
 impl PartialEq for Model {
@@ -126,7 +136,11 @@ impl Model {
             }
             t = (t + SNAPSHOT_EVERY).min(end);
         }
-        let (flights, flight_of, max_flight) = flights(&trace);
+        let Flights {
+            list: flights,
+            of: flight_of,
+            longest: max_flight,
+        } = Flights::of(&trace);
         let marks = marks(&trace, names.len());
         let presence = presence(&scenario, &names, &trace);
         let expects = trace
@@ -134,6 +148,36 @@ impl Model {
             .enumerate()
             .filter(|(_, e)| matches!(e.kind, EventKind::Expect { .. }))
             .map(|(i, _)| i)
+            .collect();
+        let story = marks
+            .iter()
+            .filter(|m| matches!(m.kind, MarkKind::Note | MarkKind::Action))
+            .map(|m| m.at)
+            .chain(
+                marks
+                    .iter()
+                    .find(|m| matches!(m.kind, MarkKind::Commit(_)))
+                    .map(|m| m.at),
+            )
+            .max()
+            .unwrap_or(end);
+        let mut stops: Vec<(Time, String)> = Vec::new();
+        for m in marks.iter().filter(|m| m.kind == MarkKind::Note) {
+            let EventKind::Note { text } = &trace[m.ev].kind else {
+                continue;
+            };
+            match stops.last_mut() {
+                Some((at, all)) if *at == m.at => {
+                    all.push(' ');
+                    all.push_str(text);
+                }
+                _ => stops.push((m.at, text.clone())),
+            }
+        }
+        let loud = flights
+            .iter()
+            .filter(|f| !is_quiet(f))
+            .map(|f| (f.sent, protocol_bit(f.protocol)))
             .collect();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         Model {
@@ -150,7 +194,38 @@ impl Model {
             presence,
             snapshots,
             end,
+            story,
+            loud,
+            stops,
         }
+    }
+
+    /// The flights drawn in the timeline window `from..=to`.
+    pub fn flights_in(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
+        monscope_core::trace::layout::in_window(&self.flights, self.max_flight, from, to)
+    }
+
+    /// The timeline's first window, from 0: the story and a little after.
+    pub fn story_span(&self) -> Time {
+        (self.story + self.story / 10).clamp(20 * MS, self.end.max(20 * MS))
+    }
+
+    /// The shortest flight of a message a reader follows (not quiet, not
+    /// hidden) in the air at `t`: playing slows down so that it is seen.
+    pub fn shortest_loud(&self, t: Time, hidden: u8) -> Option<Time> {
+        self.in_flight(t, 0)
+            .filter(|f| !is_quiet(f) && protocol_bit(f.protocol) & hidden == 0)
+            .map(|f| f.arrive.saturating_sub(f.sent))
+            .min()
+    }
+
+    /// When the next message a reader follows is sent, after `t`.
+    pub fn next_loud_send(&self, t: Time, hidden: u8) -> Option<Time> {
+        let next = self.loud.partition_point(|&(sent, _)| sent <= t);
+        self.loud[next..]
+            .iter()
+            .find(|&&(_, bit)| bit & hidden == 0)
+            .map(|&(sent, _)| sent)
     }
 
     pub fn mon_count(&self) -> usize {
@@ -230,56 +305,6 @@ impl Model {
     }
 }
 
-type Flights = (Vec<Flight>, BTreeMap<MsgId, usize>, Time);
-
-fn flights(trace: &[Event]) -> Flights {
-    let mut flights: Vec<Flight> = Vec::new();
-    let mut of = BTreeMap::new();
-    for (i, ev) in trace.iter().enumerate() {
-        match &ev.kind {
-            EventKind::Send {
-                id,
-                from,
-                to,
-                arrive_at,
-                msg,
-            } => {
-                of.insert(*id, flights.len());
-                flights.push(Flight {
-                    id: *id,
-                    ev: i,
-                    from: *from,
-                    to: *to,
-                    sent: ev.at,
-                    arrive: *arrive_at,
-                    end: *arrive_at,
-                    dropped: None,
-                    protocol: msg.protocol(),
-                    op: msg.op_name(),
-                });
-            }
-            EventKind::Deliver { id } => {
-                if let Some(f) = of.get(id).and_then(|&j| flights.get_mut(j)) {
-                    f.end = ev.at;
-                }
-            }
-            EventKind::Drop { id, reason } => {
-                if let Some(f) = of.get(id).and_then(|&j| flights.get_mut(j)) {
-                    f.end = ev.at;
-                    f.dropped = Some(*reason);
-                }
-            }
-            _ => {}
-        }
-    }
-    let max = flights
-        .iter()
-        .map(|f| f.end.max(f.arrive) - f.sent)
-        .max()
-        .unwrap_or(0);
-    (flights, of, max)
-}
-
 fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(Time, bool)>> {
     let mons = names.len().saturating_sub(1);
     let node = |name: &str| names.iter().take(mons).position(|n| n == name);
@@ -309,9 +334,8 @@ fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(
             _ => {}
         }
     }
-    for p in &mut out {
-        p.sort_by_key(|&(at, _)| at);
-    }
+    // Each list is in time order already: timed statements are (the parser
+    // checks), and the inserts below keep it.
     for ev in trace {
         let EventKind::Status { node, status } = &ev.kind else {
             continue;

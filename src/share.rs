@@ -58,10 +58,14 @@ pub fn open(link: &str) -> Result<Decoded, LinkProblem> {
     }
     let decoded = link::decode(link).map_err(|e| refuse(capitalise(&e.to_string())))?;
     if let Err(e) = parse(&decoded.text) {
-        return Err(refuse(format!(
-            "The link's scenario is not valid: line {}, column {}: {}",
-            e.line, e.col, e.message
-        )));
+        // It can still be opened in the editor (as text) and fixed there.
+        return Err(LinkProblem {
+            message: format!(
+                "The link's scenario is not valid: line {}, column {}: {}",
+                e.line, e.col, e.message
+            ),
+            decoded: Some(decoded),
+        });
     }
     if let Some((line, snippet)) = markup(&decoded.text) {
         return Err(LinkProblem {

@@ -4,7 +4,7 @@
 //! reducer is tested natively.
 
 use crate::edit;
-use crate::playback::Model;
+use crate::playback::{Model, HIDDEN_BY_DEFAULT};
 use monscope_core::scenario::library::BUILTIN;
 use monscope_core::scenario::ParseError;
 use monscope_core::time::{Time, MS, SEC};
@@ -26,10 +26,18 @@ pub const SPEEDS: &[(f64, &str)] = &[
     (5.0, "5×"),
     (10.0, "10×"),
 ];
-/// 1/20 of real time: a 5 ms message flies for a tenth of a second.
+/// 1/20 of real time: a 5 ms message flies for a tenth of a second, and
+/// for half a second with [`MIN_FLIGHT_MS`].
 pub const DEFAULT_SPEED: f64 = 0.05;
-/// While nothing is in the air, time runs at least this fast (to the next send).
-pub const QUIET_SPEED: f64 = 1.0;
+/// At the default speed every message a reader follows stays on screen at
+/// least this long (real milliseconds); proportionally less when faster.
+pub const MIN_FLIGHT_MS: f64 = 500.0;
+/// While only quiet traffic is in the air (pings, lease renewals, time
+/// checks), time runs at least this fast, to the next message that is not.
+pub const QUIET_SPEED: f64 = 4.0;
+/// A tour's Next reaches its note within this much real time, slowing
+/// before it.
+pub const TRAVEL_MS: f64 = 3000.0;
 /// How often, in real milliseconds, the text panels follow a playing playhead.
 pub const PANEL_EVERY_MS: f64 = 200.0;
 /// The timeline's initial window.
@@ -70,6 +78,24 @@ pub struct AppState {
     pub panel_t: Time,
     /// Real milliseconds since `panel_t` last caught up.
     panel_wait: f64,
+    /// Protocols hidden in the views (bits of `playback::protocol_bit`).
+    pub hidden: u8,
+    /// A tour travelling to its next note: (from, real ms travelled).
+    travel: Option<(Time, f64)>,
+    /// Where the selected event was clicked (page pixels): its details show there.
+    pub anchor: Option<(i32, i32)>,
+    /// The first visit: the tour is offered.
+    pub offer_tour: bool,
+    /// The tour, while it is on: its script (the text when it started).
+    pub tour: Option<String>,
+    /// Where the reader left the tour: the step's time and the script.
+    pub tour_left: Option<(Time, String)>,
+    /// The link or embed code last copied (true: embed code), shown in the header.
+    pub shared: Option<(bool, String)>,
+    /// The page is in its dark theme.
+    pub dark: bool,
+    /// The event log lists timers too.
+    pub timers: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -92,6 +118,8 @@ pub enum Msg {
     SelectMon(Option<NodeId>),
     /// Select a trace event (and move the playhead to it).
     SelectEvent(Option<usize>),
+    /// Select a trace event clicked at these page coordinates.
+    Pick(usize, i32, i32),
     SelectLink(Option<(NodeId, NodeId)>),
     Help(bool),
     /// Multiply the timeline span by this factor, around the playhead.
@@ -112,6 +140,34 @@ pub enum Msg {
     Restore(Rc<crate::store::session::Session>),
     /// Kill every running monitor at the playhead and revive it from its store.
     PowerCycle,
+    /// Play to this time (a tour's next note) within TRAVEL_MS of real time.
+    TravelTo(Time),
+    /// Show or hide a protocol (its bit).
+    ToggleProtocol(u8),
+    /// The timeline shows the whole run.
+    FitRun,
+    /// The timeline shows the selected event.
+    FitSelection,
+    /// The first visit: play, and offer the tour.
+    FirstVisit(bool),
+    /// The tour was taken or declined.
+    TourOffered,
+    /// Start the tour, at the scenario's description.
+    TourStart,
+    /// Leave the tour at the step at this time.
+    TourLeave(Time),
+    /// Back to where the tour was left, with its scenario.
+    TourReturn,
+    /// Back to the tour's scenario, at this step's time.
+    TourRescript(Time),
+    /// Pause with the playhead here.
+    PauseAt(Time),
+    /// Show the link or embed code copied (true: embed code).
+    Shared(Option<(bool, String)>),
+    /// The theme changed (true: dark).
+    Dark(bool),
+    /// List timers in the event log, or not.
+    Timers(bool),
 }
 
 impl AppState {
@@ -137,9 +193,42 @@ impl AppState {
             stop_at: None,
             panel_t: 0,
             panel_wait: 0.0,
+            hidden: HIDDEN_BY_DEFAULT,
+            travel: None,
+            anchor: None,
+            offer_tour: false,
+            tour: None,
+            tour_left: None,
+            shared: None,
+            dark: false,
+            timers: false,
         };
         s.set_text(text.to_string());
+        s.story_window();
         s
+    }
+
+    /// The timeline shows the scenario's story from its start.
+    fn story_window(&mut self) {
+        if let Some(m) = &self.model {
+            self.win_start = 0;
+            self.win_span = m.story_span();
+        }
+    }
+
+    /// Simulated time per real time while playing at the playhead. Every
+    /// message a reader follows stays on screen at least MIN_FLIGHT_MS at
+    /// the default speed; with nothing of that kind in the air, "hurry
+    /// quiet times" runs at least at QUIET_SPEED.
+    fn rate(&self, model: &Model) -> f64 {
+        match model.shortest_loud(self.t, self.hidden) {
+            Some(d) => {
+                let wall = MIN_FLIGHT_MS * (DEFAULT_SPEED / self.speed).min(1.0);
+                self.speed.min(d as f64 / (1000.0 * wall))
+            }
+            None if self.skip_quiet => self.speed.max(QUIET_SPEED),
+            None => self.speed,
+        }
     }
 
     /// The selected monitor's name.
@@ -195,20 +284,22 @@ impl AppState {
         }
         // A hidden tab or a long GC pause: never jump more than 100 ms of real time.
         let real_ms = real_ms.clamp(0.0, 100.0);
-        let quiet = self.skip_quiet && model.in_flight(self.t, 0).next().is_none();
-        let rate = if quiet {
-            self.speed.max(QUIET_SPEED)
-        } else {
-            self.speed
-        };
+        let rate = self.rate(&model);
         let step = (real_ms * 1000.0 * rate).round().max(1.0) as Time;
         let mut t = self.t.saturating_add(step);
-        if quiet {
-            // Do not fly past the next message.
-            let next = model.flights.partition_point(|f| f.sent <= self.t);
-            if let Some(f) = model.flights.get(next) {
-                t = t.min(f.sent);
+        if rate > self.speed {
+            // Hurrying: do not fly past the next message a reader follows.
+            if let Some(next) = model.next_loud_send(self.t, self.hidden) {
+                t = t.min(next);
             }
+        }
+        if let (Some((from, ms)), Some(to)) = (&mut self.travel, self.stop_at) {
+            // A tour's Next: eased out, so it arrives within TRAVEL_MS and
+            // the last moments before the note play at their own pace.
+            *ms += real_ms;
+            let k = (*ms / TRAVEL_MS).min(1.0);
+            let eased = 1.0 - (1.0 - k).powi(5);
+            t = t.max(*from + (to.saturating_sub(*from) as f64 * eased) as Time);
         }
         if t >= model.end {
             t = model.end;
@@ -218,6 +309,9 @@ impl AppState {
             t = stop;
             self.playing = false;
             self.stop_at = None;
+        }
+        if !self.playing {
+            self.travel = None;
         }
         self.seek(t);
     }
@@ -247,13 +341,15 @@ impl AppState {
                     self.set_text(text.to_string());
                     self.undo.push(old);
                     self.stem = Some(stem);
-                    self.win_start = 0;
+                    self.story_window();
                     self.notice = None;
                 }
             }
             Msg::LoadText(text, t, sel) => {
+                // A built-in's text (a shared link of one) is that built-in.
+                self.stem = BUILTIN.iter().find(|(_, b)| *b == text).map(|(s, _)| *s);
                 self.set_text(text);
-                self.stem = None;
+                self.story_window();
                 if let (Some(model), Some(sel)) = (&self.model, sel) {
                     self.selected_mon = model
                         .names
@@ -285,6 +381,7 @@ impl AppState {
             }
             Msg::Seek(t) => {
                 self.stop_at = None;
+                self.travel = None;
                 self.seek(t);
             }
             Msg::Frame(ms) => {
@@ -296,6 +393,7 @@ impl AppState {
             }
             Msg::TogglePlay => {
                 self.stop_at = None;
+                self.travel = None;
                 if !self.playing && self.t >= self.end() {
                     self.seek(0);
                 }
@@ -320,7 +418,12 @@ impl AppState {
                 }
             }
             Msg::SelectMon(m) => self.selected_mon = m,
+            Msg::Pick(ev, x, y) => {
+                self = self.reduce(Msg::SelectEvent(Some(ev)));
+                self.anchor = Some((x, y));
+            }
             Msg::SelectEvent(e) => {
+                self.anchor = None;
                 self.selected_event = e;
                 if let (Some(i), Some(model)) = (e, self.model.clone()) {
                     if let Some(ev) = model.trace.get(i) {
@@ -389,6 +492,67 @@ impl AppState {
                 }
             }
             Msg::Restore(session) => return session.restore(self),
+            Msg::TravelTo(t) => {
+                let from = self.t;
+                self = self.reduce(Msg::PlayTo(t));
+                self.travel = self.playing.then_some((from, 0.0));
+            }
+            Msg::ToggleProtocol(bit) => self.hidden ^= bit,
+            Msg::FitRun => {
+                self.win_start = 0;
+                self.win_span = self.end().max(MS);
+            }
+            Msg::FitSelection => {
+                let model = self.model.clone();
+                let ev = self.selected_event.and_then(|i| Some((model.as_ref()?, i)));
+                if let Some((m, i)) = ev {
+                    // A message: its flight in the middle three fifths; a
+                    // mark: the 20 ms around it.
+                    let (a, b) = match m.trace.get(i).map(|e| &e.kind) {
+                        Some(monscope_core::trace::EventKind::Send { id, .. }) => m
+                            .flight_of
+                            .get(id)
+                            .and_then(|&f| m.flights.get(f))
+                            .map_or((0, 0), |f| (f.sent, f.end)),
+                        Some(_) => (m.trace[i].at, m.trace[i].at),
+                        None => (0, 0),
+                    };
+                    let span = ((b - a) * 5 / 3).max(20 * MS);
+                    self.win_span = span;
+                    self.win_start = ((a + b) / 2).saturating_sub(span / 2);
+                    self.follow = false;
+                }
+            }
+            Msg::FirstVisit(play) => {
+                self.offer_tour = true;
+                self.playing = play && self.model.is_some();
+            }
+            Msg::TourOffered => self.offer_tour = false,
+            Msg::TourStart => {
+                self.offer_tour = false;
+                self.tour_left = None;
+                self.tour = Some(self.text.clone());
+                self = self.reduce(Msg::PauseAt(0));
+            }
+            Msg::TourLeave(at) => {
+                self.tour_left = self.tour.take().map(|text| (at, text));
+            }
+            Msg::TourReturn => {
+                if let Some((at, text)) = self.tour_left.take() {
+                    self.tour = Some(text);
+                    self = self.reduce(Msg::TourRescript(at));
+                }
+            }
+            Msg::TourRescript(at) => {
+                if let Some(text) = self.tour.clone().filter(|t| *t != self.text) {
+                    self = self.reduce(Msg::Edit(text));
+                }
+                self = self.reduce(Msg::PauseAt(at));
+            }
+            Msg::PauseAt(at) => self = self.reduce(Msg::Play(false)).reduce(Msg::Seek(at)),
+            Msg::Shared(s) => self.shared = s,
+            Msg::Dark(d) => self.dark = d,
+            Msg::Timers(b) => self.timers = b,
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),
@@ -497,6 +661,185 @@ mod tests {
         assert!(!s.follow, "a dragged window stops following the playhead");
         s = s.reduce(Msg::PanTo(Time::MAX));
         assert_eq!(s.win_start, s.end());
+    }
+
+    /// Plays `s` frame by frame (16.7 ms) until `done` or 100,000 frames;
+    /// returns the real milliseconds it took.
+    fn play_until(s: &mut AppState, done: impl Fn(&AppState) -> bool) -> f64 {
+        let mut ms = 0.0;
+        while !done(s) && ms < 1_670_000.0 {
+            *s = s.clone().reduce(Msg::Frame(16.7));
+            ms += 16.7;
+        }
+        ms
+    }
+
+    #[test]
+    fn every_message_a_reader_follows_flies_at_least_half_a_second() {
+        let mut s = AppState::new(BUILTIN[0].1, None);
+        let model = s.model.clone().unwrap();
+        s = s.reduce(Msg::TogglePlay);
+        // Real time each flight of the first 50 ms is seen, frame by frame.
+        let mut seen = std::collections::BTreeMap::<usize, f64>::new();
+        while s.t < 50 * MS && s.playing {
+            for f in model.in_flight(s.t, 0) {
+                *seen.entry(f.ev).or_default() += 16.7;
+            }
+            s = s.reduce(Msg::Frame(16.7));
+        }
+        let loud: Vec<_> = model
+            .flights
+            .iter()
+            .filter(|f| f.sent < 40 * MS && !crate::playback::is_quiet(f))
+            .filter(|f| crate::playback::protocol_bit(f.protocol) & s.hidden == 0)
+            .collect();
+        assert!(loud.len() > 10, "{}", loud.len());
+        for f in loud {
+            let ms = seen.get(&f.ev).copied().unwrap_or(0.0);
+            assert!(
+                ms >= MIN_FLIGHT_MS - 17.0,
+                "{} {}→{} at {}: on screen {ms} ms",
+                f.op,
+                f.from,
+                f.to,
+                f.sent
+            );
+        }
+    }
+
+    #[test]
+    fn quiet_times_hurry_past_pings_leases_and_time_checks() {
+        let mut s = AppState::new(
+            monscope_core::scenario::library::get("leader-failover").unwrap(),
+            None,
+        );
+        s = s.reduce(Msg::Seek(22 * SEC)).reduce(Msg::TogglePlay);
+        // Only periodic traffic until the crash: at QUIET_SPEED, not 1/20×.
+        let ms = play_until(&mut s, |s| s.t >= 29 * SEC);
+        assert!(ms <= 7.0 * 1000.0 / QUIET_SPEED + 100.0, "{ms} ms for 7 s");
+        // Without hurrying, it runs at the chosen speed.
+        s = s.reduce(Msg::Seek(22 * SEC)).reduce(Msg::SkipQuiet(false));
+        let ms = play_until(&mut s, |s| s.t >= 22 * SEC + 100 * MS);
+        assert!(
+            ms >= 100.0 / DEFAULT_SPEED - 50.0,
+            "{ms} ms for 100 ms at 1/20×"
+        );
+    }
+
+    #[test]
+    fn a_tour_travels_to_its_next_note_within_three_seconds_and_slows_before_it() {
+        let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let mut s = AppState::new(text, None);
+        let note = s
+            .model
+            .as_ref()
+            .unwrap()
+            .marks
+            .iter()
+            .find(|m| m.kind == crate::playback::MarkKind::Note)
+            .unwrap()
+            .at;
+        s = s.reduce(Msg::TravelTo(note));
+        let mut path = vec![(0.0, s.t)];
+        while s.playing && path.len() < 10_000 {
+            s = s.reduce(Msg::Frame(16.7));
+            path.push((path.len() as f64 * 16.7, s.t));
+        }
+        let (ms, t) = *path.last().unwrap();
+        assert_eq!((t, s.playing), (note, false));
+        assert!(ms <= TRAVEL_MS + 17.0, "{ms} ms to travel");
+        // Fast at first, slow at the end: the first tenth of the real time
+        // covers a fifth of the way, the last tenth a sliver.
+        let at = |k: f64| path[((path.len() - 1) as f64 * k) as usize].1 as f64;
+        assert!(at(0.1) > 0.2 * note as f64, "{} of {note}", at(0.1));
+        let last = note as f64 - at(0.9);
+        assert!(last < 0.03 * note as f64, "the last tenth went {last} µs");
+        // Skipping ends the travel at the note at once.
+        s = s.reduce(Msg::Seek(0)).reduce(Msg::TravelTo(note));
+        s = s.reduce(Msg::Play(false)).reduce(Msg::Seek(note));
+        assert_eq!((s.t, s.playing, s.travel), (note, false, None));
+    }
+
+    #[test]
+    fn the_timeline_opens_on_the_story_and_fits_the_run_or_the_selection() {
+        let mut s = AppState::new(
+            monscope_core::scenario::library::get("leader-failover").unwrap(),
+            None,
+        );
+        let model = s.model.clone().unwrap();
+        let last_note = model.stops.last().unwrap().0;
+        assert_eq!(s.win_start, 0);
+        assert!(
+            s.win_span > last_note && s.win_span < model.end,
+            "{}",
+            s.win_span
+        );
+        s = s.reduce(Msg::FitRun);
+        assert_eq!((s.win_start, s.win_span), (0, model.end));
+        let f = model.flights.iter().find(|f| f.sent > 30 * SEC).unwrap();
+        s = s
+            .reduce(Msg::SelectEvent(Some(f.ev)))
+            .reduce(Msg::FitSelection);
+        assert!(s.win_start <= f.sent && f.end <= s.win_start + s.win_span);
+        assert!(s.win_span <= (f.end - f.sent) * 2 + 20 * MS);
+        // A plain start-up: the window shows the first commit.
+        let s = AppState::new("mons a b c\n", None);
+        let first_commit = s
+            .model
+            .as_ref()
+            .unwrap()
+            .marks
+            .iter()
+            .find(|m| matches!(m.kind, crate::playback::MarkKind::Commit(_)))
+            .unwrap()
+            .at;
+        assert!(
+            s.win_span >= first_commit && s.win_span < SEC,
+            "{}",
+            s.win_span
+        );
+    }
+
+    #[test]
+    fn the_tour_can_be_left_and_returned_to_and_put_back_on_its_script() {
+        let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let mut s = AppState::new(text, None).reduce(Msg::FirstVisit(true));
+        assert!(s.offer_tour && s.playing);
+        s = s.reduce(Msg::TourStart);
+        assert_eq!(
+            (s.tour.as_deref(), s.t, s.playing, s.offer_tour),
+            (Some(text), 0, false, false)
+        );
+        let stop = s.model.as_ref().unwrap().stops[0].0;
+        s = s
+            .reduce(Msg::PauseAt(stop))
+            .reduce(Msg::Apply("kill b".into()));
+        // Off its script: the tour is on, the text is not the tour's.
+        assert!(s.tour.is_some() && s.text != text);
+        s = s.reduce(Msg::TourRescript(stop));
+        assert_eq!((s.text.as_str(), s.t), (text, stop));
+        // Left, changed, returned: the script and the step come back.
+        s = s
+            .reduce(Msg::TourLeave(stop))
+            .reduce(Msg::Apply("kill c".into()));
+        assert!(s.tour.is_none() && s.tour_left.is_some());
+        s = s.reduce(Msg::Seek(0)).reduce(Msg::TourReturn);
+        assert_eq!(
+            (s.text.as_str(), s.t, s.tour.as_deref()),
+            (text, stop, Some(text))
+        );
+    }
+
+    #[test]
+    fn a_shared_built_in_opens_as_that_built_in() {
+        let s = AppState::new(BUILTIN[0].1, None).reduce(Msg::LoadText(
+            BUILTIN[3].1.into(),
+            None,
+            None,
+        ));
+        assert_eq!(s.stem, Some(BUILTIN[3].0));
+        let s = s.reduce(Msg::LoadText("mons a b c\n".into(), None, None));
+        assert_eq!(s.stem, None);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Breaking things: every button makes a scenario line at the playhead.
+//! Breaking things: every button makes a scenario line at the playhead. The
+//! selected monitor's row sits under the playback controls, in the first
+//! screen (`mon_row`); links, partitions and the client below.
 
 use crate::app::Frame;
 use crate::playback::Model;
@@ -21,8 +23,10 @@ pub struct Props {
     pub frame: Rc<Frame>,
     pub selected_mon: Option<NodeId>,
     pub selected_link: Option<(NodeId, NodeId)>,
-    pub notice: Option<String>,
     pub can_undo: bool,
+    /// The selected monitor's row (and undo), else the other rows.
+    #[prop_or_default]
+    pub mon_row: bool,
     pub on: Callback<Msg>,
 }
 
@@ -60,7 +64,7 @@ pub fn actions(p: &Props) -> Html {
     let present = |m: NodeId| p.frame.present.get(m as usize).copied().unwrap_or(true);
     let mon_bar = match p.selected_mon.filter(|&m| (m as usize) < n) {
         Some(m) if !present(m) => html! {
-            <div class="action-row hint" data-testid="action-absent">
+            <div class="hint" data-testid="action-absent">
                 { format!("mon.{} is not in the cluster at this time: move the playhead to act on it.", names[m as usize]) }
             </div>
         },
@@ -92,7 +96,7 @@ pub fn actions(p: &Props) -> Html {
                 })
             };
             html! {
-                <div class="action-row" role="group" aria-label={format!("act on mon.{name}")}>
+                <div class="mon-bar" role="group" aria-label={format!("act on mon.{name}")}>
                     <span class="row-title">{ format!("mon.{name}") }</span>
                     <button onclick={act(format!("kill {name}"))} disabled={down} data-testid="action-kill" title="kill (k)">{ "Kill" }</button>
                     <button onclick={act(format!("revive {name}"))} disabled={!down} data-testid="action-revive" title="revive (r)">{ "Revive" }</button>
@@ -108,7 +112,7 @@ pub fn actions(p: &Props) -> Html {
             }
         }
         None => html! {
-            <div class="action-row hint">{ "Select a monitor (click it, or press 1–9) to kill, revive, wipe, isolate it or make it call an election." }</div>
+            <div class="hint">{ "Select a monitor (click it, or press 1–9) to kill, revive, wipe, isolate it or make it call an election." }</div>
         },
     };
 
@@ -227,20 +231,24 @@ pub fn actions(p: &Props) -> Html {
     };
     let (write, read) = (client(false), client(true));
     let undo = p.on.reform(|_: MouseEvent| Msg::Undo);
-    let dismiss = p.on.reform(|_: MouseEvent| Msg::DismissNotice);
+    let local = local_error.as_ref().map(|e| {
+        html! { <div class="notice error" role="alert" data-testid="action-error">{ e.clone() }</div> }
+    });
+    if p.mon_row {
+        return html! {
+            <div class="actions mon-actions" data-testid="selected-actions">
+                { local }
+                <div class="action-row">
+                    { mon_bar }
+                    <button class="undo" onclick={undo} disabled={!p.can_undo} data-testid="undo" title="undo the last action (u)">{ "Undo" }</button>
+                </div>
+            </div>
+        };
+    }
 
     html! {
         <div class="actions" data-testid="actions">
-            if let Some(notice) = &p.notice {
-                <div class="notice error" role="alert" data-testid="action-error">
-                    { notice.clone() }
-                    <button class="link-button" onclick={dismiss} aria-label="dismiss">{ "✕" }</button>
-                </div>
-            }
-            if let Some(e) = &*local_error {
-                <div class="notice error" role="alert" data-testid="action-error">{ e.clone() }</div>
-            }
-            { mon_bar }
+            { local }
             <div class="action-row" role="group" aria-label="links">
                 <span class="row-title">{ "link" }</span>
                 { link_options(&link_a, la, "link-a") }
@@ -266,7 +274,6 @@ pub fn actions(p: &Props) -> Html {
                 </select>
                 <button onclick={write} data-testid="action-write">{ "Write" }</button>
                 <button onclick={read} data-testid="action-read">{ "Read" }</button>
-                <button onclick={undo} disabled={!p.can_undo} data-testid="undo" title="undo (u)">{ "Undo" }</button>
             </div>
             <div class="action-row" role="group" aria-label="cluster">
                 <span class="row-title">{ "cluster" }</span>

@@ -2,7 +2,7 @@
 //! every message in flight at the playhead.
 
 use crate::app::Frame;
-use crate::playback::{Flight, Model};
+use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, SEC};
@@ -10,7 +10,6 @@ use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
     pub frame: Rc<Frame>,
@@ -18,39 +17,63 @@ pub struct Props {
     pub speed: f64,
     pub selected_mon: Option<NodeId>,
     pub selected_event: Option<usize>,
-    pub selected_link: Option<(NodeId, NodeId)>,
     pub reduced_motion: bool,
+    /// Protocols not drawn (bits of `playback::protocol_bit`).
+    pub hidden: u8,
+    /// A large play button over the ring (the playground, paused).
+    pub overlay: bool,
+    /// The links (`use_links`).
+    pub links: Rc<Html>,
     pub on_select: Callback<Msg>,
 }
 
-const W: f64 = 640.0;
-const H: f64 = 500.0;
-const CX: f64 = 330.0;
-const CY: f64 = 255.0;
 /// Beyond this many messages in the air, labels would be noise.
 const MAX_LABELS: usize = 40;
 
+fn ring(n: usize) -> f64 {
+    if n <= 3 {
+        150.0
+    } else {
+        185.0
+    }
+}
+
+fn radius(n: usize) -> f64 {
+    match n {
+        0..=3 => 50.0,
+        4..=7 => 45.0,
+        _ => (320.0 / n as f64).max(22.0),
+    }
+}
+
+/// Half the side of the square the ring is drawn in, centred on (0, 0): the
+/// picture is only as large as the ring, so it fills the space it is given.
+fn half(n: usize) -> f64 {
+    ring(n) + radius(n) + 32.0
+}
+
 /// Where node `i` of `n` monitors sits; the client sits in a corner.
 pub fn position(i: usize, n: usize) -> (f64, f64) {
+    let h = half(n);
     if i >= n {
-        return (58.0, H - 44.0);
+        return (-h + 36.0, h - 24.0);
     }
-    let ring = if n <= 3 { 150.0 } else { 185.0 };
     let a = -std::f64::consts::FRAC_PI_2 + (i as f64) * std::f64::consts::TAU / n as f64;
     // The browser's Math.cos/sin: Rust's f64::cos/sin would bring libm's
     // argument reduction into the wasm (about 3 kB compressed). The two may
     // differ in the last bit, far below the 0.1 px that positions are drawn to.
     (
-        CX + ring * js_sys::Math::cos(a),
-        CY + ring * js_sys::Math::sin(a),
+        ring(n) * js_sys::Math::cos(a),
+        ring(n) * js_sys::Math::sin(a),
     )
 }
 
-fn radius(n: usize) -> f64 {
-    if n <= 5 {
-        40.0
+/// How far from a node's centre its messages start and end: its rim.
+fn rim(i: usize, n: usize) -> f64 {
+    if i >= n {
+        26.0
     } else {
-        (200.0 / n as f64).max(22.0)
+        radius(n) + 5.0
     }
 }
 
@@ -69,20 +92,57 @@ fn f(x: f64) -> String {
     format!("{x:.1}")
 }
 
-/// A message's position at `t`: along its path, offset sideways by its direction.
-fn flight_point(fl: &Flight, t: Time, n: usize) -> (f64, f64) {
-    let (x0, y0) = position(fl.from as usize, n);
-    let (x1, y1) = position(fl.to as usize, n);
-    let p = fl.progress(t).clamp(0.0, 1.0);
-    let (dx, dy) = (x1 - x0, y1 - y0);
-    let len = (dx * dx + dy * dy).sqrt().max(1.0);
-    // Two-way traffic on one link: each direction keeps to its right.
-    let (ox, oy) = (-dy / len * 5.0, dx / len * 5.0);
-    (x0 + dx * p + ox, y0 + dy * p + oy)
+/// A message's path on the ring: from its sender's rim to its receiver's,
+/// and the unit vector to its right (where its lane and label go).
+struct Path {
+    x0: f64,
+    y0: f64,
+    dx: f64,
+    dy: f64,
+    len: f64,
+    /// Unit vector to the right of the direction of travel.
+    px: f64,
+    py: f64,
 }
 
-#[derive(Properties, PartialEq)]
-struct LinksProps {
+fn path(fl: &Flight, n: usize) -> Path {
+    let (ax, ay) = position(fl.from as usize, n);
+    let (bx, by) = position(fl.to as usize, n);
+    let full = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt().max(1.0);
+    let (ux, uy) = ((bx - ax) / full, (by - ay) / full);
+    let (ra, rb) = (rim(fl.from as usize, n), rim(fl.to as usize, n));
+    let len = (full - ra - rb).max(1.0);
+    Path {
+        x0: ax + ux * ra,
+        y0: ay + uy * ra,
+        dx: ux * len,
+        dy: uy * len,
+        len,
+        px: -uy,
+        py: ux,
+    }
+}
+
+/// Messages on one link close together fan out sideways, each in its own
+/// lane: the lane of each flight (0 nearest the link), in order.
+fn fan_out(placed: &[(NodeId, NodeId, f64, usize)], fl: &Flight, along: f64) -> usize {
+    // Two dots closer than this along a link would overlap with their labels.
+    const APART: f64 = 16.0;
+    placed
+        .iter()
+        .filter(|(a, b, at, _)| *a == fl.from && *b == fl.to && (at - along).abs() < APART)
+        .map(|&(_, _, _, lane)| lane + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Whether two boxes (x, y, width, height) overlap.
+fn overlap(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> bool {
+    a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
+}
+
+#[derive(PartialEq)]
+pub struct LinksProps {
     model: Rc<Model>,
     cuts: Vec<(NodeId, NodeId)>,
     present: Vec<bool>,
@@ -90,9 +150,25 @@ struct LinksProps {
     on_select: Callback<Msg>,
 }
 
-/// The links between monitors (and to the client when cut): redrawn only
+/// The links between monitors (and to the client when cut): drawn again only
 /// when a cut, the membership or the selection changes, not every frame.
-#[function_component(Links)]
+#[hook]
+pub fn use_links(
+    model: Option<&Rc<Model>>,
+    frame: Option<&Rc<Frame>>,
+    selected_link: Option<(NodeId, NodeId)>,
+    on: &Callback<Msg>,
+) -> Rc<Html> {
+    let props = model.zip(frame).map(|(m, f)| LinksProps {
+        model: m.clone(),
+        cuts: f.cuts.clone(),
+        present: f.present.clone(),
+        selected_link,
+        on_select: on.clone(),
+    });
+    use_memo(props, |p| p.as_ref().map_or_else(Html::default, links))
+}
+
 fn links(p: &LinksProps) -> Html {
     let model = &p.model;
     let n = model.mon_count();
@@ -177,22 +253,8 @@ fn links(p: &LinksProps) -> Html {
     html! { <>{ for links }</> }
 }
 
-/// The protocol colours' key; it never changes.
-#[function_component(Legend)]
-fn legend() -> Html {
-    let items = ["probe", "election", "paxos", "sync", "ping", "timecheck", "client"].iter().enumerate().map(|(i, proto)| {
-        let x = W - 100.0;
-        let y = 20.0 + i as f64 * 18.0;
-        html! {
-            <g class={format!("legend p-{proto}")} transform={format!("translate({},{})", f(x), f(y))}>
-                <circle r="5" /><text x="10" y="4">{ *proto }</text>
-            </g>
-        }
-    });
-    html! { <>{ for items }</> }
-}
-
-#[function_component(ClusterView)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn cluster_view(p: &Props) -> Html {
     let model = &p.model;
     let n = model.mon_count();
@@ -237,7 +299,8 @@ pub fn cluster_view(p: &Props) -> Html {
         let onkeydown = {
             let on = p.on_select.clone();
             Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
+                // Space is the page's play/pause, as everywhere.
+                if e.key() == "Enter" {
                     e.prevent_default();
                     e.stop_propagation();
                     on.emit(Msg::SelectMon(Some(node)));
@@ -305,10 +368,10 @@ pub fn cluster_view(p: &Props) -> Html {
                 { lease }
                 <circle class="mon-body" r={f(r)} />
                 { crown }
-                <text class="mon-name" y={if small { "-2" } else { "-12" }} text-anchor="middle">{ name.clone() }</text>
-                <text class="mon-state" y={if small { "10" } else { "4" }} text-anchor="middle">{ s.state.name() }</text>
+                <text class="mon-name" y={if small { "-2" } else { "-9" }} text-anchor="middle">{ name.clone() }</text>
+                <text class="mon-state" y={if small { "11" } else { "8" }} text-anchor="middle">{ s.state.name() }</text>
                 if !small {
-                    <text class="mon-meta" y="18" text-anchor="middle">
+                    <text class="mon-meta" y="24" text-anchor="middle">
                         { format!("r{} · e{} · v{}", s.rank, s.election_epoch, s.paxos.last_committed) }
                     </text>
                 }
@@ -319,46 +382,142 @@ pub fn cluster_view(p: &Props) -> Html {
     // Messages in the air; dropped ones fail where they were lost and fade.
     // The ✕ lingers 1.5 s of real time at the current speed (at least 20 ms simulated).
     let linger = ((p.speed * 1.5 * SEC as f64) as Time).clamp(20_000, 3 * SEC);
-    let flying: Vec<&Flight> = model.in_flight(t, linger).collect();
+    let mut hidden = 0;
+    let flying: Vec<&Flight> = model
+        .in_flight(t, linger)
+        .filter(|f| {
+            let shown = protocol_bit(f.protocol) & p.hidden == 0;
+            hidden += usize::from(!shown);
+            shown
+        })
+        .collect();
     let labels = flying.len() <= MAX_LABELS;
     let selected_event = p.selected_event;
-    // Hundreds of messages move every frame: one click handler for all of
-    // them (it reads the trace index from `data-ev`), not one closure each.
-    let messages = flying.iter().map(|fl| {
-        let (x, y) = flight_point(fl, t, n);
-        let transform = format!("translate({x:.1},{y:.1})");
+    let still = p.reduced_motion;
+    let mut placed = Vec::with_capacity(flying.len());
+    // Where labels may not go: the monitors (and the client), the dots and
+    // the labels placed.
+    let rims: Vec<(f64, f64, f64)> = (0..=n)
+        .map(|i| {
+            let (x, y) = position(i, n);
+            (x, y, rim(i, n))
+        })
+        .collect();
+    let mut taken: Vec<(f64, f64, f64, f64)> = Vec::new();
+    // Where each message is (its path, how far along, its position), first;
+    // then the labels, which keep clear of every dot.
+    let spots: Vec<(Path, f64, f64, f64, f64)> = flying
+        .iter()
+        .map(|fl| {
+            let pa = path(fl, n);
+            // A lost message stays where it was lost. Under reduced motion a
+            // message in the air is an arrow over its whole path, not a dot.
+            let prog = if fl.dropped.is_some() && t >= fl.end {
+                fl.progress(fl.end).clamp(0.0, 1.0)
+            } else if still {
+                1.0
+            } else {
+                fl.progress(t).clamp(0.0, 1.0)
+            };
+            let along = pa.len * prog;
+            let lane = fan_out(&placed, fl, along);
+            placed.push((fl.from, fl.to, along, lane));
+            let off = 6.0 + 12.0 * lane as f64;
+            let (x, y) = (
+                pa.x0 + pa.dx * prog + pa.px * off,
+                pa.y0 + pa.dy * prog + pa.py * off,
+            );
+            if labels && !still {
+                taken.push((x - 6.0, y - 6.0, 12.0, 12.0));
+            }
+            (pa, along, off, x, y)
+        })
+        .collect();
+    let messages = flying.iter().zip(spots).map(|(fl, (pa, along, off, x, y))| {
+        // The label goes outside the dot's lane, not at the ends, and further
+        // out until it covers no monitor, dot or label; else it is left out.
+        let mut spot = None;
+        if labels && along > 14.0 && pa.len - along > 14.0 {
+            // Op names are capitals: about 8.5 units each at 11 px bold.
+            let w = 8.6 * fl.op.len() as f64;
+            let anchor = if pa.px > 0.35 {
+                "start"
+            } else if pa.px < -0.35 {
+                "end"
+            } else {
+                "middle"
+            };
+            let left = match anchor {
+                "start" => 0.0,
+                "end" => -w,
+                _ => -w / 2.0,
+            };
+            for d in [11.0, 24.0, 37.0, 50.0] {
+                let (lx, ly) = (x + pa.px * d, y + pa.py * d + 4.0);
+                let b = (lx + left, ly - 11.0, w, 14.0);
+                let on_mon = rims.iter().any(|&(cx, cy, r)| {
+                    // The box's point nearest the monitor's centre.
+                    let nx = cx.clamp(b.0, b.0 + b.2) - cx;
+                    let ny = cy.clamp(b.1, b.1 + b.3) - cy;
+                    nx * nx + ny * ny < r * r
+                });
+                if !on_mon && !taken.iter().any(|o| overlap(*o, b)) {
+                    taken.push(b);
+                    spot = Some((lx, ly, anchor));
+                    break;
+                }
+            }
+        }
+        // Relative to (ox, oy): the moving dot's own origin, or the picture's.
+        let label = |ox: f64, oy: f64| spot.map(|(lx, ly, anchor)| {
+            html! { <text class="msg-label" x={f(lx - ox)} y={f(ly - oy)} text-anchor={anchor}>{ fl.op }</text> }
+        });
         let from = &model.names[fl.from as usize];
         let to = &model.names[fl.to as usize];
         let ev = fl.ev.to_string();
+        let proto = super::protocol_class(fl.protocol);
         if fl.dropped.is_some() && t >= fl.end {
             let age = (t - fl.end) as f64 / linger as f64;
-            let opacity = if p.reduced_motion { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
+            let opacity = if still { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
             html! {
-                <g key={fl.id} class="msg dropped" {transform} opacity={format!("{opacity:.2}")}
+                <g key={fl.id} class="msg dropped" transform={format!("translate({x:.1},{y:.1})")} opacity={format!("{opacity:.2}")}
                    data-ev={ev} data-testid="msg-dropped">
                     <title>{ format!("{} {from} → {to} dropped: {}", fl.op, fl.dropped.map(|d| d.name()).unwrap_or("")) }</title>
                     <text class="drop-x" text-anchor="middle" y="6">{ "✕" }</text>
-                    if labels {
-                        <text class="msg-label" x="10" y="-6">{ fl.op }</text>
-                    }
+                    { label(x, y) }
                 </g>
             }
         } else {
             let selected = selected_event == Some(fl.ev);
-            html! {
-                <g key={fl.id} class={classes!("msg", super::protocol_class(fl.protocol), selected.then_some("selected"))}
-                   {transform} data-ev={ev} data-testid="msg" data-op={fl.op}>
-                    <title>{ format!("{} {from} → {to}", fl.op) }</title>
-                    <circle r={if selected { "8" } else { "5.5" }} />
-                    if labels {
-                        <text class="msg-label" x="8" y="-6">{ fl.op }</text>
-                    }
-                </g>
+            let class = classes!("msg", proto, selected.then_some("selected"));
+            let title = html! { <title>{ format!("{} {from} → {to}", fl.op) }</title> };
+            if still {
+                html! {
+                    <g key={fl.id} {class} data-ev={ev} data-testid="msg" data-op={fl.op} data-proto={fl.protocol}>
+                        { title }
+                        <line x1={f(pa.x0 + pa.px * off)} y1={f(pa.y0 + pa.py * off)} x2={f(x)} y2={f(y)} marker-end="url(#msg-head)" />
+                        { label(0.0, 0.0) }
+                    </g>
+                }
+            } else {
+                html! {
+                    <g key={fl.id} {class} data-ev={ev} data-testid="msg" data-op={fl.op} data-proto={fl.protocol}
+                       transform={format!("translate({x:.1},{y:.1})")}>
+                        { title }
+                        <circle r={if selected { "8" } else { "5.5" }} />
+                        { label(x, y) }
+                    </g>
+                }
             }
         }
-    });
+    }).collect::<Html>();
+    // Hundreds of messages move every frame: one click handler for all of
+    // them (it reads the trace index from `data-ev`), not one closure each.
     let on_message = p.on_select.reform(|e: MouseEvent| {
-        Msg::SelectEvent(super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()))
+        match super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()) {
+            Some(ev) => Msg::Pick(ev, e.page_x(), e.page_y()),
+            None => Msg::SelectEvent(None),
+        }
     });
 
     let client = {
@@ -372,18 +531,54 @@ pub fn cluster_view(p: &Props) -> Html {
     };
 
     let clear = p.on_select.reform(|_: MouseEvent| Msg::SelectLink(None));
+    let h = f(half(n));
+    let side = f(2.0 * half(n));
+    let view_box = format!("-{h} -{h} {side} {side}");
+    // The protocol filter is the colour key too.
+    let chips = PROTOCOLS.iter().map(|proto| {
+        let bit = protocol_bit(proto);
+        let shown = p.hidden & bit == 0;
+        let onclick = p.on_select.reform(move |_: MouseEvent| Msg::ToggleProtocol(bit));
+        html! {
+            <button class={classes!("chip", super::protocol_class(proto))} {onclick} aria-pressed={shown.to_string()}
+                    title={format!("{} {proto} messages", if shown { "hide" } else { "show" })} data-testid={format!("filter-{proto}")}>
+                <span class="dot"></span>{ *proto }
+            </button>
+        }
+    });
     html! {
-        <svg class="cluster" viewBox={format!("0 0 {W} {H}")} role="img" data-testid="cluster"
+        <>
+        <div class="ring">
+        <svg class="cluster" viewBox={view_box.clone()} role="img" data-testid="cluster"
              aria-label={format!("{} monitors; {} messages in flight", n, flying.len())}
-             data-in-flight={flying.len().to_string()}>
-            <rect class="bg" x="0" y="0" width={W.to_string()} height={H.to_string()} onclick={clear} />
-            <Legend />
+             data-in-flight={flying.len().to_string()} data-hidden={hidden.to_string()}>
+            <rect class="bg" x={format!("-{h}")} y={format!("-{h}")} width={side.clone()} height={side} onclick={clear} />
             { quorum }
-            <Links model={model.clone()} cuts={p.frame.cuts.clone()} present={p.frame.present.clone()}
-                   selected_link={p.selected_link} on_select={p.on_select.clone()} />
+            { (*p.links).clone() }
             { client }
             { for mons }
-            <g class="messages" onclick={on_message}>{ for messages }</g>
         </svg>
+        // The messages move every frame: a picture of their own over the
+        // ring, so that the browser repaints only them, not the ring under them.
+        <svg class="cluster messages" viewBox={view_box} aria-hidden="true" data-testid="messages">
+            <defs>
+                <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">
+                    <path d="M0 0L10 5L0 10z" fill="context-stroke" />
+                </marker>
+            </defs>
+            <g onclick={on_message}>{ messages }</g>
+        </svg>
+        if p.overlay {
+            <button class="play-overlay" onclick={p.on_select.reform(|_: MouseEvent| Msg::Play(true))}
+                    aria-label="Play (space)" title="Play (space)" data-testid="play-overlay">{ "▶" }</button>
+        }
+        </div>
+        <div class="filter" role="group" aria-label="messages shown, by protocol">
+            { for chips }
+            <span class="muted" data-testid="hidden-count">
+                { if hidden > 0 { format!("{hidden} hidden in flight") } else { String::new() } }
+            </span>
+        </div>
+        </>
     }
 }

@@ -6,7 +6,6 @@ use monscope_core::time::Time;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub t: Time,
     pub end: Time,
@@ -16,7 +15,8 @@ pub struct Props {
     pub on: Callback<Msg>,
 }
 
-#[function_component(Controls)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn controls(p: &Props) -> Html {
     let send = |m: Msg| {
         let on = p.on.clone();
@@ -47,18 +47,18 @@ pub fn controls(p: &Props) -> Html {
             <input type="range" class="scrubber" min="0" max={p.end.to_string()} step="1000"
                    value={p.t.to_string()} {oninput} aria-label="playhead" aria-valuetext={secs(p.t)}
                    data-testid="scrubber" />
-            <output class="clock" data-testid="clock" data-t={p.t.to_string()}>{ format!("{} / {}", secs(p.t), secs(p.end)) }</output>
+            <output class="clock" data-testid="clock" data-t={p.t.to_string()}>{ secs(p.t) }<span class="end">{ format!(" / {}", secs(p.end)) }</span></output>
             <label class="inline">
-                <span>{ "speed " }</span>
+                <span class="wide">{ "speed " }</span>
                 <select onchange={on_speed} data-testid="speed" aria-label="speed">
                     { for SPEEDS.iter().map(|(v, label)| html! {
                         <option value={v.to_string()} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
                     }) }
                 </select>
             </label>
-            <label class="inline" title="while no message is in the air, time runs at least at 1×">
+            <label class="inline" title="while only pings, lease renewals and time checks are in the air, time runs at least at 4×">
                 <input type="checkbox" checked={p.skip_quiet} onchange={on_skip} data-testid="skip-quiet" />
-                { " hurry quiet times" }
+                { " hurry" }<span class="wide">{ " quiet times" }</span>
             </label>
         </div>
     }

@@ -1,4 +1,5 @@
-//! The selected event (a message or a mark): its fields.
+//! The selected event (a message or a mark): its fields, in a card next to
+//! where it was clicked (or in the side panel, selected from elsewhere).
 
 use super::secs;
 use crate::playback::Model;
@@ -9,10 +10,11 @@ use monscope_core::trace::EventKind;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
     pub ev: usize,
+    /// Where it was clicked (page pixels).
+    pub anchor: Option<(i32, i32)>,
     pub on: Callback<Msg>,
 }
 
@@ -130,7 +132,8 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
     }
 }
 
-#[function_component(Details)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn details(p: &Props) -> Html {
     let Some(ev) = p.model.trace.get(p.ev) else {
         return html! {};
@@ -171,7 +174,8 @@ pub fn details(p: &Props) -> Html {
     }
     let close = p.on.reform(|_: MouseEvent| Msg::SelectEvent(None));
     html! {
-        <section class="panel details" aria-label="selected event" data-testid="details">
+        <section class={classes!("panel", "details", p.anchor.is_some().then_some("popover"))} aria-label="selected event" data-testid="details"
+                 style={p.anchor.map(|(x, y)| format!("left:min({}px,calc(100vw - 23rem));top:{}px", x + 14, y + 14))}>
             <h2>{ "Selected" }<button class="link-button" onclick={close} aria-label="clear the selection">{ "✕" }</button></h2>
             <p class="mono">{ describe(ev, names) }</p>
             <dl>

@@ -3,9 +3,10 @@
 //! only while it is in view and its page is visible, and talks to its host
 //! page through `embed_api`.
 
-use super::{cluster::ClusterView, header::playground_base, secs};
+use super::cluster::{cluster_view, Props as ClusterProps};
+use super::{header::playground_base, note_html, secs};
 use crate::app::Frame;
-use crate::embed::{EmbedParams, Summary, Theme};
+use crate::embed::{EmbedParams, Summary};
 use crate::embed_api::{self, Command, Event};
 use crate::playback::{MarkKind, Model};
 use crate::state::Msg;
@@ -29,6 +30,8 @@ pub struct Props {
     pub speed: f64,
     pub caption: Option<String>,
     pub reduced_motion: bool,
+    /// Protocols not drawn (the filter under the ring).
+    pub hidden: u8,
     pub on: Callback<Msg>,
 }
 
@@ -101,7 +104,8 @@ pub fn embed(p: &Props) -> Html {
     let gate = use_mut_ref(|| Gate {
         in_view: false,
         page_visible: page_visible(),
-        want_play: p.params.autoplay,
+        // Under reduced motion nothing plays by itself.
+        want_play: p.params.autoplay && !p.reduced_motion,
         t: p.t,
         playing: p.playing,
         until: p.params.until,
@@ -252,9 +256,11 @@ pub fn embed(p: &Props) -> Html {
             leader: s.leader.clone(),
             quorum: s.quorum.clone(),
             epoch: s.epoch,
+            mons: s.mons.clone(),
         })
     });
 
+    let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
     let base_link = {
         let text = p.model.text.clone();
         use_memo(p.model.id, move |_| {
@@ -295,14 +301,28 @@ pub fn embed(p: &Props) -> Html {
             let left = format!("left: {:.3}%", m.at as f64 * 100.0 / end as f64);
             html! { <span class="embed-tick" style={left}></span> }
         });
-    let theme = match p.params.theme {
-        Some(Theme::Dark) => Some("theme-dark"),
-        Some(Theme::Light) => Some("theme-light"),
-        None => None,
+    // Before the first note, the bar says what comes next and when, so a
+    // reader knows what to wait for.
+    let note = match &p.caption {
+        Some(c) => note_html(c),
+        None => p
+            .model
+            .marks
+            .iter()
+            .find(|m| m.kind == MarkKind::Note)
+            .and_then(|m| match &p.model.trace[m.ev].kind {
+                monscope_core::trace::EventKind::Note { text } => Some(html! {
+                    <span class="next-note" data-testid="embed-next-note">
+                        { format!("Next, at {}: ", secs(m.at)) }{ note_html(text) }
+                    </span>
+                }),
+                _ => None,
+            })
+            .unwrap_or_else(|| html! { { "\u{a0}" } }),
     };
     let title = p.model.scenario.title.clone().unwrap_or_default();
     html! {
-        <div ref={root} class={classes!("embed", theme)} data-testid="embed"
+        <div ref={root} class="embed" data-testid="embed"
              data-visible={(*in_view).to_string()} data-playing={p.playing.to_string()}>
             <div class="embed-top">
                 <span class="embed-title">{ title }</span>
@@ -310,20 +330,22 @@ pub fn embed(p: &Props) -> Html {
                    data-testid="open-playground">{ "Open in playground ↗" }</a>
             </div>
             <div class="embed-stage">
-                <ClusterView
-                    model={p.model.clone()}
-                    frame={p.frame.clone()}
-                    t={p.t}
-                    speed={p.speed}
-                    selected_mon={None}
-                    selected_event={None}
-                    selected_link={None}
-                    reduced_motion={p.reduced_motion}
-                    on_select={Callback::from(|_: Msg| ())}
-                />
+                { cluster_view(&ClusterProps {
+                    model: p.model.clone(),
+                    frame: p.frame.clone(),
+                    t: p.t,
+                    speed: p.speed,
+                    selected_mon: None,
+                    selected_event: None,
+                    reduced_motion: p.reduced_motion,
+                    hidden: p.hidden,
+                    overlay: false,
+                    links: links.clone(),
+                    on_select: p.on.clone(),
+                }) }
             </div>
             <p class="caption embed-note" data-testid="embed-note" aria-live="polite">
-                { p.caption.clone().unwrap_or_else(|| "\u{a0}".into()) }
+                { note }
             </p>
             if p.params.controls {
                 <div class="embed-controls" role="group" aria-label="playback">

@@ -5,7 +5,6 @@ use crate::share::LinkProblem;
 use monscope_core::scenario::link::Decoded;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub problem: LinkProblem,
     /// Open a link whose content was refused anyway.
@@ -13,7 +12,8 @@ pub struct Props {
     pub on_dismiss: Callback<()>,
 }
 
-#[function_component(ErrorPanel)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn error_panel(p: &Props) -> Html {
     let open = p.problem.decoded.clone().map(|d| {
         let on_open = p.on_open.clone();
@@ -24,11 +24,11 @@ pub fn error_panel(p: &Props) -> Html {
         <section class="error-panel" role="alert" aria-labelledby="link-error-title" data-testid="link-error">
             <h2 id="link-error-title">{ "This link could not be opened" }</h2>
             <p data-testid="link-error-message">{ p.problem.message.clone() }</p>
-            <p class="hint">{ "You are looking at the default scenario instead; nothing from the link was run." }</p>
+            <p class="hint">{ "Your session is as you left it: nothing from the link was run or saved." }</p>
             <div class="error-buttons">
                 if let Some(open) = open {
                     <button onclick={open} data-testid="link-open-anyway"
-                            title="load the scenario; its text is shown as plain text">{ "Open it anyway, as plain text" }</button>
+                            title="put the link's scenario in the editor; all of it is shown as plain text">{ "Open it as text" }</button>
                 }
                 <button onclick={dismiss} data-testid="link-dismiss">{ "Dismiss" }</button>
             </div>

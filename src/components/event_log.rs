@@ -7,12 +7,16 @@ use monscope_core::trace::EventKind;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+/// What the log shows: it is drawn again only when one of these changes
+/// (`use_memo` in the app), five times a second while playing.
+#[derive(PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
     /// Events `..upto` have happened.
     pub upto: usize,
     pub selected: Option<usize>,
+    /// Timers are listed too.
+    pub timers: bool,
     pub on: Callback<Msg>,
 }
 
@@ -34,14 +38,9 @@ fn kind_class(k: &EventKind) -> &'static str {
     }
 }
 
-#[function_component(EventLog)]
 pub fn event_log(p: &Props) -> Html {
-    let timers = use_state(|| false);
-    let show_timers = *timers;
-    let toggle = {
-        let timers = timers.clone();
-        Callback::from(move |_: Event| timers.set(!*timers))
-    };
+    let show_timers = p.timers;
+    let toggle = p.on.reform(move |_: Event| Msg::Timers(!show_timers));
     let upto = p.upto.min(p.model.trace.len());
     let lines = p.model.trace[..upto]
         .iter()
@@ -58,7 +57,8 @@ pub fn event_log(p: &Props) -> Html {
         })
         .take(SHOWN)
         .map(|(i, e)| {
-            let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectEvent(Some(i)));
+            let onclick =
+                p.on.reform(move |e: MouseEvent| Msg::Pick(i, e.page_x(), e.page_y()));
             let selected = p.selected == Some(i);
             html! {
                 <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>

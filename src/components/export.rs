@@ -8,7 +8,6 @@ use monscope_core::trace::{json, svg};
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
     pub win_start: Time,
@@ -21,7 +20,8 @@ fn stem(model: &Model) -> String {
     crate::download::file_stem(model.scenario.title.as_deref().unwrap_or("scenario"))
 }
 
-#[function_component(Export)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn export(p: &Props) -> Html {
     let svg_click = {
         let (model, from, span, err) =

@@ -1,4 +1,4 @@
-//! The header: title, the built-in scenario picker, share and help.
+//! The header: title, the built-in scenario picker, share, the theme and help.
 
 use monscope_core::scenario::library::BUILTIN;
 use monscope_core::scenario::link::share_link;
@@ -6,20 +6,20 @@ use monscope_core::time::Time;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
+pub struct Props<'a> {
     pub stem: Option<&'static str>,
-    pub title: Option<String>,
-    /// What Share and Copy embed code take, read when clicked (the playhead
-    /// moves every frame; the header need not re-render with it).
-    pub now: Callback<(), ShareState>,
-    pub on_load: Callback<usize>,
-    pub on_help: Callback<()>,
+    pub title: Option<&'a str>,
+    /// What Share and Copy embed code take, read when clicked.
+    pub now: &'a Callback<(), ShareState>,
+    pub on_load: &'a Callback<usize>,
     /// My scenarios (src/store/): listed after the built-in ones.
-    #[prop_or_default]
-    pub mine: Vec<String>,
-    #[prop_or_default]
-    pub on_load_mine: Callback<String>,
+    pub mine: &'a [(String, String)],
+    pub on_load_mine: &'a Callback<String>,
+    /// The link or embed code last copied (true: embed code).
+    pub shared: Option<&'a (bool, String)>,
+    /// The page is dark.
+    pub dark: bool,
+    pub on: &'a Callback<crate::state::Msg>,
 }
 
 /// The scenario text, playhead and selected monitor at the moment of a click.
@@ -48,6 +48,40 @@ fn titles() -> Rc<Vec<(&'static str, String)>> {
     TITLES.with(Rc::clone)
 }
 
+const THEME_KEY: &str = "monscope-theme";
+
+/// Sets the page's colours: an embed's `theme` parameter, else (in the
+/// playground) the reader's last choice; without either, the system's
+/// preference (static/monscope.css).
+pub fn apply_theme(embedded: bool, theme: Option<crate::embed::Theme>) {
+    let chosen = if embedded {
+        theme.map(|t| {
+            if t == crate::embed::Theme::Dark {
+                "dark"
+            } else {
+                "light"
+            }
+            .to_string()
+        })
+    } else {
+        crate::app::local().and_then(|l| l.get_item(THEME_KEY).ok().flatten())
+    };
+    if let (Some(root), Some(t)) = (gloo::utils::document().document_element(), chosen) {
+        let _ = root.set_attribute("data-theme", &t);
+    }
+}
+
+/// Whether the page is dark now.
+pub fn dark() -> bool {
+    let root = gloo::utils::document().document_element();
+    match root.and_then(|r| r.get_attribute("data-theme")).as_deref() {
+        Some(t) => t == "dark",
+        None => web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches()),
+    }
+}
+
 /// The playground's address: this page without its query and fragment.
 pub fn playground_base() -> String {
     let href = web_sys::window()
@@ -56,11 +90,10 @@ pub fn playground_base() -> String {
     href.split(['#', '?']).next().unwrap_or("").to_string()
 }
 
-#[function_component(Header)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn header(p: &Props) -> Html {
-    let share = use_state(|| None::<String>);
-    // The iframe snippet of "Copy embed code", shown like the link.
-    let embed_code = use_state(|| None::<String>);
+    use crate::state::Msg;
     let titles = titles();
     let onchange = {
         let on_load = p.on_load.clone();
@@ -76,49 +109,47 @@ pub fn header(p: &Props) -> Html {
             }
         })
     };
-    let on_share = {
-        let (share, embed_code, now) = (share.clone(), embed_code.clone(), p.now.clone());
-        Callback::from(move |_| {
+    // Share and Copy embed code: the link or the iframe, into the clipboard and shown.
+    let copy = |embed: bool| {
+        let (now, on) = (p.now.clone(), p.on.clone());
+        let title = p.title.map(str::to_string);
+        Callback::from(move |_: MouseEvent| {
             let s = now.emit(());
-            let url = share_link(
-                &playground_base(),
-                &s.text,
-                Some(s.t),
-                s.selected.as_deref(),
-            );
-            embed_code.set(None);
+            let base = playground_base();
+            let text = if embed {
+                crate::embed::iframe_snippet(&base, &s.text, s.t, title.as_deref())
+            } else {
+                share_link(&base, &s.text, Some(s.t), s.selected.as_deref())
+            };
             if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&url);
+                let _ = w.navigator().clipboard().write_text(&text);
             }
-            share.set(Some(url));
-        })
-    };
-    let on_embed = {
-        let (share, embed_code, now) = (share.clone(), embed_code.clone(), p.now.clone());
-        let title = p.title.clone();
-        Callback::from(move |_| {
-            let s = now.emit(());
-            let code =
-                crate::embed::iframe_snippet(&playground_base(), &s.text, s.t, title.as_deref());
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&code);
-            }
-            share.set(None);
-            embed_code.set(Some(code));
+            on.emit(Msg::Shared(Some((embed, text))));
         })
     };
     let selected_index = p
         .stem
         .and_then(|s| BUILTIN.iter().position(|(b, _)| *b == s));
-    let on_help = p.on_help.reform(|_| ());
+    let on_help = p.on.reform(|_: MouseEvent| Msg::Help(true));
+    let dark = p.dark;
+    let on_theme = p.on.reform(move |_: MouseEvent| {
+        let t = if dark { "light" } else { "dark" };
+        if let Some(root) = gloo::utils::document().document_element() {
+            let _ = root.set_attribute("data-theme", t);
+        }
+        if let Some(l) = crate::app::local() {
+            let _ = l.set_item(THEME_KEY, t);
+        }
+        Msg::Dark(!dark)
+    });
     html! {
         <header class="top">
             <div class="brand">
                 <h1>{ "monscope" }</h1>
-                <p class="tagline">{ p.title.clone().unwrap_or_else(|| "Ceph's monitors, simulated in your browser".into()) }</p>
+                <p class="tagline">{ p.title.unwrap_or("Ceph's monitors, simulated in your browser") }</p>
             </div>
             <label class="picker">
-                <span>{ "Scenario" }</span>
+                <span class="wide">{ "Scenario" }</span>
                 <select {onchange} data-testid="scenario-picker" aria-label="built-in scenario">
                     if selected_index.is_none() {
                         <option selected=true disabled=true>{ "(your own)" }</option>
@@ -128,7 +159,7 @@ pub fn header(p: &Props) -> Html {
                     }) }
                     if !p.mine.is_empty() {
                         <optgroup label="My scenarios" data-testid="picker-mine">
-                            { for p.mine.iter().map(|name| html! {
+                            { for p.mine.iter().map(|(name, _)| html! {
                                 <option value={format!("mine:{name}")} selected=false>{ name.clone() }</option>
                             }) }
                         </optgroup>
@@ -136,20 +167,20 @@ pub fn header(p: &Props) -> Html {
                 </select>
             </label>
             <div class="header-buttons">
-                <button onclick={on_share} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
-                <button onclick={on_embed} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
+                <button onclick={copy(false)} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
+                <button class="wide" onclick={copy(true)} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
+                <button onclick={on_theme} data-testid="theme" aria-pressed={dark.to_string()} aria-label="dark theme"
+                        title={if dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>{ "◐" }</button>
                 <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
                 // The Explore page (static/explore.html): random fault schedules.
                 <a class="explore-link" href="explore.html" target="_blank" rel="noopener" data-testid="explore-link" title="Run random fault schedules and look for broken invariants">{ "Explore ↗" }</a>
             </div>
-            if let Some(code) = &*embed_code {
+            if let Some((embed, text)) = p.shared {
                 <div class="share-box">
-                    <label>{ "Embed code (copied): " }<input readonly=true value={code.clone()} data-testid="embed-code-text" /></label>
-                </div>
-            }
-            if let Some(url) = &*share {
-                <div class="share-box">
-                    <label>{ "Link (copied): " }<input readonly=true value={url.clone()} data-testid="share-link" /></label>
+                    <label>
+                        { if *embed { "Embed code (copied): " } else { "Link (copied): " } }
+                        <input readonly=true value={text.clone()} data-testid={if *embed { "embed-code-text" } else { "share-link" }} />
+                    </label>
                 </div>
             }
         </header>

@@ -2,12 +2,12 @@
 
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub on_close: Callback<()>,
 }
 
-#[function_component(Help)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn help(p: &Props) -> Html {
     let close = p.on_close.reform(|_| ());
     let keys = [
@@ -21,14 +21,15 @@ pub fn help(p: &Props) -> Html {
         ("h", "heal every cut link"),
         ("u, Ctrl+Z", "undo the last action"),
         ("+ −", "zoom the timeline"),
-        ("?", "this help; Esc closes it"),
+        ("?", "this help"),
+        ("Esc", "close the help, or the selected message's card"),
     ];
     html! {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="help-title" data-testid="help">
                 <h2 id="help-title">{ "How to read monscope" }</h2>
                 <p>{ "Each circle is a Ceph monitor: its colour and word give its state (probing, electing, leader, peon, down), with its rank, election epoch (e) and paxos last_committed (v). The crown marks the leader; the shaded outline is the quorum; the ring around a monitor is its lease, emptying as it runs down." }</p>
-                <p>{ "Dots moving between monitors are messages, coloured by protocol and labelled with their op; a red ✕ is a message that was lost (cut link, loss, or a down receiver). The timeline below draws the same messages as arrows between lanes, one lane per monitor." }</p>
+                <p>{ "Dots moving between monitors are messages, coloured by protocol and labelled with their op; a red ✕ is a message that was lost (cut link, loss, or a down receiver). The row under the ring is the colours' key: click a protocol to hide or show it (pings and time checks start hidden). The timeline below draws the same messages as arrows between lanes, one lane per monitor; click one to see its fields." }</p>
                 <p>{ "Everything you do (kill, cut, write...) becomes a line of the scenario at the playhead; the future is recomputed. Undo restores the previous text." }</p>
                 <h3>{ "Keyboard" }</h3>
                 <dl class="keys">

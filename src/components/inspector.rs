@@ -6,7 +6,9 @@ use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+/// What the inspector shows: it is drawn again only when one of these
+/// changes (`use_memo` in the app), not every frame.
+#[derive(PartialEq)]
 pub struct Props {
     pub detail: Option<Rc<MonDetail>>,
     pub names: Vec<String>,
@@ -16,7 +18,6 @@ pub struct Props {
     pub on: Callback<Msg>,
 }
 
-#[function_component(Inspector)]
 pub fn inspector(p: &Props) -> Html {
     let mons = p.names.len().saturating_sub(1);
     let tabs = p.names.iter().take(mons).enumerate().map(|(i, name)| {

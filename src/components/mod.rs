@@ -48,3 +48,19 @@ pub fn data_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {
         .ok()??
         .get_attribute(attr)
 }
+
+/// A note as the reader sees it: the plain words, and the Ceph detail (in
+/// backticks in the scenario) as code. Text only, never markup.
+pub fn note_html(text: &str) -> yew::Html {
+    use yew::html;
+    monscope_core::trace::format::note_spans(text)
+        .into_iter()
+        .map(|(code, s)| {
+            if code {
+                html! { <code>{ s }</code> }
+            } else {
+                html! { { s } }
+            }
+        })
+        .collect()
+}

@@ -10,7 +10,6 @@ use std::rc::Rc;
 use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
 pub struct Props {
     pub text: String,
     pub error: Option<ParseError>,
@@ -20,7 +19,8 @@ pub struct Props {
     pub on: Callback<Msg>,
 }
 
-#[function_component(ScenarioPanel)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn scenario_panel(p: &Props) -> Html {
     let oninput = p.on.reform(|e: InputEvent| {
         Msg::Edit(e.target_unchecked_into::<HtmlTextAreaElement>().value())
@@ -52,7 +52,8 @@ pub fn scenario_panel(p: &Props) -> Html {
                         "fail"
                     }
                 );
-                let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectEvent(Some(i)));
+                let onclick =
+                    p.on.reform(move |e: MouseEvent| Msg::Pick(i, e.page_x(), e.page_y()));
                 let mark = if future {
                     "…"
                 } else if *pass {
@@ -74,14 +75,16 @@ pub fn scenario_panel(p: &Props) -> Html {
             _ => None,
         })
         .collect();
-    let (passed, failed) = p.model.as_ref().map_or((0, 0), |m| {
+    // The header counts what the list shows: results up to the playhead,
+    // and how many are still to come.
+    let (passed, failed, future) = p.model.as_ref().map_or((0, 0, 0), |m| {
         m.expects
             .iter()
-            .map(|&i| &m.trace[i])
-            .fold((0, 0), |(a, b), e| match e.kind {
-                EventKind::Expect { pass: true, .. } => (a + 1, b),
-                EventKind::Expect { pass: false, .. } => (a, b + 1),
-                _ => (a, b),
+            .enumerate()
+            .fold((0, 0, 0), |(a, b, c), (k, &i)| match m.trace[i].kind {
+                _ if k >= p.checked => (a, b, c + 1),
+                EventKind::Expect { pass: true, .. } => (a + 1, b, c),
+                _ => (a, b + 1, c),
             })
     });
     let describe = p
@@ -106,7 +109,12 @@ pub fn scenario_panel(p: &Props) -> Html {
                     <br /><span class="muted">{ "The views show the last version that ran." }</span>
                 </p>
             }
-            <h3 data-testid="expect-summary">{ format!("Expectations: {passed} passed, {failed} failed") }</h3>
+            <h3 data-testid="expect-summary" data-passed={passed.to_string()} data-failed={failed.to_string()} data-future={future.to_string()}>
+                { format!("Expectations: {passed} passed, {failed} failed") }
+                if future > 0 {
+                    { format!(", {future} still to come") }
+                }
+            </h3>
             <ul class="expects">{ for expects }</ul>
         </section>
     }

@@ -4,10 +4,13 @@
 
 use super::real_band::{RealBands, RealOpen, RealTrace};
 use super::secs;
-use crate::playback::{MarkKind, Model};
+use crate::playback::{protocol_bit, MarkKind, Model};
 use crate::state::Msg;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, MS, SEC};
+use monscope_core::trace::format::note_plain;
+use monscope_core::trace::layout::{nearest, tick_step, to_segment, Flight, Plot};
+use monscope_core::trace::EventKind;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -21,6 +24,8 @@ pub struct Props {
     pub follow: bool,
     pub selected_event: Option<usize>,
     pub selected_mon: Option<u32>,
+    /// Protocols not drawn (bits of `playback::protocol_bit`).
+    pub hidden: u8,
     pub on: Callback<Msg>,
 }
 
@@ -28,41 +33,63 @@ pub(super) const LANE: f64 = 26.0;
 const TOP: f64 = 22.0;
 /// More arrows than this in the window: draw the first ones and ask to zoom in.
 const MAX_ARROWS: usize = 1500;
+/// A click this close to an arrow or a mark (pixels) picks it.
+const PICK_REACH: f64 = 9.0;
+
+/// The window over `width`: x from 0 to `width`, lanes from TOP.
+fn plot(p_from: Time, span: Time, width: f64) -> Plot {
+    Plot {
+        from: p_from,
+        span,
+        width,
+        top: TOP,
+        lane: LANE,
+    }
+}
 
 pub(super) fn lane_y(i: usize) -> f64 {
-    TOP + LANE * (i as f64 + 0.5)
+    plot(0, 1, 1.0).y(i)
 }
 
 fn pct(x: f64) -> String {
     format!("{:.3}%", x * 100.0)
 }
 
-/// A tick step that gives about 8 ticks per window.
-fn tick_step(span: Time) -> Time {
-    let steps = [
-        MS,
-        2 * MS,
-        5 * MS,
-        10 * MS,
-        20 * MS,
-        50 * MS,
-        100 * MS,
-        200 * MS,
-        500 * MS,
-        SEC,
-        2 * SEC,
-        5 * SEC,
-        10 * SEC,
-        30 * SEC,
-        60 * SEC,
-        120 * SEC,
-        300 * SEC,
-    ];
-    steps
-        .iter()
-        .copied()
-        .find(|s| span / s <= 10)
-        .unwrap_or(600 * SEC)
+/// The arrows drawn in the window: shown protocols, at most MAX_ARROWS.
+fn drawn(model: &Model, w0: Time, w1: Time, hidden: u8) -> impl Iterator<Item = &Flight> {
+    model
+        .flights_in(w0, w1)
+        .filter(move |f| protocol_bit(f.protocol) & hidden == 0)
+        .take(MAX_ARROWS)
+}
+
+/// The lane of a mark: its node's, or the scenario's (last).
+fn mark_lane(model: &Model, node: Option<u32>) -> usize {
+    node.map_or(model.mon_count() + 1, |v| v as usize)
+}
+
+/// What a click at (x, y) in the diagram (pixels from its top left, `width`
+/// wide) picks: the nearest arrow or mark within PICK_REACH.
+fn pick(
+    model: &Model,
+    w0: Time,
+    span: Time,
+    hidden: u8,
+    width: f64,
+    x: f64,
+    y: f64,
+) -> Option<usize> {
+    let pl = plot(w0, span, width);
+    let w1 = w0 + span;
+    let arrows = drawn(model, w0, w1, hidden).map(|f| (f.ev, to_segment(x, y, pl.arrow(f))));
+    let m0 = model.marks.partition_point(|m| m.at < w0);
+    let m1 = model.marks.partition_point(|m| m.at <= w1);
+    let marks = model.marks[m0..m1.max(m0)].iter().map(|m| {
+        let (dx, dy) = (pl.x(m.at) - x, pl.y(mark_lane(model, m.node)) - y);
+        // A mark is a glyph: a little nearer than the line through it.
+        (m.ev, (dx * dx + dy * dy).sqrt() - 2.0)
+    });
+    nearest(arrows.chain(marks), PICK_REACH)
 }
 
 /// Labels at the diagram's edges hang inwards instead of being cut in half.
@@ -85,26 +112,26 @@ fn tick_label(t: Time, step: Time) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
+/// What the diagram draws: it is drawn again only when one of these changes
+/// (`use_memo` in the timeline), not every frame.
+#[derive(PartialEq)]
 struct BodyProps {
     model: Rc<Model>,
     win_start: Time,
     win_span: Time,
     selected_event: Option<usize>,
     selected_mon: Option<u32>,
-    on: Callback<Msg>,
+    hidden: u8,
+    /// An opened real trace, drawn as a band on each monitor's lane.
     real: Option<RealTrace>,
 }
 
-#[function_component(Body)]
 fn body(p: &BodyProps) -> Html {
     let model = &p.model;
     let n = model.mon_count();
     let (w0, span) = (p.win_start, p.win_span.max(1));
     let w1 = w0 + span;
     let x = |t: Time| (t.saturating_sub(w0)) as f64 / span as f64;
-    // Scenario lane last.
-    let lane_of = |node: Option<u32>| node.map_or(n + 1, |v| v as usize);
     let height = TOP + LANE * (n as f64 + 2.0) + 4.0;
 
     let step = tick_step(span);
@@ -151,32 +178,14 @@ fn body(p: &BodyProps) -> Html {
         }
     }
 
-    let first = model
-        .flights
-        .partition_point(|f| f.sent + model.max_flight < w0);
-    let last = model.flights.partition_point(|f| f.sent <= w1);
-    let visible: Vec<_> = model.flights[first..last.max(first)]
-        .iter()
-        .filter(|f| f.end >= w0)
-        .collect();
-    let too_many = visible.len() > MAX_ARROWS;
-    // Arrows and marks share one click handler, which reads the trace index
-    // from `data-ev` (a page flip draws up to thousands of them).
-    let on_pick = {
-        let on = p.on.clone();
-        Callback::from(move |e: MouseEvent| {
-            if let Some(ev) = super::data_attr(&e, "data-ev").and_then(|v| v.parse().ok()) {
-                e.stop_propagation(); // a pick, not a seek
-                on.emit(Msg::SelectEvent(Some(ev)));
-            }
-        })
-    };
-    let arrows = visible.iter().take(MAX_ARROWS).map(|fl| {
+    let shown = model
+        .flights_in(w0, w1)
+        .filter(|f| protocol_bit(f.protocol) & p.hidden == 0)
+        .count();
+    let pl = plot(w0, span, 1.0);
+    let arrows = drawn(model, w0, w1, p.hidden).map(|fl| {
         let ev = fl.ev;
-        let y0 = lane_y(fl.from as usize);
-        let y1f = lane_y(fl.to as usize);
-        let prog = fl.progress(fl.end).clamp(0.0, 1.0);
-        let y1 = y0 + (y1f - y0) * prog;
+        let (x0, y0, x1, y1) = pl.arrow(fl);
         let selected = p.selected_event == Some(ev);
         let class = classes!(
             "arrow",
@@ -195,11 +204,10 @@ fn body(p: &BodyProps) -> Html {
         html! {
             <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>
                 <title>{ title }</title>
-                <line x1={pct(x(fl.sent))} y1={format!("{y0:.1}")} x2={pct(x(fl.end))} y2={format!("{y1:.1}")}
+                <line x1={pct(x0)} y1={format!("{y0:.1}")} x2={pct(x1)} y2={format!("{y1:.1}")}
                       marker-end={if fl.dropped.is_some() { "" } else { "url(#arrowhead)" }} />
-                <line class="hit" x1={pct(x(fl.sent))} y1={format!("{y0:.1}")} x2={pct(x(fl.end))} y2={format!("{y1:.1}")} />
                 if fl.dropped.is_some() {
-                    <text class="drop-x" x={pct(x(fl.end))} y={format!("{:.1}", y1 + 4.0)} text-anchor="middle">{ "✕" }</text>
+                    <text class="drop-x" x={pct(x1)} y={format!("{:.1}", y1 + 4.0)} text-anchor="middle">{ "✕" }</text>
                 }
             </g>
         }
@@ -209,7 +217,7 @@ fn body(p: &BodyProps) -> Html {
     let m_last = model.marks.partition_point(|m| m.at <= w1);
     let marks = model.marks[m_first..m_last.max(m_first)].iter().take(2000).map(|m| {
         let ev = m.ev;
-        let y = lane_y(lane_of(m.node));
+        let y = lane_y(mark_lane(model, m.node));
         let (glyph, class, what) = match &m.kind {
             MarkKind::State(s) => (
                 "●",
@@ -232,7 +240,13 @@ fn body(p: &BodyProps) -> Html {
                   x={pct(x(m.at))} y={format!("{:.1}", y + if is_state { 4.5 } else { 5.0 })}
                   text-anchor="middle" data-ev={ev.to_string()}
                   data-testid={match &m.kind { MarkKind::Expect(true) => "tl-pass", MarkKind::Expect(false) => "tl-fail", _ => "tl-mark" }}>
-                <title>{ format!("{} {} at {}", m.node.map(|n| model.names[n as usize].clone()).unwrap_or_else(|| "scenario".into()), what, secs(m.at)) }</title>
+                <title>{
+                    if let (MarkKind::Note, EventKind::Note { text }) = (&m.kind, &model.trace[ev].kind) {
+                        format!("note at {}: {}", secs(m.at), note_plain(text))
+                    } else {
+                        format!("{} {} at {}", m.node.map(|n| model.names[n as usize].clone()).unwrap_or_else(|| "scenario".into()), what, secs(m.at))
+                    }
+                }</title>
                 { glyph }
             </text>
         }
@@ -252,15 +266,15 @@ fn body(p: &BodyProps) -> Html {
                 { for absent }
                 { for lanes }
                 { for ticks }
-                <g class="arrows" onclick={on_pick.clone()}>{ for arrows }</g>
-                <g class="marks" onclick={on_pick}>{ for marks }</g>
+                <g class="arrows">{ for arrows }</g>
+                <g class="marks">{ for marks }</g>
                 // On top, so that its label stays readable.
                 if let Some(real) = &p.real {
                     <RealBands real={real.clone()} names={model.names.iter().take(n).cloned().collect::<Vec<_>>()} win_start={w0} win_span={span} />
                 }
             </svg>
-            if too_many {
-                <p class="hint">{ format!("{} messages in this window; showing the first {MAX_ARROWS}. Zoom in to see them all.", visible.len()) }</p>
+            if shown > MAX_ARROWS {
+                <p class="hint">{ format!("{shown} messages in this window; showing the first {MAX_ARROWS}. Zoom in to see them all.") }</p>
             }
         </>
     }
@@ -333,9 +347,8 @@ pub fn timeline(p: &Props) -> Html {
         })
     };
     let on_click = {
-        let on = p.on.clone();
-        let area = area.clone();
-        let dragged = dragged.clone();
+        let (on, area, dragged) = (p.on.clone(), area.clone(), dragged.clone());
+        let (model, hidden) = (p.model.clone(), p.hidden);
         Callback::from(move |e: MouseEvent| {
             if std::mem::take(&mut *dragged.borrow_mut()) {
                 return; // the end of a drag, not a click
@@ -347,8 +360,18 @@ pub fn timeline(p: &Props) -> Html {
             if rect.width() <= 0.0 {
                 return;
             }
-            let rel = ((e.client_x() as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0);
-            on.emit(Msg::Seek(w0 + (rel * span as f64) as Time));
+            let (x, y) = (
+                e.client_x() as f64 - rect.left(),
+                e.client_y() as f64 - rect.top(),
+            );
+            // The nearest arrow or mark under the pointer, else a seek.
+            match pick(&model, w0, span, hidden, rect.width(), x, y) {
+                Some(ev) => on.emit(Msg::Pick(ev, e.page_x(), e.page_y())),
+                None => {
+                    let rel = (x / rect.width()).clamp(0.0, 1.0);
+                    on.emit(Msg::Seek(w0 + (rel * span as f64) as Time));
+                }
+            }
         })
     };
     // Wheel: zoom; shift+wheel or a sideways swipe: pan. Not passive, so the
@@ -389,6 +412,18 @@ pub fn timeline(p: &Props) -> Html {
         let f = p.follow;
         Callback::from(move |_: Event| on.emit(Msg::Follow(!f)))
     };
+    let diagram = use_memo(
+        BodyProps {
+            model: p.model.clone(),
+            win_start: w0,
+            win_span: span,
+            selected_event: p.selected_event,
+            selected_mon: p.selected_mon,
+            hidden: p.hidden,
+            real: (*real).clone(),
+        },
+        body,
+    );
     let px = (p.t.saturating_sub(w0)) as f64 / span as f64;
     let names = model
         .names
@@ -405,7 +440,10 @@ pub fn timeline(p: &Props) -> Html {
                 { btn("▶", "pan right", "pan-right", Msg::Pan(0.5)) }
                 <label class="inline"><input type="checkbox" checked={p.follow} onchange={follow} />{ " follow playhead" }</label>
                 <span class="muted">{ format!("{} – {}", secs(w0), secs(w0 + span)) }</span>
-                <super::export::Export model={p.model.clone()} win_start={w0} win_span={span} on_error={p.on.reform(Msg::Notify)} />
+                { btn("fit run", "show the whole run", "fit-run", Msg::FitRun) }
+                <button onclick={p.on.reform(|_: MouseEvent| Msg::FitSelection)} disabled={p.selected_event.is_none()}
+                        title="show the selected message or mark" data-testid="fit-selection">{ "fit selection" }</button>
+                { super::export::export(&super::export::Props { model: p.model.clone(), win_start: w0, win_span: span, on_error: p.on.reform(Msg::Notify) }) }
                 <RealOpen real={(*real).clone()} names={mon_names} on_open={open_real} on_error={p.on.reform(Msg::Notify)} />
             </div>
             <div class="timeline-grid">
@@ -420,8 +458,8 @@ pub fn timeline(p: &Props) -> Html {
                 <div class={classes!("timeline-area", dragging.then_some("dragging"))} ref={area} onclick={on_click}
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
                      data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
-                     title="click to seek; drag to pan; wheel to zoom">
-                    <Body model={model.clone()} win_start={w0} win_span={span} selected_event={p.selected_event} selected_mon={p.selected_mon} on={p.on.clone()} real={(*real).clone()} />
+                     title="click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom">
+                    { (*diagram).clone() }
                     if (0.0..=1.0).contains(&px) {
                         <div class="playhead" style={format!("left:{:.3}%", px * 100.0)} data-testid="playhead"></div>
                     }

@@ -1,166 +1,116 @@
-//! The caption, and tour mode for scenarios with `note` lines: Next plays to
-//! the next note and pauses there, Back seeks to the previous one. The reader
-//! may leave the tour to experiment (play, act on the cluster) and return to
-//! the step and the text they left.
+//! The caption, and tour mode for scenarios with `note` lines: Next travels
+//! to the next note (within a few seconds, slowing before it) and pauses
+//! there, Back seeks to the previous one. The reader may leave the tour to
+//! experiment (play, act on the cluster) and return to the step and the text
+//! they left; acting while in the tour is leaving its script, and the tour
+//! says so. A first visit is offered the tour once. The tour's state is the
+//! reducer's (`AppState::tour`).
 
-use crate::playback::{MarkKind, Model};
+use super::note_html;
+use crate::playback::Model;
 use crate::state::Msg;
 use monscope_core::time::Time;
-use monscope_core::trace::EventKind;
-use std::rc::Rc;
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub model: Rc<Model>,
+pub struct Props<'a> {
+    pub model: &'a Model,
     pub t: Time,
     pub playing: bool,
     /// The latest note at the playhead (shown outside the tour).
-    pub caption: Option<String>,
-    /// The editor's text, restored when returning to the tour.
-    pub text: String,
-    pub on: Callback<Msg>,
+    pub caption: Option<&'a str>,
+    /// The editor's text.
+    pub text: &'a str,
+    /// The tour's script while it is on; where it was left.
+    pub tour: Option<&'a str>,
+    pub left: bool,
+    /// Offer the tour (a first visit).
+    pub offer: bool,
+    pub on: &'a Callback<Msg>,
 }
 
-/// The tour's stops: the notes, those at the same time as one.
-fn stops(model: &Model) -> Vec<(Time, String)> {
-    let mut out: Vec<(Time, String)> = Vec::new();
-    for m in model.marks.iter().filter(|m| m.kind == MarkKind::Note) {
-        let EventKind::Note { text } = &model.trace[m.ev].kind else {
-            continue;
-        };
-        match out.last_mut() {
-            Some((at, all)) if *at == m.at => {
-                all.push(' ');
-                all.push_str(text);
-            }
-            _ => out.push((m.at, text.clone())),
-        }
-    }
-    out
-}
-
-/// Where the reader left the tour: the stop's time and the text then.
-#[derive(Clone, PartialEq)]
-struct Left {
-    at: Time,
-    text: String,
-}
-
-#[function_component(Tour)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn tour(p: &Props) -> Html {
-    let active = use_state(|| false);
-    let left = use_state(|| None::<Left>);
-    let stops = {
-        let model = p.model.clone();
-        use_memo(p.model.id, move |_| stops(&model))
-    };
+    let stops = &p.model.stops;
     if stops.is_empty() {
-        return caption(&p.caption);
+        return caption(p.caption);
     }
     // Stop k (1-based) is reached once the playhead is at its note; 0 is the start.
     let step = stops.partition_point(|(at, _)| *at <= p.t);
     let time_of = |k: usize| if k == 0 { 0 } else { stops[k - 1].0 };
-    let go = {
-        let on = p.on.clone();
-        move |msgs: Vec<Msg>| {
-            let on = on.clone();
-            Callback::from(move |_: MouseEvent| {
-                for m in &msgs {
-                    on.emit(m.clone());
-                }
-            })
-        }
-    };
-    if !*active {
-        let start = {
-            let active = active.clone();
-            let left = left.clone();
-            let begin = go(vec![Msg::Play(false), Msg::Seek(0)]);
-            Callback::from(move |e: MouseEvent| {
-                left.set(None);
-                active.set(true);
-                begin.emit(e);
-            })
-        };
-        let back_to = (*left).clone().map(|l| {
-            let active = active.clone();
-            let mut msgs = Vec::new();
-            if l.text != p.text {
-                msgs.push(Msg::Edit(l.text.clone()));
-            }
-            msgs.extend([Msg::Play(false), Msg::Seek(l.at)]);
-            let resume = go(msgs);
-            Callback::from(move |e: MouseEvent| {
-                active.set(true);
-                resume.emit(e);
-            })
-        });
+    let go = |msg: Msg| p.on.reform(move |_: MouseEvent| msg.clone());
+    let Some(script) = p.tour else {
         return html! {
-            <div class="tour-bar idle">
-                { caption(&p.caption) }
-                if let Some(back_to) = back_to {
-                    <button onclick={back_to} data-testid="tour-return" title="back to the step you left, with the scenario as it was">{ "Return to the tour" }</button>
+            <div class={classes!("tour-bar", "idle", p.offer.then_some("offer"))}>
+                { caption(p.caption) }
+                if p.offer {
+                    <span class="offer-text" data-testid="tour-offer">{ "New here?" }<span class="wide">{ " This scenario has a guided tour." }</span></span>
                 }
-                <button onclick={start} data-testid="tour-start" title="step through the scenario's notes">{ "Tour" }</button>
+                if p.left {
+                    <button onclick={go(Msg::TourReturn)} data-testid="tour-return" title="back to the step you left, with the scenario as it was">{ "Return to the tour" }</button>
+                }
+                <button class={classes!(p.offer.then_some("primary"))} onclick={go(Msg::TourStart)} data-testid="tour-start" title="step through the scenario's notes">
+                    { if p.offer { "Take the tour" } else { "Tour" } }
+                </button>
+                if p.offer {
+                    <button class="link-button" onclick={go(Msg::TourOffered)}
+                            aria-label="no thanks" title="no thanks" data-testid="tour-offer-dismiss">{ "✕" }</button>
+                }
             </div>
         };
-    }
-    let intro = {
-        let s = &p.model.scenario;
-        let text = s.describe.join(" ");
-        if text.is_empty() {
-            "Next plays the scenario to its first note and pauses there.".to_string()
-        } else {
-            text
+    };
+    let text = match step {
+        0 => {
+            let d = p.model.scenario.describe.join(" ");
+            if d.is_empty() {
+                "Next plays the scenario to its first note and pauses there.".to_string()
+            } else {
+                d
+            }
         }
+        k => stops[k - 1].1.clone(),
     };
-    let text = if step == 0 {
-        intro
-    } else {
-        stops[step - 1].1.clone()
+    let next = match (step < stops.len(), p.playing) {
+        (false, _) => None,
+        // Travelling: Skip jumps there.
+        (true, true) => Some(go(Msg::PauseAt(stops[step].0))),
+        (true, false) => Some(go(Msg::TravelTo(stops[step].0))),
     };
-    let next = (step < stops.len()).then(|| {
-        let at = stops[step].0;
-        if p.playing {
-            go(vec![Msg::Play(false), Msg::Seek(at)])
-        } else {
-            go(vec![Msg::PlayTo(at)])
-        }
-    });
-    let back = (step > 0).then(|| go(vec![Msg::Play(false), Msg::Seek(time_of(step - 1))]));
-    let leave = {
-        let active = active.clone();
-        let left = left.clone();
-        let here = Left {
-            at: time_of(step),
-            text: p.text.clone(),
-        };
-        Callback::from(move |_: MouseEvent| {
-            left.set(Some(here.clone()));
-            active.set(false);
-        })
-    };
+    let back = (step > 0).then(|| go(Msg::PauseAt(time_of(step - 1))));
+    // Acting on the cluster or editing changed the run: the notes no longer
+    // tell what is shown.
+    let off_script = p.text != script;
     let travelling = p.playing && step < stops.len();
     html! {
-        <div class="tour-bar" role="group" aria-label="tour" data-testid="tour" data-step={step.to_string()}>
+        <div class={classes!("tour-bar", off_script.then_some("off-script"))} role="group" aria-label="tour"
+             data-testid="tour" data-step={step.to_string()} data-off-script={off_script.to_string()}>
             <span class="tour-step" data-testid="tour-step">{ format!("{step} / {}", stops.len()) }</span>
-            <p class="caption tour-caption" data-testid="tour-caption" aria-live="polite">{ text }</p>
+            <div class="caption tour-caption">
+                if off_script {
+                    <p class="off-script-note" data-testid="tour-off-script">
+                        { "You have left the tour's script: the scenario was changed, so this note may no longer describe what you see." }
+                    </p>
+                }
+                <p data-testid="tour-caption">{ note_html(&text) }</p>
+            </div>
             <div class="tour-buttons">
+                if off_script {
+                    <button onclick={go(Msg::TourRescript(time_of(step)))} data-testid="tour-rescript" title="put the tour's scenario back, at this step">{ "Back to the script" }</button>
+                }
                 <button onclick={back} disabled={step == 0} data-testid="tour-back" aria-label="back to the previous note">{ "◀ Back" }</button>
                 <button class="primary" onclick={next} disabled={step >= stops.len()} data-testid="tour-next"
                         aria-label={if travelling { "skip to the next note" } else { "play to the next note" }}>
                     { if travelling { "Skip ▶▶" } else { "Next ▶" } }
                 </button>
-                <button onclick={leave} data-testid="tour-leave" title="leave the tour and experiment; you can return to this step">{ "Leave tour" }</button>
+                <button onclick={go(Msg::TourLeave(time_of(step)))} data-testid="tour-leave" title="leave the tour and experiment; you can return to this step">{ "Leave tour" }</button>
             </div>
         </div>
     }
 }
 
-fn caption(text: &Option<String>) -> Html {
+fn caption(text: Option<&str>) -> Html {
     match text {
-        Some(c) => html! { <p class="caption" data-testid="caption">{ c.clone() }</p> },
+        Some(c) => html! { <p class="caption" data-testid="caption">{ note_html(c) }</p> },
         None => html! {},
     }
 }

@@ -27,6 +27,8 @@ test('Export SVG and Export trace give what the CLI gives', async () => {
   await area.waitFor();
   // A window around the failover.
   await page.getByTestId('scrubber').fill('39500000');
+  // The timeline opens on the whole story: zoom in around the playhead.
+  for (let i = 0; i < 3; i++) await page.getByTestId('zoom-in').click();
   const from = Number(await area.getAttribute('data-win-start'));
   const span = Number(await area.getAttribute('data-win-span'));
   assert.ok(from > 30_000_000, `window starts at ${from}`);

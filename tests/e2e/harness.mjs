@@ -16,8 +16,20 @@ export const screenshots = join(here, 'screenshots');
 const executablePath = process.env.MONSCOPE_CHROMIUM || '/usr/bin/chromium';
 const cliPath = process.env.MONSCOPE_CLI || join(root, 'target', 'debug', 'monscope');
 
-/// A fresh browser profile; returns { context, close }.
-export async function launch() {
+/// An init script that makes the browser a returning visitor: a first visit
+/// plays the default scenario by itself and offers the tour (first.test.mjs
+/// tests that), which other tests do not expect.
+export function returning() {
+  try {
+    localStorage.setItem('monscope-visited', '1');
+  } catch {
+    // about:blank and other opaque origins have no localStorage.
+  }
+}
+
+/// A fresh browser profile; returns { context, close }. `firstVisit`: the
+/// browser has never seen monscope.
+export async function launch({ firstVisit = false, ...options } = {}) {
   assert.ok(url, 'MONSCOPE_URL is not set: run the end-to-end tests with `cargo xtask test`');
   const profile = mkdtempSync(join(tmpdir(), 'monscope-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -33,7 +45,9 @@ export async function launch() {
       '--no-first-run',
     ],
     viewport: { width: 1400, height: 950 },
+    ...options,
   });
+  if (!firstVisit) await context.addInitScript(returning);
   mkdirSync(screenshots, { recursive: true });
   return {
     context,
@@ -89,4 +103,22 @@ export function cliState(file, until) {
     quorum: leader ? mons[leader].quorum : [],
     epoch: leader ? Number(mons[leader].epoch) : Math.max(...Object.values(mons).map((m) => Number(m.epoch))),
   };
+}
+
+/// Opens `path` (relative to the page's URL) in a new page of `context` and
+/// waits for the cluster view.
+export async function openPage(context, path = '', viewport) {
+  const page = await newPage(context, viewport);
+  await page.goto(new URL(path, url).href);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  return page;
+}
+
+/// Seeks by setting the scrubber (as dragging it does), and waits for the clock.
+export async function seek(page, micros) {
+  await page.getByTestId('scrubber').evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  }, micros);
+  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
 }

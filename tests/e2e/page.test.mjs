@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -35,6 +36,7 @@ before(async () => {
     ],
     viewport: { width: 1400, height: 950 },
   });
+  await context.addInitScript(returning);
   mkdirSync(screenshots, { recursive: true });
 });
 
@@ -99,17 +101,6 @@ async function playUntil(page, cond, what, timeout = 30_000) {
   }
 }
 
-/// Seek by setting the scrubber (as dragging it does).
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction(
-    (v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v),
-    micros,
-  );
-}
 
 async function snapshot(page) {
   const out = {};
@@ -171,9 +162,13 @@ test('cutting a link shows a dropped message', async () => {
   assert.match(await page.getByTestId('editor').inputValue(), /at 3s cut a b/);
   await page.getByTestId('link-a-b').waitFor();
   assert.equal(await page.getByTestId('link-a-b').getAttribute('data-cut'), 'true');
+  // The messages lost on the cut link are pings too: show every protocol.
+  await page.getByTestId('filter-ping').click();
   await setSpeed(page, 0.05);
   await playUntil(page, async () => (await page.getByTestId('msg-dropped').count()) > 0, 'a dropped message', 60_000);
   await page.screenshot({ path: join(screenshots, 'dropped.png'), fullPage: true });
+  // The timeline opens on the story (a few milliseconds here): the whole run has the drops.
+  await page.getByTestId('fit-run').click();
   assert.ok((await page.getByTestId('tl-drop').count()) > 0, 'the timeline shows no dropped message');
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
@@ -342,6 +337,10 @@ test('frame times while animating 7 monitors with many messages in flight (repor
   await page.getByTestId('editor').fill(text);
   await page.getByTestId('mon-g').waitFor();
   await seek(page, 15_500_000);
+  // Every protocol shown (pings and time checks are hidden by default): the
+  // most there is to draw, fanned out and labelled.
+  await page.getByTestId('filter-ping').click();
+  await page.getByTestId('filter-timecheck').click();
   const inFlight = Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
   await setSpeed(page, 0.1);
   await page.getByTestId('play').click();
@@ -448,27 +447,88 @@ test('partitioning by clicking monitors into groups cuts the links', async () =>
   assert.match(await page.getByTestId('editor').inputValue(), /at 3s partition a b \| c\n/);
   assert.equal(await page.getByTestId('link-a-c').getAttribute('data-cut'), 'true');
   assert.equal(await page.getByTestId('link-a-b').getAttribute('data-cut'), 'false');
+  await page.getByTestId('filter-ping').click();
   await setSpeed(page, 0.05);
   await playUntil(page, async () => (await page.getByTestId('msg-dropped').count()) > 0, 'a dropped message', 60_000);
+  // The timeline opens on the story (a few milliseconds here): the whole run has the drops.
+  await page.getByTestId('fit-run').click();
   assert.ok((await page.getByTestId('tl-drop').count()) > 0, 'the timeline shows no dropped message');
   await page.screenshot({ path: join(screenshots, 'partition.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
 
-test('clicking a message in the timeline selects its sender', async () => {
+/// Every arrow of the timeline in page pixels: { ev, x1, y1, x2, y2, title }.
+async function timelineArrows(page) {
+  return page.getByTestId('timeline-svg').evaluate((svg) => {
+    const box = svg.getBoundingClientRect();
+    const px = (v) => (v.endsWith('%') ? (parseFloat(v) / 100) * box.width : parseFloat(v));
+    return [...svg.querySelectorAll('.arrow')].map((g) => {
+      const l = g.querySelector('line');
+      return {
+        ev: g.getAttribute('data-ev'),
+        title: g.querySelector('title').textContent,
+        x1: box.left + px(l.getAttribute('x1')),
+        y1: box.top + px(l.getAttribute('y1')),
+        x2: box.left + px(l.getAttribute('x2')),
+        y2: box.top + px(l.getAttribute('y2')),
+      };
+    });
+  });
+}
+
+const toSegment = (x, y, a) => {
+  const [dx, dy] = [a.x2 - a.x1, a.y2 - a.y1];
+  const k = Math.max(0, Math.min(1, ((x - a.x1) * dx + (y - a.y1) * dy) / (dx * dx + dy * dy || 1)));
+  return Math.hypot(a.x1 + dx * k - x, a.y1 + dy * k - y);
+};
+
+test('clicking the timeline selects the nearest arrow under the pointer and shows it there', async () => {
   const page = await open();
-  // At 0s the timeline shows 0–0.5s: the first probes and the election.
-  // Zoom in so that a 5ms flight is wide enough to click between the marks.
-  for (let i = 0; i < 3; i++) await page.getByTestId('zoom-in').click();
-  const arrow = page.getByTestId('tl-msg').nth(4);
-  const title = await arrow.locator('title').textContent();
-  const [, from, to] = title.match(/^\S+ (\S+) → (\S+) at/);
-  await arrow.locator('.hit').click();
+  // The timeline opens on the start-up's story; zoom in on its first 10 ms.
+  for (let i = 0; i < 2; i++) await page.getByTestId('zoom-in').click();
+  await page.getByTestId('timeline-area').scrollIntoViewIfNeeded();
+  const arrows = await timelineArrows(page);
+  const marks = await page.locator('[data-testid=timeline-svg] .mark').evaluateAll((els) =>
+    els.map((e) => {
+      const b = e.getBoundingClientRect();
+      return [b.x + b.width / 2, b.y + b.height / 2];
+    }),
+  );
+  // A point on one arrow with another arrow close by (where overlapping hit
+  // areas used to pick whichever was drawn last), clear of the marks.
+  let target = null;
+  for (const a of arrows) {
+    for (const k of [0.3, 0.5, 0.7]) {
+      const [x, y] = [a.x1 + (a.x2 - a.x1) * k, a.y1 + (a.y2 - a.y1) * k];
+      const others = arrows.filter((b) => b.ev !== a.ev).map((b) => toSegment(x, y, b));
+      const nearest = Math.min(...others);
+      if (nearest < 3.5 || marks.some(([mx, my]) => Math.hypot(mx - x, my - y) < 12)) continue;
+      if (!target || (nearest < 9 && target.nearest >= 9)) target = { a, x, y, nearest };
+    }
+  }
+  assert.ok(target, 'no arrow to click');
+  console.log(`clicking ${target.a.title}, the next arrow ${target.nearest.toFixed(1)} px away`);
+  const [, from, to] = target.a.title.match(/^\S+ (\S+) → (\S+) at/);
+  await page.mouse.click(target.x, target.y);
+  await page.locator(`[data-testid=timeline-svg] .arrow.selected[data-ev="${target.a.ev}"]`).waitFor();
   await page.getByTestId('inspector-body').and(page.locator(`[data-mon="${from}"]`)).waitFor();
   assert.equal(await mon(page, from).getAttribute('aria-pressed'), 'true');
   assert.equal(await mon(page, to).getAttribute('aria-pressed'), 'false');
-  assert.equal(await page.getByTestId('details').count(), 1, 'the message fields are not shown');
+  // Its fields appear next to the click, in the viewport.
+  const card = await page.getByTestId('details').boundingBox();
+  const vp = page.viewportSize();
+  assert.ok(Math.abs(card.x - target.x) < 60 && Math.abs(card.y - target.y) < 60, `the details are at ${card.x},${card.y}, the click at ${target.x},${target.y}`);
+  assert.ok(card.x + card.width <= vp.width, 'the details are cut off on the right');
+  assert.match(await page.getByTestId('details').innerText(), new RegExp(`${from} → ${to}`));
+  await page.screenshot({ path: join(screenshots, 'timeline-pick.png') });
+  // Escape closes them; clicking where there is no arrow or mark seeks.
+  await page.keyboard.press('Escape');
+  await page.getByTestId('details').waitFor({ state: 'detached' });
+  const box = await page.getByTestId('timeline-area').boundingBox();
+  const before = await clock(page);
+  await page.mouse.click(box.x + box.width * 0.97, box.y + box.height - 3);
+  await page.waitForFunction((t) => document.querySelector('[data-testid=clock]').getAttribute('data-t') !== String(t), before);
   // And the other way: selecting a monitor highlights its timeline lane.
   await mon(page, to).click();
   assert.equal(await page.locator('.lane-label.selected').innerText(), to);

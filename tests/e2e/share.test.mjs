@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
-import { launch, newPage, cli, scenarioFile, cliState, url, screenshots } from './harness.mjs';
+import { launch, newPage, cli, scenarioFile, cliState, root, url, screenshots } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -114,6 +114,20 @@ test('opening a link shows the state `monscope run --until t` reports', async ()
   const page = await openLink(new URL('#s1=y83PK1ZIVEhSSOYCAA&t=12.5', url).href);
   assert.equal(await page.getByTestId('editor').inputValue(), 'mons a b c\n');
   assert.equal(await page.getByTestId('clock').getAttribute('data-t'), '12500000');
+  await page.close();
+});
+
+test('a shared built-in scenario opens as that built-in, not as "(your own)"', async () => {
+  const link = cli('link', join(root, 'scenarios', 'leader-failover.mon'), '--base', url, '--t', '44.05').trim();
+  const page = await openLink(link);
+  const picked = page.getByTestId('scenario-picker').locator('option:checked');
+  assert.equal(await picked.getAttribute('data-stem'), 'leader-failover');
+  assert.equal(await picked.innerText(), 'Leader failure and lease timeouts');
+  assert.equal(await page.getByTestId('tour-start').count(), 1, 'its tour is offered');
+  // Edited, it is the reader's own.
+  await page.getByTestId('editor').fill('mons a b c\n');
+  await page.getByTestId('scenario-picker').locator('option:checked', { hasText: '(your own)' }).waitFor({ state: 'attached' });
+  assert.deepEqual(page.errors, []);
   await page.close();
 });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -25,6 +26,7 @@ async function withBrowser(body, initScript) {
     viewport: { width: 1400, height: 1000 },
     acceptDownloads: true,
   });
+  await context.addInitScript(returning);
   if (initScript) await context.addInitScript(initScript);
   const errors = [];
   try {
@@ -49,13 +51,6 @@ async function open(context, errors, path = '') {
 const mon = (page, name) => page.getByTestId(`mon-${name}`);
 const clock = async (page) => Number(await page.getByTestId('clock').getAttribute('data-t'));
 
-async function seek(page, micros) {
-  await page.getByTestId('scrubber').evaluate((el, v) => {
-    el.value = String(v);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  }, micros);
-  await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
-}
 
 /// Wait until everything shown is written to IndexedDB.
 async function flushed(page) {

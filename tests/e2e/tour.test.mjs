@@ -13,15 +13,17 @@ after(async () => {
   await browser?.close();
 });
 
+// Seed 2 (`monscope run`): a leads from 5.11 s (after the creation sequence);
+// killed at 10 s, b and c stay peons until their lease runs out at 18.15 s.
 const NOTES = [
-  [2, 'First: a has been leader for a while.'],
-  [4, 'Second: a is killed now.'],
-  [6, 'Third: b and c still wait for the lease to run out.'],
-  [8, 'Fourth: nothing yet.'],
+  [8, 'First: a has been leader for a while.'],
+  [10, 'Second: a is killed now.'],
+  [12, 'Third: b and c still wait for the lease to run out.'],
+  [14, 'Fourth: nothing yet.'],
 ];
 const TEXT =
   'title "tour"\ndescribe "A four-stop tour."\nmons a b c\nseed 2\n' +
-  NOTES.map(([t, n]) => `at ${t}s note "${n}"`).join('\n').replace('at 4s note', 'at 4s kill a\nat 4s note') +
+  NOTES.map(([t, n]) => `at ${t}s note "${n}"`).join('\n').replace('at 10s note', 'at 10s kill a\nat 10s note') +
   '\nend 20s\n';
 
 test('tour: three notes forward, two back, leave, experiment and return', async () => {
@@ -58,19 +60,53 @@ test('tour: three notes forward, two back, leave, experiment and return', async 
   assert.equal(await page.getByTestId('mon-a').getAttribute('data-state'), 'leader');
   await page.screenshot({ path: join(screenshots, 'tour.png') });
 
-  // Leave, break something (kill b at 2s) and play; then return.
+  // Leave, break something (kill b at 8s) and play; then return.
   await page.getByTestId('tour-leave').click();
   await page.getByTestId('tour').waitFor({ state: 'detached' });
   await page.getByTestId('mon-b').click();
   await page.getByTestId('action-kill').click();
-  assert.match(await page.getByTestId('editor').inputValue(), /at 2s kill b/);
+  assert.match(await page.getByTestId('editor').inputValue(), /at 8s kill b/);
   await page.getByTestId('play').click();
   await page.waitForTimeout(400);
   await page.getByTestId('tour-return').click();
   await at(1);
-  assert.equal(await clock(), 2e6);
+  assert.equal(await clock(), 8e6);
   assert.equal(await page.getByTestId('editor').inputValue(), TEXT);
   assert.equal(await page.getByTestId('tour-caption').innerText(), NOTES[0][1]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("tour: acting on the cluster leaves the tour's script, and it says so; a note's Ceph detail is code", async () => {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  const text =
+    'title "script"\nmons a b c\nseed 2\n' +
+    'at 6s note "a leads; its peons hold a lease (`Paxos::extend_lease`). `<b>not bold</b>`"\n' +
+    'at 8s note "Nothing else happens."\nend 12s\n';
+  await page.getByTestId('editor').fill(text);
+  await page.getByTestId('tour-start').waitFor();
+  await page.getByTestId('tour-start').click();
+  await page.getByTestId('speed').selectOption('10');
+  await page.getByTestId('tour-next').click();
+  await page.locator('[data-testid=tour][data-step="1"]').waitFor({ timeout: 30_000 });
+  const caption = page.getByTestId('tour-caption');
+  assert.deepEqual(await caption.locator('code').allInnerTexts(), ['Paxos::extend_lease', '<b>not bold</b>']);
+  assert.equal(await caption.locator('b').count(), 0, 'a note became markup');
+  assert.equal(await page.getByTestId('tour').getAttribute('data-off-script'), 'false');
+  // Killing b while in the tour: the notes no longer tell what is shown.
+  await page.getByTestId('mon-b').click();
+  await page.getByTestId('action-kill').click();
+  await page.getByTestId('tour-off-script').waitFor();
+  assert.match(await page.getByTestId('tour-off-script').innerText(), /left the tour's script/);
+  await page.screenshot({ path: join(screenshots, 'tour-off-script.png') });
+  // Back to the script: its text and this step again.
+  await page.getByTestId('tour-rescript').click();
+  await page.getByTestId('tour-off-script').waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('editor').inputValue(), text);
+  assert.equal(await page.getByTestId('clock').getAttribute('data-t'), '6000000');
+  // The narration (for screen readers) has the note as plain words.
+  assert.match(await page.getByTestId('narration').textContent(), /Paxos::extend_lease/);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -16,10 +16,12 @@ async function fetched(path) {
 
 test('the gzipped wasm and JS glue are under the transfer budget', async () => {
   assert.ok(url, 'MONSCOPE_URL is not set: run the end-to-end tests with `cargo xtask test`');
-  const html = (await fetched('/')).toString('utf8');
-  const js = html.match(/\/monscope-web-[0-9a-f]+\.js/)?.[0];
-  const wasm = html.match(/\/monscope-web-[0-9a-f]+_bg\.wasm/)?.[0];
-  assert.ok(js && wasm, 'index.html names the JS glue and the wasm');
+  // The page names them relative to itself (./monscope-web-HASH.js), so
+  // it works under any sub-path.
+  const html = (await fetched('./')).toString('utf8');
+  const js = html.match(/\.\/monscope-web-[0-9a-f]+\.js/)?.[0];
+  const wasm = html.match(/\.\/monscope-web-[0-9a-f]+_bg\.wasm/)?.[0];
+  assert.ok(js && wasm, 'index.html names the JS glue and the wasm relative to itself');
   const size = async (path) => gzipSync(await fetched(path), { level: 9 }).length;
   const [w, j] = [await size(wasm), await size(js)];
   console.log(`transfer: wasm ${w} + js ${j} = ${w + j} bytes gzipped (budget ${BUDGET})`);

@@ -10,6 +10,9 @@ use std::path::{Component, Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+/// Where the end-to-end tests serve dist/ (tests/e2e/subpath.test.mjs).
+pub const E2E_PREFIX: &str = "/docs/monscope/";
+
 pub fn serve_cmd(root: &Path, port: u16) -> Result {
     tools::ensure(root, Need::Build)?;
     trunk_build(root)?;
@@ -17,7 +20,7 @@ pub fn serve_cmd(root: &Path, port: u16) -> Result {
         format!("cannot listen on 127.0.0.1:{port}: {e} (is another server running? try --port N)")
     })?;
     println!("\nxtask: monscope is served on http://127.0.0.1:{port}/  (Ctrl-C stops it)");
-    serve_forever(listener, root.join("dist"));
+    serve_forever(listener, root.join("dist"), "/");
     Ok(())
 }
 
@@ -48,16 +51,18 @@ pub fn trunk_build(root: &Path) -> Result {
 
 /// Serves `dir` on `listener` until the process ends: GET and HEAD only, one
 /// thread per connection, no directory listings, nothing outside `dir`.
-pub fn serve_forever(listener: TcpListener, dir: PathBuf) {
+/// `dir` is served at the root and also under `prefix` (e.g. `/docs/monscope/`),
+/// as a site that is not at the root of its host is.
+pub fn serve_forever(listener: TcpListener, dir: PathBuf, prefix: &'static str) {
     for stream in listener.incoming().flatten() {
         let dir = dir.clone();
         std::thread::spawn(move || {
-            let _ = handle(stream, &dir);
+            let _ = handle(stream, &dir, prefix);
         });
     }
 }
 
-fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
+fn handle(mut stream: TcpStream, dir: &Path, prefix: &str) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request = String::new();
@@ -80,7 +85,7 @@ fn handle(mut stream: TcpStream, dir: &Path) -> std::io::Result<()> {
         );
     }
     let head_only = method == "HEAD";
-    match resolve(dir, target) {
+    match resolve(dir, under(prefix, target)) {
         Some(path) => match std::fs::read(&path) {
             Ok(body) => respond(
                 &mut stream,
@@ -124,6 +129,14 @@ fn respond(
         stream.write_all(body)?;
     }
     stream.flush()
+}
+
+/// A request target with `prefix` taken off it, if it is under it.
+fn under<'a>(prefix: &str, target: &'a str) -> &'a str {
+    match target.strip_prefix(prefix.trim_end_matches('/')) {
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => target,
+    }
 }
 
 /// The file for a request target: the query is ignored, `/` is index.html, a
@@ -207,6 +220,27 @@ mod tests {
             Some(dir.join("index.html"))
         );
         assert_eq!(resolve(&dir, "/missing.js"), None);
+    }
+
+    #[test]
+    fn serves_under_a_prefix_and_at_the_root() {
+        let dir = site();
+        let p = "/docs/monscope/";
+        assert_eq!(
+            under(p, "/docs/monscope/assets/app.wasm"),
+            "/assets/app.wasm"
+        );
+        assert_eq!(under(p, "/docs/monscope/?embed=1"), "/?embed=1");
+        assert_eq!(under(p, "/assets/app.wasm"), "/assets/app.wasm");
+        assert_eq!(under(p, "/docs/monscopex/a"), "/docs/monscopex/a");
+        assert_eq!(
+            resolve(&dir, under(p, "/docs/monscope/assets/app.wasm")),
+            Some(dir.join("assets/app.wasm"))
+        );
+        assert_eq!(
+            resolve(&dir, under(p, "/docs/monscope/../../etc/passwd")),
+            None
+        );
     }
 
     #[test]

@@ -263,8 +263,9 @@ fn e2e(root: &Path) -> Result {
         .map_err(|e| format!("no local address: {e}"))?
         .port();
     let dist = root.join("dist");
-    std::thread::spawn(move || serve::serve_forever(listener, dist));
-    let url = format!("http://127.0.0.1:{port}/");
+    // Under a sub-path, as on GitHub Pages or in a docs folder (the root works too).
+    std::thread::spawn(move || serve::serve_forever(listener, dist, serve::E2E_PREFIX));
+    let url = format!("http://127.0.0.1:{port}{}", serve::E2E_PREFIX);
     println!("xtask: serving dist/ on {url} for the end-to-end tests");
     sh::run(
         Command::new("node")

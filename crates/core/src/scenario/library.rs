@@ -62,4 +62,36 @@ mod tests {
             }
         }
     }
+
+    /// Issue 11: a note says what happens in plain words first; Ceph's names
+    /// (functions, options, fields: anything with `::` or `_`) are the detail,
+    /// in backticks, which the views set as code.
+    #[test]
+    fn every_builtin_note_says_what_happens_first_and_names_ceph_in_backticks() {
+        use crate::scenario::ast::Action;
+        use crate::trace::format::note_spans;
+        for (stem, text) in BUILTIN {
+            let scenario = crate::scenario::parse(text).unwrap();
+            for stmt in &scenario.timed {
+                let Action::Note(note) = &stmt.action else {
+                    continue;
+                };
+                let spans = note_spans(note);
+                assert!(
+                    matches!(spans.first(), Some((false, words)) if words.trim().len() > 3),
+                    "{stem}.mon: \"{note}\" does not start with plain words"
+                );
+                for (_, words) in spans.iter().filter(|(code, _)| !code) {
+                    for word in
+                        words.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                    {
+                        assert!(
+                            !(word.contains("::") || word.trim_matches('_').contains('_')),
+                            "{stem}.mon: \"{note}\" names `{word}` outside backticks"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -13,7 +13,6 @@ use super::NodeId;
 use crate::mon::status::MonState;
 use crate::scenario::ast::{EpochExpect, Expectation};
 use crate::time::{format_secs, Duration, Time};
-use std::collections::BTreeSet;
 
 /// The result of one check: whether it held, and what was the case.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,8 +93,7 @@ pub fn check(state: &ClusterState, exp: &Expectation, now: Time) -> Outcome {
                 return Outcome::fail(leader_desc(st));
             };
             let have = &st.status(l).health;
-            let want: BTreeSet<&str> = checks.iter().map(|s| s.as_str()).collect();
-            let got: BTreeSet<&str> = have.iter().map(|s| s.as_str()).collect();
+            let (want, got) = (set_of(checks), set_of(have));
             let text = if have.is_empty() {
                 "ok".to_string()
             } else {
@@ -180,6 +178,15 @@ fn sorted(v: &[String]) -> Vec<&str> {
     v
 }
 
+/// The names as a set (sorted, each once), to compare. Not a `BTreeSet`:
+/// collecting one costs the page a stable sort of its own (README,
+/// Performance, "Transfer").
+fn set_of(v: &[String]) -> Vec<&str> {
+    let mut v = sorted(v);
+    v.dedup();
+    v
+}
+
 /// The one leader, if every member of its quorum is a peon (or the leader)
 /// with the leader's election epoch and quorum; else what is wrong.
 fn agreed_leader(st: &ClusterState) -> Result<NodeId, String> {
@@ -209,9 +216,7 @@ fn check_quorum(st: &ClusterState, want: &[String]) -> Outcome {
     let Some(l) = st.leader() else {
         return Outcome::fail(leader_desc(st));
     };
-    let want: BTreeSet<&str> = want.iter().map(|s| s.as_str()).collect();
-    let have: BTreeSet<&str> = st.status(l).quorum.iter().map(|s| s.as_str()).collect();
-    if want != have {
+    if set_of(want) != set_of(&st.status(l).quorum) {
         return Outcome::fail(quorum_desc(st, l));
     }
     match agreed_leader(st) {
@@ -226,9 +231,10 @@ fn check_monmap(st: &ClusterState, want: &[String]) -> Outcome {
     let Some((epoch, have)) = st.history().monmap() else {
         return Outcome::fail("no monmap committed yet");
     };
-    let w: BTreeSet<&str> = want.iter().map(|s| s.as_str()).collect();
-    let h: BTreeSet<&str> = have.iter().map(|s| s.as_str()).collect();
-    Outcome::new(w == h, format!("monmap e{epoch} is {}", have.join(" ")))
+    Outcome::new(
+        set_of(want) == set_of(have),
+        format!("monmap e{epoch} is {}", have.join(" ")),
+    )
 }
 
 fn check_epoch(st: &ClusterState, want: EpochExpect) -> Outcome {

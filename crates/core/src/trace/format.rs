@@ -150,3 +150,64 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
     }
 }
+
+/// A note in spans: the plain words (false) and the Ceph detail written in
+/// backticks (true), as in "a has crashed (`Paxos::lease_timeout`)". A
+/// backtick without its pair is text. Views style the detail as code; they
+/// never read a note as markup.
+pub fn note_spans(text: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('`') {
+        let Some(close) = rest[open + 1..].find('`') else {
+            break;
+        };
+        if open > 0 {
+            out.push((false, &rest[..open]));
+        }
+        out.push((true, &rest[open + 1..open + 1 + close]));
+        rest = &rest[open + close + 2..];
+    }
+    if !rest.is_empty() {
+        out.push((false, rest));
+    }
+    out
+}
+
+/// A note as plain text (tooltips, screen readers): its backticks dropped.
+pub fn note_plain(text: &str) -> String {
+    note_spans(text).into_iter().map(|(_, s)| s).collect()
+}
+
+#[cfg(test)]
+mod note_tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_plain_words_then_its_ceph_detail() {
+        let n = "a has crashed. b and c notice when their lease runs out (`Paxos::lease_timeout`).";
+        assert_eq!(
+            note_spans(n),
+            [
+                (
+                    false,
+                    "a has crashed. b and c notice when their lease runs out ("
+                ),
+                (true, "Paxos::lease_timeout"),
+                (false, ").")
+            ]
+        );
+        assert_eq!(
+            note_plain(n),
+            "a has crashed. b and c notice when their lease runs out (Paxos::lease_timeout)."
+        );
+        assert_eq!(
+            note_spans("`x` and `y`"),
+            [(true, "x"), (false, " and "), (true, "y")]
+        );
+        // An odd backtick is text; markup stays text.
+        assert_eq!(note_spans("a ` b"), [(false, "a ` b")]);
+        assert_eq!(note_spans("`<b>`"), [(true, "<b>")]);
+        assert!(note_spans("").is_empty());
+    }
+}

@@ -6,10 +6,11 @@
 //! (static/monscope.css). Pure string building: the CLI writes it to a file,
 //! the page can offer it as a download.
 
-use super::{DropReason, Event, EventKind, MsgId, NodeId};
+use super::format::note_spans;
+use super::layout::{tick_step, Flight, Flights, Plot};
+use super::{Event, EventKind, NodeId};
 use crate::mon::status::MonState;
-use crate::time::{format_secs, Time, MS, SEC};
-use std::collections::BTreeMap;
+use crate::time::{format_secs, Time, SEC};
 use std::fmt::Write;
 
 const WIDTH: f64 = 1400.0;
@@ -104,86 +105,6 @@ impl std::fmt::Display for WindowError {
     }
 }
 
-/// A message's flight as drawn: sent at `sent`, ending at `end` (delivered
-/// or dropped).
-struct Flight {
-    from: NodeId,
-    to: NodeId,
-    sent: Time,
-    end: Time,
-    protocol: &'static str,
-    op: &'static str,
-    dropped: Option<DropReason>,
-}
-
-fn flights(trace: &[Event]) -> Vec<Flight> {
-    let mut out: Vec<Flight> = Vec::new();
-    let mut of: BTreeMap<MsgId, usize> = BTreeMap::new();
-    for ev in trace {
-        match &ev.kind {
-            EventKind::Send {
-                id,
-                from,
-                to,
-                arrive_at,
-                msg,
-            } => {
-                of.insert(*id, out.len());
-                out.push(Flight {
-                    from: *from,
-                    to: *to,
-                    sent: ev.at,
-                    end: *arrive_at,
-                    protocol: msg.protocol(),
-                    op: msg.op_name(),
-                    dropped: None,
-                });
-            }
-            EventKind::Deliver { id } => {
-                if let Some(f) = of.get(id).and_then(|&i| out.get_mut(i)) {
-                    f.end = ev.at;
-                }
-            }
-            EventKind::Drop { id, reason } => {
-                if let Some(f) = of.get(id).and_then(|&i| out.get_mut(i)) {
-                    f.end = ev.at;
-                    f.dropped = Some(*reason);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// A tick step giving at most about ten ticks over `span`.
-fn tick_step(span: Time) -> Time {
-    const STEPS: &[Time] = &[
-        MS,
-        2 * MS,
-        5 * MS,
-        10 * MS,
-        20 * MS,
-        50 * MS,
-        100 * MS,
-        200 * MS,
-        500 * MS,
-        SEC,
-        2 * SEC,
-        5 * SEC,
-        10 * SEC,
-        30 * SEC,
-        60 * SEC,
-        120 * SEC,
-        300 * SEC,
-    ];
-    STEPS
-        .iter()
-        .copied()
-        .find(|s| span / s <= 10)
-        .unwrap_or(600 * SEC)
-}
-
 /// Boxes of labels already placed, so later labels that would overlap are left out.
 #[derive(Default)]
 struct Placed(Vec<(f64, f64, f64, f64)>);
@@ -232,12 +153,22 @@ pub fn render(
     if from >= to {
         return Err(WindowError::Empty { from, to });
     }
-    let span = (to - from) as f64;
     let plot_w = WIDTH - LEFT - RIGHT;
-    let x = |t: Time| LEFT + (t as f64 - from as f64) / span * plot_w;
+    let plot = Plot {
+        from,
+        span: to - from,
+        width: plot_w,
+        top: TOP,
+        lane: LANE,
+    };
+    let x = |t: Time| LEFT + plot.x(t);
+    let arrow = |f: &Flight| {
+        let (x0, y0, x1, y1) = plot.arrow(f);
+        (LEFT + x0, y0, LEFT + x1, y1)
+    };
     // Lanes: every node, then the scenario's own lane.
     let scen_lane = nodes.len();
-    let lane_y = |i: usize| TOP + LANE * (i as f64 + 0.5);
+    let lane_y = |i: usize| plot.y(i);
     let plot_bottom = TOP + LANE * (scen_lane as f64 + 1.0);
 
     // Notes and failures listed under the diagram.
@@ -434,9 +365,9 @@ pub fn render(
     let mut labels = Placed::default();
     let mut label_svg = String::new();
     s.push_str(r#"<g class="arrows" clip-path="url(#plot)">"#);
-    let mut shown: Vec<Flight> = flights(trace)
-        .into_iter()
-        .filter(|f| f.sent <= to && f.end >= from)
+    let flights = Flights::of(trace);
+    let shown: Vec<&Flight> = flights
+        .in_window(from, to)
         .filter(|f| (f.from as usize) < nodes.len() && (f.to as usize) < nodes.len())
         .collect();
     for f in &shown {
@@ -445,8 +376,7 @@ pub fn render(
             continue;
         };
         let colour = protocol_colour(f.protocol);
-        let (x0, y0) = (x(f.sent), lane_y(f.from as usize));
-        let (x1, y1) = (x(f.end), lane_y(f.to as usize));
+        let (x0, y0, x1, y1) = arrow(f);
         let tip = format!(
             "{} {} → {}, sent {}s, {} {}s",
             f.op,
@@ -581,7 +511,7 @@ pub fn render(
                 let _ = write!(
                     marks_svg,
                     r##"<g class="note"><title>{}</title><circle cx="{xe:.1}" cy="{ys:.1}" r="8" fill="#fff8e1" stroke="#e69f00"/><text x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="10" font-weight="700" fill="{FG}">{note_no}</text></g>"##,
-                    escape(text),
+                    escape(&super::format::note_plain(text)),
                     ys + 3.5
                 );
             }
@@ -607,11 +537,14 @@ pub fn render(
     marks_svg.push_str("</g>");
     // Labels go first to the protocols a reader follows; the periodic
     // pings and time checks get what room is left.
-    shown.sort_by_key(|f| matches!(f.protocol, "ping" | "timecheck"));
-    for f in &shown {
+    let periodic = |f: &&&Flight| matches!(f.protocol, "ping" | "timecheck");
+    for f in shown
+        .iter()
+        .filter(|f| !periodic(f))
+        .chain(shown.iter().filter(periodic))
+    {
         let colour = protocol_colour(f.protocol);
-        let (x0, y0) = (x(f.sent), lane_y(f.from as usize));
-        let (x1, y1) = (x(f.end), lane_y(f.to as usize));
+        let (x0, y0, x1, y1) = arrow(f);
         // The op, at the middle of the arrow, if it has room.
         let (mx, my) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         let w = 6.4 * f.op.len() as f64 + 4.0;
@@ -695,13 +628,43 @@ pub fn render(
             LEFT - 12.0,
             escape(head)
         );
-        for line in lines {
-            let _ = write!(
-                s,
-                r#"<text x="{LEFT}" y="{y:.1}" fill="{colour}">{}</text>"#,
-                escape(line)
-            );
-            y += 16.0;
+        // A note's Ceph detail (in backticks) is set in monospace.
+        let text = lines.join("\n");
+        let mut spans = note_spans(&text);
+        if spans.is_empty() {
+            spans.push((false, ""));
+        }
+        let mut spans = spans.into_iter().peekable();
+        let mut line = String::new();
+        while let Some((code, part)) = spans.next() {
+            for (k, piece) in part.split('\n').enumerate() {
+                if k > 0 {
+                    let _ = write!(
+                        s,
+                        r#"<text x="{LEFT}" y="{y:.1}" fill="{colour}">{}</text>"#,
+                        std::mem::take(&mut line)
+                    );
+                    y += 16.0;
+                }
+                if !piece.is_empty() {
+                    line += &if code {
+                        format!(
+                            r#"<tspan font-family="ui-monospace, monospace">{}</tspan>"#,
+                            escape(piece)
+                        )
+                    } else {
+                        escape(piece)
+                    };
+                }
+            }
+            if spans.peek().is_none() {
+                let _ = write!(
+                    s,
+                    r#"<text x="{LEFT}" y="{y:.1}" fill="{colour}">{}</text>"#,
+                    std::mem::take(&mut line)
+                );
+                y += 16.0;
+            }
         }
     }
     s.push_str("</g></svg>\n");

@@ -1,6 +1,7 @@
 use super::*;
 use crate::scenario::parse;
 use crate::sim::run::run;
+use std::collections::BTreeMap;
 
 /// Checks that `doc` is well-formed XML as far as an SVG renderer cares:
 /// balanced and properly nested elements, quoted attributes, no raw `<` or
@@ -212,4 +213,19 @@ fn the_checker_rejects_broken_documents() {
     assert!(well_formed("<svg>a & b</svg>").is_err());
     assert!(well_formed("<svg x=1></svg>").is_err());
     assert!(well_formed("<svg><text>ok &amp; fine</text></svg>").is_ok());
+}
+
+#[test]
+fn a_notes_ceph_detail_is_set_in_monospace() {
+    let text = "mons a b c\nat 1s note \"a has crashed (`Paxos::lease_timeout`). `<b>`\"\nend 3s\n";
+    let sc = parse(text).unwrap();
+    let r = run(&sc);
+    let svg = render("n", &r.nodes, &r.trace, 0, 3 * SEC).unwrap();
+    well_formed(&svg).unwrap();
+    assert!(
+        svg.contains(r#"a has crashed (<tspan font-family="ui-monospace, monospace">Paxos::lease_timeout</tspan>). <tspan font-family="ui-monospace, monospace">&lt;b&gt;</tspan>"#),
+        "{svg}"
+    );
+    // The note's tooltip is plain text.
+    assert!(svg.contains("<title>a has crashed (Paxos::lease_timeout). &lt;b&gt;</title>"));
 }

@@ -119,7 +119,7 @@ impl Paxos {
                 "LEASE_ACK from mon.{from}: stray (probably since revoked)"
             ));
         } else if self.acked_lease.insert(from) {
-            if self.acked_lease == Self::quorum_set(ctx) {
+            if Self::is_quorum(&self.acked_lease, ctx) {
                 ctx.out
                     .log(format!("LEASE_ACK from mon.{from}: got everyone"));
                 self.disarm(ctx, Timer::LeaseAckTimeout);

@@ -231,8 +231,12 @@ impl Paxos {
             .filter(|r| *r != ctx.my_rank)
             .collect()
     }
-    fn quorum_set(ctx: &PaxosCtx) -> BTreeSet<Rank> {
-        ctx.quorum.iter().copied().collect()
+    /// Whether `set` is the quorum, as Ceph's `accepted == quorum` and
+    /// `acked_lease == quorum` compare sets (Paxos::handle_accept,
+    /// handle_lease_ack). Compared in place: a `BTreeSet` collected from the
+    /// quorum would cost the page a stable sort of its own.
+    fn is_quorum(set: &BTreeSet<Rank>, ctx: &PaxosCtx) -> bool {
+        set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
     }
     fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
         self.armed.insert(t);

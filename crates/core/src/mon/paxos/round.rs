@@ -129,7 +129,7 @@ impl Paxos {
             return;
         }
         self.accepted.insert(from);
-        if self.accepted == Self::quorum_set(ctx) {
+        if Self::is_quorum(&self.accepted, ctx) {
             ctx.out
                 .log(format!("all accepted v{}", self.last_committed + 1));
             self.commit_start(ctx, fx);

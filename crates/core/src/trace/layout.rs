@@ -1,0 +1,281 @@
+//! The space-time layout shared by the page's timeline and the static SVG
+//! export (`svg.rs`): message flights, the visible window, tick steps, where
+//! an arrow starts and ends, and which arrow or mark is nearest a point.
+//! Computed once here; the two drawers only turn it into pixels.
+
+use super::{DropReason, Event, EventKind, MsgId, NodeId};
+use crate::time::{Time, MS, SEC};
+use std::collections::BTreeMap;
+
+/// One message's flight, from its `Send` to its `Deliver` or `Drop`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flight {
+    pub id: MsgId,
+    /// Index of the `Send` event in the trace.
+    pub ev: usize,
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: Time,
+    /// When it would arrive.
+    pub arrive: Time,
+    /// When its flight ended (delivered or dropped); `arrive` if the run ended first.
+    pub end: Time,
+    pub dropped: Option<DropReason>,
+    pub protocol: &'static str,
+    pub op: &'static str,
+}
+
+impl Flight {
+    /// Where along its path the message is at `t`: 0 at the sender, 1 at the receiver.
+    pub fn progress(&self, t: Time) -> f64 {
+        let span = self.arrive.saturating_sub(self.sent).max(1) as f64;
+        let at = t.clamp(self.sent, self.end);
+        (at - self.sent) as f64 / span
+    }
+
+    /// Where its arrow ends, as a fraction of the way from the sender's lane
+    /// to the receiver's: 1 when delivered, short of it when dropped.
+    pub fn reach(&self) -> f64 {
+        self.progress(self.end).clamp(0.0, 1.0)
+    }
+}
+
+/// Every flight of `trace` in send order, the index of each by message id,
+/// and the longest flight (to find what is in the air at a time).
+pub struct Flights {
+    pub list: Vec<Flight>,
+    pub of: BTreeMap<MsgId, usize>,
+    pub longest: Time,
+}
+
+impl Flights {
+    pub fn of(trace: &[Event]) -> Flights {
+        let mut list: Vec<Flight> = Vec::new();
+        let mut of = BTreeMap::new();
+        for (i, ev) in trace.iter().enumerate() {
+            match &ev.kind {
+                EventKind::Send {
+                    id,
+                    from,
+                    to,
+                    arrive_at,
+                    msg,
+                } => {
+                    of.insert(*id, list.len());
+                    list.push(Flight {
+                        id: *id,
+                        ev: i,
+                        from: *from,
+                        to: *to,
+                        sent: ev.at,
+                        arrive: *arrive_at,
+                        end: *arrive_at,
+                        dropped: None,
+                        protocol: msg.protocol(),
+                        op: msg.op_name(),
+                    });
+                }
+                EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
+                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
+                        f.end = ev.at;
+                        if let EventKind::Drop { reason, .. } = &ev.kind {
+                            f.dropped = Some(*reason);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let longest = list
+            .iter()
+            .map(|f| f.end.max(f.arrive) - f.sent)
+            .max()
+            .unwrap_or(0);
+        Flights { list, of, longest }
+    }
+
+    pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
+        in_window(&self.list, self.longest, from, to)
+    }
+}
+
+/// The flights of `list` (in send order, none longer than `longest`) drawn
+/// in the window `from..=to`: sent before its end and not over before its start.
+pub fn in_window(
+    list: &[Flight],
+    longest: Time,
+    from: Time,
+    to: Time,
+) -> impl Iterator<Item = &Flight> + '_ {
+    let first = list.partition_point(|f| f.sent.saturating_add(longest) < from);
+    let last = list.partition_point(|f| f.sent <= to);
+    list[first..last.max(first)]
+        .iter()
+        .filter(move |f| f.end >= from)
+}
+
+/// A tick step giving at most about ten ticks over `span`.
+pub fn tick_step(span: Time) -> Time {
+    const STEPS: &[Time] = &[
+        MS,
+        2 * MS,
+        5 * MS,
+        10 * MS,
+        20 * MS,
+        50 * MS,
+        100 * MS,
+        200 * MS,
+        500 * MS,
+        SEC,
+        2 * SEC,
+        5 * SEC,
+        10 * SEC,
+        30 * SEC,
+        60 * SEC,
+        120 * SEC,
+        300 * SEC,
+    ];
+    STEPS
+        .iter()
+        .copied()
+        .find(|s| span / s <= 10)
+        .unwrap_or(600 * SEC)
+}
+
+/// A time window drawn over `width` pixels, lanes `lane` pixels apart
+/// starting at `top`: where a time and a lane go.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plot {
+    pub from: Time,
+    pub span: Time,
+    pub width: f64,
+    pub top: f64,
+    pub lane: f64,
+}
+
+impl Plot {
+    pub fn x(&self, t: Time) -> f64 {
+        (t as f64 - self.from as f64) / self.span.max(1) as f64 * self.width
+    }
+
+    /// The middle of lane `i`.
+    pub fn y(&self, i: usize) -> f64 {
+        self.top + self.lane * (i as f64 + 0.5)
+    }
+
+    /// A flight's arrow: from its sender's lane at its send time to where it
+    /// ended (the receiver's lane, or short of it when dropped).
+    pub fn arrow(&self, f: &Flight) -> (f64, f64, f64, f64) {
+        let (y0, y1) = (self.y(f.from as usize), self.y(f.to as usize));
+        (
+            self.x(f.sent),
+            y0,
+            self.x(f.end),
+            y0 + (y1 - y0) * f.reach(),
+        )
+    }
+}
+
+/// Distance from point (px, py) to the segment (x0, y0)–(x1, y1).
+pub fn to_segment(px: f64, py: f64, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> f64 {
+    let (dx, dy) = (x1 - x0, y1 - y0);
+    let len2 = dx * dx + dy * dy;
+    let k = if len2 > 0.0 {
+        (((px - x0) * dx + (py - y0) * dy) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (cx, cy) = (x0 + dx * k - px, y0 + dy * k - py);
+    (cx * cx + cy * cy).sqrt()
+}
+
+/// Of `candidates` (a trace index and its distance from the pointer), the
+/// nearest within `reach` pixels: what a click there picks.
+pub fn nearest(candidates: impl Iterator<Item = (usize, f64)>, reach: f64) -> Option<usize> {
+    candidates
+        .filter(|&(_, d)| d <= reach)
+        .fold(None, |best: Option<(usize, f64)>, (i, d)| match best {
+            Some((_, bd)) if bd <= d => best,
+            _ => Some((i, d)),
+        })
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{library, parse};
+    use crate::sim::run::run_until;
+
+    fn run(stem: &str) -> Vec<Event> {
+        let s = parse(library::get(stem).unwrap()).unwrap();
+        run_until(&s, s.end).trace
+    }
+
+    #[test]
+    fn flights_end_where_their_message_was_delivered_or_dropped() {
+        let trace = run("classic-broken-link");
+        let f = Flights::of(&trace);
+        assert!(f.list.iter().any(|f| f.dropped.is_some()));
+        for fl in &f.list {
+            assert!(fl.sent <= fl.end && fl.end - fl.sent <= f.longest);
+            let r = fl.reach();
+            if fl.dropped.is_none() && fl.end == fl.arrive {
+                assert_eq!(r, 1.0);
+            }
+            assert!((0.0..=1.0).contains(&r));
+        }
+        // Everything in a window overlaps it.
+        let (from, to) = (20 * SEC, 21 * SEC);
+        let shown: Vec<_> = f.in_window(from, to).collect();
+        assert!(!shown.is_empty());
+        assert!(shown.iter().all(|fl| fl.sent <= to && fl.end >= from));
+        let all = f
+            .list
+            .iter()
+            .filter(|fl| fl.sent <= to && fl.end >= from)
+            .count();
+        assert_eq!(shown.len(), all);
+    }
+
+    #[test]
+    fn a_click_picks_the_nearest_arrow_not_the_first_one_drawn() {
+        let plot = Plot {
+            from: 0,
+            span: 100 * MS,
+            width: 1000.0,
+            top: 0.0,
+            lane: 20.0,
+        };
+        let mk = |ev, from, to, sent, end| Flight {
+            id: ev as MsgId,
+            ev,
+            from,
+            to,
+            sent,
+            arrive: end,
+            end,
+            dropped: None,
+            protocol: "paxos",
+            op: "ACCEPT",
+        };
+        // Two arrows into lane 0 that cross near their heads.
+        let a = mk(1, 2, 0, 10 * MS, 20 * MS);
+        let b = mk(2, 3, 0, 11 * MS, 20 * MS);
+        let (x, y) = (plot.x(12 * MS), plot.y(2) - 6.0);
+        let d = |f: &Flight| (f.ev, to_segment(x, y, plot.arrow(f)));
+        assert_eq!(nearest([d(&b), d(&a)].into_iter(), 8.0), Some(1));
+        assert_eq!(nearest([d(&a), d(&b)].into_iter(), 8.0), Some(1));
+        // Far from both: nothing is picked (the click seeks).
+        let far = |f: &Flight| (f.ev, to_segment(900.0, 5.0, plot.arrow(f)));
+        assert_eq!(nearest([far(&a), far(&b)].into_iter(), 8.0), None);
+    }
+
+    #[test]
+    fn ticks_are_about_ten_per_window() {
+        for span in [MS, 37 * MS, SEC, 90 * SEC, 3600 * SEC] {
+            let n = span / tick_step(span);
+            assert!((1..=10).contains(&n), "{span}: {n}");
+        }
+    }
+}
