@@ -35,7 +35,7 @@ fn logs_containing<'a>(r: &'a Run, what: &'a str) -> impl Iterator<Item = (u64, 
 }
 
 #[test]
-fn a_request_routed_to_a_dead_leader_is_served_once_and_never_again_after_a_removal_resend_routed_requests(
+fn a_request_routed_to_a_dead_leader_goes_with_its_session_and_never_comes_back_monitor_remove_session(
 ) {
     // The issue's first reproduction: `mon add x` goes to b, which forwards
     // it to a, dead; x is later removed. Once, b kept a copy and resent it
@@ -48,16 +48,14 @@ fn a_request_routed_to_a_dead_leader_is_served_once_and_never_again_after_a_remo
          at 90s heal\nat 150s expect quorum a b c d e\nat 150s expect health ok\n",
     );
     assert_eq!(failed(&r), Vec::<String>::new());
-    // The client's session with b lives, so it does not hunt (MonClient
-    // hunts only when a session fails): b keeps the request it routed to
-    // the dead a and serves it itself once it leads (resend_routed_requests
-    // requeues for self).
+    // b, out of quorum once a's death ends its lease, sends the client
+    // elsewhere (waitlist_or_zap_client) and drops what it routed with the
+    // session (remove_session); the client hunts and is answered.
     let b = r.nodes.iter().position(|n| n == "b").unwrap() as u32;
     assert!(
-        logs_containing(&r, "requeue for self tid 1").any(|(_, n)| n == b),
-        "b requeued the routed `mon add x` for itself"
+        logs_containing(&r, "remove_session: dropping routed request 1").any(|(_, n)| n == b),
+        "b dropped the routed `mon add x` with the session"
     );
-    assert_eq!(logs_containing(&r, "hunting").count(), 0);
     let readded = logs_containing(&r, "adding mon.x").any(|(at, _)| at > 70 * SEC);
     assert!(!readded, "x is never added again after its removal");
 }
@@ -92,9 +90,13 @@ fn sessions_are_dropped_once_out_of_quorum_for_more_than_2_mon_lease_monitor_tic
     );
     assert_eq!(failed(&r), Vec::<String>::new());
     let e = r.nodes.iter().position(|n| n == "e").unwrap() as u32;
+    // Its client's message, older than mon_lease, may go first
+    // (waitlist_or_zap_client): either way the session goes at a tick.
     let trimmed = logs_containing(&r, "because we've been out of quorum too long")
-        .find(|(_, n)| *n == e)
+        .chain(logs_containing(&r, "sending client elsewhere"))
+        .filter(|(_, n)| *n == e)
         .map(|(at, _)| at)
+        .min()
         .expect("e trims its sessions");
     assert!(trimmed > 21 * SEC && trimmed < 60 * SEC, "{trimmed}");
 }
@@ -132,18 +134,12 @@ fn a_write_whose_proposal_an_election_cancelled_is_dispatched_again_c_command_ea
     // c dies just before the write: the proposal waits for c's accept until
     // the accept timeout, the leader bootstraps, and the restart fails the
     // commit waiter with -EAGAIN. Monitor::C_Command then dispatches the
-    // command again (dispatch_op) and the new quorum commits it; the client
-    // keeps its session with a, which never went down.
+    // command again (dispatch_op), and it is answered once a quorum forms.
     let r = sim("mons a b c\nat 10s kill c\nat 11s write k v\nat 40s expect committed k v\n");
     assert_eq!(failed(&r), Vec::<String>::new());
     let a = r.nodes.iter().position(|n| n == "a").unwrap() as u32;
     assert!(
         logs_containing(&r, "EAGAIN, dispatching it again").any(|(_, n)| n == a),
         "a dispatched the write again"
-    );
-    assert_eq!(
-        logs_containing(&r, "hunting").count(),
-        0,
-        "the client never hunts"
     );
 }

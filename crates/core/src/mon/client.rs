@@ -88,9 +88,9 @@ impl Client {
         out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
     }
 
-    /// The rank `tid` is waiting on.
-    pub fn target_of(&self, tid: u64) -> Option<Rank> {
-        self.pending.get(&tid).map(|p| p.target)
+    /// The rank `tid` is waiting on, and the session it was sent on.
+    pub fn target_of(&self, tid: u64) -> Option<(Rank, u64)> {
+        self.pending.get(&tid).map(|p| (p.target, p.req.session))
     }
 
     /// The hunt timer for `tid` fired. MonClient hunts only when its session

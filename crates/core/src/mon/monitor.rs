@@ -69,6 +69,13 @@ pub struct Monitor {
 }
 
 impl Monitor {
+    /// Whether the client session `id` is open here (Monitor::tick trims
+    /// idle ones and all of them once out of quorum too long, marking their
+    /// connections down).
+    pub fn has_session(&self, id: super::session::SessionId) -> bool {
+        self.sessions.is_open(id)
+    }
+
     /// A monitor process with its (possibly empty) store, before it boots.
     pub fn new(
         name: &str,
@@ -432,6 +439,9 @@ impl Monitor {
                     .exited_quorum
                     .is_some_and(|t| now > t.saturating_add(2 * self.cfg.mon_lease));
                 self.sessions.trim(now, out_for_too_long, out);
+                if !matches!(self.state, MonState::Leader | MonState::Peon) {
+                    self.sessions.zap_waiting(now, self.cfg.mon_lease, out);
+                }
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);

@@ -20,8 +20,9 @@ pub type SessionId = (Addr, u64);
 
 #[derive(Clone, Debug, Default)]
 pub struct Sessions {
-    /// Open sessions and when each times out (session_timeout).
-    open: BTreeMap<SessionId, Time>,
+    /// Open sessions: when each times out (session_timeout), and when its
+    /// last message came.
+    open: BTreeMap<SessionId, (Time, Time)>,
     /// Requests forwarded to the leader, by (client, tid), not answered yet.
     routed: BTreeMap<(Addr, u64), MClientRequest>,
 }
@@ -29,7 +30,7 @@ pub struct Sessions {
 impl Sessions {
     /// A message came on session `id`: open it, or push its timeout on.
     pub fn touch(&mut self, id: SessionId, now: Time, timeout: Duration) {
-        self.open.insert(id, now.saturating_add(timeout));
+        self.open.insert(id, (now.saturating_add(timeout), now));
     }
 
     /// forward_request_leader: keep the request until the leader answers.
@@ -78,7 +79,7 @@ impl Sessions {
         let gone: Vec<SessionId> = self
             .open
             .iter()
-            .filter(|(_, timeout)| **timeout < now || out_for_too_long)
+            .filter(|(_, (timeout, _))| *timeout < now || out_for_too_long)
             .map(|(id, _)| *id)
             .collect();
         for id in gone {
@@ -90,6 +91,26 @@ impl Sessions {
             } else {
                 format!("trimming session {} (idle past mon_session_timeout)", id.1)
             });
+            self.remove(id, out);
+        }
+    }
+
+    /// Monitor::waitlist_or_zap_client, as Monitor::tick retries what waits
+    /// for a quorum: a monitor out of quorum keeps a client's message only
+    /// while it is younger than mon_lease, then marks the connection down
+    /// and removes the session ("sending client elsewhere": it hunts).
+    pub fn zap_waiting(&mut self, now: Time, mon_lease: Duration, out: &mut Out) {
+        let gone: Vec<SessionId> = self
+            .open
+            .iter()
+            .filter(|(_, (_, last))| last.saturating_add(mon_lease) < now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in gone {
+            out.log(format!(
+                "discarding message from session {} and sending client elsewhere",
+                id.1
+            ));
             self.remove(id, out);
         }
     }

@@ -31,7 +31,7 @@ use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -116,6 +116,10 @@ pub struct Sim {
     net: Network,
     nodes: Vec<Node>,
     client: Client,
+    /// Client requests one of whose messages (the request, its forward, the
+    /// route back or the reply) was lost: the client hunts for them at its
+    /// next session check (see [`Sim::session_alive`]).
+    client_lost: BTreeSet<u64>,
     /// Armed timers per node (monitors, then the client): timer -> generation.
     timers: Vec<BTreeMap<Timer, u64>>,
     next_timer_gen: u64,
@@ -204,6 +208,7 @@ impl Sim {
             .collect();
         let mut sim = Sim {
             client: Client::new(client_map, cfg.mon_client_hunt_interval),
+            client_lost: BTreeSet::new(),
             scenario: Arc::new(scenario.clone()),
             cfg,
             monmap,
@@ -441,6 +446,7 @@ impl Sim {
             SimEvent::Lost { id, reason } => self.emit(EventKind::Drop { id, reason }),
             SimEvent::Arrive { id, from, to, msg } => {
                 if self.net.is_cut(from, to) {
+                    self.note_client_loss(&msg);
                     self.emit(EventKind::Drop {
                         id,
                         reason: DropReason::Cut,
@@ -450,6 +456,7 @@ impl Sim {
                     .get(to as usize)
                     .is_some_and(|n| id < n.reset_before)
                 {
+                    self.note_client_loss(&msg);
                     self.emit(EventKind::Drop {
                         id,
                         reason: DropReason::Reset,
@@ -499,10 +506,11 @@ impl Sim {
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
                     if let Timer::ClientRetry(tid) = timer {
-                        let alive = self
-                            .client
-                            .target_of(tid)
-                            .is_some_and(|r| self.session_alive(r as NodeId));
+                        let lost = self.client_lost.remove(&tid);
+                        let alive = !lost
+                            && self.client.target_of(tid).is_some_and(|(r, session)| {
+                                self.session_alive(r as NodeId, session)
+                            });
                         self.client.on_retry(tid, alive, &mut self.out);
                         self.flush_out(node);
                     }
@@ -634,6 +642,7 @@ impl Sim {
             msg: msg.clone(),
         });
         if cut || flight.lost {
+            self.note_client_loss(&msg);
             // It fails half-way, where the UI shows it falling.
             let reason = if cut {
                 DropReason::Cut
@@ -648,19 +657,38 @@ impl Sim {
     }
 
     /// Whether the client's session with `node` still stands a hunt
-    /// interval after the request was sent: the monitor runs, has not
-    /// restarted since (which resets the connection: ms_handle_reset) and
-    /// the link is not cut. A cut counts as a failed session at once, where
+    /// interval after the request was sent: the monitor runs and keeps the
+    /// session, has not restarted since (which resets the connection:
+    /// ms_handle_reset) and the link is not cut. A cut counts as a failed session at once, where
     /// Ceph's MonClient notices it only when its keepalives go unanswered
     /// for mon_client_ping_timeout (30 s).
-    fn session_alive(&self, node: NodeId) -> bool {
+    fn session_alive(&self, node: NodeId, session: u64) -> bool {
         let client = self.client_node();
         self.nodes.get(node as usize).is_some_and(|n| {
-            n.mon.is_some()
+            // A session the monitor trimmed had its connection marked down.
+            n.mon
+                .as_ref()
+                .is_some_and(|m| m.has_session((Addr(client), session)))
                 && n.up_since + self.cfg.mon_client_hunt_interval <= self.now
                 && !self.net.is_cut(client, node)
                 && !self.net.is_cut(node, client)
         })
+    }
+
+    /// A message of a client request was lost. Ceph loses none on a cut:
+    /// its connections hold them and deliver them after the heal (at the
+    /// next TCP retransmission, see README "Cut and restore"), where the
+    /// simulator drops them; the client's hunt stands in for that late
+    /// delivery, so that no request waits forever on a message that is gone.
+    fn note_client_loss(&mut self, msg: &Message) {
+        let tid = match msg {
+            Message::Client(r) => r.tid,
+            Message::Forward(f) => f.req.tid,
+            Message::Route(r) => r.reply.tid,
+            Message::ClientReply(r) => r.tid,
+            _ => return,
+        };
+        self.client_lost.insert(tid);
     }
 
     fn boot(&mut self, node: NodeId) {
