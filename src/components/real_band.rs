@@ -6,8 +6,9 @@
 
 use super::timeline::{lane_y, LANE};
 use monscope_core::time::Time;
-use monscope_core::trace::state_bands::{read_state_bands, StateBands, MAX_BYTES};
+use monscope_core::trace::state_bands::{read_state_bands_with, StateBands, TraceLine, MAX_BYTES};
 use std::rc::Rc;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -17,6 +18,43 @@ use yew::prelude::*;
 pub struct RealTrace {
     pub file: String,
     pub bands: Rc<StateBands>,
+}
+
+/// A line of the trace as the browser's `JSON.parse` reads it: the page's
+/// wasm links no JSON parser of its own.
+struct JsLine(JsValue);
+
+impl JsLine {
+    fn at(&self, path: &[&str]) -> Option<JsValue> {
+        path.iter().try_fold(self.0.clone(), |v, k| {
+            js_sys::Reflect::get(&v, &JsValue::from_str(k))
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        })
+    }
+}
+
+impl TraceLine for JsLine {
+    fn parse(line: &str) -> Option<JsLine> {
+        js_sys::JSON::parse(line).ok().map(JsLine)
+    }
+    fn str_at(&self, path: &[&str]) -> Option<String> {
+        self.at(path)?.as_string()
+    }
+    fn u64_at(&self, path: &[&str]) -> Option<u64> {
+        // Times and node numbers: whole, and far below 2^53.
+        self.at(path)?.as_f64().map(|n| n as u64)
+    }
+    fn strs_at(&self, key: &str) -> Option<Vec<String>> {
+        let a = self.at(&[key])?;
+        if !js_sys::Array::is_array(&a) {
+            return None;
+        }
+        js_sys::Array::from(&a)
+            .iter()
+            .map(|v| v.as_string())
+            .collect()
+    }
 }
 
 async fn read(file: web_sys::File) -> Result<RealTrace, String> {
@@ -29,35 +67,23 @@ async fn read(file: web_sys::File) -> Result<RealTrace, String> {
         .map_err(|_| format!("{name}: the file could not be read"))?;
     let text = String::from_utf8(js_sys::Uint8Array::new(&buf).to_vec())
         .map_err(|_| format!("{name}: not a text file"))?;
-    let bands = read_state_bands(&text).map_err(|e| format!("{name}: {e}"))?;
+    let bands = read_state_bands_with::<JsLine>(&text).map_err(|e| format!("{name}: {e}"))?;
     Ok(RealTrace {
         file: name,
         bands: Rc::new(bands),
     })
 }
 
-#[derive(Properties, PartialEq)]
 pub struct OpenProps {
     pub real: Option<RealTrace>,
-    /// The monitors of the simulated run, to say which the trace lacks.
-    pub names: Vec<String>,
     pub on_open: Callback<Option<RealTrace>>,
     pub on_error: Callback<String>,
 }
 
-/// The timeline bar's button that opens a real trace, and once one is open,
-/// its legend and a button that closes it.
-#[function_component(RealOpen)]
+/// The timeline bar's control that opens a real trace, and once one is
+/// open, its legend and a button that closes it. Plain functions, not
+/// components: they keep no state, and a component costs the page's wasm.
 pub fn real_open(p: &OpenProps) -> Html {
-    let input = use_node_ref();
-    let pick = {
-        let input = input.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(i) = input.cast::<HtmlInputElement>() {
-                i.click();
-            }
-        })
-    };
     let change = {
         let (on_open, on_error) = (p.on_open.clone(), p.on_error.clone());
         Callback::from(move |e: Event| {
@@ -75,77 +101,82 @@ pub fn real_open(p: &OpenProps) -> Html {
         })
     };
     let close = p.on_open.reform(|_: MouseEvent| None);
-    let legend = p.real.as_ref().map(|r| {
-        let missing: Vec<&str> = p
-            .names
-            .iter()
-            .filter(|n| r.bands.of(n).is_none())
-            .map(String::as_str)
-            .collect();
-        let title = format!(
-            "{}: each monitor's states on the real cluster, as a thin band under its lane{}",
-            r.file,
-            if missing.is_empty() {
-                String::new()
-            } else {
-                format!("; not in the trace: {}", missing.join(" "))
-            }
-        );
-        html! {
-            <span class="real-legend" data-testid="real-legend" {title}>
-                <svg width="22" height="8"><rect x="0" y="2" width="22" height="4" style="fill:var(--s-leader)" /></svg>
-                { format!(" {} ({})", r.bands.source, r.file) }
-                <button onclick={close} title="close the real trace" aria-label="close the real trace" data-testid="real-close">{ "✕" }</button>
-            </span>
-        }
-    });
     html! {
         <>
-            <button onclick={pick} title="open a `monscope real FILE --json` trace of this scenario" data-testid="real-open">{ "real trace…" }</button>
-            <input ref={input} type="file" accept=".json,.jsonl,application/json,text/plain" hidden=true onchange={change} data-testid="real-file" />
-            { for legend }
+            // A label opens its file input: no button and handler of its own.
+            <label style="cursor:pointer;text-decoration:underline" title="open a `monscope real FILE --json` trace of this scenario" data-testid="real-open">
+                { "real trace…" }
+                <input type="file" accept=".json,.jsonl,application/json,text/plain" hidden=true onchange={change} data-testid="real-file" />
+            </label>
+            if let Some(r) = &p.real {
+                <span class="real-legend" data-testid="real-legend" title="each monitor's states on the real cluster: the thin band under its lane">
+                    <span style="color:var(--s-leader)">{ " ▬ " }</span>{ format!("{} ({})", r.bands.source, r.file) }
+                    <button onclick={close} title="close the real trace" data-testid="real-close">{ "✕" }</button>
+                </span>
+            }
         </>
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct BandProps {
-    pub real: RealTrace,
+pub struct BandProps<'a> {
+    pub real: &'a RealTrace,
     /// The simulated run's monitors, lane by lane.
-    pub names: Vec<String>,
+    pub names: &'a [String],
     pub win_start: Time,
     pub win_span: Time,
 }
 
+/// Text for SVG markup: `&`, `<`, `>` and `"` escaped.
+fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The real states, one band per monitor lane, inside the timeline's SVG.
-#[function_component(RealBands)]
+/// Written as one piece of SVG markup: each element drawn by `html!` costs
+/// the page's wasm more than this whole component.
 pub fn real_bands(p: &BandProps) -> Html {
+    use std::fmt::Write;
     let (w0, span) = (p.win_start, p.win_span.max(1));
     let w1 = w0 + span;
     let x = |t: Time| t.saturating_sub(w0) as f64 / span as f64 * 100.0;
-    let source = &p.real.bands.source;
-    let lanes = p.names.iter().enumerate().filter_map(|(i, name)| {
-        let bands = p.real.bands.of(name)?;
+    let source = xml(&p.real.bands.source);
+    let mut svg = String::from(r#"<g class="real-bands">"#);
+    for (i, name) in p.names.iter().enumerate() {
+        let Some(bands) = p.real.bands.of(name) else {
+            continue;
+        };
         // Under the lane's marks, inside the lane.
         let y = lane_y(i) + LANE / 2.0 - 7.0;
-        let rects = bands.iter().filter(|b| b.to > w0 && b.from < w1).map(|b| {
-            let (a, z) = (b.from.max(w0), b.to.min(w1));
-            html! {
-                <rect x={format!("{:.3}%", x(a))} width={format!("{:.3}%", x(z) - x(a))}
-                      y={format!("{y:.1}")} height="5"
-                      style={format!("fill:var(--s-{});stroke:#1d2430;stroke-width:0.5", b.state.name())} data-state={b.state.name()}>
-                    <title>{ format!("{source}: {name} {} from {} to {}", b.state.name(), super::secs(b.from), super::secs(b.to)) }</title>
-                </rect>
-            }
-        });
-        Some(html! {
-            <g class="real-band" data-testid="real-band" data-mon={name.clone()}>
-                { for rects }
-                <text x="0.3%" y={format!("{:.1}", y - 1.0)} style="font-size:9px;font-weight:600;fill:#1d2430;paint-order:stroke;stroke:#fff;stroke-width:3px" data-testid="real-band-label">
-                    { source.clone() }
-                </text>
-            </g>
-        })
-    });
-    html! { <g class="real-bands">{ for lanes }</g> }
+        let name = xml(name);
+        let _ = write!(
+            svg,
+            r#"<g class="real-band" data-testid="real-band" data-mon="{name}">"#
+        );
+        for b in bands.iter().filter(|b| b.to > w0 && b.from < w1) {
+            let (a, z, st) = (b.from.max(w0), b.to.min(w1), b.state.name());
+            let _ = write!(
+                svg,
+                r#"<rect x="{:.3}%" width="{:.3}%" y="{y:.1}" height="5" style="fill:var(--s-{st});stroke:#1d2430;stroke-width:0.5" data-state="{st}"><title>{st}</title></rect>"#,
+                x(a),
+                x(z) - x(a),
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="0.3%" y="{:.1}" style="font-size:9px;font-weight:600;fill:#1d2430;paint-order:stroke;stroke:#fff;stroke-width:3px" data-testid="real-band-label">{source}</text></g>"#,
+            y - 1.0
+        );
+    }
+    svg.push_str("</g>");
+    Html::from_html_unchecked(svg.into())
 }

@@ -2,7 +2,7 @@
 //! client and one for the scenario. Only the visible window is drawn; the body
 //! re-renders when the window or the selection changes, not every frame.
 
-use super::real_band::{RealBands, RealOpen, RealTrace};
+use super::real_band::{real_bands, real_open, BandProps, OpenProps, RealTrace};
 use super::secs;
 use crate::playback::{protocol_bit, MarkKind, Model};
 use crate::state::Msg;
@@ -270,7 +270,7 @@ fn body(p: &BodyProps) -> Html {
                 <g class="marks">{ for marks }</g>
                 // On top, so that its label stays readable.
                 if let Some(real) = &p.real {
-                    <RealBands real={real.clone()} names={model.names.iter().take(n).cloned().collect::<Vec<_>>()} win_start={w0} win_span={span} />
+                    { real_bands(&BandProps { real, names: &model.names[..n.min(model.names.len())], win_start: w0, win_span: span }) }
                 }
             </svg>
             if shown > MAX_ARROWS {
@@ -297,7 +297,6 @@ pub fn timeline(p: &Props) -> Html {
         let real = real.clone();
         Callback::from(move |r: Option<RealTrace>| real.set(r))
     };
-    let mon_names: Vec<String> = model.names.iter().take(n).cloned().collect();
     let on_down = {
         let (drag, dragged) = (drag.clone(), dragged.clone());
         Callback::from(move |e: PointerEvent| {
@@ -444,7 +443,7 @@ pub fn timeline(p: &Props) -> Html {
                 <button onclick={p.on.reform(|_: MouseEvent| Msg::FitSelection)} disabled={p.selected_event.is_none()}
                         title="show the selected message or mark" data-testid="fit-selection">{ "fit selection" }</button>
                 { super::export::export(&super::export::Props { model: p.model.clone(), win_start: w0, win_span: span, on_error: p.on.reform(Msg::Notify) }) }
-                <RealOpen real={(*real).clone()} names={mon_names} on_open={open_real} on_error={p.on.reform(Msg::Notify)} />
+                { real_open(&OpenProps { real: (*real).clone(), on_open: open_real, on_error: p.on.reform(Msg::Notify) }) }
             </div>
             <div class="timeline-grid">
                 <div class="lane-labels" style={format!("height:{height}px")}>

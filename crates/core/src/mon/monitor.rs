@@ -438,10 +438,9 @@ impl Monitor {
                 let out_for_too_long = self
                     .exited_quorum
                     .is_some_and(|t| now > t.saturating_add(2 * self.cfg.mon_lease));
-                self.sessions.trim(now, out_for_too_long, out);
-                if !matches!(self.state, MonState::Leader | MonState::Peon) {
-                    self.sessions.zap_waiting(now, self.cfg.mon_lease, out);
-                }
+                let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
+                let zap_before = (!in_quorum).then(|| now.saturating_sub(self.cfg.mon_lease));
+                self.sessions.trim(now, out_for_too_long, zap_before, out);
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);

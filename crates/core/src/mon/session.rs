@@ -51,10 +51,9 @@ impl Sessions {
 
     /// The routed requests, taken out: a new leader serves them itself.
     pub fn take_routed(&mut self) -> Vec<(Addr, MClientRequest)> {
-        std::mem::take(&mut self.routed)
-            .into_iter()
-            .map(|((client, _), req)| (client, req))
-            .collect()
+        let all = self.routed().map(|(c, r)| (c, r.clone())).collect();
+        self.routed.clear();
+        all
     }
 
     /// Monitor::remove_session: the session and its routed requests go.
@@ -74,43 +73,40 @@ impl Sessions {
     }
 
     /// Monitor::tick's session trim: idle sessions whose timeout passed, and
-    /// every session once out of quorum for too long.
-    pub fn trim(&mut self, now: Time, out_for_too_long: bool, out: &mut Out) {
-        let gone: Vec<SessionId> = self
+    /// every session once out of quorum for too long. `zap_before`, while
+    /// out of quorum: Monitor::waitlist_or_zap_client, as the tick retries
+    /// what waits for a quorum, keeps a client's message only while it is
+    /// younger than mon_lease, then marks the connection down and removes
+    /// the session ("sending client elsewhere": the client hunts).
+    pub fn trim(
+        &mut self,
+        now: Time,
+        out_for_too_long: bool,
+        zap_before: Option<Time>,
+        out: &mut Out,
+    ) {
+        let gone: Vec<(SessionId, bool)> = self
             .open
             .iter()
-            .filter(|(_, (timeout, _))| *timeout < now || out_for_too_long)
-            .map(|(id, _)| *id)
+            .filter_map(|(id, (timeout, last))| {
+                let zap = zap_before.is_some_and(|z| *last < z);
+                (*timeout < now || out_for_too_long || zap).then_some((*id, zap))
+            })
             .collect();
-        for id in gone {
+        for (id, zap) in gone {
             out.log(if out_for_too_long {
                 format!(
                     "trimming session {} because we've been out of quorum too long",
                     id.1
                 )
+            } else if zap {
+                format!(
+                    "discarding message from session {} and sending client elsewhere",
+                    id.1
+                )
             } else {
                 format!("trimming session {} (idle past mon_session_timeout)", id.1)
             });
-            self.remove(id, out);
-        }
-    }
-
-    /// Monitor::waitlist_or_zap_client, as Monitor::tick retries what waits
-    /// for a quorum: a monitor out of quorum keeps a client's message only
-    /// while it is younger than mon_lease, then marks the connection down
-    /// and removes the session ("sending client elsewhere": it hunts).
-    pub fn zap_waiting(&mut self, now: Time, mon_lease: Duration, out: &mut Out) {
-        let gone: Vec<SessionId> = self
-            .open
-            .iter()
-            .filter(|(_, (_, last))| last.saturating_add(mon_lease) < now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in gone {
-            out.log(format!(
-                "discarding message from session {} and sending client elsewhere",
-                id.1
-            ));
             self.remove(id, out);
         }
     }

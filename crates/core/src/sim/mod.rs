@@ -31,7 +31,7 @@ use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -119,7 +119,7 @@ pub struct Sim {
     /// Client requests one of whose messages (the request, its forward, the
     /// route back or the reply) was lost: the client hunts for them at its
     /// next session check (see [`Sim::session_alive`]).
-    client_lost: BTreeSet<u64>,
+    client_lost: Vec<u64>,
     /// Armed timers per node (monitors, then the client): timer -> generation.
     timers: Vec<BTreeMap<Timer, u64>>,
     next_timer_gen: u64,
@@ -208,7 +208,7 @@ impl Sim {
             .collect();
         let mut sim = Sim {
             client: Client::new(client_map, cfg.mon_client_hunt_interval),
-            client_lost: BTreeSet::new(),
+            client_lost: Vec::new(),
             scenario: Arc::new(scenario.clone()),
             cfg,
             monmap,
@@ -506,7 +506,13 @@ impl Sim {
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
                     if let Timer::ClientRetry(tid) = timer {
-                        let lost = self.client_lost.remove(&tid);
+                        let lost = match self.client_lost.iter().position(|t| *t == tid) {
+                            Some(i) => {
+                                self.client_lost.swap_remove(i);
+                                true
+                            }
+                            None => false,
+                        };
                         let alive = !lost
                             && self.client.target_of(tid).is_some_and(|(r, session)| {
                                 self.session_alive(r as NodeId, session)
@@ -688,7 +694,9 @@ impl Sim {
             Message::ClientReply(r) => r.tid,
             _ => return,
         };
-        self.client_lost.insert(tid);
+        if !self.client_lost.contains(&tid) {
+            self.client_lost.push(tid);
+        }
     }
 
     fn boot(&mut self, node: NodeId) {

@@ -6,6 +6,7 @@ pub mod event;
 pub mod expect;
 pub mod format;
 pub mod json;
+pub mod json_read;
 pub mod layout;
 pub mod milestones;
 pub mod properties;

@@ -3,9 +3,9 @@
 //! then one event per line) is opened next to the simulated run of the same
 //! scenario. Only the header and the `status` events are read.
 
+use super::json_read::{parse, Json};
 use crate::mon::status::MonState;
 use crate::time::Time;
-use serde_json::Value;
 
 /// The longest trace file the page opens (a 10-minute real run of seven
 /// monitors is about 20 MB).
@@ -39,8 +39,49 @@ impl StateBands {
     }
 }
 
+/// What the reader needs of one line of JSON. The page implements it on the
+/// browser's own `JSON.parse`, so that its wasm links no JSON parser; the CLI
+/// and the tests on [`super::json_read`].
+pub trait TraceLine: Sized {
+    fn parse(line: &str) -> Option<Self>;
+    /// The string at this path of keys.
+    fn str_at(&self, path: &[&str]) -> Option<String>;
+    /// The whole number at this path of keys.
+    fn u64_at(&self, path: &[&str]) -> Option<u64>;
+    /// The strings of the array at `key`.
+    fn strs_at(&self, key: &str) -> Option<Vec<String>>;
+}
+
+impl TraceLine for Json {
+    fn parse(line: &str) -> Option<Json> {
+        parse(line)
+    }
+    fn str_at(&self, path: &[&str]) -> Option<String> {
+        json_at(self, path)?.str().map(str::to_string)
+    }
+    fn u64_at(&self, path: &[&str]) -> Option<u64> {
+        json_at(self, path)?.u64()
+    }
+    fn strs_at(&self, key: &str) -> Option<Vec<String>> {
+        self.get(key)?
+            .arr()?
+            .iter()
+            .map(|v| v.str().map(str::to_string))
+            .collect()
+    }
+}
+
+fn json_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a Json> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
 /// Read a trace file. Every way it can be wrong is an error naming the line.
 pub fn read_state_bands(text: &str) -> Result<StateBands, String> {
+    read_state_bands_with::<Json>(text)
+}
+
+/// [`read_state_bands`] with the JSON lines read by `L`.
+pub fn read_state_bands_with<L: TraceLine>(text: &str) -> Result<StateBands, String> {
     if text.len() > MAX_BYTES {
         return Err(format!("the file is larger than {} MiB", MAX_BYTES >> 20));
     }
@@ -49,41 +90,37 @@ pub fn read_state_bands(text: &str) -> Result<StateBands, String> {
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty());
     let (_, first) = lines.next().ok_or("the file is empty")?;
-    let header: Value = serde_json::from_str(first)
-        .map_err(|e| format!("line 1 is not JSON ({e}): not a monscope trace file"))?;
-    if header["type"] != "header" || header["format"] != "monscope-trace-v1" {
+    let header = L::parse(first).ok_or("line 1 is not JSON: not a monscope trace file")?;
+    let field = |k: &str| header.str_at(&[k]);
+    if field("type").as_deref() != Some("header")
+        || field("format").as_deref() != Some("monscope-trace-v1")
+    {
         return Err(
             "line 1 is not a monscope-trace-v1 header: open the output of `monscope real FILE --json`"
                 .into(),
         );
     }
-    let source = header["source"]
-        .as_str()
-        .ok_or("the header has no source")?
-        .to_string();
-    let nodes: Vec<String> = header["nodes"]
-        .as_array()
-        .ok_or("the header has no nodes")?
-        .iter()
-        .map(|v| v.as_str().map(str::to_string))
-        .collect::<Option<_>>()
-        .ok_or("the header's nodes are not names")?;
-    let end = header["end"].as_u64().ok_or("the header has no end time")?;
+    let source = field("source").ok_or("the header has no source")?;
+    let nodes = header
+        .strs_at("nodes")
+        .ok_or("the header has no nodes, or they are not names")?;
+    let end = header
+        .u64_at(&["end"])
+        .ok_or("the header has no end time")?;
     // The last node is the client.
     let mons = nodes.len().saturating_sub(1);
     let mut changes: Vec<Vec<(Time, MonState)>> = vec![Vec::new(); mons];
     for (i, line) in lines {
-        let ev: Value =
-            serde_json::from_str(line).map_err(|e| format!("line {} is not JSON: {e}", i + 1))?;
-        if ev["type"] != "status" {
+        let ev = L::parse(line).ok_or_else(|| format!("line {} is not JSON", i + 1))?;
+        if ev.str_at(&["type"]).as_deref() != Some("status") {
             continue;
         }
         let bad = || format!("line {}: a status event without at, node or state", i + 1);
-        let at = ev["at"].as_u64().ok_or_else(bad)?;
-        let node = ev["node"].as_u64().ok_or_else(bad)? as usize;
-        let state = ev["status"]["state"]
-            .as_str()
-            .and_then(|s| MonState::from_name(&s.to_lowercase()))
+        let at = ev.u64_at(&["at"]).ok_or_else(bad)?;
+        let node = ev.u64_at(&["node"]).ok_or_else(bad)? as usize;
+        let state = ev
+            .str_at(&["status", "state"])
+            .and_then(|s| MonState::from_name(&s.to_ascii_lowercase()))
             .ok_or_else(bad)?;
         let c = changes
             .get_mut(node)

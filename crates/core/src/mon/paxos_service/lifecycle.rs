@@ -37,22 +37,12 @@ impl<S: Service> PaxosService<S> {
                 // PaxosService::dispatch discards a message forwarded in a
                 // previous election epoch: its peon resends it to the new
                 // leader (resend_routed_requests).
-                match origin {
-                    Origin::Forwarded { .. } if !ok => ctx.out.log(format!(
-                        "discarding forwarded {} tid {} from a previous election epoch",
-                        S::RETRY_WAITER,
-                        req.tid
-                    )),
-                    _ => {
-                        if !ok {
-                            ctx.out.log(format!(
-                                "{} tid {}: EAGAIN, dispatching it again",
-                                S::RETRY_WAITER,
-                                req.tid
-                            ));
-                        }
-                        self.dispatch(ctx, fx, paxos, origin, req)
-                    }
+                let forwarded = matches!(origin, Origin::Forwarded { .. });
+                if !ok {
+                    log_eagain(ctx, S::RETRY_WAITER, req.tid, forwarded);
+                }
+                if ok || !forwarded {
+                    self.dispatch(ctx, fx, paxos, origin, req)
                 }
             }
         }
@@ -155,4 +145,14 @@ impl<S: Service> PaxosService<S> {
             self.fail_waiters(ctx, fx);
         }
     }
+}
+
+/// What a request failed with -EAGAIN becomes, in the log (one function for
+/// every service).
+fn log_eagain(ctx: &mut PaxosCtx, what: &str, tid: u64, forwarded: bool) {
+    ctx.out.log(if forwarded {
+        format!("discarding forwarded {what} tid {tid} from a previous election epoch")
+    } else {
+        format!("{what} tid {tid}: EAGAIN, dispatching it again")
+    });
 }
