@@ -7,6 +7,7 @@
 use super::timeline::{lane_y, LANE};
 use monscope_core::time::Time;
 use monscope_core::trace::state_bands::{read_state_bands_with, StateBands, TraceLine, MAX_BYTES};
+use monscope_core::trace::svg::escape;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -126,21 +127,6 @@ pub struct BandProps<'a> {
     pub win_span: Time,
 }
 
-/// Text for SVG markup: `&`, `<`, `>` and `"` escaped.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The real states, one band per monitor lane, inside the timeline's SVG.
 /// Written as one piece of SVG markup: each element drawn by `html!` costs
 /// the page's wasm more than this whole component.
@@ -149,7 +135,7 @@ pub fn real_bands(p: &BandProps) -> Html {
     let (w0, span) = (p.win_start, p.win_span.max(1));
     let w1 = w0 + span;
     let x = |t: Time| t.saturating_sub(w0) as f64 / span as f64 * 100.0;
-    let source = xml(&p.real.bands.source);
+    let source = escape(&p.real.bands.source);
     let mut svg = String::from(r#"<g class="real-bands">"#);
     for (i, name) in p.names.iter().enumerate() {
         let Some(bands) = p.real.bands.of(name) else {
@@ -157,7 +143,7 @@ pub fn real_bands(p: &BandProps) -> Html {
         };
         // Under the lane's marks, inside the lane.
         let y = lane_y(i) + LANE / 2.0 - 7.0;
-        let name = xml(name);
+        let name = escape(name);
         let _ = write!(
             svg,
             r#"<g class="real-band" data-testid="real-band" data-mon="{name}">"#
