@@ -30,6 +30,9 @@ test('tour: three notes forward, two back, leave, experiment and return', async 
   const page = await newPage(browser.context);
   await page.goto(url);
   await page.getByTestId('editor').fill(TEXT);
+  // The edited scenario is the one running (its title in the header) before
+  // the tour starts: under load the rebuild may lag the fill.
+  await page.locator('.tagline').filter({ hasText: /^tour$/ }).waitFor();
   await page.getByTestId('tour-start').waitFor();
   await page.getByTestId('speed').selectOption('10');
   const clock = async () => Number(await page.getByTestId('clock').getAttribute('data-t'));
@@ -85,6 +88,7 @@ test("tour: acting on the cluster leaves the tour's script, and it says so; a no
     'at 6s note "a leads; its peons hold a lease (`Paxos::extend_lease`). `<b>not bold</b>`"\n' +
     'at 8s note "Nothing else happens."\nend 12s\n';
   await page.getByTestId('editor').fill(text);
+  await page.locator('.tagline').filter({ hasText: /^script$/ }).waitFor();
   await page.getByTestId('tour-start').waitFor();
   await page.getByTestId('tour-start').click();
   await page.getByTestId('speed').selectOption('10');

@@ -59,6 +59,8 @@ pub struct Config {
     pub mon_timecheck_interval: Duration,
     pub mon_timecheck_skew_interval: Duration,
     pub mon_clock_drift_allowed: Duration,
+    /// MON_DOWN is not raised until the monmap is this old.
+    pub mon_down_mkfs_grace: Duration,
     pub mon_session_timeout: Duration,
     /// MonClient: how long a client waits on one monitor before hunting for another.
     pub mon_client_hunt_interval: Duration,
@@ -95,6 +97,7 @@ impl Default for Config {
             mon_timecheck_interval: 300 * SEC,
             mon_timecheck_skew_interval: 30 * SEC,
             mon_clock_drift_allowed: 50 * MS,
+            mon_down_mkfs_grace: 60 * SEC,
             mon_session_timeout: 300 * SEC,
             mon_client_hunt_interval: 3 * SEC,
         }
@@ -232,6 +235,11 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
         "clock skew warning threshold",
     ),
     (
+        "mon_down_mkfs_grace",
+        OptionKind::Seconds,
+        "no MON_DOWN until the cluster is this old",
+    ),
+    (
         "mon_session_timeout",
         OptionKind::Seconds,
         "client session idle timeout",
@@ -367,6 +375,7 @@ impl Config {
             "mon_timecheck_interval" => self.mon_timecheck_interval = timer(value)?,
             "mon_timecheck_skew_interval" => self.mon_timecheck_skew_interval = timer(value)?,
             "mon_clock_drift_allowed" => self.mon_clock_drift_allowed = dur(value)?,
+            "mon_down_mkfs_grace" => self.mon_down_mkfs_grace = dur(value)?,
             "mon_session_timeout" => self.mon_session_timeout = dur(value)?,
             "mon_client_hunt_interval" => self.mon_client_hunt_interval = timer(value)?,
             _ => {

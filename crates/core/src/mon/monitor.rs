@@ -66,6 +66,8 @@ pub struct Monitor {
     timecheck: Timecheck,
     /// The process exited ("removed from monmap, suicide"); the simulator stops it.
     exited: bool,
+    /// This monitor's clock at its last input (health reads it).
+    clock: Time,
 }
 
 impl Monitor {
@@ -123,6 +125,7 @@ impl Monitor {
             sync: MonSync::default(),
             timecheck: Timecheck::default(),
             exited: false,
+            clock: 0,
         }
     }
 
@@ -210,8 +213,12 @@ impl Monitor {
     }
 
     /// The leader's health checks. MON_DOWN: a monmap member is out of
-    /// quorum. MON_CLOCK_SKEW: timecheck measured a quorum member's clock off
-    /// by more than mon_clock_drift_allowed.
+    /// quorum, once the monmap is mon_down_mkfs_grace old by the leader's
+    /// clock (Pacific's HealthMonitor::check_for_mon_down: `now >
+    /// monmap.created + mon_down_mkfs_grace`; monmaptool created it at the
+    /// scenario's 0 s, and a monmap update keeps `created`). MON_CLOCK_SKEW:
+    /// timecheck measured a quorum member's clock off by more than
+    /// mon_clock_drift_allowed.
     fn health(&self) -> Vec<String> {
         let mut checks = Vec::new();
         if self.state != MonState::Leader {
@@ -220,7 +227,7 @@ impl Monitor {
         if !self.timecheck.skewed(&self.cfg).is_empty() {
             checks.push("MON_CLOCK_SKEW".to_string());
         }
-        if self.quorum.len() < self.monmap.size() {
+        if self.quorum.len() < self.monmap.size() && self.clock > self.cfg.mon_down_mkfs_grace {
             checks.push("MON_DOWN".to_string());
         }
         checks
@@ -231,6 +238,7 @@ impl Monitor {
         if self.exited {
             return;
         }
+        self.clock = now;
         match input {
             Input::Boot => self.init(now, out),
             Input::Message { from, msg } => self.dispatch(now, from, msg, out),
