@@ -1,6 +1,8 @@
 //! Whole-cluster fidelity tests: scenarios run through the simulator, and the
 //! trace is checked against what Ceph's monitors do (reference §1–§3).
 
+mod common;
+
 use monscope_core::mon::messages::{Message, PaxosOp};
 use monscope_core::mon::status::MonState;
 use monscope_core::mon::store::StoreOp;
@@ -203,19 +205,7 @@ fn stepping_and_running_reach_the_same_trace() {
 fn every_builtin_scenario_meets_its_expectations() {
     for (stem, text) in library::BUILTIN {
         let r = run(&parse(text).unwrap());
-        let failed: Vec<String> = r
-            .trace
-            .iter()
-            .filter_map(|ev| match &ev.kind {
-                EventKind::Expect {
-                    line,
-                    text,
-                    pass: false,
-                    actual,
-                } => Some(format!("line {line}: {text}: {actual}")),
-                _ => None,
-            })
-            .collect();
+        let failed = common::failed(&r);
         assert!(failed.is_empty(), "{stem}: {failed:#?}");
         assert!(r.state.violations().is_empty(), "{stem}");
     }

@@ -1,25 +1,14 @@
 //! Health checks as ceph-mon 16.2.15 raises them (issue 12: `monscope compare`
 //! showed MON_DOWN at once in monscope, after 60 s on the real cluster).
 
+mod common;
+
 use monscope_core::scenario::parse;
 use monscope_core::sim::run;
-use monscope_core::trace::EventKind;
 
-/// The expectations that failed, as `line N: text: actual`.
+/// The expectations of `text` that failed.
 fn failed(text: &str) -> Vec<String> {
-    let r = run(&parse(text).unwrap_or_else(|e| panic!("{e}")));
-    r.trace
-        .iter()
-        .filter_map(|ev| match &ev.kind {
-            EventKind::Expect {
-                line,
-                text,
-                pass: false,
-                actual,
-            } => Some(format!("line {line}: {text}: {actual}")),
-            _ => None,
-        })
-        .collect()
+    common::failed(&run(&parse(text).unwrap_or_else(|e| panic!("{e}"))))
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! the leader only while the client's session lives (Monitor::remove_session),
 //! so a copy forwarded to a leader that died is not resent minutes later.
 
+mod common;
+
+use common::failed;
 use monscope_core::scenario::parse;
 use monscope_core::sim::run;
 use monscope_core::sim::run::Run;
@@ -10,21 +13,6 @@ use monscope_core::trace::EventKind;
 
 fn sim(text: &str) -> Run {
     run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn failed(r: &Run) -> Vec<String> {
-    r.trace
-        .iter()
-        .filter_map(|ev| match &ev.kind {
-            EventKind::Expect {
-                line,
-                text,
-                pass: false,
-                actual,
-            } => Some(format!("line {line}: {text}: {actual}")),
-            _ => None,
-        })
-        .collect()
 }
 
 fn logs_containing<'a>(r: &'a Run, what: &'a str) -> impl Iterator<Item = (u64, u32)> + 'a {
