@@ -1,0 +1,170 @@
+//! `monscope import` on real ceph-mon 16.2.15 logs (tests/fixtures/logs,
+//! made by its make.sh): the leader, quorum and election epoch sequence it
+//! reads from the logs is the one the same run's mon_status polling recorded
+//! (status.jsonl), and every message arrow goes forward in time once the
+//! clocks are corrected.
+
+use monscope_core::import::{import, Import, LogFile};
+use monscope_core::mon::status::{MonState, MonStatus};
+use monscope_core::time::{Time, MS};
+use monscope_core::trace::milestones::{milestones, Mark, Milestone};
+use monscope_core::trace::{Event, EventKind};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn dir(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/logs")
+        .join(name)
+}
+
+fn import_fixture(name: &str) -> Import {
+    let files: Vec<(String, Vec<u8>)> = ["a", "b", "c"]
+        .iter()
+        .map(|m| {
+            let p = dir(name).join(format!("mon.{m}.log"));
+            (p.display().to_string(), std::fs::read(&p).unwrap())
+        })
+        .collect();
+    let logs: Vec<LogFile> = files
+        .iter()
+        .map(|(n, b)| LogFile { name: n, bytes: b })
+        .collect();
+    import(&logs).unwrap()
+}
+
+/// The polled statuses of status.jsonl (`monscope real --json`) as events.
+fn polled(name: &str) -> (Vec<String>, Vec<Event>, Time) {
+    let text = std::fs::read_to_string(dir(name).join("status.jsonl")).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    let nodes: Vec<String> = header["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .filter(|n| n != "client")
+        .collect();
+    let mut events = Vec::new();
+    for l in lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["type"] != "status" {
+            continue;
+        }
+        let s = &v["status"];
+        let mut st = MonStatus::down(s["rank"].as_i64().unwrap() as i32);
+        st.state = match s["state"].as_str().unwrap() {
+            "Probing" => MonState::Probing,
+            "Synchronizing" => MonState::Synchronizing,
+            "Electing" => MonState::Electing,
+            "Leader" => MonState::Leader,
+            "Peon" => MonState::Peon,
+            _ => MonState::Down,
+        };
+        st.election_epoch = s["election_epoch"].as_u64().unwrap() as u32;
+        st.leader = s["leader"].as_str().map(String::from);
+        st.quorum = s["quorum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|q| q.as_str().unwrap().to_string())
+            .collect();
+        events.push(Event {
+            at: v["at"].as_u64().unwrap(),
+            kind: EventKind::Status {
+                node: v["node"].as_u64().unwrap() as u32,
+                status: Arc::new(st),
+            },
+        });
+    }
+    (nodes, events, header["end"].as_u64().unwrap())
+}
+
+/// Leader, quorum and epoch changes that held 250 ms (as `monscope compare`
+/// counts them: a poll every 100 ms does not see shorter ones reliably).
+fn quorum_marks(nodes: &[String], trace: &[Event], end: Time) -> Vec<Mark> {
+    milestones(nodes, trace, end, 250 * MS)
+        .into_iter()
+        .filter(|m| matches!(m.what, Milestone::Quorum { .. }))
+        .collect()
+}
+
+fn same_history_as_polled(name: &str) {
+    let imp = import_fixture(name);
+    let (nodes, polled, end) = polled(name);
+    assert_eq!(imp.nodes, nodes);
+    let from_logs = quorum_marks(&imp.nodes, &imp.trace, imp.end);
+    let from_polls = quorum_marks(&nodes, &polled, end);
+    let show = |ms: &[Mark]| -> Vec<String> {
+        ms.iter()
+            .map(|m| format!("{} {}", m.at / MS, m.what.describe()))
+            .collect()
+    };
+    let values = |ms: &[Mark]| -> Vec<Milestone> { ms.iter().map(|m| m.what.clone()).collect() };
+    assert_eq!(
+        values(&from_logs),
+        values(&from_polls),
+        "logs: {:?}\npolls: {:?}",
+        show(&from_logs),
+        show(&from_polls)
+    );
+    // The two time lines differ by when the logs' first line was written
+    // after the run began; from the first quorum on, within two polls.
+    let (l0, p0) = (from_logs[0].at as i64, from_polls[0].at as i64);
+    for (l, p) in from_logs.iter().zip(&from_polls) {
+        let drift = ((l.at as i64 - l0) - (p.at as i64 - p0)).abs();
+        assert!(
+            drift <= 250_000,
+            "{} at {} ms in the logs, {} ms polled",
+            l.what.describe(),
+            (l.at as i64 - l0) / 1000,
+            (p.at as i64 - p0) / 1000
+        );
+    }
+}
+
+fn arrows_go_forward(name: &str) {
+    let imp = import_fixture(name);
+    let mut n = 0;
+    for ev in &imp.trace {
+        if let EventKind::Send { arrive_at, .. } = &ev.kind {
+            assert!(ev.at <= *arrive_at, "{ev:?}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, imp.messages.matched);
+    // debug_ms 1 logs both ends of every message: nearly all match.
+    let received = imp.messages.matched + imp.messages.unsent;
+    assert!(
+        imp.messages.matched * 100 >= received * 99,
+        "{:?}",
+        imp.messages
+    );
+}
+
+#[test]
+fn startup_gives_the_polled_leader_quorum_and_epochs() {
+    same_history_as_polled("startup");
+}
+
+#[test]
+fn failover_gives_the_polled_leader_quorum_and_epochs() {
+    same_history_as_polled("failover");
+}
+
+#[test]
+fn netsplit_gives_the_polled_leader_quorum_and_epochs() {
+    same_history_as_polled("netsplit");
+}
+
+#[test]
+fn sync_gives_the_polled_leader_quorum_and_epochs() {
+    same_history_as_polled("sync");
+}
+
+#[test]
+fn every_arrow_is_received_after_it_is_sent() {
+    for name in ["startup", "failover", "netsplit", "sync"] {
+        arrows_go_forward(name);
+    }
+}
