@@ -168,3 +168,60 @@ fn every_arrow_is_received_after_it_is_sent() {
         arrows_go_forward(name);
     }
 }
+
+/// The inferred scenario's timed statements ("kill a", ...) and whether the
+/// simulator, running it, meets its expectations (the logs' final leader
+/// and quorum).
+fn inferred(name: &str) -> (Vec<String>, bool) {
+    let text = monscope_core::import::scenario::infer(&import_fixture(name));
+    let sc = monscope_core::scenario::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let run = monscope_core::sim::run(&sc);
+    let mut expects = 0;
+    let all_pass = run.trace.iter().all(|ev| match &ev.kind {
+        EventKind::Expect { pass, .. } => {
+            expects += 1;
+            *pass
+        }
+        _ => true,
+    });
+    assert_eq!(expects, 2, "{text}");
+    let stmts = text
+        .lines()
+        .filter(|l| l.starts_with("at ") && !l.contains(" expect "))
+        .map(|l| {
+            l.split_once(' ')
+                .unwrap()
+                .1
+                .split_once(' ')
+                .unwrap()
+                .1
+                .to_string()
+        })
+        .collect();
+    (stmts, all_pass)
+}
+
+#[test]
+fn a_killed_and_revived_leader_is_inferred_and_replays() {
+    assert_eq!(
+        inferred("failover"),
+        (vec!["kill a".into(), "revive a".into()], true)
+    );
+    assert_eq!(
+        inferred("sync"),
+        (vec!["kill c".into(), "revive c".into()], true)
+    );
+}
+
+#[test]
+fn a_cut_link_is_inferred_from_held_messages_and_replays() {
+    assert_eq!(
+        inferred("netsplit"),
+        (vec!["cut a b".into(), "restore a b".into()], true)
+    );
+}
+
+#[test]
+fn a_clean_start_infers_no_fault() {
+    assert_eq!(inferred("startup"), (vec![], true));
+}

@@ -4,7 +4,7 @@
 
 use super::Import;
 use crate::mon::status::MonState;
-use crate::time::{format_secs, Time, MS, SEC};
+use crate::time::{format_duration, Time, MS, SEC};
 use crate::trace::milestones::{milestones, Milestone};
 use crate::trace::EventKind;
 use std::fmt::Write;
@@ -130,7 +130,7 @@ pub fn infer(imp: &Import) -> String {
     let _ = writeln!(out, "strategy classic");
     for s in &stmts {
         let _ = writeln!(out, "# {}", s.why);
-        let _ = writeln!(out, "at {} {}", format_secs(round_ms(s.at)), s.text);
+        let _ = writeln!(out, "at {} {}", format_duration(round_ms(s.at)), s.text);
     }
     // The history's end state, as expectations to check the replay by.
     let marks = milestones(&imp.nodes, &imp.trace, imp.end, 0);
@@ -146,16 +146,21 @@ pub fn infer(imp: &Import) -> String {
     {
         if leaders.len() == 1 {
             let _ = writeln!(out, "# read: the leader and quorum at the end of the logs");
-            let _ = writeln!(out, "at {} expect leader {}", format_secs(end), leaders[0]);
+            let _ = writeln!(
+                out,
+                "at {} expect leader {}",
+                format_duration(end),
+                leaders[0]
+            );
             let _ = writeln!(
                 out,
                 "at {} expect quorum {}",
-                format_secs(end),
+                format_duration(end),
                 quorum.join(" ")
             );
         }
     }
-    let _ = writeln!(out, "end {}", format_secs(end));
+    let _ = writeln!(out, "end {}", format_duration(end));
     out
 }
 
@@ -233,7 +238,7 @@ fn cuts(imp: &Import, is_up: &dyn Fn(usize, Time) -> bool) -> Vec<Stmt> {
                         (s.min(s2), e.max(e2)),
                         format!(
                             "inferred: {c} messages {}→{} and {c2} {}→{} were lost or held more than {} while both ran",
-                            name(a), name(b), name(b), name(a), format_secs(HELD)
+                            name(a), name(b), name(b), name(a), format_duration(HELD)
                         ),
                     ),
                     None => (
@@ -241,7 +246,7 @@ fn cuts(imp: &Import, is_up: &dyn Fn(usize, Time) -> bool) -> Vec<Stmt> {
                         (s, e),
                         format!(
                             "inferred: {c} messages {}→{} were lost or held more than {} while both ran",
-                            name(a), name(b), format_secs(HELD)
+                            name(a), name(b), format_duration(HELD)
                         ),
                     ),
                 };
@@ -254,7 +259,7 @@ fn cuts(imp: &Import, is_up: &dyn Fn(usize, Time) -> bool) -> Vec<Stmt> {
                     out.push(Stmt {
                         at: restore.1,
                         text: text.replacen("cut", "restore", 1),
-                        why: "inferred: the link's first prompt delivery after the held messages"
+                        why: "inferred: the link's first prompt delivery after the held messages (TCP retransmits what a cut held with a growing backoff, so the link may have healed up to a minute earlier)"
                             .into(),
                     });
                 }
