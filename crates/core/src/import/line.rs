@@ -112,12 +112,21 @@ impl Line<'_> {
 /// multi-line entry, or not a Ceph log line at all).
 pub fn parse(line: &str) -> Option<Line<'_>> {
     let wall_us = parse_stamp(line.get(..28)?)?;
-    // THREAD LEVEL TEXT; the level is right-aligned in two columns.
-    let rest = line.get(28..)?.trim_start();
-    let (_thread, rest) = rest.split_once(' ')?;
-    let rest = rest.trim_start();
-    let (level, text) = rest.split_once(' ').unwrap_or((rest, ""));
-    level.parse::<u8>().ok()?;
+    // THREAD LEVEL TEXT; the level is right-aligned in two columns. The
+    // level is the first small number within the next three words, so a
+    // thread name beside the id would not hide it.
+    let mut rest = line.get(28..)?;
+    let mut text = None;
+    for _ in 0..3 {
+        let t = rest.trim_start();
+        let (word, after) = t.split_once(' ').unwrap_or((t, ""));
+        if word.len() <= 2 && word.parse::<u8>().is_ok() {
+            text = Some(after);
+            break;
+        }
+        rest = after;
+    }
+    let text = text?;
     let text = text.trim_end_matches(['\r', '\n']);
     let who = who(text);
     let election_epoch = election_epoch(text);

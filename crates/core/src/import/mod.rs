@@ -15,6 +15,8 @@ pub mod msg;
 pub mod offsets;
 pub mod read;
 pub mod scenario;
+#[cfg(test)]
+mod tests;
 
 pub use read::LogFile;
 
