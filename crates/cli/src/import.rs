@@ -93,6 +93,8 @@ pub fn header(imp: &Import) -> String {
         "offsets_us": imp.mons.iter().map(|m| (m.name.clone(), m.offset_us)).collect::<Vec<_>>(),
         "inferred": imp.inferred,
         "problems": imp.problems,
+        "unknown": imp.unknown,
+        "unknown_samples": imp.unknown_samples,
     })
     .to_string()
 }
@@ -133,8 +135,14 @@ pub fn summary(imp: &Import) -> String {
         s += "  (none: the logs are at debug_ms 0; `ceph config set mon debug_ms 1` logs them)\n";
     }
     s += &format!("lines not understood: {}\n", imp.unknown);
-    for u in &imp.unknown_samples {
+    for u in imp.unknown_samples.iter().take(12) {
         s += &format!("  {u}\n");
+    }
+    if imp.unknown_samples.len() > 12 {
+        s += &format!(
+            "  ... (one line of each kind; {} more kinds in --json's header)\n",
+            imp.unknown_samples.len() - 12
+        );
     }
     for i in &imp.inferred {
         s += &format!("inferred: {i}\n");

@@ -225,3 +225,45 @@ fn a_cut_link_is_inferred_from_held_messages_and_replays() {
 fn a_clean_start_infers_no_fault() {
     assert_eq!(inferred("startup"), (vec![], true));
 }
+
+#[test]
+fn a_clock_a_minute_behind_is_estimated_and_corrected() {
+    // mon.b's stamps rewritten from +0000 to +0001: the same wall times
+    // read one minute earlier, as from a host whose clock is 60 s behind.
+    let d = dir("failover");
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for m in ["a", "b", "c"] {
+        let mut text = std::fs::read_to_string(d.join(format!("mon.{m}.log"))).unwrap();
+        if m == "b" {
+            // Only the stamp: a message's text may carry a time too.
+            text = text
+                .lines()
+                .map(|l| l.replacen("+0000 ", "+0001 ", 1) + "\n")
+                .collect();
+        }
+        files.push((format!("mon.{m}.log"), text.into_bytes()));
+    }
+    let logs: Vec<LogFile> = files
+        .iter()
+        .map(|(n, b)| LogFile { name: n, bytes: b })
+        .collect();
+    let skewed = import(&logs).unwrap();
+    let b = &skewed.mons[1];
+    assert!(
+        (b.offset_us + 60_000_000).abs() <= 2_000,
+        "offset {} µs",
+        b.offset_us
+    );
+    let plain = import_fixture("failover");
+    assert_eq!(
+        quorum_marks(&skewed.nodes, &skewed.trace, skewed.end)
+            .into_iter()
+            .map(|m| m.what)
+            .collect::<Vec<_>>(),
+        quorum_marks(&plain.nodes, &plain.trace, plain.end)
+            .into_iter()
+            .map(|m| m.what)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(skewed.messages.matched, plain.messages.matched);
+}

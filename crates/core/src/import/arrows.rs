@@ -49,13 +49,14 @@ fn group<'a>(sends: &[End<'a>], recvs: &[End<'a>]) -> Groups<'a> {
     g
 }
 
-/// The pairs whose text was sent once and received once: certain matches,
-/// whatever the clocks, for estimating them.
-pub fn unique_pairs(sends: &[End], recvs: &[End]) -> Vec<(usize, usize, i64, i64)> {
+/// Matches that hold whatever the clocks, for estimating them: the texts
+/// sent as often as they were received on their link, paired in order
+/// (none of them lost, so the n-th receive is the n-th send).
+pub fn sure_pairs(sends: &[End], recvs: &[End]) -> Vec<(usize, usize, i64, i64)> {
     group(sends, recvs)
         .into_iter()
-        .filter(|(_, (s, r))| s.len() == 1 && r.len() == 1)
-        .map(|((f, t, _), (s, r))| (f, t, s[0], r[0]))
+        .filter(|(_, (s, r))| s.len() == r.len())
+        .flat_map(|((f, t, _), (s, r))| s.into_iter().zip(r).map(move |(s, r)| (f, t, s, r)))
         .collect()
 }
 

@@ -136,7 +136,7 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
     sends.retain(is_protocol);
     recvs.retain(is_protocol);
 
-    let bounds = offsets::bounds(arrows::unique_pairs(&sends, &recvs).into_iter());
+    let bounds = offsets::bounds(arrows::sure_pairs(&sends, &recvs).into_iter());
     let offs = offsets::estimate(mons.len(), &bounds);
     let off: Vec<i64> = offs.iter().map(|o| o.us).collect();
     let matched = arrows::match_all(&sends, &recvs, &off);

@@ -51,6 +51,7 @@ pub struct FileRead<'a> {
     pub unknown_samples: Vec<String>,
     /// Problems with the file as a whole, one sentence each.
     pub problems: Vec<String>,
+    sample_kinds: Vec<String>,
 }
 
 /// How many not-understood lines each file lists.
@@ -72,6 +73,7 @@ pub fn read_file<'a>(f: &LogFile<'a>) -> FileRead<'a> {
         unknown: 0,
         unknown_samples: Vec::new(),
         problems: Vec::new(),
+        sample_kinds: Vec::new(),
     };
     let head = &f.bytes[..f.bytes.len().min(64 * 1024)];
     if head.contains(&0) {
@@ -162,7 +164,17 @@ pub fn read_file<'a>(f: &LogFile<'a>) -> FileRead<'a> {
 impl<'a> FileRead<'a> {
     fn note_unknown(&mut self, file: &str, i: usize, text: &str) {
         self.unknown += 1;
-        if self.unknown_samples.len() < UNKNOWN_SAMPLES {
+        // One sample per kind of line: its first two words after the
+        // stamp, thread and level (or of a line without a stamp).
+        let body = if line::parse_stamp(text.get(..28).unwrap_or("")).is_some() {
+            text.get(28..).unwrap_or("").split_whitespace().skip(2)
+        } else {
+            text.split_whitespace().skip(0)
+        };
+        let kind: Vec<&str> = body.take(2).collect();
+        let kind = kind.join(" ");
+        if self.unknown_samples.len() < UNKNOWN_SAMPLES && !self.sample_kinds.contains(&kind) {
+            self.sample_kinds.push(kind);
             let mut t: String = text.chars().take(QUOTE).collect();
             if t.len() < text.len() {
                 t.push('…');
