@@ -166,12 +166,13 @@ impl<'a> FileRead<'a> {
         self.unknown += 1;
         // One sample per kind of line: its first two words after the
         // stamp, thread and level (or of a line without a stamp).
-        let body = if line::parse_stamp(text.get(..28).unwrap_or("")).is_some() {
-            text.get(28..).unwrap_or("").split_whitespace().skip(2)
+        let stamped = line::parse_stamp(text.get(..28).unwrap_or("")).is_some();
+        let (body, skip) = if stamped {
+            (text.get(28..).unwrap_or(""), 2)
         } else {
-            text.split_whitespace().skip(0)
+            (text, 0)
         };
-        let kind: Vec<&str> = body.take(2).collect();
+        let kind: Vec<&str> = body.split_whitespace().skip(skip).take(2).collect();
         let kind = kind.join(" ");
         if self.unknown_samples.len() < UNKNOWN_SAMPLES && !self.sample_kinds.contains(&kind) {
             self.sample_kinds.push(kind);
