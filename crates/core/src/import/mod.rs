@@ -14,6 +14,7 @@ pub mod line;
 pub mod msg;
 pub mod offsets;
 pub mod read;
+pub mod report;
 pub mod scenario;
 #[cfg(test)]
 mod tests;
