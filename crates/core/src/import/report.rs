@@ -5,14 +5,18 @@ use super::{format_wall, Import};
 use crate::time::MS;
 use crate::trace::milestones::{milestones, secs};
 
-/// The first line of `import --json`, in the form of `real --json`'s.
+/// The first line of `import --json`, in the form of `real --json`'s: its
+/// node table too is the monitors then the client (a trace file's
+/// convention; the logs have no client, so no event names it).
 pub fn header(imp: &Import) -> String {
+    let mut nodes = imp.nodes.clone();
+    nodes.push("client".into());
     serde_json::json!({
         "type": "header",
         "format": "monscope-trace-v1",
         "source": "imported from logs",
         "files": imp.mons.iter().flat_map(|m| m.files.clone()).collect::<Vec<_>>(),
-        "nodes": imp.nodes,
+        "nodes": nodes,
         "end": imp.end,
         "start": format_wall(imp.start_wall_us),
         "offsets_us": imp.mons.iter().map(|m| (m.name.clone(), m.offset_us)).collect::<Vec<_>>(),

@@ -186,3 +186,15 @@ fn wall_times_print_as_utc() {
         "2026-12-05T17:27:49.740Z"
     );
 }
+
+#[test]
+fn the_json_trace_opens_as_a_band_of_each_monitor() {
+    let imp = run(&[log("mon.a.log", &[A_WINS]), log("mon.b.log", &[B_LOSES])]).unwrap();
+    let mut text = report::header(&imp) + "\n";
+    text += &crate::trace::json::json_lines(&imp.trace);
+    let bands = crate::trace::state_bands::read_state_bands(&text).unwrap();
+    assert_eq!(bands.source, "imported from logs");
+    let names: Vec<&str> = bands.mons.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(bands.mons[1].1.last().unwrap().state, MonState::Peon);
+}
