@@ -194,7 +194,7 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
             let t = down_at(at(i, m.last), last_end);
             push_status(&mut events, i, t, MonStatus::down(m.rank));
             inferred.push(format!(
-                "{} taken as down at {}: its log stops there (or its peers' connections to it close), {} before the last log ends",
+                "{} taken as down at {}s: its log stops there (or its peers' connections to it close), {}s before the last log ends",
                 m.name,
                 format_secs(t),
                 format_secs(last_end - t)
@@ -334,7 +334,7 @@ fn fold_mon(
                     push_status(events, i, down_at, d.clone());
                     shown = Some(d);
                     inferred.push(format!(
-                        "{} taken as down from {} (its last line before it starts again at {}, or its peers' connections to it closing)",
+                        "{} taken as down from {}s (its last line before it starts again at {}s, or its peers' connections to it closing)",
                         m.name,
                         format_secs(down_at),
                         format_secs(t)

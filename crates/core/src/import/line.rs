@@ -152,17 +152,14 @@ fn who(text: &str) -> Option<Who<'_>> {
     })
 }
 
-/// Monitor::get_state_name.
+/// Monitor::get_state_name: monscope's state names, and "shutdown" for a
+/// monitor stopping (down; "down" itself is never printed, `???` is unknown).
 pub fn mon_state(name: &str) -> Option<MonState> {
-    Some(match name {
-        "probing" => MonState::Probing,
-        "synchronizing" => MonState::Synchronizing,
-        "electing" => MonState::Electing,
-        "leader" => MonState::Leader,
-        "peon" => MonState::Peon,
-        "shutdown" => MonState::Down,
-        _ => return None,
-    })
+    match name {
+        "shutdown" => Some(MonState::Down),
+        "down" => None,
+        n => MonState::from_name(n),
+    }
 }
 
 /// Ceph's paxos state names (Paxos::get_statename).
