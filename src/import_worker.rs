@@ -15,7 +15,7 @@
 // Natively only the tests use it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use monscope_core::import::report::{header, summary};
+use monscope_core::import::report::{header, page_answer, page_error};
 use monscope_core::import::{import, scenario::infer, Import, LogFile};
 use monscope_core::scenario::link::share_link;
 use monscope_core::time::{Time, SEC};
@@ -59,7 +59,7 @@ fn import_answer(names: &[String], bytes: &[u8], lens: &[u32]) -> String {
     }
     let imp = match import(&files) {
         Ok(i) => i,
-        Err(e) => return serde_json::json!({ "error": e.to_string() }).to_string(),
+        Err(e) => return page_error(&e.to_string()),
     };
     let scenario = infer(&imp);
     let window = (0, imp.end.clamp(1, FIRST_WINDOW));
@@ -73,16 +73,9 @@ fn import_answer(names: &[String], bytes: &[u8], lens: &[u32]) -> String {
         trace.push_str(&json_line(ev));
         trace.push('\n');
     }
-    let answer = serde_json::json!({
-        "summary": summary(&imp),
-        "link": share_link("", &scenario, None, None),
-        "scenario": scenario,
-        "window": [window.0, window.1],
-        "end": imp.end,
-        "svg": draw_window(&imp, window.0, window.1),
-        "trace": trace,
-        "problems": imp.problems,
-    });
+    let link = share_link("", &scenario, None, None);
+    let svg = draw_window(&imp, window.0, window.1);
+    let answer = page_answer(&imp, &scenario, &link, window, &svg, &trace);
     LAST.with(|l| *l.borrow_mut() = Some(imp));
     answer.to_string()
 }
@@ -133,6 +126,7 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use monscope_core::trace::json_read::parse;
 
     fn fixture(m: &str) -> Vec<u8> {
         std::fs::read(format!(
@@ -150,29 +144,22 @@ mod tests {
             .into();
         let lens = [a.len() as u32, b.len() as u32, c.len() as u32];
         let bytes = [a, b, c].concat();
-        let v: serde_json::Value =
-            serde_json::from_str(&import_answer(&names, &bytes, &lens)).unwrap();
-        assert!(v["summary"]
-            .as_str()
-            .unwrap()
-            .starts_with("imported from logs: 3 monitors"));
-        assert!(v["scenario"].as_str().unwrap().contains("kill a"));
-        let link = v["link"].as_str().unwrap();
-        let decoded = monscope_core::scenario::decode_link(link).unwrap();
-        assert_eq!(decoded.text, v["scenario"].as_str().unwrap());
-        assert!(v["svg"].as_str().unwrap().starts_with("<svg"));
-        assert!(v["trace"].as_str().unwrap().lines().count() > 1000);
+        let v = parse(&import_answer(&names, &bytes, &lens)).unwrap();
+        let field = |k: &str| v.get(k).and_then(|x| x.str()).unwrap().to_string();
+        assert!(field("summary").starts_with("imported from logs: 3 monitors"));
+        assert!(field("scenario").contains("kill a"));
+        let decoded = monscope_core::scenario::decode_link(&field("link")).unwrap();
+        assert_eq!(decoded.text, field("scenario"));
+        assert!(field("svg").starts_with("<svg"));
+        assert!(field("trace").lines().count() > 1000);
         assert!(draw_answer(10 * SEC, 20 * SEC).starts_with("<svg"));
     }
 
     #[test]
     fn a_file_that_is_no_log_gets_an_error_answer() {
         let names = vec!["notes.txt".to_string()];
-        let v: serde_json::Value =
-            serde_json::from_str(&import_answer(&names, b"hello\n", &[6])).unwrap();
-        assert!(v["error"]
-            .as_str()
-            .unwrap()
-            .starts_with("no ceph-mon log to import"));
+        let v = parse(&import_answer(&names, b"hello\n", &[6])).unwrap();
+        let error = v.get("error").and_then(|e| e.str()).unwrap();
+        assert!(error.starts_with("no ceph-mon log to import"));
     }
 }

@@ -91,3 +91,32 @@ fn signed_ms(us: i64) -> String {
         format!("{ms:+.0} ms")
     }
 }
+
+/// The Import page's answer for an import (src/import_worker.rs says its
+/// fields): JSON written here, where the serializer already is, so the
+/// page's module needs no JSON crate of its own.
+pub fn page_answer(
+    imp: &Import,
+    scenario: &str,
+    link: &str,
+    window: (crate::time::Time, crate::time::Time),
+    svg: &str,
+    trace: &str,
+) -> String {
+    serde_json::json!({
+        "summary": summary(imp),
+        "link": link,
+        "scenario": scenario,
+        "window": [window.0, window.1],
+        "end": imp.end,
+        "svg": svg,
+        "trace": trace,
+        "problems": imp.problems,
+    })
+    .to_string()
+}
+
+/// The Import page's answer when nothing could be imported.
+pub fn page_error(error: &str) -> String {
+    serde_json::json!({ "error": error }).to_string()
+}
