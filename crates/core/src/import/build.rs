@@ -311,7 +311,9 @@ fn fold_mon(
     // The last committed version read so far (None: not known, e.g. after
     // a restart or a store cleared by a full sync).
     let mut lc: Option<u64> = None;
-    let names = |q: &[i32]| -> Vec<String> { q.iter().filter_map(|r| rank_name(*r)).collect() };
+    // A rank whose monitor gave no log keeps Ceph's entity name, `mon.R`.
+    let name_of = |r: i32| rank_name(r).unwrap_or_else(|| format!("mon.{r}"));
+    let names = |q: &[i32]| -> Vec<String> { q.iter().map(|r| name_of(*r)).collect() };
     for r in &m.records {
         let t = at(r.wall_us);
         match &r.item {
@@ -383,7 +385,7 @@ fn fold_mon(
                 } => {
                     cur.state = MonState::Peon;
                     cur.election_epoch = *epoch;
-                    cur.leader = rank_name(*leader);
+                    cur.leader = Some(name_of(*leader));
                     cur.quorum = names(quorum);
                 }
                 Fact::Health { code, raised, text } => {

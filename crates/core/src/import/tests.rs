@@ -198,3 +198,16 @@ fn the_json_trace_opens_as_a_band_of_each_monitor() {
     assert_eq!(names, ["a", "b"]);
     assert_eq!(bands.mons[1].1.last().unwrap().state, MonState::Peon);
 }
+
+#[test]
+fn a_quorum_member_without_a_log_keeps_its_entity_name() {
+    // Only b's log: its quorum has rank 0, whose log is missing.
+    let imp = run(&[log("mon.b.log", &[B_LOSES])]).unwrap();
+    let last = imp.trace.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Status { status, .. } => Some(status.clone()),
+        _ => None,
+    });
+    let s = last.unwrap();
+    assert_eq!(s.leader.as_deref(), Some("mon.0"));
+    assert_eq!(s.quorum, ["mon.0", "b"]);
+}
