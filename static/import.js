@@ -59,7 +59,11 @@ function show(a) {
   }
 }
 
-$('pick').addEventListener('change', (e) => importFiles(e.target.files));
+$('pick').addEventListener('change', (e) => {
+  importFiles(e.target.files);
+  // Picking the same files again is a new import.
+  e.target.value = '';
+});
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
