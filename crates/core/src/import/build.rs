@@ -22,6 +22,9 @@ use std::sync::Arc;
 /// debug_mon 10 a running one writes every few seconds: Monitor::tick every
 /// mon_tick_interval 5 s, leases every 2 s).
 const SILENT_DOWN: i64 = 6 * SEC as i64;
+/// The same key set again within this long is the same write (a forward to
+/// the leader, a client's retry after an election).
+const WRITE_RETRIES: Time = 10 * SEC;
 
 struct Mon<'a> {
     name: String,
@@ -201,6 +204,28 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
             ));
         }
     }
+    // A write is seen on the monitor the client reached, then on the leader
+    // it forwards to, and again on each retry: one write per key and burst.
+    let mut seen: Vec<(Time, &str)> = Vec::new();
+    for (i, m) in mons.iter().enumerate() {
+        for r in &m.records {
+            if let Item::Fact(Fact::ConfigKeySet { key }) = &r.item {
+                seen.push((at(i, r.wall_us), key));
+            }
+        }
+    }
+    seen.sort();
+    let mut writes: Vec<(Time, String)> = Vec::new();
+    for (t, key) in seen {
+        let repeat = writes
+            .iter()
+            .rev()
+            .find(|(_, k)| k == key)
+            .is_some_and(|(t0, _)| t < t0 + WRITE_RETRIES);
+        if !repeat {
+            writes.push((t, key.to_string()));
+        }
+    }
     let mut delivers = Vec::new();
     for (id, a) in matched.arrows.iter().enumerate() {
         let Some(Some(msg)) = parsed.get(a.text) else {
@@ -250,6 +275,7 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
             unsent: matched.unsent,
             other,
         },
+        writes,
         lost: matched
             .lost
             .iter()
@@ -423,6 +449,9 @@ fn fold_mon(
                 }
                 Fact::ClusterLog { prio, text } => {
                     push_log(events, i, t, format!("cluster log [{prio}] {text}"))
+                }
+                Fact::ConfigKeySet { key } => {
+                    push_log(events, i, t, format!("client: config-key set {key}"))
                 }
                 Fact::Send { .. } | Fact::Receive { .. } | Fact::PeerClose { .. } => {}
             },

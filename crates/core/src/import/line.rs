@@ -59,6 +59,9 @@ pub enum Fact<'a> {
     /// Monitor::sync_start: `sync_start clearing prefixes [...]` (a full sync
     /// empties the store first).
     StoreCleared,
+    /// Monitor::handle_command of a client's `config-key set KEY` (a
+    /// `write` in the scenario language; the value is not logged).
+    ConfigKeySet { key: &'a str },
     /// Monitor::sync_finish: `sync_finish lc N from ADDRS`.
     SyncFinish { last_committed: u64 },
     /// HealthMonitor's cluster log: `Health check failed: TEXT (CODE)`,
@@ -245,6 +248,12 @@ fn monitor_fact(body: &str) -> Option<Fact<'_>> {
             leader,
             quorum,
         });
+    }
+    if let Some(rest) =
+        body.strip_prefix("handle_command mon_command([{prefix=config-key set, key=")
+    {
+        let key = &rest[..rest.find(['}', ','])?];
+        return Some(Fact::ConfigKeySet { key });
     }
     if body == "bootstrap" {
         return Some(Fact::Bootstrap);

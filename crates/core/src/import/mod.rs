@@ -74,6 +74,9 @@ pub struct Import {
     pub unknown_samples: Vec<String>,
     /// Bad input, one sentence each (a skipped file, a cut line, ...).
     pub problems: Vec<String>,
+    /// Client writes (`config-key set KEY`) as trace times, first seen:
+    /// the monitor the client reached, before any forward or retry.
+    pub writes: Vec<(Time, String)>,
     /// Messages sent and never received, as trace times: (from, to, sent).
     pub lost: Vec<(NodeId, NodeId, Time)>,
     /// What was inferred rather than read (a monitor taken as down when

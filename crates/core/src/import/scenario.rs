@@ -88,6 +88,14 @@ pub fn infer(imp: &Import) -> String {
         }
     }
     stmts.extend(cuts(imp, &is_up));
+    for (at, key) in &imp.writes {
+        stmts.push(Stmt {
+            at: *at,
+            text: format!("write {key} imported"),
+            why: "read: a client's `config-key set` reached a monitor here; Ceph does not log the value, so it is `imported`".into(),
+        });
+    }
+    // Stable: at one time, kills before writes as found.
     stmts.sort_by_key(|s| s.at);
 
     let mut out = String::new();

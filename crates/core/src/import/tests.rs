@@ -211,3 +211,24 @@ fn a_quorum_member_without_a_log_keeps_its_entity_name() {
     assert_eq!(s.leader.as_deref(), Some("mon.0"));
     assert_eq!(s.quorum, ["mon.0", "b"]);
 }
+
+#[test]
+fn a_clients_config_key_set_is_a_write_once_per_burst() {
+    let set = |t: &str, who: &str| {
+        format!("2026-12-05T22:38:{t}+0000 7f  0 {who} e1 handle_command mon_command([{{prefix=config-key set, key=greeting}}] v 0) v1")
+    };
+    let (b1, a1, a2) = (
+        set("23.289", "mon.b@1(peon)"),
+        set("23.290", "mon.a@0(leader)"),
+        set("53.000", "mon.a@0(leader)"),
+    );
+    let imp = run(&[
+        log("mon.a.log", &[A_WINS, &a1, &a2]),
+        log("mon.b.log", &[B_LOSES, &b1]),
+    ])
+    .unwrap();
+    let keys: Vec<&str> = imp.writes.iter().map(|(_, k)| k.as_str()).collect();
+    // The peon's and the leader's lines of one write are one; 30 s later is another.
+    assert_eq!(keys, ["greeting", "greeting"]);
+    assert_eq!(imp.writes[1].0 - imp.writes[0].0, 29_711_000);
+}
