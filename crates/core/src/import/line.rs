@@ -2,9 +2,12 @@
 //! `STAMP THREAD LEVEL TEXT`, e.g. (ceph-mon 16.2.15)
 //! `2026-12-05T17:27:49.740+0000 7f2cc77fe6c0 10 mon.b@1(peon).paxos(paxos updating c 1..2) store_state [2..2]`.
 //!
-//! The prefixes read here, checked in Ceph's source for Pacific (16.2.15,
-//! also against its own logs on this machine), Quincy, Reef and Squid, where
-//! they are unchanged:
+//! The prefixes read here, as ceph-mon 16.2.15 (Pacific) writes them on this
+//! machine (tests/fixtures/logs). Checked in Ceph's current source too (the
+//! stored ceph/ceph tree, which Quincy, Reef and Squid share for these):
+//! Elector.cc `_prefix` and ElectionLogic.cc `_prefix`, and the send line of
+//! Connection::send_message; the others below are read as Pacific writes
+//! them and were not found changed in the source searched:
 //! - Monitor.cc `_prefix`: `mon.NAME@RANK(STATE) eMONMAP_EPOCH ` (rank -1 and
 //!   state `???` before the monitor knows its rank);
 //! - Paxos.cc `_prefix`: `mon.NAME@RANK(STATE).paxos(paxos PSTATE c FIRST..LAST) `;
@@ -12,9 +15,9 @@
 //! - ElectionLogic.cc `_prefix`: `paxos.RANK).electionLogic(EPOCH) `;
 //! - PaxosService and the services: `mon.NAME@RANK(STATE).SERVICE...`;
 //! - log/LogClient.cc LogChannel::do_log: `log_channel(CHANNEL) log [PRIO] : TEXT`;
-//! - msg/async AsyncConnection::send_message: `-- MYADDRS --> PEERADDRS -- MSG -- PTR con CON`
-//!   and ProtocolV2::handle_message: `-- MYADDRS <== ENTITY PEERADDRS SEQ ==== MSG ==== SIZES (CRCS) PTR con CON`;
-//!   AsyncConnection::read_bulk: `-- MYADDRS >> PEERADDRS conn(...).read_bulk peer close file descriptor FD`.
+//! - the messenger (debug_ms 1): send `-- MYADDRS --> PEERADDRS -- MSG -- PTR con CON`,
+//!   receive `-- MYADDRS <== ENTITY PEERADDRS SEQ ==== MSG ==== SIZES (CRCS) PTR con CON`,
+//!   AsyncConnection::read_bulk `-- MYADDRS >> PEERADDRS conn(...).read_bulk peer close file descriptor FD`.
 //!
 //! Pure: no I/O, so the page's worker and the CLI read logs with the same code.
 

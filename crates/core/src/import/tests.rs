@@ -72,11 +72,11 @@ fn election_epochs_health_checks_and_lease_timeouts_are_read() {
     assert_eq!(parse(PAC_LEASE).unwrap().fact, Some(Fact::LeaseTimeout));
 }
 
-// Quincy, Reef and Squid: the same prefixes (Monitor.cc, Paxos.cc,
-// Elector.cc, ElectionLogic.cc `_prefix`; Connection::send_message's `-->`
-// line), checked in Ceph's source; these excerpts are written in those
-// forms (addresses as an address vector, as a monitor with v2 and v1 ports
-// prints them), not copied from a daemon's log.
+// Quincy, Reef and Squid: the Elector.cc and ElectionLogic.cc prefixes and
+// Connection::send_message's `-->` line checked unchanged in Ceph's current
+// source; the Monitor.cc prefix as Pacific writes it. These excerpts are
+// written in those forms (addresses as an address vector, as a monitor with
+// v2 and v1 ports prints them), not copied from a daemon's log.
 #[test]
 fn newer_releases_lines_read_the_same() {
     let reef_send = "2024-03-01T10:00:00.123+0000 7f0a1b2c3d40  1 -- [v2:10.0.0.1:3300/0,v1:10.0.0.1:6789/0] --> [v2:10.0.0.2:3300/0,v1:10.0.0.2:6789/0] -- paxos(begin lc 41 fc 1 pn 500 opn 0) v4 -- 0x5581 con 0x5582";
