@@ -5,9 +5,10 @@
 //! The prefixes read here, as ceph-mon 16.2.15 (Pacific) writes them on this
 //! machine (tests/fixtures/logs). Checked in Ceph's current source too (the
 //! stored ceph/ceph tree, which Quincy, Reef and Squid share for these):
-//! Elector.cc `_prefix` and ElectionLogic.cc `_prefix`, and the send line of
-//! Connection::send_message; the others below are read as Pacific writes
-//! them and were not found changed in the source searched:
+//! Monitor.cc, Elector.cc and ElectionLogic.cc `_prefix`, and the send line
+//! of Connection::send_message; the others below (Paxos.cc's prefix, the
+//! receive line) are read as Pacific writes them (not found in the source
+//! searched):
 //! - Monitor.cc `_prefix`: `mon.NAME@RANK(STATE) eMONMAP_EPOCH ` (rank -1 and
 //!   state `???` before the monitor knows its rank);
 //! - Paxos.cc `_prefix`: `mon.NAME@RANK(STATE).paxos(paxos PSTATE c FIRST..LAST) `;

@@ -72,9 +72,9 @@ fn election_epochs_health_checks_and_lease_timeouts_are_read() {
     assert_eq!(parse(PAC_LEASE).unwrap().fact, Some(Fact::LeaseTimeout));
 }
 
-// Quincy, Reef and Squid: the Elector.cc and ElectionLogic.cc prefixes and
-// Connection::send_message's `-->` line checked unchanged in Ceph's current
-// source; the Monitor.cc prefix as Pacific writes it. These excerpts are
+// Quincy, Reef and Squid: the Monitor.cc, Elector.cc and ElectionLogic.cc
+// prefixes and Connection::send_message's `-->` line checked unchanged in
+// Ceph's current source. These excerpts are
 // written in those forms (addresses as an address vector, as a monitor with
 // v2 and v1 ports prints them), not copied from a daemon's log.
 #[test]
