@@ -10,14 +10,17 @@
 //! space-time diagram of that window), `trace` (the trace as `import --json`
 //! prints it, when it is at most TRACE_MAX bytes, else empty), `problems`
 //! and `error` (nothing could be imported). `draw` redraws another window of
-//! the last import.
+//! the last import; `share` makes a link of a window (its log lines,
+//! import::excerpt) and `open_link` imports what such a link carries.
 
 // Natively only the tests use it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+use monscope_core::import::excerpt::{excerpt, split};
 use monscope_core::import::report::{header, page_answer, page_error};
 use monscope_core::import::{import, scenario::infer, Import, LogFile};
-use monscope_core::scenario::link::share_link;
+use monscope_core::scenario::link::{share_link, MAX_TEXT};
+use monscope_core::scenario::{decode_link, encode_payload};
 use monscope_core::time::{Time, SEC};
 use monscope_core::trace::json::json_line;
 use monscope_core::trace::svg::render;
@@ -32,6 +35,8 @@ const FIRST_WINDOW: Time = 120 * SEC;
 
 thread_local! {
     static LAST: RefCell<Option<Import>> = const { RefCell::new(None) };
+    /// The last import's files (name, bytes), for a window's link.
+    static FILES: RefCell<Vec<(String, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn title(imp: &Import) -> String {
@@ -77,7 +82,56 @@ fn import_answer(names: &[String], bytes: &[u8], lens: &[u32]) -> String {
     let svg = draw_window(&imp, window.0, window.1);
     let answer = page_answer(&imp, &scenario, &link, window, &svg, &trace);
     LAST.with(|l| *l.borrow_mut() = Some(imp));
+    FILES.with(|f| {
+        *f.borrow_mut() = files
+            .iter()
+            .map(|l| (l.name.to_string(), l.bytes.to_vec()))
+            .collect()
+    });
     answer.to_string()
+}
+
+/// `import.html#s1=...`: the window's log lines (import::excerpt) in the
+/// share-link codec, or, when they are more than a link carries, a sentence
+/// beginning "too large".
+fn share_answer(from: Time, to: Time) -> String {
+    let text = LAST.with(|l| {
+        let l = l.borrow();
+        let imp = l.as_ref()?;
+        FILES.with(|f| {
+            let f = f.borrow();
+            let files: Vec<LogFile> = f
+                .iter()
+                .map(|(name, bytes)| LogFile { name, bytes })
+                .collect();
+            Some(excerpt(&files, imp, from, to))
+        })
+    });
+    let Some(text) = text else {
+        return String::new();
+    };
+    if text.len() > MAX_TEXT {
+        return format!(
+            "too large for a link: the window's log lines are {} kB, a link carries at most {} kB; draw a shorter window",
+            text.len() / 1024,
+            MAX_TEXT / 1024
+        );
+    }
+    format!("import.html#{}", encode_payload(&text))
+}
+
+/// Import the files a link carries (from `share_answer`).
+fn open_answer(link: &str) -> String {
+    match decode_link(link) {
+        Ok(d) => {
+            let parts = split(&d.text);
+            let names: Vec<String> = parts.iter().map(|(n, _)| n.clone()).collect();
+            let lens: Vec<u32> = parts.iter().map(|(_, t)| t.len() as u32).collect();
+            let bytes: Vec<u8> = parts.iter().flat_map(|(_, t)| t.bytes()).collect();
+            import_answer(&names, &bytes, &lens)
+        }
+        Err(e) => page_error(&format!("the link does not open: {e}")),
+    }
 }
 
 fn draw_answer(from: Time, to: Time) -> String {
@@ -96,16 +150,29 @@ mod exports {
         super::import_answer(&names, bytes, lens)
     }
 
+    /// A link to the window [from_ms, to_ms) of the last import, or why not.
+    #[wasm_bindgen]
+    pub fn share(from_ms: f64, to_ms: f64) -> String {
+        super::share_answer(us(from_ms), us(to_ms))
+    }
+
+    /// Import what a window's link carries.
+    #[wasm_bindgen]
+    pub fn open_link(link: &str) -> String {
+        super::open_answer(link)
+    }
+
+    fn us(ms: f64) -> u64 {
+        if ms.is_finite() && ms > 0.0 {
+            (ms * 1000.0) as u64
+        } else {
+            0
+        }
+    }
+
     /// The diagram of [from_ms, to_ms) of the last import.
     #[wasm_bindgen]
     pub fn draw(from_ms: f64, to_ms: f64) -> String {
-        let us = |ms: f64| {
-            if ms.is_finite() && ms > 0.0 {
-                (ms * 1000.0) as u64
-            } else {
-                0
-            }
-        };
         super::draw_answer(us(from_ms), us(to_ms))
     }
 }
@@ -153,6 +220,24 @@ mod tests {
         assert!(field("svg").starts_with("<svg"));
         assert!(field("trace").lines().count() > 1000);
         assert!(draw_answer(10 * SEC, 20 * SEC).starts_with("<svg"));
+        // The election after the lease timeout, as a link, opens to the same
+        // leader, quorum and epoch changes in that window.
+        // The whole minute at debug_ms 1 is more than a link carries.
+        assert!(share_answer(0, 70 * SEC).starts_with("too large for a link"));
+        let link = share_answer(20 * SEC, 30 * SEC);
+        assert!(link.starts_with("import.html#s1="), "{link}");
+        let v = parse(&open_answer(&link)).unwrap();
+        let summary = v.get("summary").and_then(|x| x.str()).unwrap();
+        assert!(
+            summary.contains("leader b, quorum b c, epoch 8"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("leader a, quorum a b c, epoch 12"),
+            "{summary}"
+        );
+        // Ten seconds of three monitors: a link of about 5 kB.
+        assert!(link.len() < 8_000, "{}", link.len());
     }
 
     #[test]

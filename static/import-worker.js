@@ -2,8 +2,11 @@
 // module (src/import_worker.rs), off the page's main thread. Messages in:
 // {type: 'import', names, buffers} (one ArrayBuffer per file, transferred)
 // answers {type: 'imported', answer} (the module's JSON text);
-// {type: 'draw', from_ms, to_ms} answers {type: 'drawn', svg}.
-import init, { import_logs, draw } from './monscope-import.js';
+// {type: 'draw', from_ms, to_ms} answers {type: 'drawn', svg};
+// {type: 'share', from_ms, to_ms} answers {type: 'shared', link} (a link to
+// that window, or a sentence saying why not); {type: 'open', link} imports
+// what such a link carries and answers as 'import' does.
+import init, { import_logs, draw, share, open_link } from './monscope-import.js';
 
 const ready = init();
 
@@ -20,5 +23,9 @@ onmessage = async ({ data }) => {
     postMessage({ type: 'imported', answer: import_logs(data.names, all, lens) });
   } else if (data.type === 'draw') {
     postMessage({ type: 'drawn', svg: draw(data.from_ms, data.to_ms) });
+  } else if (data.type === 'share') {
+    postMessage({ type: 'shared', link: share(data.from_ms, data.to_ms) });
+  } else if (data.type === 'open') {
+    postMessage({ type: 'imported', answer: open_link(data.link) });
   }
 };

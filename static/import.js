@@ -11,6 +11,7 @@ function startWorker() {
   worker.onmessage = ({ data }) => {
     if (data.type === 'imported') show(JSON.parse(data.answer));
     else if (data.type === 'drawn') $('diagram').innerHTML = data.svg;
+    else if (data.type === 'shared') showShared(data.link);
   };
   worker.onerror = (e) => {
     $('status').textContent = `The import stopped: ${e.message || 'the worker failed'}.`;
@@ -72,7 +73,29 @@ drop.addEventListener('drop', (e) => {
   drop.classList.remove('over');
   importFiles(e.dataTransfer.files);
 });
+const ms = (id) => Math.max(0, Number($(id).value) * 1000);
 $('redraw').addEventListener('click', () => {
-  const ms = (id) => Math.max(0, Number($(id).value) * 1000);
   startWorker().postMessage({ type: 'draw', from_ms: ms('from'), to_ms: ms('to') });
 });
+$('share').addEventListener('click', () => {
+  startWorker().postMessage({ type: 'share', from_ms: ms('from'), to_ms: ms('to') });
+});
+
+function showShared(link) {
+  const out = $('share-link');
+  out.hidden = false;
+  if (link.startsWith('import.html#')) {
+    const href = new URL(link, location.href).href;
+    out.replaceChildren('A link to this window (its log lines, in the link): ',
+      Object.assign(document.createElement('a'), { href, textContent: href.length > 80 ? href.slice(0, 77) + '…' : href, id: 'window-link' }),
+      ` (${href.length} characters)`);
+  } else {
+    out.textContent = link.charAt(0).toUpperCase() + link.slice(1) + '.';
+  }
+}
+
+// A window's link: import the lines it carries.
+if (location.hash.startsWith('#s1=')) {
+  $('status').textContent = 'Opening the logs this link carries…';
+  startWorker().postMessage({ type: 'open', link: location.hash });
+}

@@ -10,6 +10,7 @@
 
 pub mod arrows;
 pub mod build;
+pub mod excerpt;
 pub mod line;
 pub mod msg;
 pub mod offsets;

@@ -232,3 +232,26 @@ fn a_clients_config_key_set_is_a_write_once_per_burst() {
     assert_eq!(keys, ["greeting", "greeting"]);
     assert_eq!(imp.writes[1].0 - imp.writes[0].0, 29_711_000);
 }
+
+#[test]
+fn an_excerpt_imports_to_the_same_history_for_its_window() {
+    let a = log("mon.a.log", &[A_WINS]);
+    let b = log("mon.b.log", &[B_LOSES]);
+    let files: Vec<LogFile> = [&a, &b]
+        .iter()
+        .map(|(n, bytes)| LogFile { name: n, bytes })
+        .collect();
+    let imp = import(&files).unwrap();
+    let text = excerpt::excerpt(&files, &imp, 0, imp.end);
+    let parts = excerpt::split(&text);
+    assert_eq!(parts.len(), 2);
+    let again: Vec<LogFile> = parts
+        .iter()
+        .map(|(n, t)| LogFile {
+            name: n,
+            bytes: t.as_bytes(),
+        })
+        .collect();
+    let imp2 = import(&again).unwrap();
+    assert_eq!(imp2.trace, imp.trace);
+}
