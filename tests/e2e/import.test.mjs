@@ -3,8 +3,8 @@
 // what `monscope import` prints for them; the diagram has the matched
 // messages as arrows; the inferred scenario's link opens it in the
 // playground; the downloaded trace opens there as the "imported from logs"
-// band; a file that is no log says so; the playground does not fetch the
-// import module.
+// band; a window shared as a link opens to the same history; a file that is
+// no log says so; the playground does not fetch the import module.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -62,6 +62,29 @@ test('picked logs give the report monscope import prints, a diagram with arrows 
   await play.getByTestId('real-file').setInputFiles(file);
   await play.getByTestId('real-legend').waitFor({ state: 'visible' });
   assert.match(await play.getByTestId('real-legend').textContent(), /imported from logs/);
+});
+
+test('a window shared as a link opens to the same history; the whole minute is too large for one', async () => {
+  const page = await openImport();
+  await page.getByTestId('import-pick').setInputFiles(LOGS);
+  await page.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.fill('#from', '0');
+  await page.fill('#to', '70');
+  await page.getByTestId('import-share').click();
+  await page.getByTestId('import-share-link').waitFor({ state: 'visible' });
+  assert.match(await page.getByTestId('import-share-link').textContent(), /^Too large for a link: /);
+  // The failover's election: b leads b c at epoch 8, then a comes back.
+  await page.fill('#from', '20');
+  await page.fill('#to', '30');
+  await page.getByTestId('import-share').click();
+  await page.locator('#window-link').waitFor({ state: 'visible' });
+  const href = await page.locator('#window-link').getAttribute('href');
+  const opened = await newPage(browser.context);
+  await opened.goto(href);
+  await opened.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  const summary = await opened.getByTestId('import-summary').textContent();
+  assert.match(summary, /leader b, quorum b c, epoch 8/);
+  assert.match(summary, /leader a, quorum a b c, epoch 12/);
 });
 
 test('a file that is no ceph-mon log says so', async () => {
