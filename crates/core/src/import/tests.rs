@@ -255,3 +255,36 @@ fn an_excerpt_imports_to_the_same_history_for_its_window() {
     let imp2 = import(&again).unwrap();
     assert_eq!(imp2.trace, imp.trace);
 }
+
+#[test]
+fn a_monitors_rotated_logs_are_one_history() {
+    let later = "2026-12-05T22:38:30.000+0000 7f 10 mon.a@0(leader).paxos(paxos active c 1..3) x";
+    let imp = run(&[
+        log("ceph-mon.a.log", &[later]),
+        log("ceph-mon.a.log.1", &[A_WINS]),
+        log("mon.b.log", &[B_LOSES]),
+    ])
+    .unwrap();
+    assert_eq!(imp.nodes, ["a", "b"]);
+    assert_eq!(imp.mons[0].files, ["ceph-mon.a.log", "ceph-mon.a.log.1"]);
+    // The older file's election comes first: a, electing, wins; then the
+    // newer file's paxos range.
+    let a: Vec<(MonState, u64)> = imp
+        .trace
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Status { node: 0, status } => {
+                Some((status.state, status.paxos.last_committed))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        a,
+        [
+            (MonState::Electing, 0),
+            (MonState::Leader, 0),
+            (MonState::Leader, 3)
+        ]
+    );
+}
