@@ -73,9 +73,9 @@ test('a window shared as a link opens to the same history; the whole minute is t
   await page.getByTestId('import-share').click();
   await page.getByTestId('import-share-link').waitFor({ state: 'visible' });
   assert.match(await page.getByTestId('import-share-link').textContent(), /^Too large for a link: /);
-  // The failover's election: b leads b c at epoch 8, then a comes back.
-  await page.fill('#from', '20');
-  await page.fill('#to', '30');
+  // The failover's election after a's death: b leads b c at epoch 8.
+  await page.fill('#from', '10');
+  await page.fill('#to', '13');
   await page.getByTestId('import-share').click();
   await page.locator('#window-link').waitFor({ state: 'visible' });
   const href = await page.locator('#window-link').getAttribute('href');
@@ -84,7 +84,6 @@ test('a window shared as a link opens to the same history; the whole minute is t
   await opened.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
   const summary = await opened.getByTestId('import-summary').textContent();
   assert.match(summary, /leader b, quorum b c, epoch 8/);
-  assert.match(summary, /leader a, quorum a b c, epoch 12/);
 });
 
 test('a file that is no ceph-mon log says so', async () => {
