@@ -288,6 +288,10 @@ fn a_clock_a_minute_behind_is_estimated_and_corrected() {
             .collect::<Vec<_>>()
     );
     assert_eq!(skewed.messages.matched, plain.messages.matched);
+    // The scenario replays it with b's clock a minute behind.
+    let text = monscope_core::import::scenario::infer(&skewed);
+    assert!(text.contains("\nat 0s skew b -1m\n"), "{text}");
+    monscope_core::scenario::parse(&text).unwrap();
 }
 
 /// The health milestones (changes of the one leader's checks that held 250 ms).

@@ -14,6 +14,9 @@ use std::fmt::Write;
 /// LAN a monitor's message takes milliseconds, and TCP delivers what a cut
 /// held back once it heals.
 const HELD: Time = 2 * SEC;
+/// A clock offset smaller than this is not written as a `skew`: Ceph warns
+/// from mon_clock_drift_allowed, 50 ms, and the stamps are milliseconds.
+const SKEW_SHOWN: u64 = 10 * MS;
 
 /// One timed statement and why.
 struct Stmt {
@@ -88,6 +91,23 @@ pub fn infer(imp: &Import) -> String {
         }
     }
     stmts.extend(cuts(imp, &is_up));
+    // A clock the messages show off the first monitor's: its skew.
+    for m in &imp.mons {
+        let sure = m.offset_bounds.is_some_and(|(lo, hi)| lo > 0 || hi < 0);
+        if sure && m.offset_us.unsigned_abs() >= SKEW_SHOWN {
+            let d = format_duration(round_ms(m.offset_us.unsigned_abs()));
+            let sign = if m.offset_us < 0 { "-" } else { "" };
+            stmts.push(Stmt {
+                at: 0,
+                text: format!("skew {} {sign}{d}", m.name),
+                why: format!(
+                    "inferred: mon.{}'s log stamps are {sign}{d} off mon.{}'s, from the messages between them (a receive never precedes its send)",
+                    m.name,
+                    imp.nodes.first().map(String::as_str).unwrap_or("?")
+                ),
+            });
+        }
+    }
     for (at, key) in &imp.writes {
         stmts.push(Stmt {
             at: *at,
