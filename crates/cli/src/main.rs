@@ -5,6 +5,7 @@ mod check;
 #[cfg(target_os = "linux")]
 mod compare;
 mod explore;
+mod import;
 mod link;
 mod load;
 #[cfg(target_os = "linux")]
@@ -32,6 +33,10 @@ commands:
   explore [--runs N] [--seed S] [--mons 3|5|7] [--strategy S] [--minutes M] [--jobs J] ...
                                 run random fault schedules, check the properties, shrink
                                 each failure to a scenario and a share link; exit 1 if any
+  import LOG... [--json] [--scenario]
+                                read real ceph-mon logs: each monitor's states, elections,
+                                commits, health and (debug_ms 1) messages as a trace; or
+                                the scenario that best reproduces them
   bench [--hours H]             replay five monitors with a write every 100ms and report speed
   real FILE [--json] [--keep DIR] [--skip-unreproducible]
                                 run it on a real ceph-mon cluster (Linux, root) and check it
@@ -53,6 +58,7 @@ fn main() -> ExitCode {
         "decode" => link::main_decode(rest),
         "bench" => bench::main(rest),
         "explore" => explore::main(rest),
+        "import" => import::main(rest),
         "svg" => svg::main(rest),
         #[cfg(target_os = "linux")]
         "real" => real::main(rest),

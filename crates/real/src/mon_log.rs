@@ -8,6 +8,7 @@
 //! leader: `lose_election, epoch 4 leader is mon0 quorum is 0,1,2` or
 //! `win_election epoch 4 quorum 0,1,2` (Monitor::lose_election, win_election).
 
+use monscope_core::import::line::{self, Fact};
 use monscope_core::mon::status::PaxosState;
 use monscope_core::mon::Rank;
 
@@ -42,106 +43,33 @@ pub struct LogLine {
     pub facts: Vec<LogFact>,
 }
 
-/// Ceph's paxos state names (Paxos::get_statename).
-pub fn paxos_state(name: &str) -> Option<PaxosState> {
-    Some(match name {
-        "recovering" => PaxosState::Recovering,
-        "active" => PaxosState::Active,
-        "updating" => PaxosState::Updating,
-        "updating-previous" => PaxosState::UpdatingPrevious,
-        "writing" => PaxosState::Writing,
-        "writing-previous" => PaxosState::WritingPrevious,
-        "refresh" => PaxosState::Refresh,
-        "shutdown" => PaxosState::Shutdown,
-        _ => return None,
-    })
-}
+pub use monscope_core::import::line::{parse_stamp, paxos_state};
 
 /// Parse one line; None for lines without a time stamp or without a fact.
+/// The line itself is read by `monscope import`'s parser
+/// (monscope_core::import::line), the one reader of ceph-mon logs.
 pub fn parse_line(line: &str) -> Option<LogLine> {
-    let wall_us = parse_stamp(line.get(..28)?)?;
-    let mut facts = Vec::new();
-    if let Some(f) = paxos_fact(line) {
-        facts.push(f);
-    }
-    if let Some(f) = election_fact(line) {
-        facts.push(f);
-    }
-    let end = line.trim_end();
-    if line.contains(" sync_start ") && (end.ends_with(" recent") || end.ends_with(" full")) {
-        facts.push(LogFact::SyncStart);
-    }
-    if line.contains(" sync_start clearing prefixes ") {
-        facts.push(LogFact::StoreCleared);
-    }
-    if facts.is_empty() {
-        return None;
-    }
-    Some(LogLine { wall_us, facts })
-}
-
-/// `paxos(paxos STATE c FIRST..LAST)`.
-fn paxos_fact(line: &str) -> Option<LogFact> {
-    let at = line.find(".paxos(paxos ")?;
-    let rest = &line[at + ".paxos(paxos ".len()..];
-    let close = rest.find(')')?;
-    let inner = &rest[..close];
-    let (state, range) = inner.split_once(" c ")?;
-    let (first, last) = range.split_once("..")?;
-    Some(LogFact::Paxos {
-        state: paxos_state(state.trim())?,
-        first_committed: first.trim().parse().ok()?,
-        last_committed: last.trim().parse().ok()?,
-    })
-}
-
-fn election_fact(line: &str) -> Option<LogFact> {
-    if let Some(at) = line.find("lose_election, epoch ") {
-        let rest = &line[at + "lose_election, epoch ".len()..];
-        let mut words = rest.split_whitespace();
-        let epoch = words.next()?.parse().ok()?;
-        // "leader is monN"
-        let (_, after) = rest.split_once("leader is mon")?;
-        let leader = after.split_whitespace().next()?.parse().ok()?;
-        return Some(LogFact::Follows { epoch, leader });
-    }
-    if let Some(at) = line.find("win_election epoch ") {
-        let rest = &line[at + "win_election epoch ".len()..];
-        let epoch = rest.split_whitespace().next()?.parse().ok()?;
-        return Some(LogFact::Won { epoch });
-    }
-    None
-}
-
-/// `2026-12-05T17:27:49.740+0000` as microseconds since the Unix epoch.
-pub fn parse_stamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 28 || b[4] != b'-' || b[10] != b'T' || b[19] != b'.' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse().ok() };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec, ms) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    let sign = match b[23] {
-        b'+' => 1,
-        b'-' => -1,
+    let l = line::parse(line)?;
+    let fact = match l.fact? {
+        Fact::Paxos {
+            state,
+            first_committed,
+            last_committed,
+        } => LogFact::Paxos {
+            state,
+            first_committed,
+            last_committed,
+        },
+        Fact::Lost { epoch, leader, .. } => LogFact::Follows { epoch, leader },
+        Fact::Won { epoch, .. } => LogFact::Won { epoch },
+        Fact::StoreCleared => LogFact::StoreCleared,
+        Fact::SyncStart { .. } => LogFact::SyncStart,
         _ => return None,
     };
-    let (oh, om) = (num(24..26)?, num(26..28)?);
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-    Some(secs * 1_000_000 + ms * 1000)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(LogLine {
+        wall_us: l.wall_us,
+        facts: vec![fact],
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,31 @@
+// The Import page's worker: reads ceph-mon logs with the monscope-import wasm
+// module (src/import_worker.rs), off the page's main thread. Messages in:
+// {type: 'import', names, buffers} (one ArrayBuffer per file, transferred)
+// answers {type: 'imported', answer} (the module's JSON text);
+// {type: 'draw', from_ms, to_ms} answers {type: 'drawn', svg};
+// {type: 'share', from_ms, to_ms} answers {type: 'shared', link} (a link to
+// that window, or a sentence saying why not); {type: 'open', link} imports
+// what such a link carries and answers as 'import' does.
+import init, { import_logs, draw, share, open_link } from './monscope-import.js';
+
+const ready = init();
+
+onmessage = async ({ data }) => {
+  await ready;
+  if (data.type === 'import') {
+    const lens = new Uint32Array(data.buffers.map((b) => b.byteLength));
+    const all = new Uint8Array(lens.reduce((a, b) => a + b, 0));
+    let at = 0;
+    for (const b of data.buffers) {
+      all.set(new Uint8Array(b), at);
+      at += b.byteLength;
+    }
+    postMessage({ type: 'imported', answer: import_logs(data.names, all, lens) });
+  } else if (data.type === 'draw') {
+    postMessage({ type: 'drawn', svg: draw(data.from_ms, data.to_ms) });
+  } else if (data.type === 'share') {
+    postMessage({ type: 'shared', link: share(data.from_ms, data.to_ms) });
+  } else if (data.type === 'open') {
+    postMessage({ type: 'imported', answer: open_link(data.link) });
+  }
+};

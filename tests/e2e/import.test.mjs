@@ -1,0 +1,97 @@
+// The Import page: real ceph-mon logs (tests/fixtures/logs/failover) picked
+// in the page are read in a Web Worker with the monscope-import wasm and give
+// what `monscope import` prints for them; the diagram has the matched
+// messages as arrows; the inferred scenario's link opens it in the
+// playground; the downloaded trace opens there as the "imported from logs"
+// band; a window shared as a link opens to the same history; a file that is
+// no log says so; the playground does not fetch the import module.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launch, newPage, cli, url, screenshots } from './harness.mjs';
+
+const DIR = new URL('../fixtures/logs/failover/', import.meta.url).pathname;
+const LOGS = ['a', 'b', 'c'].map((m) => join(DIR, `mon.${m}.log`));
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function openImport() {
+  const page = await newPage(browser.context);
+  await page.goto(new URL('import.html', url).href);
+  await page.getByTestId('import-pick').waitFor({ state: 'attached' });
+  return page;
+}
+
+test('picked logs give the report monscope import prints, a diagram with arrows and a scenario link', async () => {
+  const page = await openImport();
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url()));
+  await page.getByTestId('import-pick').setInputFiles(LOGS);
+  await page.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  // The CLI names the files by the paths it was given; the page by file name.
+  const expected = cli('import', ...LOGS).replaceAll(DIR, '');
+  assert.equal(await page.getByTestId('import-summary').textContent(), expected);
+  assert.equal(await page.getByTestId('import-badge').textContent(), 'imported from logs');
+  assert.ok(wasm.length === 1 && wasm[0].endsWith('/monscope-import_bg.wasm'), wasm.join(' '));
+  // The matched messages are drawn as arrows.
+  const arrows = await page.locator('#diagram svg line, #diagram svg path').count();
+  assert.ok(arrows > 100, `${arrows} arrows`);
+  const scenario = await page.getByTestId('import-scenario').textContent();
+  assert.equal(scenario, cli('import', ...LOGS, '--scenario').replaceAll(DIR, ''));
+  await page.screenshot({ path: join(screenshots, 'import.png'), fullPage: true });
+
+  // The link opens the inferred scenario in the playground.
+  const href = await page.getByTestId('import-open').getAttribute('href');
+  const play = await newPage(browser.context);
+  await play.goto(new URL(href, url).href);
+  await play.getByTestId('real-file').waitFor({ state: 'attached' });
+  const text = await play.evaluate(() => document.querySelector('textarea')?.value ?? '');
+  assert.ok(text.includes('kill a') && text.includes('revive a'), text);
+  // The downloaded trace opens there as the imported band.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('import-download').click()]);
+  const file = join(mkdtempSync(join(tmpdir(), 'monscope-import-e2e-')), 'imported.jsonl');
+  await download.saveAs(file);
+  await play.getByTestId('real-file').setInputFiles(file);
+  await play.getByTestId('real-legend').waitFor({ state: 'visible' });
+  assert.match(await play.getByTestId('real-legend').textContent(), /imported from logs/);
+});
+
+test('a window shared as a link opens to the same history; the whole minute is too large for one', async () => {
+  const page = await openImport();
+  await page.getByTestId('import-pick').setInputFiles(LOGS);
+  await page.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.fill('#from', '0');
+  await page.fill('#to', '70');
+  await page.getByTestId('import-share').click();
+  await page.getByTestId('import-share-link').waitFor({ state: 'visible' });
+  assert.match(await page.getByTestId('import-share-link').textContent(), /^Too large for a link: /);
+  // The failover's election after a's death: b leads b c at epoch 8.
+  await page.fill('#from', '10');
+  await page.fill('#to', '13');
+  await page.getByTestId('import-share').click();
+  await page.locator('#window-link').waitFor({ state: 'visible' });
+  const href = await page.locator('#window-link').getAttribute('href');
+  const opened = await newPage(browser.context);
+  await opened.goto(href);
+  await opened.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  const summary = await opened.getByTestId('import-summary').textContent();
+  assert.match(summary, /leader b, quorum b c, epoch 8/);
+});
+
+test('a file that is no ceph-mon log says so', async () => {
+  const page = await openImport();
+  const file = join(mkdtempSync(join(tmpdir(), 'monscope-import-e2e-')), 'notes.txt');
+  writeFileSync(file, 'hello\nworld\n');
+  await page.getByTestId('import-pick').setInputFiles(file);
+  await page.waitForFunction(() => document.getElementById('status').textContent.includes('no ceph-mon log'));
+  assert.match(await page.textContent('#status'), /notes\.txt: no line is a Ceph log line/);
+  assert.equal(readFileSync(file, 'utf8'), 'hello\nworld\n');
+});
