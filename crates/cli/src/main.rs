@@ -5,6 +5,7 @@ mod check;
 #[cfg(target_os = "linux")]
 mod compare;
 mod explore;
+mod heap;
 mod link;
 mod load;
 #[cfg(target_os = "linux")]
@@ -13,6 +14,9 @@ mod run;
 mod svg;
 
 use std::process::ExitCode;
+
+#[global_allocator]
+static HEAP: heap::Counting = heap::Counting;
 
 const HELP: &str = "\
 monscope: a Ceph monitor cluster, simulated deterministically.
