@@ -21,9 +21,9 @@ fn grew(n: usize) {
 #[cfg(target_arch = "wasm32")]
 static RESERVED: AtomicUsize = AtomicUsize::new(0);
 
-/// In wasm the system allocator (dlmalloc) grows the memory 64 kB at a time,
-/// and each `memory.grow` is costly in V8 (node's profile of the benchmark:
-/// 17% in sbrk and 11% in V8's garbage collector it triggers). So once the
+/// In wasm the system allocator (dlmalloc) grows the memory in small steps,
+/// and that is costly in V8 (node's profile of the benchmark: 17% in sbrk,
+/// and 11% in V8's garbage collector). So once the
 /// live heap passes what was reserved, reserve as much again (at least 16 MB):
 /// a block allocated and freed at once stays with dlmalloc, which cannot give
 /// wasm memory back, and serves the next allocations.
