@@ -65,24 +65,28 @@ fn parse_args(args: &[String]) -> Result<(f64, u32)> {
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
-            "--hours" => {
-                hours = value
-                    .parse()
-                    .ok()
-                    .filter(|h| (0.001..=24.0).contains(h))
-                    .ok_or(format!("--hours takes 0.001 to 24, not {value:?}"))?
-            }
-            "--runs" => {
-                runs = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or(format!("--runs takes 1 to 100, not {value:?}"))?
-            }
+            "--hours" => hours = in_range(flag, value, 0.001..=24.0)?,
+            "--runs" => runs = in_range(flag, value, 1..=100)?,
             _ => return Err(format!("bench takes --hours H and --runs N, not {flag:?}")),
         }
     }
     Ok((hours, runs))
+}
+
+/// `value` of `flag` as a number within `range`.
+fn in_range<T>(flag: &str, value: &str, range: std::ops::RangeInclusive<T>) -> Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    value
+        .parse()
+        .ok()
+        .filter(|v| range.contains(v))
+        .ok_or(format!(
+            "{flag} takes {} to {}, not {value:?}",
+            range.start(),
+            range.end()
+        ))
 }
 
 /// `monscope bench` in node's WASI. node 20.20 here crashed now and then
