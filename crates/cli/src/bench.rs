@@ -54,6 +54,7 @@ pub fn main(args: &[String]) -> u8 {
         }
         i += 1;
     }
+    heap::start();
     // Whole seconds: 0.05 hours is 180 s, 1,800 writes.
     let secs = (hours * 3600.0).round() as u64;
     let text = scenario_text(secs);

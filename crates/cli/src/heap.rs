@@ -1,20 +1,47 @@
-//! The CLI's global allocator: the system one, counting the bytes it holds,
-//! so `monscope bench` can report the heap a run takes (natively and in wasm,
-//! where there is no /proc). Two relaxed atomic adds per allocation.
+//! The CLI's global allocator: the system one, counting the bytes it holds
+//! once [`start`] was called, so `monscope bench` can report the heap a run
+//! takes (natively and in wasm, where there is no /proc). Other commands do
+//! not count: `explore --jobs` allocates from several threads, and shared
+//! counters would make them wait on each other.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+#[cfg(target_arch = "wasm32")]
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 
 pub struct Counting;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+/// Bytes allocated minus bytes freed since [`start`] (frees of older blocks
+/// can take it below zero).
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+
+/// Count from now on.
+pub fn start() {
+    COUNTING.store(true, Relaxed);
+}
+
+/// Whether allocations are counted: after [`start`], and always in wasm,
+/// where there are no threads and the count drives [`grow_ahead`].
+fn counting() -> bool {
+    cfg!(target_arch = "wasm32") || COUNTING.load(Relaxed)
+}
 
 fn grew(n: usize) {
-    let live = LIVE.fetch_add(n, Relaxed) + n;
+    if !counting() {
+        return;
+    }
+    let live = LIVE.fetch_add(n as isize, Relaxed) + n as isize;
     PEAK.fetch_max(live, Relaxed);
     #[cfg(target_arch = "wasm32")]
-    grow_ahead(live);
+    grow_ahead(live.max(0) as usize);
+}
+
+fn shrank(n: usize) {
+    if counting() {
+        LIVE.fetch_sub(n as isize, Relaxed);
+    }
 }
 
 /// What the heap has been grown to ahead of need (wasm only).
@@ -64,27 +91,27 @@ unsafe impl GlobalAlloc for Counting {
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         System.dealloc(p, l);
-        LIVE.fetch_sub(l.size(), Relaxed);
+        shrank(l.size());
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
         let q = System.realloc(p, l, new);
         if !q.is_null() {
-            LIVE.fetch_sub(l.size(), Relaxed);
+            shrank(l.size());
             grew(new);
         }
         q
     }
 }
 
-/// Bytes the program holds on the heap now (as requested, without the
-/// allocator's own overhead).
+/// Bytes the program took on the heap since [`start`] and holds now (as
+/// requested, without the allocator's own overhead).
 pub fn live() -> usize {
-    LIVE.load(Relaxed)
+    LIVE.load(Relaxed).max(0) as usize
 }
 
 /// The most bytes it held at once since the last [`reset_peak`].
 pub fn peak() -> usize {
-    PEAK.load(Relaxed)
+    PEAK.load(Relaxed).max(0) as usize
 }
 
 pub fn reset_peak() {
