@@ -9,10 +9,12 @@
 //! - `cargo xtask tools`: only install what is missing.
 //! - `cargo xtask real`: every scenario on the simulator and on real ceph-mon,
 //!   compared; a markdown report in target/real-report.md.
-//! - `cargo xtask bench`: the benchmark (not written yet).
+//! - `cargo xtask bench [--hours H] [--runs N]`: `monscope bench` natively and as
+//!   wasm (wasm32-wasip1 in node), and the ratio of their times.
 //!
 //! Plain std Rust, so that it builds in seconds on a fresh machine.
 
+mod bench;
 mod real;
 mod serve;
 mod sh;
@@ -35,7 +37,9 @@ commands:
   tools              only install what is missing
   real               compare every scenario on the simulator and on real ceph-mon
                      (root); the report goes to target/real-report.md
-  bench              run the benchmark (not written yet)";
+  bench [--hours H] [--runs N]
+                     build and run `monscope bench` natively and as wasm (node's
+                     WASI), best of N runs each (default 1 hour, 3 runs), and the ratio";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,7 +53,7 @@ fn main() -> ExitCode {
         }
         Some("tools") if args.len() == 1 => tools::ensure(&root, tools::Need::All),
         Some("real") if args.len() == 1 => real::report(&root),
-        Some("bench") => bench(),
+        Some("bench") => bench::bench(&root, &args[1..]),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
@@ -79,12 +83,6 @@ fn port_arg(args: &[String]) -> Result<u16> {
             args.join(" ")
         )),
     }
-}
-
-/// The benchmark's place: `cargo xtask bench` will run it and print the numbers
-/// that README.md's "Performance" section quotes.
-fn bench() -> Result {
-    Err("the benchmark is not written yet (xtask/src/main.rs, fn bench)".into())
 }
 
 /// The repository root: xtask lives in `<root>/xtask`.

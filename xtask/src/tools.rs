@@ -30,7 +30,7 @@ pub fn ensure(root: &Path, need: Need) -> Result {
         ensure_chromium()?;
         ensure_ceph()?;
     }
-    ensure_wasm_target()?;
+    ensure_target(WASM_TARGET)?;
     ensure_npm_packages(root)?;
     ensure_cargo_tool(
         "trunk",
@@ -84,16 +84,15 @@ fn ensure_components() -> Result {
     Ok(())
 }
 
-fn ensure_wasm_target() -> Result {
+/// The Rust standard library for `target` (`rustup target add`, once).
+pub fn ensure_target(target: &str) -> Result {
     let sysroot = sh::output(Command::new("rustc").args(["--print", "sysroot"]))?;
-    let lib = Path::new(sysroot.trim())
-        .join("lib/rustlib")
-        .join(WASM_TARGET);
+    let lib = Path::new(sysroot.trim()).join("lib/rustlib").join(target);
     if lib.is_dir() {
         return Ok(());
     }
-    println!("xtask: installing the Rust target {WASM_TARGET} (once)");
-    sh::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+    println!("xtask: installing the Rust target {target} (once)");
+    sh::run(Command::new("rustup").args(["target", "add", target]))
 }
 
 /// `cargo install CRATE --version VERSION` unless `PROGRAM --version` already

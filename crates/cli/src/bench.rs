@@ -1,7 +1,8 @@
 //! `monscope bench`: five monitors, a client write every 100ms, replayed for
-//! an hour of simulated time. Reports wall time and simulated events per second.
+//! an hour of simulated time. Reports wall time, simulated events per second,
+//! the heap the trace takes per event and the peak memory.
 
-use crate::{flag_value, wants_help};
+use crate::{flag_value, heap, wants_help};
 use monscope_core::scenario::parse;
 use monscope_core::sim::run::run_with_budget;
 use monscope_core::sim::Budget;
@@ -14,8 +15,10 @@ usage: monscope bench [--hours H]
 Replays five monitors (classic strategy, default latency) with a client
 write every 100ms for H hours of simulated time (default 1; a fraction such
 as 0.05 is a slice, e.g. for valgrind) and reports the wall time, the number
-of trace events and events per second. Build with --release for meaningful
-numbers.";
+of trace events, events per second, the heap bytes per trace event (what
+the finished run holds, divided by its events) and the peak memory (the
+heap's peak as counted by monscope's allocator, and on Linux the process's
+peak resident set, VmHWM). Build with --release for meaningful numbers.";
 
 /// The benchmark scenario: `secs` seconds of writes every 100ms.
 pub fn scenario_text(secs: u64) -> String {
@@ -51,6 +54,7 @@ pub fn main(args: &[String]) -> u8 {
         }
         i += 1;
     }
+    heap::start();
     // Whole seconds: 0.05 hours is 180 s, 1,800 writes.
     let secs = (hours * 3600.0).round() as u64;
     let text = scenario_text(secs);
@@ -63,6 +67,8 @@ pub fn main(args: &[String]) -> u8 {
         }
     };
     let parse_time = t0.elapsed();
+    let heap_before = heap::live();
+    heap::reset_peak();
     let t1 = Instant::now();
     // Up to 24 hours: past the default budget of a run, and bounded by --hours.
     let budget = Budget {
@@ -71,6 +77,8 @@ pub fn main(args: &[String]) -> u8 {
     };
     let r = run_with_budget(&scenario, scenario.end, budget);
     let sim_time = t1.elapsed();
+    let held = heap::live().saturating_sub(heap_before);
+    let heap_peak = heap::peak();
     let events = r.trace.len();
     let commits = r
         .trace
@@ -88,5 +96,25 @@ pub fn main(args: &[String]) -> u8 {
         "speed:       {:.0} events/s",
         events as f64 / sim_time.as_secs_f64()
     );
+    println!(
+        "trace size:  {:.0} bytes/event on the heap ({} MB held by the run)",
+        held as f64 / events.max(1) as f64,
+        mb(held)
+    );
+    match heap::peak_resident() {
+        Some(rss) => println!(
+            "peak memory: {} MB heap, {} MB resident (VmHWM)",
+            mb(heap_peak),
+            mb(rss)
+        ),
+        None => println!("peak memory: {} MB heap", mb(heap_peak)),
+    }
+    // The process ends here: freeing millions of events one by one would
+    // only cost time.
+    std::mem::forget(r);
     0
+}
+
+fn mb(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / 1e6)
 }

@@ -5,6 +5,7 @@ mod check;
 #[cfg(target_os = "linux")]
 mod compare;
 mod explore;
+mod heap;
 mod import;
 mod link;
 mod load;
@@ -14,6 +15,9 @@ mod run;
 mod svg;
 
 use std::process::ExitCode;
+
+#[global_allocator]
+static HEAP: heap::Counting = heap::Counting;
 
 const HELP: &str = "\
 monscope: a Ceph monitor cluster, simulated deterministically.

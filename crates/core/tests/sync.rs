@@ -221,7 +221,7 @@ fn feed(m: &mut Monitor, from: u32, msg: Message) -> Out {
         SEC,
         Input::Message {
             from: Addr(from),
-            msg,
+            msg: msg.into(),
         },
         &mut out,
     );

@@ -25,9 +25,11 @@ use std::sync::Arc;
 pub enum Input {
     /// The process starts (Monitor::preinit + init).
     Boot,
+    /// The message is shared with the trace's copy (and with the other
+    /// receivers of a broadcast): the monitor reads it, copying only what it keeps.
     Message {
         from: Addr,
-        msg: Message,
+        msg: Arc<Message>,
     },
     Timer(Timer),
     /// The `quorum_status`-style admin command that calls an election.
@@ -241,7 +243,7 @@ impl Monitor {
         self.clock = now;
         match input {
             Input::Boot => self.init(now, out),
-            Input::Message { from, msg } => self.dispatch(now, from, msg, out),
+            Input::Message { from, msg } => self.dispatch(now, from, &msg, out),
             Input::Timer(t) => self.on_timer(now, t, out),
             Input::CallElection => {
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
@@ -477,9 +479,9 @@ impl Monitor {
         }
     }
 
-    fn dispatch(&mut self, now: Time, from: Addr, msg: Message, out: &mut Out) {
+    fn dispatch(&mut self, now: Time, from: Addr, msg: &Message, out: &mut Out) {
         match msg {
-            Message::Probe(m) => self.handle_probe(now, from, m, out),
+            Message::Probe(m) => self.handle_probe(now, from, m.clone(), out),
             Message::Election(m) => {
                 // §1.8: election messages are handled only outside probing and sync.
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
@@ -501,16 +503,16 @@ impl Monitor {
                     self.bootstrap(now, out);
                     return;
                 }
-                let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, &m, o));
+                let effects = self.with_elector(now, out, |e, env, o| e.dispatch(env, from, m, o));
                 self.apply_elector(now, effects, out);
             }
             Message::Sync(m) => {
-                let effects = self.with_sync(now, out, |s, ctx| s.handle(ctx, from, &m));
+                let effects = self.with_sync(now, out, |s, ctx| s.handle(ctx, from, m));
                 self.apply_sync(now, effects, out);
             }
             Message::Ping(m) => {
                 // Pings reach the elector in every state (Monitor::dispatch_op).
-                let fx = self.with_elector(now, out, |e, env, o| e.dispatch_ping(env, from, &m, o));
+                let fx = self.with_elector(now, out, |e, env, o| e.dispatch_ping(env, from, m, o));
                 self.apply_elector(now, fx, out);
             }
             Message::Paxos(m) => {
@@ -537,15 +539,14 @@ impl Monitor {
                 if from_rank < 0 {
                     return;
                 }
-                let effects =
-                    self.with_paxos(now, out, |c, ctx| c.handle_paxos(ctx, from_rank, &m));
+                let effects = self.with_paxos(now, out, |c, ctx| c.handle_paxos(ctx, from_rank, m));
                 self.apply_paxos(now, effects, out);
             }
             Message::Client(req) => {
                 let timeout = self.cfg.mon_session_timeout;
                 self.sessions.touch((from, req.session), now, timeout);
                 let effects = self.with_paxos(now, out, |c, ctx| {
-                    c.handle_client(ctx, Origin::Client(from), req)
+                    c.handle_client(ctx, Origin::Client(from), req.clone())
                 });
                 self.apply_paxos(now, effects, out);
             }
@@ -560,15 +561,16 @@ impl Monitor {
                     peon: from,
                     client: f.client,
                 };
-                let effects =
-                    self.with_paxos(now, out, |c, ctx| c.handle_client(ctx, origin, f.req));
+                let effects = self.with_paxos(now, out, |c, ctx| {
+                    c.handle_client(ctx, origin, f.req.clone())
+                });
                 self.apply_paxos(now, effects, out);
             }
             // handle_route: only a request still routed for an open session
             // is answered ("don't have routed request tid" otherwise).
             Message::Route(r) => {
                 if self.sessions.routed_answered(r.client, r.reply.tid) {
-                    out.send(r.client, Message::ClientReply(r.reply));
+                    out.send(r.client, Message::ClientReply(r.reply.clone()));
                 } else {
                     out.log(format!("don't have routed request tid {}", r.reply.tid));
                 }
@@ -576,7 +578,7 @@ impl Monitor {
             // ms_handle_reset: the client's connection closed.
             Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
-            Message::Timecheck(m) => self.handle_timecheck(now, from, m, out),
+            Message::Timecheck(m) => self.handle_timecheck(now, from, m.clone(), out),
         }
     }
 

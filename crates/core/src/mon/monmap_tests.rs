@@ -129,7 +129,7 @@ fn a_probe_reply_with_a_newer_monmap_is_adopted_and_the_monitor_bootstraps() {
         SEC,
         Input::Message {
             from: Addr(0),
-            msg: reply("a", newer, vec![0, 1, 2]),
+            msg: reply("a", newer, vec![0, 1, 2]).into(),
         },
         &mut out,
     );
@@ -161,7 +161,7 @@ fn an_election_message_with_a_newer_monmap_is_adopted_persisted_and_bootstraps()
         SEC,
         Input::Message {
             from: Addr(2),
-            msg: r,
+            msg: r.into(),
         },
         &mut out,
     );
@@ -172,7 +172,7 @@ fn an_election_message_with_a_newer_monmap_is_adopted_persisted_and_bootstraps()
         2 * SEC,
         Input::Message {
             from: Addr(0),
-            msg: Message::Election(MMonElection {
+            msg: Arc::new(Message::Election(MMonElection {
                 op: ElectionOp::Propose,
                 epoch: 5,
                 monmap: e2,
@@ -180,7 +180,7 @@ fn an_election_message_with_a_newer_monmap_is_adopted_persisted_and_bootstraps()
                 strategy: Strategy::Classic,
                 scoring: None,
                 sharing: None,
-            }),
+            })),
         },
         &mut out,
     );

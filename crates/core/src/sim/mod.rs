@@ -486,9 +486,7 @@ impl Sim {
                         to,
                         Input::Message {
                             from: Addr(from),
-                            // The trace holds the other reference (unless
-                            // a player took the trace already).
-                            msg: Arc::unwrap_or_clone(msg),
+                            msg,
                         },
                     );
                 }
@@ -593,8 +591,17 @@ impl Sim {
                 Note::Reply { .. } => {}
             }
         }
+        // A broadcast (BEGIN, COMMIT, LEASE to every peon, probes) sends equal
+        // messages one after another: they share one allocation, in the trace
+        // and in flight (receivers only read them).
+        let mut last: Option<Arc<Message>> = None;
         for (to, msg) in out.sends.drain(..) {
             let to = self.node_of_addr(to);
+            let msg = match last.take() {
+                Some(prev) if *prev == msg => prev,
+                _ => Arc::new(msg),
+            };
+            last = Some(msg.clone());
             self.send(node, to, msg);
         }
         for op in out.timers.drain(..) {
@@ -630,7 +637,7 @@ impl Sim {
         );
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, msg: Message) {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>) {
         if to as usize > self.nodes.len() {
             return;
         }
@@ -639,7 +646,6 @@ impl Sim {
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
         let cut = self.net.is_cut(from, to);
-        let msg = Arc::new(msg);
         self.emit(EventKind::Send {
             id,
             from,

@@ -32,6 +32,8 @@ pub fn run_until(scenario: &Scenario, t: Time) -> Run {
 pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::with_budget(scenario, budget);
     sim.run_until(t);
+    // The trace grew by doubling; a finished run keeps only what it holds.
+    sim.trace.shrink_to_fit();
     Run {
         nodes: sim.node_names(),
         end: sim.now(),

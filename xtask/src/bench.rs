@@ -1,0 +1,167 @@
+//! `cargo xtask bench [--hours H] [--runs N]`: `monscope bench` natively and
+//! as wasm (the same CLI built for wasm32-wasip1, run in node's WASI), in
+//! alternation, and the ratio of their best simulate times. The machine's load
+//! skews single runs; the best of N, taken back to back, is what README quotes.
+
+use crate::sh;
+use crate::tools;
+use crate::Result;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+const WASI_TARGET: &str = "wasm32-wasip1";
+/// node's WASI runner for the wasm build.
+const WASI_RUN: &str = include_str!("wasi_run.mjs");
+
+pub fn bench(root: &Path, args: &[String]) -> Result {
+    let (hours, runs) = parse_args(args)?;
+    tools::ensure_target(WASI_TARGET)?;
+    if sh::probe("node", &["--version"]).is_none() {
+        return Err("node is missing: the wasm benchmark runs in node's WASI".into());
+    }
+    let build = |target: Option<&str>| {
+        let mut cmd = sh::cargo();
+        cmd.current_dir(root)
+            .args(["build", "--release", "-p", "monscope-cli"]);
+        if let Some(t) = target {
+            cmd.args(["--target", t]);
+        }
+        sh::run(&mut cmd)
+    };
+    build(None)?;
+    build(Some(WASI_TARGET))?;
+    let target = sh::target_dir(root);
+    let native = target.join("release/monscope");
+    let wasm = target.join(WASI_TARGET).join("release/monscope.wasm");
+    let runner = target.join("wasi_run.mjs");
+    std::fs::write(&runner, WASI_RUN).map_err(|e| format!("{}: {e}", runner.display()))?;
+    let hours = hours.to_string();
+    let bench_args = ["bench", "--hours", hours.as_str()];
+    let mut best_native = f64::MAX;
+    let mut best_wasm = f64::MAX;
+    for run in 1..=runs {
+        println!("xtask: run {run} of {runs}, native");
+        let out = sh::output(Command::new(&native).args(bench_args))?;
+        print!("{out}");
+        best_native = best_native.min(simulate_secs(&out)?);
+        println!("xtask: run {run} of {runs}, wasm (node {})", node_version());
+        let out = run_wasm(&runner, &wasm, &bench_args)?;
+        print!("{out}");
+        best_wasm = best_wasm.min(simulate_secs(&out)?);
+    }
+    println!(
+        "xtask: bench ({hours} h, best of {runs}): native {best_native:.3} s, \
+         wasm {best_wasm:.3} s, wasm/native {:.2}x (load: {})",
+        best_wasm / best_native,
+        load()
+    );
+    Ok(())
+}
+
+fn parse_args(args: &[String]) -> Result<(f64, u32)> {
+    let mut hours = 1.0;
+    let mut runs = 3;
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or(format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--hours" => hours = in_range(flag, value, 0.001..=24.0)?,
+            "--runs" => runs = in_range(flag, value, 1..=100)?,
+            _ => return Err(format!("bench takes --hours H and --runs N, not {flag:?}")),
+        }
+    }
+    Ok((hours, runs))
+}
+
+/// `value` of `flag` as a number within `range`.
+fn in_range<T>(flag: &str, value: &str, range: std::ops::RangeInclusive<T>) -> Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    value
+        .parse()
+        .ok()
+        .filter(|v| range.contains(v))
+        .ok_or(format!(
+            "{flag} takes {} to {}, not {value:?}",
+            range.start(),
+            range.end()
+        ))
+}
+
+/// `monscope bench` in node's WASI. node 20.20 here crashed now and then
+/// (SIGSEGV, SIGTRAP) after a run of an hour had printed its whole report,
+/// while exiting with about 1 GB of wasm memory; the report ends with its
+/// "peak memory:" line, so a crash after it is reported and the numbers kept.
+fn run_wasm(runner: &Path, wasm: &Path, args: &[&str]) -> Result<String> {
+    let out = Command::new("node")
+        .arg("--no-warnings")
+        .arg(runner)
+        .arg(wasm)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("could not start node: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let complete = text.lines().any(|l| l.starts_with("peak memory:"));
+    if out.status.success() {
+        return Ok(text);
+    }
+    if complete && out.status.code().is_none() {
+        println!(
+            "xtask: note: node exited with {} after the complete report",
+            out.status
+        );
+        return Ok(text);
+    }
+    Err(format!(
+        "the wasm bench failed ({}):\n{text}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+/// The seconds of the "simulate:" line of `monscope bench`.
+fn simulate_secs(out: &str) -> Result<f64> {
+    out.lines()
+        .find_map(|l| l.strip_prefix("simulate:"))
+        .and_then(|rest| rest.trim().split('s').next()?.parse().ok())
+        .ok_or_else(|| format!("no \"simulate:\" line in the bench output:\n{out}"))
+}
+
+fn node_version() -> String {
+    sh::probe("node", &["--version"]).unwrap_or_default()
+}
+
+/// The 1-minute load average (Linux), to print next to the numbers.
+fn load() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_simulate_time_of_a_bench_report() {
+        let out = "parse:       0.014s\nsimulate:    0.640s wall\ntrace:       1 events\n";
+        assert_eq!(simulate_secs(out), Ok(0.640));
+        assert!(simulate_secs("parse: 1s\n").is_err());
+    }
+
+    #[test]
+    fn bench_arguments_are_checked() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(parse_args(&[]), Ok((1.0, 3)));
+        assert_eq!(
+            parse_args(&args(&["--hours", "0.1", "--runs", "5"])),
+            Ok((0.1, 5))
+        );
+        assert!(parse_args(&args(&["--hours", "0"])).is_err());
+        assert!(parse_args(&args(&["--runs"])).is_err());
+        assert!(parse_args(&args(&["--fast", "1"])).is_err());
+    }
+}
