@@ -154,21 +154,32 @@ pub fn details(p: &Props) -> Html {
             "from → to".into(),
             format!("{} → {}", names[*from as usize], names[*to as usize]),
         ));
-        rows.push(("arrives".into(), secs(*arrive_at)));
         if let Some(f) = p
             .model
             .flight_of
             .get(id)
             .and_then(|&i| p.model.flights.get(i))
         {
+            if !f.held {
+                rows.push(("arrives".into(), secs(*arrive_at)));
+            }
             rows.push((
                 "outcome".into(),
                 match f.dropped {
                     Some(d) => format!("dropped at {}: {}", secs(f.end), d.name()),
+                    None if f.held && f.end < f.arrive => {
+                        "held by the cut link's TCP connection when the run ended".into()
+                    }
                     None if f.end < f.arrive => "in the air when the run ended".into(),
+                    None if f.held => format!(
+                        "held by the cut link's TCP connection, delivered at {} (its next retransmission after the heal)",
+                        secs(f.end)
+                    ),
                     None => format!("delivered at {}", secs(f.end)),
                 },
             ));
+        } else {
+            rows.push(("arrives".into(), secs(*arrive_at)));
         }
         rows.extend(message_fields(msg));
     }

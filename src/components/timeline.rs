@@ -191,6 +191,7 @@ fn body(p: &BodyProps) -> Html {
             "arrow",
             super::protocol_class(fl.protocol),
             fl.dropped.is_some().then_some("dropped"),
+            fl.held.then_some("held"),
             selected.then_some("selected")
         );
         let title = format!(
@@ -199,7 +200,11 @@ fn body(p: &BodyProps) -> Html {
             model.names[fl.from as usize],
             model.names[fl.to as usize],
             secs(fl.sent),
-            fl.dropped.map(|d| format!(", dropped: {}", d.name())).unwrap_or_default()
+            match (fl.dropped, fl.held) {
+                (Some(d), _) => format!(", dropped at {}: {}", secs(fl.end), d.name()),
+                (None, true) => format!(", held by the cut link's TCP connection until {}", secs(fl.end)),
+                (None, false) => String::new(),
+            }
         );
         html! {
             <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>

@@ -21,6 +21,9 @@ pub struct Flight {
     /// When its flight ended (delivered or dropped); `arrive` if the run ended first.
     pub end: Time,
     pub dropped: Option<DropReason>,
+    /// A cut link held it in its sender's TCP socket: it arrives (or is
+    /// lost) long after `sent`, when `end` says; `arrive` is that moment too.
+    pub held: bool,
     pub protocol: &'static str,
     pub op: &'static str,
 }
@@ -71,20 +74,43 @@ impl Flights {
                         arrive: *arrive_at,
                         end: *arrive_at,
                         dropped: None,
+                        held: false,
                         protocol: msg.protocol(),
                         op: msg.op_name(),
                     });
                 }
+                EventKind::Hold { id } => {
+                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
+                        // Its end is not known yet: the Deliver or Drop tells.
+                        f.held = true;
+                        f.arrive = Time::MAX;
+                        f.end = Time::MAX;
+                    }
+                }
                 EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
                     if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
                         f.end = ev.at;
+                        if f.held {
+                            f.arrive = ev.at;
+                        }
                         if let EventKind::Drop { reason, .. } = &ev.kind {
                             f.dropped = Some(*reason);
+                            if f.held {
+                                // Lost with its connection: drawn falling half-way.
+                                f.arrive = ev.at + (ev.at - f.sent);
+                            }
                         }
                     }
                 }
                 _ => {}
             }
+        }
+        // Still held when the trace ends: drawn up to its last event, short
+        // of its receiver.
+        let last = trace.last().map_or(0, |e| e.at);
+        for f in list.iter_mut().filter(|f| f.end == Time::MAX) {
+            f.end = last.max(f.sent);
+            f.arrive = f.end + 1;
         }
         let longest = list
             .iter()
@@ -216,7 +242,12 @@ mod tests {
     fn flights_end_where_their_message_was_delivered_or_dropped() {
         let trace = run("classic-broken-link");
         let f = Flights::of(&trace);
-        assert!(f.list.iter().any(|f| f.dropped.is_some()));
+        // The cut a-b link holds what it carries from 20 s until its TCP
+        // retransmission at 240 s: those arrows run from send to delivery.
+        assert!(f.list.iter().any(|f| f.held
+            && f.dropped.is_none()
+            && f.end > f.sent + 200 * SEC
+            && f.reach() == 1.0));
         for fl in &f.list {
             assert!(fl.sent <= fl.end && fl.end - fl.sent <= f.longest);
             let r = fl.reach();
@@ -256,6 +287,7 @@ mod tests {
             arrive: end,
             end,
             dropped: None,
+            held: false,
             protocol: "paxos",
             op: "ACCEPT",
         };

@@ -383,10 +383,11 @@ pub fn render(
             fname,
             tname,
             format_secs(f.sent),
-            f.dropped.map_or("delivered".to_string(), |d| format!(
-                "dropped ({})",
-                d.name()
-            )),
+            match (f.dropped, f.held) {
+                (Some(d), _) => format!("dropped ({})", d.name()),
+                (None, true) => "held by the cut link's TCP connection, delivered".to_string(),
+                (None, false) => "delivered".to_string(),
+            },
             format_secs(f.end)
         );
         let _ = write!(
@@ -396,6 +397,8 @@ pub fn render(
             escape(&tip),
             if f.dropped.is_some() {
                 r#" stroke-dasharray="3 2""#
+            } else if f.held {
+                r#" stroke-dasharray="8 3""#
             } else {
                 ""
             },
