@@ -725,11 +725,11 @@ impl Sim {
         })
     }
 
-    /// A message of a client request was lost. Ceph loses none on a cut:
-    /// its connections hold them and deliver them after the heal (at the
-    /// next TCP retransmission, see README "Cut and restore"), where the
-    /// simulator drops them; the client's hunt stands in for that late
-    /// delivery, so that no request waits forever on a message that is gone.
+    /// A message of a client request was lost: on the client's own link
+    /// (a cut, where Ceph's socket would hold it until the MonClient's
+    /// keepalives time out and it marks the connection down), to a monitor
+    /// that reset, or to `loss`. The client hunts for it at its next session
+    /// check, so that no request waits forever on a message that is gone.
     fn note_client_loss(&mut self, msg: &Message) {
         let tid = match msg {
             Message::Client(r) => r.tid,
