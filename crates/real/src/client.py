@@ -3,13 +3,16 @@
 # instead of the ~0.5 s of CPU a `ceph` command spends starting Python.
 #
 # Protocol (one JSON object per line):
-#   stdin:  {"id": N, "handle": "any" | "mon:NAME", "cmd": {...}, "timeout": S,
+#   stdin:  {"id": N, "handle": "any" | "mon:NAME" | "only:NAME", "cmd": {...}, "timeout": S,
 #            "outfile": PATH (optional: the reply's data is written there)}
 #   stdout: {"id": N, "rc": RC, "out": TEXT, "status": TEXT}
 # "any" is a MonClient that hunts over every monitor in ceph.conf, as the
 # `ceph` CLI does; "mon:NAME" talks to that one monitor only (mon_host is its
 # address), so its answers are that monitor's own (a peon answers reads from
-# its own committed state and forwards writes to its leader).
+# its own committed state and forwards writes to its leader). "only:NAME" is
+# "mon:NAME" with every command targeted at NAME (mon_command's target): such
+# a MonClient learns the whole monmap when it connects and may later hunt to
+# another monitor, a targeted command never does.
 # Every request runs in its own thread; the process exits when stdin closes.
 import json
 import os
@@ -41,8 +44,8 @@ def handle_for(name, timeout):
         if h is not None:
             return h
         conf = {"client_mount_timeout": str(max(timeout, 1))}
-        if name.startswith("mon:"):
-            conf["mon_host"] = ADDRS[name[4:]]
+        if ":" in name:
+            conf["mon_host"] = ADDRS[name.split(":", 1)[1]]
         h = rados.Rados(conffile=CONF, conf=conf)
         try:
             h.connect(timeout=max(timeout, 1))
@@ -61,7 +64,9 @@ def serve(req):
     timeout = int(req.get("timeout", 0))
     try:
         h = handle_for(req["handle"], timeout if timeout > 0 else 300)
-        rc, outb, status = h.mon_command(json.dumps(req["cmd"]), b"", timeout=timeout)
+        handle = req["handle"]
+        target = handle.split(":", 1)[1] if handle.startswith("only:") else None
+        rc, outb, status = h.mon_command(json.dumps(req["cmd"]), b"", timeout=timeout, target=target)
         if req.get("outfile") and rc == 0:
             with open(req["outfile"], "wb") as f:
                 f.write(outb)

@@ -40,6 +40,11 @@ pub enum Via<'a> {
     Any,
     /// Only this monitor.
     Mon(&'a str),
+    /// Only this monitor, even after its session resets: a command targeted
+    /// at it by name (`MonClient::start_mon_command(name, ...)`), where a
+    /// `Mon` MonClient, which learns the whole monmap when it connects, may
+    /// hunt to another monitor.
+    Only(&'a str),
 }
 
 impl Via<'_> {
@@ -47,6 +52,7 @@ impl Via<'_> {
         match self {
             Via::Any => "any".into(),
             Via::Mon(n) => format!("mon:{n}"),
+            Via::Only(n) => format!("only:{n}"),
         }
     }
 }

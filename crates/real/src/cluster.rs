@@ -481,15 +481,17 @@ impl Cluster {
         }
     }
 
-    /// `config-key dump` of each monitor in `names`, through a MonClient
-    /// bound to it: its keys and values, or why not.
+    /// `config-key dump` of each monitor in `names`, targeted at it by name
+    /// (found by `monscope compare` on clock-skew: a MonClient bound to b had
+    /// hunted to the skewed c, whose expired leases held the read): its keys
+    /// and values, or why not.
     fn dump_kv(&self, names: &[String]) -> Vec<(String, KvAnswer)> {
         let (tx, rx) = std::sync::mpsc::channel();
         for m in names {
             let tx = tx.clone();
             let m2 = m.clone();
             self.client.send(
-                Via::Mon(m),
+                Via::Only(m),
                 json!({"prefix": "config-key dump"}),
                 Duration::from_secs(5),
                 None,
