@@ -207,7 +207,7 @@ fn body(p: &BodyProps) -> Html {
             }
         );
         html! {
-            <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>
+            <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else if fl.held { "tl-held" } else { "tl-msg" }}>
                 <title>{ title }</title>
                 <line x1={pct(x0)} y1={format!("{y0:.1}")} x2={pct(x1)} y2={format!("{y1:.1}")}
                       marker-end={if fl.dropped.is_some() { "" } else { "url(#arrowhead)" }} />
