@@ -40,10 +40,9 @@ pub enum Via<'a> {
     Any,
     /// Only this monitor.
     Mon(&'a str),
-    /// Only this monitor, even after its session resets: a command targeted
-    /// at it by name (`MonClient::start_mon_command(name, ...)`), where a
-    /// `Mon` MonClient, which learns the whole monmap when it connects, may
-    /// hunt to another monitor.
+    /// Only this monitor, through a MonClient of its own for this one
+    /// command: a cached `Mon` MonClient learns the whole monmap when it
+    /// connects and may have hunted to another monitor since.
     Only(&'a str),
 }
 

@@ -481,10 +481,10 @@ impl Cluster {
         }
     }
 
-    /// `config-key dump` of each monitor in `names`, targeted at it by name
-    /// (found by `monscope compare` on clock-skew: a MonClient bound to b had
-    /// hunted to the skewed c, whose expired leases held the read): its keys
-    /// and values, or why not.
+    /// `config-key dump` of each monitor in `names`, each through a new
+    /// MonClient that knows only that monitor (a cached one may have hunted
+    /// to another, e.g. to a skewed peon whose expired leases hold reads):
+    /// its keys and values, or why not.
     fn dump_kv(&self, names: &[String]) -> Vec<(String, KvAnswer)> {
         let (tx, rx) = std::sync::mpsc::channel();
         for m in names {
