@@ -459,7 +459,7 @@ impl Sim {
                 } else if self
                     .nodes
                     .get(to as usize)
-                    .is_some_and(|n| id < n.reset_before)
+                    .is_some_and(|n| n.mon.is_some() && id < n.reset_before)
                 {
                     self.note_client_loss(&msg);
                     self.emit(EventKind::Drop {
