@@ -163,21 +163,7 @@ pub fn details(p: &Props) -> Html {
             if !f.held {
                 rows.push(("arrives".into(), secs(*arrive_at)));
             }
-            rows.push((
-                "outcome".into(),
-                match f.dropped {
-                    Some(d) => format!("dropped at {}: {}", secs(f.end), d.name()),
-                    None if f.held && f.end < f.arrive => {
-                        "held by the cut link's TCP connection when the run ended".into()
-                    }
-                    None if f.end < f.arrive => "in the air when the run ended".into(),
-                    None if f.held => format!(
-                        "held by the cut link's TCP connection, delivered at {} (its next retransmission after the heal)",
-                        secs(f.end)
-                    ),
-                    None => format!("delivered at {}", secs(f.end)),
-                },
-            ));
+            rows.push(("outcome".into(), f.outcome(secs)));
         } else {
             rows.push(("arrives".into(), secs(*arrive_at)));
         }

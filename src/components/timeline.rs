@@ -195,16 +195,12 @@ fn body(p: &BodyProps) -> Html {
             selected.then_some("selected")
         );
         let title = format!(
-            "{} {} → {} at {}{}",
+            "{} {} → {} at {}, {}",
             fl.op,
             model.names[fl.from as usize],
             model.names[fl.to as usize],
             secs(fl.sent),
-            match (fl.dropped, fl.held) {
-                (Some(d), _) => format!(", dropped at {}: {}", secs(fl.end), d.name()),
-                (None, true) => format!(", held by the cut link's TCP connection until {}", secs(fl.end)),
-                (None, false) => String::new(),
-            }
+            fl.outcome(secs)
         );
         html! {
             <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else if fl.held { "tl-held" } else { "tl-msg" }}>

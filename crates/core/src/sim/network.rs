@@ -7,9 +7,9 @@ use super::rng::Pcg32;
 use super::tcp::Stall;
 use crate::mon::messages::Message;
 use crate::scenario::ast::{Latency, LinkRule, LinkSetting, Ppb};
-use crate::time::Time;
+use crate::time::{Duration, Time};
 use crate::trace::{MsgId, NodeId};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -18,10 +18,14 @@ pub struct Network {
     loss: Ppb,
     link_latency: BTreeMap<(NodeId, NodeId), Latency>,
     link_loss: BTreeMap<(NodeId, NodeId), Ppb>,
-    cuts: BTreeSet<(NodeId, NodeId)>,
-    last_arrival: BTreeMap<(NodeId, NodeId), Time>,
-    /// Directions whose data goes unacknowledged, as (from, to).
-    stalls: BTreeMap<(NodeId, NodeId), Stall>,
+    /// Cut directions, sorted: a plain list (there are few), which keeps
+    /// a set's code out of the page's wasm.
+    cuts: Vec<(NodeId, NodeId)>,
+    /// Each link's latest arrival, sorted by link (FIFO order).
+    last_arrival: Vec<((NodeId, NodeId), Time)>,
+    /// Directions whose data goes unacknowledged, in the order they
+    /// stalled (a few at most: a plain list, no map code in the page's wasm).
+    stalls: Vec<Stall>,
 }
 
 /// What a heal or restore lets through on one direction.
@@ -53,9 +57,9 @@ impl Network {
             loss,
             link_latency: BTreeMap::new(),
             link_loss: BTreeMap::new(),
-            cuts: BTreeSet::new(),
-            last_arrival: BTreeMap::new(),
-            stalls: BTreeMap::new(),
+            cuts: Vec::new(),
+            last_arrival: Vec::new(),
+            stalls: Vec::new(),
         };
         for r in rules {
             let (Some(a), Some(b)) = (name_to_node(&r.a), name_to_node(&r.b)) else {
@@ -81,26 +85,47 @@ impl Network {
 
     /// Draw a message's fate: its arrival time (FIFO per link) and whether it is lost.
     pub fn send(&mut self, rng: &mut Pcg32, now: Time, from: NodeId, to: NodeId) -> Flight {
-        let lat = match self.link_latency.get(&(from, to)).unwrap_or(&self.latency) {
-            Latency::Fixed(d) => *d,
-            Latency::Uniform(lo, hi) => rng.range_inclusive(*lo, *hi),
-        };
+        let lat = self.latency_draw(rng, from, to);
         let loss = *self.link_loss.get(&(from, to)).unwrap_or(&self.loss);
         let lost = rng.chance_ppb(loss);
-        let last = self.last_arrival.entry((from, to)).or_insert(0);
+        let last = self.last_arrival_of((from, to));
         let arrive_at = (now + lat).max(*last);
         *last = arrive_at;
         Flight { arrive_at, lost }
     }
 
+    /// The latest arrival on a link, 0 until its first message.
+    fn last_arrival_of(&mut self, link: (NodeId, NodeId)) -> &mut Time {
+        let i = match self.last_arrival.binary_search_by_key(&link, |(l, _)| *l) {
+            Ok(i) => i,
+            Err(i) => {
+                self.last_arrival.insert(i, (link, 0));
+                i
+            }
+        };
+        &mut self.last_arrival[i].1
+    }
+
+    /// One message's latency on a link.
+    fn latency_draw(&self, rng: &mut Pcg32, from: NodeId, to: NodeId) -> Duration {
+        match self.link_latency.get(&(from, to)).unwrap_or(&self.latency) {
+            Latency::Fixed(d) => *d,
+            Latency::Uniform(lo, hi) => rng.range_inclusive(*lo, *hi),
+        }
+    }
+
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.cuts.contains(&(from, to))
+        self.cuts.binary_search(&(from, to)).is_ok()
     }
     pub fn cut(&mut self, from: NodeId, to: NodeId) {
-        self.cuts.insert((from, to));
+        if let Err(i) = self.cuts.binary_search(&(from, to)) {
+            self.cuts.insert(i, (from, to));
+        }
     }
     pub fn restore(&mut self, from: NodeId, to: NodeId) {
-        self.cuts.remove(&(from, to));
+        if let Ok(i) = self.cuts.binary_search(&(from, to)) {
+            self.cuts.remove(i);
+        }
     }
     pub fn heal(&mut self) {
         self.cuts.clear();
@@ -108,6 +133,18 @@ impl Network {
     /// Every cut link, as (from, to).
     pub fn cuts(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
         self.cuts.iter().copied()
+    }
+
+    /// The stall of a direction, made at `now` if there is none.
+    fn stall(&mut self, now: Time, link: (NodeId, NodeId)) -> &mut Stall {
+        let i = match self.stalls.iter().position(|s| s.link == link) {
+            Some(i) => i,
+            None => {
+                self.stalls.push(Stall::new(link, now));
+                self.stalls.len() - 1
+            }
+        };
+        &mut self.stalls[i]
     }
 
     /// Whether TCP holds a message sent at `now` from `from` to `to`; if so
@@ -126,10 +163,7 @@ impl Network {
         if !data_cut && !self.is_cut(to, from) {
             return false;
         }
-        let stall = self
-            .stalls
-            .entry((from, to))
-            .or_insert_with(|| Stall::new(now));
+        let stall = self.stall(now, (from, to));
         if data_cut || !stall.window_open(now) || !stall.held.is_empty() {
             stall.hold(id, msg.clone());
             return true;
@@ -147,10 +181,7 @@ impl Network {
         id: MsgId,
         msg: Arc<Message>,
     ) {
-        self.stalls
-            .entry((from, to))
-            .or_insert_with(|| Stall::new(now))
-            .hold(id, msg);
+        self.stall(now, (from, to)).hold(id, msg);
     }
 
     /// A message got through with the way back open: its acknowledgement
@@ -159,12 +190,12 @@ impl Network {
         if self.is_cut(to, from) {
             return;
         }
-        if self
+        if let Some(i) = self
             .stalls
-            .get(&(from, to))
-            .is_some_and(|s| s.held.is_empty())
+            .iter()
+            .position(|s| s.link == (from, to) && s.held.is_empty())
         {
-            self.stalls.remove(&(from, to));
+            self.stalls.swap_remove(i);
         }
     }
 
@@ -172,65 +203,59 @@ impl Network {
     /// ways resumes at its next retransmission (after one latency), and
     /// later messages queue behind it (FIFO).
     pub fn release(&mut self, rng: &mut Pcg32, now: Time) -> Vec<Release> {
-        let whole: Vec<(NodeId, NodeId)> = self
-            .stalls
-            .keys()
-            .copied()
-            .filter(|&(a, b)| !self.is_cut(a, b) && !self.is_cut(b, a))
-            .collect();
         let mut out = Vec::new();
-        for (from, to) in whole {
-            let Some(mut stall) = self.stalls.remove(&(from, to)) else {
+        let mut kept = Vec::new();
+        for mut stall in std::mem::take(&mut self.stalls) {
+            let (from, to) = stall.link;
+            if self.is_cut(from, to) || self.is_cut(to, from) {
+                kept.push(stall);
                 continue;
-            };
+            }
             let arrive_at = stall.resumes(now).map(|r| {
-                let lat = match self.link_latency.get(&(from, to)).unwrap_or(&self.latency) {
-                    Latency::Fixed(d) => *d,
-                    Latency::Uniform(lo, hi) => rng.range_inclusive(*lo, *hi),
-                };
-                let last = self.last_arrival.entry((from, to)).or_insert(0);
+                let lat = self.latency_draw(rng, from, to);
+                let last = self.last_arrival_of((from, to));
                 *last = (r + lat).max(*last);
                 *last
             });
             let held = std::mem::take(&mut stall.held);
-            if arrive_at.is_some() && !held.is_empty() {
+            if held.is_empty() {
+                continue;
+            }
+            if arrive_at.is_some() {
                 // Until an acknowledgement comes back: a new cut before the
                 // retransmission holds them again, timed from the same start.
-                self.stalls.insert((from, to), stall);
+                kept.push(stall);
             }
-            if !held.is_empty() {
-                out.push(Release {
-                    from,
-                    to,
-                    arrive_at,
-                    held,
-                });
-            }
+            out.push(Release {
+                from,
+                to,
+                arrive_at,
+                held,
+            });
         }
+        self.stalls = kept;
         out
     }
 
     /// The process of `node` died: what it held waits in orphaned sockets.
     pub fn orphan(&mut self, node: NodeId) {
-        for ((from, _), stall) in self.stalls.iter_mut() {
-            if *from == node {
-                stall.orphan = true;
-            }
+        for stall in self.stalls.iter_mut().filter(|s| s.link.0 == node) {
+            stall.orphan = true;
         }
     }
 
     /// `node` closed its connections (a restart, Messenger::mark_down_all):
     /// what its sockets held is gone. Returns the lost messages' ids.
     pub fn discard_from(&mut self, node: NodeId) -> Vec<MsgId> {
-        let dirs: Vec<(NodeId, NodeId)> = self
-            .stalls
-            .keys()
-            .copied()
-            .filter(|(from, _)| *from == node)
-            .collect();
-        dirs.into_iter()
-            .filter_map(|d| self.stalls.remove(&d))
-            .flat_map(|s| s.held.into_iter().map(|(id, _)| id))
-            .collect()
+        let mut lost = Vec::new();
+        let mut i = 0;
+        while i < self.stalls.len() {
+            if self.stalls[i].link.0 == node {
+                lost.extend(self.stalls.swap_remove(i).held.iter().map(|(id, _)| *id));
+            } else {
+                i += 1;
+            }
+        }
+        lost
     }
 }

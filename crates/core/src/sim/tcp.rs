@@ -17,7 +17,7 @@
 
 use crate::mon::messages::Message;
 use crate::time::{Duration, Time, MS, SEC};
-use crate::trace::MsgId;
+use crate::trace::{MsgId, NodeId};
 use std::sync::Arc;
 
 /// The first retransmission timeout of a loopback connection: Linux's
@@ -70,6 +70,8 @@ pub fn next_retransmission(since: Time, now: Time) -> (u32, Time) {
 /// One direction of a connection whose data goes unacknowledged.
 #[derive(Clone, Debug)]
 pub struct Stall {
+    /// The direction: (sender, receiver).
+    pub link: (NodeId, NodeId),
     /// When its first unacknowledged segment was sent: the retransmission
     /// timer counts from there.
     pub since: Time,
@@ -81,8 +83,9 @@ pub struct Stall {
 }
 
 impl Stall {
-    pub fn new(since: Time) -> Stall {
+    pub fn new(link: (NodeId, NodeId), since: Time) -> Stall {
         Stall {
+            link,
             since,
             held: Vec::new(),
             orphan: false,
@@ -128,7 +131,7 @@ mod tests {
 
     #[test]
     fn an_orphaned_socket_gives_up_after_its_retries() {
-        let mut s = Stall::new(0);
+        let mut s = Stall::new((0, 1), 0);
         s.orphan = true;
         assert_eq!(s.resumes(50 * SEC), Some(retransmission(0, 8)));
         assert_eq!(s.resumes(60 * SEC), None);

@@ -36,6 +36,23 @@ impl Flight {
         (at - self.sent) as f64 / span
     }
 
+    /// How its flight ended, in words, times written by `secs`: the one
+    /// wording of the timeline, the SVG export and the details panel.
+    pub fn outcome(&self, secs: fn(Time) -> String) -> String {
+        let how = match (self.dropped, self.held) {
+            (Some(d), _) => return format!("dropped at {}: {}", secs(self.end), d.name()),
+            (None, true) => "held by the cut link's TCP connection",
+            (None, false) => "in the air",
+        };
+        if self.end < self.arrive {
+            format!("{how} when the run ended")
+        } else if self.held {
+            format!("{how}, delivered at {}", secs(self.end))
+        } else {
+            format!("delivered at {}", secs(self.end))
+        }
+    }
+
     /// Where its arrow ends, as a fraction of the way from the sender's lane
     /// to the receiver's: 1 when delivered, short of it when dropped.
     pub fn reach(&self) -> f64 {

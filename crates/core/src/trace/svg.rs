@@ -378,17 +378,12 @@ pub fn render(
         let colour = protocol_colour(f.protocol);
         let (x0, y0, x1, y1) = arrow(f);
         let tip = format!(
-            "{} {} → {}, sent {}s, {} {}s",
+            "{} {} → {}, sent {}s, {}",
             f.op,
             fname,
             tname,
             format_secs(f.sent),
-            match (f.dropped, f.held) {
-                (Some(d), _) => format!("dropped ({})", d.name()),
-                (None, true) => "held by the cut link's TCP connection, delivered".to_string(),
-                (None, false) => "delivered".to_string(),
-            },
-            format_secs(f.end)
+            f.outcome(|t| format_secs(t) + "s"),
         );
         let _ = write!(
             s,
