@@ -381,10 +381,13 @@ pub fn cluster_view(p: &Props) -> Html {
 
     // Messages in the air; dropped ones fail where they were lost and fade.
     // The ✕ lingers 1.5 s of real time at the current speed (at least 20 ms simulated).
+    // One a cut link holds waits in its sender's socket, not in the air: the
+    // timeline draws it (dashed, from send to delivery), the link shows the cut.
     let linger = ((p.speed * 1.5 * SEC as f64) as Time).clamp(20_000, 3 * SEC);
     let mut hidden = 0;
     let flying: Vec<&Flight> = model
         .in_flight(t, linger)
+        .filter(|f| !f.held)
         .filter(|f| {
             let shown = protocol_bit(f.protocol) & p.hidden == 0;
             hidden += usize::from(!shown);

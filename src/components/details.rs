@@ -154,21 +154,18 @@ pub fn details(p: &Props) -> Html {
             "from → to".into(),
             format!("{} → {}", names[*from as usize], names[*to as usize]),
         ));
-        rows.push(("arrives".into(), secs(*arrive_at)));
         if let Some(f) = p
             .model
             .flight_of
             .get(id)
             .and_then(|&i| p.model.flights.get(i))
         {
-            rows.push((
-                "outcome".into(),
-                match f.dropped {
-                    Some(d) => format!("dropped at {}: {}", secs(f.end), d.name()),
-                    None if f.end < f.arrive => "in the air when the run ended".into(),
-                    None => format!("delivered at {}", secs(f.end)),
-                },
-            ));
+            if !f.held {
+                rows.push(("arrives".into(), secs(*arrive_at)));
+            }
+            rows.push(("outcome".into(), f.outcome(secs)));
+        } else {
+            rows.push(("arrives".into(), secs(*arrive_at)));
         }
         rows.extend(message_fields(msg));
     }

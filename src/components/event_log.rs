@@ -27,6 +27,7 @@ fn kind_class(k: &EventKind) -> &'static str {
     match k {
         EventKind::Send { .. } | EventKind::Deliver { .. } => "ev-msg",
         EventKind::Drop { .. } => "ev-drop",
+        EventKind::Hold { .. } => "ev-hold",
         EventKind::TimerSet { .. }
         | EventKind::TimerCancel { .. }
         | EventKind::TimerFire { .. } => "ev-timer",

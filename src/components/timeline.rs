@@ -191,18 +191,19 @@ fn body(p: &BodyProps) -> Html {
             "arrow",
             super::protocol_class(fl.protocol),
             fl.dropped.is_some().then_some("dropped"),
+            fl.held.then_some("held"),
             selected.then_some("selected")
         );
         let title = format!(
-            "{} {} → {} at {}{}",
+            "{} {} → {} at {}, {}",
             fl.op,
             model.names[fl.from as usize],
             model.names[fl.to as usize],
             secs(fl.sent),
-            fl.dropped.map(|d| format!(", dropped: {}", d.name())).unwrap_or_default()
+            fl.outcome(secs)
         );
         html! {
-            <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else { "tl-msg" }}>
+            <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else if fl.held { "tl-held" } else { "tl-msg" }}>
                 <title>{ title }</title>
                 <line x1={pct(x0)} y1={format!("{y0:.1}")} x2={pct(x1)} y2={format!("{y1:.1}")}
                       marker-end={if fl.dropped.is_some() { "" } else { "url(#arrowhead)" }} />

@@ -40,6 +40,10 @@ pub enum Via<'a> {
     Any,
     /// Only this monitor.
     Mon(&'a str),
+    /// Only this monitor, through a MonClient of its own for this one
+    /// command: a cached `Mon` MonClient learns the whole monmap when it
+    /// connects and may have hunted to another monitor since.
+    Only(&'a str),
 }
 
 impl Via<'_> {
@@ -47,6 +51,7 @@ impl Via<'_> {
         match self {
             Via::Any => "any".into(),
             Via::Mon(n) => format!("mon:{n}"),
+            Via::Only(n) => format!("only:{n}"),
         }
     }
 }

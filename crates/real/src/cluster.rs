@@ -54,7 +54,8 @@ pub struct Slot {
     skew_us: i64,
     log_pos: u64,
     paxos: (PaxosState, u64, u64),
-    followed: Option<Rank>,
+    /// The leader its log last named, and for which election epoch.
+    followed: Option<(u32, Rank)>,
     /// The highest last_committed seen in its log since its store was made.
     lc_seen: u64,
     pub status: Arc<MonStatus>,
@@ -481,15 +482,17 @@ impl Cluster {
         }
     }
 
-    /// `config-key dump` of each monitor in `names`, through a MonClient
-    /// bound to it: its keys and values, or why not.
+    /// `config-key dump` of each monitor in `names`, each through a new
+    /// MonClient that knows only that monitor (a cached one may have hunted
+    /// to another, e.g. to a skewed peon whose expired leases hold reads):
+    /// its keys and values, or why not.
     fn dump_kv(&self, names: &[String]) -> Vec<(String, KvAnswer)> {
         let (tx, rx) = std::sync::mpsc::channel();
         for m in names {
             let tx = tx.clone();
             let m2 = m.clone();
             self.client.send(
-                Via::Mon(m),
+                Via::Only(m),
                 json!({"prefix": "config-key dump"}),
                 Duration::from_secs(5),
                 None,
@@ -734,8 +737,8 @@ impl Cluster {
                             s.lc_seen = last_committed;
                         }
                     }
-                    LogFact::Follows { leader, .. } => s.followed = Some(leader),
-                    LogFact::Won { .. } => s.followed = s.json.as_ref().map(|j| j.rank),
+                    LogFact::Follows { epoch, leader } => s.followed = Some((epoch, leader)),
+                    LogFact::Won { epoch } => s.followed = s.json.as_ref().map(|j| (epoch, j.rank)),
                     // Seen in the log even when the sync ends between two
                     // polls: the monitor was synchronizing from then.
                     LogFact::SyncStart if s.status.state != MonState::Synchronizing => {

@@ -164,18 +164,25 @@ mod tests {
 
 /// The trace's status of a running monitor: what `mon_status` said, the
 /// paxos state and range from its log, the leader a peon follows (from its
-/// log's `lose_election`, by rank), and on the leader the cluster's health
-/// checks. accepted_pn, last_pn and lease_expire are not observable: 0.
+/// log's `lose_election`, by rank, for the epoch `mon_status` reports: a poll
+/// can see the new epoch before the log line naming its leader is read, and
+/// the leader of the epoch before is not this one's; found by `monscope
+/// compare` on classic-broken-link as false "followed b and then a in one
+/// epoch" violations), and on the leader the cluster's health checks.
+/// accepted_pn, last_pn and lease_expire are not observable: 0.
 pub fn to_status(
     js: &MonStatusJson,
     paxos: (PaxosState, u64, u64),
-    followed: Option<Rank>,
+    followed: Option<(u32, Rank)>,
     health: &[String],
 ) -> MonStatus {
     let in_quorum = matches!(js.state, MonState::Leader | MonState::Peon);
     let leader = match js.state {
         MonState::Leader => Some(js.name.clone()),
-        MonState::Peon => followed.and_then(|r| js.name_of(r)).map(str::to_string),
+        MonState::Peon => followed
+            .filter(|(epoch, _)| *epoch == js.election_epoch)
+            .and_then(|(_, r)| js.name_of(r))
+            .map(str::to_string),
         _ => None,
     };
     MonStatus {
@@ -222,14 +229,18 @@ mod status_tests {
     #[test]
     fn a_peon_follows_the_leader_its_log_named_and_only_a_leader_has_health() {
         let js = parse(include_str!("../tests/data/mon_status_peon.json")).unwrap();
+        let epoch = js.election_epoch;
         let s = to_status(
             &js,
             (PaxosState::Active, 1, 7),
-            Some(0),
+            Some((epoch, 0)),
             &["MON_DOWN".to_string()],
         );
         assert_eq!(s.leader.as_deref(), Some("a"));
         assert_eq!(s.quorum, ["a", "b", "c"]);
+        // A log line naming the leader of an earlier epoch names nobody now.
+        let stale = to_status(&js, (PaxosState::Active, 1, 7), Some((epoch - 2, 1)), &[]);
+        assert_eq!(stale.leader, None);
         assert_eq!(s.paxos.last_committed, 7);
         assert!(s.health.is_empty());
         let js = parse(include_str!("../tests/data/mon_status_leader.json")).unwrap();
@@ -241,7 +252,12 @@ mod status_tests {
     #[test]
     fn an_electing_monitor_has_no_leader_and_no_quorum() {
         let js = parse(include_str!("../tests/data/mon_status_electing.json")).unwrap();
-        let s = to_status(&js, (PaxosState::Recovering, 1, 9), Some(0), &[]);
+        let s = to_status(
+            &js,
+            (PaxosState::Recovering, 1, 9),
+            Some((js.election_epoch, 0)),
+            &[],
+        );
         assert_eq!(s.leader, None);
         assert!(s.quorum.is_empty());
     }

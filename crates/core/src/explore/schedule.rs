@@ -6,6 +6,7 @@
 use crate::mon::monmap::Strategy;
 use crate::scenario::ast::{Action, Expectation, Latency, LinkRule, Pos, Ppb, Stmt, StmtKind};
 use crate::scenario::{parse, print_stmt, ParseError, Scenario};
+use crate::sim::tcp;
 use crate::time::{Duration, Time};
 use std::collections::BTreeSet;
 
@@ -193,8 +194,32 @@ impl Schedule {
     }
 
     /// When the checks run.
+    /// The end of the quiet period, where the checks are. A link cut during
+    /// the faults delivers what it held only at its TCP connection's next
+    /// retransmission after the heal (`sim::tcp`), at most one backoff
+    /// interval later (no longer than the cut went on, nor than
+    /// TCP_RTO_MAX), as on a real cluster: the quiet period waits that too.
     pub fn end(&self) -> Time {
-        self.quiet_at.saturating_add(self.quiet)
+        let first_cut = self
+            .faults
+            .iter()
+            .filter(|(t, a)| {
+                *t < self.quiet_at
+                    && matches!(
+                        a,
+                        Action::Cut { .. } | Action::Partition(_) | Action::Isolate(_)
+                    )
+            })
+            .map(|(t, _)| *t)
+            .min();
+        let resume = first_cut.map_or(0, |c| {
+            (self.quiet_at - c)
+                .saturating_add(tcp::RTO_INITIAL)
+                .min(tcp::RTO_MAX)
+        });
+        self.quiet_at
+            .saturating_add(resume)
+            .saturating_add(self.quiet)
     }
 
     /// The whole scenario, statement by statement.

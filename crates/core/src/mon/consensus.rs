@@ -135,6 +135,16 @@ impl Consensus {
         }
     }
 
+    /// Monitor::init_paxos after a sync (sync_finish): Paxos and every
+    /// service reload from the store, keeping the requests that wait on them
+    /// (a client's read waiting for a readable Paxos is answered once the
+    /// synced monitor is in quorum, not dropped with its session kept).
+    pub fn reinit(&mut self, store: &MonitorDBStore) {
+        self.paxos.reinit(store);
+        self.kv.reinit(store);
+        self.monmap.reinit(store);
+    }
+
     /// From Monitor::_reset: paxos.restart() then every service's restart().
     pub fn restart(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();

@@ -921,11 +921,9 @@ impl Monitor {
         for e in effects {
             match e {
                 SyncEffect::Synchronizing => self.state = MonState::Synchronizing,
-                SyncEffect::InitPaxos => {
-                    self.consensus.paxos = super::paxos::Paxos::init(&self.store)
-                }
+                SyncEffect::InitPaxos => self.consensus.paxos.reinit(&self.store),
                 SyncEffect::InitPaxosAndServices => {
-                    self.consensus = Consensus::new(&self.store);
+                    self.consensus.reinit(&self.store);
                     // MonmapMonitor::update_from_paxos: the synced store may
                     // hold a newer monmap; the bootstrap that follows uses it.
                     if let Some(m) = monmap_service::latest_in_store(&self.store) {

@@ -62,9 +62,10 @@ pub struct SyncCtx<'a> {
 pub enum SyncEffect {
     /// state = SYNCHRONIZING.
     Synchronizing,
-    /// paxos->init(): re-read the paxos variables from the store.
+    /// paxos->init(): re-read the paxos variables from the store (what waits
+    /// on Paxos stays queued).
     InitPaxos,
-    /// init_paxos(): paxos->init() and every service's init (Consensus::new).
+    /// init_paxos(): paxos->init() and every service's init (Consensus::reinit).
     InitPaxosAndServices,
     /// Monitor::bootstrap().
     Bootstrap { reason: String },

@@ -8,6 +8,7 @@ pub mod budget;
 pub mod network;
 pub mod rng;
 pub mod run;
+pub mod tcp;
 
 pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
@@ -445,7 +446,11 @@ impl Sim {
         match ev {
             SimEvent::Lost { id, reason } => self.emit(EventKind::Drop { id, reason }),
             SimEvent::Arrive { id, from, to, msg } => {
-                if self.net.is_cut(from, to) {
+                if self.net.is_cut(from, to) && self.is_mon_link(from, to) {
+                    // Dropped on the wire: TCP retransmits it, so it waits.
+                    self.emit(EventKind::Hold { id });
+                    self.net.hold_again(self.now, from, to, id, msg);
+                } else if self.net.is_cut(from, to) {
                     self.note_client_loss(&msg);
                     self.emit(EventKind::Drop {
                         id,
@@ -454,7 +459,7 @@ impl Sim {
                 } else if self
                     .nodes
                     .get(to as usize)
-                    .is_some_and(|n| id < n.reset_before)
+                    .is_some_and(|n| n.mon.is_some() && id < n.reset_before)
                 {
                     self.note_client_loss(&msg);
                     self.emit(EventKind::Drop {
@@ -481,6 +486,7 @@ impl Sim {
                         reason: DropReason::Down,
                     });
                 } else {
+                    self.net.acked(from, to);
                     self.emit(EventKind::Deliver { id });
                     self.feed(
                         to,
@@ -577,6 +583,9 @@ impl Sim {
             if let Some(n) = self.nodes.get_mut(node as usize) {
                 n.reset_before = self.next_msg + i as MsgId;
             }
+            // Its own connections close too, with what a cut held in them.
+            let lost = self.net.discard_from(node);
+            self.drop_held(lost, DropReason::Reset);
         }
         for note in out.notes.drain(..) {
             match note {
@@ -653,7 +662,9 @@ impl Sim {
             arrive_at,
             msg: msg.clone(),
         });
-        if cut || flight.lost {
+        if self.is_mon_link(from, to) && self.net.hold_if_stalled(self.now, from, to, id, &msg) {
+            self.emit(EventKind::Hold { id });
+        } else if cut || flight.lost {
             self.note_client_loss(&msg);
             // It fails half-way, where the UI shows it falling.
             let reason = if cut {
@@ -665,6 +676,39 @@ impl Sim {
             self.push(at, SimEvent::Lost { id, reason });
         } else {
             self.push(arrive_at, SimEvent::Arrive { id, from, to, msg });
+        }
+    }
+
+    /// Whether a link joins two monitors: a lossless msgr2 connection, whose
+    /// TCP socket holds what a cut stops (`tcp.rs`). The client's links
+    /// still lose it (see README "Cut and restore").
+    fn is_mon_link(&self, from: NodeId, to: NodeId) -> bool {
+        let client = self.client_node();
+        from != client && to != client
+    }
+
+    /// A heal or restore: the held messages of each direction that is whole
+    /// again arrive at its next TCP retransmission, in order.
+    fn release_held(&mut self) {
+        for r in self.net.release(&mut self.rng, self.now) {
+            match r.arrive_at {
+                Some(at) => {
+                    for (id, msg) in r.held {
+                        let (from, to) = (r.from, r.to);
+                        self.push(at, SimEvent::Arrive { id, from, to, msg });
+                    }
+                }
+                None => self.drop_held(
+                    r.held.into_iter().map(|(id, _)| id).collect(),
+                    DropReason::Reset,
+                ),
+            }
+        }
+    }
+
+    fn drop_held(&mut self, ids: Vec<MsgId>, reason: DropReason) {
+        for id in ids {
+            self.emit(EventKind::Drop { id, reason });
         }
     }
 
@@ -687,11 +731,11 @@ impl Sim {
         })
     }
 
-    /// A message of a client request was lost. Ceph loses none on a cut:
-    /// its connections hold them and deliver them after the heal (at the
-    /// next TCP retransmission, see README "Cut and restore"), where the
-    /// simulator drops them; the client's hunt stands in for that late
-    /// delivery, so that no request waits forever on a message that is gone.
+    /// A message of a client request was lost: on the client's own link
+    /// (a cut, where Ceph's socket would hold it until the MonClient's
+    /// keepalives time out and it marks the connection down), to a monitor
+    /// that reset, or to `loss`. The client hunts for it at its next session
+    /// check, so that no request waits forever on a message that is gone.
     fn note_client_loss(&mut self, msg: &Message) {
         let tid = match msg {
             Message::Client(r) => r.tid,
@@ -719,6 +763,9 @@ impl Sim {
             self.cfg.clone(),
             store,
         ));
+        // What the old process's sockets still held goes with them.
+        let lost = self.net.discard_from(node);
+        self.drop_held(lost, DropReason::Reset);
         self.feed(node, Input::Boot);
     }
 
@@ -726,6 +773,11 @@ impl Sim {
         let n = &mut self.nodes[node as usize];
         if let Some(mon) = n.mon.take() {
             n.store = mon.into_store();
+            // What peers sent to this process and a cut still holds is lost
+            // when it comes: a restarted monitor answers the retransmission
+            // with a reset (ProtocolV2::handle_session_reset → reset_session).
+            n.reset_before = n.reset_before.max(self.next_msg);
+            self.net.orphan(node);
         }
         let armed: Vec<Timer> = self.timers[node as usize].keys().copied().collect();
         self.timers[node as usize].clear();
@@ -857,7 +909,10 @@ impl Sim {
                 self.client_request(ClientOp::MonRemove { name }, target);
             }
             Action::Cut { a, b, one_way } => self.for_link(&a, &b, one_way, Network::cut),
-            Action::Restore { a, b, one_way } => self.for_link(&a, &b, one_way, Network::restore),
+            Action::Restore { a, b, one_way } => {
+                self.for_link(&a, &b, one_way, Network::restore);
+                self.release_held();
+            }
             Action::Partition(groups) => {
                 let groups: Vec<Vec<NodeId>> = groups.iter().map(|g| self.nodes_named(g)).collect();
                 for (gi, g) in groups.iter().enumerate() {
@@ -881,7 +936,10 @@ impl Sim {
                     }
                 }
             }
-            Action::Heal => self.net.heal(),
+            Action::Heal => {
+                self.net.heal();
+                self.release_held();
+            }
             Action::Write { key, value, via } => {
                 let target = self.client_target(&via);
                 self.client_request(ClientOp::Write { key, value }, target);

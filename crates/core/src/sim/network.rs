@@ -1,12 +1,16 @@
 //! The simulated network: per-link latency and loss, one-way and two-way
 //! cuts. Links are FIFO, as Ceph's messenger connections are: a message never
-//! overtakes an earlier one on the same link, whatever latency it drew.
+//! overtakes an earlier one on the same link, whatever latency it drew. A cut
+//! mon-to-mon link holds what is sent over it, as TCP does (see `tcp.rs`).
 
 use super::rng::Pcg32;
+use super::tcp::Stall;
+use crate::mon::messages::Message;
 use crate::scenario::ast::{Latency, LinkRule, LinkSetting, Ppb};
-use crate::time::Time;
-use crate::trace::NodeId;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::time::{Duration, Time};
+use crate::trace::{MsgId, NodeId};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Network {
@@ -14,8 +18,24 @@ pub struct Network {
     loss: Ppb,
     link_latency: BTreeMap<(NodeId, NodeId), Latency>,
     link_loss: BTreeMap<(NodeId, NodeId), Ppb>,
-    cuts: BTreeSet<(NodeId, NodeId)>,
-    last_arrival: BTreeMap<(NodeId, NodeId), Time>,
+    /// Cut directions, sorted: a plain list (there are few), which keeps
+    /// a set's code out of the page's wasm.
+    cuts: Vec<(NodeId, NodeId)>,
+    /// Each link's latest arrival, sorted by link (FIFO order).
+    last_arrival: Vec<((NodeId, NodeId), Time)>,
+    /// Directions whose data goes unacknowledged, in the order they
+    /// stalled (a few at most: a plain list, no map code in the page's wasm).
+    stalls: Vec<Stall>,
+}
+
+/// What a heal or restore lets through on one direction.
+pub struct Release {
+    pub from: NodeId,
+    pub to: NodeId,
+    /// When the held messages arrive, all at once; None when the sender's
+    /// orphaned socket gave up and they are lost.
+    pub arrive_at: Option<Time>,
+    pub held: Vec<(MsgId, Arc<Message>)>,
 }
 
 /// What the network decided for one message at send time.
@@ -37,8 +57,9 @@ impl Network {
             loss,
             link_latency: BTreeMap::new(),
             link_loss: BTreeMap::new(),
-            cuts: BTreeSet::new(),
-            last_arrival: BTreeMap::new(),
+            cuts: Vec::new(),
+            last_arrival: Vec::new(),
+            stalls: Vec::new(),
         };
         for r in rules {
             let (Some(a), Some(b)) = (name_to_node(&r.a), name_to_node(&r.b)) else {
@@ -64,26 +85,47 @@ impl Network {
 
     /// Draw a message's fate: its arrival time (FIFO per link) and whether it is lost.
     pub fn send(&mut self, rng: &mut Pcg32, now: Time, from: NodeId, to: NodeId) -> Flight {
-        let lat = match self.link_latency.get(&(from, to)).unwrap_or(&self.latency) {
-            Latency::Fixed(d) => *d,
-            Latency::Uniform(lo, hi) => rng.range_inclusive(*lo, *hi),
-        };
+        let lat = self.latency_draw(rng, from, to);
         let loss = *self.link_loss.get(&(from, to)).unwrap_or(&self.loss);
         let lost = rng.chance_ppb(loss);
-        let last = self.last_arrival.entry((from, to)).or_insert(0);
+        let last = self.last_arrival_of((from, to));
         let arrive_at = (now + lat).max(*last);
         *last = arrive_at;
         Flight { arrive_at, lost }
     }
 
+    /// The latest arrival on a link, 0 until its first message.
+    fn last_arrival_of(&mut self, link: (NodeId, NodeId)) -> &mut Time {
+        let i = match self.last_arrival.binary_search_by_key(&link, |(l, _)| *l) {
+            Ok(i) => i,
+            Err(i) => {
+                self.last_arrival.insert(i, (link, 0));
+                i
+            }
+        };
+        &mut self.last_arrival[i].1
+    }
+
+    /// One message's latency on a link.
+    fn latency_draw(&self, rng: &mut Pcg32, from: NodeId, to: NodeId) -> Duration {
+        match self.link_latency.get(&(from, to)).unwrap_or(&self.latency) {
+            Latency::Fixed(d) => *d,
+            Latency::Uniform(lo, hi) => rng.range_inclusive(*lo, *hi),
+        }
+    }
+
     pub fn is_cut(&self, from: NodeId, to: NodeId) -> bool {
-        self.cuts.contains(&(from, to))
+        self.cuts.binary_search(&(from, to)).is_ok()
     }
     pub fn cut(&mut self, from: NodeId, to: NodeId) {
-        self.cuts.insert((from, to));
+        if let Err(i) = self.cuts.binary_search(&(from, to)) {
+            self.cuts.insert(i, (from, to));
+        }
     }
     pub fn restore(&mut self, from: NodeId, to: NodeId) {
-        self.cuts.remove(&(from, to));
+        if let Ok(i) = self.cuts.binary_search(&(from, to)) {
+            self.cuts.remove(i);
+        }
     }
     pub fn heal(&mut self) {
         self.cuts.clear();
@@ -91,5 +133,129 @@ impl Network {
     /// Every cut link, as (from, to).
     pub fn cuts(&self) -> impl Iterator<Item = (NodeId, NodeId)> + '_ {
         self.cuts.iter().copied()
+    }
+
+    /// The stall of a direction, made at `now` if there is none.
+    fn stall(&mut self, now: Time, link: (NodeId, NodeId)) -> &mut Stall {
+        let i = match self.stalls.iter().position(|s| s.link == link) {
+            Some(i) => i,
+            None => {
+                self.stalls.push(Stall::new(link, now));
+                self.stalls.len() - 1
+            }
+        };
+        &mut self.stalls[i]
+    }
+
+    /// Whether TCP holds a message sent at `now` from `from` to `to`; if so
+    /// it keeps it. It does when the link is cut that way, or when its
+    /// acknowledgements cannot come back and the first retransmission
+    /// timeout has passed, or when earlier messages wait before it.
+    pub fn hold_if_stalled(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        to: NodeId,
+        id: MsgId,
+        msg: &Arc<Message>,
+    ) -> bool {
+        let data_cut = self.is_cut(from, to);
+        if !data_cut && !self.is_cut(to, from) {
+            return false;
+        }
+        let stall = self.stall(now, (from, to));
+        if data_cut || !stall.window_open(now) || !stall.held.is_empty() {
+            stall.hold(id, msg.clone());
+            return true;
+        }
+        false
+    }
+
+    /// A message met a cut on its way (sent before it, or released and cut
+    /// again before its retransmission): the sender's socket holds it again.
+    pub fn hold_again(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        to: NodeId,
+        id: MsgId,
+        msg: Arc<Message>,
+    ) {
+        self.stall(now, (from, to)).hold(id, msg);
+    }
+
+    /// A message got through with the way back open: its acknowledgement
+    /// reaches the sender and the direction flows again.
+    pub fn acked(&mut self, from: NodeId, to: NodeId) {
+        if self.is_cut(to, from) {
+            return;
+        }
+        if let Some(i) = self
+            .stalls
+            .iter()
+            .position(|s| s.link == (from, to) && s.held.is_empty())
+        {
+            self.stalls.swap_remove(i);
+        }
+    }
+
+    /// After a heal or restore: every stalled direction that is whole both
+    /// ways resumes at its next retransmission (after one latency), and
+    /// later messages queue behind it (FIFO).
+    pub fn release(&mut self, rng: &mut Pcg32, now: Time) -> Vec<Release> {
+        let mut out = Vec::new();
+        let mut kept = Vec::new();
+        for mut stall in std::mem::take(&mut self.stalls) {
+            let (from, to) = stall.link;
+            if self.is_cut(from, to) || self.is_cut(to, from) {
+                kept.push(stall);
+                continue;
+            }
+            let arrive_at = stall.resumes(now).map(|r| {
+                let lat = self.latency_draw(rng, from, to);
+                let last = self.last_arrival_of((from, to));
+                *last = (r + lat).max(*last);
+                *last
+            });
+            let held = std::mem::take(&mut stall.held);
+            if held.is_empty() {
+                continue;
+            }
+            if arrive_at.is_some() {
+                // Until an acknowledgement comes back: a new cut before the
+                // retransmission holds them again, timed from the same start.
+                kept.push(stall);
+            }
+            out.push(Release {
+                from,
+                to,
+                arrive_at,
+                held,
+            });
+        }
+        self.stalls = kept;
+        out
+    }
+
+    /// The process of `node` died: what it held waits in orphaned sockets.
+    pub fn orphan(&mut self, node: NodeId) {
+        for stall in self.stalls.iter_mut().filter(|s| s.link.0 == node) {
+            stall.orphan = true;
+        }
+    }
+
+    /// `node` closed its connections (a restart, Messenger::mark_down_all):
+    /// what its sockets held is gone. Returns the lost messages' ids.
+    pub fn discard_from(&mut self, node: NodeId) -> Vec<MsgId> {
+        let mut lost = Vec::new();
+        let mut i = 0;
+        while i < self.stalls.len() {
+            if self.stalls[i].link.0 == node {
+                lost.extend(self.stalls.swap_remove(i).held.iter().map(|(id, _)| *id));
+            } else {
+                i += 1;
+            }
+        }
+        lost
     }
 }

@@ -20,12 +20,14 @@ pub type MsgId = u64;
 pub enum DropReason {
     /// The network lost it (`loss`).
     Loss,
-    /// The link from sender to receiver was cut when it was sent.
+    /// The link between the client and a monitor was cut when it was sent
+    /// (a monitor-to-monitor link holds its messages instead: `Hold`).
     Cut,
     /// The receiver was down when it arrived.
     Down,
-    /// The receiver reset every connection (Messenger::mark_down_all) after
-    /// it was sent.
+    /// The receiver reset every connection (Messenger::mark_down_all) or
+    /// restarted after it was sent, or the sender closed the connection
+    /// that held it.
     Reset,
 }
 
@@ -66,6 +68,12 @@ pub enum EventKind {
     Drop {
         id: MsgId,
         reason: DropReason,
+    },
+    /// A cut link holds message `id` in its sender's TCP socket; it arrives
+    /// at the first retransmission after the heal (a later `Deliver` there)
+    /// or is lost with its connection (a later `Drop`).
+    Hold {
+        id: MsgId,
     },
     TimerSet {
         node: NodeId,

@@ -17,6 +17,10 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
             format!("sends {} to {} (#{id})", message_summary(msg), who(*to)),
         ),
         EventKind::Deliver { id } => (String::new(), format!("#{id} delivered")),
+        EventKind::Hold { id } => (
+            String::new(),
+            format!("#{id} held: link cut, TCP retransmits it after the heal"),
+        ),
         EventKind::Drop { id, reason } => {
             (String::new(), format!("#{id} dropped: {}", reason.name()))
         }

@@ -21,6 +21,9 @@ pub struct Flight {
     /// When its flight ended (delivered or dropped); `arrive` if the run ended first.
     pub end: Time,
     pub dropped: Option<DropReason>,
+    /// A cut link held it in its sender's TCP socket: it arrives (or is
+    /// lost) long after `sent`, when `end` says; `arrive` is that moment too.
+    pub held: bool,
     pub protocol: &'static str,
     pub op: &'static str,
 }
@@ -31,6 +34,23 @@ impl Flight {
         let span = self.arrive.saturating_sub(self.sent).max(1) as f64;
         let at = t.clamp(self.sent, self.end);
         (at - self.sent) as f64 / span
+    }
+
+    /// How its flight ended, in words, times written by `secs`: the one
+    /// wording of the timeline, the SVG export and the details panel.
+    pub fn outcome(&self, secs: fn(Time) -> String) -> String {
+        let how = match (self.dropped, self.held) {
+            (Some(d), _) => return format!("dropped at {}: {}", secs(self.end), d.name()),
+            (None, true) => "held by the cut link's TCP connection",
+            (None, false) => "in the air",
+        };
+        if self.end < self.arrive {
+            format!("{how} when the run ended")
+        } else if self.held {
+            format!("{how}, delivered at {}", secs(self.end))
+        } else {
+            format!("delivered at {}", secs(self.end))
+        }
     }
 
     /// Where its arrow ends, as a fraction of the way from the sender's lane
@@ -71,20 +91,43 @@ impl Flights {
                         arrive: *arrive_at,
                         end: *arrive_at,
                         dropped: None,
+                        held: false,
                         protocol: msg.protocol(),
                         op: msg.op_name(),
                     });
                 }
+                EventKind::Hold { id } => {
+                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
+                        // Its end is not known yet: the Deliver or Drop tells.
+                        f.held = true;
+                        f.arrive = Time::MAX;
+                        f.end = Time::MAX;
+                    }
+                }
                 EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
                     if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
                         f.end = ev.at;
+                        if f.held {
+                            f.arrive = ev.at;
+                        }
                         if let EventKind::Drop { reason, .. } = &ev.kind {
                             f.dropped = Some(*reason);
+                            if f.held {
+                                // Lost with its connection: drawn falling half-way.
+                                f.arrive = ev.at + (ev.at - f.sent);
+                            }
                         }
                     }
                 }
                 _ => {}
             }
+        }
+        // Still held when the trace ends: drawn up to its last event, short
+        // of its receiver.
+        let last = trace.last().map_or(0, |e| e.at);
+        for f in list.iter_mut().filter(|f| f.end == Time::MAX) {
+            f.end = last.max(f.sent);
+            f.arrive = f.end + 1;
         }
         let longest = list
             .iter()
@@ -216,7 +259,12 @@ mod tests {
     fn flights_end_where_their_message_was_delivered_or_dropped() {
         let trace = run("classic-broken-link");
         let f = Flights::of(&trace);
-        assert!(f.list.iter().any(|f| f.dropped.is_some()));
+        // The cut a-b link holds what it carries from 20 s until its TCP
+        // retransmission at 240 s: those arrows run from send to delivery.
+        assert!(f.list.iter().any(|f| f.held
+            && f.dropped.is_none()
+            && f.end > f.sent + 200 * SEC
+            && f.reach() == 1.0));
         for fl in &f.list {
             assert!(fl.sent <= fl.end && fl.end - fl.sent <= f.longest);
             let r = fl.reach();
@@ -256,6 +304,7 @@ mod tests {
             arrive: end,
             end,
             dropped: None,
+            held: false,
             protocol: "paxos",
             op: "ACCEPT",
         };

@@ -378,16 +378,12 @@ pub fn render(
         let colour = protocol_colour(f.protocol);
         let (x0, y0, x1, y1) = arrow(f);
         let tip = format!(
-            "{} {} → {}, sent {}s, {} {}s",
+            "{} {} → {}, sent {}s, {}",
             f.op,
             fname,
             tname,
             format_secs(f.sent),
-            f.dropped.map_or("delivered".to_string(), |d| format!(
-                "dropped ({})",
-                d.name()
-            )),
-            format_secs(f.end)
+            f.outcome(|t| format_secs(t) + "s"),
         );
         let _ = write!(
             s,
@@ -396,6 +392,8 @@ pub fn render(
             escape(&tip),
             if f.dropped.is_some() {
                 r#" stroke-dasharray="3 2""#
+            } else if f.held {
+                r#" stroke-dasharray="8 3""#
             } else {
                 ""
             },

@@ -260,6 +260,17 @@ impl Paxos {
         super::out::apply_tx(ctx.store, ctx.out, t);
     }
 
+    /// Paxos::init again (Monitor::init_paxos after a sync): the persistent
+    /// variables come from the store, and the contexts waiting on this Paxos
+    /// stay queued, as they do on Ceph's one Paxos object.
+    pub fn reinit(&mut self, store: &MonitorDBStore) {
+        let mut fresh = Paxos::init(store);
+        fresh.waiting_for_active = std::mem::take(&mut self.waiting_for_active);
+        fresh.waiting_for_readable = std::mem::take(&mut self.waiting_for_readable);
+        fresh.waiting_for_writeable = std::mem::take(&mut self.waiting_for_writeable);
+        *self = fresh;
+    }
+
     // ---- role entry (§3.4) ----
     /// Paxos::restart, from Monitor::_reset. (Writes are synchronous: nothing to flush.)
     pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {

@@ -87,6 +87,16 @@ impl<S: Service> PaxosService<S> {
         }
     }
 
+    /// PaxosService::init again (after a sync): the state comes from the
+    /// store, and the contexts waiting on the service stay queued.
+    pub fn reinit(&mut self, store: &MonitorDBStore) {
+        let mut fresh = PaxosService::init(store);
+        fresh.waiting_for_finished_proposal =
+            std::mem::take(&mut self.waiting_for_finished_proposal);
+        fresh.waiting_for_commit = std::mem::take(&mut self.waiting_for_commit);
+        *self = fresh;
+    }
+
     fn waiter(w: ServiceWaiter) -> Waiter {
         Waiter::Service(S::ID, w)
     }
