@@ -4,6 +4,7 @@
 
 use super::Import;
 use crate::mon::status::MonState;
+use crate::sim::tcp;
 use crate::time::{format_duration, Time, MS, SEC};
 use crate::trace::milestones::{milestones, Milestone};
 use crate::trace::EventKind;
@@ -196,6 +197,27 @@ fn round_ms(t: Time) -> Time {
     t - t % MS
 }
 
+/// When a link held from `since` and flowing again by `resumed` was healed: the
+/// held data went through at the last retransmission (`sim::tcp`, as Linux
+/// backs off) at or before `resumed`, so the heal came after the one before
+/// it. Halfway between the two, so a replay delivers at the same
+/// retransmission even if its first held send is a little off.
+fn heal_before(since: Time, resumed: Time) -> Time {
+    let mut k = 1;
+    while tcp::retransmission(since, k + 1) <= resumed && k < 64 {
+        k += 1;
+    }
+    let (before, at) = (
+        tcp::retransmission(since, k - 1),
+        tcp::retransmission(since, k),
+    );
+    if at > resumed {
+        // Resumed before any retransmission: the heal came before it.
+        return round_ms(since + (resumed - since) / 2);
+    }
+    round_ms(before + (at - before) / 2)
+}
+
 /// Links that held messages: sends between two running monitors that were
 /// never received, or received more than [`HELD`] later. Each run of them on
 /// one link is a cut from its first such send to the first prompt delivery
@@ -285,9 +307,9 @@ fn cuts(imp: &Import, is_up: &dyn Fn(usize, Time) -> bool) -> Vec<Stmt> {
                 });
                 if restore.1 < imp.end {
                     out.push(Stmt {
-                        at: restore.1,
+                        at: heal_before(restore.0, restore.1),
                         text: text.replacen("cut", "restore", 1),
-                        why: "inferred: the link's first prompt delivery after the held messages (TCP retransmits what a cut held with a growing backoff, so the link may have healed up to a minute earlier)"
+                        why: "inferred: halfway between the two TCP retransmissions before the link's first prompt delivery (what a cut holds is delivered at the first retransmission after the heal, so the heal came between them; the simulator holds it the same way)"
                             .into(),
                     });
                 }
