@@ -371,6 +371,23 @@ fn app() -> Html {
         });
     }
 
+    // The run is simulated ahead of the playhead, a slice (state.rs:
+    // SLICE_MS) at a time between frames and input, so the page never blocks.
+    {
+        let dispatch = dispatch.clone();
+        let key = state
+            .model
+            .as_ref()
+            .filter(|m| !m.done())
+            .map(|m| (m.id, m.ready));
+        use_effect_with(key, move |key| {
+            let next = key.map(|_| {
+                gloo::timers::callback::Timeout::new(0, move || dispatch.dispatch(Msg::Simulate))
+            });
+            move || drop(next)
+        });
+    }
+
     // Callbacks made once: a child whose props are otherwise unchanged then
     // skips its render, so a frame re-renders only what moves.
     let handlers = {
@@ -441,7 +458,7 @@ fn app() -> Html {
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
-        model.trace[..panel_upto]
+        model.trace()[..panel_upto]
             .iter()
             .rev()
             .take(4000)
@@ -459,11 +476,13 @@ fn app() -> Html {
 
     // The latest `note` is the caption.
     let caption = state.model.as_ref().and_then(|model| {
-        model.marks[..model.marks.partition_point(|m| m.at <= t)]
+        let marks = model.marks();
+        let trace = model.trace();
+        marks[..marks.partition_point(|m| m.at <= t)]
             .iter()
             .rev()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &model.trace[m.ev].kind {
+            .and_then(|m| match &trace[m.ev].kind {
                 EventKind::Note { text } => Some(text.clone()),
                 _ => None,
             })
@@ -614,6 +633,7 @@ fn app() -> Html {
                     { controls::controls(&controls::Props {
                         t,
                         end: state.end(),
+                        ready: state.ready(),
                         playing: state.playing,
                         speed: state.speed,
                         skip_quiet: state.skip_quiet,
@@ -673,7 +693,7 @@ fn app() -> Html {
                     text: state.text.clone(),
                     error: state.error.clone(),
                     model: state.model.clone(),
-                    checked: state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto)),
+                    checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
                 <MyScenarios

@@ -42,6 +42,10 @@ pub const TRAVEL_MS: f64 = 3000.0;
 pub const PANEL_EVERY_MS: f64 = 200.0;
 /// The timeline's initial window.
 pub const DEFAULT_SPAN: Time = SEC / 2;
+/// Wall milliseconds of simulation per slice: the page simulates ahead of
+/// the playhead between frames in slices this long, so it never blocks
+/// (natively, in the unit tests, a run is simulated whole at once).
+pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 12.0 };
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
@@ -70,6 +74,9 @@ pub struct AppState {
     pub win_span: Time,
     /// The timeline pages along with the playhead.
     pub follow: bool,
+    /// Where the playhead was sent beyond what has been simulated (a link's
+    /// or a stored session's time): it goes there once the run gets there.
+    pending: Option<Time>,
     /// Playing pauses here (a tour's next note, an embed's `until`).
     pub stop_at: Option<Time>,
     /// The playhead the text panels (event log, inspector, narration) show.
@@ -110,6 +117,8 @@ pub enum Msg {
     Seek(Time),
     /// Real milliseconds since the last animation frame.
     Frame(f64),
+    /// Simulate the run on for a slice of wall time (SLICE_MS).
+    Simulate,
     TogglePlay,
     Speed(f64),
     SkipQuiet(bool),
@@ -190,6 +199,7 @@ impl AppState {
             win_start: 0,
             win_span: DEFAULT_SPAN,
             follow: true,
+            pending: None,
             stop_at: None,
             panel_t: 0,
             panel_wait: 0.0,
@@ -241,6 +251,31 @@ impl AppState {
         self.model.as_ref().map_or(0, |m| m.end)
     }
 
+    /// How far the run has been simulated: the playhead goes no further.
+    pub fn ready(&self) -> Time {
+        self.model.as_ref().map_or(0, |m| m.ready)
+    }
+
+    /// Simulate the run on for a slice; the story window follows a growing
+    /// story until the reader moves the window.
+    fn simulate(&mut self) {
+        let Some(model) = self.model.as_ref().filter(|m| !m.done()) else {
+            return;
+        };
+        let on_story = self.win_start == 0 && self.win_span == model.story_span();
+        let next = model.advance(SLICE_MS);
+        if on_story {
+            self.win_span = next.story_span();
+        }
+        self.model = Some(Rc::new(next));
+        if let Some(t) = self
+            .pending
+            .filter(|&t| t <= self.ready() || self.end() <= self.ready())
+        {
+            self.seek(t);
+        }
+    }
+
     /// Parse and run `text`; a text that does not parse keeps the last run.
     fn set_text(&mut self, text: String) {
         if self.model.as_ref().is_some_and(|m| m.text == text) {
@@ -248,7 +283,7 @@ impl AppState {
             self.error = None;
             return;
         }
-        match Model::build(&text) {
+        match Model::start(&text).map(|m| m.advance(SLICE_MS)) {
             Ok(model) => {
                 self.error = None;
                 let n = model.mon_count() as NodeId;
@@ -260,11 +295,13 @@ impl AppState {
             Err(e) => self.error = Some(e),
         }
         self.text = text;
-        self.t = self.t.min(self.end());
+        self.t = self.t.min(self.ready());
     }
 
     fn seek(&mut self, t: Time) {
-        self.t = t.min(self.end());
+        let ready = self.ready();
+        self.pending = (t > ready && ready < self.end()).then_some(t);
+        self.t = t.min(ready);
         self.keep_in_window();
     }
 
@@ -305,6 +342,8 @@ impl AppState {
             t = model.end;
             self.playing = false;
         }
+        // Not simulated that far yet: wait there, still playing.
+        t = t.min(model.ready);
         if let Some(stop) = self.stop_at.filter(|&s| t >= s) {
             t = stop;
             self.playing = false;
@@ -384,6 +423,14 @@ impl AppState {
                 self.travel = None;
                 self.seek(t);
             }
+            Msg::Simulate => {
+                self.simulate();
+                // The playhead, the panels and the tour see the longer run
+                // at the next frame or input.
+                if self.playing {
+                    return self;
+                }
+            }
             Msg::Frame(ms) => {
                 self.frame(ms);
                 self.panel_wait += ms;
@@ -426,7 +473,7 @@ impl AppState {
                 self.anchor = None;
                 self.selected_event = e;
                 if let (Some(i), Some(model)) = (e, self.model.clone()) {
-                    if let Some(ev) = model.trace.get(i) {
+                    if let Some(ev) = model.trace().get(i).cloned() {
                         self.playing = false;
                         // Its monitor (a message's sender) is selected too.
                         if let Some(m) =
@@ -437,9 +484,7 @@ impl AppState {
                         // A message: the middle of its flight, where both views show it.
                         let t = match &ev.kind {
                             monscope_core::trace::EventKind::Send { id, .. } => model
-                                .flight_of
-                                .get(id)
-                                .and_then(|&f| model.flights.get(f))
+                                .flight(*id)
                                 .map_or(ev.at, |f| f.sent + (f.end - f.sent) / 2),
                             _ => ev.at,
                         };
@@ -508,13 +553,12 @@ impl AppState {
                 if let Some((m, i)) = ev {
                     // A message: its flight in the middle three fifths; a
                     // mark: the 20 ms around it.
-                    let (a, b) = match m.trace.get(i).map(|e| &e.kind) {
-                        Some(monscope_core::trace::EventKind::Send { id, .. }) => m
-                            .flight_of
-                            .get(id)
-                            .and_then(|&f| m.flights.get(f))
-                            .map_or((0, 0), |f| (f.sent, f.end)),
-                        Some(_) => (m.trace[i].at, m.trace[i].at),
+                    let ev = m.trace().get(i).cloned();
+                    let (a, b) = match ev.as_ref().map(|e| (e.at, &e.kind)) {
+                        Some((_, monscope_core::trace::EventKind::Send { id, .. })) => {
+                            m.flight(*id).map_or((0, 0), |f| (f.sent, f.end))
+                        }
+                        Some((at, _)) => (at, at),
                         None => (0, 0),
                     };
                     let span = ((b - a) * 5 / 3).max(20 * MS);
@@ -652,7 +696,12 @@ mod tests {
     fn selecting_a_message_selects_its_sender_and_dragging_pans() {
         let mut s = AppState::new(BUILTIN[0].1, None);
         let model = s.model.clone().unwrap();
-        let fl = model.flights.iter().find(|f| f.from == 1).unwrap();
+        let fl = model
+            .flights()
+            .iter()
+            .find(|f| f.from == 1)
+            .cloned()
+            .unwrap();
         s = s.reduce(Msg::SelectEvent(Some(fl.ev)));
         assert_eq!(s.selected_mon, Some(1));
         assert!(s.t > fl.sent && s.t <= fl.end);
@@ -688,10 +737,11 @@ mod tests {
             s = s.reduce(Msg::Frame(16.7));
         }
         let loud: Vec<_> = model
-            .flights
+            .flights()
             .iter()
             .filter(|f| f.sent < 40 * MS && !crate::playback::is_quiet(f))
             .filter(|f| crate::playback::protocol_bit(f.protocol) & s.hidden == 0)
+            .cloned()
             .collect();
         assert!(loud.len() > 10, "{}", loud.len());
         for f in loud {
@@ -734,7 +784,7 @@ mod tests {
             .model
             .as_ref()
             .unwrap()
-            .marks
+            .marks()
             .iter()
             .find(|m| m.kind == crate::playback::MarkKind::Note)
             .unwrap()
@@ -776,7 +826,12 @@ mod tests {
         );
         s = s.reduce(Msg::FitRun);
         assert_eq!((s.win_start, s.win_span), (0, model.end));
-        let f = model.flights.iter().find(|f| f.sent > 30 * SEC).unwrap();
+        let f = model
+            .flights()
+            .iter()
+            .find(|f| f.sent > 30 * SEC)
+            .cloned()
+            .unwrap();
         s = s
             .reduce(Msg::SelectEvent(Some(f.ev)))
             .reduce(Msg::FitSelection);
@@ -788,7 +843,7 @@ mod tests {
             .model
             .as_ref()
             .unwrap()
-            .marks
+            .marks()
             .iter()
             .find(|m| matches!(m.kind, crate::playback::MarkKind::Commit(_)))
             .unwrap()

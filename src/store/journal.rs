@@ -135,10 +135,10 @@ impl Journal {
     /// transaction per monitor that rebuilds its store at `t` (from `sim_at`,
     /// called only then).
     pub fn follow(&mut self, model: &Model, t: Time, sim_at: impl FnOnce() -> Sim) {
-        let t = t.min(model.end);
+        let t = t.min(model.ready);
         if self.started && model.text == self.text && t >= self.t {
             let upto = model.events_upto(t);
-            for ev in &model.trace[self.events.min(upto)..upto] {
+            for ev in &model.trace()[self.events.min(upto)..upto] {
                 if let EventKind::Store { node, tx } = &ev.kind {
                     self.store(*node).apply(tx);
                 }
