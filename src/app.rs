@@ -413,12 +413,23 @@ fn app() -> Html {
     // panels show (state.rs: panel_t).
     let (frame, upto, panel_upto, detail) = match &state.model {
         Some(model) => {
+            // The ring comes from the trace; the simulator at the playhead
+            // (a snapshot replayed) only for cut links and the inspector.
             let mut c = cursor.borrow_mut();
-            let sim = c.at(model, t);
             let n = model.mon_count() as NodeId;
             let frame = Frame {
-                statuses: (0..n).map(|i| sim.state().status(i).clone()).collect(),
-                cuts: sim.cuts(),
+                statuses: (0..n)
+                    .map(|i| {
+                        model
+                            .status_at(i, t)
+                            .unwrap_or_else(|| MonStatus::down(i as _))
+                    })
+                    .collect(),
+                cuts: if model.cuts_links() {
+                    c.at(model, t).cuts()
+                } else {
+                    Vec::new()
+                },
                 present: (0..n).map(|i| model.member_at(i, t)).collect(),
             };
             let upto = model.events_upto(t);
@@ -429,7 +440,7 @@ fn app() -> Html {
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
                     _ => {
-                        let d = inspect::detail(sim, m).map(Rc::new);
+                        let d = inspect::detail(c.at(model, t), m).map(Rc::new);
                         *cache = Some((key, d.clone()));
                         d
                     }

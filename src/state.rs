@@ -278,7 +278,7 @@ impl AppState {
 
     /// Parse and run `text`; a text that does not parse keeps the last run.
     fn set_text(&mut self, text: String) {
-        if self.model.as_ref().is_some_and(|m| m.text == text) {
+        if self.model.as_ref().is_some_and(|m| *m.text == text) {
             self.text = text;
             self.error = None;
             return;

@@ -262,7 +262,7 @@ pub fn embed(p: &Props) -> Html {
 
     let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
     let base_link = {
-        let text = p.model.text.clone();
+        let text = (*p.model.text).clone();
         use_memo(p.model.id, move |_| {
             share_link(&playground_base(), &text, None, None)
         })
