@@ -222,6 +222,33 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
     handle
 }
 
+/// Wall milliseconds between two showings of a run being simulated.
+const PUBLISH_MS: f64 = 250.0;
+
+/// Simulate `model` on in slices, each in a task of its own, and show it
+/// (`Msg::Grown`) every PUBLISH_MS and when it is done. `timer` holds the
+/// next slice: dropping it stops the run (a new text).
+fn simulate_on(
+    model: crate::playback::Model,
+    shown_at: f64,
+    dispatch: UseReducerDispatcher<AppState>,
+    timer: Rc<RefCell<Option<gloo::timers::callback::Timeout>>>,
+) {
+    let again = timer.clone();
+    let slice = gloo::timers::callback::Timeout::new(0, move || {
+        let next = model.advance(crate::state::SLICE_MS);
+        let now = js_sys::Date::now();
+        let show = next.done() || now - shown_at >= PUBLISH_MS;
+        if show {
+            dispatch.dispatch(Msg::Grown(Rc::new(next.clone())));
+        }
+        if !next.done() {
+            simulate_on(next, if show { now } else { shown_at }, dispatch, again);
+        }
+    });
+    *timer.borrow_mut() = Some(slice);
+}
+
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
@@ -372,19 +399,18 @@ fn app() -> Html {
     }
 
     // The run is simulated ahead of the playhead, a slice (state.rs:
-    // SLICE_MS) at a time between frames and input, so the page never blocks.
+    // SLICE_MS) at a time between frames and input, so the page never
+    // blocks; what it has simulated is shown every PUBLISH_MS (a render of
+    // the page costs more than a slice).
     {
         let dispatch = dispatch.clone();
-        let key = state
-            .model
-            .as_ref()
-            .filter(|m| !m.done())
-            .map(|m| (m.id, m.ready));
-        use_effect_with(key, move |key| {
-            let next = key.map(|_| {
-                gloo::timers::callback::Timeout::new(0, move || dispatch.dispatch(Msg::Simulate))
-            });
-            move || drop(next)
+        let run = state.model.clone().filter(|m| !m.done());
+        use_effect_with(run.as_ref().map(|m| m.id), move |_| {
+            let timer = Rc::new(RefCell::new(None));
+            if let Some(m) = run {
+                simulate_on((*m).clone(), 0.0, dispatch, timer.clone());
+            }
+            move || drop(timer.borrow_mut().take())
         });
     }
 

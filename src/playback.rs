@@ -144,6 +144,12 @@ pub struct Model {
     pub stops: Vec<(Time, String)>,
 }
 
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Model {} ready {}", self.id, self.ready)
+    }
+}
+
 impl PartialEq for Model {
     /// Two models are the same when they show the same part of one run.
     fn eq(&self, other: &Self) -> bool {

@@ -45,7 +45,7 @@ pub const DEFAULT_SPAN: Time = SEC / 2;
 /// Wall milliseconds of simulation per slice: the page simulates ahead of
 /// the playhead between frames in slices this long, so it never blocks
 /// (natively, in the unit tests, a run is simulated whole at once).
-pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 12.0 };
+pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 8.0 };
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
@@ -117,8 +117,9 @@ pub enum Msg {
     Seek(Time),
     /// Real milliseconds since the last animation frame.
     Frame(f64),
-    /// Simulate the run on for a slice of wall time (SLICE_MS).
-    Simulate,
+    /// The run simulated further (app.rs simulates it between frames):
+    /// shown if it is still the run of the text.
+    Grown(Rc<Model>),
     TogglePlay,
     Speed(f64),
     SkipQuiet(bool),
@@ -256,18 +257,20 @@ impl AppState {
         self.model.as_ref().map_or(0, |m| m.ready)
     }
 
-    /// Simulate the run on for a slice; the story window follows a growing
-    /// story until the reader moves the window.
-    fn simulate(&mut self) {
-        let Some(model) = self.model.as_ref().filter(|m| !m.done()) else {
+    /// Show more of the run; the story window follows a growing story
+    /// until the reader moves the window.
+    fn grown(&mut self, next: Rc<Model>) {
+        let Some(model) = self
+            .model
+            .as_ref()
+            .filter(|m| m.id == next.id && m.ready < next.ready)
+        else {
             return;
         };
-        let on_story = self.win_start == 0 && self.win_span == model.story_span();
-        let next = model.advance(SLICE_MS);
-        if on_story {
+        if self.win_start == 0 && self.win_span == model.story_span() {
             self.win_span = next.story_span();
         }
-        self.model = Some(Rc::new(next));
+        self.model = Some(next);
         if let Some(t) = self
             .pending
             .filter(|&t| t <= self.ready() || self.end() <= self.ready())
@@ -423,8 +426,8 @@ impl AppState {
                 self.travel = None;
                 self.seek(t);
             }
-            Msg::Simulate => {
-                self.simulate();
+            Msg::Grown(next) => {
+                self.grown(next);
                 // The playhead, the panels and the tour see the longer run
                 // at the next frame or input.
                 if self.playing {
