@@ -129,7 +129,7 @@ pub struct Model {
     /// Per monitor, when it joined (true) or left (false) the cluster: the
     /// initial monitors join at 0, an `add` joins at its time, a `remove`
     /// leaves when the removed monitor exits.
-    pub presence: Vec<Vec<(Time, bool)>>,
+    pub presence: Vec<Presence>,
     /// The scenario's end.
     pub end: Time,
     /// How far it has been simulated: `end` once the run is over.
@@ -556,15 +556,15 @@ impl Model {
     }
 }
 
+/// A monitor's joins (true) and leaves (false), in time order.
+pub type Presence = Vec<(Time, bool)>;
+
 /// Who is in the cluster before anything ran: the initial monitors from 0,
 /// an added one from its `add`; and each monitor's removals asked for.
-fn presence_planned(
-    scenario: &Scenario,
-    names: &[String],
-) -> (Vec<Vec<(Time, bool)>>, Vec<Vec<Time>>) {
+fn presence_planned(scenario: &Scenario, names: &[String]) -> (Vec<Presence>, Vec<Vec<Time>>) {
     let mons = names.len().saturating_sub(1);
     let node = |name: &str| names.iter().take(mons).position(|n| n == name);
-    let mut out: Vec<Vec<(Time, bool)>> = (0..mons)
+    let mut out: Vec<Presence> = (0..mons)
         .map(|i| {
             if i < scenario.mons.len() {
                 vec![(0, true)]
@@ -598,7 +598,7 @@ fn presence_planned(
 /// Each list stays in time order: timed statements are (the parser checks),
 /// and the inserts keep it.
 fn presence_change(
-    out: &mut [Vec<(Time, bool)>],
+    out: &mut [Presence],
     removing: &mut [Vec<Time>],
     at: Time,
     node: NodeId,
