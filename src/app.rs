@@ -62,7 +62,11 @@ fn hash() -> String {
 fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>) {
     let (s, problem) = linked_or_builtin();
     match embed.and_then(|e| e.t) {
-        Some(t) => (s.reduce(Msg::Seek(t)), problem),
+        Some(t) => {
+            let mut s = s.reduce(Msg::Seek(t));
+            s.reach_pending();
+            (s, problem)
+        }
         None => (s, problem),
     }
 }
@@ -355,7 +359,11 @@ fn app() -> Html {
         let storage = storage.clone();
         let s = state.clone();
         use_effect(move || {
-            storage.note(s.model.clone(), s.t, Session::of(&s));
+            // A playhead on its way to a time not simulated yet (a link's, a
+            // restored session's) is saved once it is there.
+            if s.pending().is_none() {
+                storage.note(s.model.clone(), s.t, Session::of(&s));
+            }
         });
     }
     let storage_rc: Rc<Storage> = Rc::clone(&storage);

@@ -159,11 +159,11 @@ impl PartialEq for Model {
 
 /// The wall clock, in milliseconds, that bounds a slice of simulation.
 #[cfg(target_arch = "wasm32")]
-fn wall_ms() -> f64 {
+pub fn wall_ms() -> f64 {
     js_sys::Date::now()
 }
 #[cfg(not(target_arch = "wasm32"))]
-fn wall_ms() -> f64 {
+pub fn wall_ms() -> f64 {
     use std::time::{SystemTime, UNIX_EPOCH};
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -42,6 +42,10 @@ pub const TRAVEL_MS: f64 = 3000.0;
 pub const PANEL_EVERY_MS: f64 = 200.0;
 /// The timeline's initial window.
 pub const DEFAULT_SPAN: Time = SEC / 2;
+/// A link's or an embed's time is reached before the page is first shown
+/// if the run gets there within this many wall milliseconds; later ones are
+/// reached as the run is simulated.
+pub const REACH_MS: f64 = 1000.0;
 /// Wall milliseconds of simulation per slice: the page simulates ahead of
 /// the playhead between frames in slices this long, so it never blocks
 /// (natively, in the unit tests, a run is simulated whole at once).
@@ -252,6 +256,24 @@ impl AppState {
         self.model.as_ref().map_or(0, |m| m.end)
     }
 
+    /// Simulate on towards the time the playhead is on its way to, for at
+    /// most REACH_MS (opening a link or an embed at a time).
+    pub fn reach_pending(&mut self) {
+        let started = crate::playback::wall_ms();
+        while let (Some(t), Some(model)) = (self.pending, &self.model) {
+            if model.ready >= t || model.done() || crate::playback::wall_ms() - started > REACH_MS {
+                break;
+            }
+            let next = Rc::new(model.advance(SLICE_MS));
+            self.grown(next);
+        }
+    }
+
+    /// Where the playhead is on its way to, once the run gets there.
+    pub fn pending(&self) -> Option<Time> {
+        self.pending
+    }
+
     /// How far the run has been simulated: the playhead goes no further.
     pub fn ready(&self) -> Time {
         self.model.as_ref().map_or(0, |m| m.ready)
@@ -298,7 +320,9 @@ impl AppState {
             Err(e) => self.error = Some(e),
         }
         self.text = text;
-        self.t = self.t.min(self.ready());
+        // An edit keeps the playhead where it was, once the new run gets there.
+        self.seek(self.t);
+        self.reach_pending();
     }
 
     fn seek(&mut self, t: Time) {
@@ -365,7 +389,8 @@ impl AppState {
                 let old = std::mem::take(&mut self.text);
                 self.set_text(text);
                 self.undo.push(old);
-                self.t = edit::at_time(self.t).min(self.end());
+                self.seek(edit::at_time(self.t));
+                self.reach_pending();
             }
             Err(e) => self.notice = Some(e),
         }
@@ -400,6 +425,7 @@ impl AppState {
                         .map(|i| i as NodeId);
                 }
                 self.seek(t.unwrap_or(0));
+                self.reach_pending();
             }
             Msg::Edit(text) => {
                 if text != self.text {
