@@ -24,6 +24,7 @@ use std::sync::Arc;
 pub const SNAPSHOT_EVERY: Time = 2 * SEC;
 
 pub use monscope_core::trace::layout::Flight;
+use monscope_core::trace::layout::Flights;
 
 /// The protocols, in the order of the filter; each has a bit in a mask of
 /// hidden protocols.
@@ -82,8 +83,7 @@ pub struct Mark {
 /// it happens), so a model that sees a prefix of it stays consistent.
 struct Grown {
     trace: Vec<Event>,
-    flights: Vec<Flight>,
-    flight_of: BTreeMap<MsgId, usize>,
+    flights: Flights,
     marks: Vec<Mark>,
     /// Each node's state as the marks last saw it.
     mark_state: Vec<MonState>,
@@ -190,8 +190,11 @@ impl Model {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let grown = Grown {
             trace: Vec::new(),
-            flights: Vec::new(),
-            flight_of: BTreeMap::new(),
+            flights: Flights {
+                list: Vec::new(),
+                of: BTreeMap::new(),
+                longest: 0,
+            },
             marks: Vec::new(),
             mark_state: vec![MonState::Down; names.len()],
             expects: Vec::new(),
@@ -289,7 +292,6 @@ impl Model {
         let Grown {
             trace,
             flights,
-            flight_of,
             marks,
             mark_state,
             expects,
@@ -298,42 +300,10 @@ impl Model {
             ..
         } = g;
         for (i, ev) in trace.iter().enumerate().skip(first) {
+            if let Some(f) = flights.push(i, ev).filter(|f| !is_quiet(f)) {
+                loud.push((f.sent, protocol_bit(f.protocol)));
+            }
             match &ev.kind {
-                EventKind::Send {
-                    id,
-                    from,
-                    to,
-                    arrive_at,
-                    msg,
-                } => {
-                    flight_of.insert(*id, flights.len());
-                    let f = Flight {
-                        id: *id,
-                        ev: i,
-                        from: *from,
-                        to: *to,
-                        sent: ev.at,
-                        arrive: *arrive_at,
-                        end: *arrive_at,
-                        dropped: None,
-                        protocol: msg.protocol(),
-                        op: msg.op_name(),
-                    };
-                    if !is_quiet(&f) {
-                        loud.push((f.sent, protocol_bit(f.protocol)));
-                    }
-                    self.max_flight = self.max_flight.max(f.arrive - f.sent);
-                    flights.push(f);
-                }
-                EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
-                    if let Some(f) = flight_of.get(id).and_then(|&j| flights.get_mut(j)) {
-                        f.end = ev.at;
-                        if let EventKind::Drop { reason, .. } = &ev.kind {
-                            f.dropped = Some(*reason);
-                        }
-                        self.max_flight = self.max_flight.max(f.end.max(f.arrive) - f.sent);
-                    }
-                }
                 EventKind::Expect { .. } => expects.push(i),
                 EventKind::Note { text } => match self.stops.last_mut() {
                     Some((at, all)) if *at == ev.at => {
@@ -374,7 +344,8 @@ impl Model {
     /// See everything simulated so far.
     fn catch_up(&mut self, g: &Grown) {
         self.events = g.trace.len();
-        self.flight_count = g.flights.len();
+        self.flight_count = g.flights.list.len();
+        self.max_flight = g.flights.longest;
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
         self.loud_count = g.loud.len();
@@ -413,14 +384,16 @@ impl Model {
 
     /// Every message's flight so far, in send order.
     pub fn flights(&self) -> Ref<'_, [Flight]> {
-        Ref::map(self.grown.borrow(), |g| &g.flights[..self.flight_count])
+        Ref::map(self.grown.borrow(), |g| {
+            &g.flights.list[..self.flight_count]
+        })
     }
 
     /// The flight of message `id`.
     pub fn flight(&self, id: MsgId) -> Option<Flight> {
         let g = self.grown.borrow();
-        let i = *g.flight_of.get(&id)?;
-        (i < self.flight_count).then(|| g.flights[i].clone())
+        let i = *g.flights.of.get(&id)?;
+        (i < self.flight_count).then(|| g.flights.list[i].clone())
     }
 
     /// The timeline's marks so far, in time order.

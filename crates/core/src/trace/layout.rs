@@ -50,48 +50,57 @@ pub struct Flights {
 
 impl Flights {
     pub fn of(trace: &[Event]) -> Flights {
-        let mut list: Vec<Flight> = Vec::new();
-        let mut of = BTreeMap::new();
+        let mut flights = Flights {
+            list: Vec::new(),
+            of: BTreeMap::new(),
+            longest: 0,
+        };
         for (i, ev) in trace.iter().enumerate() {
-            match &ev.kind {
-                EventKind::Send {
-                    id,
-                    from,
-                    to,
-                    arrive_at,
-                    msg,
-                } => {
-                    of.insert(*id, list.len());
-                    list.push(Flight {
-                        id: *id,
-                        ev: i,
-                        from: *from,
-                        to: *to,
-                        sent: ev.at,
-                        arrive: *arrive_at,
-                        end: *arrive_at,
-                        dropped: None,
-                        protocol: msg.protocol(),
-                        op: msg.op_name(),
-                    });
-                }
-                EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
-                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
-                        f.end = ev.at;
-                        if let EventKind::Drop { reason, .. } = &ev.kind {
-                            f.dropped = Some(*reason);
-                        }
-                    }
-                }
-                _ => {}
-            }
+            flights.push(i, ev);
         }
-        let longest = list
-            .iter()
-            .map(|f| f.end.max(f.arrive) - f.sent)
-            .max()
-            .unwrap_or(0);
-        Flights { list, of, longest }
+        flights
+    }
+
+    /// Take in event `i` of the trace, the next after those taken in (the
+    /// page builds its flights as the run is simulated): a `Send` starts a
+    /// flight, a `Deliver` or `Drop` ends one. Returns the flight started.
+    pub fn push(&mut self, i: usize, ev: &Event) -> Option<&Flight> {
+        match &ev.kind {
+            EventKind::Send {
+                id,
+                from,
+                to,
+                arrive_at,
+                msg,
+            } => {
+                self.of.insert(*id, self.list.len());
+                self.longest = self.longest.max(arrive_at - ev.at);
+                self.list.push(Flight {
+                    id: *id,
+                    ev: i,
+                    from: *from,
+                    to: *to,
+                    sent: ev.at,
+                    arrive: *arrive_at,
+                    end: *arrive_at,
+                    dropped: None,
+                    protocol: msg.protocol(),
+                    op: msg.op_name(),
+                });
+                return self.list.last();
+            }
+            EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
+                if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {
+                    f.end = ev.at;
+                    if let EventKind::Drop { reason, .. } = &ev.kind {
+                        f.dropped = Some(*reason);
+                    }
+                    self.longest = self.longest.max(f.end.max(f.arrive) - f.sent);
+                }
+            }
+            _ => {}
+        }
+        None
     }
 
     pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
