@@ -927,6 +927,33 @@ mod tests {
     }
 
     #[test]
+    fn a_seek_beyond_the_simulated_run_lands_when_the_run_gets_there() {
+        let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let mut s = AppState::new(text, None);
+        // The page's first slice: only the start is simulated.
+        let mut run = Model::start(text).unwrap().advance(0.0).advance(0.0);
+        s.model = Some(Rc::new(run.clone()));
+        s = s.reduce(Msg::Seek(30 * SEC));
+        assert_eq!((s.t, s.pending()), (s.ready(), Some(30 * SEC)));
+        // Playing waits at what is simulated.
+        s = s.reduce(Msg::TogglePlay).reduce(Msg::Frame(16.7));
+        assert!(s.playing && s.t <= s.ready());
+        s = s.reduce(Msg::Play(false)).reduce(Msg::Seek(30 * SEC));
+        while s.t != 30 * SEC {
+            assert!(!run.done(), "the run ended before the playhead got there");
+            run = run.advance(0.0);
+            s = s.reduce(Msg::Grown(Rc::new(run.clone())));
+        }
+        assert_eq!(s.pending(), None);
+        assert!(s.ready() >= 30 * SEC && s.model.as_ref().unwrap().status_at(0, s.t).is_some());
+        // A model of another run is not shown.
+        let other = Model::start("mons a b\n").unwrap().advance(0.0);
+        let before = s.model.clone();
+        s = s.reduce(Msg::Grown(Rc::new(other)));
+        assert_eq!(s.model, before);
+    }
+
+    #[test]
     fn play_to_pauses_exactly_at_the_time_given() {
         let mut s = AppState::new(BUILTIN[0].1, None);
         s = s.reduce(Msg::PlayTo(2 * SEC + 7));
