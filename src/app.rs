@@ -62,7 +62,11 @@ fn hash() -> String {
 fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>) {
     let (s, problem) = linked_or_builtin();
     match embed.and_then(|e| e.t) {
-        Some(t) => (s.reduce(Msg::Seek(t)), problem),
+        Some(t) => {
+            let mut s = s.reduce(Msg::Seek(t));
+            s.reach_pending();
+            (s, problem)
+        }
         None => (s, problem),
     }
 }
@@ -222,6 +226,33 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
     handle
 }
 
+/// Wall milliseconds between two showings of a run being simulated.
+const PUBLISH_MS: f64 = 250.0;
+
+/// Simulate `model` on in slices, each in a task of its own, and show it
+/// (`Msg::Grown`) every PUBLISH_MS and when it is done. `timer` holds the
+/// next slice: dropping it stops the run (a new text).
+fn simulate_on(
+    model: crate::playback::Model,
+    shown_at: f64,
+    dispatch: UseReducerDispatcher<AppState>,
+    timer: Rc<RefCell<Option<gloo::timers::callback::Timeout>>>,
+) {
+    let again = timer.clone();
+    let slice = gloo::timers::callback::Timeout::new(0, move || {
+        let next = model.advance(crate::state::SLICE_MS);
+        let now = js_sys::Date::now();
+        let show = next.done() || now - shown_at >= PUBLISH_MS;
+        if show {
+            dispatch.dispatch(Msg::Grown(Rc::new(next.clone())));
+        }
+        if !next.done() {
+            simulate_on(next, if show { now } else { shown_at }, dispatch, again);
+        }
+    });
+    *timer.borrow_mut() = Some(slice);
+}
+
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
@@ -328,7 +359,11 @@ fn app() -> Html {
         let storage = storage.clone();
         let s = state.clone();
         use_effect(move || {
-            storage.note(s.model.clone(), s.t, Session::of(&s));
+            // A playhead on its way to a time not simulated yet (a link's, a
+            // restored session's) is saved once it is there.
+            if s.pending().is_none() {
+                storage.note(s.model.clone(), s.t, Session::of(&s));
+            }
         });
     }
     let storage_rc: Rc<Storage> = Rc::clone(&storage);
@@ -371,6 +406,22 @@ fn app() -> Html {
         });
     }
 
+    // The run is simulated ahead of the playhead, a slice (state.rs:
+    // SLICE_MS) at a time between frames and input, so the page never
+    // blocks; what it has simulated is shown every PUBLISH_MS (a render of
+    // the page costs more than a slice).
+    {
+        let dispatch = dispatch.clone();
+        let run = state.model.clone().filter(|m| !m.done());
+        use_effect_with(run.as_ref().map(|m| m.id), move |_| {
+            let timer = Rc::new(RefCell::new(None));
+            if let Some(m) = run {
+                simulate_on((*m).clone(), 0.0, dispatch, timer.clone());
+            }
+            move || drop(timer.borrow_mut().take())
+        });
+    }
+
     // Callbacks made once: a child whose props are otherwise unchanged then
     // skips its render, so a frame re-renders only what moves.
     let handlers = {
@@ -396,12 +447,23 @@ fn app() -> Html {
     // panels show (state.rs: panel_t).
     let (frame, upto, panel_upto, detail) = match &state.model {
         Some(model) => {
+            // The ring comes from the trace; the simulator at the playhead
+            // (a snapshot replayed) only for cut links and the inspector.
             let mut c = cursor.borrow_mut();
-            let sim = c.at(model, t);
             let n = model.mon_count() as NodeId;
             let frame = Frame {
-                statuses: (0..n).map(|i| sim.state().status(i).clone()).collect(),
-                cuts: sim.cuts(),
+                statuses: (0..n)
+                    .map(|i| {
+                        model
+                            .status_at(i, t)
+                            .unwrap_or_else(|| MonStatus::down(i as _))
+                    })
+                    .collect(),
+                cuts: if model.cuts_links() {
+                    c.at(model, t).cuts()
+                } else {
+                    Vec::new()
+                },
                 present: (0..n).map(|i| model.member_at(i, t)).collect(),
             };
             let upto = model.events_upto(t);
@@ -412,7 +474,7 @@ fn app() -> Html {
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
                     _ => {
-                        let d = inspect::detail(sim, m).map(Rc::new);
+                        let d = inspect::detail(c.at(model, t), m).map(Rc::new);
                         *cache = Some((key, d.clone()));
                         d
                     }
@@ -441,7 +503,7 @@ fn app() -> Html {
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
-        model.trace[..panel_upto]
+        model.trace()[..panel_upto]
             .iter()
             .rev()
             .take(4000)
@@ -459,11 +521,13 @@ fn app() -> Html {
 
     // The latest `note` is the caption.
     let caption = state.model.as_ref().and_then(|model| {
-        model.marks[..model.marks.partition_point(|m| m.at <= t)]
+        let marks = model.marks();
+        let trace = model.trace();
+        marks[..marks.partition_point(|m| m.at <= t)]
             .iter()
             .rev()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &model.trace[m.ev].kind {
+            .and_then(|m| match &trace[m.ev].kind {
                 EventKind::Note { text } => Some(text.clone()),
                 _ => None,
             })
@@ -614,6 +678,7 @@ fn app() -> Html {
                     { controls::controls(&controls::Props {
                         t,
                         end: state.end(),
+                        ready: state.ready(),
                         playing: state.playing,
                         speed: state.speed,
                         skip_quiet: state.skip_quiet,
@@ -673,7 +738,7 @@ fn app() -> Html {
                     text: state.text.clone(),
                     error: state.error.clone(),
                     model: state.model.clone(),
-                    checked: state.model.as_ref().map_or(0, |m| m.expects.partition_point(|&i| i < upto)),
+                    checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
                 <MyScenarios

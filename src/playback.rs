@@ -1,20 +1,24 @@
-//! The run model: the scenario text is the source of truth. [`Model::build`]
-//! parses it, runs the simulator to the end once, keeps the whole trace and a
-//! trace-less `Sim` snapshot every [`SNAPSHOT_EVERY`] of simulated time, and
-//! precomputes what the views draw (message flights, timeline marks). The
-//! playhead then selects the view: the trace prefix up to `t`, and the `Sim`
-//! at `t` (restore the nearest snapshot at or before `t`, replay forward).
+//! The run model: the scenario text is the source of truth. [`Model::start`]
+//! parses it; [`Model::advance`] runs the simulator on in slices of wall
+//! time, ahead of the playhead, keeping the trace, a trace-less `Sim`
+//! snapshot every [`SNAPSHOT_EVERY`] of simulated time, and what the views
+//! draw (message flights, timeline marks). The playhead then selects the
+//! view: the trace prefix up to `t`, and the `Sim` at `t` (restore the
+//! nearest snapshot at or before `t`, replay forward).
 //!
 //! Pure Rust, no browser: the native unit tests measure seeking.
 
-use monscope_core::mon::status::MonState;
+use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::scenario::{self, Action, ParseError, Scenario};
 use monscope_core::sim::Sim;
 use monscope_core::time::MS;
 use monscope_core::time::{Time, SEC};
 use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
+use std::cell::{Ref, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::Arc;
 
 /// Simulated time between two snapshots.
 pub const SNAPSHOT_EVERY: Time = 2 * SEC;
@@ -74,146 +78,354 @@ pub struct Mark {
     pub ev: usize,
 }
 
-/// A parsed scenario, run to its end.
+/// What a run has simulated so far, shared by every [`Model`] published
+/// while it grows. Only appended to (a flight's outcome is filled in when
+/// it happens), so a model that sees a prefix of it stays consistent.
+struct Grown {
+    trace: Vec<Event>,
+    flights: Flights,
+    marks: Vec<Mark>,
+    /// Each node's state as the marks last saw it.
+    mark_state: Vec<MonState>,
+    expects: Vec<usize>,
+    loud: Vec<(Time, u8)>,
+    /// Each monitor's status changes: (time, status), the first its status
+    /// before the run.
+    statuses: Vec<Vec<(Time, Arc<MonStatus>)>>,
+    snapshots: Vec<(Time, Sim)>,
+    /// Wall milliseconds simulated since the last snapshot, and what the
+    /// last snapshot cost (see [`Model::advance`]).
+    since_snapshot_ms: f64,
+    snapshot_ms: f64,
+    /// How far the simulator has run.
+    simulated: Option<Time>,
+    /// The simulator, until the run is over.
+    sim: Option<Sim>,
+}
+
+/// A parsed scenario and as much of its run as has been simulated: the
+/// page shows the first seconds at once and the simulation goes on ahead
+/// of the playhead in slices ([`Model::advance`]), each published as a new
+/// `Model` that shares the run's data.
+#[derive(Clone)]
 pub struct Model {
-    /// Unique per build, so a [`Cursor`] knows when its model changed.
+    /// Unique per run, so a [`Cursor`] knows when its run changed.
     pub id: u64,
-    pub text: String,
-    pub scenario: Scenario,
+    /// The text and its scenario, shared by every model of the run.
+    pub text: Rc<String>,
+    pub scenario: Rc<Scenario>,
     /// Monitors in rank order, then "client".
     pub names: Vec<String>,
-    pub trace: Vec<Event>,
-    pub flights: Vec<Flight>,
-    /// Flight index by message id.
-    pub flight_of: BTreeMap<MsgId, usize>,
+    grown: Rc<RefCell<Grown>>,
+    /// How much of `grown` this model sees.
+    events: usize,
+    flight_count: usize,
+    mark_count: usize,
+    expect_count: usize,
+    loud_count: usize,
+    snapshot_count: usize,
     /// The longest flight (for finding the messages in the air at `t`).
     pub max_flight: Time,
-    pub marks: Vec<Mark>,
-    /// Trace indices of the `Expect` events, in order.
-    pub expects: Vec<usize>,
     /// Per monitor, when it joined (true) or left (false) the cluster: the
     /// initial monitors join at 0, an `add` joins at its time, a `remove`
     /// leaves when the removed monitor exits.
-    pub presence: Vec<Vec<(Time, bool)>>,
-    snapshots: Vec<(Time, Sim)>,
+    pub presence: Vec<Presence>,
+    /// The scenario's end.
     pub end: Time,
-    /// When the scenario's story is told: its last note or action, or its
-    /// first commit if later (a plain start-up). The timeline opens on it.
-    pub story: Time,
-    /// The send time and protocol bit of every message that is not quiet.
-    loud: Vec<(Time, u8)>,
+    /// How far it has been simulated: `end` once the run is over.
+    pub ready: Time,
+    /// The last note or action so far.
+    told: Option<Time>,
+    /// The first commit, once there is one.
+    first_commit: Option<Time>,
+    /// Removals asked for and not yet taken effect, by monitor.
+    removing: Vec<Vec<Time>>,
     /// The tour's stops: each note's time and text (notes at one time are one stop).
     pub stops: Vec<(Time, String)>,
 }
 
-impl PartialEq for Model {
-    /// Two models are the same run when they come from the same build.
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Model {} ready {}", self.id, self.ready)
     }
 }
 
+impl PartialEq for Model {
+    /// Two models are the same when they show the same part of one run.
+    fn eq(&self, other: &Self) -> bool {
+        (self.id, self.events, self.ready) == (other.id, other.events, other.ready)
+    }
+}
+
+/// The wall clock, in milliseconds, that bounds a slice of simulation.
+#[cfg(target_arch = "wasm32")]
+pub fn wall_ms() -> f64 {
+    js_sys::Date::now()
+}
+#[cfg(not(target_arch = "wasm32"))]
+pub fn wall_ms() -> f64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 impl Model {
+    /// Parse `text` and run it to its end (the whole run the native
+    /// tests use).
+    #[cfg(test)]
     pub fn build(text: &str) -> Result<Model, ParseError> {
-        let scenario = scenario::parse(text)?;
-        Ok(Self::run(text, scenario))
+        let mut m = Self::start(text)?;
+        while !m.done() {
+            m = m.advance(f64::INFINITY);
+        }
+        Ok(m)
     }
 
-    fn run(text: &str, scenario: Scenario) -> Model {
-        let end = scenario.end;
-        let mut sim = Sim::new(&scenario);
+    /// Parse `text` and set its run up, nothing simulated yet.
+    pub fn start(text: &str) -> Result<Model, ParseError> {
+        let scenario = scenario::parse(text)?;
+        let sim = Sim::new(&scenario);
         let names = sim.node_names();
-        let mut trace = Vec::new();
-        let mut snapshots = Vec::new();
-        let mut t: Time = 0;
-        loop {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let grown = Grown {
+            trace: Vec::new(),
+            flights: Flights {
+                list: Vec::new(),
+                of: BTreeMap::new(),
+                longest: 0,
+            },
+            marks: Vec::new(),
+            mark_state: vec![MonState::Down; names.len()],
+            expects: Vec::new(),
+            loud: Vec::new(),
+            statuses: (0..names.len().saturating_sub(1) as NodeId)
+                .map(|n| vec![(0, Arc::new(sim.state().status(n).clone()))])
+                .collect(),
+            snapshots: Vec::new(),
+            since_snapshot_ms: 0.0,
+            snapshot_ms: 0.0,
+            simulated: None,
+            sim: Some(sim),
+        };
+        let (presence, removing) = presence_planned(&scenario, &names);
+        Ok(Model {
+            id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
+            text: Rc::new(text.to_string()),
+            end: scenario.end,
+            scenario: Rc::new(scenario),
+            names,
+            grown: Rc::new(RefCell::new(grown)),
+            events: 0,
+            flight_count: 0,
+            mark_count: 0,
+            expect_count: 0,
+            loud_count: 0,
+            snapshot_count: 0,
+            max_flight: 0,
+            presence,
+            removing,
+            ready: 0,
+            told: None,
+            first_commit: None,
+            stops: Vec::new(),
+        })
+    }
+
+    /// Whether the whole run has been simulated.
+    pub fn done(&self) -> bool {
+        self.ready >= self.end
+    }
+
+    /// Simulate on, SNAPSHOT_EVERY at a time, until `budget_ms` of wall
+    /// time is spent (at least one step) or the run is over; the model
+    /// that shows the run so far. The page calls it between frames, so a
+    /// long run never blocks it.
+    pub fn advance(&self, budget_ms: f64) -> Model {
+        let started = wall_ms();
+        let mut g = self.grown.borrow_mut();
+        let g = &mut *g;
+        let mut next = self.clone();
+        // Another model of this run advanced it already: show what it did.
+        if g.simulated.is_some_and(|at| at > self.ready) || (g.sim.is_none() && !self.done()) {
+            next.catch_up(g);
+            return next;
+        }
+        while let Some(sim) = &mut g.sim {
+            let t = match g.simulated {
+                None => 0,
+                Some(at) => (at + SNAPSHOT_EVERY).min(self.end),
+            };
+            let step = wall_ms();
             sim.run_until(t);
-            trace.extend(sim.take_trace());
-            snapshots.push((t, sim.clone()));
-            // A run stopped by its budget has nothing more to snapshot.
-            if t >= end || sim.overrun().is_some() {
+            let first = g.trace.len();
+            g.trace.extend(sim.take_trace());
+            g.simulated = Some(t);
+            g.since_snapshot_ms += wall_ms() - step;
+            // A snapshot costs more as the run's state grows (the
+            // properties' history above all): one is taken when the time
+            // simulated since the last is four times what that one cost,
+            // so snapshots take at most a fifth of the time.
+            let over = t >= self.end || sim.overrun().is_some();
+            if g.snapshots.is_empty() || over || g.since_snapshot_ms >= 4.0 * g.snapshot_ms {
+                let clone = wall_ms();
+                g.snapshots.push((t, sim.clone()));
+                g.snapshot_ms = wall_ms() - clone;
+                g.since_snapshot_ms = 0.0;
+            }
+            // A run stopped by its budget has nothing more to simulate.
+            if over {
+                g.sim = None;
+            }
+            next.fold(g, first);
+            if wall_ms() - started >= budget_ms {
                 break;
             }
-            t = (t + SNAPSHOT_EVERY).min(end);
         }
-        let Flights {
-            list: flights,
-            of: flight_of,
-            longest: max_flight,
-        } = Flights::of(&trace);
-        let marks = marks(&trace, names.len());
-        let presence = presence(&scenario, &names, &trace);
-        let expects = trace
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| matches!(e.kind, EventKind::Expect { .. }))
-            .map(|(i, _)| i)
-            .collect();
-        let story = marks
-            .iter()
-            .filter(|m| matches!(m.kind, MarkKind::Note | MarkKind::Action))
-            .map(|m| m.at)
-            .chain(
-                marks
-                    .iter()
-                    .find(|m| matches!(m.kind, MarkKind::Commit(_)))
-                    .map(|m| m.at),
-            )
-            .max()
-            .unwrap_or(end);
-        let mut stops: Vec<(Time, String)> = Vec::new();
-        for m in marks.iter().filter(|m| m.kind == MarkKind::Note) {
-            let EventKind::Note { text } = &trace[m.ev].kind else {
-                continue;
-            };
-            match stops.last_mut() {
-                Some((at, all)) if *at == m.at => {
-                    all.push(' ');
-                    all.push_str(text);
-                }
-                _ => stops.push((m.at, text.clone())),
-            }
-        }
-        let loud = flights
-            .iter()
-            .filter(|f| !is_quiet(f))
-            .map(|f| (f.sent, protocol_bit(f.protocol)))
-            .collect();
-        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        Model {
-            id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
-            text: text.to_string(),
-            scenario,
-            names,
+        next.catch_up(g);
+        next
+    }
+
+    /// Derive what the views draw from the events `first..` just added.
+    fn fold(&mut self, g: &mut Grown, first: usize) {
+        let nodes = self.names.len();
+        let Grown {
             trace,
             flights,
-            flight_of,
-            max_flight,
             marks,
+            mark_state,
             expects,
-            presence,
-            snapshots,
-            end,
-            story,
             loud,
-            stops,
+            statuses,
+            ..
+        } = g;
+        for (i, ev) in trace.iter().enumerate().skip(first) {
+            if let Some(f) = flights.push(i, ev).filter(|f| !is_quiet(f)) {
+                loud.push((f.sent, protocol_bit(f.protocol)));
+            }
+            match &ev.kind {
+                EventKind::Expect { .. } => expects.push(i),
+                EventKind::Note { text } => match self.stops.last_mut() {
+                    Some((at, all)) if *at == ev.at => {
+                        all.push(' ');
+                        all.push_str(text);
+                    }
+                    _ => self.stops.push((ev.at, text.clone())),
+                },
+                EventKind::Status { node, status } => {
+                    if let Some(s) = statuses.get_mut(*node as usize) {
+                        s.push((ev.at, status.clone()));
+                    }
+                    presence_change(
+                        &mut self.presence,
+                        &mut self.removing,
+                        ev.at,
+                        *node,
+                        status.state,
+                    )
+                }
+                _ => {}
+            }
+            if let Some(m) = mark(ev, i, nodes, mark_state) {
+                match m.kind {
+                    MarkKind::Note | MarkKind::Action => {
+                        self.told = Some(self.told.map_or(m.at, |t| t.max(m.at)));
+                    }
+                    MarkKind::Commit(_) if self.first_commit.is_none() => {
+                        self.first_commit = Some(m.at);
+                    }
+                    _ => {}
+                }
+                marks.push(m);
+            }
         }
     }
 
-    /// The flights drawn in the timeline window `from..=to`.
-    pub fn flights_in(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
-        monscope_core::trace::layout::in_window(&self.flights, self.max_flight, from, to)
+    /// See everything simulated so far.
+    fn catch_up(&mut self, g: &Grown) {
+        self.events = g.trace.len();
+        self.flight_count = g.flights.list.len();
+        self.max_flight = g.flights.longest;
+        self.mark_count = g.marks.len();
+        self.expect_count = g.expects.len();
+        self.loud_count = g.loud.len();
+        self.snapshot_count = g.snapshots.len();
+        self.ready = match g.sim {
+            None => self.end,
+            Some(_) => g.simulated.unwrap_or(0),
+        };
+    }
+
+    /// Monitor `node`'s status at `t` (at most `ready`), from the trace:
+    /// the view of the ring needs no simulator.
+    pub fn status_at(&self, node: NodeId, t: Time) -> Option<MonStatus> {
+        let t = t.min(self.ready);
+        let g = self.grown.borrow();
+        let changes = g.statuses.get(node as usize)?;
+        let i = changes.partition_point(|(at, _)| *at <= t);
+        changes.get(i.saturating_sub(1)).map(|(_, s)| (**s).clone())
+    }
+
+    /// Whether the scenario ever cuts a link: if not, no view needs the
+    /// simulator to know there are none.
+    pub fn cuts_links(&self) -> bool {
+        self.scenario.timed.iter().any(|s| {
+            matches!(
+                s.action,
+                Action::Cut { .. } | Action::Isolate(_) | Action::Partition(_)
+            )
+        })
+    }
+
+    /// The trace simulated so far.
+    pub fn trace(&self) -> Ref<'_, [Event]> {
+        Ref::map(self.grown.borrow(), |g| &g.trace[..self.events])
+    }
+
+    /// Every message's flight so far, in send order.
+    pub fn flights(&self) -> Ref<'_, [Flight]> {
+        Ref::map(self.grown.borrow(), |g| {
+            &g.flights.list[..self.flight_count]
+        })
+    }
+
+    /// The flight of message `id`.
+    pub fn flight(&self, id: MsgId) -> Option<Flight> {
+        let g = self.grown.borrow();
+        let i = *g.flights.of.get(&id)?;
+        (i < self.flight_count).then(|| g.flights.list[i].clone())
+    }
+
+    /// The timeline's marks so far, in time order.
+    pub fn marks(&self) -> Ref<'_, [Mark]> {
+        Ref::map(self.grown.borrow(), |g| &g.marks[..self.mark_count])
+    }
+
+    /// Trace indices of the `Expect` events, in order.
+    pub fn expects(&self) -> Ref<'_, [usize]> {
+        Ref::map(self.grown.borrow(), |g| &g.expects[..self.expect_count])
+    }
+
+    /// When the scenario's story is told: its last note or action, or its
+    /// first commit if later (a plain start-up). The timeline opens on it.
+    pub fn story(&self) -> Time {
+        match (self.told, self.first_commit) {
+            (None, None) => self.end,
+            (a, b) => a.max(b).unwrap_or(self.end),
+        }
     }
 
     /// The timeline's first window, from 0: the story and a little after.
     pub fn story_span(&self) -> Time {
-        (self.story + self.story / 10).clamp(20 * MS, self.end.max(20 * MS))
+        let story = self.story();
+        (story + story / 10).clamp(20 * MS, self.end.max(20 * MS))
     }
 
     /// The shortest flight of a message a reader follows (not quiet, not
     /// hidden) in the air at `t`: playing slows down so that it is seen.
     pub fn shortest_loud(&self, t: Time, hidden: u8) -> Option<Time> {
         self.in_flight(t, 0)
+            .into_iter()
             .filter(|f| !is_quiet(f) && protocol_bit(f.protocol) & hidden == 0)
             .map(|f| f.arrive.saturating_sub(f.sent))
             .min()
@@ -221,8 +433,10 @@ impl Model {
 
     /// When the next message a reader follows is sent, after `t`.
     pub fn next_loud_send(&self, t: Time, hidden: u8) -> Option<Time> {
-        let next = self.loud.partition_point(|&(sent, _)| sent <= t);
-        self.loud[next..]
+        let g = self.grown.borrow();
+        let loud = &g.loud[..self.loud_count];
+        let next = loud.partition_point(|&(sent, _)| sent <= t);
+        loud[next..]
             .iter()
             .find(|&&(_, bit)| bit & hidden == 0)
             .map(|&(sent, _)| sent)
@@ -234,26 +448,30 @@ impl Model {
 
     /// How many trace events happened at or before `t`.
     pub fn events_upto(&self, t: Time) -> usize {
-        self.trace.partition_point(|e| e.at <= t)
+        self.trace().partition_point(|e| e.at <= t)
     }
 
-    /// The simulator at `t`: the nearest snapshot at or before `t`, replayed.
+    /// The simulator at `t` (at most `ready`): the nearest snapshot at or
+    /// before `t`, replayed.
     pub fn sim_at(&self, t: Time) -> Sim {
-        let t = t.min(self.end);
-        let i = self.snapshots.partition_point(|(at, _)| *at <= t);
-        let mut sim = self.snapshots[i.saturating_sub(1)].1.clone();
+        let t = t.min(self.ready);
+        let mut sim = {
+            let g = self.grown.borrow();
+            let snaps = &g.snapshots[..self.snapshot_count.max(1)];
+            let i = snaps.partition_point(|(at, _)| *at <= t);
+            snaps[i.saturating_sub(1)].1.clone()
+        };
         sim.run_until(t);
         sim.take_trace();
         sim
     }
 
     /// Messages in the air at `t`, and dropped ones for `linger` after their drop.
-    pub fn in_flight(&self, t: Time, linger: Time) -> impl Iterator<Item = &Flight> + '_ {
-        let first = self
-            .flights
-            .partition_point(|f| f.sent + self.max_flight + linger < t);
-        let last = self.flights.partition_point(|f| f.sent <= t);
-        self.flights[first..last.max(first)]
+    pub fn in_flight(&self, t: Time, linger: Time) -> Vec<Flight> {
+        let flights = self.flights();
+        let first = flights.partition_point(|f| f.sent + self.max_flight + linger < t);
+        let last = flights.partition_point(|f| f.sent <= t);
+        flights[first..last.max(first)]
             .iter()
             .filter(move |f| {
                 if f.dropped.is_some() {
@@ -262,17 +480,23 @@ impl Model {
                     t < f.end
                 }
             })
+            .cloned()
+            .collect()
     }
 
     /// The time of the first event after `t`.
     pub fn next_event(&self, t: Time) -> Option<Time> {
-        self.trace.get(self.events_upto(t)).map(|e| e.at)
+        let trace = self.trace();
+        trace
+            .get(trace.partition_point(|e| e.at <= t))
+            .map(|e| e.at)
     }
 
     /// The time of the last event before `t`.
     pub fn prev_event(&self, t: Time) -> Option<Time> {
-        let i = self.trace.partition_point(|e| e.at < t);
-        i.checked_sub(1).map(|i| self.trace[i].at)
+        let trace = self.trace();
+        let i = trace.partition_point(|e| e.at < t);
+        i.checked_sub(1).map(|i| trace[i].at)
     }
 
     /// Whether monitor `node` is in the cluster at `t`: added and not removed.
@@ -305,10 +529,15 @@ impl Model {
     }
 }
 
-fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(Time, bool)>> {
+/// A monitor's joins (true) and leaves (false), in time order.
+pub type Presence = Vec<(Time, bool)>;
+
+/// Who is in the cluster before anything ran: the initial monitors from 0,
+/// an added one from its `add`; and each monitor's removals asked for.
+fn presence_planned(scenario: &Scenario, names: &[String]) -> (Vec<Presence>, Vec<Vec<Time>>) {
     let mons = names.len().saturating_sub(1);
     let node = |name: &str| names.iter().take(mons).position(|n| n == name);
-    let mut out: Vec<Vec<(Time, bool)>> = (0..mons)
+    let mut out: Vec<Presence> = (0..mons)
         .map(|i| {
             if i < scenario.mons.len() {
                 vec![(0, true)]
@@ -334,70 +563,70 @@ fn presence(scenario: &Scenario, names: &[String], trace: &[Event]) -> Vec<Vec<(
             _ => {}
         }
     }
-    // Each list is in time order already: timed statements are (the parser
-    // checks), and the inserts below keep it.
-    for ev in trace {
-        let EventKind::Status { node, status } = &ev.kind else {
-            continue;
-        };
-        let i = *node as usize;
-        let (Some(p), Some(r)) = (out.get_mut(i), removing.get_mut(i)) else {
-            continue;
-        };
-        let present = p
-            .iter()
-            .take_while(|&&(at, _)| at <= ev.at)
-            .last()
-            .is_some_and(|&(_, b)| b);
-        if status.state == MonState::Down {
-            if present && r.first().is_some_and(|&at| at <= ev.at) {
-                r.remove(0);
-                let k = p.partition_point(|&(at, _)| at <= ev.at);
-                p.insert(k, (ev.at, false));
-            }
-        } else if !present {
-            // Running again after its removal (revived or added back).
-            let k = p.partition_point(|&(at, _)| at <= ev.at);
-            p.insert(k, (ev.at, true));
-        }
-    }
-    out
+    (out, removing)
 }
 
-fn marks(trace: &[Event], nodes: usize) -> Vec<Mark> {
-    let mut state = vec![MonState::Down; nodes];
-    let mut out = Vec::new();
-    for (i, ev) in trace.iter().enumerate() {
-        let (node, kind) = match &ev.kind {
-            EventKind::Status { node, status } => {
-                let Some(prev) = state.get_mut(*node as usize) else {
-                    continue;
-                };
-                if *prev == status.state {
-                    continue;
-                }
-                *prev = status.state;
-                (Some(*node), MarkKind::State(status.state))
-            }
-            EventKind::Commit { node, version, .. } => (Some(*node), MarkKind::Commit(*version)),
-            EventKind::Expect { pass, .. } => (None, MarkKind::Expect(*pass)),
-            EventKind::Action { .. } => (None, MarkKind::Action),
-            EventKind::Note { .. } => (None, MarkKind::Note),
-            EventKind::Violation { .. } => (None, MarkKind::Violation),
-            EventKind::ClientReply { .. } => (
-                Some(nodes.saturating_sub(1) as NodeId),
-                MarkKind::ClientReply,
-            ),
-            _ => continue,
-        };
-        out.push(Mark {
-            at: ev.at,
-            node,
-            kind,
-            ev: i,
-        });
+/// A monitor's status changed at `at`: a removed one leaves when it exits,
+/// one running again after its removal (revived or added back) rejoins.
+/// Each list stays in time order: timed statements are (the parser checks),
+/// and the inserts keep it.
+fn presence_change(
+    out: &mut [Presence],
+    removing: &mut [Vec<Time>],
+    at: Time,
+    node: NodeId,
+    state: MonState,
+) {
+    let i = node as usize;
+    let (Some(p), Some(r)) = (out.get_mut(i), removing.get_mut(i)) else {
+        return;
+    };
+    let present = p
+        .iter()
+        .take_while(|&&(t, _)| t <= at)
+        .last()
+        .is_some_and(|&(_, b)| b);
+    if state == MonState::Down {
+        if present && r.first().is_some_and(|&t| t <= at) {
+            r.remove(0);
+            let k = p.partition_point(|&(t, _)| t <= at);
+            p.insert(k, (at, false));
+        }
+    } else if !present {
+        let k = p.partition_point(|&(t, _)| t <= at);
+        p.insert(k, (at, true));
     }
-    out
+}
+
+/// The timeline mark of event `i`, if it makes one; `state` is each node's
+/// state as the marks before it left it.
+fn mark(ev: &Event, i: usize, nodes: usize, state: &mut [MonState]) -> Option<Mark> {
+    let (node, kind) = match &ev.kind {
+        EventKind::Status { node, status } => {
+            let prev = state.get_mut(*node as usize)?;
+            if *prev == status.state {
+                return None;
+            }
+            *prev = status.state;
+            (Some(*node), MarkKind::State(status.state))
+        }
+        EventKind::Commit { node, version, .. } => (Some(*node), MarkKind::Commit(*version)),
+        EventKind::Expect { pass, .. } => (None, MarkKind::Expect(*pass)),
+        EventKind::Action { .. } => (None, MarkKind::Action),
+        EventKind::Note { .. } => (None, MarkKind::Note),
+        EventKind::Violation { .. } => (None, MarkKind::Violation),
+        EventKind::ClientReply { .. } => (
+            Some(nodes.saturating_sub(1) as NodeId),
+            MarkKind::ClientReply,
+        ),
+        _ => return None,
+    };
+    Some(Mark {
+        at: ev.at,
+        node,
+        kind,
+        ev: i,
+    })
 }
 
 /// The playhead's simulator: kept between frames so that playing forward
@@ -420,7 +649,7 @@ impl Cursor {
 
     /// The simulator of `model` at `t`.
     pub fn at(&mut self, model: &Model, t: Time) -> &Sim {
-        let t = t.min(model.end);
+        let t = t.min(model.ready);
         match &mut self.sim {
             Some((id, sim))
                 if *id == model.id && sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY =>
@@ -462,6 +691,12 @@ mod tests {
             let sim = model.sim_at(t);
             for n in 0..model.mon_count() as NodeId {
                 assert_eq!(sim.state().status(n), straight.state.status(n), "at {t}");
+                // The ring's status, read from the trace, is the simulator's.
+                assert_eq!(
+                    model.status_at(n, t).as_ref(),
+                    Some(straight.state.status(n)),
+                    "at {t}"
+                );
             }
             assert_eq!(model.events_upto(t), straight.trace.len(), "at {t}");
         }
@@ -489,40 +724,77 @@ mod tests {
     }
 
     #[test]
+    fn a_run_simulated_in_slices_is_the_run_simulated_whole() {
+        let text = library::get("leader-failover").unwrap();
+        let whole = Model::build(text).unwrap();
+        let mut m = Model::start(text).unwrap();
+        let mut readies = Vec::new();
+        while !m.done() {
+            // The slowest machine: one snapshot interval per slice.
+            m = m.advance(0.0);
+            readies.push(m.ready);
+        }
+        assert!(readies.len() > 10 && readies.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(*m.trace(), *whole.trace());
+        assert_eq!(*m.flights(), *whole.flights());
+        assert_eq!(*m.marks(), *whole.marks());
+        assert_eq!(*m.expects(), *whole.expects());
+        assert_eq!(
+            (&m.presence, &m.stops, m.story(), m.max_flight),
+            (
+                &whole.presence,
+                &whole.stops,
+                whole.story(),
+                whole.max_flight
+            )
+        );
+        // A model published earlier still sees only its part of the run,
+        // and the simulator at any time within it.
+        let early = Model::start(text).unwrap().advance(0.0).advance(0.0);
+        let _later = early.advance(0.0).advance(0.0);
+        assert_eq!(
+            early.ready, SNAPSHOT_EVERY,
+            "the first slice is the start, at 0"
+        );
+        assert!(early.trace().iter().all(|e| e.at <= early.ready));
+        assert_eq!(early.sim_at(Time::MAX).now(), early.ready);
+    }
+
+    #[test]
     fn flights_end_at_their_outcome() {
         let model = Model::build(library::get("classic-broken-link").unwrap()).unwrap();
-        assert!(!model.flights.is_empty());
+        let flights = model.flights();
+        assert!(!flights.is_empty());
         // The cut a-b link holds its messages until TCP retransmits them.
-        assert!(model
-            .flights
-            .iter()
-            .any(|f| f.held && f.end > f.sent + 200 * SEC));
-        for f in &model.flights {
+        assert!(flights.iter().any(|f| f.held && f.end > f.sent + 200 * SEC));
+        for f in flights.iter() {
             assert!(f.sent <= f.end && f.end <= f.arrive.max(f.end));
             assert!(f.progress(f.sent) == 0.0);
         }
-        let t = model.flights[0].sent;
-        assert!(model.in_flight(t, 0).any(|f| f.id == model.flights[0].id));
+        let t = flights[0].sent;
+        assert!(model.in_flight(t, 0).iter().any(|f| f.id == flights[0].id));
     }
 
     #[test]
     fn seeking_a_ten_minute_run_replays_from_the_nearest_snapshot() {
-        // Seek time is measured in the e2e report, not asserted; what makes it
-        // fast is that a seek replays at most SNAPSHOT_EVERY of simulated time.
+        // Seek time is measured in the e2e report, not asserted. Snapshots
+        // are taken as often as their cost allows (Model::advance): at most
+        // SNAPSHOT_EVERY apart while they are cheap, sparser as the state grows.
         let model = Model::build(&five_mons_ten_minutes()).unwrap();
         assert_eq!(model.end, 10 * MIN);
-        assert!(model
+        let snapshots: Vec<Time> = model
+            .grown
+            .borrow()
             .snapshots
+            .iter()
+            .map(|(at, _)| *at)
+            .collect();
+        assert!(snapshots.len() > 1 && snapshots[0] == 0);
+        assert!(snapshots
             .windows(2)
-            .all(|w| w[1].0 - w[0].0 <= SNAPSHOT_EVERY));
+            .all(|w| w[1] > w[0] && w[1] % SNAPSHOT_EVERY == 0));
         for i in 0..50 {
             let t = (i * 7_919_993) % model.end;
-            let k = model.snapshots.partition_point(|(at, _)| *at <= t) - 1;
-            let from = model.snapshots[k].0;
-            assert!(
-                from <= t && t - from < SNAPSHOT_EVERY,
-                "seek to {t} replays from {from}"
-            );
             let sim = model.sim_at(t);
             assert_eq!(sim.now(), t);
             let straight = monscope_core::sim::run::run_until(&model.scenario, t);

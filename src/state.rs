@@ -42,6 +42,14 @@ pub const TRAVEL_MS: f64 = 3000.0;
 pub const PANEL_EVERY_MS: f64 = 200.0;
 /// The timeline's initial window.
 pub const DEFAULT_SPAN: Time = SEC / 2;
+/// A link's or an embed's time is reached before the page is first shown
+/// if the run gets there within this many wall milliseconds; later ones are
+/// reached as the run is simulated.
+pub const REACH_MS: f64 = 1000.0;
+/// Wall milliseconds of simulation per slice: the page simulates ahead of
+/// the playhead between frames in slices this long, so it never blocks
+/// (natively, in the unit tests, a run is simulated whole at once).
+pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 8.0 };
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
@@ -70,6 +78,9 @@ pub struct AppState {
     pub win_span: Time,
     /// The timeline pages along with the playhead.
     pub follow: bool,
+    /// Where the playhead was sent beyond what has been simulated (a link's
+    /// or a stored session's time): it goes there once the run gets there.
+    pending: Option<Time>,
     /// Playing pauses here (a tour's next note, an embed's `until`).
     pub stop_at: Option<Time>,
     /// The playhead the text panels (event log, inspector, narration) show.
@@ -110,6 +121,9 @@ pub enum Msg {
     Seek(Time),
     /// Real milliseconds since the last animation frame.
     Frame(f64),
+    /// The run simulated further (app.rs simulates it between frames):
+    /// shown if it is still the run of the text.
+    Grown(Rc<Model>),
     TogglePlay,
     Speed(f64),
     SkipQuiet(bool),
@@ -190,6 +204,7 @@ impl AppState {
             win_start: 0,
             win_span: DEFAULT_SPAN,
             follow: true,
+            pending: None,
             stop_at: None,
             panel_t: 0,
             panel_wait: 0.0,
@@ -241,14 +256,59 @@ impl AppState {
         self.model.as_ref().map_or(0, |m| m.end)
     }
 
+    /// Simulate on towards the time the playhead is on its way to, for at
+    /// most REACH_MS (opening a link or an embed at a time).
+    pub fn reach_pending(&mut self) {
+        let started = crate::playback::wall_ms();
+        while let (Some(t), Some(model)) = (self.pending, &self.model) {
+            if model.ready >= t || model.done() || crate::playback::wall_ms() - started > REACH_MS {
+                break;
+            }
+            let next = Rc::new(model.advance(SLICE_MS));
+            self.grown(next);
+        }
+    }
+
+    /// Where the playhead is on its way to, once the run gets there.
+    pub fn pending(&self) -> Option<Time> {
+        self.pending
+    }
+
+    /// How far the run has been simulated: the playhead goes no further.
+    pub fn ready(&self) -> Time {
+        self.model.as_ref().map_or(0, |m| m.ready)
+    }
+
+    /// Show more of the run; the story window follows a growing story
+    /// until the reader moves the window.
+    fn grown(&mut self, next: Rc<Model>) {
+        let Some(model) = self
+            .model
+            .as_ref()
+            .filter(|m| m.id == next.id && m.ready < next.ready)
+        else {
+            return;
+        };
+        if self.win_start == 0 && self.win_span == model.story_span() {
+            self.win_span = next.story_span();
+        }
+        self.model = Some(next);
+        if let Some(t) = self
+            .pending
+            .filter(|&t| t <= self.ready() || self.end() <= self.ready())
+        {
+            self.seek(t);
+        }
+    }
+
     /// Parse and run `text`; a text that does not parse keeps the last run.
     fn set_text(&mut self, text: String) {
-        if self.model.as_ref().is_some_and(|m| m.text == text) {
+        if self.model.as_ref().is_some_and(|m| *m.text == text) {
             self.text = text;
             self.error = None;
             return;
         }
-        match Model::build(&text) {
+        match Model::start(&text).map(|m| m.advance(SLICE_MS)) {
             Ok(model) => {
                 self.error = None;
                 let n = model.mon_count() as NodeId;
@@ -260,11 +320,15 @@ impl AppState {
             Err(e) => self.error = Some(e),
         }
         self.text = text;
-        self.t = self.t.min(self.end());
+        // An edit keeps the playhead where it was, once the new run gets there.
+        self.seek(self.t);
+        self.reach_pending();
     }
 
     fn seek(&mut self, t: Time) {
-        self.t = t.min(self.end());
+        let ready = self.ready();
+        self.pending = (t > ready && ready < self.end()).then_some(t);
+        self.t = t.min(ready);
         self.keep_in_window();
     }
 
@@ -305,6 +369,8 @@ impl AppState {
             t = model.end;
             self.playing = false;
         }
+        // Not simulated that far yet: wait there, still playing.
+        t = t.min(model.ready);
         if let Some(stop) = self.stop_at.filter(|&s| t >= s) {
             t = stop;
             self.playing = false;
@@ -323,7 +389,8 @@ impl AppState {
                 let old = std::mem::take(&mut self.text);
                 self.set_text(text);
                 self.undo.push(old);
-                self.t = edit::at_time(self.t).min(self.end());
+                self.seek(edit::at_time(self.t));
+                self.reach_pending();
             }
             Err(e) => self.notice = Some(e),
         }
@@ -358,6 +425,7 @@ impl AppState {
                         .map(|i| i as NodeId);
                 }
                 self.seek(t.unwrap_or(0));
+                self.reach_pending();
             }
             Msg::Edit(text) => {
                 if text != self.text {
@@ -383,6 +451,14 @@ impl AppState {
                 self.stop_at = None;
                 self.travel = None;
                 self.seek(t);
+            }
+            Msg::Grown(next) => {
+                self.grown(next);
+                // The playhead, the panels and the tour see the longer run
+                // at the next frame or input.
+                if self.playing {
+                    return self;
+                }
             }
             Msg::Frame(ms) => {
                 self.frame(ms);
@@ -426,7 +502,7 @@ impl AppState {
                 self.anchor = None;
                 self.selected_event = e;
                 if let (Some(i), Some(model)) = (e, self.model.clone()) {
-                    if let Some(ev) = model.trace.get(i) {
+                    if let Some(ev) = model.trace().get(i).cloned() {
                         self.playing = false;
                         // Its monitor (a message's sender) is selected too.
                         if let Some(m) =
@@ -437,9 +513,7 @@ impl AppState {
                         // A message: the middle of its flight, where both views show it.
                         let t = match &ev.kind {
                             monscope_core::trace::EventKind::Send { id, .. } => model
-                                .flight_of
-                                .get(id)
-                                .and_then(|&f| model.flights.get(f))
+                                .flight(*id)
                                 .map_or(ev.at, |f| f.sent + (f.end - f.sent) / 2),
                             _ => ev.at,
                         };
@@ -508,13 +582,12 @@ impl AppState {
                 if let Some((m, i)) = ev {
                     // A message: its flight in the middle three fifths; a
                     // mark: the 20 ms around it.
-                    let (a, b) = match m.trace.get(i).map(|e| &e.kind) {
-                        Some(monscope_core::trace::EventKind::Send { id, .. }) => m
-                            .flight_of
-                            .get(id)
-                            .and_then(|&f| m.flights.get(f))
-                            .map_or((0, 0), |f| (f.sent, f.end)),
-                        Some(_) => (m.trace[i].at, m.trace[i].at),
+                    let ev = m.trace().get(i).cloned();
+                    let (a, b) = match ev.as_ref().map(|e| (e.at, &e.kind)) {
+                        Some((_, monscope_core::trace::EventKind::Send { id, .. })) => {
+                            m.flight(*id).map_or((0, 0), |f| (f.sent, f.end))
+                        }
+                        Some((at, _)) => (at, at),
                         None => (0, 0),
                     };
                     let span = ((b - a) * 5 / 3).max(20 * MS);
@@ -652,7 +725,12 @@ mod tests {
     fn selecting_a_message_selects_its_sender_and_dragging_pans() {
         let mut s = AppState::new(BUILTIN[0].1, None);
         let model = s.model.clone().unwrap();
-        let fl = model.flights.iter().find(|f| f.from == 1).unwrap();
+        let fl = model
+            .flights()
+            .iter()
+            .find(|f| f.from == 1)
+            .cloned()
+            .unwrap();
         s = s.reduce(Msg::SelectEvent(Some(fl.ev)));
         assert_eq!(s.selected_mon, Some(1));
         assert!(s.t > fl.sent && s.t <= fl.end);
@@ -688,10 +766,11 @@ mod tests {
             s = s.reduce(Msg::Frame(16.7));
         }
         let loud: Vec<_> = model
-            .flights
+            .flights()
             .iter()
             .filter(|f| f.sent < 40 * MS && !crate::playback::is_quiet(f))
             .filter(|f| crate::playback::protocol_bit(f.protocol) & s.hidden == 0)
+            .cloned()
             .collect();
         assert!(loud.len() > 10, "{}", loud.len());
         for f in loud {
@@ -734,7 +813,7 @@ mod tests {
             .model
             .as_ref()
             .unwrap()
-            .marks
+            .marks()
             .iter()
             .find(|m| m.kind == crate::playback::MarkKind::Note)
             .unwrap()
@@ -776,7 +855,12 @@ mod tests {
         );
         s = s.reduce(Msg::FitRun);
         assert_eq!((s.win_start, s.win_span), (0, model.end));
-        let f = model.flights.iter().find(|f| f.sent > 30 * SEC).unwrap();
+        let f = model
+            .flights()
+            .iter()
+            .find(|f| f.sent > 30 * SEC)
+            .cloned()
+            .unwrap();
         s = s
             .reduce(Msg::SelectEvent(Some(f.ev)))
             .reduce(Msg::FitSelection);
@@ -788,7 +872,7 @@ mod tests {
             .model
             .as_ref()
             .unwrap()
-            .marks
+            .marks()
             .iter()
             .find(|m| matches!(m.kind, crate::playback::MarkKind::Commit(_)))
             .unwrap()
@@ -840,6 +924,33 @@ mod tests {
         assert_eq!(s.stem, Some(BUILTIN[3].0));
         let s = s.reduce(Msg::LoadText("mons a b c\n".into(), None, None));
         assert_eq!(s.stem, None);
+    }
+
+    #[test]
+    fn a_seek_beyond_the_simulated_run_lands_when_the_run_gets_there() {
+        let text = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let mut s = AppState::new(text, None);
+        // The page's first slice: only the start is simulated.
+        let mut run = Model::start(text).unwrap().advance(0.0).advance(0.0);
+        s.model = Some(Rc::new(run.clone()));
+        s = s.reduce(Msg::Seek(30 * SEC));
+        assert_eq!((s.t, s.pending()), (s.ready(), Some(30 * SEC)));
+        // Playing waits at what is simulated.
+        s = s.reduce(Msg::TogglePlay).reduce(Msg::Frame(16.7));
+        assert!(s.playing && s.t <= s.ready());
+        s = s.reduce(Msg::Play(false)).reduce(Msg::Seek(30 * SEC));
+        while s.t != 30 * SEC {
+            assert!(!run.done(), "the run ended before the playhead got there");
+            run = run.advance(0.0);
+            s = s.reduce(Msg::Grown(Rc::new(run.clone())));
+        }
+        assert_eq!(s.pending(), None);
+        assert!(s.ready() >= 30 * SEC && s.model.as_ref().unwrap().status_at(0, s.t).is_some());
+        // A model of another run is not shown.
+        let other = Model::start("mons a b\n").unwrap().advance(0.0);
+        let before = s.model.clone();
+        s = s.reduce(Msg::Grown(Rc::new(other)));
+        assert_eq!(s.model, before);
     }
 
     #[test]

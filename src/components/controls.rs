@@ -9,6 +9,8 @@ use yew::prelude::*;
 pub struct Props {
     pub t: Time,
     pub end: Time,
+    /// How far the run has been simulated (`end` once it all has).
+    pub ready: Time,
     pub playing: bool,
     pub speed: f64,
     pub skip_quiet: bool,
@@ -36,6 +38,10 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |_: Event| on.emit(Msg::SkipQuiet(!skip)))
     };
     let play_label = if p.playing { "Pause" } else { "Play" };
+    // While the run is being simulated, a line under the scrubber fills up
+    // to where it has got: the playhead can go that far.
+    let filling = p.ready < p.end;
+    let fill = format!("width:{:.2}%", p.ready as f64 * 100.0 / p.end.max(1) as f64);
     html! {
         <div class="controls" role="group" aria-label="playback">
             <button onclick={send(Msg::Seek(0))} title="back to the start" aria-label="back to the start" data-testid="to-start">{ "|◀◀" }</button>
@@ -44,9 +50,15 @@ pub fn controls(p: &Props) -> Html {
                 { if p.playing { "❚❚" } else { "▶" } }
             </button>
             <button onclick={send(Msg::StepNext)} title="next event (→)" aria-label="next event" data-testid="step-next">{ "▶|" }</button>
-            <input type="range" class="scrubber" min="0" max={p.end.to_string()} step="1000"
-                   value={p.t.to_string()} {oninput} aria-label="playhead" aria-valuetext={secs(p.t)}
-                   data-testid="scrubber" />
+            <span class="scrub">
+                <input type="range" class={classes!("scrubber", filling.then_some("filling"))} min="0" max={p.end.to_string()} step="1000"
+                       value={p.t.to_string()} {oninput} aria-label="playhead" aria-valuetext={secs(p.t)}
+                       title={filling.then(|| format!("simulated to {} so far", secs(p.ready)))}
+                       data-testid="scrubber" data-ready={p.ready.to_string()} />
+                if filling {
+                    <span class="ready-bar" style={fill} data-testid="ready-bar"></span>
+                }
+            </span>
             <output class="clock" data-testid="clock" data-t={p.t.to_string()}>{ secs(p.t) }<span class="end">{ format!(" / {}", secs(p.end)) }</span></output>
             <label class="inline">
                 <span class="wide">{ "speed " }</span>

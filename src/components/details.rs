@@ -135,7 +135,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn details(p: &Props) -> Html {
-    let Some(ev) = p.model.trace.get(p.ev) else {
+    let Some(ev) = p.model.trace().get(p.ev).cloned() else {
         return html! {};
     };
     let names = &p.model.names;
@@ -154,12 +154,7 @@ pub fn details(p: &Props) -> Html {
             "from → to".into(),
             format!("{} → {}", names[*from as usize], names[*to as usize]),
         ));
-        if let Some(f) = p
-            .model
-            .flight_of
-            .get(id)
-            .and_then(|&i| p.model.flights.get(i))
-        {
+        if let Some(f) = p.model.flight(*id) {
             if !f.held {
                 rows.push(("arrives".into(), secs(*arrive_at)));
             }
@@ -174,7 +169,7 @@ pub fn details(p: &Props) -> Html {
         <section class={classes!("panel", "details", p.anchor.is_some().then_some("popover"))} aria-label="selected event" data-testid="details"
                  style={p.anchor.map(|(x, y)| format!("left:min({}px,calc(100vw - 23rem));top:{}px", x + 14, y + 14))}>
             <h2>{ "Selected" }<button class="link-button" onclick={close} aria-label="clear the selection">{ "✕" }</button></h2>
-            <p class="mono">{ describe(ev, names) }</p>
+            <p class="mono">{ describe(&ev, names) }</p>
             <dl>
                 { for rows.iter().map(|(k, v)| html! { <><dt>{ k.clone() }</dt><dd>{ v.clone() }</dd></> }) }
             </dl>

@@ -262,7 +262,7 @@ pub fn embed(p: &Props) -> Html {
 
     let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
     let base_link = {
-        let text = p.model.text.clone();
+        let text = (*p.model.text).clone();
         use_memo(p.model.id, move |_| {
             share_link(&playground_base(), &text, None, None)
         })
@@ -292,25 +292,19 @@ pub fn embed(p: &Props) -> Html {
         Msg::Seek(v.parse::<f64>().map_or(0, |v| v.max(0.0) as Time))
     });
     let end = p.model.end.max(1);
-    let ticks = p
-        .model
-        .marks
-        .iter()
-        .filter(|m| m.kind == MarkKind::Note)
-        .map(|m| {
-            let left = format!("left: {:.3}%", m.at as f64 * 100.0 / end as f64);
-            html! { <span class="embed-tick" style={left}></span> }
-        });
+    let marks = p.model.marks();
+    let ticks = marks.iter().filter(|m| m.kind == MarkKind::Note).map(|m| {
+        let left = format!("left: {:.3}%", m.at as f64 * 100.0 / end as f64);
+        html! { <span class="embed-tick" style={left}></span> }
+    });
     // Before the first note, the bar says what comes next and when, so a
     // reader knows what to wait for.
     let note = match &p.caption {
         Some(c) => note_html(c),
-        None => p
-            .model
-            .marks
+        None => marks
             .iter()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &p.model.trace[m.ev].kind {
+            .and_then(|m| match &p.model.trace()[m.ev].kind {
                 monscope_core::trace::EventKind::Note { text } => Some(html! {
                     <span class="next-note" data-testid="embed-next-note">
                         { format!("Next, at {}: ", secs(m.at)) }{ note_html(text) }

@@ -42,8 +42,9 @@ fn kind_class(k: &EventKind) -> &'static str {
 pub fn event_log(p: &Props) -> Html {
     let show_timers = p.timers;
     let toggle = p.on.reform(move |_: Event| Msg::Timers(!show_timers));
-    let upto = p.upto.min(p.model.trace.len());
-    let lines = p.model.trace[..upto]
+    let trace = p.model.trace();
+    let upto = p.upto.min(trace.len());
+    let lines = trace[..upto]
         .iter()
         .enumerate()
         .rev()
@@ -71,7 +72,7 @@ pub fn event_log(p: &Props) -> Html {
         <section class="panel event-log" aria-label="event log">
             <div class="log-bar">
                 <h2>{ "Events" }</h2>
-                <span class="muted">{ format!("{upto} of {}", p.model.trace.len()) }</span>
+                <span class="muted">{ format!("{upto} of {}", trace.len()) }</span>
                 <label class="inline"><input type="checkbox" checked={show_timers} onchange={toggle} />{ " timers" }</label>
             </div>
             <ol class="log" data-testid="event-log" reversed=true>{ for lines }</ol>

@@ -25,16 +25,21 @@ pub fn scenario_panel(p: &Props) -> Html {
     let oninput = p.on.reform(|e: InputEvent| {
         Msg::Edit(e.target_unchecked_into::<HtmlTextAreaElement>().value())
     });
-    let expects: Vec<Html> = p
+    let checks: Vec<(usize, usize, monscope_core::trace::Event)> = p
         .model
         .iter()
         .flat_map(|m| {
-            m.expects
+            let trace = m.trace();
+            m.expects()
                 .iter()
                 .enumerate()
-                .map(move |(k, &i)| (k, i, &m.trace[i]))
+                .map(|(k, &i)| (k, i, trace[i].clone()))
+                .collect::<Vec<_>>()
         })
-        .filter_map(|(k, i, e)| match &e.kind {
+        .collect();
+    let expects: Vec<Html> = checks
+        .iter()
+        .filter_map(|&(k, i, ref e)| match &e.kind {
             EventKind::Expect {
                 line,
                 text,
@@ -77,16 +82,14 @@ pub fn scenario_panel(p: &Props) -> Html {
         .collect();
     // The header counts what the list shows: results up to the playhead,
     // and how many are still to come.
-    let (passed, failed, future) = p.model.as_ref().map_or((0, 0, 0), |m| {
-        m.expects
+    let (passed, failed, future) =
+        checks
             .iter()
-            .enumerate()
-            .fold((0, 0, 0), |(a, b, c), (k, &i)| match m.trace[i].kind {
+            .fold((0, 0, 0), |(a, b, c), &(k, _, ref e)| match e.kind {
                 _ if k >= p.checked => (a, b, c + 1),
                 EventKind::Expect { pass: true, .. } => (a + 1, b, c),
                 _ => (a, b + 1, c),
-            })
-    });
+            });
     let describe = p
         .model
         .as_ref()

@@ -9,7 +9,7 @@ use crate::state::Msg;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, MS, SEC};
 use monscope_core::trace::format::note_plain;
-use monscope_core::trace::layout::{nearest, tick_step, to_segment, Flight, Plot};
+use monscope_core::trace::layout::{in_window, nearest, tick_step, to_segment, Flight, Plot};
 use monscope_core::trace::EventKind;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -56,9 +56,14 @@ fn pct(x: f64) -> String {
 }
 
 /// The arrows drawn in the window: shown protocols, at most MAX_ARROWS.
-fn drawn(model: &Model, w0: Time, w1: Time, hidden: u8) -> impl Iterator<Item = &Flight> {
-    model
-        .flights_in(w0, w1)
+fn drawn<'a>(
+    model: &Model,
+    flights: &'a [Flight],
+    w0: Time,
+    w1: Time,
+    hidden: u8,
+) -> impl Iterator<Item = &'a Flight> {
+    in_window(flights, model.max_flight, w0, w1)
         .filter(move |f| protocol_bit(f.protocol) & hidden == 0)
         .take(MAX_ARROWS)
 }
@@ -81,10 +86,13 @@ fn pick(
 ) -> Option<usize> {
     let pl = plot(w0, span, width);
     let w1 = w0 + span;
-    let arrows = drawn(model, w0, w1, hidden).map(|f| (f.ev, to_segment(x, y, pl.arrow(f))));
-    let m0 = model.marks.partition_point(|m| m.at < w0);
-    let m1 = model.marks.partition_point(|m| m.at <= w1);
-    let marks = model.marks[m0..m1.max(m0)].iter().map(|m| {
+    let flights = model.flights();
+    let arrows =
+        drawn(model, &flights, w0, w1, hidden).map(|f| (f.ev, to_segment(x, y, pl.arrow(f))));
+    let all_marks = model.marks();
+    let m0 = all_marks.partition_point(|m| m.at < w0);
+    let m1 = all_marks.partition_point(|m| m.at <= w1);
+    let marks = all_marks[m0..m1.max(m0)].iter().map(|m| {
         let (dx, dy) = (pl.x(m.at) - x, pl.y(mark_lane(model, m.node)) - y);
         // A mark is a glyph: a little nearer than the line through it.
         (m.ev, (dx * dx + dy * dy).sqrt() - 2.0)
@@ -178,12 +186,12 @@ fn body(p: &BodyProps) -> Html {
         }
     }
 
-    let shown = model
-        .flights_in(w0, w1)
+    let flights = model.flights();
+    let shown = in_window(&flights, model.max_flight, w0, w1)
         .filter(|f| protocol_bit(f.protocol) & p.hidden == 0)
         .count();
     let pl = plot(w0, span, 1.0);
-    let arrows = drawn(model, w0, w1, p.hidden).map(|fl| {
+    let arrows = drawn(model, &flights, w0, w1, p.hidden).map(|fl| {
         let ev = fl.ev;
         let (x0, y0, x1, y1) = pl.arrow(fl);
         let selected = p.selected_event == Some(ev);
@@ -214,9 +222,11 @@ fn body(p: &BodyProps) -> Html {
         }
     });
 
-    let m_first = model.marks.partition_point(|m| m.at < w0);
-    let m_last = model.marks.partition_point(|m| m.at <= w1);
-    let marks = model.marks[m_first..m_last.max(m_first)].iter().take(2000).map(|m| {
+    let all_marks = model.marks();
+    let trace = model.trace();
+    let m_first = all_marks.partition_point(|m| m.at < w0);
+    let m_last = all_marks.partition_point(|m| m.at <= w1);
+    let marks = all_marks[m_first..m_last.max(m_first)].iter().take(2000).map(|m| {
         let ev = m.ev;
         let y = lane_y(mark_lane(model, m.node));
         let (glyph, class, what) = match &m.kind {
@@ -242,7 +252,7 @@ fn body(p: &BodyProps) -> Html {
                   text-anchor="middle" data-ev={ev.to_string()}
                   data-testid={match &m.kind { MarkKind::Expect(true) => "tl-pass", MarkKind::Expect(false) => "tl-fail", _ => "tl-mark" }}>
                 <title>{
-                    if let (MarkKind::Note, EventKind::Note { text }) = (&m.kind, &model.trace[ev].kind) {
+                    if let (MarkKind::Note, EventKind::Note { text }) = (&m.kind, &trace[ev].kind) {
                         format!("note at {}: {}", secs(m.at), note_plain(text))
                     } else {
                         format!("{} {} at {}", m.node.map(|n| model.names[n as usize].clone()).unwrap_or_else(|| "scenario".into()), what, secs(m.at))

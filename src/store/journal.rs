@@ -122,7 +122,7 @@ impl Journal {
                 ));
             }
         }
-        if report.is_empty() && model.text == self.text {
+        if report.is_empty() && *model.text == self.text {
             self.events = model.events_upto(self.t);
             self.started = true;
         }
@@ -135,10 +135,10 @@ impl Journal {
     /// transaction per monitor that rebuilds its store at `t` (from `sim_at`,
     /// called only then).
     pub fn follow(&mut self, model: &Model, t: Time, sim_at: impl FnOnce() -> Sim) {
-        let t = t.min(model.end);
-        if self.started && model.text == self.text && t >= self.t {
+        let t = t.min(model.ready);
+        if self.started && *model.text == self.text && t >= self.t {
             let upto = model.events_upto(t);
-            for ev in &model.trace[self.events.min(upto)..upto] {
+            for ev in &model.trace()[self.events.min(upto)..upto] {
                 if let EventKind::Store { node, tx } = &ev.kind {
                     self.store(*node).apply(tx);
                 }
@@ -148,7 +148,7 @@ impl Journal {
             return;
         }
         let sim = sim_at();
-        self.text = model.text.clone();
+        self.text = (*model.text).clone();
         self.t = t;
         self.events = model.events_upto(t);
         self.stores.clear();

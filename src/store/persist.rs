@@ -126,9 +126,9 @@ impl Storage {
                 && !i.busy
                 && i.journal.flushed()
                 && i.want.as_ref().map(|w| &w.2) == i.saved.as_ref()
-                && i.want
-                    .as_ref()
-                    .is_some_and(|w| w.0.text == i.journal.text && w.1.min(w.0.end) == i.journal.t);
+                && i.want.as_ref().is_some_and(|w| {
+                    *w.0.text == i.journal.text && w.1.min(w.0.end) == i.journal.t
+                });
             i.view.flushed = flushed;
             i.view.saving = i.db.is_some() && !i.failed;
             i.view.pending = i.journal.pending();
@@ -342,7 +342,7 @@ impl Storage {
         let Some(mut restored) = i.to_check.take() else {
             return;
         };
-        if restored.text != model.text || restored.t != t.min(model.end) {
+        if restored.text != *model.text || restored.t != t.min(model.end) {
             // The run shown is not the restored one yet (it may not parse).
             i.to_check = Some(restored);
             return;

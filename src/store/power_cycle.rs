@@ -11,7 +11,12 @@ use monscope_core::trace::NodeId;
 /// in the air at `t` has arrived (and been lost), so none reaches the new
 /// processes.
 fn off_until(model: &Model, t: Time) -> Time {
-    let last_arrival = model.in_flight(t, 0).map(|f| f.arrive).max().unwrap_or(t);
+    let last_arrival = model
+        .in_flight(t, 0)
+        .iter()
+        .map(|f| f.arrive)
+        .max()
+        .unwrap_or(t);
     edit::at_time((t + SEC).max(last_arrival + 1000))
 }
 

@@ -66,7 +66,10 @@ impl Session {
         if let Some(model) = s.model.clone() {
             let n = model.names.len() as NodeId;
             s.selected_link = self.link.filter(|&(a, b)| a < n && b < n);
-            s.selected_event = self.event.filter(|&e| e < model.trace.len());
+            // An event not simulated yet may still come.
+            s.selected_event = self
+                .event
+                .filter(|&e| e < model.trace().len() || !model.done());
         }
         s
     }

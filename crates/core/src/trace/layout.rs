@@ -44,7 +44,9 @@ impl Flight {
             (None, true) => "held by the cut link's TCP connection",
             (None, false) => "in the air",
         };
-        if self.end < self.arrive {
+        if self.end == Time::MAX {
+            format!("{how}, not delivered yet")
+        } else if self.end < self.arrive {
             format!("{how} when the run ended")
         } else if self.held {
             format!("{how}, delivered at {}", secs(self.end))
@@ -70,71 +72,83 @@ pub struct Flights {
 
 impl Flights {
     pub fn of(trace: &[Event]) -> Flights {
-        let mut list: Vec<Flight> = Vec::new();
-        let mut of = BTreeMap::new();
+        let mut flights = Flights {
+            list: Vec::new(),
+            of: BTreeMap::new(),
+            longest: 0,
+        };
         for (i, ev) in trace.iter().enumerate() {
-            match &ev.kind {
-                EventKind::Send {
-                    id,
-                    from,
-                    to,
-                    arrive_at,
-                    msg,
-                } => {
-                    of.insert(*id, list.len());
-                    list.push(Flight {
-                        id: *id,
-                        ev: i,
-                        from: *from,
-                        to: *to,
-                        sent: ev.at,
-                        arrive: *arrive_at,
-                        end: *arrive_at,
-                        dropped: None,
-                        held: false,
-                        protocol: msg.protocol(),
-                        op: msg.op_name(),
-                    });
-                }
-                EventKind::Hold { id } => {
-                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
-                        // Its end is not known yet: the Deliver or Drop tells.
-                        f.held = true;
-                        f.arrive = Time::MAX;
-                        f.end = Time::MAX;
-                    }
-                }
-                EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
-                    if let Some(f) = of.get(id).and_then(|&j| list.get_mut(j)) {
-                        f.end = ev.at;
-                        if f.held {
-                            f.arrive = ev.at;
-                        }
-                        if let EventKind::Drop { reason, .. } = &ev.kind {
-                            f.dropped = Some(*reason);
-                            if f.held {
-                                // Lost with its connection: drawn falling half-way.
-                                f.arrive = ev.at + (ev.at - f.sent);
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
+            flights.push(i, ev);
         }
         // Still held when the trace ends: drawn up to its last event, short
         // of its receiver.
         let last = trace.last().map_or(0, |e| e.at);
-        for f in list.iter_mut().filter(|f| f.end == Time::MAX) {
+        for f in flights.list.iter_mut().filter(|f| f.end == Time::MAX) {
             f.end = last.max(f.sent);
             f.arrive = f.end + 1;
+            flights.longest = flights.longest.max(f.arrive - f.sent);
         }
-        let longest = list
-            .iter()
-            .map(|f| f.end.max(f.arrive) - f.sent)
-            .max()
-            .unwrap_or(0);
-        Flights { list, of, longest }
+        flights
+    }
+
+    /// Take in event `i` of the trace, the next after those taken in (the
+    /// page builds its flights as the run is simulated): a `Send` starts a
+    /// flight, a `Hold` says a cut link keeps it, a `Deliver` or `Drop` ends
+    /// one. Returns the flight started. A held flight's end is `Time::MAX`
+    /// until its `Deliver` or `Drop` is taken in.
+    pub fn push(&mut self, i: usize, ev: &Event) -> Option<&Flight> {
+        match &ev.kind {
+            EventKind::Send {
+                id,
+                from,
+                to,
+                arrive_at,
+                msg,
+            } => {
+                self.of.insert(*id, self.list.len());
+                self.longest = self.longest.max(arrive_at - ev.at);
+                self.list.push(Flight {
+                    id: *id,
+                    ev: i,
+                    from: *from,
+                    to: *to,
+                    sent: ev.at,
+                    arrive: *arrive_at,
+                    end: *arrive_at,
+                    dropped: None,
+                    held: false,
+                    protocol: msg.protocol(),
+                    op: msg.op_name(),
+                });
+                return self.list.last();
+            }
+            EventKind::Hold { id } => {
+                if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {
+                    // Its end is not known yet: the Deliver or Drop tells.
+                    f.held = true;
+                    f.arrive = Time::MAX;
+                    f.end = Time::MAX;
+                }
+            }
+            EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
+                if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {
+                    f.end = ev.at;
+                    if f.held {
+                        f.arrive = ev.at;
+                    }
+                    if let EventKind::Drop { reason, .. } = &ev.kind {
+                        f.dropped = Some(*reason);
+                        if f.held {
+                            // Lost with its connection: drawn falling half-way.
+                            f.arrive = ev.at + (ev.at - f.sent);
+                        }
+                    }
+                    self.longest = self.longest.max(f.end.max(f.arrive) - f.sent);
+                }
+            }
+            _ => {}
+        }
+        None
     }
 
     pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
@@ -210,12 +224,13 @@ impl Plot {
     /// ended (the receiver's lane, or short of it when dropped).
     pub fn arrow(&self, f: &Flight) -> (f64, f64, f64, f64) {
         let (y0, y1) = (self.y(f.from as usize), self.y(f.to as usize));
-        (
-            self.x(f.sent),
-            y0,
-            self.x(f.end),
-            y0 + (y1 - y0) * f.reach(),
-        )
+        // Still held where the page has simulated so far: to the window's edge.
+        let end = if f.end == Time::MAX {
+            self.from + self.span
+        } else {
+            f.end
+        };
+        (self.x(f.sent), y0, self.x(end), y0 + (y1 - y0) * f.reach())
     }
 }
 
