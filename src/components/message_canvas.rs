@@ -151,8 +151,12 @@ impl Pixels {
             let (side, mask) = coverage(5.5 * scale);
             self.dot = (scale, side, mask);
         }
-        self.buf.clear();
-        self.buf.resize(w * h * 4, 0);
+        // (`fill` is a memset; `resize` would write byte by byte at opt-level z.)
+        if self.buf.len() == w * h * 4 {
+            self.buf.fill(0);
+        } else {
+            self.buf = vec![0; w * h * 4];
+        }
         let (side, mask) = (self.dot.1, &self.dot.2);
         for m in scene.marks.iter().filter(|m| m.shape == Shape::Dot) {
             let colour = colours[m.proto.min(colours.len() - 1)];
@@ -173,6 +177,12 @@ impl Pixels {
                     }
                     let o = (py as usize * w + px as usize) * 4;
                     let (sa, da) = (a as u32, self.buf[o + 3] as u32);
+                    if da == 0 || sa == 255 {
+                        // Nothing under it, or fully covered: the dot's colour.
+                        self.buf[o..o + 3].copy_from_slice(&colour);
+                        self.buf[o + 3] = a;
+                        continue;
+                    }
                     // Source over destination, straight (not premultiplied) alpha.
                     let out = sa + da * (255 - sa) / 255;
                     for (k, &sc) in colour.iter().enumerate() {
