@@ -1,7 +1,7 @@
 //! The cluster view (SVG): monitors on a ring, links, the quorum, leases and
 //! every message in flight at the playhead.
 
-use super::message_canvas::{Mark, MessageCanvas, Scene, Shape};
+use super::message_canvas::{Canvas, Mark, Scene};
 use crate::app::Frame;
 use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
@@ -25,6 +25,8 @@ pub struct Props {
     pub overlay: bool,
     /// The links (`use_links`).
     pub links: Rc<Html>,
+    /// The messages' canvas (`message_canvas::use_message_canvas`).
+    pub canvas: Rc<Canvas>,
     pub on_select: Callback<Msg>,
 }
 
@@ -445,46 +447,37 @@ pub fn cluster_view(p: &Props) -> Html {
             (pa, along, off, x, y)
         })
         .collect();
-    let canvas = (flying.len() > MAX_DOM).then(|| {
+    // Many messages: the plain moving dots go on a canvas; a lost one (its ✕),
+    // the selected one and reduced motion's arrows keep their SVG element.
+    let many = flying.len() > MAX_DOM && !still;
+    let plain = |fl: &Flight| {
+        many && !(fl.dropped.is_some() && t >= fl.end) && selected_event != Some(fl.ev)
+    };
+    let canvas = many.then(|| {
         let marks = flying
             .iter()
             .zip(&spots)
-            .map(|(fl, (pa, _, off, x, y))| {
-                let lost = fl.dropped.is_some() && t >= fl.end;
-                Mark {
-                    x: *x,
-                    y: *y,
-                    x0: pa.x0 + pa.px * off,
-                    y0: pa.y0 + pa.py * off,
-                    shape: if lost {
-                        Shape::Dropped
-                    } else if still {
-                        Shape::Arrow
-                    } else {
-                        Shape::Dot
-                    },
-                    proto: PROTOCOLS
-                        .iter()
-                        .position(|p| *p == fl.protocol)
-                        .unwrap_or(PROTOCOLS.len() - 1),
-                    selected: selected_event == Some(fl.ev),
-                    opacity: if lost && !still {
-                        (1.0 - (t - fl.end) as f64 / linger as f64).clamp(0.15, 1.0)
-                    } else {
-                        1.0
-                    },
-                    ev: fl.ev,
-                }
+            .filter(|(fl, _)| plain(fl))
+            .map(|(fl, &(_, _, _, x, y))| Mark {
+                x,
+                y,
+                proto: PROTOCOLS
+                    .iter()
+                    .position(|p| *p == fl.protocol)
+                    .unwrap_or(PROTOCOLS.len() - 1),
+                ev: fl.ev,
             })
             .collect();
-        let scene = Rc::new(Scene {
+        *p.canvas.scene.borrow_mut() = Some(Rc::new(Scene {
             half: half(n),
             marks,
-        });
-        html! { <MessageCanvas {scene} on_select={p.on_select.clone()} /> }
+        }));
+        html! { <canvas ref={p.canvas.node.clone()} class="cluster messages" aria-hidden="true" data-testid="messages-canvas" /> }
     });
-    let spots = if canvas.is_some() { Vec::new() } else { spots };
-    let messages = flying.iter().zip(spots).map(|(fl, (pa, along, off, x, y))| {
+    if canvas.is_none() {
+        *p.canvas.scene.borrow_mut() = None;
+    }
+    let messages = flying.iter().zip(spots).filter(|(fl, _)| !plain(fl)).map(|(fl, (pa, along, off, x, y))| {
         // The label goes outside the dot's lane, not at the ends, and further
         // out until it covers no monitor, dot or label; else it is left out.
         let mut spot = None;
@@ -611,18 +604,15 @@ pub fn cluster_view(p: &Props) -> Html {
         </svg>
         // The messages move every frame: a picture of their own over the
         // ring, so that the browser repaints only them, not the ring under them.
-        if let Some(canvas) = canvas {
-            { canvas }
-        } else {
-            <svg class="cluster messages" viewBox={view_box} aria-hidden="true" data-testid="messages">
-                <defs>
-                    <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">
-                        <path d="M0 0L10 5L0 10z" fill="context-stroke" />
-                    </marker>
-                </defs>
-                <g onclick={on_message}>{ messages }</g>
-            </svg>
-        }
+        { for canvas }
+        <svg class="cluster messages" viewBox={view_box} aria-hidden="true" data-testid="messages">
+            <defs>
+                <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">
+                    <path d="M0 0L10 5L0 10z" fill="context-stroke" />
+                </marker>
+            </defs>
+            <g onclick={on_message}>{ messages }</g>
+        </svg>
         if p.overlay {
             <button class="play-overlay" onclick={p.on_select.reform(|_: MouseEvent| Msg::Play(true))}
                     aria-label="Play (space)" title="Play (space)" data-testid="play-overlay">{ "▶" }</button>
