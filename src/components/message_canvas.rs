@@ -233,6 +233,16 @@ pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
                 ) else {
                     return;
                 };
+                // Only a click on the ring's pictures, not on a control or a
+                // panel over them, and not on another part of the page.
+                let on_ring = e
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|t| t.closest("svg.cluster").ok().flatten())
+                    .is_some_and(|svg| svg.parent_element() == c.parent_element());
+                if !on_ring {
+                    return;
+                }
                 let rect = c.get_bounding_client_rect();
                 let (s, cx, cy) = fit(&c, scene.half);
                 let x = (e.client_x() as f64 - rect.left() - cx) / s;

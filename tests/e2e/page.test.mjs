@@ -336,6 +336,8 @@ async function frameTimes(page, text, at) {
   await seek(page, at);
   await page.getByTestId('filter-ping').click();
   await page.getByTestId('filter-timecheck').click();
+  // (The count is read once the ring shows them.)
+  await page.locator('[data-testid=filter-timecheck][aria-pressed=true]').waitFor();
   const inFlight = Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
   await setSpeed(page, 0.1);
   await page.getByTestId('play').click();
@@ -392,6 +394,25 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   const inFlight = await frameTimes(page, busy([...'abcdefghijklmno'], 2500, 0.004, '1s..2s'), 23_000_000);
   await page.screenshot({ path: join(screenshots, 'busy-15.png'), fullPage: true });
   assert.ok(inFlight >= 2000, `only ${inFlight} messages in flight`);
+  // So many are drawn on a canvas; a click on a dot still selects its message
+  // (then drawn in the SVG, ringed) and opens its details.
+  const dot = await page.getByTestId('messages-canvas').evaluate((c) => {
+    const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    const r = c.getBoundingClientRect();
+    for (let y = 0; y < height; y += 2) {
+      for (let x = 0; x < width; x += 2) {
+        if (data[(y * width + x) * 4 + 3] === 255) return { x: r.left + (x * r.width) / width, y: r.top + (y * r.height) / height };
+      }
+    }
+    return null;
+  });
+  assert.ok(dot, 'the canvas shows dots');
+  await page.mouse.click(dot.x, dot.y);
+  await page.locator('[data-testid=msg].selected').waitFor();
+  await page.getByTestId('details').waitFor();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(screenshots, 'busy-15-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   assert.deepEqual(pageErrors, [], 'the page logged errors');
   await page.close();
 });
