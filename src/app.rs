@@ -8,7 +8,7 @@ use crate::components::{
     help, inspector, scenario,
     timeline::Timeline,
 };
-use crate::components::{embed::Embed, error_panel, tour};
+use crate::components::{embed::Embed, error_panel, message_canvas, tour};
 use crate::components::{my_scenarios::MyScenarios, storage_notice};
 use crate::embed::EmbedParams;
 use crate::inspect::{self, MonDetail};
@@ -564,6 +564,7 @@ fn app() -> Html {
         state.selected_link,
         &send,
     );
+    let messages_canvas = message_canvas::use_message_canvas(&send);
 
     let error_banner = (*link_problem).clone().map(|problem| {
         let on_open = {
@@ -670,6 +671,7 @@ fn app() -> Html {
                             hidden: state.hidden,
                             overlay: !state.playing,
                             links: links.clone(),
+                            canvas: messages_canvas.clone(),
                             on_select: send.clone(),
                         }) }
                     } else {

@@ -1,6 +1,7 @@
 //! The cluster view (SVG): monitors on a ring, links, the quorum, leases and
 //! every message in flight at the playhead.
 
+use super::message_canvas::{Canvas, Mark, Scene};
 use crate::app::Frame;
 use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
@@ -24,11 +25,17 @@ pub struct Props {
     pub overlay: bool,
     /// The links (`use_links`).
     pub links: Rc<Html>,
+    /// The messages' canvas (`message_canvas::use_message_canvas`).
+    pub canvas: Rc<Canvas>,
     pub on_select: Callback<Msg>,
 }
 
 /// Beyond this many messages in the air, labels would be noise.
 const MAX_LABELS: usize = 40;
+
+/// Beyond this many messages in the air, they are drawn on a canvas
+/// (`message_canvas`): an SVG element each is too much DOM to move at 60 fps.
+pub const MAX_DOM: usize = 150;
 
 fn ring(n: usize) -> f64 {
     if n <= 3 {
@@ -105,12 +112,15 @@ struct Path {
     py: f64,
 }
 
-fn path(fl: &Flight, n: usize) -> Path {
-    let (ax, ay) = position(fl.from as usize, n);
-    let (bx, by) = position(fl.to as usize, n);
+/// `rims` holds each node's centre and rim radius (`position`, `rim`), the
+/// client last: computed once a frame, not once a message.
+fn path(fl: &Flight, rims: &[(f64, f64, f64)]) -> Path {
+    // A node past the monitors is the client, as in `position`.
+    let at = |node: NodeId| rims[(node as usize).min(rims.len() - 1)];
+    let (ax, ay, ra) = at(fl.from);
+    let (bx, by, rb) = at(fl.to);
     let full = ((bx - ax).powi(2) + (by - ay).powi(2)).sqrt().max(1.0);
     let (ux, uy) = ((bx - ax) / full, (by - ay) / full);
-    let (ra, rb) = (rim(fl.from as usize, n), rim(fl.to as usize, n));
     let len = (full - ra - rb).max(1.0);
     Path {
         x0: ax + ux * ra,
@@ -124,14 +134,15 @@ fn path(fl: &Flight, n: usize) -> Path {
 }
 
 /// Messages on one link close together fan out sideways, each in its own
-/// lane: the lane of each flight (0 nearest the link), in order.
-fn fan_out(placed: &[(NodeId, NodeId, f64, usize)], fl: &Flight, along: f64) -> usize {
+/// lane: the lane of a flight `along` its link (0 nearest the link), given
+/// the flights placed on that link before it.
+fn fan_out(placed: &[(f64, usize)], along: f64) -> usize {
     // Two dots closer than this along a link would overlap with their labels.
     const APART: f64 = 16.0;
     placed
         .iter()
-        .filter(|(a, b, at, _)| *a == fl.from && *b == fl.to && (at - along).abs() < APART)
-        .map(|&(_, _, _, lane)| lane + 1)
+        .filter(|(at, _)| (at - along).abs() < APART)
+        .map(|&(_, lane)| lane + 1)
         .max()
         .unwrap_or(0)
 }
@@ -398,7 +409,8 @@ pub fn cluster_view(p: &Props) -> Html {
     let labels = flying.len() <= MAX_LABELS;
     let selected_event = p.selected_event;
     let still = p.reduced_motion;
-    let mut placed = Vec::with_capacity(flying.len());
+    // The flights placed so far on each link (from, to), for the fan-out.
+    let mut placed: Vec<Vec<(f64, usize)>> = vec![Vec::new(); (n + 1) * (n + 1)];
     // Where labels may not go: the monitors (and the client), the dots and
     // the labels placed.
     let rims: Vec<(f64, f64, f64)> = (0..=n)
@@ -413,7 +425,7 @@ pub fn cluster_view(p: &Props) -> Html {
     let spots: Vec<(Path, f64, f64, f64, f64)> = flying
         .iter()
         .map(|fl| {
-            let pa = path(fl, n);
+            let pa = path(fl, &rims);
             // A lost message stays where it was lost. Under reduced motion a
             // message in the air is an arrow over its whole path, not a dot.
             let prog = if fl.dropped.is_some() && t >= fl.end {
@@ -424,8 +436,10 @@ pub fn cluster_view(p: &Props) -> Html {
                 fl.progress(t).clamp(0.0, 1.0)
             };
             let along = pa.len * prog;
-            let lane = fan_out(&placed, fl, along);
-            placed.push((fl.from, fl.to, along, lane));
+            let node = |id: NodeId| (id as usize).min(n);
+            let on_link = &mut placed[node(fl.from) * (n + 1) + node(fl.to)];
+            let lane = fan_out(on_link, along);
+            on_link.push((along, lane));
             let off = 6.0 + 12.0 * lane as f64;
             let (x, y) = (
                 pa.x0 + pa.dx * prog + pa.px * off,
@@ -437,7 +451,37 @@ pub fn cluster_view(p: &Props) -> Html {
             (pa, along, off, x, y)
         })
         .collect();
-    let messages = flying.iter().zip(spots).map(|(fl, (pa, along, off, x, y))| {
+    // Many messages: the plain moving dots go on a canvas; a lost one (its ✕),
+    // the selected one and reduced motion's arrows keep their SVG element.
+    let many = flying.len() > MAX_DOM && !still;
+    let plain = |fl: &Flight| {
+        many && !(fl.dropped.is_some() && t >= fl.end) && selected_event != Some(fl.ev)
+    };
+    let canvas = many.then(|| {
+        let marks = flying
+            .iter()
+            .zip(&spots)
+            .filter(|(fl, _)| plain(fl))
+            .map(|(fl, &(_, _, _, x, y))| Mark {
+                x,
+                y,
+                proto: PROTOCOLS
+                    .iter()
+                    .position(|p| *p == fl.protocol)
+                    .unwrap_or(PROTOCOLS.len() - 1),
+                ev: fl.ev,
+            })
+            .collect();
+        *p.canvas.scene.borrow_mut() = Some(Rc::new(Scene {
+            half: half(n),
+            marks,
+        }));
+        html! { <canvas ref={p.canvas.node.clone()} class="cluster messages" aria-hidden="true" data-testid="messages-canvas" /> }
+    });
+    if canvas.is_none() {
+        *p.canvas.scene.borrow_mut() = None;
+    }
+    let messages = flying.iter().zip(spots).filter(|(fl, _)| !plain(fl)).map(|(fl, (pa, along, off, x, y))| {
         // The label goes outside the dot's lane, not at the ends, and further
         // out until it covers no monitor, dot or label; else it is left out.
         let mut spot = None;
@@ -564,6 +608,7 @@ pub fn cluster_view(p: &Props) -> Html {
         </svg>
         // The messages move every frame: a picture of their own over the
         // ring, so that the browser repaints only them, not the ring under them.
+        { for canvas }
         <svg class="cluster messages" viewBox={view_box} aria-hidden="true" data-testid="messages">
             <defs>
                 <marker id="msg-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" orient="auto">

@@ -261,6 +261,7 @@ pub fn embed(p: &Props) -> Html {
     });
 
     let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
+    let canvas = super::message_canvas::use_message_canvas(&p.on);
     let base_link = {
         let text = (*p.model.text).clone();
         use_memo(p.model.id, move |_| {
@@ -335,6 +336,7 @@ pub fn embed(p: &Props) -> Html {
                     hidden: p.hidden,
                     overlay: false,
                     links: links.clone(),
+                    canvas: canvas.clone(),
                     on_select: p.on.clone(),
                 }) }
             </div>
