@@ -5,24 +5,41 @@
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+
+/// A store prefix. The monitors' own prefixes are static strings, shared by
+/// every operation that names them (a write's transactions name `paxos` a
+/// dozen times); any other prefix is owned.
+pub type Prefix = Cow<'static, str>;
+
+/// The prefixes the monitors use, found without an allocation.
+const KNOWN_PREFIXES: [&str; 6] = ["paxos", "kv", "config-key", "monmap", "mon_sync", "monitor"];
+
+/// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
+pub fn intern_prefix(prefix: &str) -> Prefix {
+    match KNOWN_PREFIXES.iter().find(|p| **p == prefix) {
+        Some(p) => Cow::Borrowed(p),
+        None => Cow::Owned(prefix.to_string()),
+    }
+}
 
 /// One operation of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum StoreOp {
     Put {
-        prefix: String,
+        prefix: Prefix,
         key: String,
         value: Vec<u8>,
     },
     Erase {
-        prefix: String,
+        prefix: Prefix,
         key: String,
     },
     /// Erase every key of a prefix (Ceph's `erase` over a whole prefix, as sync does).
     ErasePrefix {
-        prefix: String,
+        prefix: Prefix,
     },
 }
 
@@ -41,7 +58,7 @@ impl Transaction {
     }
     pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<Vec<u8>>) -> &mut Self {
         self.ops.push(StoreOp::Put {
-            prefix: prefix.to_string(),
+            prefix: intern_prefix(prefix),
             key: key.to_string(),
             value: value.into(),
         });
@@ -52,14 +69,14 @@ impl Transaction {
     }
     pub fn erase(&mut self, prefix: &str, key: &str) -> &mut Self {
         self.ops.push(StoreOp::Erase {
-            prefix: prefix.to_string(),
+            prefix: intern_prefix(prefix),
             key: key.to_string(),
         });
         self
     }
     pub fn erase_prefix(&mut self, prefix: &str) -> &mut Self {
         self.ops.push(StoreOp::ErasePrefix {
-            prefix: prefix.to_string(),
+            prefix: intern_prefix(prefix),
         });
         self
     }
@@ -106,16 +123,16 @@ impl Transaction {
             b = &b[1..];
             let op = match tag {
                 1 => StoreOp::Put {
-                    prefix: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
                     key: get_string(&mut b)?,
                     value: get_bytes(&mut b)?.to_vec(),
                 },
                 2 => StoreOp::Erase {
-                    prefix: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
                     key: get_string(&mut b)?,
                 },
                 3 => StoreOp::ErasePrefix {
-                    prefix: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
                 },
                 t => return Err(format!("unknown transaction op {t}")),
             };
@@ -154,6 +171,11 @@ fn get_bytes<'a>(b: &mut &'a [u8]) -> Result<&'a [u8], String> {
 }
 fn get_string(b: &mut &[u8]) -> Result<String, String> {
     String::from_utf8(get_bytes(b)?.to_vec()).map_err(|_| "key is not UTF-8".to_string())
+}
+
+fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
+    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "prefix is not UTF-8".to_string())?;
+    Ok(intern_prefix(s))
 }
 
 /// What code that owns a monitor's store needs of it (Ceph's KeyValueDB, which
@@ -247,9 +269,9 @@ impl MonitorDBStore {
                 StoreOp::Put { prefix, key, value } => {
                     // Overwrites are the common case (paxos/last_committed,
                     // config-key values): reuse the existing key and buffer.
-                    let keys = match self.data.get_mut(prefix) {
+                    let keys = match self.data.get_mut(&**prefix) {
                         Some(keys) => keys,
-                        None => self.data.entry(prefix.clone()).or_default(),
+                        None => self.data.entry(prefix.to_string()).or_default(),
                     };
                     match keys.get_mut(key) {
                         Some(v) => {
@@ -262,15 +284,15 @@ impl MonitorDBStore {
                     }
                 }
                 StoreOp::Erase { prefix, key } => {
-                    if let Some(p) = self.data.get_mut(prefix) {
+                    if let Some(p) = self.data.get_mut(&**prefix) {
                         p.remove(key);
                         if p.is_empty() {
-                            self.data.remove(prefix);
+                            self.data.remove(&**prefix);
                         }
                     }
                 }
                 StoreOp::ErasePrefix { prefix } => {
-                    self.data.remove(prefix);
+                    self.data.remove(&**prefix);
                 }
             }
         }

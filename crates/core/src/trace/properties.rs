@@ -111,7 +111,7 @@ pub fn effect_hash(tx: &Transaction) -> u64 {
             StoreOp::Erase { prefix, key } => (prefix, key, None),
             StoreOp::ErasePrefix { prefix } => {
                 last.retain(|e| e.0 != prefix);
-                if !erased.contains(&prefix.as_str()) {
+                if !erased.contains(&&**prefix) {
                     erased.push(prefix);
                 }
                 continue;
