@@ -25,17 +25,47 @@ pub fn intern_prefix(prefix: &str) -> Prefix {
     }
 }
 
+/// A key within a prefix: the monitors' own fixed keys (`last_committed`,
+/// `pending_v`, ..., rewritten by every paxos round) borrowed, any other
+/// (a version, a config-key) owned.
+pub type Key = Cow<'static, str>;
+
+/// The fixed keys the monitors write, found without an allocation.
+const KNOWN_KEYS: [&str; 13] = [
+    "last_committed",
+    "first_committed",
+    "pending_v",
+    "pending_pn",
+    "accepted_pn",
+    "last_pn",
+    "last_committed_floor",
+    "election_epoch",
+    "connectivity_scores",
+    "force_sync",
+    "in_sync",
+    "joined",
+    "latest_monmap",
+];
+
+/// `key` as a [`Key`]: a known one borrowed, else a copy.
+pub fn intern_key(key: &str) -> Key {
+    match KNOWN_KEYS.iter().find(|k| **k == key) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(key.to_string()),
+    }
+}
+
 /// One operation of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum StoreOp {
     Put {
         prefix: Prefix,
-        key: String,
+        key: Key,
         value: Vec<u8>,
     },
     Erase {
         prefix: Prefix,
-        key: String,
+        key: Key,
     },
     /// Erase every key of a prefix (Ceph's `erase` over a whole prefix, as sync does).
     ErasePrefix {
@@ -59,7 +89,7 @@ impl Transaction {
     pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<Vec<u8>>) -> &mut Self {
         self.ops.push(StoreOp::Put {
             prefix: intern_prefix(prefix),
-            key: key.to_string(),
+            key: intern_key(key),
             value: value.into(),
         });
         self
@@ -70,7 +100,7 @@ impl Transaction {
     pub fn erase(&mut self, prefix: &str, key: &str) -> &mut Self {
         self.ops.push(StoreOp::Erase {
             prefix: intern_prefix(prefix),
-            key: key.to_string(),
+            key: intern_key(key),
         });
         self
     }
@@ -124,12 +154,12 @@ impl Transaction {
             let op = match tag {
                 1 => StoreOp::Put {
                     prefix: get_prefix(&mut b)?,
-                    key: get_string(&mut b)?,
+                    key: get_key(&mut b)?,
                     value: get_bytes(&mut b)?.to_vec(),
                 },
                 2 => StoreOp::Erase {
                     prefix: get_prefix(&mut b)?,
-                    key: get_string(&mut b)?,
+                    key: get_key(&mut b)?,
                 },
                 3 => StoreOp::ErasePrefix {
                     prefix: get_prefix(&mut b)?,
@@ -169,8 +199,9 @@ fn get_bytes<'a>(b: &mut &'a [u8]) -> Result<&'a [u8], String> {
     *b = rest;
     Ok(v)
 }
-fn get_string(b: &mut &[u8]) -> Result<String, String> {
-    String::from_utf8(get_bytes(b)?.to_vec()).map_err(|_| "key is not UTF-8".to_string())
+fn get_key(b: &mut &[u8]) -> Result<Key, String> {
+    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "key is not UTF-8".to_string())?;
+    Ok(intern_key(s))
 }
 
 fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
@@ -273,19 +304,19 @@ impl MonitorDBStore {
                         Some(keys) => keys,
                         None => self.data.entry(prefix.to_string()).or_default(),
                     };
-                    match keys.get_mut(key) {
+                    match keys.get_mut(&**key) {
                         Some(v) => {
                             v.clear();
                             v.extend_from_slice(value);
                         }
                         None => {
-                            keys.insert(key.clone(), value.clone());
+                            keys.insert(key.to_string(), value.clone());
                         }
                     }
                 }
                 StoreOp::Erase { prefix, key } => {
                     if let Some(p) = self.data.get_mut(&**prefix) {
-                        p.remove(key);
+                        p.remove(&**key);
                         if p.is_empty() {
                             self.data.remove(&**prefix);
                         }
