@@ -19,9 +19,14 @@ const KNOWN_PREFIXES: [&str; 6] = ["paxos", "kv", "config-key", "monmap", "mon_s
 
 /// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
 pub fn intern_prefix(prefix: &str) -> Prefix {
-    match KNOWN_PREFIXES.iter().find(|p| **p == prefix) {
-        Some(p) => Cow::Borrowed(p),
-        None => Cow::Owned(prefix.to_string()),
+    intern(&KNOWN_PREFIXES, prefix)
+}
+
+/// `s` borrowed from `known` if it is there, else a copy.
+fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
+    match known.iter().find(|k| **k == s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s.to_string()),
     }
 }
 
@@ -49,10 +54,7 @@ const KNOWN_KEYS: [&str; 13] = [
 
 /// `key` as a [`Key`]: a known one borrowed, else a copy.
 pub fn intern_key(key: &str) -> Key {
-    match KNOWN_KEYS.iter().find(|k| **k == key) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(key.to_string()),
-    }
+    intern(&KNOWN_KEYS, key)
 }
 
 /// One operation of a transaction.
@@ -487,5 +489,22 @@ mod tests {
         assert!(Transaction::decode(&[]).is_err());
         assert!(Transaction::decode(&[1, 0, 0, 0, 9]).is_err());
         assert!(Transaction::decode(&[1, 0, 0, 0, 1, 255, 255, 255, 255]).is_err());
+    }
+
+    #[test]
+    fn a_transaction_survives_encoding_with_shared_and_own_names() {
+        let mut t = Transaction::new();
+        t.put_u64("paxos", "last_committed", 7)
+            .put("config-key", "my/key", b"v".to_vec())
+            .put("logm", "full_3", b"x".to_vec())
+            .erase("kv", "42")
+            .erase_prefix("mon_sync");
+        let back = Transaction::decode(&t.encode()).unwrap();
+        assert_eq!(back, t);
+        let mut s = MonitorDBStore::default();
+        s.apply(&back);
+        assert_eq!(s.get_u64("paxos", "last_committed"), 7);
+        assert_eq!(s.get("config-key", "my/key"), Some(&b"v"[..]));
+        assert_eq!(s.get("logm", "full_3"), Some(&b"x"[..]));
     }
 }
