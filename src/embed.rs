@@ -112,7 +112,7 @@ impl Summary {
         match leader {
             Some(i) => Summary {
                 leader: names.get(i).cloned(),
-                quorum: statuses[i].quorum.clone(),
+                quorum: statuses[i].quorum.to_vec(),
                 epoch: statuses[i].election_epoch as u64,
                 mons,
             },

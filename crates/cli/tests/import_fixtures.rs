@@ -62,7 +62,7 @@ fn polled(name: &str) -> (Vec<String>, Vec<Event>, Time) {
             _ => MonState::Down,
         };
         st.election_epoch = s["election_epoch"].as_u64().unwrap() as u32;
-        st.leader = s["leader"].as_str().map(String::from);
+        st.leader = s["leader"].as_str().map(Into::into);
         st.health = s["health"]
             .as_array()
             .map(|h| {

@@ -55,13 +55,25 @@ fn trim_decimal(whole: u64, frac: u64, digits: usize, unit: &str) -> String {
 /// Seconds with up to six decimals and no trailing zeros, for readable output
 /// (`12.5`, `3`, `0.000123`).
 pub fn format_secs(t: Time) -> String {
-    let whole = t / SEC;
-    let frac = t % SEC;
-    if frac == 0 {
-        format!("{whole}")
-    } else {
-        let f = format!("{frac:06}");
-        format!("{whole}.{}", f.trim_end_matches('0'))
+    Secs(t).to_string()
+}
+
+/// [`format_secs`] written straight into a formatter, so a log line that
+/// shows a time allocates only the line itself.
+pub struct Secs(pub Time);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (whole, mut frac) = (self.0 / SEC, self.0 % SEC);
+        if frac == 0 {
+            return write!(f, "{whole}");
+        }
+        let mut digits = 6;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        write!(f, "{whole}.{frac:0digits$}")
     }
 }
 
@@ -77,5 +89,8 @@ mod tests {
         assert_eq!(format_duration(7), "7us");
         assert_eq!(format_duration(1_500), "1.5ms");
         assert_eq!(format_secs(12_500_000), "12.5");
+        assert_eq!(format_secs(3 * SEC), "3");
+        assert_eq!(format_secs(123), "0.000123");
+        assert_eq!(format_secs(SEC + 120_000), "1.12");
     }
 }

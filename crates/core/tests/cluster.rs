@@ -59,7 +59,7 @@ fn five_monitors_all_up_rank_0_wins_with_every_ack_at_epoch_2_and_again_at_4_aft
     let a = r.state.status(0);
     assert_eq!(a.state, MonState::Leader);
     assert_eq!(a.election_epoch, 4);
-    assert_eq!(a.quorum, vec!["a", "b", "c", "d", "e"]);
+    assert_eq!(*a.quorum, ["a", "b", "c", "d", "e"]);
     // No election timeout was needed: both victories came well before 5s.
     let led = entered(&r, "a", MonState::Leader);
     assert_eq!(led.len(), 2, "{led:?}");
@@ -138,7 +138,7 @@ fn leader_failover_raises_the_epoch_by_2_and_the_new_leader_outbids_with_pn_301(
     let r = sim("mons a b c\nlatency 5ms\nat 20s kill a\nend 60s\n");
     let b = r.state.status(1);
     assert_eq!(b.state, MonState::Leader);
-    assert_eq!(b.quorum, vec!["b", "c"]);
+    assert_eq!(*b.quorum, ["b", "c"]);
     assert_eq!(b.election_epoch, 6);
     assert_eq!(b.paxos.accepted_pn, 301);
     // b had 2 of 3 acks, so it waited the full 5s election timeout.
@@ -155,7 +155,7 @@ fn a_monitor_still_probing_misses_the_proposal_and_the_leader_waits_the_election
     let won = entered(&r, "a", MonState::Leader)[0];
     assert!((5 * SEC..6 * SEC).contains(&won), "{won}");
     let b = r.state.status(1);
-    assert_eq!(b.quorum, vec!["a", "b", "c", "d", "e"]);
+    assert_eq!(*b.quorum, ["a", "b", "c", "d", "e"]);
     assert!(b.election_epoch >= 4);
 }
 

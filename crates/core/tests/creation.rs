@@ -78,7 +78,7 @@ fn the_seed_monmap_is_epoch_0_and_committing_epoch_1_bootstraps_monmapmonitor_up
         .map(|(_, _, e)| *e)
         .collect();
     assert_eq!(led, vec![2, 4], "{a:?}");
-    assert_eq!(r.state.status(0).quorum, vec!["a", "b", "c"]);
+    assert_eq!(*r.state.status(0).quorum, ["a", "b", "c"]);
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn a_joined_monitor_whose_election_period_ends_starts_the_next_election_election
         ));
         let b = r.state.status(1);
         assert_eq!(b.state, MonState::Leader, "kill at {kill}s");
-        assert_eq!(b.quorum, vec!["b", "c"], "kill at {kill}s");
+        assert_eq!(*b.quorum, ["b", "c"], "kill at {kill}s");
         for name in ["b", "c"] {
             let after: Vec<_> = states(&r, name)
                 .into_iter()

@@ -65,7 +65,7 @@ fn a_removed_monitor_is_answered_from_outside_the_monmap_and_exits_monitor_handl
         assert!(hints, "a peer remembers c as an extra probe peer");
         assert_eq!(r.state.status(2).state, MonState::Down);
         let a = r.state.status(0);
-        assert_eq!(a.quorum, vec!["a", "b", "d", "e"]);
+        assert_eq!(*a.quorum, ["a", "b", "d", "e"]);
     }
 }
 

@@ -421,7 +421,7 @@ fn a_full_sync_copies_the_monmap_service_with_the_other_sync_targets() {
     assert_eq!(c.get_u64("monmap", "last_committed"), 2);
     assert_eq!(c.get("monmap", "2"), a.get("monmap", "2"));
     assert_eq!(sim.monitor(2).unwrap().monmap().epoch, 2);
-    assert_eq!(sim.state().status(2).quorum, vec!["a", "b", "c", "d"]);
+    assert_eq!(*sim.state().status(2).quorum, ["a", "b", "c", "d"]);
 }
 
 #[test]

@@ -174,7 +174,7 @@ impl Cluster {
         let Some((l, _)) = self.leader() else {
             return Vec::new();
         };
-        self.slots()[l as usize].status.quorum.clone()
+        self.slots()[l as usize].status.quorum.to_vec()
     }
 
     fn asok(&self, name: &str) -> PathBuf {

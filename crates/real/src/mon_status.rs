@@ -8,6 +8,7 @@
 use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use monscope_core::mon::Rank;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// What one `mon_status` answer says.
 #[derive(Clone, Debug, PartialEq)]
@@ -131,7 +132,7 @@ mod tests {
         assert_eq!(s.state, MonState::Leader);
         assert_eq!(s.rank, 0);
         assert_eq!(s.election_epoch, 4);
-        assert_eq!(s.quorum, ["a", "b", "c"]);
+        assert_eq!(*s.quorum, ["a", "b", "c"]);
         assert_eq!(s.monmap_epoch, 1);
         assert_eq!(s.members, ["a", "b", "c"]);
         assert_eq!(s.election_strategy, 1);
@@ -189,11 +190,11 @@ pub fn to_status(
         state: js.state,
         rank: js.rank,
         election_epoch: js.election_epoch,
-        leader,
+        leader: leader.map(Into::into),
         quorum: if in_quorum {
-            js.quorum.clone()
+            js.quorum.as_slice().into()
         } else {
-            Vec::new()
+            Arc::new([])
         },
         paxos: PaxosStatus {
             state: paxos.0,
@@ -237,7 +238,7 @@ mod status_tests {
             &["MON_DOWN".to_string()],
         );
         assert_eq!(s.leader.as_deref(), Some("a"));
-        assert_eq!(s.quorum, ["a", "b", "c"]);
+        assert_eq!(*s.quorum, ["a", "b", "c"]);
         // A log line naming the leader of an earlier epoch names nobody now.
         let stale = to_status(&js, (PaxosState::Active, 1, 7), Some((epoch - 2, 1)), &[]);
         assert_eq!(stale.leader, None);

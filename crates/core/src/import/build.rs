@@ -347,7 +347,7 @@ fn fold_mon(
                 cur.state = *s;
                 if !matches!(s, MonState::Leader | MonState::Peon) {
                     cur.leader = None;
-                    cur.quorum.clear();
+                    cur.quorum = Arc::new([]);
                     cur.health.clear();
                 }
             }
@@ -372,7 +372,7 @@ fn fold_mon(
                 lc = None;
                 cur.state = MonState::Probing;
                 cur.leader = None;
-                cur.quorum.clear();
+                cur.quorum = Arc::new([]);
             }
             Item::Fact(f) => match f {
                 Fact::Paxos {
@@ -401,8 +401,8 @@ fn fold_mon(
                 Fact::Won { epoch, quorum } => {
                     cur.state = MonState::Leader;
                     cur.election_epoch = *epoch;
-                    cur.leader = Some(m.name.clone());
-                    cur.quorum = names(quorum);
+                    cur.leader = Some(m.name.as_str().into());
+                    cur.quorum = names(quorum).into();
                 }
                 Fact::Lost {
                     epoch,
@@ -411,8 +411,8 @@ fn fold_mon(
                 } => {
                     cur.state = MonState::Peon;
                     cur.election_epoch = *epoch;
-                    cur.leader = Some(name_of(*leader));
-                    cur.quorum = names(quorum);
+                    cur.leader = Some(name_of(*leader).into());
+                    cur.quorum = names(quorum).into();
                 }
                 Fact::Health { code, raised, text } => {
                     cur.health.retain(|c| c != code);

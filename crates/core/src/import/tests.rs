@@ -209,7 +209,7 @@ fn a_quorum_member_without_a_log_keeps_its_entity_name() {
     });
     let s = last.unwrap();
     assert_eq!(s.leader.as_deref(), Some("mon.0"));
-    assert_eq!(s.quorum, ["mon.0", "b"]);
+    assert_eq!(*s.quorum, ["mon.0", "b"]);
 }
 
 #[test]

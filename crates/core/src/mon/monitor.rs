@@ -185,8 +185,8 @@ impl Monitor {
         s.election_epoch = self.elector.epoch();
         match self.monmap.name_of(self.leader).filter(|_| in_quorum) {
             Some(name) => match &mut s.leader {
-                Some(l) if l == name => {}
-                l => *l = Some(name.to_string()),
+                Some(l) if &**l == name => {}
+                l => *l = Some(name.into()),
             },
             None => s.leader = None,
         }

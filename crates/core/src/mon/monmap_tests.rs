@@ -76,7 +76,7 @@ fn add_commits_a_new_monmap_epoch_and_the_new_monitor_joins_the_quorum() {
     let r = crate::sim::run::run_until(&sc, 40 * SEC);
     let a = r.state.status(0);
     assert_eq!(a.monmap_epoch, 2);
-    assert_eq!(a.quorum, vec!["a", "b", "c", "d"]);
+    assert_eq!(*a.quorum, ["a", "b", "c", "d"]);
     let d = r.state.status(3);
     assert_eq!(d.state, MonState::Peon);
     assert_eq!(d.rank, 3);
@@ -96,7 +96,7 @@ fn a_removed_monitor_that_learns_of_it_stops() {
     let r = run(&parse(ADD_REMOVE).unwrap());
     assert!(logged(&r, 1, "removed from monmap, suicide"));
     assert_eq!(r.state.status(1).state, MonState::Down);
-    assert_eq!(r.state.status(0).quorum, vec!["a", "c", "d"]);
+    assert_eq!(*r.state.status(0).quorum, ["a", "c", "d"]);
     assert_eq!(r.state.status(0).monmap_epoch, 3);
 }
 

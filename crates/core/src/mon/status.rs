@@ -5,6 +5,7 @@
 use super::{Epoch, Rank, Version};
 use crate::time::Time;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Monitor states (§1.1), plus `Down` for a monitor that is not running.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -85,10 +86,12 @@ pub struct MonStatus {
     pub state: MonState,
     pub rank: Rank,
     pub election_epoch: Epoch,
-    /// The leader's name while in quorum.
-    pub leader: Option<String>,
+    /// The leader's name while in quorum. Names are shared, not copied, by
+    /// the statuses that repeat them (a monitor's status is recorded in the
+    /// trace each time it changes, and its names rarely do).
+    pub leader: Option<Arc<str>>,
     /// Quorum members by name, in rank order (empty outside a quorum).
-    pub quorum: Vec<String>,
+    pub quorum: Arc<[String]>,
     pub paxos: PaxosStatus,
     /// Health checks raised by this monitor as leader (`MON_DOWN`, ...), sorted.
     pub health: Vec<String>,
@@ -107,7 +110,7 @@ impl MonStatus {
             rank,
             election_epoch: 0,
             leader: None,
-            quorum: Vec::new(),
+            quorum: Arc::new([]),
             paxos: PaxosStatus {
                 state: PaxosState::Shutdown,
                 first_committed: 0,

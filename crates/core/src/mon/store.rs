@@ -5,24 +5,73 @@
 
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+
+/// A store prefix. The monitors' own prefixes are static strings, shared by
+/// every operation that names them (a write's transactions name `paxos` a
+/// dozen times); any other prefix is owned.
+pub type Prefix = Cow<'static, str>;
+
+/// The prefixes the monitors use, found without an allocation.
+const KNOWN_PREFIXES: [&str; 6] = ["paxos", "kv", "config-key", "monmap", "mon_sync", "monitor"];
+
+/// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
+pub fn intern_prefix(prefix: &str) -> Prefix {
+    intern(&KNOWN_PREFIXES, prefix)
+}
+
+/// `s` borrowed from `known` if it is there, else a copy.
+fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
+    match known.iter().find(|k| **k == s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s.to_string()),
+    }
+}
+
+/// A key within a prefix: the monitors' own fixed keys (`last_committed`,
+/// `pending_v`, ..., rewritten by every paxos round) borrowed, any other
+/// (a version, a config-key) owned.
+pub type Key = Cow<'static, str>;
+
+/// The fixed keys the monitors write, found without an allocation.
+const KNOWN_KEYS: [&str; 13] = [
+    "last_committed",
+    "first_committed",
+    "pending_v",
+    "pending_pn",
+    "accepted_pn",
+    "last_pn",
+    "last_committed_floor",
+    "election_epoch",
+    "connectivity_scores",
+    "force_sync",
+    "in_sync",
+    "joined",
+    "latest_monmap",
+];
+
+/// `key` as a [`Key`]: a known one borrowed, else a copy.
+pub fn intern_key(key: &str) -> Key {
+    intern(&KNOWN_KEYS, key)
+}
 
 /// One operation of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum StoreOp {
     Put {
-        prefix: String,
-        key: String,
+        prefix: Prefix,
+        key: Key,
         value: Vec<u8>,
     },
     Erase {
-        prefix: String,
-        key: String,
+        prefix: Prefix,
+        key: Key,
     },
     /// Erase every key of a prefix (Ceph's `erase` over a whole prefix, as sync does).
     ErasePrefix {
-        prefix: String,
+        prefix: Prefix,
     },
 }
 
@@ -41,8 +90,8 @@ impl Transaction {
     }
     pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<Vec<u8>>) -> &mut Self {
         self.ops.push(StoreOp::Put {
-            prefix: prefix.to_string(),
-            key: key.to_string(),
+            prefix: intern_prefix(prefix),
+            key: intern_key(key),
             value: value.into(),
         });
         self
@@ -52,14 +101,14 @@ impl Transaction {
     }
     pub fn erase(&mut self, prefix: &str, key: &str) -> &mut Self {
         self.ops.push(StoreOp::Erase {
-            prefix: prefix.to_string(),
-            key: key.to_string(),
+            prefix: intern_prefix(prefix),
+            key: intern_key(key),
         });
         self
     }
     pub fn erase_prefix(&mut self, prefix: &str) -> &mut Self {
         self.ops.push(StoreOp::ErasePrefix {
-            prefix: prefix.to_string(),
+            prefix: intern_prefix(prefix),
         });
         self
     }
@@ -106,16 +155,16 @@ impl Transaction {
             b = &b[1..];
             let op = match tag {
                 1 => StoreOp::Put {
-                    prefix: get_string(&mut b)?,
-                    key: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
+                    key: get_key(&mut b)?,
                     value: get_bytes(&mut b)?.to_vec(),
                 },
                 2 => StoreOp::Erase {
-                    prefix: get_string(&mut b)?,
-                    key: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
+                    key: get_key(&mut b)?,
                 },
                 3 => StoreOp::ErasePrefix {
-                    prefix: get_string(&mut b)?,
+                    prefix: get_prefix(&mut b)?,
                 },
                 t => return Err(format!("unknown transaction op {t}")),
             };
@@ -152,8 +201,14 @@ fn get_bytes<'a>(b: &mut &'a [u8]) -> Result<&'a [u8], String> {
     *b = rest;
     Ok(v)
 }
-fn get_string(b: &mut &[u8]) -> Result<String, String> {
-    String::from_utf8(get_bytes(b)?.to_vec()).map_err(|_| "key is not UTF-8".to_string())
+fn get_key(b: &mut &[u8]) -> Result<Key, String> {
+    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "key is not UTF-8".to_string())?;
+    Ok(intern_key(s))
+}
+
+fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
+    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "prefix is not UTF-8".to_string())?;
+    Ok(intern_prefix(s))
 }
 
 /// What code that owns a monitor's store needs of it (Ceph's KeyValueDB, which
@@ -179,10 +234,12 @@ impl KeyValueDB for MonitorDBStore {
 /// by hash (a paxos prefix holds hundreds of versions, and comparing string
 /// keys through a `BTreeMap` was a tenth of the benchmark's time); everything
 /// that lists keys sorts them first, so iteration stays in key order, as
-/// Ceph's key/value store gives it.
+/// Ceph's key/value store gives it. The few prefixes are a list in prefix
+/// order, found by equality (which compares lengths first: one string
+/// comparison per lookup, where a `BTreeMap` compared down to the match).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MonitorDBStore {
-    data: BTreeMap<String, Keys>,
+    data: Vec<(String, Keys)>,
 }
 
 /// One prefix's keys. FNV-1a, not std's randomly seeded hasher: the core
@@ -240,6 +297,34 @@ impl MonitorDBStore {
         Self::default()
     }
 
+    fn keys(&self, prefix: &str) -> Option<&Keys> {
+        self.data.iter().find(|(p, _)| p == prefix).map(|(_, k)| k)
+    }
+
+    fn keys_mut(&mut self, prefix: &str) -> Option<&mut Keys> {
+        self.data
+            .iter_mut()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, k)| k)
+    }
+
+    /// The keys of `prefix`, added (in prefix order) if it has none.
+    fn keys_or_new(&mut self, prefix: &str) -> &mut Keys {
+        let i = match self.data.iter().position(|(p, _)| p == prefix) {
+            Some(i) => i,
+            None => {
+                let i = self.data.partition_point(|(p, _)| p.as_str() < prefix);
+                self.data.insert(i, (prefix.to_string(), Keys::default()));
+                i
+            }
+        };
+        &mut self.data[i].1
+    }
+
+    fn remove_prefix(&mut self, prefix: &str) {
+        self.data.retain(|(p, _)| p != prefix);
+    }
+
     /// Apply a transaction atomically (in memory it cannot fail half-way).
     pub fn apply(&mut self, tx: &Transaction) {
         for op in &tx.ops {
@@ -247,37 +332,34 @@ impl MonitorDBStore {
                 StoreOp::Put { prefix, key, value } => {
                     // Overwrites are the common case (paxos/last_committed,
                     // config-key values): reuse the existing key and buffer.
-                    let keys = match self.data.get_mut(prefix) {
-                        Some(keys) => keys,
-                        None => self.data.entry(prefix.clone()).or_default(),
-                    };
-                    match keys.get_mut(key) {
+                    let keys = self.keys_or_new(prefix);
+                    match keys.get_mut(&**key) {
                         Some(v) => {
                             v.clear();
                             v.extend_from_slice(value);
                         }
                         None => {
-                            keys.insert(key.clone(), value.clone());
+                            keys.insert(key.to_string(), value.clone());
                         }
                     }
                 }
                 StoreOp::Erase { prefix, key } => {
-                    if let Some(p) = self.data.get_mut(prefix) {
-                        p.remove(key);
+                    if let Some(p) = self.keys_mut(prefix) {
+                        p.remove(&**key);
                         if p.is_empty() {
-                            self.data.remove(prefix);
+                            self.remove_prefix(prefix);
                         }
                     }
                 }
                 StoreOp::ErasePrefix { prefix } => {
-                    self.data.remove(prefix);
+                    self.remove_prefix(prefix);
                 }
             }
         }
     }
 
     pub fn get(&self, prefix: &str, key: &str) -> Option<&[u8]> {
-        self.data.get(prefix)?.get(key).map(|v| v.as_slice())
+        self.keys(prefix)?.get(key).map(|v| v.as_slice())
     }
     pub fn exists(&self, prefix: &str, key: &str) -> bool {
         self.get(prefix, key).is_some()
@@ -298,20 +380,19 @@ impl MonitorDBStore {
         &'a self,
         prefix: &str,
     ) -> impl Iterator<Item = (&'a str, &'a [u8])> + 'a {
-        self.data
-            .get(prefix)
+        self.keys(prefix)
             .map(sorted)
             .unwrap_or_default()
             .into_iter()
     }
     pub fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.data.keys().map(|s| s.as_str())
+        self.data.iter().map(|(p, _)| p.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
     pub fn key_count(&self) -> usize {
-        self.data.values().map(|m| m.len()).sum()
+        self.data.iter().map(|(_, m)| m.len()).sum()
     }
 
     /// One transaction that turns an empty store into this one (a compacted
@@ -434,5 +515,22 @@ mod tests {
         assert!(Transaction::decode(&[]).is_err());
         assert!(Transaction::decode(&[1, 0, 0, 0, 9]).is_err());
         assert!(Transaction::decode(&[1, 0, 0, 0, 1, 255, 255, 255, 255]).is_err());
+    }
+
+    #[test]
+    fn a_transaction_survives_encoding_with_shared_and_own_names() {
+        let mut t = Transaction::new();
+        t.put_u64("paxos", "last_committed", 7)
+            .put("config-key", "my/key", b"v".to_vec())
+            .put("logm", "full_3", b"x".to_vec())
+            .erase("kv", "42")
+            .erase_prefix("mon_sync");
+        let back = Transaction::decode(&t.encode()).unwrap();
+        assert_eq!(back, t);
+        let mut s = MonitorDBStore::default();
+        s.apply(&back);
+        assert_eq!(s.get_u64("paxos", "last_committed"), 7);
+        assert_eq!(s.get("config-key", "my/key"), Some(&b"v"[..]));
+        assert_eq!(s.get("logm", "full_3"), Some(&b"x"[..]));
     }
 }

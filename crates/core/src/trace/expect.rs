@@ -193,7 +193,7 @@ fn agreed_leader(st: &ClusterState) -> Result<NodeId, String> {
     let l = st.leader().ok_or_else(|| leader_desc(st))?;
     let ls = st.status(l);
     let lq = sorted(&ls.quorum);
-    for m in &ls.quorum {
+    for m in ls.quorum.iter() {
         let Some(n) = st.node(m) else {
             return Err(format!("{}, but {m} is unknown", quorum_desc(st, l)));
         };
@@ -323,7 +323,7 @@ fn latest_change(
         let s = st.status(n);
         let now = match p {
             RolePart::State => s.state.name().to_string(),
-            RolePart::Leader => s.leader.clone().unwrap_or_else(|| "none".into()),
+            RolePart::Leader => s.leader.as_deref().unwrap_or("none").to_string(),
             RolePart::Quorum if s.quorum.is_empty() => "none".to_string(),
             RolePart::Quorum => s.quorum.join(" "),
             RolePart::Epoch => s.election_epoch.to_string(),
@@ -369,7 +369,7 @@ fn check_kv(st: &ClusterState, key: &str, value: Option<&String>) -> Outcome {
     let quorum = &st.status(l).quorum;
     let mut pass = true;
     let mut parts = Vec::new();
-    for m in quorum {
+    for m in quorum.iter() {
         let got = st.node(m).and_then(|n| st.kv(n).get(key));
         pass &= match value {
             Some(v) => got == Some(v),

@@ -22,7 +22,7 @@ fn status(state: MonState, epoch: u32, leader: Option<&str>, quorum: &[&str]) ->
     let mut s = MonStatus::down(0);
     s.state = state;
     s.election_epoch = epoch;
-    s.leader = leader.map(str::to_string);
+    s.leader = leader.map(Into::into);
     s.quorum = quorum.iter().map(|q| q.to_string()).collect();
     s
 }

@@ -115,7 +115,7 @@ fn quorum_view(st: &ClusterState) -> Milestone {
     match st.leader() {
         Some(l) => Milestone::Quorum {
             leaders,
-            quorum: st.status(l).quorum.clone(),
+            quorum: st.status(l).quorum.to_vec(),
             epoch: st.status(l).election_epoch,
         },
         None => Milestone::Quorum {

@@ -104,30 +104,35 @@ fn mix(h: u64, x: u64) -> u64 {
 /// store the same.
 pub fn effect_hash(tx: &Transaction) -> u64 {
     let mut erased: Vec<&str> = Vec::new();
-    let mut last: Vec<(&str, &str, Option<&[u8]>)> = Vec::new();
+    // Per key written: its entry hash (prefix and key), prefix, key, last value.
+    // The hash is compared first, so the strings are compared only on a match.
+    let mut last: Vec<(u64, &str, &str, Option<&[u8]>)> = Vec::new();
     for op in &tx.ops {
         let (prefix, key, value) = match op {
             StoreOp::Put { prefix, key, value } => (prefix, key, Some(value.as_slice())),
             StoreOp::Erase { prefix, key } => (prefix, key, None),
             StoreOp::ErasePrefix { prefix } => {
-                last.retain(|e| e.0 != prefix);
-                if !erased.contains(&prefix.as_str()) {
+                last.retain(|e| e.1 != prefix);
+                if !erased.contains(&&**prefix) {
                     erased.push(prefix);
                 }
                 continue;
             }
         };
-        match last.iter_mut().find(|e| e.0 == prefix && e.1 == key) {
-            Some(e) => e.2 = value,
-            None => last.push((prefix, key, value)),
+        let e = mix(mix(2, fnv1a(prefix.as_bytes())), fnv1a(key.as_bytes()));
+        match last
+            .iter_mut()
+            .find(|x| x.0 == e && x.1 == prefix && x.2 == key)
+        {
+            Some(x) => x.3 = value,
+            None => last.push((e, prefix, key, value)),
         }
     }
     let mut h: u64 = 0;
     for p in erased {
         h = h.wrapping_add(mix(1, fnv1a(p.as_bytes())));
     }
-    for (p, k, v) in last {
-        let e = mix(mix(2, fnv1a(p.as_bytes())), fnv1a(k.as_bytes()));
+    for (e, _, _, v) in last {
         h = h.wrapping_add(mix(e, v.map_or(0, |v| fnv1a(v) | 1)));
     }
     h

@@ -60,9 +60,9 @@ impl T {
         let mut st = MonStatus::down(node as i32);
         st.state = state;
         st.election_epoch = epoch;
-        st.leader = leader.map(s);
+        st.leader = leader.map(Into::into);
         if leader.is_some() {
-            st.quorum = vec![s("a"), s("b"), s("c")];
+            st.quorum = vec![s("a"), s("b"), s("c")].into();
         }
         self.ev(EventKind::Status {
             node,

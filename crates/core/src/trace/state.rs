@@ -275,18 +275,18 @@ impl ClusterState {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
                     let text = String::from_utf8_lossy(value);
-                    match m.kv.get_mut(key) {
+                    match m.kv.get_mut(&**key) {
                         Some(v) => {
                             v.clear();
                             v.push_str(&text);
                         }
                         None => {
-                            m.kv.insert(key.clone(), text.into_owned());
+                            m.kv.insert(key.to_string(), text.into_owned());
                         }
                     }
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
-                    m.kv.remove(key);
+                    m.kv.remove(&**key);
                 }
                 StoreOp::ErasePrefix { prefix } if prefix == KV_PREFIX => m.kv.clear(),
                 StoreOp::ErasePrefix { prefix } if prefix == PAXOS_PREFIX => {

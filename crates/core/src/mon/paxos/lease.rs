@@ -22,7 +22,7 @@ impl Paxos {
         self.acked_lease.insert(ctx.my_rank);
         ctx.out.log(format!(
             "extend_lease to {}",
-            crate::time::format_secs(self.lease_expire)
+            crate::time::Secs(self.lease_expire)
         ));
         for p in Self::peers(ctx) {
             let mut m = self.msg(ctx, PaxosOp::Lease);
@@ -93,7 +93,7 @@ impl Paxos {
         ctx.out.log(format!(
             "lease on lc {} until {}",
             lease.last_committed,
-            crate::time::format_secs(self.lease_expire)
+            crate::time::Secs(self.lease_expire)
         ));
         let mut ack = self.msg(ctx, PaxosOp::LeaseAck);
         ack.last_committed = self.last_committed;
