@@ -451,6 +451,10 @@ impl Model {
     /// When the scenario's story is told: its last note or action, or its
     /// first commit if later (a plain start-up). The timeline opens on it.
     pub fn story(&self) -> Time {
+        // An imported history's story is all of it.
+        if self.imported.is_some() {
+            return self.end;
+        }
         match (self.told, self.first_commit) {
             (None, None) => self.end,
             (a, b) => a.max(b).unwrap_or(self.end),
