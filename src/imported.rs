@@ -123,6 +123,29 @@ fn protocol(variant: &str) -> &'static str {
     }
 }
 
+/// `2026-12-05 23:29:39.497 – 23:30:47.869 UTC` from the header's start
+/// (`2026-12-05T23:29:39.497Z`) and the history's length.
+fn wall_range(start: &str, len: Time) -> Option<String> {
+    let (date, tod) = start.strip_suffix('Z')?.split_once('T')?;
+    let ms = tod.split([':', '.']).map(str::parse::<u64>);
+    let [h, m, s, ms] = <[_; 4]>::try_from(ms.collect::<Result<Vec<_>, _>>().ok()?).ok()?;
+    let to = ((h * 60 + m) * 60 + s) * 1000 + ms + len / 1000;
+    let days = to / 86_400_000;
+    let to = to % 86_400_000;
+    let later = if days > 0 {
+        format!("+{days}d ")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{date} {tod} – {later}{:02}:{:02}:{:02}.{:03} UTC",
+        to / 3_600_000,
+        to / 60_000 % 60,
+        to / 1000 % 60,
+        to % 1000
+    ))
+}
+
 /// Read `text` (`monscope import --json`). Lines of other kinds are skipped.
 pub fn read(text: &str) -> Result<Imported, String> {
     let mut lines = text.lines();
@@ -143,8 +166,9 @@ pub fn read(text: &str) -> Result<Imported, String> {
         .collect();
     let start = header.get("start").and_then(Json::str).unwrap_or("?");
     let label = format!(
-        "imported from logs: {}, {start} – {} s later",
+        "imported from logs: {}, {} ({} s)",
         files.join(", "),
+        wall_range(start, end).unwrap_or_else(|| start.to_string()),
         monscope_core::time::format_secs(end)
     );
     let mons = nodes.len() as NodeId - 1;
@@ -228,6 +252,19 @@ pub fn read(text: &str) -> Result<Imported, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_label_spans_the_logs_wall_time() {
+        assert_eq!(
+            wall_range("2026-12-05T23:29:39.497Z", 68_372_000).unwrap(),
+            "2026-12-05 23:29:39.497 – 23:30:47.869 UTC"
+        );
+        assert_eq!(
+            wall_range("2026-12-05T23:59:59.000Z", 2_000_000).unwrap(),
+            "2026-12-05 23:59:59.000 – +1d 00:00:01.000 UTC"
+        );
+        assert_eq!(wall_range("?", 1), None);
+    }
 
     #[test]
     fn op_names_are_cephs() {
