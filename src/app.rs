@@ -683,7 +683,7 @@ fn app() -> Html {
                 <section class="cluster-panel" aria-label="cluster">
                     { notices }
                     if let Some(label) = state.model.as_ref().and_then(|m| m.imported.clone()) {
-                        <p class="notice" data-testid="imported-banner">
+                        <p class="notice info" data-testid="imported-banner">
                             <strong>{ (*label).clone() }</strong>
                             { " — the ring, timeline and inspector show what the logs say. Editing the scenario or acting on a monitor replays the inferred scenario in the simulator instead." }
                         </p>

@@ -111,6 +111,11 @@ test('Open in the playground shows the imported history: label, the ring after t
   assert.equal(await field('paxos.last_committed'), await mon('b').getAttribute('data-lc'));
   assert.equal(await page.getByTestId('store').count(), 0);
   await page.screenshot({ path: join(screenshots, 'import-playground.png') });
+  // Acting on a monitor leaves the logs for a replay of the inferred scenario.
+  await page.getByRole('button', { name: 'Kill', exact: true }).first().click();
+  await banner.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('textarea').value.includes('kill b'));
+  await page.getByTestId('mon-b').waitFor({ state: 'visible' });
   assert.deepEqual(errors, []);
 });
 
