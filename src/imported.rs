@@ -10,7 +10,6 @@ use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use monscope_core::time::Time;
 use monscope_core::trace::json_read::{parse, Json};
 use monscope_core::trace::{Event, EventKind, NodeId};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Where the Import page leaves the trace (localStorage) and its inferred
@@ -27,8 +26,8 @@ pub struct Imported {
     pub nodes: Vec<String>,
     pub end: Time,
     pub trace: Vec<Event>,
-    /// The flight each `send` line starts, by its event's index.
-    pub sends: BTreeMap<usize, Flight>,
+    /// The flights the `send` lines start, in order (`Flight::ev` their event).
+    pub sends: Vec<Flight>,
 }
 
 fn num(v: &Json, key: &str) -> u64 {
@@ -41,7 +40,7 @@ fn strs(v: Option<&Json>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// `Active` and the like (the JSON writes the variant's name).
+/// `UpdatingPrevious` and the like (the JSON writes the variant's name).
 fn paxos_state(name: &str) -> PaxosState {
     use PaxosState::*;
     [
@@ -54,7 +53,7 @@ fn paxos_state(name: &str) -> PaxosState {
         Refresh,
     ]
     .into_iter()
-    .find(|s| format!("{s:?}") == name)
+    .find(|s| s.name().replace('-', "").eq_ignore_ascii_case(name))
     .unwrap_or(Shutdown)
 }
 
@@ -173,7 +172,7 @@ pub fn read(text: &str) -> Result<Imported, String> {
     );
     let mons = nodes.len() as NodeId - 1;
     let mut trace = Vec::new();
-    let mut sends = BTreeMap::new();
+    let mut sends = Vec::new();
     for v in lines.filter_map(parse) {
         let at = num(&v, "at");
         let node = num(&v, "node") as NodeId;
@@ -211,22 +210,19 @@ pub fn read(text: &str) -> Result<Imported, String> {
                 });
                 let arrive = num(&v, "arrive_at").max(at);
                 let id = num(&v, "id");
-                sends.insert(
-                    trace.len(),
-                    Flight {
-                        id,
-                        ev: trace.len(),
-                        from,
-                        to,
-                        sent: at,
-                        arrive,
-                        end: arrive,
-                        dropped: None,
-                        held: false,
-                        protocol: protocol(variant),
-                        op,
-                    },
-                );
+                sends.push(Flight {
+                    id,
+                    ev: trace.len(),
+                    from,
+                    to,
+                    sent: at,
+                    arrive,
+                    end: arrive,
+                    dropped: None,
+                    held: false,
+                    protocol: protocol(variant),
+                    op,
+                });
                 EventKind::Log {
                     node: from,
                     text: format!("sent {op} (#{id}) to {}", nodes[to as usize]),
@@ -264,6 +260,16 @@ mod tests {
             "2026-12-05 23:59:59.000 – +1d 00:00:01.000 UTC"
         );
         assert_eq!(wall_range("?", 1), None);
+    }
+
+    #[test]
+    fn paxos_states_are_read_by_their_variant_names() {
+        assert_eq!(
+            paxos_state("UpdatingPrevious"),
+            PaxosState::UpdatingPrevious
+        );
+        assert_eq!(paxos_state("Active"), PaxosState::Active);
+        assert_eq!(paxos_state("Nonsense"), PaxosState::Shutdown);
     }
 
     #[test]

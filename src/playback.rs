@@ -261,8 +261,7 @@ impl Model {
         g.statuses = (0..mons.len())
             .map(|n| vec![(0, Arc::new(MonStatus::down(n as _)))])
             .collect();
-        let mut sends = imp.sends;
-        m.fold(&mut g, 0, &mut sends);
+        m.fold(&mut g, 0, &imp.sends);
         m.catch_up(&g);
         drop(g);
         Ok(m)
@@ -313,7 +312,7 @@ impl Model {
             if over {
                 g.sim = None;
             }
-            next.fold(g, first, &mut BTreeMap::new());
+            next.fold(g, first, &[]);
             if wall_ms() - started >= budget_ms {
                 break;
             }
@@ -323,8 +322,8 @@ impl Model {
     }
 
     /// Derive what the views draw from the events `first..` just added.
-    /// `sends`: the flights an imported history's arrows start, by event.
-    fn fold(&mut self, g: &mut Grown, first: usize, sends: &mut BTreeMap<usize, Flight>) {
+    /// `sends`: the flights an imported history's arrows start, in order.
+    fn fold(&mut self, g: &mut Grown, first: usize, mut sends: &[Flight]) {
         let nodes = self.names.len();
         let Grown {
             trace,
@@ -337,8 +336,11 @@ impl Model {
             ..
         } = g;
         for (i, ev) in trace.iter().enumerate().skip(first) {
-            let started = match sends.remove(&i) {
-                Some(f) => flights.start(f),
+            let started = match sends.first().filter(|f| f.ev == i) {
+                Some(f) => {
+                    sends = &sends[1..];
+                    flights.start(f.clone())
+                }
                 None => flights.push(i, ev),
             };
             if let Some(f) = started.filter(|f| !is_quiet(f)) {

@@ -92,6 +92,8 @@ impl Flights {
     }
 
     /// Start flight `f` (a `Send`, or an arrow of imported logs); returns it.
+    /// One copy for both callers: the page's wasm carries it once.
+    #[inline(never)]
     pub fn start(&mut self, f: Flight) -> Option<&Flight> {
         self.of.insert(f.id, self.list.len());
         self.longest = self.longest.max(f.arrive.saturating_sub(f.sent));
