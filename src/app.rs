@@ -11,8 +11,9 @@ use crate::components::{
 use crate::components::{embed::Embed, error_panel, message_canvas, tour};
 use crate::components::{my_scenarios::MyScenarios, storage_notice};
 use crate::embed::EmbedParams;
+use crate::imported;
 use crate::inspect::{self, MonDetail};
-use crate::playback::{Cursor, MarkKind};
+use crate::playback::{self, Cursor, MarkKind};
 use crate::share::{self, LinkProblem};
 use crate::state::{AppState, Msg};
 use crate::store::persist::{Entry, Storage, StorageView};
@@ -59,6 +60,18 @@ fn hash() -> String {
 
 /// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first;
 /// an embed's `t` moves the playhead.
+/// The history the Import page left in this origin's localStorage
+/// (static/import.js) for `#imported`.
+fn imported_model() -> Result<playback::Model, String> {
+    let store = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .ok_or("this browser keeps no local storage")?;
+    let get = |k| store.get_item(k).ok().flatten();
+    let trace = get(imported::TRACE_KEY)
+        .ok_or("none is stored here: import them on the Import page, then open them")?;
+    playback::Model::imported(&trace, &get(imported::SCENARIO_KEY).unwrap_or_default())
+}
+
 fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>) {
     let (s, problem) = linked_or_builtin();
     match embed.and_then(|e| e.t) {
@@ -73,6 +86,21 @@ fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>)
 
 fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
     let h = hash();
+    if h == imported::HASH {
+        return match imported_model() {
+            Ok(m) => (
+                AppState::new(BUILTIN[0].1, None).reduce(Msg::Imported(Rc::new(m))),
+                None,
+            ),
+            Err(message) => (
+                AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)),
+                Some(LinkProblem {
+                    message: format!("The imported logs could not be opened: {message}"),
+                    decoded: None,
+                }),
+            ),
+        };
+    }
     if share::is_link(&h) {
         return match share::open(&h) {
             Ok(d) => {
@@ -346,7 +374,9 @@ fn app() -> Html {
         let refused = link_problem.is_some();
         use_effect_with((), move |_| {
             if !embedded {
-                let linked = share::is_link(&hash()) || query().contains("scenario=");
+                let linked = share::is_link(&hash())
+                    || query().contains("scenario=")
+                    || hash() == imported::HASH;
                 storage.boot(if linked && !refused {
                     Entry::Link
                 } else {
@@ -474,7 +504,14 @@ fn app() -> Html {
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
                     _ => {
-                        let d = inspect::detail(c.at(model, t), m).map(Rc::new);
+                        let d = match model.imported {
+                            // An imported history: what the monitor's log says.
+                            Some(_) => model.names.get(m as usize).and_then(|name| {
+                                let s = model.status_at(m, t)?;
+                                Some(Rc::new(inspect::from_logs(name, &s)))
+                            }),
+                            None => inspect::detail(c.at(model, t), m).map(Rc::new),
+                        };
                         *cache = Some((key, d.clone()));
                         d
                     }
@@ -646,6 +683,12 @@ fn app() -> Html {
                 // The first screen: the ring and what drives it.
                 <section class="cluster-panel" aria-label="cluster">
                     { notices }
+                    if let Some(label) = state.model.as_ref().and_then(|m| m.imported.clone()) {
+                        <p class="notice info" data-testid="imported-banner">
+                            <strong>{ (*label).clone() }</strong>
+                            { " — the ring, timeline and inspector show what the logs say. Editing the scenario or acting on a monitor replays the inferred scenario in the simulator instead." }
+                        </p>
+                    }
                     if let Some(model) = &state.model {
                         { tour::tour(&tour::Props {
                             model,

@@ -5,7 +5,7 @@ use monscope_core::mon::elector::ConnectionTracker;
 use monscope_core::mon::monitor::Monitor;
 use monscope_core::mon::monmap::{MonMap, Strategy};
 use monscope_core::mon::monmap_service::{decode_monmap, latest_in_store};
-use monscope_core::mon::status::MonState;
+use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::mon::store::{MonitorDBStore, StoreOp, Transaction};
 use monscope_core::mon::{Addr, Rank};
 use monscope_core::sim::Sim;
@@ -26,6 +26,8 @@ pub struct MonDetail {
     pub sections: Vec<Section>,
     /// The store: (prefix, [(key, decoded value)]).
     pub store: Vec<(String, Vec<(String, String)>)>,
+    /// Read from an imported history's logs ([`from_logs`]), not a simulator.
+    pub from_logs: bool,
 }
 
 fn row(k: &str, v: impl ToString) -> (String, String) {
@@ -57,34 +59,7 @@ pub fn detail(sim: &Sim, node: NodeId) -> Option<MonDetail> {
         return None; // the client
     }
     let status = sim.state().status(node).clone();
-    let mut sections = vec![Section {
-        title: "monitor".into(),
-        rows: vec![
-            row("state", status.state.name()),
-            row("rank", status.rank),
-            row("election_epoch", status.election_epoch),
-            row(
-                "leader",
-                status.leader.clone().unwrap_or_else(|| "none".into()),
-            ),
-            row(
-                "quorum",
-                if status.quorum.is_empty() {
-                    "none".into()
-                } else {
-                    status.quorum.join(" ")
-                },
-            ),
-            row(
-                "health",
-                if status.health.is_empty() {
-                    "ok".into()
-                } else {
-                    status.health.join(" ")
-                },
-            ),
-        ],
-    }];
+    let mut sections = vec![monitor_section(&status)];
     let running = sim.monitor(node).is_some();
     if let Some(mon) = sim.monitor(node) {
         sections.push(Section {
@@ -176,7 +151,63 @@ pub fn detail(sim: &Sim, node: NodeId) -> Option<MonDetail> {
         running,
         sections,
         store,
+        from_logs: false,
     })
+}
+
+/// The monitor's status: what `mon_status` (and a log's prefix) says.
+fn monitor_section(status: &MonStatus) -> Section {
+    Section {
+        title: "monitor".into(),
+        rows: vec![
+            row("state", status.state.name()),
+            row("rank", status.rank),
+            row("election_epoch", status.election_epoch),
+            row(
+                "leader",
+                status.leader.clone().unwrap_or_else(|| "none".into()),
+            ),
+            row(
+                "quorum",
+                if status.quorum.is_empty() {
+                    "none".into()
+                } else {
+                    status.quorum.join(" ")
+                },
+            ),
+            row(
+                "health",
+                if status.health.is_empty() {
+                    "ok".into()
+                } else {
+                    status.health.join(" ")
+                },
+            ),
+        ],
+    }
+}
+
+/// What monitor `name`'s log says at the playhead: an imported history has
+/// its statuses (the trace's status events), not its state machines.
+pub fn from_logs(name: &str, status: &MonStatus) -> MonDetail {
+    let p = &status.paxos;
+    MonDetail {
+        name: name.to_string(),
+        running: status.state != MonState::Down,
+        sections: vec![
+            monitor_section(status),
+            Section {
+                title: "paxos".into(),
+                rows: vec![
+                    row("state", p.state.name()),
+                    row("first_committed", p.first_committed),
+                    row("last_committed", p.last_committed),
+                ],
+            },
+        ],
+        store: Vec::new(),
+        from_logs: true,
+    }
 }
 
 /// A monmap's members in rank order: `a(0) b(1) c(2)`.

@@ -9,6 +9,7 @@
 
 mod edit;
 mod embed;
+mod imported;
 mod inspect;
 mod playback;
 mod share;

@@ -142,6 +142,9 @@ pub struct Model {
     removing: Vec<Vec<Time>>,
     /// The tour's stops: each note's time and text (notes at one time are one stop).
     pub stops: Vec<(Time, String)>,
+    /// An imported history ([`Model::imported`]): its label, "imported
+    /// from logs: FILES, FROM – TO". No simulator runs it.
+    pub imported: Option<Rc<String>>,
 }
 
 impl std::fmt::Debug for Model {
@@ -229,7 +232,39 @@ impl Model {
             told: None,
             first_commit: None,
             stops: Vec::new(),
+            imported: None,
         })
+    }
+
+    /// The model of an imported history (`monscope import --json`, read by
+    /// [`crate::imported::read`]): the views draw its trace as they draw a
+    /// simulated run's. `scenario` is the inferred one, the editor's text:
+    /// editing it (or acting on the cluster) replays it in the simulator.
+    pub fn imported(trace: &str, scenario: &str) -> Result<Model, String> {
+        let imp = crate::imported::read(trace)?;
+        let mons = &imp.nodes[..imp.nodes.len() - 1];
+        // The inferred scenario when it is one of these monitors, else theirs.
+        let text = match Self::start(scenario) {
+            Ok(m) if m.names == imp.nodes => scenario.to_string(),
+            _ => format!("mons {}\n", mons.join(" ")),
+        };
+        let mut m = Self::start(&text).map_err(|e| e.to_string())?;
+        m.end = imp.end;
+        m.imported = Some(Rc::new(imp.label));
+        m.presence = vec![vec![(0, true)]; mons.len()];
+        m.removing = vec![Vec::new(); mons.len()];
+        let grown = m.grown.clone();
+        let mut g = grown.borrow_mut();
+        g.sim = None;
+        g.trace = imp.trace;
+        // Before its first line a monitor is not running yet.
+        g.statuses = (0..mons.len())
+            .map(|n| vec![(0, Arc::new(MonStatus::down(n as _)))])
+            .collect();
+        m.fold(&mut g, 0, &imp.sends);
+        m.catch_up(&g);
+        drop(g);
+        Ok(m)
     }
 
     /// Whether the whole run has been simulated.
@@ -277,7 +312,7 @@ impl Model {
             if over {
                 g.sim = None;
             }
-            next.fold(g, first);
+            next.fold(g, first, &[]);
             if wall_ms() - started >= budget_ms {
                 break;
             }
@@ -287,7 +322,8 @@ impl Model {
     }
 
     /// Derive what the views draw from the events `first..` just added.
-    fn fold(&mut self, g: &mut Grown, first: usize) {
+    /// `sends`: the flights an imported history's arrows start, in order.
+    fn fold(&mut self, g: &mut Grown, first: usize, mut sends: &[Flight]) {
         let nodes = self.names.len();
         let Grown {
             trace,
@@ -300,7 +336,14 @@ impl Model {
             ..
         } = g;
         for (i, ev) in trace.iter().enumerate().skip(first) {
-            if let Some(f) = flights.push(i, ev).filter(|f| !is_quiet(f)) {
+            let started = match sends.first().filter(|f| f.ev == i) {
+                Some(f) => {
+                    sends = &sends[1..];
+                    flights.start(f.clone())
+                }
+                None => flights.push(i, ev),
+            };
+            if let Some(f) = started.filter(|f| !is_quiet(f)) {
                 loud.push((f.sent, protocol_bit(f.protocol)));
             }
             match &ev.kind {
@@ -369,12 +412,13 @@ impl Model {
     /// Whether the scenario ever cuts a link: if not, no view needs the
     /// simulator to know there are none.
     pub fn cuts_links(&self) -> bool {
-        self.scenario.timed.iter().any(|s| {
-            matches!(
-                s.action,
-                Action::Cut { .. } | Action::Isolate(_) | Action::Partition(_)
-            )
-        })
+        self.imported.is_none()
+            && self.scenario.timed.iter().any(|s| {
+                matches!(
+                    s.action,
+                    Action::Cut { .. } | Action::Isolate(_) | Action::Partition(_)
+                )
+            })
     }
 
     /// The trace simulated so far.
@@ -409,6 +453,10 @@ impl Model {
     /// When the scenario's story is told: its last note or action, or its
     /// first commit if later (a plain start-up). The timeline opens on it.
     pub fn story(&self) -> Time {
+        // An imported history's story is all of it.
+        if self.imported.is_some() {
+            return self.end;
+        }
         match (self.told, self.first_commit) {
             (None, None) => self.end,
             (a, b) => a.max(b).unwrap_or(self.end),
@@ -457,9 +505,14 @@ impl Model {
         let t = t.min(self.ready);
         let mut sim = {
             let g = self.grown.borrow();
-            let snaps = &g.snapshots[..self.snapshot_count.max(1)];
+            let snaps = &g.snapshots[..self.snapshot_count.max(1).min(g.snapshots.len())];
             let i = snaps.partition_point(|(at, _)| *at <= t);
-            snaps[i.saturating_sub(1)].1.clone()
+            match snaps.get(i.saturating_sub(1)) {
+                Some((_, sim)) => sim.clone(),
+                // An imported history has no simulator: its scenario's
+                // start, not run (no view of it reads one).
+                None => return Sim::new(&self.scenario),
+            }
         };
         sim.run_until(t);
         sim.take_trace();
@@ -652,10 +705,14 @@ impl Cursor {
         let t = t.min(model.ready);
         match &mut self.sim {
             Some((id, sim))
-                if *id == model.id && sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY =>
+                if *id == model.id
+                    && (model.imported.is_some()
+                        || sim.now() <= t && t - sim.now() < SNAPSHOT_EVERY) =>
             {
-                sim.run_until(t);
-                sim.take_trace();
+                if model.imported.is_none() {
+                    sim.run_until(t);
+                    sim.take_trace();
+                }
             }
             slot => *slot = Some((model.id, model.sim_at(t))),
         }
@@ -823,5 +880,76 @@ mod tests {
         );
         let (left, present) = model.next_presence_change(b, 70 * SEC).unwrap();
         assert!(!present && left > 70 * SEC && left < 71 * SEC, "{left}");
+    }
+}
+
+#[cfg(test)]
+mod imported_tests {
+    use super::*;
+    use monscope_core::import::report::header;
+    use monscope_core::import::{import, scenario::infer, LogFile};
+    use monscope_core::trace::json::json_line;
+
+    /// The failover fixture (real ceph-mon 16.2.15 logs) as the Import page
+    /// hands it to the playground: `monscope import --json` and the scenario.
+    fn failover() -> (monscope_core::import::Import, Model) {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/failover");
+        let bytes: Vec<(String, Vec<u8>)> = ["a", "b", "c"]
+            .iter()
+            .map(|m| {
+                let name = format!("mon.{m}.log");
+                let b = std::fs::read(format!("{dir}/{name}")).unwrap();
+                (name, b)
+            })
+            .collect();
+        let files: Vec<LogFile> = bytes
+            .iter()
+            .map(|(name, bytes)| LogFile { name, bytes })
+            .collect();
+        let imp = import(&files).unwrap();
+        let mut text = header(&imp) + "\n";
+        for ev in &imp.trace {
+            text += &json_line(ev);
+            text.push('\n');
+        }
+        let model = Model::imported(&text, &infer(&imp)).unwrap();
+        (imp, model)
+    }
+
+    #[test]
+    fn an_imported_history_shows_who_led_as_the_logs_say() {
+        let (imp, model) = failover();
+        assert!(model.done() && model.imported.as_ref().unwrap().contains("mon.a.log"));
+        assert_eq!(model.names[..3], imp.nodes[..]);
+        let leader = |t| model.status_at(1, t).and_then(|s| s.leader);
+        // The real run: a leads from 5.7s, is killed at 6s; b leads by 27s;
+        // a again by 38s.
+        assert_eq!(leader(6 * SEC).as_deref(), Some("a"));
+        assert_eq!(leader(27 * SEC).as_deref(), Some("b"));
+        assert_eq!(leader(38 * SEC).as_deref(), Some("a"));
+        assert_eq!(
+            model.status_at(0, 20 * SEC).map(|s| s.state),
+            Some(MonState::Down)
+        );
+        // Every arrow is the import's, with the simulator's protocol and op names.
+        let theirs = Flights::of(&imp.trace).list;
+        let ours = model.flights();
+        assert_eq!(ours.len(), theirs.len());
+        for (a, b) in ours.iter().zip(&theirs) {
+            assert_eq!(
+                (a.id, a.from, a.to, a.sent, a.end, a.protocol, a.op),
+                (b.id, b.from, b.to, b.sent, b.end, b.protocol, b.op)
+            );
+        }
+        assert!(!model.cuts_links());
+        // Seeking into it never needs a simulator run: the model of its scenario's start.
+        assert_eq!(model.sim_at(30 * SEC).now(), 0);
+    }
+
+    #[test]
+    fn a_trace_that_is_not_imported_logs_is_refused() {
+        let run = Model::build("mons a b\nend 2s\n").unwrap();
+        let text = monscope_core::trace::json::json_lines(&run.trace());
+        assert!(Model::imported(&text, "mons a b\n").is_err());
     }
 }

@@ -115,6 +115,9 @@ pub enum Msg {
     /// Load a text (share link); `t` and the selected monitor's name optional.
     LoadText(String, Option<Time>, Option<String>),
     Edit(String),
+    /// Show an imported history (`Model::imported`); its inferred scenario
+    /// is the editor's text.
+    Imported(Rc<Model>),
     /// Insert `at <playhead> <action>`.
     Apply(String),
     Undo,
@@ -426,6 +429,17 @@ impl AppState {
                 }
                 self.seek(t.unwrap_or(0));
                 self.reach_pending();
+            }
+            Msg::Imported(model) => {
+                self.stem = None;
+                self.text = (*model.text).clone();
+                self.error = None;
+                self.selected_mon = None;
+                self.selected_event = None;
+                self.selected_link = None;
+                self.model = Some(model);
+                self.story_window();
+                self.seek(0);
             }
             Msg::Edit(text) => {
                 if text != self.text {

@@ -28,7 +28,28 @@ async function importFiles(files) {
   startWorker().postMessage({ type: 'import', names: files.map((f) => f.name), buffers }, buffers);
 }
 
+// The playground (src/imported.rs) reads the trace and the inferred
+// scenario from these keys when opened at #imported.
+let last = null;
+$('playground').addEventListener('click', () => {
+  const problem = $('playground-problem');
+  problem.textContent = '';
+  if (!last || !last.trace) {
+    problem.textContent = 'The trace of these logs is too large to open in the playground.';
+    return;
+  }
+  try {
+    localStorage.setItem('monscope-imported-trace', last.trace);
+    localStorage.setItem('monscope-imported-scenario', last.scenario);
+  } catch (e) {
+    problem.textContent = `The browser would not keep the trace (${e.name}): it is too large to open in the playground.`;
+    return;
+  }
+  location.href = './#imported';
+});
+
 function show(a) {
+  last = a;
   if (a.error) {
     $('result').hidden = true;
     $('status').textContent = a.error;

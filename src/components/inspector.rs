@@ -35,7 +35,9 @@ pub fn inspector(p: &Props) -> Html {
         }
         Some(d) => html! {
             <div data-testid="inspector-body" data-mon={d.name.clone()}>
-                if let Some(why) = &p.absent {
+                if d.from_logs {
+                    <p class="hint" data-testid="inspector-from-logs">{ format!("From mon.{}'s log (imported): what its log lines say at the playhead. The logs do not show its store or state machines.", d.name) }</p>
+                } else if let Some(why) = &p.absent {
                     <p class="hint" data-testid="inspector-absent">{ why.clone() }</p>
                 } else if !d.running {
                     <p class="hint">{ format!("mon.{} is not running: only its store survives.", d.name) }</p>
@@ -59,6 +61,7 @@ pub fn inspector(p: &Props) -> Html {
                         </dl>
                     </section>
                 }) }
+                if !d.from_logs {
                 <section class="insp-section store" data-testid="store">
                     <h3>{ "store" }</h3>
                     if d.store.is_empty() {
@@ -75,6 +78,7 @@ pub fn inspector(p: &Props) -> Html {
                         </details>
                     }) }
                 </section>
+                }
             </div>
         },
     };

@@ -3,14 +3,15 @@
 // what `monscope import` prints for them; the diagram has the matched
 // messages as arrows; the inferred scenario's link opens it in the
 // playground; the downloaded trace opens there as the "imported from logs"
-// band; a window shared as a link opens to the same history; a file that is
+// band; "Open in the playground" shows the history there (ring, seek,
+// inspector from the logs); a window shared as a link opens to the same history; a file that is
 // no log says so; the playground does not fetch the import module.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, newPage, cli, url, screenshots } from './harness.mjs';
+import { launch, newPage, cli, url, screenshots, seek } from './harness.mjs';
 
 const DIR = new URL('../fixtures/logs/failover/', import.meta.url).pathname;
 const LOGS = ['a', 'b', 'c'].map((m) => join(DIR, `mon.${m}.log`));
@@ -62,6 +63,60 @@ test('picked logs give the report monscope import prints, a diagram with arrows 
   await play.getByTestId('real-file').setInputFiles(file);
   await play.getByTestId('real-legend').waitFor({ state: 'visible' });
   assert.match(await play.getByTestId('real-legend').textContent(), /imported from logs/);
+});
+
+test('Open in the playground shows the imported history: label, the ring after the failover, seek, the inspector from the logs', async () => {
+  const page = await openImport();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.getByTestId('import-pick').setInputFiles(LOGS);
+  await page.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.getByTestId('import-playground').click();
+  await page.waitForURL(/#imported$|\/$/);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  const banner = page.getByTestId('imported-banner');
+  await banner.waitFor({ state: 'visible' });
+  // The files and the time range the logs span (the CLI's header).
+  const header = JSON.parse(cli('import', ...LOGS, '--json').split('\n')[0]);
+  const [day, from] = header.start.slice(0, -1).split('T');
+  const to = new Date(Date.parse(header.start) + header.end / 1000).toISOString().slice(11, 23);
+  assert.ok((await banner.textContent()).startsWith(
+    `imported from logs: mon.a.log, mon.b.log, mon.c.log, ${day} ${from} – ${to} UTC (${header.end / 1e6} s)`),
+  await banner.textContent());
+  // The whole history is there at once: nothing to simulate.
+  assert.equal(await page.getByTestId('scrubber').getAttribute('data-ready'), String(header.end));
+  // At 27 s the real run's mon_status said: leader b, quorum b c (a killed at 6 s).
+  await seek(page, 27_000_000);
+  const mon = (m) => page.getByTestId(`mon-${m}`);
+  assert.equal(await mon('b').getAttribute('data-state'), 'leader');
+  assert.equal(await mon('c').getAttribute('data-state'), 'peon');
+  assert.equal(await mon('a').getAttribute('data-state'), 'down');
+  assert.equal(await mon('b').getAttribute('data-epoch'), '8');
+  await page.getByTestId('crown-b').waitFor({ state: 'visible' });
+  // Seeking back: a led before it was killed; and on, after its return.
+  await seek(page, 6_000_000);
+  assert.equal(await mon('a').getAttribute('data-state'), 'leader');
+  await seek(page, 40_000_000);
+  assert.equal(await mon('a').getAttribute('data-state'), 'leader');
+  await seek(page, 27_000_000);
+  // The inspector says what b's log says, and that it comes from the logs.
+  await page.getByTestId('inspect-b').click();
+  await page.getByTestId('inspector-from-logs').waitFor({ state: 'visible' });
+  assert.match(await page.getByTestId('inspector-from-logs').textContent(), /mon\.b's log \(imported\)/);
+  const field = (f) => page.locator(`[data-testid=inspector] dd[data-field="${f}"]`).textContent();
+  assert.equal(await field('monitor.state'), 'leader');
+  assert.equal(await field('monitor.leader'), 'b');
+  assert.equal(await field('monitor.quorum'), 'b c');
+  assert.equal(await field('monitor.election_epoch'), '8');
+  assert.equal(await field('paxos.last_committed'), await mon('b').getAttribute('data-lc'));
+  assert.equal(await page.getByTestId('store').count(), 0);
+  await page.screenshot({ path: join(screenshots, 'import-playground.png') });
+  // Acting on a monitor leaves the logs for a replay of the inferred scenario.
+  await page.getByRole('button', { name: 'Kill', exact: true }).first().click();
+  await banner.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('textarea').value.includes('kill b'));
+  await page.getByTestId('mon-b').waitFor({ state: 'visible' });
+  assert.deepEqual(errors, []);
 });
 
 test('a window shared as a link opens to the same history; the whole minute is too large for one', async () => {

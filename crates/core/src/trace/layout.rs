@@ -91,6 +91,16 @@ impl Flights {
         flights
     }
 
+    /// Start flight `f` (a `Send`, or an arrow of imported logs); returns it.
+    /// One copy for both callers: the page's wasm carries it once.
+    #[inline(never)]
+    pub fn start(&mut self, f: Flight) -> Option<&Flight> {
+        self.of.insert(f.id, self.list.len());
+        self.longest = self.longest.max(f.arrive.saturating_sub(f.sent));
+        self.list.push(f);
+        self.list.last()
+    }
+
     /// Take in event `i` of the trace, the next after those taken in (the
     /// page builds its flights as the run is simulated): a `Send` starts a
     /// flight, a `Hold` says a cut link keeps it, a `Deliver` or `Drop` ends
@@ -105,9 +115,7 @@ impl Flights {
                 arrive_at,
                 msg,
             } => {
-                self.of.insert(*id, self.list.len());
-                self.longest = self.longest.max(arrive_at - ev.at);
-                self.list.push(Flight {
+                return self.start(Flight {
                     id: *id,
                     ev: i,
                     from: *from,
@@ -120,7 +128,6 @@ impl Flights {
                     protocol: msg.protocol(),
                     op: msg.op_name(),
                 });
-                return self.list.last();
             }
             EventKind::Hold { id } => {
                 if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {

@@ -1,0 +1,291 @@
+//! An imported history in the playground: the trace `monscope import --json`
+//! writes (the Import page hands it over, see static/import.js), read with
+//! `trace::json_read` into the events the views draw. The monitors' states,
+//! commits and log lines become their events; each matched message becomes
+//! a flight whose event is a log line naming it (the playground does not
+//! rebuild the message itself: its fields are in the logs, not in the page).
+
+use crate::playback::Flight;
+use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
+use monscope_core::time::Time;
+use monscope_core::trace::json_read::{parse, Json};
+use monscope_core::trace::{Event, EventKind, NodeId};
+use std::sync::Arc;
+
+/// Where the Import page leaves the trace (localStorage) and its inferred
+/// scenario, and the fragment that tells the playground to open them.
+pub const TRACE_KEY: &str = "monscope-imported-trace";
+pub const SCENARIO_KEY: &str = "monscope-imported-scenario";
+pub const HASH: &str = "#imported";
+
+/// A read imported trace.
+pub struct Imported {
+    /// "imported from logs: FILES, FROM–TO".
+    pub label: String,
+    /// Monitors in rank order, then "client".
+    pub nodes: Vec<String>,
+    pub end: Time,
+    pub trace: Vec<Event>,
+    /// The flights the `send` lines start, in order (`Flight::ev` their event).
+    pub sends: Vec<Flight>,
+}
+
+fn num(v: &Json, key: &str) -> u64 {
+    v.get(key).and_then(Json::u64).unwrap_or(0)
+}
+
+fn strs(v: Option<&Json>) -> Vec<String> {
+    v.and_then(Json::arr)
+        .map(|a| a.iter().filter_map(|s| s.str().map(String::from)).collect())
+        .unwrap_or_default()
+}
+
+/// `UpdatingPrevious` and the like (the JSON writes the variant's name).
+fn paxos_state(name: &str) -> PaxosState {
+    use PaxosState::*;
+    [
+        Recovering,
+        Active,
+        Updating,
+        UpdatingPrevious,
+        Writing,
+        WritingPrevious,
+        Refresh,
+    ]
+    .into_iter()
+    .find(|s| s.name().replace('-', "").eq_ignore_ascii_case(name))
+    .unwrap_or(Shutdown)
+}
+
+fn status(s: &Json) -> Option<MonStatus> {
+    let state = MonState::from_name(&s.get("state")?.str()?.to_ascii_lowercase())?;
+    let p = s.get("paxos")?;
+    Some(MonStatus {
+        state,
+        rank: num(s, "rank") as _,
+        election_epoch: num(s, "election_epoch") as _,
+        leader: s.get("leader").and_then(Json::str).map(String::from),
+        quorum: strs(s.get("quorum")),
+        paxos: PaxosStatus {
+            state: paxos_state(p.get("state").and_then(Json::str).unwrap_or("")),
+            first_committed: num(p, "first_committed"),
+            last_committed: num(p, "last_committed"),
+            accepted_pn: num(p, "accepted_pn"),
+            last_pn: num(p, "last_pn"),
+            lease_expire: num(p, "lease_expire"),
+        },
+        health: strs(s.get("health")),
+        monmap_epoch: num(s, "monmap_epoch") as _,
+        scores: Vec::new(),
+    })
+}
+
+/// A name the views keep as `&'static str`: a message's protocol or op. The
+/// set is small (Ceph's ops), each kept once.
+fn interned(name: String) -> &'static str {
+    thread_local! {
+        static NAMES: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    NAMES.with(|n| {
+        let mut n = n.borrow_mut();
+        if let Some(s) = n.iter().find(|s| **s == name) {
+            return *s;
+        }
+        let s: &'static str = Box::leak(name.into_boxed_str());
+        n.push(s);
+        s
+    })
+}
+
+/// `LeaseAck` → `LEASE_ACK`: the op as Ceph prints it (`Message::op_name`).
+fn op_name(variant: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in variant.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The protocol of a message variant (`Message::protocol`).
+fn protocol(variant: &str) -> &'static str {
+    match variant {
+        "Probe" => "probe",
+        "Election" => "election",
+        "Ping" => "ping",
+        "Paxos" => "paxos",
+        "Sync" => "sync",
+        "Timecheck" => "timecheck",
+        _ => "client",
+    }
+}
+
+/// `2026-12-05 23:29:39.497 – 23:30:47.869 UTC` from the header's start
+/// (`2026-12-05T23:29:39.497Z`) and the history's length.
+fn wall_range(start: &str, len: Time) -> Option<String> {
+    let (date, tod) = start.strip_suffix('Z')?.split_once('T')?;
+    let ms = tod.split([':', '.']).map(str::parse::<u64>);
+    let [h, m, s, ms] = <[_; 4]>::try_from(ms.collect::<Result<Vec<_>, _>>().ok()?).ok()?;
+    let to = ((h * 60 + m) * 60 + s) * 1000 + ms + len / 1000;
+    let days = to / 86_400_000;
+    let to = to % 86_400_000;
+    let later = if days > 0 {
+        format!("+{days}d ")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{date} {tod} – {later}{:02}:{:02}:{:02}.{:03} UTC",
+        to / 3_600_000,
+        to / 60_000 % 60,
+        to / 1000 % 60,
+        to % 1000
+    ))
+}
+
+/// Read `text` (`monscope import --json`). Lines of other kinds are skipped.
+pub fn read(text: &str) -> Result<Imported, String> {
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .and_then(parse)
+        .filter(|h| h.get("type").and_then(Json::str) == Some("header"))
+        .filter(|h| h.get("source").and_then(Json::str) == Some("imported from logs"))
+        .ok_or("not a trace of imported logs (its first line is not their header)")?;
+    let nodes = strs(header.get("nodes"));
+    if nodes.len() < 2 {
+        return Err("the imported trace names no monitors".into());
+    }
+    let end = num(&header, "end");
+    let files: Vec<String> = strs(header.get("files"))
+        .iter()
+        .map(|f| f.rsplit('/').next().unwrap_or(f).to_string())
+        .collect();
+    let start = header.get("start").and_then(Json::str).unwrap_or("?");
+    let label = format!(
+        "imported from logs: {}, {} ({} s)",
+        files.join(", "),
+        wall_range(start, end).unwrap_or_else(|| start.to_string()),
+        monscope_core::time::format_secs(end)
+    );
+    let mons = nodes.len() as NodeId - 1;
+    let mut trace = Vec::new();
+    let mut sends = Vec::new();
+    for v in lines.filter_map(parse) {
+        let at = num(&v, "at");
+        let node = num(&v, "node") as NodeId;
+        let kind = match v.get("type").and_then(Json::str) {
+            Some("status") if node < mons => EventKind::Status {
+                node,
+                status: Arc::new(v.get("status").and_then(status).ok_or("a status line")?),
+            },
+            Some("commit") if node < mons => EventKind::Commit {
+                node,
+                version: num(&v, "version"),
+                value_hash: num(&v, "value_hash"),
+                value: None,
+            },
+            Some("log") if node < mons => EventKind::Log {
+                node,
+                text: v.get("text").and_then(Json::str).unwrap_or("").into(),
+            },
+            Some("deliver") => EventKind::Deliver { id: num(&v, "id") },
+            Some("send") => {
+                let (from, to) = (num(&v, "from") as NodeId, num(&v, "to") as NodeId);
+                let Some(Json::Obj(m)) = v.get("msg") else {
+                    continue;
+                };
+                let Some((variant, body)) = m.first().filter(|_| from <= mons && to <= mons) else {
+                    continue;
+                };
+                let op = body.get("op").and_then(Json::str).unwrap_or("");
+                let op = interned(match (variant.as_str(), op) {
+                    ("Probe", "Reply") => "PROBE_REPLY".into(),
+                    ("Timecheck", _) => format!("TIMECHECK_{}", op_name(op)),
+                    ("ClientReply", _) => "REPLY".into(),
+                    (v @ ("Forward" | "Route" | "Close"), _) => op_name(v),
+                    _ => op_name(op),
+                });
+                let arrive = num(&v, "arrive_at").max(at);
+                let id = num(&v, "id");
+                sends.push(Flight {
+                    id,
+                    ev: trace.len(),
+                    from,
+                    to,
+                    sent: at,
+                    arrive,
+                    end: arrive,
+                    dropped: None,
+                    held: false,
+                    protocol: protocol(variant),
+                    op,
+                });
+                EventKind::Log {
+                    node: from,
+                    text: format!("sent {op} (#{id}) to {}", nodes[to as usize]),
+                }
+            }
+            _ => continue,
+        };
+        trace.push(Event { at, kind });
+    }
+    // The views find events by time: keep them in time order (they are).
+    if trace.windows(2).any(|w| w[0].at > w[1].at) {
+        return Err("the imported trace is not in time order".into());
+    }
+    Ok(Imported {
+        label,
+        nodes,
+        end: end.max(trace.last().map_or(0, |e| e.at)),
+        trace,
+        sends,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_spans_the_logs_wall_time() {
+        assert_eq!(
+            wall_range("2026-12-05T23:29:39.497Z", 68_372_000).unwrap(),
+            "2026-12-05 23:29:39.497 – 23:30:47.869 UTC"
+        );
+        assert_eq!(
+            wall_range("2026-12-05T23:59:59.000Z", 2_000_000).unwrap(),
+            "2026-12-05 23:59:59.000 – +1d 00:00:01.000 UTC"
+        );
+        assert_eq!(wall_range("?", 1), None);
+    }
+
+    #[test]
+    fn paxos_states_are_read_by_their_variant_names() {
+        assert_eq!(
+            paxos_state("UpdatingPrevious"),
+            PaxosState::UpdatingPrevious
+        );
+        assert_eq!(paxos_state("Active"), PaxosState::Active);
+        assert_eq!(paxos_state("Nonsense"), PaxosState::Shutdown);
+    }
+
+    #[test]
+    fn op_names_are_cephs() {
+        assert_eq!(op_name("LeaseAck"), "LEASE_ACK");
+        assert_eq!(op_name("Probe"), "PROBE");
+    }
+
+    #[test]
+    fn what_is_not_an_imported_trace_is_a_clear_error() {
+        for bad in [
+            "",
+            "garbage",
+            "{\"type\":\"header\",\"nodes\":[\"a\",\"client\"]}\n",
+        ] {
+            assert!(read(bad).is_err(), "{bad:?}");
+        }
+    }
+}
