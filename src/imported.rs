@@ -64,8 +64,8 @@ fn status(s: &Json) -> Option<MonStatus> {
         state,
         rank: num(s, "rank") as _,
         election_epoch: num(s, "election_epoch") as _,
-        leader: s.get("leader").and_then(Json::str).map(String::from),
-        quorum: strs(s.get("quorum")),
+        leader: s.get("leader").and_then(Json::str).map(Into::into),
+        quorum: strs(s.get("quorum")).into(),
         paxos: PaxosStatus {
             state: paxos_state(p.get("state").and_then(Json::str).unwrap_or("")),
             first_committed: num(p, "first_committed"),
