@@ -247,7 +247,25 @@ impl Storage {
                 ),
             );
         }
+        // The reader changed the scenario while the database was opening: their
+        // change stays, and the stored session is kept aside as a link's would be.
+        let edited = session.as_ref().is_some_and(|s| {
+            self.inner.borrow().want.as_ref().is_some_and(|w| {
+                w.2.text != s.text && w.2.text != monscope_core::scenario::library::BUILTIN[0].1
+            })
+        });
         match (entry, session) {
+            (Entry::Stored, Some(s)) if edited => {
+                let kept = match db::keep_previous(&db, &s).await {
+                    Ok(()) => "it is kept",
+                    Err(_) => "it could not be kept aside",
+                };
+                self.inner.borrow_mut().view.previous = Some(Rc::new(s));
+                self.notice(
+                    "info",
+                    format!("You changed the scenario before your last session was read: your change stays ({kept}; \"Restore previous session\" brings it back)."),
+                );
+            }
             (Entry::Stored, Some(s)) => {
                 if let Some(p) = position {
                     match Journal::from_disk(&p.text, p.t, &records) {
