@@ -42,19 +42,10 @@ fn strs(v: Option<&Json>) -> Vec<String> {
 
 /// `UpdatingPrevious` and the like (the JSON writes the variant's name).
 fn paxos_state(name: &str) -> PaxosState {
-    use PaxosState::*;
-    [
-        Recovering,
-        Active,
-        Updating,
-        UpdatingPrevious,
-        Writing,
-        WritingPrevious,
-        Refresh,
-    ]
-    .into_iter()
-    .find(|s| s.name().replace('-', "").eq_ignore_ascii_case(name))
-    .unwrap_or(Shutdown)
+    PaxosState::ALL
+        .into_iter()
+        .find(|s| s.name().replace('-', "").eq_ignore_ascii_case(name))
+        .unwrap_or(PaxosState::Shutdown)
 }
 
 fn status(s: &Json) -> Option<MonStatus> {

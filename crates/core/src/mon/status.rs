@@ -56,6 +56,18 @@ pub enum PaxosState {
 }
 
 impl PaxosState {
+    /// Every state, in declaration order (for readers that map names back).
+    pub const ALL: [PaxosState; 8] = [
+        PaxosState::Recovering,
+        PaxosState::Active,
+        PaxosState::Updating,
+        PaxosState::UpdatingPrevious,
+        PaxosState::Writing,
+        PaxosState::WritingPrevious,
+        PaxosState::Refresh,
+        PaxosState::Shutdown,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             PaxosState::Recovering => "recovering",
