@@ -52,7 +52,7 @@ fn query() -> String {
         .unwrap_or_default()
 }
 
-fn hash() -> String {
+pub(crate) fn hash() -> String {
     web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .unwrap_or_default()
@@ -393,6 +393,17 @@ fn app() -> Html {
             // restored session's) is saved once it is there.
             if s.pending().is_none() {
                 storage.note(s.model.clone(), s.t, Session::of(&s));
+            }
+        });
+    }
+    {
+        // `#imported` stays in the address while the logs are shown (a reload
+        // reads them again); once acting or editing turned the view into a
+        // replay, the address no longer says what is shown.
+        let replay = state.model.as_ref().is_some_and(|m| m.imported.is_none());
+        use_effect_with(replay, |replay| {
+            if *replay && hash() == imported::HASH {
+                crate::store::persist::forget_address();
             }
         });
     }

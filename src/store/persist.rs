@@ -78,8 +78,18 @@ pub enum Entry {
 
 /// The link has been opened and its session is saved from now on: drop it
 /// from the address, so that a reload brings back the session (with the
-/// user's changes) instead of opening the link afresh.
+/// user's changes) instead of opening the link afresh. An imported history
+/// keeps `#imported` while it is shown, so that a reload reads the logs
+/// again, not the inferred replay; [`forget_address`] drops it once the
+/// view becomes a replay.
 fn forget_link() {
+    if crate::app::hash() != crate::imported::HASH {
+        forget_address();
+    }
+}
+
+/// Drop the link from the address (see [`forget_link`]).
+pub fn forget_address() {
     if let Some(w) = web_sys::window() {
         let path = w.location().pathname().unwrap_or_else(|_| "/".into());
         if let Ok(h) = w.history() {
@@ -279,6 +289,18 @@ impl Storage {
                     }
                 }
                 self.dispatch.emit(Msg::Restore(Rc::new(s)));
+            }
+            // A reload of what the session already holds (an imported
+            // history's address): nothing to keep aside.
+            (Entry::Link, Some(s))
+                if self
+                    .inner
+                    .borrow()
+                    .want
+                    .as_ref()
+                    .is_some_and(|w| w.2.text == s.text) =>
+            {
+                forget_link();
             }
             (Entry::Link, Some(s)) => {
                 let kept = match db::keep_previous(&db, &s).await {

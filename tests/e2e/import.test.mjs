@@ -111,11 +111,23 @@ test('Open in the playground shows the imported history: label, the ring after t
   assert.equal(await field('paxos.last_committed'), await mon('b').getAttribute('data-lc'));
   assert.equal(await page.getByTestId('store').count(), 0);
   await page.screenshot({ path: join(screenshots, 'import-playground.png') });
-  // Acting on a monitor leaves the logs for a replay of the inferred scenario.
+  // A reload shows the logs again, not the inferred replay, and says nothing
+  // of a previous session: it is the same one.
+  assert.ok(page.url().endsWith('#imported'), page.url());
+  await page.reload();
+  await banner.waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await page.getByTestId('scrubber').getAttribute('data-ready'), String(header.end));
+  assert.equal(await page.getByText('Opened the link instead').count(), 0);
+  await seek(page, 27_000_000);
+  assert.equal(await mon('b').getAttribute('data-state'), 'leader');
+  await page.getByTestId('inspect-b').click();
+  // Acting on a monitor leaves the logs for a replay of the inferred scenario,
+  // and the address no longer says #imported.
   await page.getByRole('button', { name: 'Kill', exact: true }).first().click();
   await banner.waitFor({ state: 'detached' });
   await page.waitForFunction(() => document.querySelector('textarea').value.includes('kill b'));
   await page.getByTestId('mon-b').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => location.hash === '');
   assert.deepEqual(errors, []);
 });
 
