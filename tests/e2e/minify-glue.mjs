@@ -28,15 +28,15 @@ if (process.env.TRUNK_PROFILE === 'release') {
     const file = join(dir, name);
     const wasmName = name.replace(/\.js$/, '_bg.wasm');
     const wasm = readFileSync(join(dir, wasmName));
-    const { bytes, renames } = shortenImports(wasm, './monscope-web_bg.js');
+    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js');
     if (renames.size === 0) throw new Error(`${wasmName} imports nothing from ./monscope-web_bg.js`);
     rehash(wasmName, wasm, bytes);
     writeFileSync(join(dir, wasmName), bytes);
     const source = readFileSync(file, 'utf8');
-    const { code } = await minify(renameInGlue(source, renames), { module: true, compress: true, mangle: true });
+    const { code } = await minify(renameInGlue(source, renames, exports), { module: true, compress: true, mangle: true });
     rehash(name, source, code);
     writeFileSync(file, code);
-    console.log(`minify-glue: ${renames.size} imports renamed; ${name}: ${source.length} -> ${code.length} bytes`);
+    console.log(`minify-glue: ${renames.size} imports and ${exports.size} exports renamed; ${name}: ${source.length} -> ${code.length} bytes`);
   }
   writeFileSync(htmlFile, html);
 }

@@ -49,16 +49,39 @@ function descEnd(bytes, at) {
   }
 }
 
-// `wasm` with the imports of `module` renamed; returns the new bytes and the
-// map from old to new names.
+// `wasm` with the imports of `module` renamed, and the exports whose names
+// end in a hash; returns the new bytes and the maps from old to new names.
 export function shortenImports(wasm, module) {
   const renames = new Map();
+  const exports = new Map();
   const out = [wasm.subarray(0, 8)];
   let at = 8;
   while (at < wasm.length) {
     const id = wasm[at];
     const [size, start] = leb(wasm, at + 1);
     const end = start + size;
+    if (id === 7) {
+      // Exports: the closures' entry points are named with a hash too.
+      let [count, p] = leb(wasm, start);
+      const body = uleb(count);
+      for (let i = 0; i < count; i++) {
+        const [nlen, n0] = leb(wasm, p);
+        const field = text.decode(wasm.subarray(n0, n0 + nlen));
+        const [, d] = leb(wasm, n0 + nlen + 1);
+        let name = field;
+        if (/__h[0-9a-f]{16}(_\d+)?$/.test(field)) {
+          name = `$x${exports.size.toString(36)}`;
+          exports.set(field, name);
+        }
+        const n = utf8.encode(name);
+        body.push(...uleb(n.length), ...n, ...wasm.subarray(n0 + nlen, d));
+        p = d;
+      }
+      if (p !== end) throw new Error('export section: unexpected trailing bytes');
+      out.push(Uint8Array.from([7, ...uleb(body.length), ...body]));
+      at = end;
+      continue;
+    }
     if (id !== 2) {
       out.push(wasm.subarray(at, end));
       at = end;
@@ -88,16 +111,19 @@ export function shortenImports(wasm, module) {
   }
   const bytes = new Uint8Array(out.reduce((n, part) => n + part.length, 0));
   out.reduce((offset, part) => (bytes.set(part, offset), offset + part.length), 0);
-  return { bytes, renames };
+  return { bytes, renames, exports };
 }
 
-// The glue with its imports object's keys renamed; every name must be there once.
-export function renameInGlue(js, renames) {
-  for (const [from, to] of renames) {
-    const re = new RegExp(`\\b${from.replace(/\$/g, '\\$')}\\b`, 'g');
-    const hits = js.match(re)?.length ?? 0;
-    if (hits !== 1) throw new Error(`the glue names ${from} ${hits} times, expected once`);
-    js = js.replace(re, to);
+// The glue with its imports object's keys renamed (each there once) and its
+// uses of the renamed exports (at least once each).
+export function renameInGlue(js, renames, exports = new Map()) {
+  for (const [names, once] of [[renames, true], [exports, false]]) {
+    for (const [from, to] of names) {
+      const re = new RegExp(`\\b${from}\\b`, 'g');
+      const hits = js.match(re)?.length ?? 0;
+      if (once ? hits !== 1 : hits < 1) throw new Error(`the glue names ${from} ${hits} times`);
+      js = js.replace(re, () => to);
+    }
   }
   return js;
 }
