@@ -26,11 +26,11 @@ pub fn controls(p: &Props) -> Html {
     };
     let oninput = p.on.reform(|e: InputEvent| {
         let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        Msg::Seek(v.parse::<f64>().map_or(0, |v| v.max(0.0) as Time))
+        Msg::Seek(super::number(&v).map_or(0, |v| v.max(0.0) as Time))
     });
     let on_speed = p.on.reform(|e: Event| {
         let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-        Msg::Speed(v.parse::<f64>().unwrap_or(crate::state::DEFAULT_SPEED))
+        Msg::Speed(super::number(&v).unwrap_or(crate::state::DEFAULT_SPEED))
     });
     let on_skip = {
         let on = p.on.clone();

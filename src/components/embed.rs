@@ -290,7 +290,7 @@ pub fn embed(p: &Props) -> Html {
     };
     let oninput = p.on.reform(|e: InputEvent| {
         let v = e.target_unchecked_into::<HtmlInputElement>().value();
-        Msg::Seek(v.parse::<f64>().map_or(0, |v| v.max(0.0) as Time))
+        Msg::Seek(super::number(&v).map_or(0, |v| v.max(0.0) as Time))
     });
     let end = p.model.end.max(1);
     let marks = p.model.marks();

@@ -51,7 +51,7 @@ pub fn inspector(p: &Props) -> Html {
                                 // Scores sum over the peers: at most one per other monitor.
                                 let bar = (s.title == "connectivity scores").then(|| {
                                     let full = s.rows.len().saturating_sub(1).max(1) as f64;
-                                    let w = v.parse::<f64>().unwrap_or(0.0) / full * 100.0;
+                                    let w = super::number(v).unwrap_or(0.0) / full * 100.0;
                                     html! { <span class="score-bar" aria-hidden="true"><span style={format!("width:{:.0}%", w.clamp(0.0, 100.0))}></span></span> }
                                 });
                                 html! {

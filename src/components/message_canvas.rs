@@ -71,12 +71,7 @@ fn rgb(colour: &str) -> [u8; 3] {
     let mut parts = colour
         .trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '(')
         .split(',')
-        .map(|p| {
-            p.trim()
-                .trim_end_matches(')')
-                .parse::<f64>()
-                .unwrap_or(128.0) as u8
-        });
+        .map(|p| super::number(p.trim()).unwrap_or(128.0) as u8);
     [0; 3].map(|_| parts.next().unwrap_or(128))
 }
 

@@ -39,6 +39,14 @@ pub fn protocol_class(protocol: &str) -> &'static str {
     }
 }
 
+/// The number at the start of `text` as the browser reads it (`parseFloat`),
+/// `None` if there is none: `str::parse::<f64>` would link a 10 kB table of
+/// powers of five into the page (README, Performance, "Transfer").
+pub fn number(text: &str) -> Option<f64> {
+    let n = js_sys::Number::parse_float(text);
+    (!n.is_nan()).then_some(n)
+}
+
 /// The value of `attr` on the clicked element or its nearest ancestor that
 /// has one: one delegated handler serves many drawn items.
 pub fn data_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {

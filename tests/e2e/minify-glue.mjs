@@ -1,5 +1,6 @@
-// Trunk's post_build hook (Trunk.toml): in release builds, minifies the
-// wasm-bindgen JS glue with terser and updates its subresource integrity hash
+// Trunk's post_build hook (Trunk.toml): in release builds, gives the wasm's
+// imports short names in the wasm and its JS glue (short-imports.mjs), minifies
+// the glue with terser, and updates both files' subresource integrity hashes
 // in index.html. Trunk minifies the glue itself too, but its minifier cannot
 // parse wasm-bindgen 0.2.130's output (it warns and copies the file as is).
 // Minified, the glue is about 2 kB smaller gzipped (README.md, Performance).
@@ -9,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
+import { renameInGlue, shortenImports } from './short-imports.mjs';
 
 if (process.env.TRUNK_PROFILE === 'release') {
   const dir = process.env.TRUNK_STAGING_DIR;
@@ -18,15 +20,23 @@ if (process.env.TRUNK_PROFILE === 'release') {
   // The glue is monscope-web-HASH.js (the wasm is monscope-web-HASH_bg.wasm).
   const glue = readdirSync(dir).filter((name) => /^monscope-web-[0-9a-f]+\.js$/.test(name));
   if (glue.length !== 1) throw new Error(`expected one JS glue file in ${dir}, found ${glue.join(', ') || 'none'}`);
+  const rehash = (name, before, after) => {
+    if (!html.includes(integrity(before))) throw new Error(`index.html does not name ${name} by its integrity hash`);
+    html = html.replaceAll(integrity(before), integrity(after));
+  };
   for (const name of glue) {
     const file = join(dir, name);
+    const wasmName = name.replace(/\.js$/, '_bg.wasm');
+    const wasm = readFileSync(join(dir, wasmName));
+    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js');
+    if (renames.size === 0) throw new Error(`${wasmName} imports nothing from ./monscope-web_bg.js`);
+    rehash(wasmName, wasm, bytes);
+    writeFileSync(join(dir, wasmName), bytes);
     const source = readFileSync(file, 'utf8');
-    const { code } = await minify(source, { module: true, compress: true, mangle: true });
-    const before = integrity(source);
-    if (!html.includes(before)) throw new Error(`index.html does not name ${name} by its integrity hash`);
-    html = html.replaceAll(before, integrity(code));
+    const { code } = await minify(renameInGlue(source, renames, exports), { module: true, compress: true, mangle: true });
+    rehash(name, source, code);
     writeFileSync(file, code);
-    console.log(`minify-glue: ${name}: ${source.length} -> ${code.length} bytes`);
+    console.log(`minify-glue: ${renames.size} imports and ${exports.size} exports renamed; ${name}: ${source.length} -> ${code.length} bytes`);
   }
   writeFileSync(htmlFile, html);
 }

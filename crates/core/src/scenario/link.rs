@@ -8,12 +8,10 @@ use crate::time::{format_secs, Time, SEC};
 /// Texts inflate to at most this many bytes, so a hostile link cannot make
 /// the decoder allocate more.
 pub const MAX_TEXT: usize = 64 * 1024;
-/// Fixed so the CLI and the browser produce the same link for the same text.
-const LEVEL: u8 = 9;
 
 /// The fragment (without `#`) that carries `text`: `s1=...`.
 pub fn encode_payload(text: &str) -> String {
-    let compressed = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), LEVEL);
+    let compressed = super::deflate::compress(text.as_bytes());
     format!("s1={}", base64::encode(&compressed))
 }
 
@@ -154,10 +152,10 @@ pub fn decode(link: &str) -> Result<Decoded, LinkError> {
 
 /// Raw DEFLATE, bounded by [`MAX_TEXT`].
 fn inflate(data: &[u8]) -> Result<Vec<u8>, LinkError> {
-    use miniz_oxide::inflate::{decompress_to_vec_with_limit, TINFLStatus};
-    decompress_to_vec_with_limit(data, MAX_TEXT).map_err(|e| match e.status {
-        TINFLStatus::HasMoreOutput => LinkError::TooLarge,
-        _ => LinkError::BadDeflate,
+    use super::inflate::{decompress, InflateError};
+    decompress(data, MAX_TEXT).map_err(|e| match e {
+        InflateError::TooLarge => LinkError::TooLarge,
+        InflateError::Bad => LinkError::BadDeflate,
     })
 }
 

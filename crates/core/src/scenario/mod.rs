@@ -3,6 +3,8 @@
 pub mod ast;
 mod base64;
 mod check;
+mod deflate;
+mod inflate;
 mod lexer;
 pub mod library;
 pub mod link;
@@ -10,6 +12,8 @@ pub mod parser;
 pub mod printer;
 pub mod units;
 
+#[cfg(test)]
+mod deflate_tests;
 #[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]

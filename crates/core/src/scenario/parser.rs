@@ -5,7 +5,7 @@
 use super::ast::*;
 use super::lexer::{tokenize, Token};
 use super::units::{
-    decimal_times, is_name, parse_count, parse_duration, parse_percent, DecimalError,
+    decimal_f64, decimal_times, is_name, parse_count, parse_duration, parse_percent, DecimalError,
 };
 use crate::mon::config::{Config, OptionKind, OptionValue};
 use crate::mon::monmap::Strategy;
@@ -420,21 +420,18 @@ fn set(c: &mut Cursor) -> Result<StmtKind, ParseError> {
             };
             OptionValue::Duration(d)
         }
-        OptionKind::Float => {
-            let ok = decimal_times(&v.text, 1) != Err(DecimalError::Syntax);
-            match v.text.parse::<f64>() {
-                Ok(f) if ok && f.is_finite() => OptionValue::Float(f),
-                _ => {
-                    return Err(ParseError::at(
-                        p,
-                        format!(
-                            "expected a number for {name} (like 0.5), found \"{}\"",
-                            v.text
-                        ),
-                    ))
-                }
+        OptionKind::Float => match decimal_f64(&v.text) {
+            Some(f) => OptionValue::Float(f),
+            _ => {
+                return Err(ParseError::at(
+                    p,
+                    format!(
+                        "expected a number for {name} (like 0.5), found \"{}\"",
+                        v.text
+                    ),
+                ))
             }
-        }
+        },
         OptionKind::Count => OptionValue::Count(
             parse_count(&v.text, &format!("a value for {name}"))
                 .map_err(|m| ParseError::at(p, m))?,
