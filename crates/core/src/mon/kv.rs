@@ -65,7 +65,7 @@ impl Service for KvService {
         let v = last_committed + 1;
         let mut inc = Transaction::new();
         for (k, val) in &self.pending {
-            inc.put(KV_PREFIX, k, val.as_bytes().to_vec());
+            inc.put(KV_PREFIX, k, val.as_bytes());
         }
         t.put(KV, &v.to_string(), inc.encode());
         put_last_committed(t, KV, first_committed, v);

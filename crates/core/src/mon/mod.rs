@@ -20,6 +20,7 @@ pub mod out;
 pub mod paxos;
 pub mod paxos_service;
 pub mod session;
+pub mod small;
 pub mod status;
 pub mod store;
 pub mod sync;

@@ -177,7 +177,7 @@ impl Paxos {
         let mut t = Transaction::new();
         t.put_u64(PAXOS, "last_committed", hi);
         for (v, value) in &learned {
-            t.put(PAXOS, &vkey(*v), value.clone());
+            t.put(PAXOS, &vkey(*v), value.as_slice());
             decode_append(&mut t, value, ctx.out);
         }
         self.last_committed = hi;

@@ -34,7 +34,7 @@ impl Paxos {
             self.new_value = t.encode();
         }
         let mut t = Transaction::new();
-        t.put(PAXOS, &vkey(v), self.new_value.clone());
+        t.put(PAXOS, &vkey(v), self.new_value.as_slice());
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
         Self::apply(ctx, t);
@@ -86,7 +86,7 @@ impl Paxos {
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
         let mut t = Transaction::new();
-        t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_default());
+        t.put(PAXOS, &vkey(v), value.map_or(&[][..], Vec::as_slice));
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
         Self::apply(ctx, t);
