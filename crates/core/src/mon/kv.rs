@@ -110,7 +110,8 @@ impl Service for KvService {
         let ClientOp::Write { key, value } = &req.op else {
             return None;
         };
-        ctx.out.log(format!("config-key set {key}"));
+        ctx.out
+            .log(crate::logline!("config-key set ", key.as_str()));
         self.pending.insert(key.clone(), value.clone());
         Some(())
     }

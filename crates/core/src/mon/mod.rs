@@ -10,6 +10,7 @@ pub mod config;
 pub mod consensus;
 pub mod elector;
 pub mod kv;
+pub mod logline;
 pub mod messages;
 pub mod monitor;
 pub mod monmap;

@@ -193,7 +193,8 @@ impl Paxos {
         Self::apply(ctx, t);
         // this may have trimmed
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
-        ctx.out.log(format!("store_state [{lo}..{hi}]"));
+        ctx.out
+            .log(crate::logline!("store_state [", lo, "..", hi, "]"));
         for (v, value) in learned {
             ctx.out.notes.push(Note::Commit { version: v, value });
         }

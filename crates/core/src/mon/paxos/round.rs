@@ -40,7 +40,8 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out.log(format!("begin v{v} pn {}", self.accepted_pn));
+        ctx.out
+            .log(crate::logline!("begin v", v, " pn ", self.accepted_pn));
 
         if ctx.quorum.len() == 1 {
             self.commit_start(ctx, fx);
@@ -93,7 +94,7 @@ impl Paxos {
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
         ctx.out
-            .log(format!("accepting v{v} pn {}", self.accepted_pn));
+            .log(crate::logline!("accepting v", v, " pn ", self.accepted_pn));
         let mut accept = self.msg(ctx, PaxosOp::Accept);
         accept.pn = self.accepted_pn;
         accept.last_committed = self.last_committed;
@@ -131,7 +132,7 @@ impl Paxos {
         self.accepted.insert(from);
         if Self::is_quorum(&self.accepted, ctx) {
             ctx.out
-                .log(format!("all accepted v{}", self.last_committed + 1));
+                .log(crate::logline!("all accepted v", self.last_committed + 1));
             self.commit_start(ctx, fx);
         }
     }
@@ -161,7 +162,7 @@ impl Paxos {
         self.last_commit_time = ctx.now;
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
         let v = self.last_committed;
-        ctx.out.log(format!("commit v{v}"));
+        ctx.out.log(crate::logline!("commit v", v));
         ctx.out.notes.push(Note::Commit {
             version: v,
             value: self.new_value.clone(),
@@ -245,10 +246,12 @@ impl Paxos {
         }
         self.cancel_events(ctx);
         let value = t.encode();
-        ctx.out.log(format!(
-            "propose_pending v{} ({} ops)",
+        ctx.out.log(crate::logline!(
+            "propose_pending v",
             self.last_committed + 1,
-            t.ops.len()
+            " (",
+            t.ops.len(),
+            " ops)"
         ));
         self.committing_finishers = std::mem::take(&mut self.pending_finishers);
         self.state = PaxosState::Updating;
