@@ -590,7 +590,12 @@ impl Sim {
         for note in out.notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
-                Note::Store(tx) => self.emit(EventKind::Store { node, tx }),
+                Note::Store(mut tx) => {
+                    // Kept for the whole run: without the growth slack of
+                    // the builder (a 72-byte operation per unused slot).
+                    tx.ops.shrink_to_fit();
+                    self.emit(EventKind::Store { node, tx })
+                }
                 Note::Commit { version, value } => self.emit(EventKind::Commit {
                     node,
                     version,
@@ -830,7 +835,10 @@ impl Sim {
     }
 
     fn statement(&mut self, i: usize) {
-        let stmt = self.scenario.timed[i].clone();
+        // Shared, not copied: a statement is read, and what it names is
+        // copied only where it is kept (a client request's key and value).
+        let scenario = Arc::clone(&self.scenario);
+        let stmt = &scenario.timed[i];
         let line = stmt.pos.line;
         match &stmt.action {
             Action::Expect(e) => {
@@ -853,7 +861,7 @@ impl Sim {
             line,
             text: print_action(&stmt.action),
         });
-        match stmt.action {
+        match &stmt.action {
             Action::Start(Targets::All) => {
                 for n in 0..self.nodes.len() {
                     if self.nodes[n].added {
@@ -862,28 +870,28 @@ impl Sim {
                 }
             }
             Action::Start(Targets::Names(names)) | Action::Revive(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.boot(n);
                 }
             }
             Action::Kill(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.kill(n);
                 }
             }
             Action::Wipe(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.wipe(n);
                 }
             }
             Action::CallElection(name) => {
-                if let Some(n) = self.node_named(&name) {
+                if let Some(n) = self.node_named(name) {
                     self.feed(n, Input::CallElection);
                 }
             }
             Action::Skew(name, offset) => {
-                if let Some(n) = self.node_named(&name) {
-                    self.nodes[n as usize].skew = offset;
+                if let Some(n) = self.node_named(name) {
+                    self.nodes[n as usize].skew = *offset;
                 }
             }
             Action::Add(name) => {
@@ -891,7 +899,7 @@ impl Sim {
                 // starts at once with an empty store and the newest monmap
                 // known, which does not list it yet: it probes, learns the
                 // committed monmap from a probe reply, and joins.
-                if let Some(n) = self.node_named(&name) {
+                if let Some(n) = self.node_named(name) {
                     let target = self.client_target(&None);
                     self.client_request(
                         ClientOp::MonAdd {
@@ -906,11 +914,11 @@ impl Sim {
             }
             Action::Remove(name) => {
                 let target = self.client_target(&None);
-                self.client_request(ClientOp::MonRemove { name }, target);
+                self.client_request(ClientOp::MonRemove { name: name.clone() }, target);
             }
-            Action::Cut { a, b, one_way } => self.for_link(&a, &b, one_way, Network::cut),
+            Action::Cut { a, b, one_way } => self.for_link(a, b, *one_way, Network::cut),
             Action::Restore { a, b, one_way } => {
-                self.for_link(&a, &b, one_way, Network::restore);
+                self.for_link(a, b, *one_way, Network::restore);
                 self.release_held();
             }
             Action::Partition(groups) => {
@@ -927,7 +935,7 @@ impl Sim {
                 }
             }
             Action::Isolate(name) => {
-                if let Some(x) = self.node_named(&name) {
+                if let Some(x) = self.node_named(name) {
                     for y in 0..=self.nodes.len() as NodeId {
                         if y != x {
                             self.net.cut(x, y);
@@ -941,12 +949,13 @@ impl Sim {
                 self.release_held();
             }
             Action::Write { key, value, via } => {
-                let target = self.client_target(&via);
+                let target = self.client_target(via);
+                let (key, value) = (key.clone(), value.clone());
                 self.client_request(ClientOp::Write { key, value }, target);
             }
             Action::Read { key, via } => {
-                let target = self.client_target(&via);
-                self.client_request(ClientOp::Read { key }, target);
+                let target = self.client_target(via);
+                self.client_request(ClientOp::Read { key: key.clone() }, target);
             }
             Action::Note(_) | Action::Expect(_) => {}
         }

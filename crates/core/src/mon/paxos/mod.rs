@@ -5,15 +5,17 @@
 mod lease;
 mod recovery;
 mod round;
+pub mod values;
 
 use super::consensus::{Fx, PaxosCtx, Waiter};
 use super::messages::{MMonPaxos, Message, PaxosOp};
 use super::out::{Out, Timer};
 use super::status::{PaxosState, PaxosStatus};
 use super::store::{MonitorDBStore, Transaction};
+use super::vecset::VecSet;
 use super::{Rank, Version};
 use crate::time::{Duration, Time};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Paxos' store prefix (Paxos::get_name()).
 pub const PAXOS: &str = "paxos";
@@ -64,8 +66,8 @@ pub struct Paxos {
     num_last: usize,
     peer_first_committed: BTreeMap<Rank, Version>,
     peer_last_committed: BTreeMap<Rank, Version>,
-    accepted: BTreeSet<Rank>,
-    acked_lease: BTreeSet<Rank>,
+    accepted: VecSet<Rank>,
+    acked_lease: VecSet<Rank>,
     new_value: Vec<u8>,
     /// The one shared transaction every service appends to (§3.9).
     pending_proposal: Option<Transaction>,
@@ -76,7 +78,7 @@ pub struct Paxos {
     waiting_for_writeable: Vec<Waiter>,
     pub trimming: bool,
     /// Which paxos timers are armed (Ceph tests its event pointers).
-    armed: BTreeSet<Timer>,
+    armed: VecSet<Timer>,
     last_clock_drift_warn: Time,
     clock_drift_warned: u32,
 }
@@ -112,8 +114,8 @@ impl Paxos {
             num_last: 0,
             peer_first_committed: BTreeMap::new(),
             peer_last_committed: BTreeMap::new(),
-            accepted: BTreeSet::new(),
-            acked_lease: BTreeSet::new(),
+            accepted: VecSet::new(),
+            acked_lease: VecSet::new(),
             new_value: Vec::new(),
             pending_proposal: None,
             pending_finishers: Vec::new(),
@@ -122,7 +124,7 @@ impl Paxos {
             waiting_for_readable: Vec::new(),
             waiting_for_writeable: Vec::new(),
             trimming: false,
-            armed: BTreeSet::new(),
+            armed: VecSet::new(),
             last_clock_drift_warn: 0,
             clock_drift_warned: 0,
         }
@@ -235,7 +237,7 @@ impl Paxos {
     /// `acked_lease == quorum` compare sets (Paxos::handle_accept,
     /// handle_lease_ack). Compared in place: a `BTreeSet` collected from the
     /// quorum would cost the page a stable sort of its own.
-    fn is_quorum(set: &BTreeSet<Rank>, ctx: &PaxosCtx) -> bool {
+    fn is_quorum(set: &VecSet<Rank>, ctx: &PaxosCtx) -> bool {
         set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
     }
     fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
