@@ -36,7 +36,7 @@ fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
 /// (a version, most config-keys) inline, a long one shared ([`SmallStr`]).
 pub type Key = SmallStr;
 
-/// `key` as a [`Key`], without an allocation unless it is longer than 22 bytes.
+/// `key` as a [`Key`], without an allocation unless it is long (see [`SmallStr`]).
 pub fn intern_key(key: &str) -> Key {
     // A `match` on the string: compared by length first, then bytes.
     let known = match key {
