@@ -45,9 +45,8 @@ fn put_u64(s: &mut String, mut v: u64, width: usize) {
         v /= 10;
     }
     i = i.min(buf.len() - width.clamp(1, buf.len()));
-    for &b in &buf[i..] {
-        s.push(b as char);
-    }
+    // ASCII digits: one copy, not a `push` per character.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 impl Piece for u64 {

@@ -47,12 +47,13 @@ impl Paxos {
             self.commit_start(ctx, fx);
             return;
         }
+        // One message, shared by every peon's copy (`Values` is shared).
+        let mut m = self.msg(ctx, PaxosOp::Begin);
+        m.values.insert(v, self.new_value.clone());
+        m.last_committed = self.last_committed;
+        m.pn = self.accepted_pn;
         for p in Self::peers(ctx) {
-            let mut m = self.msg(ctx, PaxosOp::Begin);
-            m.values.insert(v, self.new_value.clone());
-            m.last_committed = self.last_committed;
-            m.pn = self.accepted_pn;
-            Self::send(ctx, p, m);
+            Self::send(ctx, p, m.clone());
         }
         let after = ctx.cfg.accept_timeout();
         self.arm(ctx, Timer::AcceptTimeout, after);
@@ -167,12 +168,12 @@ impl Paxos {
             version: v,
             value: self.new_value.clone(),
         });
+        let mut m = self.msg(ctx, PaxosOp::Commit);
+        m.values.insert(v, self.new_value.clone());
+        m.pn = self.accepted_pn;
+        m.last_committed = v;
         for p in Self::peers(ctx) {
-            let mut m = self.msg(ctx, PaxosOp::Commit);
-            m.values.insert(v, self.new_value.clone());
-            m.pn = self.accepted_pn;
-            m.last_committed = v;
-            Self::send(ctx, p, m);
+            Self::send(ctx, p, m.clone());
         }
         self.new_value.clear();
         // WRITING -> REFRESH; commit_proposal, the lease and finish_round wait
