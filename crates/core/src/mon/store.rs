@@ -219,7 +219,12 @@ fn get_key(b: &mut &[u8]) -> Result<Key, String> {
 }
 
 fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
-    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "prefix is not UTF-8".to_string())?;
+    let bytes = get_bytes(b)?;
+    // A known prefix is found by its bytes, which are then UTF-8 already.
+    if let Some(k) = KNOWN_PREFIXES.iter().find(|k| k.as_bytes() == bytes) {
+        return Ok(Cow::Borrowed(k));
+    }
+    let s = std::str::from_utf8(bytes).map_err(|_| "prefix is not UTF-8".to_string())?;
     Ok(intern_prefix(s))
 }
 
