@@ -83,6 +83,16 @@ impl From<Vec<u8>> for SmallBytes {
     }
 }
 
+/// Shared, not copied, unless it is short enough to be inline.
+impl From<Arc<[u8]>> for SmallBytes {
+    fn from(b: Arc<[u8]>) -> Self {
+        match inline(&b) {
+            Some((n, buf)) => SmallBytes(BytesRepr::Inline(n, buf)),
+            None => SmallBytes(BytesRepr::Shared(b)),
+        }
+    }
+}
+
 impl From<&Vec<u8>> for SmallBytes {
     fn from(b: &Vec<u8>) -> Self {
         SmallBytes::new(b)

@@ -600,7 +600,7 @@ impl Sim {
                     node,
                     version,
                     value_hash: fnv1a(&value),
-                    value: Some(Arc::new(value)),
+                    value: Some(value),
                 }),
                 Note::Reply { .. } => {}
             }

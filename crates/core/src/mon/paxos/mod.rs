@@ -16,6 +16,7 @@ use super::vecset::VecSet;
 use super::{Rank, Version};
 use crate::time::{Duration, Time};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Paxos' store prefix (Paxos::get_name()).
 pub const PAXOS: &str = "paxos";
@@ -68,7 +69,9 @@ pub struct Paxos {
     peer_last_committed: BTreeMap<Rank, Version>,
     accepted: VecSet<Rank>,
     acked_lease: VecSet<Rank>,
-    new_value: Vec<u8>,
+    /// The value being proposed, shared with the BEGIN and COMMIT that
+    /// carry it and the store transactions that write it.
+    new_value: Arc<[u8]>,
     /// The one shared transaction every service appends to (§3.9).
     pending_proposal: Option<Transaction>,
     pending_finishers: Vec<Waiter>,
@@ -85,6 +88,11 @@ pub struct Paxos {
 
 fn vkey(v: Version) -> String {
     v.to_string()
+}
+
+/// An empty value (what `new_value` is between rounds).
+fn no_value() -> Arc<[u8]> {
+    Arc::from(&[][..])
 }
 
 /// decode_append_transaction: a malformed value is logged and contributes nothing.
@@ -116,7 +124,7 @@ impl Paxos {
             peer_last_committed: BTreeMap::new(),
             accepted: VecSet::new(),
             acked_lease: VecSet::new(),
-            new_value: Vec::new(),
+            new_value: no_value(),
             pending_proposal: None,
             pending_finishers: Vec::new(),
             committing_finishers: Vec::new(),
@@ -278,7 +286,7 @@ impl Paxos {
     pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         ctx.out.log("paxos restart");
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.state = PaxosState::Recovering;
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
@@ -287,7 +295,7 @@ impl Paxos {
 
     pub fn leader_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
         if ctx.quorum.len() == 1 {
@@ -303,7 +311,7 @@ impl Paxos {
 
     pub fn peon_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.state = PaxosState::Recovering;
         self.lease_expire = 0;
         ctx.out.log("paxos peon_init");

@@ -1,6 +1,6 @@
 //! Phase 2, normal rounds (§3.6), proposals (§3.9) and trim (§3.10).
 
-use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
+use super::{decode_append, no_value, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx, Step, Waiter};
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
@@ -25,16 +25,16 @@ impl Paxos {
         let v = self.last_committed + 1;
         self.accepted.clear();
         self.accepted.insert(ctx.my_rank);
-        self.new_value = value;
+        self.new_value = value.into();
         if self.last_committed == 0 {
             // initial base case: set first_committed too
             let mut t = Transaction::new();
             t.put_u64(PAXOS, "first_committed", 1);
             decode_append(&mut t, &self.new_value, ctx.out);
-            self.new_value = t.encode();
+            self.new_value = t.encode().into();
         }
         let mut t = Transaction::new();
-        t.put(PAXOS, &vkey(v), self.new_value.as_slice());
+        t.put(PAXOS, &vkey(v), self.new_value.clone());
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
         Self::apply(ctx, t);
@@ -88,7 +88,7 @@ impl Paxos {
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
         let mut t = Transaction::new();
-        t.put(PAXOS, &vkey(v), value.map_or(&[][..], Vec::as_slice));
+        t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_else(no_value));
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
         Self::apply(ctx, t);
@@ -175,7 +175,7 @@ impl Paxos {
         for p in Self::peers(ctx) {
             Self::send(ctx, p, m.clone());
         }
-        self.new_value.clear();
+        self.new_value = no_value();
         // WRITING -> REFRESH; commit_proposal, the lease and finish_round wait
         // for a refresh that does not bootstrap.
         self.state = PaxosState::Refresh;

@@ -3,7 +3,9 @@
 //! `BTreeMap` allocated a node of eleven slots (about 370 bytes) for the one
 //! value of each message sent, and each peon's copy of a broadcast copied
 //! the value. A shared vector of pairs holds it once and keeps the order,
-//! the JSON (an object keyed by version) and the Debug form the same.
+//! the JSON (an object keyed by version) and the Debug form the same. The
+//! value itself is shared too: with the proposer's `new_value`, the store
+//! transactions that write it (`paxos/<v>`) and the commit notes.
 
 use crate::mon::Version;
 use serde::{Serialize, Serializer};
@@ -18,40 +20,44 @@ use std::sync::Arc;
 pub struct Values(Option<Arc<Entries>>);
 
 /// (version, encoded transaction), ascending.
-type Entries = Vec<(Version, Vec<u8>)>;
+type Entries = Vec<(Version, Arc<[u8]>)>;
 
 impl Values {
     pub fn new() -> Self {
         Self::default()
     }
-    fn entries(&self) -> &[(Version, Vec<u8>)] {
+    fn entries(&self) -> &[(Version, Arc<[u8]>)] {
         self.0.as_deref().map_or(&[], Vec::as_slice)
     }
     /// Set `v`'s value (replacing one there, as `BTreeMap::insert`).
-    pub fn insert(&mut self, v: Version, value: Vec<u8>) {
+    pub fn insert(&mut self, v: Version, value: impl Into<Arc<[u8]>>) {
+        let value = value.into();
         let e = Arc::make_mut(self.0.get_or_insert_with(Default::default));
         match e.binary_search_by_key(&v, |e| e.0) {
             Ok(i) => e[i].1 = value,
             Err(i) => e.insert(i, (v, value)),
         }
     }
-    pub fn get(&self, v: &Version) -> Option<&Vec<u8>> {
+    pub fn get(&self, v: &Version) -> Option<&Arc<[u8]>> {
         let e = self.entries();
         let i = e.binary_search_by_key(v, |e| e.0).ok()?;
         Some(&e[i].1)
     }
     /// (version, value) in ascending version order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Version, &Vec<u8>)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Version, &Arc<[u8]>)> {
         self.entries().iter().map(|(v, b)| (v, b))
     }
     pub fn keys(&self) -> impl Iterator<Item = &Version> {
         self.entries().iter().map(|(v, _)| v)
     }
-    pub fn values(&self) -> impl Iterator<Item = &Vec<u8>> {
+    pub fn values(&self) -> impl Iterator<Item = &Arc<[u8]>> {
         self.entries().iter().map(|(_, b)| b)
     }
     /// The versions within `r`, ascending.
-    pub fn range(&self, r: RangeInclusive<Version>) -> impl Iterator<Item = (&Version, &Vec<u8>)> {
+    pub fn range(
+        &self,
+        r: RangeInclusive<Version>,
+    ) -> impl Iterator<Item = (&Version, &Arc<[u8]>)> {
         self.iter().filter(move |(v, _)| r.contains(v))
     }
     pub fn len(&self) -> usize {
@@ -99,7 +105,7 @@ mod tests {
             serde_json::to_string(&m).unwrap()
         );
         assert_eq!(v.keys().copied().collect::<Vec<_>>(), [3, 5, 9]);
-        assert_eq!(v.get(&5), Some(&vec![4, 5]));
+        assert_eq!(v.get(&5).map(|b| &b[..]), Some(&[4u8, 5][..]));
         assert_eq!(v.range(4..=9).map(|(k, _)| *k).collect::<Vec<_>>(), [5, 9]);
         assert_eq!(v.len(), 3);
         assert_eq!(format!("{v:?}"), format!("{m:?}"));
