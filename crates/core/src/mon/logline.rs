@@ -51,23 +51,20 @@ fn put_u64(s: &mut String, mut v: u64, width: usize) {
     unsafe { s.as_mut_vec() }.extend_from_slice(&buf[i..]);
 }
 
-impl Piece for u64 {
-    fn width(&self) -> usize {
-        digits(*self)
-    }
-    fn put(&self, s: &mut String) {
-        put_u64(s, *self, 1);
-    }
+/// Unsigned integers, in decimal.
+macro_rules! unsigned_piece {
+    ($($t:ty),+) => {$(
+        impl Piece for $t {
+            fn width(&self) -> usize {
+                digits(*self as u64)
+            }
+            fn put(&self, s: &mut String) {
+                put_u64(s, *self as u64, 1);
+            }
+        }
+    )+};
 }
-
-impl Piece for u32 {
-    fn width(&self) -> usize {
-        digits(*self as u64)
-    }
-    fn put(&self, s: &mut String) {
-        put_u64(s, *self as u64, 1);
-    }
-}
+unsigned_piece!(u64, u32, usize);
 
 /// A rank (`Rank` is an `i32`; -1 is "none").
 impl Piece for i32 {
@@ -79,15 +76,6 @@ impl Piece for i32 {
             s.push('-');
         }
         put_u64(s, self.unsigned_abs() as u64, 1);
-    }
-}
-
-impl Piece for usize {
-    fn width(&self) -> usize {
-        digits(*self as u64)
-    }
-    fn put(&self, s: &mut String) {
-        put_u64(s, *self as u64, 1);
     }
 }
 
