@@ -424,6 +424,13 @@ impl Sim {
                 // Folded already; the store transactions carry it.
                 *value = None;
             }
+            if self.trace.len() == self.trace.capacity() {
+                // Grown by half, not doubled: the hour's trace (4.5 M
+                // events) had room for 8.4 M when it ended, and a long run's
+                // peak memory is mostly that room.
+                let more = (self.trace.capacity() / 2).max(1024);
+                self.trace.reserve_exact(more);
+            }
             self.trace.push(ev);
         }
         for v in found {
