@@ -65,7 +65,7 @@ impl Service for KvService {
         let v = last_committed + 1;
         let mut inc = Transaction::new();
         for (k, val) in &self.pending {
-            inc.put(KV_PREFIX, k, val.as_bytes().to_vec());
+            inc.put(KV_PREFIX, k, val.as_bytes());
         }
         t.put(KV, &v.to_string(), inc.encode());
         put_last_committed(t, KV, first_committed, v);
@@ -110,7 +110,8 @@ impl Service for KvService {
         let ClientOp::Write { key, value } = &req.op else {
             return None;
         };
-        ctx.out.log(format!("config-key set {key}"));
+        ctx.out
+            .log(crate::logline!("config-key set ", key.as_str()));
         self.pending.insert(key.clone(), value.clone());
         Some(())
     }

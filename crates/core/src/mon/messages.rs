@@ -3,6 +3,7 @@
 
 use super::elector::ConnectionTracker;
 use super::monmap::{MonMap, Strategy};
+use super::paxos::values::Values;
 use super::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
 use serde::Serialize;
@@ -183,7 +184,7 @@ pub struct MMonPaxos {
     /// The lease's expiry on the leader's clock (LEASE), or the peon's `now` (LEASE_ACK).
     pub lease_timestamp: Time,
     pub sent_timestamp: Time,
-    pub values: BTreeMap<Version, Vec<u8>>,
+    pub values: Values,
 }
 
 impl MMonPaxos {
@@ -198,7 +199,7 @@ impl MMonPaxos {
             uncommitted_pn: 0,
             lease_timestamp: 0,
             sent_timestamp: 0,
-            values: BTreeMap::new(),
+            values: Values::new(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod consensus;
 pub mod elector;
 pub mod kv;
+pub mod logline;
 pub mod messages;
 pub mod monitor;
 pub mod monmap;
@@ -20,10 +21,12 @@ pub mod out;
 pub mod paxos;
 pub mod paxos_service;
 pub mod session;
+pub mod small;
 pub mod status;
 pub mod store;
 pub mod sync;
 pub mod timecheck;
+pub mod vecset;
 
 /// A monitor's rank in the monmap, as Ceph's `int rank`: negative means none.
 pub type Rank = i32;

@@ -6,6 +6,7 @@ use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
 use crate::time::Duration;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Every timer a monitor or client can arm. Setting a timer that is already
 /// armed replaces it (Ceph cancels the old event first in every such place).
@@ -57,7 +58,7 @@ pub enum Note {
     /// A transaction applied to the monitor's store.
     Store(Transaction),
     /// Paxos committed (or learned) this version with this value on this monitor.
-    Commit { version: Version, value: Vec<u8> },
+    Commit { version: Version, value: Arc<[u8]> },
     /// A client request was answered.
     Reply { tid: u64, ok: bool, text: String },
 }

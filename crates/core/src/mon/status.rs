@@ -93,7 +93,7 @@ pub struct PaxosStatus {
     pub lease_expire: Time,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct MonStatus {
     pub state: MonState,
     pub rank: Rank,
@@ -112,6 +112,35 @@ pub struct MonStatus {
     /// them (rounded to 3 decimals); only under the connectivity strategy.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub scores: Vec<(String, f64)>,
+}
+
+/// The simulator compares a monitor's status after every input it handles
+/// and records it when it changed: the fields that change most (the paxos
+/// state and versions) are compared first, the names and lists last. Every
+/// field is compared (the pattern names them all, so a new one must be added).
+impl PartialEq for MonStatus {
+    fn eq(&self, o: &Self) -> bool {
+        let MonStatus {
+            state,
+            rank,
+            election_epoch,
+            leader,
+            quorum,
+            paxos,
+            health,
+            monmap_epoch,
+            scores,
+        } = self;
+        *paxos == o.paxos
+            && *state == o.state
+            && *election_epoch == o.election_epoch
+            && *rank == o.rank
+            && *monmap_epoch == o.monmap_epoch
+            && *leader == o.leader
+            && *quorum == o.quorum
+            && *health == o.health
+            && *scores == o.scores
+    }
 }
 
 impl MonStatus {

@@ -3,6 +3,7 @@
 //! loses it. Natively it lives in memory; the browser mirrors every applied
 //! transaction, in order, into IndexedDB.
 
+use super::small::{SmallBytes, SmallStr};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
@@ -31,30 +32,30 @@ fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
 }
 
 /// A key within a prefix: the monitors' own fixed keys (`last_committed`,
-/// `pending_v`, ..., rewritten by every paxos round) borrowed, any other
-/// (a version, a config-key) owned.
-pub type Key = Cow<'static, str>;
+/// `pending_v`, ..., rewritten by every paxos round) borrowed, a short one
+/// (a version, most config-keys) inline, a long one shared ([`SmallStr`]).
+pub type Key = SmallStr;
 
-/// The fixed keys the monitors write, found without an allocation.
-const KNOWN_KEYS: [&str; 13] = [
-    "last_committed",
-    "first_committed",
-    "pending_v",
-    "pending_pn",
-    "accepted_pn",
-    "last_pn",
-    "last_committed_floor",
-    "election_epoch",
-    "connectivity_scores",
-    "force_sync",
-    "in_sync",
-    "joined",
-    "latest_monmap",
-];
-
-/// `key` as a [`Key`]: a known one borrowed, else a copy.
+/// `key` as a [`Key`], without an allocation unless it is long (see [`SmallStr`]).
 pub fn intern_key(key: &str) -> Key {
-    intern(&KNOWN_KEYS, key)
+    // A `match` on the string: compared by length first, then bytes.
+    let known = match key {
+        "last_committed" => "last_committed",
+        "first_committed" => "first_committed",
+        "pending_v" => "pending_v",
+        "pending_pn" => "pending_pn",
+        "accepted_pn" => "accepted_pn",
+        "last_pn" => "last_pn",
+        "last_committed_floor" => "last_committed_floor",
+        "election_epoch" => "election_epoch",
+        "connectivity_scores" => "connectivity_scores",
+        "force_sync" => "force_sync",
+        "in_sync" => "in_sync",
+        "joined" => "joined",
+        "latest_monmap" => "latest_monmap",
+        _ => return SmallStr::new(key),
+    };
+    SmallStr::from_static(known)
 }
 
 /// One operation of a transaction.
@@ -63,7 +64,9 @@ pub enum StoreOp {
     Put {
         prefix: Prefix,
         key: Key,
-        value: Vec<u8>,
+        /// Short values (counters, most config-key values) inline, long
+        /// ones (encoded paxos values) shared.
+        value: SmallBytes,
     },
     Erase {
         prefix: Prefix,
@@ -88,7 +91,7 @@ impl Transaction {
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
-    pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<Vec<u8>>) -> &mut Self {
+    pub fn put(&mut self, prefix: &str, key: &str, value: impl Into<SmallBytes>) -> &mut Self {
         self.ops.push(StoreOp::Put {
             prefix: intern_prefix(prefix),
             key: intern_key(key),
@@ -97,7 +100,7 @@ impl Transaction {
         self
     }
     pub fn put_u64(&mut self, prefix: &str, key: &str, v: u64) -> &mut Self {
-        self.put(prefix, key, v.to_le_bytes().to_vec())
+        self.put(prefix, key, &v.to_le_bytes())
     }
     pub fn erase(&mut self, prefix: &str, key: &str) -> &mut Self {
         self.ops.push(StoreOp::Erase {
@@ -120,7 +123,16 @@ impl Transaction {
     /// Encode for storage as a paxos value (Ceph stores encoded transactions
     /// under paxos/<v>). Format: per op a tag byte then length-prefixed fields.
     pub fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::new();
+        // Sized first: growing the buffer as it filled took several
+        // reallocations per paxos value.
+        let size = self.ops.iter().fold(4, |n, op| {
+            n + match op {
+                StoreOp::Put { prefix, key, value } => 13 + prefix.len() + key.len() + value.len(),
+                StoreOp::Erase { prefix, key } => 9 + prefix.len() + key.len(),
+                StoreOp::ErasePrefix { prefix } => 5 + prefix.len(),
+            }
+        });
+        let mut b = Vec::with_capacity(size);
         put_u32(&mut b, self.ops.len() as u32);
         for op in &self.ops {
             match op {
@@ -157,7 +169,7 @@ impl Transaction {
                 1 => StoreOp::Put {
                     prefix: get_prefix(&mut b)?,
                     key: get_key(&mut b)?,
-                    value: get_bytes(&mut b)?.to_vec(),
+                    value: SmallBytes::new(get_bytes(&mut b)?),
                 },
                 2 => StoreOp::Erase {
                     prefix: get_prefix(&mut b)?,
@@ -207,7 +219,12 @@ fn get_key(b: &mut &[u8]) -> Result<Key, String> {
 }
 
 fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
-    let s = std::str::from_utf8(get_bytes(b)?).map_err(|_| "prefix is not UTF-8".to_string())?;
+    let bytes = get_bytes(b)?;
+    // A known prefix is found by its bytes, which are then UTF-8 already.
+    if let Some(k) = KNOWN_PREFIXES.iter().find(|k| k.as_bytes() == bytes) {
+        return Ok(Cow::Borrowed(k));
+    }
+    let s = std::str::from_utf8(bytes).map_err(|_| "prefix is not UTF-8".to_string())?;
     Ok(intern_prefix(s))
 }
 
@@ -244,7 +261,7 @@ pub struct MonitorDBStore {
 
 /// One prefix's keys. FNV-1a, not std's randomly seeded hasher: the core
 /// draws no randomness, and nothing reads this map's order anyway.
-type Keys = HashMap<String, Vec<u8>, BuildHasherDefault<Fnv>>;
+type Keys = HashMap<Key, SmallBytes, BuildHasherDefault<Fnv>>;
 
 /// FNV-1a over the bytes a key hashes (see [`crate::sim::fnv1a`]).
 struct Fnv(u64);
@@ -331,15 +348,13 @@ impl MonitorDBStore {
             match op {
                 StoreOp::Put { prefix, key, value } => {
                     // Overwrites are the common case (paxos/last_committed,
-                    // config-key values): reuse the existing key and buffer.
+                    // config-key values): keep the existing key. A value
+                    // is copied inline or shared, never allocated.
                     let keys = self.keys_or_new(prefix);
                     match keys.get_mut(&**key) {
-                        Some(v) => {
-                            v.clear();
-                            v.extend_from_slice(value);
-                        }
+                        Some(v) => *v = value.clone(),
                         None => {
-                            keys.insert(key.to_string(), value.clone());
+                            keys.insert(key.clone(), value.clone());
                         }
                     }
                 }

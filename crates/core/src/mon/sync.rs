@@ -137,7 +137,10 @@ fn read_and_prepare_transactions(
             Ok(t) => tx.append(t),
             Err(e) => ctx.out.log(format!("malformed paxos v{v} ignored: {e}")),
         }
-        ctx.out.notes.push(Note::Commit { version: v, value });
+        ctx.out.notes.push(Note::Commit {
+            version: v,
+            value: value.into(),
+        });
     }
 }
 

@@ -424,6 +424,13 @@ impl Sim {
                 // Folded already; the store transactions carry it.
                 *value = None;
             }
+            if self.trace.len() == self.trace.capacity() {
+                // Grown by half, not doubled: the hour's trace (4.5 M
+                // events) had room for 8.4 M when it ended, and a long run's
+                // peak memory is mostly that room.
+                let more = (self.trace.capacity() / 2).max(1024);
+                self.trace.reserve_exact(more);
+            }
             self.trace.push(ev);
         }
         for v in found {
@@ -590,12 +597,17 @@ impl Sim {
         for note in out.notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
-                Note::Store(tx) => self.emit(EventKind::Store { node, tx }),
+                Note::Store(mut tx) => {
+                    // Kept for the whole run: without the growth slack of
+                    // the builder (a 72-byte operation per unused slot).
+                    tx.ops.shrink_to_fit();
+                    self.emit(EventKind::Store { node, tx })
+                }
                 Note::Commit { version, value } => self.emit(EventKind::Commit {
                     node,
                     version,
                     value_hash: fnv1a(&value),
-                    value: Some(Arc::new(value)),
+                    value: Some(value),
                 }),
                 Note::Reply { .. } => {}
             }
@@ -830,7 +842,10 @@ impl Sim {
     }
 
     fn statement(&mut self, i: usize) {
-        let stmt = self.scenario.timed[i].clone();
+        // Shared, not copied: a statement is read, and what it names is
+        // copied only where it is kept (a client request's key and value).
+        let scenario = Arc::clone(&self.scenario);
+        let stmt = &scenario.timed[i];
         let line = stmt.pos.line;
         match &stmt.action {
             Action::Expect(e) => {
@@ -853,7 +868,7 @@ impl Sim {
             line,
             text: print_action(&stmt.action),
         });
-        match stmt.action {
+        match &stmt.action {
             Action::Start(Targets::All) => {
                 for n in 0..self.nodes.len() {
                     if self.nodes[n].added {
@@ -862,28 +877,28 @@ impl Sim {
                 }
             }
             Action::Start(Targets::Names(names)) | Action::Revive(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.boot(n);
                 }
             }
             Action::Kill(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.kill(n);
                 }
             }
             Action::Wipe(names) => {
-                for n in self.nodes_named(&names) {
+                for n in self.nodes_named(names) {
                     self.wipe(n);
                 }
             }
             Action::CallElection(name) => {
-                if let Some(n) = self.node_named(&name) {
+                if let Some(n) = self.node_named(name) {
                     self.feed(n, Input::CallElection);
                 }
             }
             Action::Skew(name, offset) => {
-                if let Some(n) = self.node_named(&name) {
-                    self.nodes[n as usize].skew = offset;
+                if let Some(n) = self.node_named(name) {
+                    self.nodes[n as usize].skew = *offset;
                 }
             }
             Action::Add(name) => {
@@ -891,7 +906,7 @@ impl Sim {
                 // starts at once with an empty store and the newest monmap
                 // known, which does not list it yet: it probes, learns the
                 // committed monmap from a probe reply, and joins.
-                if let Some(n) = self.node_named(&name) {
+                if let Some(n) = self.node_named(name) {
                     let target = self.client_target(&None);
                     self.client_request(
                         ClientOp::MonAdd {
@@ -906,11 +921,11 @@ impl Sim {
             }
             Action::Remove(name) => {
                 let target = self.client_target(&None);
-                self.client_request(ClientOp::MonRemove { name }, target);
+                self.client_request(ClientOp::MonRemove { name: name.clone() }, target);
             }
-            Action::Cut { a, b, one_way } => self.for_link(&a, &b, one_way, Network::cut),
+            Action::Cut { a, b, one_way } => self.for_link(a, b, *one_way, Network::cut),
             Action::Restore { a, b, one_way } => {
-                self.for_link(&a, &b, one_way, Network::restore);
+                self.for_link(a, b, *one_way, Network::restore);
                 self.release_held();
             }
             Action::Partition(groups) => {
@@ -927,7 +942,7 @@ impl Sim {
                 }
             }
             Action::Isolate(name) => {
-                if let Some(x) = self.node_named(&name) {
+                if let Some(x) = self.node_named(name) {
                     for y in 0..=self.nodes.len() as NodeId {
                         if y != x {
                             self.net.cut(x, y);
@@ -941,12 +956,13 @@ impl Sim {
                 self.release_held();
             }
             Action::Write { key, value, via } => {
-                let target = self.client_target(&via);
+                let target = self.client_target(via);
+                let (key, value) = (key.clone(), value.clone());
                 self.client_request(ClientOp::Write { key, value }, target);
             }
             Action::Read { key, via } => {
-                let target = self.client_target(&via);
-                self.client_request(ClientOp::Read { key }, target);
+                let target = self.client_target(via);
+                self.client_request(ClientOp::Read { key: key.clone() }, target);
             }
             Action::Note(_) | Action::Expect(_) => {}
         }

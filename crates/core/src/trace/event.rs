@@ -109,7 +109,7 @@ pub enum EventKind {
         /// simulator folds it and drops it from a recorded trace, and it is
         /// not in the JSON: the store transactions carry it.
         #[serde(skip)]
-        value: Option<Arc<Vec<u8>>>,
+        value: Option<Arc<[u8]>>,
     },
     Log {
         node: NodeId,

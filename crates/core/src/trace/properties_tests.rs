@@ -96,7 +96,7 @@ impl T {
             node,
             version,
             value_hash: crate::sim::fnv1a(&value),
-            value: Some(Arc::new(value)),
+            value: Some(value.into()),
         })
     }
     fn request(&mut self, op: ClientOp) -> u64 {
@@ -325,7 +325,7 @@ impl T {
             node: A,
             version,
             value_hash: crate::sim::fnv1a(&value),
-            value: Some(Arc::new(value)),
+            value: Some(value.into()),
         })
     }
     /// The client's `mon add NAME` (or remove), answered at once as Pacific does.
@@ -430,7 +430,7 @@ fn a_version_recommitted_with_first_committed_prepended_again_is_one_value() {
             node,
             version: 1,
             value_hash: crate::sim::fnv1a(&value),
-            value: Some(Arc::new(value)),
+            value: Some(value.into()),
         });
         assert_eq!(
             found == vec![Property::OneValuePerVersion],

@@ -159,7 +159,7 @@ impl ClusterState {
                 value_hash,
                 value,
             } => {
-                let value = value.as_deref().map(Vec::as_slice);
+                let value = value.as_deref();
                 if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
                     found.push((Property::OneValuePerVersion, text));
                 }

@@ -53,7 +53,7 @@ impl Node {
         self.notes
             .iter()
             .filter_map(|n| match n {
-                Note::Commit { version, value } => Some((*version, value.clone())),
+                Note::Commit { version, value } => Some((*version, value.to_vec())),
                 _ => None,
             })
             .collect()

@@ -142,7 +142,10 @@ fn recovery_reproposes_an_accepted_but_uncommitted_value() {
         .into_iter()
         .filter(|s| s.from == 1)
         .collect();
-    assert_eq!(begins[0].m.values.get(&2), Some(&proposed));
+    assert_eq!(
+        begins[0].m.values.get(&2).map(|b| b.to_vec()),
+        Some(proposed.clone())
+    );
     assert_eq!(begins[0].m.pn, 201);
     for r in [1, 2] {
         let n = c.node(r);

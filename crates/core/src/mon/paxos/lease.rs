@@ -20,8 +20,8 @@ impl Paxos {
         self.lease_expire = ctx.now + ctx.cfg.mon_lease;
         self.acked_lease.clear();
         self.acked_lease.insert(ctx.my_rank);
-        ctx.out.log(format!(
-            "extend_lease to {}",
+        ctx.out.log(crate::logline!(
+            "extend_lease to ",
             crate::time::Secs(self.lease_expire)
         ));
         for p in Self::peers(ctx) {
@@ -90,9 +90,10 @@ impl Paxos {
             }
         }
         self.state = PaxosState::Active;
-        ctx.out.log(format!(
-            "lease on lc {} until {}",
+        ctx.out.log(crate::logline!(
+            "lease on lc ",
             lease.last_committed,
+            " until ",
             crate::time::Secs(self.lease_expire)
         ));
         let mut ack = self.msg(ctx, PaxosOp::LeaseAck);
@@ -120,8 +121,11 @@ impl Paxos {
             ));
         } else if self.acked_lease.insert(from) {
             if Self::is_quorum(&self.acked_lease, ctx) {
-                ctx.out
-                    .log(format!("LEASE_ACK from mon.{from}: got everyone"));
+                ctx.out.log(crate::logline!(
+                    "LEASE_ACK from mon.",
+                    from,
+                    ": got everyone"
+                ));
                 self.disarm(ctx, Timer::LeaseAckTimeout);
             }
         } else {

@@ -5,15 +5,18 @@
 mod lease;
 mod recovery;
 mod round;
+pub mod values;
 
 use super::consensus::{Fx, PaxosCtx, Waiter};
 use super::messages::{MMonPaxos, Message, PaxosOp};
 use super::out::{Out, Timer};
 use super::status::{PaxosState, PaxosStatus};
 use super::store::{MonitorDBStore, Transaction};
+use super::vecset::VecSet;
 use super::{Rank, Version};
 use crate::time::{Duration, Time};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Paxos' store prefix (Paxos::get_name()).
 pub const PAXOS: &str = "paxos";
@@ -64,9 +67,11 @@ pub struct Paxos {
     num_last: usize,
     peer_first_committed: BTreeMap<Rank, Version>,
     peer_last_committed: BTreeMap<Rank, Version>,
-    accepted: BTreeSet<Rank>,
-    acked_lease: BTreeSet<Rank>,
-    new_value: Vec<u8>,
+    accepted: VecSet<Rank>,
+    acked_lease: VecSet<Rank>,
+    /// The value being proposed, shared with the BEGIN and COMMIT that
+    /// carry it and the store transactions that write it.
+    new_value: Arc<[u8]>,
     /// The one shared transaction every service appends to (§3.9).
     pending_proposal: Option<Transaction>,
     pending_finishers: Vec<Waiter>,
@@ -76,13 +81,18 @@ pub struct Paxos {
     waiting_for_writeable: Vec<Waiter>,
     pub trimming: bool,
     /// Which paxos timers are armed (Ceph tests its event pointers).
-    armed: BTreeSet<Timer>,
+    armed: VecSet<Timer>,
     last_clock_drift_warn: Time,
     clock_drift_warned: u32,
 }
 
 fn vkey(v: Version) -> String {
     v.to_string()
+}
+
+/// An empty value (what `new_value` is between rounds).
+fn no_value() -> Arc<[u8]> {
+    Arc::from(&[][..])
 }
 
 /// decode_append_transaction: a malformed value is logged and contributes nothing.
@@ -112,9 +122,9 @@ impl Paxos {
             num_last: 0,
             peer_first_committed: BTreeMap::new(),
             peer_last_committed: BTreeMap::new(),
-            accepted: BTreeSet::new(),
-            acked_lease: BTreeSet::new(),
-            new_value: Vec::new(),
+            accepted: VecSet::new(),
+            acked_lease: VecSet::new(),
+            new_value: no_value(),
             pending_proposal: None,
             pending_finishers: Vec::new(),
             committing_finishers: Vec::new(),
@@ -122,7 +132,7 @@ impl Paxos {
             waiting_for_readable: Vec::new(),
             waiting_for_writeable: Vec::new(),
             trimming: false,
-            armed: BTreeSet::new(),
+            armed: VecSet::new(),
             last_clock_drift_warn: 0,
             clock_drift_warned: 0,
         }
@@ -235,7 +245,7 @@ impl Paxos {
     /// `acked_lease == quorum` compare sets (Paxos::handle_accept,
     /// handle_lease_ack). Compared in place: a `BTreeSet` collected from the
     /// quorum would cost the page a stable sort of its own.
-    fn is_quorum(set: &BTreeSet<Rank>, ctx: &PaxosCtx) -> bool {
+    fn is_quorum(set: &VecSet<Rank>, ctx: &PaxosCtx) -> bool {
         set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
     }
     fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
@@ -276,7 +286,7 @@ impl Paxos {
     pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         ctx.out.log("paxos restart");
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.state = PaxosState::Recovering;
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
@@ -285,7 +295,7 @@ impl Paxos {
 
     pub fn leader_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
         if ctx.quorum.len() == 1 {
@@ -301,7 +311,7 @@ impl Paxos {
 
     pub fn peon_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         self.cancel_events(ctx);
-        self.new_value.clear();
+        self.new_value = no_value();
         self.state = PaxosState::Recovering;
         self.lease_expire = 0;
         ctx.out.log("paxos peon_init");

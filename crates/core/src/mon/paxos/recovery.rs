@@ -8,6 +8,7 @@ use crate::mon::out::{Note, Timer};
 use crate::mon::status::PaxosState;
 use crate::mon::store::Transaction;
 use crate::mon::Rank;
+use std::sync::Arc;
 
 impl Paxos {
     /// get_new_proposal_number(gt): unique among monitors (rank in the last two
@@ -146,7 +147,7 @@ impl Paxos {
     pub(super) fn share_state(&self, ctx: &mut PaxosCtx, m: &mut MMonPaxos, peer_lc: u64) {
         for v in peer_lc + 1..=self.last_committed {
             if let Some(value) = ctx.store.get(PAXOS, &vkey(v)) {
-                m.values.insert(v, value.to_vec());
+                m.values.insert(v, value);
             }
         }
         m.last_committed = self.last_committed;
@@ -165,7 +166,7 @@ impl Paxos {
         if m.last_committed <= self.last_committed {
             return false;
         }
-        let learned: Vec<(u64, Vec<u8>)> = m
+        let learned: Vec<(u64, Arc<[u8]>)> = m
             .values
             .range(self.last_committed + 1..=m.last_committed)
             .map(|(v, b)| (*v, b.clone()))
@@ -193,7 +194,8 @@ impl Paxos {
         Self::apply(ctx, t);
         // this may have trimmed
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
-        ctx.out.log(format!("store_state [{lo}..{hi}]"));
+        ctx.out
+            .log(crate::logline!("store_state [", lo, "..", hi, "]"));
         for (v, value) in learned {
             ctx.out.notes.push(Note::Commit { version: v, value });
         }
@@ -274,7 +276,8 @@ impl Paxos {
                 {
                     self.uncommitted_v = v;
                     self.uncommitted_pn = last.uncommitted_pn;
-                    self.uncommitted_value = last.values.get(&v).cloned().unwrap_or_default();
+                    self.uncommitted_value =
+                        last.values.get(&v).map(|b| b.to_vec()).unwrap_or_default();
                     ctx.out.log(format!(
                         "learned uncommitted v{v} pn {} from mon.{from}",
                         last.uncommitted_pn

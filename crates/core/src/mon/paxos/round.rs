@@ -1,6 +1,6 @@
 //! Phase 2, normal rounds (§3.6), proposals (§3.9) and trim (§3.10).
 
-use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
+use super::{decode_append, no_value, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx, Step, Waiter};
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
@@ -25,13 +25,13 @@ impl Paxos {
         let v = self.last_committed + 1;
         self.accepted.clear();
         self.accepted.insert(ctx.my_rank);
-        self.new_value = value;
+        self.new_value = value.into();
         if self.last_committed == 0 {
             // initial base case: set first_committed too
             let mut t = Transaction::new();
             t.put_u64(PAXOS, "first_committed", 1);
             decode_append(&mut t, &self.new_value, ctx.out);
-            self.new_value = t.encode();
+            self.new_value = t.encode().into();
         }
         let mut t = Transaction::new();
         t.put(PAXOS, &vkey(v), self.new_value.clone());
@@ -40,18 +40,20 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out.log(format!("begin v{v} pn {}", self.accepted_pn));
+        ctx.out
+            .log(crate::logline!("begin v", v, " pn ", self.accepted_pn));
 
         if ctx.quorum.len() == 1 {
             self.commit_start(ctx, fx);
             return;
         }
+        // One message, shared by every peon's copy (`Values` is shared).
+        let mut m = self.msg(ctx, PaxosOp::Begin);
+        m.values.insert(v, self.new_value.clone());
+        m.last_committed = self.last_committed;
+        m.pn = self.accepted_pn;
         for p in Self::peers(ctx) {
-            let mut m = self.msg(ctx, PaxosOp::Begin);
-            m.values.insert(v, self.new_value.clone());
-            m.last_committed = self.last_committed;
-            m.pn = self.accepted_pn;
-            Self::send(ctx, p, m);
+            Self::send(ctx, p, m.clone());
         }
         let after = ctx.cfg.accept_timeout();
         self.arm(ctx, Timer::AcceptTimeout, after);
@@ -86,14 +88,14 @@ impl Paxos {
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
         let mut t = Transaction::new();
-        t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_default());
+        t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_else(no_value));
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
         ctx.out
-            .log(format!("accepting v{v} pn {}", self.accepted_pn));
+            .log(crate::logline!("accepting v", v, " pn ", self.accepted_pn));
         let mut accept = self.msg(ctx, PaxosOp::Accept);
         accept.pn = self.accepted_pn;
         accept.last_committed = self.last_committed;
@@ -131,7 +133,7 @@ impl Paxos {
         self.accepted.insert(from);
         if Self::is_quorum(&self.accepted, ctx) {
             ctx.out
-                .log(format!("all accepted v{}", self.last_committed + 1));
+                .log(crate::logline!("all accepted v", self.last_committed + 1));
             self.commit_start(ctx, fx);
         }
     }
@@ -161,19 +163,19 @@ impl Paxos {
         self.last_commit_time = ctx.now;
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
         let v = self.last_committed;
-        ctx.out.log(format!("commit v{v}"));
+        ctx.out.log(crate::logline!("commit v", v));
         ctx.out.notes.push(Note::Commit {
             version: v,
             value: self.new_value.clone(),
         });
+        let mut m = self.msg(ctx, PaxosOp::Commit);
+        m.values.insert(v, self.new_value.clone());
+        m.pn = self.accepted_pn;
+        m.last_committed = v;
         for p in Self::peers(ctx) {
-            let mut m = self.msg(ctx, PaxosOp::Commit);
-            m.values.insert(v, self.new_value.clone());
-            m.pn = self.accepted_pn;
-            m.last_committed = v;
-            Self::send(ctx, p, m);
+            Self::send(ctx, p, m.clone());
         }
-        self.new_value.clear();
+        self.new_value = no_value();
         // WRITING -> REFRESH; commit_proposal, the lease and finish_round wait
         // for a refresh that does not bootstrap.
         self.state = PaxosState::Refresh;
@@ -245,10 +247,12 @@ impl Paxos {
         }
         self.cancel_events(ctx);
         let value = t.encode();
-        ctx.out.log(format!(
-            "propose_pending v{} ({} ops)",
+        ctx.out.log(crate::logline!(
+            "propose_pending v",
             self.last_committed + 1,
-            t.ops.len()
+            " (",
+            t.ops.len(),
+            " ops)"
         ));
         self.committing_finishers = std::mem::take(&mut self.pending_finishers);
         self.state = PaxosState::Updating;

@@ -206,7 +206,7 @@ impl<S: Service> PaxosService<S> {
         }
         if self.need_immediate_propose {
             ctx.out
-                .log(format!("{}: forced immediate propose", S::NAME));
+                .log(crate::logline!(S::NAME, ": forced immediate propose"));
             self.propose_pending(ctx, fx, paxos);
             return;
         }

@@ -1,0 +1,117 @@
+//! MMonPaxos's `values`: version -> encoded store transaction. A BEGIN or
+//! COMMIT carries one, a LAST or share_state a few, in ascending order; a
+//! `BTreeMap` allocated a node of eleven slots (about 370 bytes) for the one
+//! value of each message sent, and each peon's copy of a broadcast copied
+//! the value. A shared vector of pairs holds it once and keeps the order,
+//! the JSON (an object keyed by version) and the Debug form the same. The
+//! value itself is shared too: with the proposer's `new_value`, the store
+//! transactions that write it (`paxos/<v>`) and the commit notes.
+
+use crate::mon::Version;
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+/// Shared, and copied on write: a BEGIN or COMMIT is built once and sent to
+/// every peon, so its copies share the value instead of each copying it.
+/// No allocation while empty (a LEASE, an ACCEPT).
+#[derive(Clone, Default, PartialEq)]
+pub struct Values(Option<Arc<Entries>>);
+
+/// (version, encoded transaction), ascending.
+type Entries = Vec<(Version, Arc<[u8]>)>;
+
+impl Values {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    fn entries(&self) -> &[(Version, Arc<[u8]>)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+    /// Set `v`'s value (replacing one there, as `BTreeMap::insert`).
+    pub fn insert(&mut self, v: Version, value: impl Into<Arc<[u8]>>) {
+        let value = value.into();
+        let e = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        match e.binary_search_by_key(&v, |e| e.0) {
+            Ok(i) => e[i].1 = value,
+            Err(i) => e.insert(i, (v, value)),
+        }
+    }
+    pub fn get(&self, v: &Version) -> Option<&Arc<[u8]>> {
+        let e = self.entries();
+        let i = e.binary_search_by_key(v, |e| e.0).ok()?;
+        Some(&e[i].1)
+    }
+    /// (version, value) in ascending version order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Version, &Arc<[u8]>)> {
+        self.entries().iter().map(|(v, b)| (v, b))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &Version> {
+        self.entries().iter().map(|(v, _)| v)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &Arc<[u8]>> {
+        self.entries().iter().map(|(_, b)| b)
+    }
+    /// The versions within `r`, ascending.
+    pub fn range(
+        &self,
+        r: RangeInclusive<Version>,
+    ) -> impl Iterator<Item = (&Version, &Arc<[u8]>)> {
+        self.iter().filter(move |(v, _)| r.contains(v))
+    }
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+}
+
+/// As the `BTreeMap` it replaced printed itself.
+impl fmt::Debug for Values {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// As the `BTreeMap` it replaced: an object keyed by version.
+impl Serialize for Values {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Values;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn values_keep_version_order_and_serialize_as_the_map_did() {
+        let mut v = Values::new();
+        let mut m = BTreeMap::new();
+        for (k, b) in [
+            (5u64, vec![1u8]),
+            (3, vec![2]),
+            (9, vec![]),
+            (5, vec![4, 5]),
+        ] {
+            v.insert(k, b.clone());
+            m.insert(k, b);
+        }
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            serde_json::to_string(&m).unwrap()
+        );
+        assert_eq!(v.keys().copied().collect::<Vec<_>>(), [3, 5, 9]);
+        assert_eq!(v.get(&5).map(|b| &b[..]), Some(&[4u8, 5][..]));
+        assert_eq!(v.range(4..=9).map(|(k, _)| *k).collect::<Vec<_>>(), [5, 9]);
+        assert_eq!(v.len(), 3);
+        assert_eq!(format!("{v:?}"), format!("{m:?}"));
+        let shared = v.clone();
+        v.insert(1, vec![7]);
+        assert_eq!(shared.len(), 3, "a copy keeps what it had");
+        assert_eq!(Values::new(), Values::default());
+    }
+}

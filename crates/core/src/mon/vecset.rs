@@ -1,0 +1,76 @@
+//! A small ordered set in a vector, for the few ranks or timers a paxos
+//! round tracks. A `BTreeSet` freed its node when it emptied and allocated
+//! one on the next insert: several allocations per round (who accepted, who
+//! acked the lease, which timers are armed). This one keeps its buffer.
+
+/// The elements in ascending order, each once (what a `BTreeSet` iterates).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecSet<T>(Vec<T>);
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet(Vec::new())
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Whether it was not there yet (as `BTreeSet::insert`).
+    pub fn insert(&mut self, v: T) -> bool {
+        match self.0.binary_search(&v) {
+            Ok(_) => false,
+            Err(i) => {
+                self.0.insert(i, v);
+                true
+            }
+        }
+    }
+    /// Whether it was there (as `BTreeSet::remove`).
+    pub fn remove(&mut self, v: &T) -> bool {
+        match self.0.binary_search(v) {
+            Ok(i) => {
+                self.0.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    pub fn contains(&self, v: &T) -> bool {
+        self.0.binary_search(v).is_ok()
+    }
+    /// Empty, keeping the buffer for the next round.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VecSet;
+
+    #[test]
+    fn it_keeps_each_element_once_in_order_as_a_btree_set_does() {
+        let mut s = VecSet::new();
+        assert!(s.insert(3));
+        assert!(s.insert(1));
+        assert!(!s.insert(3));
+        assert!(s.insert(2));
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
+        assert!(s.remove(&2) && !s.remove(&2));
+        assert!(s.contains(&1) && !s.contains(&2));
+        s.clear();
+        assert!(s.is_empty());
+        assert_eq!(s.len(), 0);
+    }
+}
