@@ -190,9 +190,10 @@ impl Sim {
             disallowed_leaders: scenario.disallow.clone(),
         });
         let names: Vec<String> = all_names.clone();
-        let net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
+        let mut net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
             names.iter().position(|m| m == name).map(|i| i as NodeId)
         });
+        net.set_client(total as NodeId);
         let cfg = Arc::new(scenario.config.clone());
         let nodes = (0..total)
             .map(|i| Node {

@@ -29,6 +29,8 @@ pub struct Network {
     /// When each direction last resumed after a stall (its held data
     /// arrived), sorted by link: what a MonClient's held keepalives learn.
     resumed: Vec<((NodeId, NodeId), Time)>,
+    /// The client's node: its connections are lossy (`Stall::lossy`).
+    client: Option<NodeId>,
 }
 
 /// What a heal or restore lets through on one direction.
@@ -64,6 +66,7 @@ impl Network {
             last_arrival: Vec::new(),
             stalls: Vec::new(),
             resumed: Vec::new(),
+            client: None,
         };
         for r in rules {
             let (Some(a), Some(b)) = (name_to_node(&r.a), name_to_node(&r.b)) else {
@@ -139,12 +142,19 @@ impl Network {
         self.cuts.iter().copied()
     }
 
+    /// The node whose connections are a client's (lossy).
+    pub fn set_client(&mut self, node: NodeId) {
+        self.client = Some(node);
+    }
+
     /// The stall of a direction, made at `now` if there is none.
     fn stall(&mut self, now: Time, link: (NodeId, NodeId)) -> &mut Stall {
         let i = match self.stalls.iter().position(|s| s.link == link) {
             Some(i) => i,
             None => {
-                self.stalls.push(Stall::new(link, now));
+                let mut s = Stall::new(link, now);
+                s.lossy = self.client.is_some_and(|c| link.0 == c || link.1 == c);
+                self.stalls.push(s);
                 self.stalls.len() - 1
             }
         };
