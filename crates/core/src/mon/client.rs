@@ -134,42 +134,54 @@ impl Client {
         self.pending.get(&tid).map(|p| (p.target, p.req.session))
     }
 
-    /// The hunt timer for `tid` fired. MonClient hunts only when its session
-    /// fails (ms_handle_reset, or keepalives unanswered in MonClient::tick),
-    /// never because a command is slow: a monitor that is up and reachable
-    /// but does not answer yet (electing, or a peon waiting for a readable
-    /// lease in PaxosService::dispatch) keeps the request, as librados'
-    /// mon_command does without a timeout. `conn` says which. `reachable`
-    /// says which ranks a new session can open with (MonClient::_add_conns
-    /// connects to mon_client_hunt_parallel monitors at once and keeps the
-    /// first to answer: one that is down or cut off never does).
-    pub fn on_retry(
+    /// A client timer fired: the session check of `tid`
+    /// (`Timer::ClientRetry`, every mon_client_hunt_interval) or its
+    /// keepalive (`Timer::ClientKeepalive`). MonClient hunts only when its
+    /// session fails (ms_handle_reset, or keepalives unanswered in
+    /// MonClient::tick), never because a command is slow: a monitor that is
+    /// up and reachable but does not answer yet (electing, or a peon waiting
+    /// for a readable lease in PaxosService::dispatch) keeps the request, as
+    /// librados' mon_command does without a timeout. `conn` says which.
+    /// `reachable` says which ranks a new session can open with
+    /// (MonClient::_add_conns connects to mon_client_hunt_parallel monitors
+    /// at once and keeps the first to answer: one that is down or cut off
+    /// never does).
+    pub fn on_timer(
         &mut self,
-        tid: u64,
+        timer: Timer,
         conn: Conn,
         now: Time,
         reachable: impl Fn(Rank) -> bool,
         out: &mut Out,
     ) {
+        let (tid, check) = match timer {
+            Timer::ClientRetry(tid) => (tid, true),
+            Timer::ClientKeepalive(tid) => (tid, false),
+            _ => return,
+        };
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
-        if conn == Conn::Failed {
+        if check && conn == Conn::Failed {
             self.hunt(tid, reachable, out);
             return;
         }
-        if !p.keepalive {
-            // The session's first tick (a new MonClient ticks after
-            // mon_client_hunt_interval): its first keepalive, then one every
-            // mon_client_ping_interval.
-            p.keepalive = true;
-            let session = p.req.session;
-            self.on_keepalive(tid, conn, now, reachable, out);
-            if self.target_of(tid).is_some_and(|(_, s)| s != session) {
-                return; // it hunted, and the new session's check is armed
-            }
+        if check && p.keepalive {
+            out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+            return;
         }
-        out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+        // A keepalive: the session's first comes at its first tick (a new
+        // MonClient ticks after mon_client_hunt_interval), then one every
+        // mon_client_ping_interval.
+        p.keepalive = true;
+        if self.keepalive_gives_up(tid, conn, now, out) {
+            self.hunt(tid, reachable, out);
+            return;
+        }
+        out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
+        if check {
+            out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+        }
     }
 
     /// MonClient::tick sends a keepalive on a connected session every
@@ -178,17 +190,10 @@ impl Client {
     /// (`_reopen_session`). Ceph's tick drifts a little later each second,
     /// so the third unanswered keepalive after an answered one is past a 30 s
     /// timeout (ceph-mon 16.2.15: 30.01 s): hence `>=` here.
-    pub fn on_keepalive(
-        &mut self,
-        tid: u64,
-        conn: Conn,
-        now: Time,
-        reachable: impl Fn(Rank) -> bool,
-        out: &mut Out,
-    ) {
+    fn keepalive_gives_up(&mut self, tid: u64, conn: Conn, now: Time, out: &mut Out) -> bool {
         let timeout = self.timers.ping_timeout;
         let Some(p) = self.pending.get_mut(&tid) else {
-            return;
+            return false;
         };
         if let Conn::Flowing { since } = conn {
             // Keepalives that waited in TCP were answered when it resumed.
@@ -200,13 +205,12 @@ impl Client {
                 format_secs(p.last_ack),
                 format_secs(now - p.last_ack)
             ));
-            self.hunt(tid, reachable, out);
-            return;
+            return true;
         }
         if matches!(conn, Conn::Flowing { .. }) {
             p.last_ack = now;
         }
-        out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
+        false
     }
 
     /// Close the session and resend the request on a new one with the next

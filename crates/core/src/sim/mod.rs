@@ -552,13 +552,8 @@ impl Sim {
         };
         let reachable = self.reachable();
         let (now, out) = (self.now, &mut self.out);
-        if keepalive {
-            self.client
-                .on_keepalive(tid, conn, now, |r| reachable[r as usize], out);
-        } else {
-            self.client
-                .on_retry(tid, conn, now, |r| reachable[r as usize], out);
-        }
+        self.client
+            .on_timer(timer, conn, now, |r| reachable[r as usize], out);
         if self
             .client
             .target_of(tid)
