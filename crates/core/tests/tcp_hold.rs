@@ -7,7 +7,7 @@
 use monscope_core::scenario::parse;
 use monscope_core::sim::run;
 use monscope_core::sim::run::Run;
-use monscope_core::sim::tcp::{retransmission, ACKLESS_WINDOW};
+use monscope_core::sim::tcp::{aborted_at, reconnection, retransmission, ACKLESS_WINDOW};
 use monscope_core::time::{Time, SEC};
 use monscope_core::trace::{DropReason, EventKind, MsgId, NodeId};
 use std::collections::BTreeMap;
@@ -157,18 +157,61 @@ fn a_restarted_monitor_loses_what_a_cut_held_for_it_protocolv2_reset_session() {
 }
 
 #[test]
-fn a_client_link_still_loses_what_a_cut_stops_lossy_client_connections() {
-    // The client's connections are lossy: the simulator drops what a cut
-    // stops and the client hunts (README "Cut and restore").
+fn a_client_link_holds_what_a_cut_stops_as_tcp_does() {
+    // The client's connections are TCP sockets too (lossy only in that Ceph
+    // does not replay them after a reset): a cut holds the request, and the
+    // first retransmission after the heal delivers it (tests/monclient.rs).
     let r = sim("mons a b c\nat 10s isolate a\nat 10s write k v via a\nat 15s heal\nend 30s\n");
     let client: NodeId = 3;
     let to_a = fates(&r, client, 0);
-    let lost: Vec<&Fate> = to_a
+    let held: Vec<&Fate> = to_a
         .values()
         .filter(|f| f.sent >= 10 * SEC && f.sent < 15 * SEC)
         .collect();
-    assert!(!lost.is_empty());
-    assert!(lost
+    assert!(!held.is_empty());
+    let resume = retransmission(10 * SEC, 5); // the first one after the heal
+    assert!(
+        held.iter().all(|f| f.held
+            && f.dropped.is_none()
+            && f.delivered
+                .is_some_and(|d| d >= resume && d < resume + SEC / 50)),
+        "{held:?}"
+    );
+}
+
+#[test]
+fn a_cut_past_tcp_retries2_aborts_the_connection_and_msgr_reconnects_at_the_first_syn_after_the_heal(
+) {
+    // c is cut off from a and b for 980 s. About 940 s after c's first
+    // unacknowledged message the kernel aborts the connection; c's
+    // messenger requeues what it held and keeps trying to connect. The
+    // first SYN after the heal reconnects: the held messages arrive then,
+    // not at a retransmission up to 120 s later, and c rejoins.
+    let r = sim(
+        "mons a b c\nat 20s cut a c\nat 20s cut b c\nat 1000s heal\n\
+         at 1030s expect quorum a b c\n",
+    );
+    assert!(r
+        .trace
         .iter()
-        .all(|f| !f.held && f.dropped.map(|d| d.1) == Some(DropReason::Cut)));
+        .all(|ev| !matches!(&ev.kind, EventKind::Expect { pass: false, .. })));
+    let c_to_a = fates(&r, 2, 0);
+    let held: Vec<&Fate> = c_to_a.values().filter(|f| f.held).collect();
+    let since = held
+        .iter()
+        .map(|f| f.sent)
+        .min()
+        .expect("c's messages to a were held");
+    let heal = 1000 * SEC;
+    let abort = aborted_at(since);
+    assert!(abort < heal);
+    let syn = reconnection(abort, heal);
+    assert!(syn >= heal && syn < retransmission(since, 17));
+    assert!(
+        held.iter()
+            .filter(|f| f.sent < heal)
+            .all(|f| f.dropped.is_none()
+                && f.delivered.is_some_and(|d| d >= syn && d < syn + SEC / 50)),
+        "{held:?}"
+    );
 }

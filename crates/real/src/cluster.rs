@@ -325,6 +325,13 @@ impl Cluster {
         s.lc_seen = 0;
         s.kv.clear();
         self.rec.record(EventKind::Store { node, tx });
+        // Its epoch too: a status taken from this slot before the new
+        // process is first polled (a sync start read in its log) must not
+        // show the old store's epoch (found by `cargo xtask real` as a false
+        // "election epoch went back from 4 to 1" on wipe-and-rebuild).
+        let mut st = (*s.status).clone();
+        st.election_epoch = 0;
+        s.status = Arc::new(st);
         self.record_down(node as usize, s);
         Ok(())
     }

@@ -1,17 +1,19 @@
 //! A MonClient-like client of the config-key service. Each request is one
 //! `ceph` command: its own MonClient with one session at a time. When its
-//! session fails (the monitor died, restarted or is cut off; looked at every
-//! mon_client_hunt_interval) it hunts: it closes the
-//! session (the monitor drops what it routed for it, Monitor::remove_session)
-//! and resends the request on a new session with the next monitor (in rank
-//! order here, where Ceph picks at random, so runs stay readable). It keeps
-//! retrying until the request is answered, then closes its session.
+//! session fails (the monitor died, restarted or removed it; looked at every
+//! mon_client_hunt_interval), or its keepalives go unanswered for
+//! mon_client_ping_timeout (a cut link: MonClient::tick), it hunts: it closes
+//! the session (the monitor drops what it routed for it,
+//! Monitor::remove_session) and resends the request on a new session with the
+//! next monitor it can reach (in rank order here, where Ceph picks at random,
+//! so runs stay readable). It keeps retrying until the request is answered,
+//! then closes its session.
 
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
 use super::{Addr, Rank};
-use crate::time::Duration;
+use crate::time::{format_secs, Duration, Time};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -20,12 +22,43 @@ struct Pending {
     req: MClientRequest,
     /// The rank currently asked, over `req.session`.
     target: Rank,
+    /// When the session's connection last answered a keepalive (at first:
+    /// when it opened), as MonClient::tick reads get_last_keepalive_ack.
+    last_ack: Time,
+    /// Whether its keepalives run: from the session's first tick on.
+    keepalive: bool,
+}
+
+/// What a session's connection is doing when the client looks at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conn {
+    /// Data flows both ways, since the given time (when TCP last resumed
+    /// it after a cut; 0 if it never stalled): keepalives are answered.
+    Flowing { since: Time },
+    /// Cut, or TCP still holds what a cut stopped: nothing is answered,
+    /// and only the keepalives notice (no error reaches the client).
+    Stalled,
+    /// The session failed: the monitor died, restarted or removed the
+    /// session, or a message of the request was lost (ms_handle_reset).
+    Failed,
+}
+
+/// The MonClient options the client follows.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientTimers {
+    /// mon_client_hunt_interval: the session check, and a new session's first tick.
+    pub hunt: Duration,
+    /// mon_client_ping_interval: keepalives on a connected session.
+    pub ping: Duration,
+    /// mon_client_ping_timeout: unanswered keepalives for this long end the
+    /// session (0: never).
+    pub ping_timeout: Duration,
 }
 
 #[derive(Clone, Debug)]
 pub struct Client {
     monmap: Arc<MonMap>,
-    hunt_interval: Duration,
+    timers: ClientTimers,
     next_tid: u64,
     next_session: u64,
     pending: BTreeMap<u64, Pending>,
@@ -39,23 +72,31 @@ pub struct Answered {
 }
 
 impl Client {
-    pub fn new(monmap: Arc<MonMap>, hunt_interval: Duration) -> Client {
+    pub fn new(monmap: Arc<MonMap>, timers: ClientTimers) -> Client {
         Client {
             monmap,
-            hunt_interval,
+            timers,
             next_tid: 1,
             next_session: 1,
             pending: BTreeMap::new(),
         }
     }
 
-    /// Submit a request to the monitor of rank `target`; returns its tid.
-    pub fn submit(&mut self, op: ClientOp, target: Rank, out: &mut Out) -> u64 {
+    /// Submit a request to the monitor of rank `target` at `now`; returns its tid.
+    pub fn submit(&mut self, op: ClientOp, target: Rank, now: Time, out: &mut Out) -> u64 {
         let tid = self.next_tid;
         self.next_tid += 1;
         let session = self.open_session();
         let req = MClientRequest { tid, session, op };
-        self.pending.insert(tid, Pending { req, target });
+        self.pending.insert(
+            tid,
+            Pending {
+                req,
+                target,
+                last_ack: now,
+                keepalive: false,
+            },
+        );
         self.send(tid, out);
         tid
     }
@@ -85,7 +126,7 @@ impl Client {
         if let Some(addr) = self.monmap.addr_of(p.target) {
             out.send(addr, Message::Client(p.req.clone()));
         }
-        out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
+        out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
     }
 
     /// The rank `tid` is waiting on, and the session it was sent on.
@@ -93,29 +134,103 @@ impl Client {
         self.pending.get(&tid).map(|p| (p.target, p.req.session))
     }
 
-    /// The hunt timer for `tid` fired. MonClient hunts only when its session
-    /// fails (ms_handle_reset, or keepalives unanswered in MonClient::tick),
-    /// never because a command is slow: a monitor that is up and reachable
-    /// but does not answer yet (electing, or a peon waiting for a readable
-    /// lease in PaxosService::dispatch) keeps the request, as librados'
-    /// mon_command does without a timeout. `session_alive` says which.
-    pub fn on_retry(&mut self, tid: u64, session_alive: bool, out: &mut Out) {
+    /// A client timer fired: the session check of `tid`
+    /// (`Timer::ClientRetry`, every mon_client_hunt_interval) or its
+    /// keepalive (`Timer::ClientKeepalive`). MonClient hunts only when its
+    /// session fails (ms_handle_reset, or keepalives unanswered in
+    /// MonClient::tick), never because a command is slow: a monitor that is
+    /// up and reachable but does not answer yet (electing, or a peon waiting
+    /// for a readable lease in PaxosService::dispatch) keeps the request, as
+    /// librados' mon_command does without a timeout. `conn` says which.
+    /// `reachable` says which ranks a new session can open with
+    /// (MonClient::_add_conns connects to mon_client_hunt_parallel monitors
+    /// at once and keeps the first to answer: one that is down or cut off
+    /// never does).
+    pub fn on_timer(
+        &mut self,
+        timer: Timer,
+        conn: Conn,
+        now: Time,
+        reachable: impl Fn(Rank) -> bool,
+        out: &mut Out,
+    ) {
+        let (tid, check) = match timer {
+            Timer::ClientRetry(tid) => (tid, true),
+            Timer::ClientKeepalive(tid) => (tid, false),
+            _ => return,
+        };
+        let Some(p) = self.pending.get_mut(&tid) else {
+            return;
+        };
+        if check && conn == Conn::Failed {
+            self.hunt(tid, reachable, out);
+            return;
+        }
+        if check && p.keepalive {
+            out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+            return;
+        }
+        // A keepalive: the session's first comes at its first tick (a new
+        // MonClient ticks after mon_client_hunt_interval), then one every
+        // mon_client_ping_interval.
+        p.keepalive = true;
+        if self.keepalive_gives_up(tid, conn, now, out) {
+            self.hunt(tid, reachable, out);
+            return;
+        }
+        out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
+        if check {
+            out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+        }
+    }
+
+    /// MonClient::tick sends a keepalive on a connected session every
+    /// mon_client_ping_interval and, first, compares the last answer with
+    /// mon_client_ping_timeout: "no keepalive since ..., reconnecting"
+    /// (`_reopen_session`). Ceph's tick drifts a little later each second,
+    /// so the third unanswered keepalive after an answered one is past a 30 s
+    /// timeout (ceph-mon 16.2.15: 30.01 s): hence `>=` here.
+    fn keepalive_gives_up(&mut self, tid: u64, conn: Conn, now: Time, out: &mut Out) -> bool {
+        let timeout = self.timers.ping_timeout;
+        let Some(p) = self.pending.get_mut(&tid) else {
+            return false;
+        };
+        if let Conn::Flowing { since } = conn {
+            // Keepalives that waited in TCP were answered when it resumed.
+            p.last_ack = p.last_ack.max(since.min(now));
+        }
+        if timeout > 0 && now.saturating_sub(p.last_ack) >= timeout {
+            out.log(format!(
+                "request {tid}: no keepalive since {} ({} seconds), reconnecting",
+                format_secs(p.last_ack),
+                format_secs(now - p.last_ack)
+            ));
+            return true;
+        }
+        if matches!(conn, Conn::Flowing { .. }) {
+            p.last_ack = now;
+        }
+        false
+    }
+
+    /// Close the session and resend the request on a new one with the next
+    /// monitor in rank order that can be reached (the next one if none can).
+    fn hunt(&mut self, tid: u64, reachable: impl Fn(Rank) -> bool, out: &mut Out) {
         let n = self.monmap.size() as Rank;
         let Some(p) = self.pending.get(&tid) else {
             return;
         };
-        if session_alive {
-            out.set_timer(Timer::ClientRetry(tid), self.hunt_interval);
-            return;
-        }
         self.close(p, out);
         let session = self.open_session();
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
         p.req.session = session;
+        p.keepalive = false;
+        out.cancel_timer(Timer::ClientKeepalive(tid));
         if n > 0 {
-            p.target = (p.target + 1).rem_euclid(n);
+            let next = |k: Rank| (p.target + k).rem_euclid(n);
+            p.target = (1..=n).map(next).find(|r| reachable(*r)).unwrap_or(next(1));
         }
         let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
         out.log(format!(
@@ -133,6 +248,9 @@ impl Client {
     ) -> Option<Answered> {
         let p = self.pending.remove(&reply.tid)?;
         out.cancel_timer(Timer::ClientRetry(reply.tid));
+        if p.keepalive {
+            out.cancel_timer(Timer::ClientKeepalive(reply.tid));
+        }
         // The command is done and its process exits, closing the session.
         self.close(&p, out);
         let who = self

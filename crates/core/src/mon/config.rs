@@ -64,6 +64,11 @@ pub struct Config {
     pub mon_session_timeout: Duration,
     /// MonClient: how long a client waits on one monitor before hunting for another.
     pub mon_client_hunt_interval: Duration,
+    /// MonClient::tick: how often a connected client sends a keepalive.
+    pub mon_client_ping_interval: Duration,
+    /// MonClient::tick: how long unanswered keepalives last before the
+    /// client gives up on its session and hunts.
+    pub mon_client_ping_timeout: Duration,
 }
 
 impl Default for Config {
@@ -100,6 +105,8 @@ impl Default for Config {
             mon_down_mkfs_grace: 60 * SEC,
             mon_session_timeout: 300 * SEC,
             mon_client_hunt_interval: 3 * SEC,
+            mon_client_ping_interval: 10 * SEC,
+            mon_client_ping_timeout: 30 * SEC,
         }
     }
 }
@@ -249,6 +256,16 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
         OptionKind::Seconds,
         "client's wait on one monitor before trying another",
     ),
+    (
+        "mon_client_ping_interval",
+        OptionKind::Seconds,
+        "client's keepalive interval",
+    ),
+    (
+        "mon_client_ping_timeout",
+        OptionKind::Seconds,
+        "unanswered keepalives before a client hunts",
+    ),
 ];
 
 impl Config {
@@ -378,6 +395,8 @@ impl Config {
             "mon_down_mkfs_grace" => self.mon_down_mkfs_grace = dur(value)?,
             "mon_session_timeout" => self.mon_session_timeout = dur(value)?,
             "mon_client_hunt_interval" => self.mon_client_hunt_interval = timer(value)?,
+            "mon_client_ping_interval" => self.mon_client_ping_interval = timer(value)?,
+            "mon_client_ping_timeout" => self.mon_client_ping_timeout = dur(value)?,
             _ => {
                 return Err(format!(
                     "unknown option \"{name}\" (supported: {})",

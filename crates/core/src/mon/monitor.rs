@@ -455,7 +455,7 @@ impl Monitor {
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
             }
-            Timer::ClientRetry(_) => {}
+            Timer::ClientRetry(_) | Timer::ClientKeepalive(_) => {}
             Timer::PingCheck(peer) => {
                 let fx = self.with_elector(now, out, |e, env, o| e.on_ping_check(env, peer, o));
                 self.apply_elector(now, fx, out);

@@ -38,6 +38,9 @@ pub enum Timer {
     MonmapProposeTimer,
     /// Client: the request `tid` waited too long on one monitor; hunt for another.
     ClientRetry(u64),
+    /// Client: the keepalive of the session request `tid` waits on
+    /// (MonClient::tick, every mon_client_ping_interval).
+    ClientKeepalive(u64),
     /// Elector: ping_check of this peer rank (every ping_timeout / divisor).
     PingCheck(Rank),
     /// Elector: dead_ping of this peer rank (every ping_timeout while it is dead).

@@ -13,7 +13,7 @@ pub mod tcp;
 pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
 
-use crate::mon::client::Client;
+use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
 use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor};
@@ -190,9 +190,10 @@ impl Sim {
             disallowed_leaders: scenario.disallow.clone(),
         });
         let names: Vec<String> = all_names.clone();
-        let net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
+        let mut net = Network::new(scenario.latency, scenario.loss, &scenario.links, |name| {
             names.iter().position(|m| m == name).map(|i| i as NodeId)
         });
+        net.set_client(total as NodeId);
         let cfg = Arc::new(scenario.config.clone());
         let nodes = (0..total)
             .map(|i| Node {
@@ -208,7 +209,14 @@ impl Sim {
             })
             .collect();
         let mut sim = Sim {
-            client: Client::new(client_map, cfg.mon_client_hunt_interval),
+            client: Client::new(
+                client_map,
+                ClientTimers {
+                    hunt: cfg.mon_client_hunt_interval,
+                    ping: cfg.mon_client_ping_interval,
+                    ping_timeout: cfg.mon_client_ping_timeout,
+                },
+            ),
             client_lost: Vec::new(),
             scenario: Arc::new(scenario.clone()),
             cfg,
@@ -453,16 +461,10 @@ impl Sim {
         match ev {
             SimEvent::Lost { id, reason } => self.emit(EventKind::Drop { id, reason }),
             SimEvent::Arrive { id, from, to, msg } => {
-                if self.net.is_cut(from, to) && self.is_mon_link(from, to) {
+                if self.net.is_cut(from, to) {
                     // Dropped on the wire: TCP retransmits it, so it waits.
                     self.emit(EventKind::Hold { id });
                     self.net.hold_again(self.now, from, to, id, msg);
-                } else if self.net.is_cut(from, to) {
-                    self.note_client_loss(&msg);
-                    self.emit(EventKind::Drop {
-                        id,
-                        reason: DropReason::Cut,
-                    });
                 } else if self
                     .nodes
                     .get(to as usize)
@@ -474,6 +476,7 @@ impl Sim {
                         reason: DropReason::Reset,
                     });
                 } else if to == self.client_node() {
+                    self.net.acked(from, to);
                     self.emit(EventKind::Deliver { id });
                     if let Message::ClientReply(reply) = &*msg {
                         let addr = Addr(from);
@@ -516,26 +519,75 @@ impl Sim {
                 timers.remove(&timer);
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
-                    if let Timer::ClientRetry(tid) = timer {
-                        let lost = match self.client_lost.iter().position(|t| *t == tid) {
-                            Some(i) => {
-                                self.client_lost.swap_remove(i);
-                                true
-                            }
-                            None => false,
-                        };
-                        let alive = !lost
-                            && self.client.target_of(tid).is_some_and(|(r, session)| {
-                                self.session_alive(r as NodeId, session)
-                            });
-                        self.client.on_retry(tid, alive, &mut self.out);
-                        self.flush_out(node);
-                    }
+                    self.client_timer(timer);
                 } else {
                     self.feed(node, Input::Timer(timer));
                 }
             }
         }
+    }
+
+    /// A client timer: the session check (every mon_client_hunt_interval)
+    /// or a keepalive (MonClient::tick).
+    fn client_timer(&mut self, timer: Timer) {
+        let (tid, keepalive) = match timer {
+            Timer::ClientRetry(tid) => (tid, false),
+            Timer::ClientKeepalive(tid) => (tid, true),
+            _ => return,
+        };
+        let Some((rank, session)) = self.client.target_of(tid) else {
+            return;
+        };
+        let lost = match self.client_lost.iter().position(|t| *t == tid) {
+            Some(i) if !keepalive => {
+                self.client_lost.swap_remove(i);
+                true
+            }
+            Some(_) => true,
+            None => false,
+        };
+        let node = rank as NodeId;
+        let client = self.client_node();
+        // A connection that carries nothing shows the client no failure
+        // either: not a reset, nor a monitor that died or dropped the
+        // session behind the cut (its reset cannot come through).
+        let conn = match self.net.flowing(self.now, client, node) {
+            _ if lost => Conn::Failed,
+            None => Conn::Stalled,
+            Some(_) if !self.session_alive(node, session) => Conn::Failed,
+            Some(since) => Conn::Flowing { since },
+        };
+        let reachable = self.reachable();
+        let (now, out) = (self.now, &mut self.out);
+        self.client
+            .on_timer(timer, conn, now, |r| reachable[r as usize], out);
+        if self
+            .client
+            .target_of(tid)
+            .is_some_and(|(_, s)| s != session)
+        {
+            // It hunted: the old session's connection is marked down, and
+            // what its socket held goes with it (MonClient::_reopen_session).
+            let lost = self.net.close_link(client, node);
+            self.drop_held(lost, DropReason::Reset);
+        }
+        self.flush_out(client);
+    }
+
+    /// Per node: whether a client's new session could open with it now:
+    /// it runs and no cut stops the handshake (MonClient::_add_conns tries
+    /// mon_client_hunt_parallel monitors at once and keeps the first that
+    /// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off
+    /// was answered through another monitor in 0.44 s).
+    fn reachable(&self) -> Vec<bool> {
+        let client = self.client_node();
+        (0..self.nodes.len() as NodeId)
+            .map(|n| {
+                self.nodes[n as usize].mon.is_some()
+                    && !self.net.is_cut(client, n)
+                    && !self.net.is_cut(n, client)
+            })
+            .collect()
     }
 
     /// Give one input to a running monitor and record what followed.
@@ -666,7 +718,6 @@ impl Sim {
         self.next_msg += 1;
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
-        let cut = self.net.is_cut(from, to);
         self.emit(EventKind::Send {
             id,
             from,
@@ -674,29 +725,17 @@ impl Sim {
             arrive_at,
             msg: msg.clone(),
         });
-        if self.is_mon_link(from, to) && self.net.hold_if_stalled(self.now, from, to, id, &msg) {
+        if self.net.hold_if_stalled(self.now, from, to, id, &msg) {
             self.emit(EventKind::Hold { id });
-        } else if cut || flight.lost {
+        } else if flight.lost {
             self.note_client_loss(&msg);
             // It fails half-way, where the UI shows it falling.
-            let reason = if cut {
-                DropReason::Cut
-            } else {
-                DropReason::Loss
-            };
             let at = self.now + (arrive_at - self.now) / 2;
+            let reason = DropReason::Loss;
             self.push(at, SimEvent::Lost { id, reason });
         } else {
             self.push(arrive_at, SimEvent::Arrive { id, from, to, msg });
         }
-    }
-
-    /// Whether a link joins two monitors: a lossless msgr2 connection, whose
-    /// TCP socket holds what a cut stops (`tcp.rs`). The client's links
-    /// still lose it (see README "Cut and restore").
-    fn is_mon_link(&self, from: NodeId, to: NodeId) -> bool {
-        let client = self.client_node();
-        from != client && to != client
     }
 
     /// A heal or restore: the held messages of each direction that is whole
@@ -726,10 +765,9 @@ impl Sim {
 
     /// Whether the client's session with `node` still stands a hunt
     /// interval after the request was sent: the monitor runs and keeps the
-    /// session, has not restarted since (which resets the connection:
-    /// ms_handle_reset) and the link is not cut. A cut counts as a failed session at once, where
-    /// Ceph's MonClient notices it only when its keepalives go unanswered
-    /// for mon_client_ping_timeout (30 s).
+    /// session and has not restarted since (which resets the connection:
+    /// ms_handle_reset). A cut is no failure: TCP holds what it stops, and
+    /// the MonClient notices only when its keepalives go unanswered.
     fn session_alive(&self, node: NodeId, session: u64) -> bool {
         let client = self.client_node();
         self.nodes.get(node as usize).is_some_and(|n| {
@@ -738,15 +776,11 @@ impl Sim {
                 .as_ref()
                 .is_some_and(|m| m.has_session((Addr(client), session)))
                 && n.up_since + self.cfg.mon_client_hunt_interval <= self.now
-                && !self.net.is_cut(client, node)
-                && !self.net.is_cut(node, client)
         })
     }
 
-    /// A message of a client request was lost: on the client's own link
-    /// (a cut, where Ceph's socket would hold it until the MonClient's
-    /// keepalives time out and it marks the connection down), to a monitor
-    /// that reset, or to `loss`. The client hunts for it at its next session
+    /// A message of a client request was lost: to a monitor that reset, or
+    /// to `loss`. The client hunts for it at its next session
     /// check, so that no request waits forever on a message that is gone.
     fn note_client_loss(&mut self, msg: &Message) {
         let tid = match msg {
@@ -827,13 +861,18 @@ impl Sim {
     }
 
     /// Which monitor a client request goes to: `via`, else the leader, else
-    /// the lowest-ranked running monitor, else rank 0.
+    /// the lowest-ranked running monitor, else rank 0; without `via`, one
+    /// the client can reach (cut-off monitors never answer its handshake).
     fn client_target(&self, via: &Option<String>) -> Rank {
         if let Some(n) = via.as_deref().and_then(|v| self.node_named(v)) {
             return n as Rank;
         }
-        if let Some(l) = self.state.leader() {
+        let reachable = self.reachable();
+        if let Some(l) = self.state.leader().filter(|l| reachable[*l as usize]) {
             return l as Rank;
+        }
+        if let Some(r) = reachable.iter().position(|r| *r) {
+            return r as Rank;
         }
         self.nodes
             .iter()
@@ -982,7 +1021,7 @@ impl Sim {
         let text = op.text();
         let node = self.client_node();
         let shared = Arc::new(op.clone());
-        let tid = self.client.submit(op, target, &mut self.out);
+        let tid = self.client.submit(op, target, self.now, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
             text,

@@ -26,6 +26,11 @@ pub struct Network {
     /// Directions whose data goes unacknowledged, in the order they
     /// stalled (a few at most: a plain list, no map code in the page's wasm).
     stalls: Vec<Stall>,
+    /// When each direction last resumed after a stall (its held data
+    /// arrived), sorted by link: what a MonClient's held keepalives learn.
+    resumed: Vec<((NodeId, NodeId), Time)>,
+    /// The client's node: its connections are lossy (`Stall::lossy`).
+    client: Option<NodeId>,
 }
 
 /// What a heal or restore lets through on one direction.
@@ -60,6 +65,8 @@ impl Network {
             cuts: Vec::new(),
             last_arrival: Vec::new(),
             stalls: Vec::new(),
+            resumed: Vec::new(),
+            client: None,
         };
         for r in rules {
             let (Some(a), Some(b)) = (name_to_node(&r.a), name_to_node(&r.b)) else {
@@ -135,12 +142,19 @@ impl Network {
         self.cuts.iter().copied()
     }
 
+    /// The node whose connections are a client's (lossy).
+    pub fn set_client(&mut self, node: NodeId) {
+        self.client = Some(node);
+    }
+
     /// The stall of a direction, made at `now` if there is none.
     fn stall(&mut self, now: Time, link: (NodeId, NodeId)) -> &mut Stall {
         let i = match self.stalls.iter().position(|s| s.link == link) {
             Some(i) => i,
             None => {
-                self.stalls.push(Stall::new(link, now));
+                let mut s = Stall::new(link, now);
+                s.lossy = self.client.is_some_and(|c| link.0 == c || link.1 == c);
+                self.stalls.push(s);
                 self.stalls.len() - 1
             }
         };
@@ -217,6 +231,12 @@ impl Network {
                 *last = (r + lat).max(*last);
                 *last
             });
+            if let Some(at) = arrive_at {
+                match self.resumed.binary_search_by_key(&(from, to), |(l, _)| *l) {
+                    Ok(i) => self.resumed[i].1 = at,
+                    Err(i) => self.resumed.insert(i, ((from, to), at)),
+                }
+            }
             let held = std::mem::take(&mut stall.held);
             if held.is_empty() {
                 continue;
@@ -235,6 +255,43 @@ impl Network {
         }
         self.stalls = kept;
         out
+    }
+
+    /// Whether data flows both ways between `a` and `b` at `now`, and since
+    /// when (the latest time TCP resumed either direction after a stall, 0
+    /// if neither ever stalled): None while either way is cut, holds
+    /// messages or waits for its retransmission.
+    pub fn flowing(&self, now: Time, a: NodeId, b: NodeId) -> Option<Time> {
+        let mut since = 0;
+        for link in [(a, b), (b, a)] {
+            if self.is_cut(link.0, link.1)
+                || self
+                    .stalls
+                    .iter()
+                    .any(|s| s.link == link && !s.held.is_empty())
+            {
+                return None;
+            }
+            if let Ok(i) = self.resumed.binary_search_by_key(&link, |(l, _)| *l) {
+                if self.resumed[i].1 > now {
+                    return None;
+                }
+                since = since.max(self.resumed[i].1);
+            }
+        }
+        Some(since)
+    }
+
+    /// The sender closed one connection (MonClient marks a session's
+    /// connection down): what its socket held is gone, and the socket,
+    /// an orphan now, retransmits only its close. Returns the lost ids.
+    pub fn close_link(&mut self, from: NodeId, to: NodeId) -> Vec<MsgId> {
+        let mut lost = Vec::new();
+        for s in self.stalls.iter_mut().filter(|s| s.link == (from, to)) {
+            lost.extend(s.held.drain(..).map(|(id, _)| id));
+            s.orphan = true;
+        }
+        lost
     }
 
     /// The process of `node` died: what it held waits in orphaned sockets.

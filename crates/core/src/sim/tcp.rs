@@ -7,6 +7,14 @@
 //! arrives at once, in order (measured on ceph-mon 16.2.15, README "Cut and
 //! restore").
 //!
+//! A cut that outlasts `tcp_retries2` aborts the connection (the kernel
+//! gives up about 15 minutes after the first unacknowledged segment). A
+//! monitor's messenger then reconnects (ProtocolV2::_fault, a lossless peer):
+//! what it held is requeued, not lost, and its connection attempts (SYNs)
+//! fail until the heal; the first SYN after it reconnects the session and
+//! delivers the queue. A client's connection is lossy: aborted, what it held
+//! is gone.
+//!
 //! A one-way cut (packets from a to b dropped) holds a's data to b at once,
 //! and b's data to a shortly after: a's acknowledgements of it are dropped,
 //! b's congestion window collapses and nothing new leaves until an
@@ -40,6 +48,20 @@ pub const RTO_MAX: Duration = 120 * SEC;
 /// Retransmissions an orphaned socket (its process died) makes before the
 /// kernel drops it: tcp_orphan_retries 0 means 8 (tcp_orphan_retries()).
 pub const ORPHAN_RETRIES: u32 = 8;
+/// How long after its first transmission a segment's retransmissions go on
+/// before the kernel aborts the connection (ETIMEDOUT): tcp_retries2 = 15,
+/// computed as Linux's retransmits_timed_out() does from TCP_RTO_MIN
+/// (200 ms): (2^10 − 1) × 0.2 s doubling up to TCP_RTO_MAX, then 6 × 120 s.
+pub const RETRIES2_TIMEOUT: Duration = 924_600 * MS;
+/// A connection attempt's SYNs: at once, then after Linux's initial SYN
+/// timeout (1 s) doubling, until msgr gives the attempt up after
+/// ms_connection_ready_timeout (10 s: AsyncConnection::tick).
+const SYNS: [Duration; 4] = [0, SEC, 3 * SEC, 7 * SEC];
+const CONNECT_TIMEOUT: Duration = 10 * SEC;
+/// ProtocolV2::_fault's wait between failed attempts: ms_initial_backoff,
+/// doubling up to ms_max_backoff.
+const INITIAL_BACKOFF: Duration = 200 * MS;
+const MAX_BACKOFF: Duration = 15 * SEC;
 
 /// The moment of the `k`-th retransmission (k ≥ 1) of a segment first sent at
 /// `since`: since + RTO × (2^k − 1), each interval capped at [`RTO_MAX`].
@@ -67,6 +89,32 @@ pub fn next_retransmission(since: Time, now: Time) -> (u32, Time) {
     (k, at)
 }
 
+/// When a connection whose first unacknowledged segment was sent at `since`
+/// is aborted: at the first retransmission timer that finds
+/// [`RETRIES2_TIMEOUT`] passed (tcp_write_timeout), which retransmits no more.
+pub fn aborted_at(since: Time) -> Time {
+    let mut k = 1;
+    while retransmission(since, k).saturating_sub(since) < RETRIES2_TIMEOUT {
+        k += 1;
+    }
+    retransmission(since, k)
+}
+
+/// After an abort at `abort`, the first SYN of msgr's reconnection attempts
+/// sent at or after `now` (ProtocolV2::_fault "initiating reconnect" at once,
+/// then an attempt per [`CONNECT_TIMEOUT`] and backoff).
+pub fn reconnection(abort: Time, now: Time) -> Time {
+    let mut start = abort;
+    let mut backoff = INITIAL_BACKOFF;
+    loop {
+        if let Some(syn) = SYNS.iter().map(|d| start + d).find(|t| *t >= now) {
+            return syn;
+        }
+        start += CONNECT_TIMEOUT + backoff;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
 /// One direction of a connection whose data goes unacknowledged.
 #[derive(Clone, Debug)]
 pub struct Stall {
@@ -80,6 +128,9 @@ pub struct Stall {
     /// The sending process died while they waited: its socket is an orphan
     /// that the kernel retransmits only [`ORPHAN_RETRIES`] times.
     pub orphan: bool,
+    /// A client's connection (Policy::lossy_client): once aborted, what it
+    /// held is gone instead of going again on a new connection.
+    pub lossy: bool,
 }
 
 impl Stall {
@@ -89,6 +140,7 @@ impl Stall {
             since,
             held: Vec::new(),
             orphan: false,
+            lossy: false,
         }
     }
 
@@ -107,10 +159,21 @@ impl Stall {
 
     /// When what it holds reaches the other side if the link is whole from
     /// `now`: at the next retransmission, or never (None) for an orphan
-    /// that gave up first.
+    /// that gave up first; once the connection is aborted, at msgr's next
+    /// connection attempt, or never on a lossy one.
     pub fn resumes(&self, now: Time) -> Option<Time> {
         let (k, at) = next_retransmission(self.since, now);
-        (!self.orphan || k <= ORPHAN_RETRIES).then_some(at)
+        if self.orphan && k > ORPHAN_RETRIES {
+            return None;
+        }
+        let abort = aborted_at(self.since);
+        if at < abort {
+            Some(at)
+        } else if self.lossy || self.orphan {
+            None
+        } else {
+            Some(reconnection(abort, now))
+        }
     }
 }
 
@@ -127,6 +190,27 @@ mod tests {
         // Capped at TCP_RTO_MAX: after 0.215 s × 2^9 = 110 s the interval stays 120 s.
         let k10 = retransmission(0, 10);
         assert_eq!(retransmission(0, 11) - k10, RTO_MAX);
+    }
+
+    #[test]
+    fn a_connection_is_aborted_after_tcp_retries2_and_msgr_reconnects_protocolv2_fault() {
+        // 0.215 s doubling: the 16th timer, 939.9 s after the first send, is
+        // the first past 924.6 s; the 15th retransmission was at 819.9 s.
+        let abort = aborted_at(0);
+        assert_eq!(abort, retransmission(0, 16));
+        assert!(retransmission(0, 15) < RETRIES2_TIMEOUT && abort >= RETRIES2_TIMEOUT);
+        // SYNs at once, 1, 3, 7 s; the attempt gives up at 10 s and the next
+        // starts 0.2 s later (backoff doubling to 15 s).
+        assert_eq!(reconnection(abort, abort), abort);
+        assert_eq!(reconnection(abort, abort + 2 * SEC), abort + 3 * SEC);
+        assert_eq!(reconnection(abort, abort + 8 * SEC), abort + 10_200 * MS);
+        assert_eq!(reconnection(abort, abort + 18 * SEC), abort + 20_600 * MS);
+        let mut s = Stall::new((0, 1), 0);
+        assert_eq!(s.resumes(900 * SEC), Some(abort)); // the abort, whole: at once
+        assert_eq!(s.resumes(abort + 2 * SEC), Some(abort + 3 * SEC));
+        s.lossy = true;
+        assert_eq!(s.resumes(900 * SEC), None);
+        assert_eq!(s.resumes(800 * SEC), Some(retransmission(0, 15)));
     }
 
     #[test]

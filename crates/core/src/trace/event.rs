@@ -20,9 +20,6 @@ pub type MsgId = u64;
 pub enum DropReason {
     /// The network lost it (`loss`).
     Loss,
-    /// The link between the client and a monitor was cut when it was sent
-    /// (a monitor-to-monitor link holds its messages instead: `Hold`).
-    Cut,
     /// The receiver was down when it arrived.
     Down,
     /// The receiver reset every connection (Messenger::mark_down_all) or
@@ -35,7 +32,6 @@ impl DropReason {
     pub fn name(self) -> &'static str {
         match self {
             DropReason::Loss => "lost",
-            DropReason::Cut => "link cut",
             DropReason::Down => "receiver down",
             DropReason::Reset => "connection reset",
         }

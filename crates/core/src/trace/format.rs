@@ -150,6 +150,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::Timecheck => "timecheck".into(),
         Timer::MonmapProposeTimer => "monmap propose timer".into(),
         Timer::ClientRetry(tid) => format!("session check of request {tid}"),
+        Timer::ClientKeepalive(tid) => format!("keepalive of request {tid}'s session"),
         Timer::PingCheck(r) => format!("ping check of mon.{r}"),
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
     }

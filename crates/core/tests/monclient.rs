@@ -1,0 +1,144 @@
+//! The client on a cut link (issue 12). Ceph's client connections hold what
+//! a cut stops in TCP, as the monitors' do; the MonClient notices a cut only
+//! when its keepalives go unanswered for mon_client_ping_timeout
+//! (MonClient::tick), then marks the connection down, which discards what its
+//! socket held, and resends the command on a new session. Measured on
+//! ceph-mon 16.2.15 with librados (README "Fidelity"): a command held by a
+//! cut was resent 30.01 s after the last answered keepalive and answered at
+//! once by another monitor; with the link healed before that, it reached its
+//! monitor at the next TCP retransmission and was answered on the same
+//! session; a new `ceph` command whose leader was cut off was answered
+//! through another monitor in 0.44 s.
+
+mod common;
+
+use common::failed;
+use monscope_core::mon::messages::Message;
+use monscope_core::scenario::parse;
+use monscope_core::sim::run;
+use monscope_core::sim::run::Run;
+use monscope_core::time::{MS, SEC};
+use monscope_core::trace::{DropReason, EventKind};
+
+fn sim(text: &str) -> Run {
+    run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn node(r: &Run, name: &str) -> u32 {
+    r.nodes.iter().position(|n| n == name).unwrap() as u32
+}
+
+/// (time, monitor) of each reply the client got.
+fn replies(r: &Run) -> Vec<(u64, u32)> {
+    r.trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::ClientReply { from, .. } => Some((ev.at, *from)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn client_logs<'a>(r: &'a Run, what: &'a str) -> Vec<u64> {
+    let client = r.nodes.len() as u32 - 1;
+    r.trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Log { node, text } if *node == client && text.contains(what) => Some(ev.at),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The id of the first client request message sent to `to`.
+fn first_request_to(r: &Run, to: u32) -> u64 {
+    r.trace
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            EventKind::Send { id, to: t, msg, .. }
+                if *t == to && matches!(**msg, Message::Client(_)) =>
+            {
+                Some(*id)
+            }
+            _ => None,
+        })
+        .expect("a request was sent")
+}
+
+#[test]
+fn a_cut_session_is_given_up_once_keepalives_go_unanswered_for_mon_client_ping_timeout_monclient_tick(
+) {
+    // The write reaches a only after the cut: TCP holds it. The `ceph`
+    // command's MonClient ticks first after mon_client_hunt_interval (3 s),
+    // sends a keepalive then and every mon_client_ping_interval (10 s), and
+    // gives up at the first one 30 s after the last answer (the session's
+    // opening): at 53 s. It marks the connection down, so a never gets the
+    // held write, and resends it to b, which is answered at once.
+    let r = sim("mons a b c\nat 20s write k v\nat 20.001s isolate a\n\
+         at 70s expect committed k v\nat 80s heal\nend 150s\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert_eq!(client_logs(&r, "hunting").len(), 1, "one hunt");
+    assert_eq!(
+        client_logs(&r, "no keepalive since 20 (33 seconds), reconnecting"),
+        vec![53 * SEC]
+    );
+    let (at, from) = replies(&r)[0];
+    assert_eq!(from, node(&r, "b"));
+    assert!(at > 53 * SEC && at < 53 * SEC + 100 * MS, "{at}");
+    let held = first_request_to(&r, node(&r, "a"));
+    let fate: Vec<_> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Deliver { id } if *id == held => Some((ev.at, None)),
+            EventKind::Drop { id, reason } if *id == held => Some((ev.at, Some(*reason))),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fate, vec![(53 * SEC, Some(DropReason::Reset))]);
+}
+
+#[test]
+fn a_command_held_by_a_short_cut_is_answered_on_its_session_at_the_tcp_retransmission_monclient_tick(
+) {
+    // Healed before any keepalive went unanswered for long: nothing shows
+    // the client a failure, the write reaches a at the first retransmission
+    // after the heal (0.215 s × 15 after it was sent), and a answers it.
+    let r = sim("mons a b c\nat 20s write k v\nat 20.001s isolate a\nat 23s heal\nat 40s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert!(
+        client_logs(&r, "hunting").is_empty(),
+        "the client never hunts"
+    );
+    let (at, from) = replies(&r)[0];
+    assert_eq!(from, node(&r, "a"));
+    assert!(at > 23_225 * MS && at < 23_400 * MS, "{at}");
+}
+
+#[test]
+fn a_new_session_opens_only_with_a_monitor_the_client_can_reach_monclient_add_conns() {
+    // The leader a is cut off before the write: the new MonClient's
+    // handshakes go to several monitors at once and a never answers, so the
+    // session opens with b, which forwards the write to its leader. The
+    // forward waits in TCP; b, out of quorum once its lease runs out, sends
+    // the client elsewhere (waitlist_or_zap_client), and the client hunts on
+    // to c, never to a.
+    let r = sim("mons a b c\nat 20s isolate a\nat 21s write k v\nat 60s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let b = node(&r, "b");
+    let target = r.trace.iter().find_map(|ev| match &ev.kind {
+        EventKind::ClientRequest { target, .. } => Some(*target),
+        _ => None,
+    });
+    assert_eq!(target, Some(Some(b)));
+    let client = r.nodes.len() as u32 - 1;
+    let asked_a = r.trace.iter().any(|ev| {
+        matches!(&ev.kind, EventKind::Send { from, to, .. } if *from == client && *to == node(&r, "a"))
+    });
+    assert!(!asked_a, "the client never talks to a");
+    assert!(
+        client_logs(&r, "reconnecting").is_empty(),
+        "no keepalive timed out"
+    );
+    assert_eq!(replies(&r)[0].1, node(&r, "c"));
+}
