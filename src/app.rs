@@ -349,6 +349,21 @@ fn app() -> Html {
     });
     let dispatch = state.dispatcher();
     let cursor = use_mut_ref(Cursor::new);
+    // The scenario editor shows the state's text (components/scenario.rs):
+    // set when that text changes and the editor does not show it already.
+    let editor = use_node_ref();
+    {
+        let editor = editor.clone();
+        // An embed with a run shows no editor; one without shows the page.
+        let shown = !(embed.is_some() && state.model.is_some());
+        use_effect_with((state.text.clone(), shown), move |(text, _)| {
+            if let Some(el) = editor.cast::<web_sys::HtmlTextAreaElement>() {
+                if el.value() != *text {
+                    el.set_value(text);
+                }
+            }
+        });
+    }
     let detail_cache = use_mut_ref(|| None::<((u64, usize, NodeId), Option<Rc<MonDetail>>)>);
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
@@ -540,8 +555,9 @@ fn app() -> Html {
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
-        model.trace()[..panel_upto]
-            .iter()
+        model
+            .trace()
+            .range(0, panel_upto)
             .rev()
             .take(4000)
             .find(|e| {
@@ -780,7 +796,7 @@ fn app() -> Html {
                 { (*inspector).clone() }
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
-                    text: state.text.clone(),
+                    editor: editor.clone(),
                     error: state.error.clone(),
                     model: state.model.clone(),
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),

@@ -150,6 +150,19 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The next token, a bare word of `list` (words separated by spaces);
+    /// the error says "expected {kind} ({list})". The message is made only
+    /// for an error: a long scenario's parse is on the page's main thread.
+    fn keyword_in(&mut self, kind: &str, list: &str) -> Result<&'a Token, ParseError> {
+        match self.peek() {
+            Some(t) if !t.quoted && listed(list, &t.text) => {
+                self.i += 1;
+                Ok(t)
+            }
+            _ => self.keyword(&format!("{kind} ({list})"), &split_words(list)),
+        }
+    }
+
     fn string(&mut self, what: &str) -> Result<String, ParseError> {
         let t = self.next(what)?;
         if !t.quoted {
@@ -270,6 +283,13 @@ fn found(t: &Token, what: &str) -> ParseError {
     )
 }
 
+/// Whether `word` is one of `list`'s space-separated words.
+fn listed(list: &str, word: &str) -> bool {
+    list.as_bytes()
+        .split(|&b| b == b' ')
+        .any(|w| w == word.as_bytes())
+}
+
 fn split_words(list: &str) -> Vec<&str> {
     list.split(' ').collect()
 }
@@ -280,8 +300,7 @@ fn parse_line(toks: &[Token]) -> Result<Line, ParseError> {
         i: 0,
         refs: Vec::new(),
     };
-    let what = format!("a statement ({STATEMENTS})");
-    let kw = c.keyword(&what, &split_words(STATEMENTS))?;
+    let kw = c.keyword_in("a statement", STATEMENTS)?;
     let pos = pos_of(kw);
     let mut time = pos;
     let mut key = c.peek().map_or(pos, pos_of);
@@ -447,8 +466,7 @@ fn set(c: &mut Cursor) -> Result<StmtKind, ParseError> {
 }
 
 fn action(c: &mut Cursor) -> Result<Action, ParseError> {
-    let what = format!("an action ({ACTIONS})");
-    let kw = c.keyword(&what, &split_words(ACTIONS))?;
+    let kw = c.keyword_in("an action", ACTIONS)?;
     Ok(match kw.text.as_str() {
         "start" => {
             if c.peek().is_some_and(|t| !t.quoted && t.text == "all") {
@@ -573,8 +591,7 @@ fn partition(c: &mut Cursor) -> Result<Action, ParseError> {
 }
 
 fn expectation(c: &mut Cursor) -> Result<Expectation, ParseError> {
-    let what = format!("an expectation ({EXPECTATIONS})");
-    let kw = c.keyword(&what, &split_words(EXPECTATIONS))?;
+    let kw = c.keyword_in("an expectation", EXPECTATIONS)?;
     Ok(match kw.text.as_str() {
         "leader" => {
             if c.peek().is_some_and(|t| !t.quoted && t.text == "none") {
