@@ -281,6 +281,33 @@ fn simulate_on(
     *timer.borrow_mut() = Some(slice);
 }
 
+/// Lines parsed between two looks at the wall clock.
+const PARSE_STEP: usize = 500;
+
+/// Parse a long edited text on in slices of SLICE_MS, each in a task of its
+/// own, and hand the result over (`Msg::Parsed`). `timer` holds the next
+/// slice: dropping it stops the parse (another text).
+fn parse_on(
+    text: Rc<String>,
+    mut parser: monscope_core::scenario::Parser,
+    dispatch: UseReducerDispatcher<AppState>,
+    timer: Rc<RefCell<Option<gloo::timers::callback::Timeout>>>,
+) {
+    let again = timer.clone();
+    let slice = gloo::timers::callback::Timeout::new(0, move || {
+        let started = js_sys::Date::now();
+        while js_sys::Date::now() - started < crate::state::SLICE_MS {
+            if let Some(done) = parser.step(&text, PARSE_STEP) {
+                let text = Rc::try_unwrap(text).unwrap_or_else(|t| (*t).clone());
+                dispatch.dispatch(Msg::Parsed(text, done.map(std::sync::Arc::new)));
+                return;
+            }
+        }
+        parse_on(text, parser, dispatch, again);
+    });
+    *timer.borrow_mut() = Some(slice);
+}
+
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
@@ -462,6 +489,19 @@ fn app() -> Html {
             let timer = Rc::new(RefCell::new(None));
             if let Some(m) = run {
                 simulate_on((*m).clone(), 0.0, dispatch, timer.clone());
+            }
+            move || drop(timer.borrow_mut().take())
+        });
+    }
+
+    // A long edited text is parsed in slices too (state.rs: PARSE_LINES).
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.parsing().map(str::to_string), move |text| {
+            let timer = Rc::new(RefCell::new(None));
+            if let Some(text) = text {
+                let parser = monscope_core::scenario::Parser::default();
+                parse_on(Rc::new(text.clone()), parser, dispatch, timer.clone());
             }
             move || drop(timer.borrow_mut().take())
         });

@@ -195,7 +195,11 @@ impl Model {
 
     /// Parse `text` and set its run up, nothing simulated yet.
     pub fn start(text: &str) -> Result<Model, ParseError> {
-        let scenario = Arc::new(scenario::parse(text)?);
+        Ok(Self::of(text, Arc::new(scenario::parse(text)?)))
+    }
+
+    /// The run of `scenario`, parsed from `text`, nothing simulated yet.
+    pub fn of(text: &str, scenario: Arc<Scenario>) -> Model {
         let sim = Sim::shared(scenario.clone(), Budget::DEFAULT);
         let names = sim.node_names();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -220,7 +224,7 @@ impl Model {
             sim: Some(sim),
         };
         let (presence, removing) = presence_planned(&scenario, &names);
-        Ok(Model {
+        Model {
             id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
             text: Rc::new(text.to_string()),
             end: scenario.end,
@@ -241,7 +245,7 @@ impl Model {
             first_commit: None,
             stops: Vec::new(),
             imported: None,
-        })
+        }
     }
 
     /// The model of an imported history (`monscope import --json`, read by

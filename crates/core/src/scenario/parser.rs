@@ -43,18 +43,52 @@ impl ParseError {
 
 /// Parse and validate a scenario.
 pub fn parse(text: &str) -> Result<Scenario, ParseError> {
-    let mut lines = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let tokens = tokenize(line_no, raw)?;
-        if tokens.is_empty() {
-            continue;
+    let mut parser = Parser::default();
+    loop {
+        if let Some(done) = parser.step(text, usize::MAX) {
+            return done;
         }
-        let line = parse_line(&tokens)?;
-        lines.push(line);
     }
-    super::check::resolve(lines)
+}
+
+/// A parse that goes a number of lines at a time: the page parses a long
+/// text (a one-hour scenario has 36,000 lines) in slices between frames.
+/// Its result is [`parse`]'s.
+#[derive(Default)]
+pub struct Parser {
+    lines: Vec<Line>,
+    /// Byte offset of the next line; past the end once the last is read.
+    next: usize,
+    line_no: u32,
+}
+
+impl Parser {
+    /// Read up to `max` more lines of `text` (the same text at every
+    /// step); the scenario, or the first error, once the text is read.
+    pub fn step(&mut self, text: &str, max: usize) -> Option<Result<Scenario, ParseError>> {
+        for _ in 0..max {
+            let Some(rest) = text.get(self.next..) else {
+                return Some(super::check::resolve(std::mem::take(&mut self.lines)));
+            };
+            let raw = match rest.find('\n') {
+                Some(i) => &rest[..i],
+                None => rest,
+            };
+            self.next += raw.len() + 1;
+            self.line_no = self.line_no.saturating_add(1);
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let tokens = match tokenize(self.line_no, raw) {
+                Ok(t) if t.is_empty() => continue,
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+            match parse_line(&tokens) {
+                Ok(line) => self.lines.push(line),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        None
+    }
 }
 
 /// A monitor name as written, for validation against `mons`.
