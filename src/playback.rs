@@ -21,8 +21,14 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-/// Simulated time between two snapshots.
+/// Simulated time between two snapshots, at first.
 pub const SNAPSHOT_EVERY: Time = 2 * SEC;
+
+/// The most snapshots a run keeps: past it every other one is dropped and
+/// the spacing doubles, so a long run's snapshots (each a copy of the
+/// monitors' stores, about a megabyte in the one-hour bench) stay within
+/// a few hundred megabytes, evenly spread.
+const MAX_SNAPSHOTS: usize = 256;
 
 /// Simulated time run between two looks at the wall clock: a few
 /// milliseconds of work in a busy run (two seconds of the one-hour bench
@@ -101,6 +107,9 @@ struct Grown {
     /// before the run.
     statuses: Vec<Vec<(Time, Arc<MonStatus>)>>,
     snapshots: Vec<(Time, Sim)>,
+    /// Simulated time between two snapshots now: SNAPSHOT_EVERY, doubled
+    /// at each thinning.
+    snapshot_every: Time,
     /// Wall milliseconds simulated since the last snapshot, and what the
     /// last snapshot cost (see [`Model::advance`]).
     since_snapshot_ms: f64,
@@ -131,7 +140,6 @@ pub struct Model {
     mark_count: usize,
     expect_count: usize,
     loud_count: usize,
-    snapshot_count: usize,
     /// The longest flight (for finding the messages in the air at `t`).
     pub max_flight: Time,
     /// Per monitor, when it joined (true) or left (false) the cluster: the
@@ -218,6 +226,7 @@ impl Model {
                 .map(|n| vec![(0, Arc::new(sim.state().status(n).clone()))])
                 .collect(),
             snapshots: Vec::new(),
+            snapshot_every: SNAPSHOT_EVERY,
             since_snapshot_ms: 0.0,
             snapshot_ms: 0.0,
             simulated: None,
@@ -236,7 +245,6 @@ impl Model {
             mark_count: 0,
             expect_count: 0,
             loud_count: 0,
-            snapshot_count: 0,
             max_flight: 0,
             presence,
             removing,
@@ -320,12 +328,17 @@ impl Model {
             // time simulated since the last is four times what that one
             // cost, so snapshots take at most a fifth of the time.
             let over = t >= self.end || sim.overrun().is_some();
-            let due = t % SNAPSHOT_EVERY == 0 && g.since_snapshot_ms >= 4.0 * g.snapshot_ms;
+            let due = t % g.snapshot_every == 0 && g.since_snapshot_ms >= 4.0 * g.snapshot_ms;
             if g.snapshots.is_empty() || over || due {
                 let clone = wall_ms();
                 g.snapshots.push((t, sim.clone()));
                 g.snapshot_ms = wall_ms() - clone;
                 g.since_snapshot_ms = 0.0;
+                if g.snapshots.len() > MAX_SNAPSHOTS {
+                    g.snapshot_every *= 2;
+                    let every = g.snapshot_every;
+                    g.snapshots.retain(|(at, _)| at % every == 0 || *at == t);
+                }
             }
             // A run stopped by its budget has nothing more to simulate.
             if over {
@@ -411,7 +424,6 @@ impl Model {
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
         self.loud_count = g.loud.len();
-        self.snapshot_count = g.snapshots.len();
         self.ready = match g.sim {
             None => self.end,
             Some(_) => g.simulated.unwrap_or(0),
@@ -527,7 +539,9 @@ impl Model {
         let t = t.min(self.ready);
         let mut sim = {
             let g = self.grown.borrow();
-            let snaps = &g.snapshots[..self.snapshot_count.max(1).min(g.snapshots.len())];
+            // Any snapshot at or before `t` (at most `ready`) is this
+            // run's state then, whichever model took it.
+            let snaps = &g.snapshots;
             let i = snaps.partition_point(|(at, _)| *at <= t);
             match snaps.get(i.saturating_sub(1)) {
                 Some((_, sim)) => sim.clone(),
@@ -902,7 +916,8 @@ mod tests {
     fn seeking_a_ten_minute_run_replays_from_the_nearest_snapshot() {
         // Seek time is measured in the e2e report, not asserted. Snapshots
         // are taken as often as their cost allows (Model::advance): at most
-        // SNAPSHOT_EVERY apart while they are cheap, sparser as the state grows.
+        // SNAPSHOT_EVERY apart while they are cheap, sparser as the state
+        // grows, and thinned to MAX_SNAPSHOTS (ten minutes are 300 at 2 s).
         let model = Model::build(&five_mons_ten_minutes()).unwrap();
         assert_eq!(model.end, 10 * MIN);
         let snapshots: Vec<Time> = model
@@ -913,6 +928,7 @@ mod tests {
             .map(|(at, _)| *at)
             .collect();
         assert!(snapshots.len() > 1 && snapshots[0] == 0);
+        assert!(snapshots.len() <= MAX_SNAPSHOTS, "{}", snapshots.len());
         assert!(snapshots
             .windows(2)
             .all(|w| w[1] > w[0] && w[1] % SNAPSHOT_EVERY == 0));
