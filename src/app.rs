@@ -299,7 +299,8 @@ fn parse_on(
         while js_sys::Date::now() - started < crate::state::SLICE_MS {
             if let Some(done) = parser.step(&text, PARSE_STEP) {
                 let text = Rc::try_unwrap(text).unwrap_or_else(|t| (*t).clone());
-                dispatch.dispatch(Msg::Parsed(text, done.map(std::sync::Arc::new)));
+                let done = crate::state::Parsed(Rc::new(done.map(std::sync::Arc::new)));
+                dispatch.dispatch(Msg::Parsed(text, done));
                 return;
             }
         }

@@ -50,7 +50,10 @@ pub const REACH_MS: f64 = 1000.0;
 /// Wall milliseconds of simulation per slice: the page simulates ahead of
 /// the playhead between frames in slices this long, so it never blocks
 /// (natively, in the unit tests, a run is simulated whole at once).
-pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 8.0 };
+/// 20 ms: a browser waits at least 4 ms between chained timeouts, so
+/// shorter slices leave the thread idle for a good part of the run; a
+/// slice and a render stay under the 50 ms of a long task.
+pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 20.0 };
 /// An edited text of more lines than this is parsed in slices between
 /// frames (app.rs), not in the input's task: a one-hour scenario's 36,000
 /// lines take 30-70 ms to parse in the page.
@@ -117,6 +120,24 @@ pub struct AppState {
     pub timers: bool,
 }
 
+/// A parse's result, handed over whole. Compared by identity and printed
+/// as a word: a derived comparison or printing of a whole scenario would
+/// cost the page's transfer a few kilobytes for nothing.
+#[derive(Clone)]
+pub struct Parsed(pub Rc<Result<Arc<Scenario>, ParseError>>);
+
+impl PartialEq for Parsed {
+    fn eq(&self, other: &Parsed) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Parsed")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     LoadBuiltin(usize),
@@ -163,7 +184,7 @@ pub enum Msg {
     PlayTo(Time),
     /// A long edited text, parsed in slices (app.rs): shown if it is still
     /// the editor's text.
-    Parsed(String, Result<Arc<Scenario>, ParseError>),
+    Parsed(String, Parsed),
     /// Show a session read back from IndexedDB (src/store/).
     Restore(Rc<crate::store::session::Session>),
     /// Kill every running monitor at the playhead and revive it from its store.
@@ -494,7 +515,7 @@ impl AppState {
             Msg::Parsed(text, parsed) => {
                 if self.parsing && text == self.text {
                     // Only the start at once: this task parsed already.
-                    self.run_parsed(text, parsed, 0.0);
+                    self.run_parsed(text, (*parsed.0).clone(), 0.0);
                 }
             }
             Msg::Apply(action) => self.apply(&action),
@@ -749,7 +770,7 @@ mod tests {
         assert_eq!(*s.model.as_ref().unwrap().text, BUILTIN[0].1);
         let s = s.reduce(Msg::Edit(longer.clone()));
         // The parse of a text the reader has replaced is not shown.
-        let parsed = |t: &str| scenario::parse(t).map(Arc::new);
+        let parsed = |t: &str| Parsed(Rc::new(scenario::parse(t).map(Arc::new)));
         let s = s.reduce(Msg::Parsed(long.clone(), parsed(&long)));
         assert_eq!(*s.model.as_ref().unwrap().text, BUILTIN[0].1);
         let s = s.reduce(Msg::Parsed(longer.clone(), parsed(&longer)));

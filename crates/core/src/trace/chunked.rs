@@ -68,27 +68,15 @@ impl<T: Clone> Chunked<T> {
     }
 
     /// Insert `v` at `i` (at most `len`). Appending is the common case; an
-    /// insert before the end rebuilds the chunks from `i` on.
+    /// insert before the end moves each later element up one.
     pub fn insert(&mut self, i: usize, v: T) {
-        if i >= self.len {
-            return self.push(v);
+        let mut carry = v;
+        for j in i..self.len {
+            if let Some(x) = self.get_mut(j) {
+                carry = std::mem::replace(x, carry);
+            }
         }
-        let first = i / CHUNK;
-        let tail: Vec<T> = self.chunks[first..]
-            .iter()
-            .flat_map(|c| c.iter().cloned())
-            .collect();
-        self.chunks.truncate(first);
-        self.len = first * CHUNK;
-        let at = i - first * CHUNK;
-        let (before, after) = tail.split_at(at);
-        for x in before.iter().cloned() {
-            self.push(x);
-        }
-        self.push(v);
-        for x in after.iter().cloned() {
-            self.push(x);
-        }
+        self.push(carry);
     }
 
     /// The first index whose element does not satisfy `pred`, for elements
@@ -106,12 +94,7 @@ impl<T: Clone> Chunked<T> {
 
     /// The elements from `i` on, in order.
     pub fn iter_from(&self, i: usize) -> impl Iterator<Item = &T> + '_ {
-        let (c, k) = (i / CHUNK, i % CHUNK);
-        self.chunks
-            .iter()
-            .skip(c)
-            .enumerate()
-            .flat_map(move |(j, chunk)| chunk[if j == 0 { k.min(chunk.len()) } else { 0 }..].iter())
+        (i..self.len).filter_map(move |k| self.get(k))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
