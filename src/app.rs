@@ -281,6 +281,34 @@ fn simulate_on(
     *timer.borrow_mut() = Some(slice);
 }
 
+/// Lines parsed between two looks at the wall clock.
+const PARSE_STEP: usize = 500;
+
+/// Parse a long edited text on in slices of SLICE_MS, each in a task of its
+/// own, and hand the result over (`Msg::Parsed`). `timer` holds the next
+/// slice: dropping it stops the parse (another text).
+fn parse_on(
+    text: Rc<String>,
+    mut parser: monscope_core::scenario::Parser,
+    dispatch: UseReducerDispatcher<AppState>,
+    timer: Rc<RefCell<Option<gloo::timers::callback::Timeout>>>,
+) {
+    let again = timer.clone();
+    let slice = gloo::timers::callback::Timeout::new(0, move || {
+        let started = js_sys::Date::now();
+        while js_sys::Date::now() - started < crate::state::SLICE_MS {
+            if let Some(done) = parser.step(&text, PARSE_STEP) {
+                let text = Rc::try_unwrap(text).unwrap_or_else(|t| (*t).clone());
+                let done = crate::state::Parsed(Rc::new(done.map(std::sync::Arc::new)));
+                dispatch.dispatch(Msg::Parsed(text, done));
+                return;
+            }
+        }
+        parse_on(text, parser, dispatch, again);
+    });
+    *timer.borrow_mut() = Some(slice);
+}
+
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
@@ -349,6 +377,21 @@ fn app() -> Html {
     });
     let dispatch = state.dispatcher();
     let cursor = use_mut_ref(Cursor::new);
+    // The scenario editor shows the state's text (components/scenario.rs):
+    // set when that text changes and the editor does not show it already.
+    let editor = use_node_ref();
+    {
+        let editor = editor.clone();
+        // An embed with a run shows no editor; one without shows the page.
+        let shown = !(embed.is_some() && state.model.is_some());
+        use_effect_with((state.text.clone(), shown), move |(text, _)| {
+            if let Some(el) = editor.cast::<web_sys::HtmlTextAreaElement>() {
+                if el.value() != *text {
+                    el.set_value(text);
+                }
+            }
+        });
+    }
     let detail_cache = use_mut_ref(|| None::<((u64, usize, NodeId), Option<Rc<MonDetail>>)>);
     let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
@@ -463,6 +506,19 @@ fn app() -> Html {
         });
     }
 
+    // A long edited text is parsed in slices too (state.rs: PARSE_LINES).
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with(state.parsing().map(str::to_string), move |text| {
+            let timer = Rc::new(RefCell::new(None));
+            if let Some(text) = text {
+                let parser = monscope_core::scenario::Parser::default();
+                parse_on(Rc::new(text.clone()), parser, dispatch, timer.clone());
+            }
+            move || drop(timer.borrow_mut().take())
+        });
+    }
+
     // Callbacks made once: a child whose props are otherwise unchanged then
     // skips its render, so a frame re-renders only what moves.
     let handlers = {
@@ -551,8 +607,9 @@ fn app() -> Html {
 
     // The ARIA live region narrates the latest state change.
     let narration = state.model.as_ref().and_then(|model| {
-        model.trace()[..panel_upto]
-            .iter()
+        model
+            .trace()
+            .range(0, panel_upto)
             .rev()
             .take(4000)
             .find(|e| {
@@ -791,7 +848,7 @@ fn app() -> Html {
                 { (*inspector).clone() }
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
-                    text: state.text.clone(),
+                    editor: editor.clone(),
                     error: state.error.clone(),
                     model: state.model.clone(),
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),

@@ -10,9 +10,10 @@
 
 use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::scenario::{self, Action, ParseError, Scenario};
-use monscope_core::sim::Sim;
+use monscope_core::sim::{Budget, Sim};
 use monscope_core::time::MS;
 use monscope_core::time::{Time, SEC};
+use monscope_core::trace::chunked::Chunked;
 use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
 use std::cell::{Ref, RefCell};
 use std::collections::BTreeMap;
@@ -20,8 +21,19 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-/// Simulated time between two snapshots.
+/// Simulated time between two snapshots, at first.
 pub const SNAPSHOT_EVERY: Time = 2 * SEC;
+
+/// The most snapshots a run keeps: past it every other one is dropped and
+/// the spacing doubles, so a long run's snapshots (each a copy of the
+/// monitors' stores, about a megabyte in the one-hour bench) stay within
+/// a few hundred megabytes, evenly spread.
+const MAX_SNAPSHOTS: usize = 256;
+
+/// Simulated time run between two looks at the wall clock: a few
+/// milliseconds of work in a busy run (two seconds of the one-hour bench
+/// took 30 ms in the page), so a slice ends close to its budget.
+const STEP: Time = SNAPSHOT_EVERY / 16;
 
 pub use monscope_core::trace::layout::Flight;
 use monscope_core::trace::layout::Flights;
@@ -82,7 +94,9 @@ pub struct Mark {
 /// while it grows. Only appended to (a flight's outcome is filled in when
 /// it happens), so a model that sees a prefix of it stays consistent.
 struct Grown {
-    trace: Vec<Event>,
+    /// In chunks: a contiguous vector of a long run's events is copied
+    /// whole each time it grows (100+ ms on the page's thread).
+    trace: Chunked<Event>,
     flights: Flights,
     marks: Vec<Mark>,
     /// Each node's state as the marks last saw it.
@@ -93,6 +107,12 @@ struct Grown {
     /// before the run.
     statuses: Vec<Vec<(Time, Arc<MonStatus>)>>,
     snapshots: Vec<(Time, Sim)>,
+    /// Simulated time between two snapshots now: SNAPSHOT_EVERY, doubled
+    /// at each thinning.
+    snapshot_every: Time,
+    /// Snapshots thinned out, freed one a step: freeing a hundred at once
+    /// (each the stores' thousands of allocations) took 300 ms in the page.
+    thinned: Vec<Sim>,
     /// Wall milliseconds simulated since the last snapshot, and what the
     /// last snapshot cost (see [`Model::advance`]).
     since_snapshot_ms: f64,
@@ -113,7 +133,7 @@ pub struct Model {
     pub id: u64,
     /// The text and its scenario, shared by every model of the run.
     pub text: Rc<String>,
-    pub scenario: Rc<Scenario>,
+    pub scenario: Arc<Scenario>,
     /// Monitors in rank order, then "client".
     pub names: Vec<String>,
     grown: Rc<RefCell<Grown>>,
@@ -123,7 +143,6 @@ pub struct Model {
     mark_count: usize,
     expect_count: usize,
     loud_count: usize,
-    snapshot_count: usize,
     /// The longest flight (for finding the messages in the air at `t`).
     pub max_flight: Time,
     /// Per monitor, when it joined (true) or left (false) the cluster: the
@@ -187,12 +206,16 @@ impl Model {
 
     /// Parse `text` and set its run up, nothing simulated yet.
     pub fn start(text: &str) -> Result<Model, ParseError> {
-        let scenario = scenario::parse(text)?;
-        let sim = Sim::new(&scenario);
+        Ok(Self::of(text, Arc::new(scenario::parse(text)?)))
+    }
+
+    /// The run of `scenario`, parsed from `text`, nothing simulated yet.
+    pub fn of(text: &str, scenario: Arc<Scenario>) -> Model {
+        let sim = Sim::shared(scenario.clone(), Budget::DEFAULT);
         let names = sim.node_names();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let grown = Grown {
-            trace: Vec::new(),
+            trace: Chunked::default(),
             flights: Flights {
                 list: Vec::new(),
                 of: BTreeMap::new(),
@@ -206,17 +229,19 @@ impl Model {
                 .map(|n| vec![(0, Arc::new(sim.state().status(n).clone()))])
                 .collect(),
             snapshots: Vec::new(),
+            snapshot_every: SNAPSHOT_EVERY,
+            thinned: Vec::new(),
             since_snapshot_ms: 0.0,
             snapshot_ms: 0.0,
             simulated: None,
             sim: Some(sim),
         };
         let (presence, removing) = presence_planned(&scenario, &names);
-        Ok(Model {
+        Model {
             id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
             text: Rc::new(text.to_string()),
             end: scenario.end,
-            scenario: Rc::new(scenario),
+            scenario,
             names,
             grown: Rc::new(RefCell::new(grown)),
             events: 0,
@@ -224,7 +249,6 @@ impl Model {
             mark_count: 0,
             expect_count: 0,
             loud_count: 0,
-            snapshot_count: 0,
             max_flight: 0,
             presence,
             removing,
@@ -233,7 +257,7 @@ impl Model {
             first_commit: None,
             stops: Vec::new(),
             imported: None,
-        })
+        }
     }
 
     /// The model of an imported history (`monscope import --json`, read by
@@ -256,7 +280,10 @@ impl Model {
         let grown = m.grown.clone();
         let mut g = grown.borrow_mut();
         g.sim = None;
-        g.trace = imp.trace;
+        g.trace = Chunked::default();
+        for ev in imp.trace {
+            g.trace.push(ev);
+        }
         // Before its first line a monitor is not running yet.
         g.statuses = (0..mons.len())
             .map(|n| vec![(0, Arc::new(MonStatus::down(n as _)))])
@@ -272,7 +299,7 @@ impl Model {
         self.ready >= self.end
     }
 
-    /// Simulate on, SNAPSHOT_EVERY at a time, until `budget_ms` of wall
+    /// Simulate on, STEP at a time, until `budget_ms` of wall
     /// time is spent (at least one step) or the run is over; the model
     /// that shows the run so far. The page calls it between frames, so a
     /// long run never blocks it.
@@ -289,25 +316,42 @@ impl Model {
         while let Some(sim) = &mut g.sim {
             let t = match g.simulated {
                 None => 0,
-                Some(at) => (at + SNAPSHOT_EVERY).min(self.end),
+                Some(at) => (at + STEP).min(self.end),
             };
             let step = wall_ms();
             sim.run_until(t);
             let first = g.trace.len();
-            g.trace.extend(sim.take_trace());
+            for ev in sim.take_trace() {
+                g.trace.push(ev);
+            }
             g.simulated = Some(t);
             g.since_snapshot_ms += wall_ms() - step;
-            // A snapshot costs more as the run's state grows (the
-            // properties' history above all): one is taken when the time
-            // simulated since the last is four times what that one cost,
-            // so snapshots take at most a fifth of the time.
+            // A snapshot (at a multiple of SNAPSHOT_EVERY) costs more as
+            // the monitors' stores grow (the properties' history is shared,
+            // see monscope_core::trace::chunked): one is taken when the
+            // time simulated since the last is nine times what that one
+            // cost, so snapshots take at most a tenth of the time.
             let over = t >= self.end || sim.overrun().is_some();
-            if g.snapshots.is_empty() || over || g.since_snapshot_ms >= 4.0 * g.snapshot_ms {
+            let due = t % g.snapshot_every == 0 && g.since_snapshot_ms >= 9.0 * g.snapshot_ms;
+            if g.snapshots.is_empty() || over || due {
                 let clone = wall_ms();
                 g.snapshots.push((t, sim.clone()));
                 g.snapshot_ms = wall_ms() - clone;
                 g.since_snapshot_ms = 0.0;
+                if g.snapshots.len() > MAX_SNAPSHOTS {
+                    g.snapshot_every *= 2;
+                    let every = g.snapshot_every;
+                    let all = std::mem::take(&mut g.snapshots);
+                    for (at, sim) in all {
+                        if at % every == 0 || at == t {
+                            g.snapshots.push((at, sim));
+                        } else {
+                            g.thinned.push(sim);
+                        }
+                    }
+                }
             }
+            drop(g.thinned.pop());
             // A run stopped by its budget has nothing more to simulate.
             if over {
                 g.sim = None;
@@ -335,7 +379,7 @@ impl Model {
             statuses,
             ..
         } = g;
-        for (i, ev) in trace.iter().enumerate().skip(first) {
+        for (i, ev) in (first..).zip(trace.iter_from(first)) {
             let started = match sends.first().filter(|f| f.ev == i) {
                 Some(f) => {
                     sends = &sends[1..];
@@ -392,7 +436,6 @@ impl Model {
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
         self.loud_count = g.loud.len();
-        self.snapshot_count = g.snapshots.len();
         self.ready = match g.sim {
             None => self.end,
             Some(_) => g.simulated.unwrap_or(0),
@@ -422,8 +465,11 @@ impl Model {
     }
 
     /// The trace simulated so far.
-    pub fn trace(&self) -> Ref<'_, [Event]> {
-        Ref::map(self.grown.borrow(), |g| &g.trace[..self.events])
+    pub fn trace(&self) -> Trace<'_> {
+        Trace {
+            events: Ref::map(self.grown.borrow(), |g| &g.trace),
+            len: self.events,
+        }
     }
 
     /// Every message's flight so far, in send order.
@@ -505,13 +551,15 @@ impl Model {
         let t = t.min(self.ready);
         let mut sim = {
             let g = self.grown.borrow();
-            let snaps = &g.snapshots[..self.snapshot_count.max(1).min(g.snapshots.len())];
+            // Any snapshot at or before `t` (at most `ready`) is this
+            // run's state then, whichever model took it.
+            let snaps = &g.snapshots;
             let i = snaps.partition_point(|(at, _)| *at <= t);
             match snaps.get(i.saturating_sub(1)) {
                 Some((_, sim)) => sim.clone(),
                 // An imported history has no simulator: its scenario's
                 // start, not run (no view of it reads one).
-                None => return Sim::new(&self.scenario),
+                None => return Sim::shared(self.scenario.clone(), Budget::DEFAULT),
             }
         };
         sim.run_until(t);
@@ -579,6 +627,53 @@ impl Model {
             })
             .last()
             .unwrap_or(0)
+    }
+}
+
+/// The first `len` events of a run's trace: what one [`Model`] sees.
+pub struct Trace<'a> {
+    events: Ref<'a, Chunked<Event>>,
+    len: usize,
+}
+
+impl Trace<'_> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn get(&self, i: usize) -> Option<&Event> {
+        self.events.get(i).filter(|_| i < self.len)
+    }
+
+    /// Events `from..to` (`to` at most the length).
+    pub fn range(
+        &self,
+        from: usize,
+        to: usize,
+    ) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator + '_ {
+        let to = to.min(self.len);
+        let events: &Chunked<Event> = &self.events;
+        (from.min(to)..to).map(move |i| &events[i])
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator + '_ {
+        self.range(0, self.len)
+    }
+
+    /// As [`slice::partition_point`].
+    pub fn partition_point(&self, pred: impl FnMut(&Event) -> bool) -> usize {
+        self.events.partition_point(pred).min(self.len)
+    }
+
+    pub fn to_vec(&self) -> Vec<Event> {
+        self.iter().cloned().collect()
+    }
+}
+
+impl std::ops::Index<usize> for Trace<'_> {
+    type Output = Event;
+    fn index(&self, i: usize) -> &Event {
+        self.get(i).expect("an event the model sees")
     }
 }
 
@@ -792,7 +887,7 @@ mod tests {
             readies.push(m.ready);
         }
         assert!(readies.len() > 10 && readies.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(*m.trace(), *whole.trace());
+        assert_eq!(m.trace().to_vec(), whole.trace().to_vec());
         assert_eq!(*m.flights(), *whole.flights());
         assert_eq!(*m.marks(), *whole.marks());
         assert_eq!(*m.expects(), *whole.expects());
@@ -809,10 +904,7 @@ mod tests {
         // and the simulator at any time within it.
         let early = Model::start(text).unwrap().advance(0.0).advance(0.0);
         let _later = early.advance(0.0).advance(0.0);
-        assert_eq!(
-            early.ready, SNAPSHOT_EVERY,
-            "the first slice is the start, at 0"
-        );
+        assert_eq!(early.ready, STEP, "the first slice is the start, at 0");
         assert!(early.trace().iter().all(|e| e.at <= early.ready));
         assert_eq!(early.sim_at(Time::MAX).now(), early.ready);
     }
@@ -836,7 +928,8 @@ mod tests {
     fn seeking_a_ten_minute_run_replays_from_the_nearest_snapshot() {
         // Seek time is measured in the e2e report, not asserted. Snapshots
         // are taken as often as their cost allows (Model::advance): at most
-        // SNAPSHOT_EVERY apart while they are cheap, sparser as the state grows.
+        // SNAPSHOT_EVERY apart while they are cheap, sparser as the state
+        // grows, and thinned to MAX_SNAPSHOTS (ten minutes are 300 at 2 s).
         let model = Model::build(&five_mons_ten_minutes()).unwrap();
         assert_eq!(model.end, 10 * MIN);
         let snapshots: Vec<Time> = model
@@ -847,6 +940,7 @@ mod tests {
             .map(|(at, _)| *at)
             .collect();
         assert!(snapshots.len() > 1 && snapshots[0] == 0);
+        assert!(snapshots.len() <= MAX_SNAPSHOTS, "{}", snapshots.len());
         assert!(snapshots
             .windows(2)
             .all(|w| w[1] > w[0] && w[1] % SNAPSHOT_EVERY == 0));
@@ -949,7 +1043,7 @@ mod imported_tests {
     #[test]
     fn a_trace_that_is_not_imported_logs_is_refused() {
         let run = Model::build("mons a b\nend 2s\n").unwrap();
-        let text = monscope_core::trace::json::json_lines(&run.trace());
+        let text = monscope_core::trace::json::json_lines(&run.trace().to_vec());
         assert!(Model::imported(&text, "mons a b\n").is_err());
     }
 }

@@ -6,10 +6,11 @@
 use crate::edit;
 use crate::playback::{Model, HIDDEN_BY_DEFAULT};
 use monscope_core::scenario::library::BUILTIN;
-use monscope_core::scenario::ParseError;
+use monscope_core::scenario::{self, ParseError, Scenario};
 use monscope_core::time::{Time, MS, SEC};
 use monscope_core::trace::NodeId;
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// Playback speeds offered: simulated seconds per real second.
 pub const SPEEDS: &[(f64, &str)] = &[
@@ -49,7 +50,14 @@ pub const REACH_MS: f64 = 1000.0;
 /// Wall milliseconds of simulation per slice: the page simulates ahead of
 /// the playhead between frames in slices this long, so it never blocks
 /// (natively, in the unit tests, a run is simulated whole at once).
-pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 8.0 };
+/// 20 ms: a browser waits at least 4 ms between chained timeouts, so
+/// shorter slices leave the thread idle for a good part of the run; a
+/// slice and a render stay under the 50 ms of a long task.
+pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 20.0 };
+/// An edited text of more lines than this is parsed in slices between
+/// frames (app.rs), not in the input's task: a one-hour scenario's 36,000
+/// lines take 30-70 ms to parse in the page.
+pub const PARSE_LINES: usize = 2000;
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
@@ -59,6 +67,9 @@ pub struct AppState {
     pub model: Option<Rc<Model>>,
     /// Why `text` does not parse.
     pub error: Option<ParseError>,
+    /// `text` is being parsed in slices (PARSE_LINES): `model` and `error`
+    /// are the last text's until it is.
+    parsing: bool,
     /// Why the last action could not be applied.
     pub notice: Option<String>,
     /// Previous texts, for undo.
@@ -109,6 +120,24 @@ pub struct AppState {
     pub timers: bool,
 }
 
+/// A parse's result, handed over whole. Compared by identity and printed
+/// as a word: a derived comparison or printing of a whole scenario would
+/// cost the page's transfer a few kilobytes for nothing.
+#[derive(Clone)]
+pub struct Parsed(pub Rc<Result<Arc<Scenario>, ParseError>>);
+
+impl PartialEq for Parsed {
+    fn eq(&self, other: &Parsed) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Parsed")
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
     LoadBuiltin(usize),
@@ -153,6 +182,9 @@ pub enum Msg {
     Play(bool),
     /// Play from the playhead and pause at this time.
     PlayTo(Time),
+    /// A long edited text, parsed in slices (app.rs): shown if it is still
+    /// the editor's text.
+    Parsed(String, Parsed),
     /// Show a session read back from IndexedDB (src/store/).
     Restore(Rc<crate::store::session::Session>),
     /// Kill every running monitor at the playhead and revive it from its store.
@@ -193,6 +225,7 @@ impl AppState {
             text: String::new(),
             model: None,
             error: None,
+            parsing: false,
             notice: None,
             undo: Vec::new(),
             stem,
@@ -304,14 +337,34 @@ impl AppState {
         }
     }
 
+    /// The text being parsed in slices, if one is.
+    pub fn parsing(&self) -> Option<&str> {
+        self.parsing.then_some(self.text.as_str())
+    }
+
     /// Parse and run `text`; a text that does not parse keeps the last run.
     fn set_text(&mut self, text: String) {
+        self.parsing = false;
         if self.model.as_ref().is_some_and(|m| *m.text == text) {
             self.text = text;
             self.error = None;
             return;
         }
-        match Model::start(&text).map(|m| m.advance(SLICE_MS)) {
+        let parsed = scenario::parse(&text).map(Arc::new);
+        self.run_parsed(text, parsed, SLICE_MS);
+        self.reach_pending();
+    }
+
+    /// Run a parsed `text`, simulating `slice_ms` of it at once; a text
+    /// that does not parse keeps the last run.
+    fn run_parsed(
+        &mut self,
+        text: String,
+        parsed: Result<Arc<Scenario>, ParseError>,
+        slice_ms: f64,
+    ) {
+        self.parsing = false;
+        match parsed.map(|s| Model::of(&text, s).advance(slice_ms)) {
             Ok(model) => {
                 self.error = None;
                 let n = model.mon_count() as NodeId;
@@ -325,7 +378,6 @@ impl AppState {
         self.text = text;
         // An edit keeps the playhead where it was, once the new run gets there.
         self.seek(self.t);
-        self.reach_pending();
     }
 
     fn seek(&mut self, t: Time) {
@@ -451,7 +503,19 @@ impl AppState {
                     if self.stem.and_then(monscope_core::scenario::library::get) != Some(&text) {
                         self.stem = None;
                     }
-                    self.set_text(text);
+                    let lines = text.bytes().filter(|&b| b == b'\n').count();
+                    if lines > PARSE_LINES {
+                        self.text = text;
+                        self.parsing = true;
+                    } else {
+                        self.set_text(text);
+                    }
+                }
+            }
+            Msg::Parsed(text, parsed) => {
+                if self.parsing && text == self.text {
+                    // Only the start at once: this task parsed already.
+                    self.run_parsed(text, (*parsed.0).clone(), 0.0);
                 }
             }
             Msg::Apply(action) => self.apply(&action),
@@ -687,6 +751,41 @@ mod tests {
 
     fn leader_at(s: &AppState, t: Time) -> Option<NodeId> {
         s.model.as_ref().unwrap().sim_at(t).state().leader()
+    }
+
+    #[test]
+    fn a_long_pasted_text_runs_once_parsed_and_a_stale_parse_is_dropped() {
+        let s = AppState::new(BUILTIN[0].1, None);
+        let writes = |n: usize| {
+            let mut text = String::from("mons a b c\n");
+            for i in 0..n {
+                text += &format!("at {}ms write k v{i}\n", 1000 + i);
+            }
+            text
+        };
+        let (long, longer) = (writes(PARSE_LINES + 1), writes(PARSE_LINES + 2));
+        let s = s.reduce(Msg::Edit(long.clone()));
+        // The last run shows while the text is parsed (app.rs: parse_on).
+        assert_eq!(s.parsing(), Some(long.as_str()));
+        assert_eq!(*s.model.as_ref().unwrap().text, BUILTIN[0].1);
+        let s = s.reduce(Msg::Edit(longer.clone()));
+        // The parse of a text the reader has replaced is not shown.
+        let parsed = |t: &str| Parsed(Rc::new(scenario::parse(t).map(Arc::new)));
+        let s = s.reduce(Msg::Parsed(long.clone(), parsed(&long)));
+        assert_eq!(*s.model.as_ref().unwrap().text, BUILTIN[0].1);
+        let s = s.reduce(Msg::Parsed(longer.clone(), parsed(&longer)));
+        assert_eq!((s.parsing(), s.error.as_ref()), (None, None));
+        let model = s.model.as_ref().unwrap();
+        assert_eq!(
+            (model.text.as_str(), model.names.len()),
+            (longer.as_str(), 4)
+        );
+        // A long text that does not parse keeps the last run, and says why.
+        let broken = longer.replace("write k v5\n", "write k\n");
+        let s = s.reduce(Msg::Edit(broken.clone()));
+        let s = s.reduce(Msg::Parsed(broken.clone(), parsed(&broken)));
+        assert_eq!(s.error.as_ref().map(|e| e.line), Some(7));
+        assert_eq!(s.model.as_ref().unwrap().text.as_str(), longer.as_str());
     }
 
     #[test]

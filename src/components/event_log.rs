@@ -44,8 +44,8 @@ pub fn event_log(p: &Props) -> Html {
     let toggle = p.on.reform(move |_: Event| Msg::Timers(!show_timers));
     let trace = p.model.trace();
     let upto = p.upto.min(trace.len());
-    let lines = trace[..upto]
-        .iter()
+    let lines = trace
+        .range(0, upto)
         .enumerate()
         .rev()
         .filter(|(_, e)| {

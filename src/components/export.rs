@@ -33,7 +33,7 @@ pub fn export(p: &Props) -> Html {
                 .title
                 .clone()
                 .unwrap_or_else(|| "monscope".into());
-            let result = svg::render(&title, &model.names, &model.trace(), from, to)
+            let result = svg::render(&title, &model.names, &model.trace().to_vec(), from, to)
                 .map_err(|e| format!("Export SVG: {e}"))
                 .and_then(|text| {
                     crate::download::offer(&format!("{}.svg", stem(&model)), "image/svg+xml", &text)
@@ -47,7 +47,7 @@ pub fn export(p: &Props) -> Html {
     let json_click = {
         let (model, err) = (p.model.clone(), p.on_error.clone());
         Callback::from(move |_: MouseEvent| {
-            let text = json::json_lines(&model.trace());
+            let text = json::json_lines(&model.trace().to_vec());
             let file = format!("{}.trace.jsonl", stem(&model));
             if let Err(e) = crate::download::offer(&file, "application/x-ndjson", &text) {
                 err.emit(format!("Export trace: {e}"));

@@ -11,7 +11,10 @@ use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 pub struct Props {
-    pub text: String,
+    /// The editor: its text is set by the page (app.rs), not by a `value`
+    /// here, which yew would read back from the DOM at each render to
+    /// compare (a megabyte for a one-hour scenario).
+    pub editor: NodeRef,
     pub error: Option<ParseError>,
     pub model: Option<Rc<Model>>,
     /// How many expectations have been checked at the playhead.
@@ -102,7 +105,7 @@ pub fn scenario_panel(p: &Props) -> Html {
                 <p class="describe">{ describe }</p>
             }
             <textarea class={classes!("editor", p.error.is_some().then_some("has-error"))}
-                      value={p.text.clone()} {oninput} spellcheck="false" rows="14"
+                      ref={p.editor.clone()} {oninput} spellcheck="false" rows="14"
                       aria-label="scenario text" aria-invalid={p.error.is_some().to_string()}
                       aria-describedby="scenario-error" data-testid="editor" />
             if let Some(e) = &p.error {

@@ -138,7 +138,7 @@ impl Journal {
         let t = t.min(model.ready);
         if self.started && *model.text == self.text && t >= self.t {
             let upto = model.events_upto(t);
-            for ev in &model.trace()[self.events.min(upto)..upto] {
+            for ev in model.trace().range(self.events.min(upto), upto) {
                 if let EventKind::Store { node, tx } = &ev.kind {
                     self.store(*node).apply(tx);
                 }

@@ -97,13 +97,15 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
   const longTasks = await page.evaluate(() => window.longTasks);
   console.log(
     `one hour (36,000 writes): shown after ${opened} ms, simulated in ${(loaded / 1000).toFixed(1)} s; ` +
-      `long tasks ${longTasks.length ? longTasks.join(', ') + ' ms' : 'none'}`,
+      `long tasks ${longTasks.length ? `${longTasks.length} (max ${Math.max(...longTasks)} ms): ${longTasks.join(', ')} ms` : 'none'}`,
   );
-  // The issue's budget. Not met yet: the simulation still runs on the main
-  // thread (in slices), the scenario's parse and a snapshot of a long run's
-  // state are single tasks, and a render of the page follows each showing
-  // (README, Performance, "The page"). Checked and reported as a TODO until
-  // the simulator moves into a Web Worker.
+  // The issue's budget. Not met yet on a loaded machine: the parse (in
+  // slices), the snapshots (the properties' history shared) and the trace's
+  // growth (in chunks) are no longer long tasks, but the simulation's slices
+  // and the page's renders share the main thread, and with other processes
+  // on the 2 cores a task of 20-30 ms stretches past 50 (README, Performance,
+  // "The page"). Checked and reported as a TODO until the simulator moves
+  // into a Web Worker.
   await t.test(
     'no long task over 50 ms on the main thread while it loads',
     { todo: 'the simulator still runs on the main thread' },

@@ -21,5 +21,5 @@ mod tests;
 
 pub use ast::*;
 pub use link::{decode as decode_link, encode_payload, share_link, Decoded, LinkError};
-pub use parser::{parse, ParseError};
+pub use parser::{parse, ParseError, Parser};
 pub use printer::{print, print_action, print_expectation, print_stmt};

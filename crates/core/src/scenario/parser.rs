@@ -43,18 +43,52 @@ impl ParseError {
 
 /// Parse and validate a scenario.
 pub fn parse(text: &str) -> Result<Scenario, ParseError> {
-    let mut lines = Vec::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let tokens = tokenize(line_no, raw)?;
-        if tokens.is_empty() {
-            continue;
+    let mut parser = Parser::default();
+    loop {
+        if let Some(done) = parser.step(text, usize::MAX) {
+            return done;
         }
-        let line = parse_line(&tokens)?;
-        lines.push(line);
     }
-    super::check::resolve(lines)
+}
+
+/// A parse that goes a number of lines at a time: the page parses a long
+/// text (a one-hour scenario has 36,000 lines) in slices between frames.
+/// Its result is [`parse`]'s.
+#[derive(Default)]
+pub struct Parser {
+    lines: Vec<Line>,
+    /// Byte offset of the next line; past the end once the last is read.
+    next: usize,
+    line_no: u32,
+}
+
+impl Parser {
+    /// Read up to `max` more lines of `text` (the same text at every
+    /// step); the scenario, or the first error, once the text is read.
+    pub fn step(&mut self, text: &str, max: usize) -> Option<Result<Scenario, ParseError>> {
+        for _ in 0..max {
+            let Some(rest) = text.get(self.next..) else {
+                return Some(super::check::resolve(std::mem::take(&mut self.lines)));
+            };
+            let raw = match rest.find('\n') {
+                Some(i) => &rest[..i],
+                None => rest,
+            };
+            self.next += raw.len() + 1;
+            self.line_no = self.line_no.saturating_add(1);
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let tokens = match tokenize(self.line_no, raw) {
+                Ok(t) if t.is_empty() => continue,
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+            match parse_line(&tokens) {
+                Ok(line) => self.lines.push(line),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        None
+    }
 }
 
 /// A monitor name as written, for validation against `mons`.
@@ -147,6 +181,19 @@ impl<'a> Cursor<'a> {
             Ok(t)
         } else {
             Err(found(t, what))
+        }
+    }
+
+    /// The next token, a bare word of `list` (words separated by spaces);
+    /// the error says "expected {kind} ({list})". The message is made only
+    /// for an error: a long scenario's parse is on the page's main thread.
+    fn keyword_in(&mut self, kind: &str, list: &str) -> Result<&'a Token, ParseError> {
+        match self.peek() {
+            Some(t) if !t.quoted && listed(list, &t.text) => {
+                self.i += 1;
+                Ok(t)
+            }
+            _ => self.keyword(&format!("{kind} ({list})"), &split_words(list)),
         }
     }
 
@@ -270,6 +317,13 @@ fn found(t: &Token, what: &str) -> ParseError {
     )
 }
 
+/// Whether `word` is one of `list`'s space-separated words.
+fn listed(list: &str, word: &str) -> bool {
+    list.as_bytes()
+        .split(|&b| b == b' ')
+        .any(|w| w == word.as_bytes())
+}
+
 fn split_words(list: &str) -> Vec<&str> {
     list.split(' ').collect()
 }
@@ -280,8 +334,7 @@ fn parse_line(toks: &[Token]) -> Result<Line, ParseError> {
         i: 0,
         refs: Vec::new(),
     };
-    let what = format!("a statement ({STATEMENTS})");
-    let kw = c.keyword(&what, &split_words(STATEMENTS))?;
+    let kw = c.keyword_in("a statement", STATEMENTS)?;
     let pos = pos_of(kw);
     let mut time = pos;
     let mut key = c.peek().map_or(pos, pos_of);
@@ -444,8 +497,7 @@ fn set(c: &mut Cursor) -> Result<StmtKind, ParseError> {
 }
 
 fn action(c: &mut Cursor) -> Result<Action, ParseError> {
-    let what = format!("an action ({ACTIONS})");
-    let kw = c.keyword(&what, &split_words(ACTIONS))?;
+    let kw = c.keyword_in("an action", ACTIONS)?;
     Ok(match kw.text.as_str() {
         "start" => {
             if c.peek().is_some_and(|t| !t.quoted && t.text == "all") {
@@ -570,8 +622,7 @@ fn partition(c: &mut Cursor) -> Result<Action, ParseError> {
 }
 
 fn expectation(c: &mut Cursor) -> Result<Expectation, ParseError> {
-    let what = format!("an expectation ({EXPECTATIONS})");
-    let kw = c.keyword(&what, &split_words(EXPECTATIONS))?;
+    let kw = c.keyword_in("an expectation", EXPECTATIONS)?;
     Ok(match kw.text.as_str() {
         "leader" => {
             if c.peek().is_some_and(|t| !t.quoted && t.text == "none") {

@@ -756,3 +756,28 @@ fn a_link_that_inflates_past_64_kib_is_refused() {
     let link = format!("s1={}", base64::encode(&bomb));
     assert_eq!(decode(&link), Err(LinkError::TooLarge));
 }
+
+#[test]
+fn a_text_parsed_a_few_lines_at_a_time_is_the_text_parsed_whole() {
+    let broken = "mons a b c\nat 1s kill a\nat 2s explode b\nat 3s revive a\n";
+    let backwards = "mons a b\nat 5s kill a\nat 1s revive a\n";
+    let texts = library::BUILTIN.iter().map(|(_, t)| *t).chain([
+        broken,
+        backwards,
+        "",
+        "\n",
+        "mons a\r\nend 1s",
+    ]);
+    for text in texts {
+        let whole = parse(text);
+        for per_step in [1, 3, 7] {
+            let mut p = Parser::default();
+            let stepped = loop {
+                if let Some(done) = p.step(text, per_step) {
+                    break done;
+                }
+            };
+            assert_eq!(stepped, whole, "{per_step} lines a step: {text}");
+        }
+    }
+}

@@ -144,6 +144,12 @@ impl Sim {
 
     /// A simulator that stops once it goes past `budget`.
     pub fn with_budget(scenario: &Scenario, budget: Budget) -> Sim {
+        Sim::shared(Arc::new(scenario.clone()), budget)
+    }
+
+    /// A simulator of a scenario the caller keeps too (the page: a long
+    /// scenario is not copied).
+    pub fn shared(scenario: Arc<Scenario>, budget: Budget) -> Sim {
         let n = scenario.mons.len();
         // Every monitor that will ever exist gets its node (and address) up
         // front: the initial ones in rank order, then each `add` in file
@@ -218,7 +224,7 @@ impl Sim {
                 },
             ),
             client_lost: Vec::new(),
-            scenario: Arc::new(scenario.clone()),
+            scenario: scenario.clone(),
             cfg,
             monmap,
             now: 0,

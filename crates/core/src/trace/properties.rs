@@ -45,6 +45,7 @@
 //! version (the Commit event carries the value); the client's history from the
 //! ClientRequest and ClientReply events, and from the replies the monitors send.
 
+use super::chunked::Chunked;
 use super::event::NodeId;
 use crate::mon::messages::{ClientOp, ClientResult};
 use crate::mon::monmap_service::{decode_monmap, MONMAP};
@@ -182,9 +183,9 @@ struct Writes {
 struct Key {
     name: String,
     /// Its value after each committed version that set it, in version order.
-    versions: Vec<(Version, Option<String>)>,
+    versions: Chunked<(Version, Option<String>)>,
     /// Acknowledged writes, in the order their answers came.
-    acked: Vec<Acked>,
+    acked: Chunked<Acked>,
     /// The latest sending time of an acknowledged write, and its value.
     latest: Option<(Time, String)>,
     /// Per value (by its FNV-1a hash: two values that collide share one
@@ -258,7 +259,7 @@ struct Member {
 pub struct History {
     names: Vec<String>,
     /// Per version (index v - 1), from its first commit.
-    versions: Vec<Option<Committed>>,
+    versions: Chunked<Option<Committed>>,
     /// What every version in 1..=contiguous does is known.
     contiguous: Version,
     /// Per config-key key, sorted by name.
@@ -268,7 +269,7 @@ pub struct History {
     /// Per monitor named in a `mon add`/`mon remove` or a monmap, sorted by name.
     members: Vec<Member>,
     /// Client requests by tid (index tid - 1); None once answered.
-    requests: Vec<Option<Request>>,
+    requests: Chunked<Option<Request>>,
     /// Read answers sent to the client: (tid, monitor, where it stood).
     served: Vec<(u64, NodeId, Standing)>,
     /// Per monitor: the last standing in a quorum, and the highest epoch seen.
@@ -502,7 +503,7 @@ impl History {
             return;
         };
         let (node, standing) = by;
-        let c = Self::slot(&mut self.versions, i).get_or_insert(Committed {
+        let c = self.versions.slot(i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
             effect: None,
@@ -545,10 +546,13 @@ impl History {
     fn set_kv(&mut self, key: &str, version: Version, value: Option<String>) {
         let h = &mut self.key_mut(key).versions;
         let i = h.partition_point(|(v, _)| *v <= version);
-        if i > 0 && h[i - 1].0 == version {
-            h[i - 1].1 = value;
-        } else {
-            h.insert(i, (version, value));
+        match i.checked_sub(1) {
+            Some(last) if h[last].0 == version => {
+                if let Some(e) = h.get_mut(last) {
+                    e.1 = value;
+                }
+            }
+            _ => h.insert(i, (version, value)),
         }
     }
 
@@ -616,7 +620,7 @@ impl History {
                 0
             }
         };
-        *Self::slot(&mut self.requests, i) = Some(Request {
+        *self.requests.slot(i) = Some(Request {
             at,
             op: op.clone(),
             acked_before,
@@ -696,7 +700,9 @@ impl History {
         let w = k.writes_of_mut(value);
         w.pending = w.pending.saturating_sub(1);
         w.last_ack = w.last_ack.max(at);
-        if known && k.versions.binary_search_by_key(&version, |e| e.0).is_err() {
+        let from = k.versions.partition_point(|(v, _)| *v <= version);
+        let set = from > 0 && k.versions[from - 1].0 == version;
+        if known && !set {
             out.push((
                 Property::WriteKept,
                 format!(
@@ -706,8 +712,7 @@ impl History {
             ));
         }
         // A later version that already brought back an older value loses this write.
-        let from = k.versions.partition_point(|(v, _)| *v <= version);
-        for (v, x) in &k.versions[from..] {
+        for (v, x) in k.versions.iter_from(from) {
             if let Some(text) = x.as_deref().and_then(|x| k.older(x, *v, req.at, value)) {
                 out.push((Property::WriteKept, text));
             }
@@ -759,8 +764,10 @@ impl History {
                 .copied()
                 .flatten()
         };
-        let missed = k.acked[..req.acked_before.min(k.acked.len())]
+        let missed = k
+            .acked
             .iter()
+            .take(req.acked_before)
             .filter(|w| w.version > version)
             .find_map(|w| {
                 let c = committed(w.version)?;

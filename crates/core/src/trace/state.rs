@@ -6,6 +6,7 @@
 //! the safety invariants (checked as the events arrive, each violation once;
 //! the paxos ones here, the others in [`super::properties`]).
 
+use super::chunked::Chunked;
 use super::event::{Event, EventKind, NodeId};
 use super::properties::{Found, History, Property, Standing};
 use crate::mon::messages::Message;
@@ -82,7 +83,8 @@ pub struct ClusterState {
     /// When `max_leaders` was first reached.
     max_leaders_at: Time,
     /// Per paxos version, each distinct value hash seen and the first node that committed it.
-    commits: BTreeMap<Version, Vec<(u64, NodeId)>>,
+    /// In version order; shared with clones (see [`Chunked`]).
+    commits: Chunked<(Version, Vec<(u64, NodeId)>)>,
     violations: Vec<Violation>,
     /// The committed and the client's history, for the other properties.
     history: History,
@@ -125,7 +127,7 @@ impl ClusterState {
             leaders_now: 0,
             max_leaders: 0,
             max_leaders_at: 0,
-            commits: BTreeMap::new(),
+            commits: Chunked::default(),
             violations: Vec::new(),
             history,
             client,
@@ -308,10 +310,17 @@ impl ClusterState {
         value: Option<&[u8]>,
     ) -> Option<String> {
         self.mon_mut(node);
-        let seen = self.commits.entry(version).or_default();
-        if seen.iter().any(|&(h, _)| h == hash) {
-            return None;
+        let i = self.commits.partition_point(|(v, _)| *v < version);
+        match self.commits.get(i) {
+            Some((v, seen)) if *v == version => {
+                if seen.iter().any(|&(h, _)| h == hash) {
+                    return None;
+                }
+            }
+            _ => self.commits.insert(i, (version, Vec::new())),
         }
+        // Written only when it changes: a write copies a shared chunk.
+        let seen = &mut self.commits.get_mut(i)?.1;
         seen.push((hash, node));
         let &(first_hash, first_node) = seen.first()?;
         if first_hash == hash || self.history.same_effect(version, value) {
