@@ -110,7 +110,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
             r("chunk_bl", format!("{} bytes", m.chunk_bl.len())),
         ],
         Message::Timecheck(m) => {
-            let per_rank = |v: &std::collections::BTreeMap<i32, i64>| {
+            let per_rank = |v: &monscope_core::mon::vecmap::VecMap<i32, i64>| {
                 let s: Vec<String> = v
                     .iter()
                     .map(|(k, us)| format!("{k}:{:.3}ms", *us as f64 / 1000.0))

@@ -13,8 +13,8 @@ use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClo
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
 use super::{Addr, Rank};
+use crate::mon::vecmap::VecMap;
 use crate::time::{format_secs, Duration, Time};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -61,7 +61,7 @@ pub struct Client {
     timers: ClientTimers,
     next_tid: u64,
     next_session: u64,
-    pending: BTreeMap<u64, Pending>,
+    pending: VecMap<u64, Pending>,
 }
 
 /// What the client learned from a reply, for the trace.
@@ -78,7 +78,7 @@ impl Client {
             timers,
             next_tid: 1,
             next_session: 1,
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
         }
     }
 

@@ -5,9 +5,9 @@ use super::elector::ConnectionTracker;
 use super::monmap::{MonMap, Strategy};
 use super::paxos::values::Values;
 use super::{Addr, Epoch, Rank, Version};
+use crate::mon::vecmap::VecMap;
 use crate::time::Time;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -352,6 +352,6 @@ pub struct MTimeCheck2 {
     pub round: u64,
     /// PONG: the peon's clock when it answered.
     pub timestamp: Time,
-    pub skews: BTreeMap<Rank, i64>,
-    pub latencies: BTreeMap<Rank, i64>,
+    pub skews: VecMap<Rank, i64>,
+    pub latencies: VecMap<Rank, i64>,
 }

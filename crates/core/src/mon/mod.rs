@@ -26,6 +26,7 @@ pub mod status;
 pub mod store;
 pub mod sync;
 pub mod timecheck;
+pub mod vecmap;
 pub mod vecset;
 
 /// A monitor's rank in the monmap, as Ceph's `int rank`: negative means none.

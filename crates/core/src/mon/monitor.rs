@@ -16,8 +16,8 @@ use super::store::{MonitorDBStore, Transaction};
 use super::sync::{MonSync, SyncCtx, SyncEffect};
 use super::timecheck::{TcEnv, Timecheck};
 use super::{Addr, Epoch, Rank};
+use crate::mon::vecset::VecSet;
 use crate::time::Time;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// One input to a monitor.
@@ -46,11 +46,11 @@ pub struct Monitor {
     state: MonState,
     rank: Rank,
     has_ever_joined: bool,
-    outside_quorum: BTreeSet<Rank>,
+    outside_quorum: VecSet<Rank>,
     /// Addresses that probed me from outside my monmap (handle_probe_probe's
     /// "adding peer ... to list of hints"); bootstrap probes them too. Kept
     /// in memory only, as Ceph's, and never forgotten while the process runs.
-    extra_probe_peers: BTreeSet<Addr>,
+    extra_probe_peers: VecSet<Addr>,
     quorum: Vec<Rank>,
     leader: Rank,
     elector: Elector,
@@ -116,8 +116,8 @@ impl Monitor {
             state: MonState::Probing,
             rank,
             has_ever_joined,
-            outside_quorum: BTreeSet::new(),
-            extra_probe_peers: BTreeSet::new(),
+            outside_quorum: VecSet::new(),
+            extra_probe_peers: VecSet::new(),
             quorum: Vec::new(),
             leader: -1,
             elector,

@@ -12,8 +12,8 @@
 use super::messages::MClientRequest;
 use super::out::Out;
 use super::Addr;
+use crate::mon::vecmap::VecMap;
 use crate::time::{Duration, Time};
-use std::collections::BTreeMap;
 
 /// A session: the client's address and the session it numbered.
 pub type SessionId = (Addr, u64);
@@ -22,9 +22,9 @@ pub type SessionId = (Addr, u64);
 pub struct Sessions {
     /// Open sessions: when each times out (session_timeout), and when its
     /// last message came.
-    open: BTreeMap<SessionId, (Time, Time)>,
+    open: VecMap<SessionId, (Time, Time)>,
     /// Requests forwarded to the leader, by (client, tid), not answered yet.
-    routed: BTreeMap<(Addr, u64), MClientRequest>,
+    routed: VecMap<(Addr, u64), MClientRequest>,
 }
 
 impl Sessions {

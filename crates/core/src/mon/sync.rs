@@ -18,8 +18,8 @@ use super::out::{apply_tx, Note, Out, Timer};
 use super::paxos::PAXOS;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Epoch, Version};
+use crate::mon::vecmap::VecMap;
 use crate::time::Time;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The store prefix of the sync bookkeeping (in_sync, latest_monmap, ...).
@@ -103,7 +103,7 @@ pub struct MonSync {
     /// sync_last_committed_floor: never sync from a peer behind this.
     pub last_committed_floor: Version,
     // ---- provider ----
-    pub providers: BTreeMap<u64, SyncProvider>,
+    pub providers: VecMap<u64, SyncProvider>,
     provider_count: u64,
 }
 

@@ -19,8 +19,8 @@ use super::messages::{MTimeCheck2, Message, TimecheckOp};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
 use super::{Epoch, Rank};
+use crate::mon::vecmap::VecMap;
 use crate::time::{format_duration, Time};
-use std::collections::BTreeMap;
 
 /// What timecheck needs from its monitor for one call.
 pub struct TcEnv<'a> {
@@ -40,11 +40,11 @@ pub struct Timecheck {
     acks: usize,
     round_start: Time,
     /// When the PING of this round went to each peon still to answer.
-    waiting: BTreeMap<Rank, Time>,
+    waiting: VecMap<Rank, Time>,
     /// Skew bound per rank, µs (the leader's, or the last REPORT on a peon).
-    pub skews: BTreeMap<Rank, i64>,
+    pub skews: VecMap<Rank, i64>,
     /// Latency per rank, µs.
-    pub latencies: BTreeMap<Rank, i64>,
+    pub latencies: VecMap<Rank, i64>,
     pub rounds_since_clean: u64,
     event_armed: bool,
 }
@@ -151,8 +151,8 @@ impl Timecheck {
                     epoch: env.epoch,
                     round: self.round,
                     timestamp: env.now,
-                    skews: BTreeMap::new(),
-                    latencies: BTreeMap::new(),
+                    skews: VecMap::new(),
+                    latencies: VecMap::new(),
                 }),
             );
         }
@@ -321,8 +321,8 @@ impl Timecheck {
                 epoch: m.epoch,
                 round: m.round,
                 timestamp: env.now,
-                skews: BTreeMap::new(),
-                latencies: BTreeMap::new(),
+                skews: VecMap::new(),
+                latencies: VecMap::new(),
             })),
             TimecheckOp::Pong => None,
         }

@@ -21,6 +21,7 @@ use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
 use crate::mon::status::MonStatus;
 use crate::mon::store::{MonitorDBStore, Transaction};
+use crate::mon::vecmap::VecMap;
 use crate::mon::{Addr, Rank};
 use crate::scenario::ast::{Action, Scenario, Targets};
 use crate::scenario::printer::print_action;
@@ -32,7 +33,7 @@ use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -122,7 +123,7 @@ pub struct Sim {
     /// next session check (see [`Sim::session_alive`]).
     client_lost: Vec<u64>,
     /// Armed timers per node (monitors, then the client): timer -> generation.
-    timers: Vec<BTreeMap<Timer, u64>>,
+    timers: Vec<VecMap<Timer, u64>>,
     next_timer_gen: u64,
     next_msg: MsgId,
     next_stmt: usize,
@@ -233,7 +234,7 @@ impl Sim {
             rng: Pcg32::new(scenario.seed),
             net,
             nodes,
-            timers: vec![BTreeMap::new(); total + 1],
+            timers: vec![VecMap::new(); total + 1],
             next_timer_gen: 0,
             next_msg: 0,
             next_stmt: 0,

@@ -6,18 +6,18 @@
 use super::rng::Pcg32;
 use super::tcp::Stall;
 use crate::mon::messages::Message;
+use crate::mon::vecmap::VecMap;
 use crate::scenario::ast::{Latency, LinkRule, LinkSetting, Ppb};
 use crate::time::{Duration, Time};
 use crate::trace::{MsgId, NodeId};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Network {
     latency: Latency,
     loss: Ppb,
-    link_latency: BTreeMap<(NodeId, NodeId), Latency>,
-    link_loss: BTreeMap<(NodeId, NodeId), Ppb>,
+    link_latency: VecMap<(NodeId, NodeId), Latency>,
+    link_loss: VecMap<(NodeId, NodeId), Ppb>,
     /// Cut directions, sorted: a plain list (there are few), which keeps
     /// a set's code out of the page's wasm.
     cuts: Vec<(NodeId, NodeId)>,
@@ -60,8 +60,8 @@ impl Network {
         let mut net = Network {
             latency,
             loss,
-            link_latency: BTreeMap::new(),
-            link_loss: BTreeMap::new(),
+            link_latency: VecMap::new(),
+            link_loss: VecMap::new(),
             cuts: Vec::new(),
             last_arrival: Vec::new(),
             stalls: Vec::new(),

@@ -8,8 +8,8 @@ use super::tracker::ConnectionTracker;
 use super::ElectorEffect;
 use crate::mon::monmap::Strategy;
 use crate::mon::out::fmt_ranks;
+use crate::mon::vecset::VecSet;
 use crate::mon::{Epoch, Rank};
-use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
 pub struct ElectionLogic {
@@ -21,7 +21,7 @@ pub struct ElectionLogic {
     pub participating: bool,
     pub electing_me: bool,
     /// Ranks that acked me, me included.
-    pub acked_me: BTreeSet<Rank>,
+    pub acked_me: VecSet<Rank>,
     /// The rank I deferred to; -1 if none.
     pub leader_acked: Rank,
     pub last_election_winner: Rank,
@@ -45,7 +45,7 @@ impl ElectionLogic {
             persisted_epoch,
             participating: true,
             electing_me: false,
-            acked_me: BTreeSet::new(),
+            acked_me: VecSet::new(),
             leader_acked: -1,
             last_election_winner: -1,
             last_voted_for: -1,

@@ -6,9 +6,10 @@
 use super::{Elector, ElectorEffect, ElectorEnv};
 use crate::mon::messages::{MMonPing, Message, PingOp};
 use crate::mon::out::{Out, Timer};
+use crate::mon::vecmap::VecMap;
+use crate::mon::vecset::VecSet;
 use crate::mon::Rank;
 use crate::time::{Duration, Time};
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The Elector's pinging state.
@@ -21,15 +22,15 @@ pub(super) struct Pinging {
     /// The monitor has been in a quorum since it started (Ceph: the quorum's
     /// mon features are known, and every monitor here has FEATURE_PINGING).
     pub quorum_features: bool,
-    pub live_pinging: BTreeSet<Rank>,
-    pub dead_pinging: BTreeSet<Rank>,
+    pub live_pinging: VecSet<Rank>,
+    pub dead_pinging: VecSet<Rank>,
     /// Peers heard from before any quorum existed; pinged once one forms.
-    pub pending_pings: BTreeSet<Rank>,
+    pub pending_pings: VecSet<Rank>,
     /// peer_acked_ping: the stamp of the newest answered ping (or when the
     /// peer was last declared dead).
-    pub acked: BTreeMap<Rank, Time>,
+    pub acked: VecMap<Rank, Time>,
     /// peer_sent_ping: the stamp of the newest ping sent.
-    pub sent: BTreeMap<Rank, Time>,
+    pub sent: VecMap<Rank, Time>,
 }
 
 impl Pinging {
@@ -38,11 +39,11 @@ impl Pinging {
             ping_timeout,
             divisor: divisor.max(1),
             quorum_features: false,
-            live_pinging: BTreeSet::new(),
-            dead_pinging: BTreeSet::new(),
-            pending_pings: BTreeSet::new(),
-            acked: BTreeMap::new(),
-            sent: BTreeMap::new(),
+            live_pinging: VecSet::new(),
+            dead_pinging: VecSet::new(),
+            pending_pings: VecSet::new(),
+            acked: VecMap::new(),
+            sent: VecMap::new(),
         }
     }
     /// ping_timeout / PING_DIVISOR.

@@ -6,11 +6,11 @@
 //! election message and ping, and merge by (epoch, epoch_version).
 //!
 //! Scores use only + − × ÷ on f64, so they are the same on every platform.
-//! Maps are BTreeMaps, so iteration and the encoding are deterministic.
+//! Maps are VecMaps, so iteration and the encoding are deterministic.
 
+use crate::mon::vecmap::VecMap;
 use crate::mon::{Epoch, Rank};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One monitor's view of its own connections (ConnectionReport).
@@ -18,9 +18,9 @@ use std::sync::Arc;
 pub struct ConnectionReport {
     pub rank: Rank,
     /// peer → is the connection alive right now.
-    pub current: BTreeMap<Rank, bool>,
+    pub current: VecMap<Rank, bool>,
     /// peer → connection score in [0, 1].
-    pub history: BTreeMap<Rank, f64>,
+    pub history: VecMap<Rank, f64>,
     pub epoch: Epoch,
     pub epoch_version: u64,
 }
@@ -48,7 +48,7 @@ pub struct ConnectionTracker {
     #[serde(skip)]
     pub persist_interval: u64,
     pub my_reports: ConnectionReport,
-    pub peer_reports: BTreeMap<Rank, Arc<ConnectionReport>>,
+    pub peer_reports: VecMap<Rank, Arc<ConnectionReport>>,
     /// Counts every change, so a sender can reuse one shared copy until the
     /// next change (Ceph caches its encoding the same way). Not encoded.
     #[serde(skip)]
@@ -64,7 +64,7 @@ impl ConnectionTracker {
             half_life: half_life_secs,
             persist_interval,
             my_reports: ConnectionReport::new(rank),
-            peer_reports: BTreeMap::new(),
+            peer_reports: VecMap::new(),
             changes: 0,
         }
     }
@@ -86,7 +86,7 @@ impl ConnectionTracker {
             return false;
         }
         let s = self.step(units);
-        let p = self.my_reports.history.entry(peer).or_insert(1.0);
+        let p = self.my_reports.history.or_insert_with(peer, || 1.0);
         *p = (*p * (1.0 - s) + s).min(1.0);
         let p = *p;
         self.my_reports.current.insert(peer, true);
@@ -99,7 +99,7 @@ impl ConnectionTracker {
             return false;
         }
         let s = self.step(units);
-        let p = self.my_reports.history.entry(peer).or_insert(1.0);
+        let p = self.my_reports.history.or_insert_with(peer, || 1.0);
         *p = (*p * (1.0 - s) - s).max(0.0);
         let p = *p;
         self.my_reports.current.insert(peer, false);
@@ -154,8 +154,7 @@ impl ConnectionTracker {
             }
             let existing = self
                 .peer_reports
-                .entry(r)
-                .or_insert_with(|| Arc::new(ConnectionReport::new(r)));
+                .or_insert_with(r, || Arc::new(ConnectionReport::new(r)));
             if report.epoch > existing.epoch
                 || (report.epoch == existing.epoch && report.epoch_version > existing.epoch_version)
             {
@@ -256,9 +255,13 @@ impl ConnectionTracker {
     /// renumbered; the peers' reports move to their new rank as they are
     /// (their owners will send renumbered ones). Returns true = persist now.
     pub fn notify_rank_removed(&mut self, removed: Rank, new_rank: Rank) -> bool {
-        fn shift<V: Copy>(m: &mut BTreeMap<Rank, V>, removed: Rank) {
+        fn shift<V: Copy>(m: &mut VecMap<Rank, V>, removed: Rank) {
             m.remove(&removed);
-            let above: Vec<(Rank, V)> = m.range(removed + 1..).map(|(&r, &v)| (r, v)).collect();
+            let above: Vec<(Rank, V)> = m
+                .iter()
+                .filter(|(&r, _)| r > removed)
+                .map(|(&r, &v)| (r, v))
+                .collect();
             for (r, v) in above {
                 m.remove(&r);
                 m.insert(r - 1, v);
@@ -269,8 +272,9 @@ impl ConnectionTracker {
         self.peer_reports.remove(&removed);
         let above: Vec<Rank> = self
             .peer_reports
-            .range(removed + 1..)
-            .map(|(&r, _)| r)
+            .keys()
+            .copied()
+            .filter(|&r| r > removed)
             .collect();
         for r in above {
             if let Some(rep) = self.peer_reports.remove(&r) {
@@ -345,7 +349,7 @@ impl ConnectionTracker {
             return None;
         }
         let n = r.u32()?;
-        let mut peer_reports = BTreeMap::new();
+        let mut peer_reports = VecMap::new();
         for _ in 0..n {
             let mut rep = ConnectionReport::new(r.i32()?);
             rep.epoch = r.u32()?;

@@ -14,8 +14,8 @@ use super::status::{PaxosState, PaxosStatus};
 use super::store::{MonitorDBStore, Transaction};
 use super::vecset::VecSet;
 use super::{Rank, Version};
+use crate::mon::vecmap::VecMap;
 use crate::time::{Duration, Time};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Paxos' store prefix (Paxos::get_name()).
@@ -65,8 +65,8 @@ pub struct Paxos {
     uncommitted_pn: u64,
     uncommitted_value: Vec<u8>,
     num_last: usize,
-    peer_first_committed: BTreeMap<Rank, Version>,
-    peer_last_committed: BTreeMap<Rank, Version>,
+    peer_first_committed: VecMap<Rank, Version>,
+    peer_last_committed: VecMap<Rank, Version>,
     accepted: VecSet<Rank>,
     acked_lease: VecSet<Rank>,
     /// The value being proposed, shared with the BEGIN and COMMIT that
@@ -120,8 +120,8 @@ impl Paxos {
             uncommitted_pn: 0,
             uncommitted_value: Vec::new(),
             num_last: 0,
-            peer_first_committed: BTreeMap::new(),
-            peer_last_committed: BTreeMap::new(),
+            peer_first_committed: VecMap::new(),
+            peer_last_committed: VecMap::new(),
             accepted: VecSet::new(),
             acked_lease: VecSet::new(),
             new_value: no_value(),
@@ -243,7 +243,7 @@ impl Paxos {
     }
     /// Whether `set` is the quorum, as Ceph's `accepted == quorum` and
     /// `acked_lease == quorum` compare sets (Paxos::handle_accept,
-    /// handle_lease_ack). Compared in place: a `BTreeSet` collected from the
+    /// handle_lease_ack). Compared in place: a `VecSet` collected from the
     /// quorum would cost the page a stable sort of its own.
     fn is_quorum(set: &VecSet<Rank>, ctx: &PaxosCtx) -> bool {
         set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
