@@ -24,7 +24,9 @@ fn seconds(t: f64) -> Result<Time, String> {
     if t.is_finite() && (0.0..=365.0 * 86_400.0).contains(&t) {
         Ok((t * 1e6).round() as Time)
     } else {
-        Err(format!("t must be seconds from 0, got {t}"))
+        // The host's number as JavaScript writes it.
+        let got = crate::components::js_number(t);
+        Err(format!("t must be seconds from 0, got {got}"))
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the inspector shows for one monitor at the playhead: its state
 //! machines and its store, as labelled text. Pure, so it is tested natively.
 
+use monscope_core::fixed::Fixed;
 use monscope_core::mon::elector::ConnectionTracker;
 use monscope_core::mon::monitor::Monitor;
 use monscope_core::mon::monmap::{MonMap, Strategy};
@@ -141,7 +142,7 @@ pub fn detail(sim: &Sim, node: NodeId) -> Option<MonDetail> {
             rows: status
                 .scores
                 .iter()
-                .map(|(name, score)| row(name, format!("{score:.3}")))
+                .map(|(name, score)| row(name, format!("{score}", score = Fixed(*score, 3))))
                 .collect(),
         });
     }
@@ -361,7 +362,7 @@ fn decode_tracker(value: &[u8], map: Option<&MonMap>) -> Option<String> {
         .iter()
         .map(|&r| {
             let name = map.map_or_else(|| format!("rank {r}"), |m| rank_name(m, r));
-            format!("{name} {:.3}", t.total_score(r).0)
+            format!("{name} {}", Fixed(t.total_score(r).0, 3))
         })
         .collect();
     Some(format!(

@@ -402,7 +402,7 @@ impl AppState {
             return;
         }
         // A hidden tab or a long GC pause: never jump more than 100 ms of real time.
-        let real_ms = real_ms.clamp(0.0, 100.0);
+        let real_ms = monscope_core::fixed::clamp(real_ms, 0.0, 100.0);
         let rate = self.rate(&model);
         let step = (real_ms * 1000.0 * rate).round().max(1.0) as Time;
         let mut t = self.t.saturating_add(step);
@@ -557,7 +557,7 @@ impl AppState {
                     self.keep_in_window();
                 }
             }
-            Msg::Speed(s) => self.speed = s.clamp(0.0001, 100.0),
+            Msg::Speed(s) => self.speed = monscope_core::fixed::clamp(s, 0.0001, 100.0),
             Msg::SkipQuiet(b) => self.skip_quiet = b,
             Msg::StepNext => {
                 self.playing = false;
@@ -602,7 +602,11 @@ impl AppState {
             Msg::SelectLink(l) => self.selected_link = l,
             Msg::Help(b) => self.help = b,
             Msg::Zoom(f) => {
-                let span = ((self.win_span as f64) * f).clamp(MS as f64, 3600.0 * SEC as f64);
+                let span = monscope_core::fixed::clamp(
+                    (self.win_span as f64) * f,
+                    MS as f64,
+                    3600.0 * SEC as f64,
+                );
                 let span = span as Time;
                 // Keep the playhead where it is on screen.
                 let rel = (self.t.saturating_sub(self.win_start)) as f64 / self.win_span as f64;

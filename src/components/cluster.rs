@@ -5,6 +5,7 @@ use super::message_canvas::{Canvas, Mark, Scene};
 use crate::app::Frame;
 use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
+use monscope_core::fixed::Fixed;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, SEC};
 use monscope_core::trace::NodeId;
@@ -96,7 +97,7 @@ fn state_class(s: MonState) -> &'static str {
 }
 
 fn f(x: f64) -> String {
-    format!("{x:.1}")
+    Fixed(x, 1).to_string()
 }
 
 /// A message's path on the ring: from its sender's rim to its receiver's,
@@ -341,14 +342,14 @@ pub fn cluster_view(p: &Props) -> Html {
         let lease = (in_quorum && s.paxos.lease_expire > 0).then(|| {
             let local = (t as i64).saturating_add(model.skew_at(name, t)).max(0) as Time;
             let left = s.paxos.lease_expire.saturating_sub(local) as f64 / lease_len as f64;
-            let left = left.clamp(0.0, 1.0);
+            let left = monscope_core::fixed::clamp(left, 0.0, 1.0);
             let lr = r + 6.0;
             let c = std::f64::consts::TAU * lr;
             html! {
                 <circle class="lease" r={f(lr)} cx="0" cy="0"
                     stroke-dasharray={format!("{} {}", f(c * left), f(c))}
                     transform="rotate(-90)" data-testid={format!("lease-{name}")}>
-                    <title>{ format!("lease: {:.0}% left", left * 100.0) }</title>
+                    <title>{ format!("lease: {}% left", Fixed(left * 100.0, 0)) }</title>
                 </circle>
             }
         });
@@ -429,11 +430,11 @@ pub fn cluster_view(p: &Props) -> Html {
             // A lost message stays where it was lost. Under reduced motion a
             // message in the air is an arrow over its whole path, not a dot.
             let prog = if fl.dropped.is_some() && t >= fl.end {
-                fl.progress(fl.end).clamp(0.0, 1.0)
+                monscope_core::fixed::clamp(fl.progress(fl.end), 0.0, 1.0)
             } else if still {
                 1.0
             } else {
-                fl.progress(t).clamp(0.0, 1.0)
+                monscope_core::fixed::clamp(fl.progress(t), 0.0, 1.0)
             };
             let along = pa.len * prog;
             let node = |id: NodeId| (id as usize).min(n);
@@ -505,8 +506,8 @@ pub fn cluster_view(p: &Props) -> Html {
                 let b = (lx + left, ly - 11.0, w, 14.0);
                 let on_mon = rims.iter().any(|&(cx, cy, r)| {
                     // The box's point nearest the monitor's centre.
-                    let nx = cx.clamp(b.0, b.0 + b.2) - cx;
-                    let ny = cy.clamp(b.1, b.1 + b.3) - cy;
+                    let nx = monscope_core::fixed::clamp(cx, b.0, b.0 + b.2) - cx;
+                    let ny = monscope_core::fixed::clamp(cy, b.1, b.1 + b.3) - cy;
                     nx * nx + ny * ny < r * r
                 });
                 if !on_mon && !taken.iter().any(|o| overlap(*o, b)) {
@@ -526,9 +527,9 @@ pub fn cluster_view(p: &Props) -> Html {
         let proto = super::protocol_class(fl.protocol);
         if fl.dropped.is_some() && t >= fl.end {
             let age = (t - fl.end) as f64 / linger as f64;
-            let opacity = if still { 1.0 } else { (1.0 - age).clamp(0.15, 1.0) };
+            let opacity = if still { 1.0 } else { monscope_core::fixed::clamp(1.0 - age, 0.15, 1.0) };
             html! {
-                <g key={fl.id} class="msg dropped" transform={format!("translate({x:.1},{y:.1})")} opacity={format!("{opacity:.2}")}
+                <g key={fl.id} class="msg dropped" transform={format!("translate({x},{y})", x = Fixed(x, 1), y = Fixed(y, 1))} opacity={Fixed(opacity, 2).to_string()}
                    data-ev={ev} data-testid="msg-dropped">
                     <title>{ format!("{} {from} → {to} dropped: {}", fl.op, fl.dropped.map(|d| d.name()).unwrap_or("")) }</title>
                     <text class="drop-x" text-anchor="middle" y="6">{ "✕" }</text>
@@ -550,7 +551,7 @@ pub fn cluster_view(p: &Props) -> Html {
             } else {
                 html! {
                     <g key={fl.id} {class} data-ev={ev} data-testid="msg" data-op={fl.op} data-proto={fl.protocol}
-                       transform={format!("translate({x:.1},{y:.1})")}>
+                       transform={format!("translate({x},{y})", x = Fixed(x, 1), y = Fixed(y, 1))}>
                         { title }
                         <circle r={if selected { "8" } else { "5.5" }} />
                         { label(x, y) }

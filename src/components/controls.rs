@@ -2,6 +2,7 @@
 
 use super::secs;
 use crate::state::{Msg, SPEEDS};
+use monscope_core::fixed::Fixed;
 use monscope_core::time::Time;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -41,7 +42,10 @@ pub fn controls(p: &Props) -> Html {
     // While the run is being simulated, a line under the scrubber fills up
     // to where it has got: the playhead can go that far.
     let filling = p.ready < p.end;
-    let fill = format!("width:{:.2}%", p.ready as f64 * 100.0 / p.end.max(1) as f64);
+    let fill = format!(
+        "width:{}%",
+        Fixed(p.ready as f64 * 100.0 / p.end.max(1) as f64, 2)
+    );
     html! {
         <div class="controls" role="group" aria-label="playback">
             <button onclick={send(Msg::Seek(0))} title="back to the start" aria-label="back to the start" data-testid="to-start">{ "|◀◀" }</button>
@@ -64,7 +68,7 @@ pub fn controls(p: &Props) -> Html {
                 <span class="wide">{ "speed " }</span>
                 <select onchange={on_speed} data-testid="speed" aria-label="speed">
                     { for SPEEDS.iter().map(|(v, label)| html! {
-                        <option value={v.to_string()} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
+                        <option value={monscope_core::fixed::shortest(*v).unwrap_or_default()} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
                     }) }
                 </select>
             </label>

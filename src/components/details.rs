@@ -4,6 +4,7 @@
 use super::secs;
 use crate::playback::Model;
 use crate::state::Msg;
+use monscope_core::fixed::Fixed;
 use monscope_core::mon::messages::{ClientOp, Message};
 use monscope_core::trace::format::{describe, message_summary};
 use monscope_core::trace::EventKind;
@@ -93,7 +94,11 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
                 .iter()
                 .map(|(peer, score)| {
                     let alive = report.current.get(peer).copied().unwrap_or(false);
-                    format!("{peer}:{score:.3}{}", if alive { "" } else { " (dead)" })
+                    format!(
+                        "{peer}:{score}{}",
+                        if alive { "" } else { " (dead)" },
+                        score = Fixed(*score, 3)
+                    )
                 })
                 .collect();
             vec![
@@ -113,7 +118,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
             let per_rank = |v: &monscope_core::mon::vecmap::VecMap<i32, i64>| {
                 let s: Vec<String> = v
                     .iter()
-                    .map(|(k, us)| format!("{k}:{:.3}ms", *us as f64 / 1000.0))
+                    .map(|(k, us)| format!("{k}:{}ms", Fixed(*us as f64 / 1000.0, 3)))
                     .collect();
                 if s.is_empty() {
                     "none".to_string()

@@ -11,6 +11,7 @@ use crate::embed_api::{self, Command, Event};
 use crate::playback::{MarkKind, Model};
 use crate::state::Msg;
 use gloo::events::EventListener;
+use monscope_core::fixed::Fixed;
 use monscope_core::scenario::link::share_link;
 use monscope_core::time::{format_secs, Time};
 use std::cell::RefCell;
@@ -295,7 +296,7 @@ pub fn embed(p: &Props) -> Html {
     let end = p.model.end.max(1);
     let marks = p.model.marks();
     let ticks = marks.iter().filter(|m| m.kind == MarkKind::Note).map(|m| {
-        let left = format!("left: {:.3}%", m.at as f64 * 100.0 / end as f64);
+        let left = format!("left: {}%", Fixed(m.at as f64 * 100.0 / end as f64, 3));
         html! { <span class="embed-tick" style={left}></span> }
     });
     // Before the first note, the bar says what comes next and when, so a

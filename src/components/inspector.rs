@@ -2,6 +2,7 @@
 
 use crate::inspect::MonDetail;
 use crate::state::Msg;
+use monscope_core::fixed::Fixed;
 use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -52,7 +53,7 @@ pub fn inspector(p: &Props) -> Html {
                                 let bar = (s.title == "connectivity scores").then(|| {
                                     let full = s.rows.len().saturating_sub(1).max(1) as f64;
                                     let w = super::number(v).unwrap_or(0.0) / full * 100.0;
-                                    html! { <span class="score-bar" aria-hidden="true"><span style={format!("width:{:.0}%", w.clamp(0.0, 100.0))}></span></span> }
+                                    html! { <span class="score-bar" aria-hidden="true"><span style={format!("width:{}%", Fixed(monscope_core::fixed::clamp(w, 0.0, 100.0), 0))}></span></span> }
                                 });
                                 html! {
                                     <><dt>{ k.clone() }</dt><dd data-field={format!("{}.{}", s.title, k)}>{ v.clone() }{ bar }</dd></>

@@ -84,7 +84,7 @@ fn coverage(r: f64) -> (usize, Vec<u8>) {
         .map(|i| {
             let (x, y) = ((i % side) as f64 + 0.5 - c, (i / side) as f64 + 0.5 - c);
             let d = (x * x + y * y).sqrt();
-            ((r + 0.5 - d).clamp(0.0, 1.0) * 255.0) as u8
+            (monscope_core::fixed::clamp(r + 0.5 - d, 0.0, 1.0) * 255.0) as u8
         })
         .collect();
     (side, mask)

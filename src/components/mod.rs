@@ -47,6 +47,16 @@ pub fn number(text: &str) -> Option<f64> {
     (!n.is_nan()).then_some(n)
 }
 
+/// `n` as the browser writes it (`String(n)`: `1e+21`, `Infinity`), for
+/// numbers that come from the browser (a host's message, a stored key):
+/// Rust's `{n}` would link its float printer into the page (README,
+/// Performance, "Transfer"). Whole numbers below 10^21 read the same.
+pub fn js_number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map_or_else(|_| String::new(), String::from)
+}
+
 /// The value of `attr` on the clicked element or its nearest ancestor that
 /// has one: one delegated handler serves many drawn items.
 pub fn data_attr(e: &yew::MouseEvent, attr: &str) -> Option<String> {

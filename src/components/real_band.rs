@@ -5,6 +5,7 @@
 //! the trace is read by `trace::state_bands`, nothing else of it is used.
 
 use super::timeline::{lane_y, LANE};
+use monscope_core::fixed::Fixed;
 use monscope_core::time::Time;
 use monscope_core::trace::state_bands::{read_state_bands_with, StateBands, TraceLine, MAX_BYTES};
 use monscope_core::trace::svg::escape;
@@ -152,15 +153,16 @@ pub fn real_bands(p: &BandProps) -> Html {
             let (a, z, st) = (b.from.max(w0), b.to.min(w1), b.state.name());
             let _ = write!(
                 svg,
-                r#"<rect x="{:.3}%" width="{:.3}%" y="{y:.1}" height="5" style="fill:var(--s-{st});stroke:#1d2430;stroke-width:0.5" data-state="{st}"><title>{st}</title></rect>"#,
-                x(a),
-                x(z) - x(a),
+                r#"<rect x="{}%" width="{}%" y="{y}" height="5" style="fill:var(--s-{st});stroke:#1d2430;stroke-width:0.5" data-state="{st}"><title>{st}</title></rect>"#,
+                Fixed(x(a), 3),
+                Fixed(x(z) - x(a), 3),
+                y = Fixed(y, 1)
             );
         }
         let _ = write!(
             svg,
-            r#"<text x="0.3%" y="{:.1}" style="font-size:9px;font-weight:600;fill:#1d2430;paint-order:stroke;stroke:#fff;stroke-width:3px" data-testid="real-band-label">{source}</text></g>"#,
-            y - 1.0
+            r#"<text x="0.3%" y="{}" style="font-size:9px;font-weight:600;fill:#1d2430;paint-order:stroke;stroke:#fff;stroke-width:3px" data-testid="real-band-label">{source}</text></g>"#,
+            Fixed(y - 1.0, 1)
         );
     }
     svg.push_str("</g>");

@@ -6,6 +6,7 @@ use super::real_band::{real_bands, real_open, BandProps, OpenProps, RealTrace};
 use super::secs;
 use crate::playback::{protocol_bit, MarkKind, Model};
 use crate::state::Msg;
+use monscope_core::fixed::Fixed;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, MS, SEC};
 use monscope_core::trace::format::note_plain;
@@ -47,12 +48,13 @@ fn plot(p_from: Time, span: Time, width: f64) -> Plot {
     }
 }
 
+/// A lane's middle, a whole number of pixels (printed with `Fixed(y, 0)`).
 pub(super) fn lane_y(i: usize) -> f64 {
     plot(0, 1, 1.0).y(i)
 }
 
 fn pct(x: f64) -> String {
-    format!("{:.3}%", x * 100.0)
+    format!("{}%", Fixed(x * 100.0, 3))
 }
 
 /// The arrows drawn in the window: shown protocols, at most MAX_ARROWS.
@@ -150,7 +152,7 @@ fn body(p: &BodyProps) -> Html {
         .map(|t| {
             html! {
                 <>
-                    <line class="tick" x1={pct(x(t))} x2={pct(x(t))} y1="14" y2={format!("{height}")} />
+                    <line class="tick" x1={pct(x(t))} x2={pct(x(t))} y1="14" y2={Fixed(height, 0).to_string()} />
                     <text class="tick-label" x={pct(x(t))} y="11" text-anchor={edge_anchor(x(t))}>{ tick_label(t, step) }</text>
                 </>
             }
@@ -158,7 +160,7 @@ fn body(p: &BodyProps) -> Html {
 
     let lanes = (0..n + 2).map(|i| {
         let selected = p.selected_mon == Some(i as u32);
-        html! { <line class={classes!("lane", (i % 2 == 1).then_some("odd"), selected.then_some("selected"))} x1="0" x2="100%" y1={format!("{}", lane_y(i))} y2={format!("{}", lane_y(i))} /> }
+        html! { <line class={classes!("lane", (i % 2 == 1).then_some("odd"), selected.then_some("selected"))} x1="0" x2="100%" y1={Fixed(lane_y(i), 0).to_string()} y2={Fixed(lane_y(i), 0).to_string()} /> }
     });
 
     // Hatched where a monitor is not in the cluster (before its `add`, after its removal).
@@ -172,7 +174,7 @@ fn body(p: &BodyProps) -> Html {
                     if a < b {
                         absent.push(html! {
                             <rect class="lane-absent" x={pct(x(a))} width={pct(x(b) - x(a))}
-                                  y={format!("{:.1}", lane_y(i) - LANE / 2.0 + 2.0)} height={format!("{:.1}", LANE - 4.0)}
+                                  y={Fixed(lane_y(i) - LANE / 2.0 + 2.0, 1).to_string()} height={Fixed(LANE - 4.0, 1).to_string()}
                                   data-testid="tl-absent">
                                 <title>{ format!("{} is not in the cluster", model.names[i]) }</title>
                             </rect>
@@ -213,10 +215,10 @@ fn body(p: &BodyProps) -> Html {
         html! {
             <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else if fl.held { "tl-held" } else { "tl-msg" }}>
                 <title>{ title }</title>
-                <line x1={pct(x0)} y1={format!("{y0:.1}")} x2={pct(x1)} y2={format!("{y1:.1}")}
+                <line x1={pct(x0)} y1={Fixed(y0, 1).to_string()} x2={pct(x1)} y2={Fixed(y1, 1).to_string()}
                       marker-end={if fl.dropped.is_some() { "" } else { "url(#arrowhead)" }} />
                 if fl.dropped.is_some() {
-                    <text class="drop-x" x={pct(x1)} y={format!("{:.1}", y1 + 4.0)} text-anchor="middle">{ "✕" }</text>
+                    <text class="drop-x" x={pct(x1)} y={Fixed(y1 + 4.0, 1).to_string()} text-anchor="middle">{ "✕" }</text>
                 }
             </g>
         }
@@ -248,7 +250,7 @@ fn body(p: &BodyProps) -> Html {
         let state_leader = matches!(m.kind, MarkKind::State(MonState::Leader));
         html! {
             <text class={classes!(class, selected.then_some("selected"), state_leader.then_some("big"))}
-                  x={pct(x(m.at))} y={format!("{:.1}", y + if is_state { 4.5 } else { 5.0 })}
+                  x={pct(x(m.at))} y={Fixed(y + if is_state { 4.5 } else { 5.0 }, 1).to_string()}
                   text-anchor="middle" data-ev={ev.to_string()}
                   data-testid={match &m.kind { MarkKind::Expect(true) => "tl-pass", MarkKind::Expect(false) => "tl-fail", _ => "tl-mark" }}>
                 <title>{
@@ -265,7 +267,7 @@ fn body(p: &BodyProps) -> Html {
 
     html! {
         <>
-            <svg class="timeline-svg" height={format!("{height}")} width="100%" data-testid="timeline-svg">
+            <svg class="timeline-svg" height={Fixed(height, 0).to_string()} width="100%" data-testid="timeline-svg">
                 <defs>
                     <pattern id="absent-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
                         <line class="absent-hatch-line" x1="0" y1="0" x2="0" y2="8" />
@@ -378,7 +380,7 @@ pub fn timeline(p: &Props) -> Html {
             match pick(&model, w0, span, hidden, rect.width(), x, y) {
                 Some(ev) => on.emit(Msg::Pick(ev, e.page_x(), e.page_y())),
                 None => {
-                    let rel = (x / rect.width()).clamp(0.0, 1.0);
+                    let rel = monscope_core::fixed::clamp(x / rect.width(), 0.0, 1.0);
                     on.emit(Msg::Seek(w0 + (rel * span as f64) as Time));
                 }
             }
@@ -457,11 +459,11 @@ pub fn timeline(p: &Props) -> Html {
                 { real_open(&OpenProps { real: (*real).clone(), on_open: open_real, on_error: p.on.reform(Msg::Notify) }) }
             </div>
             <div class="timeline-grid">
-                <div class="lane-labels" style={format!("height:{height}px")}>
+                <div class="lane-labels" style={format!("height:{}px", Fixed(height, 0))}>
                     { for names.enumerate().map(|(i, nm)| {
                         let selected = p.selected_mon == Some(i as u32);
                         html! {
-                            <div class={classes!("lane-label", selected.then_some("selected"))} style={format!("top:{}px", lane_y(i) - 9.0)}>{ nm }</div>
+                            <div class={classes!("lane-label", selected.then_some("selected"))} style={format!("top:{}px", Fixed(lane_y(i) - 9.0, 0))}>{ nm }</div>
                         }
                     }) }
                 </div>
@@ -471,7 +473,7 @@ pub fn timeline(p: &Props) -> Html {
                      title="click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom">
                     { (*diagram).clone() }
                     if (0.0..=1.0).contains(&px) {
-                        <div class="playhead" style={format!("left:{:.3}%", px * 100.0)} data-testid="playhead"></div>
+                        <div class="playhead" style={format!("left:{}%", Fixed(px * 100.0, 3))} data-testid="playhead"></div>
                     }
                 </div>
             </div>

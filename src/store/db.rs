@@ -514,7 +514,7 @@ pub async fn load(db: &Database) -> Result<Loaded, Error> {
             Err(e) => {
                 let name = k
                     .as_f64()
-                    .map_or_else(|| format!("{k:?}"), |n| n.to_string());
+                    .map_or_else(|| format!("{k:?}"), crate::components::js_number);
                 bad.push((JOURNAL, k, v, format!("journal record {name}: {e}")));
             }
         }

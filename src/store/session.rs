@@ -57,7 +57,7 @@ impl Session {
                 .map(|(b, _)| *b)
         });
         s.playing = false;
-        s.speed = self.speed.clamp(0.0001, 100.0);
+        s.speed = monscope_core::fixed::clamp(self.speed, 0.0001, 100.0);
         s.skip_quiet = self.skip_quiet;
         s.help = self.help;
         s.win_start = self.win_start;

@@ -5,6 +5,7 @@
 //! ([`sim`]) owns virtual time and the one seeded generator.
 
 pub mod explore;
+pub mod fixed;
 pub mod import;
 pub mod mon;
 pub mod scenario;

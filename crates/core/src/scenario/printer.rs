@@ -123,9 +123,12 @@ fn via_suffix(via: &Option<String>) -> String {
 fn option_value(v: &OptionValue) -> String {
     match v {
         OptionValue::Duration(d) => format_duration(*d),
-        // Rust prints the shortest decimal that reads back as the same f64,
-        // never in exponent form.
-        OptionValue::Float(f) => format!("{f}"),
+        // The shortest decimal that reads back as the same f64, never in
+        // exponent form (as `format!("{f}")`, without the standard library's
+        // float printer). The parser's floats always have one.
+        OptionValue::Float(f) => {
+            crate::fixed::shortest(*f).unwrap_or_else(|| crate::fixed::Fixed(*f, 19).to_string())
+        }
         OptionValue::Count(n) => n.to_string(),
     }
 }

@@ -58,7 +58,7 @@ impl Flight {
     /// Where its arrow ends, as a fraction of the way from the sender's lane
     /// to the receiver's: 1 when delivered, short of it when dropped.
     pub fn reach(&self) -> f64 {
-        self.progress(self.end).clamp(0.0, 1.0)
+        crate::fixed::clamp(self.progress(self.end), 0.0, 1.0)
     }
 }
 
@@ -246,7 +246,7 @@ pub fn to_segment(px: f64, py: f64, (x0, y0, x1, y1): (f64, f64, f64, f64)) -> f
     let (dx, dy) = (x1 - x0, y1 - y0);
     let len2 = dx * dx + dy * dy;
     let k = if len2 > 0.0 {
-        (((px - x0) * dx + (py - y0) * dy) / len2).clamp(0.0, 1.0)
+        crate::fixed::clamp(((px - x0) * dx + (py - y0) * dy) / len2, 0.0, 1.0)
     } else {
         0.0
     };

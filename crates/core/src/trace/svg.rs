@@ -9,10 +9,14 @@
 use super::format::note_spans;
 use super::layout::{tick_step, Flight, Flights, Plot};
 use super::{Event, EventKind, NodeId};
+use crate::fixed::Fixed;
 use crate::mon::status::MonState;
 use crate::time::{format_secs, Time, SEC};
 use std::fmt::Write;
 
+// Numbers are written with `Fixed` (`crate::fixed`), as `{:.1}` wrote them,
+// and these whole-number sizes with `Fixed(_, 0)`, as `{}` did: the
+// standard float printer stays out of the page.
 const WIDTH: f64 = 1400.0;
 const LEFT: f64 = 120.0;
 const RIGHT: f64 = 24.0;
@@ -212,7 +216,9 @@ pub fn render(
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONT}" font-size="12">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="12">"#,
+        height = Fixed(height, 0),
+        WIDTH = Fixed(WIDTH, 0)
     );
     let _ = write!(
         s,
@@ -232,8 +238,10 @@ pub fn render(
     let _ = write!(
         s,
         r#"<clipPath id="plot"><rect x="{LEFT}" y="{}" width="{plot_w}" height="{}"/></clipPath></defs>"#,
-        TOP - 4.0,
-        plot_bottom - TOP + 8.0
+        Fixed(TOP - 4.0, 0),
+        Fixed(plot_bottom - TOP + 8.0, 0),
+        LEFT = Fixed(LEFT, 0),
+        plot_w = Fixed(plot_w, 0)
     );
     let _ = write!(
         s,
@@ -257,17 +265,22 @@ pub fn render(
         if i % 2 == 1 {
             let _ = write!(
                 s,
-                r##"<rect x="{LEFT}" y="{:.1}" width="{plot_w}" height="{LANE}" fill="#f7f8fa"/>"##,
-                y - LANE / 2.0
+                r##"<rect x="{LEFT}" y="{}" width="{plot_w}" height="{LANE}" fill="#f7f8fa"/>"##,
+                Fixed(y - LANE / 2.0, 1),
+                LEFT = Fixed(LEFT, 0),
+                plot_w = Fixed(plot_w, 0),
+                LANE = Fixed(LANE, 0)
             );
         }
         let _ = write!(
             s,
-            r##"<line class="lane" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}" stroke="#d5d9df"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="{FG}" font-weight="600">{}</text>"##,
-            WIDTH - RIGHT,
-            LEFT - 12.0,
-            y + 4.0,
-            escape(name)
+            r##"<line class="lane" x1="{LEFT}" x2="{}" y1="{y}" y2="{y}" stroke="#d5d9df"/><text x="{}" y="{}" text-anchor="end" fill="{FG}" font-weight="600">{}</text>"##,
+            Fixed(WIDTH - RIGHT, 1),
+            Fixed(LEFT - 12.0, 1),
+            Fixed(y + 4.0, 1),
+            escape(name),
+            y = Fixed(y, 1),
+            LEFT = Fixed(LEFT, 0)
         );
     }
     s.push_str("</g>");
@@ -276,10 +289,11 @@ pub fn render(
     let step = tick_step(to - from);
     let _ = write!(
         s,
-        r#"<g class="axis"><line x1="{LEFT}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{MUTED}"/>"#,
-        WIDTH - RIGHT,
-        TOP - 6.0,
-        TOP - 6.0
+        r#"<g class="axis"><line x1="{LEFT}" x2="{}" y1="{}" y2="{}" stroke="{MUTED}"/>"#,
+        Fixed(WIDTH - RIGHT, 1),
+        Fixed(TOP - 6.0, 1),
+        Fixed(TOP - 6.0, 1),
+        LEFT = Fixed(LEFT, 0)
     );
     let mut t = from.div_ceil(step) * step;
     while t <= to {
@@ -290,12 +304,12 @@ pub fn render(
         };
         let _ = write!(
             s,
-            r##"<line x1="{0:.1}" x2="{0:.1}" y1="{1:.1}" y2="{2:.1}" stroke="#e4e7eb"/><line x1="{0:.1}" x2="{0:.1}" y1="{3:.1}" y2="{1:.1}" stroke="{MUTED}"/><text x="{0:.1}" y="{4:.1}" text-anchor="middle" font-size="11" fill="{MUTED}">{5}</text>"##,
-            x(t),
-            TOP - 6.0,
-            plot_bottom,
-            TOP - 11.0,
-            TOP - 15.0,
+            r##"<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#e4e7eb"/><line x1="{0}" x2="{0}" y1="{3}" y2="{1}" stroke="{MUTED}"/><text x="{0}" y="{4}" text-anchor="middle" font-size="11" fill="{MUTED}">{5}</text>"##,
+            Fixed(x(t), 1),
+            Fixed(TOP - 6.0, 1),
+            Fixed(plot_bottom, 1),
+            Fixed(TOP - 11.0, 1),
+            Fixed(TOP - 15.0, 1),
             label
         );
         t += step;
@@ -342,10 +356,10 @@ pub fn render(
         }
         let _ = write!(
             s,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="6" fill="{}" opacity="0.45"><title>{} {}</title></rect>"#,
-            x(a),
-            lane_y(node) + 3.0,
-            x(b) - x(a),
+            r#"<rect x="{}" y="{}" width="{}" height="6" fill="{}" opacity="0.45"><title>{} {}</title></rect>"#,
+            Fixed(x(a), 1),
+            Fixed(lane_y(node) + 3.0, 1),
+            Fixed(x(b) - x(a), 1),
             state_colour(st),
             escape(&nodes[node]),
             st.name()
@@ -387,7 +401,7 @@ pub fn render(
         );
         let _ = write!(
             s,
-            r#"<g class="msg p-{}"><title>{}</title><line x1="{x0:.1}" y1="{y0:.1}" x2="{x1:.1}" y2="{y1:.1}" stroke="{colour}" stroke-width="1.4"{}{}{}/>"#,
+            r#"<g class="msg p-{}"><title>{}</title><line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="{colour}" stroke-width="1.4"{}{}{}/>"#,
             f.protocol,
             escape(&tip),
             if f.dropped.is_some() {
@@ -407,13 +421,17 @@ pub fn render(
             } else {
                 ""
             },
+            x0 = Fixed(x0, 1),
+            y0 = Fixed(y0, 1),
+            x1 = Fixed(x1, 1),
+            y1 = Fixed(y1, 1)
         );
         if f.dropped.is_some() {
             let _ = write!(
                 s,
-                r#"<path class="drop" d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{VERMILLION}" stroke-width="2.2"/>"#,
-                x1 - 4.0,
-                y1 - 4.0
+                r#"<path class="drop" d="M{} {}l8 8m0 -8l-8 8" stroke="{VERMILLION}" stroke-width="2.2"/>"#,
+                Fixed(x1 - 4.0, 1),
+                Fixed(y1 - 4.0, 1)
             );
         }
         s.push_str("</g>");
@@ -429,10 +447,10 @@ pub fn render(
             .push((x(at) - 7.0, lane_y(node as usize) - 7.0, 14.0, 14.0));
         let _ = write!(
             marks_svg,
-            r##"<circle class="state s-{0}" cx="{1:.1}" cy="{2:.1}" r="{3}" fill="{4}" stroke="#ffffff" stroke-width="1.5"><title>{5} enters {0} at {6}s</title></circle>"##,
+            r##"<circle class="state s-{0}" cx="{1}" cy="{2}" r="{3}" fill="{4}" stroke="#ffffff" stroke-width="1.5"><title>{5} enters {0} at {6}s</title></circle>"##,
             st.name(),
-            x(at),
-            lane_y(node as usize),
+            Fixed(x(at), 1),
+            Fixed(lane_y(node as usize), 1),
             if st == MonState::Leader { 7 } else { 5 },
             state_colour(st),
             escape(&nodes[node as usize]),
@@ -453,10 +471,11 @@ pub fn render(
                 labels.0.push((xe - 5.0, y - 5.0, 10.0, 10.0));
                 let _ = write!(
                     marks_svg,
-                    r##"<path class="commit" d="M{xe:.1} {:.1}l5 5l-5 5l-5 -5z" fill="#0072b2" stroke="#ffffff" stroke-width="1.2"><title>{} commits v{version} at {}s</title></path>"##,
-                    y - 5.0,
+                    r##"<path class="commit" d="M{xe} {}l5 5l-5 5l-5 -5z" fill="#0072b2" stroke="#ffffff" stroke-width="1.2"><title>{} commits v{version} at {}s</title></path>"##,
+                    Fixed(y - 5.0, 1),
                     escape(name),
-                    format_secs(ev.at)
+                    format_secs(ev.at),
+                    xe = Fixed(xe, 1)
                 );
             }
             EventKind::Expect {
@@ -469,8 +488,8 @@ pub fn render(
                 };
                 let _ = write!(
                     marks_svg,
-                    r#"<text class="expect {class}" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" font-weight="700" fill="{colour}"><title>{}</title>{glyph}</text>"#,
-                    ys + 14.0,
+                    r#"<text class="expect {class}" x="{xe}" y="{}" text-anchor="middle" font-size="14" font-weight="700" fill="{colour}"><title>{}</title>{glyph}</text>"#,
+                    Fixed(ys + 14.0, 1),
                     escape(&format!(
                         "{}s expect {text}: {}{}",
                         format_secs(ev.at),
@@ -480,23 +499,25 @@ pub fn render(
                         } else {
                             format!(" ({actual})")
                         }
-                    ))
+                    )),
+                    xe = Fixed(xe, 1)
                 );
             }
             EventKind::Action { text, .. } => {
                 let _ = write!(
                     marks_svg,
-                    r#"<path class="action" d="M{xe:.1} {:.1}l5 8h-10z" fill="{VERMILLION}"><title>{}</title></path>"#,
-                    ys - 10.0,
-                    escape(&format!("{}s {text}", format_secs(ev.at)))
+                    r#"<path class="action" d="M{xe} {}l5 8h-10z" fill="{VERMILLION}"><title>{}</title></path>"#,
+                    Fixed(ys - 10.0, 1),
+                    escape(&format!("{}s {text}", format_secs(ev.at))),
+                    xe = Fixed(xe, 1)
                 );
                 let w = 6.0 * text.chars().count() as f64 + 4.0;
                 if xe + 6.0 + w <= WIDTH - RIGHT && labels.try_place(xe + 6.0, ys - 16.0, w, 12.0) {
                     let _ = write!(
                         label_svg,
-                        r#"<text x="{:.1}" y="{:.1}" font-size="10" fill="{VERMILLION}">{}</text>"#,
-                        xe + 6.0,
-                        ys - 6.0,
+                        r#"<text x="{}" y="{}" font-size="10" fill="{VERMILLION}">{}</text>"#,
+                        Fixed(xe + 6.0, 1),
+                        Fixed(ys - 6.0, 1),
                         escape(text)
                     );
                 }
@@ -508,25 +529,29 @@ pub fn render(
                 last_note_x = xe;
                 let _ = write!(
                     marks_svg,
-                    r##"<g class="note"><title>{}</title><circle cx="{xe:.1}" cy="{ys:.1}" r="8" fill="#fff8e1" stroke="#e69f00"/><text x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="10" font-weight="700" fill="{FG}">{note_no}</text></g>"##,
+                    r##"<g class="note"><title>{}</title><circle cx="{xe}" cy="{ys}" r="8" fill="#fff8e1" stroke="#e69f00"/><text x="{xe}" y="{}" text-anchor="middle" font-size="10" font-weight="700" fill="{FG}">{note_no}</text></g>"##,
                     escape(&super::format::note_plain(text)),
-                    ys + 3.5
+                    Fixed(ys + 3.5, 1),
+                    xe = Fixed(xe, 1),
+                    ys = Fixed(ys, 1)
                 );
             }
             EventKind::Violation { text, .. } => {
                 let _ = write!(
                     marks_svg,
-                    r#"<text class="violation" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>⚠</text>"#,
-                    ys - 6.0,
-                    escape(&format!("safety violation: {text}"))
+                    r#"<text class="violation" x="{xe}" y="{}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>⚠</text>"#,
+                    Fixed(ys - 6.0, 1),
+                    escape(&format!("safety violation: {text}")),
+                    xe = Fixed(xe, 1)
                 );
             }
             EventKind::Overrun { text } => {
                 let _ = write!(
                     marks_svg,
-                    r#"<text class="overrun" x="{xe:.1}" y="{:.1}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>■</text>"#,
-                    ys - 6.0,
-                    escape(&format!("the run stopped: {text}"))
+                    r#"<text class="overrun" x="{xe}" y="{}" text-anchor="middle" font-size="14" fill="{BAD}"><title>{}</title>■</text>"#,
+                    Fixed(ys - 6.0, 1),
+                    escape(&format!("the run stopped: {text}")),
+                    xe = Fixed(xe, 1)
                 );
             }
             _ => {}
@@ -551,9 +576,10 @@ pub fn render(
         {
             let _ = write!(
                 label_svg,
-                r##"<text x="{mx:.1}" y="{:.1}" text-anchor="middle" font-size="9" font-weight="600" fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
-                my + 3.5,
-                f.op
+                r##"<text x="{mx}" y="{}" text-anchor="middle" font-size="9" font-weight="600" fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">{}</text>"##,
+                Fixed(my + 3.5, 1),
+                f.op,
+                mx = Fixed(mx, 1)
             );
         }
     }
@@ -567,52 +593,55 @@ pub fn render(
     for (p, c) in PROTOCOLS {
         let _ = write!(
             s,
-            r#"<line x1="{lx:.1}" x2="{:.1}" y1="{ly:.1}" y2="{ly:.1}" stroke="{c}" stroke-width="2" marker-end="url(#ah-{p})"/><text x="{:.1}" y="{:.1}" fill="{MUTED}">{p}</text>"#,
-            lx + 20.0,
-            lx + 25.0,
-            ly + 4.0
+            r#"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{c}" stroke-width="2" marker-end="url(#ah-{p})"/><text x="{}" y="{}" fill="{MUTED}">{p}</text>"#,
+            Fixed(lx + 20.0, 1),
+            Fixed(lx + 25.0, 1),
+            Fixed(ly + 4.0, 1),
+            lx = Fixed(lx, 1),
+            ly = Fixed(ly, 1)
         );
         lx += 30.0 + 7.0 * p.len() as f64;
     }
     let _ = write!(
         s,
-        r#"<path d="M{:.1} {:.1}l8 8m0 -8l-8 8" stroke="{VERMILLION}" stroke-width="2.2"/><text x="{:.1}" y="{:.1}" fill="{MUTED}">dropped</text>"#,
-        lx,
-        ly - 4.0,
-        lx + 13.0,
-        ly + 4.0
+        r#"<path d="M{} {}l8 8m0 -8l-8 8" stroke="{VERMILLION}" stroke-width="2.2"/><text x="{}" y="{}" fill="{MUTED}">dropped</text>"#,
+        Fixed(lx, 1),
+        Fixed(ly - 4.0, 1),
+        Fixed(lx + 13.0, 1),
+        Fixed(ly + 4.0, 1)
     );
     lx += 80.0;
     for st in STATES {
         let _ = write!(
             s,
-            r#"<circle cx="{:.1}" cy="{ly:.1}" r="5" fill="{}"/><text x="{:.1}" y="{:.1}" fill="{MUTED}">{}</text>"#,
-            lx + 5.0,
+            r#"<circle cx="{}" cy="{ly}" r="5" fill="{}"/><text x="{}" y="{}" fill="{MUTED}">{}</text>"#,
+            Fixed(lx + 5.0, 1),
             state_colour(*st),
-            lx + 13.0,
-            ly + 4.0,
-            st.name()
+            Fixed(lx + 13.0, 1),
+            Fixed(ly + 4.0, 1),
+            st.name(),
+            ly = Fixed(ly, 1)
         );
         lx += 22.0 + 6.5 * st.name().len() as f64;
     }
     let ly2 = ly + 20.0;
     let _ = write!(
         s,
-        r##"<path d="M{0:.1} {1:.1}l4 4l-4 4l-4 -4z" fill="#0072b2"/><text x="{2:.1}" y="{3:.1}" fill="{MUTED}">commit</text><text x="{4:.1}" y="{3:.1}" font-weight="700" fill="{OK}">✔</text><text x="{5:.1}" y="{3:.1}" fill="{MUTED}">expectation passed</text><text x="{6:.1}" y="{3:.1}" font-weight="700" fill="{BAD}">✘</text><text x="{7:.1}" y="{3:.1}" fill="{MUTED}">failed</text><path d="M{8:.1} {9:.1}l5 8h-10z" fill="{VERMILLION}"/><text x="{10:.1}" y="{3:.1}" fill="{MUTED}">scenario action</text><circle cx="{11:.1}" cy="{12:.1}" r="7" fill="#fff8e1" stroke="#e69f00"/><text x="{13:.1}" y="{3:.1}" fill="{MUTED}">note (listed below)</text>"##,
-        LEFT + 4.0,
-        ly2 - 4.0,
-        LEFT + 13.0,
-        ly2 + 4.0,
-        LEFT + 70.0,
-        LEFT + 84.0,
-        LEFT + 200.0,
-        LEFT + 214.0,
-        LEFT + 270.0,
-        ly2 - 4.0,
-        LEFT + 280.0,
-        LEFT + 385.0,
-        ly2,
-        LEFT + 397.0
+        r##"<path d="M{0} {1}l4 4l-4 4l-4 -4z" fill="#0072b2"/><text x="{2}" y="{3}" fill="{MUTED}">commit</text><text x="{4}" y="{3}" font-weight="700" fill="{OK}">✔</text><text x="{5}" y="{3}" fill="{MUTED}">expectation passed</text><text x="{6}" y="{3}" font-weight="700" fill="{BAD}">✘</text><text x="{7}" y="{3}" fill="{MUTED}">failed</text><path d="M{8} {9}l5 8h-10z" fill="{VERMILLION}"/><text x="{10}" y="{3}" fill="{MUTED}">scenario action</text><circle cx="{11}" cy="{12}" r="7" fill="#fff8e1" stroke="#e69f00"/><text x="{13}" y="{3}" fill="{MUTED}">note (listed below)</text>"##,
+        Fixed(LEFT + 4.0, 1),
+        Fixed(ly2 - 4.0, 1),
+        Fixed(LEFT + 13.0, 1),
+        Fixed(ly2 + 4.0, 1),
+        Fixed(LEFT + 70.0, 1),
+        Fixed(LEFT + 84.0, 1),
+        Fixed(LEFT + 200.0, 1),
+        Fixed(LEFT + 214.0, 1),
+        Fixed(LEFT + 270.0, 1),
+        Fixed(ly2 - 4.0, 1),
+        Fixed(LEFT + 280.0, 1),
+        Fixed(LEFT + 385.0, 1),
+        Fixed(ly2, 1),
+        Fixed(LEFT + 397.0, 1)
     );
     s.push_str("</g>");
 
@@ -622,9 +651,10 @@ pub fn render(
     for (head, lines, colour) in &listed {
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{y:.1}" text-anchor="end" font-weight="700" fill="{colour}">{}</text>"#,
-            LEFT - 12.0,
-            escape(head)
+            r#"<text x="{}" y="{y}" text-anchor="end" font-weight="700" fill="{colour}">{}</text>"#,
+            Fixed(LEFT - 12.0, 1),
+            escape(head),
+            y = Fixed(y, 1)
         );
         // A note's Ceph detail (in backticks) is set in monospace.
         let text = lines.join("\n");
@@ -639,8 +669,10 @@ pub fn render(
                 if k > 0 {
                     let _ = write!(
                         s,
-                        r#"<text x="{LEFT}" y="{y:.1}" fill="{colour}">{}</text>"#,
-                        std::mem::take(&mut line)
+                        r#"<text x="{LEFT}" y="{y}" fill="{colour}">{}</text>"#,
+                        std::mem::take(&mut line),
+                        y = Fixed(y, 1),
+                        LEFT = Fixed(LEFT, 0)
                     );
                     y += 16.0;
                 }
@@ -658,8 +690,10 @@ pub fn render(
             if spans.peek().is_none() {
                 let _ = write!(
                     s,
-                    r#"<text x="{LEFT}" y="{y:.1}" fill="{colour}">{}</text>"#,
-                    std::mem::take(&mut line)
+                    r#"<text x="{LEFT}" y="{y}" fill="{colour}">{}</text>"#,
+                    std::mem::take(&mut line),
+                    y = Fixed(y, 1),
+                    LEFT = Fixed(LEFT, 0)
                 );
                 y += 16.0;
             }

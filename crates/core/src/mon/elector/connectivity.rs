@@ -6,6 +6,7 @@
 use super::owner::Owner;
 use super::tracker::ConnectionTracker;
 use super::ElectorEffect;
+use crate::fixed::Fixed;
 use crate::mon::{Epoch, Rank};
 
 /// "a beats b" in Ceph's terms: a strictly better score, or the same score
@@ -80,8 +81,10 @@ impl super::ElectionLogic {
                     o,
                     format!(
                         "ignoring propose from out-of-quorum {from}: my vote would stay with {} \
-                         (best {best_scorer} at {best_score:.3}, voted-for at {last_voted_for_score:.3})",
-                        self.last_voted_for
+                         (best {best_scorer} at {best_score}, voted-for at {last_voted_for_score})",
+                        self.last_voted_for,
+                        best_score = Fixed(best_score, 3),
+                        last_voted_for_score = Fixed(last_voted_for_score, 3)
                     ),
                 );
                 return;
@@ -119,7 +122,10 @@ impl super::ElectionLogic {
         self.log(
             o,
             format!(
-                "propose from {from} score {fr:.3}; my score {my:.3}; acked {la} score {ls:.3}"
+                "propose from {from} score {fr}; my score {my}; acked {la} score {ls}",
+                fr = Fixed(fr, 3),
+                my = Fixed(my, 3),
+                ls = Fixed(ls, 3)
             ),
         );
 
@@ -139,7 +145,10 @@ impl super::ElectionLogic {
         if !(their_win || from == la) {
             self.log(
                 o,
-                format!("no, we already acked {la} with score >= {fr:.3}"),
+                format!(
+                    "no, we already acked {la} with score >= {fr}",
+                    fr = Fixed(fr, 3)
+                ),
             );
             return;
         }

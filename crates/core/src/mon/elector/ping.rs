@@ -4,6 +4,7 @@
 //! is not pinged again until some message from it arrives.
 
 use super::{Elector, ElectorEffect, ElectorEnv};
+use crate::fixed::Fixed;
 use crate::mon::messages::{MMonPing, Message, PingOp};
 use crate::mon::out::{Out, Timer};
 use crate::mon::vecmap::VecMap;
@@ -219,9 +220,9 @@ impl Elector {
         let sent = self.ping.sent.get(&peer).copied().unwrap_or(0);
         if acked != 0 && acked < now.saturating_sub(self.ping.ping_timeout) {
             out.log(format!(
-                "elector({}) mon.{peer} did not ack a ping for {:.1}s: connection dead",
+                "elector({}) mon.{peer} did not ack a ping for {}s: connection dead",
                 self.logic.epoch,
-                secs(now - acked)
+                Fixed(secs(now - acked), 1)
             ));
             let p = self
                 .logic

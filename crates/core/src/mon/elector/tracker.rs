@@ -365,7 +365,7 @@ impl ConnectionTracker {
                 if !s.is_finite() {
                     return None;
                 }
-                rep.history.insert(p, s.clamp(0.0, 1.0));
+                rep.history.insert(p, crate::fixed::clamp(s, 0.0, 1.0));
             }
             peer_reports.insert(rep.rank, Arc::new(rep));
         }
