@@ -356,7 +356,7 @@ fn decode_tracker(value: &[u8], map: Option<&MonMap>) -> Option<String> {
     for rep in t.peer_reports.values() {
         ranks.extend(rep.history.keys().copied());
     }
-    ranks.sort_unstable();
+    monscope_core::mon::vecset::sort_small(&mut ranks);
     ranks.dedup();
     let scores: Vec<String> = ranks
         .iter()

@@ -753,7 +753,7 @@ impl Monitor {
         self.state = MonState::Leader;
         self.leader = self.rank;
         self.quorum = quorum;
-        self.quorum.sort_unstable();
+        crate::mon::vecset::sort_small(&mut self.quorum);
         self.outside_quorum.clear();
         out.log(format!(
             "won election, epoch {epoch}, quorum {}",
@@ -782,7 +782,7 @@ impl Monitor {
         self.state = MonState::Peon;
         self.leader = leader;
         self.quorum = quorum;
-        self.quorum.sort_unstable();
+        crate::mon::vecset::sort_small(&mut self.quorum);
         self.outside_quorum.clear();
         out.log(format!(
             "lost election, epoch {epoch}, leader {leader}, quorum {}",

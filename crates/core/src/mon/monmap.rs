@@ -73,7 +73,7 @@ impl MonMap {
             .map(|n| self.rank_of_name(n))
             .filter(|r| *r >= 0)
             .collect();
-        v.sort_unstable();
+        crate::mon::vecset::sort_small(&mut v);
         v
     }
     pub fn ranks(&self) -> impl Iterator<Item = Rank> {

@@ -329,7 +329,7 @@ impl MonSync {
         let (last_committed, snapshot) = if full {
             let mut snap = Vec::new();
             let mut targets = sync_targets();
-            targets.sort_unstable();
+            crate::mon::vecset::sort_small(&mut targets);
             for p in targets {
                 for (k, v) in ctx.store.iter_prefix(p) {
                     snap.push((p.to_string(), k.to_string(), v.to_vec()));

@@ -57,6 +57,19 @@ impl<T: Ord> VecSet<T> {
     }
 }
 
+/// Sorts a short slice (ranks of a quorum, a few names) in place by
+/// insertion. `sort_unstable` is about 3 kB of the page's wasm for each
+/// element type, and these lists hold at most a few dozen elements.
+pub fn sort_small<T: Ord>(v: &mut [T]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j] < v[j - 1] {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
+}
+
 /// Built by inserting each (no sort: the sort's code is as large as the map's).
 impl<T: Ord> FromIterator<T> for VecSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
@@ -99,6 +112,9 @@ mod tests {
         let t: VecSet<i32> = [3, 1, 3, 2].into_iter().collect();
         assert_eq!(t, s);
         assert_eq!(t.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+        let mut v = [5, -1, 3, 3, 0, 9, -7];
+        super::sort_small(&mut v);
+        assert_eq!(v, [-7, -1, 0, 3, 3, 5, 9]);
         assert!(s.remove(&2) && !s.remove(&2));
         assert!(s.contains(&1) && !s.contains(&2));
         s.clear();

@@ -174,7 +174,7 @@ fn quorum_desc(st: &ClusterState, l: NodeId) -> String {
 
 fn sorted(v: &[String]) -> Vec<&str> {
     let mut v: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
-    v.sort_unstable();
+    crate::mon::vecset::sort_small(&mut v);
     v
 }
 
