@@ -16,7 +16,6 @@ use monscope_core::time::{Time, SEC};
 use monscope_core::trace::chunked::Chunked;
 use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
 use std::cell::{Ref, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
@@ -218,7 +217,7 @@ impl Model {
             trace: Chunked::default(),
             flights: Flights {
                 list: Vec::new(),
-                of: BTreeMap::new(),
+                of: Default::default(),
                 longest: 0,
             },
             marks: Vec::new(),

@@ -4,8 +4,8 @@
 //! Computed once here; the two drawers only turn it into pixels.
 
 use super::{DropReason, Event, EventKind, MsgId, NodeId};
+use crate::mon::vecmap::VecMap;
 use crate::time::{Time, MS, SEC};
-use std::collections::BTreeMap;
 
 /// One message's flight, from its `Send` to its `Deliver` or `Drop`.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,15 +66,52 @@ impl Flight {
 /// and the longest flight (to find what is in the air at a time).
 pub struct Flights {
     pub list: Vec<Flight>,
-    pub of: BTreeMap<MsgId, usize>,
+    pub of: MsgIndex,
     pub longest: Time,
+}
+
+/// Message id → index in [`Flights::list`]. Ids are dense (the simulator
+/// counts its messages, an import numbers its arrows), so a vector indexed
+/// by id; an id far past those seen (a hand-edited trace file) goes to a
+/// sorted side list instead of growing the vector. A `BTreeMap` here was
+/// about 6 kB of the page's wasm (README, Performance, "Transfer").
+#[derive(Clone, Debug, Default)]
+pub struct MsgIndex {
+    dense: Vec<usize>,
+    far: VecMap<MsgId, usize>,
+}
+
+impl MsgIndex {
+    const NONE: usize = usize::MAX;
+    /// Ids below this many go to the vector (it may double, or reach 2^20).
+    fn reach(&self) -> MsgId {
+        (2 * self.dense.len() as MsgId).max(1 << 20)
+    }
+    pub fn insert(&mut self, id: MsgId, i: usize) {
+        if id < self.reach() {
+            let at = id as usize;
+            if at >= self.dense.len() {
+                self.dense.resize(at + 1, Self::NONE);
+            }
+            self.dense[at] = i;
+        } else {
+            self.far.insert(id, i);
+        }
+    }
+    pub fn get(&self, id: &MsgId) -> Option<&usize> {
+        let dense = (*id < self.dense.len() as MsgId).then(|| &self.dense[*id as usize]);
+        match dense {
+            Some(i) if *i != Self::NONE => Some(i),
+            _ => self.far.get(id),
+        }
+    }
 }
 
 impl Flights {
     pub fn of(trace: &[Event]) -> Flights {
         let mut flights = Flights {
             list: Vec::new(),
-            of: BTreeMap::new(),
+            of: MsgIndex::default(),
             longest: 0,
         };
         for (i, ev) in trace.iter().enumerate() {
@@ -275,6 +312,24 @@ mod tests {
     fn run(stem: &str) -> Vec<Event> {
         let s = parse(library::get(stem).unwrap()).unwrap();
         run_until(&s, s.end).trace
+    }
+
+    #[test]
+    fn the_message_index_finds_each_id_in_any_order_and_far_ones_too() {
+        let mut m = MsgIndex::default();
+        let ids = [5u64, 0, 3, 1 << 40, 2, u64::MAX, 7];
+        for (i, &id) in ids.iter().enumerate() {
+            m.insert(id, i);
+        }
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(m.get(id), Some(&i), "{id}");
+        }
+        for absent in [1, 4, 6, 8, 1 << 20, 1 << 41] {
+            assert_eq!(m.get(&absent), None, "{absent}");
+        }
+        m.insert(3, 99);
+        assert_eq!(m.get(&3), Some(&99));
+        assert!(m.dense.len() < 16 && m.far.len() == 2);
     }
 
     #[test]
