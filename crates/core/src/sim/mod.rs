@@ -32,7 +32,7 @@ use budget::{Meter, Pending};
 use network::Network;
 use rng::Pcg32;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -121,9 +121,14 @@ pub struct Sim {
     /// route back or the reply) was lost: the client hunts for them at its
     /// next session check (see [`Sim::session_alive`]).
     client_lost: Vec<u64>,
-    /// Armed timers per node (monitors, then the client): timer -> generation.
-    timers: Vec<BTreeMap<Timer, u64>>,
+    /// Armed timers per node (monitors, then the client): (timer,
+    /// generation), sorted by timer. A few per node: a sorted vector keeps
+    /// its buffer where a `BTreeMap` allocated and freed nodes each round.
+    timers: Vec<Vec<(Timer, u64)>>,
     next_timer_gen: u64,
+    /// The value last committed and its hash: every monitor commits the
+    /// same shared value of a version, hashed once.
+    last_commit: Option<(Arc<[u8]>, u64)>,
     next_msg: MsgId,
     next_stmt: usize,
     trace: Vec<Event>,
@@ -233,8 +238,9 @@ impl Sim {
             rng: Pcg32::new(scenario.seed),
             net,
             nodes,
-            timers: vec![BTreeMap::new(); total + 1],
+            timers: vec![Vec::new(); total + 1],
             next_timer_gen: 0,
+            last_commit: None,
             next_msg: 0,
             next_stmt: 0,
             trace: Vec::new(),
@@ -519,10 +525,10 @@ impl Sim {
                 generation,
             } => {
                 let timers = &mut self.timers[node as usize];
-                if timers.get(&timer) != Some(&generation) {
-                    return;
-                }
-                timers.remove(&timer);
+                match timers.binary_search_by_key(&timer, |a| a.0) {
+                    Ok(i) if timers[i].1 == generation => timers.remove(i),
+                    _ => return,
+                };
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
                     self.client_timer(timer);
@@ -661,12 +667,22 @@ impl Sim {
                     tx.ops.shrink_to_fit();
                     self.emit(EventKind::Store { node, tx })
                 }
-                Note::Commit { version, value } => self.emit(EventKind::Commit {
-                    node,
-                    version,
-                    value_hash: fnv1a(&value),
-                    value: Some(value),
-                }),
+                Note::Commit { version, value } => {
+                    let value_hash = match &self.last_commit {
+                        Some((v, h)) if Arc::ptr_eq(v, &value) => *h,
+                        _ => {
+                            let h = fnv1a(&value);
+                            self.last_commit = Some((value.clone(), h));
+                            h
+                        }
+                    };
+                    self.emit(EventKind::Commit {
+                        node,
+                        version,
+                        value_hash,
+                        value: Some(value),
+                    })
+                }
                 Note::Reply { .. } => {}
             }
         }
@@ -687,7 +703,9 @@ impl Sim {
             match op {
                 TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
                 TimerOp::Cancel { timer } => {
-                    if self.timers[node as usize].remove(&timer).is_some() {
+                    let timers = &mut self.timers[node as usize];
+                    if let Ok(i) = timers.binary_search_by_key(&timer, |a| a.0) {
+                        timers.remove(i);
                         self.emit(EventKind::TimerCancel { node, timer });
                     }
                 }
@@ -699,7 +717,11 @@ impl Sim {
     fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {
         self.next_timer_gen += 1;
         let generation = self.next_timer_gen;
-        self.timers[node as usize].insert(timer, generation);
+        let timers = &mut self.timers[node as usize];
+        match timers.binary_search_by_key(&timer, |a| a.0) {
+            Ok(i) => timers[i].1 = generation,
+            Err(i) => timers.insert(i, (timer, generation)),
+        }
         let fires_at = self.now.saturating_add(after);
         self.emit(EventKind::TimerSet {
             node,
@@ -831,9 +853,8 @@ impl Sim {
             n.reset_before = n.reset_before.max(self.next_msg);
             self.net.orphan(node);
         }
-        let armed: Vec<Timer> = self.timers[node as usize].keys().copied().collect();
-        self.timers[node as usize].clear();
-        for timer in armed {
+        let armed = std::mem::take(&mut self.timers[node as usize]);
+        for (timer, _) in armed {
             self.emit(EventKind::TimerCancel { node, timer });
         }
         self.refresh_status(node);
