@@ -496,7 +496,7 @@ impl Sim {
                             self.emit(EventKind::ClientReply {
                                 tid: ans.tid,
                                 from,
-                                text: ans.text,
+                                text: ans.text.into(),
                                 result: Arc::new(reply.result.clone()),
                             });
                         }
@@ -918,9 +918,9 @@ impl Sim {
                 let outcome = check(&self.state, e, self.now);
                 self.emit(EventKind::Expect {
                     line,
-                    text: print_action(&stmt.action),
+                    text: print_action(&stmt.action).into(),
                     pass: outcome.pass,
-                    actual: outcome.actual,
+                    actual: outcome.actual.into(),
                 });
                 return;
             }
@@ -1051,7 +1051,7 @@ impl Sim {
         let tid = self.client.submit(op, target, self.now, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
-            text,
+            text: text.into(),
             target: Some(target as NodeId),
             op: shared,
         });

@@ -105,7 +105,7 @@ impl T {
         assert!(self
             .ev(EventKind::ClientRequest {
                 tid,
-                text: String::new(),
+                text: "".into(),
                 target: Some(A),
                 op: Arc::new(op),
             })
@@ -125,7 +125,7 @@ impl T {
         self.ev(EventKind::ClientReply {
             tid,
             from,
-            text: String::new(),
+            text: "".into(),
             result: Arc::new(result),
         })
     }
