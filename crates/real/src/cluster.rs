@@ -457,7 +457,6 @@ impl Cluster {
         let text = op.text();
         self.rec.record(EventKind::ClientRequest {
             tid,
-            text: text.as_str().into(),
             target,
             op: Arc::new(op),
         });

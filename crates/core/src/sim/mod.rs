@@ -1045,13 +1045,11 @@ impl Sim {
     }
 
     fn client_request(&mut self, op: ClientOp, target: Rank) {
-        let text = op.text();
         let node = self.client_node();
         let shared = Arc::new(op.clone());
         let tid = self.client.submit(op, target, self.now, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
-            text: text.into(),
             target: Some(target as NodeId),
             op: shared,
         });

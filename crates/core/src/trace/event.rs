@@ -7,6 +7,7 @@ use crate::mon::store::Transaction;
 use crate::mon::Version;
 use crate::time::Time;
 use crate::trace::properties::Property;
+use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -46,9 +47,10 @@ pub struct Event {
 }
 
 /// 40 bytes natively (an [`Event`] 48 with its time), 32 in wasm32: the
-/// texts of the rare kinds (a client's request and reply, an expectation)
-/// are `Box<str>`, 16 bytes where a `String` took 24, so that no kind is
-/// larger than the common ones. A trace holds millions of events.
+/// texts of the rare kinds (a client's reply, an expectation) are
+/// `Box<str>`, 16 bytes where a `String` took 24, and a client request's
+/// text is made from its `op` when shown, so that no kind is larger than
+/// the common ones. A trace holds millions of events.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
@@ -121,9 +123,11 @@ pub enum EventKind {
         text: String,
     },
     /// The client submitted request `tid` (`write k v` / `read k`), aimed at `target`.
+    /// Its text (`write k=v`, [`ClientOp::text`]) is written only when shown;
+    /// the JSON has it as `text`, between `tid` and `target`.
+    #[serde(serialize_with = "client_request_json")]
     ClientRequest {
         tid: u64,
-        text: Box<str>,
         target: Option<NodeId>,
         /// The request itself.
         op: Arc<ClientOp>,
@@ -157,4 +161,19 @@ pub enum EventKind {
     Overrun {
         text: String,
     },
+}
+
+/// A `ClientRequest` as JSON: its fields, and its text where it was a field.
+fn client_request_json<S: Serializer>(
+    tid: &u64,
+    target: &Option<NodeId>,
+    op: &Arc<ClientOp>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut st = s.serialize_struct("ClientRequest", 4)?;
+    st.serialize_field("tid", tid)?;
+    st.serialize_field("text", &op.text())?;
+    st.serialize_field("target", target)?;
+    st.serialize_field("op", op)?;
+    st.end()
 }

@@ -105,7 +105,6 @@ impl T {
         assert!(self
             .ev(EventKind::ClientRequest {
                 tid,
-                text: "".into(),
                 target: Some(A),
                 op: Arc::new(op),
             })
