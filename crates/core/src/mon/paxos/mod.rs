@@ -233,13 +233,11 @@ impl Paxos {
                 .log(format!("no address for mon.{to}, dropping {}", m.op.name())),
         }
     }
-    /// The other quorum members.
-    fn peers(ctx: &PaxosCtx) -> Vec<Rank> {
-        ctx.quorum
-            .iter()
-            .copied()
-            .filter(|r| *r != ctx.my_rank)
-            .collect()
+    /// The other quorum members (read from the quorum slice, which the
+    /// context only borrows: no vector collected per round).
+    fn peers<'a>(ctx: &PaxosCtx<'a>) -> impl Iterator<Item = Rank> + 'a {
+        let me = ctx.my_rank;
+        ctx.quorum.iter().copied().filter(move |r| *r != me)
     }
     /// Whether `set` is the quorum, as Ceph's `accepted == quorum` and
     /// `acked_lease == quorum` compare sets (Paxos::handle_accept,
