@@ -46,7 +46,7 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// 40 bytes natively (an [`Event`] 48 with its time), 32 in wasm32: the
+/// 40 bytes natively (an [`Event`] 48 with its time): the
 /// texts of the rare kinds (a client's reply, an expectation) are
 /// `Box<str>`, 16 bytes where a `String` took 24, and a client request's
 /// text is made from its `op` when shown, so that no kind is larger than
