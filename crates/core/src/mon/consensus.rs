@@ -18,7 +18,6 @@ use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
 use super::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 #[cfg(test)]
@@ -250,16 +249,17 @@ impl Consensus {
     /// ones queued after it). After a bootstrap nothing more runs; the
     /// finishers that would have been failed by restart() still clear their flags.
     fn drain(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
-        let mut queue: VecDeque<Step> = fx.steps.drain(..).collect();
-        while let Some(step) = queue.pop_front() {
+        // A stack, the next step on top, in the steps' own buffer (no queue
+        // allocated per input).
+        let mut stack = std::mem::take(&mut fx.steps);
+        stack.reverse();
+        while let Some(step) = stack.pop() {
             if fx.bootstrapped() {
                 self.abandon(step);
                 continue;
             }
             self.run_step(ctx, &mut fx, step);
-            for s in fx.steps.drain(..).rev() {
-                queue.push_front(s);
-            }
+            stack.extend(fx.steps.drain(..).rev());
         }
         fx.effects
     }
