@@ -122,6 +122,9 @@ pub struct Consensus {
     pub paxos: Paxos,
     pub kv: PaxosService<KvService>,
     pub monmap: PaxosService<MonmapService>,
+    /// The deferred steps' buffer, empty between inputs and kept for the
+    /// next (see [`Consensus::drain`]): a fresh one allocated each input.
+    steps: Vec<Step>,
 }
 
 impl Consensus {
@@ -131,6 +134,15 @@ impl Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
+            steps: Vec::new(),
+        }
+    }
+
+    /// The effects of one input, gathered with the kept steps' buffer.
+    fn fx(&mut self) -> Fx {
+        Fx {
+            effects: Vec::new(),
+            steps: std::mem::take(&mut self.steps),
         }
     }
 
@@ -146,7 +158,7 @@ impl Consensus {
 
     /// From Monitor::_reset: paxos.restart() then every service's restart().
     pub fn restart(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
@@ -155,7 +167,7 @@ impl Consensus {
 
     /// win_election: paxos.leader_init() then the services' election_finished().
     pub fn leader_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
             // MonmapMonitor first, then every other service (§1.7).
@@ -167,7 +179,7 @@ impl Consensus {
 
     /// lose_election: paxos.peon_init() then the services' election_finished().
     pub fn peon_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -181,14 +193,14 @@ impl Consensus {
         from: Rank,
         m: &MMonPaxos,
     ) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.dispatch(ctx, &mut fx, from, m);
         self.drain(ctx, fx)
     }
 
     /// A paxos timer or a service's proposal timer fired.
     pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, t: Timer) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         if t == KvService::PROPOSE_TIMER {
             self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == MonmapService::PROPOSE_TIMER {
@@ -202,7 +214,7 @@ impl Consensus {
 
     /// Monitor::tick: every service's maybe_trim() (none has a tick() of its own).
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
@@ -216,7 +228,7 @@ impl Consensus {
         origin: Origin,
         req: MClientRequest,
     ) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         if matches!(req.op, ClientOp::MonAdd { .. } | ClientOp::MonRemove { .. }) {
             self.monmap
                 .dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
@@ -261,6 +273,7 @@ impl Consensus {
             self.run_step(ctx, &mut fx, step);
             stack.extend(fx.steps.drain(..).rev());
         }
+        self.steps = stack;
         fx.effects
     }
 
