@@ -71,7 +71,7 @@ pub fn scenario_panel(p: &Props) -> Html {
                 };
                 Some(html! {
                     <li {class} data-testid="expectation" data-pass={pass.to_string()}>
-                        <button class="log-line" {onclick} title={actual.clone()}>
+                        <button class="log-line" {onclick} title={actual.to_string()}>
                             { format!("{mark} {} line {line}: {text}", secs(e.at)) }
                             if !*pass && !future {
                                 <span class="actual">{ format!(" — {actual}") }</span>

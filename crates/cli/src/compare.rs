@@ -118,9 +118,9 @@ fn verdicts(trace: &[Event], at: impl Fn(&Event) -> Time) -> BTreeMap<u32, Verdi
                 *line,
                 Verdict1 {
                     at: at(ev),
-                    text: text.clone(),
+                    text: text.to_string(),
                     pass: *pass,
-                    actual: actual.clone(),
+                    actual: actual.to_string(),
                 },
             )),
             _ => None,

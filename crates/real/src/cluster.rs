@@ -457,7 +457,6 @@ impl Cluster {
         let text = op.text();
         self.rec.record(EventKind::ClientRequest {
             tid,
-            text: text.clone(),
             target,
             op: Arc::new(op),
         });
@@ -822,7 +821,7 @@ impl RecHandle {
             // Who answered is not reported by librados: the monitor it was
             // sent through, else the leader when it was sent.
             from: to.target.or(leader).unwrap_or(0),
-            text,
+            text: text.into(),
             // What the CLI prints; the version a write committed at is
             // not in a config-key reply, so no write counts as acknowledged
             // at a version (the properties then have nothing to check it by).

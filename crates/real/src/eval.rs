@@ -26,7 +26,7 @@ pub fn evaluate(scenario: &Scenario, names: Vec<String>, events: Vec<Event>) -> 
             if let Some(e) = exp {
                 let o = check(&state, e, ev.at);
                 *pass = o.pass;
-                *actual = o.actual;
+                *actual = o.actual.into();
             }
             out.push(ev);
             continue;
@@ -72,7 +72,7 @@ mod tests {
             line,
             text: text.into(),
             pass: false,
-            actual: String::new(),
+            actual: "".into(),
         };
         let trace = vec![
             ev(
@@ -96,7 +96,7 @@ mod tests {
         let verdicts: Vec<(bool, String)> = out
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Expect { pass, actual, .. } => Some((*pass, actual.clone())),
+                EventKind::Expect { pass, actual, .. } => Some((*pass, actual.to_string())),
                 _ => None,
             })
             .collect();

@@ -391,9 +391,9 @@ fn statement(
             }
             c.rec.record(EventKind::Expect {
                 line,
-                text,
+                text: text.into(),
                 pass: false,
-                actual: String::new(),
+                actual: "".into(),
             });
             return;
         }

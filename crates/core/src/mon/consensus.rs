@@ -18,7 +18,6 @@ use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
 use super::{Addr, Epoch, Rank, Version};
 use crate::time::Time;
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 #[cfg(test)]
@@ -123,6 +122,9 @@ pub struct Consensus {
     pub paxos: Paxos,
     pub kv: PaxosService<KvService>,
     pub monmap: PaxosService<MonmapService>,
+    /// The deferred steps' buffer, empty between inputs and kept for the
+    /// next (see [`Consensus::drain`]): a fresh one allocated each input.
+    steps: Vec<Step>,
 }
 
 impl Consensus {
@@ -132,6 +134,15 @@ impl Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
+            steps: Vec::new(),
+        }
+    }
+
+    /// The effects of one input, gathered with the kept steps' buffer.
+    fn fx(&mut self) -> Fx {
+        Fx {
+            effects: Vec::new(),
+            steps: std::mem::take(&mut self.steps),
         }
     }
 
@@ -147,7 +158,7 @@ impl Consensus {
 
     /// From Monitor::_reset: paxos.restart() then every service's restart().
     pub fn restart(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
@@ -156,7 +167,7 @@ impl Consensus {
 
     /// win_election: paxos.leader_init() then the services' election_finished().
     pub fn leader_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
             // MonmapMonitor first, then every other service (§1.7).
@@ -168,7 +179,7 @@ impl Consensus {
 
     /// lose_election: paxos.peon_init() then the services' election_finished().
     pub fn peon_init(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -182,14 +193,14 @@ impl Consensus {
         from: Rank,
         m: &MMonPaxos,
     ) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.paxos.dispatch(ctx, &mut fx, from, m);
         self.drain(ctx, fx)
     }
 
     /// A paxos timer or a service's proposal timer fired.
     pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, t: Timer) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         if t == KvService::PROPOSE_TIMER {
             self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == MonmapService::PROPOSE_TIMER {
@@ -203,7 +214,7 @@ impl Consensus {
 
     /// Monitor::tick: every service's maybe_trim() (none has a tick() of its own).
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
@@ -217,7 +228,7 @@ impl Consensus {
         origin: Origin,
         req: MClientRequest,
     ) -> Vec<PaxosEffect> {
-        let mut fx = Fx::default();
+        let mut fx = self.fx();
         if matches!(req.op, ClientOp::MonAdd { .. } | ClientOp::MonRemove { .. }) {
             self.monmap
                 .dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
@@ -250,17 +261,19 @@ impl Consensus {
     /// ones queued after it). After a bootstrap nothing more runs; the
     /// finishers that would have been failed by restart() still clear their flags.
     fn drain(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
-        let mut queue: VecDeque<Step> = fx.steps.drain(..).collect();
-        while let Some(step) = queue.pop_front() {
+        // A stack, the next step on top, in the steps' own buffer (no queue
+        // allocated per input).
+        let mut stack = std::mem::take(&mut fx.steps);
+        stack.reverse();
+        while let Some(step) = stack.pop() {
             if fx.bootstrapped() {
                 self.abandon(step);
                 continue;
             }
             self.run_step(ctx, &mut fx, step);
-            for s in fx.steps.drain(..).rev() {
-                queue.push_front(s);
-            }
+            stack.extend(fx.steps.drain(..).rev());
         }
+        self.steps = stack;
         fx.effects
     }
 

@@ -226,7 +226,7 @@ impl Monitor {
         if self.state != MonState::Leader {
             return checks;
         }
-        if !self.timecheck.skewed(&self.cfg).is_empty() {
+        if self.timecheck.any_skewed(&self.cfg) {
             checks.push("MON_CLOCK_SKEW".to_string());
         }
         if self.quorum.len() < self.monmap.size() && self.clock > self.cfg.mon_down_mkfs_grace {

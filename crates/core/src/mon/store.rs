@@ -88,6 +88,13 @@ impl Transaction {
     pub fn new() -> Self {
         Self::default()
     }
+    /// Room for `n` operations: a transaction the trace records is kept
+    /// without growth slack, and one built at its size needs no shrinking.
+    pub fn with_capacity(n: usize) -> Self {
+        Transaction {
+            ops: Vec::with_capacity(n),
+        }
+    }
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
@@ -117,6 +124,8 @@ impl Transaction {
     }
     /// Append every op of `other` (Ceph's `append`).
     pub fn append(&mut self, other: Transaction) {
+        // Exactly: the result is usually recorded, and kept without slack.
+        self.ops.reserve_exact(other.ops.len());
         self.ops.extend(other.ops);
     }
 

@@ -77,6 +77,12 @@ impl Timecheck {
             .collect()
     }
 
+    /// Whether any rank's measured skew exceeds mon_clock_drift_allowed: what
+    /// the leader's health asks after every input, without collecting them.
+    pub fn any_skewed(&self, cfg: &Config) -> bool {
+        self.skews.values().any(|s| Self::has_skew(cfg, *s))
+    }
+
     /// timecheck_cleanup (from timecheck_start and timecheck_finish).
     pub fn cleanup(&mut self, out: &mut Out) {
         self.round = 0;

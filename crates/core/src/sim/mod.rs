@@ -122,9 +122,14 @@ pub struct Sim {
     /// route back or the reply) was lost: the client hunts for them at its
     /// next session check (see [`Sim::session_alive`]).
     client_lost: Vec<u64>,
-    /// Armed timers per node (monitors, then the client): timer -> generation.
+    /// Armed timers per node (monitors, then the client): timer ->
+    /// generation. A few per node: a sorted vector keeps its buffer where a
+    /// `BTreeMap` allocated and freed nodes each round.
     timers: Vec<VecMap<Timer, u64>>,
     next_timer_gen: u64,
+    /// The value last committed and its hash: every monitor commits the
+    /// same shared value of a version, hashed once.
+    last_commit: Option<(Arc<[u8]>, u64)>,
     next_msg: MsgId,
     next_stmt: usize,
     trace: Vec<Event>,
@@ -236,6 +241,7 @@ impl Sim {
             nodes,
             timers: vec![VecMap::new(); total + 1],
             next_timer_gen: 0,
+            last_commit: None,
             next_msg: 0,
             next_stmt: 0,
             trace: Vec::new(),
@@ -491,7 +497,7 @@ impl Sim {
                             self.emit(EventKind::ClientReply {
                                 tid: ans.tid,
                                 from,
-                                text: ans.text,
+                                text: ans.text.into(),
                                 result: Arc::new(reply.result.clone()),
                             });
                         }
@@ -662,12 +668,22 @@ impl Sim {
                     tx.ops.shrink_to_fit();
                     self.emit(EventKind::Store { node, tx })
                 }
-                Note::Commit { version, value } => self.emit(EventKind::Commit {
-                    node,
-                    version,
-                    value_hash: fnv1a(&value),
-                    value: Some(value),
-                }),
+                Note::Commit { version, value } => {
+                    let value_hash = match &self.last_commit {
+                        Some((v, h)) if Arc::ptr_eq(v, &value) => *h,
+                        _ => {
+                            let h = fnv1a(&value);
+                            self.last_commit = Some((value.clone(), h));
+                            h
+                        }
+                    };
+                    self.emit(EventKind::Commit {
+                        node,
+                        version,
+                        value_hash,
+                        value: Some(value),
+                    })
+                }
                 Note::Reply { .. } => {}
             }
         }
@@ -832,9 +848,8 @@ impl Sim {
             n.reset_before = n.reset_before.max(self.next_msg);
             self.net.orphan(node);
         }
-        let armed: Vec<Timer> = self.timers[node as usize].keys().copied().collect();
-        self.timers[node as usize].clear();
-        for timer in armed {
+        let armed = std::mem::take(&mut self.timers[node as usize]);
+        for (&timer, _) in armed.iter() {
             self.emit(EventKind::TimerCancel { node, timer });
         }
         self.refresh_status(node);
@@ -898,9 +913,9 @@ impl Sim {
                 let outcome = check(&self.state, e, self.now);
                 self.emit(EventKind::Expect {
                     line,
-                    text: print_action(&stmt.action),
+                    text: print_action(&stmt.action).into(),
                     pass: outcome.pass,
-                    actual: outcome.actual,
+                    actual: outcome.actual.into(),
                 });
                 return;
             }
@@ -1025,13 +1040,11 @@ impl Sim {
     }
 
     fn client_request(&mut self, op: ClientOp, target: Rank) {
-        let text = op.text();
         let node = self.client_node();
         let shared = Arc::new(op.clone());
         let tid = self.client.submit(op, target, self.now, &mut self.out);
         self.emit(EventKind::ClientRequest {
             tid,
-            text,
             target: Some(target as NodeId),
             op: shared,
         });

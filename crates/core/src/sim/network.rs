@@ -21,8 +21,11 @@ pub struct Network {
     /// Cut directions, sorted: a plain list (there are few), which keeps
     /// a set's code out of the page's wasm.
     cuts: Vec<(NodeId, NodeId)>,
-    /// Each link's latest arrival, sorted by link (FIFO order).
-    last_arrival: Vec<((NodeId, NodeId), Time)>,
+    /// Each link's latest arrival (FIFO order): row `from`, column `to`
+    /// of a square table `side` nodes wide, grown when a larger id comes
+    /// (one index per message, not a search).
+    last_arrival: Vec<Time>,
+    side: usize,
     /// Directions whose data goes unacknowledged, in the order they
     /// stalled (a few at most: a plain list, no map code in the page's wasm).
     stalls: Vec<Stall>,
@@ -64,6 +67,7 @@ impl Network {
             link_loss: VecMap::new(),
             cuts: Vec::new(),
             last_arrival: Vec::new(),
+            side: 0,
             stalls: Vec::new(),
             resumed: Vec::new(),
             client: None,
@@ -102,15 +106,18 @@ impl Network {
     }
 
     /// The latest arrival on a link, 0 until its first message.
-    fn last_arrival_of(&mut self, link: (NodeId, NodeId)) -> &mut Time {
-        let i = match self.last_arrival.binary_search_by_key(&link, |(l, _)| *l) {
-            Ok(i) => i,
-            Err(i) => {
-                self.last_arrival.insert(i, (link, 0));
-                i
+    fn last_arrival_of(&mut self, (from, to): (NodeId, NodeId)) -> &mut Time {
+        let (from, to) = (from as usize, to as usize);
+        let need = from.max(to) + 1;
+        if need > self.side {
+            let mut table = vec![0; need * need];
+            for (i, t) in self.last_arrival.iter().enumerate() {
+                table[(i / self.side) * need + i % self.side] = *t;
             }
-        };
-        &mut self.last_arrival[i].1
+            self.last_arrival = table;
+            self.side = need;
+        }
+        &mut self.last_arrival[from * self.side + to]
     }
 
     /// One message's latency on a link.
@@ -145,6 +152,8 @@ impl Network {
     /// The node whose connections are a client's (lossy).
     pub fn set_client(&mut self, node: NodeId) {
         self.client = Some(node);
+        // Every node's links at once: ids run up to the client's.
+        self.last_arrival_of((node, node));
     }
 
     /// The stall of a direction, made at `now` if there is none.

@@ -62,12 +62,11 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
         EventKind::Commit { node, version, .. } => (who(*node), format!("committed v{version}")),
         EventKind::Log { node, text } => (who(*node), text.clone()),
         EventKind::Action { line, text } => ("scenario".into(), format!("{text} (line {line})")),
-        EventKind::ClientRequest {
-            tid, text, target, ..
-        } => (
+        EventKind::ClientRequest { tid, target, op } => (
             "client".into(),
             format!(
-                "request {tid}: {text}{}",
+                "request {tid}: {}{}",
+                op.text(),
                 target
                     .map(|t| format!(" to {}", who(t)))
                     .unwrap_or_default()

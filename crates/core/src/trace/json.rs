@@ -40,4 +40,17 @@ mod tests {
             "the client write is in the trace"
         );
     }
+
+    #[test]
+    fn a_client_request_exports_its_text_though_the_event_keeps_only_its_op() {
+        let r = run(&parse("mons a b\nat 1s write k v\nend 3s\n").unwrap());
+        let text = json_lines(&r.trace);
+        let line = text.lines().find(|l| l.contains("client_request"));
+        assert_eq!(
+            line,
+            Some(
+                r#"{"at":1000000,"type":"client_request","tid":1,"text":"write k=v","target":0,"op":{"Write":{"key":"k","value":"v"}}}"#
+            )
+        );
+    }
 }

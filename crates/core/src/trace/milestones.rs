@@ -144,8 +144,9 @@ pub fn milestones(mon_names: &[String], trace: &[Event], end: Time, settle: Dura
                     health.see(ev.at, h, settle, &mut out);
                 }
             }
-            EventKind::ClientRequest { tid, text, .. } => {
-                if let Some((k, v)) = text
+            EventKind::ClientRequest { tid, op, .. } => {
+                if let Some((k, v)) = op
+                    .text()
                     .strip_prefix("write ")
                     .and_then(|kv| kv.split_once('='))
                 {

@@ -105,7 +105,6 @@ impl T {
         assert!(self
             .ev(EventKind::ClientRequest {
                 tid,
-                text: String::new(),
                 target: Some(A),
                 op: Arc::new(op),
             })
@@ -125,7 +124,7 @@ impl T {
         self.ev(EventKind::ClientReply {
             tid,
             from,
-            text: String::new(),
+            text: "".into(),
             result: Arc::new(result),
         })
     }

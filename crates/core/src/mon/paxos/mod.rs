@@ -86,8 +86,33 @@ pub struct Paxos {
     clock_drift_warned: u32,
 }
 
-fn vkey(v: Version) -> String {
-    v.to_string()
+fn vkey(v: Version) -> VKey {
+    let mut buf = [b'0'; 20];
+    let mut start = buf.len();
+    let mut n = v;
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break VKey { buf, start };
+        }
+    }
+}
+
+/// A version's key, `v` in decimal, on the stack: `to_string` allocated
+/// and freed a string for every version written, read or erased.
+struct VKey {
+    buf: [u8; 20],
+    start: usize,
+}
+
+impl std::ops::Deref for VKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // Only ASCII digits were written: the check cannot fail.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
+    }
 }
 
 /// An empty value (what `new_value` is between rounds).
@@ -233,13 +258,11 @@ impl Paxos {
                 .log(format!("no address for mon.{to}, dropping {}", m.op.name())),
         }
     }
-    /// The other quorum members.
-    fn peers(ctx: &PaxosCtx) -> Vec<Rank> {
-        ctx.quorum
-            .iter()
-            .copied()
-            .filter(|r| *r != ctx.my_rank)
-            .collect()
+    /// The other quorum members (read from the quorum slice, which the
+    /// context only borrows: no vector collected per round).
+    fn peers<'a>(ctx: &PaxosCtx<'a>) -> impl Iterator<Item = Rank> + 'a {
+        let me = ctx.my_rank;
+        ctx.quorum.iter().copied().filter(move |r| *r != me)
     }
     /// Whether `set` is the quorum, as Ceph's `accepted == quorum` and
     /// `acked_lease == quorum` compare sets (Paxos::handle_accept,

@@ -8,7 +8,6 @@ use crate::mon::out::{Note, Timer};
 use crate::mon::status::PaxosState;
 use crate::mon::store::Transaction;
 use crate::mon::Rank;
-use std::sync::Arc;
 
 impl Paxos {
     /// get_new_proposal_number(gt): unique among monitors (rank in the last two
@@ -166,21 +165,20 @@ impl Paxos {
         if m.last_committed <= self.last_committed {
             return false;
         }
-        let learned: Vec<(u64, Arc<[u8]>)> = m
-            .values
-            .range(self.last_committed + 1..=m.last_committed)
-            .map(|(v, b)| (*v, b.clone()))
-            .collect();
-        let Some(&(lo, _)) = learned.first() else {
+        // Read from the message each time it is needed (a few versions at
+        // most), not collected into a vector per commit.
+        let learned = || m.values.range(self.last_committed + 1..=m.last_committed);
+        let Some(&lo) = learned().next().map(|(v, _)| v) else {
             return false;
         };
-        let hi = learned.last().map_or(lo, |x| x.0);
+        let hi = learned().last().map_or(lo, |x| *x.0);
         let mut t = Transaction::new();
         t.put_u64(PAXOS, "last_committed", hi);
-        for (v, value) in &learned {
+        for (v, value) in learned() {
             t.put(PAXOS, &vkey(*v), value.clone());
             decode_append(&mut t, value, ctx.out);
         }
+        let first_learned = self.last_committed + 1;
         self.last_committed = hi;
         if self.uncommitted_v != 0 && self.uncommitted_v <= hi {
             ctx.out.log(format!(
@@ -196,8 +194,11 @@ impl Paxos {
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
         ctx.out
             .log(crate::logline!("store_state [", lo, "..", hi, "]"));
-        for (v, value) in learned {
-            ctx.out.notes.push(Note::Commit { version: v, value });
+        for (v, value) in m.values.range(first_learned..=hi) {
+            ctx.out.notes.push(Note::Commit {
+                version: *v,
+                value: value.clone(),
+            });
         }
         true
     }

@@ -33,7 +33,7 @@ impl Paxos {
             decode_append(&mut t, &self.new_value, ctx.out);
             self.new_value = t.encode().into();
         }
-        let mut t = Transaction::new();
+        let mut t = Transaction::with_capacity(3);
         t.put(PAXOS, &vkey(v), self.new_value.clone());
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
@@ -87,7 +87,7 @@ impl Paxos {
         }
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
-        let mut t = Transaction::new();
+        let mut t = Transaction::with_capacity(3);
         t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_else(no_value));
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
