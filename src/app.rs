@@ -849,6 +849,7 @@ fn app() -> Html {
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     editor: editor.clone(),
+                    long: crate::components::long_text::is_long(&state.text).then(|| state.text.clone()),
                     error: state.error.clone(),
                     model: state.model.clone(),
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
