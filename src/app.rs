@@ -169,6 +169,8 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
     };
     match el.tag_name().as_str() {
         "TEXTAREA" | "SELECT" => true,
+        // The long scenario text's view: its keys scroll, select and copy it.
+        "DIV" => el.class_name().starts_with("lines"),
         "INPUT" => !matches!(
             el.get_attribute("type").as_deref(),
             Some("checkbox" | "radio" | "range" | "button")

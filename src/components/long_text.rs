@@ -238,6 +238,39 @@ pub fn LongText(p: &Props) -> Html {
             }
         })
     };
+    // Select-all in the view selects the whole text: the drawn rows show
+    // the selection, a copy then takes the whole text (a selection of the
+    // rows themselves copies what it shows), a paste replaces it.
+    let on_view_key = {
+        let (view, lines) = (view.clone(), lines.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.target_dyn_into::<HtmlTextAreaElement>().is_some() {
+                return;
+            }
+            let (Some(el), Some(sel)) = (
+                view.cast::<web_sys::Node>(),
+                gloo::utils::window().get_selection().ok().flatten(),
+            ) else {
+                return;
+            };
+            let all =
+                sel.anchor_node().as_ref() == Some(&el) && sel.focus_node().as_ref() == Some(&el);
+            match e.key().as_str() {
+                "a" | "A" if e.ctrl_key() || e.meta_key() => {
+                    e.prevent_default();
+                    let _ = sel.select_all_children(&el);
+                }
+                "c" | "C" if all && (e.ctrl_key() || e.meta_key()) => {
+                    e.prevent_default();
+                    let _ = gloo::utils::window()
+                        .navigator()
+                        .clipboard()
+                        .write_text(&lines.0);
+                }
+                _ => {}
+            }
+        })
+    };
     // A paste on the view itself (not one bubbling up from the line editor)
     // replaces the whole text, as select-all and paste do in a textarea.
     let on_view_paste = {
@@ -335,7 +368,7 @@ pub fn LongText(p: &Props) -> Html {
     html! {
         <div class="long-text" data-testid="editor" data-lines={n.to_string()}>
             <p class="hint">
-                { format!("{n} lines: only those in view are drawn. Click a line to edit it; a paste here replaces the whole text. ") }
+                { format!("{n} lines: only those in view are drawn. Click a line to edit it; select all here to copy or replace the whole text. ") }
                 <input type="number" min="1" placeholder="line" aria-label="edit line" onchange={goto} />
                 <button onclick={copy} data-testid="copy-text">{ "Copy text" }</button>
                 <button onclick={toggle_whole} title="puts every line in one textarea: slow">{ "Edit the whole text…" }</button>
@@ -343,7 +376,7 @@ pub fn LongText(p: &Props) -> Html {
             <div class={classes!("lines", invalid.then_some("has-error"))} ref={view}
                  tabindex="0" role="group" aria-label="scenario text: the lines in view"
                  aria-invalid={invalid.to_string()} aria-describedby="scenario-error"
-                 {onscroll} onpaste={on_view_paste}>
+                 {onscroll} onpaste={on_view_paste} onkeydown={on_view_key}>
                 <div class="spacer" style={format!("height:{}px", n as i32 * ROW)} {onclick}>
                     <div class="window" style={format!("top:{}px", from as i32 * ROW)}>{ window }</div>
                 </div>

@@ -10,12 +10,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, root, screenshots } from './harness.mjs';
+import { launch, openPage, root, screenshots, url } from './harness.mjs';
 
 let browser;
 before(async () => {
   browser = await launch();
   await browser.context.addInitScript(watch);
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
 });
 after(async () => {
   await browser?.close();
@@ -48,19 +49,19 @@ function benchHour() {
   return s + 'end 3610s\n';
 }
 
-/// Replaces the text of `el` (a textarea, or the long view) as a user's
-/// select-all and paste do: a `paste` event whose
-/// clipboard holds the text (fill() types a long text too slowly, and setting
-/// the textarea's value makes the browser lay out every line, which a paste
-/// the page intercepts does not).
-async function paste(el, text) {
+/// Puts `text` into the clipboard (the context may read and write it).
+const copy = (page, text) => page.evaluate((t) => navigator.clipboard.writeText(t), text);
+
+/// Replaces the text of `el` (the editor's textarea, or the long view) with
+/// the clipboard's as a user does: select all, then a real paste (Ctrl+V).
+/// fill() types a long text too slowly, and setting the textarea's value
+/// makes the browser lay out every line whatever the page does; a paste
+/// costs what the page lets it cost (the page intercepts a long one,
+/// components/long_text.rs).
+async function paste(el) {
   await el.focus();
-  await el.evaluate((el, text) => {
-    el.select?.();
-    const clipboardData = new DataTransfer();
-    clipboardData.setData('text/plain', text);
-    el.dispatchEvent(new ClipboardEvent('paste', { clipboardData, bubbles: true, cancelable: true }));
-  }, text);
+  await el.page().keyboard.press('Control+a');
+  await el.page().keyboard.press('Control+v');
 }
 
 const ready = (page) => page.getByTestId('scrubber').evaluate((el) => Number(el.dataset.ready));
@@ -82,14 +83,14 @@ test('the first frame of every built-in scenario (reported)', { skip: !!process.
 
 test('a one-hour scenario opens at once, its scrubber fills, no long task over 50 ms, seeks land', async (t) => {
   const page = await openPage(browser.context, '?scenario=three-mons-start');
-  const text = benchHour();
+  await copy(page, benchHour());
   await page.evaluate(() => {
     window.longTasks.length = 0;
   });
   const t0 = Date.now();
   // A paste, as the user's: the page takes the text from the event and
   // never puts it into the textarea (components/long_text.rs).
-  await paste(page.getByTestId('editor'), text);
+  await paste(page.getByTestId('editor'));
   await page.waitForFunction(() => document.querySelector('[data-testid=scrubber]').max === '3610000000');
   const opened = Date.now() - t0;
   // The scrubber fills as the hour is simulated.
@@ -168,9 +169,9 @@ function writes(n) {
 
 test('a long scenario: only the lines in view are drawn, a line is edited, its error marked', async () => {
   const page = await openPage(browser.context, '?scenario=three-mons-start');
-  const text = writes(3000);
   const scrubberMax = () => page.getByTestId('scrubber').evaluate((el) => el.max);
-  await paste(page.getByTestId('editor'), text);
+  await copy(page, writes(3000));
+  await paste(page.getByTestId('editor'));
   await page.waitForFunction(() => document.querySelector('[data-testid=scrubber]').max === '310000000');
   // The paste never went into a textarea: the long view shows the text.
   const editor = page.getByTestId('editor');
@@ -219,7 +220,8 @@ test('a long scenario: only the lines in view are drawn, a line is edited, its e
   // A long text opened with an error far from the top: its line is
   // scrolled into view and marked.
   const broken = writes(3000).replace('write k99 v2499\n', 'write k99 v2499 junk\n');
-  await paste(view, broken);
+  await copy(page, broken);
+  await paste(view);
   await page.waitForFunction(() => document.querySelector('.lines .row.has-error[data-line="2503"]'));
   const seen = await view.evaluate((el) => {
     const row = el.querySelector('.row.has-error').getBoundingClientRect();
@@ -228,6 +230,18 @@ test('a long scenario: only the lines in view are drawn, a line is edited, its e
   });
   assert.ok(seen, 'the line of the error is in view');
   await page.screenshot({ path: join(screenshots, 'long-text-opened-with-error.png') });
+
+  // The copy button, and select-all and copy in the view, put the whole
+  // text into the clipboard.
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  await copy(page, '');
+  await page.getByTestId('copy-text').click();
+  assert.equal(await clipboard(), broken);
+  await copy(page, '');
+  await view.focus();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.press('Control+c');
+  assert.equal(await clipboard(), broken);
 
   // The whole text, when asked for, is one textarea again.
   await page.getByRole('button', { name: 'Edit the whole text…' }).click();
