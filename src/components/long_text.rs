@@ -100,6 +100,14 @@ pub fn textarea(editor: NodeRef, value: Option<String>, error: bool, on: &Callba
     }
 }
 
+/// Puts `text` into the clipboard.
+fn copy_all(text: &str) {
+    let _ = gloo::utils::window()
+        .navigator()
+        .clipboard()
+        .write_text(text);
+}
+
 /// Scrolls the view so that `line` (from 0) is in its middle.
 fn scroll_to(view: &NodeRef, line: usize) {
     if let Some(el) = view.cast::<HtmlElement>() {
@@ -212,78 +220,62 @@ pub fn LongText(p: &Props) -> Html {
             edit(&e.target_unchecked_into::<HtmlTextAreaElement>().value())
         })
     };
-    // A long paste into the small editor goes to the page as a whole text.
-    let on_line_paste = {
-        let editing = editing.clone();
-        Callback::from(move |e: Event| {
-            if let Some(value) = long_paste(&e) {
-                edit(&value);
-                editing.set(None);
-            }
-        })
-    };
     let close = {
         let editing = editing.clone();
         Callback::from(move |_: FocusEvent| editing.set(None))
     };
-    // Escape closes the editor and leaves the focus on the view.
-    let on_line_key = {
-        let (editing, view) = (editing.clone(), view.clone());
+    // Keys, on the view or in the line editor. In the editor, Escape closes
+    // it and leaves the focus on the view. On the view, select-all selects
+    // the whole text: the drawn rows show the selection, a copy then takes
+    // the whole text (a selection of some rows copies what it shows), and a
+    // paste replaces it (below).
+    let onkeydown = {
+        let (editing, view, lines) = (editing.clone(), view.clone(), lines.clone());
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                editing.set(None);
-                if let Some(el) = view.cast::<HtmlElement>() {
-                    let _ = el.focus();
-                }
-            }
-        })
-    };
-    // Select-all in the view selects the whole text: the drawn rows show
-    // the selection, a copy then takes the whole text (a selection of the
-    // rows themselves copies what it shows), a paste replaces it.
-    let on_view_key = {
-        let (view, lines) = (view.clone(), lines.clone());
-        Callback::from(move |e: KeyboardEvent| {
-            if e.target_dyn_into::<HtmlTextAreaElement>().is_some() {
-                return;
-            }
             let (Some(el), Some(sel)) = (
-                view.cast::<web_sys::Node>(),
+                view.cast::<HtmlElement>(),
                 gloo::utils::window().get_selection().ok().flatten(),
             ) else {
                 return;
             };
-            let all =
-                sel.anchor_node().as_ref() == Some(&el) && sel.focus_node().as_ref() == Some(&el);
+            let in_editor = e.target_dyn_into::<HtmlTextAreaElement>().is_some();
+            let all = sel.anchor_node().as_deref() == Some(&el)
+                && sel.focus_node().as_deref() == Some(&el);
+            let ctrl = e.ctrl_key() || e.meta_key();
             match e.key().as_str() {
-                "a" | "A" if e.ctrl_key() || e.meta_key() => {
+                "Escape" if in_editor => {
+                    editing.set(None);
+                    let _ = el.focus();
+                }
+                "a" | "A" if ctrl && !in_editor => {
                     e.prevent_default();
                     let _ = sel.select_all_children(&el);
                 }
-                "c" | "C" if all && (e.ctrl_key() || e.meta_key()) => {
+                "c" | "C" if ctrl && all => {
                     e.prevent_default();
-                    let _ = gloo::utils::window()
-                        .navigator()
-                        .clipboard()
-                        .write_text(&lines.0);
+                    copy_all(&lines.0);
                 }
                 _ => {}
             }
         })
     };
-    // A paste on the view itself (not one bubbling up from the line editor)
+    // A paste into the line editor that makes the text long goes to the
+    // page as a whole text (the editor closes); a paste on the view itself
     // replaces the whole text, as select-all and paste do in a textarea.
-    let on_view_paste = {
-        let on = p.on.clone();
+    let onpaste = {
+        let (editing, on) = (editing.clone(), p.on.clone());
         Callback::from(move |e: Event| {
-            if e.target_dyn_into::<HtmlTextAreaElement>().is_none() {
-                if let Some(text) = e
-                    .dyn_ref::<web_sys::ClipboardEvent>()
-                    .and_then(|c| c.clipboard_data()?.get_data("text").ok())
-                {
-                    e.prevent_default();
-                    on.emit(Msg::Edit(text));
+            if e.target_dyn_into::<HtmlTextAreaElement>().is_some() {
+                if let Some(value) = long_paste(&e) {
+                    edit(&value);
+                    editing.set(None);
                 }
+            } else if let Some(text) = e
+                .dyn_ref::<web_sys::ClipboardEvent>()
+                .and_then(|c| c.clipboard_data()?.get_data("text").ok())
+            {
+                e.prevent_default();
+                on.emit(Msg::Edit(text));
             }
         })
     };
@@ -304,12 +296,7 @@ pub fn LongText(p: &Props) -> Html {
     };
     let copy = {
         let lines = lines.clone();
-        Callback::from(move |_: MouseEvent| {
-            let _ = gloo::utils::window()
-                .navigator()
-                .clipboard()
-                .write_text(&lines.0);
-        })
+        Callback::from(move |_: MouseEvent| copy_all(&lines.0))
     };
 
     let from = top.saturating_sub(MARGIN);
@@ -356,8 +343,7 @@ pub fn LongText(p: &Props) -> Html {
                     <textarea class="line-editor" ref={line_editor} value={lines.0[a..b].to_string()}
                               style={format!("height:{}px", count as i32 * ROW)}
                               spellcheck="false" aria-label={format!("line {}", first + 1)}
-                              oninput={on_line_input} onpaste={on_line_paste}
-                              onblur={close} onkeydown={on_line_key}
+                              oninput={on_line_input} onblur={close}
                               data-testid="line-editor" />
                     { rows((first + count).min(to)..to) }
                 </>
@@ -376,7 +362,7 @@ pub fn LongText(p: &Props) -> Html {
             <div class={classes!("lines", invalid.then_some("has-error"))} ref={view}
                  tabindex="0" role="group" aria-label="scenario text: the lines in view"
                  aria-invalid={invalid.to_string()} aria-describedby="scenario-error"
-                 {onscroll} onpaste={on_view_paste} onkeydown={on_view_key}>
+                 {onscroll} {onpaste} {onkeydown}>
                 <div class="spacer" style={format!("height:{}px", n as i32 * ROW)} {onclick}>
                     <div class="window" style={format!("top:{}px", from as i32 * ROW)}>{ window }</div>
                 </div>
