@@ -6,7 +6,9 @@
 //! (Enter in it adds lines to the range being edited); "edit the whole
 //! text" puts it all in a textarea again, slowly, when asked.
 
-use crate::state::{Msg, PARSE_LINES};
+use crate::state::Msg;
+pub use crate::text_lines::is_long;
+use crate::text_lines::{line_starts, pasted_long, span};
 use monscope_core::scenario::ParseError;
 use monscope_core::trace::svg::escape;
 use std::fmt::Write;
@@ -21,19 +23,9 @@ const VIEW: usize = 14;
 /// Rows drawn above and below the view, so a scroll shows drawn rows.
 const MARGIN: usize = 16;
 
-/// Whether `text` is shown by the long view rather than a textarea: more
-/// lines than a slice of the parse takes (the same threshold, so a text is
-/// long for both or for neither). Stops counting at the threshold.
-pub fn is_long(text: &str) -> bool {
-    text.bytes()
-        .filter(|&b| b == b'\n')
-        .nth(PARSE_LINES)
-        .is_some()
-}
-
 /// A paste into the textarea that fired `e`, when the text it would leave
 /// is long: the paste is stopped (the textarea never holds that text) and
-/// the text it would have left is returned, the selection replaced.
+/// the text it would have left is returned.
 pub fn long_paste(e: &Event) -> Option<String> {
     let pasted = e
         .dyn_ref::<web_sys::ClipboardEvent>()?
@@ -41,38 +33,10 @@ pub fn long_paste(e: &Event) -> Option<String> {
         .get_data("text")
         .ok()?;
     let el = e.target_dyn_into::<HtmlTextAreaElement>()?;
-    let value = el.value();
-    let at = |u: Option<u32>| utf16_to_byte(&value, u.unwrap_or(0) as usize);
-    let (from, to) = (at(el.selection_start().ok()?), at(el.selection_end().ok()?));
-    let text = [&value[..from], &pasted, &value[to.max(from)..]].concat();
-    is_long(&text).then(|| {
-        e.prevent_default();
-        text
-    })
-}
-
-/// The byte offset of the `units`th UTF-16 unit of `s` (the DOM counts
-/// selections in UTF-16 units).
-fn utf16_to_byte(s: &str, units: usize) -> usize {
-    let mut n = 0;
-    for (i, c) in s.char_indices() {
-        if n >= units {
-            return i;
-        }
-        n += c.len_utf16();
-    }
-    s.len()
-}
-
-/// The byte range of lines `first..first + count` of `text` (without the
-/// last one's newline), given where each line starts.
-fn span(text: &str, starts: &[usize], first: usize, count: usize) -> (usize, usize) {
-    let from = starts.get(first).copied().unwrap_or(text.len());
-    let to = starts
-        .get(first + count)
-        .map_or(text.len(), |&s| s - 1)
-        .max(from);
-    (from, to)
+    let (from, to) = (el.selection_start().ok()??, el.selection_end().ok()??);
+    let text = pasted_long(&el.value(), from as usize, to as usize, &pasted)?;
+    e.prevent_default();
+    Some(text)
 }
 
 /// The scenario's textarea: the short text's (uncontrolled: app.rs sets
@@ -125,12 +89,7 @@ pub struct Props {
 #[function_component]
 pub fn LongText(p: &Props) -> Html {
     // The text and where each of its lines starts, once per text.
-    let lines = use_memo(p.text.clone(), |t| {
-        let starts: Vec<usize> = std::iter::once(0)
-            .chain(t.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        (t.clone(), starts)
-    });
+    let lines = use_memo(p.text.clone(), |t| (t.clone(), line_starts(t)));
     // The first row in view.
     let top = use_state_eq(|| 0usize);
     // The lines being edited in the small textarea: first, how many.
