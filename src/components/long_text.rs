@@ -10,8 +10,6 @@ use crate::state::Msg;
 pub use crate::text_lines::is_long;
 use crate::text_lines::{line_starts, pasted_long, span};
 use monscope_core::scenario::ParseError;
-use monscope_core::trace::svg::escape;
-use std::fmt::Write;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -260,38 +258,29 @@ pub fn LongText(p: &Props) -> Html {
 
     let from = top.saturating_sub(MARGIN);
     let to = (*top + VIEW + MARGIN).min(n);
-    // The rows as markup (a yew element per row costs more of the page's
-    // transfer than the view is worth); the line editor in their place.
-    let rows = |range: std::ops::Range<usize>| {
-        let mut html = String::new();
-        for i in range {
-            let (a, b) = span(&lines.0, &lines.1, i, 1);
-            let line = &lines.0[a..b];
-            let _ = match &p.error {
-                // The error's line is marked from its column on.
-                Some(e) if error_line == Some(i) => {
-                    let c = line
-                        .char_indices()
-                        .nth(e.col as usize - 1)
-                        .map_or(line.len(), |(c, _)| c);
-                    write!(
-                        html,
-                        r#"<div class="row has-error" data-line="{}">{}<mark title="{}">{} </mark></div>"#,
-                        i + 1,
-                        escape(&line[..c]),
-                        escape(&e.message),
-                        escape(&line[c..])
-                    )
-                }
-                _ => write!(
-                    html,
-                    r#"<div class="row" data-line="{}">{}</div>"#,
-                    i + 1,
-                    escape(line)
-                ),
-            };
-        }
-        Html::from_html_unchecked(html.into())
+    // The rows in view (the line editor in place of its lines).
+    let rows = |range: std::ops::Range<usize>| -> Html {
+        range
+            .map(|i| {
+                let (a, b) = span(&lines.0, &lines.1, i, 1);
+                let line = &lines.0[a..b];
+                let (class, body) = match &p.error {
+                    // The error's line is marked from its column on.
+                    Some(e) if error_line == Some(i) => {
+                        let c = line
+                            .char_indices()
+                            .nth(e.col as usize - 1)
+                            .map_or(line.len(), |(c, _)| c);
+                        let title = e.message.clone();
+                        let body =
+                            html! { <>{ &line[..c] }<mark {title}>{ &line[c..] }{ " " }</mark></> };
+                        ("row has-error", body)
+                    }
+                    _ => ("row", html! { { line } }),
+                };
+                html! { <div {class} data-line={(i + 1).to_string()}>{ body }</div> }
+            })
+            .collect()
     };
     let window = match *editing {
         Some((first, count)) if first >= from && first < to => {
