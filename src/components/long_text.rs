@@ -96,7 +96,10 @@ pub fn LongText(p: &Props) -> Html {
     let view = use_node_ref();
     let line_editor = use_node_ref();
     let n = lines.1.len();
-    let error_line = p.error.as_ref().map(|e| e.line as usize - 1);
+    let error_line = p
+        .error
+        .as_ref()
+        .map(|e| (e.line as usize).saturating_sub(1));
     let invalid = p.error.is_some();
 
     // A new error's line is scrolled to; a view that takes the place of a
@@ -269,7 +272,7 @@ pub fn LongText(p: &Props) -> Html {
                     Some(e) if error_line == Some(i) => {
                         let c = line
                             .char_indices()
-                            .nth(e.col as usize - 1)
+                            .nth((e.col as usize).saturating_sub(1))
                             .map_or(line.len(), |(c, _)| c);
                         let title = e.message.clone();
                         let body =

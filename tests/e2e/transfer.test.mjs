@@ -5,7 +5,7 @@
 // own DEFLATE instead of miniz_oxide, no f64 parsing, short import names,
 // wasm-opt flags); with the round's other merges the page measured 391,092;
 // the budget sat just above, so nothing grows unseen. The long scenario
-// text's view (components/long_text.rs) took it to 398,956 (+7.9 kB): the
+// text's view (components/long_text.rs) took it to 398,964 (+7.9 kB): the
 // budget is 399,000 until the next cut makes room; the rest of the way is
 // not made yet (README says where the bytes go).
 import { test } from 'node:test';
