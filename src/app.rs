@@ -169,6 +169,8 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
     };
     match el.tag_name().as_str() {
         "TEXTAREA" | "SELECT" => true,
+        // The long scenario text's view: its keys scroll, select and copy it.
+        "DIV" => el.class_name().starts_with("lines"),
         "INPUT" => !matches!(
             el.get_attribute("type").as_deref(),
             Some("checkbox" | "radio" | "range" | "button")
@@ -849,6 +851,7 @@ fn app() -> Html {
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     editor: editor.clone(),
+                    long: crate::components::long_text::is_long(&state.text).then(|| state.text.clone()),
                     error: state.error.clone(),
                     model: state.model.clone(),
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),

@@ -1,8 +1,8 @@
 //! The monscope web app (Yew, client-side rendered). Trunk builds it from
 //! `www/index.html`; run it with `cargo xtask serve`.
 //!
-//! `playback`, `state`, `edit` and `inspect` are pure Rust: they build for the
-//! native target too, where their unit tests run.
+//! `playback`, `state`, `edit`, `inspect` and `text_lines` are pure Rust:
+//! they build for the native target too, where their unit tests run.
 
 // Natively only the tests use the pure modules.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -15,6 +15,7 @@ mod playback;
 mod share;
 mod state;
 mod store;
+mod text_lines;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

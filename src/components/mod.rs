@@ -9,6 +9,7 @@ pub mod export;
 pub mod header;
 pub mod help;
 pub mod inspector;
+pub mod long_text;
 pub mod message_canvas;
 pub mod my_scenarios;
 pub mod real_band;

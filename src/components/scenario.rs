@@ -1,13 +1,13 @@
 //! The scenario panel: the text in an editor with live errors, and the
 //! expectation results.
 
+use super::long_text::{textarea, LongText};
 use super::secs;
 use crate::playback::Model;
 use crate::state::Msg;
 use monscope_core::scenario::ParseError;
 use monscope_core::trace::EventKind;
 use std::rc::Rc;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 pub struct Props {
@@ -15,6 +15,9 @@ pub struct Props {
     /// here, which yew would read back from the DOM at each render to
     /// compare (a megabyte for a one-hour scenario).
     pub editor: NodeRef,
+    /// The text when it is long (`long_text::is_long`): shown by the long
+    /// view instead of the textarea.
+    pub long: Option<String>,
     pub error: Option<ParseError>,
     pub model: Option<Rc<Model>>,
     /// How many expectations have been checked at the playhead.
@@ -25,9 +28,6 @@ pub struct Props {
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn scenario_panel(p: &Props) -> Html {
-    let oninput = p.on.reform(|e: InputEvent| {
-        Msg::Edit(e.target_unchecked_into::<HtmlTextAreaElement>().value())
-    });
     let checks: Vec<(usize, usize, monscope_core::trace::Event)> = p
         .model
         .iter()
@@ -104,10 +104,11 @@ pub fn scenario_panel(p: &Props) -> Html {
             if !describe.is_empty() {
                 <p class="describe">{ describe }</p>
             }
-            <textarea class={classes!("editor", p.error.is_some().then_some("has-error"))}
-                      ref={p.editor.clone()} {oninput} spellcheck="false" rows="14"
-                      aria-label="scenario text" aria-invalid={p.error.is_some().to_string()}
-                      aria-describedby="scenario-error" data-testid="editor" />
+            if let Some(text) = &p.long {
+                <LongText text={text.clone()} error={p.error.clone()} on={p.on.clone()} />
+            } else {
+                { textarea(p.editor.clone(), None, p.error.is_some(), &p.on) }
+            }
             if let Some(e) = &p.error {
                 <p id="scenario-error" class="error" role="alert" data-testid="scenario-error"
                    data-line={e.line.to_string()} data-col={e.col.to_string()}>

@@ -1,5 +1,5 @@
 // The transfer budget: the release build's wasm and JS glue, gzipped (-9), are
-// under 354,579 bytes together (README.md, Performance, "Transfer"). Node's
+// under MEASURED bytes together (README.md, Performance, "Transfer"). Node's
 // zlib compresses the wasm a little less well than `gzip -9` (about 3 kB).
 // Issue 14 asks for 300,000. This round cut 419,213 to 385,679 (share links'
 // own DEFLATE instead of miniz_oxide, no f64 parsing, short import names,
@@ -8,12 +8,13 @@
 // vectors, no float printer, short lists sorted by insertion, the message
 // index a vector); the budget sits just above, so nothing grows unseen, and
 // the rest of the way is not made yet (README says where the bytes go).
+// The long scenario text's view (components/long_text.rs) adds 7.9 kB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 354_579;
+const BUDGET = 362_500;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
