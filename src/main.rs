@@ -13,6 +13,7 @@ mod imported;
 mod inspect;
 mod playback;
 mod share;
+mod sim_worker;
 mod state;
 mod store;
 
