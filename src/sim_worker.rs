@@ -18,10 +18,6 @@ use monscope_core::time::Time;
 use monscope_core::trace::binary::Encoder;
 use std::sync::Arc;
 
-/// Wall milliseconds the worker simulates between two batches: the page
-/// sees the run grow about ten times a second.
-pub const BATCH_MS: f64 = 80.0;
-
 /// A run being simulated in the worker.
 pub struct Stepper {
     sim: Option<Sim>,

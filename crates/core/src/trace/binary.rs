@@ -544,20 +544,17 @@ struct Reader<'a> {
     at: usize,
 }
 
-type R<T> = Result<T, String>;
-
-fn bad(what: &str) -> String {
-    format!("trace encoding: bad {what}")
-}
+/// None for anything malformed (one error for all: the batch is unusable).
+type R<T> = Option<T>;
 
 impl Reader<'_> {
     fn byte(&mut self) -> R<u8> {
-        let v = *self.b.get(self.at).ok_or_else(|| bad("length"))?;
+        let v = *self.b.get(self.at)?;
         self.at += 1;
-        Ok(v)
+        Some(v)
     }
     fn flag(&mut self) -> R<bool> {
-        Ok(self.byte()? != 0)
+        Some(self.byte()? != 0)
     }
     fn uint(&mut self) -> R<u64> {
         let mut v = 0u64;
@@ -565,46 +562,43 @@ impl Reader<'_> {
             let b = self.byte()?;
             v |= ((b & 0x7f) as u64) << shift;
             if b < 0x80 {
-                return Ok(v);
+                return Some(v);
             }
         }
-        Err(bad("integer"))
+        None
     }
     fn u32(&mut self) -> R<u32> {
-        u32::try_from(self.uint()?).map_err(|_| bad("integer"))
+        u32::try_from(self.uint()?).ok()
     }
     fn int(&mut self) -> R<i64> {
         let v = self.uint()?;
-        Ok((v >> 1) as i64 ^ -((v & 1) as i64))
+        Some((v >> 1) as i64 ^ -((v & 1) as i64))
     }
     fn i32(&mut self) -> R<i32> {
-        i32::try_from(self.int()?).map_err(|_| bad("integer"))
+        i32::try_from(self.int()?).ok()
     }
     /// A count of items each at least a byte long: never more than is left.
     fn count(&mut self) -> R<usize> {
         let n = self.uint()? as usize;
         if n > self.b.len() - self.at {
-            return Err(bad("count"));
+            return None;
         }
-        Ok(n)
+        Some(n)
     }
     fn bytes(&mut self) -> R<&[u8]> {
         let n = self.count()?;
         let v = &self.b[self.at..self.at + n];
         self.at += n;
-        Ok(v)
+        Some(v)
     }
     fn string(&mut self) -> R<String> {
         let b = self.bytes()?;
-        String::from_utf8(b.to_vec()).map_err(|_| bad("text"))
+        String::from_utf8(b.to_vec()).ok()
     }
     fn float(&mut self) -> R<f64> {
-        let b = self
-            .b
-            .get(self.at..self.at + 8)
-            .ok_or_else(|| bad("length"))?;
+        let b = self.b.get(self.at..self.at + 8)?;
         self.at += 8;
-        Ok(f64::from_bits(u64::from_le_bytes(
+        Some(f64::from_bits(u64::from_le_bytes(
             b.try_into().unwrap_or([0; 8]),
         )))
     }
@@ -615,12 +609,12 @@ impl Reader<'_> {
         (0..self.count()?).map(|_| self.i32()).collect()
     }
     fn addr(&mut self) -> R<Addr> {
-        Ok(Addr(self.u32()?))
+        Some(Addr(self.u32()?))
     }
 
     fn timer(&mut self) -> R<Timer> {
         let tag = self.byte()?;
-        Ok(match tag {
+        Some(match tag {
             0 => Timer::ProbeTimeout,
             1 => Timer::ElectionExpire,
             2 => Timer::CollectTimeout,
@@ -637,7 +631,7 @@ impl Reader<'_> {
             13 => Timer::ClientKeepalive(self.int()? as u64),
             14 => Timer::PingCheck(self.i32()?),
             15 => Timer::DeadPing(self.i32()?),
-            _ => return Err(bad("timer")),
+            _ => return None,
         })
     }
 
@@ -656,18 +650,18 @@ impl Reader<'_> {
                 2 => {
                     tx.erase_prefix(&self.string()?);
                 }
-                _ => return Err(bad("store op")),
+                _ => return None,
             }
         }
-        Ok(tx)
+        Some(tx)
     }
 
     fn strategy(&mut self) -> R<Strategy> {
-        Ok(match self.byte()? {
+        Some(match self.byte()? {
             1 => Strategy::Classic,
             2 => Strategy::Disallow,
             3 => Strategy::Connectivity,
-            _ => return Err(bad("strategy")),
+            _ => return None,
         })
     }
 
@@ -677,13 +671,13 @@ impl Reader<'_> {
         let disallowed_leaders = self.strings()?;
         let mons = (0..self.count()?)
             .map(|_| {
-                Ok(MonInfo {
+                Some(MonInfo {
                     name: self.string()?,
                     addr: self.addr()?,
                 })
             })
             .collect::<R<_>>()?;
-        Ok(Arc::new(MonMap {
+        Some(Arc::new(MonMap {
             epoch,
             mons,
             strategy,
@@ -702,7 +696,7 @@ impl Reader<'_> {
         for _ in 0..self.count()? {
             history.insert(self.i32()?, self.float()?);
         }
-        Ok(ConnectionReport {
+        Some(ConnectionReport {
             rank,
             current,
             history,
@@ -722,7 +716,7 @@ impl Reader<'_> {
             let rank = self.i32()?;
             peer_reports.insert(rank, Arc::new(self.report()?));
         }
-        Ok(Arc::new(ConnectionTracker {
+        Some(Arc::new(ConnectionTracker {
             rank,
             epoch,
             version,
@@ -735,14 +729,14 @@ impl Reader<'_> {
     }
 
     fn opt_tracker(&mut self) -> R<Option<Arc<ConnectionTracker>>> {
-        Ok(match self.flag()? {
+        Some(match self.flag()? {
             false => None,
             true => Some(self.tracker()?),
         })
     }
 
     fn client_op(&mut self) -> R<ClientOp> {
-        Ok(match self.byte()? {
+        Some(match self.byte()? {
             0 => ClientOp::Write {
                 key: self.string()?,
                 value: self.string()?,
@@ -757,12 +751,12 @@ impl Reader<'_> {
             3 => ClientOp::MonRemove {
                 name: self.string()?,
             },
-            _ => return Err(bad("client op")),
+            _ => return None,
         })
     }
 
     fn client_result(&mut self) -> R<ClientResult> {
-        Ok(match self.byte()? {
+        Some(match self.byte()? {
             0 => ClientResult::Written {
                 version: self.uint()?,
             },
@@ -778,12 +772,12 @@ impl Reader<'_> {
                 ok: self.flag()?,
                 text: self.string()?,
             },
-            _ => return Err(bad("client result")),
+            _ => return None,
         })
     }
 
     fn request(&mut self) -> R<MClientRequest> {
-        Ok(MClientRequest {
+        Some(MClientRequest {
             tid: self.uint()?,
             session: self.uint()?,
             op: self.client_op()?,
@@ -791,7 +785,7 @@ impl Reader<'_> {
     }
 
     fn reply(&mut self) -> R<MClientReply> {
-        Ok(MClientReply {
+        Some(MClientReply {
             tid: self.uint()?,
             result: self.client_result()?,
         })
@@ -799,18 +793,18 @@ impl Reader<'_> {
 
     fn rank_map(&mut self) -> R<BTreeMap<i32, i64>> {
         (0..self.count()?)
-            .map(|_| Ok((self.i32()?, self.int()?)))
+            .map(|_| Some((self.i32()?, self.int()?)))
             .collect()
     }
 
     fn message(&mut self) -> R<Message> {
-        Ok(match self.byte()? {
+        Some(match self.byte()? {
             0 => Message::Probe(MMonProbe {
                 op: match self.byte()? {
                     0 => ProbeOp::Probe,
                     1 => ProbeOp::Reply,
                     2 => ProbeOp::MissingFeatures,
-                    _ => return Err(bad("probe op")),
+                    _ => return None,
                 },
                 name: self.string()?,
                 quorum: self.ranks()?,
@@ -826,7 +820,7 @@ impl Reader<'_> {
                     2 => ElectionOp::Ack,
                     3 => ElectionOp::Nak,
                     4 => ElectionOp::Victory,
-                    _ => return Err(bad("election op")),
+                    _ => return None,
                 },
                 epoch: self.u32()?,
                 monmap: self.monmap()?,
@@ -839,7 +833,7 @@ impl Reader<'_> {
                 op: match self.byte()? {
                     1 => PingOp::Ping,
                     2 => PingOp::PingReply,
-                    _ => return Err(bad("ping op")),
+                    _ => return None,
                 },
                 stamp: self.uint()?,
                 tracker: self.tracker()?,
@@ -853,7 +847,7 @@ impl Reader<'_> {
                     5 => PaxosOp::Commit,
                     6 => PaxosOp::Lease,
                     7 => PaxosOp::LeaseAck,
-                    _ => return Err(bad("paxos op")),
+                    _ => return None,
                 };
                 let mut p = MMonPaxos::new(op, self.u32()?);
                 p.first_committed = self.uint()?;
@@ -880,7 +874,7 @@ impl Reader<'_> {
                     5 => SyncOp::Chunk,
                     6 => SyncOp::LastChunk,
                     8 => SyncOp::NoCookie,
-                    _ => return Err(bad("sync op")),
+                    _ => return None,
                 };
                 let mut s = MMonSync::new(op, self.uint()?);
                 s.last_committed = self.uint()?;
@@ -906,7 +900,7 @@ impl Reader<'_> {
                     1 => TimecheckOp::Ping,
                     2 => TimecheckOp::Pong,
                     3 => TimecheckOp::Report,
-                    _ => return Err(bad("timecheck op")),
+                    _ => return None,
                 },
                 epoch: self.u32()?,
                 round: self.uint()?,
@@ -914,7 +908,7 @@ impl Reader<'_> {
                 skews: self.rank_map()?,
                 latencies: self.rank_map()?,
             }),
-            _ => return Err(bad("message")),
+            _ => return None,
         })
     }
 }
@@ -939,7 +933,9 @@ impl Decoder {
             if r.at >= b.len() {
                 break;
             }
-            let ev = self.event(&mut r)?;
+            let ev = self
+                .event(&mut r)
+                .ok_or_else(|| format!("the trace's encoding is bad at byte {}", *at))?;
             out.push(ev);
             *at = r.at;
         }
@@ -954,7 +950,7 @@ impl Decoder {
             3 => MonState::Electing,
             4 => MonState::Leader,
             5 => MonState::Peon,
-            _ => return Err(bad("monitor state")),
+            _ => return None,
         };
         let (rank, election_epoch) = (r.i32()?, r.u32()?);
         let leader = match r.flag()? {
@@ -980,9 +976,7 @@ impl Decoder {
                 s
             }
         };
-        let state_p = *PaxosState::ALL
-            .get(r.byte()? as usize)
-            .ok_or_else(|| bad("paxos state"))?;
+        let state_p = *PaxosState::ALL.get(r.byte()? as usize)?;
         let paxos = PaxosStatus {
             state: state_p,
             first_committed: r.uint()?,
@@ -994,9 +988,9 @@ impl Decoder {
         let health = r.strings()?;
         let monmap_epoch = r.u32()?;
         let scores = (0..r.count()?)
-            .map(|_| Ok((r.string()?, r.float()?)))
+            .map(|_| Some((r.string()?, r.float()?)))
             .collect::<R<_>>()?;
-        Ok(MonStatus {
+        Some(MonStatus {
             state,
             rank,
             election_epoch,
@@ -1010,23 +1004,15 @@ impl Decoder {
     }
 
     fn event(&mut self, r: &mut Reader) -> R<Event> {
-        let at = self
-            .at
-            .checked_add_signed(r.int()?)
-            .ok_or_else(|| bad("time"))?;
+        let at = self.at.checked_add_signed(r.int()?)?;
         self.at = at;
-        let later = |r: &mut Reader| -> R<Time> {
-            at.checked_add_signed(r.int()?).ok_or_else(|| bad("time"))
-        };
+        let later = |r: &mut Reader| -> R<Time> { at.checked_add_signed(r.int()?) };
         let kind = match r.byte()? {
             0 => {
                 let (id, from, to) = (r.uint()?, r.u32()?, r.u32()?);
                 let arrive_at = later(r)?;
                 let msg = match r.byte()? {
-                    0 => self
-                        .last_msg
-                        .clone()
-                        .ok_or_else(|| bad("message reference"))?,
+                    0 => self.last_msg.clone()?,
                     _ => {
                         let m = Arc::new(r.message()?);
                         self.last_msg = Some(m.clone());
@@ -1048,7 +1034,7 @@ impl Decoder {
                     0 => DropReason::Loss,
                     1 => DropReason::Down,
                     2 => DropReason::Reset,
-                    _ => return Err(bad("drop reason")),
+                    _ => return None,
                 },
             },
             3 => EventKind::Hold { id: r.uint()? },
@@ -1122,13 +1108,13 @@ impl Decoder {
                     4 => Property::OneLeaderPerEpoch,
                     5 => Property::MembershipKept,
                     6 => Property::EpochKept,
-                    _ => return Err(bad("property")),
+                    _ => return None,
                 },
             },
             17 => EventKind::Overrun { text: r.string()? },
-            _ => return Err(bad("event")),
+            _ => return None,
         };
-        Ok(Event { at, kind })
+        Some(Event { at, kind })
     }
 }
 
