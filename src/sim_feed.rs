@@ -2,13 +2,13 @@
 //! static/sim-worker.js): starts the worker once with the page's own wasm
 //! module and glue, asks it to simulate each new run, and reads what it
 //! sends back in bounded slices between frames (decode and fold, at most
-//! SLICE_MS a task), showing the run as it grows (`Msg::Grown`) every
+//! READ_MS a task), showing the run as it grows (`Msg::Grown`) every
 //! PUBLISH_MS. Batches of an earlier run are dropped by their run's id.
 
 use crate::app::PUBLISH_MS;
 use crate::playback::Model;
 use crate::sim_worker::{head, EVENTS_AT};
-use crate::state::{AppState, Msg, SLICE_MS};
+use crate::state::{AppState, Msg};
 use gloo::timers::callback::Timeout;
 use js_sys::{Object, Reflect, Uint8Array};
 use monscope_core::trace::binary::Decoder;
@@ -21,7 +21,13 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::UseReducerDispatcher;
 
 /// Events decoded between two looks at the clock.
-const DECODE_STEP: usize = 1000;
+const DECODE_STEP: usize = 500;
+
+/// Wall milliseconds of reading per task: shorter than the page's own
+/// simulation slices (state.rs: SLICE_MS), since the main thread has
+/// nothing else to do while the worker simulates, and a task of 20 ms
+/// stretched past 50 ms on a loaded machine.
+const READ_MS: f64 = 8.0;
 
 pub struct Feed {
     worker: Worker,
@@ -36,12 +42,14 @@ struct Inner {
     /// The run so far, as last fed.
     model: Option<Model>,
     /// Batches received and not read yet; the one being read and where.
-    queue: VecDeque<Vec<u8>>,
+    queue: VecDeque<Uint8Array>,
     reading: Option<(Vec<u8>, usize)>,
     decoder: Decoder,
     /// The next slice of reading, and whether one is scheduled.
     timer: Option<Timeout>,
     scheduled: bool,
+    /// The next showing of the run, in a task of its own.
+    show: Option<Timeout>,
     shown_at: f64,
     dispatch: UseReducerDispatcher<AppState>,
     /// The worker could not start: the page simulates in its own thread.
@@ -83,6 +91,7 @@ impl Feed {
             decoder: Decoder::new(),
             timer: None,
             scheduled: false,
+            show: None,
             shown_at: 0.0,
             dispatch,
             failed,
@@ -126,6 +135,7 @@ impl Feed {
         i.decoder = Decoder::new();
         i.timer = None;
         i.scheduled = false;
+        i.show = None;
         i.shown_at = crate::playback::wall_ms();
         let msg = Object::new();
         match model {
@@ -156,8 +166,8 @@ fn received(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let mut i = inner.borrow_mut();
     match kind.as_str() {
         "batch" if id == i.run as f64 => {
-            let bytes = get(data, "bytes").unchecked_into::<Uint8Array>().to_vec();
-            i.queue.push_back(bytes);
+            // Copied into the wasm when read, in a task of its own.
+            i.queue.push_back(get(data, "bytes").unchecked_into::<Uint8Array>());
             if !i.scheduled {
                 drop(i);
                 read_on(inner);
@@ -180,13 +190,16 @@ fn received(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     }
 }
 
-/// Read the batches received, SLICE_MS at a time, each slice a task of its own.
+/// Read the batches received, READ_MS at a time, each slice a task of its own.
 fn read_on(inner: &Rc<RefCell<Inner>>) {
     let again = inner.clone();
     let slice = Timeout::new(0, move || {
         let (more, show) = read_slice(&mut again.borrow_mut());
+        // Shown in a task of its own: a render of the page is a task's
+        // worth. A newer model replaces one not shown yet.
         if let Some((dispatch, model)) = show {
-            dispatch.dispatch(Msg::Grown(Rc::new(model)));
+            let task = Timeout::new(0, move || dispatch.dispatch(Msg::Grown(Rc::new(model))));
+            again.borrow_mut().show = Some(task);
         }
         if more {
             read_on(&again);
@@ -199,18 +212,18 @@ fn read_on(inner: &Rc<RefCell<Inner>>) {
     i.timer = Some(slice);
 }
 
-/// Decode and fold for SLICE_MS; whether there is more to read, and the
+/// Decode and fold for READ_MS; whether there is more to read, and the
 /// model to show if it is time.
 fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, Model)>) {
     let started = crate::playback::wall_ms();
     let Some(mut model) = i.model.take() else {
         return (false, None);
     };
-    while crate::playback::wall_ms() - started < SLICE_MS && !model.done() {
+    while crate::playback::wall_ms() - started < READ_MS && !model.done() {
         let (batch, at) = match &mut i.reading {
             Some(r) => r,
             None => match i.queue.pop_front() {
-                Some(b) => i.reading.insert((b, EVENTS_AT)),
+                Some(b) => i.reading.insert((b.to_vec(), EVENTS_AT)),
                 None => break,
             },
         };

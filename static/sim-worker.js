@@ -6,9 +6,9 @@
 // {type: 'stop'}. Out: {type: 'batch', id, bytes}; {type: 'failed', text}
 // (the module did not load: the page simulates in its own thread);
 // {type: 'panic', id, text}.
-// Wall ms simulated between two batches: the page sees the run grow about
-// ten times a second.
-const BATCH_MS = 80;
+// Wall ms simulated between two batches: each is read back in slices of a
+// few ms, and copied into the page's wasm at once, so batches stay small.
+const BATCH_MS = 40;
 let ready = null;
 let run = 0;
 
