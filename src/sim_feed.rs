@@ -167,7 +167,8 @@ fn received(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     match kind.as_str() {
         "batch" if id == i.run as f64 => {
             // Copied into the wasm when read, in a task of its own.
-            i.queue.push_back(get(data, "bytes").unchecked_into::<Uint8Array>());
+            i.queue
+                .push_back(get(data, "bytes").unchecked_into::<Uint8Array>());
             if !i.scheduled {
                 drop(i);
                 read_on(inner);

@@ -4,14 +4,19 @@
 // Issue 14 asks for 300,000. This round cut 419,213 to 385,679 (share links'
 // own DEFLATE instead of miniz_oxide, no f64 parsing, short import names,
 // wasm-opt flags); with the round's other merges the page measured 391,092;
-// the budget sits just above, so nothing grows unseen, and
+// the budget sat just above (391,500), so nothing grows unseen, and
 // the rest of the way is not made yet (README says where the bytes go).
+// The simulation in a Web Worker (branch simworker: the trace's binary
+// encoding, both ways, the worker's entry points and the page's reader)
+// measured +14,666 bytes (391,092 -> 405,758, built back to back), and the
+// budget moved by that much (static/sim-worker.js, 846 bytes gzipped, is
+// fetched once the worker starts and is not counted here).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 391_500;
+const BUDGET = 406_200;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
