@@ -153,3 +153,27 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a text edited while the worker simulates replaces its run: nothing of the old one is shown', async () => {
+  const page = await openPage(browser.context, '?scenario=three-mons-start');
+  const paste = (text) =>
+    page.getByTestId('editor').evaluate((el, text) => {
+      el.value = text;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, text);
+  await paste(benchHour());
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=scrubber]').dataset.ready) > 20_000_000);
+  // The hour is being simulated; another text replaces it.
+  await paste('mons a b c\nseed 5\nat 5s kill a\nend 40s\n');
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[data-testid=scrubber]');
+    return el.max === '40000000' && el.dataset.ready === '40000000';
+  });
+  // Batches of the hour still on their way would add its monitors d and e.
+  await page.waitForTimeout(1000);
+  assert.equal(await ready(page), 40_000_000);
+  const mons = await page.locator('[data-testid^="mon-"]').evaluateAll((els) => els.map((e) => e.dataset.testid).sort());
+  assert.deepEqual(mons, ['mon-a', 'mon-b', 'mon-c']);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
