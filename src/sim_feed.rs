@@ -17,7 +17,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType};
 use yew::UseReducerDispatcher;
 
 /// Events decoded between two looks at the clock.
@@ -34,6 +34,7 @@ pub struct Feed {
     inner: Rc<RefCell<Inner>>,
     _listener: Closure<dyn FnMut(MessageEvent)>,
     _error: Closure<dyn FnMut()>,
+    _reader: Closure<dyn FnMut()>,
 }
 
 struct Inner {
@@ -45,8 +46,8 @@ struct Inner {
     queue: VecDeque<Uint8Array>,
     reading: Option<(Vec<u8>, usize)>,
     decoder: Decoder,
-    /// The next slice of reading, and whether one is scheduled.
-    timer: Option<Timeout>,
+    /// Where the next slice of reading is posted, and whether one is.
+    next: MessagePort,
     scheduled: bool,
     /// The next showing of the run, in a task of its own.
     show: Option<Timeout>,
@@ -80,6 +81,7 @@ impl Feed {
     /// started (the page then simulates in its own thread, as before).
     pub fn start(dispatch: UseReducerDispatcher<AppState>, failed: Rc<dyn Fn()>) -> Option<Feed> {
         let glue = glue_url()?;
+        let channel = MessageChannel::new().ok()?;
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options("./sim-worker.js", &options).ok()?;
@@ -89,7 +91,7 @@ impl Feed {
             queue: VecDeque::new(),
             reading: None,
             decoder: Decoder::new(),
-            timer: None,
+            next: channel.port2(),
             scheduled: false,
             show: None,
             shown_at: 0.0,
@@ -103,6 +105,15 @@ impl Feed {
             }
         });
         worker.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+        let weak = Rc::downgrade(&inner);
+        let reader = Closure::<dyn FnMut()>::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                read_task(&inner);
+            }
+        });
+        channel
+            .port1()
+            .set_onmessage(Some(reader.as_ref().unchecked_ref()));
         // The script itself failed (not found, not parsed): simulate here.
         let weak = Rc::downgrade(&inner);
         let error = Closure::<dyn FnMut()>::new(move || {
@@ -122,6 +133,7 @@ impl Feed {
             inner,
             _listener: listener,
             _error: error,
+            _reader: reader,
         })
     }
 
@@ -133,7 +145,6 @@ impl Feed {
         i.queue.clear();
         i.reading = None;
         i.decoder = Decoder::new();
-        i.timer = None;
         i.scheduled = false;
         i.show = None;
         i.shown_at = crate::playback::wall_ms();
@@ -191,26 +202,31 @@ fn received(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     }
 }
 
-/// Read the batches received, READ_MS at a time, each slice a task of its own.
+/// Read the batches received, READ_MS at a time, each slice a task of its
+/// own: posted to a MessageChannel, which runs it as soon as the page is
+/// idle (a chain of timeouts waits at least 4 ms between two).
 fn read_on(inner: &Rc<RefCell<Inner>>) {
-    let again = inner.clone();
-    let slice = Timeout::new(0, move || {
-        let (more, show) = read_slice(&mut again.borrow_mut());
-        // Shown in a task of its own: a render of the page is a task's
-        // worth. A newer model replaces one not shown yet.
-        if let Some((dispatch, model)) = show {
-            let task = Timeout::new(0, move || dispatch.dispatch(Msg::Grown(Rc::new(model))));
-            again.borrow_mut().show = Some(task);
-        }
-        if more {
-            read_on(&again);
-        } else {
-            again.borrow_mut().scheduled = false;
-        }
-    });
     let mut i = inner.borrow_mut();
     i.scheduled = true;
-    i.timer = Some(slice);
+    if i.next.post_message(&JsValue::NULL).is_err() {
+        i.scheduled = false;
+    }
+}
+
+/// One slice of reading (the channel's message).
+fn read_task(inner: &Rc<RefCell<Inner>>) {
+    let (more, show) = read_slice(&mut inner.borrow_mut());
+    // Shown in a task of its own: a render of the page is a task's worth.
+    // A newer model replaces one not shown yet.
+    if let Some((dispatch, model)) = show {
+        let task = Timeout::new(0, move || dispatch.dispatch(Msg::Grown(Rc::new(model))));
+        inner.borrow_mut().show = Some(task);
+    }
+    if more {
+        read_on(inner);
+    } else {
+        inner.borrow_mut().scheduled = false;
+    }
 }
 
 /// Decode and fold for READ_MS; whether there is more to read, and the
