@@ -257,7 +257,7 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
 }
 
 /// Wall milliseconds between two showings of a run being simulated.
-const PUBLISH_MS: f64 = 250.0;
+pub const PUBLISH_MS: f64 = 250.0;
 
 /// Simulate `model` on in slices, each in a task of its own, and show it
 /// (`Msg::Grown`) every PUBLISH_MS and when it is done. `timer` holds the
@@ -276,7 +276,7 @@ fn simulate_on(
         if show {
             dispatch.dispatch(Msg::Grown(Rc::new(next.clone())));
         }
-        if !next.done() {
+        if next.simulating() {
             simulate_on(next, if show { now } else { shown_at }, dispatch, again);
         }
     });
@@ -492,13 +492,35 @@ fn app() -> Html {
         });
     }
 
-    // The run is simulated ahead of the playhead, a slice (state.rs:
-    // SLICE_MS) at a time between frames and input, so the page never
-    // blocks; what it has simulated is shown every PUBLISH_MS (a render of
-    // the page costs more than a slice).
+    // The run is simulated in a Web Worker (sim_feed.rs), ahead of the
+    // playhead, and read back between frames. The page's own simulator runs
+    // a slice (state.rs: SLICE_MS) at a time between frames and input where
+    // no worker could start, and where a view reads the simulator itself
+    // (cut links, the inspector); what it has simulated is shown every
+    // PUBLISH_MS (a render of the page costs more than a slice).
+    let worker_failed = use_state(|| false);
+    let feed = {
+        let (d, failed) = (dispatch.clone(), worker_failed.setter());
+        use_memo((), move |_| {
+            crate::sim_feed::Feed::start(d, Rc::new(move || failed.set(true)))
+        })
+    };
+    let use_worker = feed.is_some() && !*worker_failed;
+    {
+        let feed = feed.clone();
+        let run = state.model.clone().filter(|m| !m.done() && use_worker);
+        use_effect_with(run.as_ref().map(|m| m.id), move |_| {
+            if let Some(f) = &*feed {
+                f.run(run.as_deref());
+            }
+        });
+    }
     {
         let dispatch = dispatch.clone();
-        let run = state.model.clone().filter(|m| !m.done());
+        let local = !use_worker
+            || state.selected_mon.is_some()
+            || state.model.as_ref().is_some_and(|m| m.cuts_links());
+        let run = state.model.clone().filter(|m| local && m.simulating());
         use_effect_with(run.as_ref().map(|m| m.id), move |_| {
             let timer = Rc::new(RefCell::new(None));
             if let Some(m) = run {

@@ -13,6 +13,7 @@ mod imported;
 mod inspect;
 mod playback;
 mod share;
+mod sim_worker;
 mod state;
 mod store;
 mod text_lines;
@@ -27,9 +28,16 @@ mod download;
 mod embed_api;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;
+#[cfg(target_arch = "wasm32")]
+mod sim_feed;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // The simulation worker instantiates this module too (sim_worker.rs):
+    // there, with no window, only its exports run.
+    if web_sys::window().is_none() {
+        return;
+    }
     panic_panel::install();
     app::start();
 }

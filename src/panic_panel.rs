@@ -9,10 +9,14 @@ pub fn install() {
 }
 
 fn on_panic(info: &PanicHookInfo<'_>) {
-    let text = format!("monscope crashed: {info}");
-    web_sys::console::error_1(&text.as_str().into());
+    report(&format!("monscope crashed: {info}"));
+}
+
+/// Log `text` and show it in the error panel (the simulation worker's panic).
+pub fn report(text: &str) {
+    web_sys::console::error_1(&text.into());
     // Best effort: if the DOM itself is unusable there is nothing more to do.
-    let _ = show(&text);
+    let _ = show(text);
 }
 
 fn show(text: &str) -> Option<()> {

@@ -32,7 +32,7 @@ const MAX_SNAPSHOTS: usize = 256;
 /// Simulated time run between two looks at the wall clock: a few
 /// milliseconds of work in a busy run (two seconds of the one-hour bench
 /// took 30 ms in the page), so a slice ends close to its budget.
-const STEP: Time = SNAPSHOT_EVERY / 16;
+pub const STEP: Time = SNAPSHOT_EVERY / 16;
 
 pub use monscope_core::trace::layout::Flight;
 use monscope_core::trace::layout::Flights;
@@ -116,10 +116,102 @@ struct Grown {
     /// last snapshot cost (see [`Model::advance`]).
     since_snapshot_ms: f64,
     snapshot_ms: f64,
-    /// How far the simulator has run.
+    /// How far the page's own simulator has run.
     simulated: Option<Time>,
-    /// The simulator, until the run is over.
+    /// The page's own simulator, until its run is over.
     sim: Option<Sim>,
+    /// The trace holds every event at or before this time.
+    traced: Time,
+    /// The trace is the whole run.
+    complete: bool,
+    /// Events the page's simulator has produced, and events a worker has
+    /// sent ([`Model::feed`]): both produce the same trace, and each event
+    /// is kept from whichever gets to it first.
+    local_events: usize,
+    received: usize,
+}
+
+impl Grown {
+    /// Keep event number `i` of a source, unless the trace has it already
+    /// (or is missing some before it: the other source fills those).
+    fn keep(&mut self, i: usize, ev: Event) {
+        if i == self.trace.len() {
+            self.trace.push(ev);
+        }
+    }
+
+    /// A source has produced `count` events, all those up to `at`.
+    fn reached(&mut self, count: usize, at: Time) {
+        if count <= self.trace.len() {
+            self.traced = self.traced.max(at);
+        }
+    }
+
+    /// Run the page's simulator on, STEP at a time, until `until` or
+    /// `budget_ms` of wall time since `started` is spent (at least one
+    /// step), keeping its events the trace lacks and its snapshots.
+    fn run_local(&mut self, end: Time, until: Time, started: f64, budget_ms: f64) {
+        while let Some(sim) = &mut self.sim {
+            let t = match self.simulated {
+                None => 0,
+                Some(at) if at >= until => return,
+                Some(at) => ((at / STEP + 1) * STEP).min(until).min(end),
+            };
+            let step = wall_ms();
+            sim.run_until(t);
+            let events = sim.take_trace();
+            let over = t >= end || sim.overrun().is_some();
+            for ev in events {
+                self.keep(self.local_events, ev);
+                self.local_events += 1;
+            }
+            self.reached(self.local_events, t);
+            self.simulated = Some(t);
+            self.since_snapshot_ms += wall_ms() - step;
+            self.snapshot(t, over);
+            drop(self.thinned.pop());
+            // A run stopped by its budget has nothing more to simulate.
+            if over {
+                self.sim = None;
+                if self.local_events <= self.trace.len() {
+                    self.complete = true;
+                }
+            }
+            if wall_ms() - started >= budget_ms {
+                break;
+            }
+        }
+    }
+
+    /// A snapshot (at a multiple of SNAPSHOT_EVERY) costs more as the
+    /// monitors' stores grow (the properties' history is shared, see
+    /// monscope_core::trace::chunked): one is taken when the time simulated
+    /// since the last is nine times what that one cost, so snapshots take at
+    /// most a tenth of the time.
+    fn snapshot(&mut self, t: Time, over: bool) {
+        let Some(sim) = &self.sim else { return };
+        let due = t.is_multiple_of(self.snapshot_every)
+            && self.since_snapshot_ms >= 9.0 * self.snapshot_ms;
+        if !(self.snapshots.is_empty() || over || due) {
+            return;
+        }
+        let clone = wall_ms();
+        self.snapshots.push((t, sim.clone()));
+        self.snapshot_ms = wall_ms() - clone;
+        self.since_snapshot_ms = 0.0;
+        if self.snapshots.len() > MAX_SNAPSHOTS {
+            self.snapshot_every *= 2;
+            let every = self.snapshot_every;
+            let all = std::mem::take(&mut self.snapshots);
+            for (at, sim) in all {
+                if at % every == 0 || at == t {
+                    self.snapshots.push((at, sim));
+                } else {
+                    self.thinned.push(sim);
+                }
+            }
+        }
+    }
 }
 
 /// A parsed scenario and as much of its run as has been simulated: the
@@ -234,6 +326,10 @@ impl Model {
             snapshot_ms: 0.0,
             simulated: None,
             sim: Some(sim),
+            traced: 0,
+            complete: false,
+            local_events: 0,
+            received: 0,
         };
         let (presence, removing) = presence_planned(&scenario, &names);
         Model {
@@ -279,6 +375,7 @@ impl Model {
         let grown = m.grown.clone();
         let mut g = grown.borrow_mut();
         g.sim = None;
+        g.complete = true;
         g.trace = Chunked::default();
         for ev in imp.trace {
             g.trace.push(ev);
@@ -301,72 +398,54 @@ impl Model {
     /// Simulate on, STEP at a time, until `budget_ms` of wall
     /// time is spent (at least one step) or the run is over; the model
     /// that shows the run so far. The page calls it between frames, so a
-    /// long run never blocks it.
+    /// long run never blocks it. Where a worker simulates the run
+    /// ([`Model::feed`]), this runs the page's own simulator for the views
+    /// that read one, and the trace grows from whichever is ahead.
     pub fn advance(&self, budget_ms: f64) -> Model {
         let started = wall_ms();
         let mut g = self.grown.borrow_mut();
         let g = &mut *g;
         let mut next = self.clone();
-        // Another model of this run advanced it already: show what it did.
-        if g.simulated.is_some_and(|at| at > self.ready) || (g.sim.is_none() && !self.done()) {
-            next.catch_up(g);
-            return next;
-        }
-        while let Some(sim) = &mut g.sim {
-            let t = match g.simulated {
-                None => 0,
-                Some(at) => (at + STEP).min(self.end),
-            };
-            let step = wall_ms();
-            sim.run_until(t);
+        if !g.complete {
             let first = g.trace.len();
-            for ev in sim.take_trace() {
-                g.trace.push(ev);
-            }
-            g.simulated = Some(t);
-            g.since_snapshot_ms += wall_ms() - step;
-            // A snapshot (at a multiple of SNAPSHOT_EVERY) costs more as
-            // the monitors' stores grow (the properties' history is shared,
-            // see monscope_core::trace::chunked): one is taken when the
-            // time simulated since the last is nine times what that one
-            // cost, so snapshots take at most a tenth of the time.
-            let over = t >= self.end || sim.overrun().is_some();
-            let due = t % g.snapshot_every == 0 && g.since_snapshot_ms >= 9.0 * g.snapshot_ms;
-            if g.snapshots.is_empty() || over || due {
-                let clone = wall_ms();
-                g.snapshots.push((t, sim.clone()));
-                g.snapshot_ms = wall_ms() - clone;
-                g.since_snapshot_ms = 0.0;
-                if g.snapshots.len() > MAX_SNAPSHOTS {
-                    g.snapshot_every *= 2;
-                    let every = g.snapshot_every;
-                    let all = std::mem::take(&mut g.snapshots);
-                    for (at, sim) in all {
-                        if at % every == 0 || at == t {
-                            g.snapshots.push((at, sim));
-                        } else {
-                            g.thinned.push(sim);
-                        }
-                    }
-                }
-            }
-            drop(g.thinned.pop());
-            // A run stopped by its budget has nothing more to simulate.
-            if over {
-                g.sim = None;
-            }
+            g.run_local(self.end, self.end, started, budget_ms);
             next.fold(g, first, &[]);
-            if wall_ms() - started >= budget_ms {
-                break;
-            }
         }
         next.catch_up(g);
         next
     }
 
+    /// Events a worker simulated, the next ones it sent (in order, from the
+    /// run's first); `upto`: it has sent every event up to then; `done`: the
+    /// whole run. The model that shows the run so far.
+    pub fn feed(&self, events: Vec<Event>, upto: Option<Time>, done: bool) -> Model {
+        let mut g = self.grown.borrow_mut();
+        let g = &mut *g;
+        let first = g.trace.len();
+        for ev in events {
+            g.keep(g.received, ev);
+            g.received += 1;
+        }
+        if let Some(at) = upto {
+            g.reached(g.received, at);
+        }
+        if done && g.received <= g.trace.len() {
+            g.complete = true;
+        }
+        let mut next = self.clone();
+        next.fold(g, first, &[]);
+        next.catch_up(g);
+        next
+    }
+
+    /// Whether the page's own simulator has more to run.
+    pub fn simulating(&self) -> bool {
+        self.grown.borrow().sim.is_some()
+    }
+
     /// Derive what the views draw from the events `first..` just added.
     /// `sends`: the flights an imported history's arrows start, in order.
-    fn fold(&mut self, g: &mut Grown, first: usize, mut sends: &[Flight]) {
+    fn fold(&self, g: &mut Grown, first: usize, mut sends: &[Flight]) {
         let nodes = self.names.len();
         let Grown {
             trace,
@@ -391,54 +470,63 @@ impl Model {
             }
             match &ev.kind {
                 EventKind::Expect { .. } => expects.push(i),
-                EventKind::Note { text } => match self.stops.last_mut() {
-                    Some((at, all)) if *at == ev.at => {
-                        all.push(' ');
-                        all.push_str(text);
-                    }
-                    _ => self.stops.push((ev.at, text.clone())),
-                },
                 EventKind::Status { node, status } => {
                     if let Some(s) = statuses.get_mut(*node as usize) {
                         s.push((ev.at, status.clone()));
                     }
-                    presence_change(
-                        &mut self.presence,
-                        &mut self.removing,
-                        ev.at,
-                        *node,
-                        status.state,
-                    )
                 }
                 _ => {}
             }
             if let Some(m) = mark(ev, i, nodes, mark_state) {
-                match m.kind {
-                    MarkKind::Note | MarkKind::Action => {
-                        self.told = Some(self.told.map_or(m.at, |t| t.max(m.at)));
-                    }
-                    MarkKind::Commit(_) if self.first_commit.is_none() => {
-                        self.first_commit = Some(m.at);
-                    }
-                    _ => {}
-                }
                 marks.push(m);
+            }
+        }
+    }
+
+    /// Derive this model's own part (its stops, who is in the cluster, when
+    /// the story is told) from events `from..to`: whichever model folded
+    /// them into the shared part.
+    fn fold_model(&mut self, g: &Grown, from: usize, to: usize) {
+        for ev in g.trace.iter_from(from).take(to.saturating_sub(from)) {
+            match &ev.kind {
+                EventKind::Note { text } => {
+                    match self.stops.last_mut() {
+                        Some((at, all)) if *at == ev.at => {
+                            all.push(' ');
+                            all.push_str(text);
+                        }
+                        _ => self.stops.push((ev.at, text.clone())),
+                    }
+                    self.told = Some(self.told.map_or(ev.at, |t| t.max(ev.at)));
+                }
+                EventKind::Action { .. } => {
+                    self.told = Some(self.told.map_or(ev.at, |t| t.max(ev.at)));
+                }
+                EventKind::Commit { .. } if self.first_commit.is_none() => {
+                    self.first_commit = Some(ev.at);
+                }
+                EventKind::Status { node, status } => presence_change(
+                    &mut self.presence,
+                    &mut self.removing,
+                    ev.at,
+                    *node,
+                    status.state,
+                ),
+                _ => {}
             }
         }
     }
 
     /// See everything simulated so far.
     fn catch_up(&mut self, g: &Grown) {
+        self.fold_model(g, self.events, g.trace.len());
         self.events = g.trace.len();
         self.flight_count = g.flights.list.len();
         self.max_flight = g.flights.longest;
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
         self.loud_count = g.loud.len();
-        self.ready = match g.sim {
-            None => self.end,
-            Some(_) => g.simulated.unwrap_or(0),
-        };
+        self.ready = if g.complete { self.end } else { g.traced };
     }
 
     /// Monitor `node`'s status at `t` (at most `ready`), from the trace:
@@ -548,6 +636,18 @@ impl Model {
     /// before `t`, replayed.
     pub fn sim_at(&self, t: Time) -> Sim {
         let t = t.min(self.ready);
+        // The trace came from a worker: the page's simulator runs on to `t`
+        // (its events are in the trace already), leaving snapshots on its
+        // way. Only a shortcut: a replay from an earlier snapshot is the same.
+        let behind = {
+            let g = self.grown.borrow();
+            g.sim.is_some() && g.simulated.is_none_or(|at| at < t)
+        };
+        if let (true, Ok(mut g)) = (behind, self.grown.try_borrow_mut()) {
+            let first = g.trace.len();
+            g.run_local(self.end, t, wall_ms(), f64::INFINITY);
+            self.fold(&mut g, first, &[]);
+        }
         let mut sim = {
             let g = self.grown.borrow();
             // Any snapshot at or before `t` (at most `ready`) is this

@@ -2,6 +2,7 @@
 //! timer, state change, store write, client request and expectation result,
 //! with its time. The UI, the CLI and the tests read only this.
 
+pub mod binary;
 pub mod chunked;
 pub mod event;
 pub mod expect;

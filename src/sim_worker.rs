@@ -1,0 +1,220 @@
+//! The playground's simulation in a Web Worker (README, Performance, "The
+//! page"): static/sim-worker.js instantiates the page's own wasm module and
+//! glue (the page hands it its `WebAssembly.Module` and the glue's URL, so
+//! nothing is fetched or compiled twice) and calls [`exports`] here: the
+//! worker owns the `Sim`, runs it ahead of the playhead without a wall-clock
+//! budget of the page's, and posts the events in batches
+//! ([`monscope_core::trace::binary`]). The page decodes them in bounded
+//! slices and folds them into its [`crate::playback::Model`] as it folds its
+//! own simulator's (`Model::feed`).
+//!
+//! A batch: one byte (1: the run is over), the simulated time it reaches
+//! (u64, little-endian), then the events.
+
+use crate::playback::STEP;
+use monscope_core::scenario::{self, ParseError};
+use monscope_core::sim::{Budget, Sim};
+use monscope_core::time::Time;
+use monscope_core::trace::binary::Encoder;
+use std::sync::Arc;
+
+/// A run being simulated in the worker.
+pub struct Stepper {
+    sim: Option<Sim>,
+    end: Time,
+    at: Option<Time>,
+    encoder: Encoder,
+}
+
+impl Stepper {
+    pub fn new(text: &str) -> Result<Stepper, ParseError> {
+        let scenario = Arc::new(scenario::parse(text)?);
+        Ok(Stepper {
+            end: scenario.end,
+            sim: Some(Sim::shared(scenario, Budget::DEFAULT)),
+            at: None,
+            encoder: Encoder::new(),
+        })
+    }
+
+    /// Simulate on, STEP at a time (as the page's own simulator does), for
+    /// `budget_ms` of wall time (at least one step); the batch of what was
+    /// simulated.
+    pub fn step(&mut self, budget_ms: f64) -> Vec<u8> {
+        let started = crate::playback::wall_ms();
+        let mut out = vec![0; 9];
+        while let Some(sim) = &mut self.sim {
+            let t = match self.at {
+                None => 0,
+                Some(at) => ((at / STEP + 1) * STEP).min(self.end),
+            };
+            sim.run_until(t);
+            self.encoder.encode(&sim.take_trace(), &mut out);
+            self.at = Some(t);
+            if t >= self.end || sim.overrun().is_some() {
+                self.sim = None;
+            }
+            if crate::playback::wall_ms() - started >= budget_ms {
+                break;
+            }
+        }
+        out[0] = self.sim.is_none() as u8;
+        out[1..9].copy_from_slice(&self.at.unwrap_or(0).to_le_bytes());
+        out
+    }
+}
+
+/// A batch's head: whether the run is over, and how far it reaches.
+pub fn head(batch: &[u8]) -> Option<(bool, Time)> {
+    let upto = batch.get(1..9)?.try_into().ok()?;
+    Some((batch[0] != 0, Time::from_le_bytes(upto)))
+}
+
+/// Where a batch's events start.
+pub const EVENTS_AT: usize = 9;
+
+#[cfg(target_arch = "wasm32")]
+pub mod exports {
+    use super::Stepper;
+    use std::cell::RefCell;
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    thread_local! {
+        static RUN: RefCell<Option<Stepper>> = const { RefCell::new(None) };
+        static PANIC: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+
+    /// Start simulating `text` (replacing any run); why it cannot be, or "".
+    #[wasm_bindgen]
+    pub fn sim_start(text: &str) -> String {
+        std::panic::set_hook(Box::new(|info| {
+            PANIC.with(|p| *p.borrow_mut() = info.to_string())
+        }));
+        match Stepper::new(text) {
+            Ok(s) => {
+                RUN.with(|r| *r.borrow_mut() = Some(s));
+                String::new()
+            }
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// The next batch of the run (empty when there is none).
+    #[wasm_bindgen]
+    pub fn sim_step(budget_ms: f64) -> Vec<u8> {
+        RUN.with(|r| r.borrow_mut().as_mut().map(|s| s.step(budget_ms)))
+            .unwrap_or_default()
+    }
+
+    /// What the worker's last panic said.
+    #[wasm_bindgen]
+    pub fn sim_panic() -> String {
+        PANIC.with(|p| p.borrow().clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playback::Model;
+    use monscope_core::scenario::library;
+    use monscope_core::time::SEC;
+    use monscope_core::trace::binary::Decoder;
+
+    /// The page's side: each batch decoded `slice` events at a time and fed
+    /// as it is read, its head once it is all read.
+    fn fed(mut model: Model, text: &str, slice: usize) -> Model {
+        let mut worker = Stepper::new(text).unwrap();
+        let mut decoder = Decoder::new();
+        loop {
+            // The slowest machine: one step a batch.
+            let batch = worker.step(0.0);
+            let (done, upto) = head(&batch).unwrap();
+            let mut at = EVENTS_AT;
+            while at < batch.len() {
+                let mut events = Vec::new();
+                decoder.decode(&batch, &mut at, slice, &mut events).unwrap();
+                model = model.feed(events, None, false);
+            }
+            model = model.feed(Vec::new(), Some(upto), done);
+            if done {
+                return model;
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_the_worker_simulated_shows_what_the_page_would_have() {
+        for stem in ["leader-failover", "add-and-remove", "classic-broken-link"] {
+            let text = library::get(stem).unwrap();
+            let whole = Model::build(text).unwrap();
+            // As the page does: its own first slice, then the worker's batches.
+            let m = fed(Model::start(text).unwrap().advance(0.0), text, 500);
+            assert!(m.done(), "{stem}");
+            assert!(m.trace().to_vec() == whole.trace().to_vec(), "{stem}");
+            assert_eq!(*m.flights(), *whole.flights(), "{stem}");
+            assert_eq!(*m.marks(), *whole.marks(), "{stem}");
+            assert_eq!(*m.expects(), *whole.expects(), "{stem}");
+            assert_eq!(
+                (&m.presence, &m.stops, m.story(), m.max_flight),
+                (
+                    &whole.presence,
+                    &whole.stops,
+                    whole.story(),
+                    whole.max_flight
+                ),
+                "{stem}"
+            );
+            // The views that read a simulator get the one at `t`: the page's
+            // own, run on demand.
+            for t in [0, 7 * SEC + 3, 31 * SEC, 70 * SEC + 500_000, m.end] {
+                let straight = monscope_core::sim::run::run_until(&m.scenario, t);
+                let sim = m.sim_at(t);
+                assert_eq!(sim.now(), t.min(m.end));
+                for n in 0..m.mon_count() as u32 {
+                    assert_eq!(
+                        sim.state().status(n),
+                        straight.state.status(n),
+                        "{stem} at {t}"
+                    );
+                }
+                assert_eq!(sim.cuts(), straight_cuts(&m, t), "{stem} at {t}");
+            }
+        }
+    }
+
+    fn straight_cuts(m: &Model, t: Time) -> Vec<(u32, u32)> {
+        let mut sim = Sim::shared(m.scenario.clone(), Budget::DEFAULT);
+        sim.run_until(t);
+        sim.cuts()
+    }
+
+    #[test]
+    fn a_model_grows_while_the_worker_runs_and_the_playhead_reads_it() {
+        let text = library::get("client-writes").unwrap();
+        let mut worker = Stepper::new(text).unwrap();
+        let mut decoder = Decoder::new();
+        let mut model = Model::start(text).unwrap();
+        let mut readies = Vec::new();
+        while !model.done() {
+            let batch = worker.step(0.0);
+            let (done, upto) = head(&batch).unwrap();
+            let mut events = Vec::new();
+            let mut at = EVENTS_AT;
+            decoder
+                .decode(&batch, &mut at, usize::MAX, &mut events)
+                .unwrap();
+            model = model.feed(events, Some(upto), done);
+            readies.push(model.ready);
+            // What is shown is whole up to `ready`.
+            let t = model.ready;
+            assert_eq!(
+                model.events_upto(t),
+                monscope_core::sim::run::run_until(&model.scenario, t)
+                    .trace
+                    .len()
+            );
+        }
+        assert!(readies.len() > 10 && readies.windows(2).all(|w| w[0] < w[1]));
+    }
+}
