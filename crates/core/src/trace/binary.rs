@@ -18,11 +18,11 @@ use crate::mon::out::Timer;
 use crate::mon::paxos::values::Values;
 use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use crate::mon::store::{StoreOp, Transaction};
+use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
 use crate::trace::properties::Property;
 use crate::trace::{DropReason, Event, EventKind};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Writes events; keeps what the next batch refers back to.
@@ -146,15 +146,9 @@ impl Encoder {
                 uint(b, *line as u64);
                 string(b, text);
             }
-            EventKind::ClientRequest {
-                tid,
-                text,
-                target,
-                op,
-            } => {
+            EventKind::ClientRequest { tid, target, op } => {
                 b.push(12);
                 uint(b, *tid);
-                string(b, text);
                 uint(b, target.map_or(0, |t| t as u64 + 1));
                 client_op(b, op);
             }
@@ -438,9 +432,9 @@ fn reply(b: &mut Vec<u8>, r: &MClientReply) {
     client_result(b, &r.result);
 }
 
-fn rank_map(b: &mut Vec<u8>, m: &BTreeMap<i32, i64>) {
+fn rank_map(b: &mut Vec<u8>, m: &VecMap<i32, i64>) {
     uint(b, m.len() as u64);
-    for (&r, &v) in m {
+    for (&r, &v) in m.iter() {
         int(b, r as i64);
         int(b, v);
     }
@@ -688,11 +682,11 @@ impl Reader<'_> {
     fn report(&mut self) -> R<ConnectionReport> {
         let rank = self.i32()?;
         let (epoch, epoch_version) = (self.u32()?, self.uint()?);
-        let mut current = BTreeMap::new();
+        let mut current = VecMap::new();
         for _ in 0..self.count()? {
             current.insert(self.i32()?, self.flag()?);
         }
-        let mut history = BTreeMap::new();
+        let mut history = VecMap::new();
         for _ in 0..self.count()? {
             history.insert(self.i32()?, self.float()?);
         }
@@ -711,7 +705,7 @@ impl Reader<'_> {
         let (persist_interval, changes) = (self.uint()?, self.uint()?);
         let half_life = self.float()?;
         let my_reports = self.report()?;
-        let mut peer_reports = BTreeMap::new();
+        let mut peer_reports = VecMap::new();
         for _ in 0..self.count()? {
             let rank = self.i32()?;
             peer_reports.insert(rank, Arc::new(self.report()?));
@@ -791,10 +785,12 @@ impl Reader<'_> {
         })
     }
 
-    fn rank_map(&mut self) -> R<BTreeMap<i32, i64>> {
-        (0..self.count()?)
-            .map(|_| Some((self.i32()?, self.int()?)))
-            .collect()
+    fn rank_map(&mut self) -> R<VecMap<i32, i64>> {
+        let mut m = VecMap::new();
+        for _ in 0..self.count()? {
+            m.insert(self.i32()?, self.int()?);
+        }
+        Some(m)
     }
 
     fn message(&mut self) -> R<Message> {
@@ -1078,7 +1074,6 @@ impl Decoder {
             },
             12 => EventKind::ClientRequest {
                 tid: r.uint()?,
-                text: r.string()?,
                 target: match r.u32()? {
                     0 => None,
                     t => Some(t - 1),
@@ -1088,15 +1083,15 @@ impl Decoder {
             13 => EventKind::ClientReply {
                 tid: r.uint()?,
                 from: r.u32()?,
-                text: r.string()?,
+                text: r.string()?.into(),
                 result: Arc::new(r.client_result()?),
             },
             14 => EventKind::Note { text: r.string()? },
             15 => EventKind::Expect {
                 line: r.u32()?,
-                text: r.string()?,
+                text: r.string()?.into(),
                 pass: r.flag()?,
-                actual: r.string()?,
+                actual: r.string()?.into(),
             },
             16 => EventKind::Violation {
                 text: r.string()?,
