@@ -6,7 +6,9 @@
 //! the order Ceph's `finish_contexts` runs them in.
 
 use super::config::Config;
+use super::health_service::HealthService;
 use super::kv::KvService;
+use super::log_service::LogService;
 use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
@@ -23,6 +25,7 @@ use std::sync::Arc;
 
 #[cfg(test)]
 mod harness;
+mod services;
 #[cfg(test)]
 mod tests;
 
@@ -123,6 +126,10 @@ pub struct Consensus {
     pub paxos: Paxos,
     pub kv: PaxosService<KvService>,
     pub monmap: PaxosService<MonmapService>,
+    /// LogMonitor: the cluster log.
+    pub logm: PaxosService<LogService>,
+    /// HealthMonitor: the leader's health checks.
+    pub health: PaxosService<HealthService>,
 }
 
 impl Consensus {
@@ -132,6 +139,8 @@ impl Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
+            logm: PaxosService::init(store),
+            health: PaxosService::init(store),
         }
     }
 
@@ -143,6 +152,8 @@ impl Consensus {
         self.paxos.reinit(store);
         self.kv.reinit(store);
         self.monmap.reinit(store);
+        self.logm.reinit(store);
+        self.health.reinit(store);
     }
 
     /// From Monitor::_reset: paxos.restart() then every service's restart().
@@ -150,6 +161,8 @@ impl Consensus {
         let mut fx = Fx::default();
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
+        self.logm.restart(ctx, &mut fx);
+        self.health.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
         self.drain(ctx, fx)
     }
@@ -159,8 +172,12 @@ impl Consensus {
         let mut fx = Fx::default();
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
-            // MonmapMonitor first, then every other service (§1.7).
+            // MonmapMonitor first, then every other service in Ceph's
+            // order (§1.7; logm, health and kv are PAXOS_LOG, PAXOS_HEALTH
+            // and PAXOS_KV).
             self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.health.election_finished(ctx, &mut fx, &mut self.paxos);
             self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         }
         self.drain(ctx, fx)
@@ -171,6 +188,8 @@ impl Consensus {
         let mut fx = Fx::default();
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.health.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
@@ -195,6 +214,12 @@ impl Consensus {
         } else if t == MonmapService::PROPOSE_TIMER {
             self.monmap
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == LogService::PROPOSE_TIMER {
+            self.logm
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == HealthService::PROPOSE_TIMER {
+            self.health
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else {
             self.paxos.handle_timer(ctx, &mut fx, t);
         }
@@ -205,6 +230,8 @@ impl Consensus {
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = Fx::default();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.logm.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.health.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
@@ -268,6 +295,8 @@ impl Consensus {
         match step {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Log, w), _) => self.logm.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Health, w), _) => self.health.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Refresh { .. } | Step::Paxos(_) => {}
         }
@@ -278,6 +307,8 @@ impl Consensus {
             Step::Refresh { version, then } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
+                self.logm.refresh(ctx, fx, version);
+                self.health.refresh(ctx, fx, version);
                 self.kv.refresh(ctx, fx, version);
                 if let Some(m) = new_monmap {
                     let epoch = m.epoch;
@@ -286,6 +317,8 @@ impl Consensus {
                     return;
                 }
                 self.monmap.post_refresh(ctx, fx);
+                self.logm.post_refresh(ctx, fx);
+                self.health.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
                 fx.steps.push(Step::Paxos(then));
             }
@@ -296,6 +329,12 @@ impl Consensus {
             }
             Step::Finish(Waiter::Service(ServiceId::Kv, w), ok) => {
                 self.kv.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Log, w), ok) => {
+                self.logm.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Health, w), ok) => {
+                self.health.finish(ctx, fx, &mut self.paxos, w, ok)
             }
         }
     }

@@ -83,6 +83,12 @@ pub trait Service: Clone + Debug + Default {
     fn get_trim_to(&self, _last_committed: Version) -> Version {
         0
     }
+    /// The service's own messages that waited for it to be writeable (a
+    /// monitor's MLog to itself) are prepared now (C_RetryMessage, then
+    /// prepare_update); true if any was. Only LogMonitor has such.
+    fn retry_waiting(&mut self) -> bool {
+        false
+    }
     /// on_active: the service went active (leader and peons).
     fn on_active(&mut self, _ctx: &mut PaxosCtx, _fx: &mut Fx) {}
 }
