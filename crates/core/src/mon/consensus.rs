@@ -135,13 +135,15 @@ pub struct Consensus {
 impl Consensus {
     /// Paxos::init and the services' init, from the store at boot (or after a sync).
     pub fn new(store: &MonitorDBStore) -> Consensus {
-        Consensus {
+        let mut c = Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
             logm: PaxosService::init(store),
             health: PaxosService::init(store),
-        }
+        };
+        c.health.service.load(store);
+        c
     }
 
     /// Monitor::init_paxos after a sync (sync_finish): Paxos and every
@@ -154,6 +156,7 @@ impl Consensus {
         self.monmap.reinit(store);
         self.logm.reinit(store);
         self.health.reinit(store);
+        self.health.service.load(store);
     }
 
     /// From Monitor::_reset: paxos.restart() then every service's restart().

@@ -58,6 +58,13 @@ fn decode(bytes: &[u8]) -> Checks {
 }
 
 impl HealthService {
+    /// PaxosService::init's first refresh (update_from_paxos): the checks
+    /// committed in the store the monitor starts with, or after a sync.
+    pub fn load(&mut self, store: &crate::mon::store::MonitorDBStore) {
+        self.committed = store.get(HEALTH, "leader").map(decode).unwrap_or_default();
+        self.pending = self.committed.clone();
+    }
+
     /// The committed check codes.
     pub fn committed_codes(&self) -> impl Iterator<Item = &str> {
         self.committed.keys().map(String::as_str)
