@@ -13,8 +13,7 @@
 //! (Monitor::log_health), which the leader's LogMonitor commits next.
 
 use super::clog::Prio;
-use super::consensus::{Fx, Origin, PaxosCtx};
-use super::messages::{ClientResult, MClientRequest};
+use super::consensus::PaxosCtx;
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::Transaction;
@@ -147,23 +146,6 @@ impl Service for HealthService {
         if self.pending.is_empty() && !self.committed.is_empty() {
             self.clog
                 .push((Prio::Inf, "Cluster is now healthy".to_string()));
-        }
-    }
-
-    /// Client requests never reach this service in monscope.
-    fn prepare_update(
-        &mut self,
-        _ctx: &mut PaxosCtx,
-        _fx: &mut Fx,
-        _origin: &Origin,
-        _req: &MClientRequest,
-    ) -> Option<()> {
-        None
-    }
-
-    fn committed(_reply: (), last_committed: Version, _paxos_v: Version) -> ClientResult {
-        ClientResult::Written {
-            version: last_committed,
         }
     }
 

@@ -12,8 +12,7 @@
 //! version 50 ms to 1 s after the election.
 
 use super::clog::LogEntry;
-use super::consensus::{Fx, Origin, PaxosCtx};
-use super::messages::{ClientResult, MClientRequest};
+use super::consensus::PaxosCtx;
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::Transaction;
@@ -92,23 +91,6 @@ impl Service for LogService {
         t.put(LOGM, &v.to_string(), text.into_bytes());
         put_last_committed(t, LOGM, first_committed, v);
         self.pending.clear();
-    }
-
-    /// Client requests never reach this service (it takes MLog only).
-    fn prepare_update(
-        &mut self,
-        _ctx: &mut PaxosCtx,
-        _fx: &mut Fx,
-        _origin: &Origin,
-        _req: &MClientRequest,
-    ) -> Option<()> {
-        None
-    }
-
-    fn committed(_reply: (), last_committed: Version, _paxos_v: Version) -> ClientResult {
-        ClientResult::Written {
-            version: last_committed,
-        }
     }
 
     fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
