@@ -431,6 +431,17 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
             return ops.join("; ");
         }
     }
+    // The cluster log's entries, the committed health checks and the
+    // monitors' metadata are lines of text.
+    let lines =
+        matches!(prefix, "logm" | "health") || (prefix == "monitor" && key == "last_metadata");
+    if lines {
+        if let Ok(s) = std::str::from_utf8(value) {
+            if !s.is_empty() {
+                return s.lines().collect::<Vec<_>>().join(" | ");
+            }
+        }
+    }
     match std::str::from_utf8(value) {
         Ok(s) if s.chars().all(|c| !c.is_control()) => format!("{s:?}"),
         _ => format!("{} bytes", value.len()),
@@ -492,6 +503,28 @@ mod tests {
         );
         assert!(detail(&sim, 5).is_none(), "the client has no inspector");
         assert!(detail(&sim, 99).is_none());
+    }
+
+    #[test]
+    fn the_cluster_logs_lines_and_the_health_checks_are_shown_as_text() {
+        let model = Model::build(library::get("leader-failover").unwrap()).unwrap();
+        let sim = model.sim_at(70 * SEC);
+        let d = detail(&sim, 1).unwrap();
+        let logm = d.store.iter().find(|(p, _)| p == "logm").unwrap();
+        assert!(
+            logm.1
+                .iter()
+                .any(|(_, v)| v.contains("mon.b is new leader, mons b,c in quorum (ranks 1,2)")),
+            "{logm:?}"
+        );
+        let health = d.store.iter().find(|(p, _)| p == "health").unwrap();
+        assert!(
+            health
+                .1
+                .iter()
+                .any(|(k, v)| k == "leader" && v == "MON_DOWN 1/3 mons down, quorum b,c"),
+            "{health:?}"
+        );
     }
 
     #[test]

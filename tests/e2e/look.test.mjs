@@ -125,7 +125,7 @@ function contrastFailures() {
 async function busy(page) {
   await page.getByTestId('filter-ping').click();
   await page.getByTestId('filter-timecheck').click();
-  await seek(page, 44_030_000);
+  await seek(page, 40_030_000);
   await page.getByTestId('mon-b').click();
 }
 

@@ -14,10 +14,11 @@ fn failed(text: &str) -> Vec<String> {
 #[test]
 fn mon_down_waits_until_the_monmap_is_mon_down_mkfs_grace_old_healthmonitor_check_for_mon_down() {
     // c is out of quorum from 10 s; Pacific says nothing until the monmap,
-    // created at 0 s, is 60 s old, then raises MON_DOWN at the leader's next
-    // health check, and clears it when c is back.
+    // created before the monitors started at 0 s, is 60 s old, then raises
+    // MON_DOWN at the leader's next tick (HealthMonitor::tick, every 5 s from
+    // its start: the one at 60 s), commits it, and clears it when c is back.
     let text = "mons a b c\nat 10s kill c\nat 30s expect leader a\nat 30s expect quorum a b\n\
-                at 59s expect health ok\nat 62s expect health MON_DOWN\n\
+                at 59s expect health ok\nat 61s expect health MON_DOWN\n\
                 at 70s revive c\nat 100s expect health ok\n";
     assert_eq!(failed(text), Vec::<String>::new());
     // The grace is Ceph's option of that name: 0 raises it at once.

@@ -43,7 +43,12 @@ fn writes(from: u64, n: u64) -> String {
         .collect()
 }
 
-/// c is killed at 10s, a and b commit `n` versions from 30s, c revives at 55s.
+/// c's last_committed when it is killed at 10 s: the monmap (v1), the
+/// services' first versions, two new leaders' metadata and the cluster log.
+const C_LC: u64 = 5;
+
+/// c is killed at 10s, a and b commit `n` writes from 30s (each a kv
+/// version and its audit line's logm version), c revives at 55s.
 fn behind(settings: &str, n: u64) -> String {
     format!(
         "mons a b c\nseed 3\n{settings}at 10s kill c\nat 11s write first 1\n{}at 55s revive c\nend 75s\n",
@@ -58,7 +63,7 @@ fn peer_lc_plus_10_below_provider_lc_means_recent_sync() {
     let (_, from, _, first) = &s[0];
     assert_eq!(*from, 2);
     assert_eq!(first.op, SyncOp::GetCookieRecent);
-    assert_eq!(first.last_committed, 2);
+    assert_eq!(first.last_committed, C_LC);
     assert!(s.iter().any(|(_, _, _, m)| m.op == SyncOp::LastChunk));
     let c = r.state.status(2);
     assert_eq!(c.state, MonState::Peon);
@@ -72,9 +77,19 @@ fn peer_lc_plus_10_below_provider_lc_means_recent_sync() {
 
 #[test]
 fn within_paxos_max_join_drift_there_is_no_sync() {
-    // 1 + 10 >= peer lc: c just joins, and Paxos recovery sends it the rest.
+    // C_LC + 10 >= peer lc: c just joins, and Paxos recovery sends it the rest.
     let r = sim(&behind("", 3));
-    assert!(r.state.status(0).paxos.last_committed <= 11);
+    let lc_at_revive = r
+        .trace
+        .iter()
+        .rev()
+        .filter(|ev| ev.at < 55 * SEC)
+        .find_map(|ev| match &ev.kind {
+            EventKind::Status { node: 0, status } => Some(status.paxos.last_committed),
+            _ => None,
+        })
+        .unwrap();
+    assert!(lc_at_revive <= C_LC + 10, "a at v{lc_at_revive}");
     assert!(syncs(&r).is_empty());
     assert!(!r.state.was(2, MonState::Synchronizing));
     assert_eq!(r.state.status(2).state, MonState::Peon);
@@ -82,11 +97,14 @@ fn within_paxos_max_join_drift_there_is_no_sync() {
 
 #[test]
 fn provider_fc_above_requester_lc_and_above_1_means_full_sync() {
-    let r = sim(&behind("set paxos_min 5\nset paxos_trim_min 2\n", 5));
+    let r = sim(&behind(
+        "set paxos_min 5\nset paxos_trim_min 2\nset paxos_max_join_drift 30\n",
+        5,
+    ));
     let a = r.state.status(0);
-    assert!(a.paxos.first_committed > 2, "{:?}", a.paxos);
+    assert!(a.paxos.first_committed > C_LC, "{:?}", a.paxos);
     // c would be within the drift, but the versions it lacks are trimmed.
-    assert!(a.paxos.last_committed <= 1 + 10 + 2, "{:?}", a.paxos);
+    assert!(a.paxos.last_committed <= C_LC + 30, "{:?}", a.paxos);
     let s = syncs(&r);
     assert_eq!(s[0].3.op, SyncOp::GetCookieFull);
     assert!(r.state.was(2, MonState::Synchronizing));

@@ -35,13 +35,12 @@ pub struct Config {
     pub mon_sync_max_payload_keys: u64,
     pub paxos_max_join_drift: u64,
     /// PaxosService's default should_propose: an update waits out the rest of
-    /// this window after the last commit. In Ceph it batches LogMonitor and
-    /// HealthMonitor, which monscope does not model; kv (KVMonitor forces an
-    /// immediate propose) and monmap (should_propose 0) never wait, so the
-    /// option is accepted and changes nothing in a run.
+    /// this window after the last commit. It batches the cluster log
+    /// (LogMonitor); kv (KVMonitor forces an immediate propose), monmap
+    /// (should_propose 0) and health (proposed from its tick) never wait.
     pub paxos_propose_interval: Duration,
     /// should_propose's delay when the last commit is older than
-    /// paxos_propose_interval: the same services, so likewise no effect.
+    /// paxos_propose_interval.
     pub paxos_min_wait: Duration,
     pub paxos_min: u64,
     pub paxos_trim_min: u64,
@@ -61,6 +60,10 @@ pub struct Config {
     pub mon_clock_drift_allowed: Duration,
     /// MON_DOWN is not raised until the monmap is this old.
     pub mon_down_mkfs_grace: Duration,
+    /// The leader logs the health summary if it changed, this often.
+    pub mon_health_to_clog_tick_interval: Duration,
+    /// The leader logs the health summary, changed or not, this often.
+    pub mon_health_to_clog_interval: Duration,
     pub mon_session_timeout: Duration,
     /// MonClient: how long a client waits on one monitor before hunting for another.
     pub mon_client_hunt_interval: Duration,
@@ -103,6 +106,8 @@ impl Default for Config {
             mon_timecheck_skew_interval: 30 * SEC,
             mon_clock_drift_allowed: 50 * MS,
             mon_down_mkfs_grace: 60 * SEC,
+            mon_health_to_clog_tick_interval: 60 * SEC,
+            mon_health_to_clog_interval: 600 * SEC,
             mon_session_timeout: 300 * SEC,
             mon_client_hunt_interval: 3 * SEC,
             mon_client_ping_interval: 10 * SEC,
@@ -162,7 +167,7 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "paxos_propose_interval",
         OptionKind::Seconds,
-        "should_propose's batching window (no modelled service batches)",
+        "should_propose's batching window (the cluster log's versions)",
     ),
     (
         "paxos_min_wait",
@@ -245,6 +250,16 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
         "mon_down_mkfs_grace",
         OptionKind::Seconds,
         "no MON_DOWN until the cluster is this old",
+    ),
+    (
+        "mon_health_to_clog_tick_interval",
+        OptionKind::Seconds,
+        "the leader logs a changed health summary this often",
+    ),
+    (
+        "mon_health_to_clog_interval",
+        OptionKind::Seconds,
+        "the leader logs the health summary this often",
     ),
     (
         "mon_session_timeout",
@@ -393,6 +408,10 @@ impl Config {
             "mon_timecheck_skew_interval" => self.mon_timecheck_skew_interval = timer(value)?,
             "mon_clock_drift_allowed" => self.mon_clock_drift_allowed = dur(value)?,
             "mon_down_mkfs_grace" => self.mon_down_mkfs_grace = dur(value)?,
+            "mon_health_to_clog_tick_interval" => {
+                self.mon_health_to_clog_tick_interval = timer(value)?
+            }
+            "mon_health_to_clog_interval" => self.mon_health_to_clog_interval = timer(value)?,
             "mon_session_timeout" => self.mon_session_timeout = dur(value)?,
             "mon_client_hunt_interval" => self.mon_client_hunt_interval = timer(value)?,
             "mon_client_ping_interval" => self.mon_client_ping_interval = timer(value)?,

@@ -6,7 +6,9 @@
 //! the order Ceph's `finish_contexts` runs them in.
 
 use super::config::Config;
+use super::health_service::HealthService;
 use super::kv::KvService;
+use super::log_service::LogService;
 use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 #[cfg(test)]
 mod harness;
+mod services;
 #[cfg(test)]
 mod tests;
 
@@ -122,6 +125,10 @@ pub struct Consensus {
     pub paxos: Paxos,
     pub kv: PaxosService<KvService>,
     pub monmap: PaxosService<MonmapService>,
+    /// LogMonitor: the cluster log.
+    pub logm: PaxosService<LogService>,
+    /// HealthMonitor: the leader's health checks.
+    pub health: PaxosService<HealthService>,
     /// The deferred steps' buffer, empty between inputs and kept for the
     /// next (see [`Consensus::drain`]): a fresh one allocated each input.
     steps: Vec<Step>,
@@ -130,12 +137,16 @@ pub struct Consensus {
 impl Consensus {
     /// Paxos::init and the services' init, from the store at boot (or after a sync).
     pub fn new(store: &MonitorDBStore) -> Consensus {
-        Consensus {
+        let mut c = Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
+            logm: PaxosService::init(store),
+            health: PaxosService::init(store),
             steps: Vec::new(),
-        }
+        };
+        c.health.service.load(store);
+        c
     }
 
     /// The effects of one input, gathered with the kept steps' buffer.
@@ -154,6 +165,9 @@ impl Consensus {
         self.paxos.reinit(store);
         self.kv.reinit(store);
         self.monmap.reinit(store);
+        self.logm.reinit(store);
+        self.health.reinit(store);
+        self.health.service.load(store);
     }
 
     /// From Monitor::_reset: paxos.restart() then every service's restart().
@@ -161,6 +175,8 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
+        self.logm.restart(ctx, &mut fx);
+        self.health.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
         self.drain(ctx, fx)
     }
@@ -170,8 +186,12 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
-            // MonmapMonitor first, then every other service (§1.7).
+            // MonmapMonitor first, then every other service in Ceph's
+            // order (§1.7; logm, health and kv are PAXOS_LOG, PAXOS_HEALTH
+            // and PAXOS_KV).
             self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.health.election_finished(ctx, &mut fx, &mut self.paxos);
             self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         }
         self.drain(ctx, fx)
@@ -182,6 +202,8 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.health.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
@@ -206,6 +228,12 @@ impl Consensus {
         } else if t == MonmapService::PROPOSE_TIMER {
             self.monmap
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == LogService::PROPOSE_TIMER {
+            self.logm
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == HealthService::PROPOSE_TIMER {
+            self.health
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else {
             self.paxos.handle_timer(ctx, &mut fx, t);
         }
@@ -216,6 +244,8 @@ impl Consensus {
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.logm.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.health.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
     }
@@ -281,6 +311,8 @@ impl Consensus {
         match step {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Log, w), _) => self.logm.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Health, w), _) => self.health.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Refresh { .. } | Step::Paxos(_) => {}
         }
@@ -291,6 +323,8 @@ impl Consensus {
             Step::Refresh { version, then } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
+                self.logm.refresh(ctx, fx, version);
+                self.health.refresh(ctx, fx, version);
                 self.kv.refresh(ctx, fx, version);
                 if let Some(m) = new_monmap {
                     let epoch = m.epoch;
@@ -299,6 +333,8 @@ impl Consensus {
                     return;
                 }
                 self.monmap.post_refresh(ctx, fx);
+                self.logm.post_refresh(ctx, fx);
+                self.health.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
                 fx.steps.push(Step::Paxos(then));
             }
@@ -309,6 +345,12 @@ impl Consensus {
             }
             Step::Finish(Waiter::Service(ServiceId::Kv, w), ok) => {
                 self.kv.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Log, w), ok) => {
+                self.logm.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Health, w), ok) => {
+                self.health.finish(ctx, fx, &mut self.paxos, w, ok)
             }
         }
     }

@@ -6,10 +6,13 @@
 //! transactions and trace notes. It never sends, sleeps or reads a clock.
 
 pub mod client;
+pub mod clog;
 pub mod config;
 pub mod consensus;
 pub mod elector;
+pub mod health_service;
 pub mod kv;
+pub mod log_service;
 pub mod logline;
 pub mod messages;
 pub mod monitor;

@@ -3,6 +3,7 @@
 //! It owns its store while running; the simulator takes the store back when
 //! the monitor is killed, and everything else is lost.
 
+use super::clog::{Clog, Prio};
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
@@ -19,6 +20,9 @@ use super::{Addr, Epoch, Rank};
 use crate::mon::vecset::VecSet;
 use crate::time::Time;
 use std::sync::Arc;
+
+mod cluster_log;
+use cluster_log::HealthToClog;
 
 /// One input to a monitor.
 #[derive(Clone, Debug)]
@@ -70,6 +74,12 @@ pub struct Monitor {
     exited: bool,
     /// This monitor's clock at its last input (health reads it).
     clock: Time,
+    /// The cluster log channel (LogClient): lines waiting for LogMonitor.
+    clog: Clog,
+    /// A new leader's health to clog, waiting for HealthMonitor.
+    health_to_clog: HealthToClog,
+    /// health_status_cache: the summary do_health_to_clog last logged.
+    health_status_cache: Option<String>,
 }
 
 impl Monitor {
@@ -128,6 +138,9 @@ impl Monitor {
             timecheck: Timecheck::default(),
             exited: false,
             clock: 0,
+            clog: Clog::default(),
+            health_to_clog: HealthToClog::Idle,
+            health_status_cache: None,
         }
     }
 
@@ -222,17 +235,15 @@ impl Monitor {
     /// timecheck measured a quorum member's clock off by more than
     /// mon_clock_drift_allowed.
     fn health(&self) -> Vec<String> {
-        let mut checks = Vec::new();
         if self.state != MonState::Leader {
-            return checks;
+            return Vec::new();
         }
-        if self.timecheck.any_skewed(&self.cfg) {
-            checks.push("MON_CLOCK_SKEW".to_string());
-        }
-        if self.quorum.len() < self.monmap.size() && self.clock > self.cfg.mon_down_mkfs_grace {
-            checks.push("MON_DOWN".to_string());
-        }
-        checks
+        self.consensus
+            .health
+            .service
+            .committed_codes()
+            .map(str::to_string)
+            .collect()
     }
 
     /// Feed one input; everything the monitor wants done lands in `out`.
@@ -252,6 +263,9 @@ impl Monitor {
                     self.start_election(now, out);
                 }
             }
+        }
+        if !self.exited {
+            self.after_input(now, out);
         }
     }
 
@@ -422,6 +436,7 @@ impl Monitor {
         if !self.quorum.is_empty() {
             self.exited_quorum = Some(now);
         }
+        self.health_events_stop(out);
         self.quorum.clear();
         self.outside_quorum.clear();
         self.leader = -1;
@@ -454,6 +469,10 @@ impl Monitor {
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
+                self.health_tick(now, out);
+            }
+            Timer::HealthToClogTick | Timer::HealthToClogInterval => {
+                self.on_health_timer(now, t, out)
             }
             Timer::ClientRetry(_) | Timer::ClientKeepalive(_) => {}
             Timer::PingCheck(peer) => {
@@ -728,6 +747,11 @@ impl Monitor {
         self.reset(now, out);
         self.state = MonState::Electing;
         out.log("calling monitor election");
+        self.clog(
+            now,
+            Prio::Inf,
+            format!("mon.{} calling monitor election", self.name),
+        );
         let effects = self.with_elector(now, out, |e, env, o| e.call_election(env, o));
         self.apply_elector(now, effects, out);
     }
@@ -759,8 +783,12 @@ impl Monitor {
             "won election, epoch {epoch}, quorum {}",
             fmt_ranks(&self.quorum)
         ));
+        self.clog_won(now);
         let effects = self.with_paxos(now, out, |c, ctx| c.leader_init(ctx));
         self.apply_paxos(now, effects, out);
+        if self.state == MonState::Leader {
+            self.leader_started(now, out);
+        }
         self.finish_election(now, out);
         if self.state == MonState::Leader && self.monmap.size() > 1 && self.monmap.epoch > 0 {
             let cfg = self.cfg.clone();
@@ -881,12 +909,15 @@ impl Monitor {
                 PaxosEffect::NewMonmap(m) => self.adopt_monmap(now, m, true, out),
                 // Fx::bootstrap logged the reason ("doing requested bootstrap").
                 PaxosEffect::Bootstrap { .. } => self.bootstrap(now, out),
-                PaxosEffect::Reply { origin, reply } => match origin {
-                    Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
-                    Origin::Forwarded { peon, client } => {
-                        out.send(peon, Message::Route(MRoute { client, reply }))
+                PaxosEffect::Reply { origin, reply } => {
+                    self.audit_finished(now, &reply);
+                    match origin {
+                        Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
+                        Origin::Forwarded { peon, client } => {
+                            out.send(peon, Message::Route(MRoute { client, reply }))
+                        }
                     }
-                },
+                }
                 PaxosEffect::Forward { origin, req } => {
                     // A peon forwards its own clients' requests to the leader.
                     let Origin::Client(client) = origin else {
@@ -905,6 +936,11 @@ impl Monitor {
                     }
                 }
                 PaxosEffect::Active => {
+                    // MonmapMonitor::on_active: the leader logs the monmap.
+                    if self.state == MonState::Leader {
+                        let line = self.monmap_line();
+                        self.clog(now, Prio::Dbg, line);
+                    }
                     if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
                         out.log("noting that i was, once, part of an active quorum");
                         self.has_ever_joined = true;

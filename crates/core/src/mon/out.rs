@@ -45,6 +45,17 @@ pub enum Timer {
     PingCheck(Rank),
     /// Elector: dead_ping of this peer rank (every ping_timeout while it is dead).
     DeadPing(Rank),
+    /// PaxosService: the delayed proposal of the log service (LogMonitor).
+    LogProposeTimer,
+    /// PaxosService: the delayed proposal of the health service (never set:
+    /// HealthMonitor proposes from its tick).
+    HealthProposeTimer,
+    /// Monitor (leader): health to the cluster log if it changed
+    /// (health_tick_start, every mon_health_to_clog_tick_interval).
+    HealthToClogTick,
+    /// Monitor (leader): health to the cluster log, changed or not
+    /// (health_interval_start, every mon_health_to_clog_interval).
+    HealthToClogInterval,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -250,9 +250,14 @@ fn timer_of(b: &mut Vec<u8>, t: &Timer) {
         Timer::ClientKeepalive(tid) => (13, tid as i64),
         Timer::PingCheck(r) => (14, r as i64),
         Timer::DeadPing(r) => (15, r as i64),
+        Timer::LogProposeTimer => (16, 0),
+        Timer::HealthProposeTimer => (17, 0),
+        Timer::HealthToClogTick => (18, 0),
+        Timer::HealthToClogInterval => (19, 0),
     };
     b.push(tag);
-    if tag >= 12 {
+    // Only the client's and the elector's timers carry an argument.
+    if (12..16).contains(&tag) {
         int(b, arg);
     }
 }
@@ -625,6 +630,10 @@ impl Reader<'_> {
             13 => Timer::ClientKeepalive(self.int()? as u64),
             14 => Timer::PingCheck(self.i32()?),
             15 => Timer::DeadPing(self.i32()?),
+            16 => Timer::LogProposeTimer,
+            17 => Timer::HealthProposeTimer,
+            18 => Timer::HealthToClogTick,
+            19 => Timer::HealthToClogInterval,
             _ => return None,
         })
     }

@@ -152,6 +152,10 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::ClientKeepalive(tid) => format!("keepalive of request {tid}'s session"),
         Timer::PingCheck(r) => format!("ping check of mon.{r}"),
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
+        Timer::LogProposeTimer => "logm propose timer".into(),
+        Timer::HealthProposeTimer => "health propose timer".into(),
+        Timer::HealthToClogTick => "health to clog tick".into(),
+        Timer::HealthToClogInterval => "health to clog interval".into(),
     }
 }
 

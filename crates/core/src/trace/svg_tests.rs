@@ -78,8 +78,8 @@ seed 3
 at 5s write k v
 at 10s note "a goes down"
 at 10s kill a
-at 25s expect leader b
-at 25s expect leader c
+at 30s expect leader b
+at 30s expect leader c
 "#;
 
 #[test]

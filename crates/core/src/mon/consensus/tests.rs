@@ -9,13 +9,18 @@ use crate::mon::status::PaxosState;
 use crate::mon::Rank;
 use crate::time::{MS, SEC};
 
-/// A fresh 3-mon cluster, leader 0, that committed version 1.
+/// The versions a fresh quorum commits after its first election:
+/// LogMonitor's create_initial at once (v1), then HealthMonitor's and
+/// KVMonitor's, batched while v1 was in flight (v2).
+const FIRST: u64 = 2;
+
+/// A fresh 3-mon cluster, leader 0, that committed its first versions.
 fn steady3() -> Cluster {
     let mut c = Cluster::new(3);
     c.elect(0, &[0, 1, 2]);
     c.advance(MS);
     for r in 0..3 {
-        assert_eq!(c.node(r).c.last_committed(), 1, "mon.{r}");
+        assert_eq!(c.node(r).c.last_committed(), FIRST, "mon.{r}");
     }
     c
 }
@@ -56,21 +61,29 @@ fn after_accepted_pn_300_rank1_generates_401() {
 }
 
 #[test]
-fn a_fresh_quorum_commits_version_1_create_initial_after_its_first_election() {
+fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_paxosservice_should_propose(
+) {
+    // PaxosService::_active on a leader with lc 0: create_initial, then
+    // propose_pending. LogMonitor comes first and proposes at once (v1);
+    // HealthMonitor and KVMonitor propose while v1 is in flight, so theirs
+    // go out together when it commits (v2).
     let mut c = Cluster::new(3);
     c.elect(0, &[0, 1, 2]);
     for r in 0..3 {
         let n = c.node(r);
-        assert_eq!(n.c.last_committed(), 1, "mon.{r}");
+        assert_eq!(n.c.last_committed(), FIRST, "mon.{r}");
         assert_eq!(n.c.first_committed(), 1, "mon.{r}");
+        assert_eq!(n.c.logm.last_committed, 1);
+        assert_eq!(n.store.get_u64("logm", "last_committed"), 1);
+        assert_eq!(n.c.health.last_committed, 1);
         assert_eq!(n.c.kv.last_committed, 1);
         assert_eq!(n.store.get_u64("kv", "last_committed"), 1);
         let commits = n.commits();
-        assert_eq!(commits.len(), 1);
-        assert_eq!(commits[0].0, 1);
+        assert_eq!(commits.len(), 2);
+        assert_eq!(commits[1].0, FIRST);
         assert_eq!(
-            commits[0].1,
-            c.node(0).commits()[0].1,
+            commits[1].1,
+            c.node(0).commits()[1].1,
             "same value everywhere"
         );
     }
@@ -86,12 +99,14 @@ fn a_fresh_quorum_commits_version_1_create_initial_after_its_first_election() {
 
 #[test]
 fn a_quorum_of_one_commits_version_1_at_once() {
+    // Alone, each commit completes within its proposal, so every service's
+    // create_initial is a version of its own: logm, health, kv.
     let mut c = Cluster::new(1);
     c.elect(0, &[0]);
-    assert_eq!(c.node(0).c.last_committed(), 1);
+    assert_eq!(c.node(0).c.last_committed(), 3);
     assert!(c.is_readable(0));
     c.write(0, 1, "k", "v");
-    assert_eq!(written(&c, 1), Some(2));
+    assert_eq!(written(&c, 1), Some(4));
     assert_eq!(c.node(0).kv("k").as_deref(), Some("v"));
 }
 
@@ -115,14 +130,14 @@ fn a_commit_waits_for_every_quorum_members_accept() {
 #[test]
 fn recovery_reproposes_an_accepted_but_uncommitted_value() {
     let mut c = steady3();
-    // the old leader's BEGIN for v2 reaches only mon.2, and mon.2's ACCEPT is lost
+    // the old leader's BEGIN for v3 reaches only mon.2, and mon.2's ACCEPT is lost
     c.drop = Box::new(|from, to, m| {
         (m.op == PaxosOp::Begin && to == 1) || (m.op == PaxosOp::Accept && from == 2)
     });
     c.write(0, 7, "k", "old-leader");
-    assert_eq!(c.node(2).c.uncommitted(), Some((2, 100)));
+    assert_eq!(c.node(2).c.uncommitted(), Some((3, 100)));
     assert_eq!(c.node(1).c.uncommitted(), None);
-    let proposed = c.node(2).store.get("paxos", "2").unwrap().to_vec();
+    let proposed = c.node(2).store.get("paxos", "3").unwrap().to_vec();
     c.drop = Box::new(|_, _, _| false);
     c.kill(0);
     c.elect(1, &[1, 2]);
@@ -131,10 +146,10 @@ fn recovery_reproposes_an_accepted_but_uncommitted_value() {
     let logs = l.logs();
     let learned = logs
         .iter()
-        .position(|s| s.contains("learned uncommitted v2 pn 100"));
+        .position(|s| s.contains("learned uncommitted v3 pn 100"));
     let begin_old = logs
         .iter()
-        .position(|s| s.contains("begin on old learned value v2"));
+        .position(|s| s.contains("begin on old learned value v3"));
     assert!(learned.is_some() && begin_old > learned, "{logs:?}");
     // the first BEGIN of the new leader is the old value
     let begins: Vec<_> = c
@@ -143,14 +158,14 @@ fn recovery_reproposes_an_accepted_but_uncommitted_value() {
         .filter(|s| s.from == 1)
         .collect();
     assert_eq!(
-        begins[0].m.values.get(&2).map(|b| b.to_vec()),
+        begins[0].m.values.get(&3).map(|b| b.to_vec()),
         Some(proposed.clone())
     );
     assert_eq!(begins[0].m.pn, 201);
     for r in [1, 2] {
         let n = c.node(r);
-        assert_eq!(n.c.last_committed(), 2);
-        assert_eq!(n.commits().last().unwrap(), &(2, proposed.clone()));
+        assert_eq!(n.c.last_committed(), 3);
+        assert_eq!(n.commits().last().unwrap(), &(3, proposed.clone()));
         assert_eq!(n.kv("k").as_deref(), Some("old-leader"));
     }
     assert_eq!(c.node(1).c.status().state, PaxosState::Active);
@@ -164,8 +179,8 @@ fn a_peon_with_lc_behind_the_leader_gets_the_missing_commits_during_collect() {
     c.advance(100 * MS);
     c.write(0, 2, "b", "2");
     c.advance(2 * SEC);
-    assert_eq!(c.node(0).c.last_committed(), 3);
-    assert_eq!(c.node(2).c.last_committed(), 1);
+    assert_eq!(c.node(0).c.last_committed(), FIRST + 2);
+    assert_eq!(c.node(2).c.last_committed(), FIRST);
     c.elect(0, &[0, 1, 2]);
     let commits: Vec<_> = c
         .sent_ops(PaxosOp::Commit)
@@ -174,15 +189,15 @@ fn a_peon_with_lc_behind_the_leader_gets_the_missing_commits_during_collect() {
         .collect();
     assert_eq!(
         commits[0].m.values.keys().copied().collect::<Vec<_>>(),
-        vec![2, 3]
+        vec![FIRST + 1, FIRST + 2]
     );
     let n = c.node(2);
-    assert_eq!(n.c.last_committed(), 3);
+    assert_eq!(n.c.last_committed(), FIRST + 2);
     assert_eq!(n.kv("a").as_deref(), Some("1"));
     assert_eq!(n.kv("b").as_deref(), Some("2"));
     let versions: Vec<u64> = n.commits().iter().map(|x| x.0).collect();
-    assert_eq!(versions, vec![1, 2, 3]);
-    assert_eq!(n.commits()[2].1, c.node(0).commits()[2].1);
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+    assert_eq!(n.commits()[3].1, c.node(0).commits()[3].1);
 }
 
 #[test]
@@ -300,7 +315,7 @@ fn a_write_forwarded_through_a_peon_commits_and_is_answered() {
             client: CLIENT
         }
     );
-    assert_eq!(reply.result, ClientResult::Written { version: 2 });
+    assert_eq!(reply.result, ClientResult::Written { version: FIRST + 1 });
     for r in 0..3 {
         assert_eq!(c.node(r).kv("color").as_deref(), Some("blue"), "mon.{r}");
     }
@@ -319,7 +334,7 @@ fn a_write_forwarded_through_a_peon_commits_and_is_answered() {
         reply.result,
         ClientResult::Value {
             value: Some("blue".into()),
-            version: 2
+            version: FIRST + 1
         }
     );
 }
@@ -334,7 +349,11 @@ fn every_config_key_set_is_its_own_version_kvmonitor_force_immediate_propose() {
     for (tid, key) in [(1, "a"), (2, "b"), (3, "c")] {
         let t = c.now;
         c.write(0, tid, key, "v");
-        assert_eq!(written(&c, tid), Some(tid + 1), "sequential write {key}");
+        assert_eq!(
+            written(&c, tid),
+            Some(FIRST + tid),
+            "sequential write {key}"
+        );
         assert_eq!(
             sent_since(&c, PaxosOp::Begin, 0, t),
             2,
@@ -349,8 +368,8 @@ fn every_config_key_set_is_its_own_version_kvmonitor_force_immediate_propose() {
         value: "v".into(),
     };
     c.clients(vec![(0, 4, write("d")), (0, 5, write("e"))]);
-    assert_eq!(written(&c, 4), Some(5));
-    assert_eq!(written(&c, 5), Some(6));
+    assert_eq!(written(&c, 4), Some(FIRST + 4));
+    assert_eq!(written(&c, 5), Some(FIRST + 5));
     assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
     assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
 }
@@ -401,7 +420,7 @@ fn commits_are_noted_once_per_version_on_every_monitor() {
     c.advance(3 * SEC);
     for r in 0..3 {
         let v: Vec<u64> = c.node(r).commits().iter().map(|x| x.0).collect();
-        assert_eq!(v, vec![1, 2], "mon.{r}");
+        assert_eq!(v, vec![1, 2, 3], "mon.{r}");
     }
 }
 
@@ -411,7 +430,8 @@ fn paxos_trims_beyond_paxos_min_plus_trim_min_as_a_replicated_value() {
     c.cfg.paxos_min = 2;
     c.cfg.paxos_trim_min = 1;
     c.elect(0, &[0, 1, 2]);
-    for i in 0..4u64 {
+    // v1 and v2 are the services' first versions; the writes are v3 to v5
+    for i in 0..3u64 {
         c.advance(2 * SEC);
         c.write(0, i, &format!("k{i}"), "v");
         c.advance(2 * SEC);
@@ -465,17 +485,17 @@ fn a_commit_whose_refresh_needs_a_bootstrap_does_not_finish_the_round() {
     ]);
     for r in 0..3 {
         let n = c.node(r);
-        assert_eq!(n.c.last_committed(), 2, "mon.{r}");
+        assert_eq!(n.c.last_committed(), FIRST + 1, "mon.{r}");
         assert_eq!(n.bootstraps.len(), 1, "mon.{r}: {:?}", n.bootstraps);
         assert!(n.bootstraps[0].1.contains("monmap e2 committed"), "mon.{r}");
-        assert!(!n.store.exists("paxos", "3"), "mon.{r}: nothing more began");
+        assert!(!n.store.exists("paxos", "4"), "mon.{r}: nothing more began");
         assert_eq!(n.kv("k"), None, "mon.{r}");
     }
     assert_eq!(sent_since(&c, PaxosOp::Commit, 0, t), 2);
     assert_eq!(sent_since(&c, PaxosOp::Lease, 0, t), 0);
-    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2, "only v2's");
+    assert_eq!(sent_since(&c, PaxosOp::Begin, 0, t), 2, "only v3's");
     assert_eq!(sent_since(&c, PaxosOp::LeaseAck, 1, t), 0);
-    assert_eq!(written(&c, 2), None, "the write is not in v2");
+    assert_eq!(written(&c, 2), None, "the write is not in v3");
     // Monitor::C_Command on -EAGAIN: the command is dispatched again.
     assert!(c
         .node(0)
@@ -498,8 +518,8 @@ fn a_recovery_whose_refresh_needs_a_bootstrap_extends_the_lease_but_does_not_fin
     c.elect(1, &[1, 2]);
     c.advance(SEC);
     c.client(1, 1, mon_add_d());
-    assert_eq!(c.node(1).c.last_committed(), 2);
-    assert_eq!(c.node(0).c.last_committed(), 1);
+    assert_eq!(c.node(1).c.last_committed(), FIRST + 1);
+    assert_eq!(c.node(0).c.last_committed(), FIRST);
     // a had once used pn 300 (in a round b never heard of), so b accepts its
     // next collect rather than answering with its higher pn 201
     let mut t = crate::mon::store::Transaction::new();
@@ -512,7 +532,7 @@ fn a_recovery_whose_refresh_needs_a_bootstrap_extends_the_lease_but_does_not_fin
     let t = c.now;
     c.elect(0, &[0, 1]);
     let a = c.node(0);
-    assert_eq!(a.c.last_committed(), 2, "learned from b's LAST");
+    assert_eq!(a.c.last_committed(), FIRST + 1, "learned from b's LAST");
     assert_eq!(a.bootstraps.len(), 1, "{:?}", a.bootstraps);
     assert!(a.bootstraps[0].1.contains("monmap e2 committed"));
     assert_eq!(sent_since(&c, PaxosOp::Lease, 0, t), 1, "{:#?}", a.logs());
@@ -545,7 +565,7 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     // retried write proposes at once instead of arming a proposal timer.
     let mut c = steady3();
     c.cfg.paxos_min = 1;
-    c.cfg.paxos_trim_min = 1;
+    c.cfg.paxos_trim_min = 2;
     c.advance(SEC);
     c.write(0, 1, "a", "1");
     c.write(0, 2, "b", "2");
@@ -553,18 +573,18 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
         key: k.into(),
         value: "v".into(),
     };
-    // d goes as v4; e comes mid-round and waits. v4 makes lc - fc = 3 > 2.
+    // d goes as v5; e comes mid-round and waits. v5 makes lc - fc = 4 > 3.
     c.clients(vec![(0, 3, write("d")), (0, 4, write("e"))]);
-    assert_eq!(written(&c, 3), Some(4));
-    assert_eq!(written(&c, 4), Some(5), "the waiting write went first");
-    let v5 = version_keys(&c, 0, 5);
-    assert!(v5.contains(&"put config-key/e".to_string()), "{v5:?}");
-    assert!(!v5.iter().any(|k| k.starts_with("erase paxos/")), "{v5:?}");
+    assert_eq!(written(&c, 3), Some(5));
+    assert_eq!(written(&c, 4), Some(6), "the waiting write went first");
     let v6 = version_keys(&c, 0, 6);
-    assert!(v6.contains(&"erase paxos/1".to_string()), "{v6:?}");
+    assert!(v6.contains(&"put config-key/e".to_string()), "{v6:?}");
+    assert!(!v6.iter().any(|k| k.starts_with("erase paxos/")), "{v6:?}");
+    let v7 = version_keys(&c, 0, 7);
+    assert!(v7.contains(&"erase paxos/1".to_string()), "{v7:?}");
     assert!(
-        v6.contains(&"put paxos/first_committed".to_string()),
-        "{v6:?}"
+        v7.contains(&"put paxos/first_committed".to_string()),
+        "{v7:?}"
     );
     assert!(!c.node(0).c.paxos.trimming);
 }

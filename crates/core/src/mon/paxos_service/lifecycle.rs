@@ -81,6 +81,13 @@ impl<S: Service> PaxosService<S> {
             true,
         );
         self.service.on_active(ctx, fx);
+        // The service's waiting MLogs are retried with the other waiters,
+        // before finish_round proposes what is pending in paxos (ceph-mon
+        // 16.2.15: a new leader's log lines are prepared before its
+        // metadata's version and commit 50 ms after the last commit).
+        if ctx.is_leader && self.is_writeable(paxos) && self.service.retry_waiting() {
+            self.propose_after_delay(ctx, fx, paxos);
+        }
     }
 
     /// PaxosService::election_finished.

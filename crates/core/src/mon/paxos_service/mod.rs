@@ -17,6 +17,7 @@
 //! [`lifecycle`]; trimming in [`trim`].
 
 mod lifecycle;
+mod local;
 mod propose;
 mod service;
 mod trim;
@@ -37,6 +38,8 @@ use super::Version;
 pub enum ServiceId {
     Monmap,
     Kv,
+    Log,
+    Health,
 }
 
 /// One of PaxosService's `Context`s, as data.

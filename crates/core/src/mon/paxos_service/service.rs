@@ -61,13 +61,17 @@ pub trait Service: Clone + Debug + Default {
     /// prepare_update: change the pending state. `Some` (what to answer once it
     /// commits) if it changed and wants proposing; `None` if it answered at
     /// once or did nothing.
+    /// The default is a service no client request reaches (LogMonitor
+    /// takes MLog, HealthMonitor its own checks).
     fn prepare_update(
         &mut self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        origin: &Origin,
-        req: &MClientRequest,
-    ) -> Option<Self::Reply>;
+        _ctx: &mut PaxosCtx,
+        _fx: &mut Fx,
+        _origin: &Origin,
+        _req: &MClientRequest,
+    ) -> Option<Self::Reply> {
+        None
+    }
     /// should_propose: how long to wait before proposing an update (0: now);
     /// `last_committed` is the service's. The default is PaxosService's rule
     /// ([`default_should_propose`](super::default_should_propose)).
@@ -76,12 +80,23 @@ pub trait Service: Clone + Debug + Default {
     }
     /// The answer to an update whose increment committed: the service is at
     /// `last_committed`, paxos at `paxos_v` (unused with REPLY_AT_ONCE).
-    fn committed(reply: Self::Reply, last_committed: Version, paxos_v: Version) -> ClientResult;
+    /// The default is for services that never answer a request.
+    fn committed(_reply: Self::Reply, last_committed: Version, _paxos_v: Version) -> ClientResult {
+        ClientResult::Written {
+            version: last_committed,
+        }
+    }
     /// update_from_paxos: catch up with the committed versions (now `last_committed`).
     fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
     /// get_trim_to: the first version to keep; 0 keeps everything.
     fn get_trim_to(&self, _last_committed: Version) -> Version {
         0
+    }
+    /// The service's own messages that waited for it to be writeable (a
+    /// monitor's MLog to itself) are prepared now (C_RetryMessage, then
+    /// prepare_update); true if any was. Only LogMonitor has such.
+    fn retry_waiting(&mut self) -> bool {
+        false
     }
     /// on_active: the service went active (leader and peons).
     fn on_active(&mut self, _ctx: &mut PaxosCtx, _fx: &mut Fx) {}

@@ -1,0 +1,258 @@
+//! The Monitor's cluster log and health reporting (Monitor.cc's clog
+//! lines, do_health_to_clog and its two timers, HealthMonitor::tick's
+//! inputs), kept apart from the election and paxos plumbing.
+
+use super::Monitor;
+use crate::mon::clog::Prio;
+use crate::mon::health_service::Checks;
+use crate::mon::messages::{ClientResult, MClientReply};
+use crate::mon::out::{Out, Timer};
+use crate::mon::status::MonState;
+use crate::time::Time;
+
+/// win_election's health to clog: wait for HealthMonitor to be active,
+/// tick it, and if that proposes, wait for the proposal to finish; then
+/// do_health_to_clog_interval (ceph-mon 16.2.15 logs "overall HEALTH_OK"
+/// right after a new leader's recovery).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HealthToClog {
+    #[default]
+    Idle,
+    WaitActive,
+    WaitProposal,
+}
+
+impl Monitor {
+    /// clog->info() and friends.
+    pub(super) fn clog(&mut self, now: Time, prio: Prio, msg: String) {
+        self.clog.log(now, prio, msg);
+    }
+
+    /// Monitor::C_Command's audit line when a committed write is answered
+    /// on the leader. Measured on ceph-mon 16.2.15: one audit line per
+    /// `config-key set`, logged at its reply, so its logm version follows
+    /// the write's kv version by paxos_propose_interval (1.0 s).
+    pub(super) fn audit_finished(&mut self, now: Time, reply: &MClientReply) {
+        if self.state != MonState::Leader {
+            return;
+        }
+        if let ClientResult::Written { .. } = reply.result {
+            self.clog(
+                now,
+                Prio::Inf,
+                format!(
+                    "from='client' entity='client.admin' cmd=[{{\"prefix\": \"config-key set\"}}] tid {}: finished",
+                    reply.tid
+                ),
+            );
+        }
+    }
+
+    /// MonmapMonitor::on_active's line: "monmap e1: 3 mons at {a=...,...}".
+    pub(super) fn monmap_line(&self) -> String {
+        let mons: Vec<String> = self
+            .monmap
+            .mons
+            .iter()
+            .map(|m| format!("{}={}", m.name, m.addr.0))
+            .collect();
+        format!(
+            "monmap e{}: {} mons at {{{}}}",
+            self.monmap.epoch,
+            self.monmap.size(),
+            mons.join(",")
+        )
+    }
+
+    /// HealthMonitor::check_leader_health: MON_DOWN (check_for_mon_down:
+    /// a monmap member out of quorum, once `now > monmap.created +
+    /// mon_down_mkfs_grace` by the leader's clock; a monmap update keeps
+    /// `created`. monmaptool creates the monmap before the monitors start,
+    /// so a leader ticking every 5 s from its start at 0 s is past the
+    /// grace at its tick at 60 s: `>=` here, as the scenario's 0 s is both.
+    /// Measured: MON_DOWN at 61.4 s and 61.5 s, the leader's first tick
+    /// past 60 s plus up to a second of polling) and
+    /// MON_CLOCK_SKEW (check_for_clock_skew: timecheck measured a member's
+    /// clock off by more than mon_clock_drift_allowed), with Pacific's summaries.
+    pub(super) fn leader_checks(&self, now: Time) -> Checks {
+        let mut checks = Checks::new();
+        let skewed = self.timecheck.skewed(&self.cfg);
+        if !skewed.is_empty() {
+            let names: Vec<String> = skewed
+                .iter()
+                .filter_map(|r| self.monmap.name_of(*r))
+                .map(|n| format!("mon.{n}"))
+                .collect();
+            checks.insert(
+                "MON_CLOCK_SKEW".into(),
+                format!("clock skew detected on {}", names.join(", ")),
+            );
+        }
+        let size = self.monmap.size();
+        if self.quorum.len() < size && now >= self.cfg.mon_down_mkfs_grace {
+            let quorum: Vec<&str> = self
+                .quorum
+                .iter()
+                .filter_map(|r| self.monmap.name_of(*r))
+                .collect();
+            checks.insert(
+                "MON_DOWN".into(),
+                format!(
+                    "{}/{size} mons down, quorum {}",
+                    size - self.quorum.len(),
+                    quorum.join(",")
+                ),
+            );
+        }
+        checks
+    }
+
+    /// Monitor::tick's HealthMonitor::tick, on the leader.
+    pub(super) fn health_tick(&mut self, now: Time, out: &mut Out) {
+        if self.state != MonState::Leader {
+            return;
+        }
+        let checks = self.leader_checks(now);
+        let effects = self.with_paxos(now, out, |c, ctx| c.health_tick(ctx, checks));
+        self.apply_paxos(now, effects, out);
+    }
+
+    /// win_election: the new leader's clog line and metadata, and
+    /// health_tick_start / the health to clog that waits for HealthMonitor.
+    pub(super) fn clog_won(&mut self, now: Time) {
+        let names: Vec<&str> = self
+            .quorum
+            .iter()
+            .filter_map(|r| self.monmap.name_of(*r))
+            .collect();
+        let ranks: Vec<String> = self.quorum.iter().map(|r| r.to_string()).collect();
+        let line = format!(
+            "mon.{} is new leader, mons {} in quorum (ranks {})",
+            self.name,
+            names.join(","),
+            ranks.join(",")
+        );
+        self.clog(now, Prio::Inf, line);
+    }
+
+    /// win_election, after paxos' leader_init: the metadata and the health
+    /// reporting (only with more than one monitor and a committed monmap).
+    pub(super) fn leader_started(&mut self, now: Time, out: &mut Out) {
+        let meta = format!(
+            "mon.{} addr {} rank {}\n",
+            self.name, self.addr.0, self.rank
+        );
+        let effects = self.with_paxos(now, out, |c, ctx| {
+            c.update_mon_metadata(ctx, meta.into_bytes())
+        });
+        self.apply_paxos(now, effects, out);
+        if self.state == MonState::Leader && self.monmap.size() > 1 && self.monmap.epoch > 0 {
+            self.health_to_clog = HealthToClog::WaitActive;
+            out.set_timer(
+                Timer::HealthToClogTick,
+                self.cfg.mon_health_to_clog_tick_interval,
+            );
+        }
+    }
+
+    /// Monitor::_reset: a leader's health reporting stops.
+    pub(super) fn health_events_stop(&mut self, out: &mut Out) {
+        if self.rank >= 0 && self.leader == self.rank {
+            out.cancel_timer(Timer::HealthToClogTick);
+            out.cancel_timer(Timer::HealthToClogInterval);
+        }
+        self.health_to_clog = HealthToClog::Idle;
+    }
+
+    /// The two health to clog timers.
+    pub(super) fn on_health_timer(&mut self, now: Time, t: Timer, out: &mut Out) {
+        if self.state != MonState::Leader {
+            return;
+        }
+        if t == Timer::HealthToClogTick {
+            out.set_timer(
+                Timer::HealthToClogTick,
+                self.cfg.mon_health_to_clog_tick_interval,
+            );
+            self.do_health_to_clog(now, false);
+        } else {
+            self.do_health_to_clog_interval(now, out);
+        }
+    }
+
+    /// do_health_to_clog_interval: forced, then every mon_health_to_clog_interval.
+    fn do_health_to_clog_interval(&mut self, now: Time, out: &mut Out) {
+        self.do_health_to_clog(now, true);
+        out.set_timer(
+            Timer::HealthToClogInterval,
+            self.cfg.mon_health_to_clog_interval,
+        );
+    }
+
+    /// Monitor::do_health_to_clog: the committed health's one-line summary,
+    /// unless unchanged and not forced. A changed, unhealthy summary is
+    /// logged as "Health detail" (mon_health_detail_to_clog).
+    fn do_health_to_clog(&mut self, now: Time, force: bool) {
+        let checks = self.consensus.health.service.committed();
+        let summary = if checks.is_empty() {
+            "HEALTH_OK".to_string()
+        } else {
+            let s: Vec<&str> = checks.values().map(String::as_str).collect();
+            format!("HEALTH_WARN {}", s.join("; "))
+        };
+        if !force && self.health_status_cache.as_deref() == Some(summary.as_str()) {
+            return;
+        }
+        let ok = checks.is_empty();
+        let changed = self.health_status_cache.as_deref() != Some(summary.as_str());
+        let (prio, line) = if ok {
+            (Prio::Inf, format!("overall {summary}"))
+        } else if changed {
+            (Prio::Wrn, format!("Health detail: {summary}"))
+        } else {
+            (Prio::Wrn, format!("overall {summary}"))
+        };
+        self.clog(now, prio, line);
+        self.health_status_cache = Some(summary);
+    }
+
+    /// After every input: the health service's log lines join the clog; a
+    /// new leader's health to clog goes out once HealthMonitor settled; and
+    /// a leader hands its queued lines to its LogMonitor when it is
+    /// writeable (a peon's were the leader's to commit).
+    pub(super) fn after_input(&mut self, now: Time, out: &mut Out) {
+        for (prio, line) in self.consensus.take_health_clog() {
+            self.clog(now, prio, line);
+        }
+        if self.state == MonState::Peon {
+            self.clog.clear();
+            self.consensus.logm.service.clear_waiting();
+        }
+        if self.state != MonState::Leader {
+            return;
+        }
+        if self.health_to_clog != HealthToClog::Idle && self.consensus.health_settled() {
+            if self.health_to_clog == HealthToClog::WaitActive {
+                self.health_to_clog = HealthToClog::WaitProposal;
+                self.health_tick(now, out);
+                for (prio, line) in self.consensus.take_health_clog() {
+                    self.clog(now, prio, line);
+                }
+            }
+            if self.consensus.health_settled() {
+                self.health_to_clog = HealthToClog::Idle;
+                self.do_health_to_clog_interval(now, out);
+            }
+        }
+        if self.clog.is_empty() && !self.consensus.logm.service.has_waiting() {
+            return;
+        }
+        let entries = self.clog.take();
+        let who = format!("mon.{}", self.name);
+        let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
+        self.apply_paxos(now, effects, out);
+        for (prio, line) in self.consensus.take_health_clog() {
+            self.clog(now, prio, line);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The cluster log and health services (issue 12): what Pacific's
+//! LogMonitor, HealthMonitor and Monitor::update_mon_metadata commit, as
+//! measured on ceph-mon 16.2.15 with nothing polling the monitors (three
+//! monitors, two writes, the leader killed and revived; README "The
+//! cluster log and health services"). Each paxos version they add is one a
+//! user sees in `expect version`, the inspector and the store.
+
+mod common;
+
+use common::failed;
+use monscope_core::mon::store::StoreOp;
+use monscope_core::scenario::parse;
+use monscope_core::sim::run;
+use monscope_core::sim::run::Run;
+use monscope_core::time::{MS, SEC};
+use monscope_core::trace::EventKind;
+
+fn sim(text: &str) -> Run {
+    run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn node(r: &Run, name: &str) -> u32 {
+    r.nodes.iter().position(|n| n == name).unwrap() as u32
+}
+
+/// (time, keys put) of each store transaction of `who` that writes a paxos
+/// version (its "paxos/<v>" put is the commit), with the prefixes/keys of
+/// the services the version changed.
+fn versions(r: &Run, who: u32) -> Vec<(u64, Vec<String>)> {
+    r.trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Store { node, tx } if *node == who => {
+                let keys: Vec<String> = tx
+                    .ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        StoreOp::Put { prefix, key, .. } => {
+                            Some(format!("{prefix}/{}", key.as_str()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                keys.iter()
+                    .any(|k| k == "paxos/last_committed")
+                    .then_some((ev.at, keys))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The time of `who`'s first committed version that puts `key` after `from`.
+fn first_put(r: &Run, who: u32, key: &str, from: u64) -> Option<u64> {
+    versions(r, who)
+        .into_iter()
+        .find(|(at, keys)| *at >= from && keys.iter().any(|k| k == key))
+        .map(|(at, _)| at)
+}
+
+/// The text of every logm version `who` committed.
+fn log_text(r: &Run, who: u32) -> String {
+    let mut s = String::new();
+    for ev in &r.trace {
+        if let EventKind::Store { node, tx } = &ev.kind {
+            if *node != who {
+                continue;
+            }
+            for op in &tx.ops {
+                if let StoreOp::Put { prefix, key, value } = op {
+                    if prefix == "logm" && key.as_str().chars().all(|c| c.is_ascii_digit()) {
+                        s.push_str(&String::from_utf8_lossy(value.as_slice()));
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+const FAILOVER: &str =
+    "mons a b c\nseed 7\nat 20s write k1 v1\nat 40s kill a\nat 80s expect leader b\nend 80s\n";
+
+#[test]
+fn a_new_leader_commits_its_metadata_then_its_log_lines_50ms_later_monitor_update_mon_metadata_and_logmonitor_prepare_log(
+) {
+    // Measured: b won at 52.57 s; v13 (metadata, 2137 bytes) right after
+    // its recovery, v14 (logm: "mon.b calling monitor election", "mon.b is
+    // new leader, mons b,c in quorum (ranks 1,2)", "monmap e1", "overall
+    // HEALTH_OK") 50 ms later: the lines waited for LogMonitor to be
+    // writeable and were prepared before the metadata was proposed, with
+    // the last commit long past (should_propose: paxos_min_wait).
+    let r = sim(FAILOVER);
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let b = node(&r, "b");
+    let won = r
+        .trace
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            EventKind::Log { node, text } if *node == b && text.starts_with("won election") => {
+                Some(ev.at)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let meta = first_put(&r, b, "monitor/last_metadata", won).unwrap();
+    let logm = first_put(&r, b, "logm/last_committed", won).unwrap();
+    assert!(
+        meta - won < 100 * MS,
+        "metadata {} ms after the win",
+        (meta - won) / MS
+    );
+    let gap = logm - meta;
+    assert!(
+        (40 * MS..=70 * MS).contains(&gap),
+        "log lines {} ms after the metadata",
+        gap / MS
+    );
+    let text = log_text(&r, b);
+    for line in [
+        "mon.b calling monitor election",
+        "mon.b is new leader, mons b,c in quorum (ranks 1,2)",
+        "monmap e1: 3 mons",
+        "overall HEALTH_OK",
+    ] {
+        assert!(text.contains(line), "{line:?} not in b's log:\n{text}");
+    }
+}
+
+#[test]
+fn a_writes_audit_line_commits_one_propose_interval_after_it_paxosservice_should_propose() {
+    // Measured: `config-key set` committed in v9 at 15.825 s, its audit
+    // line ("... cmd=[{prefix=config-key set, key=k1}]: finished", logged
+    // at the reply) in v10 at 16.829 s: prepared right after a commit,
+    // should_propose waits out paxos_propose_interval (1 s).
+    let r = sim(FAILOVER);
+    let a = node(&r, "a");
+    let kv = first_put(&r, a, "config-key/k1", 20 * SEC).unwrap();
+    let logm = first_put(&r, a, "logm/last_committed", kv).unwrap();
+    let gap = logm - kv;
+    assert!(
+        (950 * MS..=1050 * MS).contains(&gap),
+        "audit line {} ms after the write",
+        gap / MS
+    );
+    assert!(log_text(&r, a).contains("config-key set"));
+}
+
+#[test]
+fn mon_down_is_committed_at_the_leaders_tick_and_logged_50ms_later_healthmonitor_tick() {
+    // Measured: HealthMonitor::tick on the leader raised MON_DOWN at its
+    // first tick past mon_down_mkfs_grace (v15, "health"); encode_pending
+    // logged "Health check failed: 1/3 mons down, quorum b,c (MON_DOWN)",
+    // committed 52 ms later (v16, "logm"). `ceph health` reports the
+    // committed checks, so the health check shows from v15 on.
+    let r = sim(FAILOVER);
+    let b = node(&r, "b");
+    let health = first_put(&r, b, "health/leader", 60 * SEC).unwrap();
+    // b's ticks come every mon_tick_interval (5 s) from its start at 0 s:
+    // the one at 60 s is the first past the grace (monmaptool created the
+    // monmap before they started).
+    assert!(
+        (60 * SEC..60 * SEC + 100 * MS).contains(&health),
+        "MON_DOWN at {health}"
+    );
+    let logm = first_put(&r, b, "logm/last_committed", health).unwrap();
+    assert!(
+        logm - health <= 70 * MS,
+        "logged {} ms later",
+        (logm - health) / MS
+    );
+    assert!(log_text(&r, b).contains("Health check failed: 1/3 mons down, quorum b,c (MON_DOWN)"));
+    let text = "mons a b c\nseed 7\nat 40s kill a\nat 59s expect health ok\nat 61s expect health MON_DOWN\n";
+    assert_eq!(failed(&sim(text)), Vec::<String>::new());
+}
+
+#[test]
+fn a_revived_monitor_clears_mon_down_through_a_health_commit_healthmonitor_check_leader_health() {
+    // Measured: a revived and won; v19 (its metadata), v20 ("health":
+    // "Health check cleared: MON_DOWN (was: 1/3 mons down, quorum b,c)",
+    // "Cluster is now healthy"), v21 (logm) 50 ms later.
+    let text = "mons a b c\nseed 7\nat 40s kill a\nat 100s revive a\nat 130s expect health ok\nat 130s expect quorum a b c\n";
+    let r = sim(text);
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let a = node(&r, "a");
+    let cleared = first_put(&r, a, "health/leader", 100 * SEC).unwrap();
+    assert!(cleared < 101 * SEC, "cleared at {cleared}");
+    let log = log_text(&r, a);
+    assert!(
+        log.contains("Health check cleared: MON_DOWN (was: 1/3 mons down, quorum b,c)"),
+        "{log}"
+    );
+    assert!(log.contains("Cluster is now healthy"));
+}
+
+#[test]
+fn a_fresh_cluster_commits_the_services_first_versions_and_its_first_log_lines_paxosservice_create_initial(
+) {
+    // Measured on a fresh three-monitor cluster: v1 the monmap (and the
+    // leader's metadata), then after the bootstrap it causes, every
+    // service's first version and the first log lines at once (lc <= 1:
+    // should_propose 0). monscope has logm, health and kv of Pacific's ten
+    // services (mdsmap, osdmap, auth, mgr, mgrstat and config are not
+    // modelled): v2 holds the metadata and logm's first version, v3 health's
+    // and kv's with the first log lines.
+    let r = sim("mons a b c\nseed 7\nat 10s expect version a = 5\nend 10s\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let a = node(&r, "a");
+    let v = versions(&r, a);
+    assert!(v[0].1.iter().any(|k| k == "monmap/1"), "{:?}", v[0].1);
+    assert!(
+        v[1].1.iter().any(|k| k == "monitor/last_metadata"),
+        "{:?}",
+        v[1].1
+    );
+    assert!(
+        v[1].1.iter().any(|k| k == "logm/first_committed"),
+        "{:?}",
+        v[1].1
+    );
+    assert!(
+        v[2].1.iter().any(|k| k == "health/first_committed"),
+        "{:?}",
+        v[2].1
+    );
+    assert!(
+        v[2].1.iter().any(|k| k == "kv/first_committed"),
+        "{:?}",
+        v[2].1
+    );
+}
