@@ -336,7 +336,7 @@ impl Handlers {
             share_state: Callback::from(move |()| {
                 let s = latest.borrow();
                 ShareState {
-                    text: s.text.clone(),
+                    text: (*s.text).clone(),
                     t: s.t,
                     selected: s.selected_name(),
                 }
@@ -388,7 +388,7 @@ fn app() -> Html {
         let shown = !(embed.is_some() && state.model.is_some());
         use_effect_with((state.text.clone(), shown), move |(text, _)| {
             if let Some(el) = editor.cast::<web_sys::HtmlTextAreaElement>() {
-                if el.value() != *text {
+                if el.value() != **text {
                     el.set_value(text);
                 }
             }
@@ -788,7 +788,7 @@ fn app() -> Html {
                             playing: state.playing,
                             caption: caption.as_deref(),
                             text: &state.text,
-                            tour: state.tour.as_deref(),
+                            tour: state.tour.as_ref().map(|t| t.as_str()),
                             left: state.tour_left.is_some(),
                             offer: state.offer_tour,
                             on: &send,

@@ -61,8 +61,9 @@ pub const PARSE_LINES: usize = 2000;
 
 #[derive(Clone, PartialEq)]
 pub struct AppState {
-    /// The editor's text (may not parse).
-    pub text: String,
+    /// The editor's text (may not parse). Shared: the state is cloned at
+    /// every message, and a long scenario's text is a megabyte.
+    pub text: Rc<String>,
     /// The run of the last text that parsed.
     pub model: Option<Rc<Model>>,
     /// Why `text` does not parse.
@@ -73,7 +74,7 @@ pub struct AppState {
     /// Why the last action could not be applied.
     pub notice: Option<String>,
     /// Previous texts, for undo.
-    pub undo: Vec<String>,
+    pub undo: Vec<Rc<String>>,
     /// Which built-in scenario was loaded last.
     pub stem: Option<&'static str>,
     pub t: Time,
@@ -109,9 +110,9 @@ pub struct AppState {
     /// The first visit: the tour is offered.
     pub offer_tour: bool,
     /// The tour, while it is on: its script (the text when it started).
-    pub tour: Option<String>,
+    pub tour: Option<Rc<String>>,
     /// Where the reader left the tour: the step's time and the script.
-    pub tour_left: Option<(Time, String)>,
+    pub tour_left: Option<(Time, Rc<String>)>,
     /// The link or embed code last copied (true: embed code), shown in the header.
     pub shared: Option<(bool, String)>,
     /// The page is in its dark theme.
@@ -222,7 +223,7 @@ pub enum Msg {
 impl AppState {
     pub fn new(text: &str, stem: Option<&'static str>) -> AppState {
         let mut s = AppState {
-            text: String::new(),
+            text: Rc::default(),
             model: None,
             error: None,
             parsing: false,
@@ -343,9 +344,10 @@ impl AppState {
     }
 
     /// Parse and run `text`; a text that does not parse keeps the last run.
-    fn set_text(&mut self, text: String) {
+    fn set_text(&mut self, text: impl Into<Rc<String>>) {
+        let text = text.into();
         self.parsing = false;
-        if self.model.as_ref().is_some_and(|m| *m.text == text) {
+        if self.model.as_ref().is_some_and(|m| m.text == text) {
             self.text = text;
             self.error = None;
             return;
@@ -359,7 +361,7 @@ impl AppState {
     /// that does not parse keeps the last run.
     fn run_parsed(
         &mut self,
-        text: String,
+        text: Rc<String>,
         parsed: Result<Arc<Scenario>, ParseError>,
         slice_ms: f64,
     ) {
@@ -484,7 +486,7 @@ impl AppState {
             }
             Msg::Imported(model) => {
                 self.stem = None;
-                self.text = (*model.text).clone();
+                self.text = model.text.clone();
                 self.error = None;
                 self.selected_mon = None;
                 self.selected_event = None;
@@ -494,7 +496,8 @@ impl AppState {
                 self.seek(0);
             }
             Msg::Edit(text) => {
-                if text != self.text {
+                if text != *self.text {
+                    let text = Rc::new(text);
                     let old = std::mem::replace(&mut self.text, text.clone());
                     if self.undo.last() != Some(&old) {
                         self.undo.push(old);
@@ -513,9 +516,9 @@ impl AppState {
                 }
             }
             Msg::Parsed(text, parsed) => {
-                if self.parsing && text == self.text {
+                if self.parsing && text == *self.text {
                     // Only the start at once: this task parsed already.
-                    self.run_parsed(text, (*parsed.0).clone(), 0.0);
+                    self.run_parsed(self.text.clone(), (*parsed.0).clone(), 0.0);
                 }
             }
             Msg::Apply(action) => self.apply(&action),
@@ -700,7 +703,7 @@ impl AppState {
             }
             Msg::TourRescript(at) => {
                 if let Some(text) = self.tour.clone().filter(|t| *t != self.text) {
-                    self = self.reduce(Msg::Edit(text));
+                    self = self.reduce(Msg::Edit((*text).clone()));
                 }
                 self = self.reduce(Msg::PauseAt(at));
             }
@@ -1009,14 +1012,14 @@ mod tests {
         s = s.reduce(Msg::TourStart);
         assert_eq!(
             (s.tour.as_deref(), s.t, s.playing, s.offer_tour),
-            (Some(text), 0, false, false)
+            (Some(&text.to_string()), 0, false, false)
         );
         let stop = s.model.as_ref().unwrap().stops[0].0;
         s = s
             .reduce(Msg::PauseAt(stop))
             .reduce(Msg::Apply("kill b".into()));
         // Off its script: the tour is on, the text is not the tour's.
-        assert!(s.tour.is_some() && s.text != text);
+        assert!(s.tour.is_some() && *s.text != text);
         s = s.reduce(Msg::TourRescript(stop));
         assert_eq!((s.text.as_str(), s.t), (text, stop));
         // Left, changed, returned: the script and the step come back.
@@ -1027,7 +1030,7 @@ mod tests {
         s = s.reduce(Msg::Seek(0)).reduce(Msg::TourReturn);
         assert_eq!(
             (s.text.as_str(), s.t, s.tour.as_deref()),
-            (text, stop, Some(text))
+            (text, stop, Some(&text.to_string()))
         );
     }
 

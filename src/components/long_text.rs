@@ -79,7 +79,7 @@ fn scroll_to(view: &NodeRef, line: usize) {
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub text: String,
+    pub text: std::rc::Rc<String>,
     pub error: Option<ParseError>,
     pub on: Callback<Msg>,
 }
@@ -139,7 +139,7 @@ pub fn LongText(p: &Props) -> Html {
                     { format!("All {n} lines in one textarea: the browser lays every one out at each change (slow). ") }
                     <button onclick={toggle_whole}>{ "Show only the lines in view" }</button>
                 </p>
-                { textarea(NodeRef::default(), Some(lines.0.clone()), invalid, &p.on) }
+                { textarea(NodeRef::default(), Some((*lines.0).clone()), invalid, &p.on) }
             </div>
         };
     }

@@ -11,7 +11,7 @@ pub struct Props {
     pub storage: Rc<Storage>,
     pub mine: Vec<(String, String)>,
     /// The editor's text (what Save and Export take).
-    pub text: String,
+    pub text: Rc<String>,
     pub title: Option<String>,
     pub on_load: Callback<String>,
 }
@@ -53,7 +53,7 @@ pub fn my_scenarios(p: &Props) -> Html {
             };
             storage.scenario(Op::Save {
                 name: n,
-                text: text.clone(),
+                text: (*text).clone(),
                 replace: false,
             });
         })

@@ -17,7 +17,7 @@ pub struct Props {
     pub editor: NodeRef,
     /// The text when it is long (`long_text::is_long`): shown by the long
     /// view instead of the textarea.
-    pub long: Option<String>,
+    pub long: Option<Rc<String>>,
     pub error: Option<ParseError>,
     pub model: Option<Rc<Model>>,
     /// How many expectations have been checked at the playhead.

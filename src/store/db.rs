@@ -360,7 +360,7 @@ pub fn session_from_js(v: &JsValue) -> Result<Session, String> {
         Some((end(0)?, end(1)?))
     };
     Ok(Session {
-        text: text(v, "text")?,
+        text: text(v, "text")?.into(),
         t: whole(v, "t")?,
         sel: opt_text(v, "sel")?,
         event: opt_whole(v, "event")?.map(|e| e as usize),

@@ -185,7 +185,7 @@ async fn data_is_there_after_closing_and_reopening() {
     let name = "monscope-test-reopen";
     let db = fresh(name, VERSION).await;
     let session = crate::store::session::Session {
-        text: "mons a b c\nat 1s kill a\n".into(),
+        text: std::rc::Rc::new("mons a b c\nat 1s kill a\n".to_string()),
         t: 1_500_000,
         sel: Some("b".into()),
         event: None,

@@ -261,7 +261,7 @@ impl Storage {
         // change stays, and the stored session is kept aside as a link's would be.
         let edited = session.as_ref().is_some_and(|s| {
             self.inner.borrow().want.as_ref().is_some_and(|w| {
-                w.2.text != s.text && w.2.text != monscope_core::scenario::library::BUILTIN[0].1
+                w.2.text != s.text && *w.2.text != monscope_core::scenario::library::BUILTIN[0].1
             })
         });
         match (entry, session) {

@@ -4,10 +4,12 @@
 use crate::state::{AppState, Msg};
 use monscope_core::time::Time;
 use monscope_core::trace::NodeId;
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
-    pub text: String,
+    /// Shared with the page's state: a session is taken after every render.
+    pub text: Rc<String>,
     pub t: Time,
     /// The selected monitor, by name (ranks change with the text).
     pub sel: Option<String>,
@@ -46,14 +48,14 @@ impl Session {
     /// the run are dropped). Paused: a reload never starts playing.
     pub fn restore(&self, s: AppState) -> AppState {
         let mut s = s.reduce(Msg::LoadText(
-            self.text.clone(),
+            (*self.text).clone(),
             Some(self.t),
             self.sel.clone(),
         ));
         s.stem = self.stem.as_deref().and_then(|stem| {
             monscope_core::scenario::library::BUILTIN
                 .iter()
-                .find(|(b, text)| *b == stem && *text == self.text)
+                .find(|(b, text)| *b == stem && *text == self.text.as_str())
                 .map(|(b, _)| *b)
         });
         s.playing = false;
