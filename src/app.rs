@@ -436,6 +436,7 @@ fn app() -> Html {
         use_effect(move || {
             // A playhead on its way to a time not simulated yet (a link's, a
             // restored session's) is saved once it is there.
+            storage.note_shown(&s.text);
             if s.pending().is_none() {
                 storage.note(s.model.clone(), s.t, Session::of(&s));
             }

@@ -107,6 +107,9 @@ struct Inner {
     /// The journal read back at start, to check against the replayed run.
     to_check: Option<Journal>,
     want: Option<(Rc<Model>, Time, Session)>,
+    /// The text on screen after the last render, noted even while its run is
+    /// still being simulated (when `want` still holds the text before it).
+    shown: Option<Rc<String>>,
     saved: Option<Session>,
     busy: bool,
     timer: Option<Timeout>,
@@ -259,9 +262,14 @@ impl Storage {
         }
         // The reader changed the scenario while the database was opening: their
         // change stays, and the stored session is kept aside as a link's would be.
+        // Read from the text on screen, not the last session noted: a text typed or
+        // pasted is noted only once its run is simulated, and the database can open
+        // in between.
         let edited = session.as_ref().is_some_and(|s| {
-            self.inner.borrow().want.as_ref().is_some_and(|w| {
-                w.2.text != s.text && *w.2.text != monscope_core::scenario::library::BUILTIN[0].1
+            let i = self.inner.borrow();
+            let shown = i.shown.as_ref().or(i.want.as_ref().map(|w| &w.2.text));
+            shown.is_some_and(|t| {
+                *t != s.text && **t != monscope_core::scenario::library::BUILTIN[0].1
             })
         });
         match (entry, session) {
@@ -336,6 +344,14 @@ impl Storage {
         leave.forget();
         self.refresh_scenarios().await;
         self.schedule(0);
+    }
+
+    /// The text on screen after a render, whether or not its run is simulated yet.
+    pub fn note_shown(&self, text: &Rc<String>) {
+        let mut i = self.inner.borrow_mut();
+        if !i.shown.as_ref().is_some_and(|t| Rc::ptr_eq(t, text)) {
+            i.shown = Some(text.clone());
+        }
     }
 
     /// The app's state after a render: what should be on disk.

@@ -117,6 +117,44 @@ test('a reload brings back the session and the stores, and the check finds no di
   });
 });
 
+test('a scenario typed before the stored session was read stays, and the session is kept aside', async () => {
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors, '?scenario=client-writes');
+      await seek(page, 3_000_000);
+      await flushed(page);
+      // The next load's database answers only when the test says so.
+      await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+      // Typed as soon as the page has loaded, before its first run is shown.
+      await page.reload();
+      const typed = 'title "typed first"\nmons a b c\nend 20s\n';
+      await page.getByTestId('editor').fill(typed);
+      // Let the database answer at once, while the typed text's run may still be simulated.
+      await page.evaluate(() => window.__releaseDb());
+      const n = page.getByTestId('storage-notice').filter({ hasText: 'before your last session was read' });
+      await n.waitFor();
+      assert.match(await n.innerText(), /your change stays \(it is kept; "Restore previous session" brings it back\)/);
+      assert.equal(await page.getByTestId('editor').inputValue(), typed);
+      await page.locator('.tagline').filter({ hasText: /^typed first$/ }).waitFor();
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      if (localStorage.getItem('hold-db') !== '1') return;
+      let release;
+      const held = new Promise((r) => (release = r));
+      window.__releaseDb = release;
+      const open = IDBFactory.prototype.open;
+      IDBFactory.prototype.open = function (...args) {
+        const req = open.apply(this, args);
+        const add = req.addEventListener.bind(req);
+        req.addEventListener = (type, fn, opts) =>
+          add(type, type === 'success' ? (e) => held.then(() => fn.call(req, e)) : fn, opts);
+        return req;
+      };
+    },
+  );
+});
+
 test('a corrupt stored record is reported and set aside, not lost and not a crash', async () => {
   await withBrowser(async (context, errors) => {
     const page = await open(context, errors, '?scenario=client-writes');
