@@ -41,10 +41,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often every running monitor is observed.
+/// How often every running monitor's process and log are read.
 pub const POLL: Duration = Duration::from_millis(100);
-/// Health is asked every this many polls (once a second).
-const HEALTH_EVERY: u64 = 10;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -293,12 +291,10 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
         let c = cluster.clone();
         let done = done.clone();
         std::thread::spawn(move || {
-            let mut round = 0u64;
             let mut last = Instant::now();
             while !done.load(Ordering::SeqCst) {
                 let start = Instant::now();
-                c.poll(round, HEALTH_EVERY);
-                round += 1;
+                c.poll();
                 c.poll_gaps
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
