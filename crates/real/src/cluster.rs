@@ -35,6 +35,10 @@ use std::time::Duration;
 
 /// How long an admin-socket question may take before the poll moves on.
 const ASOK_TIMEOUT: Duration = Duration::from_millis(500);
+/// An added monitor's store is made this long before its `add` statement
+/// (`ceph mon getmap` and `ceph-mon --mkfs` take 0.3–1 s on two busy cores),
+/// so that it starts at the statement's time.
+pub const ADD_PREPARE: Duration = Duration::from_secs(3);
 /// At most this much new log is read per monitor per poll.
 const LOG_CHUNK: u64 = 8 << 20;
 
@@ -76,6 +80,8 @@ pub struct Cluster {
     next_tid: AtomicU64,
     /// Every poll round's duration and gap, for the noise report (µs).
     pub poll_gaps: Mutex<Vec<u64>>,
+    /// Added monitors whose store is being made before their `add`.
+    preparing: Mutex<BTreeMap<String, std::thread::JoinHandle<()>>>,
 }
 
 impl Cluster {
@@ -121,6 +127,7 @@ impl Cluster {
             cuts: Mutex::new(BTreeSet::new()),
             next_tid: AtomicU64::new(1),
             poll_gaps: Mutex::new(Vec::new()),
+            preparing: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -354,12 +361,50 @@ impl Cluster {
         }
     }
 
-    /// `ceph mon add NAME ADDR`, then the new monitor is made (with the
-    /// monmap from before the add, which does not list it: it probes and
-    /// learns the new one, as the simulator's added monitor does) and started.
+    /// The store of a monitor the scenario adds, made shortly before the
+    /// `add` statement (see [`ADD_PREPARE`]) with the cluster's monmap then
+    /// (`ceph mon getmap`), which does not list it.
+    pub fn prepare_add(&self, name: &str) -> Result<(), String> {
+        let map = self.current_monmap(name);
+        self.mkfs(name, &map)
+    }
+
+    /// `handle` makes `name`'s store before its `add` (which waits for it).
+    pub fn preparing(&self, name: String, handle: std::thread::JoinHandle<()>) {
+        self.preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, handle);
+    }
+
+    /// Wait for the stores still being made (the run ended or stopped).
+    pub fn join_preparing(&self) {
+        let all = std::mem::take(&mut *self.preparing.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, h) in all {
+            let _ = h.join();
+        }
+    }
+
+    /// `add NAME` at the statement's time, as the scenario language says
+    /// (the monmap gains NAME through a commit, and NAME starts with an
+    /// empty store at that time), and as the simulator does it: `ceph mon
+    /// add NAME ADDR` is sent and the monitor started at once, with the
+    /// store [`Cluster::prepare_add`] made; it probes and learns the new
+    /// monmap from its peers. Its store is made here if it was not made.
     pub fn add(&self, name: &str) -> Result<(), String> {
         let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
-        let map = self.current_monmap(name);
+        let handle = self
+            .preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        let prepared = self.slots().iter().any(|s| s.name == name && s.has_store);
+        if !prepared {
+            self.prepare_add(name)?;
+        }
         let op = ClientOp::MonAdd {
             name: name.to_string(),
             addr: Addr(self.node(name).unwrap_or(0)),
@@ -369,7 +414,6 @@ impl Cluster {
             None,
             json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
         );
-        self.mkfs(name, &map)?;
         self.start(name)
     }
 

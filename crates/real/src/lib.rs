@@ -304,8 +304,33 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
             }
         })
     };
-    let mut late: Vec<u64> = Vec::new();
     let t0 = cluster.rec.t0();
+    // Each added monitor's store is made before its `add` statement, so
+    // that it starts at the statement's time (Cluster::add).
+    for (name, handle) in scenario
+        .timed
+        .iter()
+        .filter_map(|t| match &t.action {
+            Action::Add(name) => Some((t.at, name.clone())),
+            _ => None,
+        })
+        .map(|(at, name)| {
+            let c = cluster.clone();
+            let early = cluster::ADD_PREPARE.as_micros() as Time;
+            let n = name.clone();
+            let handle = std::thread::spawn(move || {
+                if wait_until(t0, at.saturating_sub(early)) {
+                    if let Err(e) = c.prepare_add(&n) {
+                        say(&format!("{n}'s store before its add: {e}"));
+                    }
+                }
+            });
+            (name, handle)
+        })
+    {
+        cluster.preparing(name, handle);
+    }
+    let mut late: Vec<u64> = Vec::new();
     let mut interrupted = false;
     for t in &scenario.timed {
         if !wait_until(t0, t.at) {
@@ -320,6 +345,7 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
     }
     done.store(true, Ordering::SeqCst);
     let _ = poller.join();
+    cluster.join_preparing();
     cluster.stop_all();
     if interrupted {
         return Err(Error::Interrupted);
