@@ -39,6 +39,8 @@ const ASOK_TIMEOUT: Duration = Duration::from_millis(500);
 /// (`ceph mon getmap` and `ceph-mon --mkfs` take 0.3–1 s on two busy cores),
 /// so that it starts at the statement's time.
 pub const ADD_PREPARE: Duration = Duration::from_secs(3);
+/// `ceph mon add` waits at most this long for the added monitor to probe.
+const ADD_WAITS_FOR_PROBING: Duration = Duration::from_secs(5);
 /// At most this much new log is read per monitor per poll.
 const LOG_CHUNK: u64 = 8 << 20;
 
@@ -267,9 +269,14 @@ impl Cluster {
                 .env("FAKETIME_CACHE_DURATION", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
+        // The log is read from here: what is in it was written by mkfs or
+        // by an earlier process, already read at its end.
+        let log_len =
+            std::fs::metadata(self.dir.join(format!("mon.{name}.log"))).map_or(0, |m| m.len());
         let child = procs::spawn(&mut cmd).map_err(|e| format!("cannot start ceph-mon: {e}"))?;
         let mut slots = self.slots();
         if let Some(s) = slots.iter_mut().find(|s| s.name == name) {
+            s.log_pos = log_len;
             s.child = Some(child);
             s.gen += 1;
             s.present = true;
@@ -386,12 +393,17 @@ impl Cluster {
     }
 
     /// `add NAME` at the statement's time, as the scenario language says
-    /// (the monmap gains NAME through a commit, and NAME starts with an
-    /// empty store at that time), and as the simulator does it: `ceph mon
-    /// add NAME ADDR` is sent and the monitor started at once, with the
-    /// store [`Cluster::prepare_add`] made; it probes and learns the new
-    /// monmap from its peers. Its store is made here if it was not made.
-    pub fn add(&self, name: &str) -> Result<(), String> {
+    /// (NAME starts with an empty store at that time, and the monmap gains
+    /// it through a commit) and in the simulator's order: the monitor is
+    /// started at once, with the store [`Cluster::prepare_add`] made (a
+    /// monmap that does not list it), and `ceph mon add NAME ADDR` is sent
+    /// once its log shows it probing, as an operator's new monitor is
+    /// running when the cluster learns of it. A ceph-mon takes 0.1–0.3 s
+    /// to open its store; sent at once, the add commits before the new
+    /// monitor's first probe, which then learns its rank from the first
+    /// reply, where the simulator's (started in no time) probes first and
+    /// learns it only at its probe timeout.
+    pub fn add(self: &Arc<Self>, name: &str) -> Result<(), String> {
         let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
         let handle = self
             .preparing
@@ -405,16 +417,32 @@ impl Cluster {
         if !prepared {
             self.prepare_add(name)?;
         }
-        let op = ClientOp::MonAdd {
-            name: name.to_string(),
-            addr: Addr(self.node(name).unwrap_or(0)),
-        };
-        self.client_command(
-            op,
-            None,
-            json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
-        );
-        self.start(name)
+        self.start(name)?;
+        let c = self.clone();
+        let name = name.to_string();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + ADD_WAITS_FOR_PROBING;
+            while std::time::Instant::now() < deadline && !procs::stopping() {
+                let probing = c
+                    .slots()
+                    .iter()
+                    .any(|s| s.name == name && s.status.state != MonState::Down);
+                if probing {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let op = ClientOp::MonAdd {
+                name: name.clone(),
+                addr: Addr(c.node(&name).unwrap_or(0)),
+            };
+            c.client_command(
+                op,
+                None,
+                json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
+            );
+        });
+        Ok(())
     }
 
     pub fn remove(&self, name: &str) {

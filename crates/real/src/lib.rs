@@ -4,10 +4,12 @@
 //! 127.0.0.N, makes the cluster's files (ceph.conf, the epoch-0 monmap from
 //! `monmaptool --create`, a keyring, `ceph-mon --mkfs`), plays the scenario's
 //! statements in real time and records what the monitors do as a monscope
-//! trace: every running monitor's `mon_status` from its admin socket every
-//! 100 ms, its paxos state, range and commits from its log, the cluster's
-//! health, client requests and replies, and each quorum member's committed
-//! config-key data when an expectation needs it. The expectations are then
+//! trace, read from each monitor's own log every 100 ms (state, rank,
+//! election epoch, quorum, leader, monmap, paxos range and commits, and the
+//! leader's health checks: nothing is asked of a monitor, since each
+//! question is an audit line the cluster commits), client requests and
+//! replies, and each quorum member's committed config-key data when an
+//! expectation needs it. The expectations are then
 //! checked by the simulator's own checker on that trace.
 //!
 //! Never part of the web app: only the CLI depends on it.
