@@ -226,6 +226,48 @@ impl Cluster {
 
     /// Start `name` (mkfs'ed with the initial monmap if it has no store yet).
     pub fn start(&self, name: &str) -> Result<(), String> {
+        self.start_many(&[name.to_string()])
+    }
+
+    /// Start the monitors of one statement as nearly at once as the machine
+    /// allows, as the scenario says: every command is made first (and any
+    /// missing store), then the processes are spawned back to back, and
+    /// only then recorded (the poller, which holds the slots while it reads
+    /// logs, cannot come between two spawns).
+    pub fn start_many(&self, names: &[String]) -> Result<(), String> {
+        let mut ready = Vec::new();
+        for name in names {
+            if let Some(cmd) = self.command_for(name)? {
+                ready.push((name, cmd));
+            }
+        }
+        let mut started = Vec::new();
+        let mut failed = None;
+        for (name, mut cmd) in ready {
+            // The log is read from here: what is in it was written by mkfs
+            // or by an earlier process, already read at its end.
+            let log_len =
+                std::fs::metadata(self.dir.join(format!("mon.{name}.log"))).map_or(0, |m| m.len());
+            match procs::spawn(&mut cmd) {
+                Ok(child) => started.push((name, child, log_len)),
+                Err(e) => failed = Some(format!("cannot start ceph-mon: {e}")),
+            }
+        }
+        let mut slots = self.slots();
+        for (name, child, log_len) in started {
+            if let Some(s) = slots.iter_mut().find(|s| s.name == *name) {
+                s.log_pos = log_len;
+                s.child = Some(child);
+                s.gen += 1;
+                s.present = true;
+                s.view.started();
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// The `ceph-mon -f` command of `name`, None if it runs already.
+    fn command_for(&self, name: &str) -> Result<Option<Command>, String> {
         let (has_store, faketime, ip, running) = {
             let slots = self.slots();
             let Some(s) = slots.iter().find(|s| s.name == name) else {
@@ -234,7 +276,7 @@ impl Cluster {
             (s.has_store, s.faketime, s.ip, s.child.is_some())
         };
         if running {
-            return Ok(());
+            return Ok(None);
         }
         if !has_store {
             self.mkfs(name, &self.initial_monmap.clone())?;
@@ -269,20 +311,7 @@ impl Cluster {
                 .env("FAKETIME_CACHE_DURATION", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
-        // The log is read from here: what is in it was written by mkfs or
-        // by an earlier process, already read at its end.
-        let log_len =
-            std::fs::metadata(self.dir.join(format!("mon.{name}.log"))).map_or(0, |m| m.len());
-        let child = procs::spawn(&mut cmd).map_err(|e| format!("cannot start ceph-mon: {e}"))?;
-        let mut slots = self.slots();
-        if let Some(s) = slots.iter_mut().find(|s| s.name == name) {
-            s.log_pos = log_len;
-            s.child = Some(child);
-            s.gen += 1;
-            s.present = true;
-            s.view.started();
-        }
-        Ok(())
+        Ok(Some(cmd))
     }
 
     /// SIGKILL `name`; records its Down status.

@@ -282,10 +282,8 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
             line: 0,
             text: "start all".into(),
         });
-        for n in cluster.present() {
-            if let Err(e) = cluster.start(&n) {
-                problems.push(e);
-            }
+        if let Err(e) = cluster.start_many(&cluster.present()) {
+            problems.push(e);
         }
     }
     let done = Arc::new(AtomicBool::new(false));
@@ -426,7 +424,23 @@ fn statement(
     c.rec.record(EventKind::Action { line, text });
     let present = c.present();
     let all = all_names(s);
-    for op in plan::ops(&t.action, &present, &all) {
+    let (starts, others): (Vec<Op>, Vec<Op>) = plan::ops(&t.action, &present, &all)
+        .into_iter()
+        .partition(|op| matches!(op, Op::Start(_)));
+    // The monitors one statement starts are started together.
+    let names: Vec<String> = starts
+        .into_iter()
+        .filter_map(|op| match op {
+            Op::Start(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if !names.is_empty() {
+        if let Err(e) = c.start_many(&names) {
+            problems.push(format!("line {line}: {e}"));
+        }
+    }
+    for op in others {
         if let Err(e) = apply(c, op) {
             problems.push(format!("line {line}: {e}"));
         }
