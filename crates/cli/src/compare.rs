@@ -263,7 +263,8 @@ pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
         causes.push(
             "start-up: a real cluster's first stable quorum comes later and at a higher \
              epoch (monmaptool's epoch-0 monmap: the first quorum commits epoch 1 and \
-             bootstraps again; the processes start one after another)",
+             bootstraps again; the processes, spawned together, finish opening their stores \
+             in a different order each run)",
         );
     }
     let health = |m: &Option<Mark>, check: &str| {

@@ -175,6 +175,30 @@ fn mon_down_is_committed_at_the_leaders_tick_and_logged_50ms_later_healthmonitor
 }
 
 #[test]
+fn mon_down_waits_until_the_monmap_is_older_than_the_grace_not_as_old_healthmonitor_check_for_mon_down(
+) {
+    // Pacific: `now > monmap.created + mon_down_mkfs_grace`, strictly. The
+    // monmap is a second older than the scenario (monmaptool, then mkfs),
+    // so with a grace of 61 s the leader's tick at 60 s finds it exactly
+    // as old as the grace: not yet; the tick at 65 s raises it.
+    let text = "mons a b c\nseed 7\nset mon_down_mkfs_grace 61s\nat 40s kill a\nat 64s expect health ok\nat 66s expect health MON_DOWN\n";
+    let r = sim(text);
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let b = node(&r, "b");
+    let health = first_put(&r, b, "health/leader", 60 * SEC).unwrap();
+    assert!(
+        (65 * SEC..65 * SEC + 100 * MS).contains(&health),
+        "MON_DOWN at {health}"
+    );
+    // One microsecond less of grace and the tick at 60 s raises it.
+    let earlier = sim(&text
+        .replace("61s", "60.999999s")
+        .replace("at 64s expect health ok\n", ""));
+    let health = first_put(&earlier, node(&earlier, "b"), "health/leader", 60 * SEC).unwrap();
+    assert!(health < 60 * SEC + 100 * MS, "MON_DOWN at {health}");
+}
+
+#[test]
 fn a_revived_monitor_clears_mon_down_through_a_health_commit_healthmonitor_check_leader_health() {
     // Measured: a revived and won; v19 (its metadata), v20 ("health":
     // "Health check cleared: MON_DOWN (was: 1/3 mons down, quorum b,c)",

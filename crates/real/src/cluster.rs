@@ -11,14 +11,14 @@
 use crate::asok;
 use crate::client::{Client, Reply, Via};
 use crate::conf::MonAddr;
-use crate::mon_log::{self, LogFact};
+use crate::mon_log::{self, LogFact, LogView};
 use crate::mon_status::{self, MonStatusJson};
 use crate::netns;
 use crate::preflight::FAKETIME_LIB;
 use crate::procs;
 use crate::record::Recorder;
 use monscope_core::mon::messages::{ClientOp, ClientResult};
-use monscope_core::mon::status::{MonState, MonStatus, PaxosState};
+use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::mon::store::Transaction;
 use monscope_core::mon::{Addr, Rank};
 use monscope_core::trace::state::{KV_PREFIX, PAXOS_PREFIX};
@@ -29,12 +29,18 @@ use std::io::{Read, Seek, SeekFrom};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 /// How long an admin-socket question may take before the poll moves on.
 const ASOK_TIMEOUT: Duration = Duration::from_millis(500);
+/// An added monitor's store is made this long before its `add` statement
+/// (`ceph mon getmap` and `ceph-mon --mkfs` take 0.3–1 s on two busy cores),
+/// so that it starts at the statement's time.
+pub const ADD_PREPARE: Duration = Duration::from_secs(3);
+/// `ceph mon add` waits at most this long for the added monitor to probe.
+const ADD_WAITS_FOR_PROBING: Duration = Duration::from_secs(5);
 /// At most this much new log is read per monitor per poll.
 const LOG_CHUNK: u64 = 8 << 20;
 
@@ -53,13 +59,11 @@ pub struct Slot {
     faketime: bool,
     skew_us: i64,
     log_pos: u64,
-    paxos: (PaxosState, u64, u64),
-    /// The leader its log last named, and for which election epoch.
-    followed: Option<(u32, Rank)>,
+    /// What its log has said (state, epochs, quorum, leader, paxos).
+    view: LogView,
     /// The highest last_committed seen in its log since its store was made.
     lc_seen: u64,
     pub status: Arc<MonStatus>,
-    json: Option<MonStatusJson>,
     kv: BTreeMap<String, String>,
 }
 
@@ -71,13 +75,15 @@ pub struct Cluster {
     pub rec: Arc<Recorder>,
     slots: Mutex<Vec<Slot>>,
     pub client: Client,
-    /// Check names of the cluster's health, as the last `health` answer gave them.
-    health: Arc<Mutex<Vec<String>>>,
-    health_pending: Arc<AtomicBool>,
+    /// Check names of the cluster's health, as the leaders' logs raised
+    /// and cleared them.
+    health: Mutex<Vec<String>>,
     cuts: Mutex<BTreeSet<(String, String)>>,
     next_tid: AtomicU64,
     /// Every poll round's duration and gap, for the noise report (µs).
     pub poll_gaps: Mutex<Vec<u64>>,
+    /// Added monitors whose store is being made before their `add`.
+    preparing: Mutex<BTreeMap<String, std::thread::JoinHandle<()>>>,
 }
 
 impl Cluster {
@@ -105,11 +111,9 @@ impl Cluster {
                 faketime: skewed.contains(&m.name),
                 skew_us: 0,
                 log_pos: 0,
-                paxos: (PaxosState::Shutdown, 0, 0),
-                followed: None,
+                view: LogView::new(&m.name, i as Rank),
                 lc_seen: 0,
                 status: Arc::new(MonStatus::down(i as Rank)),
-                json: None,
                 kv: BTreeMap::new(),
             })
             .collect();
@@ -121,11 +125,11 @@ impl Cluster {
             rec: Arc::new(Recorder::new()),
             slots: Mutex::new(slots),
             client,
-            health: Arc::default(),
-            health_pending: Arc::default(),
+            health: Mutex::new(Vec::new()),
             cuts: Mutex::new(BTreeSet::new()),
             next_tid: AtomicU64::new(1),
             poll_gaps: Mutex::new(Vec::new()),
+            preparing: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -222,6 +226,48 @@ impl Cluster {
 
     /// Start `name` (mkfs'ed with the initial monmap if it has no store yet).
     pub fn start(&self, name: &str) -> Result<(), String> {
+        self.start_many(&[name.to_string()])
+    }
+
+    /// Start the monitors of one statement as nearly at once as the machine
+    /// allows, as the scenario says: every command is made first (and any
+    /// missing store), then the processes are spawned back to back, and
+    /// only then recorded (the poller, which holds the slots while it reads
+    /// logs, cannot come between two spawns).
+    pub fn start_many(&self, names: &[String]) -> Result<(), String> {
+        let mut ready = Vec::new();
+        for name in names {
+            if let Some(cmd) = self.command_for(name)? {
+                ready.push((name, cmd));
+            }
+        }
+        let mut started = Vec::new();
+        let mut failed = None;
+        for (name, mut cmd) in ready {
+            // The log is read from here: what is in it was written by mkfs
+            // or by an earlier process, already read at its end.
+            let log_len =
+                std::fs::metadata(self.dir.join(format!("mon.{name}.log"))).map_or(0, |m| m.len());
+            match procs::spawn(&mut cmd) {
+                Ok(child) => started.push((name, child, log_len)),
+                Err(e) => failed = Some(format!("cannot start ceph-mon: {e}")),
+            }
+        }
+        let mut slots = self.slots();
+        for (name, child, log_len) in started {
+            if let Some(s) = slots.iter_mut().find(|s| s.name == *name) {
+                s.log_pos = log_len;
+                s.child = Some(child);
+                s.gen += 1;
+                s.present = true;
+                s.view.started();
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// The `ceph-mon -f` command of `name`, None if it runs already.
+    fn command_for(&self, name: &str) -> Result<Option<Command>, String> {
         let (has_store, faketime, ip, running) = {
             let slots = self.slots();
             let Some(s) = slots.iter().find(|s| s.name == name) else {
@@ -230,7 +276,7 @@ impl Cluster {
             (s.has_store, s.faketime, s.ip, s.child.is_some())
         };
         if running {
-            return Ok(());
+            return Ok(None);
         }
         if !has_store {
             self.mkfs(name, &self.initial_monmap.clone())?;
@@ -265,14 +311,7 @@ impl Cluster {
                 .env("FAKETIME_CACHE_DURATION", "1")
                 .env("FAKETIME_DONT_FAKE_MONOTONIC", "1");
         }
-        let child = procs::spawn(&mut cmd).map_err(|e| format!("cannot start ceph-mon: {e}"))?;
-        let mut slots = self.slots();
-        if let Some(s) = slots.iter_mut().find(|s| s.name == name) {
-            s.child = Some(child);
-            s.gen += 1;
-            s.present = true;
-        }
-        Ok(())
+        Ok(Some(cmd))
     }
 
     /// SIGKILL `name`; records its Down status.
@@ -282,6 +321,8 @@ impl Cluster {
             if let Some(mut c) = s.child.take() {
                 s.gen += 1;
                 procs::kill(&mut c);
+                // What it logged before it died, then its end.
+                self.read_log(i, s);
                 self.record_down(i, s);
             }
         }
@@ -292,8 +333,8 @@ impl Cluster {
     fn record_down(&self, i: usize, s: &mut Slot) {
         let mut d = MonStatus::down(s.status.rank);
         d.election_epoch = s.status.election_epoch;
-        d.paxos.first_committed = s.paxos.1;
-        d.paxos.last_committed = s.paxos.2;
+        d.paxos.first_committed = s.view.paxos.1;
+        d.paxos.last_committed = s.view.paxos.2;
         if d != *s.status {
             s.status = Arc::new(d);
             self.rec.record(EventKind::Status {
@@ -321,7 +362,7 @@ impl Cluster {
             .erase_prefix("monitor");
         let mut slots = self.slots();
         let s = &mut slots[node as usize];
-        s.paxos = (PaxosState::Shutdown, 0, 0);
+        s.view.wiped();
         s.lc_seen = 0;
         s.kv.clear();
         self.rec.record(EventKind::Store { node, tx });
@@ -356,23 +397,81 @@ impl Cluster {
         }
     }
 
-    /// `ceph mon add NAME ADDR`, then the new monitor is made (with the
-    /// monmap from before the add, which does not list it: it probes and
-    /// learns the new one, as the simulator's added monitor does) and started.
-    pub fn add(&self, name: &str) -> Result<(), String> {
-        let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
+    /// The store of a monitor the scenario adds, made shortly before the
+    /// `add` statement (see [`ADD_PREPARE`]) with the cluster's monmap then
+    /// (`ceph mon getmap`), which does not list it.
+    pub fn prepare_add(&self, name: &str) -> Result<(), String> {
         let map = self.current_monmap(name);
-        let op = ClientOp::MonAdd {
-            name: name.to_string(),
-            addr: Addr(self.node(name).unwrap_or(0)),
-        };
-        self.client_command(
-            op,
-            None,
-            json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
-        );
-        self.mkfs(name, &map)?;
-        self.start(name)
+        self.mkfs(name, &map)
+    }
+
+    /// `handle` makes `name`'s store before its `add` (which waits for it).
+    pub fn preparing(&self, name: String, handle: std::thread::JoinHandle<()>) {
+        self.preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, handle);
+    }
+
+    /// Wait for the stores still being made (the run ended or stopped).
+    pub fn join_preparing(&self) {
+        let all = std::mem::take(&mut *self.preparing.lock().unwrap_or_else(|e| e.into_inner()));
+        for (_, h) in all {
+            let _ = h.join();
+        }
+    }
+
+    /// `add NAME` at the statement's time, as the scenario language says
+    /// (NAME starts with an empty store at that time, and the monmap gains
+    /// it through a commit) and in the simulator's order: the monitor is
+    /// started at once, with the store [`Cluster::prepare_add`] made (a
+    /// monmap that does not list it), and `ceph mon add NAME ADDR` is sent
+    /// once its log shows it probing, as an operator's new monitor is
+    /// running when the cluster learns of it. A ceph-mon takes 0.1–0.3 s
+    /// to open its store; sent at once, the add commits before the new
+    /// monitor's first probe, which then learns its rank from the first
+    /// reply, where the simulator's (started in no time) probes first and
+    /// learns it only at its probe timeout.
+    pub fn add(self: &Arc<Self>, name: &str) -> Result<(), String> {
+        let ip = self.ip_of(name).ok_or(format!("unknown monitor {name}"))?;
+        let handle = self
+            .preparing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        let prepared = self.slots().iter().any(|s| s.name == name && s.has_store);
+        if !prepared {
+            self.prepare_add(name)?;
+        }
+        self.start(name)?;
+        let c = self.clone();
+        let name = name.to_string();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + ADD_WAITS_FOR_PROBING;
+            while std::time::Instant::now() < deadline && !procs::stopping() {
+                let probing = c
+                    .slots()
+                    .iter()
+                    .any(|s| s.name == name && s.status.state != MonState::Down);
+                if probing {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let op = ClientOp::MonAdd {
+                name: name.clone(),
+                addr: Addr(c.node(&name).unwrap_or(0)),
+            };
+            c.client_command(
+                op,
+                None,
+                json!({"prefix": "mon add", "name": name, "addr": format!("{ip}:{}", crate::conf::PORT)}),
+            );
+        });
+        Ok(())
     }
 
     pub fn remove(&self, name: &str) {
@@ -595,111 +694,42 @@ impl Cluster {
         }
     }
 
-    /// One observation round: every monitor's process, log and mon_status,
-    /// and (every `health_every` rounds, while there is a leader) health.
-    pub fn poll(&self, round: u64, health_every: u64) {
-        let todo: Vec<(usize, String, u64, i64)> = {
-            let mut slots = self.slots();
-            let mut todo = Vec::new();
-            for (i, s) in slots.iter_mut().enumerate() {
-                let Some(c) = s.child.as_mut() else { continue };
-                if let Ok(Some(status)) = c.try_wait() {
-                    // It ended by itself (e.g. "removed from monmap, suicide").
-                    procs::forget(c.id());
-                    s.child = None;
-                    s.gen += 1;
-                    self.rec.record(EventKind::Log {
-                        node: i as NodeId,
-                        text: format!("ceph-mon exited ({status})"),
-                    });
-                    self.record_down(i, s);
-                    continue;
-                }
-                todo.push((i, s.name.clone(), s.gen, s.skew_us));
-            }
-            todo
-        };
-        let mut answers = Vec::new();
-        for (i, name, gen, skew) in todo {
-            self.read_log(i, &name, skew);
-            let answer = asok::command(
-                &self.asok(&name),
-                r#"{"prefix":"mon_status"}"#,
-                ASOK_TIMEOUT,
-            );
-            if let Some(js) = answer.ok().and_then(|t| mon_status::parse(&t).ok()) {
-                answers.push((i, gen, js));
-            }
-        }
-        // The round is recorded as one snapshot, at the time of its last
-        // answer, and monitors that stopped leading come first: the
-        // monitors are asked one after another, and a new leader's answer
-        // must not meet the old leader's previous answer in the fold (two
-        // leaders that never were at once).
-        answers.sort_by_key(|(_, _, js)| js.state == MonState::Leader);
-        let health = self
-            .health
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+    /// One observation round: every monitor's process and its new log lines.
+    /// Nothing is asked of the monitors: each question would be an audit
+    /// line that the cluster commits (see [`crate::mon_log`]).
+    pub fn poll(&self) {
         let mut slots = self.slots();
-        for (i, gen, js) in answers {
+        for i in 0..slots.len() {
             let s = &mut slots[i];
-            if s.gen != gen || s.child.is_none() {
-                continue;
-            }
-            let status = mon_status::to_status(&js, s.paxos, s.followed, &health);
-            s.json = Some(js);
-            if status != *s.status {
-                s.status = Arc::new(status);
-                self.rec.record(EventKind::Status {
-                    node: i as NodeId,
-                    status: s.status.clone(),
-                });
-            }
-        }
-        drop(slots);
-        if round.is_multiple_of(health_every) && self.leader().is_some() {
-            self.ask_health();
-        }
-    }
-
-    /// `health detail -f json`, asked of any monitor (health is committed
-    /// through paxos, so every quorum member answers the same).
-    fn ask_health(&self) {
-        // One question at a time; the answer is taken on the client's thread,
-        // so a slow answer never delays the polls.
-        if self.health_pending.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let health = self.health.clone();
-        let pending = self.health_pending.clone();
-        self.client.send(
-            Via::Any,
-            json!({"prefix": "health", "detail": "detail", "format": "json"}),
-            Duration::from_secs(2),
-            None,
-            move |r| {
-                if let Some(checks) = (r.rc == 0)
-                    .then(|| mon_status::health_checks(&r.out))
-                    .flatten()
-                {
-                    *health.lock().unwrap_or_else(|e| e.into_inner()) = checks;
+            let Some(c) = s.child.as_mut() else { continue };
+            let exited = c.try_wait();
+            self.read_log(i, s);
+            if let Ok(Some(status)) = exited {
+                // It ended by itself (e.g. "removed from monmap, suicide").
+                if let Some(c) = s.child.take() {
+                    procs::forget(c.id());
                 }
-                pending.store(false, Ordering::SeqCst);
-            },
-        );
+                s.gen += 1;
+                self.rec.record(EventKind::Log {
+                    node: i as NodeId,
+                    text: format!("ceph-mon exited ({status})"),
+                });
+                self.record_down(i, s);
+            }
+        }
     }
 
-    /// New lines of the monitor's log: paxos state and range, the leader it
-    /// follows, and a Commit for each version its last_committed passed.
-    fn read_log(&self, i: usize, name: &str, skew_us: i64) {
-        let path = self.dir.join(format!("mon.{name}.log"));
-        let pos = self.slots()[i].log_pos;
+    /// New lines of the monitor's log, folded into its view: a Status at
+    /// each line that changes what `mon_status` would say, a Commit for each
+    /// version its last_committed passed, the health checks the leader
+    /// raised or cleared, its sync and store clearing. Each at the line's
+    /// time, corrected for the monitor's skew.
+    fn read_log(&self, i: usize, s: &mut Slot) {
+        let path = self.dir.join(format!("mon.{}.log", s.name));
         let Ok(mut f) = std::fs::File::open(&path) else {
             return;
         };
-        if f.seek(SeekFrom::Start(pos)).is_err() {
+        if f.seek(SeekFrom::Start(s.log_pos)).is_err() {
             return;
         }
         let mut buf = Vec::new();
@@ -710,25 +740,20 @@ impl Cluster {
         let Some(end) = buf.iter().rposition(|&b| b == b'\n') else {
             return;
         };
+        s.log_pos += end as u64 + 1;
         let text = String::from_utf8_lossy(&buf[..=end]);
-        let mut slots = self.slots();
-        let s = &mut slots[i];
-        s.log_pos = pos + end as u64 + 1;
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
         for line in text.lines() {
             let Some(l) = mon_log::parse_line(line) else {
                 continue;
             };
-            let at = self.rec.from_wall(l.wall_us - skew_us);
-            for fact in l.facts {
+            let at = self.rec.from_wall(l.wall_us - s.skew_us);
+            s.view.apply(&l);
+            for fact in &l.facts {
                 match fact {
-                    LogFact::Paxos {
-                        state,
-                        first_committed,
-                        last_committed,
-                    } => {
-                        s.paxos = (state, first_committed, last_committed);
-                        if last_committed > s.lc_seen {
-                            for version in s.lc_seen + 1..=last_committed {
+                    LogFact::Paxos { last_committed, .. } => {
+                        if *last_committed > s.lc_seen {
+                            for version in s.lc_seen + 1..=*last_committed {
                                 // The value is not observable: 0 (see README).
                                 self.rec.record_at(
                                     at,
@@ -740,26 +765,19 @@ impl Cluster {
                                     },
                                 );
                             }
-                            s.lc_seen = last_committed;
+                            s.lc_seen = *last_committed;
                         }
                     }
-                    LogFact::Follows { epoch, leader } => s.followed = Some((epoch, leader)),
-                    LogFact::Won { epoch } => s.followed = s.json.as_ref().map(|j| (epoch, j.rank)),
-                    // Seen in the log even when the sync ends between two
-                    // polls: the monitor was synchronizing from then.
-                    LogFact::SyncStart if s.status.state != MonState::Synchronizing => {
-                        let mut st = (*s.status).clone();
-                        st.state = MonState::Synchronizing;
-                        s.status = Arc::new(st);
-                        self.rec.record_at(
-                            at,
-                            EventKind::Status {
-                                node: i as NodeId,
-                                status: s.status.clone(),
-                            },
-                        );
+                    LogFact::Health { code, raised } => {
+                        health.retain(|c| c != code);
+                        if *raised {
+                            health.push(code.clone());
+                            health.sort();
+                        }
                     }
-                    LogFact::SyncStart => {}
+                    // A recent sync of a few versions takes a few ms: the
+                    // monitor was synchronizing from this line.
+                    LogFact::SyncStart => s.view.synchronizing(),
                     // As the simulator records a store cleared for a full
                     // sync: the fold then knows its last_committed restarts.
                     LogFact::StoreCleared => {
@@ -775,6 +793,17 @@ impl Cluster {
                         );
                     }
                 }
+            }
+            let status = s.view.status(&health);
+            if status != *s.status {
+                s.status = Arc::new(status);
+                self.rec.record_at(
+                    at,
+                    EventKind::Status {
+                        node: i as NodeId,
+                        status: s.status.clone(),
+                    },
+                );
             }
         }
     }

@@ -4,10 +4,12 @@
 //! 127.0.0.N, makes the cluster's files (ceph.conf, the epoch-0 monmap from
 //! `monmaptool --create`, a keyring, `ceph-mon --mkfs`), plays the scenario's
 //! statements in real time and records what the monitors do as a monscope
-//! trace: every running monitor's `mon_status` from its admin socket every
-//! 100 ms, its paxos state, range and commits from its log, the cluster's
-//! health, client requests and replies, and each quorum member's committed
-//! config-key data when an expectation needs it. The expectations are then
+//! trace, read from each monitor's own log every 100 ms (state, rank,
+//! election epoch, quorum, leader, monmap, paxos range and commits, and the
+//! leader's health checks: nothing is asked of a monitor, since each
+//! question is an audit line the cluster commits), client requests and
+//! replies, and each quorum member's committed config-key data when an
+//! expectation needs it. The expectations are then
 //! checked by the simulator's own checker on that trace.
 //!
 //! Never part of the web app: only the CLI depends on it.
@@ -41,10 +43,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often every running monitor is observed.
+/// How often every running monitor's process and log are read.
 pub const POLL: Duration = Duration::from_millis(100);
-/// Health is asked every this many polls (once a second).
-const HEALTH_EVERY: u64 = 10;
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -282,10 +282,8 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
             line: 0,
             text: "start all".into(),
         });
-        for n in cluster.present() {
-            if let Err(e) = cluster.start(&n) {
-                problems.push(e);
-            }
+        if let Err(e) = cluster.start_many(&cluster.present()) {
+            problems.push(e);
         }
     }
     let done = Arc::new(AtomicBool::new(false));
@@ -293,12 +291,10 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
         let c = cluster.clone();
         let done = done.clone();
         std::thread::spawn(move || {
-            let mut round = 0u64;
             let mut last = Instant::now();
             while !done.load(Ordering::SeqCst) {
                 let start = Instant::now();
-                c.poll(round, HEALTH_EVERY);
-                round += 1;
+                c.poll();
                 c.poll_gaps
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -308,8 +304,33 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
             }
         })
     };
-    let mut late: Vec<u64> = Vec::new();
     let t0 = cluster.rec.t0();
+    // Each added monitor's store is made before its `add` statement, so
+    // that it starts at the statement's time (Cluster::add).
+    for (name, handle) in scenario
+        .timed
+        .iter()
+        .filter_map(|t| match &t.action {
+            Action::Add(name) => Some((t.at, name.clone())),
+            _ => None,
+        })
+        .map(|(at, name)| {
+            let c = cluster.clone();
+            let early = cluster::ADD_PREPARE.as_micros() as Time;
+            let n = name.clone();
+            let handle = std::thread::spawn(move || {
+                if wait_until(t0, at.saturating_sub(early)) {
+                    if let Err(e) = c.prepare_add(&n) {
+                        say(&format!("{n}'s store before its add: {e}"));
+                    }
+                }
+            });
+            (name, handle)
+        })
+    {
+        cluster.preparing(name, handle);
+    }
+    let mut late: Vec<u64> = Vec::new();
     let mut interrupted = false;
     for t in &scenario.timed {
         if !wait_until(t0, t.at) {
@@ -324,6 +345,7 @@ pub fn run(scenario: &Scenario, opts: &Options) -> Result<RealRun, Error> {
     }
     done.store(true, Ordering::SeqCst);
     let _ = poller.join();
+    cluster.join_preparing();
     cluster.stop_all();
     if interrupted {
         return Err(Error::Interrupted);
@@ -402,7 +424,23 @@ fn statement(
     c.rec.record(EventKind::Action { line, text });
     let present = c.present();
     let all = all_names(s);
-    for op in plan::ops(&t.action, &present, &all) {
+    let (starts, others): (Vec<Op>, Vec<Op>) = plan::ops(&t.action, &present, &all)
+        .into_iter()
+        .partition(|op| matches!(op, Op::Start(_)));
+    // The monitors one statement starts are started together.
+    let names: Vec<String> = starts
+        .into_iter()
+        .filter_map(|op| match op {
+            Op::Start(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    if !names.is_empty() {
+        if let Err(e) = c.start_many(&names) {
+            problems.push(format!("line {line}: {e}"));
+        }
+    }
+    for op in others {
         if let Err(e) = apply(c, op) {
             problems.push(format!("line {line}: {e}"));
         }

@@ -1,14 +1,15 @@
-//! `mon_status` (admin socket) as the parts of a [`MonStatus`] it carries.
+//! `mon_status` (admin socket), asked only while a cluster is prepared
+//! before the scenario's time 0 (the election strategy's set-up): during the
+//! run the monitors are observed through their logs ([`crate::mon_log`]),
+//! since each question is an audit line the cluster commits.
 //!
 //! Ceph's Monitor::_mon_status gives the state, rank, election epoch, the
 //! quorum as ranks and the monmap (epoch, members in rank order, election
-//! strategy, disallowed leaders). It does not give the leader (a peon's
-//! leader comes from its log, see [`crate::mon_log`]) nor paxos versions.
+//! strategy, disallowed leaders).
 
-use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
+use monscope_core::mon::status::MonState;
 use monscope_core::mon::Rank;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// What one `mon_status` answer says.
 #[derive(Clone, Debug, PartialEq)]
@@ -160,125 +161,5 @@ mod tests {
         assert!(parse("").is_err());
         assert!(parse("{}").is_err());
         assert!(parse(r#"{"state":"dancing"}"#).is_err());
-    }
-}
-
-/// The trace's status of a running monitor: what `mon_status` said, the
-/// paxos state and range from its log, the leader a peon follows (from its
-/// log's `lose_election`, by rank, for the epoch `mon_status` reports: a poll
-/// can see the new epoch before the log line naming its leader is read, and
-/// the leader of the epoch before is not this one's; found by `monscope
-/// compare` on classic-broken-link as false "followed b and then a in one
-/// epoch" violations), and on the leader the cluster's health checks.
-/// accepted_pn, last_pn and lease_expire are not observable: 0.
-pub fn to_status(
-    js: &MonStatusJson,
-    paxos: (PaxosState, u64, u64),
-    followed: Option<(u32, Rank)>,
-    health: &[String],
-) -> MonStatus {
-    let in_quorum = matches!(js.state, MonState::Leader | MonState::Peon);
-    let leader = match js.state {
-        MonState::Leader => Some(js.name.clone()),
-        MonState::Peon => followed
-            .filter(|(epoch, _)| *epoch == js.election_epoch)
-            .and_then(|(_, r)| js.name_of(r))
-            .map(str::to_string),
-        _ => None,
-    };
-    MonStatus {
-        state: js.state,
-        rank: js.rank,
-        election_epoch: js.election_epoch,
-        leader: leader.map(Into::into),
-        quorum: if in_quorum {
-            js.quorum.as_slice().into()
-        } else {
-            Arc::new([])
-        },
-        paxos: PaxosStatus {
-            state: paxos.0,
-            first_committed: paxos.1,
-            last_committed: paxos.2,
-            accepted_pn: 0,
-            last_pn: 0,
-            lease_expire: 0,
-        },
-        health: if js.state == MonState::Leader {
-            health.to_vec()
-        } else {
-            Vec::new()
-        },
-        monmap_epoch: js.monmap_epoch,
-        scores: Vec::new(),
-    }
-}
-
-/// The check names of a `health detail -f json` answer, sorted.
-pub fn health_checks(text: &str) -> Option<Vec<String>> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    let checks = v.get("checks")?.as_object()?;
-    let mut names: Vec<String> = checks.keys().cloned().collect();
-    names.sort();
-    Some(names)
-}
-
-#[cfg(test)]
-mod status_tests {
-    use super::*;
-
-    #[test]
-    fn a_peon_follows_the_leader_its_log_named_and_only_a_leader_has_health() {
-        let js = parse(include_str!("../tests/data/mon_status_peon.json")).unwrap();
-        let epoch = js.election_epoch;
-        let s = to_status(
-            &js,
-            (PaxosState::Active, 1, 7),
-            Some((epoch, 0)),
-            &["MON_DOWN".to_string()],
-        );
-        assert_eq!(s.leader.as_deref(), Some("a"));
-        assert_eq!(*s.quorum, ["a", "b", "c"]);
-        // A log line naming the leader of an earlier epoch names nobody now.
-        let stale = to_status(&js, (PaxosState::Active, 1, 7), Some((epoch - 2, 1)), &[]);
-        assert_eq!(stale.leader, None);
-        assert_eq!(s.paxos.last_committed, 7);
-        assert!(s.health.is_empty());
-        let js = parse(include_str!("../tests/data/mon_status_leader.json")).unwrap();
-        let s = to_status(&js, (PaxosState::Active, 1, 7), None, &["MON_DOWN".into()]);
-        assert_eq!(s.leader.as_deref(), Some("a"));
-        assert_eq!(s.health, ["MON_DOWN"]);
-    }
-
-    #[test]
-    fn an_electing_monitor_has_no_leader_and_no_quorum() {
-        let js = parse(include_str!("../tests/data/mon_status_electing.json")).unwrap();
-        let s = to_status(
-            &js,
-            (PaxosState::Recovering, 1, 9),
-            Some((js.election_epoch, 0)),
-            &[],
-        );
-        assert_eq!(s.leader, None);
-        assert!(s.quorum.is_empty());
-    }
-
-    #[test]
-    fn health_checks_are_the_names_of_the_checks() {
-        // From `ceph health detail -f json` on this machine, one clock skewed by +0.3 s.
-        let text = include_str!("../tests/data/health_skew.json");
-        assert_eq!(
-            health_checks(text).unwrap(),
-            [
-                "AUTH_INSECURE_GLOBAL_ID_RECLAIM_ALLOWED",
-                "MON_CLOCK_SKEW",
-                "MON_DISK_LOW"
-            ]
-        );
-        assert_eq!(
-            health_checks(r#"{"status":"HEALTH_OK","checks":{},"mutes":[]}"#).unwrap(),
-            Vec::<String>::new()
-        );
-        assert_eq!(health_checks("nonsense"), None);
     }
 }

@@ -453,7 +453,10 @@ fn fold_mon(
                 Fact::ConfigKeySet { key } => {
                     push_log(events, i, t, format!("client: config-key set {key}"))
                 }
-                Fact::Send { .. } | Fact::Receive { .. } | Fact::PeerClose { .. } => {}
+                Fact::Send { .. }
+                | Fact::Receive { .. }
+                | Fact::PeerClose { .. }
+                | Fact::Monmap { .. } => {}
             },
         }
         if shown.as_ref() != Some(&cur) {

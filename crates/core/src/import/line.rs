@@ -58,6 +58,13 @@ pub enum Fact<'a> {
     LeaseTimeout,
     /// Monitor::bootstrap: `bootstrap`.
     Bootstrap,
+    /// Monitor::bootstrap and init print the monitor's monmap (MonMap::print_summary):
+    /// `monmap e1: 3 mons at {a=v2:127.0.0.2:3300/0,b=...} removed_ranks: {}`;
+    /// its members as (name, address), in the order printed (by name).
+    Monmap {
+        epoch: u32,
+        mons: Vec<(&'a str, &'a str)>,
+    },
     /// Monitor::sync_start: `sync_start ADDRS full|recent`.
     SyncStart { full: bool },
     /// Monitor::sync_start: `sync_start clearing prefixes [...]` (a full sync
@@ -262,6 +269,14 @@ fn monitor_fact(body: &str) -> Option<Fact<'_>> {
     if body == "bootstrap" {
         return Some(Fact::Bootstrap);
     }
+    if let Some(rest) = body.strip_prefix("monmap e") {
+        let (epoch, rest) = rest.split_once(": ")?;
+        let (_, rest) = rest.split_once(" mons at {")?;
+        return Some(Fact::Monmap {
+            epoch: epoch.parse().ok()?,
+            mons: monmap_members(rest),
+        });
+    }
     if body.starts_with("sync_start clearing prefixes") {
         return Some(Fact::StoreCleared);
     }
@@ -279,6 +294,30 @@ fn monitor_fact(body: &str) -> Option<Fact<'_>> {
         return Some(Fact::SyncFinish { last_committed: lc });
     }
     None
+}
+
+/// `a=v2:IP:PORT/0,b=[v2:IP:PORT/0,v1:IP:PORT/0]}...` as (name, address)
+/// pairs, up to the closing brace (an address vector has commas inside brackets).
+fn monmap_members(list: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in list.char_indices() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            ',' | '}' if depth == 0 => {
+                if let Some((name, addr)) = list[start..i].split_once('=') {
+                    out.push((name, addr));
+                }
+                start = i + 1;
+                if c == '}' {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `0,1,2` as ranks.

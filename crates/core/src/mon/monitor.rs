@@ -230,8 +230,9 @@ impl Monitor {
     /// The leader's health checks. MON_DOWN: a monmap member is out of
     /// quorum, once the monmap is mon_down_mkfs_grace old by the leader's
     /// clock (Pacific's HealthMonitor::check_for_mon_down: `now >
-    /// monmap.created + mon_down_mkfs_grace`; monmaptool created it at the
-    /// scenario's 0 s, and a monmap update keeps `created`). MON_CLOCK_SKEW:
+    /// monmap.created + mon_down_mkfs_grace`; monmaptool created it a
+    /// second before the scenario's 0 s, and a monmap update keeps
+    /// `created`; see `leader_checks`). MON_CLOCK_SKEW:
     /// timecheck measured a quorum member's clock off by more than
     /// mon_clock_drift_allowed.
     fn health(&self) -> Vec<String> {

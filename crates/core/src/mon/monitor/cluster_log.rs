@@ -8,7 +8,13 @@ use crate::mon::health_service::Checks;
 use crate::mon::messages::{ClientResult, MClientReply};
 use crate::mon::out::{Out, Timer};
 use crate::mon::status::MonState;
-use crate::time::Time;
+use crate::time::{Time, SEC};
+
+/// How much older than the scenario's 0 s the initial monmap is: monmaptool
+/// creates it, then each monitor's store is made from it, and only then do
+/// the monitors start (on the real runner here: monmaptool at 06:36:15.43,
+/// the daemons at 06:36:16.43).
+pub const MONMAP_CREATED_BEFORE_START: Time = SEC;
 
 /// win_election's health to clog: wait for HealthMonitor to be active,
 /// tick it, and if that proposes, wait for the proposal to finish; then
@@ -64,14 +70,14 @@ impl Monitor {
         )
     }
 
-    /// HealthMonitor::check_leader_health: MON_DOWN (check_for_mon_down:
-    /// a monmap member out of quorum, once `now > monmap.created +
-    /// mon_down_mkfs_grace` by the leader's clock; a monmap update keeps
-    /// `created`. monmaptool creates the monmap before the monitors start,
-    /// so a leader ticking every 5 s from its start at 0 s is past the
-    /// grace at its tick at 60 s: `>=` here, as the scenario's 0 s is both.
-    /// Measured: MON_DOWN at 61.4 s and 61.5 s, the leader's first tick
-    /// past 60 s plus up to a second of polling) and
+    /// HealthMonitor::check_leader_health: MON_DOWN (Pacific's
+    /// check_for_mon_down: a monmap member out of quorum, once `now >
+    /// monmap.created + mon_down_mkfs_grace` by the leader's clock; a
+    /// monmap update keeps `created`. The monmap was created
+    /// [`MONMAP_CREATED_BEFORE_START`] before the scenario's 0 s, so a
+    /// leader ticking every 5 s from its start at 0 s is past the grace at
+    /// its tick at 60 s. Measured: MON_DOWN at 60.3 s, 60.5 s and 61.4 s,
+    /// the leader's first tick past 60 s) and
     /// MON_CLOCK_SKEW (check_for_clock_skew: timecheck measured a member's
     /// clock off by more than mon_clock_drift_allowed), with Pacific's summaries.
     pub(super) fn leader_checks(&self, now: Time) -> Checks {
@@ -89,7 +95,8 @@ impl Monitor {
             );
         }
         let size = self.monmap.size();
-        if self.quorum.len() < size && now >= self.cfg.mon_down_mkfs_grace {
+        let monmap_age = now + MONMAP_CREATED_BEFORE_START;
+        if self.quorum.len() < size && monmap_age > self.cfg.mon_down_mkfs_grace {
             let quorum: Vec<&str> = self
                 .quorum
                 .iter()
