@@ -85,7 +85,13 @@ pub struct Out {
     /// Messenger::mark_down_all was called after this many of `sends`: every
     /// message on its way to this monitor from before it is lost.
     pub mark_down_all: Option<usize>,
+    /// The paxos value last decoded and what it decoded to (see
+    /// [`Out::decode_value`]).
+    decoded: Option<(Arc<[u8]>, Decoded)>,
 }
+
+/// A paxos value decoded: its transaction, or why it is malformed.
+type Decoded = Result<Transaction, String>;
 
 impl Out {
     pub fn new() -> Self {
@@ -108,6 +114,23 @@ impl Out {
     /// was reset, and drop what they had queued); what it already sent goes on.
     pub fn mark_down_all(&mut self) {
         self.mark_down_all = Some(self.sends.len());
+    }
+    /// The transaction a paxos value encodes. Every monitor of a quorum
+    /// commits the same shared value (one `Arc` from the leader's BEGIN to
+    /// each peon's COMMIT), and the simulator hands all of them the same
+    /// `Out`: the value is decoded once, not once per monitor (a tenth of
+    /// a write's instructions went to decoding it five times). Found by the
+    /// allocation, which the memo keeps alive, so another value can never
+    /// be taken for it.
+    pub fn decode_value(&mut self, value: &Arc<[u8]>) -> &Decoded {
+        let hit = matches!(&self.decoded, Some((v, _)) if Arc::ptr_eq(v, value));
+        if !hit {
+            self.decoded = None;
+        }
+        let (_, tx) = self
+            .decoded
+            .get_or_insert_with(|| (value.clone(), Transaction::decode(value)));
+        tx
     }
     pub fn clear(&mut self) {
         self.sends.clear();
