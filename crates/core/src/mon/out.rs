@@ -156,3 +156,29 @@ pub fn apply_tx(store: &mut MonitorDBStore, out: &mut Out, tx: Transaction) {
     store.apply(&tx);
     out.notes.push(Note::Store(tx));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_paxos_value_decodes_to_its_own_transaction_whatever_was_decoded_before() {
+        let mut a = Transaction::new();
+        a.put_u64("paxos", "last_committed", 7);
+        let mut b = Transaction::new();
+        b.put("config-key", "k1", b"v1".to_vec());
+        let va: Arc<[u8]> = a.encode().into();
+        let vb: Arc<[u8]> = b.encode().into();
+        // The same bytes in another allocation, and a malformed value.
+        let va2: Arc<[u8]> = a.encode().into();
+        let bad: Arc<[u8]> = Arc::from(&[9u8, 9][..]);
+        let mut out = Out::new();
+        for _ in 0..2 {
+            assert_eq!(out.decode_value(&va), &Ok(a.clone()));
+            assert_eq!(out.decode_value(&va), &Ok(a.clone()));
+            assert_eq!(out.decode_value(&vb), &Ok(b.clone()));
+            assert_eq!(out.decode_value(&va2), &Ok(a.clone()));
+            assert!(out.decode_value(&bad).is_err());
+        }
+    }
+}
