@@ -76,8 +76,10 @@ pub fn main(args: &[String]) -> u8 {
         total: u64::MAX,
         ..Budget::DEFAULT
     };
-    let end = scenario.end;
-    let r = run_shared(Arc::new(scenario), end, budget);
+    // Shared with the run, not copied, and kept here: `held` counts what
+    // the run holds, not the scenario it was given.
+    let scenario = Arc::new(scenario);
+    let r = run_shared(scenario.clone(), scenario.end, budget);
     let sim_time = t1.elapsed();
     let held = heap::live().saturating_sub(heap_before);
     let heap_peak = heap::peak();
