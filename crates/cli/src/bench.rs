@@ -4,9 +4,10 @@
 
 use crate::{flag_value, heap, wants_help};
 use monscope_core::scenario::parse;
-use monscope_core::sim::run::run_with_budget;
+use monscope_core::sim::run::run_shared;
 use monscope_core::sim::Budget;
 use std::fmt::Write;
+use std::sync::Arc;
 use std::time::Instant;
 
 const HELP: &str = "\
@@ -75,7 +76,10 @@ pub fn main(args: &[String]) -> u8 {
         total: u64::MAX,
         ..Budget::DEFAULT
     };
-    let r = run_with_budget(&scenario, scenario.end, budget);
+    // Shared with the run, not copied, and kept here: `held` counts what
+    // the run holds, not the scenario it was given.
+    let scenario = Arc::new(scenario);
+    let r = run_shared(scenario.clone(), scenario.end, budget);
     let sim_time = t1.elapsed();
     let held = heap::live().saturating_sub(heap_before);
     let heap_peak = heap::peak();

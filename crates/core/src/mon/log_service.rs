@@ -17,6 +17,7 @@ use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
 use super::store::Transaction;
 use super::Version;
+use std::fmt::Write;
 
 /// The service's store prefix.
 pub const LOGM: &str = "logm";
@@ -77,16 +78,18 @@ impl Service for LogService {
         last_committed: Version,
     ) {
         let v = last_committed + 1;
+        // Written into the one text (a `format!` per line allocated a line
+        // and its time, then copied them).
         let mut text = String::new();
         for (who, e) in &self.pending {
-            text.push_str(&format!(
-                "{} {} {} : cluster [{}] {}\n",
-                crate::time::format_secs(e.stamp),
-                who,
+            let _ = writeln!(
+                text,
+                "{} {who} {} : cluster [{}] {}",
+                crate::time::Secs(e.stamp),
                 e.seq,
                 e.prio.as_str(),
                 e.msg
-            ));
+            );
         }
         t.put(LOGM, &v.to_string(), text.into_bytes());
         put_last_committed(t, LOGM, first_committed, v);

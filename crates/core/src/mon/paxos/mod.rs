@@ -121,11 +121,12 @@ fn no_value() -> Arc<[u8]> {
 }
 
 /// decode_append_transaction: a malformed value is logged and contributes nothing.
-fn decode_append(t: &mut Transaction, value: &[u8], out: &mut Out) {
-    match Transaction::decode(value) {
-        Ok(v) => t.append(v),
-        Err(e) => out.log(format!("malformed paxos value ignored: {e}")),
-    }
+fn decode_append(t: &mut Transaction, value: &Arc<[u8]>, out: &mut Out) {
+    let e = match out.decode_value(value) {
+        Ok(v) => return t.append_copy(v),
+        Err(e) => format!("malformed paxos value ignored: {e}"),
+    };
+    out.log(e);
 }
 
 impl Paxos {

@@ -141,7 +141,8 @@ impl Paxos {
     /// commit_start: apply lc+1 and its value in one transaction. The disk is
     /// instant here, so commit_finish follows at once.
     fn commit_start(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        let mut t = Transaction::new();
+        let ops = (ctx.out.decode_value(&self.new_value).as_ref()).map_or(0, |t| t.ops.len());
+        let mut t = Transaction::with_capacity(1 + ops);
         t.put_u64(PAXOS, "last_committed", self.last_committed + 1);
         decode_append(&mut t, &self.new_value, ctx.out);
         Self::apply(ctx, t);
