@@ -314,5 +314,16 @@ mod tests {
         );
         let cut = &bytes[..bytes.len() - 3];
         assert!(trace_json(cut).unwrap_err().contains("encoding is bad"));
+        // An imported history opened in the playground exports as it was read.
+        let files = [fixture("a"), fixture("b"), fixture("c")];
+        let logs: Vec<LogFile> = ["mon.a.log", "mon.b.log", "mon.c.log"]
+            .iter()
+            .zip(&files)
+            .map(|(name, bytes)| LogFile { name, bytes })
+            .collect();
+        let imp = import(&logs).unwrap();
+        let mut bytes = Vec::new();
+        Encoder::new().encode(&imp.trace, &mut bytes);
+        assert_eq!(trace_json(&bytes).unwrap(), json_lines(&imp.trace));
     }
 }
