@@ -12,6 +12,11 @@
 //! and `error` (nothing could be imported). `draw` redraws another window of
 //! the last import; `share` makes a link of a window (its log lines,
 //! import::excerpt) and `open_link` imports what such a link carries.
+//!
+//! The playground's "Export trace" and "Export SVG" run this module too
+//! (src/trace_export.rs): `trace_json` and `trace_svg` write the run the page
+//! hands over in the trace's binary encoding, so the page links neither the
+//! JSON serializer nor the SVG renderer.
 
 // Natively only the tests use it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
@@ -22,8 +27,10 @@ use monscope_core::import::{import, scenario::infer, Import, LogFile};
 use monscope_core::scenario::link::{share_link, MAX_TEXT};
 use monscope_core::scenario::{decode_link, encode_payload};
 use monscope_core::time::{Time, SEC};
-use monscope_core::trace::json::json_line;
+use monscope_core::trace::binary::Decoder;
+use monscope_core::trace::json::{json_line, json_lines};
 use monscope_core::trace::svg::render;
+use monscope_core::trace::Event;
 use std::cell::RefCell;
 
 /// A trace larger than this is not offered for download from the page
@@ -141,6 +148,30 @@ fn draw_answer(from: Time, to: Time) -> String {
     })
 }
 
+/// The events `bytes` encodes (`trace::binary`, one encoder over the whole
+/// trace): the playground's run, for its exports (src/trace_export.rs).
+fn decode(bytes: &[u8]) -> Result<Vec<Event>, String> {
+    let mut events = Vec::new();
+    Decoder::new().decode(bytes, &mut 0, usize::MAX, &mut events)?;
+    Ok(events)
+}
+
+/// "Export trace": the JSON lines (`monscope run --json`) of an encoded trace.
+fn trace_json(bytes: &[u8]) -> Result<String, String> {
+    Ok(json_lines(&decode(bytes)?))
+}
+
+/// "Export SVG": the diagram (`monscope svg`) of [from, to) of an encoded trace.
+fn trace_svg(
+    bytes: &[u8],
+    title: &str,
+    names: &[String],
+    from: Time,
+    to: Time,
+) -> Result<String, String> {
+    render(title, names, &decode(bytes)?, from, to).map_err(|e| e.to_string())
+}
+
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use wasm_bindgen::prelude::wasm_bindgen;
@@ -168,6 +199,24 @@ mod exports {
         } else {
             0
         }
+    }
+
+    /// The playground's "Export trace": the JSON lines of an encoded trace.
+    #[wasm_bindgen]
+    pub fn trace_json(bytes: &[u8]) -> Result<String, String> {
+        super::trace_json(bytes)
+    }
+
+    /// The playground's "Export SVG": [from_us, to_us) of an encoded trace.
+    #[wasm_bindgen]
+    pub fn trace_svg(
+        bytes: &[u8],
+        title: &str,
+        names: Vec<String>,
+        from_us: f64,
+        to_us: f64,
+    ) -> Result<String, String> {
+        super::trace_svg(bytes, title, &names, from_us as u64, to_us as u64)
     }
 
     /// The diagram of [from_ms, to_ms) of the last import.
@@ -242,5 +291,39 @@ mod tests {
         let v = parse(&import_answer(&names, b"hello\n", &[6])).unwrap();
         let error = v.get("error").and_then(|e| e.str()).unwrap();
         assert!(error.starts_with("no ceph-mon log to import"));
+    }
+
+    /// The playground's exports (trace_export.rs): the page encodes its run,
+    /// this module writes what `monscope run --json` and `monscope svg` print.
+    #[test]
+    fn an_exported_trace_is_the_runs_json_lines_and_diagram() {
+        use monscope_core::scenario::{library, parse};
+        use monscope_core::sim::run;
+        use monscope_core::trace::binary::Encoder;
+        let r = run(&parse(library::get("leader-failover").unwrap()).unwrap());
+        let mut bytes = Vec::new();
+        let mut encoder = Encoder::new();
+        for ev in &r.trace {
+            encoder.encode(std::slice::from_ref(ev), &mut bytes);
+        }
+        assert_eq!(trace_json(&bytes).unwrap(), json_lines(&r.trace));
+        let names = r.nodes.clone();
+        assert_eq!(
+            trace_svg(&bytes, "failover", &names, 30 * SEC, 45 * SEC).unwrap(),
+            render("failover", &names, &r.trace, 30 * SEC, 45 * SEC).unwrap()
+        );
+        let cut = &bytes[..bytes.len() - 3];
+        assert!(trace_json(cut).unwrap_err().contains("encoding is bad"));
+        // An imported history opened in the playground exports as it was read.
+        let files = [fixture("a"), fixture("b"), fixture("c")];
+        let logs: Vec<LogFile> = ["mon.a.log", "mon.b.log", "mon.c.log"]
+            .iter()
+            .zip(&files)
+            .map(|(name, bytes)| LogFile { name, bytes })
+            .collect();
+        let imp = import(&logs).unwrap();
+        let mut bytes = Vec::new();
+        Encoder::new().encode(&imp.trace, &mut bytes);
+        assert_eq!(trace_json(&bytes).unwrap(), json_lines(&imp.trace));
     }
 }

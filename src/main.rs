@@ -30,6 +30,8 @@ mod embed_api;
 mod panic_panel;
 #[cfg(target_arch = "wasm32")]
 mod sim_feed;
+#[cfg(target_arch = "wasm32")]
+mod trace_export;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

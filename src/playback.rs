@@ -764,6 +764,7 @@ impl Trace<'_> {
         self.events.partition_point(pred).min(self.len)
     }
 
+    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<Event> {
         self.iter().cloned().collect()
     }

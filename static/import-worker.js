@@ -5,12 +5,26 @@
 // {type: 'draw', from_ms, to_ms} answers {type: 'drawn', svg};
 // {type: 'share', from_ms, to_ms} answers {type: 'shared', link} (a link to
 // that window, or a sentence saying why not); {type: 'open', link} imports
-// what such a link carries and answers as 'import' does.
-import init, { import_logs, draw, share, open_link } from './monscope-import.js';
+// what such a link carries and answers as 'import' does. The playground's
+// "Export trace" and "Export SVG" (src/trace_export.rs) send {type: 'json',
+// bytes} and {type: 'svg', bytes, title, names, from, to} (its run in the
+// trace's binary encoding; µs) and get {text} (the JSON lines, the SVG) or
+// {error}.
+import init, { import_logs, draw, share, open_link, trace_json, trace_svg } from './monscope-import.js';
 
 const ready = init();
 
 onmessage = async ({ data }) => {
+  if (data.type === 'json' || data.type === 'svg') {
+    try {
+      await ready;
+      const { bytes, title, names, from, to } = data;
+      postMessage({ text: data.type === 'json' ? trace_json(bytes) : trace_svg(bytes, title, names, from, to) });
+    } catch (e) {
+      postMessage({ error: String(e) });
+    }
+    return;
+  }
   await ready;
   if (data.type === 'import') {
     const lens = new Uint32Array(data.buffers.map((b) => b.byteLength));

@@ -1,11 +1,14 @@
 //! Export for docs without JavaScript: the timeline's window as a standalone
 //! SVG (the same renderer as `monscope svg`) and the trace as JSON lines (the
-//! same lines as `monscope run --json`).
+//! same lines as `monscope run --json`), both written in a worker
+//! (trace_export.rs).
 
 use crate::playback::Model;
+use crate::trace_export;
 use monscope_core::time::Time;
-use monscope_core::trace::{json, svg};
 use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 pub struct Props {
@@ -28,30 +31,45 @@ pub fn export(p: &Props) -> Html {
             (p.model.clone(), p.win_start, p.win_span, p.on_error.clone());
         Callback::from(move |_: MouseEvent| {
             let to = (from + span).min(model.end.max(from + 1));
-            let title = model
-                .scenario
-                .title
-                .clone()
-                .unwrap_or_else(|| "monscope".into());
-            let result = svg::render(&title, &model.names, &model.trace().to_vec(), from, to)
-                .map_err(|e| format!("Export SVG: {e}"))
-                .and_then(|text| {
-                    crate::download::offer(&format!("{}.svg", stem(&model)), "image/svg+xml", &text)
-                        .map_err(|e| format!("Export SVG: {e}"))
-                });
-            if let Err(e) = result {
-                err.emit(e);
-            }
+            let title = model.scenario.title.as_deref().unwrap_or("monscope");
+            let names = model.names.iter().map(|n| JsValue::from_str(n));
+            let message = trace_export::message(
+                "svg",
+                &[
+                    ("title", title.into()),
+                    ("names", names.collect::<js_sys::Array>().into()),
+                    ("from", (from as f64).into()),
+                    ("to", (to as f64).into()),
+                ],
+            );
+            let bytes = trace_export::encode(&model.trace());
+            let file = format!("{}.svg", stem(&model));
+            let err = err.clone();
+            spawn_local(async move {
+                let done = trace_export::ask(message, bytes)
+                    .await
+                    .and_then(|text| crate::download::offer(&file, "image/svg+xml", &text));
+                if let Err(e) = done {
+                    err.emit(format!("Export SVG: {e}"));
+                }
+            });
         })
     };
     let json_click = {
         let (model, err) = (p.model.clone(), p.on_error.clone());
         Callback::from(move |_: MouseEvent| {
-            let text = json::json_lines(&model.trace().to_vec());
+            let bytes = trace_export::encode(&model.trace());
             let file = format!("{}.trace.jsonl", stem(&model));
-            if let Err(e) = crate::download::offer(&file, "application/x-ndjson", &text) {
-                err.emit(format!("Export trace: {e}"));
-            }
+            let err = err.clone();
+            spawn_local(async move {
+                let message = trace_export::message("json", &[]);
+                let done = trace_export::ask(message, bytes)
+                    .await
+                    .and_then(|text| crate::download::offer(&file, "application/x-ndjson", &text));
+                if let Err(e) = done {
+                    err.emit(format!("Export trace: {e}"));
+                }
+            });
         })
     };
     html! {

@@ -543,6 +543,25 @@ mod tests {
         let d = rebuilt.diff(&s, 1);
         assert_eq!(d[0], "monitor/election_epoch: absent vs 8 bytes");
         assert_eq!(d[1], "and 1 more keys");
+        // Keys only one side has, in prefixes only one side has: in
+        // (prefix, key) order, each once.
+        let mut more = Transaction::new();
+        more.put("paxos", "10", vec![1]).put("kv", "b", vec![2]);
+        rebuilt.apply(&more);
+        let mut other = Transaction::new();
+        other.put("kv", "a", vec![3]).put("auth", "z", vec![4]);
+        s.apply(&other);
+        assert_eq!(
+            rebuilt.diff(&s, 10),
+            [
+                "auth/z: absent vs 1 bytes",
+                "kv/a: absent vs 1 bytes",
+                "kv/b: 1 bytes vs absent",
+                "monitor/election_epoch: absent vs 8 bytes",
+                "paxos/10: 1 bytes vs absent",
+                "paxos/last_committed: 8 bytes vs 8 bytes",
+            ]
+        );
     }
 
     #[test]

@@ -1,0 +1,72 @@
+//! "Export trace" and "Export SVG": the run's events as JSON lines (as
+//! `monscope run --json`) and a window's diagram (as `monscope svg`), written
+//! by the Import page's wasm module (`monscope-import`, src/import_worker.rs)
+//! in a Web Worker started for the click. That module links serde's
+//! serializer and the SVG renderer already; the page does not, and the
+//! playground's transfer is smaller for it (README, Performance, "The page").
+//! The page hands the trace over in its binary encoding (`trace::binary`,
+//! which the simulation worker's batches use too).
+
+use crate::playback::Trace;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use monscope_core::trace::binary::Encoder;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+/// The trace's encoding, one event at a time (no copy of the trace).
+pub fn encode(trace: &Trace) -> Vec<u8> {
+    let mut encoder = Encoder::new();
+    let mut out = Vec::new();
+    for ev in trace.iter() {
+        encoder.encode(std::slice::from_ref(ev), &mut out);
+    }
+    out
+}
+
+/// What the exporting worker answers `message` (`type` and the fields it
+/// asks for; `bytes`, the encoded trace, is added), or why nothing.
+pub async fn ask(message: Object, bytes: Vec<u8>) -> Result<String, String> {
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    let worker = Worker::new_with_options("./import-worker.js", &options)
+        .map_err(|_| "the browser could not start the exporting worker".to_string())?;
+    let answer = Promise::new(&mut |resolve, reject| {
+        worker.set_onmessage(Some(&resolve));
+        worker.set_onerror(Some(&reject));
+    });
+    let array = Uint8Array::from(&bytes[..]);
+    drop(bytes);
+    let _ = Reflect::set(&message, &"bytes".into(), &array);
+    let sent = worker.post_message_with_transfer(&message, &Array::of1(&array.buffer()));
+    let answer = match sent {
+        Ok(()) => JsFuture::from(answer).await,
+        Err(e) => Err(e),
+    };
+    worker.terminate();
+    let data = answer
+        .ok()
+        .and_then(|e| e.dyn_into::<MessageEvent>().ok())
+        .map(|e| e.data())
+        .ok_or_else(|| "the exporting worker did not load".to_string())?;
+    let field = |k: &str| {
+        Reflect::get(&data, &k.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    match (field("text"), field("error")) {
+        (Some(text), _) => Ok(text),
+        (None, Some(error)) => Err(error),
+        (None, None) => Err("the exporting worker answered nothing".into()),
+    }
+}
+
+/// A message for [`ask`]: `type` and the fields given.
+pub fn message(kind: &str, fields: &[(&str, JsValue)]) -> Object {
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"type".into(), &kind.into());
+    for (k, v) in fields {
+        let _ = Reflect::set(&message, &(*k).into(), v);
+    }
+    message
+}
