@@ -16,7 +16,7 @@
 // difference). Merged:
 // 385,763 (wasm 379,273 + JS 5,644 + worker 846). The timeline's arrows on
 // a canvas when many (components/arrow_canvas.rs) and the ring's dots
-// painted row by row (src/dots.rs) add 2,301: 388,064 (wasm 381,476 + JS
+// painted row by row (src/dots.rs) add 2,299: 388,062 (wasm 381,474 + JS
 // 5,742 + worker 846).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
