@@ -1,8 +1,9 @@
 //! The cluster view (SVG): monitors on a ring, links, the quorum, leases and
 //! every message in flight at the playhead.
 
-use super::message_canvas::{Canvas, Mark, Scene};
+use super::message_canvas::{Canvas, Scene};
 use crate::app::Frame;
+use crate::dots::Mark;
 use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
 use monscope_core::fixed::Fixed;

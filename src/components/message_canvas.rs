@@ -7,6 +7,7 @@
 //! reaches the ring under the canvas), and the colours are the theme's (read
 //! from the protocol filter's chips, the colour key).
 
+use crate::dots::{Mark, Pixels};
 use crate::state::Msg;
 use gloo::events::{EventListener, EventListenerOptions};
 use std::cell::RefCell;
@@ -14,16 +15,6 @@ use std::rc::Rc;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, MouseEvent};
 use yew::prelude::*;
-
-/// One moving dot: where it is in the ring's coordinates (its SVG's viewBox).
-pub struct Mark {
-    pub x: f64,
-    pub y: f64,
-    /// Index in `playback::PROTOCOLS`.
-    pub proto: usize,
-    /// The trace index of its send (what a click picks).
-    pub ev: usize,
-}
 
 /// What one frame draws: the marks, and half the side of the square viewBox
 /// centred on (0, 0) that their coordinates are in.
@@ -49,7 +40,7 @@ fn fit(canvas: &HtmlCanvasElement, half: f64) -> (f64, f64, f64) {
 
 /// The colour of each protocol as the page's theme gives it now: the protocol
 /// filter's chips are the colour key (their dots' borders are always coloured).
-fn palette() -> Vec<[u8; 3]> {
+pub(super) fn palette() -> Vec<[u8; 3]> {
     let window = gloo::utils::window();
     let dots = gloo::utils::document()
         .query_selector_all(".chip .dot")
@@ -75,93 +66,6 @@ fn rgb(colour: &str) -> [u8; 3] {
     [0; 3].map(|_| parts.next().unwrap_or(128))
 }
 
-/// A dot's coverage: for each pixel of a square of `side`, how much of it the
-/// circle of radius `r` at its centre covers (0–255, edges anti-aliased).
-fn coverage(r: f64) -> (usize, Vec<u8>) {
-    let side = (2.0 * r).ceil() as usize + 2;
-    let c = side as f64 / 2.0;
-    let mask = (0..side * side)
-        .map(|i| {
-            let (x, y) = ((i % side) as f64 + 0.5 - c, (i / side) as f64 + 0.5 - c);
-            let d = (x * x + y * y).sqrt();
-            (monscope_core::fixed::clamp(r + 0.5 - d, 0.0, 1.0) * 255.0) as u8
-        })
-        .collect();
-    (side, mask)
-}
-
-/// The pixels of the dots, drawn here and put on the canvas at once: a
-/// software canvas (no GPU) spends far longer recording and replaying
-/// thousands of anti-aliased arcs or image stamps than wasm takes to write
-/// them. Reused from frame to frame.
-#[derive(Default)]
-struct Pixels {
-    buf: Vec<u8>,
-    /// The coverage mask of a dot at the scale it was made for.
-    dot: (f64, usize, Vec<u8>),
-}
-
-impl Pixels {
-    /// Every dot of `scene`, source-over onto a cleared `w` × `h` buffer.
-    fn paint(
-        &mut self,
-        scene: &Scene,
-        colours: &[[u8; 3]],
-        w: usize,
-        h: usize,
-        at: impl Fn(f64, f64) -> (f64, f64),
-        scale: f64,
-    ) {
-        if self.dot.0 != scale {
-            let (side, mask) = coverage(5.5 * scale);
-            self.dot = (scale, side, mask);
-        }
-        // (`fill` is a memset; `resize` would write byte by byte at opt-level z.)
-        if self.buf.len() == w * h * 4 {
-            self.buf.fill(0);
-        } else {
-            self.buf = vec![0; w * h * 4];
-        }
-        let (side, mask) = (self.dot.1, &self.dot.2);
-        for m in &scene.marks {
-            let colour = colours[m.proto.min(colours.len() - 1)];
-            let (x, y) = at(m.x, m.y);
-            let (x0, y0) = (
-                x.round() as isize - side as isize / 2,
-                y.round() as isize - side as isize / 2,
-            );
-            for (j, row) in mask.chunks(side).enumerate() {
-                let py = y0 + j as isize;
-                if py < 0 || py >= h as isize {
-                    continue;
-                }
-                for (i, &a) in row.iter().enumerate() {
-                    let px = x0 + i as isize;
-                    if a == 0 || px < 0 || px >= w as isize {
-                        continue;
-                    }
-                    let o = (py as usize * w + px as usize) * 4;
-                    let (sa, da) = (a as u32, self.buf[o + 3] as u32);
-                    if da == 0 || sa == 255 {
-                        // Nothing under it, or fully covered: the dot's colour.
-                        self.buf[o..o + 3].copy_from_slice(&colour);
-                        self.buf[o + 3] = a;
-                        continue;
-                    }
-                    // Source over destination, straight (not premultiplied) alpha.
-                    let out = sa + da * (255 - sa) / 255;
-                    for (k, &sc) in colour.iter().enumerate() {
-                        let dc = self.buf[o + k] as u32;
-                        self.buf[o + k] =
-                            ((sc as u32 * sa + dc * da * (255 - sa) / 255) / out.max(1)) as u8;
-                    }
-                    self.buf[o + 3] = out as u8;
-                }
-            }
-        }
-    }
-}
-
 fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> Option<()> {
     let dpr = gloo::utils::window().device_pixel_ratio();
     let (s, cx, cy) = fit(canvas, scene.half);
@@ -179,7 +83,14 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> 
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let mut pixels = pixels.borrow_mut();
     let at = |x: f64, y: f64| ((cx + x * s) * dpr, (cy + y * s) * dpr);
-    pixels.paint(scene, &palette(), pw as usize, ph as usize, at, s * dpr);
+    pixels.paint(
+        &scene.marks,
+        &palette(),
+        pw as usize,
+        ph as usize,
+        at,
+        s * dpr,
+    );
     let image = ImageData::new_with_u8_clamped_array(Clamped(&pixels.buf), pw).ok()?;
     ctx.put_image_data(&image, 0.0, 0.0).ok()
 }

@@ -1,6 +1,7 @@
 //! The page's panels, one job each.
 
 pub mod actions;
+pub mod arrow_canvas;
 pub mod cluster;
 pub mod controls;
 pub mod details;

@@ -2,9 +2,10 @@
 //! client and one for the scenario. Only the visible window is drawn; the body
 //! re-renders when the window or the selection changes, not every frame.
 
+use super::arrow_canvas::{use_arrow_canvas, Line};
 use super::real_band::{real_bands, real_open, BandProps, OpenProps, RealTrace};
 use super::secs;
-use crate::playback::{protocol_bit, MarkKind, Model};
+use crate::playback::{protocol_bit, MarkKind, Model, PROTOCOLS};
 use crate::state::Msg;
 use monscope_core::fixed::Fixed;
 use monscope_core::mon::status::MonState;
@@ -34,6 +35,10 @@ pub(super) const LANE: f64 = 26.0;
 const TOP: f64 = 22.0;
 /// More arrows than this in the window: draw the first ones and ask to zoom in.
 const MAX_ARROWS: usize = 1500;
+/// More arrows than this in the window: the plain ones go on a canvas
+/// (`arrow_canvas`). Below it each keeps its SVG element and its title; a
+/// built-in scenario's story window holds a few hundred.
+const MAX_SVG_ARROWS: usize = 1000;
 /// A click this close to an arrow or a mark (pixels) picks it.
 const PICK_REACH: f64 = 9.0;
 
@@ -136,7 +141,9 @@ struct BodyProps {
     real: Option<RealTrace>,
 }
 
-fn body(p: &BodyProps) -> Html {
+/// The diagram's SVG, and the plain arrows drawn on a canvas under it when
+/// there are many (`arrow_canvas`).
+fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
     let model = &p.model;
     let n = model.mon_count();
     let (w0, span) = (p.win_start, p.win_span.max(1));
@@ -193,7 +200,22 @@ fn body(p: &BodyProps) -> Html {
         .filter(|f| protocol_bit(f.protocol) & p.hidden == 0)
         .count();
     let pl = plot(w0, span, 1.0);
-    let arrows = drawn(model, &flights, w0, w1, p.hidden).map(|fl| {
+    // Many arrows: the plain ones go on the canvas; a dropped, held or
+    // selected one keeps its SVG element (its dashes, ✕ and title).
+    let many = drawn(model, &flights, w0, w1, p.hidden).count() > MAX_SVG_ARROWS;
+    let plain =
+        |fl: &Flight| many && fl.dropped.is_none() && !fl.held && p.selected_event != Some(fl.ev);
+    let lines: Vec<Line> = drawn(model, &flights, w0, w1, p.hidden)
+        .filter(|fl| plain(fl))
+        .map(|fl| Line {
+            at: pl.arrow(fl),
+            proto: PROTOCOLS
+                .iter()
+                .position(|p| *p == fl.protocol)
+                .unwrap_or(PROTOCOLS.len() - 1),
+        })
+        .collect();
+    let arrows = drawn(model, &flights, w0, w1, p.hidden).filter(|fl| !plain(fl)).map(|fl| {
         let ev = fl.ev;
         let (x0, y0, x1, y1) = pl.arrow(fl);
         let selected = p.selected_event == Some(ev);
@@ -265,7 +287,7 @@ fn body(p: &BodyProps) -> Html {
         }
     });
 
-    html! {
+    let svg = html! {
         <>
             <svg class="timeline-svg" height={Fixed(height, 0).to_string()} width="100%" data-testid="timeline-svg">
                 <defs>
@@ -290,7 +312,8 @@ fn body(p: &BodyProps) -> Html {
                 <p class="hint">{ format!("{shown} messages in this window; showing the first {MAX_ARROWS}. Zoom in to see them all.") }</p>
             }
         </>
-    }
+    };
+    (svg, Rc::new(lines))
 }
 
 #[function_component(Timeline)]
@@ -436,6 +459,7 @@ pub fn timeline(p: &Props) -> Html {
         },
         body,
     );
+    let canvas = use_arrow_canvas(diagram.1.clone(), height);
     let px = (p.t.saturating_sub(w0)) as f64 / span as f64;
     let names = model
         .names
@@ -471,7 +495,8 @@ pub fn timeline(p: &Props) -> Html {
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
                      data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
                      title="click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom">
-                    { (*diagram).clone() }
+                    { canvas }
+                    { diagram.0.clone() }
                     if (0.0..=1.0).contains(&px) {
                         <div class="playhead" style={format!("left:{}%", Fixed(px * 100.0, 3))} data-testid="playhead"></div>
                     }

@@ -335,6 +335,13 @@ async function frameTimes(page, text, at) {
   await page.getByTestId('editor').fill(text, { timeout: 120_000 });
   await page.getByTestId(`mon-${text.match(/^mons (.*)$/m)[1].split(' ').pop()}`).waitFor({ timeout: 120_000 });
   await seek(page, at);
+  // The picture's frames, not the simulation's: the worker streams the rest
+  // of the run for a while (the page folds it in 8 ms slices and shows the
+  // grown run every 250 ms); measured once the scrubber is full.
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=scrubber]');
+    return s.dataset.ready === s.max;
+  }, null, { timeout: 300_000 });
   await page.getByTestId('filter-ping').click();
   await page.getByTestId('filter-timecheck').click();
   // (The count is read once the ring shows them.)
@@ -362,7 +369,7 @@ async function frameTimes(page, text, at) {
   console.log(
     `frame times with ${inFlight} messages in flight (ms): p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`,
   );
-  return inFlight;
+  return { inFlight, p50: Number(q(0.5)) };
 }
 
 // Writes every `every` seconds from 10 s, round robin over the monitors.
@@ -380,7 +387,7 @@ test('frame times while animating 7 monitors with many messages in flight (repor
   // messages in the air at 15.5 s (the issue's figure), pings and Paxos included.
   // (A client that waits on its session instead of hunting every 3 s sends
   // fewer copies: twice the writes keep the figure.)
-  const inFlight = await frameTimes(page, busy([...'abcdefg'], 1000, 0.01), 15_500_000);
+  const { inFlight } = await frameTimes(page, busy([...'abcdefg'], 1000, 0.01), 15_500_000);
   await page.screenshot({ path: join(screenshots, 'busy.png'), fullPage: true });
   assert.ok(inFlight >= 200, `only ${inFlight} messages in flight`);
   assert.deepEqual(pageErrors, [], 'the page logged errors');
@@ -392,9 +399,12 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   // The most monitors a scenario may have, links of 1 to 2 s and 2,500 writes
   // 4 ms apart: the writes' forwards, the client's retries and the Paxos
   // rounds to 14 peons pile up; at 23 s over 2,000 messages are in the air.
-  const inFlight = await frameTimes(page, busy([...'abcdefghijklmno'], 2500, 0.004, '1s..2s'), 23_000_000);
+  const { inFlight, p50 } = await frameTimes(page, busy([...'abcdefghijklmno'], 2500, 0.004, '1s..2s'), 23_000_000);
   await page.screenshot({ path: join(screenshots, 'busy-15.png'), fullPage: true });
   assert.ok(inFlight >= 2000, `only ${inFlight} messages in flight`);
+  // The issue's 60 fps, as the median frame: the tail (p99, reported above)
+  // is the loaded machine's as much as the page's (README, "The page").
+  assert.ok(p50 <= 20, `median frame ${p50} ms`);
   // So many are drawn on a canvas; a click on a dot still selects its message
   // (then drawn in the SVG, ringed) and opens its details.
   const dot = await page.getByTestId('messages-canvas').evaluate((c) => {
@@ -410,6 +420,25 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   assert.ok(dot, 'the canvas shows dots');
   await page.mouse.click(dot.x, dot.y);
   await page.locator('[data-testid=msg].selected').waitFor();
+  await page.getByTestId('details').waitFor();
+  // The timeline's window holds over a thousand arrows: the plain ones are on
+  // a canvas too, and a click on one picks it as on the SVG's (then drawn in
+  // the SVG, selected).
+  const ringPick = await page.locator('[data-testid=msg].selected').getAttribute('data-ev');
+  await page.getByTestId('timeline-area').scrollIntoViewIfNeeded();
+  const arrow = await page.getByTestId('timeline-canvas').evaluate((c) => {
+    const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    const r = c.getBoundingClientRect();
+    for (let y = Math.floor(height / 3); y < height; y += 3) {
+      for (let x = Math.floor(width / 2); x < width; x += 3) {
+        if (data[(y * width + x) * 4 + 3] === 255) return { x: r.left + (x * r.width) / width, y: r.top + (y * r.height) / height };
+      }
+    }
+    return null;
+  });
+  assert.ok(arrow, 'the timeline canvas shows arrows');
+  await page.mouse.click(arrow.x, arrow.y);
+  await page.locator(`[data-testid=timeline-svg] .arrow.selected:not([data-ev="${ringPick}"])`).waitFor();
   await page.getByTestId('details').waitFor();
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: join(screenshots, 'busy-15-dark.png'), fullPage: true });
