@@ -105,9 +105,12 @@ pub struct Verdict1 {
     pub actual: String,
 }
 
-fn verdicts(trace: &[Event], at: impl Fn(&Event) -> Time) -> BTreeMap<u32, Verdict1> {
+fn verdicts<'a>(
+    trace: impl IntoIterator<Item = &'a Event>,
+    at: impl Fn(&Event) -> Time,
+) -> BTreeMap<u32, Verdict1> {
     trace
-        .iter()
+        .into_iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Expect {
                 line,

@@ -4,6 +4,7 @@
 use super::{fnv1a, Budget, Overrun, Sim};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
+use crate::trace::chunked::Chunked;
 use crate::trace::state::ClusterState;
 use crate::trace::{Event, EventKind};
 
@@ -11,7 +12,8 @@ use crate::trace::{Event, EventKind};
 pub struct Run {
     /// Monitors in rank order, then "client".
     pub nodes: Vec<String>,
-    pub trace: Vec<Event>,
+    /// In chunks (see [`Chunked`]): the simulator's own, not copied.
+    pub trace: Chunked<Event>,
     pub end: Time,
     pub state: ClusterState,
     /// Set when the run went past its budget and stopped at `end`.
@@ -32,7 +34,7 @@ pub fn run_until(scenario: &Scenario, t: Time) -> Run {
 pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::with_budget(scenario, budget);
     sim.run_until(t);
-    // The trace grew by doubling; a finished run keeps only what it holds.
+    // A finished run keeps only what it holds.
     sim.trace.shrink_to_fit();
     Run {
         nodes: sim.node_names(),
