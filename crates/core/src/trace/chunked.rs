@@ -5,8 +5,9 @@
 //!
 //! - The simulator's trace grows to millions of events. As one `Vec` each
 //!   growth copied the whole trace (in wasm, where memory cannot be remapped
-//!   as glibc's `realloc` does natively, the copies were 7% of the hour's
-//!   benchmark), and the old and the new buffer were both held at its peak.
+//!   as glibc's `realloc` does natively, the copies were 4-7% of node's
+//!   profile of the benchmark), and the old and the new buffer were both
+//!   held at its peak.
 //!   In chunks, growing allocates one more chunk.
 //! - The properties' history grows with the run (a version, a request, a
 //!   value per write) and the page clones the simulator every few seconds of
