@@ -126,7 +126,23 @@ impl<T: Clone> Chunked<T> {
 
     /// The elements from `i` on, in order.
     pub fn iter_from(&self, i: usize) -> Iter<'_, T> {
-        Iter { of: self, i }
+        let (c, k) = (i / CHUNK, i % CHUNK);
+        let mut it = Iter {
+            chunks: self.chunks.get(c..).unwrap_or(&[]).iter(),
+            tail: (c <= self.chunks.len()).then_some(self.tail.as_slice()),
+            cur: [].iter(),
+        };
+        // The chunk that holds `i`, from `i` on.
+        it.cur = match it.chunks.next() {
+            Some(chunk) => chunk.get(k..).unwrap_or(&[]).iter(),
+            None => it
+                .tail
+                .take()
+                .and_then(|t| t.get(k..))
+                .unwrap_or(&[])
+                .iter(),
+        };
+        it
     }
 
     pub fn iter(&self) -> Iter<'_, T> {
@@ -184,19 +200,25 @@ impl<'a, T: Clone> IntoIterator for &'a Chunked<T> {
     }
 }
 
-/// The elements of a [`Chunked`] in order (one element a step: a short
-/// loop, for the page's transfer).
+/// The elements of a [`Chunked`] in order, a chunk at a time.
 pub struct Iter<'a, T> {
-    of: &'a Chunked<T>,
-    i: usize,
+    chunks: std::slice::Iter<'a, Arc<Vec<T>>>,
+    tail: Option<&'a [T]>,
+    cur: std::slice::Iter<'a, T>,
 }
 
-impl<'a, T: Clone> Iterator for Iter<'a, T> {
+impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
     fn next(&mut self) -> Option<&'a T> {
-        let x = self.of.get(self.i)?;
-        self.i += 1;
-        Some(x)
+        loop {
+            if let Some(x) = self.cur.next() {
+                return Some(x);
+            }
+            self.cur = match self.chunks.next() {
+                Some(chunk) => chunk.iter(),
+                None => self.tail.take()?.iter(),
+            };
+        }
     }
 }
 

@@ -39,24 +39,11 @@ impl DropReason {
     }
 }
 
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Event {
     pub at: Time,
     #[serde(flatten)]
     pub kind: EventKind,
-}
-
-/// One copy of the (large) clone of an event that every caller calls: the
-/// page's transfer pays for each copy inlined into a caller (`Vec<Event>`'s
-/// clone, the trace's chunks, the views).
-impl Clone for Event {
-    #[inline(never)]
-    fn clone(&self) -> Self {
-        Event {
-            at: self.at,
-            kind: self.kind.clone(),
-        }
-    }
 }
 
 /// 40 bytes natively (an [`Event`] 48 with its time): the
