@@ -105,12 +105,9 @@ pub struct Verdict1 {
     pub actual: String,
 }
 
-fn verdicts<'a>(
-    trace: impl IntoIterator<Item = &'a Event>,
-    at: impl Fn(&Event) -> Time,
-) -> BTreeMap<u32, Verdict1> {
+fn verdicts(trace: &[Event], at: impl Fn(&Event) -> Time) -> BTreeMap<u32, Verdict1> {
     trace
-        .into_iter()
+        .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Expect {
                 line,

@@ -198,7 +198,7 @@ fn stepping_and_running_reach_the_same_trace() {
     let s = parse(library::get("leader-failover").unwrap()).unwrap();
     let mut stepped = Sim::new(&s);
     while stepped.step() {}
-    assert_eq!(stepped.trace().to_vec(), run(&s).trace.into_vec());
+    assert_eq!(stepped.trace(), run(&s).trace.as_slice());
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn every_builtin_scenario_meets_its_expectations() {
 fn take_trace_and_snapshots_give_the_straight_run() {
     let text = monscope_core::scenario::library::get("leader-failover").unwrap();
     let scenario = monscope_core::scenario::parse(text).unwrap();
-    let straight = monscope_core::sim::run(&scenario).trace.into_vec();
+    let straight = monscope_core::sim::run(&scenario).trace;
     let mut sim = monscope_core::sim::Sim::new(&scenario);
     let mut trace = Vec::new();
     let mut snaps = Vec::new();

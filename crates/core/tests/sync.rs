@@ -81,7 +81,6 @@ fn within_paxos_max_join_drift_there_is_no_sync() {
     let r = sim(&behind("", 3));
     let lc_at_revive = r
         .trace
-        .to_vec()
         .iter()
         .rev()
         .filter(|ev| ev.at < 55 * SEC)
@@ -435,7 +434,7 @@ fn a_full_sync_copies_the_monmap_service_with_the_other_sync_targets() {
     let mut sim = monscope_core::sim::Sim::new(&parse(&text).unwrap());
     sim.run_until(75 * SEC);
     assert!(sim.state().was(2, MonState::Synchronizing));
-    assert_eq!(syncs_of(&sim.trace().to_vec())[0].op, SyncOp::GetCookieFull);
+    assert_eq!(syncs_of(sim.trace())[0].op, SyncOp::GetCookieFull);
     let (a, c) = (sim.store(0).unwrap(), sim.store(2).unwrap());
     assert_eq!(c.get_u64("monmap", "last_committed"), 2);
     assert_eq!(c.get("monmap", "2"), a.get("monmap", "2"));

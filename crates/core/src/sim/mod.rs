@@ -26,7 +26,6 @@ use crate::mon::{Addr, Rank};
 use crate::scenario::ast::{Action, Scenario, Targets};
 use crate::scenario::printer::print_action;
 use crate::time::{Duration, Time};
-use crate::trace::chunked::Chunked;
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
@@ -133,8 +132,7 @@ pub struct Sim {
     last_commit: Option<(Arc<[u8]>, u64)>,
     next_msg: MsgId,
     next_stmt: usize,
-    /// In chunks: growing it never copies it.
-    trace: Chunked<Event>,
+    trace: Vec<Event>,
     /// Whether events are kept in `trace` (they are always folded into `state`).
     record: bool,
     state: ClusterState,
@@ -246,7 +244,7 @@ impl Sim {
             last_commit: None,
             next_msg: 0,
             next_stmt: 0,
-            trace: Chunked::default(),
+            trace: Vec::new(),
             record: true,
             state: ClusterState::new(all_names),
             out: Out::new(),
@@ -271,14 +269,14 @@ impl Sim {
     pub fn scenario(&self) -> &Scenario {
         &self.scenario
     }
-    pub fn trace(&self) -> &Chunked<Event> {
+    pub fn trace(&self) -> &[Event] {
         &self.trace
     }
     /// Takes the events recorded so far, leaving the trace empty; later events
     /// are recorded from there. A player keeps the trace itself and clones the
     /// trace-less `Sim` as a cheap snapshot.
     pub fn take_trace(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.trace).into_vec()
+        std::mem::take(&mut self.trace)
     }
     /// Stop (or resume) keeping events in the trace; the state still folds
     /// every one of them, so expectations and invariants hold as before, and
@@ -446,6 +444,13 @@ impl Sim {
             if let EventKind::Commit { value, .. } = &mut ev.kind {
                 // Folded already; the store transactions carry it.
                 *value = None;
+            }
+            if self.trace.len() == self.trace.capacity() {
+                // Grown by half, not doubled: the hour's trace (4.5 M
+                // events) had room for 8.4 M when it ended, and a long run's
+                // peak memory is mostly that room.
+                let more = (self.trace.capacity() / 2).max(1024);
+                self.trace.reserve_exact(more);
             }
             self.trace.push(ev);
         }

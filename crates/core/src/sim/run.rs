@@ -4,7 +4,6 @@
 use super::{fnv1a, Budget, Overrun, Sim};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
-use crate::trace::chunked::Chunked;
 use crate::trace::state::ClusterState;
 use crate::trace::{Event, EventKind};
 
@@ -12,8 +11,7 @@ use crate::trace::{Event, EventKind};
 pub struct Run {
     /// Monitors in rank order, then "client".
     pub nodes: Vec<String>,
-    /// In chunks (see [`Chunked`]): the simulator's own, not copied.
-    pub trace: Chunked<Event>,
+    pub trace: Vec<Event>,
     pub end: Time,
     pub state: ClusterState,
     /// Set when the run went past its budget and stopped at `end`.
@@ -34,7 +32,7 @@ pub fn run_until(scenario: &Scenario, t: Time) -> Run {
 pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::with_budget(scenario, budget);
     sim.run_until(t);
-    // A finished run keeps only what it holds.
+    // The trace grew by doubling; a finished run keeps only what it holds.
     sim.trace.shrink_to_fit();
     Run {
         nodes: sim.node_names(),

@@ -10,7 +10,7 @@ pub fn json_line(ev: &Event) -> String {
 }
 
 /// The whole trace, one JSON object per line.
-pub fn json_lines<'a>(trace: impl IntoIterator<Item = &'a Event>) -> String {
+pub fn json_lines(trace: &[Event]) -> String {
     let mut out = String::new();
     for ev in trace {
         out.push_str(&json_line(ev));

@@ -311,7 +311,7 @@ mod tests {
 
     fn run(stem: &str) -> Vec<Event> {
         let s = parse(library::get(stem).unwrap()).unwrap();
-        run_until(&s, s.end).trace.into_vec()
+        run_until(&s, s.end).trace
     }
 
     #[test]

@@ -128,12 +128,7 @@ fn quorum_view(st: &ClusterState) -> Milestone {
 
 /// The milestones of `trace` (monitors named `mon_names` in node order) up
 /// to `end`, in time order.
-pub fn milestones<'a>(
-    mon_names: &[String],
-    trace: impl IntoIterator<Item = &'a Event>,
-    end: Time,
-    settle: Duration,
-) -> Vec<Mark> {
+pub fn milestones(mon_names: &[String], trace: &[Event], end: Time, settle: Duration) -> Vec<Mark> {
     let mut st = ClusterState::new(mon_names.to_vec());
     let mut quorum = Settled::new(quorum_view(&st));
     let mut health = Settled::new(Milestone::Health(Vec::new()));
