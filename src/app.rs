@@ -644,7 +644,7 @@ fn app() -> Html {
             })
             .map(|e| match &e.kind {
                 EventKind::Note { text } => monscope_core::trace::format::note_plain(text),
-                _ => describe(e, &model.names),
+                _ => describe(&e, &model.names),
             })
     });
 
@@ -656,7 +656,7 @@ fn app() -> Html {
             .iter()
             .rev()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &trace[m.ev].kind {
+            .and_then(|m| match &trace.get(m.ev)?.kind {
                 EventKind::Note { text } => Some(text.clone()),
                 _ => None,
             })

@@ -6,6 +6,7 @@
 //! PUBLISH_MS. Batches of an earlier run are dropped by their run's id.
 
 use crate::app::PUBLISH_MS;
+use crate::packed::Source;
 use crate::playback::Model;
 use crate::sim_worker::{head, EVENTS_AT};
 use crate::state::{AppState, Msg};
@@ -44,7 +45,7 @@ struct Inner {
     model: Option<Model>,
     /// Batches received and not read yet; the one being read and where.
     queue: VecDeque<Uint8Array>,
-    reading: Option<(Vec<u8>, usize)>,
+    reading: Option<(Rc<[u8]>, usize)>,
     decoder: Decoder,
     /// Where the next slice of reading is posted, and whether one is.
     next: MessagePort,
@@ -240,11 +241,18 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
         let (batch, at) = match &mut i.reading {
             Some(r) => r,
             None => match i.queue.pop_front() {
-                Some(b) => i.reading.insert((b.to_vec(), EVENTS_AT)),
+                Some(b) => i.reading.insert((b.to_vec().into(), EVENTS_AT)),
                 None => break,
             },
         };
         let mut events = Vec::new();
+        // The page keeps the batch as it came (src/packed.rs), decoded
+        // again from here when a view reads these events.
+        let source = Source {
+            bytes: batch.clone(),
+            offset: *at,
+            decoder: i.decoder.clone(),
+        };
         if let Err(e) = i.decoder.decode(batch, at, DECODE_STEP, &mut events) {
             i.run = 0;
             crate::panic_panel::report(&format!(
@@ -259,6 +267,7 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
         }
         model = model.feed(
             events,
+            Some(source),
             batch_head.map(|h| h.1),
             batch_head.is_some_and(|h| h.0),
         );

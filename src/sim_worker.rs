@@ -116,10 +116,12 @@ pub mod exports {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packed::Source;
     use crate::playback::Model;
     use monscope_core::scenario::library;
     use monscope_core::time::SEC;
     use monscope_core::trace::binary::Decoder;
+    use std::rc::Rc;
 
     /// The page's side: each batch decoded `slice` events at a time and fed
     /// as it is read, its head once it is all read.
@@ -128,15 +130,21 @@ mod tests {
         let mut decoder = Decoder::new();
         loop {
             // The slowest machine: one step a batch.
-            let batch = worker.step(0.0);
+            let batch: Rc<[u8]> = worker.step(0.0).into();
             let (done, upto) = head(&batch).unwrap();
             let mut at = EVENTS_AT;
             while at < batch.len() {
                 let mut events = Vec::new();
+                // Kept as it was encoded, as the page keeps it.
+                let source = Source {
+                    bytes: batch.clone(),
+                    offset: at,
+                    decoder: decoder.clone(),
+                };
                 decoder.decode(&batch, &mut at, slice, &mut events).unwrap();
-                model = model.feed(events, None, false);
+                model = model.feed(events, Some(source), None, false);
             }
-            model = model.feed(Vec::new(), Some(upto), done);
+            model = model.feed(Vec::new(), None, Some(upto), done);
             if done {
                 return model;
             }
@@ -204,7 +212,7 @@ mod tests {
             decoder
                 .decode(&batch, &mut at, usize::MAX, &mut events)
                 .unwrap();
-            model = model.feed(events, Some(upto), done);
+            model = model.feed(events, None, Some(upto), done);
             readies.push(model.ready);
             // What is shown is whole up to `ready`.
             let t = model.ready;
