@@ -11,6 +11,7 @@ mod edit;
 mod embed;
 mod imported;
 mod inspect;
+mod lz;
 mod packed;
 mod playback;
 mod share;

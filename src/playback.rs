@@ -102,9 +102,10 @@ struct Grown {
     mark_state: Vec<MonState>,
     expects: Vec<usize>,
     loud: Vec<(Time, u8)>,
-    /// Each monitor's status changes: (time, status), the first its status
-    /// before the run.
-    statuses: Vec<Vec<(Time, Arc<MonStatus>)>>,
+    /// Each monitor's status before the run, and when it changed: the
+    /// time and the index of its `Status` event (read from the trace when
+    /// asked for: kept whole, the hour's 554,000 statuses took 95 MB).
+    statuses: Vec<(MonStatus, Vec<(Time, usize)>)>,
     snapshots: Vec<(Time, Sim)>,
     /// Simulated time between two snapshots now: SNAPSHOT_EVERY, doubled
     /// at each thinning.
@@ -328,7 +329,7 @@ impl Model {
             expects: Vec::new(),
             loud: Vec::new(),
             statuses: (0..names.len().saturating_sub(1) as NodeId)
-                .map(|n| vec![(0, Arc::new(sim.state().status(n).clone()))])
+                .map(|n| (sim.state().status(n).clone(), Vec::new()))
                 .collect(),
             snapshots: Vec::new(),
             snapshot_every: SNAPSHOT_EVERY,
@@ -390,7 +391,7 @@ impl Model {
         g.trace = Packed::default();
         // Before its first line a monitor is not running yet.
         g.statuses = (0..mons.len())
-            .map(|n| vec![(0, Arc::new(MonStatus::down(n as _)))])
+            .map(|n| (MonStatus::down(n as _), Vec::new()))
             .collect();
         m.fold(&mut g, imp.trace, &imp.sends);
         m.catch_up(&g);
@@ -515,9 +516,9 @@ fn fold_shared(g: &mut Grown, nodes: usize, first: usize, events: &[Event], mut 
         }
         match &ev.kind {
             EventKind::Expect { .. } => expects.push(i),
-            EventKind::Status { node, status } => {
-                if let Some(s) = statuses.get_mut(*node as usize) {
-                    s.push((ev.at, status.clone()));
+            EventKind::Status { node, .. } => {
+                if let Some((_, s)) = statuses.get_mut(*node as usize) {
+                    s.push((ev.at, i));
                 }
             }
             _ => {}
@@ -583,9 +584,15 @@ impl Model {
     pub fn status_at(&self, node: NodeId, t: Time) -> Option<MonStatus> {
         let t = t.min(self.ready);
         let g = self.grown.borrow();
-        let changes = g.statuses.get(node as usize)?;
+        let (before, changes) = g.statuses.get(node as usize)?;
         let i = changes.partition_point(|(at, _)| *at <= t);
-        changes.get(i.saturating_sub(1)).map(|(_, s)| (**s).clone())
+        let Some(&(_, ev)) = i.checked_sub(1).and_then(|i| changes.get(i)) else {
+            return Some(before.clone());
+        };
+        match &g.trace.get(ev)?.kind {
+            EventKind::Status { status, .. } => Some((**status).clone()),
+            _ => None,
+        }
     }
 
     /// Whether the scenario ever cuts a link: if not, no view needs the

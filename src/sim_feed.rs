@@ -6,7 +6,7 @@
 //! PUBLISH_MS. Batches of an earlier run are dropped by their run's id.
 
 use crate::app::PUBLISH_MS;
-use crate::packed::Source;
+use crate::packed::read_chunk;
 use crate::playback::Model;
 use crate::sim_worker::{head, EVENTS_AT};
 use crate::state::{AppState, Msg};
@@ -20,9 +20,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType};
 use yew::UseReducerDispatcher;
-
-/// Events decoded between two looks at the clock.
-const DECODE_STEP: usize = 500;
 
 /// Wall milliseconds of reading per task: shorter than the page's own
 /// simulation slices (state.rs: SLICE_MS), since the main thread has
@@ -245,21 +242,18 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
                 None => break,
             },
         };
-        let mut events = Vec::new();
-        // The page keeps the batch as it came (src/packed.rs), decoded
-        // again from here when a view reads these events.
-        let source = Source {
-            bytes: batch.clone(),
-            offset: *at,
-            decoder: i.decoder.clone(),
+        // The page keeps the batch as it came (src/packed.rs), a chunk
+        // decoded again when a view reads its events.
+        let (events, source) = match read_chunk(batch, at, &mut i.decoder) {
+            Ok(read) => read,
+            Err(e) => {
+                i.run = 0;
+                crate::panic_panel::report(&format!(
+                    "monscope could not read what its simulation worker sent: {e}"
+                ));
+                return (false, None);
+            }
         };
-        if let Err(e) = i.decoder.decode(batch, at, DECODE_STEP, &mut events) {
-            i.run = 0;
-            crate::panic_panel::report(&format!(
-                "monscope could not read what its simulation worker sent: {e}"
-            ));
-            return (false, None);
-        }
         let whole = *at >= batch.len();
         let batch_head = if whole { head(batch) } else { None };
         if whole {
