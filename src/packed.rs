@@ -174,15 +174,13 @@ impl Packed {
             return;
         };
         self.seal();
-        let cached = Rc::new(events);
-        let block = self.blocks.len();
+        // Not cached: while a run loads, the views read near the playhead.
         self.blocks.push(Block {
             first: self.sealed(),
-            count: cached.len(),
+            count: events.len(),
             at,
             source,
         });
-        self.remember(block, cached);
     }
 
     fn remember(&self, block: usize, events: Rc<Vec<Event>>) {
