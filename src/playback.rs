@@ -566,10 +566,11 @@ impl Model {
     /// See everything simulated so far.
     fn catch_up(&mut self, g: &Grown) {
         // Events another model folded (decoded again: rare).
-        let behind: Vec<EventRef> = (self.events..g.trace.len())
-            .filter_map(|i| g.trace.get(i))
-            .collect();
-        self.fold_model(behind.iter().map(|e| &**e));
+        for i in self.events..g.trace.len() {
+            if let Some(ev) = g.trace.get(i) {
+                self.fold_model(std::iter::once(&*ev));
+            }
+        }
         self.events = g.trace.len();
         self.flight_count = g.flights.list.len();
         self.max_flight = g.flights.longest;

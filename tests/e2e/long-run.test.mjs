@@ -138,6 +138,7 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
   // The memory once the hour is read, before the seeks (a seek back makes
   // the IndexedDB journal replay the page's own simulator, src/store/journal.rs).
   const loadedWasm = await page.evaluate(() => window.wasmMemory?.buffer.byteLength ?? 0);
+  const seeking = await page.evaluate(() => window.longTasks.length);
 
   // Seek anywhere: the clock shows the time asked for at the next frame.
   const seeks = [];
@@ -160,6 +161,10 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
     assert.equal(seeks.at(-1).clock, String(t), 'the seek landed');
   }
   console.log(`seek in the hour (ms, to the next frame): ${seeks.map((s) => s.ms.toFixed(1)).join(', ')}`);
+  // What follows the seeks (the IndexedDB journal catching up, src/store/persist.rs).
+  await page.waitForTimeout(2000);
+  const after = await page.evaluate((from) => window.longTasks.slice(from), seeking);
+  console.log(`long tasks during and after the seeks: ${list(after)}`);
 
   const memory = await page.evaluate(() => ({
     wasm: window.wasmMemory?.buffer.byteLength ?? 0,
