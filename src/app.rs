@@ -645,19 +645,23 @@ fn app() -> Html {
             })
             .map(|e| match &e.kind {
                 EventKind::Note { text } => monscope_core::trace::format::note_plain(text),
-                _ => describe(e, &model.names),
+                _ => describe(&e, &model.names),
             })
     });
 
     // The latest `note` is the caption.
     let caption = state.model.as_ref().and_then(|model| {
+        // The last stop's time first: the marks before `t` are hundreds of
+        // thousands in a long run, and it may have no note at all.
+        let stops = &model.stops;
+        let last = stops[..stops.partition_point(|(at, _)| *at <= t)].last()?.0;
         let marks = model.marks();
         let trace = model.trace();
-        marks[..marks.partition_point(|m| m.at <= t)]
+        marks[..marks.partition_point(|m| m.at <= last)]
             .iter()
             .rev()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &trace[m.ev].kind {
+            .and_then(|m| match &trace.get(m.ev)?.kind {
                 EventKind::Note { text } => Some(text.clone()),
                 _ => None,
             })

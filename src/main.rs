@@ -12,6 +12,8 @@ mod edit;
 mod embed;
 mod imported;
 mod inspect;
+mod lz;
+mod packed;
 mod playback;
 mod share;
 mod sim_worker;

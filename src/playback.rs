@@ -8,12 +8,12 @@
 //!
 //! Pure Rust, no browser: the native unit tests measure seeking.
 
+use crate::packed::{EventRef, Packed, Source};
 use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::scenario::{self, Action, ParseError, Scenario};
 use monscope_core::sim::{Budget, Sim};
 use monscope_core::time::MS;
 use monscope_core::time::{Time, SEC};
-use monscope_core::trace::chunked::Chunked;
 use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -93,18 +93,19 @@ pub struct Mark {
 /// while it grows. Only appended to (a flight's outcome is filled in when
 /// it happens), so a model that sees a prefix of it stays consistent.
 struct Grown {
-    /// In chunks: a contiguous vector of a long run's events is copied
-    /// whole each time it grows (100+ ms on the page's thread).
-    trace: Chunked<Event>,
+    /// Encoded, in blocks (src/packed.rs): decoded, the one-hour run's
+    /// events took most of the page's memory.
+    trace: Packed,
     flights: Flights,
     marks: Vec<Mark>,
     /// Each node's state as the marks last saw it.
     mark_state: Vec<MonState>,
     expects: Vec<usize>,
     loud: Vec<(Time, u8)>,
-    /// Each monitor's status changes: (time, status), the first its status
-    /// before the run.
-    statuses: Vec<Vec<(Time, Arc<MonStatus>)>>,
+    /// Each monitor's status before the run, and when it changed: the
+    /// time and the index of its `Status` event (read from the trace when
+    /// asked for: kept whole, the hour's 554,000 statuses took 95 MB).
+    statuses: Vec<(MonStatus, Vec<(Time, usize)>)>,
     snapshots: Vec<(Time, Sim)>,
     /// Simulated time between two snapshots now: SNAPSHOT_EVERY, doubled
     /// at each thinning.
@@ -132,11 +133,12 @@ struct Grown {
 }
 
 impl Grown {
-    /// Keep event number `i` of a source, unless the trace has it already
+    /// Keep event number `i` of a source in `fresh` (the events after the
+    /// trace's, folded and then appended), unless the trace has it already
     /// (or is missing some before it: the other source fills those).
-    fn keep(&mut self, i: usize, ev: Event) {
-        if i == self.trace.len() {
-            self.trace.push(ev);
+    fn keep(&self, i: usize, ev: Event, fresh: &mut Vec<Event>) {
+        if i == self.trace.len() + fresh.len() {
+            fresh.push(ev);
         }
     }
 
@@ -149,8 +151,16 @@ impl Grown {
 
     /// Run the page's simulator on, STEP at a time, until `until` or
     /// `budget_ms` of wall time since `started` is spent (at least one
-    /// step), keeping its events the trace lacks and its snapshots.
-    fn run_local(&mut self, end: Time, until: Time, started: f64, budget_ms: f64) {
+    /// step), keeping its events the trace lacks (in `fresh`) and its
+    /// snapshots.
+    fn run_local(
+        &mut self,
+        end: Time,
+        until: Time,
+        started: f64,
+        budget_ms: f64,
+        fresh: &mut Vec<Event>,
+    ) {
         while let Some(sim) = &mut self.sim {
             let t = match self.simulated {
                 None => 0,
@@ -162,10 +172,12 @@ impl Grown {
             let events = sim.take_trace();
             let over = t >= end || sim.overrun().is_some();
             for ev in events {
-                self.keep(self.local_events, ev);
+                self.keep(self.local_events, ev, fresh);
                 self.local_events += 1;
             }
-            self.reached(self.local_events, t);
+            if self.local_events <= self.trace.len() + fresh.len() {
+                self.traced = self.traced.max(t);
+            }
             self.simulated = Some(t);
             self.since_snapshot_ms += wall_ms() - step;
             self.snapshot(t, over);
@@ -173,7 +185,7 @@ impl Grown {
             // A run stopped by its budget has nothing more to simulate.
             if over {
                 self.sim = None;
-                if self.local_events <= self.trace.len() {
+                if self.local_events <= self.trace.len() + fresh.len() {
                     self.complete = true;
                 }
             }
@@ -306,7 +318,7 @@ impl Model {
         let names = sim.node_names();
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let grown = Grown {
-            trace: Chunked::default(),
+            trace: Packed::default(),
             flights: Flights {
                 list: Vec::new(),
                 of: Default::default(),
@@ -317,7 +329,7 @@ impl Model {
             expects: Vec::new(),
             loud: Vec::new(),
             statuses: (0..names.len().saturating_sub(1) as NodeId)
-                .map(|n| vec![(0, Arc::new(sim.state().status(n).clone()))])
+                .map(|n| (sim.state().status(n).clone(), Vec::new()))
                 .collect(),
             snapshots: Vec::new(),
             snapshot_every: SNAPSHOT_EVERY,
@@ -376,15 +388,12 @@ impl Model {
         let mut g = grown.borrow_mut();
         g.sim = None;
         g.complete = true;
-        g.trace = Chunked::default();
-        for ev in imp.trace {
-            g.trace.push(ev);
-        }
+        g.trace = Packed::default();
         // Before its first line a monitor is not running yet.
         g.statuses = (0..mons.len())
-            .map(|n| vec![(0, Arc::new(MonStatus::down(n as _)))])
+            .map(|n| (MonStatus::down(n as _), Vec::new()))
             .collect();
-        m.fold(&mut g, 0, &imp.sends);
+        m.fold(&mut g, imp.trace, &imp.sends);
         m.catch_up(&g);
         drop(g);
         Ok(m)
@@ -407,24 +416,43 @@ impl Model {
         let g = &mut *g;
         let mut next = self.clone();
         if !g.complete {
-            let first = g.trace.len();
-            g.run_local(self.end, self.end, started, budget_ms);
-            next.fold(g, first, &[]);
+            let mut fresh = Vec::new();
+            g.run_local(self.end, self.end, started, budget_ms, &mut fresh);
+            next.fold(g, fresh, &[]);
         }
         next.catch_up(g);
         next
     }
 
     /// Events a worker simulated, the next ones it sent (in order, from the
-    /// run's first); `upto`: it has sent every event up to then; `done`: the
-    /// whole run. The model that shows the run so far.
-    pub fn feed(&self, events: Vec<Event>, upto: Option<Time>, done: bool) -> Model {
+    /// run's first), decoded from `source` (kept as they were encoded when
+    /// the trace has none of them yet); `upto`: it has sent every event up
+    /// to then; `done`: the whole run. The model that shows the run so far.
+    pub fn feed(
+        &self,
+        events: Vec<Event>,
+        source: Option<Source>,
+        upto: Option<Time>,
+        done: bool,
+    ) -> Model {
         let mut g = self.grown.borrow_mut();
         let g = &mut *g;
-        let first = g.trace.len();
-        for ev in events {
-            g.keep(g.received, ev);
-            g.received += 1;
+        let mut next = self.clone();
+        match source {
+            Some(source) if g.received == g.trace.len() && !events.is_empty() => {
+                g.received += events.len();
+                let first = g.trace.len();
+                next.fold_events(g, first, &events, &[]);
+                g.trace.push_block(events, source);
+            }
+            _ => {
+                let mut fresh = Vec::new();
+                for ev in events {
+                    g.keep(g.received, ev, &mut fresh);
+                    g.received += 1;
+                }
+                next.fold(g, fresh, &[]);
+            }
         }
         if let Some(at) = upto {
             g.reached(g.received, at);
@@ -432,8 +460,6 @@ impl Model {
         if done && g.received <= g.trace.len() {
             g.complete = true;
         }
-        let mut next = self.clone();
-        next.fold(g, first, &[]);
         next.catch_up(g);
         next
     }
@@ -443,51 +469,71 @@ impl Model {
         self.grown.borrow().sim.is_some()
     }
 
-    /// Derive what the views draw from the events `first..` just added.
+    /// Derive what the views draw from `fresh`, the events after the
+    /// trace's, then append them to it.
     /// `sends`: the flights an imported history's arrows start, in order.
-    fn fold(&self, g: &mut Grown, first: usize, mut sends: &[Flight]) {
-        let nodes = self.names.len();
-        let Grown {
-            trace,
-            flights,
-            marks,
-            mark_state,
-            expects,
-            loud,
-            statuses,
-            ..
-        } = g;
-        for (i, ev) in (first..).zip(trace.iter_from(first)) {
-            let started = match sends.first().filter(|f| f.ev == i) {
-                Some(f) => {
-                    sends = &sends[1..];
-                    flights.start(f.clone())
-                }
-                None => flights.push(i, ev),
-            };
-            if let Some(f) = started.filter(|f| !is_quiet(f)) {
-                loud.push((f.sent, protocol_bit(f.protocol)));
-            }
-            match &ev.kind {
-                EventKind::Expect { .. } => expects.push(i),
-                EventKind::Status { node, status } => {
-                    if let Some(s) = statuses.get_mut(*node as usize) {
-                        s.push((ev.at, status.clone()));
-                    }
-                }
-                _ => {}
-            }
-            if let Some(m) = mark(ev, i, nodes, mark_state) {
-                marks.push(m);
-            }
+    fn fold(&mut self, g: &mut Grown, fresh: Vec<Event>, sends: &[Flight]) {
+        let first = g.trace.len();
+        self.fold_events(g, first, &fresh, sends);
+        for ev in fresh {
+            g.trace.push(ev);
         }
     }
 
+    /// Derive what the views draw from `events`, numbered from `first`
+    /// (the trace's length): the run's shared part, and this model's own
+    /// when it has seen every event before them.
+    fn fold_events(&mut self, g: &mut Grown, first: usize, events: &[Event], sends: &[Flight]) {
+        if self.events == first {
+            self.fold_model(events.iter());
+            self.events = first + events.len();
+        }
+        fold_shared(g, self.names.len(), first, events, sends);
+    }
+}
+
+/// Fold `events`, numbered from `first`, into the run's shared part.
+fn fold_shared(g: &mut Grown, nodes: usize, first: usize, events: &[Event], mut sends: &[Flight]) {
+    let Grown {
+        flights,
+        marks,
+        mark_state,
+        expects,
+        loud,
+        statuses,
+        ..
+    } = g;
+    for (i, ev) in (first..).zip(events) {
+        let started = match sends.first().filter(|f| f.ev == i) {
+            Some(f) => {
+                sends = &sends[1..];
+                flights.start(f.clone())
+            }
+            None => flights.push(i, ev),
+        };
+        if let Some(f) = started.filter(|f| !is_quiet(f)) {
+            loud.push((f.sent, protocol_bit(f.protocol)));
+        }
+        match &ev.kind {
+            EventKind::Expect { .. } => expects.push(i),
+            EventKind::Status { node, .. } => {
+                if let Some((_, s)) = statuses.get_mut(*node as usize) {
+                    s.push((ev.at, i));
+                }
+            }
+            _ => {}
+        }
+        if let Some(m) = mark(ev, i, nodes, mark_state) {
+            marks.push(m);
+        }
+    }
+}
+
+impl Model {
     /// Derive this model's own part (its stops, who is in the cluster, when
-    /// the story is told) from events `from..to`: whichever model folded
-    /// them into the shared part.
-    fn fold_model(&mut self, g: &Grown, from: usize, to: usize) {
-        for ev in g.trace.iter_from(from).take(to.saturating_sub(from)) {
+    /// the story is told) from `events`, the next it has not seen.
+    fn fold_model<'e>(&mut self, events: impl Iterator<Item = &'e Event>) {
+        for ev in events {
             match &ev.kind {
                 EventKind::Note { text } => {
                     match self.stops.last_mut() {
@@ -519,7 +565,12 @@ impl Model {
 
     /// See everything simulated so far.
     fn catch_up(&mut self, g: &Grown) {
-        self.fold_model(g, self.events, g.trace.len());
+        // Events another model folded (decoded again: rare).
+        for i in self.events..g.trace.len() {
+            if let Some(ev) = g.trace.get(i) {
+                self.fold_model(std::iter::once(&*ev));
+            }
+        }
         self.events = g.trace.len();
         self.flight_count = g.flights.list.len();
         self.max_flight = g.flights.longest;
@@ -534,9 +585,15 @@ impl Model {
     pub fn status_at(&self, node: NodeId, t: Time) -> Option<MonStatus> {
         let t = t.min(self.ready);
         let g = self.grown.borrow();
-        let changes = g.statuses.get(node as usize)?;
+        let (before, changes) = g.statuses.get(node as usize)?;
         let i = changes.partition_point(|(at, _)| *at <= t);
-        changes.get(i.saturating_sub(1)).map(|(_, s)| (**s).clone())
+        let Some(&(_, ev)) = i.checked_sub(1).and_then(|i| changes.get(i)) else {
+            return Some(before.clone());
+        };
+        match &g.trace.get(ev)?.kind {
+            EventKind::Status { status, .. } => Some((**status).clone()),
+            _ => None,
+        }
     }
 
     /// Whether the scenario ever cuts a link: if not, no view needs the
@@ -629,7 +686,7 @@ impl Model {
 
     /// How many trace events happened at or before `t`.
     pub fn events_upto(&self, t: Time) -> usize {
-        self.trace().partition_point(|e| e.at <= t)
+        self.trace().partition_point_at(|at| at <= t)
     }
 
     /// The simulator at `t` (at most `ready`): the nearest snapshot at or
@@ -644,9 +701,13 @@ impl Model {
             g.sim.is_some() && g.simulated.is_none_or(|at| at < t)
         };
         if let (true, Ok(mut g)) = (behind, self.grown.try_borrow_mut()) {
+            let mut fresh = Vec::new();
+            g.run_local(self.end, t, wall_ms(), f64::INFINITY, &mut fresh);
             let first = g.trace.len();
-            g.run_local(self.end, t, wall_ms(), f64::INFINITY);
-            self.fold(&mut g, first, &[]);
+            fold_shared(&mut g, self.names.len(), first, &fresh, &[]);
+            for ev in fresh {
+                g.trace.push(ev);
+            }
         }
         let mut sim = {
             let g = self.grown.borrow();
@@ -688,15 +749,15 @@ impl Model {
     pub fn next_event(&self, t: Time) -> Option<Time> {
         let trace = self.trace();
         trace
-            .get(trace.partition_point(|e| e.at <= t))
+            .get(trace.partition_point_at(|at| at <= t))
             .map(|e| e.at)
     }
 
     /// The time of the last event before `t`.
     pub fn prev_event(&self, t: Time) -> Option<Time> {
         let trace = self.trace();
-        let i = trace.partition_point(|e| e.at < t);
-        i.checked_sub(1).map(|i| trace[i].at)
+        let i = trace.partition_point_at(|at| at < t);
+        i.checked_sub(1).and_then(|i| trace.get(i)).map(|e| e.at)
     }
 
     /// Whether monitor `node` is in the cluster at `t`: added and not removed.
@@ -729,9 +790,10 @@ impl Model {
     }
 }
 
-/// The first `len` events of a run's trace: what one [`Model`] sees.
+/// The first `len` events of a run's trace: what one [`Model`] sees,
+/// decoded a block at a time as they are read (src/packed.rs).
 pub struct Trace<'a> {
-    events: Ref<'a, Chunked<Event>>,
+    events: Ref<'a, Packed>,
     len: usize,
 }
 
@@ -740,7 +802,7 @@ impl Trace<'_> {
         self.len
     }
 
-    pub fn get(&self, i: usize) -> Option<&Event> {
+    pub fn get(&self, i: usize) -> Option<EventRef> {
         self.events.get(i).filter(|_| i < self.len)
     }
 
@@ -749,31 +811,31 @@ impl Trace<'_> {
         &self,
         from: usize,
         to: usize,
-    ) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator + '_ {
+    ) -> impl DoubleEndedIterator<Item = EventRef> + ExactSizeIterator + '_ {
         let to = to.min(self.len);
-        let events: &Chunked<Event> = &self.events;
-        (from.min(to)..to).map(move |i| &events[i])
+        let events: &Packed = &self.events;
+        // A block decodes as it did when it was kept.
+        (from.min(to)..to).map(move |i| events.get(i).expect("an event the model sees"))
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EventRef> + ExactSizeIterator + '_ {
         self.range(0, self.len)
     }
 
-    /// As [`slice::partition_point`].
-    pub fn partition_point(&self, pred: impl FnMut(&Event) -> bool) -> usize {
-        self.events.partition_point(pred).min(self.len)
+    /// The first index whose event's time does not satisfy `pred`, for
+    /// events partitioned by it (as [`slice::partition_point`]).
+    pub fn partition_point_at(&self, pred: impl Fn(Time) -> bool) -> usize {
+        self.events.partition_point_at(pred).min(self.len)
+    }
+
+    /// Event `i`, copied out of its block.
+    pub fn event(&self, i: usize) -> Option<Event> {
+        self.get(i).map(|e| (*e).clone())
     }
 
     #[cfg(test)]
     pub fn to_vec(&self) -> Vec<Event> {
-        self.iter().cloned().collect()
-    }
-}
-
-impl std::ops::Index<usize> for Trace<'_> {
-    type Output = Event;
-    fn index(&self, i: usize) -> &Event {
-        self.get(i).expect("an event the model sees")
+        self.iter().map(|e| (*e).clone()).collect()
     }
 }
 

@@ -6,6 +6,7 @@
 //! PUBLISH_MS. Batches of an earlier run are dropped by their run's id.
 
 use crate::app::PUBLISH_MS;
+use crate::packed::read_chunk;
 use crate::playback::Model;
 use crate::sim_worker::{head, EVENTS_AT};
 use crate::state::{AppState, Msg};
@@ -19,9 +20,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType};
 use yew::UseReducerDispatcher;
-
-/// Events decoded between two looks at the clock.
-const DECODE_STEP: usize = 500;
 
 /// Wall milliseconds of reading per task: shorter than the page's own
 /// simulation slices (state.rs: SLICE_MS), since the main thread has
@@ -44,7 +42,7 @@ struct Inner {
     model: Option<Model>,
     /// Batches received and not read yet; the one being read and where.
     queue: VecDeque<Uint8Array>,
-    reading: Option<(Vec<u8>, usize)>,
+    reading: Option<(Rc<[u8]>, usize)>,
     decoder: Decoder,
     /// Where the next slice of reading is posted, and whether one is.
     next: MessagePort,
@@ -240,18 +238,22 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
         let (batch, at) = match &mut i.reading {
             Some(r) => r,
             None => match i.queue.pop_front() {
-                Some(b) => i.reading.insert((b.to_vec(), EVENTS_AT)),
+                Some(b) => i.reading.insert((b.to_vec().into(), EVENTS_AT)),
                 None => break,
             },
         };
-        let mut events = Vec::new();
-        if let Err(e) = i.decoder.decode(batch, at, DECODE_STEP, &mut events) {
-            i.run = 0;
-            crate::panic_panel::report(&format!(
-                "monscope could not read what its simulation worker sent: {e}"
-            ));
-            return (false, None);
-        }
+        // The page keeps the batch as it came (src/packed.rs), a chunk
+        // decoded again when a view reads its events.
+        let (events, source) = match read_chunk(batch, at, &mut i.decoder) {
+            Ok(read) => read,
+            Err(e) => {
+                i.run = 0;
+                crate::panic_panel::report(&format!(
+                    "monscope could not read what its simulation worker sent: {e}"
+                ));
+                return (false, None);
+            }
+        };
         let whole = *at >= batch.len();
         let batch_head = if whole { head(batch) } else { None };
         if whole {
@@ -259,6 +261,7 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
         }
         model = model.feed(
             events,
+            Some(source),
             batch_head.map(|h| h.1),
             batch_head.is_some_and(|h| h.0),
         );

@@ -9,14 +9,20 @@
 //! own simulator's (`Model::feed`).
 //!
 //! A batch: one byte (1: the run is over), the simulated time it reaches
-//! (u64, little-endian), then the events.
+//! (u64, little-endian), then the events in chunks of about CHUNK,
+//! compressed ([`crate::packed::write_chunk`]: the page keeps them so).
 
+use crate::packed::write_chunk;
 use crate::playback::STEP;
 use monscope_core::scenario::{self, ParseError};
 use monscope_core::sim::{Budget, Sim};
 use monscope_core::time::Time;
 use monscope_core::trace::binary::Encoder;
 use std::sync::Arc;
+
+/// Events per chunk, at least: the page decodes a chunk whenever a view
+/// reads one of its events.
+const CHUNK: usize = 512;
 
 /// A run being simulated in the worker.
 pub struct Stepper {
@@ -43,13 +49,20 @@ impl Stepper {
     pub fn step(&mut self, budget_ms: f64) -> Vec<u8> {
         let started = crate::playback::wall_ms();
         let mut out = vec![0; 9];
+        let (mut raw, mut events) = (Vec::new(), 0);
         while let Some(sim) = &mut self.sim {
             let t = match self.at {
                 None => 0,
                 Some(at) => ((at / STEP + 1) * STEP).min(self.end),
             };
             sim.run_until(t);
-            self.encoder.encode(&sim.take_trace(), &mut out);
+            let trace = sim.take_trace();
+            self.encoder.encode(&trace, &mut raw);
+            events += trace.len();
+            if events >= CHUNK {
+                write_chunk(&raw, &mut out);
+                (raw, events) = (Vec::new(), 0);
+            }
             self.at = Some(t);
             if t >= self.end || sim.overrun().is_some() {
                 self.sim = None;
@@ -57,6 +70,9 @@ impl Stepper {
             if crate::playback::wall_ms() - started >= budget_ms {
                 break;
             }
+        }
+        if events > 0 {
+            write_chunk(&raw, &mut out);
         }
         out[0] = self.sim.is_none() as u8;
         out[1..9].copy_from_slice(&self.at.unwrap_or(0).to_le_bytes());
@@ -116,27 +132,28 @@ pub mod exports {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packed::read_chunk;
     use crate::playback::Model;
     use monscope_core::scenario::library;
     use monscope_core::time::SEC;
     use monscope_core::trace::binary::Decoder;
+    use std::rc::Rc;
 
-    /// The page's side: each batch decoded `slice` events at a time and fed
-    /// as it is read, its head once it is all read.
-    fn fed(mut model: Model, text: &str, slice: usize) -> Model {
+    /// The page's side: each batch read a chunk at a time and fed as it is
+    /// read, its head once it is all read.
+    fn fed(mut model: Model, text: &str) -> Model {
         let mut worker = Stepper::new(text).unwrap();
         let mut decoder = Decoder::new();
         loop {
             // The slowest machine: one step a batch.
-            let batch = worker.step(0.0);
+            let batch: Rc<[u8]> = worker.step(0.0).into();
             let (done, upto) = head(&batch).unwrap();
             let mut at = EVENTS_AT;
             while at < batch.len() {
-                let mut events = Vec::new();
-                decoder.decode(&batch, &mut at, slice, &mut events).unwrap();
-                model = model.feed(events, None, false);
+                let (events, source) = read_chunk(&batch, &mut at, &mut decoder).unwrap();
+                model = model.feed(events, Some(source), None, false);
             }
-            model = model.feed(Vec::new(), Some(upto), done);
+            model = model.feed(Vec::new(), None, Some(upto), done);
             if done {
                 return model;
             }
@@ -149,7 +166,7 @@ mod tests {
             let text = library::get(stem).unwrap();
             let whole = Model::build(text).unwrap();
             // As the page does: its own first slice, then the worker's batches.
-            let m = fed(Model::start(text).unwrap().advance(0.0), text, 500);
+            let m = fed(Model::start(text).unwrap().advance(0.0), text);
             assert!(m.done(), "{stem}");
             assert!(m.trace().to_vec() == whole.trace().to_vec(), "{stem}");
             assert_eq!(*m.flights(), *whole.flights(), "{stem}");
@@ -197,14 +214,14 @@ mod tests {
         let mut model = Model::start(text).unwrap();
         let mut readies = Vec::new();
         while !model.done() {
-            let batch = worker.step(0.0);
+            let batch: Rc<[u8]> = worker.step(0.0).into();
             let (done, upto) = head(&batch).unwrap();
             let mut events = Vec::new();
             let mut at = EVENTS_AT;
-            decoder
-                .decode(&batch, &mut at, usize::MAX, &mut events)
-                .unwrap();
-            model = model.feed(events, Some(upto), done);
+            while at < batch.len() {
+                events.extend(read_chunk(&batch, &mut at, &mut decoder).unwrap().0);
+            }
+            model = model.feed(events, None, Some(upto), done);
             readies.push(model.ready);
             // What is shown is whole up to `ready`.
             let t = model.ready;

@@ -583,7 +583,7 @@ impl AppState {
                 self.anchor = None;
                 self.selected_event = e;
                 if let (Some(i), Some(model)) = (e, self.model.clone()) {
-                    if let Some(ev) = model.trace().get(i).cloned() {
+                    if let Some(ev) = model.trace().event(i) {
                         self.playing = false;
                         // Its monitor (a message's sender) is selected too.
                         if let Some(m) =
@@ -667,7 +667,7 @@ impl AppState {
                 if let Some((m, i)) = ev {
                     // A message: its flight in the middle three fifths; a
                     // mark: the 20 ms around it.
-                    let ev = m.trace().get(i).cloned();
+                    let ev = m.trace().event(i);
                     let (a, b) = match ev.as_ref().map(|e| (e.at, &e.kind)) {
                         Some((_, monscope_core::trace::EventKind::Send { id, .. })) => {
                             m.flight(*id).map_or((0, 0), |f| (f.sent, f.end))

@@ -140,7 +140,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn details(p: &Props) -> Html {
-    let Some(ev) = p.model.trace().get(p.ev).cloned() else {
+    let Some(ev) = p.model.trace().event(p.ev) else {
         return html! {};
     };
     let names = &p.model.names;

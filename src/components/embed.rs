@@ -306,7 +306,7 @@ pub fn embed(p: &Props) -> Html {
         None => marks
             .iter()
             .find(|m| m.kind == MarkKind::Note)
-            .and_then(|m| match &p.model.trace()[m.ev].kind {
+            .and_then(|m| match &p.model.trace().get(m.ev)?.kind {
                 monscope_core::trace::EventKind::Note { text } => Some(html! {
                     <span class="next-note" data-testid="embed-next-note">
                         { format!("Next, at {}: ", secs(m.at)) }{ note_html(text) }

@@ -64,7 +64,7 @@ pub fn event_log(p: &Props) -> Html {
             let selected = p.selected == Some(i);
             html! {
                 <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
-                    <button class="log-line" {onclick}>{ describe(e, &p.model.names) }</button>
+                    <button class="log-line" {onclick}>{ describe(&e, &p.model.names) }</button>
                 </li>
             }
         });

@@ -36,7 +36,7 @@ pub fn scenario_panel(p: &Props) -> Html {
             m.expects()
                 .iter()
                 .enumerate()
-                .map(|(k, &i)| (k, i, trace[i].clone()))
+                .filter_map(|(k, &i)| Some((k, i, trace.event(i)?)))
                 .collect::<Vec<_>>()
         })
         .collect();

@@ -276,7 +276,7 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
                   text-anchor="middle" data-ev={ev.to_string()}
                   data-testid={match &m.kind { MarkKind::Expect(true) => "tl-pass", MarkKind::Expect(false) => "tl-fail", _ => "tl-mark" }}>
                 <title>{
-                    if let (MarkKind::Note, EventKind::Note { text }) = (&m.kind, &trace[ev].kind) {
+                    if let (MarkKind::Note, Some(EventKind::Note { text })) = (&m.kind, trace.get(ev).as_deref().map(|e| &e.kind)) {
                         format!("note at {}: {}", secs(m.at), note_plain(text))
                     } else {
                         format!("{} {} at {}", m.node.map(|n| model.names[n as usize].clone()).unwrap_or_else(|| "scenario".into()), what, secs(m.at))

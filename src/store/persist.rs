@@ -440,8 +440,12 @@ impl Storage {
             let batch = i.journal.take_batch();
             let session = (i.saved.as_ref() != Some(&session)).then_some(session);
             if batch.is_none() && session.is_none() {
+                let behind = i.journal.behind();
                 drop(i);
                 self.publish();
+                if behind {
+                    self.schedule(0);
+                }
                 return;
             }
             i.busy = true;
@@ -484,7 +488,10 @@ impl Storage {
             match result {
                 Ok(()) => {
                     me.publish();
-                    me.schedule(FLUSH_EVERY_MS);
+                    // A journal catching up on a long seek goes on at once,
+                    // a slice a task (journal.rs, FOLLOW_STEP).
+                    let behind = me.inner.borrow().journal.behind();
+                    me.schedule(if behind { 0 } else { FLUSH_EVERY_MS });
                 }
                 Err(e) => {
                     me.notice(

@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, openPage, root, screenshots, url } from './harness.mjs';
+import { launch, newPage, openPage, root, screenshots, seek, url } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -135,6 +135,10 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
     assert.ok(loading.every((ms) => ms <= 50), `long tasks of ${loading.join(', ')} ms`),
   );
   await page.getByTestId('play').click();
+  // The memory once the hour is read, before the seeks (a seek back makes
+  // the IndexedDB journal replay the page's own simulator, src/store/journal.rs).
+  const loadedWasm = await page.evaluate(() => window.wasmMemory?.buffer.byteLength ?? 0);
+  const seeking = await page.evaluate(() => window.longTasks.length);
 
   // Seek anywhere: the clock shows the time asked for at the next frame.
   const seeks = [];
@@ -157,14 +161,60 @@ test('a one-hour scenario opens at once, its scrubber fills, no long task over 5
     assert.equal(seeks.at(-1).clock, String(t), 'the seek landed');
   }
   console.log(`seek in the hour (ms, to the next frame): ${seeks.map((s) => s.ms.toFixed(1)).join(', ')}`);
+  // What follows the seeks (the IndexedDB journal catching up, src/store/persist.rs).
+  await page.waitForTimeout(2000);
+  const after = await page.evaluate((from) => window.longTasks.slice(from), seeking);
+  console.log(`long tasks during and after the seeks: ${list(after)}`);
 
   const memory = await page.evaluate(() => ({
     wasm: window.wasmMemory?.buffer.byteLength ?? 0,
     js: performance.memory?.usedJSHeapSize ?? 0,
+    glue: document.querySelector('link[rel=modulepreload]')?.href,
   }));
+  // The worker's own: its instance of the page's module (the glue's init,
+  // called again, returns the instance it made).
+  const worker = page.workers().find((w) => w.url().endsWith('sim-worker.js'));
+  const workerWasm = await worker?.evaluate(async (glue) => (await (await import(glue)).default()).memory.buffer.byteLength, memory.glue);
   const mb = (b) => (b / 1048576).toFixed(0);
-  console.log(`memory of the hour: wasm ${mb(memory.wasm)} MB (its peak) + JS heap ${mb(memory.js)} MB`);
+  console.log(
+    `memory of the hour: wasm ${mb(memory.wasm)} MB (its peak; ${mb(loadedWasm)} MB once loaded, before the seeks) + JS heap ${mb(memory.js)} MB; ` +
+      `the simulation worker's wasm ${workerWasm === undefined ? 'not found' : `${mb(workerWasm)} MB`}`,
+  );
   await page.screenshot({ path: join(screenshots, 'long-run.png') });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+/// What the page shows of `stem` at `t`: the ring and the event log.
+async function shown(page, t) {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=scrubber]');
+    return s.dataset.ready === s.max;
+  });
+  await seek(page, t);
+  return {
+    ring: await page.getByTestId('cluster').evaluate((el) => el.textContent),
+    log: await page.getByTestId('event-log').evaluate((el) => el.textContent),
+  };
+}
+
+test('without a Web Worker the page simulates in its own thread and shows the same run', async () => {
+  const stem = 'leader-failover';
+  const t = 45_000_000;
+  const withWorker = await openPage(browser.context, `?scenario=${stem}`);
+  const expected = await shown(withWorker, t);
+  await withWorker.close();
+  const page = await newPage(browser.context);
+  // As in a browser without module workers: the page's own simulator runs.
+  await page.addInitScript(() => {
+    window.Worker = undefined;
+  });
+  await page.goto(new URL(`?scenario=${stem}`, url).href);
+  await page.getByTestId('cluster').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await page.evaluate(() => typeof window.Worker), 'undefined');
+  const got = await shown(page, t);
+  assert.ok(got.log.length > 100, 'the event log shows the run');
+  assert.deepEqual(got, expected);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

@@ -33,7 +33,7 @@ pub struct Encoder {
 }
 
 /// Reads what an [`Encoder`] wrote, in the same batches and order.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Decoder {
     at: Time,
     last_msg: Option<Arc<Message>>,

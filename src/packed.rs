@@ -1,0 +1,332 @@
+//! The page's copy of a run's trace, kept in its binary encoding
+//! ([`monscope_core::trace::binary`]) and decoded a block at a time when a
+//! view reads it (README, Performance, "The page"). Decoded, the one-hour
+//! bench's 4.8 M events took about three times the bytes of their encoding
+//! (every message, status, transaction and log line an allocation of its
+//! own); the views read a few hundred events near the playhead.
+//!
+//! A block is a run of events, encoded and compressed ([`crate::lz`]: the
+//! hour's 308 MB of encoding are 56 MB compressed), with the decoder's
+//! state before them. The simulation worker writes its batches as such
+//! blocks ([`write_chunk`]) and the page keeps them as they arrived
+//! ([`read_chunk`]); the events of the page's own simulator (or an import)
+//! are encoded and compressed here, BLOCK at a time. The last decoded
+//! blocks are cached.
+
+use monscope_core::time::Time;
+use monscope_core::trace::binary::{Decoder, Encoder};
+use monscope_core::trace::Event;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Events of the page's own encoding per block.
+const BLOCK: usize = 512;
+
+/// Decoded blocks kept: the event log and the narration read back a few
+/// thousand events from the playhead, the timeline its marks' events, the
+/// ring each monitor's last status (up to 15, each in a block of its own).
+const CACHED: usize = 24;
+
+/// Events `first..first + count`, decoded by `source`.
+struct Block {
+    first: usize,
+    count: usize,
+    /// The time of its first event.
+    at: Time,
+    source: Source,
+}
+
+/// Where a block's events are: compressed in `bytes[from..to]`, `len`
+/// bytes of encoding once decompressed, read by `decoder` (its state
+/// before them).
+pub struct Source {
+    pub bytes: Rc<[u8]>,
+    pub from: usize,
+    pub to: usize,
+    pub len: usize,
+    pub decoder: Decoder,
+}
+
+impl Source {
+    /// Its events, decoded.
+    fn events(&self, out: &mut Vec<Event>) -> Result<(), String> {
+        let raw = self
+            .bytes
+            .get(self.from..self.to)
+            .and_then(|b| crate::lz::decompress(b, self.len))
+            .ok_or("a block of the trace does not decompress")?;
+        self.decoder.clone().decode(&raw, &mut 0, usize::MAX, out)
+    }
+}
+
+/// Append `raw` (encoded events) to `out` as a chunk: its length, then
+/// compressed (its compressed length first).
+pub fn write_chunk(raw: &[u8], out: &mut Vec<u8>) {
+    let mut packed = Vec::new();
+    crate::lz::compress(raw, &mut packed);
+    for n in [raw.len(), packed.len()] {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    out.extend_from_slice(&packed);
+}
+
+/// Read the chunk of `bytes` at `*at` (moved past it) with `decoder`: its
+/// events, and where they are kept.
+pub fn read_chunk(
+    bytes: &Rc<[u8]>,
+    at: &mut usize,
+    decoder: &mut Decoder,
+) -> Result<(Vec<Event>, Source), String> {
+    let n = |k: usize| -> Option<usize> {
+        let b = bytes.get(*at + 4 * k..*at + 4 * k + 4)?;
+        Some(u32::from_le_bytes(b.try_into().ok()?) as usize)
+    };
+    let (Some(len), Some(packed)) = (n(0), n(1)) else {
+        return Err(format!("a chunk of the trace is cut short at byte {at}"));
+    };
+    let from = *at + 8;
+    let source = Source {
+        bytes: bytes.clone(),
+        from,
+        to: from.saturating_add(packed),
+        len,
+        decoder: decoder.clone(),
+    };
+    let raw = bytes
+        .get(source.from..source.to)
+        .and_then(|b| crate::lz::decompress(b, len))
+        .ok_or("a block of the trace does not decompress")?;
+    // The decoder moves on, for the next chunk.
+    let mut events = Vec::new();
+    decoder.decode(&raw, &mut 0, usize::MAX, &mut events)?;
+    *at = source.to;
+    Ok((events, source))
+}
+
+#[derive(Default)]
+pub struct Packed {
+    blocks: Vec<Block>,
+    /// Events after the last block, not encoded yet.
+    open: Rc<Vec<Event>>,
+    /// Blocks decoded last, most recent last.
+    cache: RefCell<Vec<(usize, Rc<Vec<Event>>)>>,
+}
+
+/// One event of a [`Packed`] trace, in its decoded block.
+#[derive(Clone)]
+pub struct EventRef {
+    block: Rc<Vec<Event>>,
+    i: usize,
+}
+
+impl std::ops::Deref for EventRef {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.block[self.i]
+    }
+}
+
+impl Packed {
+    /// Events in blocks, before the open ones.
+    fn sealed(&self) -> usize {
+        self.blocks.last().map_or(0, |b| b.first + b.count)
+    }
+
+    pub fn len(&self) -> usize {
+        self.sealed() + self.open.len()
+    }
+
+    /// Append `ev`, encoded once BLOCK have gathered.
+    pub fn push(&mut self, ev: Event) {
+        Rc::make_mut(&mut self.open).push(ev);
+        if self.open.len() >= BLOCK {
+            self.seal();
+        }
+    }
+
+    /// Encode the open events as a block of their own.
+    fn seal(&mut self) {
+        let open = std::mem::take(&mut self.open);
+        let Some(at) = open.first().map(|e| e.at) else {
+            return;
+        };
+        let mut raw = Vec::new();
+        Encoder::new().encode(&open, &mut raw);
+        let mut bytes = Vec::new();
+        crate::lz::compress(&raw, &mut bytes);
+        self.blocks.push(Block {
+            first: self.sealed(),
+            count: open.len(),
+            at,
+            source: Source {
+                to: bytes.len(),
+                bytes: bytes.into(),
+                from: 0,
+                len: raw.len(),
+                decoder: Decoder::new(),
+            },
+        });
+    }
+
+    /// Append `events`, decoded from `source`: kept as their encoding.
+    pub fn push_block(&mut self, events: Vec<Event>, source: Source) {
+        let Some(at) = events.first().map(|e| e.at) else {
+            return;
+        };
+        self.seal();
+        // Not cached: while a run loads, the views read near the playhead.
+        self.blocks.push(Block {
+            first: self.sealed(),
+            count: events.len(),
+            at,
+            source,
+        });
+    }
+
+    fn remember(&self, block: usize, events: Rc<Vec<Event>>) {
+        let mut cache = self.cache.borrow_mut();
+        if cache.len() >= CACHED {
+            cache.remove(0);
+        }
+        cache.push((block, events));
+    }
+
+    /// The events of block `b`, decoded (or cached).
+    fn decoded(&self, b: usize) -> Rc<Vec<Event>> {
+        if let Some(k) = self.cache.borrow().iter().position(|(i, _)| *i == b) {
+            return self.cache.borrow()[k].1.clone();
+        }
+        let block = &self.blocks[b];
+        let mut events = Vec::with_capacity(block.count);
+        // The same bytes and state decoded these events once already.
+        let _ = block.source.events(&mut events);
+        let events = Rc::new(events);
+        self.remember(b, events.clone());
+        events
+    }
+
+    pub fn get(&self, i: usize) -> Option<EventRef> {
+        let sealed = self.sealed();
+        if i >= sealed {
+            return (i - sealed < self.open.len()).then(|| EventRef {
+                block: self.open.clone(),
+                i: i - sealed,
+            });
+        }
+        let b = self.blocks.partition_point(|b| b.first <= i) - 1;
+        let block = self.decoded(b);
+        let k = i - self.blocks[b].first;
+        (k < block.len()).then_some(EventRef { block, i: k })
+    }
+
+    /// The first index whose event's time does not satisfy `pred`, for
+    /// events partitioned by it: one block decoded at most.
+    pub fn partition_point_at(&self, pred: impl Fn(Time) -> bool) -> usize {
+        let b = self.blocks.partition_point(|b| pred(b.at));
+        let within = |events: &[Event]| events.partition_point(|e| pred(e.at));
+        let Some(last) = b.checked_sub(1) else {
+            return match self.blocks.is_empty() {
+                true => within(&self.open),
+                false => 0,
+            };
+        };
+        let k = within(&self.decoded(last));
+        if k < self.blocks[last].count || b < self.blocks.len() {
+            return self.blocks[last].first + k;
+        }
+        self.sealed() + within(&self.open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use monscope_core::scenario::library;
+    use monscope_core::sim::run::run_until;
+
+    /// The same events kept both ways: encoded here, and as a worker's
+    /// chunks of 100 events (its decoder's state kept per chunk).
+    fn both(events: &[Event]) -> [Packed; 2] {
+        let mut here = Packed::default();
+        for ev in events {
+            here.push(ev.clone());
+        }
+        let mut encoder = Encoder::new();
+        let mut batch = Vec::new();
+        for part in events.chunks(100) {
+            let mut raw = Vec::new();
+            encoder.encode(part, &mut raw);
+            write_chunk(&raw, &mut batch);
+        }
+        let batch: Rc<[u8]> = batch.into();
+        let (mut fed, mut decoder, mut at) = (Packed::default(), Decoder::new(), 0);
+        while at < batch.len() {
+            let (part, source) = read_chunk(&batch, &mut at, &mut decoder).unwrap();
+            fed.push_block(part, source);
+        }
+        [here, fed]
+    }
+
+    #[test]
+    fn every_event_reads_back_and_times_find_their_place() {
+        let scenario =
+            monscope_core::scenario::parse(library::get("leader-failover").unwrap()).unwrap();
+        let trace = run_until(&scenario, u64::MAX).trace;
+        // The worker's chunks: more blocks than the cache holds.
+        assert!(trace.len() > 2 * BLOCK && trace.len() > 100 * (CACHED + 4));
+        for packed in both(&trace) {
+            assert_eq!(packed.len(), trace.len());
+            // Backwards and at random, past the cache.
+            for i in (0..trace.len())
+                .rev()
+                .step_by(7)
+                .chain((0..500).map(|k| k * 7_919 % trace.len()))
+            {
+                assert_eq!(*packed.get(i).unwrap(), trace[i], "event {i}");
+            }
+            assert!(packed.get(trace.len()).is_none());
+            for t in [
+                0,
+                1,
+                trace[trace.len() / 3].at,
+                trace[trace.len() - 1].at,
+                u64::MAX,
+            ] {
+                assert_eq!(
+                    packed.partition_point_at(|at| at <= t),
+                    trace.partition_point(|e| e.at <= t),
+                    "at {t}"
+                );
+                assert_eq!(
+                    packed.partition_point_at(|at| at < t),
+                    trace.partition_point(|e| e.at < t),
+                    "before {t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_damaged_chunk_is_refused() {
+        let mut raw = Vec::new();
+        Encoder::new().encode(
+            &[Event {
+                at: 5,
+                kind: monscope_core::trace::EventKind::Deliver { id: 1 },
+            }],
+            &mut raw,
+        );
+        let mut batch = Vec::new();
+        write_chunk(&raw, &mut batch);
+        for cut in [3, 8, batch.len() - 1] {
+            let short: Rc<[u8]> = batch[..cut].into();
+            assert!(
+                read_chunk(&short, &mut 0, &mut Decoder::new()).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let whole: Rc<[u8]> = batch.into();
+        let (events, _) = read_chunk(&whole, &mut 0, &mut Decoder::new()).unwrap();
+        assert_eq!(events.len(), 1);
+    }
+}

@@ -1,0 +1,54 @@
+// A Chrome trace of five seeks in the one-hour run, once it is loaded and
+// never played: where the main thread's time goes (sums by trace event name,
+// and each task over 5 ms with what is in it). README, Performance, "The page".
+// Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-seek.mjs [OUT.json]
+import fs from 'node:fs';
+import { chromium } from 'playwright-core';
+const url = process.env.MONSCOPE_URL || 'http://127.0.0.1:8080/';
+const out = process.argv[2] || 'trace-seek.json';
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const ctx = await b.newContext({ viewport: { width: 1400, height: 950 } });
+await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
+const p = await ctx.newPage();
+p.on('pageerror', (e) => console.log('pageerror', e.message));
+await p.addInitScript(() => localStorage.setItem('monscope-visited', '1'));
+await p.goto(new URL('?scenario=three-mons-start', url).href);
+await p.waitForSelector('[data-testid=cluster]');
+let s = 'title "bench"\nmons a b c d e\nseed 1\n';
+for (let i = 0; i < 36000; i++) s += `at ${10000 + i * 100}ms write k${i % 100} v${i}\n`;
+s += 'end 3610s\n';
+await p.evaluate((t) => navigator.clipboard.writeText(t), s);
+await p.getByTestId('editor').focus();
+await p.keyboard.press('Control+a');
+await p.keyboard.press('Control+v');
+await p.waitForFunction(() => document.querySelector('[data-testid=scrubber]').dataset.ready === '3610000000', null, { timeout: 600000 });
+await p.waitForTimeout(1500);
+await b.startTracing(p, { path: out, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'] });
+const seeks = [];
+for (const t of [3_000_000_000, 61_000_000, 1_800_500_000, 3_609_000_000, 7_000_000]) {
+  seeks.push(await p.getByTestId('scrubber').evaluate((el, v) => new Promise((resolve) => {
+    const start = performance.now();
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    requestAnimationFrame(() => resolve(performance.now() - start));
+  }), t));
+  await p.waitForTimeout(400);
+}
+await b.stopTracing();
+console.log(`seeks ${seeks.map((x) => x.toFixed(1)).join(', ')}; DOM elements ${await p.evaluate(() => document.querySelectorAll('*').length)}`);
+await b.close();
+const ev = JSON.parse(fs.readFileSync(out)).traceEvents;
+const threads = {};
+for (const e of ev) if (e.name === 'thread_name') threads[`${e.pid}:${e.tid}`] = e.args.name;
+const main = ev.filter((e) => threads[`${e.pid}:${e.tid}`] === 'CrRendererMain' && e.ph === 'X' && e.dur);
+const sums = {};
+for (const e of main) sums[e.name] = (sums[e.name] || 0) + e.dur / 1000;
+const names = ['ThreadControllerImpl::RunTask', 'EventDispatch', 'FunctionCall', 'TimerFire', 'FireAnimationFrame', 'v8.callFunction', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'Commit', 'HitTest', 'ParseHTML', 'MajorGC', 'MinorGC', 'V8.GC_SCAVENGER', 'BlinkGC.AtomicPhase'];
+console.log(Object.entries(sums).filter(([k]) => names.includes(k) || sums[k] > 20).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('\n'));
+const tasks = main.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.dur > 5000).sort((a, b) => a.ts - b.ts);
+for (const t of tasks) {
+  const inside = {};
+  for (const e of main) if (e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur && e.name !== 'ThreadControllerImpl::RunTask') inside[e.name] = (inside[e.name] || 0) + e.dur / 1000;
+  const top = Object.entries(inside).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
+  console.log(`  task ${(t.dur / 1000).toFixed(1)} ms: ${top}`);
+}
