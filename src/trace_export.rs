@@ -19,7 +19,7 @@ pub fn encode(trace: &Trace) -> Vec<u8> {
     let mut encoder = Encoder::new();
     let mut out = Vec::new();
     for ev in trace.iter() {
-        encoder.encode(std::slice::from_ref(ev), &mut out);
+        encoder.encode(std::slice::from_ref(&*ev), &mut out);
     }
     out
 }
