@@ -134,6 +134,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
                 r("latencies", per_rank(&m.latencies)),
             ]
         }
+        Message::GlobalId(m) => vec![r("old_max_id", m.old_max_id.to_string())],
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`Consensus`] right after the call that woke them, depth first, which is
 //! the order Ceph's `finish_contexts` runs them in.
 
+use super::auth_service::AuthService;
 use super::config::Config;
 use super::health_service::HealthService;
 use super::kv::KvService;
@@ -127,6 +128,8 @@ pub struct Consensus {
     pub monmap: PaxosService<MonmapService>,
     /// LogMonitor: the cluster log.
     pub logm: PaxosService<LogService>,
+    /// AuthMonitor: the range of global ids.
+    pub auth: PaxosService<AuthService>,
     /// HealthMonitor: the leader's health checks.
     pub health: PaxosService<HealthService>,
     /// The deferred steps' buffer, empty between inputs and kept for the
@@ -142,9 +145,11 @@ impl Consensus {
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
             logm: PaxosService::init(store),
+            auth: PaxosService::init(store),
             health: PaxosService::init(store),
             steps: Vec::new(),
         };
+        c.auth.service.load(store);
         c.health.service.load(store);
         c
     }
@@ -166,6 +171,8 @@ impl Consensus {
         self.kv.reinit(store);
         self.monmap.reinit(store);
         self.logm.reinit(store);
+        self.auth.reinit(store);
+        self.auth.service.load(store);
         self.health.reinit(store);
         self.health.service.load(store);
     }
@@ -176,6 +183,7 @@ impl Consensus {
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
         self.logm.restart(ctx, &mut fx);
+        self.auth.restart(ctx, &mut fx);
         self.health.restart(ctx, &mut fx);
         self.kv.restart(ctx, &mut fx);
         self.drain(ctx, fx)
@@ -187,10 +195,12 @@ impl Consensus {
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
             // MonmapMonitor first, then every other service in Ceph's
-            // order (§1.7; logm, health and kv are PAXOS_LOG, PAXOS_HEALTH
+            // order (§1.7; logm, auth, health and kv are PAXOS_LOG,
+            // PAXOS_AUTH, PAXOS_HEALTH
             // and PAXOS_KV).
             self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
             self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
             self.health.election_finished(ctx, &mut fx, &mut self.paxos);
             self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         }
@@ -203,6 +213,7 @@ impl Consensus {
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
         self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
         self.health.election_finished(ctx, &mut fx, &mut self.paxos);
         self.kv.election_finished(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
@@ -231,6 +242,9 @@ impl Consensus {
         } else if t == LogService::PROPOSE_TIMER {
             self.logm
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == AuthService::PROPOSE_TIMER {
+            self.auth
+                .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == HealthService::PROPOSE_TIMER {
             self.health
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
@@ -240,11 +254,21 @@ impl Consensus {
         self.drain(ctx, fx)
     }
 
-    /// Monitor::tick: every service's maybe_trim() (none has a tick() of its own).
+    /// Monitor::tick: every service's tick() and maybe_trim() (the leader's
+    /// AuthMonitor::tick is the only tick modelled here; HealthMonitor's
+    /// runs from the Monitor with the checks it computes, and a peon's
+    /// AuthMonitor::tick is [`Consensus::auth_wants_global_ids`]).
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.logm.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        // AuthMonitor::tick on the leader: increase_max_global_id and
+        // propose_pending when _should_increase_max_global_id.
+        self.auth
+            .update_local(ctx, &mut fx, &mut self.paxos, true, |s, ctx| {
+                crate::mon::paxos_service::Service::prepare_when_writeable(s, ctx)
+            });
+        self.auth.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.health.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.kv.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.drain(ctx, fx)
@@ -312,6 +336,7 @@ impl Consensus {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Log, w), _) => self.logm.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Auth, w), _) => self.auth.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Health, w), _) => self.health.abandon(&w),
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Refresh { .. } | Step::Paxos(_) => {}
@@ -324,6 +349,7 @@ impl Consensus {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
                 self.logm.refresh(ctx, fx, version);
+                self.auth.refresh(ctx, fx, version);
                 self.health.refresh(ctx, fx, version);
                 self.kv.refresh(ctx, fx, version);
                 if let Some(m) = new_monmap {
@@ -334,6 +360,7 @@ impl Consensus {
                 }
                 self.monmap.post_refresh(ctx, fx);
                 self.logm.post_refresh(ctx, fx);
+                self.auth.post_refresh(ctx, fx);
                 self.health.post_refresh(ctx, fx);
                 self.kv.post_refresh(ctx, fx);
                 fx.steps.push(Step::Paxos(then));
@@ -348,6 +375,9 @@ impl Consensus {
             }
             Step::Finish(Waiter::Service(ServiceId::Log, w), ok) => {
                 self.logm.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Auth, w), ok) => {
+                self.auth.finish(ctx, fx, &mut self.paxos, w, ok)
             }
             Step::Finish(Waiter::Service(ServiceId::Health, w), ok) => {
                 self.health.finish(ctx, fx, &mut self.paxos, w, ok)

@@ -163,7 +163,7 @@ impl Service for HealthService {
 
     /// HealthMonitor::get_trim_to: "we don't actually need *any* old
     /// states, but keep a few" (5).
-    fn get_trim_to(&self, last_committed: Version) -> Version {
+    fn get_trim_to(&self, _ctx: &PaxosCtx, last_committed: Version) -> Version {
         last_committed.saturating_sub(5)
     }
 }

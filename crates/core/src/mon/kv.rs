@@ -124,7 +124,7 @@ impl Service for KvService {
     fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
 
     /// KVMonitor::get_trim_to: keep the last MAX_HISTORY (50) increments.
-    fn get_trim_to(&self, last_committed: Version) -> Version {
+    fn get_trim_to(&self, _ctx: &PaxosCtx, last_committed: Version) -> Version {
         last_committed.saturating_sub(MAX_HISTORY)
     }
 }

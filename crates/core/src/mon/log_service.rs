@@ -99,7 +99,7 @@ impl Service for LogService {
     fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
 
     /// LogMonitor::prepare_log for every MLog that waited.
-    fn retry_waiting(&mut self) -> bool {
+    fn prepare_when_writeable(&mut self, _ctx: &mut PaxosCtx) -> bool {
         if self.waiting.is_empty() {
             return false;
         }
@@ -108,7 +108,7 @@ impl Service for LogService {
     }
 
     /// LogMonitor::get_trim_to: keep mon_max_log_epochs versions.
-    fn get_trim_to(&self, last_committed: Version) -> Version {
+    fn get_trim_to(&self, _ctx: &PaxosCtx, last_committed: Version) -> Version {
         last_committed.saturating_sub(MAX_LOG_EPOCHS)
     }
 }

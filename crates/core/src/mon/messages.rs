@@ -29,6 +29,8 @@ pub enum Message {
     ClientReply(MClientReply),
     /// MTimeCheck2 (§1.10): the leader's clock check of its quorum.
     Timecheck(MTimeCheck2),
+    /// A peon's AuthMonitor asks the leader for more global ids (MMonGlobalID).
+    GlobalId(MMonGlobalID),
 }
 
 impl Message {
@@ -46,6 +48,8 @@ impl Message {
             | Message::Client(_)
             | Message::ClientReply(_) => "client",
             Message::Timecheck(_) => "timecheck",
+            // A PaxosServiceMessage for the leader's AuthMonitor.
+            Message::GlobalId(_) => "paxos",
         }
     }
 
@@ -84,6 +88,7 @@ impl Message {
                 TimecheckOp::Pong => "TIMECHECK_PONG",
                 TimecheckOp::Report => "TIMECHECK_REPORT",
             },
+            Message::GlobalId(_) => "GLOBAL_ID",
         }
     }
 }
@@ -342,6 +347,12 @@ pub enum TimecheckOp {
     Ping = 1,
     Pong = 2,
     Report = 3,
+}
+
+/// MMonGlobalID: the max_global_id the asking peon has committed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MMonGlobalID {
+    pub old_max_id: u64,
 }
 
 /// MTimeCheck2 (§1.10). Skews and latencies are in microseconds, by rank.

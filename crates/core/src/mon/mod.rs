@@ -5,6 +5,7 @@
 //! into an [`out::Out`]: messages to send, timers to set or cancel, store
 //! transactions and trace notes. It never sends, sleeps or reads a clock.
 
+pub mod auth_service;
 pub mod client;
 pub mod clog;
 pub mod config;

@@ -7,7 +7,9 @@ use super::clog::{Clog, Prio};
 use super::config::Config;
 use super::consensus::{Consensus, Origin, PaxosCtx, PaxosEffect};
 use super::elector::{Elector, ElectorEffect, ElectorEnv};
-use super::messages::{MForward, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp};
+use super::messages::{
+    MForward, MMonGlobalID, MMonProbe, MRoute, MTimeCheck2, Message, ProbeOp, TimecheckOp,
+};
 use super::monmap::{MonMap, Strategy};
 use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
@@ -470,6 +472,7 @@ impl Monitor {
                 self.sync.trim_providers(now, out);
                 let effects = self.with_paxos(now, out, |c, ctx| c.tick(ctx));
                 self.apply_paxos(now, effects, out);
+                self.auth_tick_peon(out);
                 self.health_tick(now, out);
             }
             Timer::HealthToClogTick | Timer::HealthToClogInterval => {
@@ -599,7 +602,33 @@ impl Monitor {
             Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
             Message::Timecheck(m) => self.handle_timecheck(now, from, m.clone(), out),
+            // PaxosService::dispatch of MMonGlobalID, as a Paxos message is
+            // gated: only a quorum member takes it.
+            Message::GlobalId(_) => {
+                if !matches!(self.state, MonState::Leader | MonState::Peon) {
+                    return;
+                }
+                let effects = self.with_paxos(now, out, |c, ctx| c.handle_global_id(ctx));
+                self.apply_paxos(now, effects, out);
+            }
         }
+    }
+
+    /// AuthMonitor::tick on a peon: if it wants more global ids, ask the
+    /// leader ("requesting more ids from leader"). Every tick asks again
+    /// until the leader's increase is committed here.
+    fn auth_tick_peon(&mut self, out: &mut Out) {
+        if self.state != MonState::Peon {
+            return;
+        }
+        let (Some(old_max_id), Some(leader)) = (
+            self.consensus.auth_wants_global_ids(),
+            self.monmap.addr_of(self.leader),
+        ) else {
+            return;
+        };
+        out.log("auth: tick requesting more ids from leader");
+        out.send(leader, Message::GlobalId(MMonGlobalID { old_max_id }));
     }
 
     fn tc_env<'a>(&'a self, now: Time, cfg: &'a Config) -> TcEnv<'a> {

@@ -50,6 +50,9 @@ pub enum Timer {
     /// PaxosService: the delayed proposal of the health service (never set:
     /// HealthMonitor proposes from its tick).
     HealthProposeTimer,
+    /// PaxosService: the delayed proposal of the auth service (never set:
+    /// AuthMonitor proposes at once).
+    AuthProposeTimer,
     /// Monitor (leader): health to the cluster log if it changed
     /// (health_tick_start, every mon_health_to_clog_tick_interval).
     HealthToClogTick,

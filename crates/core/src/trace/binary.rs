@@ -254,6 +254,7 @@ fn timer_of(b: &mut Vec<u8>, t: &Timer) {
         Timer::HealthProposeTimer => (17, 0),
         Timer::HealthToClogTick => (18, 0),
         Timer::HealthToClogInterval => (19, 0),
+        Timer::AuthProposeTimer => (20, 0),
     };
     b.push(tag);
     // Only the client's and the elector's timers carry an argument.
@@ -532,6 +533,10 @@ fn message(b: &mut Vec<u8>, m: &Message) {
             rank_map(b, &t.skews);
             rank_map(b, &t.latencies);
         }
+        Message::GlobalId(g) => {
+            b.push(11);
+            uint(b, g.old_max_id);
+        }
     }
 }
 
@@ -634,6 +639,7 @@ impl Reader<'_> {
             17 => Timer::HealthProposeTimer,
             18 => Timer::HealthToClogTick,
             19 => Timer::HealthToClogInterval,
+            20 => Timer::AuthProposeTimer,
             _ => return None,
         })
     }
@@ -912,6 +918,9 @@ impl Reader<'_> {
                 timestamp: self.uint()?,
                 skews: self.rank_map()?,
                 latencies: self.rank_map()?,
+            }),
+            11 => Message::GlobalId(MMonGlobalID {
+                old_max_id: self.uint()?,
             }),
             _ => return None,
         })

@@ -131,6 +131,7 @@ pub fn message_summary(msg: &Message) -> String {
         Message::Close(c) => format!("{op} session {}", c.session),
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
         Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
+        Message::GlobalId(m) => format!("{op} old_max_id {}", m.old_max_id),
     }
 }
 
@@ -154,6 +155,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::DeadPing(r) => format!("dead ping of mon.{r}"),
         Timer::LogProposeTimer => "logm propose timer".into(),
         Timer::HealthProposeTimer => "health propose timer".into(),
+        Timer::AuthProposeTimer => "auth propose timer".into(),
         Timer::HealthToClogTick => "health to clog tick".into(),
         Timer::HealthToClogInterval => "health to clog interval".into(),
     }

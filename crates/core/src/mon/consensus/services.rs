@@ -18,10 +18,34 @@ impl Consensus {
         let mut fx = self.fx();
         self.logm.service.queue(who, entries);
         self.logm
-            .update_local(ctx, &mut fx, &mut self.paxos, false, |s| {
-                crate::mon::paxos_service::Service::retry_waiting(s)
+            .update_local(ctx, &mut fx, &mut self.paxos, false, |s, ctx| {
+                crate::mon::paxos_service::Service::prepare_when_writeable(s, ctx)
             });
         self.drain(ctx, fx)
+    }
+
+    /// An MMonGlobalID reached this monitor: on the leader it waits in the
+    /// auth service until it is writeable, then prepare_global_id increases
+    /// max_global_id and AuthMonitor::should_propose proposes at once.
+    /// Anyone else drops it (the peon asks its new leader at its next tick).
+    pub fn handle_global_id(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
+        let mut fx = self.fx();
+        if ctx.is_leader {
+            self.auth.service.queue_global_id();
+            self.auth
+                .update_local(ctx, &mut fx, &mut self.paxos, false, |s, ctx| {
+                    crate::mon::paxos_service::Service::prepare_when_writeable(s, ctx)
+                });
+        }
+        self.drain(ctx, fx)
+    }
+
+    /// AuthMonitor::tick on a peon: is the service active and does it want
+    /// more global ids (`Some(old_max_id)` for the MMonGlobalID to the leader)?
+    pub fn auth_wants_global_ids(&self) -> Option<u64> {
+        let auth = &self.auth;
+        (auth.is_active(&self.paxos) && auth.service.should_increase_max_global_id())
+            .then(|| auth.service.max_global_id())
     }
 
     /// HealthMonitor::tick on the leader: check_leader_health with the
@@ -29,7 +53,7 @@ impl Consensus {
     pub fn health_tick(&mut self, ctx: &mut PaxosCtx, checks: Checks) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
         self.health
-            .update_local(ctx, &mut fx, &mut self.paxos, true, |s| {
+            .update_local(ctx, &mut fx, &mut self.paxos, true, |s, _| {
                 s.check_leader_health(checks)
             });
         self.drain(ctx, fx)

@@ -10,9 +10,10 @@ use crate::mon::Rank;
 use crate::time::{MS, SEC};
 
 /// The versions a fresh quorum commits after its first election:
-/// LogMonitor's create_initial at once (v1), then HealthMonitor's and
-/// KVMonitor's, batched while v1 was in flight (v2).
-const FIRST: u64 = 2;
+/// LogMonitor's create_initial at once (v1), then AuthMonitor's,
+/// HealthMonitor's and KVMonitor's, batched while v1 was in flight (v2),
+/// then AuthMonitor::on_active's increase of max_global_id (v3).
+const FIRST: u64 = 3;
 
 /// A fresh 3-mon cluster, leader 0, that committed its first versions.
 fn steady3() -> Cluster {
@@ -65,8 +66,9 @@ fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_
 ) {
     // PaxosService::_active on a leader with lc 0: create_initial, then
     // propose_pending. LogMonitor comes first and proposes at once (v1);
-    // HealthMonitor and KVMonitor propose while v1 is in flight, so theirs
-    // go out together when it commits (v2).
+    // AuthMonitor, HealthMonitor and KVMonitor propose while v1 is in
+    // flight, so theirs go out together when it commits (v2); auth's
+    // on_active then raises max_global_id (v3).
     let mut c = Cluster::new(3);
     c.elect(0, &[0, 1, 2]);
     for r in 0..3 {
@@ -78,12 +80,13 @@ fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_
         assert_eq!(n.c.health.last_committed, 1);
         assert_eq!(n.c.kv.last_committed, 1);
         assert_eq!(n.store.get_u64("kv", "last_committed"), 1);
+        assert_eq!(n.c.auth.last_committed, 2);
         let commits = n.commits();
-        assert_eq!(commits.len(), 2);
-        assert_eq!(commits[1].0, FIRST);
+        assert_eq!(commits.len(), 3);
+        assert_eq!(commits[2].0, FIRST);
         assert_eq!(
-            commits[1].1,
-            c.node(0).commits()[1].1,
+            commits[2].1,
+            c.node(0).commits()[2].1,
             "same value everywhere"
         );
     }
@@ -100,13 +103,14 @@ fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_
 #[test]
 fn a_quorum_of_one_commits_version_1_at_once() {
     // Alone, each commit completes within its proposal, so every service's
-    // create_initial is a version of its own: logm, health, kv.
+    // create_initial is a version of its own: logm, auth, health, kv, and
+    // auth's increase of max_global_id.
     let mut c = Cluster::new(1);
     c.elect(0, &[0]);
-    assert_eq!(c.node(0).c.last_committed(), 3);
+    assert_eq!(c.node(0).c.last_committed(), 5);
     assert!(c.is_readable(0));
     c.write(0, 1, "k", "v");
-    assert_eq!(written(&c, 1), Some(4));
+    assert_eq!(written(&c, 1), Some(6));
     assert_eq!(c.node(0).kv("k").as_deref(), Some("v"));
 }
 
@@ -130,14 +134,19 @@ fn a_commit_waits_for_every_quorum_members_accept() {
 #[test]
 fn recovery_reproposes_an_accepted_but_uncommitted_value() {
     let mut c = steady3();
-    // the old leader's BEGIN for v3 reaches only mon.2, and mon.2's ACCEPT is lost
+    // the old leader's BEGIN for v4 (FIRST + 1) reaches only mon.2, and mon.2's ACCEPT is lost
     c.drop = Box::new(|from, to, m| {
         (m.op == PaxosOp::Begin && to == 1) || (m.op == PaxosOp::Accept && from == 2)
     });
     c.write(0, 7, "k", "old-leader");
-    assert_eq!(c.node(2).c.uncommitted(), Some((3, 100)));
+    assert_eq!(c.node(2).c.uncommitted(), Some((FIRST + 1, 100)));
     assert_eq!(c.node(1).c.uncommitted(), None);
-    let proposed = c.node(2).store.get("paxos", "3").unwrap().to_vec();
+    let proposed = c
+        .node(2)
+        .store
+        .get("paxos", &(FIRST + 1).to_string())
+        .unwrap()
+        .to_vec();
     c.drop = Box::new(|_, _, _| false);
     c.kill(0);
     c.elect(1, &[1, 2]);
@@ -146,10 +155,10 @@ fn recovery_reproposes_an_accepted_but_uncommitted_value() {
     let logs = l.logs();
     let learned = logs
         .iter()
-        .position(|s| s.contains("learned uncommitted v3 pn 100"));
+        .position(|s| s.contains("learned uncommitted v4 pn 100"));
     let begin_old = logs
         .iter()
-        .position(|s| s.contains("begin on old learned value v3"));
+        .position(|s| s.contains("begin on old learned value v4"));
     assert!(learned.is_some() && begin_old > learned, "{logs:?}");
     // the first BEGIN of the new leader is the old value
     let begins: Vec<_> = c
@@ -158,14 +167,14 @@ fn recovery_reproposes_an_accepted_but_uncommitted_value() {
         .filter(|s| s.from == 1)
         .collect();
     assert_eq!(
-        begins[0].m.values.get(&3).map(|b| b.to_vec()),
+        begins[0].m.values.get(&(FIRST + 1)).map(|b| b.to_vec()),
         Some(proposed.clone())
     );
     assert_eq!(begins[0].m.pn, 201);
     for r in [1, 2] {
         let n = c.node(r);
-        assert_eq!(n.c.last_committed(), 3);
-        assert_eq!(n.commits().last().unwrap(), &(3, proposed.clone()));
+        assert_eq!(n.c.last_committed(), FIRST + 1);
+        assert_eq!(n.commits().last().unwrap(), &(FIRST + 1, proposed.clone()));
         assert_eq!(n.kv("k").as_deref(), Some("old-leader"));
     }
     assert_eq!(c.node(1).c.status().state, PaxosState::Active);
@@ -196,8 +205,9 @@ fn a_peon_with_lc_behind_the_leader_gets_the_missing_commits_during_collect() {
     assert_eq!(n.kv("a").as_deref(), Some("1"));
     assert_eq!(n.kv("b").as_deref(), Some("2"));
     let versions: Vec<u64> = n.commits().iter().map(|x| x.0).collect();
-    assert_eq!(versions, vec![1, 2, 3, 4]);
-    assert_eq!(n.commits()[3].1, c.node(0).commits()[3].1);
+    assert_eq!(versions, (1..=FIRST + 2).collect::<Vec<_>>());
+    let last = FIRST as usize + 1;
+    assert_eq!(n.commits()[last].1, c.node(0).commits()[last].1);
 }
 
 #[test]
@@ -420,7 +430,7 @@ fn commits_are_noted_once_per_version_on_every_monitor() {
     c.advance(3 * SEC);
     for r in 0..3 {
         let v: Vec<u64> = c.node(r).commits().iter().map(|x| x.0).collect();
-        assert_eq!(v, vec![1, 2, 3], "mon.{r}");
+        assert_eq!(v, (1..=FIRST + 1).collect::<Vec<_>>(), "mon.{r}");
     }
 }
 
@@ -430,8 +440,9 @@ fn paxos_trims_beyond_paxos_min_plus_trim_min_as_a_replicated_value() {
     c.cfg.paxos_min = 2;
     c.cfg.paxos_trim_min = 1;
     c.elect(0, &[0, 1, 2]);
-    // v1 and v2 are the services' first versions; the writes are v3 to v5
-    for i in 0..3u64 {
+    // v1 to v3 are the services' first versions (and auth's increase); the
+    // writes are v4 and v5
+    for i in 0..2u64 {
         c.advance(2 * SEC);
         c.write(0, i, &format!("k{i}"), "v");
         c.advance(2 * SEC);
@@ -488,7 +499,10 @@ fn a_commit_whose_refresh_needs_a_bootstrap_does_not_finish_the_round() {
         assert_eq!(n.c.last_committed(), FIRST + 1, "mon.{r}");
         assert_eq!(n.bootstraps.len(), 1, "mon.{r}: {:?}", n.bootstraps);
         assert!(n.bootstraps[0].1.contains("monmap e2 committed"), "mon.{r}");
-        assert!(!n.store.exists("paxos", "4"), "mon.{r}: nothing more began");
+        assert!(
+            !n.store.exists("paxos", &(FIRST + 2).to_string()),
+            "mon.{r}: nothing more began"
+        );
         assert_eq!(n.kv("k"), None, "mon.{r}");
     }
     assert_eq!(sent_since(&c, PaxosOp::Commit, 0, t), 2);
@@ -568,7 +582,6 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     c.cfg.paxos_trim_min = 2;
     c.advance(SEC);
     c.write(0, 1, "a", "1");
-    c.write(0, 2, "b", "2");
     let write = |k: &str| ClientOp::Write {
         key: k.into(),
         value: "v".into(),

@@ -234,6 +234,7 @@ impl Monitor {
         if self.state == MonState::Peon {
             self.clog.clear();
             self.consensus.logm.service.clear_waiting();
+            self.consensus.auth.service.clear_waiting();
         }
         if self.state != MonState::Leader {
             return;

@@ -85,7 +85,7 @@ impl<S: Service> PaxosService<S> {
         // before finish_round proposes what is pending in paxos (ceph-mon
         // 16.2.15: a new leader's log lines are prepared before its
         // metadata's version and commit 50 ms after the last commit).
-        if ctx.is_leader && self.is_writeable(paxos) && self.service.retry_waiting() {
+        if ctx.is_leader && self.is_writeable(paxos) && self.service.prepare_when_writeable(ctx) {
             self.propose_after_delay(ctx, fx, paxos);
         }
     }

@@ -19,7 +19,7 @@ impl<S: Service> PaxosService<S> {
         fx: &mut Fx,
         paxos: &mut Paxos,
         immediate: bool,
-        update: impl FnOnce(&mut S) -> bool,
+        update: impl FnOnce(&mut S, &mut PaxosCtx) -> bool,
     ) -> bool {
         // HealthMonitor::tick needs only is_active (propose_pending then
         // waits in paxos' pending transaction); an MLog needs is_writeable
@@ -32,7 +32,7 @@ impl<S: Service> PaxosService<S> {
         if !ctx.is_leader || !ready {
             return false;
         }
-        if update(&mut self.service) {
+        if update(&mut self.service, ctx) {
             if immediate {
                 self.propose_pending(ctx, fx, paxos);
             } else {

@@ -38,6 +38,7 @@ use super::Version;
 pub enum ServiceId {
     Monmap,
     Kv,
+    Auth,
     Log,
     Health,
 }

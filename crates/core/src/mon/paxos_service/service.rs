@@ -89,13 +89,15 @@ pub trait Service: Clone + Debug + Default {
     /// update_from_paxos: catch up with the committed versions (now `last_committed`).
     fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
     /// get_trim_to: the first version to keep; 0 keeps everything.
-    fn get_trim_to(&self, _last_committed: Version) -> Version {
+    fn get_trim_to(&self, _ctx: &PaxosCtx, _last_committed: Version) -> Version {
         0
     }
-    /// The service's own messages that waited for it to be writeable (a
-    /// monitor's MLog to itself) are prepared now (C_RetryMessage, then
-    /// prepare_update); true if any was. Only LogMonitor has such.
-    fn retry_waiting(&mut self) -> bool {
+    /// On the leader, once the service is writeable: the updates it makes
+    /// on its own (AuthMonitor::on_active's increase_max_global_id) and the
+    /// monitors' messages that waited for it (a monitor's MLog to itself,
+    /// an MMonGlobalID: C_RetryMessage, then prepare_update); true if the
+    /// pending state changed.
+    fn prepare_when_writeable(&mut self, _ctx: &mut PaxosCtx) -> bool {
         false
     }
     /// on_active: the service went active (leader and peons).

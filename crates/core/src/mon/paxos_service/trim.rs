@@ -12,7 +12,7 @@ impl<S: Service> PaxosService<S> {
             return;
         }
         let fc = self.first_committed;
-        let trim_to = self.service.get_trim_to(self.last_committed);
+        let trim_to = self.service.get_trim_to(ctx, self.last_committed);
         if trim_to < fc {
             return;
         }
