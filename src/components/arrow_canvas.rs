@@ -7,6 +7,7 @@
 //! an arrow by its geometry (`timeline::pick`), as it does for the SVG's.
 
 use super::message_canvas::palette;
+use crate::playback::PROTOCOLS;
 use monscope_core::fixed::Fixed;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -101,8 +102,19 @@ pub fn use_arrow_canvas(lines: Rc<Vec<Line>>, height: f64) -> Html {
     if lines.is_empty() {
         return Html::default();
     }
+    // What is drawn, said in attributes (the SVG's arrows say it in their classes).
+    let mut drawn_protos = [false; PROTOCOLS.len()];
+    for l in lines.iter() {
+        drawn_protos[l.proto.min(PROTOCOLS.len() - 1)] = true;
+    }
+    let protos: Vec<&str> = PROTOCOLS
+        .iter()
+        .zip(drawn_protos)
+        .filter_map(|(p, d)| d.then_some(*p))
+        .collect();
     html! {
         <canvas ref={node} class="tl-canvas" style={format!("height:{}px", Fixed(height, 0))}
-                aria-hidden="true" data-testid="timeline-canvas" />
+                aria-hidden="true" data-testid="timeline-canvas"
+                data-arrows={lines.len().to_string()} data-protos={protos.join(" ")} />
     }
 }

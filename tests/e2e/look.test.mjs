@@ -213,7 +213,12 @@ test('pings and time checks are hidden on the ring by default, counted, and can 
   assert.equal(await page.getByTestId('cluster').getAttribute('data-hidden'), '0');
   assert.equal(Number(await page.getByTestId('cluster').getAttribute('data-in-flight')), drawn + hidden, 'shown, still not drawn');
   // The timeline follows the same filter.
-  const tl = () => page.locator('[data-testid=tl-msg]').evaluateAll((els) => els.map((e) => e.getAttribute('class')));
+  // Its arrows are SVG elements, or, over a thousand in the window, lines on a canvas that
+  // names the protocols it drew.
+  const tl = async () => [
+    ...(await page.locator('[data-testid=tl-msg]').evaluateAll((els) => els.map((e) => e.getAttribute('class')))),
+    ...(await page.getByTestId('timeline-canvas').evaluateAll((els) => els.flatMap((e) => e.getAttribute('data-protos').split(' ').map((p) => `p-${p}`)))),
+  ];
   assert.ok((await tl()).some((c) => /p-(ping|timecheck)/.test(c)));
   await page.getByTestId('filter-ping').click();
   await page.getByTestId('filter-timecheck').click();
