@@ -122,3 +122,29 @@ export async function seek(page, micros) {
   }, micros);
   await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
 }
+
+/// `monscope bench`'s scenario (crates/cli/src/bench.rs): five monitors and
+/// a client write every 100 ms for an hour after 10 s.
+export function benchHour() {
+  let s = 'title "bench"\nmons a b c d e\nseed 1\n';
+  for (let i = 0; i < 36_000; i++) s += `at ${10_000 + i * 100}ms write k${i % 100} v${i}\n`;
+  return s + 'end 3610s\n';
+}
+
+/// For the trace tools (trace-paste.mjs, trace-seek.mjs): a page at `base`
+/// with the bench hour on the clipboard and the editor's text selected, so
+/// that Ctrl+V pastes it. Returns { browser, page }.
+export async function hourReadyToPaste(base) {
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 950 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(base).origin });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log('pageerror', e.message));
+  await page.addInitScript(returning);
+  await page.goto(new URL('?scenario=three-mons-start', base).href);
+  await page.waitForSelector('[data-testid=cluster]');
+  await page.evaluate((t) => navigator.clipboard.writeText(t), benchHour());
+  await page.getByTestId('editor').focus();
+  await page.keyboard.press('Control+a');
+  return { browser, page };
+}

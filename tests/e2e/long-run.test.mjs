@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, newPage, openPage, root, screenshots, seek, url } from './harness.mjs';
+import { benchHour, launch, newPage, openPage, root, screenshots, seek, url } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -45,14 +45,6 @@ function watch() {
       obs.disconnect();
     }
   }).observe(document, { childList: true, subtree: true });
-}
-
-/// `monscope bench`'s scenario (crates/cli/src/bench.rs): five monitors and
-/// a client write every 100 ms for an hour after 10 s.
-function benchHour() {
-  let s = 'title "bench"\nmons a b c d e\nseed 1\n';
-  for (let i = 0; i < 36_000; i++) s += `at ${10_000 + i * 100}ms write k${i % 100} v${i}\n`;
-  return s + 'end 3610s\n';
 }
 
 /// Puts `text` into the clipboard (the context may read and write it).

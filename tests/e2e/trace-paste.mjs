@@ -3,22 +3,10 @@
 // and the largest style and layout passes (README, Performance, "The page").
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-paste.mjs [OUT.json]
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { hourReadyToPaste } from './harness.mjs';
 const url = process.env.MONSCOPE_URL || 'http://127.0.0.1:8080/';
 const out = process.argv[2] || 'trace-paste.json';
-const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ctx = await b.newContext({ viewport: { width: 1400, height: 950 } });
-await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
-const p = await ctx.newPage();
-await p.addInitScript(() => localStorage.setItem('monscope-visited', '1'));
-await p.goto(new URL('?scenario=three-mons-start', url).href);
-await p.waitForSelector('[data-testid=cluster]');
-let s = 'title "bench"\nmons a b c d e\nseed 1\n';
-for (let i = 0; i < 36000; i++) s += `at ${10000 + i * 100}ms write k${i % 100} v${i}\n`;
-s += 'end 3610s\n';
-await p.evaluate((t) => navigator.clipboard.writeText(t), s);
-await p.getByTestId('editor').focus();
-await p.keyboard.press('Control+a');
+const { browser: b, page: p } = await hourReadyToPaste(url);
 await b.startTracing(p, { path: out, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'] });
 const t0 = Date.now();
 await p.keyboard.press('Control+v');

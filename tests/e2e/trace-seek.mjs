@@ -3,23 +3,10 @@
 // and each task over 5 ms with what is in it). README, Performance, "The page".
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-seek.mjs [OUT.json]
 import fs from 'node:fs';
-import { chromium } from 'playwright-core';
+import { hourReadyToPaste } from './harness.mjs';
 const url = process.env.MONSCOPE_URL || 'http://127.0.0.1:8080/';
 const out = process.argv[2] || 'trace-seek.json';
-const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
-const ctx = await b.newContext({ viewport: { width: 1400, height: 950 } });
-await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
-const p = await ctx.newPage();
-p.on('pageerror', (e) => console.log('pageerror', e.message));
-await p.addInitScript(() => localStorage.setItem('monscope-visited', '1'));
-await p.goto(new URL('?scenario=three-mons-start', url).href);
-await p.waitForSelector('[data-testid=cluster]');
-let s = 'title "bench"\nmons a b c d e\nseed 1\n';
-for (let i = 0; i < 36000; i++) s += `at ${10000 + i * 100}ms write k${i % 100} v${i}\n`;
-s += 'end 3610s\n';
-await p.evaluate((t) => navigator.clipboard.writeText(t), s);
-await p.getByTestId('editor').focus();
-await p.keyboard.press('Control+a');
+const { browser: b, page: p } = await hourReadyToPaste(url);
 await p.keyboard.press('Control+v');
 await p.waitForFunction(() => document.querySelector('[data-testid=scrubber]').dataset.ready === '3610000000', null, { timeout: 600000 });
 await p.waitForTimeout(1500);
