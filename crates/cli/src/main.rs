@@ -55,6 +55,9 @@ fn main() -> ExitCode {
         println!("{HELP}");
         return ExitCode::from(2);
     };
+    if !matches!(cmd.as_str(), "real" | "compare") {
+        die_quietly_on_closed_stdout();
+    }
     let code = match cmd.as_str() {
         "check" => check::main(rest),
         "run" => run::main(rest),
@@ -78,6 +81,17 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// `monscope run FILE | head` ends when `head` does, as other Unix tools do, instead of
+/// panicking in `println!` on the closed pipe. Not for `real` and `compare`: they write to
+/// their children's pipes and must live to end those children by PID.
+fn die_quietly_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called once, at the start of main, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// True when the arguments ask for help; prints `text` then.
