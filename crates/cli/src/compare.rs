@@ -261,10 +261,11 @@ pub fn known_causes(s: &Scenario, rows: &[Row]) -> Vec<&'static str> {
     });
     if !prepared && first_quorum.is_some_and(|r| r.verdict != Verdict::Same) {
         causes.push(
-            "start-up: a real cluster's first stable quorum comes later and at a higher \
+            "start-up: a real cluster's first stable quorum can come later and at a higher \
              epoch (monmaptool's epoch-0 monmap: the first quorum commits epoch 1 and \
-             bootstraps again; the processes, spawned together, finish opening their stores \
-             in a different order each run)",
+             bootstraps again; a proposal that reaches a monitor still probing is dropped, \
+             and on loopback which comes first is a race: the processes finish opening their \
+             stores in a different order each run, and after the commit all bootstrap at once)",
         );
     }
     let health = |m: &Option<Mark>, check: &str| {

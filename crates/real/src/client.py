@@ -3,17 +3,21 @@
 # instead of the ~0.5 s of CPU a `ceph` command spends starting Python.
 #
 # Protocol (one JSON object per line):
-#   stdin:  {"id": N, "handle": "any" | "mon:NAME" | "only:NAME", "cmd": {...}, "timeout": S,
+#   stdin:  {"id": N, "handle": "any" | "mon:NAME" | "first:NAME", "mons": [NAME...],
+#            "cmd": {...}, "timeout": S,
 #            "outfile": PATH (optional: the reply's data is written there)}
 #   stdout: {"id": N, "rc": RC, "out": TEXT, "status": TEXT}
 # "any" is a MonClient that hunts over every monitor in ceph.conf, as the
 # `ceph` CLI does; "mon:NAME" talks to that one monitor only (mon_host is its
-# address), so its answers are that monitor's own (a peon answers reads from
-# its own committed state and forwards writes to its leader). "only:NAME" is
-# a "mon:NAME" MonClient of its own for one command, ended after it: a cached
-# one learns the whole monmap when it connects and may have hunted to another
-# monitor since. (mon_command's `target` is no way: it makes the command a
-# `tell`, which a monitor answers only for admin-socket commands.)
+# address), so its answers are that monitor's own. "first:NAME" is a
+# MonClient of its own for one command, as one `ceph` command is, ended after
+# it: its initial monmap holds every monitor of "mons", NAME at priority 0 and
+# the others at 1, so its first session is with NAME alone and, when that
+# session fails, it hunts over the others (MonClient::_add_conns tries the
+# lowest priority first; MonMap::init_with_config_file reads `mon priority`
+# from [mon.NAME] sections when mon_host is empty). A scenario's `via NAME`.
+# (mon_command's `target` is no way: it makes the command a `tell`, which a
+# monitor answers only for admin-socket commands.)
 # Every request runs in its own thread; the process exits when stdin closes.
 import json
 import os
@@ -27,6 +31,7 @@ ADDRS = json.loads(sys.argv[2])  # monitor name -> "[v2:IP:PORT]"
 out_lock = threading.Lock()
 handles = {}
 handles_lock = threading.Lock()
+conf_lock = threading.Lock()
 
 
 def reply(rid, rc, out, status):
@@ -36,11 +41,36 @@ def reply(rid, rc, out, status):
         sys.stdout.flush()
 
 
-def connect(name, timeout):
+def first_conf(name, mons):
+    """ceph.conf without mon_host, and a [mon.X] section per monitor of
+    `mons` with its address and priority (NAME 0, the others 1)."""
+    path = os.path.join(os.path.dirname(CONF), "client.first.%s.%s.conf" % (name, "-".join(mons)))
+    with conf_lock:
+        if os.path.exists(path):
+            return path
+        with open(CONF) as f:
+            lines = [l for l in f.read().splitlines() if not l.strip().startswith("mon host")]
+        for m in mons:
+            lines += [
+                "[mon.%s]" % m,
+                # v2: the section's address is otherwise read as legacy (v1)
+                "mon addr = %s" % ADDRS[m].strip("[]"),
+                "mon priority = %d" % (0 if m == name else 1),
+            ]
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return path
+
+
+def connect(name, timeout, mons=()):
     conf = {"client_mount_timeout": str(max(timeout, 1))}
-    if ":" in name:
-        conf["mon_host"] = ADDRS[name.split(":", 1)[1]]
-    h = rados.Rados(conffile=CONF, conf=conf)
+    conffile = CONF
+    kind, _, mon = name.partition(":")
+    if kind == "mon":
+        conf["mon_host"] = ADDRS[mon]
+    elif kind == "first":
+        conffile = first_conf(mon, [m for m in mons if m in ADDRS] or [mon])
+    h = rados.Rados(conffile=conffile, conf=conf)
     try:
         h.connect(timeout=max(timeout, 1))
     except Exception:
@@ -68,11 +98,11 @@ def handle_for(name, timeout):
 def serve(req):
     rid = req["id"]
     timeout = int(req.get("timeout", 0))
-    once = req["handle"].startswith("only:")
+    once = req["handle"].startswith("first:")
     h = None
     try:
         if once:
-            h = connect(req["handle"], timeout if timeout > 0 else 300)
+            h = connect(req["handle"], timeout if timeout > 0 else 300, req.get("mons", []))
         else:
             h = handle_for(req["handle"], timeout if timeout > 0 else 300)
         rc, outb, status = h.mon_command(json.dumps(req["cmd"]), b"", timeout=timeout)

@@ -38,12 +38,12 @@ pub struct Client {
 pub enum Via<'a> {
     /// Hunts over every monitor, as the `ceph` CLI does.
     Any,
-    /// Only this monitor.
+    /// Only this monitor (a cached MonClient whose mon_host is NAME).
     Mon(&'a str),
-    /// Only this monitor, through a MonClient of its own for this one
-    /// command: a cached `Mon` MonClient learns the whole monmap when it
-    /// connects and may have hunted to another monitor since.
-    Only(&'a str),
+    /// A MonClient of its own for this one command, as one `ceph` command
+    /// is: it knows every monitor of `mons` and opens its first session
+    /// with NAME, hunting over the others when that session fails.
+    First { name: &'a str, mons: &'a [String] },
 }
 
 impl Via<'_> {
@@ -51,7 +51,14 @@ impl Via<'_> {
         match self {
             Via::Any => "any".into(),
             Via::Mon(n) => format!("mon:{n}"),
-            Via::Only(n) => format!("only:{n}"),
+            Via::First { name, .. } => format!("first:{name}"),
+        }
+    }
+
+    fn mons(&self) -> &[String] {
+        match self {
+            Via::First { mons, .. } => mons,
+            _ => &[],
         }
     }
 }
@@ -128,6 +135,7 @@ impl Client {
         let mut req = json!({
             "id": id,
             "handle": via.handle(),
+            "mons": via.mons(),
             "cmd": cmd,
             "timeout": timeout.as_secs(),
         });

@@ -17,6 +17,7 @@ use crate::netns;
 use crate::preflight::FAKETIME_LIB;
 use crate::procs;
 use crate::record::Recorder;
+use crate::store_dump::{self, Op};
 use monscope_core::mon::messages::{ClientOp, ClientResult};
 use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::mon::store::Transaction;
@@ -44,9 +45,6 @@ const ADD_WAITS_FOR_PROBING: Duration = Duration::from_secs(5);
 /// At most this much new log is read per monitor per poll.
 const LOG_CHUNK: u64 = 8 << 20;
 
-/// A monitor's committed config-key data, or why it is not known.
-type KvAnswer = Result<BTreeMap<String, String>, String>;
-
 pub struct Slot {
     pub name: String,
     pub ip: Ipv4Addr,
@@ -61,8 +59,13 @@ pub struct Slot {
     log_pos: u64,
     /// What its log has said (state, epochs, quorum, leader, paxos).
     view: LogView,
-    /// The highest last_committed seen in its log since its store was made.
+    /// The highest last_committed seen in its log since its store was made,
+    /// and the time of the line that showed it.
     lc_seen: u64,
+    lc_at: u64,
+    /// How far its store's transaction dump was read (see
+    /// [`crate::store_dump`]); None once it failed to decode.
+    dump_pos: Option<u64>,
     pub status: Arc<MonStatus>,
     kv: BTreeMap<String, String>,
 }
@@ -113,6 +116,8 @@ impl Cluster {
                 log_pos: 0,
                 view: LogView::new(&m.name, i as Rank),
                 lc_seen: 0,
+                lc_at: 0,
+                dump_pos: Some(0),
                 status: Arc::new(MonStatus::down(i as Rank)),
                 kv: BTreeMap::new(),
             })
@@ -246,17 +251,19 @@ impl Cluster {
         for (name, mut cmd) in ready {
             // The log is read from here: what is in it was written by mkfs
             // or by an earlier process, already read at its end.
-            let log_len =
-                std::fs::metadata(self.dir.join(format!("mon.{name}.log"))).map_or(0, |m| m.len());
+            let len = |f: String| std::fs::metadata(self.dir.join(f)).map_or(0, |m| m.len());
+            let log_len = len(format!("mon.{name}.log"));
+            let dump_len = len(format!("mon.{name}.tdump"));
             match procs::spawn(&mut cmd) {
-                Ok(child) => started.push((name, child, log_len)),
+                Ok(child) => started.push((name, child, log_len, dump_len)),
                 Err(e) => failed = Some(format!("cannot start ceph-mon: {e}")),
             }
         }
         let mut slots = self.slots();
-        for (name, child, log_len) in started {
+        for (name, child, log_len, dump_len) in started {
             if let Some(s) = slots.iter_mut().find(|s| s.name == *name) {
                 s.log_pos = log_len;
+                s.dump_pos = s.dump_pos.map(|_| dump_len);
                 s.child = Some(child);
                 s.gen += 1;
                 s.present = true;
@@ -321,8 +328,9 @@ impl Cluster {
             if let Some(mut c) = s.child.take() {
                 s.gen += 1;
                 procs::kill(&mut c);
-                // What it logged before it died, then its end.
+                // What it logged and stored before it died, then its end.
                 self.read_log(i, s);
+                self.read_dump(i, s);
                 self.record_down(i, s);
             }
         }
@@ -559,8 +567,9 @@ impl Cluster {
             target,
             op: Arc::new(op),
         });
+        let mons = self.present();
         let handle = match via {
-            Some(v) => Via::Mon(v),
+            Some(name) => Via::First { name, mons: &mons },
             None => Via::Any,
         };
         let asked = self.rec.now();
@@ -587,109 +596,65 @@ impl Cluster {
         }
     }
 
-    /// `config-key dump` of each monitor in `names`, each through a new
-    /// MonClient that knows only that monitor (a cached one may have hunted
-    /// to another, e.g. to a skewed peon whose expired leases hold reads):
-    /// its keys and values, or why not.
-    fn dump_kv(&self, names: &[String]) -> Vec<(String, KvAnswer)> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        for m in names {
-            let tx = tx.clone();
-            let m2 = m.clone();
-            self.client.send(
-                Via::Only(m),
-                json!({"prefix": "config-key dump"}),
-                Duration::from_secs(5),
-                None,
-                move |r| {
-                    let _ = tx.send((m2, r));
-                },
-            );
-        }
-        drop(tx);
-        let deadline = std::time::Instant::now() + Duration::from_secs(6);
-        let mut out: Vec<(String, KvAnswer)> = names
-            .iter()
-            .map(|n| (n.clone(), Err("no answer".to_string())))
-            .collect();
-        for _ in names {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let Ok((name, r)) = rx.recv_timeout(left) else {
-                break;
-            };
-            let parsed = if r.rc != 0 {
-                Err(format!("rc {} {}", r.rc, r.status))
-            } else {
-                match serde_json::from_str(&r.out) {
-                    Ok(serde_json::Value::Object(map)) => Ok(map
-                        .into_iter()
-                        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                        .collect()),
-                    _ => Err("an answer that is not a JSON object".to_string()),
-                }
-            };
-            if let Some(slot) = out.iter_mut().find(|(n, _)| *n == name) {
-                slot.1 = parsed;
+    /// Every monitor's committed config-key data as of now: the store
+    /// writes each running monitor dumped since the last poll (nothing is
+    /// asked of it; see [`crate::store_dump`]), for an expectation that
+    /// needs committed data.
+    pub fn observe_kv(&self) {
+        let mut slots = self.slots();
+        for (i, s) in slots.iter_mut().enumerate() {
+            if s.child.is_some() {
+                self.read_dump(i, s);
             }
         }
-        out
     }
 
-    /// Each current quorum member's committed config-key data, read from
-    /// that monitor alone (`config-key dump` through a MonClient whose
-    /// mon_host is that monitor: a peon answers from its own committed
-    /// state), recorded as Store events of what changed.
-    pub fn observe_kv(&self) {
-        let members = self.leader_quorum();
-        let mut answers = self.dump_kv(&members);
-        // A MonClient connecting to a busy monitor may miss the first
-        // deadline: the ones that did not answer are asked once more.
-        let failed: Vec<String> = answers
-            .iter()
-            .filter(|(_, r)| r.is_err())
-            .map(|(n, _)| n.clone())
-            .collect();
-        if !failed.is_empty() {
-            answers.retain(|(_, r)| r.is_ok());
-            answers.extend(self.dump_kv(&failed));
+    /// New transactions of the monitor's store dump, folded into its
+    /// config-key data: a Store event of what changed, at the time its log
+    /// showed that version committed if it did already, else now.
+    fn read_dump(&self, i: usize, s: &mut Slot) {
+        let Some(pos) = s.dump_pos else { return };
+        let path = self.dir.join(format!("mon.{}.tdump", s.name));
+        let Ok(mut f) = std::fs::File::open(&path) else {
+            return;
+        };
+        let mut buf = Vec::new();
+        if f.seek(SeekFrom::Start(pos)).is_err()
+            || (&mut f).take(LOG_CHUNK).read_to_end(&mut buf).is_err()
+        {
+            return;
         }
-        for (name, answer) in answers {
-            let now = match answer {
-                Ok(now) => now,
-                Err(why) => {
-                    if let Some(node) = self.node(&name) {
-                        self.rec.record(EventKind::Log {
-                            node,
-                            text: format!(
-                                "config-key dump of mon.{name} failed ({why}): its committed keys are not known"
-                            ),
-                        });
-                    }
-                    continue;
-                }
-            };
-            let mut slots = self.slots();
-            let Some(i) = slots.iter().position(|s| s.name == name) else {
-                continue;
-            };
-            let s = &mut slots[i];
-            let mut t = Transaction::new();
-            for (k, v) in &now {
-                if s.kv.get(k) != Some(v) {
-                    t.put(KV_PREFIX, k, v.as_bytes().to_vec());
-                }
+        let txs = match store_dump::parse(&buf) {
+            Ok((txs, used)) => {
+                s.dump_pos = Some(pos + used as u64);
+                txs
             }
-            for k in s.kv.keys() {
-                if !now.contains_key(k) {
-                    t.erase(KV_PREFIX, k);
-                }
-            }
-            s.kv = now;
-            if !t.is_empty() {
-                self.rec.record(EventKind::Store {
+            Err(e) => {
+                s.dump_pos = None;
+                self.rec.record(EventKind::Log {
                     node: i as NodeId,
-                    tx: t,
+                    text: format!(
+                        "{}: {e}; its committed config-key data is not known from here on",
+                        path.display()
+                    ),
                 });
+                return;
+            }
+        };
+        for ops in txs {
+            let t = kv_changes(&mut s.kv, &ops);
+            if t.is_empty() {
+                continue;
+            }
+            let event = EventKind::Store {
+                node: i as NodeId,
+                tx: t,
+            };
+            match committed_version(&ops) {
+                Some(v) if v == s.lc_seen => self.rec.record_at(s.lc_at, event),
+                _ => {
+                    self.rec.record(event);
+                }
             }
         }
     }
@@ -704,6 +669,7 @@ impl Cluster {
             let Some(c) = s.child.as_mut() else { continue };
             let exited = c.try_wait();
             self.read_log(i, s);
+            self.read_dump(i, s);
             if let Ok(Some(status)) = exited {
                 // It ended by itself (e.g. "removed from monmap, suicide").
                 if let Some(c) = s.child.take() {
@@ -766,6 +732,7 @@ impl Cluster {
                                 );
                             }
                             s.lc_seen = *last_committed;
+                            s.lc_at = at;
                         }
                     }
                     LogFact::Health { code, raised } => {
@@ -825,6 +792,55 @@ impl Cluster {
             }
         }
     }
+}
+
+/// Where Pacific's KVMonitor keeps the config-key data (its `KV_PREFIX`;
+/// its own versions are under the service name, `kv`).
+const CEPH_KV_PREFIX: &str = "mon_config_key";
+
+/// Apply a transaction's config-key writes to `kv`; what changed, as a
+/// monscope store transaction (under monscope's prefix for that data).
+fn kv_changes(kv: &mut BTreeMap<String, String>, ops: &[Op]) -> Transaction {
+    let mut t = Transaction::new();
+    for op in ops {
+        match op {
+            Op::Put { prefix, key, value } if prefix == CEPH_KV_PREFIX => {
+                let v = String::from_utf8_lossy(value).into_owned();
+                if kv.get(key) != Some(&v) {
+                    t.put(KV_PREFIX, key, value.clone());
+                    kv.insert(key.clone(), v);
+                }
+            }
+            Op::Erase { prefix, key } if prefix == CEPH_KV_PREFIX && kv.remove(key).is_some() => {
+                t.erase(KV_PREFIX, key);
+            }
+            Op::EraseRange { prefix, start, end } if prefix == CEPH_KV_PREFIX && start < end => {
+                let gone: Vec<String> = kv
+                    .range(start.clone()..end.clone())
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for k in gone {
+                    kv.remove(&k);
+                    t.erase(KV_PREFIX, &k);
+                }
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
+/// The paxos version a transaction commits (`paxos`/`last_committed`, an
+/// encoded u64: Paxos::commit_start on the leader, Paxos::store_state on a
+/// peon), if it does.
+fn committed_version(ops: &[Op]) -> Option<u64> {
+    ops.iter().find_map(|op| match op {
+        Op::Put { prefix, key, value } if prefix == PAXOS_PREFIX && key == "last_committed" => {
+            let b: [u8; 8] = value.get(..8)?.try_into().ok()?;
+            Some(u64::from_le_bytes(b))
+        }
+        _ => None,
+    })
 }
 
 /// What a client reply is recorded with.
@@ -902,6 +918,64 @@ mod tests {
             out: out.into(),
             status: status.into(),
         }
+    }
+
+    fn put(prefix: &str, key: &str, value: &[u8]) -> Op {
+        Op::Put {
+            prefix: prefix.into(),
+            key: key.into(),
+            value: value.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_commit_transaction_paxos_store_state_gives_its_version_and_config_key_writes() {
+        let mut kv = BTreeMap::new();
+        let commit = [
+            put(PAXOS_PREFIX, "last_committed", &7u64.to_le_bytes()),
+            put(CEPH_KV_PREFIX, "colour", b"blue"),
+            put(CEPH_KV_PREFIX, "size", b"9"),
+            put("logm", "last_committed", &3u64.to_le_bytes()),
+            put("kv", "last_committed", &2u64.to_le_bytes()),
+        ];
+        assert_eq!(committed_version(&commit), Some(7));
+        let mut store = monscope_core::mon::store::MonitorDBStore::new();
+        store.apply(&kv_changes(&mut kv, &commit));
+        assert_eq!(store.get(KV_PREFIX, "colour"), Some(&b"blue"[..]));
+        assert_eq!(
+            store.get("logm", "last_committed"),
+            None,
+            "only config-key data"
+        );
+        assert_eq!(
+            store.get(KV_PREFIX, "last_committed"),
+            None,
+            "not the kv service's own"
+        );
+        // Written again with the same value (a resent set): nothing changes.
+        assert!(kv_changes(&mut kv, &commit[1..2]).is_empty());
+        let erase = [
+            Op::Erase {
+                prefix: CEPH_KV_PREFIX.into(),
+                key: "colour".into(),
+            },
+            Op::EraseRange {
+                prefix: CEPH_KV_PREFIX.into(),
+                start: "s".into(),
+                end: "t".into(),
+            },
+            // An inverted range erases nothing (and does not panic).
+            Op::EraseRange {
+                prefix: CEPH_KV_PREFIX.into(),
+                start: "z".into(),
+                end: "a".into(),
+            },
+        ];
+        assert_eq!(committed_version(&erase), None);
+        store.apply(&kv_changes(&mut kv, &erase));
+        assert_eq!(store.get(KV_PREFIX, "colour"), None);
+        assert_eq!(store.get(KV_PREFIX, "size"), None);
+        assert!(kv.is_empty());
     }
 
     #[test]

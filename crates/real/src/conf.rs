@@ -111,6 +111,11 @@ log file = {d}/mon.$id.log
 debug mon = 10
 debug paxos = 10
 debug ms = 0
+# every store transaction appended to a file, read for the committed
+# config-key data (crate::store_dump): asking would be an audited command
+mon debug dump transactions = true
+mon debug dump json = false
+mon debug dump location = {d}/mon.$id.tdump
 [client]
 admin socket =
 log file = {d}/client.log

@@ -8,8 +8,8 @@
 //! election epoch, quorum, leader, monmap, paxos range and commits, and the
 //! leader's health checks: nothing is asked of a monitor, since each
 //! question is an audit line the cluster commits), client requests and
-//! replies, and each quorum member's committed config-key data when an
-//! expectation needs it. The expectations are then
+//! replies, and each monitor's committed config-key data, read from the
+//! store writes it dumps. The expectations are then
 //! checked by the simulator's own checker on that trace.
 //!
 //! Never part of the web app: only the CLI depends on it.
@@ -26,6 +26,7 @@ pub mod plan;
 pub mod preflight;
 pub mod procs;
 pub mod record;
+pub mod store_dump;
 
 use cluster::Cluster;
 use monscope_core::mon::messages::ClientOp;
