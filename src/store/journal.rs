@@ -59,9 +59,10 @@ pub struct Journal {
     started: bool,
     /// The last follow stopped short of its time: follow again.
     behind: bool,
-    /// Catching up on a long step: the stores move on without journaling
-    /// each transaction, and the journal restarts from them once caught
-    /// up (the disk keeps the stores at the step's start until then).
+    /// Catching up on a long step, past COMPACT_PAST transactions: the
+    /// stores move on without journaling each, and the journal restarts
+    /// from them once caught up (the disk keeps the stores at the step's
+    /// start until then).
     rebuild: bool,
 }
 
@@ -180,11 +181,6 @@ impl Journal {
                 }
                 _ => (upto, t),
             };
-            // A step of more than one slice: the stores move on without
-            // journaling each transaction (the hour's seek forward wrote
-            // hundreds to IndexedDB a slice, its longest part), and the
-            // journal restarts from them once caught up.
-            self.rebuild |= to < upto;
             for ev in trace.range(from, to) {
                 if let EventKind::Store { node, tx } = &ev.kind {
                     match self.rebuild {
@@ -197,9 +193,13 @@ impl Journal {
             self.events = to;
             self.t = at;
             self.behind = to < upto;
-            if !self.behind && std::mem::take(&mut self.rebuild)
-                || self.pending.len() > COMPACT_PAST
-            {
+            // A step of many slices: nothing is written until it is caught
+            // up (the hour's seek forward wrote hundreds of records to
+            // IndexedDB a slice, its longest part); past COMPACT_PAST
+            // transactions the stores move on without journaling each, and
+            // the journal restarts from them once caught up.
+            self.rebuild |= self.pending.len() > COMPACT_PAST;
+            if !self.behind && std::mem::take(&mut self.rebuild) {
                 let stores = std::mem::take(&mut self.stores);
                 let mons = model.mon_count().max(stores.len());
                 self.restart(mons, |node| stores.get(node as usize));
@@ -264,7 +264,7 @@ impl Journal {
     /// The transactions not yet on disk, as one batch; None if there are
     /// none, or while a long step is caught up.
     pub fn take_batch(&mut self) -> Option<Batch> {
-        if !self.started || self.flushed() || self.rebuild {
+        if !self.started || self.flushed() || self.behind || self.rebuild {
             return None;
         }
         Some(Batch {
@@ -369,6 +369,7 @@ mod tests {
             assert!(back.check_against(&model, &model.sim_at(t0)).is_empty());
         }
         assert!(slices > 1 && j.t == model.end, "{slices} slices to {}", j.t);
+        // More than COMPACT_PAST transactions: one record per monitor.
         let batch = j.take_batch().unwrap();
         assert!(batch.reset && batch.records.len() == model.mon_count());
         let mut back = Journal::from_disk(&model.text, j.t, &batch.records).unwrap();
