@@ -10,6 +10,7 @@
 mod dots;
 mod edit;
 mod embed;
+mod flights;
 mod imported;
 mod inspect;
 mod lz;

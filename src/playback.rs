@@ -35,7 +35,7 @@ const MAX_SNAPSHOTS: usize = 256;
 pub const STEP: Time = SNAPSHOT_EVERY / 16;
 
 pub use monscope_core::trace::layout::Flight;
-use monscope_core::trace::layout::Flights;
+use monscope_core::trace::layout::{FlightList, Flights};
 
 /// The protocols, in the order of the filter; each has a bit in a mask of
 /// hidden protocols.
@@ -96,7 +96,7 @@ struct Grown {
     /// Encoded, in blocks (src/packed.rs): decoded, the one-hour run's
     /// events took most of the page's memory.
     trace: Packed,
-    flights: Flights,
+    flights: Flights<crate::flights::Packed>,
     marks: Vec<Mark>,
     /// Each node's state as the marks last saw it.
     mark_state: Vec<MonState>,
@@ -267,6 +267,9 @@ pub struct Model {
     /// An imported history ([`Model::imported`]): its label, "imported
     /// from logs: FILES, FROM – TO". No simulator runs it.
     pub imported: Option<Rc<String>>,
+    /// The scenario cuts a link somewhere (see [`Model::cuts_links`]):
+    /// looked up once, not through the hour's 36,000 statements a render.
+    cuts: bool,
 }
 
 impl std::fmt::Debug for Model {
@@ -319,11 +322,7 @@ impl Model {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
         let grown = Grown {
             trace: Packed::default(),
-            flights: Flights {
-                list: Vec::new(),
-                of: Default::default(),
-                longest: 0,
-            },
+            flights: Flights::default(),
             marks: Vec::new(),
             mark_state: vec![MonState::Down; names.len()],
             expects: Vec::new(),
@@ -344,6 +343,12 @@ impl Model {
             received: 0,
         };
         let (presence, removing) = presence_planned(&scenario, &names);
+        let cuts = scenario.timed.iter().any(|s| {
+            matches!(
+                s.action,
+                Action::Cut { .. } | Action::Isolate(_) | Action::Partition(_)
+            )
+        });
         Model {
             id: NEXT_ID.fetch_add(1, AtomicOrdering::Relaxed),
             text: Rc::new(text.to_string()),
@@ -364,6 +369,7 @@ impl Model {
             first_commit: None,
             stops: Vec::new(),
             imported: None,
+            cuts,
         }
     }
 
@@ -507,7 +513,7 @@ fn fold_shared(g: &mut Grown, nodes: usize, first: usize, events: &[Event], mut 
         let started = match sends.first().filter(|f| f.ev == i) {
             Some(f) => {
                 sends = &sends[1..];
-                flights.start(f.clone())
+                Some(flights.start(f.clone()))
             }
             None => flights.push(i, ev),
         };
@@ -572,7 +578,7 @@ impl Model {
             }
         }
         self.events = g.trace.len();
-        self.flight_count = g.flights.list.len();
+        self.flight_count = g.flights.list.count();
         self.max_flight = g.flights.longest;
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
@@ -599,13 +605,7 @@ impl Model {
     /// Whether the scenario ever cuts a link: if not, no view needs the
     /// simulator to know there are none.
     pub fn cuts_links(&self) -> bool {
-        self.imported.is_none()
-            && self.scenario.timed.iter().any(|s| {
-                matches!(
-                    s.action,
-                    Action::Cut { .. } | Action::Isolate(_) | Action::Partition(_)
-                )
-            })
+        self.imported.is_none() && self.cuts
     }
 
     /// The trace simulated so far.
@@ -616,18 +616,21 @@ impl Model {
         }
     }
 
-    /// Every message's flight so far, in send order.
-    pub fn flights(&self) -> Ref<'_, [Flight]> {
-        Ref::map(self.grown.borrow(), |g| {
-            &g.flights.list[..self.flight_count]
-        })
+    /// Every message's flight so far, in send order (src/flights.rs).
+    pub fn flights(&self) -> crate::flights::View<'_> {
+        crate::flights::View {
+            list: Ref::map(self.grown.borrow(), |g| &g.flights.list),
+            len: self.flight_count,
+        }
     }
 
     /// The flight of message `id`.
     pub fn flight(&self, id: MsgId) -> Option<Flight> {
         let g = self.grown.borrow();
         let i = *g.flights.of.get(&id)?;
-        (i < self.flight_count).then(|| g.flights.list[i].clone())
+        (i < self.flight_count)
+            .then(|| g.flights.list.get(i))
+            .flatten()
     }
 
     /// The timeline's marks so far, in time order.
@@ -689,6 +692,13 @@ impl Model {
         self.trace().partition_point_at(|at| at <= t)
     }
 
+    /// Whether [`Model::sim_at`] has a snapshot near `t` (at most `ready`):
+    /// the page's own simulator has run there, or its run is over.
+    pub fn simulated_to(&self, t: Time) -> bool {
+        let g = self.grown.borrow();
+        g.sim.is_none() || g.simulated.is_some_and(|at| at >= t.min(self.ready))
+    }
+
     /// The simulator at `t` (at most `ready`): the nearest snapshot at or
     /// before `t`, replayed.
     pub fn sim_at(&self, t: Time) -> Sim {
@@ -730,10 +740,10 @@ impl Model {
     /// Messages in the air at `t`, and dropped ones for `linger` after their drop.
     pub fn in_flight(&self, t: Time, linger: Time) -> Vec<Flight> {
         let flights = self.flights();
-        let first = flights.partition_point(|f| f.sent + self.max_flight + linger < t);
-        let last = flights.partition_point(|f| f.sent <= t);
-        flights[first..last.max(first)]
-            .iter()
+        let first = flights.partition_point_sent(|sent| sent + self.max_flight + linger < t);
+        let last = flights.partition_point_sent(|sent| sent <= t);
+        flights
+            .range(first, last.max(first))
             .filter(move |f| {
                 if f.dropped.is_some() {
                     t <= f.end + linger
@@ -741,7 +751,6 @@ impl Model {
                     t < f.end
                 }
             })
-            .cloned()
             .collect()
     }
 
@@ -1050,7 +1059,7 @@ mod tests {
         }
         assert!(readies.len() > 10 && readies.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(m.trace().to_vec(), whole.trace().to_vec());
-        assert_eq!(*m.flights(), *whole.flights());
+        assert_eq!(m.flights().to_vec(), whole.flights().to_vec());
         assert_eq!(*m.marks(), *whole.marks());
         assert_eq!(*m.expects(), *whole.expects());
         assert_eq!(
@@ -1074,7 +1083,7 @@ mod tests {
     #[test]
     fn flights_end_at_their_outcome() {
         let model = Model::build(library::get("classic-broken-link").unwrap()).unwrap();
-        let flights = model.flights();
+        let flights = model.flights().to_vec();
         assert!(!flights.is_empty());
         // The cut a-b link holds its messages until TCP retransmits them.
         assert!(flights.iter().any(|f| f.held && f.end > f.sent + 200 * SEC));
@@ -1189,7 +1198,7 @@ mod imported_tests {
         );
         // Every arrow is the import's, with the simulator's protocol and op names.
         let theirs = Flights::of(&imp.trace).list;
-        let ours = model.flights();
+        let ours = model.flights().to_vec();
         assert_eq!(ours.len(), theirs.len());
         for (a, b) in ours.iter().zip(&theirs) {
             assert_eq!(

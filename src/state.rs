@@ -845,12 +845,7 @@ mod tests {
     fn selecting_a_message_selects_its_sender_and_dragging_pans() {
         let mut s = AppState::new(BUILTIN[0].1, None);
         let model = s.model.clone().unwrap();
-        let fl = model
-            .flights()
-            .iter()
-            .find(|f| f.from == 1)
-            .cloned()
-            .unwrap();
+        let fl = model.flights().iter().find(|f| f.from == 1).unwrap();
         s = s.reduce(Msg::SelectEvent(Some(fl.ev)));
         assert_eq!(s.selected_mon, Some(1));
         assert!(s.t > fl.sent && s.t <= fl.end);
@@ -890,7 +885,6 @@ mod tests {
             .iter()
             .filter(|f| f.sent < 40 * MS && !crate::playback::is_quiet(f))
             .filter(|f| crate::playback::protocol_bit(f.protocol) & s.hidden == 0)
-            .cloned()
             .collect();
         assert!(loud.len() > 10, "{}", loud.len());
         for f in loud {
@@ -975,12 +969,7 @@ mod tests {
         );
         s = s.reduce(Msg::FitRun);
         assert_eq!((s.win_start, s.win_span), (0, model.end));
-        let f = model
-            .flights()
-            .iter()
-            .find(|f| f.sent > 30 * SEC)
-            .cloned()
-            .unwrap();
+        let f = model.flights().iter().find(|f| f.sent > 30 * SEC).unwrap();
         s = s
             .reduce(Msg::SelectEvent(Some(f.ev)))
             .reduce(Msg::FitSelection);

@@ -1,7 +1,9 @@
 //! "Export trace" and "Export SVG": the run's events as JSON lines (as
 //! `monscope run --json`) and a window's diagram (as `monscope svg`), written
 //! by the Import page's wasm module (`monscope-import`, src/import_worker.rs)
-//! in a Web Worker started for the click. That module links serde's
+//! in a Web Worker, started when the pointer or focus first comes to the
+//! buttons (or at the first click) and kept: one started per click took
+//! 0.2–0.6 s to load before the download began. That module links serde's
 //! serializer and the SVG renderer already; the page does not, and the
 //! playground's transfer is smaller for it (README, Performance, "The page").
 //! The page hands the trace over in its binary encoding (`trace::binary`,
@@ -10,6 +12,7 @@
 use crate::playback::Trace;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use monscope_core::trace::binary::Encoder;
+use std::cell::RefCell;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -24,13 +27,45 @@ pub fn encode(trace: &Trace) -> Vec<u8> {
     out
 }
 
+thread_local! {
+    /// The exporting worker, once started.
+    static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// The last ask's turn, settled once it is answered: asks take turns.
+    static LAST: RefCell<Option<Promise>> = const { RefCell::new(None) };
+}
+
+/// The exporting worker, started if it is not yet.
+pub fn warm() -> Result<Worker, String> {
+    WORKER.with(|kept| {
+        if let Some(w) = &*kept.borrow() {
+            return Ok(w.clone());
+        }
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options("./import-worker.js", &options)
+            .map_err(|_| "the browser could not start the exporting worker".to_string())?;
+        *kept.borrow_mut() = Some(worker.clone());
+        Ok(worker)
+    })
+}
+
 /// What the exporting worker answers `message` (`type` and the fields it
 /// asks for; `bytes`, the encoded trace, is added), or why nothing.
 pub async fn ask(message: Object, bytes: Vec<u8>) -> Result<String, String> {
-    let options = WorkerOptions::new();
-    options.set_type(WorkerType::Module);
-    let worker = Worker::new_with_options("./import-worker.js", &options)
-        .map_err(|_| "the browser could not start the exporting worker".to_string())?;
+    let mut done = None;
+    let turn = Promise::new(&mut |resolve, _| done = Some(resolve));
+    if let Some(before) = LAST.with(|l| l.replace(Some(turn))) {
+        let _ = JsFuture::from(before).await;
+    }
+    let answer = answer(message, bytes).await;
+    if let Some(done) = done {
+        let _ = done.call0(&JsValue::NULL);
+    }
+    answer
+}
+
+async fn answer(message: Object, bytes: Vec<u8>) -> Result<String, String> {
+    let worker = warm()?;
     let answer = Promise::new(&mut |resolve, reject| {
         worker.set_onmessage(Some(&resolve));
         worker.set_onerror(Some(&reject));
@@ -43,12 +78,13 @@ pub async fn ask(message: Object, bytes: Vec<u8>) -> Result<String, String> {
         Ok(()) => JsFuture::from(answer).await,
         Err(e) => Err(e),
     };
-    worker.terminate();
-    let data = answer
-        .ok()
-        .and_then(|e| e.dyn_into::<MessageEvent>().ok())
-        .map(|e| e.data())
-        .ok_or_else(|| "the exporting worker did not load".to_string())?;
+    let data = answer.ok().and_then(|e| e.dyn_into::<MessageEvent>().ok());
+    let Some(data) = data.map(|e| e.data()) else {
+        // It did not load, or failed: the next ask starts another.
+        worker.terminate();
+        WORKER.with(|kept| kept.borrow_mut().take());
+        return Err("the exporting worker did not load".to_string());
+    };
     let field = |k: &str| {
         Reflect::get(&data, &k.into())
             .ok()

@@ -72,8 +72,10 @@ pub fn export(p: &Props) -> Html {
             });
         })
     };
+    // The worker starts as the pointer or focus comes near (trace_export.rs).
+    let warm = || drop(trace_export::warm());
     html! {
-        <span class="export">
+        <span class="export" onpointerenter={move |_| warm()} onfocusin={move |_| warm()}>
             <button onclick={svg_click} data-testid="export-svg" title="the diagram of this window as a standalone SVG">{ "Export SVG" }</button>
             <button onclick={json_click} data-testid="export-json" title="every event of the run, one JSON object per line (as monscope run --json)">{ "Export trace" }</button>
         </span>

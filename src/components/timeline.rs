@@ -5,13 +5,14 @@
 use super::arrow_canvas::{use_arrow_canvas, Line};
 use super::real_band::{real_bands, real_open, BandProps, OpenProps, RealTrace};
 use super::secs;
+use crate::flights::View;
 use crate::playback::{protocol_bit, MarkKind, Model, PROTOCOLS};
 use crate::state::Msg;
 use monscope_core::fixed::Fixed;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, MS, SEC};
 use monscope_core::trace::format::note_plain;
-use monscope_core::trace::layout::{in_window, nearest, tick_step, to_segment, Flight, Plot};
+use monscope_core::trace::layout::{nearest, tick_step, to_segment, Flight, Plot};
 use monscope_core::trace::EventKind;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -65,12 +66,13 @@ fn pct(x: f64) -> String {
 /// The arrows drawn in the window: shown protocols, at most MAX_ARROWS.
 fn drawn<'a>(
     model: &Model,
-    flights: &'a [Flight],
+    flights: &'a View<'_>,
     w0: Time,
     w1: Time,
     hidden: u8,
-) -> impl Iterator<Item = &'a Flight> {
-    in_window(flights, model.max_flight, w0, w1)
+) -> impl Iterator<Item = Flight> + 'a {
+    flights
+        .in_window(model.max_flight, w0, w1)
         .filter(move |f| protocol_bit(f.protocol) & hidden == 0)
         .take(MAX_ARROWS)
 }
@@ -95,7 +97,7 @@ fn pick(
     let w1 = w0 + span;
     let flights = model.flights();
     let arrows =
-        drawn(model, &flights, w0, w1, hidden).map(|f| (f.ev, to_segment(x, y, pl.arrow(f))));
+        drawn(model, &flights, w0, w1, hidden).map(|f| (f.ev, to_segment(x, y, pl.arrow(&f))));
     let all_marks = model.marks();
     let m0 = all_marks.partition_point(|m| m.at < w0);
     let m1 = all_marks.partition_point(|m| m.at <= w1);
@@ -196,7 +198,8 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
     }
 
     let flights = model.flights();
-    let shown = in_window(&flights, model.max_flight, w0, w1)
+    let shown = flights
+        .in_window(model.max_flight, w0, w1)
         .filter(|f| protocol_bit(f.protocol) & p.hidden == 0)
         .count();
     let pl = plot(w0, span, 1.0);
@@ -208,7 +211,7 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
     let lines: Vec<Line> = drawn(model, &flights, w0, w1, p.hidden)
         .filter(|fl| plain(fl))
         .map(|fl| Line {
-            at: pl.arrow(fl),
+            at: pl.arrow(&fl),
             proto: PROTOCOLS
                 .iter()
                 .position(|p| *p == fl.protocol)
@@ -217,7 +220,7 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
         .collect();
     let arrows = drawn(model, &flights, w0, w1, p.hidden).filter(|fl| !plain(fl)).map(|fl| {
         let ev = fl.ev;
-        let (x0, y0, x1, y1) = pl.arrow(fl);
+        let (x0, y0, x1, y1) = pl.arrow(&fl);
         let selected = p.selected_event == Some(ev);
         let class = classes!(
             "arrow",

@@ -261,6 +261,31 @@ pub async fn open(on_blocked: impl FnOnce() + 'static) -> Result<Database, OpenE
 fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
     let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
 }
+
+thread_local! {
+    /// The texts written last, as JS strings (the journal's position and
+    /// the session each hold one): a batch is written every 250 ms while
+    /// the page plays, and copying the one-hour run's 1 MB text into JS
+    /// took 5–12 ms each time.
+    static TEXTS: std::cell::RefCell<Vec<(std::rc::Rc<String>, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `text` as a JS string, made once per text.
+fn text_js(text: &std::rc::Rc<String>) -> JsValue {
+    TEXTS.with(|t| {
+        let mut t = t.borrow_mut();
+        if let Some((_, js)) = t.iter().find(|(s, _)| std::rc::Rc::ptr_eq(s, text)) {
+            return js.clone();
+        }
+        let js = JsValue::from_str(text);
+        if t.len() >= 2 {
+            t.remove(0);
+        }
+        t.push((text.clone(), js.clone()));
+        js
+    })
+}
 fn get(o: &JsValue, k: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
@@ -313,7 +338,7 @@ fn object(v: &JsValue) -> Result<&JsValue, String> {
 
 pub fn session_to_js(s: &Session) -> JsValue {
     let o = Object::new();
-    set(&o, "text", s.text.as_str());
+    set(&o, "text", text_js(&s.text));
     set(&o, "t", s.t as f64);
     set(
         &o,
@@ -412,7 +437,7 @@ pub struct Position {
 
 fn position_to_js(b: &Batch) -> JsValue {
     let o = Object::new();
-    set(&o, "text", b.text.as_str());
+    set(&o, "text", text_js(&b.text));
     set(&o, "t", b.t as f64);
     set(&o, "next_seq", b.next_seq as f64);
     o.into()

@@ -36,7 +36,7 @@ fn batch(reset: bool, records: Vec<Record>, t: Time) -> Batch {
     Batch {
         reset,
         records,
-        text: "mons a b c\n".into(),
+        text: std::rc::Rc::new("mons a b c\n".into()),
         t,
         next_seq,
     }

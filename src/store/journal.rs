@@ -7,6 +7,7 @@ use monscope_core::mon::store::{KeyValueDB, MonitorDBStore, Transaction};
 use monscope_core::sim::Sim;
 use monscope_core::time::Time;
 use monscope_core::trace::{EventKind, NodeId};
+use std::rc::Rc;
 
 /// One journaled store transaction: the `seq`-th of the journal, of `node`.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +24,7 @@ pub struct Record {
 pub struct Batch {
     pub reset: bool,
     pub records: Vec<Record>,
-    pub text: String,
+    pub text: Rc<String>,
     pub t: Time,
     pub next_seq: u64,
 }
@@ -36,13 +37,16 @@ const COMPACT_PAST: usize = 2_000;
 /// Trace events the stores are brought forward by in one call of
 /// [`Journal::follow`]: the page's flushes then catch up on a long seek
 /// forward a slice at a time (an hour's 4.8 M events were one task of
-/// 17 s in the page).
-const FOLLOW_STEP: usize = 5_000;
+/// 17 s in the page), each a few milliseconds, so that a seek or a frame
+/// never waits long behind one (README, Performance, "The page").
+const FOLLOW_STEP: usize = 2_000;
 
 /// The stores at (`text`, `t`), and what of them is not yet on disk.
 #[derive(Default)]
 pub struct Journal {
-    pub text: String,
+    /// The run's text, shared with its model (compared at every flush:
+    /// the hour's is a megabyte).
+    pub text: Rc<String>,
     pub t: Time,
     /// Trace events of the run at `t` that the stores include.
     events: usize,
@@ -55,6 +59,11 @@ pub struct Journal {
     started: bool,
     /// The last follow stopped short of its time: follow again.
     behind: bool,
+    /// Catching up on a long step, past COMPACT_PAST transactions: the
+    /// stores move on without journaling each, and the journal restarts
+    /// from them once caught up (the disk keeps the stores at the step's
+    /// start until then).
+    rebuild: bool,
 }
 
 /// A monitor's store as the browser keeps it: reads from memory, and every
@@ -67,11 +76,7 @@ pub struct JournaledStore<'j> {
 impl KeyValueDB for JournaledStore<'_> {
     fn apply(&mut self, tx: &Transaction) {
         let j = &mut *self.journal;
-        let i = self.node as usize;
-        if j.stores.len() <= i {
-            j.stores.resize_with(i + 1, MonitorDBStore::new);
-        }
-        j.stores[i].apply(tx);
+        j.mon_store(self.node).apply(tx);
         j.pending.push(Record {
             seq: j.next_seq,
             node: self.node,
@@ -88,6 +93,20 @@ impl KeyValueDB for JournaledStore<'_> {
 }
 
 impl Journal {
+    /// Whether the stores are of the run of `text`.
+    pub fn is_text(&self, text: &Rc<String>) -> bool {
+        Rc::ptr_eq(&self.text, text) || self.text == *text
+    }
+
+    /// Monitor `node`'s store in memory (made if it has none yet).
+    fn mon_store(&mut self, node: NodeId) -> &mut MonitorDBStore {
+        let i = node as usize;
+        if self.stores.len() <= i {
+            self.stores.resize_with(i + 1, MonitorDBStore::new);
+        }
+        &mut self.stores[i]
+    }
+
     pub fn store(&mut self, node: NodeId) -> JournaledStore<'_> {
         JournaledStore {
             journal: self,
@@ -99,18 +118,14 @@ impl Journal {
     /// `seq` order). A record that does not decode is an error naming it.
     pub fn from_disk(text: &str, t: Time, records: &[Record]) -> Result<Journal, String> {
         let mut j = Journal {
-            text: text.to_string(),
+            text: Rc::new(text.to_string()),
             t,
             ..Journal::default()
         };
         for r in records {
             let tx = Transaction::decode(&r.tx)
                 .map_err(|e| format!("journal record {} of mon {}: {e}", r.seq, r.node))?;
-            let i = r.node as usize;
-            if j.stores.len() <= i {
-                j.stores.resize_with(i + 1, MonitorDBStore::new);
-            }
-            j.stores[i].apply(&tx);
+            j.mon_store(r.node).apply(&tx);
             j.next_seq = r.seq + 1;
         }
         Ok(j)
@@ -135,7 +150,7 @@ impl Journal {
                 ));
             }
         }
-        if report.is_empty() && *model.text == self.text {
+        if report.is_empty() && self.is_text(&model.text) {
             self.events = model.events_upto(self.t);
             self.started = true;
         }
@@ -146,10 +161,11 @@ impl Journal {
     /// store transactions since the last point, in trace order; anything else
     /// (a new text, a seek backwards) compacts: the journal restarts with one
     /// transaction per monitor that rebuilds its store at `t` (from `sim_at`,
-    /// called only then).
+    /// called only then and only if the page's simulator has run to `t`;
+    /// else from the start, caught up from the trace).
     pub fn follow(&mut self, model: &Model, t: Time, sim_at: impl FnOnce() -> Sim) {
         let t = t.min(model.ready);
-        if self.started && *model.text == self.text && t >= self.t {
+        if self.started && self.is_text(&model.text) && t >= self.t {
             let upto = model.events_upto(t);
             let from = self.events.min(upto);
             // At most FOLLOW_STEP events, ending before a moment: the
@@ -167,26 +183,46 @@ impl Journal {
             };
             for ev in trace.range(from, to) {
                 if let EventKind::Store { node, tx } = &ev.kind {
-                    self.store(*node).apply(tx);
+                    match self.rebuild {
+                        true => self.mon_store(*node).apply(tx),
+                        false => self.store(*node).apply(tx),
+                    }
                 }
             }
             drop(trace);
             self.events = to;
             self.t = at;
             self.behind = to < upto;
-            if self.pending.len() > COMPACT_PAST {
+            // A step of many slices: nothing is written until it is caught
+            // up (the hour's seek forward wrote hundreds of records to
+            // IndexedDB a slice, its longest part); past COMPACT_PAST
+            // transactions the stores move on without journaling each, and
+            // the journal restarts from them once caught up.
+            self.rebuild |= self.pending.len() > COMPACT_PAST;
+            if !self.behind && std::mem::take(&mut self.rebuild) {
                 let stores = std::mem::take(&mut self.stores);
                 let mons = model.mon_count().max(stores.len());
                 self.restart(mons, |node| stores.get(node as usize));
             }
             return;
         }
-        let sim = sim_at();
-        self.text = (*model.text).clone();
-        self.t = t;
-        self.events = model.events_upto(t);
+        // The page's own simulator has not run to `t` (the worker simulated
+        // the run): from the run's start, then the trace's transactions in
+        // slices, as a long step forward (running it there was one task of
+        // seconds for a seek back late in the hour).
+        let from_start = t > 0 && !model.simulated_to(t);
+        let at = if from_start { 0 } else { t };
+        let sim = if from_start {
+            model.sim_at(0)
+        } else {
+            sim_at()
+        };
+        self.text = model.text.clone();
+        self.t = at;
+        self.events = model.events_upto(at);
         self.started = true;
-        self.behind = false;
+        self.behind = from_start;
+        self.rebuild = from_start;
         self.restart(model.mon_count(), |node| sim.store(node));
     }
 
@@ -225,9 +261,10 @@ impl Journal {
         self.next_seq
     }
 
-    /// The transactions not yet on disk, as one batch; None if there are none.
+    /// The transactions not yet on disk, as one batch; None if there are
+    /// none, or while a long step is caught up.
     pub fn take_batch(&mut self) -> Option<Batch> {
-        if !self.started || self.flushed() {
+        if !self.started || self.flushed() || self.behind || self.rebuild {
             return None;
         }
         Some(Batch {
@@ -269,7 +306,9 @@ mod tests {
         let mut disk = Vec::new();
         // Play forward in steps, seek back once, play on.
         let times = [0, 3 * SEC, 9 * SEC, 20 * SEC, 7 * SEC, 25 * SEC, model.end];
+        let mut appended = false;
         for &t in &times {
+            let before = (disk.len(), disk.last().map(|r: &Record| r.seq));
             j.follow(&model, t, || model.sim_at(t));
             // As the page does: follow again while a long step is caught up.
             while j.behind() {
@@ -277,15 +316,19 @@ mod tests {
                 j.follow(&model, t, || model.sim_at(t));
             }
             disk_after(&mut j, &mut disk);
+            appended |= before.1.is_some()
+                && disk.len() > before.0
+                && disk.get(before.0 - 1).map(|r| r.seq) == before.1;
             let back = Journal::from_disk(&model.text, t, &disk).unwrap();
             let mut back = back;
             let report = back.check_against(&model, &model.sim_at(t));
             assert!(report.is_empty(), "at {t}: {report:?}");
         }
         assert!(j.flushed());
-        // Playing forward appended transactions one by one, in order.
+        // Playing forward appended transactions one by one, in order (a
+        // step longer than FOLLOW_STEP events restarts the journal instead).
         assert!(disk.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
-        assert!(disk.len() > model.mon_count());
+        assert!(appended);
     }
 
     #[test]
@@ -308,33 +351,62 @@ mod tests {
         assert!(!step.reset && !step.records.is_empty() && step.records.len() <= COMPACT_PAST);
         disk.extend(step.records);
         // A jump to the end: a slice at a time, each ending between two
-        // moments (the disk then holds the run's stores just before the
-        // next), each a batch of at most COMPACT_PAST records.
+        // moments. Nothing is written meanwhile (the disk holds the stores
+        // where the jump began), then the journal restarts from the stores
+        // at the end: one record per monitor.
+        let (t0, on_disk) = (j.t, disk.clone());
         let mut slices = 0;
         loop {
             j.follow(&model, model.end, || {
                 unreachable!("the stores come from the trace")
             });
             slices += 1;
-            let batch = j.take_batch().unwrap();
-            assert!(
-                batch.records.len() <= COMPACT_PAST,
-                "{}",
-                batch.records.len()
-            );
-            if batch.reset {
-                disk.clear();
-            }
-            disk.extend(batch.records);
-            let mut back = Journal::from_disk(&model.text, j.t, &disk).unwrap();
-            let report = back.check_against(&model, &model.sim_at(j.t));
-            assert!(report.is_empty(), "at {}: {report:?}", j.t);
             if !j.behind() {
                 break;
             }
-            assert!(j.t < model.end);
+            assert!(j.t < model.end && j.take_batch().is_none());
+            let mut back = Journal::from_disk(&model.text, t0, &on_disk).unwrap();
+            assert!(back.check_against(&model, &model.sim_at(t0)).is_empty());
         }
         assert!(slices > 1 && j.t == model.end, "{slices} slices to {}", j.t);
+        // More than COMPACT_PAST transactions: one record per monitor.
+        let batch = j.take_batch().unwrap();
+        assert!(batch.reset && batch.records.len() == model.mon_count());
+        let mut back = Journal::from_disk(&model.text, j.t, &batch.records).unwrap();
+        let report = back.check_against(&model, &model.sim_at(j.t));
+        assert!(report.is_empty(), "at {}: {report:?}", j.t);
+    }
+
+    #[test]
+    fn a_seek_back_in_a_run_the_page_did_not_simulate_starts_over_from_the_trace() {
+        // As a worker's run: the trace is there, the page's simulator is not.
+        let text = library::get("client-writes").unwrap();
+        let scenario = monscope_core::scenario::parse(text).unwrap();
+        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX).trace;
+        let model = Model::start(text).unwrap().feed(trace, None, None, true);
+        let t = 20 * SEC;
+        assert!(model.done() && !model.simulated_to(t));
+        let mut j = Journal::default();
+        let mut slices = 0;
+        loop {
+            j.follow(&model, t, || {
+                unreachable!("the page's simulator runs to 0 only")
+            });
+            if !j.behind() {
+                break;
+            }
+            assert!(
+                j.take_batch().is_none(),
+                "nothing is written until caught up"
+            );
+            slices += 1;
+        }
+        assert!(slices >= 1 && j.t == t && !model.simulated_to(t));
+        let batch = j.take_batch().unwrap();
+        assert!(batch.reset && batch.records.len() == model.mon_count());
+        let mut back = Journal::from_disk(&model.text, t, &batch.records).unwrap();
+        let report = back.check_against(&model, &model.sim_at(t));
+        assert!(report.is_empty(), "{report:?}");
     }
 
     #[test]

@@ -41,8 +41,9 @@ pub struct StorageView {
     pub batches: u64,
     /// Journal records waiting for the next write.
     pub pending: usize,
-    /// Per monitor on disk: (name, keys as "prefix/key").
-    pub stores: Vec<(String, Vec<String>)>,
+    /// Per monitor on disk: (name, keys as "prefix/key"); shared, so that
+    /// a view published again is compared and copied at once.
+    pub stores: Rc<Vec<(String, Vec<String>)>>,
     /// The session a link replaced, which "restore" brings back.
     pub previous: Option<Rc<Session>>,
     /// My scenarios: (name, text), by name.
@@ -115,6 +116,9 @@ struct Inner {
     timer: Option<Timeout>,
     next_notice: u64,
     view: StorageView,
+    /// The view last published: the page renders again only for a new one
+    /// (a journal catching up on a long seek flushes a slice a task).
+    published: Option<StorageView>,
 }
 
 pub struct Storage {
@@ -140,12 +144,16 @@ impl Storage {
                 && i.journal.flushed()
                 && i.want.as_ref().map(|w| &w.2) == i.saved.as_ref()
                 && i.want.as_ref().is_some_and(|w| {
-                    *w.0.text == i.journal.text && w.1.min(w.0.end) == i.journal.t
+                    i.journal.is_text(&w.0.text) && w.1.min(w.0.end) == i.journal.t
                 });
             i.view.flushed = flushed;
             i.view.saving = i.db.is_some() && !i.failed;
             i.view.pending = i.journal.pending();
             i.view.journal = i.journal.records();
+            if i.published.as_ref() == Some(&i.view) {
+                return;
+            }
+            i.published = Some(i.view.clone());
             i.view.clone()
         };
         self.publish.emit(view);
@@ -398,7 +406,7 @@ impl Storage {
         let Some(mut restored) = i.to_check.take() else {
             return;
         };
-        if restored.text != *model.text || restored.t != t.min(model.end) {
+        if !restored.is_text(&model.text) || restored.t != t.min(model.end) {
             // The run shown is not the restored one yet (it may not parse).
             i.to_check = Some(restored);
             return;
@@ -449,18 +457,20 @@ impl Storage {
                 return;
             }
             i.busy = true;
-            i.view.stores = model
-                .names
-                .iter()
-                .zip(&i.journal.stores)
-                .map(|(name, s)| {
-                    let keys = s
-                        .prefixes()
-                        .flat_map(|p| s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}")))
-                        .collect();
-                    (name.clone(), keys)
-                })
-                .collect();
+            i.view.stores = Rc::new(
+                model
+                    .names
+                    .iter()
+                    .zip(&i.journal.stores)
+                    .map(|(name, s)| {
+                        let keys = s
+                            .prefixes()
+                            .flat_map(|p| s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}")))
+                            .collect();
+                        (name.clone(), keys)
+                    })
+                    .collect(),
+            );
             (db, batch, session)
         };
         self.publish();

@@ -16,8 +16,10 @@ after(async () => {
 });
 
 async function download(page, testid) {
+  const t0 = Date.now();
   const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
-  return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8') };
+  const ms = Date.now() - t0;
+  return { name: dl.suggestedFilename(), text: readFileSync(await dl.path(), 'utf8'), ms };
 }
 
 test('Export SVG and Export trace give what the CLI gives', async () => {
@@ -45,6 +47,12 @@ test('Export SVG and Export trace give what the CLI gives', async () => {
   assert.equal(trace.text, cli('run', file, '--json'), 'the page and `monscope run --json` give the same trace');
   const first = JSON.parse(trace.text.split('\n')[0]);
   assert.equal(first.at, 0);
+  // One exporting worker, started as the pointer came and kept (src/trace_export.rs).
+  const again = await download(page, 'export-svg');
+  assert.equal(again.text, svg.text);
+  const workers = page.workers().filter((w) => w.url().endsWith('import-worker.js'));
+  assert.equal(workers.length, 1, 'the exporting worker is kept');
+  console.log(`click to download (ms): Export SVG ${svg.ms}, Export trace ${trace.ms}, Export SVG again ${again.ms}`);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

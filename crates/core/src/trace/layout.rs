@@ -63,11 +63,40 @@ impl Flight {
 }
 
 /// Every flight of `trace` in send order, the index of each by message id,
-/// and the longest flight (to find what is in the air at a time).
-pub struct Flights {
-    pub list: Vec<Flight>,
+/// and the longest flight (to find what is in the air at a time). Kept in
+/// `L`: a vector here and in the SVG export, packed in the page (whose
+/// one-hour run has a million flights, src/flights.rs).
+pub struct Flights<L = Vec<Flight>> {
+    pub list: L,
     pub of: MsgIndex,
     pub longest: Time,
+}
+
+/// Where [`Flights`] keeps its flights, in send order: appended to, and a
+/// flight's outcome filled in when it happens.
+pub trait FlightList {
+    /// How many flights it holds.
+    fn count(&self) -> usize;
+    fn push(&mut self, f: Flight);
+    fn get(&self, i: usize) -> Option<Flight>;
+    fn set(&mut self, i: usize, f: Flight);
+}
+
+impl FlightList for Vec<Flight> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn push(&mut self, f: Flight) {
+        Vec::push(self, f);
+    }
+    fn get(&self, i: usize) -> Option<Flight> {
+        self.as_slice().get(i).cloned()
+    }
+    fn set(&mut self, i: usize, f: Flight) {
+        if let Some(slot) = self.get_mut(i) {
+            *slot = f;
+        }
+    }
 }
 
 /// Message id → index in [`Flights::list`]. Ids are dense (the simulator
@@ -109,11 +138,7 @@ impl MsgIndex {
 
 impl Flights {
     pub fn of(trace: &[Event]) -> Flights {
-        let mut flights = Flights {
-            list: Vec::new(),
-            of: MsgIndex::default(),
-            longest: 0,
-        };
+        let mut flights: Flights = Flights::default();
         for (i, ev) in trace.iter().enumerate() {
             flights.push(i, ev);
         }
@@ -128,14 +153,30 @@ impl Flights {
         flights
     }
 
+    pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
+        in_window(&self.list, self.longest, from, to)
+    }
+}
+
+impl<L: Default> Default for Flights<L> {
+    fn default() -> Self {
+        Flights {
+            list: L::default(),
+            of: MsgIndex::default(),
+            longest: 0,
+        }
+    }
+}
+
+impl<L: FlightList> Flights<L> {
     /// Start flight `f` (a `Send`, or an arrow of imported logs); returns it.
     /// One copy for both callers: the page's wasm carries it once.
     #[inline(never)]
-    pub fn start(&mut self, f: Flight) -> Option<&Flight> {
-        self.of.insert(f.id, self.list.len());
+    pub fn start(&mut self, f: Flight) -> Flight {
+        self.of.insert(f.id, self.list.count());
         self.longest = self.longest.max(f.arrive.saturating_sub(f.sent));
-        self.list.push(f);
-        self.list.last()
+        self.list.push(f.clone());
+        f
     }
 
     /// Take in event `i` of the trace, the next after those taken in (the
@@ -143,7 +184,17 @@ impl Flights {
     /// flight, a `Hold` says a cut link keeps it, a `Deliver` or `Drop` ends
     /// one. Returns the flight started. A held flight's end is `Time::MAX`
     /// until its `Deliver` or `Drop` is taken in.
-    pub fn push(&mut self, i: usize, ev: &Event) -> Option<&Flight> {
+    pub fn push(&mut self, i: usize, ev: &Event) -> Option<Flight> {
+        let ended = |flights: &mut Self, id: &MsgId, change: &dyn Fn(&mut Flight)| {
+            let j = *flights.of.get(id)?;
+            let mut f = flights.list.get(j)?;
+            change(&mut f);
+            if f.end != Time::MAX {
+                flights.longest = flights.longest.max(f.end.max(f.arrive) - f.sent);
+            }
+            flights.list.set(j, f);
+            None
+        };
         match &ev.kind {
             EventKind::Send {
                 id,
@@ -151,52 +202,40 @@ impl Flights {
                 to,
                 arrive_at,
                 msg,
-            } => {
-                return self.start(Flight {
-                    id: *id,
-                    ev: i,
-                    from: *from,
-                    to: *to,
-                    sent: ev.at,
-                    arrive: *arrive_at,
-                    end: *arrive_at,
-                    dropped: None,
-                    held: false,
-                    protocol: msg.protocol(),
-                    op: msg.op_name(),
-                });
-            }
-            EventKind::Hold { id } => {
-                if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {
-                    // Its end is not known yet: the Deliver or Drop tells.
-                    f.held = true;
-                    f.arrive = Time::MAX;
-                    f.end = Time::MAX;
+            } => Some(self.start(Flight {
+                id: *id,
+                ev: i,
+                from: *from,
+                to: *to,
+                sent: ev.at,
+                arrive: *arrive_at,
+                end: *arrive_at,
+                dropped: None,
+                held: false,
+                protocol: msg.protocol(),
+                op: msg.op_name(),
+            })),
+            // Its end is not known yet: the Deliver or Drop tells.
+            EventKind::Hold { id } => ended(self, id, &|f| {
+                f.held = true;
+                f.arrive = Time::MAX;
+                f.end = Time::MAX;
+            }),
+            EventKind::Deliver { id } | EventKind::Drop { id, .. } => ended(self, id, &|f| {
+                f.end = ev.at;
+                if f.held {
+                    f.arrive = ev.at;
                 }
-            }
-            EventKind::Deliver { id } | EventKind::Drop { id, .. } => {
-                if let Some(f) = self.of.get(id).and_then(|&j| self.list.get_mut(j)) {
-                    f.end = ev.at;
+                if let EventKind::Drop { reason, .. } = &ev.kind {
+                    f.dropped = Some(*reason);
                     if f.held {
-                        f.arrive = ev.at;
+                        // Lost with its connection: drawn falling half-way.
+                        f.arrive = ev.at + (ev.at - f.sent);
                     }
-                    if let EventKind::Drop { reason, .. } = &ev.kind {
-                        f.dropped = Some(*reason);
-                        if f.held {
-                            // Lost with its connection: drawn falling half-way.
-                            f.arrive = ev.at + (ev.at - f.sent);
-                        }
-                    }
-                    self.longest = self.longest.max(f.end.max(f.arrive) - f.sent);
                 }
-            }
-            _ => {}
+            }),
+            _ => None,
         }
-        None
-    }
-
-    pub fn in_window(&self, from: Time, to: Time) -> impl Iterator<Item = &Flight> + '_ {
-        in_window(&self.list, self.longest, from, to)
     }
 }
 
