@@ -16,7 +16,7 @@ pub use run::{run, Run};
 use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
 use crate::mon::messages::{ClientOp, Message};
-use crate::mon::monitor::{Input, Monitor};
+use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
 use crate::mon::status::MonStatus;
@@ -96,6 +96,8 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
+    /// What the names in `scratch` were written from.
+    scratch_names: NamesKey,
     /// Messages to this node with a smaller id are lost on arrival: it reset
     /// every connection (Messenger::mark_down_all) before they came. What it
     /// sent before the reset had left its socket and is delivered.
@@ -216,6 +218,7 @@ impl Sim {
                 added: i < n,
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
+                scratch_names: NamesKey::default(),
                 reset_before: 0,
                 up_since: 0,
             })
@@ -629,7 +632,7 @@ impl Sim {
         match &n.mon {
             Some(m) => {
                 // Written over the last one, so an unchanged status allocates nothing.
-                m.status_into(&mut n.scratch);
+                m.status_into_keyed(&mut n.scratch, &mut n.scratch_names);
                 if n.scratch == *n.status {
                     return;
                 }
