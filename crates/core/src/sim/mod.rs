@@ -6,6 +6,7 @@
 
 pub mod budget;
 pub mod network;
+mod queue;
 pub mod rng;
 pub mod run;
 pub mod tcp;
@@ -31,9 +32,8 @@ use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
 use budget::{Meter, Pending};
 use network::Network;
+use queue::Queue;
 use rng::Pcg32;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -53,31 +53,6 @@ enum SimEvent {
         timer: Timer,
         generation: u64,
     },
-}
-
-#[derive(Clone, Debug)]
-struct Queued {
-    at: Time,
-    seq: u64,
-    ev: SimEvent,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -115,7 +90,7 @@ pub struct Sim {
     monmap: Arc<MonMap>,
     now: Time,
     seq: u64,
-    queue: BinaryHeap<Queued>,
+    queue: Queue<SimEvent>,
     rng: Pcg32,
     net: Network,
     nodes: Vec<Node>,
@@ -238,7 +213,7 @@ impl Sim {
             monmap,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: Queue::new(),
             rng: Pcg32::new(scenario.seed),
             net,
             nodes,
@@ -326,7 +301,7 @@ impl Sim {
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.scenario.end);
         while self.overrun.is_none() {
-            let ev_at = self.queue.peek().map(|q| q.at);
+            let ev_at = self.queue.peek_at();
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             let take_event = match (ev_at, stmt_at) {
                 (Some(e), Some(s)) => e <= s,
@@ -340,8 +315,8 @@ impl Sim {
             }
             self.now = at;
             if take_event {
-                if let Some(q) = self.queue.pop() {
-                    self.process(q.ev);
+                if let Some(ev) = self.queue.pop() {
+                    self.process(ev);
                 }
             } else {
                 let i = self.next_stmt;
@@ -360,7 +335,7 @@ impl Sim {
         if self.overrun.is_some() {
             return false;
         }
-        let ev_at = self.queue.peek().map(|q| q.at);
+        let ev_at = self.queue.peek_at();
         let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
         let next = match (ev_at, stmt_at) {
             (Some(e), Some(s)) => e.min(s),
@@ -374,13 +349,13 @@ impl Sim {
         let before = self.trace.len();
         // Run everything at `next`, one item at a time until the trace grows.
         while self.trace.len() == before {
-            let ev_at = self.queue.peek().map(|q| q.at);
+            let ev_at = self.queue.peek_at();
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             match (ev_at, stmt_at) {
                 (Some(e), s) if s.is_none_or(|s| e <= s) && e <= self.scenario.end => {
                     self.now = e;
-                    if let Some(q) = self.queue.pop() {
-                        self.process(q.ev);
+                    if let Some(ev) = self.queue.pop() {
+                        self.process(ev);
                     }
                 }
                 (_, Some(s)) if s <= self.scenario.end => {
@@ -402,7 +377,7 @@ impl Sim {
             return;
         }
         let names = self.node_names();
-        let pending = self.queue.iter().filter_map(|q| match &q.ev {
+        let pending = self.queue.iter().filter_map(|(at, ev)| match ev {
             SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
                 from: *from,
                 to: *to,
@@ -411,7 +386,7 @@ impl Sim {
             SimEvent::Timer { node, timer, .. } => Some(Pending::Timer {
                 node: *node,
                 timer: *timer,
-                at: q.at,
+                at,
             }),
             SimEvent::Lost { .. } => None,
         });
@@ -424,11 +399,7 @@ impl Sim {
 
     fn push(&mut self, at: Time, ev: SimEvent) {
         self.seq += 1;
-        self.queue.push(Queued {
-            at,
-            seq: self.seq,
-            ev,
-        });
+        self.queue.push(at, self.seq, ev);
     }
 
     /// Not inlined: it is called from many places, and a copy in each would
