@@ -10,7 +10,7 @@ use super::chunked::Chunked;
 use super::event::{Event, EventKind, NodeId};
 use super::properties::{Found, History, Property, Standing};
 use crate::mon::messages::Message;
-use crate::mon::status::{MonState, MonStatus};
+use crate::mon::status::{same_leader, same_names, MonState, MonStatus};
 use crate::mon::store::{StoreOp, Transaction};
 use crate::mon::{Rank, Version};
 use crate::time::{format_secs, Time};
@@ -261,8 +261,8 @@ impl ClusterState {
         let old = &m.status;
         let diffs = [
             old.state != new.state,
-            old.leader != new.leader,
-            old.quorum != new.quorum,
+            !same_leader(&old.leader, &new.leader),
+            !same_names(&old.quorum, &new.quorum),
             old.election_epoch != new.election_epoch,
         ];
         let was_leader = old.state == MonState::Leader;
