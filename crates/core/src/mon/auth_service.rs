@@ -150,10 +150,9 @@ impl Service for AuthService {
     }
 
     /// AuthMonitor::update_from_paxos: the newest max_global_id; a monitor
-    /// that had allocated nothing starts allocating there.
-    /// AuthMonitor::update_from_paxos: nothing to do when the committed
-    /// version is the one already loaded (`version == keys_ver`); every
-    /// commit of any service refreshes every service.
+    /// that had allocated nothing starts allocating there. Nothing to do
+    /// when the committed version is the one already loaded (`version ==
+    /// keys_ver`): every commit of any service refreshes every service.
     fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) {
         if last_committed == self.keys_ver {
             return;
