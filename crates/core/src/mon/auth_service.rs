@@ -40,6 +40,8 @@ pub struct AuthService {
     pending: Vec<u64>,
     /// MMonGlobalID requests that wait for the service to be writeable.
     waiting: usize,
+    /// The version `max_global_id` was loaded from (KeyServer's `get_ver`).
+    keys_ver: Version,
 }
 
 impl AuthService {
@@ -47,6 +49,7 @@ impl AuthService {
     /// committed max_global_id from the store (at boot or after a sync).
     pub fn load(&mut self, store: &MonitorDBStore) {
         let lc = store.get_u64(AUTH, "last_committed");
+        self.keys_ver = lc;
         self.max_global_id = committed_max(store, lc).unwrap_or(self.max_global_id);
         if self.last_allocated_id == 0 {
             self.last_allocated_id = self.max_global_id;
@@ -147,8 +150,13 @@ impl Service for AuthService {
     }
 
     /// AuthMonitor::update_from_paxos: the newest max_global_id; a monitor
-    /// that had allocated nothing starts allocating there.
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, _last_committed: Version) {
+    /// that had allocated nothing starts allocating there. Nothing to do
+    /// when the committed version is the one already loaded (`version ==
+    /// keys_ver`): every commit of any service refreshes every service.
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) {
+        if last_committed == self.keys_ver {
+            return;
+        }
         self.load(ctx.store);
     }
 

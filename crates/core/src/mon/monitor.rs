@@ -42,6 +42,17 @@ pub enum Input {
     CallElection,
 }
 
+/// What a status's names were last written from
+/// ([`Monitor::status_into_keyed`]): the monmap (held, so its allocation
+/// cannot be reused by another), the leader and the quorum's ranks.
+#[derive(Clone, Debug, Default)]
+pub struct NamesKey {
+    in_quorum: bool,
+    leader: Rank,
+    monmap: Option<Arc<MonMap>>,
+    quorum: Vec<Rank>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Monitor {
     pub name: String,
@@ -194,10 +205,38 @@ impl Monitor {
     /// [`status`](Self::status) written over `s`, reusing its buffers: the
     /// simulator asks after every input, and the status rarely changes.
     pub fn status_into(&self, s: &mut MonStatus) {
+        self.names_into(s);
+        self.fields_into(s);
+    }
+
+    /// [`status_into`](Self::status_into) for a caller that writes the same
+    /// `s` after every input (the simulator): the leader's and quorum's
+    /// names are looked up again only when `key`, what they were written
+    /// from last time, no longer matches (comparing them by name took five
+    /// string comparisons an input).
+    pub fn status_into_keyed(&self, s: &mut MonStatus, key: &mut NamesKey) {
         let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
-        s.state = self.state;
-        s.rank = self.rank;
-        s.election_epoch = self.elector.epoch();
+        let same = key.in_quorum == in_quorum
+            && (!in_quorum
+                || (key.leader == self.leader
+                    && key
+                        .monmap
+                        .as_ref()
+                        .is_some_and(|m| Arc::ptr_eq(m, &self.monmap))
+                    && key.quorum == self.quorum));
+        if !same {
+            self.names_into(s);
+            key.in_quorum = in_quorum;
+            key.leader = self.leader;
+            key.monmap = Some(self.monmap.clone());
+            key.quorum.clone_from(&self.quorum);
+        }
+        self.fields_into(s);
+    }
+
+    /// The leader's and the quorum's names, while in quorum.
+    fn names_into(&self, s: &mut MonStatus) {
+        let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
         match self.monmap.name_of(self.leader).filter(|_| in_quorum) {
             Some(name) => match &mut s.leader {
                 Some(l) if &**l == name => {}
@@ -210,6 +249,13 @@ impl Monitor {
         if !names.clone().eq(s.quorum.iter().map(String::as_str)) {
             s.quorum = names.map(str::to_string).collect();
         }
+    }
+
+    /// Every field of the status but the names.
+    fn fields_into(&self, s: &mut MonStatus) {
+        s.state = self.state;
+        s.rank = self.rank;
+        s.election_epoch = self.elector.epoch();
         s.paxos = self.consensus.status();
         s.health = self.health();
         s.monmap_epoch = self.monmap.epoch;

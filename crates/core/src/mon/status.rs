@@ -136,10 +136,25 @@ impl PartialEq for MonStatus {
             && *election_epoch == o.election_epoch
             && *rank == o.rank
             && *monmap_epoch == o.monmap_epoch
-            && *leader == o.leader
-            && *quorum == o.quorum
+            && same_leader(leader, &o.leader)
+            && same_names(quorum, &o.quorum)
             && *health == o.health
             && *scores == o.scores
+    }
+}
+
+/// Equal names: the same allocation (statuses share them) or the same text.
+/// `==` on an `Arc<str>` or `Arc<[String]>` compares the text every time
+/// (std shares the pointer shortcut only for sized types).
+pub fn same_names<T: ?Sized + PartialEq>(a: &Arc<T>, b: &Arc<T>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
+/// [`same_names`] for a leader, who may be none.
+pub fn same_leader(a: &Option<Arc<str>>, b: &Option<Arc<str>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_names(a, b),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }
 

@@ -278,10 +278,28 @@ impl KeyValueDB for MonitorDBStore {
 /// Ceph's key/value store gives it. The few prefixes are a list in prefix
 /// order, found by equality (which compares lengths first: one string
 /// comparison per lookup, where a `BTreeMap` compared down to the match).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct MonitorDBStore {
-    data: Vec<(String, Keys)>,
+    /// Per prefix: its name, its keys, and the stamp of its last change.
+    data: Vec<(String, Keys, u64)>,
+    /// Transactions applied so far: the stamp of the next change.
+    applied: u64,
+    /// The stamp of the last change that removed a prefix.
+    removed: u64,
 }
+
+/// Equal contents: the stamps say only when a prefix changed.
+impl PartialEq for MonitorDBStore {
+    fn eq(&self, o: &Self) -> bool {
+        self.data.len() == o.data.len()
+            && self
+                .data
+                .iter()
+                .zip(&o.data)
+                .all(|((p, k, _), (q, l, _))| p == q && k == l)
+    }
+}
+impl Eq for MonitorDBStore {}
 
 /// One prefix's keys. A fixed hasher, not std's randomly seeded one: the
 /// core draws no randomness, and nothing reads this map's order anyway.
@@ -347,7 +365,7 @@ impl Serialize for MonitorDBStore {
         let data: BTreeMap<&str, BTreeMap<&str, &[u8]>> = self
             .data
             .iter()
-            .map(|(p, keys)| (p.as_str(), sorted(keys).into_iter().collect()))
+            .map(|(p, keys, _)| (p.as_str(), sorted(keys).into_iter().collect()))
             .collect();
         let mut st = s.serialize_struct("MonitorDBStore", 1)?;
         st.serialize_field("data", &data)?;
@@ -361,42 +379,66 @@ impl MonitorDBStore {
     }
 
     fn keys(&self, prefix: &str) -> Option<&Keys> {
-        self.data.iter().find(|(p, _)| p == prefix).map(|(_, k)| k)
-    }
-
-    fn keys_mut(&mut self, prefix: &str) -> Option<&mut Keys> {
         self.data
-            .iter_mut()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, k)| k)
+            .iter()
+            .find(|(p, _, _)| p == prefix)
+            .map(|(_, k, _)| k)
     }
 
-    /// The keys of `prefix`, added (in prefix order) if it has none.
-    fn keys_or_new(&mut self, prefix: &str) -> &mut Keys {
-        let i = match self.data.iter().position(|(p, _)| p == prefix) {
+    /// The keys of `prefix`, marked changed at `stamp`.
+    fn keys_mut(&mut self, prefix: &str, stamp: u64) -> Option<&mut Keys> {
+        let (_, keys, changed) = self.data.iter_mut().find(|(p, _, _)| p == prefix)?;
+        *changed = stamp;
+        Some(keys)
+    }
+
+    /// The keys of `prefix`, added (in prefix order) if it has none, marked
+    /// changed at `stamp`.
+    fn keys_or_new(&mut self, prefix: &str, stamp: u64) -> &mut Keys {
+        let i = match self.data.iter().position(|(p, _, _)| p == prefix) {
             Some(i) => i,
             None => {
-                let i = self.data.partition_point(|(p, _)| p.as_str() < prefix);
-                self.data.insert(i, (prefix.to_string(), Keys::default()));
+                let i = self.data.partition_point(|(p, _, _)| p.as_str() < prefix);
+                self.data
+                    .insert(i, (prefix.to_string(), Keys::default(), stamp));
                 i
             }
         };
+        self.data[i].2 = stamp;
         &mut self.data[i].1
     }
 
-    fn remove_prefix(&mut self, prefix: &str) {
-        self.data.retain(|(p, _)| p != prefix);
+    fn remove_prefix(&mut self, prefix: &str, stamp: u64) {
+        let before = self.data.len();
+        self.data.retain(|(p, _, _)| p != prefix);
+        if self.data.len() != before {
+            self.removed = stamp;
+        }
+    }
+
+    /// A stamp of `prefix`'s contents: it differs after any change to
+    /// them, so a reader that kept what it read at one stamp can use it
+    /// again while the stamp is the same (PaxosService::refresh reads its
+    /// first and last committed at every commit of any service). An absent
+    /// prefix's stamp is the last removal of any prefix.
+    pub fn prefix_stamp(&self, prefix: &str) -> u64 {
+        self.data
+            .iter()
+            .find(|(p, _, _)| p == prefix)
+            .map_or(self.removed, |(_, _, changed)| *changed)
     }
 
     /// Apply a transaction atomically (in memory it cannot fail half-way).
     pub fn apply(&mut self, tx: &Transaction) {
+        self.applied += 1;
+        let stamp = self.applied;
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } => {
                     // Overwrites are the common case (paxos/last_committed,
                     // config-key values): keep the existing key. A value
                     // is copied inline or shared, never allocated.
-                    let keys = self.keys_or_new(prefix);
+                    let keys = self.keys_or_new(prefix, stamp);
                     match keys.get_mut(&**key) {
                         Some(v) => *v = value.clone(),
                         None => {
@@ -405,15 +447,15 @@ impl MonitorDBStore {
                     }
                 }
                 StoreOp::Erase { prefix, key } => {
-                    if let Some(p) = self.keys_mut(prefix) {
+                    if let Some(p) = self.keys_mut(prefix, stamp) {
                         p.remove(&**key);
                         if p.is_empty() {
-                            self.remove_prefix(prefix);
+                            self.remove_prefix(prefix, stamp);
                         }
                     }
                 }
                 StoreOp::ErasePrefix { prefix } => {
-                    self.remove_prefix(prefix);
+                    self.remove_prefix(prefix, stamp);
                 }
             }
         }
@@ -447,20 +489,20 @@ impl MonitorDBStore {
             .into_iter()
     }
     pub fn prefixes(&self) -> impl Iterator<Item = &str> {
-        self.data.iter().map(|(p, _)| p.as_str())
+        self.data.iter().map(|(p, _, _)| p.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
     pub fn key_count(&self) -> usize {
-        self.data.iter().map(|(_, m)| m.len()).sum()
+        self.data.iter().map(|(_, m, _)| m.len()).sum()
     }
 
     /// One transaction that turns an empty store into this one (a compacted
     /// journal: what a store is rebuilt from).
     pub fn to_transaction(&self) -> Transaction {
         let mut tx = Transaction::new();
-        for (prefix, keys) in &self.data {
+        for (prefix, keys, _) in &self.data {
             for (key, value) in sorted(keys) {
                 tx.put(prefix, key, value);
             }
@@ -473,7 +515,7 @@ impl MonitorDBStore {
     pub fn diff(&self, other: &MonitorDBStore, limit: usize) -> Vec<String> {
         let mut keys: Vec<(&str, &str)> = Vec::new();
         for store in [self, other] {
-            for (p, m) in &store.data {
+            for (p, m, _) in &store.data {
                 keys.extend(m.keys().map(|k| (p.as_str(), k.as_str())));
             }
         }
@@ -588,6 +630,34 @@ mod tests {
             journal,
             ["kv/last_committed", "paxos/10", "paxos/100", "paxos/9"]
         );
+    }
+
+    #[test]
+    fn a_prefix_stamp_changes_with_every_change_to_the_prefix_and_only_then() {
+        let mut s = MonitorDBStore::new();
+        let absent = s.prefix_stamp("kv");
+        let mut tx = Transaction::new();
+        tx.put_u64("kv", "last_committed", 1);
+        s.apply(&tx);
+        let written = s.prefix_stamp("kv");
+        assert_ne!(written, absent);
+        // Another prefix's change leaves it.
+        let mut other = Transaction::new();
+        other.put_u64("paxos", "last_committed", 9);
+        s.apply(&other);
+        assert_eq!(s.prefix_stamp("kv"), written);
+        // Gone, and written again: each a new stamp.
+        let mut gone = Transaction::new();
+        gone.erase("kv", "last_committed");
+        s.apply(&gone);
+        let erased = s.prefix_stamp("kv");
+        assert!(![absent, written].contains(&erased));
+        s.apply(&tx);
+        assert!(![absent, written, erased].contains(&s.prefix_stamp("kv")));
+        // Stamps are not contents: a store rebuilt from this one equals it.
+        let mut rebuilt = MonitorDBStore::new();
+        rebuilt.apply(&s.to_transaction());
+        assert_eq!(rebuilt, s);
     }
 
     #[test]

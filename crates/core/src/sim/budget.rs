@@ -87,8 +87,8 @@ pub(super) enum Pending<'a> {
 #[derive(Clone, Debug)]
 pub(super) struct Meter {
     budget: Budget,
-    /// The simulated second being counted.
-    window: u64,
+    /// Where the simulated second being counted starts (`k s`).
+    window_start: Time,
     window_events: u64,
     /// When the window's first event happened.
     window_from: Time,
@@ -99,7 +99,7 @@ impl Meter {
     pub(super) fn new(budget: Budget) -> Meter {
         Meter {
             budget,
-            window: 0,
+            window_start: 0,
             window_events: 0,
             window_from: 0,
             total: 0,
@@ -108,9 +108,10 @@ impl Meter {
 
     /// Count one event at `at`.
     pub(super) fn count(&mut self, at: Time) {
-        let w = at / SEC;
-        if w != self.window || self.window_events == 0 {
-            self.window = w;
+        // Outside the window when before it or a second or more past its
+        // start: no division per event (one was a few percent of a run).
+        if at.wrapping_sub(self.window_start) >= SEC || self.window_events == 0 {
+            self.window_start = at - at % SEC;
             self.window_events = 0;
             self.window_from = at;
         }

@@ -6,6 +6,7 @@
 
 pub mod budget;
 pub mod network;
+mod queue;
 pub mod rng;
 pub mod run;
 pub mod tcp;
@@ -16,7 +17,7 @@ pub use run::{run, Run};
 use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
 use crate::mon::messages::{ClientOp, Message};
-use crate::mon::monitor::{Input, Monitor};
+use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
 use crate::mon::status::MonStatus;
@@ -31,9 +32,8 @@ use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
 use budget::{Meter, Pending};
 use network::Network;
+use queue::Queue;
 use rng::Pcg32;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -56,31 +56,6 @@ enum SimEvent {
 }
 
 #[derive(Clone, Debug)]
-struct Queued {
-    at: Time,
-    seq: u64,
-    ev: SimEvent,
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, o: &Self) -> bool {
-        (self.at, self.seq) == (o.at, o.seq)
-    }
-}
-impl Eq for Queued {}
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Queued {
-    /// Reversed, so the max-heap pops the earliest (time, seq) first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        (o.at, o.seq).cmp(&(self.at, self.seq))
-    }
-}
-
-#[derive(Clone, Debug)]
 struct Node {
     name: String,
     /// Running process, if any. While it runs it owns the store.
@@ -96,6 +71,8 @@ struct Node {
     status: Arc<MonStatus>,
     /// Where the running monitor's status is written before comparing.
     scratch: MonStatus,
+    /// What the names in `scratch` were written from.
+    scratch_names: NamesKey,
     /// Messages to this node with a smaller id are lost on arrival: it reset
     /// every connection (Messenger::mark_down_all) before they came. What it
     /// sent before the reset had left its socket and is delivered.
@@ -113,7 +90,7 @@ pub struct Sim {
     monmap: Arc<MonMap>,
     now: Time,
     seq: u64,
-    queue: BinaryHeap<Queued>,
+    queue: Queue<SimEvent>,
     rng: Pcg32,
     net: Network,
     nodes: Vec<Node>,
@@ -216,6 +193,7 @@ impl Sim {
                 added: i < n,
                 status: Arc::new(MonStatus::down(i as Rank)),
                 scratch: MonStatus::down(i as Rank),
+                scratch_names: NamesKey::default(),
                 reset_before: 0,
                 up_since: 0,
             })
@@ -235,7 +213,7 @@ impl Sim {
             monmap,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: Queue::new(),
             rng: Pcg32::new(scenario.seed),
             net,
             nodes,
@@ -323,7 +301,7 @@ impl Sim {
     pub fn run_until(&mut self, t: Time) {
         let t = t.min(self.scenario.end);
         while self.overrun.is_none() {
-            let ev_at = self.queue.peek().map(|q| q.at);
+            let ev_at = self.queue.peek_at();
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             let take_event = match (ev_at, stmt_at) {
                 (Some(e), Some(s)) => e <= s,
@@ -337,8 +315,8 @@ impl Sim {
             }
             self.now = at;
             if take_event {
-                if let Some(q) = self.queue.pop() {
-                    self.process(q.ev);
+                if let Some(ev) = self.queue.pop() {
+                    self.process(ev);
                 }
             } else {
                 let i = self.next_stmt;
@@ -357,7 +335,7 @@ impl Sim {
         if self.overrun.is_some() {
             return false;
         }
-        let ev_at = self.queue.peek().map(|q| q.at);
+        let ev_at = self.queue.peek_at();
         let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
         let next = match (ev_at, stmt_at) {
             (Some(e), Some(s)) => e.min(s),
@@ -371,13 +349,13 @@ impl Sim {
         let before = self.trace.len();
         // Run everything at `next`, one item at a time until the trace grows.
         while self.trace.len() == before {
-            let ev_at = self.queue.peek().map(|q| q.at);
+            let ev_at = self.queue.peek_at();
             let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
             match (ev_at, stmt_at) {
                 (Some(e), s) if s.is_none_or(|s| e <= s) && e <= self.scenario.end => {
                     self.now = e;
-                    if let Some(q) = self.queue.pop() {
-                        self.process(q.ev);
+                    if let Some(ev) = self.queue.pop() {
+                        self.process(ev);
                     }
                 }
                 (_, Some(s)) if s <= self.scenario.end => {
@@ -399,7 +377,7 @@ impl Sim {
             return;
         }
         let names = self.node_names();
-        let pending = self.queue.iter().filter_map(|q| match &q.ev {
+        let pending = self.queue.iter().filter_map(|(at, ev)| match ev {
             SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
                 from: *from,
                 to: *to,
@@ -408,7 +386,7 @@ impl Sim {
             SimEvent::Timer { node, timer, .. } => Some(Pending::Timer {
                 node: *node,
                 timer: *timer,
-                at: q.at,
+                at,
             }),
             SimEvent::Lost { .. } => None,
         });
@@ -421,30 +399,27 @@ impl Sim {
 
     fn push(&mut self, at: Time, ev: SimEvent) {
         self.seq += 1;
-        self.queue.push(Queued {
-            at,
-            seq: self.seq,
-            ev,
-        });
+        self.queue.push(at, self.seq, ev);
     }
 
     /// Not inlined: it is called from many places, and a copy in each would
     /// cost the page's transfer more than the call costs the simulator.
     #[inline(never)]
     fn emit(&mut self, kind: EventKind) {
-        let ev = Event { at: self.now, kind };
+        let mut ev = Event { at: self.now, kind };
         self.meter.count(ev.at);
-        let found = self.state.apply(&ev).to_vec();
+        // Most events reveal nothing: the violations are copied out only
+        // when there are some.
+        let found = self.state.apply(&ev).len();
+        if let EventKind::Commit { value, .. } = &mut ev.kind {
+            // Folded already; the store transactions carry it.
+            *value = None;
+        }
         let verdict = matches!(
             ev.kind,
             EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
         );
         if self.record || verdict {
-            let mut ev = ev;
-            if let EventKind::Commit { value, .. } = &mut ev.kind {
-                // Folded already; the store transactions carry it.
-                *value = None;
-            }
             if self.trace.len() == self.trace.capacity() {
                 // Grown by half, not doubled: the hour's trace (4.5 M
                 // events) had room for 8.4 M when it ended, and a long run's
@@ -454,11 +429,16 @@ impl Sim {
             }
             self.trace.push(ev);
         }
-        for v in found {
-            self.emit(EventKind::Violation {
-                text: v.text,
-                property: v.property,
-            });
+        if found > 0 {
+            let all = self.state.violations();
+            // Copied: emitting them folds again.
+            let new = all[all.len() - found..].to_vec();
+            for v in new {
+                self.emit(EventKind::Violation {
+                    text: v.text,
+                    property: v.property,
+                });
+            }
         }
     }
 
@@ -629,7 +609,7 @@ impl Sim {
         match &n.mon {
             Some(m) => {
                 // Written over the last one, so an unchanged status allocates nothing.
-                m.status_into(&mut n.scratch);
+                m.status_into_keyed(&mut n.scratch, &mut n.scratch_names);
                 if n.scratch == *n.status {
                     return;
                 }

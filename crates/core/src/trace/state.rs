@@ -10,7 +10,7 @@ use super::chunked::Chunked;
 use super::event::{Event, EventKind, NodeId};
 use super::properties::{Found, History, Property, Standing};
 use crate::mon::messages::Message;
-use crate::mon::status::{MonState, MonStatus};
+use crate::mon::status::{same_leader, same_names, MonState, MonStatus};
 use crate::mon::store::{StoreOp, Transaction};
 use crate::mon::{Rank, Version};
 use crate::time::{format_secs, Time};
@@ -63,6 +63,9 @@ struct Mon {
     name: String,
     /// Shared with the trace's Status event.
     status: Arc<MonStatus>,
+    /// The node named by `status.leader` (found when the name changes, not
+    /// at every status and commit that asks).
+    leader_node: Option<NodeId>,
     kv: BTreeMap<String, String>,
     /// Bit `1 << state as u8` for every state ever held (Down from the start).
     was: u8,
@@ -103,6 +106,7 @@ impl Mon {
         Mon {
             name,
             status: Arc::new(MonStatus::down(rank)),
+            leader_node: None,
             kv: BTreeMap::new(),
             was: bit(MonState::Down),
             changed: [None; 4],
@@ -140,6 +144,9 @@ impl ClusterState {
     /// ignored: the fold derives its own.
     pub fn apply(&mut self, ev: &Event) -> &[Violation] {
         let before = self.violations.len();
+        if !self.reads(&ev.kind) {
+            return &[];
+        }
         let mut found = std::mem::take(&mut self.found);
         match &ev.kind {
             EventKind::Status { node, status } => {
@@ -194,6 +201,21 @@ impl ClusterState {
         &self.violations[before..]
     }
 
+    /// Whether [`ClusterState::apply`] reads an event of this kind (the
+    /// arms of its `match`): most of a run's events are deliveries, timers
+    /// and log lines, which pass by without the fold's bookkeeping.
+    fn reads(&self, kind: &EventKind) -> bool {
+        match kind {
+            EventKind::Status { .. }
+            | EventKind::Store { .. }
+            | EventKind::Commit { .. }
+            | EventKind::ClientRequest { .. }
+            | EventKind::ClientReply { .. } => true,
+            EventKind::Send { to, .. } => *to == self.client,
+            _ => false,
+        }
+    }
+
     /// Where `node` stands now: its election epoch and, in a quorum, its leader.
     fn standing(&self, node: NodeId) -> Standing {
         let Some(m) = self.mons.get(node as usize) else {
@@ -205,7 +227,7 @@ impl ClusterState {
         let s = &m.status;
         let leader = match s.state {
             MonState::Leader => Some(node),
-            MonState::Peon => s.leader.as_deref().and_then(|l| self.node(l)),
+            MonState::Peon => m.leader_node,
             _ => None,
         };
         Standing {
@@ -226,12 +248,21 @@ impl ClusterState {
     }
 
     fn on_status(&mut self, at: Time, node: NodeId, new: &Arc<MonStatus>) -> Option<String> {
-        let m = self.mon_mut(node);
+        self.mon_mut(node);
+        // The same name (statuses share it while the leader stays) names the
+        // same node once found: names are never renamed, only added.
+        let old = &self.mons[node as usize];
+        let leader_node = match (&old.status.leader, &new.leader, old.leader_node) {
+            (Some(a), Some(b), Some(n)) if Arc::ptr_eq(a, b) => Some(n),
+            (_, l, _) => l.as_deref().and_then(|l| self.node(l)),
+        };
+        let m = &mut self.mons[node as usize];
+        m.leader_node = leader_node;
         let old = &m.status;
         let diffs = [
             old.state != new.state,
-            old.leader != new.leader,
-            old.quorum != new.quorum,
+            !same_leader(&old.leader, &new.leader),
+            !same_names(&old.quorum, &new.quorum),
             old.election_epoch != new.election_epoch,
         ];
         let was_leader = old.state == MonState::Leader;

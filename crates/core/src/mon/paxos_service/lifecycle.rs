@@ -127,8 +127,18 @@ impl<S: Service> PaxosService<S> {
     /// when the service's lc advanced (the update is in the committed
     /// increment, paxos version `paxos_v`); then update_from_paxos.
     pub fn refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos_v: Version) -> S::Update {
-        let fc = ctx.store.get_u64(S::NAME, "first_committed");
-        let lc = ctx.store.get_u64(S::NAME, "last_committed");
+        // Read again only when the service's prefix changed since the last
+        // refresh (every commit refreshes every service; most commit one).
+        let stamp = ctx.store.prefix_stamp(S::NAME);
+        let (fc, lc) = match self.refreshed {
+            Some((at, fc, lc)) if at == stamp => (fc, lc),
+            _ => {
+                let fc = ctx.store.get_u64(S::NAME, "first_committed");
+                let lc = ctx.store.get_u64(S::NAME, "last_committed");
+                self.refreshed = Some((stamp, fc, lc));
+                (fc, lc)
+            }
+        };
         if lc > self.last_committed {
             for (origin, req, reply) in std::mem::take(&mut self.waiting_for_commit) {
                 let tid = req.tid;

@@ -73,6 +73,9 @@ pub struct PaxosService<S: Service> {
     /// pending/proposed increment (the request, to dispatch it again if an
     /// election cancels the proposal: C_Command on -EAGAIN).
     waiting_for_commit: Vec<(Origin, MClientRequest, S::Reply)>,
+    /// What the last refresh read from the store (first and last
+    /// committed) and the prefix's stamp then ([`MonitorDBStore::prefix_stamp`]).
+    refreshed: Option<(u64, Version, Version)>,
 }
 
 impl<S: Service> PaxosService<S> {
@@ -88,6 +91,7 @@ impl<S: Service> PaxosService<S> {
             proposal_timer: false,
             waiting_for_finished_proposal: Vec::new(),
             waiting_for_commit: Vec::new(),
+            refreshed: None,
         }
     }
 
