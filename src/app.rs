@@ -61,22 +61,40 @@ pub(crate) fn hash() -> String {
 /// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first;
 /// an embed's `t` moves the playhead.
 /// The history the Import page left in this origin's localStorage
-/// (static/import.js) for `#imported`.
-fn imported_model() -> Result<playback::Model, String> {
+/// (static/import.js) for `#imported`, read by the Import page's module in a
+/// worker (imported.rs says why), before the app starts.
+async fn imported_model() -> Result<playback::Model, String> {
     let store = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .ok_or("this browser keeps no local storage")?;
     let get = |k| store.get_item(k).ok().flatten();
     let trace = get(imported::TRACE_KEY)
         .ok_or("none is stored here: import them on the Import page, then open them")?;
-    playback::Model::imported(&trace, &get(imported::SCENARIO_KEY).unwrap_or_default())
+    let ask = crate::trace_export::message("read", &[("json", trace.into())]);
+    // One byte a character (the worker's answer is a string).
+    let answer = crate::trace_export::ask(ask, Vec::new()).await?;
+    let imp = answer
+        .chars()
+        .map(|c| u8::try_from(c).ok())
+        .collect::<Option<Vec<u8>>>()
+        .and_then(|bytes| imported::decode(&bytes))
+        .ok_or("the Import page's module answered something else")?;
+    playback::Model::imported(imp, &get(imported::SCENARIO_KEY).unwrap_or_default())
+}
+
+/// What the address asks for that is fetched or read before the app starts.
+enum First {
+    /// A built-in other than the first (builtins.rs).
+    Builtin(Result<String, String>),
+    /// `#imported`.
+    Imported(Result<playback::Model, String>),
 }
 
 fn initial_state(
     embed: Option<&EmbedParams>,
-    fetched: Option<&Result<String, String>>,
+    first: Option<&First>,
 ) -> (AppState, Option<LinkProblem>) {
-    let (s, problem) = linked_or_builtin(fetched);
+    let (s, problem) = linked_or_builtin(first);
     match embed.and_then(|e| e.t) {
         Some(t) => {
             let mut s = s.reduce(Msg::Seek(t));
@@ -101,13 +119,17 @@ fn asked_builtin() -> Option<String> {
         .map(str::to_string)
 }
 
-/// `fetched`: the text of the built-in `?scenario=` asked for, fetched
-/// before the app started (builtins.rs), unless it is the first.
-fn linked_or_builtin(fetched: Option<&Result<String, String>>) -> (AppState, Option<LinkProblem>) {
+/// `fetched`: what the address asks for, fetched or read before the app
+/// started: `#imported`'s history, or a built-in other than the first.
+fn linked_or_builtin(fetched: Option<&First>) -> (AppState, Option<LinkProblem>) {
     let first = || AppState::new(FIRST.1, Some(FIRST.0));
     let h = hash();
     if h == imported::HASH {
-        return match imported_model() {
+        let read = match fetched {
+            Some(First::Imported(read)) => read.clone(),
+            _ => Err("they were not read".to_string()),
+        };
+        return match read {
             Ok(m) => (
                 AppState::new(FIRST.1, None).reduce(Msg::Imported(Rc::new(m))),
                 None,
@@ -132,6 +154,10 @@ fn linked_or_builtin(fetched: Option<&Result<String, String>>) -> (AppState, Opt
     }
     let asked = asked_builtin();
     let index = asked.as_deref().and_then(builtins::index);
+    let fetched = match fetched {
+        Some(First::Builtin(text)) => Some(text),
+        _ => None,
+    };
     match (asked, index, fetched) {
         (Some(stem), None, _) => (
             first(),
@@ -389,11 +415,20 @@ impl Handlers {
     }
 }
 
-/// The text of the built-in scenario the address asks for, fetched before
-/// the app starts (none: the address asks for none, or for the first).
-#[derive(Properties, PartialEq)]
+/// What the address asks for, fetched or read before the app starts (none:
+/// nothing needs to be).
+#[derive(Properties)]
 struct AppProps {
-    fetched: Option<Rc<Result<String, String>>>,
+    first: Option<Rc<First>>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &AppProps) -> bool {
+        match (&self.first, &other.first) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
 }
 
 #[function_component(App)]
@@ -407,7 +442,7 @@ fn app(props: &AppProps) -> Html {
     let first_problem = use_mut_ref(|| None::<LinkProblem>);
     let motion_reduced = use_memo((), |_| reduced_motion());
     let state = use_reducer(|| {
-        let (s, problem) = initial_state(embed.as_deref(), props.fetched.as_deref());
+        let (s, problem) = initial_state(embed.as_deref(), props.first.as_deref());
         *first_problem.borrow_mut() = problem;
         // The default scenario plays at once for a newcomer, unless motion is
         // reduced; the tour is offered.
@@ -958,14 +993,21 @@ pub fn start() {
     // Colours before the first paint, so that a dark page never flashes light.
     let embed = EmbedParams::parse(&query());
     crate::components::header::apply_theme(embed.is_some(), embed.and_then(|e| e.theme));
-    let render = |root: web_sys::Element, fetched| {
+    let render = |root: web_sys::Element, first: Option<First>| {
         root.set_text_content(None); // drop the "loading" text
-        yew::Renderer::<App>::with_root_and_props(root, AppProps { fetched }).render();
+        let first = first.map(Rc::new);
+        yew::Renderer::<App>::with_root_and_props(root, AppProps { first }).render();
     };
-    // A built-in other than the first is fetched first (builtins.rs).
+    // A built-in other than the first is fetched first (builtins.rs), and
+    // imported logs are read first (imported.rs).
+    if hash() == imported::HASH {
+        return wasm_bindgen_futures::spawn_local(async move {
+            render(root, Some(First::Imported(imported_model().await)));
+        });
+    }
     match asked_builtin().as_deref().and_then(builtins::index) {
         Some(i) if i > 0 => wasm_bindgen_futures::spawn_local(async move {
-            render(root, Some(Rc::new(builtins::text(i).await)));
+            render(root, Some(First::Builtin(builtins::text(i).await)));
         }),
         _ => render(root, None),
     }
