@@ -71,12 +71,8 @@ async fn imported_model() -> Result<playback::Model, String> {
     let trace = get(imported::TRACE_KEY)
         .ok_or("none is stored here: import them on the Import page, then open them")?;
     let ask = crate::trace_export::message("read", &[("json", trace.into())]);
-    // One byte a character (the worker's answer is a string).
     let answer = crate::trace_export::ask(ask, Vec::new()).await?;
-    let imp = answer
-        .chars()
-        .map(|c| u8::try_from(c).ok())
-        .collect::<Option<Vec<u8>>>()
+    let imp = crate::handover::from_text(&answer)
         .and_then(|bytes| imported::decode(&bytes))
         .ok_or("the Import page's module answered something else")?;
     playback::Model::imported(imp, &get(imported::SCENARIO_KEY).unwrap_or_default())

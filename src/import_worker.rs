@@ -23,7 +23,11 @@
 // Natively only the tests use it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-/// The page's reading of imported logs (only `read` and `encode` run here).
+/// What it hands the page (src/handover.rs), and the page's reading of
+/// imported logs (only `read` and `encode` run here).
+#[allow(dead_code)]
+#[path = "handover.rs"]
+mod handover;
 #[allow(dead_code)]
 #[path = "imported.rs"]
 mod imported;
@@ -168,7 +172,16 @@ fn decode(bytes: &[u8]) -> Result<Vec<Event>, String> {
 /// read and encoded for the page, one character a byte.
 fn read_imported(json: &str) -> Result<String, String> {
     let imp = imported::read(json)?;
-    Ok(imported::encode(&imp).into_iter().map(char::from).collect())
+    Ok(handover::to_text(&imported::encode(&imp)))
+}
+
+/// The playground's real band: a `monscope real FILE --json` trace's bands
+/// (`trace::state_bands`), read and encoded for the page, one character a
+/// byte.
+fn read_bands(bytes: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not a text file".to_string())?;
+    let bands = monscope_core::trace::state_bands::read_state_bands(text)?;
+    Ok(handover::to_text(&handover::encode_bands(&bands)))
 }
 
 fn trace_json(bytes: &[u8]) -> Result<String, String> {
@@ -219,6 +232,12 @@ mod exports {
     #[wasm_bindgen]
     pub fn read_imported(json: &str) -> Result<String, String> {
         super::read_imported(json)
+    }
+
+    /// The playground's real band: a real trace's bands, encoded.
+    #[wasm_bindgen]
+    pub fn read_bands(bytes: &[u8]) -> Result<String, String> {
+        super::read_bands(bytes)
     }
 
     /// The playground's "Export trace": the JSON lines of an encoded trace.

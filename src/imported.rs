@@ -11,6 +11,7 @@
 //! trace's binary decoder it links anyway. The page links no JSON reader:
 //! its gzipped transfer is 3.5 kB smaller (README, "The page").
 
+use crate::handover::{put, put_str, Cursor};
 use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use monscope_core::time::Time;
 use monscope_core::trace::binary::{Decoder, Encoder};
@@ -245,19 +246,6 @@ pub fn read(text: &str) -> Result<Imported, String> {
     })
 }
 
-fn put(b: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        b.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    b.push(v as u8);
-}
-
-fn put_str(b: &mut Vec<u8>, s: &str) {
-    put(b, s.len() as u64);
-    b.extend_from_slice(s.as_bytes());
-}
-
 /// `imp` for the page: the label, the nodes, the end, the flights, then
 /// the events in the trace's binary encoding.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
@@ -290,7 +278,7 @@ pub fn encode(imp: &Imported) -> Vec<u8> {
 
 /// What [`encode`] wrote, or None if it is not that.
 pub fn decode(b: &[u8]) -> Option<Imported> {
-    let mut r = Cursor { b, at: 0 };
+    let mut r = Cursor::new(b);
     let label = r.string()?;
     let nodes = (0..r.uint()?)
         .map(|_| r.string())
@@ -329,33 +317,6 @@ pub fn decode(b: &[u8]) -> Option<Imported> {
         trace,
         sends,
     })
-}
-
-struct Cursor<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn uint(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.b.get(self.at)?;
-            self.at += 1;
-            v |= ((byte & 0x7f) as u64) << shift;
-            if byte < 0x80 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    fn string(&mut self) -> Option<String> {
-        let n = self.uint()? as usize;
-        let s = std::str::from_utf8(self.b.get(self.at..self.at.checked_add(n)?)?).ok()?;
-        self.at += n;
-        Some(s.to_string())
-    }
 }
 
 #[cfg(test)]

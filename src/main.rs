@@ -11,6 +11,7 @@ mod builtins;
 mod dots;
 mod edit;
 mod embed;
+mod handover;
 mod imported;
 mod inspect;
 mod lz;
