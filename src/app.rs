@@ -1,6 +1,7 @@
 //! The app shell: owns the state (a reducer), the animation loop and the
 //! keyboard, derives the view at the playhead and lays out the panels.
 
+use crate::builtins::{self, FIRST};
 use crate::components::{
     actions::Actions,
     cluster, controls, details, event_log,
@@ -21,7 +22,6 @@ use crate::store::session::Session;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use monscope_core::mon::status::MonStatus;
-use monscope_core::scenario::library::BUILTIN;
 use monscope_core::trace::format::describe;
 use monscope_core::trace::{EventKind, NodeId};
 use std::cell::{Cell, RefCell};
@@ -61,19 +61,36 @@ pub(crate) fn hash() -> String {
 /// `?scenario=STEM` or a share link's `#s1=...` picks what is shown first;
 /// an embed's `t` moves the playhead.
 /// The history the Import page left in this origin's localStorage
-/// (static/import.js) for `#imported`.
-fn imported_model() -> Result<playback::Model, String> {
+/// (static/import.js) for `#imported`, read by the Import page's module in a
+/// worker (imported.rs says why), before the app starts.
+async fn imported_model() -> Result<playback::Model, String> {
     let store = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .ok_or("this browser keeps no local storage")?;
     let get = |k| store.get_item(k).ok().flatten();
     let trace = get(imported::TRACE_KEY)
         .ok_or("none is stored here: import them on the Import page, then open them")?;
-    playback::Model::imported(&trace, &get(imported::SCENARIO_KEY).unwrap_or_default())
+    let ask = crate::trace_export::message("read", &[("json", trace.into())]);
+    let answer = crate::trace_export::ask(ask, Vec::new()).await?;
+    let imp = crate::handover::from_text(&answer)
+        .and_then(|bytes| imported::decode(&bytes))
+        .ok_or("the Import page's module answered something else")?;
+    playback::Model::imported(imp, &get(imported::SCENARIO_KEY).unwrap_or_default())
 }
 
-fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>) {
-    let (s, problem) = linked_or_builtin();
+/// What the address asks for that is fetched or read before the app starts.
+enum First {
+    /// A built-in other than the first (builtins.rs).
+    Builtin(Result<String, String>),
+    /// `#imported`.
+    Imported(Result<playback::Model, String>),
+}
+
+fn initial_state(
+    embed: Option<&EmbedParams>,
+    first: Option<&First>,
+) -> (AppState, Option<LinkProblem>) {
+    let (s, problem) = linked_or_builtin(first);
     match embed.and_then(|e| e.t) {
         Some(t) => {
             let mut s = s.reduce(Msg::Seek(t));
@@ -84,16 +101,37 @@ fn initial_state(embed: Option<&EmbedParams>) -> (AppState, Option<LinkProblem>)
     }
 }
 
-fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
+/// The built-in scenario a `?scenario=STEM` asks for, unless a link or
+/// imported logs in the address take precedence.
+fn asked_builtin() -> Option<String> {
+    let h = hash();
+    if h == imported::HASH || share::is_link(&h) {
+        return None;
+    }
+    let q = query();
+    q.trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("scenario="))
+        .map(str::to_string)
+}
+
+/// `fetched`: what the address asks for, fetched or read before the app
+/// started: `#imported`'s history, or a built-in other than the first.
+fn linked_or_builtin(fetched: Option<&First>) -> (AppState, Option<LinkProblem>) {
+    let first = || AppState::new(FIRST.1, Some(FIRST.0));
     let h = hash();
     if h == imported::HASH {
-        return match imported_model() {
+        let read = match fetched {
+            Some(First::Imported(read)) => read.clone(),
+            _ => Err("they were not read".to_string()),
+        };
+        return match read {
             Ok(m) => (
-                AppState::new(BUILTIN[0].1, None).reduce(Msg::Imported(Rc::new(m))),
+                AppState::new(FIRST.1, None).reduce(Msg::Imported(Rc::new(m))),
                 None,
             ),
             Err(message) => (
-                AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)),
+                first(),
                 Some(LinkProblem {
                     message: format!("The imported logs could not be opened: {message}"),
                     decoded: None,
@@ -104,29 +142,39 @@ fn linked_or_builtin() -> (AppState, Option<LinkProblem>) {
     if share::is_link(&h) {
         return match share::open(&h) {
             Ok(d) => {
-                let s = AppState::new(BUILTIN[0].1, None);
+                let s = AppState::new(FIRST.1, None);
                 (s.reduce(Msg::LoadText(d.text, d.t, d.sel)), None)
             }
-            Err(p) => (AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)), Some(p)),
+            Err(p) => (first(), Some(p)),
         };
     }
-    let q = query();
-    let asked = q
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("scenario="));
-    let index = asked.and_then(|stem| BUILTIN.iter().position(|(s, _)| *s == stem));
-    let problem = match (asked, index) {
-        (Some(stem), None) => Some(share::LinkProblem {
-            message: share::unknown_builtin(
-                &js_sys::decode_uri_component(stem).map_or_else(|_| stem.to_string(), String::from),
-            ),
-            decoded: None,
-        }),
+    let asked = asked_builtin();
+    let index = asked.as_deref().and_then(builtins::index);
+    let fetched = match fetched {
+        Some(First::Builtin(text)) => Some(text),
         _ => None,
     };
-    let (stem, text) = BUILTIN[index.unwrap_or(0)];
-    (AppState::new(text, Some(stem)), problem)
+    match (asked, index, fetched) {
+        (Some(stem), None, _) => (
+            first(),
+            Some(share::LinkProblem {
+                message: share::unknown_builtin(
+                    &js_sys::decode_uri_component(&stem)
+                        .map_or_else(|_| stem.clone(), String::from),
+                ),
+                decoded: None,
+            }),
+        ),
+        (_, Some(i), Some(Ok(text))) => (AppState::new(text, builtins::stem(i)), None),
+        (_, _, Some(Err(message))) => (
+            first(),
+            Some(LinkProblem {
+                message: message.clone(),
+                decoded: None,
+            }),
+        ),
+        _ => (first(), None),
+    }
 }
 
 /// The browser's localStorage, for two small remembered choices (a first
@@ -330,7 +378,24 @@ impl Handlers {
         let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
             on_help_close: send.reform(|_| Msg::Help(false)),
-            on_load_builtin: send.reform(Msg::LoadBuiltin),
+            on_load_builtin: {
+                // Fetched (builtins.rs); only the last one picked is shown.
+                let (send, latest) = (send.clone(), Rc::new(Cell::new(0usize)));
+                Callback::from(move |i: usize| {
+                    let (send, latest) = (send.clone(), latest.clone());
+                    let ticket = latest.get() + 1;
+                    latest.set(ticket);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let msg = match builtins::text(i).await {
+                            Ok(text) => Msg::LoadBuiltin(i, text),
+                            Err(e) => Msg::Notify(e),
+                        };
+                        if latest.get() == ticket {
+                            send.emit(msg);
+                        }
+                    });
+                })
+            },
             on_load_text: send.reform(|text| Msg::LoadText(text, None, None)),
             on_dismiss: Callback::from(move |id| storage.dismiss(id)),
             share_state: Callback::from(move |()| {
@@ -346,8 +411,24 @@ impl Handlers {
     }
 }
 
+/// What the address asks for, fetched or read before the app starts (none:
+/// nothing needs to be).
+#[derive(Properties)]
+struct AppProps {
+    first: Option<Rc<First>>,
+}
+
+impl PartialEq for AppProps {
+    fn eq(&self, other: &AppProps) -> bool {
+        match (&self.first, &other.first) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        }
+    }
+}
+
 #[function_component(App)]
-fn app() -> Html {
+fn app(props: &AppProps) -> Html {
     // `?debug-panic` panics on purpose: the end-to-end tests check that a panic
     // shows the error panel instead of a blank page.
     if query().contains("debug-panic") {
@@ -357,7 +438,7 @@ fn app() -> Html {
     let first_problem = use_mut_ref(|| None::<LinkProblem>);
     let motion_reduced = use_memo((), |_| reduced_motion());
     let state = use_reducer(|| {
-        let (s, problem) = initial_state(embed.as_deref());
+        let (s, problem) = initial_state(embed.as_deref(), props.first.as_deref());
         *first_problem.borrow_mut() = problem;
         // The default scenario plays at once for a newcomer, unless motion is
         // reduced; the tour is offered.
@@ -905,9 +986,25 @@ pub fn start() {
     let root = document
         .get_element_by_id("app")
         .expect("www/index.html has a <div id=\"app\">");
-    root.set_text_content(None); // drop the "loading" text
-                                 // Colours before the first paint, so that a dark page never flashes light.
+    // Colours before the first paint, so that a dark page never flashes light.
     let embed = EmbedParams::parse(&query());
     crate::components::header::apply_theme(embed.is_some(), embed.and_then(|e| e.theme));
-    yew::Renderer::<App>::with_root(root).render();
+    let render = |root: web_sys::Element, first: Option<First>| {
+        root.set_text_content(None); // drop the "loading" text
+        let first = first.map(Rc::new);
+        yew::Renderer::<App>::with_root_and_props(root, AppProps { first }).render();
+    };
+    // A built-in other than the first is fetched first (builtins.rs), and
+    // imported logs are read first (imported.rs).
+    if hash() == imported::HASH {
+        return wasm_bindgen_futures::spawn_local(async move {
+            render(root, Some(First::Imported(imported_model().await)));
+        });
+    }
+    match asked_builtin().as_deref().and_then(builtins::index) {
+        Some(i) if i > 0 => wasm_bindgen_futures::spawn_local(async move {
+            render(root, Some(First::Builtin(builtins::text(i).await)));
+        }),
+        _ => render(root, None),
+    }
 }

@@ -16,10 +16,21 @@
 //! The playground's "Export trace" and "Export SVG" run this module too
 //! (src/trace_export.rs): `trace_json` and `trace_svg` write the run the page
 //! hands over in the trace's binary encoding, so the page links neither the
-//! JSON serializer nor the SVG renderer.
+//! JSON serializer nor the SVG renderer. And the playground opening
+//! `#imported` runs it to read the history the Import page left
+//! (`read_imported`, src/imported.rs), so the page links no JSON reader.
 
 // Natively only the tests use it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+/// What it hands the page (src/handover.rs), and the page's reading of
+/// imported logs (only `read` and `encode` run here).
+#[allow(dead_code)]
+#[path = "handover.rs"]
+mod handover;
+#[allow(dead_code)]
+#[path = "imported.rs"]
+mod imported;
 
 use monscope_core::import::excerpt::{excerpt, split};
 use monscope_core::import::report::{header, page_answer, page_error};
@@ -157,6 +168,22 @@ fn decode(bytes: &[u8]) -> Result<Vec<Event>, String> {
 }
 
 /// "Export trace": the JSON lines (`monscope run --json`) of an encoded trace.
+/// `#imported` in the playground: the history (`monscope import --json`)
+/// read and encoded for the page, one character a byte.
+fn read_imported(json: &str) -> Result<String, String> {
+    let imp = imported::read(json)?;
+    Ok(handover::to_text(&imported::encode(&imp)))
+}
+
+/// The playground's real band: a `monscope real FILE --json` trace's bands
+/// (`trace::state_bands`), read and encoded for the page, one character a
+/// byte.
+fn read_bands(bytes: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "not a text file".to_string())?;
+    let bands = monscope_core::trace::state_bands::read_state_bands(text)?;
+    Ok(handover::to_text(&handover::encode_bands(&bands)))
+}
+
 fn trace_json(bytes: &[u8]) -> Result<String, String> {
     Ok(json_lines(&decode(bytes)?))
 }
@@ -199,6 +226,18 @@ mod exports {
         } else {
             0
         }
+    }
+
+    /// The playground's `#imported`: the stored history, read and encoded.
+    #[wasm_bindgen]
+    pub fn read_imported(json: &str) -> Result<String, String> {
+        super::read_imported(json)
+    }
+
+    /// The playground's real band: a real trace's bands, encoded.
+    #[wasm_bindgen]
+    pub fn read_bands(bytes: &[u8]) -> Result<String, String> {
+        super::read_bands(bytes)
     }
 
     /// The playground's "Export trace": the JSON lines of an encoded trace.

@@ -7,10 +7,12 @@
 // Natively only the tests use the pure modules.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+mod builtins;
 mod dots;
 mod edit;
 mod embed;
 mod flights;
+mod handover;
 mod imported;
 mod inspect;
 mod lz;

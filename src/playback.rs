@@ -374,11 +374,10 @@ impl Model {
     }
 
     /// The model of an imported history (`monscope import --json`, read by
-    /// [`crate::imported::read`]): the views draw its trace as they draw a
+    /// [`crate::imported::read`] in the Import page's module): the views draw its trace as they draw a
     /// simulated run's. `scenario` is the inferred one, the editor's text:
     /// editing it (or acting on the cluster) replays it in the simulator.
-    pub fn imported(trace: &str, scenario: &str) -> Result<Model, String> {
-        let imp = crate::imported::read(trace)?;
+    pub fn imported(imp: crate::imported::Imported, scenario: &str) -> Result<Model, String> {
         let mons = &imp.nodes[..imp.nodes.len() - 1];
         // The inferred scenario when it is one of these monitors, else theirs.
         let text = match Self::start(scenario) {
@@ -1177,7 +1176,10 @@ mod imported_tests {
             text += &json_line(ev);
             text.push('\n');
         }
-        let model = Model::imported(&text, &infer(&imp)).unwrap();
+        // As the page gets it: read by the Import page's module, handed over encoded.
+        let read = crate::imported::read(&text).unwrap();
+        let read = crate::imported::decode(&crate::imported::encode(&read)).unwrap();
+        let model = Model::imported(read, &infer(&imp)).unwrap();
         (imp, model)
     }
 
@@ -1215,6 +1217,6 @@ mod imported_tests {
     fn a_trace_that_is_not_imported_logs_is_refused() {
         let run = Model::build("mons a b\nend 2s\n").unwrap();
         let text = monscope_core::trace::json::json_lines(&run.trace().to_vec());
-        assert!(Model::imported(&text, "mons a b\n").is_err());
+        assert!(crate::imported::read(&text).is_err());
     }
 }

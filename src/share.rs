@@ -33,10 +33,7 @@ pub fn is_link(fragment: &str) -> bool {
 /// What `?scenario=STEM` with a stem that is not built in says.
 pub fn unknown_builtin(stem: &str) -> String {
     let shown: String = stem.chars().take(40).collect();
-    let stems: Vec<&str> = monscope_core::scenario::library::BUILTIN
-        .iter()
-        .map(|(s, _)| *s)
-        .collect();
+    let stems: Vec<&str> = crate::builtins::stems().collect();
     format!(
         "There is no built-in scenario \"{shown}\". The built-in scenarios are: {}.",
         stems.join(", ")

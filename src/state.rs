@@ -5,7 +5,6 @@
 
 use crate::edit;
 use crate::playback::{Model, HIDDEN_BY_DEFAULT};
-use monscope_core::scenario::library::BUILTIN;
 use monscope_core::scenario::{self, ParseError, Scenario};
 use monscope_core::time::{Time, MS, SEC};
 use monscope_core::trace::NodeId;
@@ -141,7 +140,8 @@ impl std::fmt::Debug for Parsed {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Msg {
-    LoadBuiltin(usize),
+    /// Built-in number N, with its text (builtins.rs: fetched when asked for).
+    LoadBuiltin(usize, String),
     /// Load a text (share link); `t` and the selected monitor's name optional.
     LoadText(String, Option<Time>, Option<String>),
     Edit(String),
@@ -455,14 +455,14 @@ impl AppState {
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
         match msg {
-            Msg::LoadBuiltin(i) => {
-                if let Some((stem, text)) = BUILTIN.get(i) {
+            Msg::LoadBuiltin(i, text) => {
+                if let Some(stem) = crate::builtins::stem(i) {
                     let old = std::mem::take(&mut self.text);
                     self.t = 0;
                     self.playing = false;
                     self.selected_mon = None;
                     self.selected_link = None;
-                    self.set_text(text.to_string());
+                    self.set_text(text);
                     self.undo.push(old);
                     self.stem = Some(stem);
                     self.story_window();
@@ -471,7 +471,7 @@ impl AppState {
             }
             Msg::LoadText(text, t, sel) => {
                 // A built-in's text (a shared link of one) is that built-in.
-                self.stem = BUILTIN.iter().find(|(_, b)| *b == text).map(|(s, _)| *s);
+                self.stem = crate::builtins::stem_of(&text);
                 self.set_text(text);
                 self.story_window();
                 if let (Some(model), Some(sel)) = (&self.model, sel) {
@@ -503,7 +503,7 @@ impl AppState {
                         self.undo.push(old);
                     }
                     // The picker shows "(your own)" once the text is not the built-in's.
-                    if self.stem.and_then(monscope_core::scenario::library::get) != Some(&text) {
+                    if self.stem.is_some() && crate::builtins::stem_of(&text) != self.stem {
                         self.stem = None;
                     }
                     let lines = text.bytes().filter(|&b| b == b'\n').count();
@@ -755,6 +755,7 @@ fn event_mon(kind: &monscope_core::trace::EventKind) -> Option<NodeId> {
 mod tests {
     use super::*;
     use monscope_core::mon::status::MonState;
+    use monscope_core::scenario::library::BUILTIN;
 
     fn leader_at(s: &AppState, t: Time) -> Option<NodeId> {
         s.model.as_ref().unwrap().sim_at(t).state().leader()

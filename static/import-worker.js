@@ -9,17 +9,24 @@
 // "Export trace" and "Export SVG" (src/trace_export.rs) send {type: 'json',
 // bytes} and {type: 'svg', bytes, title, names, from, to} (its run in the
 // trace's binary encoding; µs) and get {text} (the JSON lines, the SVG) or
-// {error}.
-import init, { import_logs, draw, share, open_link, trace_json, trace_svg } from './monscope-import.js';
+// {error}. The playground opening #imported sends {type: 'read', json} (the
+// trace the Import page left in localStorage) and gets {text} (the history
+// read and encoded, src/imported.rs) or {error}.
+// The playground's real band sends {type: 'bands', bytes} (a `monscope real
+// --json` file) and gets {text} (its bands, encoded: src/handover.rs) or {error}.
+import init, { import_logs, draw, share, open_link, trace_json, trace_svg, read_imported, read_bands } from './monscope-import.js';
 
 const ready = init();
 
 onmessage = async ({ data }) => {
-  if (data.type === 'json' || data.type === 'svg') {
+  if (['json', 'svg', 'read', 'bands'].includes(data.type)) {
     try {
       await ready;
       const { bytes, title, names, from, to } = data;
-      postMessage({ text: data.type === 'json' ? trace_json(bytes) : trace_svg(bytes, title, names, from, to) });
+      const text = data.type === 'json' ? trace_json(bytes)
+        : data.type === 'svg' ? trace_svg(bytes, title, names, from, to)
+        : data.type === 'bands' ? read_bands(bytes) : read_imported(data.json);
+      postMessage({ text });
     } catch (e) {
       postMessage({ error: String(e) });
     }

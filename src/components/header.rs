@@ -1,9 +1,8 @@
 //! The header: title, the built-in scenario picker, share, the theme and help.
 
-use monscope_core::scenario::library::BUILTIN;
+use crate::builtins;
 use monscope_core::scenario::link::share_link;
 use monscope_core::time::Time;
-use std::rc::Rc;
 use yew::prelude::*;
 
 pub struct Props<'a> {
@@ -27,25 +26,6 @@ pub struct ShareState {
     pub text: String,
     pub t: Time,
     pub selected: Option<String>,
-}
-
-/// (stem, title) of every built-in scenario, parsed once.
-fn titles() -> Rc<Vec<(&'static str, String)>> {
-    thread_local! {
-        static TITLES: Rc<Vec<(&'static str, String)>> = Rc::new(
-            BUILTIN
-                .iter()
-                .map(|(stem, text)| {
-                    let title = monscope_core::scenario::parse(text)
-                        .ok()
-                        .and_then(|s| s.title)
-                        .unwrap_or_else(|| stem.to_string());
-                    (*stem, title)
-                })
-                .collect(),
-        );
-    }
-    TITLES.with(Rc::clone)
 }
 
 const THEME_KEY: &str = "monscope-theme";
@@ -94,7 +74,6 @@ pub fn playground_base() -> String {
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn header(p: &Props) -> Html {
     use crate::state::Msg;
-    let titles = titles();
     let onchange = {
         let on_load = p.on_load.clone();
         let on_load_mine = p.on_load_mine.clone();
@@ -127,9 +106,7 @@ pub fn header(p: &Props) -> Html {
             on.emit(Msg::Shared(Some((embed, text))));
         })
     };
-    let selected_index = p
-        .stem
-        .and_then(|s| BUILTIN.iter().position(|(b, _)| *b == s));
+    let selected_index = p.stem.and_then(builtins::index);
     let on_help = p.on.reform(|_: MouseEvent| Msg::Help(true));
     let dark = p.dark;
     let on_theme = p.on.reform(move |_: MouseEvent| {
@@ -154,8 +131,8 @@ pub fn header(p: &Props) -> Html {
                     if selected_index.is_none() {
                         <option selected=true disabled=true>{ "(your own)" }</option>
                     }
-                    { for titles.iter().enumerate().map(|(i, (stem, title))| html! {
-                        <option value={i.to_string()} selected={selected_index == Some(i)} data-stem={*stem}>{ title.clone() }</option>
+                    { for builtins::stems().enumerate().map(|(i, stem)| html! {
+                        <option value={i.to_string()} selected={selected_index == Some(i)} data-stem={stem}>{ builtins::title(i) }</option>
                     }) }
                     if !p.mine.is_empty() {
                         <optgroup label="My scenarios" data-testid="picker-mine">

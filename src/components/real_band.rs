@@ -2,15 +2,16 @@
 //! FILE --json` trace and draws each monitor's real states as a second,
 //! thinner band on its lane of the timeline, labelled with the daemon that
 //! produced them ("real ceph-mon 16.2.15"). Monitors are matched by name;
-//! the trace is read by `trace::state_bands`, nothing else of it is used.
+//! the trace is read by `trace::state_bands`, nothing else of it is used,
+//! in the Import page's module in a worker (as an export is written: the
+//! page links no reader of it; src/handover.rs).
 
 use super::timeline::{lane_y, LANE};
 use monscope_core::fixed::Fixed;
 use monscope_core::time::Time;
-use monscope_core::trace::state_bands::{read_state_bands_with, StateBands, TraceLine, MAX_BYTES};
+use monscope_core::trace::state_bands::{StateBands, MAX_BYTES};
 use monscope_core::trace::svg::escape;
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -22,43 +23,6 @@ pub struct RealTrace {
     pub bands: Rc<StateBands>,
 }
 
-/// A line of the trace as the browser's `JSON.parse` reads it: the page's
-/// wasm links no JSON parser of its own.
-struct JsLine(JsValue);
-
-impl JsLine {
-    fn at(&self, path: &[&str]) -> Option<JsValue> {
-        path.iter().try_fold(self.0.clone(), |v, k| {
-            js_sys::Reflect::get(&v, &JsValue::from_str(k))
-                .ok()
-                .filter(|v| !v.is_undefined() && !v.is_null())
-        })
-    }
-}
-
-impl TraceLine for JsLine {
-    fn parse(line: &str) -> Option<JsLine> {
-        js_sys::JSON::parse(line).ok().map(JsLine)
-    }
-    fn str_at(&self, path: &[&str]) -> Option<String> {
-        self.at(path)?.as_string()
-    }
-    fn u64_at(&self, path: &[&str]) -> Option<u64> {
-        // Times and node numbers: whole, and far below 2^53.
-        self.at(path)?.as_f64().map(|n| n as u64)
-    }
-    fn strs_at(&self, key: &str) -> Option<Vec<String>> {
-        let a = self.at(&[key])?;
-        if !js_sys::Array::is_array(&a) {
-            return None;
-        }
-        js_sys::Array::from(&a)
-            .iter()
-            .map(|v| v.as_string())
-            .collect()
-    }
-}
-
 async fn read(file: web_sys::File) -> Result<RealTrace, String> {
     let name = file.name();
     if file.size() > MAX_BYTES as f64 {
@@ -67,9 +31,14 @@ async fn read(file: web_sys::File) -> Result<RealTrace, String> {
     let buf = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| format!("{name}: the file could not be read"))?;
-    let text = String::from_utf8(js_sys::Uint8Array::new(&buf).to_vec())
-        .map_err(|_| format!("{name}: not a text file"))?;
-    let bands = read_state_bands_with::<JsLine>(&text).map_err(|e| format!("{name}: {e}"))?;
+    let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+    let ask = crate::trace_export::message("bands", &[]);
+    let answer = crate::trace_export::ask(ask, bytes)
+        .await
+        .map_err(|e| format!("{name}: {e}"))?;
+    let bands = crate::handover::from_text(&answer)
+        .and_then(|b| crate::handover::decode_bands(&b))
+        .ok_or_else(|| format!("{name}: the Import page's module answered something else"))?;
     Ok(RealTrace {
         file: name,
         bands: Rc::new(bands),

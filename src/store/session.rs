@@ -52,12 +52,7 @@ impl Session {
             Some(self.t),
             self.sel.clone(),
         ));
-        s.stem = self.stem.as_deref().and_then(|stem| {
-            monscope_core::scenario::library::BUILTIN
-                .iter()
-                .find(|(b, text)| *b == stem && *text == self.text.as_str())
-                .map(|(b, _)| *b)
-        });
+        s.stem = crate::builtins::stem_of(&self.text).filter(|b| self.stem.as_deref() == Some(*b));
         s.playing = false;
         s.speed = monscope_core::fixed::clamp(self.speed, 0.0001, 100.0);
         s.skip_quiet = self.skip_quiet;

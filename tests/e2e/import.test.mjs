@@ -5,7 +5,9 @@
 // playground; the downloaded trace opens there as the "imported from logs"
 // band; "Open in the playground" shows the history there (ring, seek,
 // inspector from the logs); a window shared as a link opens to the same history; a file that is
-// no log says so; the playground does not fetch the import module.
+// no log says so; the playground fetches the import module only to read
+// that history (#imported) and for its exports; a stored history that is
+// damaged is a clear error there.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -151,6 +153,26 @@ test('a window shared as a link opens to the same history; the whole minute is t
   await opened.getByTestId('import-summary').waitFor({ state: 'visible', timeout: 60_000 });
   const summary = await opened.getByTestId('import-summary').textContent();
   assert.match(summary, /leader b, quorum b c, epoch 8/);
+});
+
+test('a damaged history left for the playground is a clear error, and the page works', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  await page.evaluate(() => localStorage.setItem('monscope-imported-trace', '{"type":"header"}\nnot json'));
+  const wasm = [];
+  page.on('request', (r) => r.url().endsWith('.wasm') && wasm.push(r.url().split('/').pop()));
+  await page.goto(new URL('#imported', url).href);
+  await page.reload();
+  await page.getByTestId('link-error').waitFor({ timeout: 30_000 });
+  assert.equal(
+    await page.getByTestId('link-error-message').innerText(),
+    'The imported logs could not be opened: not a trace of imported logs (its first line is not their header)',
+  );
+  // Read by the Import page's module, which the playground fetched for it.
+  assert.ok(wasm.some((w) => w === 'monscope-import_bg.wasm'), wasm.join(' '));
+  assert.ok((await page.locator('[data-testid^="mon-"]').count()) >= 3, 'a scenario is shown');
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });
 
 test('a file that is no ceph-mon log says so', async () => {

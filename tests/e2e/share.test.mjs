@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { launch, newPage, cli, scenarioFile, cliState, root, url, screenshots } from './harness.mjs';
 
 let browser;
@@ -128,6 +129,44 @@ test('a shared built-in scenario opens as that built-in, not as "(your own)"', a
   await page.getByTestId('editor').fill('mons a b c\n');
   await page.getByTestId('scenario-picker').locator('option:checked', { hasText: '(your own)' }).waitFor({ state: 'attached' });
   assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the built-in scenarios other than the first are fetched: picked, named by ?scenario=, or missing', async () => {
+  const file = (stem) => readFileSync(join(root, 'scenarios', `${stem}.mon`), 'utf8');
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  const picker = page.getByTestId('scenario-picker');
+  // The titles are listed without their texts.
+  assert.equal(await picker.locator('option[data-stem="leader-failover"]').innerText(), 'Leader failure and lease timeouts');
+  // Picked: fetched from dist/scenarios/ and shown as that built-in.
+  await picker.selectOption({ label: 'Leader failure and lease timeouts' });
+  const editorHolds = (text) => page.waitForFunction((t) => document.querySelector('[data-testid=editor]')?.value === t, text);
+  await editorHolds(file('leader-failover'));
+  assert.equal(await picker.locator('option:checked').getAttribute('data-stem'), 'leader-failover');
+  // Named by the address: fetched before the app starts.
+  await page.goto(new URL('?scenario=clock-skew', url).href);
+  await editorHolds(file('clock-skew'));
+  assert.equal(await picker.locator('option:checked').getAttribute('data-stem'), 'clock-skew');
+  assert.deepEqual(page.errors, []);
+  // A server without the file, or with another version of it: a notice,
+  // and nothing replaced (the address: the stored session comes back, as
+  // for any refused link; a pick: the text stays).
+  await page.route('**/scenarios/peon-restart.mon', (r) => r.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/scenarios/late-joiner.mon', (r) => r.fulfill({ status: 200, body: 'mons a b c\n' }));
+  await page.goto(new URL('?scenario=peon-restart', url).href);
+  await page.getByTestId('link-error').waitFor({ timeout: 10_000 });
+  assert.match(
+    await page.getByTestId('link-error-message').innerText(),
+    /^The built-in scenario "peon-restart" could not be fetched from the page's server \(\.\/scenarios\/peon-restart\.mon\)\.$/,
+  );
+  assert.ok((await page.locator('[data-testid^="mon-"]').count()) >= 3, 'a scenario is shown');
+  await page.getByTestId('link-dismiss').click();
+  const shown = await page.getByTestId('editor').inputValue();
+  await picker.selectOption({ label: await picker.locator('option[data-stem="late-joiner"]').innerText() });
+  await page.getByTestId('action-error').waitFor();
+  assert.match(await page.getByTestId('action-error').locator('span').innerText(), /^The built-in scenario "late-joiner" on the page's server .* is another version of it: reload the page\.$/);
+  assert.equal(await page.getByTestId('editor').inputValue(), shown);
   await page.close();
 });
 
