@@ -965,6 +965,7 @@ impl Monitor {
                         )),
                     }
                 }
+                PaxosEffect::Clog { prio, msg } => self.clog(now, prio, msg),
                 PaxosEffect::Active => {
                     // MonmapMonitor::on_active: the leader logs the monmap.
                     if self.state == MonState::Leader {

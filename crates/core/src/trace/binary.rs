@@ -255,6 +255,7 @@ fn timer_of(b: &mut Vec<u8>, t: &Timer) {
         Timer::HealthToClogTick => (18, 0),
         Timer::HealthToClogInterval => (19, 0),
         Timer::AuthProposeTimer => (20, 0),
+        Timer::MdsProposeTimer => (21, 0),
     };
     b.push(tag);
     // Only the client's and the elector's timers carry an argument.
@@ -640,6 +641,7 @@ impl Reader<'_> {
             18 => Timer::HealthToClogTick,
             19 => Timer::HealthToClogInterval,
             20 => Timer::AuthProposeTimer,
+            21 => Timer::MdsProposeTimer,
             _ => return None,
         })
     }

@@ -37,6 +37,7 @@ use super::Version;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceId {
     Monmap,
+    Mds,
     Kv,
     Auth,
     Log,
