@@ -58,9 +58,9 @@ fn first_put(r: &Run, who: u32, key: &str, from: u64) -> Option<u64> {
         .map(|(at, _)| at)
 }
 
-/// The text of every logm version `who` committed.
-fn log_text(r: &Run, who: u32) -> String {
-    let mut s = String::new();
+/// Each logm version `who` committed, as its text.
+fn versions_text(r: &Run, who: u32) -> Vec<String> {
+    let mut out = Vec::new();
     for ev in &r.trace {
         if let EventKind::Store { node, tx } = &ev.kind {
             if *node != who {
@@ -69,13 +69,18 @@ fn log_text(r: &Run, who: u32) -> String {
             for op in &tx.ops {
                 if let StoreOp::Put { prefix, key, value } = op {
                     if prefix == "logm" && key.as_str().chars().all(|c| c.is_ascii_digit()) {
-                        s.push_str(&String::from_utf8_lossy(value.as_slice()));
+                        out.push(String::from_utf8_lossy(value.as_slice()).into_owned());
                     }
                 }
             }
         }
     }
-    s
+    out
+}
+
+/// The text of every logm version `who` committed.
+fn log_text(r: &Run, who: u32) -> String {
+    versions_text(r, who).concat()
 }
 
 const FAILOVER: &str =
@@ -250,6 +255,36 @@ fn a_fresh_cluster_commits_the_services_first_versions_and_its_first_log_lines_p
     }
     assert!(has(3, "logm/2"), "the first log lines: {:?}", v[3].1);
     assert!(has(4, "auth/2"), "auth's increase: {:?}", v[4].1);
+}
+
+#[test]
+fn a_peons_own_log_lines_reach_the_leaders_log_once_in_time_order_monitor_forward_request_leader() {
+    // Measured: b's "mon.b calling monitor election" lines (seq 1 and 2,
+    // written while it probed and elected) reached the leader as "log(1
+    // entries from seq 1 ...) from mon.1" once b was a readable peon, and
+    // the leader's next log version held them among its own, by time
+    // (LogMonitor's pending_log is ordered by stamp). A forwarded line
+    // whose version an election discarded is sent again to the next
+    // leader (resend_routed_requests) and committed once.
+    let r = sim(FAILOVER);
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let b = node(&r, "b");
+    let text = log_text(&r, b);
+    for who in ["mon.b", "mon.c"] {
+        let first = format!(" {who} 1 : cluster [INF] {who} calling monitor election\n");
+        assert_eq!(text.matches(&first).count(), 1, "{first:?} in:\n{text}");
+    }
+    // b's lines as a peon of a, committed by a before b led.
+    let a = node(&r, "a");
+    assert!(log_text(&r, a).contains(" mon.b 2 : cluster [INF] mon.b calling monitor election"));
+    // Each version's lines are in time order.
+    for version in versions_text(&r, b) {
+        let stamps: Vec<f64> = version
+            .lines()
+            .filter_map(|l| l.split(' ').next()?.parse().ok())
+            .collect();
+        assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "{version}");
+    }
 }
 
 #[test]

@@ -611,6 +611,7 @@ impl Monitor {
                 let effects = self.with_paxos(now, out, |c, ctx| c.handle_global_id(ctx));
                 self.apply_paxos(now, effects, out);
             }
+            Message::Log(m) => self.handle_forwarded_log(now, from, m, out),
         }
     }
 

@@ -11,6 +11,7 @@
 //! events share it too. An [`Encoder`] and its [`Decoder`] keep that state
 //! across batches: one of each per run, fed the batches in order.
 
+use crate::mon::clog::{LogEntry, Prio};
 use crate::mon::elector::{ConnectionReport, ConnectionTracker};
 use crate::mon::messages::*;
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
@@ -538,6 +539,15 @@ fn message(b: &mut Vec<u8>, m: &Message) {
             b.push(11);
             uint(b, g.old_max_id);
         }
+        Message::Log(l) => {
+            b.push(12);
+            uint(b, l.entries.len() as u64);
+            for e in &l.entries {
+                uints(b, &[e.stamp, e.seq]);
+                b.push(e.prio as u8);
+                string(b, &e.msg);
+            }
+        }
     }
 }
 
@@ -924,6 +934,24 @@ impl Reader<'_> {
             11 => Message::GlobalId(MMonGlobalID {
                 old_max_id: self.uint()?,
             }),
+            12 => {
+                let n = self.count()?;
+                let mut entries = Vec::with_capacity(n);
+                for _ in 0..n {
+                    entries.push(LogEntry {
+                        stamp: self.uint()?,
+                        seq: self.uint()?,
+                        prio: match self.byte()? {
+                            0 => Prio::Dbg,
+                            1 => Prio::Inf,
+                            2 => Prio::Wrn,
+                            _ => return None,
+                        },
+                        msg: self.string()?,
+                    });
+                }
+                Message::Log(MLog { entries })
+            }
             _ => return None,
         })
     }

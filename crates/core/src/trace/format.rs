@@ -132,6 +132,7 @@ pub fn message_summary(msg: &Message) -> String {
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
         Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
         Message::GlobalId(m) => format!("{op} old_max_id {}", m.old_max_id),
+        Message::Log(m) => format!("{op} {} entries", m.entries.len()),
     }
 }
 
