@@ -233,7 +233,7 @@ fn a_fresh_cluster_commits_the_services_first_versions_and_its_first_log_lines_p
     // service's first version (lc 0: PaxosService::_active proposes at
     // once). The first to propose is MDSMonitor (PAXOS_MDSMAP), so v2 holds
     // the metadata and the FSMap alone; v3 every other service's first
-    // version (monscope has logm, auth, health and kv of them; osdmap, mgr,
+    // version (monscope has osdmap, logm, auth, health and kv of them; mgr,
     // mgrstat and config are not modelled); v4 the first log lines (logm
     // is new: should_propose 0); v5 auth's increase (tests/auth_service.rs).
     let r = sim("mons a b c\nseed 7\nat 10s expect version a = 7\nend 10s\n");
@@ -246,6 +246,7 @@ fn a_fresh_cluster_commits_the_services_first_versions_and_its_first_log_lines_p
     assert!(has(1, "mdsmap/1"), "{:?}", v[1].1);
     assert!(!has(1, "logm/first_committed"), "{:?}", v[1].1);
     for key in [
+        "osdmap/1",
         "logm/first_committed",
         "auth/first_committed",
         "health/first_committed",
@@ -310,4 +311,30 @@ fn the_fsmap_is_committed_once_and_logged_by_each_new_leader_mdsmonitor_on_activ
         3,
         "a's first commit, a's win of all three and b's win:\n{text}"
     );
+    // OSDMonitor::on_active likewise: b's win logs the OSDMap after the FSMap.
+    let won = text.find("mon.b is new leader").unwrap();
+    let fsmap = won + text[won..].find("fsmap \n").unwrap();
+    assert!(
+        text[fsmap..].contains("cluster [DBG] osdmap e1: 0 total, 0 up, 0 in\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn after_an_election_between_the_first_two_versions_the_osdmap_goes_alone_with_the_metadata_paxosservice_active(
+) {
+    // Measured (a start-up whose second quorum was followed by a third
+    // before the services' first versions): v2 metadata and mdsmap, v3 the
+    // new leader's metadata and osdmap, v4 logm, auth, health, kv and the
+    // rest: OSDMonitor (PAXOS_OSDMAP) is the first service of the new
+    // round whose version is still 0.
+    let r = sim("mons a b c\nseed 4\nend 8s\n");
+    let a = node(&r, "a");
+    let v = versions(&r, a);
+    let has = |i: usize, key: &str| v[i].1.iter().any(|k| k == key);
+    let at = (0..v.len()).find(|&i| has(i, "osdmap/1")).unwrap();
+    assert!(has(at - 1, "mdsmap/1"), "{:?}", &v[..at + 1]);
+    assert!(has(at, "monitor/last_metadata"), "{:?}", v[at].1);
+    assert!(!has(at, "logm/first_committed"), "{:?}", v[at].1);
+    assert!(has(at + 1, "logm/first_committed"), "{:?}", v[at + 1].1);
 }

@@ -11,7 +11,7 @@ use super::config::Config;
 use super::health_service::HealthService;
 use super::kv::KvService;
 use super::log_service::LogService;
-use super::mds_service::MdsService;
+use super::mds_service::{MdsService, OsdService};
 use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
@@ -133,6 +133,8 @@ pub struct Consensus {
     pub monmap: PaxosService<MonmapService>,
     /// MDSMonitor: the (empty) FSMap's first version.
     pub mds: PaxosService<MdsService>,
+    /// OSDMonitor: the (empty) OSDMap's first version.
+    pub osd: PaxosService<OsdService>,
     /// LogMonitor: the cluster log.
     pub logm: PaxosService<LogService>,
     /// AuthMonitor: the range of global ids.
@@ -152,6 +154,7 @@ impl Consensus {
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
             mds: PaxosService::init(store),
+            osd: PaxosService::init(store),
             logm: PaxosService::init(store),
             auth: PaxosService::init(store),
             health: PaxosService::init(store),
@@ -179,6 +182,7 @@ impl Consensus {
         self.kv.reinit(store);
         self.monmap.reinit(store);
         self.mds.reinit(store);
+        self.osd.reinit(store);
         self.logm.reinit(store);
         self.auth.reinit(store);
         self.auth.service.load(store);
@@ -192,6 +196,7 @@ impl Consensus {
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
         self.mds.restart(ctx, &mut fx);
+        self.osd.restart(ctx, &mut fx);
         self.logm.restart(ctx, &mut fx);
         self.auth.restart(ctx, &mut fx);
         self.health.restart(ctx, &mut fx);
@@ -205,10 +210,12 @@ impl Consensus {
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
             // MonmapMonitor first, then every other service in Ceph's
-            // order (§1.7; mds, logm, auth, health and kv are PAXOS_MDSMAP,
-            // PAXOS_LOG, PAXOS_AUTH, PAXOS_HEALTH and PAXOS_KV).
+            // order (§1.7; mds, osd, logm, auth, health and kv are
+            // PAXOS_MDSMAP, PAXOS_OSDMAP, PAXOS_LOG, PAXOS_AUTH,
+            // PAXOS_HEALTH and PAXOS_KV).
             self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
             self.mds.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.osd.election_finished(ctx, &mut fx, &mut self.paxos);
             self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
             self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
             self.health.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -223,6 +230,7 @@ impl Consensus {
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
         self.mds.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.osd.election_finished(ctx, &mut fx, &mut self.paxos);
         self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
         self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
         self.health.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -252,6 +260,8 @@ impl Consensus {
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == MdsService::PROPOSE_TIMER {
             self.mds.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == OsdService::PROPOSE_TIMER {
+            self.osd.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == LogService::PROPOSE_TIMER {
             self.logm
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
@@ -275,6 +285,7 @@ impl Consensus {
         let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.mds.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.osd.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.logm.maybe_trim(ctx, &mut fx, &mut self.paxos);
         // AuthMonitor::tick on the leader: increase_max_global_id and
         // propose_pending when _should_increase_max_global_id.
@@ -349,6 +360,7 @@ impl Consensus {
         match step {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Mds, w), _) => self.mds.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Osd, w), _) => self.osd.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Log, w), _) => self.logm.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Auth, w), _) => self.auth.abandon(&w),
@@ -364,6 +376,7 @@ impl Consensus {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
                 self.mds.refresh(ctx, fx, version);
+                self.osd.refresh(ctx, fx, version);
                 self.logm.refresh(ctx, fx, version);
                 self.auth.refresh(ctx, fx, version);
                 self.health.refresh(ctx, fx, version);
@@ -376,6 +389,7 @@ impl Consensus {
                 }
                 self.monmap.post_refresh(ctx, fx);
                 self.mds.post_refresh(ctx, fx);
+                self.osd.post_refresh(ctx, fx);
                 self.logm.post_refresh(ctx, fx);
                 self.auth.post_refresh(ctx, fx);
                 self.health.post_refresh(ctx, fx);
@@ -389,6 +403,9 @@ impl Consensus {
             }
             Step::Finish(Waiter::Service(ServiceId::Mds, w), ok) => {
                 self.mds.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Osd, w), ok) => {
+                self.osd.finish(ctx, fx, &mut self.paxos, w, ok)
             }
             Step::Finish(Waiter::Service(ServiceId::Kv, w), ok) => {
                 self.kv.finish(ctx, fx, &mut self.paxos, w, ok)

@@ -257,6 +257,7 @@ fn timer_of(b: &mut Vec<u8>, t: &Timer) {
         Timer::HealthToClogInterval => (19, 0),
         Timer::AuthProposeTimer => (20, 0),
         Timer::MdsProposeTimer => (21, 0),
+        Timer::OsdProposeTimer => (22, 0),
     };
     b.push(tag);
     // Only the client's and the elector's timers carry an argument.
@@ -652,6 +653,7 @@ impl Reader<'_> {
             19 => Timer::HealthToClogInterval,
             20 => Timer::AuthProposeTimer,
             21 => Timer::MdsProposeTimer,
+            22 => Timer::OsdProposeTimer,
             _ => return None,
         })
     }

@@ -158,6 +158,7 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::HealthProposeTimer => "health propose timer".into(),
         Timer::AuthProposeTimer => "auth propose timer".into(),
         Timer::MdsProposeTimer => "mdsmap propose timer".into(),
+        Timer::OsdProposeTimer => "osdmap propose timer".into(),
         Timer::HealthToClogTick => "health to clog tick".into(),
         Timer::HealthToClogInterval => "health to clog interval".into(),
     }

@@ -38,6 +38,7 @@ use super::Version;
 pub enum ServiceId {
     Monmap,
     Mds,
+    Osd,
     Kv,
     Auth,
     Log,
