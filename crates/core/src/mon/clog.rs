@@ -101,6 +101,9 @@ impl Clog {
     ///
     /// [`LogService::take_own_waiting`]: super::log_service::LogService::take_own_waiting
     pub fn requeue(&mut self, mut entries: Vec<LogEntry>) {
+        if entries.is_empty() {
+            return;
+        }
         entries.append(&mut self.queue);
         self.queue = entries;
     }

@@ -15,7 +15,7 @@ use super::clog::LogEntry;
 use super::consensus::PaxosCtx;
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::Transaction;
+use super::store::{MonitorDBStore, Transaction};
 use super::vecmap::VecMap;
 use super::Version;
 use crate::time::Time;
@@ -50,6 +50,9 @@ pub struct LogService {
     summary: VecMap<String, EntryKey>,
     /// The last logm version read into `summary`.
     summarized: Version,
+    /// The last committed logm version (update_from_paxos); the summary
+    /// reads the versions up to it when it is next asked.
+    committed_lc: Version,
 }
 
 /// LogEntryKey without the writer: (stamp, seq), in the order one writer
@@ -62,12 +65,45 @@ pub fn key(e: &LogEntry) -> EntryKey {
 }
 
 impl LogService {
-    /// The key of `who`'s last committed entry ((0, 0) if none).
+    /// LogMonitor::update_from_paxos's summary: each committed version not
+    /// read yet joins it (a line is "STAMP WHO SEQ : ..."). Read when the
+    /// summary is asked, not at every commit: only a leader preparing lines
+    /// and a peon with lines in flight ask.
+    pub fn summarize(&mut self, store: &MonitorDBStore) {
+        if self.summarized >= self.committed_lc {
+            return;
+        }
+        let first = store.get_u64(LOGM, "first_committed");
+        for v in (self.summarized + 1).max(first)..=self.committed_lc {
+            let Some(text) = store
+                .get(LOGM, &v.to_string())
+                .and_then(|b| std::str::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            for line in text.lines() {
+                let mut words = line.split(' ');
+                let (Some(stamp), Some(who), Some(Ok(seq))) = (
+                    words.next().and_then(parse_secs),
+                    words.next(),
+                    words.next().map(str::parse),
+                ) else {
+                    continue;
+                };
+                let last = self.summary.or_insert_with(who.to_string(), || (0, 0));
+                *last = (*last).max((stamp, seq));
+            }
+        }
+        self.summarized = self.committed_lc;
+    }
+
+    /// The key of `who`'s last committed entry ((0, 0) if none), as of the
+    /// last [`Self::summarize`].
     pub fn committed(&self, who: &str) -> EntryKey {
         self.summary
-            .get(&who.to_string())
-            .copied()
-            .unwrap_or((0, 0))
+            .iter()
+            .find(|(w, _)| w.as_str() == who)
+            .map_or((0, 0), |(_, k)| *k)
     }
 
     /// Already committed or pending (LogMonitor::preprocess_log and
@@ -154,37 +190,20 @@ impl Service for LogService {
         self.pending.clear();
     }
 
-    /// LogMonitor::update_from_paxos: each new version's entries join the
-    /// summary (a line is "STAMP WHO SEQ : ...").
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) {
-        let first = ctx.store.get_u64(LOGM, "first_committed");
-        for v in (self.summarized + 1).max(first)..=last_committed {
-            let Some(bytes) = ctx.store.get(LOGM, &v.to_string()) else {
-                continue;
-            };
-            for line in String::from_utf8_lossy(bytes).lines() {
-                let mut words = line.split(' ');
-                let (Some(stamp), Some(who), Some(Ok(seq))) = (
-                    words.next().and_then(parse_secs),
-                    words.next(),
-                    words.next().map(str::parse),
-                ) else {
-                    continue;
-                };
-                let last = self.summary.or_insert_with(who.to_string(), || (0, 0));
-                *last = (*last).max((stamp, seq));
-            }
-        }
-        self.summarized = self.summarized.max(last_committed);
+    /// LogMonitor::update_from_paxos: the summary catches up when asked
+    /// ([`LogService::summarize`]).
+    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, last_committed: Version) {
+        self.committed_lc = last_committed;
     }
 
     /// LogMonitor::prepare_log for every MLog that waited, less the entries
     /// already committed or pending (a peon sends its lines again after an
     /// election until they are committed).
-    fn prepare_when_writeable(&mut self, _ctx: &mut PaxosCtx) -> bool {
+    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool {
         if self.waiting.is_empty() {
             return false;
         }
+        self.summarize(ctx.store);
         let mut changed = false;
         for (who, e) in std::mem::take(&mut self.waiting) {
             if !self.known(&who, &e) {

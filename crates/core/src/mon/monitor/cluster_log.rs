@@ -231,7 +231,11 @@ impl Monitor {
     /// Forwarded lines stay routed until the peon sees them committed, and
     /// go again to the leader of a new election epoch.
     fn forward_clog(&mut self, now: Time, out: &mut Out) {
+        if self.clog.is_empty() {
+            return;
+        }
         let me = format!("mon.{}", self.name);
+        self.consensus.logm.service.summarize(&self.store);
         self.clog.ack(self.consensus.logm.service.committed(&me));
         if self.clog.is_empty() {
             return;
@@ -272,9 +276,9 @@ impl Monitor {
             self.clog(now, prio, line);
         }
         if self.state == MonState::Peon {
-            let me = format!("mon.{}", self.name);
-            let own = self.consensus.logm.service.take_own_waiting(&me);
-            if !own.is_empty() {
+            if self.consensus.logm.service.has_waiting() {
+                let me = format!("mon.{}", self.name);
+                let own = self.consensus.logm.service.take_own_waiting(&me);
                 self.clog.requeue(own);
             }
             self.consensus.auth.service.clear_waiting();
