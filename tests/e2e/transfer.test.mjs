@@ -1,5 +1,5 @@
 // The transfer budget: the release build's wasm and JS glue, gzipped (-9), are
-// under 376,800 bytes together (README.md, Performance, "Transfer"). Node's
+// under 383,200 bytes together (README.md, Performance, "Transfer"). Node's
 // zlib compresses the wasm a little less well than `gzip -9` (about 3 kB).
 // Issue 14 asks for 300,000. This round cut 419,213 to 385,679 (share links'
 // own DEFLATE instead of miniz_oxide, no f64 parsing, short import names,
@@ -24,13 +24,17 @@
 // compressed in the page (pagemem, src/packed.rs, src/lz.rs): +3,132 on its
 // own. Merged: 374,418 (wasm 367,813 + JS 5,759 + worker 846). AuthMonitor's
 // versions (issue 12, mon/auth_service.rs) add 2.0 kB: 376,433 (wasm 369,828 +
-// JS 5,759 + worker 846).
+// JS 5,759 + worker 846). MDSMonitor's and OSDMonitor's first versions (two
+// more PaxosService instances, mon/mds_service.rs), the peons' forwarded log
+// lines (the LOG message both ways, the log summary) add 6.4 kB (realfid5,
+// by difference, not split further): 382,820 (wasm 376,215 + JS 5,759 +
+// worker 846).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 376_800;
+const BUDGET = 383_200;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
