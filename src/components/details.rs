@@ -135,6 +135,16 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
             ]
         }
         Message::GlobalId(m) => vec![r("old_max_id", m.old_max_id.to_string())],
+        Message::Log(m) => m
+            .entries
+            .iter()
+            .map(|e| {
+                r(
+                    &format!("seq {}", e.seq),
+                    format!("[{}] {}", e.prio.as_str(), e.msg),
+                )
+            })
+            .collect(),
     }
 }
 

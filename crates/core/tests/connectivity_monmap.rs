@@ -2,9 +2,12 @@
 //! monitor's ConnectionTracker follows its own rank changes and the removal
 //! of other ranks (Elector::notify_rank_changed / notify_rank_removed).
 
+use monscope_core::mon::messages::{Message, PingOp};
 use monscope_core::scenario::parse;
+use monscope_core::sim::run::run;
 use monscope_core::sim::Sim;
-use monscope_core::time::SEC;
+use monscope_core::time::{MS, SEC};
+use monscope_core::trace::{DropReason, EventKind};
 
 const SCENARIO: &str = "mons a b c
 strategy connectivity
@@ -71,4 +74,98 @@ fn after_mon_remove_ranks_move_down_and_the_lowest_rank_leads() {
         assert_eq!(live, others, "mon {node} pings");
         assert!(dead.is_empty());
     }
+}
+
+/// The same add and removal on loopback-like links (ceph-mon 16.2.15 on
+/// 127.0.0.N: the three monitors' elections after the add start within
+/// 4 ms of each other, and each PROPOSE reaches peers that are electing).
+fn loopback() -> String {
+    SCENARIO.replace("seed 3\n", "seed 3\nlatency 1ms\n")
+}
+
+#[test]
+fn a_ping_in_flight_when_the_added_monitor_resets_its_connections_is_lost_protocolv2_reset_session()
+{
+    // Measured (debug_ms 1): d adopted monmap e3 at 17.0 s, its rank went
+    // from -1 to 3 and it shut down every connection; a's first ping to d,
+    // sent in the same millisecond, was never received ("_fault with
+    // nothing to send, going to standby", then "reset_session" when d
+    // connected again: msgr2 discards what the reset session had sent). a
+    // pings again only once that ping is answered, so 2 s later it
+    // reported d dead ("begin_dead_ping to peer 3" at 19.0 s).
+    let r = run(&parse(&loopback()).unwrap());
+    let pings_to_d: Vec<_> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Send { id, to: 3, msg, .. }
+                if matches!(&**msg, Message::Ping(p) if p.op == PingOp::Ping)
+                    && ev.at > 16 * SEC
+                    && ev.at < 18 * SEC =>
+            {
+                Some(*id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(pings_to_d.len(), 3, "a, b and c ping d once");
+    let lost = r
+        .trace
+        .iter()
+        .filter(|ev| {
+            matches!(&ev.kind, EventKind::Drop { id, reason: DropReason::Reset }
+                if pings_to_d.contains(id))
+        })
+        .count();
+    assert_eq!(lost, 3, "every first ping is lost with d's old connections");
+    let dead: Vec<u64> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Log { node, text }
+                if *node < 3 && text.contains("mon.3 did not ack a ping for 2.0s") =>
+            {
+                Some(ev.at)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dead.len(), 3, "{dead:?}");
+    assert!(dead
+        .iter()
+        .all(|t| (19 * SEC..19 * SEC + 10 * MS).contains(t)));
+}
+
+#[test]
+fn an_added_monitor_every_peer_pings_again_outscores_them_and_leads_elector_begin_peer_ping() {
+    // Measured: a won {a b c} at 20.0 s (d, in its own first-boot
+    // election, acked nobody); d's election timed out at 22.0 s, and its
+    // new probes made a, b and c ping it again (begin_peer_ping: a live
+    // report), so at its election d scored 2.99972 against a's 2 ("propose
+    // from rank=0,from_score=2; my score=2.99972") and won, epoch +4 from
+    // the first quorum.
+    let r = run(&parse(&loopback()).unwrap());
+    let wins: Vec<(u64, u32, String)> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Log { node, text } if text.starts_with("won election") => {
+                Some((ev.at, *node, text.to_string()))
+            }
+            _ => None,
+        })
+        .filter(|(at, _, _)| *at > 15 * SEC && *at < 60 * SEC)
+        .collect();
+    assert_eq!(wins.len(), 2, "{wins:?}");
+    assert_eq!(wins[0].1, 0);
+    assert!(wins[0].2.ends_with("quorum {0,1,2}"), "{wins:?}");
+    assert!((20 * SEC..21 * SEC).contains(&wins[0].0), "{wins:?}");
+    assert_eq!(wins[1].1, 3, "d leads: {wins:?}");
+    assert!(wins[1].2.ends_with("quorum {0,1,2,3}"), "{wins:?}");
+    assert!((22 * SEC..23 * SEC).contains(&wins[1].0), "{wins:?}");
+    let proposed = r.trace.iter().any(|ev| {
+        matches!(&ev.kind, EventKind::Log { node: 3, text }
+            if text.contains("propose from 0 score 2.000; my score 3.000"))
+    });
+    assert!(proposed, "d scores 3, a 2");
 }

@@ -44,8 +44,9 @@ fn writes(from: u64, n: u64) -> String {
 }
 
 /// c's last_committed when it is killed at 10 s: the monmap (v1), the
-/// services' first versions, two new leaders' metadata and the cluster log.
-const C_LC: u64 = 5;
+/// FSMap (MDSMonitor's first version), the other services' first versions,
+/// two new leaders' metadata and the cluster log.
+const C_LC: u64 = 6;
 
 /// c is killed at 10s, a and b commit `n` writes from 30s (each a kv
 /// version and its audit line's logm version), c revives at 55s.

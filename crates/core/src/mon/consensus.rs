@@ -6,10 +6,12 @@
 //! the order Ceph's `finish_contexts` runs them in.
 
 use super::auth_service::AuthService;
+use super::clog::Prio;
 use super::config::Config;
 use super::health_service::HealthService;
 use super::kv::KvService;
 use super::log_service::LogService;
+use super::mds_service::{MdsService, OsdService};
 use super::messages::{ClientOp, MClientReply, MClientRequest, MMonPaxos};
 use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
@@ -73,6 +75,9 @@ pub enum PaxosEffect {
     /// MonmapMonitor::update_from_paxos decoded a newer committed monmap: the
     /// Monitor adopts it (a Bootstrap follows).
     NewMonmap(Arc<MonMap>),
+    /// A service's own cluster log line (`mon.clog`), such as
+    /// MDSMonitor::on_active's "fsmap ".
+    Clog { prio: Prio, msg: String },
 }
 
 /// A Ceph `Context` waiting on Paxos or a service, as data.
@@ -126,6 +131,10 @@ pub struct Consensus {
     pub paxos: Paxos,
     pub kv: PaxosService<KvService>,
     pub monmap: PaxosService<MonmapService>,
+    /// MDSMonitor: the (empty) FSMap's first version.
+    pub mds: PaxosService<MdsService>,
+    /// OSDMonitor: the (empty) OSDMap's first version.
+    pub osd: PaxosService<OsdService>,
     /// LogMonitor: the cluster log.
     pub logm: PaxosService<LogService>,
     /// AuthMonitor: the range of global ids.
@@ -144,6 +153,8 @@ impl Consensus {
             paxos: Paxos::init(store),
             kv: PaxosService::init(store),
             monmap: PaxosService::init(store),
+            mds: PaxosService::init(store),
+            osd: PaxosService::init(store),
             logm: PaxosService::init(store),
             auth: PaxosService::init(store),
             health: PaxosService::init(store),
@@ -170,6 +181,8 @@ impl Consensus {
         self.paxos.reinit(store);
         self.kv.reinit(store);
         self.monmap.reinit(store);
+        self.mds.reinit(store);
+        self.osd.reinit(store);
         self.logm.reinit(store);
         self.auth.reinit(store);
         self.auth.service.load(store);
@@ -182,6 +195,8 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos.restart(ctx, &mut fx);
         self.monmap.restart(ctx, &mut fx);
+        self.mds.restart(ctx, &mut fx);
+        self.osd.restart(ctx, &mut fx);
         self.logm.restart(ctx, &mut fx);
         self.auth.restart(ctx, &mut fx);
         self.health.restart(ctx, &mut fx);
@@ -195,10 +210,12 @@ impl Consensus {
         self.paxos.leader_init(ctx, &mut fx);
         if !fx.bootstrapped() {
             // MonmapMonitor first, then every other service in Ceph's
-            // order (§1.7; logm, auth, health and kv are PAXOS_LOG,
-            // PAXOS_AUTH, PAXOS_HEALTH
-            // and PAXOS_KV).
+            // order (§1.7; mds, osd, logm, auth, health and kv are
+            // PAXOS_MDSMAP, PAXOS_OSDMAP, PAXOS_LOG, PAXOS_AUTH,
+            // PAXOS_HEALTH and PAXOS_KV).
             self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.mds.election_finished(ctx, &mut fx, &mut self.paxos);
+            self.osd.election_finished(ctx, &mut fx, &mut self.paxos);
             self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
             self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
             self.health.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -212,6 +229,8 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos.peon_init(ctx, &mut fx);
         self.monmap.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.mds.election_finished(ctx, &mut fx, &mut self.paxos);
+        self.osd.election_finished(ctx, &mut fx, &mut self.paxos);
         self.logm.election_finished(ctx, &mut fx, &mut self.paxos);
         self.auth.election_finished(ctx, &mut fx, &mut self.paxos);
         self.health.election_finished(ctx, &mut fx, &mut self.paxos);
@@ -239,6 +258,10 @@ impl Consensus {
         } else if t == MonmapService::PROPOSE_TIMER {
             self.monmap
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == MdsService::PROPOSE_TIMER {
+            self.mds.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
+        } else if t == OsdService::PROPOSE_TIMER {
+            self.osd.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else if t == LogService::PROPOSE_TIMER {
             self.logm
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
@@ -261,6 +284,8 @@ impl Consensus {
     pub fn tick(&mut self, ctx: &mut PaxosCtx) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
         self.monmap.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.mds.maybe_trim(ctx, &mut fx, &mut self.paxos);
+        self.osd.maybe_trim(ctx, &mut fx, &mut self.paxos);
         self.logm.maybe_trim(ctx, &mut fx, &mut self.paxos);
         // AuthMonitor::tick on the leader: increase_max_global_id and
         // propose_pending when _should_increase_max_global_id.
@@ -334,6 +359,8 @@ impl Consensus {
     fn abandon(&mut self, step: Step) {
         match step {
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), _) => self.monmap.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Mds, w), _) => self.mds.abandon(&w),
+            Step::Finish(Waiter::Service(ServiceId::Osd, w), _) => self.osd.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Kv, w), _) => self.kv.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Log, w), _) => self.logm.abandon(&w),
             Step::Finish(Waiter::Service(ServiceId::Auth, w), _) => self.auth.abandon(&w),
@@ -348,6 +375,8 @@ impl Consensus {
             Step::Refresh { version, then } => {
                 // Monitor::refresh_from_paxos: refresh() then post_refresh() on every service.
                 let new_monmap = self.monmap.refresh(ctx, fx, version);
+                self.mds.refresh(ctx, fx, version);
+                self.osd.refresh(ctx, fx, version);
                 self.logm.refresh(ctx, fx, version);
                 self.auth.refresh(ctx, fx, version);
                 self.health.refresh(ctx, fx, version);
@@ -359,6 +388,8 @@ impl Consensus {
                     return;
                 }
                 self.monmap.post_refresh(ctx, fx);
+                self.mds.post_refresh(ctx, fx);
+                self.osd.post_refresh(ctx, fx);
                 self.logm.post_refresh(ctx, fx);
                 self.auth.post_refresh(ctx, fx);
                 self.health.post_refresh(ctx, fx);
@@ -369,6 +400,12 @@ impl Consensus {
             Step::Finish(Waiter::Trimmed, _) => self.paxos.trimming = false,
             Step::Finish(Waiter::Service(ServiceId::Monmap, w), ok) => {
                 self.monmap.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Mds, w), ok) => {
+                self.mds.finish(ctx, fx, &mut self.paxos, w, ok)
+            }
+            Step::Finish(Waiter::Service(ServiceId::Osd, w), ok) => {
+                self.osd.finish(ctx, fx, &mut self.paxos, w, ok)
             }
             Step::Finish(Waiter::Service(ServiceId::Kv, w), ok) => {
                 self.kv.finish(ctx, fx, &mut self.paxos, w, ok)

@@ -15,9 +15,21 @@ use super::clog::LogEntry;
 use super::consensus::PaxosCtx;
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::Transaction;
+use super::store::{MonitorDBStore, Transaction};
+use super::vecmap::VecMap;
 use super::Version;
+use crate::time::Time;
 use std::fmt::Write;
+
+/// A stamp as the log writes it ([`crate::time::Secs`]: "12", "0.007463").
+fn parse_secs(s: &str) -> Option<Time> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let micros: u64 = format!("{frac:0<6}").parse().ok()?;
+    Some(whole.parse::<u64>().ok()? * crate::time::SEC + micros)
+}
 
 /// The service's store prefix.
 pub const LOGM: &str = "logm";
@@ -31,9 +43,79 @@ pub struct LogService {
     /// MLogs that wait for the service to be writeable (wait_for_active,
     /// wait_for_writeable): retried when it is.
     waiting: Vec<(String, LogEntry)>,
+    /// LogSummary, as far as it is used here: each writer's last committed
+    /// entry's key (its stamp and sequence number; a restarted monitor
+    /// numbers its entries from 1 again, later), from the versions
+    /// committed so far.
+    summary: VecMap<String, EntryKey>,
+    /// The last logm version read into `summary`.
+    summarized: Version,
+    /// The last committed logm version (update_from_paxos); the summary
+    /// reads the versions up to it when it is next asked.
+    committed_lc: Version,
+}
+
+/// LogEntryKey without the writer: (stamp, seq), in the order one writer
+/// writes them.
+pub type EntryKey = (Time, u64);
+
+/// An entry's key.
+pub fn key(e: &LogEntry) -> EntryKey {
+    (e.stamp, e.seq)
 }
 
 impl LogService {
+    /// LogMonitor::update_from_paxos's summary: each committed version not
+    /// read yet joins it (a line is "STAMP WHO SEQ : ..."). Read when the
+    /// summary is asked, not at every commit: only a leader preparing lines
+    /// and a peon with lines in flight ask.
+    pub fn summarize(&mut self, store: &MonitorDBStore) {
+        if self.summarized >= self.committed_lc {
+            return;
+        }
+        let first = store.get_u64(LOGM, "first_committed");
+        for v in (self.summarized + 1).max(first)..=self.committed_lc {
+            let Some(text) = store
+                .get(LOGM, &v.to_string())
+                .and_then(|b| std::str::from_utf8(b).ok())
+            else {
+                continue;
+            };
+            for line in text.lines() {
+                let mut words = line.split(' ');
+                let (Some(stamp), Some(who), Some(Ok(seq))) = (
+                    words.next().and_then(parse_secs),
+                    words.next(),
+                    words.next().map(str::parse),
+                ) else {
+                    continue;
+                };
+                let last = self.summary.or_insert_with(who.to_string(), || (0, 0));
+                *last = (*last).max((stamp, seq));
+            }
+        }
+        self.summarized = self.committed_lc;
+    }
+
+    /// The key of `who`'s last committed entry ((0, 0) if none), as of the
+    /// last [`Self::summarize`].
+    pub fn committed(&self, who: &str) -> EntryKey {
+        self.summary
+            .iter()
+            .find(|(w, _)| w.as_str() == who)
+            .map_or((0, 0), |(_, k)| *k)
+    }
+
+    /// Already committed or pending (LogMonitor::preprocess_log and
+    /// prepare_log skip an entry the summary or the pending summary has).
+    fn known(&self, who: &str, e: &LogEntry) -> bool {
+        key(e) <= self.committed(who)
+            || self
+                .pending
+                .iter()
+                .any(|(w, p)| w == who && key(p) == key(e))
+    }
+
     /// An MLog arrives: it waits until the service can prepare it.
     pub fn queue(&mut self, who: &str, entries: Vec<LogEntry>) {
         self.waiting
@@ -42,9 +124,17 @@ impl LogService {
     pub fn has_waiting(&self) -> bool {
         !self.waiting.is_empty()
     }
-    /// A peon's MLogs are forwarded to the leader (not modelled): forgotten.
-    pub fn clear_waiting(&mut self) {
-        self.waiting.clear();
+    /// MLogs that waited here while this monitor led, now that it is a
+    /// peon: the election failed them with -EAGAIN and C_RetryMessage
+    /// dispatches them again. Its own are handed back to be forwarded to
+    /// the new leader; another monitor's, forwarded in an older epoch, are
+    /// discarded (their peon sends its lines again to its new leader).
+    pub fn take_own_waiting(&mut self, me: &str) -> Vec<LogEntry> {
+        std::mem::take(&mut self.waiting)
+            .into_iter()
+            .filter(|(who, _)| who == me)
+            .map(|(_, e)| e)
+            .collect()
     }
 }
 
@@ -78,6 +168,10 @@ impl Service for LogService {
         last_committed: Version,
     ) {
         let v = last_committed + 1;
+        // pending_log is a multimap by stamp: a peon's forwarded lines go
+        // in their time order among the leader's (equal stamps keep their
+        // arrival order).
+        self.pending.sort_by_key(|(_, e)| e.stamp);
         // Written into the one text (a `format!` per line allocated a line
         // and its time, then copied them).
         let mut text = String::new();
@@ -96,15 +190,28 @@ impl Service for LogService {
         self.pending.clear();
     }
 
-    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
+    /// LogMonitor::update_from_paxos: the summary catches up when asked
+    /// ([`LogService::summarize`]).
+    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, last_committed: Version) {
+        self.committed_lc = last_committed;
+    }
 
-    /// LogMonitor::prepare_log for every MLog that waited.
-    fn prepare_when_writeable(&mut self, _ctx: &mut PaxosCtx) -> bool {
+    /// LogMonitor::prepare_log for every MLog that waited, less the entries
+    /// already committed or pending (a peon sends its lines again after an
+    /// election until they are committed).
+    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool {
         if self.waiting.is_empty() {
             return false;
         }
-        self.pending.append(&mut self.waiting);
-        true
+        self.summarize(ctx.store);
+        let mut changed = false;
+        for (who, e) in std::mem::take(&mut self.waiting) {
+            if !self.known(&who, &e) {
+                self.pending.push((who, e));
+                changed = true;
+            }
+        }
+        changed
     }
 
     /// LogMonitor::get_trim_to: keep mon_max_log_epochs versions.

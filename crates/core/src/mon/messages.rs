@@ -1,6 +1,7 @@
 //! The messages monitors and clients exchange, named and shaped after Ceph's
 //! MMonProbe, MMonElection, MMonPaxos, MForward/MRoute and the client ops.
 
+use super::clog::LogEntry;
 use super::elector::ConnectionTracker;
 use super::monmap::{MonMap, Strategy};
 use super::paxos::values::Values;
@@ -31,6 +32,9 @@ pub enum Message {
     Timecheck(MTimeCheck2),
     /// A peon's AuthMonitor asks the leader for more global ids (MMonGlobalID).
     GlobalId(MMonGlobalID),
+    /// A peon's own cluster log lines, forwarded to the leader's LogMonitor
+    /// (the MLog its LogClient sent it, in an MForward).
+    Log(MLog),
 }
 
 impl Message {
@@ -50,6 +54,8 @@ impl Message {
             Message::Timecheck(_) => "timecheck",
             // A PaxosServiceMessage for the leader's AuthMonitor.
             Message::GlobalId(_) => "paxos",
+            // A PaxosServiceMessage for the leader's LogMonitor.
+            Message::Log(_) => "paxos",
         }
     }
 
@@ -89,6 +95,7 @@ impl Message {
                 TimecheckOp::Report => "TIMECHECK_REPORT",
             },
             Message::GlobalId(_) => "GLOBAL_ID",
+            Message::Log(_) => "LOG",
         }
     }
 }
@@ -347,6 +354,12 @@ pub enum TimecheckOp {
     Ping = 1,
     Pong = 2,
     Report = 3,
+}
+
+/// MLog: log entries, in the order their monitor wrote them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MLog {
+    pub entries: Vec<LogEntry>,
 }
 
 /// MMonGlobalID: the max_global_id the asking peon has committed.

@@ -15,6 +15,7 @@ pub mod health_service;
 pub mod kv;
 pub mod log_service;
 pub mod logline;
+pub mod mds_service;
 pub mod messages;
 pub mod monitor;
 pub mod monmap;

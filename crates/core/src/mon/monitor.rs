@@ -657,6 +657,7 @@ impl Monitor {
                 let effects = self.with_paxos(now, out, |c, ctx| c.handle_global_id(ctx));
                 self.apply_paxos(now, effects, out);
             }
+            Message::Log(m) => self.handle_forwarded_log(now, from, m, out),
         }
     }
 
@@ -1011,6 +1012,7 @@ impl Monitor {
                         )),
                     }
                 }
+                PaxosEffect::Clog { prio, msg } => self.clog(now, prio, msg),
                 PaxosEffect::Active => {
                     // MonmapMonitor::on_active: the leader logs the monmap.
                     if self.state == MonState::Leader {

@@ -53,6 +53,12 @@ pub enum Timer {
     /// PaxosService: the delayed proposal of the auth service (never set:
     /// AuthMonitor proposes at once).
     AuthProposeTimer,
+    /// PaxosService: the delayed proposal of the MDS map service (never
+    /// set: MDSMonitor proposes only its first version, at once).
+    MdsProposeTimer,
+    /// PaxosService: the delayed proposal of the OSD map service (never
+    /// set, as the MDS map's).
+    OsdProposeTimer,
     /// Monitor (leader): health to the cluster log if it changed
     /// (health_tick_start, every mon_health_to_clog_tick_interval).
     HealthToClogTick,

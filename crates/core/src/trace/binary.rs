@@ -11,6 +11,7 @@
 //! events share it too. An [`Encoder`] and its [`Decoder`] keep that state
 //! across batches: one of each per run, fed the batches in order.
 
+use crate::mon::clog::{LogEntry, Prio};
 use crate::mon::elector::{ConnectionReport, ConnectionTracker};
 use crate::mon::messages::*;
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
@@ -255,6 +256,8 @@ fn timer_of(b: &mut Vec<u8>, t: &Timer) {
         Timer::HealthToClogTick => (18, 0),
         Timer::HealthToClogInterval => (19, 0),
         Timer::AuthProposeTimer => (20, 0),
+        Timer::MdsProposeTimer => (21, 0),
+        Timer::OsdProposeTimer => (22, 0),
     };
     b.push(tag);
     // Only the client's and the elector's timers carry an argument.
@@ -537,6 +540,15 @@ fn message(b: &mut Vec<u8>, m: &Message) {
             b.push(11);
             uint(b, g.old_max_id);
         }
+        Message::Log(l) => {
+            b.push(12);
+            uint(b, l.entries.len() as u64);
+            for e in &l.entries {
+                uints(b, &[e.stamp, e.seq]);
+                b.push(e.prio as u8);
+                string(b, &e.msg);
+            }
+        }
     }
 }
 
@@ -640,6 +652,8 @@ impl Reader<'_> {
             18 => Timer::HealthToClogTick,
             19 => Timer::HealthToClogInterval,
             20 => Timer::AuthProposeTimer,
+            21 => Timer::MdsProposeTimer,
+            22 => Timer::OsdProposeTimer,
             _ => return None,
         })
     }
@@ -922,6 +936,24 @@ impl Reader<'_> {
             11 => Message::GlobalId(MMonGlobalID {
                 old_max_id: self.uint()?,
             }),
+            12 => {
+                let n = self.count()?;
+                let mut entries = Vec::with_capacity(n);
+                for _ in 0..n {
+                    entries.push(LogEntry {
+                        stamp: self.uint()?,
+                        seq: self.uint()?,
+                        prio: match self.byte()? {
+                            0 => Prio::Dbg,
+                            1 => Prio::Inf,
+                            2 => Prio::Wrn,
+                            _ => return None,
+                        },
+                        msg: self.string()?,
+                    });
+                }
+                Message::Log(MLog { entries })
+            }
             _ => return None,
         })
     }

@@ -132,6 +132,7 @@ pub fn message_summary(msg: &Message) -> String {
         Message::ClientReply(r) => format!("{op} #{}", r.tid),
         Message::Timecheck(m) => format!("{op} e{} round {}", m.epoch, m.round),
         Message::GlobalId(m) => format!("{op} old_max_id {}", m.old_max_id),
+        Message::Log(m) => format!("{op} {} entries", m.entries.len()),
     }
 }
 
@@ -156,6 +157,8 @@ pub fn timer_name(t: &Timer) -> String {
         Timer::LogProposeTimer => "logm propose timer".into(),
         Timer::HealthProposeTimer => "health propose timer".into(),
         Timer::AuthProposeTimer => "auth propose timer".into(),
+        Timer::MdsProposeTimer => "mdsmap propose timer".into(),
+        Timer::OsdProposeTimer => "osdmap propose timer".into(),
         Timer::HealthToClogTick => "health to clog tick".into(),
         Timer::HealthToClogInterval => "health to clog interval".into(),
     }

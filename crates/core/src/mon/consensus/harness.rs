@@ -246,7 +246,7 @@ impl Cluster {
                     self.inflight.push_back(Env::Client { to, origin, req });
                 }
                 PaxosEffect::Active => node.actives += 1,
-                PaxosEffect::NewMonmap(_) => {}
+                PaxosEffect::NewMonmap(_) | PaxosEffect::Clog { .. } => {}
             }
         }
         if bootstrap {

@@ -24,6 +24,12 @@ impl Consensus {
         self.drain(ctx, fx)
     }
 
+    /// LogMonitor is readable (PaxosService::is_readable): a peon's own
+    /// MLog is dispatched (and forwarded) only then.
+    pub fn log_readable(&self, ctx: &PaxosCtx) -> bool {
+        self.logm.is_readable(ctx, &self.paxos, 0)
+    }
+
     /// An MMonGlobalID reached this monitor: on the leader it waits in the
     /// auth service until it is writeable, then prepare_global_id increases
     /// max_global_id and AuthMonitor::should_propose proposes at once.

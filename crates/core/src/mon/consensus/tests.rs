@@ -10,9 +10,10 @@ use crate::mon::Rank;
 use crate::time::{MS, SEC};
 
 /// The versions a fresh quorum commits after its first election:
-/// LogMonitor's create_initial at once (v1), then AuthMonitor's,
-/// HealthMonitor's and KVMonitor's, batched while v1 was in flight (v2),
-/// then AuthMonitor::on_active's increase of max_global_id (v3).
+/// MDSMonitor's create_initial at once (v1), then OSDMonitor's,
+/// LogMonitor's, AuthMonitor's, HealthMonitor's and KVMonitor's, batched
+/// while v1 was in flight (v2), then AuthMonitor::on_active's increase of
+/// max_global_id (v3).
 const FIRST: u64 = 3;
 
 /// A fresh 3-mon cluster, leader 0, that committed its first versions.
@@ -65,16 +66,19 @@ fn after_accepted_pn_300_rank1_generates_401() {
 fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_paxosservice_should_propose(
 ) {
     // PaxosService::_active on a leader with lc 0: create_initial, then
-    // propose_pending. LogMonitor comes first and proposes at once (v1);
-    // AuthMonitor, HealthMonitor and KVMonitor propose while v1 is in
-    // flight, so theirs go out together when it commits (v2); auth's
-    // on_active then raises max_global_id (v3).
+    // propose_pending. MDSMonitor (PAXOS_MDSMAP) comes first and proposes
+    // at once (v1); OSDMonitor, LogMonitor, AuthMonitor, HealthMonitor and
+    // KVMonitor propose while v1 is in flight, so theirs go out together
+    // when it commits (v2); auth's on_active then raises max_global_id (v3).
     let mut c = Cluster::new(3);
     c.elect(0, &[0, 1, 2]);
     for r in 0..3 {
         let n = c.node(r);
         assert_eq!(n.c.last_committed(), FIRST, "mon.{r}");
         assert_eq!(n.c.first_committed(), 1, "mon.{r}");
+        assert_eq!(n.c.mds.last_committed, 1);
+        assert_eq!(n.store.get_u64("mdsmap", "last_committed"), 1);
+        assert_eq!(n.c.osd.last_committed, 1);
         assert_eq!(n.c.logm.last_committed, 1);
         assert_eq!(n.store.get_u64("logm", "last_committed"), 1);
         assert_eq!(n.c.health.last_committed, 1);
@@ -103,14 +107,14 @@ fn a_fresh_quorum_commits_each_services_create_initial_after_its_first_election_
 #[test]
 fn a_quorum_of_one_commits_version_1_at_once() {
     // Alone, each commit completes within its proposal, so every service's
-    // create_initial is a version of its own: logm, auth, health, kv, and
-    // auth's increase of max_global_id.
+    // create_initial is a version of its own: mdsmap, osdmap, logm, auth,
+    // health, kv, and auth's increase of max_global_id.
     let mut c = Cluster::new(1);
     c.elect(0, &[0]);
-    assert_eq!(c.node(0).c.last_committed(), 5);
+    assert_eq!(c.node(0).c.last_committed(), 7);
     assert!(c.is_readable(0));
     c.write(0, 1, "k", "v");
-    assert_eq!(written(&c, 1), Some(6));
+    assert_eq!(written(&c, 1), Some(8));
     assert_eq!(c.node(0).kv("k").as_deref(), Some("v"));
 }
 

@@ -5,9 +5,10 @@
 use super::Monitor;
 use crate::mon::clog::Prio;
 use crate::mon::health_service::Checks;
-use crate::mon::messages::{ClientResult, MClientReply};
+use crate::mon::messages::{ClientResult, MClientReply, MLog, Message};
 use crate::mon::out::{Out, Timer};
 use crate::mon::status::MonState;
+use crate::mon::Addr;
 use crate::time::{Time, SEC};
 
 /// How much older than the scenario's 0 s the initial monmap is: monmaptool
@@ -223,6 +224,49 @@ impl Monitor {
         self.health_status_cache = Some(summary);
     }
 
+    /// A peon's own lines: its LogMonitor takes its MLog once readable
+    /// (PaxosService::dispatch → wait_for_readable), and, not being the
+    /// leader, forwards it (Monitor::forward_request_leader); until then
+    /// they wait in the channel.
+    /// Forwarded lines stay routed until the peon sees them committed, and
+    /// go again to the leader of a new election epoch.
+    fn forward_clog(&mut self, now: Time, out: &mut Out) {
+        if self.clog.is_empty() {
+            return;
+        }
+        let me = format!("mon.{}", self.name);
+        self.consensus.logm.service.summarize(&self.store);
+        self.clog.ack(self.consensus.logm.service.committed(&me));
+        if self.clog.is_empty() {
+            return;
+        }
+        let Some(leader) = self.monmap.addr_of(self.leader) else {
+            return;
+        };
+        if !self.with_paxos(now, out, |c, ctx| c.log_readable(ctx)) {
+            return;
+        }
+        let entries = self.clog.take_to_route(self.elector.epoch());
+        if !entries.is_empty() {
+            out.send(leader, Message::Log(MLog { entries }));
+        }
+    }
+
+    /// The leader's LogMonitor receives a peon's forwarded MLog: prepared
+    /// as its own are (LogMonitor::prepare_log once writeable). A monitor
+    /// that no longer leads drops it (the forward was for an older quorum).
+    pub(super) fn handle_forwarded_log(&mut self, now: Time, from: Addr, m: &MLog, out: &mut Out) {
+        let rank = self.monmap.rank_of_addr(from);
+        let (MonState::Leader, Some(name)) = (self.state, self.monmap.name_of(rank)) else {
+            out.log("log from a peon dropped: not the leader");
+            return;
+        };
+        let who = format!("mon.{name}");
+        let entries = m.entries.clone();
+        let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
+        self.apply_paxos(now, effects, out);
+    }
+
     /// After every input: the health service's log lines join the clog; a
     /// new leader's health to clog goes out once HealthMonitor settled; and
     /// a leader hands its queued lines to its LogMonitor when it is
@@ -232,9 +276,13 @@ impl Monitor {
             self.clog(now, prio, line);
         }
         if self.state == MonState::Peon {
-            self.clog.clear();
-            self.consensus.logm.service.clear_waiting();
+            if self.consensus.logm.service.has_waiting() {
+                let me = format!("mon.{}", self.name);
+                let own = self.consensus.logm.service.take_own_waiting(&me);
+                self.clog.requeue(own);
+            }
             self.consensus.auth.service.clear_waiting();
+            self.forward_clog(now, out);
         }
         if self.state != MonState::Leader {
             return;

@@ -37,6 +37,8 @@ use super::Version;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServiceId {
     Monmap,
+    Mds,
+    Osd,
     Kv,
     Auth,
     Log,
