@@ -662,8 +662,7 @@ impl Model {
     /// The shortest flight of a message a reader follows (not quiet, not
     /// hidden) in the air at `t`: playing slows down so that it is seen.
     pub fn shortest_loud(&self, t: Time, hidden: u8) -> Option<Time> {
-        self.in_flight(t, 0)
-            .into_iter()
+        self.air(&self.flights(), t, 0)
             .filter(|f| !is_quiet(f) && protocol_bit(f.protocol) & hidden == 0)
             .map(|f| f.arrive.saturating_sub(f.sent))
             .min()
@@ -729,20 +728,26 @@ impl Model {
 
     /// Messages in the air at `t`, and dropped ones for `linger` after their drop.
     pub fn in_flight(&self, t: Time, linger: Time) -> Vec<Flight> {
-        let flights = self.flights();
+        self.air(&self.flights(), t, linger).cloned().collect()
+    }
+
+    /// [`Model::in_flight`] in `flights` (the model's [`Model::flights`]),
+    /// not copied: what a frame reads.
+    pub fn air<'a>(
+        &self,
+        flights: &'a [Flight],
+        t: Time,
+        linger: Time,
+    ) -> impl Iterator<Item = &'a Flight> {
         let first = flights.partition_point(|f| f.sent + self.max_flight + linger < t);
         let last = flights.partition_point(|f| f.sent <= t);
-        flights[first..last.max(first)]
-            .iter()
-            .filter(move |f| {
-                if f.dropped.is_some() {
-                    t <= f.end + linger
-                } else {
-                    t < f.end
-                }
-            })
-            .cloned()
-            .collect()
+        flights[first..last.max(first)].iter().filter(move |f| {
+            if f.dropped.is_some() {
+                t <= f.end + linger
+            } else {
+                t < f.end
+            }
+        })
     }
 
     /// The time of the first event after `t`.
