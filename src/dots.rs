@@ -121,22 +121,13 @@ pub struct Pixels {
     drawn: Option<Rect>,
     /// `reciprocals()`, made once.
     recip: Vec<u32>,
-    /// Each band of BAND rows: the dots that touch it (top left corner and
-    /// protocol), in their order. Reused from frame to frame.
-    bands: Vec<Vec<(isize, isize, usize)>>,
 }
-
-/// Rows painted together: the buffer is walked a band at a time, each band's
-/// dots in their order, so that a band's pixels stay in the cache while its
-/// dots are drawn (the whole buffer is megabytes; dot by dot, every row of
-/// every dot was a miss).
-const BAND: usize = 32;
 
 impl Pixels {
     /// Every dot of `marks`, source-over onto a cleared `w` × `h` buffer, the
     /// later on top. Only the rectangle the last paint drew is cleared, and
     /// each dot's row is clipped once and walked as slices: its whole pixels
-    /// copied, only its rims blended. Returns the rectangle that changed (the
+    /// stored, only its rims blended. Returns the rectangle that changed (the
     /// last dots' and these), for the canvas to take only that.
     pub fn paint(
         &mut self,
@@ -151,21 +142,23 @@ impl Pixels {
             let (side, rows) = coverage(5.5 * scale);
             self.dot = (scale, side, rows);
         }
-        let side = self.dot.1;
         if self.recip.is_empty() {
             self.recip = reciprocals();
         }
-        let (clear, mut changed) = if self.buf.len() == w * h * 4 {
-            (self.drawn, self.drawn)
+        let mut changed = if self.buf.len() == w * h * 4 {
+            if let Some((x0, y0, x1, y1)) = self.drawn {
+                // (`fill` is a memset; a loop would write byte by byte at opt-level z.)
+                for row in self.buf[y0 * w * 4..y1 * w * 4].chunks_exact_mut(w * 4) {
+                    row[x0 * 4..x1 * 4].fill(0);
+                }
+            }
+            self.drawn
         } else {
             self.buf = vec![0; w * h * 4];
-            (None, Some((0, 0, w, h)))
+            Some((0, 0, w, h))
         };
-        // Each dot's top left corner and colour, in the bands it touches.
-        let (side, rows) = (side as isize, &self.dot.2);
+        let (side, rows) = (self.dot.1 as isize, &self.dot.2);
         let (wi, hi) = (w as isize, h as isize);
-        self.bands.iter_mut().for_each(Vec::clear);
-        self.bands.resize_with(h.div_ceil(BAND), Vec::new);
         let mut drawn = None;
         for m in marks {
             let (x, y) = at(m.x, m.y);
@@ -181,48 +174,32 @@ impl Pixels {
                 continue;
             }
             drawn = union(drawn, Some((l, t, r, b)));
-            let proto = m.proto.min(colours.len() - 1);
-            for band in &mut self.bands[t / BAND..=(b - 1) / BAND] {
-                band.push((x0, y0, proto));
-            }
-        }
-        for (k, band) in self.bands.iter().enumerate() {
-            let (lo, up) = ((k * BAND) as isize, ((k + 1) * BAND).min(h) as isize);
-            if let Some((x0, y0, x1, y1)) = clear {
-                // (`fill` is a memset; a loop would write byte by byte at opt-level z.)
-                for py in (lo as usize).max(y0)..(up as usize).min(y1) {
-                    self.buf[(py * w + x0) * 4..(py * w + x1) * 4].fill(0);
+            let rgb = colours[m.proto.min(colours.len() - 1)];
+            let [r, g, b] = rgb;
+            for (py, row) in (y0..).zip(rows) {
+                // The row's columns on the canvas, clipped to it.
+                let left = x0 + row.first as isize;
+                let (from, to) = (left.max(0), (left + row.cover.len() as isize).min(wi));
+                if py < 0 || py >= hi || from >= to {
+                    continue;
                 }
-            }
-            for &(x0, y0, proto) in band {
-                let rgb = colours[proto];
-                let [r, g, b] = rgb;
-                let (j0, j1) = ((lo - y0).max(0) as usize, (up - y0).min(side) as usize);
-                for (py, row) in (y0 + j0 as isize..).zip(&rows[j0..j1]) {
-                    // The row's columns on the canvas, clipped to it.
-                    let left = x0 + row.first as isize;
-                    let (from, to) = (left.max(0), (left + row.cover.len() as isize).min(wi));
-                    if from >= to {
-                        continue;
+                let o = (py * wi + from) as usize * 4;
+                let out = &mut self.buf[o..o + (to - from) as usize * 4];
+                let skip = (from - left) as usize;
+                let cover = &row.cover[skip..skip + out.len() / 4];
+                // The whole run, clipped as the row is.
+                let s0 = row.solid.0.saturating_sub(skip).min(cover.len());
+                let s1 = row.solid.1.saturating_sub(skip).max(s0).min(cover.len());
+                let (rim, rest) = out.split_at_mut(s0 * 4);
+                let (whole, rim2) = rest.split_at_mut((s1 - s0) * 4);
+                blend(rim, &cover[..s0], rgb, &self.recip);
+                // A store a pixel: a slice's copy is a call out of wasm.
+                for px in whole.chunks_exact_mut(4) {
+                    if let Ok(px) = <&mut [u8; 4]>::try_from(px) {
+                        *px = [r, g, b, 255];
                     }
-                    let o = (py * wi + from) as usize * 4;
-                    let out = &mut self.buf[o..o + (to - from) as usize * 4];
-                    let skip = (from - left) as usize;
-                    let cover = &row.cover[skip..skip + out.len() / 4];
-                    // The whole run, clipped as the row is.
-                    let s0 = row.solid.0.saturating_sub(skip).min(cover.len());
-                    let s1 = row.solid.1.saturating_sub(skip).max(s0).min(cover.len());
-                    let (rim, rest) = out.split_at_mut(s0 * 4);
-                    let (whole, rim2) = rest.split_at_mut((s1 - s0) * 4);
-                    blend(rim, &cover[..s0], rgb, &self.recip);
-                    // A store a pixel: a slice's copy is a call out of wasm.
-                    for px in whole.chunks_exact_mut(4) {
-                        if let Ok(px) = <&mut [u8; 4]>::try_from(px) {
-                            *px = [r, g, b, 255];
-                        }
-                    }
-                    blend(rim2, &cover[s1..], rgb, &self.recip);
                 }
+                blend(rim2, &cover[s1..], rgb, &self.recip);
             }
         }
         self.drawn = drawn;
@@ -319,10 +296,11 @@ mod tests {
     }
 
     #[test]
-    fn a_dot_across_two_bands_of_rows_is_whole_and_keeps_its_order() {
+    fn dots_painted_lower_down_are_the_same_dots() {
         let colours = [[200, 0, 0], [0, 0, 200]];
         let mut p = Pixels::default();
-        let y = BAND as f64;
+        const Y: usize = 32;
+        let y = Y as f64;
         p.paint(
             &[mark(20.0, y, 0), mark(24.0, y + 3.0, 1)],
             &colours,
@@ -331,15 +309,14 @@ mod tests {
             |x, y| (x, y),
             1.0,
         );
-        // Above and below the band's edge: the first dot where only it is, the
-        // second (later, on top) where both are.
-        assert_eq!(pixel(&p, 60, 18, BAND - 3), [200, 0, 0, 255]);
-        assert_eq!(pixel(&p, 60, 18, BAND + 1), [200, 0, 0, 255]);
-        assert_eq!(pixel(&p, 60, 22, BAND - 1), [0, 0, 200, 255]);
-        assert_eq!(pixel(&p, 60, 22, BAND + 2), [0, 0, 200, 255]);
-        assert_eq!(pixel(&p, 60, 20, BAND - 7)[3], 0);
-        // The same two dots painted in two separate buffers' bands agree row
-        // for row with a paint of one band only.
+        // The first dot where only it is, the later one (on top) where both are.
+        assert_eq!(pixel(&p, 60, 18, Y - 3), [200, 0, 0, 255]);
+        assert_eq!(pixel(&p, 60, 18, Y + 1), [200, 0, 0, 255]);
+        assert_eq!(pixel(&p, 60, 22, Y - 1), [0, 0, 200, 255]);
+        assert_eq!(pixel(&p, 60, 22, Y + 2), [0, 0, 200, 255]);
+        assert_eq!(pixel(&p, 60, 20, Y - 7)[3], 0);
+        // The same two dots painted higher up in a smaller buffer are the same
+        // pixels, row for row.
         let mut q = Pixels::default();
         q.paint(
             &[mark(20.0, 8.0, 0), mark(24.0, 11.0, 1)],
@@ -352,7 +329,7 @@ mod tests {
         for dy in 0..16 {
             for x in 0..60 {
                 assert_eq!(
-                    pixel(&p, 60, x, BAND - 8 + dy),
+                    pixel(&p, 60, x, Y - 8 + dy),
                     pixel(&q, 60, x, dy),
                     "({x}, {dy})"
                 );
