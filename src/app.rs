@@ -711,11 +711,13 @@ fn app(props: &AppProps) -> Html {
         })
     });
 
-    // The ARIA live region narrates the latest state change.
-    let narration = state.model.as_ref().and_then(|model| {
+    // The ARIA live region narrates the latest state change: looked for
+    // again only when the text panels move on (state.rs: panel_t).
+    let narration = use_memo((state.model.clone(), panel_upto), |(model, upto)| {
+        let model = model.as_ref()?;
         model
             .trace()
-            .range(0, panel_upto)
+            .range(0, *upto)
             .rev()
             .take(4000)
             .find(|e| {
@@ -795,6 +797,11 @@ fn app(props: &AppProps) -> Html {
             on_open,
             on_dismiss: Callback::from(move |_| lp.set(None)),
         })
+    });
+
+    // (Counting the lines of a long text is not a frame's work.)
+    let long = *use_memo(state.text.clone(), |t| {
+        crate::components::long_text::is_long(t)
     });
 
     if let (Some(params), Some(model), Some(frame)) = (&*embed, &state.model, &frame) {
@@ -950,7 +957,7 @@ fn app(props: &AppProps) -> Html {
             <footer class="bottom">
                 { (*log).clone() }
                 <div class="sr-only" aria-live="polite" data-testid="narration">
-                    { narration.unwrap_or_default() }
+                    { (*narration).clone().unwrap_or_default() }
                 </div>
             </footer>
             </div>
@@ -959,7 +966,7 @@ fn app(props: &AppProps) -> Html {
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     editor: editor.clone(),
-                    long: crate::components::long_text::is_long(&state.text).then(|| state.text.clone()),
+                    long: long.then(|| state.text.clone()),
                     error: state.error.clone(),
                     model: state.model.clone(),
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),

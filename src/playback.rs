@@ -664,8 +664,7 @@ impl Model {
     /// The shortest flight of a message a reader follows (not quiet, not
     /// hidden) in the air at `t`: playing slows down so that it is seen.
     pub fn shortest_loud(&self, t: Time, hidden: u8) -> Option<Time> {
-        self.in_flight(t, 0)
-            .into_iter()
+        self.air(&self.flights(), t, 0)
             .filter(|f| !is_quiet(f) && protocol_bit(f.protocol) & hidden == 0)
             .map(|f| f.arrive.saturating_sub(f.sent))
             .min()
@@ -738,19 +737,26 @@ impl Model {
 
     /// Messages in the air at `t`, and dropped ones for `linger` after their drop.
     pub fn in_flight(&self, t: Time, linger: Time) -> Vec<Flight> {
-        let flights = self.flights();
+        self.air(&self.flights(), t, linger).collect()
+    }
+
+    /// [`Model::in_flight`] in `flights` (the model's [`Model::flights`]),
+    /// not collected: what a frame reads.
+    pub fn air<'a>(
+        &self,
+        flights: &'a crate::flights::View<'_>,
+        t: Time,
+        linger: Time,
+    ) -> impl Iterator<Item = Flight> + 'a {
         let first = flights.partition_point_sent(|sent| sent + self.max_flight + linger < t);
         let last = flights.partition_point_sent(|sent| sent <= t);
-        flights
-            .range(first, last.max(first))
-            .filter(move |f| {
-                if f.dropped.is_some() {
-                    t <= f.end + linger
-                } else {
-                    t < f.end
-                }
-            })
-            .collect()
+        flights.range(first, last.max(first)).filter(move |f| {
+            if f.dropped.is_some() {
+                t <= f.end + linger
+            } else {
+                t < f.end
+            }
+        })
     }
 
     /// The time of the first event after `t`.

@@ -71,7 +71,7 @@ fn draw(canvas: &HtmlCanvasElement, lines: &[Line], colours: &[[u8; 3]]) -> Opti
 }
 
 /// What the canvas shows: its lines (by address), its size, the colours.
-type Drawn = (usize, i32, i32, Vec<[u8; 3]>);
+type Drawn = (usize, i32, i32, Rc<Vec<[u8; 3]>>);
 
 /// The canvas under the timeline's SVG (`height` pixels, the SVG's), drawn after a render when its lines,
 /// its size or the theme's colours changed (not every frame of a playing page).

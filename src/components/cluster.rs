@@ -398,9 +398,9 @@ pub fn cluster_view(p: &Props) -> Html {
     // timeline draws it (dashed, from send to delivery), the link shows the cut.
     let linger = ((p.speed * 1.5 * SEC as f64) as Time).clamp(20_000, 3 * SEC);
     let mut hidden = 0;
-    let air = model.in_flight(t, linger);
-    let flying: Vec<&Flight> = air
-        .iter()
+    let flights = model.flights();
+    let flying: Vec<Flight> = model
+        .air(&flights, t, linger)
         .filter(|f| !f.held)
         .filter(|f| {
             let shown = protocol_bit(f.protocol) & p.hidden == 0;

@@ -38,9 +38,47 @@ fn fit(canvas: &HtmlCanvasElement, half: f64) -> (f64, f64, f64) {
     (w.min(h) / (2.0 * half), w / 2.0, h / 2.0)
 }
 
+/// The colours read, and the theme they were read in: the page's
+/// `data-theme`, and whether the system is dark.
+type Read = Option<((Option<String>, bool), Rc<Vec<[u8; 3]>>)>;
+
 /// The colour of each protocol as the page's theme gives it now: the protocol
 /// filter's chips are the colour key (their dots' borders are always coloured).
-pub(super) fn palette() -> Vec<[u8; 3]> {
+/// Read from the computed styles only when the theme may have changed (its
+/// `data-theme`, the system's dark or light), not every frame.
+pub(super) fn palette() -> Rc<Vec<[u8; 3]>> {
+    thread_local! {
+        static DARK: Option<web_sys::MediaQueryList> = gloo::utils::window()
+            .match_media("(prefers-color-scheme: dark)")
+            .ok()
+            .flatten();
+        static READ: RefCell<Read> = const { RefCell::new(None) };
+    }
+    let theme = (
+        gloo::utils::document()
+            .document_element()
+            .and_then(|r| r.get_attribute("data-theme")),
+        DARK.with(|m| m.as_ref().is_some_and(|m| m.matches())),
+    );
+    READ.with_borrow_mut(|read| match read {
+        Some((at, colours)) if *at == theme => colours.clone(),
+        _ => {
+            let colours = Rc::new(read_palette());
+            // Before the chips are on the page the colours are grey: read again.
+            if gloo::utils::document()
+                .query_selector(".chip .dot")
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                *read = Some((theme, colours.clone()));
+            }
+            colours
+        }
+    })
+}
+
+fn read_palette() -> Vec<[u8; 3]> {
     let window = gloo::utils::window();
     let dots = gloo::utils::document()
         .query_selector_all(".chip .dot")
@@ -83,7 +121,7 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> 
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let mut pixels = pixels.borrow_mut();
     let at = |x: f64, y: f64| ((cx + x * s) * dpr, (cy + y * s) * dpr);
-    pixels.paint(
+    let changed = pixels.paint(
         &scene.marks,
         &palette(),
         pw as usize,
@@ -91,8 +129,23 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> 
         at,
         s * dpr,
     );
+    // Only the rectangle that changed goes to the canvas (and so to the
+    // compositor): the dots' last places and their new ones.
+    let Some((l, t, r, b)) = changed else {
+        return Some(());
+    };
     let image = ImageData::new_with_u8_clamped_array(Clamped(&pixels.buf), pw).ok()?;
-    ctx.put_image_data(&image, 0.0, 0.0).ok()
+    let f = |v: usize| v as f64;
+    ctx.put_image_data_with_dirty_x_and_dirty_y_and_dirty_width_and_dirty_height(
+        &image,
+        0.0,
+        0.0,
+        f(l),
+        f(t),
+        f(r - l),
+        f(b - t),
+    )
+    .ok()
 }
 
 /// The message nearest to a click, within a dot's reach.

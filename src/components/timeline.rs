@@ -109,6 +109,37 @@ fn pick(
     nearest(arrows.chain(marks), PICK_REACH)
 }
 
+/// What an arrow's hover says: its SVG element's title, and the diagram's
+/// title over the same arrow on the canvas.
+fn arrow_title(model: &Model, fl: &Flight) -> String {
+    format!(
+        "{} {} → {} at {}, {}",
+        fl.op,
+        model.names[fl.from as usize],
+        model.names[fl.to as usize],
+        secs(fl.sent),
+        fl.outcome(secs)
+    )
+}
+
+/// The title of the arrow on the canvas under (x, y) (pixels from the
+/// diagram's top left, `width` wide): a canvas has no element to carry it.
+fn canvas_title(
+    model: &Model,
+    w0: Time,
+    span: Time,
+    hidden: u8,
+    width: f64,
+    x: f64,
+    y: f64,
+) -> Option<String> {
+    let ev = pick(model, w0, span, hidden, width, x, y)?;
+    let flights = model.flights();
+    let fl = drawn(model, &flights, w0, w0 + span, hidden).find(|f| f.ev == ev)?;
+    // A dropped or held arrow is in the SVG, with its own title.
+    (fl.dropped.is_none() && !fl.held).then(|| arrow_title(model, &fl))
+}
+
 /// Labels at the diagram's edges hang inwards instead of being cut in half.
 fn edge_anchor(x: f64) -> &'static str {
     if x < 0.04 {
@@ -229,14 +260,7 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
             fl.held.then_some("held"),
             selected.then_some("selected")
         );
-        let title = format!(
-            "{} {} → {} at {}, {}",
-            fl.op,
-            model.names[fl.from as usize],
-            model.names[fl.to as usize],
-            secs(fl.sent),
-            fl.outcome(secs)
-        );
+        let title = arrow_title(model, &fl);
         html! {
             <g {class} data-ev={ev.to_string()} data-testid={if fl.dropped.is_some() { "tl-drop" } else if fl.held { "tl-held" } else { "tl-msg" }}>
                 <title>{ title }</title>
@@ -336,6 +360,18 @@ pub fn timeline(p: &Props) -> Html {
         let real = real.clone();
         Callback::from(move |r: Option<RealTrace>| real.set(r))
     };
+    let diagram = use_memo(
+        BodyProps {
+            model: p.model.clone(),
+            win_start: w0,
+            win_span: span,
+            selected_event: p.selected_event,
+            selected_mon: p.selected_mon,
+            hidden: p.hidden,
+            real: (*real).clone(),
+        },
+        body,
+    );
     let on_down = {
         let (drag, dragged) = (drag.clone(), dragged.clone());
         Callback::from(move |e: PointerEvent| {
@@ -346,12 +382,25 @@ pub fn timeline(p: &Props) -> Html {
             }
         })
     };
+    // Over the canvas's arrows, the diagram's title is the arrow's (its
+    // SVG arrows have their own); looked for as the pointer moves, not a frame.
+    let hover = use_state_eq(|| None::<String>);
     let on_move = {
         let (drag, area, on, dragging) =
             (drag.clone(), area.clone(), p.on.clone(), dragging.clone());
+        let (model, hidden, hover) = (p.model.clone(), p.hidden, hover.clone());
+        let canvas = !diagram.1.is_empty();
         Callback::from(move |e: PointerEvent| {
             let mut d = drag.borrow_mut();
             let Some((x0, start, moved)) = d.as_mut() else {
+                if let Some(el) = area.cast::<web_sys::Element>().filter(|_| canvas) {
+                    let rect = el.get_bounding_client_rect();
+                    let (x, y) = (
+                        e.client_x() as f64 - rect.left(),
+                        e.client_y() as f64 - rect.top(),
+                    );
+                    hover.set(canvas_title(&model, w0, span, hidden, rect.width(), x, y));
+                }
                 return;
             };
             let Some(el) = area.cast::<web_sys::Element>() else {
@@ -450,18 +499,6 @@ pub fn timeline(p: &Props) -> Html {
         let f = p.follow;
         Callback::from(move |_: Event| on.emit(Msg::Follow(!f)))
     };
-    let diagram = use_memo(
-        BodyProps {
-            model: p.model.clone(),
-            win_start: w0,
-            win_span: span,
-            selected_event: p.selected_event,
-            selected_mon: p.selected_mon,
-            hidden: p.hidden,
-            real: (*real).clone(),
-        },
-        body,
-    );
     let canvas = use_arrow_canvas(diagram.1.clone(), height);
     let px = (p.t.saturating_sub(w0)) as f64 / span as f64;
     let names = model
@@ -496,8 +533,9 @@ pub fn timeline(p: &Props) -> Html {
                 </div>
                 <div class={classes!("timeline-area", dragging.then_some("dragging"))} ref={area} onclick={on_click}
                      onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up.clone()} onpointercancel={on_up}
+                     onpointerleave={{ let hover = hover.clone(); Callback::from(move |_: PointerEvent| hover.set(None)) }}
                      data-testid="timeline-area" data-win-start={w0.to_string()} data-win-span={span.to_string()}
-                     title="click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom">
+                     title={(*hover).clone().unwrap_or_else(|| "click a message or a mark to select it, elsewhere to seek; drag to pan; wheel to zoom".into())}>
                     { canvas }
                     { diagram.0.clone() }
                     if (0.0..=1.0).contains(&px) {

@@ -123,6 +123,16 @@ export async function seek(page, micros) {
   await page.waitForFunction((v) => document.querySelector('[data-testid=clock]').getAttribute('data-t') === String(v), micros);
 }
 
+/// The frame tests' runs (page.test.mjs, trace-frames.mjs): `writes` client
+/// writes every `every` seconds from 10 s, round robin over the monitors.
+export function busy(names, writes, every, latency = '400ms..900ms') {
+  let text = `title "busy"\nmons ${names.join(' ')}\nlatency ${latency}\nseed 2\nend 40s\n`;
+  for (let i = 0; i < writes; i++) {
+    text += `at ${(10 + i * every).toFixed(3)}s write k${i} v${i} via ${names[i % names.length]}\n`;
+  }
+  return text;
+}
+
 /// `monscope bench`'s scenario (crates/cli/src/bench.rs): five monitors and
 /// a client write every 100 ms for an hour after 10 s.
 export function benchHour() {

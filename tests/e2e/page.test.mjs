@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { returning, seek } from './harness.mjs';
+import { busy, returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -372,15 +372,6 @@ async function frameTimes(page, text, at) {
   return { inFlight, p50: Number(q(0.5)) };
 }
 
-// Writes every `every` seconds from 10 s, round robin over the monitors.
-function busy(names, writes, every, latency = '400ms..900ms') {
-  let text = `title "busy"\nmons ${names.join(' ')}\nlatency ${latency}\nseed 2\nend 40s\n`;
-  for (let i = 0; i < writes; i++) {
-    text += `at ${(10 + i * every).toFixed(3)}s write k${i} v${i} via ${names[i % names.length]}\n`;
-  }
-  return text;
-}
-
 test('frame times while animating 7 monitors with many messages in flight (reported)', async () => {
   const page = await open();
   // Seven monitors, slow links and a stream of client writes: over 200
@@ -437,6 +428,11 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
     return null;
   });
   assert.ok(arrow, 'the timeline canvas shows arrows');
+  // Hovering over it says what it is, as an SVG arrow's title does.
+  await page.mouse.move(arrow.x, arrow.y);
+  await page.waitForFunction(() => / → .* at [\d.]+ s, /.test(document.querySelector('[data-testid=timeline-area]').title));
+  await page.mouse.move(arrow.x, arrow.y - 400);
+  await page.waitForFunction(() => /^click a message/.test(document.querySelector('[data-testid=timeline-area]').title));
   await page.mouse.click(arrow.x, arrow.y);
   await page.locator(`[data-testid=timeline-svg] .arrow.selected:not([data-ev="${ringPick}"])`).waitFor();
   await page.getByTestId('details').waitFor();

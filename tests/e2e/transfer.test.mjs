@@ -39,7 +39,9 @@
 // more PaxosService instances, mon/mds_service.rs), the peons' forwarded log
 // lines (the LOG message both ways, the log summary) add 6.4 kB on their own (realfid5,
 // by difference, not split further): 382,820 (wasm 376,215 + JS 5,759 +
-// worker 846). Merged with pagemem2 and pagesize4: MERGED_TOTAL.
+// worker 846). The dots written a pixel at a time, the canvas arrows' hover and
+// the palette read once per theme (framep99): +2,299 on their own (378,732).
+// All four merged: MERGED_TOTAL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
