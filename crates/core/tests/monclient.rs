@@ -142,3 +142,44 @@ fn a_new_session_opens_only_with_a_monitor_the_client_can_reach_monclient_add_co
     );
     assert_eq!(replies(&r)[0].1, node(&r, "c"));
 }
+
+#[test]
+fn a_client_still_hunting_moves_on_every_mon_client_hunt_interval_monclient_tick_continuing_hunt() {
+    // c is cut off before the write (a and b elect without it by 38 s): the
+    // MonClient's handshake with c never completes, so no session opens and
+    // nothing waits on keepalives. Its next tick (mon_client_hunt_interval,
+    // 3 s) finds it still hunting and reopens the session elsewhere
+    // ("continuing hunt"): ceph-mon 16.2.15 committed such a write through
+    // another monitor 3.02 s after it was sent (README, the fidelity table).
+    let r =
+        sim("mons a b c\nat 20s isolate c\nat 40s write k v via c\nat 44s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert_eq!(client_logs(&r, "continuing hunt"), vec![43 * SEC]);
+    assert!(
+        client_logs(&r, "reconnecting").is_empty(),
+        "no keepalive ran"
+    );
+    let (at, from) = replies(&r)[0];
+    assert_eq!(from, node(&r, "a"));
+    assert!(at > 43 * SEC && at < 43_100 * MS, "{at}");
+    let to_c = first_request_to(&r, node(&r, "c"));
+    let delivered = r
+        .trace
+        .iter()
+        .any(|ev| matches!(ev.kind, EventKind::Deliver { id } if id == to_c));
+    assert!(!delivered, "c never gets the request");
+
+    // With every monitor cut off the client moves on at each tick, never
+    // waiting on keepalives, and is answered once a heal lets one answer.
+    let r = sim(
+        "mons a b c\nat 10s isolate a\nat 10s isolate b\nat 10s isolate c\n\
+         at 11s write k v via c\nat 21s heal\nat 60s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let hunts = client_logs(&r, "continuing hunt");
+    assert_eq!(&hunts[..3], &[14 * SEC, 17 * SEC, 20 * SEC]);
+    assert!(
+        client_logs(&r, "reconnecting").is_empty(),
+        "no keepalive ran"
+    );
+}

@@ -161,7 +161,9 @@ fn a_client_link_holds_what_a_cut_stops_as_tcp_does() {
     // The client's connections are TCP sockets too (lossy only in that Ceph
     // does not replay them after a reset): a cut holds the request, and the
     // first retransmission after the heal delivers it (tests/monclient.rs).
-    let r = sim("mons a b c\nat 10s isolate a\nat 10s write k v via a\nat 15s heal\nend 30s\n");
+    // The session opened just before the cut: a client still hunting would
+    // have moved on at its next tick instead.
+    let r = sim("mons a b c\nat 10s write k v via a\nat 10.001s isolate a\nat 15s heal\nend 30s\n");
     let client: NodeId = 3;
     let to_a = fates(&r, client, 0);
     let held: Vec<&Fate> = to_a

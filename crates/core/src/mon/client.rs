@@ -6,8 +6,10 @@
 //! the session (the monitor drops what it routed for it,
 //! Monitor::remove_session) and resends the request on a new session with the
 //! next monitor it can reach (in rank order here, where Ceph picks at random,
-//! so runs stay readable). It keeps retrying until the request is answered,
-//! then closes its session.
+//! so runs stay readable). A session whose handshake never completed (its
+//! monitor was down or cut off when it opened) is still hunting: the next
+//! tick, mon_client_hunt_interval later, moves on ("continuing hunt"). It
+//! keeps retrying until the request is answered, then closes its session.
 
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
@@ -27,6 +29,10 @@ struct Pending {
     last_ack: Time,
     /// Whether its keepalives run: from the session's first tick on.
     keepalive: bool,
+    /// Whether the session's handshake completed (MonClient::_finish_hunting):
+    /// its monitor could be reached when it opened, or the request got
+    /// through later. Until then the client is hunting.
+    established: bool,
 }
 
 /// What a session's connection is doing when the client looks at it.
@@ -82,8 +88,16 @@ impl Client {
         }
     }
 
-    /// Submit a request to the monitor of rank `target` at `now`; returns its tid.
-    pub fn submit(&mut self, op: ClientOp, target: Rank, now: Time, out: &mut Out) -> u64 {
+    /// Submit a request to the monitor of rank `target` at `now`; returns its
+    /// tid. `reachable`: whether `target` answers the session's handshake now.
+    pub fn submit(
+        &mut self,
+        op: ClientOp,
+        target: Rank,
+        now: Time,
+        reachable: bool,
+        out: &mut Out,
+    ) -> u64 {
         let tid = self.next_tid;
         self.next_tid += 1;
         let session = self.open_session();
@@ -95,6 +109,7 @@ impl Client {
                 target,
                 last_ack: now,
                 keepalive: false,
+                established: reachable,
             },
         );
         self.send(tid, out);
@@ -162,8 +177,20 @@ impl Client {
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
+        if check && !p.established {
+            // MonClient::tick while _hunting(): "continuing hunt" →
+            // _reopen_session, every mon_client_hunt_interval (its backoff
+            // multiplier grows only once the MonClient had a connection).
+            // A request that got through after all (TCP delivered it once a
+            // cut healed) found its session open.
+            if !matches!(conn, Conn::Flowing { .. }) {
+                self.hunt(tid, reachable, "continuing hunt", out);
+                return;
+            }
+            p.established = true;
+        }
         if check && conn == Conn::Failed {
-            self.hunt(tid, reachable, out);
+            self.hunt(tid, reachable, "no answer, hunting", out);
             return;
         }
         if check && p.keepalive {
@@ -175,7 +202,7 @@ impl Client {
         // mon_client_ping_interval.
         p.keepalive = true;
         if self.keepalive_gives_up(tid, conn, now, out) {
-            self.hunt(tid, reachable, out);
+            self.hunt(tid, reachable, "no answer, hunting", out);
             return;
         }
         out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
@@ -214,13 +241,17 @@ impl Client {
     }
 
     /// Close the session and resend the request on a new one with the next
-    /// monitor in rank order that can be reached (the next one if none can).
-    fn hunt(&mut self, tid: u64, reachable: impl Fn(Rank) -> bool, out: &mut Out) {
+    /// monitor in rank order that can be reached (the next one if none can;
+    /// that session is still hunting). `why` leads the log line.
+    fn hunt(&mut self, tid: u64, reachable: impl Fn(Rank) -> bool, why: &str, out: &mut Out) {
         let n = self.monmap.size() as Rank;
         let Some(p) = self.pending.get(&tid) else {
             return;
         };
-        self.close(p, out);
+        if p.established {
+            // A handshake that never completed left no session to close.
+            self.close(p, out);
+        }
         let session = self.open_session();
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
@@ -232,10 +263,9 @@ impl Client {
             let next = |k: Rank| (p.target + k).rem_euclid(n);
             p.target = (1..=n).map(next).find(|r| reachable(*r)).unwrap_or(next(1));
         }
+        p.established = n > 0 && reachable(p.target);
         let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
-        out.log(format!(
-            "request {tid}: no answer, hunting: trying mon.{name}"
-        ));
+        out.log(format!("request {tid}: {why}: trying mon.{name}"));
         self.send(tid, out);
     }
 

@@ -18,6 +18,7 @@ builtin!(
     "leader-failover",
     "peon-restart",
     "client-writes",
+    "client-hunting",
     "uncommitted-recovery",
     "classic-broken-link",
     "classic-netsplit",

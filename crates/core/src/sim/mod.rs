@@ -1022,7 +1022,11 @@ impl Sim {
     fn client_request(&mut self, op: ClientOp, target: Rank) {
         let node = self.client_node();
         let shared = Arc::new(op.clone());
-        let tid = self.client.submit(op, target, self.now, &mut self.out);
+        let reachable = self.reachable().get(target as usize).copied();
+        let (now, out) = (self.now, &mut self.out);
+        let tid = self
+            .client
+            .submit(op, target, now, reachable.unwrap_or(false), out);
         self.emit(EventKind::ClientRequest {
             tid,
             target: Some(target as NodeId),
