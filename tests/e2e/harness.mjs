@@ -158,3 +158,33 @@ export async function hourReadyToPaste(base) {
   await page.keyboard.press('Control+a');
   return { browser, page };
 }
+
+/// Frame times (ms) of `n` animation frames, measured in the page.
+export async function frameTimes(page, n = 300) {
+  return page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        const times = [];
+        let last = performance.now();
+        const tick = (now) => {
+          times.push(now - last);
+          last = now;
+          if (times.length < n) requestAnimationFrame(tick);
+          else resolve(times);
+        };
+        requestAnimationFrame(tick);
+      }),
+    n,
+  );
+}
+
+/// p50, p90, p99 and max of frame times (the first five, the warm-up, left
+/// out), each to 0.1 ms, and the line the tests print.
+export function quantiles(frames) {
+  const sorted = [...frames].slice(5).sort((a, b) => a - b);
+  const q = (p) => Number(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1));
+  const r = { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: q(1) };
+  const f = (x) => x.toFixed(1);
+  r.text = `p50 ${f(r.p50)} p90 ${f(r.p90)} p99 ${f(r.p99)} max ${f(r.max)}`;
+  return r;
+}

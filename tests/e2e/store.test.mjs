@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { returning, seek } from './harness.mjs';
+import { frameTimes, quantiles, returning, seek } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -381,31 +381,6 @@ test('power cycle: every monitor restarts from its store; epochs and versions su
   });
 });
 
-/// Frame times (ms) of `n` animation frames while playing.
-async function frameTimes(page, n) {
-  return page.evaluate(
-    (n) =>
-      new Promise((resolve) => {
-        const times = [];
-        let last = performance.now();
-        const tick = (now) => {
-          times.push(now - last);
-          last = now;
-          if (times.length < n) requestAnimationFrame(tick);
-          else resolve(times);
-        };
-        requestAnimationFrame(tick);
-      }),
-    n,
-  );
-}
-
-function quantiles(frames) {
-  const sorted = [...frames].slice(5).sort((a, b) => a - b);
-  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
-  return `p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)}`;
-}
-
 test('throughput: store writes to IndexedDB, and frame times with and without persistence (reported)', async () => {
   // Five monitors, a client write every 100 ms.
   let text = 'title "writes"\nmons a b c d e\nseed 4\nend 70s\n';
@@ -463,7 +438,7 @@ test('throughput: store writes to IndexedDB, and frame times with and without pe
       `${fast.secs.toFixed(1)} real s: ${(fast.records / fast.secs).toFixed(0)} store writes/s in ` +
       `${(fast.batches / fast.secs).toFixed(1)} IndexedDB transactions/s`,
   );
-  console.log(`frame times with persistence (ms): ${quantiles(withIdb.frames)}`);
-  console.log(`frame times with persistence at 10x (ms): ${quantiles(fast.frames)}`);
-  console.log(`frame times without IndexedDB (ms): ${quantiles(without.frames)}`);
+  console.log(`frame times with persistence (ms): ${quantiles(withIdb.frames).text}`);
+  console.log(`frame times with persistence at 10x (ms): ${quantiles(fast.frames).text}`);
+  console.log(`frame times without IndexedDB (ms): ${quantiles(without.frames).text}`);
 });

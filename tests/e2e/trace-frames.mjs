@@ -9,7 +9,7 @@
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-frames.mjs
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { busy, returning, seek } from './harness.mjs';
+import { busy, frameTimes, quantiles, returning, seek } from './harness.mjs';
 const url = process.env.MONSCOPE_URL || 'http://127.0.0.1:8080/';
 const small = !!process.env.SMALL;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
@@ -53,29 +53,14 @@ if (process.env.TRACE) {
 }
 if (process.env.PROFILE) await cdp.send('Profiler.start');
 const m0 = await metrics();
-const frames = await page.evaluate(
-  () =>
-    new Promise((resolve) => {
-      const times = [];
-      let last = performance.now();
-      const tick = (now) => {
-        times.push(now - last);
-        last = now;
-        if (times.length < 300) requestAnimationFrame(tick);
-        else resolve(times);
-      };
-      requestAnimationFrame(tick);
-    }),
-);
+const frames = await frameTimes(page);
 const m1 = await metrics();
 const profile = process.env.PROFILE ? (await cdp.send('Profiler.stop')).profile : null;
 if (process.env.TRACE) await browser.stopTracing();
 await page.getByTestId('play').click();
-const sorted = frames.slice(5).sort((a, b) => a - b);
-const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))].toFixed(1);
 const per = (k) => (((m1[k] - m0[k]) * 1000) / frames.length).toFixed(1);
 const elements = await page.evaluate(() => document.querySelectorAll('*').length);
-console.log(`${inFlight} in flight: frames p50 ${q(0.5)} p90 ${q(0.9)} p99 ${q(0.99)} max ${q(1)} ms; a frame: task ${per('TaskDuration')} ms, script ${per('ScriptDuration')}, style ${per('RecalcStyleDuration')}, layout ${per('LayoutDuration')}; ${elements} elements`);
+console.log(`${inFlight} in flight: frames ${quantiles(frames).text} ms; a frame: task ${per('TaskDuration')} ms, script ${per('ScriptDuration')}, style ${per('RecalcStyleDuration')}, layout ${per('LayoutDuration')}; ${elements} elements`);
 if (layers) {
   // The composited layers while playing: each is a picture the compositor blends.
   for (const l of layers) if (l.drawsContent) console.log(`layer ${l.layerId} ${Math.round(l.width)}x${Math.round(l.height)} at ${Math.round(l.offsetX)},${Math.round(l.offsetY)} paints ${l.paintCount}`);
