@@ -188,3 +188,24 @@ export function quantiles(frames) {
   r.text = `p50 ${f(r.p50)} p90 ${f(r.p90)} p99 ${f(r.p99)} max ${f(r.max)}`;
   return r;
 }
+
+/// Opens `text` in the editor, seeks to `at` (µs) once the run is fully
+/// simulated (the worker streams the rest for a while; the page folds it in
+/// 8 ms slices and shows the grown run every 250 ms), and shows every protocol
+/// (pings and time checks are hidden by default: the most there is to draw).
+/// Returns the messages in flight there, as the ring counts them.
+export async function showBusyAt(page, text, at) {
+  // Simulating 15 monitors' busy run takes a while on a loaded machine.
+  await page.getByTestId('editor').fill(text, { timeout: 120_000 });
+  await page.getByTestId(`mon-${text.match(/^mons (.*)$/m)[1].split(' ').pop()}`).waitFor({ timeout: 120_000 });
+  await seek(page, at);
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=scrubber]');
+    return s.dataset.ready === s.max;
+  }, null, { timeout: 300_000 });
+  await page.getByTestId('filter-ping').click();
+  await page.getByTestId('filter-timecheck').click();
+  // (The count is read once the ring shows them.)
+  await page.locator('[data-testid=filter-timecheck][aria-pressed=true]').waitFor();
+  return Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
+}

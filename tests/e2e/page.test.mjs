@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { busy, frameTimes, quantiles, returning, seek } from './harness.mjs';
+import { busy, frameTimes, quantiles, returning, seek, showBusyAt } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const url = process.env.MONSCOPE_URL;
@@ -331,22 +331,7 @@ test('works at phone width', async () => {
 // the messages in flight and 300 frame times (`requestAnimationFrame`
 // intervals, the first five left out), sorted.
 async function framesPlaying(page, text, at) {
-  // Simulating 15 monitors' busy run takes a while on a loaded machine.
-  await page.getByTestId('editor').fill(text, { timeout: 120_000 });
-  await page.getByTestId(`mon-${text.match(/^mons (.*)$/m)[1].split(' ').pop()}`).waitFor({ timeout: 120_000 });
-  await seek(page, at);
-  // The picture's frames, not the simulation's: the worker streams the rest
-  // of the run for a while (the page folds it in 8 ms slices and shows the
-  // grown run every 250 ms); measured once the scrubber is full.
-  await page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid=scrubber]');
-    return s.dataset.ready === s.max;
-  }, null, { timeout: 300_000 });
-  await page.getByTestId('filter-ping').click();
-  await page.getByTestId('filter-timecheck').click();
-  // (The count is read once the ring shows them.)
-  await page.locator('[data-testid=filter-timecheck][aria-pressed=true]').waitFor();
-  const inFlight = Number(await page.getByTestId('cluster').getAttribute('data-in-flight'));
+  const inFlight = await showBusyAt(page, text, at);
   await setSpeed(page, 0.1);
   await page.getByTestId('play').click();
   const frames = await frameTimes(page);

@@ -9,7 +9,7 @@
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-frames.mjs
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
-import { busy, frameTimes, quantiles, returning, seek } from './harness.mjs';
+import { busy, frameTimes, quantiles, returning, showBusyAt } from './harness.mjs';
 const url = process.env.MONSCOPE_URL || 'http://127.0.0.1:8080/';
 const small = !!process.env.SMALL;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
@@ -20,17 +20,7 @@ await page.goto(url);
 await page.getByTestId('cluster').waitFor();
 const [names, at] = small ? ['abcdefg', 15_500_000] : ['abcdefghijklmno', 23_000_000];
 const text = small ? busy([...names], 1000, 0.01) : busy([...names], 2500, 0.004, '1s..2s');
-await page.getByTestId('editor').fill(text, { timeout: 120_000 });
-await page.getByTestId(`mon-${names.at(-1)}`).waitFor({ timeout: 120_000 });
-await seek(page, at);
-await page.waitForFunction(() => {
-  const s = document.querySelector('[data-testid=scrubber]');
-  return s.dataset.ready === s.max;
-}, null, { timeout: 300_000 });
-await page.getByTestId('filter-ping').click();
-await page.getByTestId('filter-timecheck').click();
-await page.locator('[data-testid=filter-timecheck][aria-pressed=true]').waitFor();
-const inFlight = await page.getByTestId('cluster').getAttribute('data-in-flight');
+const inFlight = await showBusyAt(page, text, at);
 // CSS=...: a style sheet added to the page (to try a layering before building it).
 if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
 await page.getByTestId('speed').selectOption('0.1');
