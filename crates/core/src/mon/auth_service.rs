@@ -102,7 +102,6 @@ impl Service for AuthService {
     const NAME: &'static str = AUTH;
     const PROPOSE_TIMER: Timer = Timer::AuthProposeTimer;
     const RETRY_WAITER: &'static str = "global id";
-    type Reply = ();
     type Update = ();
 
     /// AuthMonitor::create_initial: max_global_id = MIN_GLOBAL_ID.

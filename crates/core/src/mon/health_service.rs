@@ -95,7 +95,6 @@ impl Service for HealthService {
     const NAME: &'static str = HEALTH;
     const PROPOSE_TIMER: Timer = Timer::HealthProposeTimer;
     const RETRY_WAITER: &'static str = "health";
-    type Reply = ();
     type Update = ();
 
     /// HealthMonitor::create_initial: nothing; the first version is empty.

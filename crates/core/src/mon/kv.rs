@@ -34,8 +34,6 @@ impl Service for KvService {
     const NAME: &'static str = KV;
     const PROPOSE_TIMER: Timer = Timer::ProposeTimer;
     const RETRY_WAITER: &'static str = "request";
-    /// A write is answered with the paxos version it committed in.
-    type Reply = ();
     /// KVMonitor never asks for a bootstrap.
     type Update = ();
     /// KVMonitor::prepare_command: "force_immediate_propose(); // faster response".
@@ -106,17 +104,17 @@ impl Service for KvService {
         _fx: &mut Fx,
         _origin: &Origin,
         req: &MClientRequest,
-    ) -> Option<()> {
+    ) -> bool {
         let ClientOp::Write { key, value } = &req.op else {
-            return None;
+            return false;
         };
         ctx.out
             .log(crate::logline!("config-key set ", key.as_str()));
         self.pending.insert(key.clone(), value.clone());
-        Some(())
+        true
     }
 
-    fn committed(_reply: (), _last_committed: Version, paxos_v: Version) -> ClientResult {
+    fn committed(_last_committed: Version, paxos_v: Version) -> ClientResult {
         ClientResult::Written { version: paxos_v }
     }
 

@@ -143,7 +143,6 @@ impl Service for LogService {
     const NAME: &'static str = LOGM;
     const PROPOSE_TIMER: Timer = Timer::LogProposeTimer;
     const RETRY_WAITER: &'static str = "log";
-    type Reply = ();
     type Update = ();
 
     /// LogMonitor::create_initial: an empty summary as the first version.

@@ -91,7 +91,6 @@ impl<M: DaemonMap> Service for DaemonMapService<M> {
     const NAME: &'static str = M::NAME;
     const PROPOSE_TIMER: Timer = M::PROPOSE_TIMER;
     const RETRY_WAITER: &'static str = M::NAME;
-    type Reply = ();
     type Update = ();
 
     /// create_initial: the pending map as it is (empty); the proposal

@@ -108,8 +108,6 @@ impl Service for MonmapService {
     const NAME: &'static str = MONMAP;
     const PROPOSE_TIMER: Timer = Timer::MonmapProposeTimer;
     const RETRY_WAITER: &'static str = "monmap command";
-    /// The command's answer text, told with the committed epoch.
-    type Reply = String;
     /// A committed monmap newer than the monitor's: adopt it and bootstrap.
     type Update = Option<Arc<MonMap>>;
     /// Pacific's MonmapMonitor::prepare_command answers "adding ..." /
@@ -163,11 +161,11 @@ impl Service for MonmapService {
         fx: &mut Fx,
         origin: &Origin,
         req: &MClientRequest,
-    ) -> Option<String> {
+    ) -> bool {
         let Some(pending) = self.pending_map.as_mut() else {
             ctx.out
                 .log("monmap prepare_command without a pending map, dropped");
-            return None;
+            return false;
         };
         match &req.op {
             ClientOp::MonAdd { name, addr } => {
@@ -176,7 +174,7 @@ impl Service for MonmapService {
                 if by_name >= 0 && by_name == by_addr {
                     let text = format!("mon.{name} at addr {} already exists", addr.0);
                     Self::reply(fx, origin, req.tid, true, text);
-                    return None;
+                    return false;
                 }
                 if by_name >= 0 || by_addr >= 0 {
                     let text = format!(
@@ -184,7 +182,7 @@ impl Service for MonmapService {
                         addr.0
                     );
                     Self::reply(fx, origin, req.tid, false, text);
-                    return None;
+                    return false;
                 }
                 pending.mons.push(MonInfo {
                     name: name.clone(),
@@ -197,20 +195,20 @@ impl Service for MonmapService {
                     pending.size()
                 ));
                 let text = format!("adding mon.{name} at addr {}", addr.0);
-                Self::reply(fx, origin, req.tid, true, text.clone());
-                Some(text)
+                Self::reply(fx, origin, req.tid, true, text);
+                true
             }
             ClientOp::MonRemove { name } => {
                 let rank = pending.rank_of_name(name);
                 if rank < 0 {
                     let text = format!("mon.{name} does not exist or has already been removed");
                     Self::reply(fx, origin, req.tid, true, text);
-                    return None;
+                    return false;
                 }
                 if pending.size() == 1 {
                     let text = "error: refusing removal of last monitor".to_string();
                     Self::reply(fx, origin, req.tid, false, text);
-                    return None;
+                    return false;
                 }
                 pending.mons.retain(|m| m.name != *name);
                 pending.disallowed_leaders.retain(|n| n != name);
@@ -223,10 +221,10 @@ impl Service for MonmapService {
                     "removing mon.{name}, there will be {} monitors",
                     pending.size()
                 );
-                Self::reply(fx, origin, req.tid, true, text.clone());
-                Some(text)
+                Self::reply(fx, origin, req.tid, true, text);
+                true
             }
-            _ => None,
+            _ => false,
         }
     }
 
@@ -234,13 +232,6 @@ impl Service for MonmapService {
     /// proposals on the MonmapMonitor"), never PaxosService's batching.
     fn should_propose(&self, _ctx: &PaxosCtx, _paxos: &Paxos, _lc: Version) -> Duration {
         0
-    }
-
-    fn committed(text: String, last_committed: Version, _paxos_v: Version) -> ClientResult {
-        ClientResult::Command {
-            ok: true,
-            text: format!("{text} (monmap e{last_committed})"),
-        }
     }
 
     /// MonmapMonitor::update_from_paxos: the committed map when it is newer

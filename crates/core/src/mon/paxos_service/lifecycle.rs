@@ -1,17 +1,18 @@
 //! What a service does when Paxos or the Monitor calls: its waiters
 //! finishing, _active, election_finished, restart, refresh and post_refresh.
 
-use super::{PaxosService, Service, ServiceWaiter};
+use super::{PaxosService, Service, ServiceBase, ServiceWaiter, Virtuals};
 use crate::mon::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use crate::mon::messages::MClientReply;
 use crate::mon::paxos::Paxos;
 use crate::mon::Version;
 
-impl<S: Service> PaxosService<S> {
+impl ServiceBase {
     /// finish_contexts reached one of this service's waiters: `ok` is success,
     /// else -EAGAIN.
-    pub fn finish(
+    fn finish(
         &mut self,
+        svc: &mut dyn Virtuals,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -21,13 +22,13 @@ impl<S: Service> PaxosService<S> {
         match w {
             ServiceWaiter::Active => {
                 if ok {
-                    self.active(ctx, fx, paxos);
+                    self.active(svc, ctx, fx, paxos);
                 }
             }
             ServiceWaiter::Committed => {
                 self.proposing = false;
                 if ok {
-                    self.active(ctx, fx, paxos);
+                    self.active(svc, ctx, fx, paxos);
                 }
             }
             ServiceWaiter::Retry { origin, req } => {
@@ -39,10 +40,10 @@ impl<S: Service> PaxosService<S> {
                 // leader (resend_routed_requests).
                 let forwarded = matches!(origin, Origin::Forwarded { .. });
                 if !ok {
-                    log_eagain(ctx, S::RETRY_WAITER, req.tid, forwarded);
+                    log_eagain(ctx, svc.retry_waiter(), req.tid, forwarded);
                 }
                 if ok || !forwarded {
-                    self.dispatch(ctx, fx, paxos, origin, req)
+                    self.dispatch(svc, ctx, fx, paxos, origin, req)
                 }
             }
         }
@@ -57,22 +58,28 @@ impl<S: Service> PaxosService<S> {
     }
 
     /// PaxosService::_active, then the service's on_active.
-    pub fn active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+    fn active(
+        &mut self,
+        svc: &mut dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
         if self.proposing {
             return;
         }
         if !self.is_active(paxos) {
-            self.wait_for_active(paxos, Self::waiter(ServiceWaiter::Active));
+            self.wait_for_active(paxos, Self::waiter(svc, ServiceWaiter::Active));
             return;
         }
         if ctx.is_leader {
             if !self.have_pending {
-                self.service.create_pending(ctx);
+                svc.create_pending(ctx);
                 self.have_pending = true;
             }
             if self.last_committed == 0 {
-                self.service.create_initial(ctx);
-                self.propose_pending(ctx, fx, paxos);
+                svc.create_initial(ctx);
+                self.propose_pending(svc, ctx, fx, paxos);
                 return;
             }
         }
@@ -80,87 +87,145 @@ impl<S: Service> PaxosService<S> {
             std::mem::take(&mut self.waiting_for_finished_proposal),
             true,
         );
-        self.service.on_active(ctx, fx);
+        svc.on_active(ctx, fx);
         // The service's waiting MLogs are retried with the other waiters,
         // before finish_round proposes what is pending in paxos (ceph-mon
         // 16.2.15: a new leader's log lines are prepared before its
         // metadata's version and commit 50 ms after the last commit).
-        if ctx.is_leader && self.is_writeable(paxos) && self.service.prepare_when_writeable(ctx) {
-            self.propose_after_delay(ctx, fx, paxos);
+        if ctx.is_leader && self.is_writeable(paxos) && svc.prepare_when_writeable(ctx) {
+            self.propose_after_delay(svc, ctx, fx, paxos);
         }
     }
 
     /// PaxosService::election_finished.
-    pub fn election_finished(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
-        self.fail_waiters(ctx, fx);
-        self.active(ctx, fx, paxos);
+    fn election_finished(
+        &mut self,
+        svc: &mut dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
+        self.fail_waiters(svc, fx);
+        self.active(svc, ctx, fx, paxos);
     }
 
     /// finish_contexts(-EAGAIN) on the proposal and commit waiters: each
     /// request is dispatched again (see [`Self::finish`]).
-    fn fail_waiters(&mut self, _ctx: &mut PaxosCtx, fx: &mut Fx) {
+    fn fail_waiters(&mut self, svc: &dyn Virtuals, fx: &mut Fx) {
         let mut failed = std::mem::take(&mut self.waiting_for_finished_proposal);
         failed.extend(
             std::mem::take(&mut self.waiting_for_commit)
                 .into_iter()
-                .map(|(origin, req, _)| Self::waiter(ServiceWaiter::Retry { origin, req })),
+                .map(|(origin, req)| Self::waiter(svc, ServiceWaiter::Retry { origin, req })),
         );
         fx.finish(failed, false);
     }
 
     /// PaxosService::restart (from Monitor::_reset).
-    pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+    fn restart(&mut self, svc: &mut dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
         if self.proposal_timer {
             self.proposal_timer = false;
-            ctx.out.cancel_timer(S::PROPOSE_TIMER);
+            ctx.out.cancel_timer(svc.propose_timer());
         }
-        self.fail_waiters(ctx, fx);
+        self.fail_waiters(svc, fx);
         if self.have_pending {
-            self.service.discard_pending();
+            svc.discard_pending();
             self.have_pending = false;
         }
         self.proposing = false;
         self.need_immediate_propose = false;
     }
 
-    /// PaxosService::refresh: re-read the versions; commit waiters are answered
-    /// when the service's lc advanced (the update is in the committed
-    /// increment, paxos version `paxos_v`); then update_from_paxos.
-    pub fn refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos_v: Version) -> S::Update {
+    /// PaxosService::refresh up to update_from_paxos: re-read the versions;
+    /// commit waiters are answered when the service's lc advanced (the
+    /// update is in the committed increment, paxos version `paxos_v`).
+    /// Returns the service's last_committed.
+    fn refresh(
+        &mut self,
+        svc: &dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos_v: Version,
+    ) -> Version {
         // Read again only when the service's prefix changed since the last
         // refresh (every commit refreshes every service; most commit one).
-        let stamp = ctx.store.prefix_stamp(S::NAME);
+        let stamp = ctx.store.prefix_stamp(svc.name());
         let (fc, lc) = match self.refreshed {
             Some((at, fc, lc)) if at == stamp => (fc, lc),
             _ => {
-                let fc = ctx.store.get_u64(S::NAME, "first_committed");
-                let lc = ctx.store.get_u64(S::NAME, "last_committed");
+                let fc = ctx.store.get_u64(svc.name(), "first_committed");
+                let lc = ctx.store.get_u64(svc.name(), "last_committed");
                 self.refreshed = Some((stamp, fc, lc));
                 (fc, lc)
             }
         };
         if lc > self.last_committed {
-            for (origin, req, reply) in std::mem::take(&mut self.waiting_for_commit) {
+            for (origin, req) in std::mem::take(&mut self.waiting_for_commit) {
                 let tid = req.tid;
                 fx.effects.push(PaxosEffect::Reply {
                     origin,
                     reply: MClientReply {
                         tid,
-                        result: S::committed(reply, lc, paxos_v),
+                        result: svc.committed(lc, paxos_v),
                     },
                 });
             }
         }
         self.first_committed = fc;
         self.last_committed = lc;
-        self.service.update_from_paxos(ctx, lc)
+        lc
     }
 
     /// PaxosService::post_refresh: a peon fails its proposal and commit waiters.
-    pub fn post_refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+    fn post_refresh(&mut self, svc: &dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
         if ctx.is_peon {
-            self.fail_waiters(ctx, fx);
+            self.fail_waiters(svc, fx);
         }
+    }
+}
+
+impl<S: Service> PaxosService<S> {
+    /// finish_contexts reached one of this service's waiters: `ok` is success,
+    /// else -EAGAIN.
+    pub fn finish(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+        w: ServiceWaiter,
+        ok: bool,
+    ) {
+        let (base, svc) = self.parts();
+        base.finish(svc, ctx, fx, paxos, w, ok)
+    }
+
+    /// A waiter that will not run (a bootstrap came first) still clears
+    /// proposing, as restart() failing it would.
+    pub fn abandon(&mut self, w: &ServiceWaiter) {
+        self.base.abandon(w)
+    }
+
+    /// PaxosService::election_finished.
+    pub fn election_finished(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+        let (base, svc) = self.parts();
+        base.election_finished(svc, ctx, fx, paxos)
+    }
+
+    /// PaxosService::restart (from Monitor::_reset).
+    pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        let (base, svc) = self.parts();
+        base.restart(svc, ctx, fx)
+    }
+
+    /// PaxosService::refresh, then update_from_paxos.
+    pub fn refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos_v: Version) -> S::Update {
+        let lc = self.base.refresh(&self.service, ctx, fx, paxos_v);
+        self.service.update_from_paxos(ctx, lc)
+    }
+
+    /// PaxosService::post_refresh.
+    pub fn post_refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        self.base.post_refresh(&self.service, ctx, fx)
     }
 }
 

@@ -33,10 +33,11 @@ impl<S: Service> PaxosService<S> {
             return false;
         }
         if update(&mut self.service, ctx) {
+            let (base, svc) = self.parts();
             if immediate {
-                self.propose_pending(ctx, fx, paxos);
+                base.propose_pending(svc, ctx, fx, paxos);
             } else {
-                self.propose_after_delay(ctx, fx, paxos);
+                base.propose_after_delay(svc, ctx, fx, paxos);
             }
         }
         true

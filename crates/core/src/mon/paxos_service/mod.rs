@@ -2,15 +2,18 @@
 //! machinery every service shares on top of the one [`Paxos`].
 //!
 //! Ceph writes each service as a subclass (KVMonitor, MonmapMonitor, ...)
-//! that fills in PaxosService's pure virtuals. Here the base class is the
-//! generic struct [`PaxosService<S>`]: it holds PaxosService's members
-//! (cached first/last_committed, proposing, have_pending, proposal_timer,
-//! the waiter lists) and runs its algorithm (dispatch, propose_pending,
-//! _active, refresh, maybe_trim, ...), calling into `S` only through the
-//! [`Service`] trait: Ceph's virtuals (create_initial, create_pending,
-//! encode_pending, preprocess_query, prepare_update, should_propose,
-//! update_from_paxos, get_trim_to, on_active) and the service's names. A
-//! service type holds only its own state, such as its pending increment.
+//! that fills in PaxosService's pure virtuals. Here the base class is
+//! [`ServiceBase`]: it holds PaxosService's members (cached
+//! first/last_committed, proposing, have_pending, proposal_timer, the
+//! waiter lists) and runs its algorithm (dispatch, propose_pending,
+//! _active, refresh, maybe_trim, ...), calling into the service only
+//! through the [`Service`] trait: Ceph's virtuals (create_initial,
+//! create_pending, encode_pending, preprocess_query, prepare_update,
+//! should_propose, update_from_paxos, get_trim_to, on_active) and the
+//! service's names. A service type holds only its own state, such as its
+//! pending increment. [`PaxosService<S>`] pairs the two; the base calls the
+//! service through a vtable ([`Virtuals`]), as Ceph does, so its code is
+//! compiled once for every service (the page's wasm carried seven copies).
 //!
 //! The trait is in [`service`]; proposals and their timer in [`propose`];
 //! what Paxos and the Monitor call (waiters, _active, restart, refresh) in
@@ -23,7 +26,7 @@ mod service;
 mod trim;
 
 pub use propose::default_should_propose;
-pub use service::{put_last_committed, Service};
+pub use service::{put_last_committed, Service, Virtuals};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
 use super::messages::MClientRequest;
@@ -56,10 +59,26 @@ pub enum ServiceWaiter {
     Retry { origin: Origin, req: MClientRequest },
 }
 
+/// A service: its own part and PaxosService's (the subclass and its base
+/// class); the base's members and checks are reached through it.
 #[derive(Clone, Debug)]
 pub struct PaxosService<S: Service> {
     /// The service's own part (the subclass).
     pub service: S,
+    /// PaxosService's members and algorithm.
+    pub base: ServiceBase,
+}
+
+impl<S: Service> std::ops::Deref for PaxosService<S> {
+    type Target = ServiceBase;
+    fn deref(&self) -> &ServiceBase {
+        &self.base
+    }
+}
+
+/// PaxosService's members, the same for every service.
+#[derive(Clone, Debug)]
+pub struct ServiceBase {
     /// cached_first_committed / cached_last_committed.
     pub first_committed: Version,
     pub last_committed: Version,
@@ -71,10 +90,10 @@ pub struct PaxosService<S: Service> {
     /// proposal_timer is armed.
     proposal_timer: bool,
     waiting_for_finished_proposal: Vec<Waiter>,
-    /// wait_for_commit: (origin, request, answer) of the updates in the
+    /// wait_for_commit: (origin, request) of the updates in the
     /// pending/proposed increment (the request, to dispatch it again if an
     /// election cancels the proposal: C_Command on -EAGAIN).
-    waiting_for_commit: Vec<(Origin, MClientRequest, S::Reply)>,
+    waiting_for_commit: Vec<(Origin, MClientRequest)>,
     /// What the last refresh read from the store (first and last
     /// committed) and the prefix's stamp then ([`MonitorDBStore::prefix_stamp`]).
     refreshed: Option<(u64, Version, Version)>,
@@ -85,8 +104,41 @@ impl<S: Service> PaxosService<S> {
     pub fn init(store: &MonitorDBStore) -> PaxosService<S> {
         PaxosService {
             service: S::default(),
-            first_committed: store.get_u64(S::NAME, "first_committed"),
-            last_committed: store.get_u64(S::NAME, "last_committed"),
+            base: ServiceBase::init(store, S::NAME),
+        }
+    }
+
+    /// PaxosService::init again (after a sync): the state comes from the
+    /// store, and the contexts waiting on the service stay queued.
+    pub fn reinit(&mut self, store: &MonitorDBStore) {
+        self.service = S::default();
+        self.base.reinit(store, S::NAME);
+    }
+
+    /// The base and the service apart, to call the one with the other.
+    pub fn parts(&mut self) -> (&mut ServiceBase, &mut dyn Virtuals) {
+        (&mut self.base, &mut self.service)
+    }
+
+    /// PaxosService::dispatch.
+    pub fn dispatch(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+        origin: Origin,
+        req: MClientRequest,
+    ) {
+        let (base, svc) = self.parts();
+        base.dispatch(svc, ctx, fx, paxos, origin, req)
+    }
+}
+
+impl ServiceBase {
+    fn init(store: &MonitorDBStore, name: &str) -> ServiceBase {
+        ServiceBase {
+            first_committed: store.get_u64(name, "first_committed"),
+            last_committed: store.get_u64(name, "last_committed"),
             proposing: false,
             need_immediate_propose: false,
             have_pending: false,
@@ -97,18 +149,16 @@ impl<S: Service> PaxosService<S> {
         }
     }
 
-    /// PaxosService::init again (after a sync): the state comes from the
-    /// store, and the contexts waiting on the service stay queued.
-    pub fn reinit(&mut self, store: &MonitorDBStore) {
-        let mut fresh = PaxosService::init(store);
+    fn reinit(&mut self, store: &MonitorDBStore, name: &str) {
+        let mut fresh = ServiceBase::init(store, name);
         fresh.waiting_for_finished_proposal =
             std::mem::take(&mut self.waiting_for_finished_proposal);
         fresh.waiting_for_commit = std::mem::take(&mut self.waiting_for_commit);
         *self = fresh;
     }
 
-    fn waiter(w: ServiceWaiter) -> Waiter {
-        Waiter::Service(S::ID, w)
+    fn waiter(svc: &dyn Virtuals, w: ServiceWaiter) -> Waiter {
+        Waiter::Service(svc.id(), w)
     }
 
     // ---- §3.8 at service level ----
@@ -159,6 +209,7 @@ impl<S: Service> PaxosService<S> {
     /// PaxosService::dispatch.
     pub fn dispatch(
         &mut self,
+        svc: &mut dyn Virtuals,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -172,7 +223,7 @@ impl<S: Service> PaxosService<S> {
             if !ctx.sessions.is_open((client, req.session)) {
                 ctx.out.log(format!(
                     "{} tid {}: discarding message from disconnected client",
-                    S::NAME,
+                    svc.name(),
                     req.tid
                 ));
                 return;
@@ -181,14 +232,14 @@ impl<S: Service> PaxosService<S> {
         if !self.is_readable(ctx, paxos, 0) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> readable",
-                S::NAME,
+                svc.name(),
                 req.tid
             ));
-            let w = Self::waiter(ServiceWaiter::Retry { origin, req });
+            let w = Self::waiter(svc, ServiceWaiter::Retry { origin, req });
             self.wait_for_readable(paxos, w, 0);
             return;
         }
-        if self.service.preprocess_query(ctx, fx, paxos, &origin, &req) {
+        if svc.preprocess_query(ctx, fx, paxos, &origin, &req) {
             return;
         }
         if !ctx.is_leader {
@@ -198,28 +249,28 @@ impl<S: Service> PaxosService<S> {
         if !self.is_writeable(paxos) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> writeable",
-                S::NAME,
+                svc.name(),
                 req.tid
             ));
-            let w = Self::waiter(ServiceWaiter::Retry { origin, req });
+            let w = Self::waiter(svc, ServiceWaiter::Retry { origin, req });
             self.wait_for_writeable(paxos, w);
             return;
         }
-        let Some(reply) = self.service.prepare_update(ctx, fx, &origin, &req) else {
+        if !svc.prepare_update(ctx, fx, &origin, &req) {
             return;
-        };
-        if !S::REPLY_AT_ONCE {
-            self.waiting_for_commit.push((origin, req, reply));
         }
-        if S::FORCE_IMMEDIATE_PROPOSE {
+        if !svc.reply_at_once() {
+            self.waiting_for_commit.push((origin, req));
+        }
+        if svc.force_immediate_propose() {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {
             ctx.out
-                .log(crate::logline!(S::NAME, ": forced immediate propose"));
-            self.propose_pending(ctx, fx, paxos);
+                .log(crate::logline!(svc.name(), ": forced immediate propose"));
+            self.propose_pending(svc, ctx, fx, paxos);
             return;
         }
-        self.propose_after_delay(ctx, fx, paxos);
+        self.propose_after_delay(svc, ctx, fx, paxos);
     }
 }

@@ -1,7 +1,7 @@
 //! Proposing a service's pending state (§3.9): should_propose's delay, the
 //! proposal_timer, and propose_pending into paxos' one transaction.
 
-use super::{PaxosService, Service, ServiceWaiter};
+use super::{PaxosService, Service, ServiceBase, ServiceWaiter, Virtuals};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
 use crate::mon::Version;
@@ -24,57 +24,79 @@ pub fn default_should_propose(ctx: &PaxosCtx, paxos: &Paxos, last_committed: Ver
     }
 }
 
-impl<S: Service> PaxosService<S> {
+impl ServiceBase {
     /// dispatch's tail: propose now, or arm the proposal_timer for should_propose's delay.
     pub(super) fn propose_after_delay(
         &mut self,
+        svc: &mut dyn Virtuals,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
     ) {
-        let delay = self.service.should_propose(ctx, paxos, self.last_committed);
+        let delay = svc.should_propose(ctx, paxos, self.last_committed);
         if delay == 0 {
-            self.propose_pending(ctx, fx, paxos);
+            self.propose_pending(svc, ctx, fx, paxos);
         } else if !self.proposal_timer {
             ctx.out.log(format!(
                 "{}: proposal timer in {}",
-                S::NAME,
+                svc.name(),
                 crate::time::format_duration(delay)
             ));
             self.proposal_timer = true;
-            ctx.out.set_timer(S::PROPOSE_TIMER, delay);
+            ctx.out.set_timer(svc.propose_timer(), delay);
         }
     }
 
     /// The proposal timer fired.
-    pub fn proposal_timer_fired(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+    fn proposal_timer_fired(
+        &mut self,
+        svc: &mut dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
         if !self.proposal_timer {
             ctx.out
-                .log(format!("stale {} proposal timer ignored", S::NAME));
+                .log(format!("stale {} proposal timer ignored", svc.name()));
             return;
         }
         self.proposal_timer = false;
-        self.propose_pending(ctx, fx, paxos);
+        self.propose_pending(svc, ctx, fx, paxos);
     }
 
     /// PaxosService::propose_pending: append to paxos' one pending transaction.
-    pub(super) fn propose_pending(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+    pub(super) fn propose_pending(
+        &mut self,
+        svc: &mut dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
         if !self.have_pending || self.proposing || !ctx.is_leader || !self.is_active(paxos) {
-            ctx.out
-                .log(format!("{} propose_pending: not ready, dropped", S::NAME));
+            ctx.out.log(format!(
+                "{} propose_pending: not ready, dropped",
+                svc.name()
+            ));
             return;
         }
         if self.proposal_timer {
             self.proposal_timer = false;
-            ctx.out.cancel_timer(S::PROPOSE_TIMER);
+            ctx.out.cancel_timer(svc.propose_timer());
         }
         let t = paxos.get_pending_transaction();
-        self.service
-            .encode_pending(ctx, t, self.first_committed, self.last_committed);
+        svc.encode_pending(ctx, t, self.first_committed, self.last_committed);
         self.have_pending = false;
         self.proposing = true;
         self.need_immediate_propose = false;
-        paxos.queue_pending_finisher(Self::waiter(ServiceWaiter::Committed));
+        paxos.queue_pending_finisher(Self::waiter(svc, ServiceWaiter::Committed));
         paxos.trigger_propose(ctx, fx);
+    }
+}
+
+impl<S: Service> PaxosService<S> {
+    /// The proposal timer fired.
+    pub fn proposal_timer_fired(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+        let (base, svc) = self.parts();
+        base.proposal_timer_fired(svc, ctx, fx, paxos)
     }
 }

@@ -20,8 +20,6 @@ pub trait Service: Clone + Debug + Default {
     const PROPOSE_TIMER: Timer;
     /// How the logs name a request this service dispatches again.
     const RETRY_WAITER: &'static str;
-    /// What an update's requester is told once it commits (its C_Command, say).
-    type Reply: Clone + Debug;
     /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
     type Update;
     /// prepare_update ends with force_immediate_propose(): every update is
@@ -58,9 +56,10 @@ pub trait Service: Clone + Debug + Default {
     ) -> bool {
         false
     }
-    /// prepare_update: change the pending state. `Some` (what to answer once it
-    /// commits) if it changed and wants proposing; `None` if it answered at
-    /// once or did nothing.
+    /// prepare_update: change the pending state. True if it changed and
+    /// wants proposing (the requester is answered once it commits, by
+    /// [`Service::committed`], unless [`Service::REPLY_AT_ONCE`]); false if
+    /// it answered at once or did nothing.
     /// The default is a service no client request reaches (LogMonitor
     /// takes MLog, HealthMonitor its own checks).
     fn prepare_update(
@@ -69,8 +68,8 @@ pub trait Service: Clone + Debug + Default {
         _fx: &mut Fx,
         _origin: &Origin,
         _req: &MClientRequest,
-    ) -> Option<Self::Reply> {
-        None
+    ) -> bool {
+        false
     }
     /// should_propose: how long to wait before proposing an update (0: now);
     /// `last_committed` is the service's. The default is PaxosService's rule
@@ -81,7 +80,7 @@ pub trait Service: Clone + Debug + Default {
     /// The answer to an update whose increment committed: the service is at
     /// `last_committed`, paxos at `paxos_v` (unused with REPLY_AT_ONCE).
     /// The default is for services that never answer a request.
-    fn committed(_reply: Self::Reply, last_committed: Version, _paxos_v: Version) -> ClientResult {
+    fn committed(last_committed: Version, _paxos_v: Version) -> ClientResult {
         ClientResult::Written {
             version: last_committed,
         }
@@ -110,5 +109,121 @@ pub fn put_last_committed(t: &mut Transaction, name: &str, first_committed: Vers
     t.put_u64(name, "last_committed", v);
     if first_committed == 0 {
         t.put_u64(name, "first_committed", v);
+    }
+}
+
+/// [`Service`] as PaxosService calls it: through a vtable, so that the
+/// shared machinery ([`ServiceBase`](super::ServiceBase)) is compiled once
+/// rather than once per service (seven copies in the page's wasm). One
+/// implementation, for every [`Service`], forwards to it.
+pub trait Virtuals {
+    fn id(&self) -> ServiceId;
+    fn name(&self) -> &'static str;
+    fn propose_timer(&self) -> Timer;
+    fn retry_waiter(&self) -> &'static str;
+    fn force_immediate_propose(&self) -> bool;
+    fn reply_at_once(&self) -> bool;
+    fn create_initial(&mut self, ctx: &mut PaxosCtx);
+    fn create_pending(&mut self, ctx: &PaxosCtx);
+    fn discard_pending(&mut self);
+    fn encode_pending(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        t: &mut Transaction,
+        first_committed: Version,
+        last_committed: Version,
+    );
+    fn preprocess_query(
+        &self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &Paxos,
+        origin: &Origin,
+        req: &MClientRequest,
+    ) -> bool;
+    fn prepare_update(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        origin: &Origin,
+        req: &MClientRequest,
+    ) -> bool;
+    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration;
+    fn committed(&self, last_committed: Version, paxos_v: Version) -> ClientResult;
+    fn get_trim_to(&self, ctx: &PaxosCtx, last_committed: Version) -> Version;
+    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool;
+    fn on_active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx);
+}
+
+impl<S: Service> Virtuals for S {
+    fn id(&self) -> ServiceId {
+        S::ID
+    }
+    fn name(&self) -> &'static str {
+        S::NAME
+    }
+    fn propose_timer(&self) -> Timer {
+        S::PROPOSE_TIMER
+    }
+    fn retry_waiter(&self) -> &'static str {
+        S::RETRY_WAITER
+    }
+    fn force_immediate_propose(&self) -> bool {
+        S::FORCE_IMMEDIATE_PROPOSE
+    }
+    fn reply_at_once(&self) -> bool {
+        S::REPLY_AT_ONCE
+    }
+    fn create_initial(&mut self, ctx: &mut PaxosCtx) {
+        Service::create_initial(self, ctx)
+    }
+    fn create_pending(&mut self, ctx: &PaxosCtx) {
+        Service::create_pending(self, ctx)
+    }
+    fn discard_pending(&mut self) {
+        Service::discard_pending(self)
+    }
+    fn encode_pending(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        t: &mut Transaction,
+        first_committed: Version,
+        last_committed: Version,
+    ) {
+        Service::encode_pending(self, ctx, t, first_committed, last_committed)
+    }
+    fn preprocess_query(
+        &self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &Paxos,
+        origin: &Origin,
+        req: &MClientRequest,
+    ) -> bool {
+        Service::preprocess_query(self, ctx, fx, paxos, origin, req)
+    }
+    fn prepare_update(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        origin: &Origin,
+        req: &MClientRequest,
+    ) -> bool {
+        Service::prepare_update(self, ctx, fx, origin, req)
+    }
+    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
+        Service::should_propose(self, ctx, paxos, last_committed)
+    }
+    fn committed(&self, last_committed: Version, paxos_v: Version) -> ClientResult {
+        S::committed(last_committed, paxos_v)
+    }
+    fn get_trim_to(&self, ctx: &PaxosCtx, last_committed: Version) -> Version {
+        Service::get_trim_to(self, ctx, last_committed)
+    }
+    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool {
+        Service::prepare_when_writeable(self, ctx)
+    }
+    fn on_active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
+        Service::on_active(self, ctx, fx)
     }
 }

@@ -1,18 +1,23 @@
 //! PaxosService::maybe_trim (§3.10): drop the versions below the service's
 //! get_trim_to, in bounded steps, through a normal paxos proposal.
 
-use super::{PaxosService, Service};
+use super::{PaxosService, Service, ServiceBase, Virtuals};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
 
-impl<S: Service> PaxosService<S> {
-    /// PaxosService::maybe_trim, each tick on a writeable leader.
-    pub fn maybe_trim(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+impl ServiceBase {
+    fn maybe_trim(
+        &mut self,
+        svc: &dyn Virtuals,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        paxos: &mut Paxos,
+    ) {
         if !ctx.is_leader || !self.is_writeable(paxos) {
             return;
         }
         let fc = self.first_committed;
-        let trim_to = self.service.get_trim_to(ctx, self.last_committed);
+        let trim_to = svc.get_trim_to(ctx, self.last_committed);
         if trim_to < fc {
             return;
         }
@@ -39,17 +44,24 @@ impl<S: Service> PaxosService<S> {
             return;
         }
         let trim_to = fc + to_remove;
-        ctx.out.log(format!("{} trim to {trim_to}", S::NAME));
+        ctx.out.log(format!("{} trim to {trim_to}", svc.name()));
         let t = paxos.get_pending_transaction();
         for v in fc..trim_to {
-            t.erase(S::NAME, &v.to_string());
+            t.erase(svc.name(), &v.to_string());
             let full = format!("full_{v}");
-            if ctx.store.exists(S::NAME, &full) {
-                t.erase(S::NAME, &full);
+            if ctx.store.exists(svc.name(), &full) {
+                t.erase(svc.name(), &full);
             }
         }
-        t.put_u64(S::NAME, "first_committed", trim_to);
+        t.put_u64(svc.name(), "first_committed", trim_to);
         self.first_committed = trim_to;
         paxos.trigger_propose(ctx, fx);
+    }
+}
+
+impl<S: Service> PaxosService<S> {
+    /// PaxosService::maybe_trim, each tick on a writeable leader.
+    pub fn maybe_trim(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
+        self.base.maybe_trim(&self.service, ctx, fx, paxos)
     }
 }
