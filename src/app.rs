@@ -434,9 +434,13 @@ fn app(props: &AppProps) -> Html {
     if query().contains("debug-panic") {
         panic!("debug-panic was asked for in the URL");
     }
-    let embed = use_memo((), |_| EmbedParams::parse(&query()).map(Rc::new));
-    let first_problem = use_mut_ref(|| None::<LinkProblem>);
-    let motion_reduced = use_memo((), |_| reduced_motion());
+    // Read once, at the first render. (Hooks are gathered where they can
+    // be: each hook of its own type is generic code of its own in the wasm.)
+    let once = use_memo((), |_| {
+        let embed = EmbedParams::parse(&query()).map(Rc::new);
+        (embed, reduced_motion(), RefCell::new(None::<LinkProblem>))
+    });
+    let (embed, motion_reduced, first_problem) = (&once.0, once.1, &once.2);
     let state = use_reducer(|| {
         let (s, problem) = initial_state(embed.as_deref(), props.first.as_deref());
         *first_problem.borrow_mut() = problem;
@@ -444,25 +448,27 @@ fn app(props: &AppProps) -> Html {
         // reduced; the tour is offered.
         let s = s.reduce(Msg::Dark(header::dark()));
         if embed.is_none() && first_visit() {
-            s.reduce(Msg::FirstVisit(!*motion_reduced))
+            s.reduce(Msg::FirstVisit(!motion_reduced))
         } else {
             s
         }
     });
     let link_problem = use_state(|| first_problem.borrow_mut().take());
-    use_effect_with((), {
-        let embed = embed.clone();
-        move |_| {
-            for w in embed.iter().flat_map(|e| &e.warnings) {
-                crate::embed_api::warn(w);
-            }
-        }
-    });
     let dispatch = state.dispatcher();
-    let cursor = use_mut_ref(Cursor::new);
+    // The playhead's cursor, the scenario editor, the inspector's last
+    // detail and the latest state (for the callbacks made once).
+    type DetailCache = ((u64, usize, NodeId), Option<Rc<MonDetail>>);
+    let (cursor, editor, detail_cache, latest) = (*use_memo((), |_| {
+        (
+            Rc::new(RefCell::new(Cursor::new())),
+            NodeRef::default(),
+            Rc::new(RefCell::new(None::<DetailCache>)),
+            Rc::new(RefCell::new(state.clone())),
+        )
+    }))
+    .clone();
     // The scenario editor shows the state's text (components/scenario.rs):
     // set when that text changes and the editor does not show it already.
-    let editor = use_node_ref();
     {
         let editor = editor.clone();
         // An embed with a run shows no editor; one without shows the page.
@@ -475,21 +481,34 @@ fn app(props: &AppProps) -> Html {
             }
         });
     }
-    let detail_cache = use_mut_ref(|| None::<((u64, usize, NodeId), Option<Rc<MonDetail>>)>);
-    let latest = use_mut_ref(|| state.clone());
     *latest.borrow_mut() = state.clone();
 
     // Persistence (src/store/): opened once; told what to save after each render.
     let storage_view = use_state(StorageView::default);
-    let storage = {
+    // Whether the simulation's Web Worker failed (sim_feed.rs; see below).
+    let worker_failed = use_state(|| false);
+    // Made once: persistence, the simulation worker's feed and the
+    // callbacks to the children.
+    let (storage, feed, handlers) = {
         let publish = storage_view.setter();
-        let d = dispatch.clone();
-        use_memo((), move |_| {
-            Storage::new(
+        let failed = worker_failed.setter();
+        let (d, latest) = (dispatch.clone(), latest.clone());
+        (*use_memo((), move |_| {
+            let storage = Storage::new(
                 Callback::from(move |v| publish.set(v)),
-                Callback::from(move |m| d.dispatch(m)),
-            )
-        })
+                Callback::from({
+                    let d = d.clone();
+                    move |m| d.dispatch(m)
+                }),
+            );
+            let feed = Rc::new(crate::sim_feed::Feed::start(
+                d.clone(),
+                Rc::new(move || failed.set(true)),
+            ));
+            let handlers = Rc::new(Handlers::new(d, storage.clone(), latest));
+            (storage, feed, handlers)
+        }))
+        .clone()
     };
     {
         // An embed is a view in someone's docs page: it neither restores nor
@@ -498,7 +517,12 @@ fn app(props: &AppProps) -> Html {
         let embedded = embed.is_some();
         // A link that was refused keeps the stored session: it replaces nothing.
         let refused = link_problem.is_some();
+        let embed = embed.clone();
+        let (dispatch, latest) = (dispatch.clone(), latest.clone());
         use_effect_with((), move |_| {
+            for w in embed.iter().flat_map(|e| &e.warnings) {
+                crate::embed_api::warn(w);
+            }
             if !embedded {
                 let linked = share::is_link(&hash())
                     || query().contains("scenario=")
@@ -509,6 +533,25 @@ fn app(props: &AppProps) -> Html {
                     Entry::Stored
                 });
             }
+            // Keyboard.
+            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
+            let document = gloo::utils::document();
+            let down = EventListener::new_with_options(&document, "keydown", opts, move |e| {
+                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    let s = latest.borrow().clone();
+                    on_key(e, &s, &dispatch);
+                }
+            });
+            // A focused button or checkbox acts on space's keyup: space is
+            // play/pause here, so it must not click too.
+            let up = EventListener::new_with_options(&document, "keyup", opts, |e| {
+                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
+                    if e.key() == " " && !typing(e) {
+                        e.prevent_default();
+                    }
+                }
+            });
+            move || drop((down, up))
         });
     }
     {
@@ -536,31 +579,6 @@ fn app(props: &AppProps) -> Html {
     }
     let storage_rc: Rc<Storage> = Rc::clone(&storage);
 
-    // Keyboard.
-    {
-        let dispatch = dispatch.clone();
-        let latest = latest.clone();
-        use_effect_with((), move |_| {
-            let opts = gloo::events::EventListenerOptions::enable_prevent_default();
-            let document = gloo::utils::document();
-            let down = EventListener::new_with_options(&document, "keydown", opts, move |e| {
-                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-                    let s = latest.borrow().clone();
-                    on_key(e, &s, &dispatch);
-                }
-            });
-            // A focused button or checkbox acts on space's keyup: space is
-            // play/pause here, so it must not click too.
-            let up = EventListener::new_with_options(&document, "keyup", opts, |e| {
-                if let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() {
-                    if e.key() == " " && !typing(e) {
-                        e.prevent_default();
-                    }
-                }
-            });
-            move || drop((down, up))
-        });
-    }
     // The animation loop, while playing.
     {
         let dispatch = dispatch.clone();
@@ -580,13 +598,6 @@ fn app(props: &AppProps) -> Html {
     // no worker could start, and where a view reads the simulator itself
     // (cut links, the inspector); what it has simulated is shown every
     // PUBLISH_MS (a render of the page costs more than a slice).
-    let worker_failed = use_state(|| false);
-    let feed = {
-        let (d, failed) = (dispatch.clone(), worker_failed.setter());
-        use_memo((), move |_| {
-            crate::sim_feed::Feed::start(d, Rc::new(move || failed.set(true)))
-        })
-    };
     let use_worker = feed.is_some() && !*worker_failed;
     {
         let feed = feed.clone();
@@ -626,11 +637,8 @@ fn app(props: &AppProps) -> Html {
     }
 
     // Callbacks made once: a child whose props are otherwise unchanged then
-    // skips its render, so a frame re-renders only what moves.
-    let handlers = {
-        let (d, storage, latest) = (dispatch.clone(), storage_rc.clone(), latest.clone());
-        use_memo((), move |_| Handlers::new(d, storage, latest))
-    };
+    // skips its render, so a frame re-renders only what moves (`handlers`,
+    // made once with persistence above).
     let send = handlers.send.clone();
     let on_load_mine: Callback<String> = {
         let send = send.clone();
@@ -804,7 +812,7 @@ fn app(props: &AppProps) -> Html {
         crate::components::long_text::is_long(t)
     });
 
-    if let (Some(params), Some(model), Some(frame)) = (&*embed, &state.model, &frame) {
+    if let (Some(params), Some(model), Some(frame)) = (embed, &state.model, &frame) {
         return html! {
             <>
                 <div class="float">{ error_banner }</div>
@@ -816,7 +824,7 @@ fn app(props: &AppProps) -> Html {
                     playing={state.playing}
                     speed={state.speed}
                     caption={caption}
-                    reduced_motion={*motion_reduced}
+                    reduced_motion={motion_reduced}
                     hidden={state.hidden}
                     on={send.clone()}
                 />
@@ -895,7 +903,7 @@ fn app(props: &AppProps) -> Html {
                             speed: state.speed,
                             selected_mon: state.selected_mon,
                             selected_event: state.selected_event,
-                            reduced_motion: *motion_reduced,
+                            reduced_motion: motion_reduced,
                             hidden: state.hidden,
                             overlay: !state.playing,
                             links: links.clone(),
