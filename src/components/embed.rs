@@ -119,14 +119,17 @@ pub fn embed(p: &Props) -> Html {
         g.on = p.on.clone();
     }
 
-    // Scrolled into view / out of view: the implicit root of an observer in a
-    // frame is the top-level page's viewport.
+    // Set up once (one effect for the three: each effect is generic code of
+    // its own in the wasm).
     {
         let gate = gate.clone();
         let in_view = in_view.clone();
         let root = root.clone();
         use_effect_with((), move |_| {
-            let callback =
+            // Scrolled into view / out of view: the implicit root of an
+            // observer in a frame is the top-level page's viewport.
+            let callback = {
+                let gate = gate.clone();
                 Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
                     if let Some(entry) = entries
                         .iter()
@@ -140,7 +143,8 @@ pub fn embed(p: &Props) -> Html {
                         });
                         in_view.set(seen);
                     }
-                });
+                })
+            };
             let options = IntersectionObserverInit::new();
             let thresholds = js_sys::Array::of2(&JsValue::from(0.0), &JsValue::from(0.25));
             options.set_threshold(&thresholds);
@@ -150,32 +154,17 @@ pub fn embed(p: &Props) -> Html {
             if let (Some(o), Some(el)) = (&observer, root.cast::<web_sys::Element>()) {
                 o.observe(&el);
             }
-            move || {
-                if let Some(o) = observer {
-                    o.disconnect();
-                }
-                drop(callback);
-            }
-        });
-    }
-    // Another tab, a minimised window: pause, resume when back.
-    {
-        let gate = gate.clone();
-        use_effect_with((), move |_| {
-            let listener =
+            // Another tab, a minimised window: pause, resume when back.
+            let visibility = {
+                let gate = gate.clone();
                 EventListener::new(&gloo::utils::document(), "visibilitychange", move |_| {
                     with_gate(&gate, |g| {
                         g.page_visible = page_visible();
                         g.settle()
                     });
-                });
-            move || drop(listener)
-        });
-    }
-    // The host's commands.
-    {
-        let gate = gate.clone();
-        use_effect_with((), move |_| {
+                })
+            };
+            // The host's commands.
             let window = gloo::utils::window();
             let listener = EventListener::new(&window, "message", move |e| {
                 let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
@@ -220,7 +209,15 @@ pub fn embed(p: &Props) -> Html {
                     },
                 });
             });
-            move || drop(listener)
+            // Removed in the order they were added.
+            move || {
+                if let Some(o) = observer {
+                    o.disconnect();
+                }
+                drop(callback);
+                drop(visibility);
+                drop(listener);
+            }
         });
     }
 
