@@ -1,17 +1,57 @@
-//! Log lines written piece by piece, for the lines every paxos round writes.
+//! A monitor's log line, kept as what it says and written out when shown.
 //!
-//! A round writes about twenty log lines ("lease on lc 12 until 31.5",
-//! "accepting v13 pn 100", "store_state [13..13]", ...), and `format!` took
-//! about 900 instructions for each: its generic machinery and a buffer
-//! grown as it went, 8% of the benchmark. [`logline!`](crate::logline)
-//! measures its pieces first, allocates the line once at its exact length
-//! and writes each piece directly. The text is the same as `format!` with
-//! `{}` gives (the tests compare them).
+//! A paxos round writes about twenty-four log lines ("lease on lc 12 until
+//! 31.5", "accepting v13 pn 100", "store_state [13..13]", ...): a quarter of
+//! a write's allocations when each was a `String` formatted as it happened
+//! and kept in the trace. The lines every round writes are [`LogLine`]'s
+//! own kinds, a few numbers each, formatted only when read
+//! ([`LogLine::text`]: the page, the CLI's timeline, the JSON and the
+//! trace's binary form all read that text, so what they show is the same
+//! as when each line was a string). Fixed lines are `&'static str`; any
+//! other line is a `String`.
 
-use crate::time::{Secs, SEC};
+use crate::mon::small::SmallStr;
+use crate::mon::{Rank, Version};
+use crate::time::{Secs, Time, SEC};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A line of a monitor's log. Two lines are equal when their texts are.
+#[derive(Clone, Debug)]
+pub enum LogLine {
+    /// Any line, formatted when it was written.
+    Text(String),
+    /// A fixed line ("trigger_propose: active, proposing now").
+    Static(&'static str),
+    /// PaxosService::propose_pending's "{service}: forced immediate propose".
+    ForcedPropose(&'static str),
+    /// KVMonitor::prepare_command: "config-key set {key}".
+    ConfigKeySet(SmallStr),
+    /// Paxos::propose_pending: "propose_pending v{v} ({ops} ops)".
+    ProposePending { v: Version, ops: u64 },
+    /// Paxos::begin: "begin v{v} pn {pn}".
+    Begin { v: Version, pn: u64 },
+    /// Paxos::handle_begin: "accepting v{v} pn {pn}".
+    Accepting { v: Version, pn: u64 },
+    /// Paxos::handle_accept: "all accepted v{v}".
+    AllAccepted(Version),
+    /// Paxos::commit_finish: "commit v{v}".
+    Commit(Version),
+    /// Paxos::store_state: "store_state [{lo}..{hi}]".
+    StoreState { lo: Version, hi: Version },
+    /// Paxos::extend_lease: "extend_lease to {until}" (seconds).
+    ExtendLease(Time),
+    /// Paxos::handle_lease: "lease on lc {lc} until {until}" (seconds).
+    LeaseOn { lc: Version, until: Time },
+    /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: got everyone".
+    LeaseAckAll(Rank),
+    /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: stray (probably since revoked)".
+    LeaseAckStray(Rank),
+}
 
 /// A piece of a log line: its length in bytes, and the piece written out.
-pub trait Piece {
+trait Piece {
     fn width(&self) -> usize;
     fn put(&self, s: &mut String);
 }
@@ -127,21 +167,83 @@ fn frac_digits(mut frac: u64) -> (u64, usize) {
     (frac, width)
 }
 
-/// A `String` of the pieces (`&str`, integers, [`Secs`]) one after another,
-/// allocated once: `logline!("accepting v", v, " pn ", pn)`.
-#[macro_export]
-macro_rules! logline {
+/// The pieces (`&str`, integers, [`Secs`]) one after another in a
+/// `String` allocated once at its length: `format!` took about 900
+/// instructions a line, its generic machinery and a buffer grown as it went.
+macro_rules! pieces {
     ($($p:expr),+ $(,)?) => {{
         let mut len = 0;
-        $( len += $crate::mon::logline::Piece::width(&$p); )+
+        $( len += Piece::width(&$p); )+
         let mut s = String::with_capacity(len);
-        $( $crate::mon::logline::Piece::put(&$p, &mut s); )+
-        s
+        $( Piece::put(&$p, &mut s); )+
+        Cow::Owned(s)
     }};
+}
+
+impl LogLine {
+    /// The line as the log shows it.
+    pub fn text(&self) -> Cow<'_, str> {
+        match self {
+            LogLine::Text(s) => Cow::Borrowed(s),
+            LogLine::Static(s) => Cow::Borrowed(s),
+            LogLine::ForcedPropose(service) => pieces!(*service, ": forced immediate propose"),
+            LogLine::ConfigKeySet(key) => pieces!("config-key set ", key.as_str()),
+            LogLine::ProposePending { v, ops } => {
+                pieces!("propose_pending v", *v, " (", *ops, " ops)")
+            }
+            LogLine::Begin { v, pn } => pieces!("begin v", *v, " pn ", *pn),
+            LogLine::Accepting { v, pn } => pieces!("accepting v", *v, " pn ", *pn),
+            LogLine::AllAccepted(v) => pieces!("all accepted v", *v),
+            LogLine::Commit(v) => pieces!("commit v", *v),
+            LogLine::StoreState { lo, hi } => pieces!("store_state [", *lo, "..", *hi, "]"),
+            LogLine::ExtendLease(until) => pieces!("extend_lease to ", Secs(*until)),
+            LogLine::LeaseOn { lc, until } => pieces!("lease on lc ", *lc, " until ", Secs(*until)),
+            LogLine::LeaseAckAll(from) => pieces!("LEASE_ACK from mon.", *from, ": got everyone"),
+            LogLine::LeaseAckStray(from) => {
+                pieces!(
+                    "LEASE_ACK from mon.",
+                    *from,
+                    ": stray (probably since revoked)"
+                )
+            }
+        }
+    }
+}
+
+impl PartialEq for LogLine {
+    fn eq(&self, other: &LogLine) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl fmt::Display for LogLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// The JSON has the text, as when the line was a string.
+impl Serialize for LogLine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl From<String> for LogLine {
+    fn from(s: String) -> LogLine {
+        LogLine::Text(s)
+    }
+}
+
+impl From<&'static str> for LogLine {
+    fn from(s: &'static str) -> LogLine {
+        LogLine::Static(s)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::LogLine;
     use crate::time::Secs;
 
     #[test]
@@ -160,13 +262,31 @@ mod tests {
             1_000_001,
             u64::MAX,
         ] {
-            let line = logline!("lease on lc ", t, " until ", Secs(t));
+            let line = LogLine::LeaseOn { lc: t, until: t }.text().into_owned();
             assert_eq!(line, format!("lease on lc {t} until {}", Secs(t)));
             assert_eq!(line.len(), line.capacity());
         }
-        assert_eq!(logline!("v", 7u32, " (", 3usize, " ops)"), "v7 (3 ops)");
+        let line = LogLine::ProposePending { v: 7, ops: 3 };
+        assert_eq!(line.text(), "propose_pending v7 (3 ops)");
         for r in [-1i32, 0, 4, i32::MIN] {
-            assert_eq!(logline!("mon.", r), format!("mon.{r}"));
+            assert_eq!(
+                LogLine::LeaseAckAll(r).text(),
+                format!("LEASE_ACK from mon.{r}: got everyone")
+            );
         }
+        assert_eq!(
+            LogLine::ForcedPropose("kv").text(),
+            "kv: forced immediate propose"
+        );
+    }
+
+    #[test]
+    fn lines_are_equal_when_their_texts_are() {
+        assert_eq!(LogLine::Commit(12), LogLine::from("commit v12".to_string()));
+        assert_ne!(LogLine::Commit(12), LogLine::Commit(13));
+        assert_eq!(
+            LogLine::from("bootstrap"),
+            LogLine::Text("bootstrap".into())
+        );
     }
 }

@@ -26,6 +26,7 @@ pub use propose::default_should_propose;
 pub use service::{put_last_committed, Service};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
+use super::logline::LogLine;
 use super::messages::MClientRequest;
 use super::paxos::Paxos;
 use super::status::PaxosState;
@@ -215,8 +216,7 @@ impl<S: Service> PaxosService<S> {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {
-            ctx.out
-                .log(crate::logline!(S::NAME, ": forced immediate propose"));
+            ctx.out.log(LogLine::ForcedPropose(S::NAME));
             self.propose_pending(ctx, fx, paxos);
             return;
         }
