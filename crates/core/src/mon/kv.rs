@@ -84,7 +84,7 @@ impl Service for KvService {
         origin: &Origin,
         req: &MClientRequest,
     ) -> bool {
-        let ClientOp::Read { key } = &req.op else {
+        let ClientOp::Read { key } = &*req.op else {
             return false;
         };
         let value = ctx.store.get_str(KV_PREFIX, key);
@@ -109,7 +109,7 @@ impl Service for KvService {
         _origin: &Origin,
         req: &MClientRequest,
     ) -> Option<()> {
-        let ClientOp::Write { key, value } = &req.op else {
+        let ClientOp::Write { key, value } = &*req.op else {
             return None;
         };
         ctx.out.log(LogLine::ConfigKeySet(SmallStr::new(key)));

@@ -1026,10 +1026,12 @@ impl Sim {
 
     fn client_request(&mut self, op: ClientOp, target: Rank) {
         let node = self.client_node();
-        let shared = Arc::new(op.clone());
+        let shared = Arc::new(op);
         let reachable = u32::try_from(target).is_ok_and(|n| self.reaches(n));
         let (now, out) = (self.now, &mut self.out);
-        let tid = self.client.submit(op, target, now, reachable, out);
+        let tid = self
+            .client
+            .submit(Arc::clone(&shared), target, now, reachable, out);
         self.emit(EventKind::ClientRequest {
             tid,
             target: Some(target as NodeId),

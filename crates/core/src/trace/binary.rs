@@ -803,7 +803,7 @@ impl Reader<'_> {
         Some(MClientRequest {
             tid: self.uint()?,
             session: self.uint()?,
-            op: self.client_op()?,
+            op: self.client_op()?.into(),
         })
     }
 

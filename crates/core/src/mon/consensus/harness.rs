@@ -334,7 +334,7 @@ impl Cluster {
             let req = MClientRequest {
                 tid,
                 session: tid,
-                op,
+                op: op.into(),
             };
             self.sessions
                 .touch((CLIENT, tid), self.now, self.cfg.mon_session_timeout);
