@@ -3,12 +3,10 @@
 //! the data itself under "config-key" (key → UTF-8 value).
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
-use super::logline::LogLine;
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::out::Timer;
 use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::small::SmallStr;
 use super::store::Transaction;
 use super::Version;
 use std::collections::BTreeMap;
@@ -112,7 +110,7 @@ impl Service for KvService {
         let ClientOp::Write { key, value } = &*req.op else {
             return None;
         };
-        ctx.out.log(LogLine::ConfigKeySet(SmallStr::new(key)));
+        ctx.out.log(["config-key set ", key.as_str()].concat());
         self.pending.insert(key.clone(), value.clone());
         Some(())
     }

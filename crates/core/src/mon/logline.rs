@@ -10,9 +10,8 @@
 //! as when each line was a string). Fixed lines are `&'static str`; any
 //! other line is a `String`.
 
-use crate::mon::small::SmallStr;
 use crate::mon::{Rank, Version};
-use crate::time::{Secs, Time, SEC};
+use crate::time::{Time, SEC};
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
@@ -26,8 +25,6 @@ pub enum LogLine {
     Static(&'static str),
     /// PaxosService::propose_pending's "{service}: forced immediate propose".
     ForcedPropose(&'static str),
-    /// KVMonitor::prepare_command: "config-key set {key}".
-    ConfigKeySet(SmallStr),
     /// Paxos::propose_pending: "propose_pending v{v} ({ops} ops)".
     ProposePending { v: Version, ops: u64 },
     /// Paxos::begin: "begin v{v} pn {pn}".
@@ -46,33 +43,38 @@ pub enum LogLine {
     LeaseOn { lc: Version, until: Time },
     /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: got everyone".
     LeaseAckAll(Rank),
-    /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: stray (probably since revoked)".
-    LeaseAckStray(Rank),
 }
 
-/// A piece of a log line: its length in bytes, and the piece written out.
-trait Piece {
-    fn width(&self) -> usize;
-    fn put(&self, s: &mut String);
+/// A number in a line: a count or version, a rank (-1 is "none"), or a
+/// time in seconds as [`Secs`] shows it (up to six decimals, no trailing zeros).
+#[derive(Clone, Copy)]
+enum Num {
+    U(u64),
+    Rank(Rank),
+    Secs(Time),
 }
 
-impl Piece for &str {
-    fn width(&self) -> usize {
-        str::len(self)
+impl Num {
+    fn put(self, s: &mut String) {
+        match self {
+            Num::U(v) => put_u64(s, v, 1),
+            Num::Rank(r) => {
+                if r < 0 {
+                    s.push('-');
+                }
+                put_u64(s, r.unsigned_abs() as u64, 1);
+            }
+            Num::Secs(t) => {
+                let (whole, frac) = (t / SEC, t % SEC);
+                put_u64(s, whole, 1);
+                if frac != 0 {
+                    let (frac, width) = frac_digits(frac);
+                    s.push('.');
+                    put_u64(s, frac, width);
+                }
+            }
+        }
     }
-    fn put(&self, s: &mut String) {
-        s.push_str(self);
-    }
-}
-
-/// Decimal digits of `v`.
-fn digits(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 10 {
-        v /= 10;
-        n += 1;
-    }
-    n
 }
 
 /// "00".."99": two digits per division (a division per digit was most of
@@ -102,58 +104,9 @@ fn put_u64(s: &mut String, mut v: u64, width: usize) {
         buf[i] = b'0' + v as u8;
     }
     i = i.min(buf.len() - width.clamp(1, buf.len()));
-    // One copy, neither a `push` per character nor a UTF-8 check (each
-    // cost as much as the rest of the line).
+    // One copy, neither a `push` per character nor a UTF-8 check.
     // SAFETY: `buf` holds only the ASCII digits b'0'..=b'9', so `s` stays UTF-8.
     unsafe { s.as_mut_vec() }.extend_from_slice(&buf[i..]);
-}
-
-/// Unsigned integers, in decimal.
-macro_rules! unsigned_piece {
-    ($($t:ty),+) => {$(
-        impl Piece for $t {
-            fn width(&self) -> usize {
-                digits(*self as u64)
-            }
-            fn put(&self, s: &mut String) {
-                put_u64(s, *self as u64, 1);
-            }
-        }
-    )+};
-}
-unsigned_piece!(u64, u32, usize);
-
-/// A rank (`Rank` is an `i32`; -1 is "none").
-impl Piece for i32 {
-    fn width(&self) -> usize {
-        usize::from(*self < 0) + digits(self.unsigned_abs() as u64)
-    }
-    fn put(&self, s: &mut String) {
-        if *self < 0 {
-            s.push('-');
-        }
-        put_u64(s, self.unsigned_abs() as u64, 1);
-    }
-}
-
-/// Seconds as [`Secs`] displays them: up to six decimals, no trailing zeros.
-impl Piece for Secs {
-    fn width(&self) -> usize {
-        let (whole, frac) = (self.0 / SEC, self.0 % SEC);
-        if frac == 0 {
-            return digits(whole);
-        }
-        digits(whole) + 1 + frac_digits(frac).1
-    }
-    fn put(&self, s: &mut String) {
-        let (whole, frac) = (self.0 / SEC, self.0 % SEC);
-        put_u64(s, whole, 1);
-        if frac != 0 {
-            let (frac, width) = frac_digits(frac);
-            s.push('.');
-            put_u64(s, frac, width);
-        }
-    }
 }
 
 /// A fraction of a second (in microseconds) without its trailing zeros, and
@@ -167,46 +120,59 @@ fn frac_digits(mut frac: u64) -> (u64, usize) {
     (frac, width)
 }
 
-/// The pieces (`&str`, integers, [`Secs`]) one after another in a
-/// `String` allocated once at its length: `format!` took about 900
-/// instructions a line, its generic machinery and a buffer grown as it went.
-macro_rules! pieces {
-    ($($p:expr),+ $(,)?) => {{
-        let mut len = 0;
-        $( len += Piece::width(&$p); )+
-        let mut s = String::with_capacity(len);
-        $( Piece::put(&$p, &mut s); )+
-        Cow::Owned(s)
-    }};
-}
+/// A line of the numbered kinds: text, a number, text, a number, text.
+type Parts = (
+    &'static str,
+    Option<Num>,
+    &'static str,
+    Option<Num>,
+    &'static str,
+);
 
 impl LogLine {
     /// The line as the log shows it.
     pub fn text(&self) -> Cow<'_, str> {
-        match self {
-            LogLine::Text(s) => Cow::Borrowed(s),
-            LogLine::Static(s) => Cow::Borrowed(s),
-            LogLine::ForcedPropose(service) => pieces!(*service, ": forced immediate propose"),
-            LogLine::ConfigKeySet(key) => pieces!("config-key set ", key.as_str()),
-            LogLine::ProposePending { v, ops } => {
-                pieces!("propose_pending v", *v, " (", *ops, " ops)")
+        use Num::{Rank as R, Secs as S, U};
+        let (a, x, b, y, c): Parts = match self {
+            LogLine::Text(s) => return Cow::Borrowed(s),
+            LogLine::Static(s) => return Cow::Borrowed(s),
+            LogLine::ForcedPropose(service) => {
+                (service, None, ": forced immediate propose", None, "")
             }
-            LogLine::Begin { v, pn } => pieces!("begin v", *v, " pn ", *pn),
-            LogLine::Accepting { v, pn } => pieces!("accepting v", *v, " pn ", *pn),
-            LogLine::AllAccepted(v) => pieces!("all accepted v", *v),
-            LogLine::Commit(v) => pieces!("commit v", *v),
-            LogLine::StoreState { lo, hi } => pieces!("store_state [", *lo, "..", *hi, "]"),
-            LogLine::ExtendLease(until) => pieces!("extend_lease to ", Secs(*until)),
-            LogLine::LeaseOn { lc, until } => pieces!("lease on lc ", *lc, " until ", Secs(*until)),
-            LogLine::LeaseAckAll(from) => pieces!("LEASE_ACK from mon.", *from, ": got everyone"),
-            LogLine::LeaseAckStray(from) => {
-                pieces!(
-                    "LEASE_ACK from mon.",
-                    *from,
-                    ": stray (probably since revoked)"
-                )
+            LogLine::ProposePending { v, ops } => (
+                "propose_pending v",
+                Some(U(*v)),
+                " (",
+                Some(U(*ops)),
+                " ops)",
+            ),
+            LogLine::Begin { v, pn } => ("begin v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
+            LogLine::Accepting { v, pn } => ("accepting v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
+            LogLine::AllAccepted(v) => ("all accepted v", Some(U(*v)), "", None, ""),
+            LogLine::Commit(v) => ("commit v", Some(U(*v)), "", None, ""),
+            LogLine::StoreState { lo, hi } => {
+                ("store_state [", Some(U(*lo)), "..", Some(U(*hi)), "]")
             }
-        }
+            LogLine::ExtendLease(until) => ("extend_lease to ", Some(S(*until)), "", None, ""),
+            LogLine::LeaseOn { lc, until } => {
+                ("lease on lc ", Some(U(*lc)), " until ", Some(S(*until)), "")
+            }
+            LogLine::LeaseAckAll(from) => (
+                "LEASE_ACK from mon.",
+                Some(R(*from)),
+                ": got everyone",
+                None,
+                "",
+            ),
+        };
+        // Written without `core::fmt` (about 900 instructions a line).
+        let mut s = String::with_capacity(a.len() + b.len() + c.len() + 40);
+        s.push_str(a);
+        x.inspect(|n| n.put(&mut s));
+        s.push_str(b);
+        y.inspect(|n| n.put(&mut s));
+        s.push_str(c);
+        Cow::Owned(s)
     }
 }
 
@@ -264,7 +230,6 @@ mod tests {
         ] {
             let line = LogLine::LeaseOn { lc: t, until: t }.text().into_owned();
             assert_eq!(line, format!("lease on lc {t} until {}", Secs(t)));
-            assert_eq!(line.len(), line.capacity());
         }
         let line = LogLine::ProposePending { v: 7, ops: 3 };
         assert_eq!(line.text(), "propose_pending v7 (3 ops)");

@@ -112,7 +112,9 @@ impl Paxos {
             return;
         }
         if !self.is_armed(Timer::LeaseAckTimeout) {
-            ctx.out.log(LogLine::LeaseAckStray(from));
+            ctx.out.log(format!(
+                "LEASE_ACK from mon.{from}: stray (probably since revoked)"
+            ));
         } else if self.acked_lease.insert(from) {
             if Self::is_quorum(&self.acked_lease, ctx) {
                 ctx.out.log(LogLine::LeaseAckAll(from));
