@@ -190,7 +190,12 @@ pub fn read(text: &str) -> Result<Imported, String> {
             },
             Some("log") if node < mons => EventKind::Log {
                 node,
-                text: v.get("text").and_then(Json::str).unwrap_or("").into(),
+                text: v
+                    .get("text")
+                    .and_then(Json::str)
+                    .unwrap_or("")
+                    .to_owned()
+                    .into(),
             },
             Some("deliver") => EventKind::Deliver { id: num(&v, "id") },
             Some("send") => {
@@ -226,7 +231,7 @@ pub fn read(text: &str) -> Result<Imported, String> {
                 });
                 EventKind::Log {
                     node: from,
-                    text: format!("sent {op} (#{id}) to {}", nodes[to as usize]),
+                    text: format!("sent {op} (#{id}) to {}", nodes[to as usize]).into(),
                 }
             }
             _ => continue,

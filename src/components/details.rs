@@ -65,7 +65,7 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
         }
         Message::Client(m)
         | Message::Forward(monscope_core::mon::messages::MForward { req: m, .. }) => {
-            let op = match &m.op {
+            let op = match &*m.op {
                 ClientOp::Write { key, value } => format!("write {key}={value}"),
                 ClientOp::Read { key } => format!("read {key}"),
                 ClientOp::MonAdd { name, .. } => format!("mon add {name}"),

@@ -288,11 +288,13 @@ fn healthy_monitors_under_a_fixed_latency_never_declare_each_other_dead_and_scor
     // Under `latency 5ms` monitors begin pinging each other at the same
     // instant; Elector::handle_ping's rules keep every link live.
     let r = sim("mons a b c d e\nstrategy connectivity\nlatency 5ms\nend 120s\n");
-    let dead: Vec<&str> = r
+    let dead: Vec<_> = r
         .trace
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::Log { text, .. } if text.contains("connection dead") => Some(text.as_str()),
+            EventKind::Log { text, .. } if text.text().contains("connection dead") => {
+                Some(text.text())
+            }
             _ => None,
         })
         .collect();

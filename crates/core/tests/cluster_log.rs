@@ -102,7 +102,9 @@ fn a_new_leader_commits_its_metadata_then_its_log_lines_50ms_later_monitor_updat
         .trace
         .iter()
         .find_map(|ev| match &ev.kind {
-            EventKind::Log { node, text } if *node == b && text.starts_with("won election") => {
+            EventKind::Log { node, text }
+                if *node == b && text.text().starts_with("won election") =>
+            {
                 Some(ev.at)
             }
             _ => None,

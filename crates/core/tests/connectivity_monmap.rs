@@ -123,7 +123,7 @@ fn a_ping_in_flight_when_the_added_monitor_resets_its_connections_is_lost_protoc
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Log { node, text }
-                if *node < 3 && text.contains("mon.3 did not ack a ping for 2.0s") =>
+                if *node < 3 && text.text().contains("mon.3 did not ack a ping for 2.0s") =>
             {
                 Some(ev.at)
             }
@@ -149,7 +149,7 @@ fn an_added_monitor_every_peer_pings_again_outscores_them_and_leads_elector_begi
         .trace
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::Log { node, text } if text.starts_with("won election") => {
+            EventKind::Log { node, text } if text.text().starts_with("won election") => {
                 Some((ev.at, *node, text.to_string()))
             }
             _ => None,
@@ -165,7 +165,7 @@ fn an_added_monitor_every_peer_pings_again_outscores_them_and_leads_elector_begi
     assert!((22 * SEC..23 * SEC).contains(&wins[1].0), "{wins:?}");
     let proposed = r.trace.iter().any(|ev| {
         matches!(&ev.kind, EventKind::Log { node: 3, text }
-            if text.contains("propose from 0 score 2.000; my score 3.000"))
+            if text.text().contains("propose from 0 score 2.000; my score 3.000"))
     });
     assert!(proposed, "d scores 3, a 2");
 }

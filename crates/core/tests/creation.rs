@@ -122,7 +122,7 @@ fn a_joined_monitor_whose_election_period_ends_starts_the_next_election_election
             assert_eq!(probing, 1, "mon.{name}, kill at {kill}s: {after:?}");
             let expired_to_bootstrap = r.trace.iter().any(|ev| {
                 ev.at > kill * SEC
-                    && matches!(&ev.kind, EventKind::Log { text, .. } if text.contains("never joined"))
+                    && matches!(&ev.kind, EventKind::Log { text, .. } if text.text().contains("never joined"))
             });
             assert!(!expired_to_bootstrap, "kill at {kill}s");
         }

@@ -44,7 +44,9 @@ fn client_logs<'a>(r: &'a Run, what: &'a str) -> Vec<u64> {
     r.trace
         .iter()
         .filter_map(|ev| match &ev.kind {
-            EventKind::Log { node, text } if *node == client && text.contains(what) => Some(ev.at),
+            EventKind::Log { node, text } if *node == client && text.text().contains(what) => {
+                Some(ev.at)
+            }
             _ => None,
         })
         .collect()

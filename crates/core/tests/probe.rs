@@ -16,15 +16,16 @@ use monscope_core::sim::run;
 use monscope_core::sim::run::{run_until, Run};
 use monscope_core::time::SEC;
 use monscope_core::trace::{DropReason, EventKind};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 fn sim(text: &str) -> Run {
     run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
 }
 
-fn logs<'a>(r: &'a Run, node: u32) -> impl Iterator<Item = (u64, &'a str)> + 'a {
+fn logs<'a>(r: &'a Run, node: u32) -> impl Iterator<Item = (u64, Cow<'a, str>)> + 'a {
     r.trace.iter().filter_map(move |ev| match &ev.kind {
-        EventKind::Log { node: n, text } if *n == node => Some((ev.at, text.as_str())),
+        EventKind::Log { node: n, text } if *n == node => Some((ev.at, text.text())),
         _ => None,
     })
 }

@@ -17,7 +17,7 @@ fn sim(text: &str) -> Run {
 
 fn logs_containing<'a>(r: &'a Run, what: &'a str) -> impl Iterator<Item = (u64, u32)> + 'a {
     r.trace.iter().filter_map(move |ev| match &ev.kind {
-        EventKind::Log { node, text } if text.contains(what) => Some((ev.at, *node)),
+        EventKind::Log { node, text } if text.text().contains(what) => Some((ev.at, *node)),
         _ => None,
     })
 }

@@ -19,7 +19,7 @@ fn a_read_waiting_on_a_monitor_that_syncs_is_answered_after_the_sync_monitor_ini
                 at 40s revive c\nat 40.001s read k2 via c\nend 60s\n";
     let r = run(&parse(text).unwrap_or_else(|e| panic!("{e}")));
     let synced = r.trace.iter().any(
-        |e| matches!(&e.kind, EventKind::Log { node: 2, text } if text.starts_with("sync_finish")),
+        |e| matches!(&e.kind, EventKind::Log { node: 2, text } if text.text().starts_with("sync_finish")),
     );
     assert!(synced, "c synchronized");
     let answer = r.trace.iter().find_map(|e| match &e.kind {

@@ -636,7 +636,8 @@ impl Cluster {
                     text: format!(
                         "{}: {e}; its committed config-key data is not known from here on",
                         path.display()
-                    ),
+                    )
+                    .into(),
                 });
                 return;
             }
@@ -678,7 +679,7 @@ impl Cluster {
                 s.gen += 1;
                 self.rec.record(EventKind::Log {
                     node: i as NodeId,
-                    text: format!("ceph-mon exited ({status})"),
+                    text: format!("ceph-mon exited ({status})").into(),
                 });
                 self.record_down(i, s);
             }

@@ -316,7 +316,7 @@ fn push_log(events: &mut Vec<Event>, node: usize, at: Time, text: String) {
         at,
         kind: EventKind::Log {
             node: node as NodeId,
-            text,
+            text: text.into(),
         },
     });
 }

@@ -92,7 +92,7 @@ impl Client {
     /// tid. `reachable`: whether `target` answers the session's handshake now.
     pub fn submit(
         &mut self,
-        op: ClientOp,
+        op: Arc<ClientOp>,
         target: Rank,
         now: Time,
         reachable: bool,
@@ -287,7 +287,7 @@ impl Client {
             .monmap
             .name_of(self.monmap.rank_of_addr(from))
             .unwrap_or("?");
-        let text = match (&p.req.op, &reply.result) {
+        let text = match (&*p.req.op, &reply.result) {
             (ClientOp::Write { key, value }, ClientResult::Written { version }) => {
                 format!("write {key}={value} committed at v{version} (answered by mon.{who})")
             }

@@ -308,7 +308,10 @@ impl Consensus {
         req: MClientRequest,
     ) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
-        if matches!(req.op, ClientOp::MonAdd { .. } | ClientOp::MonRemove { .. }) {
+        if matches!(
+            *req.op,
+            ClientOp::MonAdd { .. } | ClientOp::MonRemove { .. }
+        ) {
             self.monmap
                 .dispatch(ctx, &mut fx, &mut self.paxos, origin, req);
         } else {

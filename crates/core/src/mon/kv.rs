@@ -80,7 +80,7 @@ impl Service for KvService {
         origin: &Origin,
         req: &MClientRequest,
     ) -> bool {
-        let ClientOp::Read { key } = &req.op else {
+        let ClientOp::Read { key } = &*req.op else {
             return false;
         };
         let value = ctx.store.get_str(KV_PREFIX, key);
@@ -105,11 +105,10 @@ impl Service for KvService {
         _origin: &Origin,
         req: &MClientRequest,
     ) -> bool {
-        let ClientOp::Write { key, value } = &req.op else {
+        let ClientOp::Write { key, value } = &*req.op else {
             return false;
         };
-        ctx.out
-            .log(crate::logline!("config-key set ", key.as_str()));
+        ctx.out.log(["config-key set ", key.as_str()].concat());
         self.pending.insert(key.clone(), value.clone());
         true
     }

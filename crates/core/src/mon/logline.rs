@@ -1,38 +1,80 @@
-//! Log lines written piece by piece, for the lines every paxos round writes.
+//! A monitor's log line, kept as what it says and written out when shown.
 //!
-//! A round writes about twenty log lines ("lease on lc 12 until 31.5",
-//! "accepting v13 pn 100", "store_state [13..13]", ...), and `format!` took
-//! about 900 instructions for each: its generic machinery and a buffer
-//! grown as it went, 8% of the benchmark. [`logline!`](crate::logline)
-//! measures its pieces first, allocates the line once at its exact length
-//! and writes each piece directly. The text is the same as `format!` with
-//! `{}` gives (the tests compare them).
+//! A paxos round writes about twenty-four log lines ("lease on lc 12 until
+//! 31.5", "accepting v13 pn 100", "store_state [13..13]", ...): a quarter of
+//! a write's allocations when each was a `String` formatted as it happened
+//! and kept in the trace. The lines every round writes are [`LogLine`]'s
+//! own kinds, a few numbers each, formatted only when read
+//! ([`LogLine::text`]: the page, the CLI's timeline, the JSON and the
+//! trace's binary form all read that text, so what they show is the same
+//! as when each line was a string). Fixed lines are `&'static str`; any
+//! other line is a `String`.
 
-use crate::time::{Secs, SEC};
+use crate::mon::{Rank, Version};
+use crate::time::{Time, SEC};
+use serde::{Serialize, Serializer};
+use std::borrow::Cow;
+use std::fmt;
 
-/// A piece of a log line: its length in bytes, and the piece written out.
-pub trait Piece {
-    fn width(&self) -> usize;
-    fn put(&self, s: &mut String);
+/// A line of a monitor's log. Two lines are equal when their texts are.
+#[derive(Clone, Debug)]
+pub enum LogLine {
+    /// Any line, formatted when it was written.
+    Text(String),
+    /// A fixed line ("trigger_propose: active, proposing now").
+    Static(&'static str),
+    /// PaxosService::propose_pending's "{service}: forced immediate propose".
+    ForcedPropose(&'static str),
+    /// Paxos::propose_pending: "propose_pending v{v} ({ops} ops)".
+    ProposePending { v: Version, ops: u64 },
+    /// Paxos::begin: "begin v{v} pn {pn}".
+    Begin { v: Version, pn: u64 },
+    /// Paxos::handle_begin: "accepting v{v} pn {pn}".
+    Accepting { v: Version, pn: u64 },
+    /// Paxos::handle_accept: "all accepted v{v}".
+    AllAccepted(Version),
+    /// Paxos::commit_finish: "commit v{v}".
+    Commit(Version),
+    /// Paxos::store_state: "store_state [{lo}..{hi}]".
+    StoreState { lo: Version, hi: Version },
+    /// Paxos::extend_lease: "extend_lease to {until}" (seconds).
+    ExtendLease(Time),
+    /// Paxos::handle_lease: "lease on lc {lc} until {until}" (seconds).
+    LeaseOn { lc: Version, until: Time },
+    /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: got everyone".
+    LeaseAckAll(Rank),
 }
 
-impl Piece for &str {
-    fn width(&self) -> usize {
-        str::len(self)
-    }
-    fn put(&self, s: &mut String) {
-        s.push_str(self);
-    }
+/// A number in a line: a count or version, a rank (-1 is "none"), or a
+/// time in seconds as [`Secs`] shows it (up to six decimals, no trailing zeros).
+#[derive(Clone, Copy)]
+enum Num {
+    U(u64),
+    Rank(Rank),
+    Secs(Time),
 }
 
-/// Decimal digits of `v`.
-fn digits(mut v: u64) -> usize {
-    let mut n = 1;
-    while v >= 10 {
-        v /= 10;
-        n += 1;
+impl Num {
+    fn put(self, s: &mut String) {
+        match self {
+            Num::U(v) => put_u64(s, v, 1),
+            Num::Rank(r) => {
+                if r < 0 {
+                    s.push('-');
+                }
+                put_u64(s, r.unsigned_abs() as u64, 1);
+            }
+            Num::Secs(t) => {
+                let (whole, frac) = (t / SEC, t % SEC);
+                put_u64(s, whole, 1);
+                if frac != 0 {
+                    let (frac, width) = frac_digits(frac);
+                    s.push('.');
+                    put_u64(s, frac, width);
+                }
+            }
+        }
     }
-    n
 }
 
 /// "00".."99": two digits per division (a division per digit was most of
@@ -62,58 +104,9 @@ fn put_u64(s: &mut String, mut v: u64, width: usize) {
         buf[i] = b'0' + v as u8;
     }
     i = i.min(buf.len() - width.clamp(1, buf.len()));
-    // One copy, neither a `push` per character nor a UTF-8 check (each
-    // cost as much as the rest of the line).
+    // One copy, neither a `push` per character nor a UTF-8 check.
     // SAFETY: `buf` holds only the ASCII digits b'0'..=b'9', so `s` stays UTF-8.
     unsafe { s.as_mut_vec() }.extend_from_slice(&buf[i..]);
-}
-
-/// Unsigned integers, in decimal.
-macro_rules! unsigned_piece {
-    ($($t:ty),+) => {$(
-        impl Piece for $t {
-            fn width(&self) -> usize {
-                digits(*self as u64)
-            }
-            fn put(&self, s: &mut String) {
-                put_u64(s, *self as u64, 1);
-            }
-        }
-    )+};
-}
-unsigned_piece!(u64, u32, usize);
-
-/// A rank (`Rank` is an `i32`; -1 is "none").
-impl Piece for i32 {
-    fn width(&self) -> usize {
-        usize::from(*self < 0) + digits(self.unsigned_abs() as u64)
-    }
-    fn put(&self, s: &mut String) {
-        if *self < 0 {
-            s.push('-');
-        }
-        put_u64(s, self.unsigned_abs() as u64, 1);
-    }
-}
-
-/// Seconds as [`Secs`] displays them: up to six decimals, no trailing zeros.
-impl Piece for Secs {
-    fn width(&self) -> usize {
-        let (whole, frac) = (self.0 / SEC, self.0 % SEC);
-        if frac == 0 {
-            return digits(whole);
-        }
-        digits(whole) + 1 + frac_digits(frac).1
-    }
-    fn put(&self, s: &mut String) {
-        let (whole, frac) = (self.0 / SEC, self.0 % SEC);
-        put_u64(s, whole, 1);
-        if frac != 0 {
-            let (frac, width) = frac_digits(frac);
-            s.push('.');
-            put_u64(s, frac, width);
-        }
-    }
 }
 
 /// A fraction of a second (in microseconds) without its trailing zeros, and
@@ -127,21 +120,96 @@ fn frac_digits(mut frac: u64) -> (u64, usize) {
     (frac, width)
 }
 
-/// A `String` of the pieces (`&str`, integers, [`Secs`]) one after another,
-/// allocated once: `logline!("accepting v", v, " pn ", pn)`.
-#[macro_export]
-macro_rules! logline {
-    ($($p:expr),+ $(,)?) => {{
-        let mut len = 0;
-        $( len += $crate::mon::logline::Piece::width(&$p); )+
-        let mut s = String::with_capacity(len);
-        $( $crate::mon::logline::Piece::put(&$p, &mut s); )+
-        s
-    }};
+/// A line of the numbered kinds: text, a number, text, a number, text.
+type Parts = (
+    &'static str,
+    Option<Num>,
+    &'static str,
+    Option<Num>,
+    &'static str,
+);
+
+impl LogLine {
+    /// The line as the log shows it.
+    pub fn text(&self) -> Cow<'_, str> {
+        use Num::{Rank as R, Secs as S, U};
+        let (a, x, b, y, c): Parts = match self {
+            LogLine::Text(s) => return Cow::Borrowed(s),
+            LogLine::Static(s) => return Cow::Borrowed(s),
+            LogLine::ForcedPropose(service) => {
+                (service, None, ": forced immediate propose", None, "")
+            }
+            LogLine::ProposePending { v, ops } => (
+                "propose_pending v",
+                Some(U(*v)),
+                " (",
+                Some(U(*ops)),
+                " ops)",
+            ),
+            LogLine::Begin { v, pn } => ("begin v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
+            LogLine::Accepting { v, pn } => ("accepting v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
+            LogLine::AllAccepted(v) => ("all accepted v", Some(U(*v)), "", None, ""),
+            LogLine::Commit(v) => ("commit v", Some(U(*v)), "", None, ""),
+            LogLine::StoreState { lo, hi } => {
+                ("store_state [", Some(U(*lo)), "..", Some(U(*hi)), "]")
+            }
+            LogLine::ExtendLease(until) => ("extend_lease to ", Some(S(*until)), "", None, ""),
+            LogLine::LeaseOn { lc, until } => {
+                ("lease on lc ", Some(U(*lc)), " until ", Some(S(*until)), "")
+            }
+            LogLine::LeaseAckAll(from) => (
+                "LEASE_ACK from mon.",
+                Some(R(*from)),
+                ": got everyone",
+                None,
+                "",
+            ),
+        };
+        // Written without `core::fmt` (about 900 instructions a line).
+        let mut s = String::with_capacity(a.len() + b.len() + c.len() + 40);
+        s.push_str(a);
+        x.inspect(|n| n.put(&mut s));
+        s.push_str(b);
+        y.inspect(|n| n.put(&mut s));
+        s.push_str(c);
+        Cow::Owned(s)
+    }
+}
+
+impl PartialEq for LogLine {
+    fn eq(&self, other: &LogLine) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl fmt::Display for LogLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// The JSON has the text, as when the line was a string.
+impl Serialize for LogLine {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+impl From<String> for LogLine {
+    fn from(s: String) -> LogLine {
+        LogLine::Text(s)
+    }
+}
+
+impl From<&'static str> for LogLine {
+    fn from(s: &'static str) -> LogLine {
+        LogLine::Static(s)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::LogLine;
     use crate::time::Secs;
 
     #[test]
@@ -160,13 +228,30 @@ mod tests {
             1_000_001,
             u64::MAX,
         ] {
-            let line = logline!("lease on lc ", t, " until ", Secs(t));
+            let line = LogLine::LeaseOn { lc: t, until: t }.text().into_owned();
             assert_eq!(line, format!("lease on lc {t} until {}", Secs(t)));
-            assert_eq!(line.len(), line.capacity());
         }
-        assert_eq!(logline!("v", 7u32, " (", 3usize, " ops)"), "v7 (3 ops)");
+        let line = LogLine::ProposePending { v: 7, ops: 3 };
+        assert_eq!(line.text(), "propose_pending v7 (3 ops)");
         for r in [-1i32, 0, 4, i32::MIN] {
-            assert_eq!(logline!("mon.", r), format!("mon.{r}"));
+            assert_eq!(
+                LogLine::LeaseAckAll(r).text(),
+                format!("LEASE_ACK from mon.{r}: got everyone")
+            );
         }
+        assert_eq!(
+            LogLine::ForcedPropose("kv").text(),
+            "kv: forced immediate propose"
+        );
+    }
+
+    #[test]
+    fn lines_are_equal_when_their_texts_are() {
+        assert_eq!(LogLine::Commit(12), LogLine::from("commit v12".to_string()));
+        assert_ne!(LogLine::Commit(12), LogLine::Commit(13));
+        assert_eq!(
+            LogLine::from("bootstrap"),
+            LogLine::Text("bootstrap".into())
+        );
     }
 }

@@ -82,7 +82,7 @@ impl Message {
             Message::Forward(_) => "FORWARD",
             Message::Route(_) => "ROUTE",
             Message::Close(_) => "CLOSE",
-            Message::Client(m) => match m.op {
+            Message::Client(m) => match *m.op {
                 ClientOp::Write { .. } => "WRITE",
                 ClientOp::Read { .. } => "READ",
                 ClientOp::MonAdd { .. } => "MON_ADD",
@@ -303,7 +303,9 @@ pub struct MClientRequest {
     pub tid: u64,
     /// The client session it came on (a new one after each hunt).
     pub session: u64,
-    pub op: ClientOp,
+    /// Shared with the trace's `ClientRequest` event and every resend of the
+    /// request (a copy each before: two strings per write, copied per send).
+    pub op: Arc<ClientOp>,
 }
 
 /// The client closed its session with this monitor (MonClient marks the

@@ -167,7 +167,7 @@ impl Service for MonmapService {
                 .log("monmap prepare_command without a pending map, dropped");
             return false;
         };
-        match &req.op {
+        match &*req.op {
             ClientOp::MonAdd { name, addr } => {
                 let by_name = pending.rank_of_name(name);
                 let by_addr = pending.rank_of_addr(*addr);

@@ -49,7 +49,7 @@ fn reply(from: &str, monmap: Arc<MonMap>, quorum: Vec<i32>) -> Message {
 /// Whether `node` logged a line containing `text`.
 fn logged(r: &Run, node: u32, text: &str) -> bool {
     r.trace.iter().any(|e| {
-        matches!(&e.kind, EventKind::Log { node: n, text: t } if *n == node && t.contains(text))
+        matches!(&e.kind, EventKind::Log { node: n, text: t } if *n == node && t.text().contains(text))
     })
 }
 

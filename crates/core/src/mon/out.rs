@@ -1,6 +1,7 @@
 //! What a monitor (or client) asks the world to do after one input: the
 //! `Ready` of this state machine. The simulator drains it.
 
+use super::logline::LogLine;
 use super::messages::Message;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
@@ -77,7 +78,7 @@ pub enum TimerOp {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Note {
     /// A line of the monitor's log, in the spirit of Ceph's dout.
-    Log(String),
+    Log(LogLine),
     /// A transaction applied to the monitor's store.
     Store(Transaction),
     /// Paxos committed (or learned) this version with this value on this monitor.
@@ -115,7 +116,7 @@ impl Out {
     pub fn cancel_timer(&mut self, timer: Timer) {
         self.timers.push(TimerOp::Cancel { timer });
     }
-    pub fn log(&mut self, text: impl Into<String>) {
+    pub fn log(&mut self, text: impl Into<LogLine>) {
         self.notes.push(Note::Log(text.into()));
     }
     /// Messenger::mark_down_all: close every connection. Messages on their

@@ -573,14 +573,20 @@ impl Sim {
     /// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off
     /// was answered through another monitor in 0.44 s).
     fn reachable(&self) -> Vec<bool> {
-        let client = self.client_node();
         (0..self.nodes.len() as NodeId)
-            .map(|n| {
-                self.nodes[n as usize].mon.is_some()
-                    && !self.net.is_cut(client, n)
-                    && !self.net.is_cut(n, client)
-            })
+            .map(|n| self.reaches(n))
             .collect()
+    }
+
+    /// Whether the client can reach node `n` (one of [`Sim::reachable`],
+    /// without collecting the others: asked at every request).
+    fn reaches(&self, n: NodeId) -> bool {
+        let client = self.client_node();
+        self.nodes
+            .get(n as usize)
+            .is_some_and(|node| node.mon.is_some())
+            && !self.net.is_cut(client, n)
+            && !self.net.is_cut(n, client)
     }
 
     /// Give one input to a running monitor and record what followed.
@@ -869,11 +875,10 @@ impl Sim {
         if let Some(n) = via.as_deref().and_then(|v| self.node_named(v)) {
             return n as Rank;
         }
-        let reachable = self.reachable();
-        if let Some(l) = self.state.leader().filter(|l| reachable[*l as usize]) {
+        if let Some(l) = self.state.leader().filter(|l| self.reaches(*l)) {
             return l as Rank;
         }
-        if let Some(r) = reachable.iter().position(|r| *r) {
+        if let Some(r) = (0..self.nodes.len() as NodeId).find(|n| self.reaches(*n)) {
             return r as Rank;
         }
         self.nodes
@@ -1021,12 +1026,12 @@ impl Sim {
 
     fn client_request(&mut self, op: ClientOp, target: Rank) {
         let node = self.client_node();
-        let shared = Arc::new(op.clone());
-        let reachable = self.reachable().get(target as usize).copied();
+        let shared = Arc::new(op);
+        let reachable = u32::try_from(target).is_ok_and(|n| self.reaches(n));
         let (now, out) = (self.now, &mut self.out);
         let tid = self
             .client
-            .submit(op, target, now, reachable.unwrap_or(false), out);
+            .submit(Arc::clone(&shared), target, now, reachable, out);
         self.emit(EventKind::ClientRequest {
             tid,
             target: Some(target as NodeId),

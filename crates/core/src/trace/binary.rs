@@ -140,7 +140,7 @@ impl Encoder {
             EventKind::Log { node, text } => {
                 b.push(10);
                 uint(b, *node as u64);
-                string(b, text);
+                string(b, &text.text());
             }
             EventKind::Action { line, text } => {
                 b.push(11);
@@ -803,7 +803,7 @@ impl Reader<'_> {
         Some(MClientRequest {
             tid: self.uint()?,
             session: self.uint()?,
-            op: self.client_op()?,
+            op: self.client_op()?.into(),
         })
     }
 
@@ -1116,7 +1116,7 @@ impl Decoder {
             },
             10 => EventKind::Log {
                 node: r.u32()?,
-                text: r.string()?,
+                text: r.string()?.into(),
             },
             11 => EventKind::Action {
                 line: r.u32()?,

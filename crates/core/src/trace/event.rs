@@ -1,5 +1,6 @@
 //! Trace events. A run's trace is a `Vec<Event>` in the order things happened.
 
+use crate::mon::logline::LogLine;
 use crate::mon::messages::{ClientOp, ClientResult, Message};
 use crate::mon::out::Timer;
 use crate::mon::status::MonStatus;
@@ -113,9 +114,10 @@ pub enum EventKind {
         #[serde(skip)]
         value: Option<Arc<[u8]>>,
     },
+    /// A line of a monitor's log (formatted when shown, [`LogLine::text`]).
     Log {
         node: NodeId,
-        text: String,
+        text: LogLine,
     },
     /// A scenario statement took effect (its printed form and source line).
     Action {

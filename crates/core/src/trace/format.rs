@@ -60,7 +60,7 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
             format!("store transaction of {} ops", tx.ops.len()),
         ),
         EventKind::Commit { node, version, .. } => (who(*node), format!("committed v{version}")),
-        EventKind::Log { node, text } => (who(*node), text.clone()),
+        EventKind::Log { node, text } => (who(*node), text.text().into_owned()),
         EventKind::Action { line, text } => ("scenario".into(), format!("{text} (line {line})")),
         EventKind::ClientRequest { tid, target, op } => (
             "client".into(),

@@ -40,11 +40,11 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn logs(&self) -> Vec<&str> {
+    pub fn logs(&self) -> Vec<std::borrow::Cow<'_, str>> {
         self.notes
             .iter()
             .filter_map(|n| match n {
-                Note::Log(s) => Some(s.as_str()),
+                Note::Log(s) => Some(s.text()),
                 _ => None,
             })
             .collect()
@@ -334,7 +334,7 @@ impl Cluster {
             let req = MClientRequest {
                 tid,
                 session: tid,
-                op,
+                op: op.into(),
             };
             self.sessions
                 .touch((CLIENT, tid), self.now, self.cfg.mon_session_timeout);

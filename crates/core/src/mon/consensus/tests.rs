@@ -385,7 +385,10 @@ fn every_config_key_set_is_its_own_version_kvmonitor_force_immediate_propose() {
     assert_eq!(written(&c, 4), Some(FIRST + 4));
     assert_eq!(written(&c, 5), Some(FIRST + 5));
     assert!(!c.node(0).timers.contains_key(&Timer::ProposeTimer));
-    assert!(c.node(0).logs().contains(&"kv: forced immediate propose"));
+    assert!(c
+        .node(0)
+        .logs()
+        .contains(&"kv: forced immediate propose".into()));
 }
 
 #[test]
@@ -518,7 +521,7 @@ fn a_commit_whose_refresh_needs_a_bootstrap_does_not_finish_the_round() {
     assert!(c
         .node(0)
         .logs()
-        .contains(&"request tid 2: EAGAIN, dispatching it again"));
+        .contains(&"request tid 2: EAGAIN, dispatching it again".into()));
     assert!(
         c.replies.iter().any(|(_, _, r)| r.tid == 1),
         "mon add is answered"

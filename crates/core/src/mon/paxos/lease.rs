@@ -2,6 +2,7 @@
 
 use super::Paxos;
 use crate::mon::consensus::{Fx, PaxosCtx};
+use crate::mon::logline::LogLine;
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::Timer;
 use crate::mon::status::PaxosState;
@@ -20,10 +21,7 @@ impl Paxos {
         self.lease_expire = ctx.now + ctx.cfg.mon_lease;
         self.acked_lease.clear();
         self.acked_lease.insert(ctx.my_rank);
-        ctx.out.log(crate::logline!(
-            "extend_lease to ",
-            crate::time::Secs(self.lease_expire)
-        ));
+        ctx.out.log(LogLine::ExtendLease(self.lease_expire));
         for p in Self::peers(ctx) {
             let mut m = self.msg(ctx, PaxosOp::Lease);
             m.last_committed = self.last_committed;
@@ -90,12 +88,10 @@ impl Paxos {
             }
         }
         self.state = PaxosState::Active;
-        ctx.out.log(crate::logline!(
-            "lease on lc ",
-            lease.last_committed,
-            " until ",
-            crate::time::Secs(self.lease_expire)
-        ));
+        ctx.out.log(LogLine::LeaseOn {
+            lc: lease.last_committed,
+            until: self.lease_expire,
+        });
         let mut ack = self.msg(ctx, PaxosOp::LeaseAck);
         ack.last_committed = self.last_committed;
         ack.first_committed = self.first_committed;
@@ -121,11 +117,7 @@ impl Paxos {
             ));
         } else if self.acked_lease.insert(from) {
             if Self::is_quorum(&self.acked_lease, ctx) {
-                ctx.out.log(crate::logline!(
-                    "LEASE_ACK from mon.",
-                    from,
-                    ": got everyone"
-                ));
+                ctx.out.log(LogLine::LeaseAckAll(from));
                 self.disarm(ctx, Timer::LeaseAckTimeout);
             }
         } else {

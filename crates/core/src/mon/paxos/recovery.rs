@@ -3,6 +3,7 @@
 
 use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx};
+use crate::mon::logline::LogLine;
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
 use crate::mon::status::PaxosState;
@@ -202,8 +203,7 @@ impl Paxos {
         Self::apply(ctx, t);
         // this may have trimmed
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
-        ctx.out
-            .log(crate::logline!("store_state [", lo, "..", hi, "]"));
+        ctx.out.log(LogLine::StoreState { lo, hi });
         for (v, value) in m.values.range(first_learned..=hi) {
             ctx.out.notes.push(Note::Commit {
                 version: *v,

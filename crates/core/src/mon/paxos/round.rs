@@ -2,6 +2,7 @@
 
 use super::{decode_append, no_value, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx, Step, Waiter};
+use crate::mon::logline::LogLine;
 use crate::mon::messages::{MMonPaxos, PaxosOp};
 use crate::mon::out::{Note, Timer};
 use crate::mon::status::PaxosState;
@@ -40,8 +41,10 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out
-            .log(crate::logline!("begin v", v, " pn ", self.accepted_pn));
+        ctx.out.log(LogLine::Begin {
+            v,
+            pn: self.accepted_pn,
+        });
 
         if ctx.quorum.len() == 1 {
             self.commit_start(ctx, fx);
@@ -94,8 +97,10 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out
-            .log(crate::logline!("accepting v", v, " pn ", self.accepted_pn));
+        ctx.out.log(LogLine::Accepting {
+            v,
+            pn: self.accepted_pn,
+        });
         let mut accept = self.msg(ctx, PaxosOp::Accept);
         accept.pn = self.accepted_pn;
         accept.last_committed = self.last_committed;
@@ -132,8 +137,7 @@ impl Paxos {
         }
         self.accepted.insert(from);
         if Self::is_quorum(&self.accepted, ctx) {
-            ctx.out
-                .log(crate::logline!("all accepted v", self.last_committed + 1));
+            ctx.out.log(LogLine::AllAccepted(self.last_committed + 1));
             self.commit_start(ctx, fx);
         }
     }
@@ -164,7 +168,7 @@ impl Paxos {
         self.last_commit_time = ctx.now;
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
         let v = self.last_committed;
-        ctx.out.log(crate::logline!("commit v", v));
+        ctx.out.log(LogLine::Commit(v));
         ctx.out.notes.push(Note::Commit {
             version: v,
             value: self.new_value.clone(),
@@ -248,13 +252,10 @@ impl Paxos {
         }
         self.cancel_events(ctx);
         let value = t.encode();
-        ctx.out.log(crate::logline!(
-            "propose_pending v",
-            self.last_committed + 1,
-            " (",
-            t.ops.len(),
-            " ops)"
-        ));
+        ctx.out.log(LogLine::ProposePending {
+            v: self.last_committed + 1,
+            ops: t.ops.len() as u64,
+        });
         self.committing_finishers = std::mem::take(&mut self.pending_finishers);
         self.state = PaxosState::Updating;
         self.begin(ctx, fx, value);

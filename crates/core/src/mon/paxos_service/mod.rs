@@ -29,6 +29,7 @@ pub use propose::default_should_propose;
 pub use service::{put_last_committed, Service, Virtuals};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
+use super::logline::LogLine;
 use super::messages::MClientRequest;
 use super::paxos::Paxos;
 use super::status::PaxosState;
@@ -266,8 +267,7 @@ impl ServiceBase {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {
-            ctx.out
-                .log(crate::logline!(svc.name(), ": forced immediate propose"));
+            ctx.out.log(LogLine::ForcedPropose(svc.name()));
             self.propose_pending(svc, ctx, fx, paxos);
             return;
         }

@@ -161,7 +161,7 @@ pub(super) fn logs(out: &Out) -> Vec<String> {
     out.notes
         .iter()
         .filter_map(|n| match n {
-            Note::Log(s) => Some(s.clone()),
+            Note::Log(s) => Some(s.to_string()),
             _ => None,
         })
         .collect()
