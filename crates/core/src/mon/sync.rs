@@ -9,13 +9,18 @@
 //! Paxos and the Elector it never touches the Monitor: it takes a
 //! [`SyncCtx`] and returns [`SyncEffect`]s the Monitor applies in order.
 
+use super::auth_service::AUTH;
 use super::config::Config;
+use super::health_service::HEALTH;
 use super::kv::{KV, KV_PREFIX};
+use super::log_service::LOGM;
+use super::mds_service::{MdsService, OsdService};
 use super::messages::{MMonSync, Message, SyncOp};
 use super::monmap::MonMap;
 use super::monmap_service::{decode_monmap, encode_monmap, MONMAP};
 use super::out::{apply_tx, Note, Out, Timer};
 use super::paxos::PAXOS;
+use super::paxos_service::Service;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Epoch, Version};
 use crate::mon::vecmap::VecMap;
@@ -25,11 +30,27 @@ use std::sync::Arc;
 /// The store prefix of the sync bookkeeping (in_sync, latest_monmap, ...).
 pub const MON_SYNC: &str = "mon_sync";
 
-/// Monitor::get_sync_targets_names: "paxos" plus every service's prefixes
-/// (KVMonitor::get_store_prefixes gives its service name and its data
-/// prefix; MonmapMonitor's is "monmap").
-pub fn sync_targets() -> [&'static str; 4] {
-    [PAXOS, KV, KV_PREFIX, MONMAP]
+/// Monitor::get_sync_targets_names: "paxos" plus every service's
+/// get_store_prefixes, in the sorted order of Ceph's `std::set`. A service's
+/// prefixes are its name (PaxosService's default), except KVMonitor's, which
+/// adds its data prefix. ceph-mon 16.2.15 logs the same set at sync_start
+/// ("clearing prefixes auth,config,health,kv,logm,...,osdmap,paxos"), with
+/// the prefixes of the services not modelled here (mgr, mgrstat, config,
+/// their metadata, osd_pg_creating, ...) besides.
+pub fn sync_targets() -> [&'static str; 9] {
+    let mut targets = [
+        PAXOS,
+        AUTH,
+        HEALTH,
+        KV,
+        KV_PREFIX,
+        LOGM,
+        MdsService::NAME,
+        MONMAP,
+        OsdService::NAME,
+    ];
+    crate::mon::vecset::sort_small(&mut targets);
+    targets
 }
 
 /// obtain_monmap's first choice: a store left mid-sync has lost its monmap
@@ -328,9 +349,7 @@ impl MonSync {
         let full = m.op == SyncOp::GetCookieFull;
         let (last_committed, snapshot) = if full {
             let mut snap = Vec::new();
-            let mut targets = sync_targets();
-            crate::mon::vecset::sort_small(&mut targets);
-            for p in targets {
+            for p in sync_targets() {
                 for (k, v) in ctx.store.iter_prefix(p) {
                     snap.push((p.to_string(), k.to_string(), v.to_vec()));
                 }
