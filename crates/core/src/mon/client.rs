@@ -104,7 +104,7 @@ impl Client {
         via: bool,
         now: Time,
         reachable: bool,
-        draw: &mut impl FnMut(u32) -> u32,
+        draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) -> u64 {
         let tid = self.next_tid;
@@ -187,7 +187,7 @@ impl Client {
         conn: Conn,
         now: Time,
         reachable: impl Fn(Rank) -> bool,
-        draw: &mut impl FnMut(u32) -> u32,
+        draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) {
         let (tid, check) = match timer {
@@ -273,7 +273,7 @@ impl Client {
         tid: u64,
         now: Time,
         reachable: impl Fn(Rank) -> bool,
-        draw: &mut impl FnMut(u32) -> u32,
+        draw: &mut dyn FnMut(u32) -> u32,
         why: &str,
         out: &mut Out,
     ) {
@@ -294,7 +294,7 @@ impl Client {
         // A new connection: its keepalives are timed from now.
         p.last_ack = now;
         out.cancel_timer(Timer::ClientKeepalive(tid));
-        let (target, opened) = p.hunt.reopen(n, reachable, draw);
+        let (target, opened) = p.hunt.reopen(n, &reachable, draw);
         p.target = target;
         p.established = n > 0 && opened;
         if p.established {

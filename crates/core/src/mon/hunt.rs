@@ -8,12 +8,15 @@
 use super::Rank;
 use crate::time::Duration;
 
-/// mon_client_hunt_interval_backoff, Ceph's default (not settable here).
-const BACKOFF: f64 = 1.5;
-/// mon_client_hunt_interval_max_multiple.
-const MAX_MULTIPLE: f64 = 10.0;
-/// mon_client_hunt_interval_min_multiple.
-const MIN_MULTIPLE: f64 = 1.0;
+/// Multiples are kept in millionths (Ceph's doubles: 1.5^k up to the cap
+/// is exact in them; no float code in the page).
+const ONE: u64 = 1_000_000;
+/// mon_client_hunt_interval_backoff (1.5), Ceph's default (not settable here).
+const BACKOFF: (u64, u64) = (3, 2);
+/// mon_client_hunt_interval_max_multiple (10).
+const MAX_MULTIPLE: u64 = 10 * ONE;
+/// mon_client_hunt_interval_min_multiple (1).
+const MIN_MULTIPLE: u64 = ONE;
 /// mon_client_hunt_parallel: monitors a new session connects to at once.
 const PARALLEL: usize = 3;
 
@@ -26,7 +29,8 @@ pub struct Hunt {
     /// start-over.
     tried: Vec<Rank>,
     had_a_connection: bool,
-    reopen_interval_multiplier: f64,
+    /// In millionths.
+    reopen_interval_multiplier: u64,
 }
 
 impl Hunt {
@@ -35,12 +39,12 @@ impl Hunt {
     /// the simulator picks the leader where Ceph's first batch is
     /// mon_client_hunt_parallel monitors at random: the batch is `target`
     /// and others drawn at random.
-    pub fn new(target: Rank, via: bool, size: usize, draw: &mut impl FnMut(u32) -> u32) -> Hunt {
+    pub fn new(target: Rank, via: bool, size: usize, draw: &mut dyn FnMut(u32) -> u32) -> Hunt {
         let mut h = Hunt {
             first: via.then_some(target),
             tried: vec![target],
             had_a_connection: false,
-            reopen_interval_multiplier: 1.0,
+            reopen_interval_multiplier: ONE,
         };
         if !via {
             let mut rest: Vec<Rank> = (0..size as Rank).filter(|r| *r != target).collect();
@@ -59,12 +63,12 @@ impl Hunt {
     pub fn reopen(
         &mut self,
         size: usize,
-        reachable: impl Fn(Rank) -> bool,
-        draw: &mut impl FnMut(u32) -> u32,
+        reachable: &dyn Fn(Rank) -> bool,
+        draw: &mut dyn FnMut(u32) -> u32,
     ) -> (Rank, bool) {
         if self.had_a_connection {
-            self.reopen_interval_multiplier =
-                (self.reopen_interval_multiplier * BACKOFF).min(MAX_MULTIPLE);
+            let m = self.reopen_interval_multiplier.saturating_mul(BACKOFF.0) / BACKOFF.1;
+            self.reopen_interval_multiplier = m.min(MAX_MULTIPLE);
         }
         let mut batch = self.next_batch(size);
         if batch.is_empty() {
@@ -99,19 +103,19 @@ impl Hunt {
 
     /// MonClient::_un_backoff (also at each keepalive on an open session).
     pub fn un_backoff(&mut self) {
-        self.reopen_interval_multiplier =
-            (self.reopen_interval_multiplier / BACKOFF).max(MIN_MULTIPLE);
+        let m = self.reopen_interval_multiplier.saturating_mul(BACKOFF.1) / BACKOFF.0;
+        self.reopen_interval_multiplier = m.max(MIN_MULTIPLE);
     }
 
     /// schedule_tick while hunting: mon_client_hunt_interval × the multiplier.
     pub fn interval(&self, hunt: Duration) -> Duration {
-        (hunt as f64 * self.reopen_interval_multiplier).round() as Duration
+        hunt.saturating_mul(self.reopen_interval_multiplier) / ONE
     }
 }
 
 /// std::shuffle's effect (Fisher–Yates) with the caller's draws: `draw(n)`
 /// is uniform in [0, n).
-fn shuffle(v: &mut [Rank], draw: &mut impl FnMut(u32) -> u32) {
+fn shuffle(v: &mut [Rank], draw: &mut dyn FnMut(u32) -> u32) {
     for i in (1..v.len()).rev() {
         let j = draw(i as u32 + 1) as usize;
         v.swap(i, j.min(i));
@@ -128,12 +132,12 @@ mod tests {
         let mut draw = |_| 0;
         let mut h = Hunt::new(2, true, 3, &mut draw);
         // Never connected: _start_hunting leaves the multiplier at 1.
-        assert_eq!(h.reopen(3, |_| false, &mut draw), (1, false));
+        assert_eq!(h.reopen(3, &|_| false, &mut draw), (1, false));
         assert_eq!(h.interval(3 * SEC), 3 * SEC);
         h.finish();
         let mut intervals = Vec::new();
         for _ in 0..8 {
-            h.reopen(3, |_| false, &mut draw);
+            h.reopen(3, &|_| false, &mut draw);
             intervals.push(h.interval(3 * SEC));
         }
         assert_eq!(
@@ -143,9 +147,10 @@ mod tests {
                 30_000_000
             ]
         );
-        // A session opens: divided by the backoff, never below 1.
+        // A session opens: divided by the backoff, never below 1 (Ceph's
+        // 20 s; 2 µs less in millionths).
         h.finish();
-        assert_eq!(h.interval(3 * SEC), 20 * SEC);
+        assert_eq!(h.interval(3 * SEC), 19_999_998);
         for _ in 0..10 {
             h.un_backoff();
         }
@@ -160,7 +165,7 @@ mod tests {
         let mut h = Hunt::new(2, true, 5, &mut draw);
         let mut seen = Vec::new();
         for _ in 0..3 {
-            seen.push(h.reopen(5, |_| false, &mut draw).0);
+            seen.push(h.reopen(5, &|_| false, &mut draw).0);
         }
         assert_eq!(h.tried.len(), 1, "{:?}", h.tried);
         assert_eq!(seen[2], 2, "start over with the first monitor");
@@ -169,6 +174,6 @@ mod tests {
         // Without via: every monitor is a candidate, the reachable one wins.
         let mut h = Hunt::new(0, false, 3, &mut draw);
         assert_eq!(h.tried.len(), 3);
-        assert_eq!(h.reopen(3, |r| r == 1, &mut draw), (1, true));
+        assert_eq!(h.reopen(3, &|r| r == 1, &mut draw), (1, true));
     }
 }
