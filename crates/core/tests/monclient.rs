@@ -243,3 +243,20 @@ fn a_hunting_client_picks_at_random_among_the_monitors_it_has_not_tried_monclien
     assert!(picks.iter().any(|p| p == "b"), "{picks:?}");
     assert_eq!(pick(5), picks[4]);
 }
+
+#[test]
+fn a_session_reset_reopens_and_the_next_tick_backs_off_again_monclient_ms_handle_reset() {
+    // b and c are down; the write's session opens with a at 12 s, and a
+    // dies at 13 s. ms_handle_reset reopens at once (x1.5), the tick at
+    // 15 s finds the MonClient still hunting (x2.25), and the ticks after
+    // come 6.75, 10.125 and 15.1875 s apart. ceph-mon 16.2.15 with
+    // debug_monc 20 (realfid8, 14:46 UTC): "continuing hunt" at 15.004,
+    // 21.752, 31.880 and 47.068 s.
+    let r = sim(
+        "mons a b c\nat 10s kill b c\nat 12s write k v via a\nat 13s kill a\n\
+         at 50s revive a b c\nat 100s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let hunts = client_logs(&r, "continuing hunt");
+    assert_eq!(&hunts[..4], &[15 * SEC, 21_750_000, 31_875_000, 47_062_500]);
+}

@@ -212,7 +212,16 @@ impl Client {
             p.hunt.finish();
         }
         if check && conn == Conn::Failed {
-            self.hunt(tid, now, reachable, draw, "no answer, hunting", out);
+            // ms_handle_reset reopened the session when it failed, between
+            // two ticks; if nobody could answer, this tick finds the
+            // MonClient still hunting and reopens again ("continuing
+            // hunt"), backing off twice (ceph-mon 16.2.15, debug_monc 20:
+            // the reset at 13.0 s, then ticks at 15.0, 21.75, 31.88 and
+            // 47.07 s).
+            self.hunt(tid, now, &reachable, draw, "no answer, hunting", out);
+            if self.pending.get(&tid).is_some_and(|p| !p.established) {
+                self.hunt(tid, now, &reachable, draw, "continuing hunt", out);
+            }
             return;
         }
         if check && p.keepalive {
