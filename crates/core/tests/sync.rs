@@ -499,7 +499,7 @@ fn a_full_sync_copies_every_services_prefix_monitor_get_sync_targets_names() {
     sim.run_until(60 * SEC);
     assert_eq!(syncs_of(sim.trace())[0].op, SyncOp::GetCookieFull);
     let (a, c) = (sim.store(0).unwrap(), sim.store(2).unwrap());
-    let targets = monscope_core::mon::sync::sync_targets();
+    let targets = monscope_core::mon::sync::SYNC_TARGETS;
     for service in ["auth", "health", "logm", "mdsmap", "osdmap"] {
         assert!(targets.contains(&service), "{service} is a sync target");
         assert!(c.get_u64(service, "last_committed") > 0, "c has {service}");

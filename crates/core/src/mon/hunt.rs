@@ -47,7 +47,7 @@ impl Hunt {
             reopen_interval_multiplier: ONE,
         };
         if !via {
-            let mut rest: Vec<Rank> = (0..size as Rank).filter(|r| *r != target).collect();
+            let mut rest = h.untried(size);
             shuffle(&mut rest, draw);
             rest.truncate(PARALLEL.saturating_sub(1));
             h.tried.extend(rest);
@@ -84,15 +84,28 @@ impl Hunt {
         }
     }
 
+    /// The ranks not in `tried`.
+    fn untried(&self, size: usize) -> Vec<Rank> {
+        let mut v = Vec::new();
+        for r in 0..size as Rank {
+            if !self.tried.contains(&r) {
+                v.push(r);
+            }
+        }
+        v
+    }
+
     /// MonClient::_add_conns' get_next_batch: the untried monitors of the
     /// lowest priority.
     fn next_batch(&self, size: usize) -> Vec<Rank> {
-        let untried = (0..size as Rank).filter(|r| !self.tried.contains(r));
-        match self.first {
-            Some(f) if !self.tried.contains(&f) && (f as usize) < size => vec![f],
-            Some(f) => untried.filter(|r| *r != f).collect(),
-            None => untried.collect(),
+        let mut v = self.untried(size);
+        if let Some(f) = self.first {
+            if v.contains(&f) {
+                return vec![f];
+            }
+            v.retain(|r| *r != f);
         }
+        v
     }
 
     /// MonClient::_finish_hunting: a session opened.

@@ -14,13 +14,11 @@ use super::config::Config;
 use super::health_service::HEALTH;
 use super::kv::{KV, KV_PREFIX};
 use super::log_service::LOGM;
-use super::mds_service::{MdsService, OsdService};
 use super::messages::{MMonSync, Message, SyncOp};
 use super::monmap::MonMap;
 use super::monmap_service::{decode_monmap, encode_monmap, MONMAP};
 use super::out::{apply_tx, Note, Out, Timer};
 use super::paxos::PAXOS;
-use super::paxos_service::Service;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Epoch, Version};
 use crate::mon::vecmap::VecMap;
@@ -36,22 +34,11 @@ pub const MON_SYNC: &str = "mon_sync";
 /// adds its data prefix. ceph-mon 16.2.15 logs the same set at sync_start
 /// ("clearing prefixes auth,config,health,kv,logm,...,osdmap,paxos"), with
 /// the prefixes of the services not modelled here (mgr, mgrstat, config,
-/// their metadata, osd_pg_creating, ...) besides.
-pub fn sync_targets() -> [&'static str; 9] {
-    let mut targets = [
-        PAXOS,
-        AUTH,
-        HEALTH,
-        KV,
-        KV_PREFIX,
-        LOGM,
-        MdsService::NAME,
-        MONMAP,
-        OsdService::NAME,
-    ];
-    crate::mon::vecset::sort_small(&mut targets);
-    targets
-}
+/// their metadata, osd_pg_creating, ...) besides. (A test checks them
+/// against the services' names.)
+pub const SYNC_TARGETS: [&str; 9] = [
+    AUTH, KV_PREFIX, HEALTH, KV, LOGM, "mdsmap", MONMAP, "osdmap", PAXOS,
+];
 
 /// obtain_monmap's first choice: a store left mid-sync has lost its monmap
 /// prefix, so the monmap backed up when the sync started is the one to use.
@@ -181,7 +168,7 @@ impl MonSync {
         }
         if clear {
             let mut t = Transaction::new();
-            for p in sync_targets() {
+            for p in SYNC_TARGETS {
                 t.erase_prefix(p);
             }
             apply_tx(store, out, t);
@@ -267,11 +254,10 @@ impl MonSync {
             apply_tx(ctx.store, ctx.out, t);
             // clear the underlying store, and make paxos see it (version 0)
             let mut t = Transaction::new();
-            for p in sync_targets() {
+            for p in SYNC_TARGETS {
                 t.erase_prefix(p);
             }
-            ctx.out
-                .log(format!("clearing prefixes {:?}", sync_targets()));
+            ctx.out.log(format!("clearing prefixes {:?}", SYNC_TARGETS));
             apply_tx(ctx.store, ctx.out, t);
             fx.push(SyncEffect::InitPaxos);
         }
@@ -349,7 +335,7 @@ impl MonSync {
         let full = m.op == SyncOp::GetCookieFull;
         let (last_committed, snapshot) = if full {
             let mut snap = Vec::new();
-            for p in sync_targets() {
+            for p in SYNC_TARGETS {
                 for (k, v) in ctx.store.iter_prefix(p) {
                     snap.push((p.to_string(), k.to_string(), v.to_vec()));
                 }
@@ -646,6 +632,25 @@ mod tests {
         let mut m = MMonSync::new(op, 0);
         m.last_committed = lc;
         m
+    }
+
+    #[test]
+    fn the_sync_targets_are_paxos_and_every_services_prefixes_sorted() {
+        use crate::mon::mds_service::{MdsService, OsdService};
+        use crate::mon::paxos_service::Service;
+        let mut want = [
+            PAXOS,
+            AUTH,
+            HEALTH,
+            KV,
+            KV_PREFIX,
+            LOGM,
+            MdsService::NAME,
+            MONMAP,
+            OsdService::NAME,
+        ];
+        want.sort_unstable();
+        assert_eq!(SYNC_TARGETS, want);
     }
 
     #[test]
