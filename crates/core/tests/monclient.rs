@@ -75,7 +75,7 @@ fn a_cut_session_is_given_up_once_keepalives_go_unanswered_for_mon_client_ping_t
     // sends a keepalive then and every mon_client_ping_interval (10 s), and
     // gives up at the first one 30 s after the last answer (the session's
     // opening): at 53 s. It marks the connection down, so a never gets the
-    // held write, and resends it to b, which is answered at once.
+    // held write, and resends it to b or c (at random), answered at once.
     let r = sim("mons a b c\nat 20s write k v\nat 20.001s isolate a\n\
          at 70s expect committed k v\nat 80s heal\nend 150s\n");
     assert_eq!(failed(&r), Vec::<String>::new());
@@ -85,7 +85,7 @@ fn a_cut_session_is_given_up_once_keepalives_go_unanswered_for_mon_client_ping_t
         vec![53 * SEC]
     );
     let (at, from) = replies(&r)[0];
-    assert_eq!(from, node(&r, "b"));
+    assert_ne!(from, node(&r, "a"));
     assert!(at > 53 * SEC && at < 53 * SEC + 100 * MS, "{at}");
     let held = first_request_to(&r, node(&r, "a"));
     let fate: Vec<_> = r
@@ -124,7 +124,7 @@ fn a_new_session_opens_only_with_a_monitor_the_client_can_reach_monclient_add_co
     // session opens with b, which forwards the write to its leader. The
     // forward waits in TCP; b, out of quorum once its lease runs out, sends
     // the client elsewhere (waitlist_or_zap_client), and the client hunts on
-    // to c, never to a.
+    // among the monitors it can reach (b again or c, at random), never to a.
     let r = sim("mons a b c\nat 20s isolate a\nat 21s write k v\nat 60s expect committed k v\n");
     assert_eq!(failed(&r), Vec::<String>::new());
     let b = node(&r, "b");
@@ -142,7 +142,7 @@ fn a_new_session_opens_only_with_a_monitor_the_client_can_reach_monclient_add_co
         client_logs(&r, "reconnecting").is_empty(),
         "no keepalive timed out"
     );
-    assert_eq!(replies(&r)[0].1, node(&r, "c"));
+    assert_ne!(replies(&r)[0].1, node(&r, "a"));
 }
 
 #[test]
@@ -184,4 +184,81 @@ fn a_client_still_hunting_moves_on_every_mon_client_hunt_interval_monclient_tick
         client_logs(&r, "reconnecting").is_empty(),
         "no keepalive ran"
     );
+}
+
+#[test]
+fn a_client_that_had_a_session_hunts_less_often_each_time_mon_client_hunt_interval_backoff_monclient_start_hunting(
+) {
+    // The write's session opens with a, then every monitor is cut off: the
+    // keepalives give up at 53 s and the MonClient reopens with nobody to
+    // answer. Having had a connection, each reopen (_start_hunting)
+    // multiplies the tick interval by mon_client_hunt_interval_backoff
+    // (1.5) up to mon_client_hunt_interval_max_multiple (10): the next
+    // ticks come 4.5, 6.75, 10.125, 15.1875, 22.78125, 30 and 30 s apart.
+    let r = sim(
+        "mons a b c\nat 20s write k v\nat 20.001s isolate a\nat 20.001s isolate b\n\
+         at 20.001s isolate c\nat 150s heal\nat 400s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert_eq!(
+        client_logs(&r, "no keepalive since 20 (33 seconds), reconnecting"),
+        vec![53 * SEC]
+    );
+    let hunts = client_logs(&r, "continuing hunt");
+    assert_eq!(
+        &hunts[..6],
+        &[
+            57_500_000,
+            64_250_000,
+            74_375_000,
+            89_562_500,
+            112_343_750,
+            142_343_750
+        ]
+    );
+    // After the heal the next tick finds a monitor and the write commits.
+    assert!(replies(&r)[0].0 > 150 * SEC);
+}
+
+#[test]
+fn a_hunting_client_picks_at_random_among_the_monitors_it_has_not_tried_monclient_add_conns() {
+    // `via c` puts c alone at the lowest `mon priority`; cut off, it never
+    // answers, and the tick at 43 s moves on to the next batch, a and b,
+    // shuffled (std::shuffle): which answers first is the run's chance,
+    // the same for the same seed.
+    let pick = |seed: u64| {
+        let r = sim(&format!(
+            "mons a b c\nseed {seed}\nat 20s isolate c\nat 40s write k v via c\nend 45s\n"
+        ));
+        assert_eq!(
+            client_logs(&r, "continuing hunt"),
+            vec![43 * SEC],
+            "seed {seed}"
+        );
+        let (at, from) = replies(&r)[0];
+        assert!(at > 43 * SEC && at < 43_200 * MS, "seed {seed}: {at}");
+        r.nodes[from as usize].clone()
+    };
+    let picks: Vec<String> = (1..=12).map(pick).collect();
+    assert!(picks.iter().all(|p| p == "a" || p == "b"), "{picks:?}");
+    assert!(picks.iter().any(|p| p == "a"), "{picks:?}");
+    assert!(picks.iter().any(|p| p == "b"), "{picks:?}");
+    assert_eq!(pick(5), picks[4]);
+}
+
+#[test]
+fn a_session_reset_reopens_and_the_next_tick_backs_off_again_monclient_ms_handle_reset() {
+    // b and c are down; the write's session opens with a at 12 s, and a
+    // dies at 13 s. ms_handle_reset reopens at once (x1.5), the tick at
+    // 15 s finds the MonClient still hunting (x2.25), and the ticks after
+    // come 6.75, 10.125 and 15.1875 s apart. ceph-mon 16.2.15 with
+    // debug_monc 20 (realfid8, 14:46 UTC): "continuing hunt" at 15.004,
+    // 21.752, 31.880 and 47.068 s.
+    let r = sim(
+        "mons a b c\nat 10s kill b c\nat 12s write k v via a\nat 13s kill a\n\
+         at 50s revive a b c\nat 100s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let hunts = client_logs(&r, "continuing hunt");
+    assert_eq!(&hunts[..4], &[15 * SEC, 21_750_000, 31_875_000, 47_062_500]);
 }

@@ -474,3 +474,45 @@ fn syncs_of(trace: &[monscope_core::trace::Event]) -> Vec<MMonSync> {
         })
         .collect()
 }
+
+/// Every (key, value) of `prefix` in `store`.
+fn prefix_of(store: &MonitorDBStore, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    store
+        .iter_prefix(prefix)
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect()
+}
+
+#[test]
+fn a_full_sync_copies_every_services_prefix_monitor_get_sync_targets_names() {
+    // The sync targets are paxos and every service's store prefixes; after
+    // c's full sync (and a quorum that commits on all three since), each
+    // holds what the provider's does. ceph-mon 16.2.15, this scenario,
+    // `ceph-monstore-tool dump-keys`: c's auth, health, kv, logm, mdsmap,
+    // osdmap, monmap and config-key keys are a's, key for key.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/full-sync-after-trim.mon"
+    ))
+    .unwrap();
+    let mut sim = monscope_core::sim::Sim::new(&parse(&text).unwrap());
+    sim.run_until(60 * SEC);
+    assert_eq!(syncs_of(sim.trace())[0].op, SyncOp::GetCookieFull);
+    let (a, c) = (sim.store(0).unwrap(), sim.store(2).unwrap());
+    let targets = monscope_core::mon::sync::SYNC_TARGETS;
+    for service in ["auth", "health", "logm", "mdsmap", "osdmap"] {
+        assert!(targets.contains(&service), "{service} is a sync target");
+        assert!(c.get_u64(service, "last_committed") > 0, "c has {service}");
+    }
+    // Paxos' proposal numbers are each monitor's own (a led, c accepted).
+    let shared = |store| {
+        let mut kept = prefix_of(store, "paxos");
+        kept.retain(|(k, _)| !k.ends_with("_pn"));
+        kept
+    };
+    assert_eq!(shared(c), shared(a), "paxos");
+    for prefix in targets.into_iter().filter(|p| *p != "paxos") {
+        assert_eq!(prefix_of(c, prefix), prefix_of(a, prefix), "{prefix}");
+    }
+    assert_eq!(*sim.state().status(2).quorum, ["a", "b", "c"]);
+}

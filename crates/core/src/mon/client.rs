@@ -4,13 +4,15 @@
 //! mon_client_hunt_interval), or its keepalives go unanswered for
 //! mon_client_ping_timeout (a cut link: MonClient::tick), it hunts: it closes
 //! the session (the monitor drops what it routed for it,
-//! Monitor::remove_session) and resends the request on a new session with the
-//! next monitor it can reach (in rank order here, where Ceph picks at random,
-//! so runs stay readable). A session whose handshake never completed (its
-//! monitor was down or cut off when it opened) is still hunting: the next
-//! tick, mon_client_hunt_interval later, moves on ("continuing hunt"). It
-//! keeps retrying until the request is answered, then closes its session.
+//! Monitor::remove_session) and resends the request on a new session with a
+//! monitor it can reach, picked at random among those it has not tried
+//! ([`Hunt`], MonClient::_add_conns). A session whose handshake never
+//! completed (its monitor was down or cut off when it opened) is still
+//! hunting: the next tick, mon_client_hunt_interval later (longer each time
+//! once a session had opened), moves on ("continuing hunt"). It keeps
+//! retrying until the request is answered, then closes its session.
 
+use super::hunt::Hunt;
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
@@ -33,6 +35,8 @@ struct Pending {
     /// its monitor could be reached when it opened, or the request got
     /// through later. Until then the client is hunting.
     established: bool,
+    /// Its MonClient's hunting state.
+    hunt: Hunt,
 }
 
 /// What a session's connection is doing when the client looks at it.
@@ -89,19 +93,28 @@ impl Client {
     }
 
     /// Submit a request to the monitor of rank `target` at `now`; returns its
-    /// tid. `reachable`: whether `target` answers the session's handshake now.
+    /// tid. `via`: the command named that monitor (`mon priority`).
+    /// `reachable`: whether `target` answers the session's handshake now.
+    /// `draw(n)`: the simulator's chance, uniform in [0, n).
+    #[allow(clippy::too_many_arguments)]
     pub fn submit(
         &mut self,
         op: Arc<ClientOp>,
         target: Rank,
+        via: bool,
         now: Time,
         reachable: bool,
+        draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) -> u64 {
         let tid = self.next_tid;
         self.next_tid += 1;
         let session = self.open_session();
         let req = MClientRequest { tid, session, op };
+        let mut hunt = Hunt::new(target, via, self.monmap.size(), draw);
+        if reachable {
+            hunt.finish();
+        }
         self.pending.insert(
             tid,
             Pending {
@@ -110,6 +123,7 @@ impl Client {
                 last_ack: now,
                 keepalive: false,
                 established: reachable,
+                hunt,
             },
         );
         self.send(tid, out);
@@ -141,7 +155,13 @@ impl Client {
         if let Some(addr) = self.monmap.addr_of(p.target) {
             out.send(addr, Message::Client(p.req.clone()));
         }
-        out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+        // An open session is looked at every mon_client_hunt_interval; a
+        // hunting MonClient ticks after that times its multiplier.
+        let next = match p.established {
+            true => self.timers.hunt,
+            false => p.hunt.interval(self.timers.hunt),
+        };
+        out.set_timer(Timer::ClientRetry(tid), next);
     }
 
     /// The rank `tid` is waiting on, and the session it was sent on.
@@ -167,6 +187,7 @@ impl Client {
         conn: Conn,
         now: Time,
         reachable: impl Fn(Rank) -> bool,
+        draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) {
         let (tid, check) = match timer {
@@ -179,18 +200,28 @@ impl Client {
         };
         if check && !p.established {
             // MonClient::tick while _hunting(): "continuing hunt" →
-            // _reopen_session, every mon_client_hunt_interval (its backoff
-            // multiplier grows only once the MonClient had a connection).
+            // _reopen_session, every mon_client_hunt_interval times the
+            // multiplier (grown only once the MonClient had a connection).
             // A request that got through after all (TCP delivered it once a
-            // cut healed) found its session open.
+            // cut healed) found its session open (_finish_hunting).
             if !matches!(conn, Conn::Flowing { .. }) {
-                self.hunt(tid, reachable, "continuing hunt", out);
+                self.hunt(tid, now, reachable, draw, "continuing hunt", out);
                 return;
             }
             p.established = true;
+            p.hunt.finish();
         }
         if check && conn == Conn::Failed {
-            self.hunt(tid, reachable, "no answer, hunting", out);
+            // ms_handle_reset reopened the session when it failed, between
+            // two ticks; if nobody could answer, this tick finds the
+            // MonClient still hunting and reopens again ("continuing
+            // hunt"), backing off twice (ceph-mon 16.2.15, debug_monc 20:
+            // the reset at 13.0 s, then ticks at 15.0, 21.75, 31.88 and
+            // 47.07 s).
+            self.hunt(tid, now, &reachable, draw, "no answer, hunting", out);
+            if self.pending.get(&tid).is_some_and(|p| !p.established) {
+                self.hunt(tid, now, &reachable, draw, "continuing hunt", out);
+            }
             return;
         }
         if check && p.keepalive {
@@ -202,7 +233,7 @@ impl Client {
         // mon_client_ping_interval.
         p.keepalive = true;
         if self.keepalive_gives_up(tid, conn, now, out) {
-            self.hunt(tid, reachable, "no answer, hunting", out);
+            self.hunt(tid, now, reachable, draw, "no answer, hunting", out);
             return;
         }
         out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
@@ -237,14 +268,25 @@ impl Client {
         if matches!(conn, Conn::Flowing { .. }) {
             p.last_ack = now;
         }
+        // tick: a keepalive sent without giving up un-backs off.
+        p.hunt.un_backoff();
         false
     }
 
-    /// Close the session and resend the request on a new one with the next
-    /// monitor in rank order that can be reached (the next one if none can;
-    /// that session is still hunting). `why` leads the log line.
-    fn hunt(&mut self, tid: u64, reachable: impl Fn(Rank) -> bool, why: &str, out: &mut Out) {
-        let n = self.monmap.size() as Rank;
+    /// Close the session and resend the request on a new one
+    /// (MonClient::_reopen_session, [`Hunt::reopen`]): with a monitor that
+    /// can be reached, or, if none can, one that cannot (that session is
+    /// still hunting). `why` leads the log line.
+    fn hunt(
+        &mut self,
+        tid: u64,
+        now: Time,
+        reachable: impl Fn(Rank) -> bool,
+        draw: &mut dyn FnMut(u32) -> u32,
+        why: &str,
+        out: &mut Out,
+    ) {
+        let n = self.monmap.size();
         let Some(p) = self.pending.get(&tid) else {
             return;
         };
@@ -258,12 +300,15 @@ impl Client {
         };
         p.req.session = session;
         p.keepalive = false;
+        // A new connection: its keepalives are timed from now.
+        p.last_ack = now;
         out.cancel_timer(Timer::ClientKeepalive(tid));
-        if n > 0 {
-            let next = |k: Rank| (p.target + k).rem_euclid(n);
-            p.target = (1..=n).map(next).find(|r| reachable(*r)).unwrap_or(next(1));
+        let (target, opened) = p.hunt.reopen(n, &reachable, draw);
+        p.target = target;
+        p.established = n > 0 && opened;
+        if p.established {
+            p.hunt.finish();
         }
-        p.established = n > 0 && reachable(p.target);
         let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
         out.log(format!("request {tid}: {why}: trying mon.{name}"));
         self.send(tid, out);

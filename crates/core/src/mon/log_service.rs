@@ -6,8 +6,9 @@
 //! pending increment and PaxosService::should_propose's default decides
 //! when (at once while logm is new, lc <= 1; else paxos_propose_interval
 //! after the last commit, at least paxos_min_wait). Measured on ceph-mon
-//! 16.2.15, a three-monitor start commits the first entries at once (v4)
-//! and then, at each election, the new leader's lines ("calling monitor
+//! 16.2.15, a three-monitor start commits the leader's first line alone at
+//! once (v4), the rest of the start-up's 1 s later, and then, at each
+//! election, the new leader's lines ("calling monitor
 //! election", "is new leader", "monmap e1", "overall HEALTH_OK") in one
 //! version 50 ms to 1 s after the election.
 
@@ -195,21 +196,33 @@ impl Service for LogService {
         self.committed_lc = last_committed;
     }
 
-    /// LogMonitor::prepare_log for every MLog that waited, less the entries
+    /// LogMonitor::prepare_log for the MLogs that waited, less the entries
     /// already committed or pending (a peon sends its lines again after an
-    /// election until they are committed).
+    /// election until they are committed). Each waiting entry is one MLog:
+    /// a monitor's LogClient sends every line on its own (LogClient::queue
+    /// → _send_to_mon), and PaxosService::dispatch takes them one by one.
+    /// While logm is new (lc <= 1) should_propose proposes the first
+    /// prepared one at once, so the others wait for the next version
+    /// (ceph-mon 16.2.15: logm v2 holds the leader's first line alone, v3
+    /// the other twelve of the start-up, 1 s later).
     fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool {
         if self.waiting.is_empty() {
             return false;
         }
         self.summarize(ctx.store);
+        let one = ctx.store.get_u64(LOGM, "last_committed") <= 1;
         let mut changed = false;
-        for (who, e) in std::mem::take(&mut self.waiting) {
+        let mut waiting = std::mem::take(&mut self.waiting).into_iter();
+        for (who, e) in waiting.by_ref() {
             if !self.known(&who, &e) {
                 self.pending.push((who, e));
                 changed = true;
+                if one {
+                    break;
+                }
             }
         }
+        self.waiting.extend(waiting);
         changed
     }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod consensus;
 pub mod elector;
 pub mod health_service;
+pub mod hunt;
 pub mod kv;
 pub mod log_service;
 pub mod logline;

@@ -9,8 +9,11 @@
 //! Paxos and the Elector it never touches the Monitor: it takes a
 //! [`SyncCtx`] and returns [`SyncEffect`]s the Monitor applies in order.
 
+use super::auth_service::AUTH;
 use super::config::Config;
+use super::health_service::HEALTH;
 use super::kv::{KV, KV_PREFIX};
+use super::log_service::LOGM;
 use super::messages::{MMonSync, Message, SyncOp};
 use super::monmap::MonMap;
 use super::monmap_service::{decode_monmap, encode_monmap, MONMAP};
@@ -25,12 +28,17 @@ use std::sync::Arc;
 /// The store prefix of the sync bookkeeping (in_sync, latest_monmap, ...).
 pub const MON_SYNC: &str = "mon_sync";
 
-/// Monitor::get_sync_targets_names: "paxos" plus every service's prefixes
-/// (KVMonitor::get_store_prefixes gives its service name and its data
-/// prefix; MonmapMonitor's is "monmap").
-pub fn sync_targets() -> [&'static str; 4] {
-    [PAXOS, KV, KV_PREFIX, MONMAP]
-}
+/// Monitor::get_sync_targets_names: "paxos" plus every service's
+/// get_store_prefixes, in the sorted order of Ceph's `std::set`. A service's
+/// prefixes are its name (PaxosService's default), except KVMonitor's, which
+/// adds its data prefix. ceph-mon 16.2.15 logs the same set at sync_start
+/// ("clearing prefixes auth,config,health,kv,logm,...,osdmap,paxos"), with
+/// the prefixes of the services not modelled here (mgr, mgrstat, config,
+/// their metadata, osd_pg_creating, ...) besides. (A test checks them
+/// against the services' names.)
+pub const SYNC_TARGETS: [&str; 9] = [
+    AUTH, KV_PREFIX, HEALTH, KV, LOGM, "mdsmap", MONMAP, "osdmap", PAXOS,
+];
 
 /// obtain_monmap's first choice: a store left mid-sync has lost its monmap
 /// prefix, so the monmap backed up when the sync started is the one to use.
@@ -160,7 +168,7 @@ impl MonSync {
         }
         if clear {
             let mut t = Transaction::new();
-            for p in sync_targets() {
+            for p in SYNC_TARGETS {
                 t.erase_prefix(p);
             }
             apply_tx(store, out, t);
@@ -246,11 +254,10 @@ impl MonSync {
             apply_tx(ctx.store, ctx.out, t);
             // clear the underlying store, and make paxos see it (version 0)
             let mut t = Transaction::new();
-            for p in sync_targets() {
+            for p in SYNC_TARGETS {
                 t.erase_prefix(p);
             }
-            ctx.out
-                .log(format!("clearing prefixes {:?}", sync_targets()));
+            ctx.out.log(format!("clearing prefixes {:?}", SYNC_TARGETS));
             apply_tx(ctx.store, ctx.out, t);
             fx.push(SyncEffect::InitPaxos);
         }
@@ -328,9 +335,7 @@ impl MonSync {
         let full = m.op == SyncOp::GetCookieFull;
         let (last_committed, snapshot) = if full {
             let mut snap = Vec::new();
-            let mut targets = sync_targets();
-            crate::mon::vecset::sort_small(&mut targets);
-            for p in targets {
+            for p in SYNC_TARGETS {
                 for (k, v) in ctx.store.iter_prefix(p) {
                     snap.push((p.to_string(), k.to_string(), v.to_vec()));
                 }
@@ -627,6 +632,25 @@ mod tests {
         let mut m = MMonSync::new(op, 0);
         m.last_committed = lc;
         m
+    }
+
+    #[test]
+    fn the_sync_targets_are_paxos_and_every_services_prefixes_sorted() {
+        use crate::mon::mds_service::{MdsService, OsdService};
+        use crate::mon::paxos_service::Service;
+        let mut want = [
+            PAXOS,
+            AUTH,
+            HEALTH,
+            KV,
+            KV_PREFIX,
+            LOGM,
+            MdsService::NAME,
+            MONMAP,
+            OsdService::NAME,
+        ];
+        want.sort_unstable();
+        assert_eq!(SYNC_TARGETS, want);
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub struct Sim {
     seq: u64,
     queue: Queue<SimEvent>,
     rng: Pcg32,
+    /// The clients' own chance (MonClient::_add_conns' shuffle): a stream
+    /// apart, so that a hunt leaves the network's draws as they were.
+    client_rng: Pcg32,
     net: Network,
     nodes: Vec<Node>,
     client: Client,
@@ -215,6 +218,7 @@ impl Sim {
             seq: 0,
             queue: Queue::new(),
             rng: Pcg32::new(scenario.seed),
+            client_rng: Pcg32::new(scenario.seed ^ CLIENT_STREAM),
             net,
             nodes,
             timers: vec![VecMap::new(); total + 1],
@@ -551,9 +555,16 @@ impl Sim {
             Some(since) => Conn::Flowing { since },
         };
         let reachable = self.reachable();
-        let (now, out) = (self.now, &mut self.out);
-        self.client
-            .on_timer(timer, conn, now, |r| reachable[r as usize], out);
+        let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
+        let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
+        self.client.on_timer(
+            timer,
+            conn,
+            now,
+            |r| reachable.get(r as usize).copied().unwrap_or(false),
+            &mut draw,
+            out,
+        );
         if self
             .client
             .target_of(tid)
@@ -960,6 +971,7 @@ impl Sim {
                             addr: Addr(n),
                         },
                         target,
+                        false,
                     );
                     self.nodes[n as usize].added = true;
                     self.boot(n);
@@ -967,7 +979,7 @@ impl Sim {
             }
             Action::Remove(name) => {
                 let target = self.client_target(&None);
-                self.client_request(ClientOp::MonRemove { name: name.clone() }, target);
+                self.client_request(ClientOp::MonRemove { name: name.clone() }, target, false);
             }
             Action::Cut { a, b, one_way } => self.for_link(a, b, *one_way, Network::cut),
             Action::Restore { a, b, one_way } => {
@@ -1004,11 +1016,11 @@ impl Sim {
             Action::Write { key, value, via } => {
                 let target = self.client_target(via);
                 let (key, value) = (key.clone(), value.clone());
-                self.client_request(ClientOp::Write { key, value }, target);
+                self.client_request(ClientOp::Write { key, value }, target, via.is_some());
             }
             Action::Read { key, via } => {
                 let target = self.client_target(via);
-                self.client_request(ClientOp::Read { key: key.clone() }, target);
+                self.client_request(ClientOp::Read { key: key.clone() }, target, via.is_some());
             }
             Action::Note(_) | Action::Expect(_) => {}
         }
@@ -1024,14 +1036,21 @@ impl Sim {
         }
     }
 
-    fn client_request(&mut self, op: ClientOp, target: Rank) {
+    fn client_request(&mut self, op: ClientOp, target: Rank, via: bool) {
         let node = self.client_node();
         let shared = Arc::new(op);
         let reachable = u32::try_from(target).is_ok_and(|n| self.reaches(n));
-        let (now, out) = (self.now, &mut self.out);
-        let tid = self
-            .client
-            .submit(Arc::clone(&shared), target, now, reachable, out);
+        let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
+        let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
+        let tid = self.client.submit(
+            Arc::clone(&shared),
+            target,
+            via,
+            now,
+            reachable,
+            &mut draw,
+            out,
+        );
         self.emit(EventKind::ClientRequest {
             tid,
             target: Some(target as NodeId),
@@ -1040,6 +1059,9 @@ impl Sim {
         self.flush_out(node);
     }
 }
+
+/// Mixed into the seed for the clients' stream of chance ("monclien").
+const CLIENT_STREAM: u64 = 0x6d6f_6e63_6c69_656e;
 
 /// What a stopped monitor shows: down, with the paxos range its store holds.
 fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
