@@ -8,18 +8,18 @@
 #            "outfile": PATH (optional: the reply's data is written there)}
 #   stdout: {"id": N, "rc": RC, "out": TEXT, "status": TEXT}
 # "any" is a MonClient that hunts over every monitor in ceph.conf, as the
-# `ceph` CLI does; "mon:NAME" talks to that one monitor only (mon_host is its
-# address), so its answers are that monitor's own. "first:NAME" is a
+# `ceph` CLI does; "mon:NAME" talks to that one monitor (mon_host_override is
+# its address), so its answers are that monitor's own. "first:NAME" is a
 # MonClient of its own for one command, as one `ceph` command is, ended after
-# it: its initial monmap holds every monitor of "mons", NAME at priority 0 and
-# the others at 1, so its first session is with NAME alone and, when that
-# session fails, it hunts over the others (MonClient::_add_conns tries the
-# lowest priority first; MonMap::init_with_config_file reads `mon priority`
-# from [mon.NAME] sections when mon_host is empty). A scenario's `via NAME`.
+# it: its first session is with NAME alone (mon_host_override) and, when that
+# session fails, it hunts over every monitor of the monmap it was sent; when
+# NAME does not answer at all, it moves on to the others of "mons" after
+# mon_client_hunt_interval (see connect). A scenario's `via NAME`.
 # (mon_command's `target` is no way: it makes the command a `tell`, which a
 # monitor answers only for admin-socket commands.)
 # Every request runs in its own thread; the process exits when stdin closes.
 import json
+import math
 import os
 import sys
 import threading
@@ -43,7 +43,8 @@ def reply(rid, rc, out, status):
 
 def first_conf(name, mons):
     """ceph.conf without mon_host, and a [mon.X] section per monitor of
-    `mons` with its address and priority (NAME 0, the others 1)."""
+    `mons` with its address and priority (NAME 0, the others 1; all 1 when
+    NAME is not one of them)."""
     path = os.path.join(os.path.dirname(CONF), "client.first.%s.%s.conf" % (name, "-".join(mons)))
     with conf_lock:
         if os.path.exists(path):
@@ -67,9 +68,32 @@ def connect(name, timeout, mons=()):
     conffile = CONF
     kind, _, mon = name.partition(":")
     if kind == "mon":
-        conf["mon_host"] = ADDRS[mon]
+        # mon_host alone reaches only librados' bootstrap session (below)
+        conf["mon_host"] = conf["mon_host_override"] = ADDRS[mon]
     elif kind == "first":
-        conffile = first_conf(mon, [m for m in mons if m in ADDRS] or [mon])
+        # librados' bootstrap MonClient (MonClient::get_monmap_and_config)
+        # hands the cluster's monmap to every later MonClient of the process
+        # (MonClient::handle_monmap: cct->set_mon_addrs), and the command's
+        # MonClient then picks among all its monitors at random: `mon
+        # priority` reaches only the bootstrap's session. mon_host_override
+        # comes before both (MonMap::build_initial), so the command's session
+        # is with NAME; once connected it has the whole monmap and hunts as
+        # any MonClient. If NAME does not answer within
+        # mon_client_hunt_interval, the others, as a MonClient whose first
+        # session never opened moves on.
+        others = [m for m in mons if m in ADDRS and m != mon]
+        hunt = int(math.ceil(float(rados.Rados(conffile=CONF).conf_get("mon_client_hunt_interval"))))
+        try:
+            first = dict(conf, mon_host_override=ADDRS[mon], client_mount_timeout=str(max(hunt, 1)))
+            return open_handle(CONF, first, max(hunt, 1))
+        except Exception:
+            if not others:
+                raise
+        conffile = first_conf(mon, others)
+    return open_handle(conffile, conf, timeout)
+
+
+def open_handle(conffile, conf, timeout):
     h = rados.Rados(conffile=conffile, conf=conf)
     try:
         h.connect(timeout=max(timeout, 1))

@@ -22,6 +22,7 @@ use monscope_core::mon::messages::{ClientOp, ClientResult};
 use monscope_core::mon::status::{MonState, MonStatus};
 use monscope_core::mon::store::Transaction;
 use monscope_core::mon::{Addr, Rank};
+use monscope_core::time::Time;
 use monscope_core::trace::state::{KV_PREFIX, PAXOS_PREFIX};
 use monscope_core::trace::{EventKind, NodeId};
 use serde_json::json;
@@ -56,6 +57,12 @@ pub struct Slot {
     /// Started under libfaketime (the scenario skews its clock at some time).
     faketime: bool,
     skew_us: i64,
+    /// The offset before the latest `skew`: libfaketime re-reads its file at
+    /// most every FAKETIME_CACHE_DURATION, so lines just after a change can
+    /// still carry this one.
+    prev_skew_us: i64,
+    /// The run time of its latest log line: a log's lines come in order.
+    log_at: Time,
     log_pos: u64,
     /// What its log has said (state, epochs, quorum, leader, paxos).
     view: LogView,
@@ -113,6 +120,8 @@ impl Cluster {
                 has_store: false,
                 faketime: skewed.contains(&m.name),
                 skew_us: 0,
+                prev_skew_us: 0,
+                log_at: 0,
                 log_pos: 0,
                 view: LogView::new(&m.name, i as Rank),
                 lc_seen: 0,
@@ -504,7 +513,7 @@ impl Cluster {
         };
         std::fs::write(&f, text).map_err(|e| format!("{}: {e}", f.display()))?;
         if let Some(s) = self.slots().iter_mut().find(|s| s.name == name) {
-            s.skew_us = us;
+            s.prev_skew_us = std::mem::replace(&mut s.skew_us, us);
         }
         Ok(())
     }
@@ -709,12 +718,27 @@ impl Cluster {
         };
         s.log_pos += end as u64 + 1;
         let text = String::from_utf8_lossy(&buf[..=end]);
+        let now = self.rec.now();
         let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
         for line in text.lines() {
             let Some(l) = mon_log::parse_line(line) else {
                 continue;
             };
-            let at = self.rec.from_wall(l.wall_us - s.skew_us);
+            // A line that would lie in the future or before the log's
+            // previous one was stamped with the offset before the latest
+            // `skew` (libfaketime's cache): a clock set back by 6 s otherwise
+            // showed c's last_committed going back (clock-skew). 50 ms: the
+            // wall clock and the run's monotonic one may differ a little.
+            let fits = |t: Time| t + 50_000 >= s.log_at && t <= now + 50_000;
+            let mut at = self.rec.from_wall(l.wall_us - s.skew_us);
+            if !fits(at) {
+                let before = self.rec.from_wall(l.wall_us - s.prev_skew_us);
+                if fits(before) {
+                    at = before;
+                }
+            }
+            let at = at.max(s.log_at).min(now);
+            s.log_at = at;
             s.view.apply(&l);
             for fact in &l.facts {
                 match fact {

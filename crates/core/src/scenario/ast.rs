@@ -74,6 +74,16 @@ impl CmpOp {
     }
 }
 
+/// What `version NAME OP ...` compares NAME's last_committed with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionRef {
+    /// A paxos version.
+    Count(u64),
+    /// Another monitor's last_committed at the same time: a lagging monitor
+    /// has caught up whatever the start-up committed (`version c = a`).
+    Of(String),
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpochExpect {
     Is(u32),
@@ -101,7 +111,9 @@ pub enum Expectation {
     Unstable(Duration),
     Committed(String, String),
     Missing(String),
-    Version(String, CmpOp, u64),
+    /// `version NAME OP N`, or `version NAME OP OTHER` (an extension of the
+    /// spec: OTHER's last_committed at the same time).
+    Version(String, CmpOp, VersionRef),
     /// `health ok` is an empty list.
     Health(Vec<String>),
     MaxLeaders(u32),

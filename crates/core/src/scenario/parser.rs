@@ -687,7 +687,14 @@ fn expectation(c: &mut Cursor) -> Result<Expectation, ParseError> {
                 ">" => CmpOp::Gt,
                 _ => CmpOp::Ge,
             };
-            Expectation::Version(name, op, c.count("a paxos version")?)
+            let what = "a paxos version or a monitor name";
+            let against = match c.peek() {
+                Some(t) if !t.quoted && t.text.starts_with(|ch: char| ch.is_ascii_lowercase()) => {
+                    VersionRef::Of(c.name()?)
+                }
+                _ => VersionRef::Count(c.count(what)?),
+            };
+            Expectation::Version(name, op, against)
         }
         "health" => {
             let what = "ok or health checks (MON_DOWN MON_CLOCK_SKEW)";

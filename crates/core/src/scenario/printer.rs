@@ -93,7 +93,12 @@ pub fn print_expectation(e: &Expectation) -> String {
         Expectation::Unstable(d) => format!("unstable for {}", format_duration(*d)),
         Expectation::Committed(k, v) => format!("committed {} {}", word(k), word(v)),
         Expectation::Missing(k) => format!("missing {}", word(k)),
-        Expectation::Version(n, op, v) => format!("version {n} {} {v}", op.symbol()),
+        Expectation::Version(n, op, VersionRef::Count(v)) => {
+            format!("version {n} {} {v}", op.symbol())
+        }
+        Expectation::Version(n, op, VersionRef::Of(m)) => {
+            format!("version {n} {} {m}", op.symbol())
+        }
         Expectation::Health(checks) if checks.is_empty() => "health ok".to_string(),
         Expectation::Health(checks) => format!("health {}", checks.join(" ")),
         Expectation::MaxLeaders(n) => format!("max-leaders {n}"),

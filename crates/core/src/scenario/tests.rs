@@ -305,12 +305,17 @@ fn every_expectation_parses_and_prints_back() {
         (
             "version a >= 12",
             "version a >= 12",
-            Expectation::Version("a".into(), CmpOp::Ge, 12),
+            Expectation::Version("a".into(), CmpOp::Ge, VersionRef::Count(12)),
         ),
         (
             "version a != 0",
             "version a != 0",
-            Expectation::Version("a".into(), CmpOp::Ne, 0),
+            Expectation::Version("a".into(), CmpOp::Ne, VersionRef::Count(0)),
+        ),
+        (
+            "version c = a",
+            "version c = a",
+            Expectation::Version("c".into(), CmpOp::Eq, VersionRef::Of("a".into())),
         ),
         ("health ok", "health ok", Expectation::Health(vec![])),
         (

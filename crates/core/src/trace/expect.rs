@@ -11,7 +11,7 @@
 use super::state::{ClusterState, RolePart};
 use super::NodeId;
 use crate::mon::status::MonState;
-use crate::scenario::ast::{EpochExpect, Expectation};
+use crate::scenario::ast::{EpochExpect, Expectation, VersionRef};
 use crate::time::{format_secs, Duration, Time};
 
 /// The result of one check: whether it held, and what was the case.
@@ -81,12 +81,21 @@ pub fn check(state: &ClusterState, exp: &Expectation, now: Time) -> Outcome {
         },
         Expectation::Committed(key, value) => check_kv(st, key, Some(value)),
         Expectation::Missing(key) => check_kv(st, key, None),
-        Expectation::Version(name, op, n) => with_mon(st, name, |node| {
+        Expectation::Version(name, op, VersionRef::Count(n)) => with_mon(st, name, |node| {
             let lc = st.last_committed(node);
             Outcome::new(
                 op.holds(lc, *n),
                 format!("last_committed of {name} is {lc}"),
             )
+        }),
+        Expectation::Version(name, op, VersionRef::Of(other)) => with_mon(st, name, |node| {
+            with_mon(st, other, |o| {
+                let (lc, olc) = (st.last_committed(node), st.last_committed(o));
+                Outcome::new(
+                    op.holds(lc, olc),
+                    format!("last_committed of {name} is {lc}, of {other} {olc}"),
+                )
+            })
         }),
         Expectation::Health(checks) => {
             let Some(l) = st.leader() else {

@@ -3,6 +3,7 @@
 use super::{check, Outcome};
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::Transaction;
+use crate::scenario::ast::VersionRef::{Count, Of};
 use crate::scenario::ast::{CmpOp, EpochExpect, Expectation as E};
 use crate::time::{Time, MS, SEC};
 use crate::trace::state::ClusterState;
@@ -365,17 +366,43 @@ fn version_compares_last_committed_and_down_monitors_keep_theirs() {
     let mut t = formed();
     t.at(10).with_lc(B, 12);
     t.pass(
-        E::Version(s("b"), CmpOp::Ge, 12),
+        E::Version(s("b"), CmpOp::Ge, Count(12)),
         "last_committed of b is 12",
     );
     t.fail(
-        E::Version(s("b"), CmpOp::Lt, 12),
+        E::Version(s("b"), CmpOp::Lt, Count(12)),
         "last_committed of b is 12",
     );
     t.at(11).down(B);
     t.pass(
-        E::Version(s("b"), CmpOp::Eq, 12),
+        E::Version(s("b"), CmpOp::Eq, Count(12)),
         "last_committed of b is 12",
+    );
+}
+
+#[test]
+fn version_against_another_monitor_compares_both_last_committed_at_that_time() {
+    // `version c = a` (an extension): a lagging monitor caught up, whatever
+    // number of versions the start-up committed.
+    let mut t = formed();
+    t.at(10).with_lc(A, 17);
+    t.with_lc(C, 6);
+    t.fail(
+        E::Version(s("c"), CmpOp::Eq, Of(s("a"))),
+        "last_committed of c is 6, of a 17",
+    );
+    t.pass(
+        E::Version(s("c"), CmpOp::Lt, Of(s("a"))),
+        "last_committed of c is 6, of a 17",
+    );
+    t.at(12).with_lc(C, 17);
+    t.pass(
+        E::Version(s("c"), CmpOp::Eq, Of(s("a"))),
+        "last_committed of c is 17, of a 17",
+    );
+    t.fail(
+        E::Version(s("c"), CmpOp::Eq, Of(s("x"))),
+        "unknown monitor x",
     );
 }
 
@@ -470,7 +497,10 @@ fn a_wiped_monitors_last_committed_may_go_back_to_0() {
     let mut tx = Transaction::new();
     tx.erase_prefix("paxos").erase_prefix("config-key");
     t.ev(EventKind::Store { node: B, tx });
-    t.pass(E::Version(s("b"), CmpOp::Eq, 0), "last_committed of b is 0");
+    t.pass(
+        E::Version(s("b"), CmpOp::Eq, Count(0)),
+        "last_committed of b is 0",
+    );
     t.at(7).probing(B);
     assert_eq!(t.with_lc(B, 0), None);
     t.pass(E::Safe, "no violation");
