@@ -112,6 +112,9 @@ struct Inner {
     /// still being simulated (when `want` still holds the text before it).
     shown: Option<Rc<String>>,
     saved: Option<Session>,
+    /// The texts on disk of the session and of the journal's position
+    /// (db.rs, `texts`): a write puts a text only when it is another.
+    texts: [Option<Rc<String>>; 2],
     busy: bool,
     timer: Option<Timeout>,
     next_notice: u64,
@@ -435,7 +438,7 @@ impl Storage {
         if self.inner.borrow().to_check.is_some() {
             self.check_restored();
         }
-        let (db, batch, session) = {
+        let (db, batch, session, new) = {
             let mut i = self.inner.borrow_mut();
             let Some(db) = i.db.clone() else { return };
             if i.busy || i.failed {
@@ -456,6 +459,16 @@ impl Storage {
                 }
                 return;
             }
+            // Compared by pointer first (Rc's `==`), the text itself only then.
+            let another = |on_disk: &Option<Rc<String>>, text| on_disk.as_ref() != Some(text);
+            let new = db::NewTexts {
+                session: session
+                    .as_ref()
+                    .is_some_and(|s| another(&i.texts[0], &s.text)),
+                position: batch
+                    .as_ref()
+                    .is_some_and(|b| another(&i.texts[1], &b.text)),
+            };
             i.busy = true;
             i.view.stores = Rc::new(
                 model
@@ -471,20 +484,26 @@ impl Storage {
                     })
                     .collect(),
             );
-            (db, batch, session)
+            (db, batch, session, new)
         };
         self.publish();
         let me = self.clone();
         spawn_local(async move {
-            let result = db::write_batch(&db, batch.as_ref(), session.as_ref()).await;
+            let result = db::write_batch(&db, batch.as_ref(), session.as_ref(), new).await;
             {
                 let mut i = me.inner.borrow_mut();
                 i.busy = false;
                 match &result {
                     Ok(()) => {
                         i.view.batches += 1;
-                        if session.is_some() {
-                            i.saved = session;
+                        if let Some(b) = batch.as_ref().filter(|_| new.position) {
+                            i.texts[1] = Some(b.text.clone());
+                        }
+                        if let Some(s) = session {
+                            if new.session {
+                                i.texts[0] = Some(s.text.clone());
+                            }
+                            i.saved = Some(s);
                         }
                     }
                     Err(_) => {
