@@ -6,7 +6,7 @@ use crate::playback::Model;
 use monscope_core::mon::store::{KeyValueDB, MonitorDBStore, Transaction};
 use monscope_core::sim::Sim;
 use monscope_core::time::Time;
-use monscope_core::trace::{EventKind, NodeId};
+use monscope_core::trace::{Event, EventKind, NodeId};
 use std::rc::Rc;
 
 /// One journaled store transaction: the `seq`-th of the journal, of `node`.
@@ -169,25 +169,26 @@ impl Journal {
             let upto = model.events_upto(t);
             let from = self.events.min(upto);
             // At most FOLLOW_STEP events, ending before a moment: the
-            // stores are then those just before it.
+            // stores are then those just before it. Events are in time
+            // order: those before the cut are a prefix of the step.
             let trace = model.trace();
-            let (to, at) = match trace.get(from + FOLLOW_STEP).map(|e| e.at) {
-                Some(cut) if from + FOLLOW_STEP < upto => {
-                    let to = trace.partition_point_at(|at| at < cut);
-                    match to > from {
-                        true => (to, cut - 1),
-                        false => (upto, t),
-                    }
-                }
-                _ => (upto, t),
+            let cut = match from + FOLLOW_STEP < upto {
+                true => trace.time_of(from + FOLLOW_STEP),
+                false => None,
             };
-            for ev in trace.range(from, to) {
-                if let EventKind::Store { node, tx } = &ev.kind {
-                    match self.rebuild {
-                        true => self.mon_store(*node).apply(tx),
-                        false => self.store(*node).apply(tx),
+            let (mut to, mut at) = (from, t);
+            if let Some(cut) = cut {
+                trace.each(from, from + FOLLOW_STEP, |i, ev| {
+                    if ev.at < cut {
+                        self.apply_event(ev);
+                        (to, at) = (i + 1, cut - 1);
                     }
-                }
+                });
+            }
+            // No cut, or every event of the step at the cut's moment.
+            if to == from {
+                trace.each(from, upto, |_, ev| self.apply_event(ev));
+                (to, at) = (upto, t);
             }
             drop(trace);
             self.events = to;
@@ -238,6 +239,17 @@ impl Journal {
             let tx = store(node).map(|s| s.to_transaction()).unwrap_or_default();
             if !tx.is_empty() {
                 self.store(node).apply(&tx);
+            }
+        }
+    }
+
+    /// Apply `ev`'s store transaction, if it is one (journaled unless the
+    /// stores are being rebuilt).
+    fn apply_event(&mut self, ev: &Event) {
+        if let EventKind::Store { node, tx } = &ev.kind {
+            match self.rebuild {
+                true => self.mon_store(*node).apply(tx),
+                false => self.store(*node).apply(tx),
             }
         }
     }

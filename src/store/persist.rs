@@ -8,6 +8,7 @@ use super::journal::Journal;
 use super::session::Session;
 use crate::playback::Model;
 use crate::state::Msg;
+use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
 use monscope_core::time::Time;
 use std::cell::RefCell;
@@ -18,6 +19,12 @@ use yew::Callback;
 /// Real milliseconds between two writes: playback moves the playhead every
 /// frame, and one IndexedDB transaction per ~quarter second carries it all.
 const FLUSH_EVERY_MS: u32 = 250;
+
+/// Real milliseconds a flush spends at most catching the journal up on a
+/// long step (a slice of `journal.rs`'s FOLLOW_STEP events at a time); the
+/// next slice runs after the next frame (`schedule_slice`), so that a seek
+/// waits behind one slice at most and its frame behind none.
+const SLICE_MS: f64 = 4.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -117,6 +124,8 @@ struct Inner {
     texts: [Option<Rc<String>>; 2],
     busy: bool,
     timer: Option<Timeout>,
+    /// The next slice of a catch-up, waiting for a frame (`schedule_slice`).
+    frame: Option<AnimationFrame>,
     next_notice: u64,
     view: StorageView,
     /// The view last published: the page renders again only for a new one
@@ -348,7 +357,9 @@ impl Storage {
         let leave =
             gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
                 if let Some(me) = weak.upgrade() {
-                    me.inner.borrow_mut().timer = None;
+                    let mut i = me.inner.borrow_mut();
+                    (i.timer, i.frame) = (None, None);
+                    drop(i);
                     me.flush();
                 }
             });
@@ -390,13 +401,28 @@ impl Storage {
 
     fn schedule(self: &Rc<Self>, ms: u32) {
         let mut i = self.inner.borrow_mut();
-        if i.timer.is_some() || i.busy {
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
         }
         let me = self.clone();
         i.timer = Some(Timeout::new(ms, move || {
             me.inner.borrow_mut().timer = None;
             me.flush();
+        }));
+    }
+
+    /// The next slice of a catch-up: in the task after the next frame. Run
+    /// at once, slices of the hour's catch-up ran back to back for seconds
+    /// after a seek, and the next seek's frame waited behind one or two.
+    fn schedule_slice(self: &Rc<Self>) {
+        let mut i = self.inner.borrow_mut();
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
+            return;
+        }
+        let me = self.clone();
+        i.frame = Some(request_animation_frame(move |_| {
+            me.inner.borrow_mut().frame = None;
+            me.schedule(0);
         }));
     }
 
@@ -447,7 +473,13 @@ impl Storage {
             let Some((model, t, session)) = i.want.clone() else {
                 return;
             };
-            i.journal.follow(&model, t, || model.sim_at(t));
+            let start = js_sys::Date::now();
+            loop {
+                i.journal.follow(&model, t, || model.sim_at(t));
+                if !i.journal.behind() || js_sys::Date::now() - start >= SLICE_MS {
+                    break;
+                }
+            }
             let batch = i.journal.take_batch();
             let session = (i.saved.as_ref() != Some(&session)).then_some(session);
             if batch.is_none() && session.is_none() {
@@ -455,7 +487,7 @@ impl Storage {
                 drop(i);
                 self.publish();
                 if behind {
-                    self.schedule(0);
+                    self.schedule_slice();
                 }
                 return;
             }
@@ -470,20 +502,26 @@ impl Storage {
                     .is_some_and(|b| another(&i.texts[1], &b.text)),
             };
             i.busy = true;
-            i.view.stores = Rc::new(
-                model
-                    .names
-                    .iter()
-                    .zip(&i.journal.stores)
-                    .map(|(name, s)| {
-                        let keys = s
-                            .prefixes()
-                            .flat_map(|p| s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}")))
-                            .collect();
-                        (name.clone(), keys)
-                    })
-                    .collect(),
-            );
+            // The keys on disk change with a batch only (a session alone is
+            // the playhead moving; the hour's keys were listed every flush).
+            if batch.is_some() {
+                i.view.stores = Rc::new(
+                    model
+                        .names
+                        .iter()
+                        .zip(&i.journal.stores)
+                        .map(|(name, s)| {
+                            let keys = s
+                                .prefixes()
+                                .flat_map(|p| {
+                                    s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}"))
+                                })
+                                .collect();
+                            (name.clone(), keys)
+                        })
+                        .collect(),
+                );
+            }
             (db, batch, session, new)
         };
         self.publish();
@@ -520,7 +558,10 @@ impl Storage {
                     // A journal catching up on a long seek goes on at once,
                     // a slice a task (journal.rs, FOLLOW_STEP).
                     let behind = me.inner.borrow().journal.behind();
-                    me.schedule(if behind { 0 } else { FLUSH_EVERY_MS });
+                    match behind {
+                        true => me.schedule_slice(),
+                        false => me.schedule(FLUSH_EVERY_MS),
+                    }
                 }
                 Err(e) => {
                     me.notice(
