@@ -29,8 +29,13 @@ pub fn encode(trace: &Trace) -> Vec<u8> {
 
 /// What the worker runs, as errors name it: the exports, `#imported` and a
 /// real trace's bands all fail here, and the Import page's errors say the
-/// same (app.rs, components/real_band.rs).
-const MODULE: &str = "the Import page's module (import-worker.js)";
+/// same (app.rs, components/real_band.rs). A macro: the errors are
+/// `concat!`ed, without the format machinery.
+macro_rules! module {
+    () => {
+        "the Import page's module (import-worker.js)"
+    };
+}
 
 thread_local! {
     /// The exporting worker, once started.
@@ -47,8 +52,9 @@ pub fn warm() -> Result<Worker, String> {
         }
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options("./import-worker.js", &options)
-            .map_err(|_| format!("this browser could not start {MODULE} in a worker"))?;
+        let worker = Worker::new_with_options("./import-worker.js", &options).map_err(|_| {
+            concat!("this browser could not start ", module!(), " in a worker").to_string()
+        })?;
         *kept.borrow_mut() = Some(worker.clone());
         Ok(worker)
     })
@@ -88,9 +94,11 @@ async fn answer(message: Object, bytes: Vec<u8>) -> Result<String, String> {
         // It did not load, or failed: the next ask starts another.
         worker.terminate();
         WORKER.with(|kept| kept.borrow_mut().take());
-        return Err(format!(
-            "{MODULE} did not load or stopped (try again: it is started afresh)"
-        ));
+        return Err(concat!(
+            module!(),
+            " did not load or stopped (try again: it is started afresh)"
+        )
+        .into());
     };
     let field = |k: &str| {
         Reflect::get(&data, &k.into())
@@ -100,7 +108,7 @@ async fn answer(message: Object, bytes: Vec<u8>) -> Result<String, String> {
     match (field("text"), field("error")) {
         (Some(text), _) => Ok(text),
         (None, Some(error)) => Err(error),
-        (None, None) => Err(format!("{MODULE} answered nothing")),
+        (None, None) => Err(concat!(module!(), " answered nothing").into()),
     }
 }
 

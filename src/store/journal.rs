@@ -176,18 +176,24 @@ impl Journal {
                 true => trace.time_of(from + FOLLOW_STEP),
                 false => None,
             };
-            let (mut to, mut at) = (from, t);
-            if let Some(cut) = cut {
-                trace.each(from, from + FOLLOW_STEP, |i, ev| {
-                    if ev.at < cut {
+            // The events up to `end` before `before`; where they end.
+            let mut scan = |end, before| {
+                let mut to = from;
+                trace.each(from, end, |i, ev| {
+                    if ev.at < before {
                         self.apply_event(ev);
-                        (to, at) = (i + 1, cut - 1);
+                        to = i + 1;
                     }
                 });
-            }
+                to
+            };
+            let (mut to, mut at) = match cut {
+                Some(cut) => (scan(from + FOLLOW_STEP, cut), cut - 1),
+                None => (from, t),
+            };
             // No cut, or every event of the step at the cut's moment.
             if to == from {
-                trace.each(from, upto, |_, ev| self.apply_event(ev));
+                scan(upto, Time::MAX);
                 (to, at) = (upto, t);
             }
             drop(trace);
