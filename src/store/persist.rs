@@ -414,7 +414,11 @@ impl Storage {
     /// The next slice of a catch-up: in the task after the next frame. Run
     /// at once, slices of the hour's catch-up ran back to back for seconds
     /// after a seek, and the next seek's frame waited behind one or two.
+    /// A hidden page draws no frames: there it runs at once.
     fn schedule_slice(self: &Rc<Self>) {
+        if gloo::utils::document().hidden() {
+            return self.schedule(0);
+        }
         let mut i = self.inner.borrow_mut();
         if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
@@ -502,9 +506,10 @@ impl Storage {
                     .is_some_and(|b| another(&i.texts[1], &b.text)),
             };
             i.busy = true;
-            // The keys on disk change with a batch only (a session alone is
-            // the playhead moving; the hour's keys were listed every flush).
-            if batch.is_some() {
+            // The keys on disk change with a batch or a restored journal only
+            // (a session alone is the playhead moving; the hour's keys were
+            // listed at every flush).
+            if batch.is_some() || i.view.stores.len() != i.journal.stores.len() {
                 i.view.stores = Rc::new(
                     model
                         .names
