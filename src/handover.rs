@@ -1,23 +1,12 @@
 //! What the Import page's module hands the page when it reads something
 //! for it in a worker (`#imported`'s history, a real trace's bands): numbers
-//! as LEB128 varints and strings with their length, and, as a worker answers
-//! a string, one character a byte ([`to_text`], [`from_text`]).
+//! as LEB128 varints and strings with their length, written and read as the
+//! trace's binary encoding writes and reads them (`trace::binary`), and, as
+//! a worker answers a string, one character a byte ([`to_text`], [`from_text`]).
 
 use monscope_core::mon::status::MonState;
+use monscope_core::trace::binary::{self, Reader};
 use monscope_core::trace::state_bands::{Band, StateBands};
-
-pub fn put(b: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        b.push(v as u8 | 0x80);
-        v >>= 7;
-    }
-    b.push(v as u8);
-}
-
-pub fn put_str(b: &mut Vec<u8>, s: &str) {
-    put(b, s.len() as u64);
-    b.extend_from_slice(s.as_bytes());
-}
 
 /// Bytes as a string, one character a byte (U+0000 to U+00FF).
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
@@ -30,52 +19,20 @@ pub fn from_text(text: &str) -> Option<Vec<u8>> {
     text.chars().map(|c| u8::try_from(c).ok()).collect()
 }
 
-/// Reads what [`put`] and [`put_str`] wrote.
-pub struct Cursor<'a> {
-    pub b: &'a [u8],
-    pub at: usize,
-}
-
-impl Cursor<'_> {
-    pub fn new(b: &[u8]) -> Cursor<'_> {
-        Cursor { b, at: 0 }
-    }
-
-    pub fn uint(&mut self) -> Option<u64> {
-        let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = *self.b.get(self.at)?;
-            self.at += 1;
-            v |= ((byte & 0x7f) as u64) << shift;
-            if byte < 0x80 {
-                return Some(v);
-            }
-        }
-        None
-    }
-
-    pub fn string(&mut self) -> Option<String> {
-        let n = self.uint()? as usize;
-        let s = std::str::from_utf8(self.b.get(self.at..self.at.checked_add(n)?)?).ok()?;
-        self.at += n;
-        Some(s.to_string())
-    }
-}
-
 /// A real trace's bands (`trace::state_bands`), for the page's real band.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub fn encode_bands(s: &StateBands) -> Vec<u8> {
     let mut b = Vec::new();
-    put_str(&mut b, &s.source);
-    put(&mut b, s.end);
-    put(&mut b, s.mons.len() as u64);
+    binary::string(&mut b, &s.source);
+    binary::uint(&mut b, s.end);
+    binary::uint(&mut b, s.mons.len() as u64);
     for (name, bands) in &s.mons {
-        put_str(&mut b, name);
-        put(&mut b, bands.len() as u64);
+        binary::string(&mut b, name);
+        binary::uint(&mut b, bands.len() as u64);
         for band in bands {
-            put(&mut b, band.from);
-            put(&mut b, band.to);
-            put_str(&mut b, band.state.name());
+            binary::uint(&mut b, band.from);
+            binary::uint(&mut b, band.to);
+            binary::string(&mut b, band.state.name());
         }
     }
     b
@@ -83,7 +40,7 @@ pub fn encode_bands(s: &StateBands) -> Vec<u8> {
 
 /// What [`encode_bands`] wrote, or None.
 pub fn decode_bands(b: &[u8]) -> Option<StateBands> {
-    let mut r = Cursor::new(b);
+    let mut r = Reader::new(b);
     let source = r.string()?;
     let end = r.uint()?;
     let mut mons = Vec::new();
@@ -108,11 +65,11 @@ mod tests {
     fn numbers_strings_and_bytes_read_back() {
         let mut b = Vec::new();
         for v in [0, 1, 127, 128, 300, u64::MAX] {
-            put(&mut b, v);
+            binary::uint(&mut b, v);
         }
-        put_str(&mut b, "mon.a — ✓");
+        binary::string(&mut b, "mon.a — ✓");
         let b = from_text(&to_text(&b)).unwrap();
-        let mut r = Cursor::new(&b);
+        let mut r = Reader::new(&b);
         for v in [0, 1, 127, 128, 300, u64::MAX] {
             assert_eq!(r.uint(), Some(v));
         }

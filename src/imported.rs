@@ -11,10 +11,9 @@
 //! trace's binary decoder it links anyway. The page links no JSON reader:
 //! its gzipped transfer is 3.5 kB smaller (README, "The page").
 
-use crate::handover::{put, put_str, Cursor};
 use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use monscope_core::time::Time;
-use monscope_core::trace::binary::{Decoder, Encoder};
+use monscope_core::trace::binary::{self, Decoder, Encoder, Reader};
 use monscope_core::trace::json_read::{parse, Json};
 use monscope_core::trace::layout::Flight;
 use monscope_core::trace::{Event, EventKind, NodeId};
@@ -256,13 +255,13 @@ pub fn read(text: &str) -> Result<Imported, String> {
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub fn encode(imp: &Imported) -> Vec<u8> {
     let mut b = Vec::new();
-    put_str(&mut b, &imp.label);
-    put(&mut b, imp.nodes.len() as u64);
+    binary::string(&mut b, &imp.label);
+    binary::uint(&mut b, imp.nodes.len() as u64);
     for n in &imp.nodes {
-        put_str(&mut b, n);
+        binary::string(&mut b, n);
     }
-    put(&mut b, imp.end);
-    put(&mut b, imp.sends.len() as u64);
+    binary::uint(&mut b, imp.end);
+    binary::uint(&mut b, imp.sends.len() as u64);
     for f in &imp.sends {
         for v in [
             f.id,
@@ -272,10 +271,10 @@ pub fn encode(imp: &Imported) -> Vec<u8> {
             f.sent,
             f.arrive,
         ] {
-            put(&mut b, v);
+            binary::uint(&mut b, v);
         }
-        put_str(&mut b, f.protocol);
-        put_str(&mut b, f.op);
+        binary::string(&mut b, f.protocol);
+        binary::string(&mut b, f.op);
     }
     Encoder::new().encode(&imp.trace, &mut b);
     b
@@ -283,7 +282,7 @@ pub fn encode(imp: &Imported) -> Vec<u8> {
 
 /// What [`encode`] wrote, or None if it is not that.
 pub fn decode(b: &[u8]) -> Option<Imported> {
-    let mut r = Cursor::new(b);
+    let mut r = Reader::new(b);
     let label = r.string()?;
     let nodes = (0..r.uint()?)
         .map(|_| r.string())

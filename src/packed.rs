@@ -27,6 +27,11 @@ const BLOCK: usize = 512;
 /// ring each monitor's last status (up to 15, each in a block of its own).
 const CACHED: usize = 24;
 
+/// Decoded blocks a scan through the trace keeps ([`Packed::each`],
+/// [`Packed::time_of`]): the few of one slice of the IndexedDB journal's
+/// catch-up (store/journal.rs, FOLLOW_STEP events).
+const SCANNED: usize = 8;
+
 /// Events `first..first + count`, decoded by `source`.
 struct Block {
     first: usize,
@@ -109,8 +114,16 @@ pub struct Packed {
     /// Events after the last block, not encoded yet.
     open: Rc<Vec<Event>>,
     /// Blocks decoded last, most recent last.
-    cache: RefCell<Vec<(usize, Rc<Vec<Event>>)>>,
+    cache: Decoded,
+    /// Blocks a scan decoded last, apart from `cache`: the journal's
+    /// catch-up reads the whole trace after a long seek, and through `cache`
+    /// it pushed out the blocks the views read near the playhead, so that
+    /// each seek decoded them all again.
+    scan: Decoded,
 }
+
+/// Decoded blocks, by block number, most recent last.
+type Decoded = RefCell<Vec<(usize, Rc<Vec<Event>>)>>;
 
 /// One event of a [`Packed`] trace, in its decoded block.
 #[derive(Clone)]
@@ -183,26 +196,69 @@ impl Packed {
         });
     }
 
-    fn remember(&self, block: usize, events: Rc<Vec<Event>>) {
-        let mut cache = self.cache.borrow_mut();
-        if cache.len() >= CACHED {
-            cache.remove(0);
-        }
-        cache.push((block, events));
-    }
-
-    /// The events of block `b`, decoded (or cached).
-    fn decoded(&self, b: usize) -> Rc<Vec<Event>> {
-        if let Some(k) = self.cache.borrow().iter().position(|(i, _)| *i == b) {
-            return self.cache.borrow()[k].1.clone();
+    /// The events of block `b`, decoded (or cached), kept in `cache`
+    /// (at most `max` blocks there).
+    fn decoded_in(&self, b: usize, cache: &Decoded, max: usize) -> Rc<Vec<Event>> {
+        let cached = |c: &Decoded| {
+            let c = c.borrow();
+            c.iter().find(|(i, _)| *i == b).map(|(_, e)| e.clone())
+        };
+        if let Some(events) = cached(&self.cache).or_else(|| cached(&self.scan)) {
+            return events;
         }
         let block = &self.blocks[b];
         let mut events = Vec::with_capacity(block.count);
         // The same bytes and state decoded these events once already.
         let _ = block.source.events(&mut events);
         let events = Rc::new(events);
-        self.remember(b, events.clone());
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= max {
+            cache.remove(0);
+        }
+        cache.push((b, events.clone()));
         events
+    }
+
+    /// The events of block `b`, for a view.
+    fn decoded(&self, b: usize) -> Rc<Vec<Event>> {
+        self.decoded_in(b, &self.cache, CACHED)
+    }
+
+    /// The block of event `i` (sealed), and `i` within it.
+    fn block_of(&self, i: usize) -> (usize, usize) {
+        let b = self.blocks.partition_point(|b| b.first <= i) - 1;
+        (b, i - self.blocks[b].first)
+    }
+
+    /// The time of event `i`, read as a scan reads ([`Packed::each`]).
+    pub fn time_of(&self, i: usize) -> Option<Time> {
+        let sealed = self.sealed();
+        if i >= sealed {
+            return self.open.get(i - sealed).map(|e| e.at);
+        }
+        let (b, k) = self.block_of(i);
+        self.decoded_in(b, &self.scan, SCANNED).get(k).map(|e| e.at)
+    }
+
+    /// Events `from..to` to `f` (with their index), in order: each block
+    /// decoded once, and kept apart from the views' cache.
+    pub fn each(&self, from: usize, to: usize, mut f: impl FnMut(usize, &Event)) {
+        let (sealed, to) = (self.sealed(), to.min(self.len()));
+        let mut i = from;
+        while i < to.min(sealed) {
+            let (b, k) = self.block_of(i);
+            let events = self.decoded_in(b, &self.scan, SCANNED);
+            let n = (to - i).min(self.blocks[b].count - k);
+            for (j, ev) in events.iter().skip(k).take(n).enumerate() {
+                f(i + j, ev);
+            }
+            i += n;
+        }
+        for (j, ev) in self.open.iter().enumerate().take(to.saturating_sub(sealed)) {
+            if sealed + j >= i {
+                f(sealed + j, ev);
+            }
+        }
     }
 
     pub fn get(&self, i: usize) -> Option<EventRef> {
@@ -213,9 +269,8 @@ impl Packed {
                 i: i - sealed,
             });
         }
-        let b = self.blocks.partition_point(|b| b.first <= i) - 1;
+        let (b, k) = self.block_of(i);
         let block = self.decoded(b);
-        let k = i - self.blocks[b].first;
         (k < block.len()).then_some(EventRef { block, i: k })
     }
 
@@ -265,6 +320,39 @@ mod tests {
             fed.push_block(part, source);
         }
         [here, fed]
+    }
+
+    #[test]
+    fn a_scan_reads_every_event_in_order_and_leaves_the_views_blocks_cached() {
+        let scenario =
+            monscope_core::scenario::parse(library::get("leader-failover").unwrap()).unwrap();
+        let trace = run_until(&scenario, u64::MAX).trace;
+        for packed in both(&trace) {
+            let n = packed.len();
+            // What a view read last.
+            let _ = packed.get(n / 2);
+            let views = |p: &Packed| p.cache.borrow().iter().map(|c| c.0).collect::<Vec<_>>();
+            let cached = views(&packed);
+            let mut read = Vec::new();
+            packed.each(0, n, |i, ev| {
+                assert_eq!(*ev, trace[i], "event {i}");
+                read.push(i);
+            });
+            assert_eq!(read, (0..n).collect::<Vec<_>>());
+            assert_eq!(
+                views(&packed),
+                cached,
+                "the scan went through the views' cache"
+            );
+            for (from, to) in [(n / 3, n / 3 + 2_000), (n - 5, n + 9), (7, 7)] {
+                let mut read = Vec::new();
+                packed.each(from, to, |i, ev| read.push((i, ev.at)));
+                let want: Vec<_> = (from..to.min(n)).map(|i| (i, trace[i].at)).collect();
+                assert_eq!(read, want, "{from}..{to}");
+                assert_eq!(packed.time_of(from), Some(trace[from].at));
+            }
+            assert_eq!(packed.time_of(n), None);
+        }
     }
 
     #[test]

@@ -842,6 +842,18 @@ impl Trace<'_> {
         self.events.partition_point_at(pred).min(self.len)
     }
 
+    /// Events `from..to` to `f` with their index, for a reader that goes
+    /// through the whole trace (the IndexedDB journal's catch-up): each block
+    /// decoded once, the views' cached blocks left as they are (src/packed.rs).
+    pub fn each(&self, from: usize, to: usize, f: impl FnMut(usize, &Event)) {
+        self.events.each(from, to.min(self.len), f)
+    }
+
+    /// The time of event `i`, read as [`Trace::each`] reads.
+    pub fn time_of(&self, i: usize) -> Option<Time> {
+        self.events.time_of(i).filter(|_| i < self.len)
+    }
+
     /// Event `i`, copied out of its block.
     pub fn event(&self, i: usize) -> Option<Event> {
         self.get(i).map(|e| (*e).clone())

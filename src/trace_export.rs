@@ -27,6 +27,16 @@ pub fn encode(trace: &Trace) -> Vec<u8> {
     out
 }
 
+/// What the worker runs, as errors name it: the exports, `#imported` and a
+/// real trace's bands all fail here, and the Import page's errors say the
+/// same (app.rs, components/real_band.rs). A macro: the errors are
+/// `concat!`ed, without the format machinery.
+macro_rules! module {
+    () => {
+        "the Import page's module (import-worker.js)"
+    };
+}
+
 thread_local! {
     /// The exporting worker, once started.
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -42,8 +52,9 @@ pub fn warm() -> Result<Worker, String> {
         }
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options("./import-worker.js", &options)
-            .map_err(|_| "the browser could not start the exporting worker".to_string())?;
+        let worker = Worker::new_with_options("./import-worker.js", &options).map_err(|_| {
+            concat!("this browser could not start ", module!(), " in a worker").to_string()
+        })?;
         *kept.borrow_mut() = Some(worker.clone());
         Ok(worker)
     })
@@ -83,7 +94,11 @@ async fn answer(message: Object, bytes: Vec<u8>) -> Result<String, String> {
         // It did not load, or failed: the next ask starts another.
         worker.terminate();
         WORKER.with(|kept| kept.borrow_mut().take());
-        return Err("the exporting worker did not load".to_string());
+        return Err(concat!(
+            module!(),
+            " did not load or stopped (try again: it is started afresh)"
+        )
+        .into());
     };
     let field = |k: &str| {
         Reflect::get(&data, &k.into())
@@ -93,7 +108,7 @@ async fn answer(message: Object, bytes: Vec<u8>) -> Result<String, String> {
     match (field("text"), field("error")) {
         (Some(text), _) => Ok(text),
         (None, Some(error)) => Err(error),
-        (None, None) => Err("the exporting worker answered nothing".into()),
+        (None, None) => Err(concat!(module!(), " answered nothing").into()),
     }
 }
 

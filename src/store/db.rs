@@ -30,12 +30,21 @@ pub const NAME: &str = "monscope";
 /// 1: `session` (the session and the journal's position), `scenarios` (the
 ///    user's own, by name), `journal` (store transactions by sequence number).
 /// 2: `quarantine`: records that could not be read, set aside with why.
-pub const VERSION: u32 = 2;
+/// 3: `texts`: each record's scenario text under the record's own key, written
+///    only when it changes (the session and the position are written every
+///    250 ms while the page plays, and the structured clone of the one-hour
+///    run's 1 MB text, twice a write, made seeks miss their frame). The
+///    records of versions 1 and 2 hold their text inline and still read
+///    (`with_text`); the next write stores them in the new shape. The version
+///    changed with the records' shape so that an older monscope says the
+///    database is newer than it instead of setting the new records aside.
+pub const VERSION: u32 = 3;
 
 pub const SESSION: &str = "session";
 pub const SCENARIOS: &str = "scenarios";
 pub const JOURNAL: &str = "journal";
 pub const QUARANTINE: &str = "quarantine";
+pub const TEXTS: &str = "texts";
 
 /// Keys in the `session` store.
 const CURRENT: &str = "current";
@@ -159,7 +168,11 @@ fn store(tx: &IdbTransaction, name: &str) -> Res<IdbObjectStore> {
 /// database's data stays where it was. A store a version should have but
 /// lacks (a database made by something else) is created too.
 fn migrate(db: &Database, old: u32, new: u32) -> Res<()> {
-    let steps: [(u32, &[&str]); 2] = [(1, &[SESSION, SCENARIOS, JOURNAL]), (2, &[QUARANTINE])];
+    let steps: [(u32, &[&str]); 3] = [
+        (1, &[SESSION, SCENARIOS, JOURNAL]),
+        (2, &[QUARANTINE]),
+        (3, &[TEXTS]),
+    ];
     let have = db.object_store_names();
     for (version, stores) in steps {
         if version > new {
@@ -264,16 +277,15 @@ fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
 
 thread_local! {
     /// The texts written last, as JS strings (the journal's position and
-    /// the session each hold one): a batch is written every 250 ms while
-    /// the page plays, and copying the one-hour run's 1 MB text into JS
-    /// took 5–12 ms each time.
-    static TEXTS: std::cell::RefCell<Vec<(std::rc::Rc<String>, JsValue)>> =
+    /// the session each have one): copying the one-hour run's 1 MB text
+    /// into JS took 5–12 ms each time.
+    static TEXTS_JS: std::cell::RefCell<Vec<(std::rc::Rc<String>, JsValue)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `text` as a JS string, made once per text.
 fn text_js(text: &std::rc::Rc<String>) -> JsValue {
-    TEXTS.with(|t| {
+    TEXTS_JS.with(|t| {
         let mut t = t.borrow_mut();
         if let Some((_, js)) = t.iter().find(|(s, _)| std::rc::Rc::ptr_eq(s, text)) {
             return js.clone();
@@ -336,9 +348,9 @@ fn object(v: &JsValue) -> Result<&JsValue, String> {
     }
 }
 
+/// A session record, without its text (that is in `texts`).
 pub fn session_to_js(s: &Session) -> JsValue {
     let o = Object::new();
-    set(&o, "text", text_js(&s.text));
     set(&o, "t", s.t as f64);
     set(
         &o,
@@ -368,7 +380,19 @@ pub fn session_to_js(s: &Session) -> JsValue {
     o.into()
 }
 
-pub fn session_from_js(v: &JsValue) -> Result<Session, String> {
+/// A record's text: inline in the records of schema versions 1 and 2, else
+/// `stored`, what `texts` holds under the record's key.
+fn with_text(v: &JsValue, stored: &JsValue) -> Result<String, String> {
+    if !get(v, "text").is_undefined() {
+        return text(v, "text");
+    }
+    stored
+        .as_string()
+        .ok_or_else(|| "its text is missing (IndexedDB store \"texts\")".into())
+}
+
+/// A session record and its text (see [`with_text`]).
+pub fn session_from_js(v: &JsValue, stored_text: &JsValue) -> Result<Session, String> {
     let v = object(v)?;
     let link = get(v, "link");
     let link = if link.is_null() || link.is_undefined() {
@@ -385,7 +409,7 @@ pub fn session_from_js(v: &JsValue) -> Result<Session, String> {
         Some((end(0)?, end(1)?))
     };
     Ok(Session {
-        text: text(v, "text")?.into(),
+        text: with_text(v, stored_text)?.into(),
         t: whole(v, "t")?,
         sel: opt_text(v, "sel")?,
         event: opt_whole(v, "event")?.map(|e| e as usize),
@@ -437,16 +461,15 @@ pub struct Position {
 
 fn position_to_js(b: &Batch) -> JsValue {
     let o = Object::new();
-    set(&o, "text", text_js(&b.text));
     set(&o, "t", b.t as f64);
     set(&o, "next_seq", b.next_seq as f64);
     o.into()
 }
 
-fn position_from_js(v: &JsValue) -> Result<Position, String> {
+fn position_from_js(v: &JsValue, stored_text: &JsValue) -> Result<Position, String> {
     let v = object(v)?;
     Ok(Position {
-        text: text(v, "text")?,
+        text: with_text(v, stored_text)?,
         t: whole(v, "t")?,
         next_seq: whole(v, "next_seq")?,
     })
@@ -469,17 +492,43 @@ pub struct Loaded {
 /// A record that could not be read: (store, key, value, why).
 type Unreadable = (&'static str, JsValue, JsValue, String);
 
+/// A record of the `session` store, its text and its key, and what it is called in an error.
+type Stored<'a> = (&'a JsValue, &'a JsValue, &'static str, &'a str);
+
+/// `r` read by `parse`; one that does not read is set aside in `bad` with
+/// its text (kept whatever the record's shape).
+fn read_record<T>(
+    (v, text, key, what): Stored,
+    parse: fn(&JsValue, &JsValue) -> Result<T, String>,
+    bad: &mut Vec<Unreadable>,
+) -> Option<T> {
+    let e = match parse(v, text) {
+        Ok(r) => return Some(r),
+        Err(e) => e,
+    };
+    bad.push((SESSION, key.into(), v.clone(), format!("{what}: {e}")));
+    if !text.is_undefined() {
+        let why = format!("the text of {what}, set aside with it");
+        bad.push((TEXTS, key.into(), text.clone(), why));
+    }
+    None
+}
+
 /// Read the session and the journal; set aside whatever does not read.
 pub async fn load(db: &Database) -> Result<Loaded, Error> {
-    let tx = transaction(db, &[SESSION, JOURNAL], IdbTransactionMode::Readonly)?;
+    let tx = transaction(db, &[SESSION, TEXTS, JOURNAL], IdbTransactionMode::Readonly)?;
     let sessions = store(&tx, SESSION)?;
+    let texts = store(&tx, TEXTS)?;
     let journal = store(&tx, JOURNAL)?;
     // Every request first, then the waiting (see the module comment).
-    let get = |k: &str| js(sessions.get(&JsValue::from_str(k)));
+    let get = |s: &IdbObjectStore, k: &str| js(s.get(&JsValue::from_str(k)));
     let reqs = [
-        get(CURRENT)?,
-        get(PREVIOUS)?,
-        get(POSITION)?,
+        get(&sessions, CURRENT)?,
+        get(&sessions, PREVIOUS)?,
+        get(&sessions, POSITION)?,
+        get(&texts, CURRENT)?,
+        get(&texts, PREVIOUS)?,
+        get(&texts, POSITION)?,
         js(journal.get_all_keys())?,
         js(journal.get_all())?,
     ];
@@ -488,45 +537,21 @@ pub async fn load(db: &Database) -> Result<Loaded, Error> {
         results.push(done(r).await?);
     }
     finished(&tx).await?;
-    let present = |v: &JsValue| (!v.is_undefined()).then(|| v.clone());
-    let (current, previous, position) = (
-        present(&results[0]),
-        present(&results[1]),
-        present(&results[2]),
-    );
-    let keys: Vec<JsValue> = Array::from(&results[3]).to_vec();
-    let values: Vec<JsValue> = Array::from(&results[4]).to_vec();
+    let keys: Vec<JsValue> = Array::from(&results[6]).to_vec();
+    let values: Vec<JsValue> = Array::from(&results[7]).to_vec();
 
     let mut out = Loaded::default();
     let mut bad: Vec<Unreadable> = Vec::new();
-    let read_session = |key: &str, v: Option<JsValue>, bad: &mut Vec<Unreadable>| {
-        let v = v?;
-        match session_from_js(&v) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                bad.push((
-                    SESSION,
-                    JsValue::from(key),
-                    v,
-                    format!("session {key}: {e}"),
-                ));
-                None
-            }
-        }
+    let read = |i: usize, key: &'static str, what: &'static str| {
+        let (v, text) = (&results[i], &results[i + 3]);
+        (!v.is_undefined()).then_some((v, text, key, what))
     };
-    out.session = read_session(CURRENT, current, &mut bad);
-    out.previous = read_session(PREVIOUS, previous, &mut bad);
-    if let Some(v) = position {
-        match position_from_js(&v) {
-            Ok(p) => out.position = Some(p),
-            Err(e) => bad.push((
-                SESSION,
-                JsValue::from(POSITION),
-                v,
-                format!("journal position: {e}"),
-            )),
-        }
-    }
+    let current = read(0, CURRENT, "session current");
+    let previous = read(1, PREVIOUS, "session previous");
+    let position = read(2, POSITION, "journal position");
+    out.session = current.and_then(|r| read_record(r, session_from_js, &mut bad));
+    out.previous = previous.and_then(|r| read_record(r, session_from_js, &mut bad));
+    out.position = position.and_then(|r| read_record(r, position_from_js, &mut bad));
     for (k, v) in keys.into_iter().zip(values) {
         match record_from_js(&v) {
             Ok(r) if k.as_f64() == Some(r.seq as f64) => out.records.push(r),
@@ -555,20 +580,24 @@ async fn quarantine(db: &Database, bad: Vec<Unreadable>) -> Result<Vec<String>, 
         return Ok(Vec::new());
     }
     let reasons = bad.iter().map(|b| b.3.clone()).collect();
-    write(db, &[SESSION, SCENARIOS, JOURNAL, QUARANTINE], &mut |tx| {
-        let q = store(tx, QUARANTINE)?;
-        for (from, key, value, why) in &bad {
-            let o = Object::new();
-            set(&o, "store", *from);
-            set(&o, "key", key.clone());
-            set(&o, "value", value.clone());
-            set(&o, "why", why.as_str());
-            set(&o, "at", js_sys::Date::now());
-            js(q.add(&o))?;
-            js(store(tx, from)?.delete(key))?;
-        }
-        Ok(())
-    })
+    write(
+        db,
+        &[SESSION, TEXTS, SCENARIOS, JOURNAL, QUARANTINE],
+        &mut |tx| {
+            let q = store(tx, QUARANTINE)?;
+            for (from, key, value, why) in &bad {
+                let o = Object::new();
+                set(&o, "store", *from);
+                set(&o, "key", key.clone());
+                set(&o, "value", value.clone());
+                set(&o, "why", why.as_str());
+                set(&o, "at", js_sys::Date::now());
+                js(q.add(&o))?;
+                js(store(tx, from)?.delete(key))?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     Ok(reasons)
 }
@@ -591,15 +620,36 @@ async fn write(
 
 // ---- writing ------------------------------------------------------------------
 
-/// Write one journal batch (and the session, if given) in one read-write
-/// transaction: all of it or none of it.
+/// Which texts a [`write_batch`] writes with its records: only those not
+/// on disk already (persist.rs keeps what is).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NewTexts {
+    pub session: bool,
+    pub position: bool,
+}
+
+/// Put `text` as the text of the `session` store's record `key`.
+fn put_text(tx: &IdbTransaction, key: &str, text: &std::rc::Rc<String>) -> Res<()> {
+    js(store(tx, TEXTS)?.put_with_key(&text_js(text), &JsValue::from_str(key)))?;
+    Ok(())
+}
+
+/// Write one journal batch (and the session, if given), with the texts
+/// `new` says, in one read-write transaction: all of it or none of it.
 pub async fn write_batch(
     db: &Database,
     batch: Option<&Batch>,
     session: Option<&Session>,
+    new: NewTexts,
 ) -> Result<(), Error> {
-    write(db, &[SESSION, JOURNAL], &mut |tx| {
+    write(db, &[SESSION, TEXTS, JOURNAL], &mut |tx| {
         let sessions = store(tx, SESSION)?;
+        if let Some(b) = batch.filter(|_| new.position) {
+            put_text(tx, POSITION, &b.text)?;
+        }
+        if let Some(s) = session.filter(|_| new.session) {
+            put_text(tx, CURRENT, &s.text)?;
+        }
         if let Some(b) = batch {
             let journal = store(tx, JOURNAL)?;
             if b.reset {
@@ -620,7 +670,8 @@ pub async fn write_batch(
 
 /// Keep the stored session as "previous" (a share link is about to replace it).
 pub async fn keep_previous(db: &Database, session: &Session) -> Result<(), Error> {
-    write(db, &[SESSION], &mut |tx| {
+    write(db, &[SESSION, TEXTS], &mut |tx| {
+        put_text(tx, PREVIOUS, &session.text)?;
         js(store(tx, SESSION)?.put_with_key(&session_to_js(session), &JsValue::from_str(PREVIOUS)))?;
         Ok(())
     })

@@ -42,6 +42,12 @@ fn batch(reset: bool, records: Vec<Record>, t: Time) -> Batch {
     }
 }
 
+/// As the page's first write: both texts go with their records.
+const BOTH: NewTexts = NewTexts {
+    session: true,
+    position: true,
+};
+
 type Task<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// Poll every future until all are done (they run concurrently).
@@ -98,6 +104,7 @@ async fn a_multi_key_transaction_is_all_or_nothing() {
             7,
         )),
         None,
+        BOTH,
     )
     .await
     .unwrap();
@@ -163,7 +170,7 @@ async fn many_quick_transactions_keep_their_order() {
                     vec![record(i, (i % 3) as NodeId, "last_committed", i)],
                     i,
                 );
-                write_batch(&db, Some(&b), None).await
+                write_batch(&db, Some(&b), None, BOTH).await
             });
             Some(f)
         })
@@ -184,24 +191,12 @@ async fn many_quick_transactions_keep_their_order() {
 async fn data_is_there_after_closing_and_reopening() {
     let name = "monscope-test-reopen";
     let db = fresh(name, VERSION).await;
-    let session = crate::store::session::Session {
-        text: std::rc::Rc::new("mons a b c\nat 1s kill a\n".to_string()),
-        t: 1_500_000,
-        sel: Some("b".into()),
-        event: None,
-        link: Some((0, 2)),
-        speed: 0.5,
-        skip_quiet: false,
-        help: true,
-        win_start: 1_000_000,
-        win_span: 500_000,
-        follow: false,
-        stem: None,
-    };
+    let session = a_session();
     write_batch(
         &db,
         Some(&batch(true, vec![record(0, 2, "x", 9)], 3)),
         Some(&session),
+        BOTH,
     )
     .await
     .unwrap();
@@ -218,29 +213,99 @@ async fn data_is_there_after_closing_and_reopening() {
     db.close();
 }
 
+fn a_session() -> crate::store::session::Session {
+    crate::store::session::Session {
+        text: std::rc::Rc::new("mons a b c\nat 1s kill a\n".to_string()),
+        t: 1_500_000,
+        sel: Some("b".into()),
+        event: None,
+        link: Some((0, 2)),
+        speed: 0.5,
+        skip_quiet: false,
+        help: true,
+        win_start: 1_000_000,
+        win_span: 500_000,
+        follow: false,
+        stem: None,
+    }
+}
+
+/// A record as schema versions 1 and 2 wrote it: its text inline.
+fn inline_text(record: JsValue, text: &str) -> JsValue {
+    set(record.unchecked_ref(), "text", text);
+    record
+}
+
 #[wasm_bindgen_test]
-async fn upgrading_from_the_previous_version_keeps_the_data() {
+async fn upgrading_from_version_2_reads_its_records_with_their_texts_inline() {
     let name = "monscope-test-upgrade";
-    let db = fresh(name, VERSION - 1).await;
-    assert!(transaction(&db, &[QUARANTINE], IdbTransactionMode::Readonly).is_err());
-    write_batch(
-        &db,
-        Some(&batch(true, vec![record(0, 1, "v", 4)], 11)),
-        None,
-    )
+    let db = fresh(name, 2).await;
+    assert!(transaction(&db, &[QUARANTINE], IdbTransactionMode::Readonly).is_ok());
+    assert!(transaction(&db, &[TEXTS], IdbTransactionMode::Readonly).is_err());
+    // What version 2 wrote: the session, the previous one and the journal's
+    // position each with its text, and a journal record.
+    let (current, mut previous) = (a_session(), a_session());
+    previous.text = std::rc::Rc::new("mons p q r\n".into());
+    let b = batch(true, vec![record(0, 1, "v", 4)], 11);
+    write(&db, &[SESSION, JOURNAL], &mut |tx| {
+        let (s, j) = (store(tx, SESSION)?, store(tx, JOURNAL)?);
+        let put = |v: JsValue, k: &str| js(s.put_with_key(&v, &JsValue::from_str(k))).map(drop);
+        put(inline_text(session_to_js(&current), &current.text), CURRENT)?;
+        put(
+            inline_text(session_to_js(&previous), &previous.text),
+            PREVIOUS,
+        )?;
+        put(inline_text(position_to_js(&b), &b.text), POSITION)?;
+        js(j.put_with_key(&record_to_js(&b.records[0]), &JsValue::from(0)))?;
+        Ok(())
+    })
     .await
     .unwrap();
     save_scenario(&db, "old", "mons o\n", false).await.unwrap();
     db.close();
+
     let db = open_version(name, VERSION, || panic!("blocked"))
         .await
         .unwrap();
-    assert!(transaction(&db, &[QUARANTINE], IdbTransactionMode::Readonly).is_ok());
+    assert!(transaction(&db, &[TEXTS], IdbTransactionMode::Readonly).is_ok());
     let l = load(&db).await.unwrap();
-    assert_eq!(l.records, vec![record(0, 1, "v", 4)]);
-    assert_eq!(l.position.unwrap().t, 11);
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+    assert_eq!(l.session.as_ref(), Some(&current));
+    assert_eq!(l.previous.as_ref(), Some(&previous));
+    let p = l.position.unwrap();
+    assert_eq!((p.text.as_str(), p.t, p.next_seq), (b.text.as_str(), 11, 1));
+    assert_eq!(l.records, b.records);
     assert_eq!(scenarios(&db).await.unwrap().0.len(), 1);
-    // And an unreadable record found after the upgrade goes to the new store.
+
+    // The next writes are of the new shape: the texts apart, written once.
+    let mut moved = current.clone();
+    moved.t = 2_000_000;
+    write_batch(&db, None, Some(&moved), BOTH).await.unwrap();
+    moved.t = 2_500_000;
+    let no_text = NewTexts::default();
+    write_batch(&db, None, Some(&moved), no_text).await.unwrap();
+    let l = load(&db).await.unwrap();
+    assert_eq!(l.session, Some(moved));
+    assert_eq!(
+        l.previous,
+        Some(previous),
+        "an old record not rewritten still reads"
+    );
+    assert!(l.problems.is_empty(), "{:?}", l.problems);
+
+    // A record of the new shape whose text is missing is set aside, and says why.
+    let tx = transaction(&db, &[TEXTS], IdbTransactionMode::Readwrite).unwrap();
+    let _ = store(&tx, TEXTS)
+        .unwrap()
+        .delete(&JsValue::from_str(CURRENT));
+    finished(&tx).await.unwrap();
+    let l = load(&db).await.unwrap();
+    assert_eq!(l.session, None);
+    assert_eq!(
+        l.problems,
+        ["session current: its text is missing (IndexedDB store \"texts\")"]
+    );
+    // And an unreadable record found after the upgrade goes to quarantine.
     let tx = transaction(&db, &[JOURNAL], IdbTransactionMode::Readwrite).unwrap();
     let _ = store(&tx, JOURNAL)
         .unwrap()

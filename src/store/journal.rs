@@ -6,7 +6,7 @@ use crate::playback::Model;
 use monscope_core::mon::store::{KeyValueDB, MonitorDBStore, Transaction};
 use monscope_core::sim::Sim;
 use monscope_core::time::Time;
-use monscope_core::trace::{EventKind, NodeId};
+use monscope_core::trace::{Event, EventKind, NodeId};
 use std::rc::Rc;
 
 /// One journaled store transaction: the `seq`-th of the journal, of `node`.
@@ -38,8 +38,10 @@ const COMPACT_PAST: usize = 2_000;
 /// [`Journal::follow`]: the page's flushes then catch up on a long seek
 /// forward a slice at a time (an hour's 4.8 M events were one task of
 /// 17 s in the page), each a few milliseconds, so that a seek or a frame
-/// never waits long behind one (README, Performance, "The page").
-const FOLLOW_STEP: usize = 2_000;
+/// never waits long behind one (README, Performance, "The page"). About
+/// a block of the trace (src/packed.rs): 2,000 took 8–10 ms under load, and
+/// persist.rs runs steps for at most SLICE_MS before the next frame.
+const FOLLOW_STEP: usize = 500;
 
 /// The stores at (`text`, `t`), and what of them is not yet on disk.
 #[derive(Default)]
@@ -169,25 +171,32 @@ impl Journal {
             let upto = model.events_upto(t);
             let from = self.events.min(upto);
             // At most FOLLOW_STEP events, ending before a moment: the
-            // stores are then those just before it.
+            // stores are then those just before it. Events are in time
+            // order: those before the cut are a prefix of the step.
             let trace = model.trace();
-            let (to, at) = match trace.get(from + FOLLOW_STEP).map(|e| e.at) {
-                Some(cut) if from + FOLLOW_STEP < upto => {
-                    let to = trace.partition_point_at(|at| at < cut);
-                    match to > from {
-                        true => (to, cut - 1),
-                        false => (upto, t),
-                    }
-                }
-                _ => (upto, t),
+            let cut = match from + FOLLOW_STEP < upto {
+                true => trace.time_of(from + FOLLOW_STEP),
+                false => None,
             };
-            for ev in trace.range(from, to) {
-                if let EventKind::Store { node, tx } = &ev.kind {
-                    match self.rebuild {
-                        true => self.mon_store(*node).apply(tx),
-                        false => self.store(*node).apply(tx),
+            // The events up to `end` before `before`; where they end.
+            let mut scan = |end, before| {
+                let mut to = from;
+                trace.each(from, end, |i, ev| {
+                    if ev.at < before {
+                        self.apply_event(ev);
+                        to = i + 1;
                     }
-                }
+                });
+                to
+            };
+            let (mut to, mut at) = match cut {
+                Some(cut) => (scan(from + FOLLOW_STEP, cut), cut - 1),
+                None => (from, t),
+            };
+            // No cut, or every event of the step at the cut's moment.
+            if to == from {
+                scan(upto, Time::MAX);
+                (to, at) = (upto, t);
             }
             drop(trace);
             self.events = to;
@@ -238,6 +247,17 @@ impl Journal {
             let tx = store(node).map(|s| s.to_transaction()).unwrap_or_default();
             if !tx.is_empty() {
                 self.store(node).apply(&tx);
+            }
+        }
+    }
+
+    /// Apply `ev`'s store transaction, if it is one (journaled unless the
+    /// stores are being rebuilt).
+    fn apply_event(&mut self, ev: &Event) {
+        if let EventKind::Store { node, tx } = &ev.kind {
+            match self.rebuild {
+                true => self.mon_store(*node).apply(tx),
+                false => self.store(*node).apply(tx),
             }
         }
     }
@@ -343,10 +363,15 @@ mod tests {
         let mut disk = Vec::new();
         j.follow(&model, 0, || model.sim_at(0));
         disk_after(&mut j, &mut disk);
-        // Playing a little: the transactions, appended.
-        j.follow(&model, 6 * SEC, || {
-            unreachable!("a step forward replays no simulator")
-        });
+        // Playing a little (a few slices): the transactions, appended.
+        loop {
+            j.follow(&model, 6 * SEC, || {
+                unreachable!("a step forward replays no simulator")
+            });
+            if !j.behind() {
+                break;
+            }
+        }
         let step = j.take_batch().unwrap();
         assert!(!step.reset && !step.records.is_empty() && step.records.len() <= COMPACT_PAST);
         disk.extend(step.records);

@@ -8,6 +8,7 @@ use super::journal::Journal;
 use super::session::Session;
 use crate::playback::Model;
 use crate::state::Msg;
+use gloo::render::{request_animation_frame, AnimationFrame};
 use gloo::timers::callback::Timeout;
 use monscope_core::time::Time;
 use std::cell::RefCell;
@@ -18,6 +19,12 @@ use yew::Callback;
 /// Real milliseconds between two writes: playback moves the playhead every
 /// frame, and one IndexedDB transaction per ~quarter second carries it all.
 const FLUSH_EVERY_MS: u32 = 250;
+
+/// Real milliseconds a flush spends at most catching the journal up on a
+/// long step (a slice of `journal.rs`'s FOLLOW_STEP events at a time); the
+/// next slice runs after the next frame (`schedule_slice`), so that a seek
+/// waits behind one slice at most and its frame behind none.
+const SLICE_MS: f64 = 4.0;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -112,8 +119,13 @@ struct Inner {
     /// still being simulated (when `want` still holds the text before it).
     shown: Option<Rc<String>>,
     saved: Option<Session>,
+    /// The texts on disk of the session and of the journal's position
+    /// (db.rs, `texts`): a write puts a text only when it is another.
+    texts: [Option<Rc<String>>; 2],
     busy: bool,
     timer: Option<Timeout>,
+    /// The next slice of a catch-up, waiting for a frame (`schedule_slice`).
+    frame: Option<AnimationFrame>,
     next_notice: u64,
     view: StorageView,
     /// The view last published: the page renders again only for a new one
@@ -345,7 +357,9 @@ impl Storage {
         let leave =
             gloo::events::EventListener::new(&gloo::utils::window(), "pagehide", move |_| {
                 if let Some(me) = weak.upgrade() {
-                    me.inner.borrow_mut().timer = None;
+                    let mut i = me.inner.borrow_mut();
+                    (i.timer, i.frame) = (None, None);
+                    drop(i);
                     me.flush();
                 }
             });
@@ -387,13 +401,32 @@ impl Storage {
 
     fn schedule(self: &Rc<Self>, ms: u32) {
         let mut i = self.inner.borrow_mut();
-        if i.timer.is_some() || i.busy {
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
         }
         let me = self.clone();
         i.timer = Some(Timeout::new(ms, move || {
             me.inner.borrow_mut().timer = None;
             me.flush();
+        }));
+    }
+
+    /// The next slice of a catch-up: in the task after the next frame. Run
+    /// at once, slices of the hour's catch-up ran back to back for seconds
+    /// after a seek, and the next seek's frame waited behind one or two.
+    /// A hidden page draws no frames: there it runs at once.
+    fn schedule_slice(self: &Rc<Self>) {
+        if gloo::utils::document().hidden() {
+            return self.schedule(0);
+        }
+        let mut i = self.inner.borrow_mut();
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
+            return;
+        }
+        let me = self.clone();
+        i.frame = Some(request_animation_frame(move |_| {
+            me.inner.borrow_mut().frame = None;
+            me.schedule(0);
         }));
     }
 
@@ -435,7 +468,7 @@ impl Storage {
         if self.inner.borrow().to_check.is_some() {
             self.check_restored();
         }
-        let (db, batch, session) = {
+        let (db, batch, session, new) = {
             let mut i = self.inner.borrow_mut();
             let Some(db) = i.db.clone() else { return };
             if i.busy || i.failed {
@@ -444,7 +477,13 @@ impl Storage {
             let Some((model, t, session)) = i.want.clone() else {
                 return;
             };
-            i.journal.follow(&model, t, || model.sim_at(t));
+            let start = js_sys::Date::now();
+            loop {
+                i.journal.follow(&model, t, || model.sim_at(t));
+                if !i.journal.behind() || js_sys::Date::now() - start >= SLICE_MS {
+                    break;
+                }
+            }
             let batch = i.journal.take_batch();
             let session = (i.saved.as_ref() != Some(&session)).then_some(session);
             if batch.is_none() && session.is_none() {
@@ -452,39 +491,62 @@ impl Storage {
                 drop(i);
                 self.publish();
                 if behind {
-                    self.schedule(0);
+                    self.schedule_slice();
                 }
                 return;
             }
+            // Compared by pointer first (Rc's `==`), the text itself only then.
+            let another = |on_disk: &Option<Rc<String>>, text| on_disk.as_ref() != Some(text);
+            let new = db::NewTexts {
+                session: session
+                    .as_ref()
+                    .is_some_and(|s| another(&i.texts[0], &s.text)),
+                position: batch
+                    .as_ref()
+                    .is_some_and(|b| another(&i.texts[1], &b.text)),
+            };
             i.busy = true;
-            i.view.stores = Rc::new(
-                model
-                    .names
-                    .iter()
-                    .zip(&i.journal.stores)
-                    .map(|(name, s)| {
-                        let keys = s
-                            .prefixes()
-                            .flat_map(|p| s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}")))
-                            .collect();
-                        (name.clone(), keys)
-                    })
-                    .collect(),
-            );
-            (db, batch, session)
+            // The keys on disk change with a batch or a restored journal only
+            // (a session alone is the playhead moving; the hour's keys were
+            // listed at every flush).
+            if batch.is_some() || i.view.stores.len() != i.journal.stores.len() {
+                i.view.stores = Rc::new(
+                    model
+                        .names
+                        .iter()
+                        .zip(&i.journal.stores)
+                        .map(|(name, s)| {
+                            let keys = s
+                                .prefixes()
+                                .flat_map(|p| {
+                                    s.iter_prefix(p).map(move |(k, _)| format!("{p}/{k}"))
+                                })
+                                .collect();
+                            (name.clone(), keys)
+                        })
+                        .collect(),
+                );
+            }
+            (db, batch, session, new)
         };
         self.publish();
         let me = self.clone();
         spawn_local(async move {
-            let result = db::write_batch(&db, batch.as_ref(), session.as_ref()).await;
+            let result = db::write_batch(&db, batch.as_ref(), session.as_ref(), new).await;
             {
                 let mut i = me.inner.borrow_mut();
                 i.busy = false;
                 match &result {
                     Ok(()) => {
                         i.view.batches += 1;
-                        if session.is_some() {
-                            i.saved = session;
+                        if let Some(b) = batch.as_ref().filter(|_| new.position) {
+                            i.texts[1] = Some(b.text.clone());
+                        }
+                        if let Some(s) = session {
+                            if new.session {
+                                i.texts[0] = Some(s.text.clone());
+                            }
+                            i.saved = Some(s);
                         }
                     }
                     Err(_) => {
@@ -501,7 +563,10 @@ impl Storage {
                     // A journal catching up on a long seek goes on at once,
                     // a slice a task (journal.rs, FOLLOW_STEP).
                     let behind = me.inner.borrow().journal.behind();
-                    me.schedule(if behind { 0 } else { FLUSH_EVERY_MS });
+                    match behind {
+                        true => me.schedule_slice(),
+                        false => me.schedule(FLUSH_EVERY_MS),
+                    }
                 }
                 Err(e) => {
                     me.notice(

@@ -175,6 +175,23 @@ test('a damaged history left for the playground is a clear error, and the page w
   await page.close();
 });
 
+test('imported logs whose reader cannot load name what failed, and the page works', async () => {
+  const page = await newPage(browser.context);
+  await page.goto(url);
+  await page.evaluate(() => localStorage.setItem('monscope-imported-trace', '{"type":"header"}\n'));
+  // As when the site is offline or import-worker.js is missing from it.
+  await page.route(/import-worker\.js$/, (route) => route.fulfill({ status: 404, body: '' }));
+  await page.goto(new URL('#imported', url).href);
+  await page.reload();
+  await page.getByTestId('link-error').waitFor({ timeout: 30_000 });
+  assert.equal(
+    await page.getByTestId('link-error-message').innerText(),
+    "The imported logs could not be opened: the Import page's module (import-worker.js) did not load or stopped (try again: it is started afresh)",
+  );
+  assert.ok((await page.locator('[data-testid^="mon-"]').count()) >= 3, 'a scenario is shown');
+  await page.close();
+});
+
 test('a file that is no ceph-mon log says so', async () => {
   const page = await openImport();
   const file = join(mkdtempSync(join(tmpdir(), 'monscope-import-e2e-')), 'notes.txt');

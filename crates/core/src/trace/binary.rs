@@ -195,7 +195,9 @@ impl Encoder {
 
 // ---- writing ----
 
-fn uint(b: &mut Vec<u8>, mut v: u64) {
+/// `v` as a LEB128 varint (public: the page's worker hand-overs use it too,
+/// src/handover.rs).
+pub fn uint(b: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         b.push(v as u8 | 0x80);
         v >>= 7;
@@ -218,7 +220,8 @@ fn bytes(b: &mut Vec<u8>, v: &[u8]) {
     b.extend_from_slice(v);
 }
 
-fn string(b: &mut Vec<u8>, s: &str) {
+/// `s` with its length before it.
+pub fn string(b: &mut Vec<u8>, s: &str) {
     bytes(b, s.as_bytes());
 }
 
@@ -555,15 +558,19 @@ fn message(b: &mut Vec<u8>, m: &Message) {
 // ---- reading ----
 
 /// Bytes being read; every malformed input is an error, never a panic.
-struct Reader<'a> {
+pub struct Reader<'a> {
     b: &'a [u8],
-    at: usize,
+    /// The next byte to read.
+    pub at: usize,
 }
 
 /// None for anything malformed (one error for all: the batch is unusable).
 type R<T> = Option<T>;
 
 impl Reader<'_> {
+    pub fn new(b: &[u8]) -> Reader<'_> {
+        Reader { b, at: 0 }
+    }
     fn byte(&mut self) -> R<u8> {
         let v = *self.b.get(self.at)?;
         self.at += 1;
@@ -572,7 +579,8 @@ impl Reader<'_> {
     fn flag(&mut self) -> R<bool> {
         Some(self.byte()? != 0)
     }
-    fn uint(&mut self) -> R<u64> {
+    /// What [`uint`] wrote.
+    pub fn uint(&mut self) -> R<u64> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
             let b = self.byte()?;
@@ -607,7 +615,8 @@ impl Reader<'_> {
         self.at += n;
         Some(v)
     }
-    fn string(&mut self) -> R<String> {
+    /// What [`string`] wrote.
+    pub fn string(&mut self) -> R<String> {
         let b = self.bytes()?;
         String::from_utf8(b.to_vec()).ok()
     }
