@@ -58,7 +58,7 @@ fn mul255(a: u32, b: u32) -> u32 {
 /// 65536 / n rounded up, for n from 0 to 255: `x / n` is `x * recip[n] >> 16`
 /// for any x up to 255 × n (a division is tens of cycles in wasm, and a
 /// dense ring blends a dot's rims over others' on every frame).
-fn reciprocals() -> Vec<u32> {
+pub(crate) fn reciprocals() -> Vec<u32> {
     (0..256u32).map(|n| 65536u32.div_ceil(n.max(1))).collect()
 }
 
@@ -73,28 +73,34 @@ fn mix(sc: u8, dc: u8, sa: u32, under: u32, k: u32) -> u8 {
 /// Pixels `out` (RGBA) partly covered by a dot of colour `rgb` (`cover`),
 /// source over destination, straight (not premultiplied) alpha. A pixel is
 /// taken as a `[u8; 4]` (a slice's copy is a `memory.copy`, a call out of wasm).
-fn blend(out: &mut [u8], cover: &[u8], [r, g, b]: [u8; 3], recip: &[u32]) {
+pub(crate) fn blend(out: &mut [u8], cover: &[u8], rgb: [u8; 3], recip: &[u32]) {
     for (px, &a) in out.chunks_exact_mut(4).zip(cover) {
-        let Ok(px) = <&mut [u8; 4]>::try_from(px) else {
-            continue;
-        };
-        let (sa, da) = (a as u32, px[3] as u32);
-        if da == 0 || sa == 255 {
-            // Nothing under it, or fully covered: the dot's colour.
-            *px = [r, g, b, a];
-            continue;
+        if let Ok(px) = <&mut [u8; 4]>::try_from(px) {
+            over(px, a as u32, rgb, recip);
         }
-        let under = mul255(da, 255 - sa);
-        let total = (sa + under).min(255);
-        // (sc·sa + dc·under) / total: at most 255 × total, so within u32 and 255.
-        let k = recip[total as usize];
-        *px = [
-            mix(r, px[0], sa, under, k),
-            mix(g, px[1], sa, under, k),
-            mix(b, px[2], sa, under, k),
-            total as u8,
-        ];
     }
+}
+
+/// One pixel `px` covered `sa` (0–255) by colour `rgb`, source over it.
+/// Inlined, as `mix` is.
+#[inline(always)]
+pub(crate) fn over(px: &mut [u8; 4], sa: u32, [r, g, b]: [u8; 3], recip: &[u32]) {
+    let da = px[3] as u32;
+    if da == 0 || sa == 255 {
+        // Nothing under it, or fully covered: the dot's colour.
+        *px = [r, g, b, sa as u8];
+        return;
+    }
+    let under = mul255(da, 255 - sa);
+    let total = (sa + under).min(255);
+    // (sc·sa + dc·under) / total: at most 255 × total, so within u32 and 255.
+    let k = recip[total as usize];
+    *px = [
+        mix(r, px[0], sa, under, k),
+        mix(g, px[1], sa, under, k),
+        mix(b, px[2], sa, under, k),
+        total as u8,
+    ];
 }
 
 /// A rectangle of the canvas in pixels: left, top, right, bottom (exclusive).

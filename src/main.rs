@@ -7,6 +7,7 @@
 // Natively only the tests use the pure modules.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+mod arrows;
 mod builtins;
 mod dots;
 mod edit;

@@ -55,11 +55,11 @@ struct Inner {
     failed: Rc<dyn Fn()>,
 }
 
-fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
+pub(crate) fn set(o: &Object, k: &str, v: impl Into<JsValue>) {
     let _ = Reflect::set(o, &JsValue::from_str(k), &v.into());
 }
 
-fn get(o: &JsValue, k: &str) -> JsValue {
+pub(crate) fn get(o: &JsValue, k: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -74,15 +74,28 @@ fn glue_url() -> Option<String> {
         .map(|u| u.href())
 }
 
+/// A worker running the page's own module (static/sim-worker.js), told to
+/// load it; None where no worker can be started. Its messages are handled
+/// from the next task on, so the caller sets its listeners after this.
+pub fn spawn() -> Option<Worker> {
+    let glue = glue_url()?;
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    let worker = Worker::new_with_options("./sim-worker.js", &options).ok()?;
+    let load = Object::new();
+    set(&load, "type", "load");
+    set(&load, "glue", glue);
+    set(&load, "module", wasm_bindgen::module());
+    worker.post_message(&load).ok()?;
+    Some(worker)
+}
+
 impl Feed {
     /// The worker, loading the page's module; None where no worker can be
     /// started (the page then simulates in its own thread, as before).
     pub fn start(dispatch: UseReducerDispatcher<AppState>, failed: Rc<dyn Fn()>) -> Option<Feed> {
-        let glue = glue_url()?;
         let channel = MessageChannel::new().ok()?;
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = Worker::new_with_options("./sim-worker.js", &options).ok()?;
+        let worker = spawn()?;
         let inner = Rc::new(RefCell::new(Inner {
             run: 0,
             model: None,
@@ -121,11 +134,6 @@ impl Feed {
             }
         });
         worker.set_onerror(Some(error.as_ref().unchecked_ref()));
-        let load = Object::new();
-        set(&load, "type", "load");
-        set(&load, "glue", glue);
-        set(&load, "module", wasm_bindgen::module());
-        worker.post_message(&load).ok()?;
         Some(Feed {
             worker,
             inner,

@@ -122,6 +122,37 @@ pub mod exports {
             .unwrap_or_default()
     }
 
+    /// The timeline's arrows painted here, off the page's thread
+    /// (`components::arrow_canvas`): `at` four numbers a line, `colours`
+    /// three bytes a protocol; the RGBA pixels of a `w` × `h` canvas.
+    #[wasm_bindgen]
+    #[allow(clippy::too_many_arguments)]
+    pub fn arrows_paint(
+        at: &[f64],
+        protos: &[u8],
+        colours: &[u8],
+        w: usize,
+        h: usize,
+        sx: f64,
+        scale: f64,
+    ) -> Vec<u8> {
+        let lines: Vec<crate::arrows::Line> = at
+            .chunks_exact(4)
+            .zip(protos)
+            .map(|(a, &p)| crate::arrows::Line {
+                at: (a[0], a[1], a[2], a[3]),
+                proto: p as usize,
+            })
+            .collect();
+        let colours: Vec<[u8; 3]> = colours
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect();
+        let mut px = Vec::new();
+        crate::arrows::paint(&mut px, &lines, &colours, (w, h), sx, scale);
+        px
+    }
+
     /// What the worker's last panic said.
     #[wasm_bindgen]
     pub fn sim_panic() -> String {

@@ -3,9 +3,10 @@
 // URL: nothing is fetched or compiled twice) and simulates a run ahead of
 // the playhead, posting batches of encoded events. Messages in:
 // {type: 'load', glue, module}; {type: 'run', id, text} replaces any run;
-// {type: 'stop'}. Out: {type: 'batch', id, bytes}; {type: 'failed', text}
+// {type: 'stop'}; {type: 'arrows', id, at, protos, colours, w, h, sx, scale}
+// paints the timeline's arrows (src/components/arrow_canvas.rs). Out: {type: 'batch', id, bytes}; {type: 'failed', text}
 // (the module did not load: the page simulates in its own thread);
-// {type: 'panic', id, text}.
+// {type: 'panic', id, text}; {type: 'arrows', id, px}.
 // Wall ms simulated between two batches: each is read back in slices of a
 // few ms, and copied into the page's wasm at once, so batches stay small.
 const BATCH_MS = 40;
@@ -26,6 +27,12 @@ onmessage = ({ data }) => {
       const error = glue.sim_start(data.text);
       if (error) postMessage({ type: 'failed', text: error });
       else step(glue, data.id);
+    });
+  } else if (data.type === 'arrows') {
+    ready?.then((glue) => {
+      const { id, at, protos, colours, w, h, sx, scale } = data;
+      const px = glue.arrows_paint(at, protos, colours, w, h, sx, scale);
+      postMessage({ type: 'arrows', id, px }, [px.buffer]);
     });
   } else if (data.type === 'stop') {
     run = 0;

@@ -7,67 +7,190 @@
 //! an arrow by its geometry (`timeline::pick`), as it does for the SVG's.
 
 use super::message_canvas::palette;
+pub use crate::arrows::Line;
 use crate::playback::PROTOCOLS;
+use crate::sim_feed::{get, set, spawn};
+use js_sys::{Float64Array, Object, Uint8Array, Uint8ClampedArray};
 use monscope_core::fixed::Fixed;
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, MessageEvent, Worker};
 use yew::prelude::*;
 
-/// One arrow: x as a fraction of the diagram's width, y in pixels (as
-/// `Plot::arrow` gives them for a width of 1), and its protocol's index in
-/// `playback::PROTOCOLS`.
-pub struct Line {
-    pub at: (f64, f64, f64, f64),
-    pub proto: usize,
+/// Who paints the arrows: a worker running the page's module
+/// (static/sim-worker.js), so that the main thread only puts the pixels
+/// on the canvas (a window of a thousand arrows crossing the timeline is
+/// millions of pixels, 30–40 ms, a frame missed each time the window moves
+/// on); here, where no worker starts. One drawing at a time is asked for,
+/// and of those asked meanwhile only the last (the rest are out of date).
+#[derive(Default)]
+struct Painter {
+    worker: Option<Worker>,
+    _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
+    /// No worker could start or load: paint here.
+    here: bool,
+    /// A drawing is being painted; the next to ask for, if any.
+    busy: bool,
+    next: Option<Ask>,
+    /// The last drawing asked for, and where.
+    last: Option<Ask>,
+    canvas: Option<HtmlCanvasElement>,
+    /// The pixels, when painted here (kept from one drawing to the next).
+    pixels: Vec<u8>,
 }
 
-/// Draws `lines` as `.arrow line` and `#arrowhead` draw them (styles.css,
-/// timeline.rs): 1.4 px in the protocol's colour, a grey head 6 stroke
-/// widths long whose tip is 0.9 of it past the end. In the SVG's order, so
-/// that the same arrows cover the same heads: a run of one protocol's lines
-/// is one path, then its heads another (not a canvas call an arrow).
-fn draw(canvas: &HtmlCanvasElement, lines: &[Line], colours: &[[u8; 3]]) -> Option<()> {
-    let dpr = gloo::utils::window().device_pixel_ratio();
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
-    canvas.set_width((w * dpr).round() as u32);
-    canvas.set_height((h * dpr).round() as u32);
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    ctx.scale(dpr, dpr).ok()?;
-    ctx.set_line_width(1.4);
-    ctx.set_fill_style_str("#8a9099");
-    let head = 6.0 * 1.4;
-    for run in lines.chunk_by(|a, b| a.proto == b.proto) {
-        let [r, g, b] = colours[run[0].proto.min(colours.len() - 1)];
-        ctx.begin_path();
-        for l in run {
-            let (x0, y0, x1, y1) = l.at;
-            ctx.move_to(x0 * w, y0);
-            ctx.line_to(x1 * w, y1);
-        }
-        ctx.set_stroke_style_str(&format!("rgb({r},{g},{b})"));
-        ctx.stroke();
-        ctx.begin_path();
-        for l in run {
-            let (x0, y0, x1, y1) = l.at;
-            let (dx, dy) = ((x1 - x0) * w, y1 - y0);
-            let len = (dx * dx + dy * dy).sqrt();
-            if len == 0.0 {
-                continue;
-            }
-            let (ux, uy) = (dx / len, dy / len);
-            // The marker's tip (10, 5) is 0.1 of its length past the end.
-            let (tx, ty) = (x1 * w + ux * head * 0.1, y1 + uy * head * 0.1);
-            let (bx, by) = (tx - ux * head, ty - uy * head);
-            ctx.move_to(tx, ty);
-            ctx.line_to(bx - uy * head / 2.0, by + ux * head / 2.0);
-            ctx.line_to(bx + uy * head / 2.0, by - ux * head / 2.0);
-            ctx.close_path();
-        }
-        ctx.fill();
+#[derive(Clone)]
+struct Ask {
+    lines: Rc<Vec<Line>>,
+    colours: Rc<Vec<[u8; 3]>>,
+    size: (u32, u32),
+    sx: f64,
+    scale: f64,
+}
+
+thread_local! {
+    static PAINTER: RefCell<Painter> = RefCell::default();
+}
+
+/// The pixels `px` (RGBA) put on the canvas, if it is still that size.
+fn put(canvas: &HtmlCanvasElement, (w, h): (u32, u32), image: Option<ImageData>) -> Option<()> {
+    if (canvas.width(), canvas.height()) != (w, h) {
+        return None;
     }
-    Some(())
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    // (The dots' call, with the whole canvas as the rectangle: one binding.)
+    ctx.put_image_data_with_dirty_x_and_dirty_y_and_dirty_width_and_dirty_height(
+        &image?, 0.0, 0.0, 0.0, 0.0, w as f64, h as f64,
+    )
+    .ok()
+}
+
+/// `ask` painted in this thread (`arrows::paint`) and put on the canvas.
+fn paint_here(p: &mut Painter, ask: &Ask) {
+    let Some(canvas) = p.canvas.clone() else {
+        return;
+    };
+    let (w, h) = ask.size;
+    crate::arrows::paint(
+        &mut p.pixels,
+        &ask.lines,
+        &ask.colours,
+        (w as usize, h as usize),
+        ask.sx,
+        ask.scale,
+    );
+    put(
+        &canvas,
+        ask.size,
+        ImageData::new_with_u8_clamped_array(Clamped(&p.pixels), w).ok(),
+    );
+}
+
+/// `ask` posted to the worker.
+fn post(worker: &Worker, ask: &Ask) -> bool {
+    let at: Vec<f64> = ask
+        .lines
+        .iter()
+        .flat_map(|l| [l.at.0, l.at.1, l.at.2, l.at.3])
+        .collect();
+    let protos: Vec<u8> = ask.lines.iter().map(|l| l.proto as u8).collect();
+    let colours: Vec<u8> = ask.colours.iter().flatten().copied().collect();
+    let msg = Object::new();
+    set(&msg, "type", "arrows");
+    set(&msg, "at", Float64Array::from(&at[..]));
+    set(&msg, "protos", Uint8Array::from(&protos[..]));
+    set(&msg, "colours", Uint8Array::from(&colours[..]));
+    set(&msg, "w", ask.size.0);
+    set(&msg, "h", ask.size.1);
+    set(&msg, "sx", ask.sx);
+    set(&msg, "scale", ask.scale);
+    worker.post_message(&msg).is_ok()
+}
+
+/// The worker's answer: the last drawing asked for is put on the canvas;
+/// the next is asked for. A worker that failed to load: paint here.
+fn answered(data: &JsValue) {
+    PAINTER.with_borrow_mut(|p| {
+        let kind = get(data, "type").as_string();
+        if kind.as_deref() == Some("failed") {
+            p.here = true;
+            p.busy = false;
+            if let Some(ask) = p.last.clone() {
+                paint_here(p, &ask);
+            }
+            return;
+        }
+        if kind.as_deref() != Some("arrows") {
+            return;
+        }
+        match (p.next.take(), p.worker.clone()) {
+            (Some(ask), Some(worker)) => p.busy = post(&worker, &ask),
+            _ => {
+                p.busy = false;
+                let (Some(canvas), Some(ask)) = (p.canvas.clone(), p.last.as_ref()) else {
+                    return;
+                };
+                let image = get(data, "px")
+                    .dyn_into::<Uint8Array>()
+                    .ok()
+                    .and_then(|px| {
+                        ImageData::new_with_js_u8_clamped_array(
+                            &Uint8ClampedArray::new(&px.buffer()),
+                            ask.size.0,
+                        )
+                        .ok()
+                    });
+                put(&canvas, ask.size, image);
+            }
+        }
+    });
+}
+
+/// Draws `lines` on `canvas`: sized to its box in the device's pixels, then
+/// painted by the worker (or here) and put on it when painted.
+fn draw(canvas: &HtmlCanvasElement, lines: Rc<Vec<Line>>, colours: Rc<Vec<[u8; 3]>>) {
+    let dpr = gloo::utils::window().device_pixel_ratio();
+    let w = canvas.client_width() as f64;
+    let size = (
+        (w * dpr).round() as u32,
+        (canvas.client_height() as f64 * dpr).round() as u32,
+    );
+    if (canvas.width(), canvas.height()) != size {
+        canvas.set_width(size.0);
+        canvas.set_height(size.1);
+    }
+    if size.0 == 0 || size.1 == 0 {
+        return;
+    }
+    let ask = Ask {
+        lines,
+        colours,
+        size,
+        sx: w * dpr,
+        scale: dpr,
+    };
+    PAINTER.with_borrow_mut(|p| {
+        p.canvas = Some(canvas.clone());
+        p.last = Some(ask.clone());
+        if p.worker.is_none() && !p.here {
+            p.worker = spawn();
+            let listener =
+                Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| answered(&e.data()));
+            if let Some(worker) = &p.worker {
+                worker.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+                p._listener = Some(listener);
+            }
+            p.here = p.worker.is_none();
+        }
+        match p.worker.clone() {
+            Some(_) if p.here => paint_here(p, &ask),
+            Some(_) if p.busy => p.next = Some(ask),
+            Some(worker) => p.busy = post(&worker, &ask),
+            None => paint_here(p, &ask),
+        }
+    });
 }
 
 /// What the canvas shows: its lines (by address), its size, the colours.
@@ -94,7 +217,7 @@ pub fn use_arrow_canvas(lines: Rc<Vec<Line>>, height: f64) -> Html {
                 colours,
             );
             if drawn.borrow().as_ref() != Some(&key) {
-                draw(&c, &lines, &key.3);
+                draw(&c, lines.clone(), key.3.clone());
                 *drawn.borrow_mut() = Some(key);
             }
         });

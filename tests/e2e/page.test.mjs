@@ -386,7 +386,9 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   // the SVG, selected).
   const ringPick = await page.locator('[data-testid=msg].selected').getAttribute('data-ev');
   await page.getByTestId('timeline-area').scrollIntoViewIfNeeded();
-  const arrow = await page.getByTestId('timeline-canvas').evaluate((c) => {
+  // (Painted by a worker: the pixels come a few frames after the window.)
+  const arrow = await (await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid=timeline-canvas]');
     const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
     const r = c.getBoundingClientRect();
     for (let y = Math.floor(height / 3); y < height; y += 3) {
@@ -395,7 +397,7 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
       }
     }
     return null;
-  });
+  }, null, { timeout: 10_000 })).jsonValue();
   assert.ok(arrow, 'the timeline canvas shows arrows');
   // Hovering over it says what it is, as an SVG arrow's title does.
   await page.mouse.move(arrow.x, arrow.y);
