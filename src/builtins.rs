@@ -3,7 +3,7 @@
 //! the page is compiled. The other texts are fetched when asked for
 //! (`./scenarios/STEM.mon`, copied into the page's folder by
 //! www/index.html): together they were 5.7 kB of the page's gzipped
-//! transfer that a first view never reads (README, "The page").
+//! transfer that a first view never reads (docs/performance.md, "Transfer").
 
 use monscope_core::scenario::library::BUILTIN;
 

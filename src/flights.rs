@@ -1,4 +1,4 @@
-//! The page's message flights, packed (README, Performance, "The page"):
+//! The page's message flights, packed (docs/performance.md, "The page"):
 //! the one-hour run has about a million, which as [`Flight`]s (64 bytes
 //! each in wasm, in a vector that doubled as it grew) were 67 MB of the
 //! page's memory. Here a flight is 28 bytes (times as deltas from its send,

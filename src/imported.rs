@@ -9,7 +9,7 @@
 //! worker the playground starts for `#imported`, as for an export): it
 //! answers the history [`encode`]d, which the page [`decode`]s with the
 //! trace's binary decoder it links anyway. The page links no JSON reader:
-//! its gzipped transfer is 3.5 kB smaller (README, "The page").
+//! its gzipped transfer is 3.5 kB smaller (docs/performance.md, "Transfer").
 
 use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
 use monscope_core::time::Time;

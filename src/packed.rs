@@ -1,6 +1,6 @@
 //! The page's copy of a run's trace, kept in its binary encoding
 //! ([`monscope_core::trace::binary`]) and decoded a block at a time when a
-//! view reads it (README, Performance, "The page"). Decoded, the one-hour
+//! view reads it (docs/performance.md, "The page"). Decoded, the one-hour
 //! bench's 4.8 M events took about three times the bytes of their encoding
 //! (every message, status, transaction and log line an allocation of its
 //! own); the views read a few hundred events near the playhead.

@@ -5,7 +5,7 @@
 //! buttons (or at the first click) and kept: one started per click took
 //! 0.2–0.6 s to load before the download began. That module links serde's
 //! serializer and the SVG renderer already; the page does not, and the
-//! playground's transfer is smaller for it (README, Performance, "The page").
+//! playground's transfer is smaller for it (docs/performance.md, "Transfer").
 //! The page hands the trace over in its binary encoding (`trace::binary`,
 //! which the simulation worker's batches use too).
 

@@ -43,7 +43,7 @@ pub fn protocol_class(protocol: &str) -> &'static str {
 
 /// The number at the start of `text` as the browser reads it (`parseFloat`),
 /// `None` if there is none: `str::parse::<f64>` would link a 10 kB table of
-/// powers of five into the page (README, Performance, "Transfer").
+/// powers of five into the page (docs/performance.md, "Transfer").
 pub fn number(text: &str) -> Option<f64> {
     let n = js_sys::Number::parse_float(text);
     (!n.is_nan()).then_some(n)
@@ -51,8 +51,8 @@ pub fn number(text: &str) -> Option<f64> {
 
 /// `n` as the browser writes it (`String(n)`: `1e+21`, `Infinity`), for
 /// numbers that come from the browser (a host's message, a stored key):
-/// Rust's `{n}` would link its float printer into the page (README,
-/// Performance, "Transfer"). Whole numbers below 10^21 read the same.
+/// Rust's `{n}` would link its float printer into the page (docs/performance.md,
+/// "Transfer"). Whole numbers below 10^21 read the same.
 pub fn js_number(n: f64) -> String {
     js_sys::Number::from(n)
         .to_string_with_radix(10)

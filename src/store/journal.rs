@@ -38,7 +38,7 @@ const COMPACT_PAST: usize = 2_000;
 /// [`Journal::follow`]: the page's flushes then catch up on a long seek
 /// forward a slice at a time (an hour's 4.8 M events were one task of
 /// 17 s in the page), each a few milliseconds, so that a seek or a frame
-/// never waits long behind one (README, Performance, "The page"). About
+/// never waits long behind one (docs/performance.md, "The page"). About
 /// a block of the trace (src/packed.rs): 2,000 took 8–10 ms under load, and
 /// persist.rs runs steps for at most SLICE_MS before the next frame.
 const FOLLOW_STEP: usize = 500;

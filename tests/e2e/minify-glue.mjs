@@ -3,7 +3,7 @@
 // the glue with terser, and updates both files' subresource integrity hashes
 // in index.html. Trunk minifies the glue itself too, but its minifier cannot
 // parse wasm-bindgen 0.2.130's output (it warns and copies the file as is).
-// Minified, the glue is about 2 kB smaller gzipped (README.md, Performance).
+// Minified, the glue is about 2 kB smaller gzipped (docs/performance.md, "Transfer").
 //
 // It runs in trunk's staging directory, before trunk moves the build to dist/.
 import { createHash } from 'node:crypto';

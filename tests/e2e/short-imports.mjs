@@ -4,7 +4,7 @@
 // This gives each import of the glue's module a short name (`$0`, `$1`, …)
 // in the wasm's import section and the same in the glue, where the names are
 // the keys of the imports object. Used by minify-glue.mjs (Trunk's post_build
-// hook); README.md, Performance, "Transfer" has the numbers.
+// hook); docs/performance.md, "Transfer" has the numbers.
 
 function leb(bytes, at) {
   let value = 0, shift = 0, b;

@@ -5,7 +5,7 @@
 // PROFILE=1 also samples the main thread (CDP `Profiler`; build the wasm with
 // its names kept to read it) and prints the heaviest functions; TRACE=FILE
 // also writes a Chrome trace of the frames and sums its main-thread events.
-// SMALL=1: the 7-monitor case. README, Performance, "The page", "Many messages".
+// SMALL=1: the 7-monitor case. docs/performance.md, "The page", "Many messages".
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-frames.mjs
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';

@@ -1,6 +1,6 @@
 // A Chrome trace of a real paste (Ctrl+V) of the one-hour scenario into the
 // playground's editor: the main thread's tasks over 50 ms, what is in them,
-// and the largest style and layout passes (README, Performance, "The page").
+// and the largest style and layout passes (docs/performance.md, "The page").
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-paste.mjs [OUT.json]
 import fs from 'node:fs';
 import { hourReadyToPaste } from './harness.mjs';

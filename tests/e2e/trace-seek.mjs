@@ -1,6 +1,6 @@
 // A Chrome trace of five seeks in the one-hour run, once it is loaded and
 // never played: where the main thread's time goes (sums by trace event name,
-// and each task over 5 ms with what is in it). README, Performance, "The page".
+// and each task over 5 ms with what is in it). docs/performance.md, "The page".
 // Not a test: MONSCOPE_URL=http://127.0.0.1:8080/ node tests/e2e/trace-seek.mjs [OUT.json]
 import fs from 'node:fs';
 import { hourReadyToPaste } from './harness.mjs';

@@ -146,7 +146,7 @@ pub fn scheduled(s: &Scenario) -> impl Fn(&Event) -> Time + '_ {
 }
 
 /// The first line of `real --json`: what produced the trace (see README,
-/// "Real runs": the trace file format).
+/// "Real ceph-mon as the oracle", "The trace file").
 pub fn header(file: &str, r: &RealRun) -> String {
     serde_json::json!({
         "type": "header",

@@ -2,7 +2,7 @@
 //! `format!("{x:.N}")` (and, for [`shortest`], `format!("{x}")`) print.
 //! The standard library's float formatting (Grisu with a Dragon4 fallback
 //! and their tables of powers of ten) is about 15 kB of the page's wasm
-//! (README, Performance, "Transfer"); this is a few hundred bytes.
+//! (docs/performance.md, "Transfer"); this is a few hundred bytes.
 
 use std::fmt;
 

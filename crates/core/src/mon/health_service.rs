@@ -50,7 +50,7 @@ fn encode(checks: &Checks) -> Vec<u8> {
 
 fn decode(bytes: &[u8]) -> Checks {
     // Inserted one by one: a `collect()` into a map links a stable sort of
-    // its own, the page's only one (README, Performance, "The page").
+    // its own, the page's only one (docs/performance.md, "Transfer").
     let mut checks = Checks::new();
     let text = String::from_utf8_lossy(bytes);
     for (code, summary) in text.lines().filter_map(|l| l.split_once(' ')) {

@@ -3,8 +3,8 @@
 //! and serializes as a `BTreeMap` does (keys ascending), so traces and digests
 //! are the same; but a `BTreeMap` is about 6 kB of wasm per key/value type
 //! (insert, remove with its rebalancing, clone of subtrees) and the page links
-//! a dozen such types, while this is a binary search and a `Vec` (README,
-//! Performance, "Transfer"). With a handful of entries it is also no slower.
+//! a dozen such types, while this is a binary search and a `Vec` (docs/performance.md,
+//! "Transfer"). With a handful of entries it is also no slower.
 
 use serde::{Serialize, Serializer};
 use std::fmt;

@@ -1,6 +1,6 @@
 //! Raw DEFLATE (RFC 1951) for share links, written for size: miniz_oxide's
 //! compressor and decompressor were 16 kB of the page's gzipped transfer
-//! (README, Performance, "Transfer"); this encoder and [`super::inflate`]
+//! (docs/performance.md, "Transfer"); this encoder and [`super::inflate`]
 //! are about 3 kB of wasm. Pure integer code, so the CLI and the browser
 //! produce the same link for the same text.
 //!

@@ -58,7 +58,7 @@ pub fn decimal_times(text: &str, unit: u64) -> Result<u64, DecimalError> {
 /// gives it, for up to 19 significant digits and 19 decimals (`None` beyond,
 /// or for other syntax). Written with integers because the standard parser
 /// links a 10 kB table of powers of five into the page, which does not
-/// compress (README, Performance, "Transfer").
+/// compress (docs/performance.md, "Transfer").
 pub fn decimal_f64(text: &str) -> Option<f64> {
     let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
     if !all_digits(whole) || (text.contains('.') && !all_digits(frac)) {

@@ -188,8 +188,8 @@ fn sorted(v: &[String]) -> Vec<&str> {
 }
 
 /// The names as a set (sorted, each once), to compare. Not a `BTreeSet`:
-/// collecting one costs the page a stable sort of its own (README,
-/// Performance, "Transfer").
+/// collecting one costs the page a stable sort of its own (docs/performance.md,
+/// "Transfer").
 fn set_of(v: &[String]) -> Vec<&str> {
     let mut v = sorted(v);
     v.dedup();

@@ -103,7 +103,7 @@ impl FlightList for Vec<Flight> {
 /// counts its messages, an import numbers its arrows), so a vector indexed
 /// by id; an id far past those seen (a hand-edited trace file) goes to a
 /// sorted side list instead of growing the vector. A `BTreeMap` here was
-/// about 6 kB of the page's wasm (README, Performance, "Transfer").
+/// about 6 kB of the page's wasm (docs/performance.md, "Transfer").
 #[derive(Clone, Debug, Default)]
 pub struct MsgIndex {
     dense: Vec<usize>,
