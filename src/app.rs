@@ -10,7 +10,7 @@ use crate::components::{
     timeline::Timeline,
 };
 use crate::components::{embed::Embed, error_panel, message_canvas, tour};
-use crate::components::{my_scenarios::MyScenarios, storage_notice};
+use crate::components::{my_scenarios, storage_notice};
 use crate::effect::{self, use_effect_on};
 use crate::embed::EmbedParams;
 use crate::imported;
@@ -457,14 +457,16 @@ fn app(props: &AppProps) -> Html {
     let link_problem = use_state(|| first_problem.borrow_mut().take());
     let dispatch = state.dispatcher();
     // The playhead's cursor, the scenario editor, the inspector's last
-    // detail and the latest state (for the callbacks made once).
+    // detail, the latest state (for the callbacks made once) and my
+    // scenarios' name field and file input.
     type DetailCache = ((u64, usize, NodeId), Option<Rc<MonDetail>>);
-    let (cursor, editor, detail_cache, latest) = (*use_memo((), |_| {
+    let (cursor, editor, detail_cache, latest, mine_refs) = (*use_memo((), |_| {
         (
             Rc::new(RefCell::new(Cursor::new())),
             NodeRef::default(),
             Rc::new(RefCell::new(None::<DetailCache>)),
             Rc::new(RefCell::new(state.clone())),
+            (NodeRef::default(), NodeRef::default()),
         )
     }))
     .clone();
@@ -788,6 +790,18 @@ fn app(props: &AppProps) -> Html {
         },
         inspector::inspector,
     );
+    let my_scenarios = use_memo(
+        my_scenarios::Props {
+            storage: storage_rc.clone(),
+            mine: storage_view.mine.clone(),
+            text: state.text.clone(),
+            title: state.model.as_ref().and_then(|m| m.scenario.title.clone()),
+            on_load: handlers.on_load_text.clone(),
+            name_ref: mine_refs.0.clone(),
+            file_ref: mine_refs.1.clone(),
+        },
+        my_scenarios::my_scenarios,
+    );
     let links = cluster::use_links(
         state.model.as_ref(),
         frame.as_ref(),
@@ -985,13 +999,7 @@ fn app(props: &AppProps) -> Html {
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
-                <MyScenarios
-                    storage={storage_rc.clone()}
-                    mine={storage_view.mine.clone()}
-                    text={state.text.clone()}
-                    title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                    on_load={handlers.on_load_text.clone()}
-                />
+                { (*my_scenarios).clone() }
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
