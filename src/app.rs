@@ -859,7 +859,7 @@ fn app(props: &AppProps) -> Html {
             if let Some(notice) = &state.notice {
                 <div class="notice error" role="alert" data-testid="action-error">
                     <span>{ notice.clone() }</span>
-                    <button class="link-button" onclick={send.reform(|_: MouseEvent| Msg::DismissNotice)} aria-label="dismiss">{ "✕" }</button>
+                    <button class="link-button" onclick={crate::components::click(&send, Msg::DismissNotice)} aria-label="dismiss">{ "✕" }</button>
                 </div>
             }
             { storage_notice::notices(&storage_view, &handlers.on_dismiss, &send) }

@@ -274,10 +274,7 @@ pub fn embed(p: &Props) -> Html {
     let open_href = format!("{base_link}&t={}", format_secs(p.t));
 
     let on = p.on.clone();
-    let send = |m: Msg| {
-        let on = on.clone();
-        Callback::from(move |_: MouseEvent| on.emit(m.clone()))
-    };
+    let send = |m: Msg| super::click(&on, m);
     let on_play = {
         let gate = gate.clone();
         let on = p.on.clone();

@@ -22,6 +22,17 @@ pub mod embed;
 pub mod error_panel;
 pub mod tour;
 
+/// A click that sends `msg`. Every button with a fixed message goes through
+/// this one closure type: each closure is generic code of its own in the
+/// wasm (its call, drop and `Rc`), about 100 bytes of the transfer apiece.
+pub fn click(
+    on: &yew::Callback<crate::state::Msg>,
+    msg: crate::state::Msg,
+) -> yew::Callback<web_sys::MouseEvent> {
+    let on = on.clone();
+    yew::Callback::from(move |_: web_sys::MouseEvent| on.emit(msg.clone()))
+}
+
 /// Seconds with millisecond precision, for labels: `12.345 s`.
 pub fn secs(t: u64) -> String {
     format!("{}.{:03} s", t / 1_000_000, (t / 1_000) % 1_000)
