@@ -33,6 +33,12 @@ pub fn click(
     yew::Callback::from(move |_: web_sys::MouseEvent| on.emit(msg.clone()))
 }
 
+/// A click that picks event `i` (the event log's and the expectations' rows:
+/// one closure type for both), where the pointer is.
+pub fn pick(on: &yew::Callback<crate::state::Msg>, i: usize) -> yew::Callback<web_sys::MouseEvent> {
+    on.reform(move |e: web_sys::MouseEvent| crate::state::Msg::Pick(i, e.page_x(), e.page_y()))
+}
+
 /// Seconds with millisecond precision, for labels: `12.345 s`.
 pub fn secs(t: u64) -> String {
     format!("{}.{:03} s", t / 1_000_000, (t / 1_000) % 1_000)
