@@ -490,7 +490,9 @@ fn app(props: &AppProps) -> Html {
     // Persistence (src/store/): opened once; told what to save after each render.
     let storage_view = use_state(StorageView::default);
     // Whether the simulation's Web Worker failed (sim_feed.rs; see below).
-    let worker_failed = use_state(|| false);
+    // (`bool::default`, not a closure: one instance of the hook's code with
+    // the embed's `in_view`.)
+    let worker_failed = use_state(bool::default);
     // Made once: persistence, the simulation worker's feed and the
     // callbacks to the children.
     let (storage, feed, handlers) = {

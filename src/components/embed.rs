@@ -102,7 +102,7 @@ fn now_ms() -> f64 {
 #[function_component(Embed)]
 pub fn embed(p: &Props) -> Html {
     let root = use_node_ref();
-    let in_view = use_state(|| false);
+    let in_view = use_state(bool::default);
     let gate = use_mut_ref(|| Gate {
         in_view: false,
         page_visible: page_visible(),
