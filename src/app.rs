@@ -10,7 +10,8 @@ use crate::components::{
     timeline::Timeline,
 };
 use crate::components::{embed::Embed, error_panel, message_canvas, tour};
-use crate::components::{my_scenarios::MyScenarios, storage_notice};
+use crate::components::{my_scenarios, storage_notice};
+use crate::effect::{self, use_effect_on};
 use crate::embed::EmbedParams;
 use crate::imported;
 use crate::inspect::{self, MonDetail};
@@ -456,14 +457,16 @@ fn app(props: &AppProps) -> Html {
     let link_problem = use_state(|| first_problem.borrow_mut().take());
     let dispatch = state.dispatcher();
     // The playhead's cursor, the scenario editor, the inspector's last
-    // detail and the latest state (for the callbacks made once).
+    // detail, the latest state (for the callbacks made once) and my
+    // scenarios' name field and file input.
     type DetailCache = ((u64, usize, NodeId), Option<Rc<MonDetail>>);
-    let (cursor, editor, detail_cache, latest) = (*use_memo((), |_| {
+    let (cursor, editor, detail_cache, latest, mine_refs) = (*use_memo((), |_| {
         (
             Rc::new(RefCell::new(Cursor::new())),
             NodeRef::default(),
             Rc::new(RefCell::new(None::<DetailCache>)),
             Rc::new(RefCell::new(state.clone())),
+            (NodeRef::default(), NodeRef::default()),
         )
     }))
     .clone();
@@ -473,12 +476,13 @@ fn app(props: &AppProps) -> Html {
         let editor = editor.clone();
         // An embed with a run shows no editor; one without shows the page.
         let shown = !(embed.is_some() && state.model.is_some());
-        use_effect_with((state.text.clone(), shown), move |(text, _)| {
+        use_effect_on((state.text.clone(), shown), move |(text, _)| {
             if let Some(el) = editor.cast::<web_sys::HtmlTextAreaElement>() {
                 if el.value() != **text {
                     el.set_value(text);
                 }
             }
+            effect::nothing()
         });
     }
     *latest.borrow_mut() = state.clone();
@@ -486,7 +490,9 @@ fn app(props: &AppProps) -> Html {
     // Persistence (src/store/): opened once; told what to save after each render.
     let storage_view = use_state(StorageView::default);
     // Whether the simulation's Web Worker failed (sim_feed.rs; see below).
-    let worker_failed = use_state(|| false);
+    // (`bool::default`, not a closure: one instance of the hook's code with
+    // the embed's `in_view`.)
+    let worker_failed = use_state(bool::default);
     // Made once: persistence, the simulation worker's feed and the
     // callbacks to the children.
     let (storage, feed, handlers) = {
@@ -519,7 +525,7 @@ fn app(props: &AppProps) -> Html {
         let refused = link_problem.is_some();
         let embed = embed.clone();
         let (dispatch, latest) = (dispatch.clone(), latest.clone());
-        use_effect_with((), move |_| {
+        use_effect_on((), move |_| {
             for w in embed.iter().flat_map(|e| &e.warnings) {
                 crate::embed_api::warn(w);
             }
@@ -551,19 +557,20 @@ fn app(props: &AppProps) -> Html {
                     }
                 }
             });
-            move || drop((down, up))
+            Box::new(move || drop((down, up)))
         });
     }
     {
         let storage = storage.clone();
         let s = state.clone();
-        use_effect(move || {
+        use_effect_on(effect::EveryRender, move |_| {
             // A playhead on its way to a time not simulated yet (a link's, a
             // restored session's) is saved once it is there.
             storage.note_shown(&s.text);
             if s.pending().is_none() {
                 storage.note(s.model.clone(), s.t, Session::of(&s));
             }
+            effect::nothing()
         });
     }
     {
@@ -571,10 +578,11 @@ fn app(props: &AppProps) -> Html {
         // reads them again); once acting or editing turned the view into a
         // replay, the address no longer says what is shown.
         let replay = state.model.as_ref().is_some_and(|m| m.imported.is_none());
-        use_effect_with(replay, |replay| {
+        use_effect_on(replay, |replay| {
             if *replay && hash() == imported::HASH {
                 crate::store::persist::forget_address();
             }
+            effect::nothing()
         });
     }
     let storage_rc: Rc<Storage> = Rc::clone(&storage);
@@ -582,13 +590,13 @@ fn app(props: &AppProps) -> Html {
     // The animation loop, while playing.
     {
         let dispatch = dispatch.clone();
-        use_effect_with(state.playing, move |playing| {
+        use_effect_on(state.playing, move |playing| {
             let handle = playing.then(|| animate(dispatch));
-            move || {
+            Box::new(move || {
                 if let Some(h) = handle {
                     h.borrow_mut().take();
                 }
-            }
+            })
         });
     }
 
@@ -602,10 +610,11 @@ fn app(props: &AppProps) -> Html {
     {
         let feed = feed.clone();
         let run = state.model.clone().filter(|m| !m.done() && use_worker);
-        use_effect_with(run.as_ref().map(|m| m.id), move |_| {
+        use_effect_on(run.as_ref().map(|m| m.id), move |_| {
             if let Some(f) = &*feed {
                 f.run(run.as_deref());
             }
+            effect::nothing()
         });
     }
     {
@@ -614,25 +623,25 @@ fn app(props: &AppProps) -> Html {
             || state.selected_mon.is_some()
             || state.model.as_ref().is_some_and(|m| m.cuts_links());
         let run = state.model.clone().filter(|m| local && m.simulating());
-        use_effect_with(run.as_ref().map(|m| m.id), move |_| {
+        use_effect_on(run.as_ref().map(|m| m.id), move |_| {
             let timer = Rc::new(RefCell::new(None));
             if let Some(m) = run {
                 simulate_on((*m).clone(), 0.0, dispatch, timer.clone());
             }
-            move || drop(timer.borrow_mut().take())
+            Box::new(move || drop(timer.borrow_mut().take()))
         });
     }
 
     // A long edited text is parsed in slices too (state.rs: PARSE_LINES).
     {
         let dispatch = dispatch.clone();
-        use_effect_with(state.parsing().map(str::to_string), move |text| {
+        use_effect_on(state.parsing().map(str::to_string), move |text| {
             let timer = Rc::new(RefCell::new(None));
             if let Some(text) = text {
                 let parser = monscope_core::scenario::Parser::default();
                 parse_on(Rc::new(text.clone()), parser, dispatch, timer.clone());
             }
-            move || drop(timer.borrow_mut().take())
+            Box::new(move || drop(timer.borrow_mut().take()))
         });
     }
 
@@ -783,6 +792,18 @@ fn app(props: &AppProps) -> Html {
         },
         inspector::inspector,
     );
+    let my_scenarios = use_memo(
+        my_scenarios::Props {
+            storage: storage_rc.clone(),
+            mine: storage_view.mine.clone(),
+            text: state.text.clone(),
+            title: state.model.as_ref().and_then(|m| m.scenario.title.clone()),
+            on_load: handlers.on_load_text.clone(),
+            name_ref: mine_refs.0.clone(),
+            file_ref: mine_refs.1.clone(),
+        },
+        my_scenarios::my_scenarios,
+    );
     let links = cluster::use_links(
         state.model.as_ref(),
         frame.as_ref(),
@@ -840,7 +861,7 @@ fn app(props: &AppProps) -> Html {
             if let Some(notice) = &state.notice {
                 <div class="notice error" role="alert" data-testid="action-error">
                     <span>{ notice.clone() }</span>
-                    <button class="link-button" onclick={send.reform(|_: MouseEvent| Msg::DismissNotice)} aria-label="dismiss">{ "✕" }</button>
+                    <button class="link-button" onclick={crate::components::click(&send, Msg::DismissNotice)} aria-label="dismiss">{ "✕" }</button>
                 </div>
             }
             { storage_notice::notices(&storage_view, &handlers.on_dismiss, &send) }
@@ -980,13 +1001,7 @@ fn app(props: &AppProps) -> Html {
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
-                <MyScenarios
-                    storage={storage_rc.clone()}
-                    mine={storage_view.mine.clone()}
-                    text={state.text.clone()}
-                    title={state.model.as_ref().and_then(|m| m.scenario.title.clone())}
-                    on_load={handlers.on_load_text.clone()}
-                />
+                { (*my_scenarios).clone() }
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {

@@ -32,6 +32,8 @@ mod components;
 #[cfg(target_arch = "wasm32")]
 mod download;
 #[cfg(target_arch = "wasm32")]
+mod effect;
+#[cfg(target_arch = "wasm32")]
 mod embed_api;
 #[cfg(target_arch = "wasm32")]
 mod panic_panel;

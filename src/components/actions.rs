@@ -46,10 +46,7 @@ fn select_value(r: &NodeRef) -> String {
 pub fn actions(p: &Props) -> Html {
     let names = &p.model.names;
     let n = p.model.mon_count();
-    let act = |line: String| {
-        let on = p.on.clone();
-        Callback::from(move |_: MouseEvent| on.emit(Msg::Apply(line.clone())))
-    };
+    let act = |line: String| super::click(&p.on, Msg::Apply(line));
     let key_ref = use_node_ref();
     let value_ref = use_node_ref();
     let via_ref = use_node_ref();
@@ -230,7 +227,7 @@ pub fn actions(p: &Props) -> Html {
         })
     };
     let (write, read) = (client(false), client(true));
-    let undo = p.on.reform(|_: MouseEvent| Msg::Undo);
+    let undo = super::click(&p.on, Msg::Undo);
     let local = local_error.as_ref().map(|e| {
         html! { <div class="notice error" role="alert" data-testid="action-error">{ e.clone() }</div> }
     });
@@ -277,7 +274,7 @@ pub fn actions(p: &Props) -> Html {
             </div>
             <div class="action-row" role="group" aria-label="cluster">
                 <span class="row-title">{ "cluster" }</span>
-                <button onclick={p.on.reform(|_: MouseEvent| Msg::PowerCycle)} data-testid="action-power-cycle"
+                <button onclick={super::click(&p.on, Msg::PowerCycle)} data-testid="action-power-cycle"
                     title="kill every running monitor and revive it from its store a second later (two scenario lines)">{ "Power cycle" }</button>
             </div>
         </div>

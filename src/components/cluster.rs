@@ -198,9 +198,7 @@ fn links(p: &LinksProps) -> Html {
             let (x0, y0) = position(a, n);
             let (x1, y1) = position(b, n);
             let selected = p.selected_link == Some((an, bn)) || p.selected_link == Some((bn, an));
-            let onclick = p
-                .on_select
-                .reform(move |_: MouseEvent| Msg::SelectLink(Some((an, bn))));
+            let onclick = super::click(&p.on_select, Msg::SelectLink(Some((an, bn))));
             let label = format!(
                 "link {} – {}{}",
                 model.names[a],
@@ -308,7 +306,7 @@ pub fn cluster_view(p: &Props) -> Html {
         let name = &model.names[i];
         let node = i as NodeId;
         let selected = p.selected_mon == Some(node);
-        let onclick = p.on_select.reform(move |_: MouseEvent| Msg::SelectMon(Some(node)));
+        let onclick = super::click(&p.on_select, Msg::SelectMon(Some(node)));
         let onkeydown = {
             let on = p.on_select.clone();
             Callback::from(move |e: KeyboardEvent| {
@@ -580,7 +578,7 @@ pub fn cluster_view(p: &Props) -> Html {
         }
     };
 
-    let clear = p.on_select.reform(|_: MouseEvent| Msg::SelectLink(None));
+    let clear = super::click(&p.on_select, Msg::SelectLink(None));
     let h = f(half(n));
     let side = f(2.0 * half(n));
     let view_box = format!("-{h} -{h} {side} {side}");
@@ -588,7 +586,7 @@ pub fn cluster_view(p: &Props) -> Html {
     let chips = PROTOCOLS.iter().map(|proto| {
         let bit = protocol_bit(proto);
         let shown = p.hidden & bit == 0;
-        let onclick = p.on_select.reform(move |_: MouseEvent| Msg::ToggleProtocol(bit));
+        let onclick = super::click(&p.on_select, Msg::ToggleProtocol(bit));
         html! {
             <button class={classes!("chip", super::protocol_class(proto))} {onclick} aria-pressed={shown.to_string()}
                     title={format!("{} {proto} messages", if shown { "hide" } else { "show" })} data-testid={format!("filter-{proto}")}>
@@ -620,7 +618,7 @@ pub fn cluster_view(p: &Props) -> Html {
             <g onclick={on_message}>{ messages }</g>
         </svg>
         if p.overlay {
-            <button class="play-overlay" onclick={p.on_select.reform(|_: MouseEvent| Msg::Play(true))}
+            <button class="play-overlay" onclick={super::click(&p.on_select, Msg::Play(true))}
                     aria-label="Play (space)" title="Play (space)" data-testid="play-overlay">{ "▶" }</button>
         }
         </div>

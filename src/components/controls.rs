@@ -21,10 +21,7 @@ pub struct Props {
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn controls(p: &Props) -> Html {
-    let send = |m: Msg| {
-        let on = p.on.clone();
-        Callback::from(move |_: MouseEvent| on.emit(m.clone()))
-    };
+    let send = |m: Msg| super::click(&p.on, m);
     let oninput = p.on.reform(|e: InputEvent| {
         let v = e.target_unchecked_into::<HtmlInputElement>().value();
         Msg::Seek(super::number(&v).map_or(0, |v| v.max(0.0) as Time))

@@ -180,7 +180,7 @@ pub fn details(p: &Props) -> Html {
         }
         rows.extend(message_fields(msg));
     }
-    let close = p.on.reform(|_: MouseEvent| Msg::SelectEvent(None));
+    let close = super::click(&p.on, Msg::SelectEvent(None));
     html! {
         <section class={classes!("panel", "details", p.anchor.is_some().then_some("popover"))} aria-label="selected event" data-testid="details"
                  style={p.anchor.map(|(x, y)| format!("left:min({}px,calc(100vw - 23rem));top:{}px", x + 14, y + 14))}>

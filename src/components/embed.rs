@@ -6,6 +6,7 @@
 use super::cluster::{cluster_view, Props as ClusterProps};
 use super::{header::playground_base, note_html, secs};
 use crate::app::Frame;
+use crate::effect::{self, use_effect_on};
 use crate::embed::{EmbedParams, Summary};
 use crate::embed_api::{self, Command, Event};
 use crate::playback::{MarkKind, Model};
@@ -101,7 +102,7 @@ fn now_ms() -> f64 {
 #[function_component(Embed)]
 pub fn embed(p: &Props) -> Html {
     let root = use_node_ref();
-    let in_view = use_state(|| false);
+    let in_view = use_state(bool::default);
     let gate = use_mut_ref(|| Gate {
         in_view: false,
         page_visible: page_visible(),
@@ -125,7 +126,7 @@ pub fn embed(p: &Props) -> Html {
         let gate = gate.clone();
         let in_view = in_view.clone();
         let root = root.clone();
-        use_effect_with((), move |_| {
+        use_effect_on((), move |_| {
             // Scrolled into view / out of view: the implicit root of an
             // observer in a frame is the top-level page's viewport.
             let callback = {
@@ -210,14 +211,14 @@ pub fn embed(p: &Props) -> Html {
                 });
             });
             // Removed in the order they were added.
-            move || {
+            Box::new(move || {
                 if let Some(o) = observer {
                     o.disconnect();
                 }
                 drop(callback);
                 drop(visibility);
                 drop(listener);
-            }
+            })
         });
     }
 
@@ -225,16 +226,17 @@ pub fn embed(p: &Props) -> Html {
     {
         let title = p.model.scenario.title.clone();
         let end = p.model.end;
-        use_effect_with(p.model.id, move |_| {
+        use_effect_on(p.model.id, move |_| {
             embed_api::post(&Event::Ready {
                 title,
                 end: embed_api::secs(end),
-            })
+            });
+            effect::nothing()
         });
     }
     {
         let last = use_mut_ref(|| f64::NEG_INFINITY);
-        use_effect_with((p.t, p.playing), move |&(t, playing)| {
+        use_effect_on((p.t, p.playing), move |&(t, playing)| {
             let now = now_ms();
             if !playing || now - *last.borrow() >= 100.0 {
                 *last.borrow_mut() = now;
@@ -243,19 +245,22 @@ pub fn embed(p: &Props) -> Html {
                     playing,
                 });
             }
+            effect::nothing()
         });
     }
-    use_effect_with(p.caption.clone(), |text| {
-        embed_api::post(&Event::Note { text: text.clone() })
+    use_effect_on(p.caption.clone(), |text| {
+        embed_api::post(&Event::Note { text: text.clone() });
+        effect::nothing()
     });
     let summary = Summary::of(&p.model.names, &p.frame.statuses);
-    use_effect_with(summary.clone(), |s| {
+    use_effect_on(summary.clone(), |s| {
         embed_api::post(&Event::State {
             leader: s.leader.clone(),
             quorum: s.quorum.clone(),
             epoch: s.epoch,
             mons: s.mons.clone(),
-        })
+        });
+        effect::nothing()
     });
 
     let links = super::cluster::use_links(Some(&p.model), Some(&p.frame), None, &p.on);
@@ -269,10 +274,7 @@ pub fn embed(p: &Props) -> Html {
     let open_href = format!("{base_link}&t={}", format_secs(p.t));
 
     let on = p.on.clone();
-    let send = |m: Msg| {
-        let on = on.clone();
-        Callback::from(move |_: MouseEvent| on.emit(m.clone()))
-    };
+    let send = |m: Msg| super::click(&on, m);
     let on_play = {
         let gate = gate.clone();
         let on = p.on.clone();

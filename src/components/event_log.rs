@@ -59,8 +59,7 @@ pub fn event_log(p: &Props) -> Html {
         })
         .take(SHOWN)
         .map(|(i, e)| {
-            let onclick =
-                p.on.reform(move |e: MouseEvent| Msg::Pick(i, e.page_x(), e.page_y()));
+            let onclick = super::pick(&p.on, i);
             let selected = p.selected == Some(i);
             html! {
                 <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>

@@ -107,7 +107,7 @@ pub fn header(p: &Props) -> Html {
         })
     };
     let selected_index = p.stem.and_then(builtins::index);
-    let on_help = p.on.reform(|_: MouseEvent| Msg::Help(true));
+    let on_help = super::click(p.on, Msg::Help(true));
     let dark = p.dark;
     let on_theme = p.on.reform(move |_: MouseEvent| {
         let t = if dark { "light" } else { "dark" };

@@ -24,7 +24,7 @@ pub fn inspector(p: &Props) -> Html {
     let tabs = p.names.iter().take(mons).enumerate().map(|(i, name)| {
         let node = i as NodeId;
         let selected = p.selected == Some(node);
-        let onclick = p.on.reform(move |_: MouseEvent| Msg::SelectMon(Some(node)));
+        let onclick = super::click(&p.on, Msg::SelectMon(Some(node)));
         html! {
             <button class={classes!("tab", selected.then_some("selected"))} {onclick}
                     aria-pressed={selected.to_string()} data-testid={format!("inspect-{name}")}>{ name.clone() }</button>

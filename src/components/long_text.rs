@@ -6,6 +6,7 @@
 //! (Enter in it adds lines to the range being edited); "edit the whole
 //! text" puts it all in a textarea again, slowly, when asked.
 
+use crate::effect::{self, use_effect_on};
 use crate::state::Msg;
 pub use crate::text_lines::is_long;
 use crate::text_lines::{line_starts, pasted_long, span};
@@ -106,7 +107,7 @@ pub fn LongText(p: &Props) -> Html {
     // focused textarea (after a paste) takes its focus.
     {
         let view = view.clone();
-        use_effect_with(error_line, move |line| {
+        use_effect_on(error_line, move |line| {
             if let Some(line) = *line {
                 scroll_to(&view, line);
             }
@@ -116,15 +117,17 @@ pub fn LongText(p: &Props) -> Html {
                     let _ = el.focus();
                 }
             }
+            effect::nothing()
         });
     }
     // The small editor takes the focus when it opens.
     {
         let line_editor = line_editor.clone();
-        use_effect_with(editing.map(|e| e.0), move |_| {
+        use_effect_on(editing.map(|e| e.0), move |_| {
             if let Some(el) = line_editor.cast::<HtmlElement>() {
                 let _ = el.focus();
             }
+            effect::nothing()
         });
     }
 

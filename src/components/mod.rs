@@ -22,6 +22,23 @@ pub mod embed;
 pub mod error_panel;
 pub mod tour;
 
+/// A click that sends `msg`. Every button with a fixed message goes through
+/// this one closure type: each closure is generic code of its own in the
+/// wasm (its call, drop and `Rc`), about 100 bytes of the transfer apiece.
+pub fn click(
+    on: &yew::Callback<crate::state::Msg>,
+    msg: crate::state::Msg,
+) -> yew::Callback<web_sys::MouseEvent> {
+    let on = on.clone();
+    yew::Callback::from(move |_: web_sys::MouseEvent| on.emit(msg.clone()))
+}
+
+/// A click that picks event `i` (the event log's and the expectations' rows:
+/// one closure type for both), where the pointer is.
+pub fn pick(on: &yew::Callback<crate::state::Msg>, i: usize) -> yew::Callback<web_sys::MouseEvent> {
+    on.reform(move |e: web_sys::MouseEvent| crate::state::Msg::Pick(i, e.page_x(), e.page_y()))
+}
+
 /// Seconds with millisecond precision, for labels: `12.345 s`.
 pub fn secs(t: u64) -> String {
     format!("{}.{:03} s", t / 1_000_000, (t / 1_000) % 1_000)

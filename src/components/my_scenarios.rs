@@ -6,7 +6,8 @@ use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-#[derive(Properties)]
+/// What the panel shows: it is drawn again only when one of these changes
+/// (`use_memo` in the app, as the inspector), not every frame.
 pub struct Props {
     pub storage: Rc<Storage>,
     pub mine: Vec<(String, String)>,
@@ -14,6 +15,9 @@ pub struct Props {
     pub text: Rc<String>,
     pub title: Option<String>,
     pub on_load: Callback<String>,
+    /// The name field and the hidden file input (made once by the app).
+    pub name_ref: NodeRef,
+    pub file_ref: NodeRef,
 }
 
 impl PartialEq for Props {
@@ -22,13 +26,16 @@ impl PartialEq for Props {
             && self.mine == o.mine
             && self.text == o.text
             && self.title == o.title
+            && self.on_load == o.on_load
+            && self.name_ref == o.name_ref
+            && self.file_ref == o.file_ref
     }
 }
 
-#[function_component(MyScenarios)]
+/// A plain function, not a component: it renders with its parent (a
+/// component of its own would cost about a kilobyte of the transfer).
 pub fn my_scenarios(p: &Props) -> Html {
-    let name_ref = use_node_ref();
-    let file_ref = use_node_ref();
+    let (name_ref, file_ref) = (p.name_ref.clone(), p.file_ref.clone());
     let name_value = {
         let r = name_ref.clone();
         move || {

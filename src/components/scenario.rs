@@ -60,8 +60,7 @@ pub fn scenario_panel(p: &Props) -> Html {
                         "fail"
                     }
                 );
-                let onclick =
-                    p.on.reform(move |e: MouseEvent| Msg::Pick(i, e.page_x(), e.page_y()));
+                let onclick = super::pick(&p.on, i);
                 let mark = if future {
                     "…"
                 } else if *pass {

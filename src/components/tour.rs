@@ -38,7 +38,7 @@ pub fn tour(p: &Props) -> Html {
     // Stop k (1-based) is reached once the playhead is at its note; 0 is the start.
     let step = stops.partition_point(|(at, _)| *at <= p.t);
     let time_of = |k: usize| if k == 0 { 0 } else { stops[k - 1].0 };
-    let go = |msg: Msg| p.on.reform(move |_: MouseEvent| msg.clone());
+    let go = |msg: Msg| super::click(p.on, msg);
     let Some(script) = p.tour else {
         return html! {
             <div class={classes!("tour-bar", "idle", p.offer.then_some("offer"))}>
