@@ -417,15 +417,27 @@ impl Sim {
         self.queue.remove(armed.1);
     }
 
-    /// Not inlined: it is called from many places, and a copy in each would
-    /// cost the page's transfer more than the call costs the simulator.
-    #[inline(never)]
+    #[inline]
     fn emit(&mut self, kind: EventKind) {
+        self.emit_decoded(kind, None)
+    }
+
+    /// [`Sim::emit`], and for a `Commit` its value handed to the fold
+    /// decoded (see [`ClusterState::apply_decoded`]). Not inlined: it is
+    /// called from many places, and a copy in each would cost the page's
+    /// transfer more than the call costs the simulator.
+    #[inline(never)]
+    fn emit_decoded(&mut self, kind: EventKind, decoded: Option<&Transaction>) {
         let mut ev = Event { at: self.now, kind };
         self.meter.count(ev.at);
         // Most events reveal nothing: the violations are copied out only
-        // when there are some.
-        let found = self.state.apply(&ev).len();
+        // when there are some. Most are not even read by the fold
+        // (deliveries, timers, log lines): it is not called for those.
+        let found = if self.state.reads(&ev.kind) {
+            self.state.apply_decoded(&ev, decoded).len()
+        } else {
+            0
+        };
         if let EventKind::Commit { value, .. } = &mut ev.kind {
             // Folded already; the store transactions carry it.
             *value = None;
@@ -667,7 +679,9 @@ impl Sim {
             let lost = self.net.discard_from(node);
             self.drop_held(lost, DropReason::Reset);
         }
-        for note in out.notes.drain(..) {
+        // Apart from `out`, whose memo of the last decoded value is read below.
+        let mut notes = std::mem::take(&mut out.notes);
+        for note in notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
                 Note::Store(mut tx) => {
@@ -685,16 +699,24 @@ impl Sim {
                             h
                         }
                     };
-                    self.emit(EventKind::Commit {
+                    // The fold reads a version's value once; the monitors
+                    // decoded it already (Out::decode_value's memo).
+                    let decoded = match self.state.wants_value(version) {
+                        true => out.decode_value(&value).as_ref().ok(),
+                        false => None,
+                    };
+                    let kind = EventKind::Commit {
                         node,
                         version,
                         value_hash,
                         value: Some(value),
-                    })
+                    };
+                    self.emit_decoded(kind, decoded)
                 }
                 Note::Reply { .. } => {}
             }
         }
+        out.notes = notes;
         // A broadcast (BEGIN, COMMIT, LEASE to every peon, probes) sends equal
         // messages one after another: they share one allocation, in the trace
         // and in flight (receivers only read them).

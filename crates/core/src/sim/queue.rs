@@ -214,7 +214,9 @@ mod tests {
         let mut slots: Vec<(Slot, (Time, u64))> = Vec::new();
         let mut x: u64 = 7;
         for seq in 1..2000u64 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let at = (x >> 33) % 50;
             match (x >> 20) % 4 {
                 0 if !slots.is_empty() => {
@@ -230,7 +232,11 @@ mod tests {
                     slots.retain(|(_, k)| Some(*k) != first);
                 }
                 _ => {
-                    let lane = if x & 1 == 0 { Lane::Flight } else { Lane::Timer };
+                    let lane = if x & 1 == 0 {
+                        Lane::Flight
+                    } else {
+                        Lane::Timer
+                    };
                     let s = q.push(at, seq, lane, (at, seq));
                     model.push((at, seq));
                     slots.push((s, (at, seq)));
