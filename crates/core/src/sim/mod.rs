@@ -103,10 +103,9 @@ pub struct Sim {
     /// next session check (see [`Sim::session_alive`]).
     client_lost: Vec<u64>,
     /// Armed timers per node (monitors, then the client): timer ->
-    /// generation and where it waits in the queue (a re-armed or cancelled
-    /// timer leaves the queue at once). A few per node: a sorted vector
-    /// keeps its buffer where a `BTreeMap` allocated and freed nodes each round.
-    timers: Vec<VecMap<Timer, (u64, queue::Slot)>>,
+    /// generation. A few per node: a sorted vector keeps its buffer where a
+    /// `BTreeMap` allocated and freed nodes each round.
+    timers: Vec<VecMap<Timer, u64>>,
     next_timer_gen: u64,
     /// The value last committed and its hash: every monitor commits the
     /// same shared value of a version, hashed once.
@@ -402,19 +401,13 @@ impl Sim {
         self.overrun = Some(Arc::new(overrun));
     }
 
-    fn push(&mut self, at: Time, ev: SimEvent) -> queue::Slot {
+    fn push(&mut self, at: Time, ev: SimEvent) {
         self.seq += 1;
         let lane = match ev {
             SimEvent::Timer { .. } => Lane::Timer,
             SimEvent::Arrive { .. } | SimEvent::Lost { .. } => Lane::Flight,
         };
-        self.queue.push(at, self.seq, lane, ev)
-    }
-
-    /// A timer disarmed (re-armed, cancelled, or its monitor killed): its
-    /// firing leaves the queue.
-    fn disarm(&mut self, armed: (u64, queue::Slot)) {
-        self.queue.remove(armed.1);
+        self.queue.push(at, self.seq, lane, ev);
     }
 
     #[inline]
@@ -533,7 +526,7 @@ impl Sim {
                 generation,
             } => {
                 let timers = &mut self.timers[node as usize];
-                if timers.get(&timer).map(|a| a.0) != Some(generation) {
+                if timers.get(&timer) != Some(&generation) {
                     return;
                 }
                 timers.remove(&timer);
@@ -742,8 +735,7 @@ impl Sim {
             match op {
                 TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
                 TimerOp::Cancel { timer } => {
-                    if let Some(armed) = self.timers[node as usize].remove(&timer) {
-                        self.disarm(armed);
+                    if self.timers[node as usize].remove(&timer).is_some() {
                         self.emit(EventKind::TimerCancel { node, timer });
                     }
                 }
@@ -755,13 +747,14 @@ impl Sim {
     fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {
         self.next_timer_gen += 1;
         let generation = self.next_timer_gen;
+        self.timers[node as usize].insert(timer, generation);
         let fires_at = self.now.saturating_add(after);
         self.emit(EventKind::TimerSet {
             node,
             timer,
             fires_at,
         });
-        let slot = self.push(
+        self.push(
             fires_at,
             SimEvent::Timer {
                 node,
@@ -769,9 +762,6 @@ impl Sim {
                 generation,
             },
         );
-        if let Some(old) = self.timers[node as usize].insert(timer, (generation, slot)) {
-            self.disarm(old);
-        }
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>) {
@@ -890,8 +880,7 @@ impl Sim {
             self.net.orphan(node);
         }
         let armed = std::mem::take(&mut self.timers[node as usize]);
-        for (&timer, &a) in armed.iter() {
-            self.disarm(a);
+        for (&timer, _) in armed.iter() {
             self.emit(EventKind::TimerCancel { node, timer });
         }
         self.refresh_status(node);

@@ -520,17 +520,12 @@ impl History {
             leader: standing.leader.unwrap_or(node),
             effect: None,
         });
-        let own;
-        let tx = match (decoded, value) {
-            (Some(tx), _) => tx,
-            (None, Some(v)) => match Transaction::decode(v) {
-                Ok(tx) => {
-                    own = tx;
-                    &own
-                }
-                Err(_) => return,
-            },
-            (None, None) => return,
+        let own = match decoded {
+            Some(_) => None,
+            None => value.and_then(|v| Transaction::decode(v).ok()),
+        };
+        let Some(tx) = decoded.or(own.as_ref()) else {
+            return;
         };
         c.effect = Some(effect_hash(tx));
         while self
