@@ -32,7 +32,7 @@ use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
 use budget::{Meter, Pending};
 use network::Network;
-use queue::Queue;
+use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
 
@@ -403,18 +403,34 @@ impl Sim {
 
     fn push(&mut self, at: Time, ev: SimEvent) {
         self.seq += 1;
-        self.queue.push(at, self.seq, ev);
+        let lane = match ev {
+            SimEvent::Timer { .. } => Lane::Timer,
+            SimEvent::Arrive { .. } | SimEvent::Lost { .. } => Lane::Flight,
+        };
+        self.queue.push(at, self.seq, lane, ev);
     }
 
-    /// Not inlined: it is called from many places, and a copy in each would
-    /// cost the page's transfer more than the call costs the simulator.
-    #[inline(never)]
+    #[inline]
     fn emit(&mut self, kind: EventKind) {
+        self.emit_decoded(kind, None)
+    }
+
+    /// [`Sim::emit`], and for a `Commit` its value handed to the fold
+    /// decoded (see [`ClusterState::apply_decoded`]). Not inlined: it is
+    /// called from many places, and a copy in each would cost the page's
+    /// transfer more than the call costs the simulator.
+    #[inline(never)]
+    fn emit_decoded(&mut self, kind: EventKind, decoded: Option<&Transaction>) {
         let mut ev = Event { at: self.now, kind };
         self.meter.count(ev.at);
         // Most events reveal nothing: the violations are copied out only
-        // when there are some.
-        let found = self.state.apply(&ev).len();
+        // when there are some. Most are not even read by the fold
+        // (deliveries, timers, log lines): it is not called for those.
+        let found = if self.state.reads(&ev.kind) {
+            self.state.apply_decoded(&ev, decoded).len()
+        } else {
+            0
+        };
         if let EventKind::Commit { value, .. } = &mut ev.kind {
             // Folded already; the store transactions carry it.
             *value = None;
@@ -645,9 +661,12 @@ impl Sim {
     }
 
     /// Turn what a node asked for into trace events, messages and timers.
+    /// Each of `out`'s lists is taken while it is drained and put back
+    /// with its buffer: `out` itself stays (a move of the whole `Out` and
+    /// a drop of the empty one left in its place cost every input about
+    /// 70 instructions).
     fn flush_out(&mut self, node: NodeId) {
-        let mut out = std::mem::take(&mut self.out);
-        if let Some(i) = out.mark_down_all.take() {
+        if let Some(i) = self.out.mark_down_all.take() {
             // The sends are numbered in order below: the i-th gets next_msg + i.
             if let Some(n) = self.nodes.get_mut(node as usize) {
                 n.reset_before = self.next_msg + i as MsgId;
@@ -656,7 +675,8 @@ impl Sim {
             let lost = self.net.discard_from(node);
             self.drop_held(lost, DropReason::Reset);
         }
-        for note in out.notes.drain(..) {
+        let mut notes = std::mem::take(&mut self.out.notes);
+        for note in notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
                 Note::Store(mut tx) => {
@@ -674,21 +694,33 @@ impl Sim {
                             h
                         }
                     };
-                    self.emit(EventKind::Commit {
+                    // The fold reads a version's value once; the monitors
+                    // decoded it already (Out::decode_value's memo).
+                    let kind = |value| EventKind::Commit {
                         node,
                         version,
                         value_hash,
                         value: Some(value),
-                    })
+                    };
+                    if self.state.wants_value(version) {
+                        let mut out = std::mem::take(&mut self.out);
+                        let decoded = out.decode_value(&value).as_ref().ok();
+                        self.emit_decoded(kind(value), decoded);
+                        self.out = out;
+                    } else {
+                        self.emit(kind(value));
+                    }
                 }
                 Note::Reply { .. } => {}
             }
         }
+        self.out.notes = notes;
         // A broadcast (BEGIN, COMMIT, LEASE to every peon, probes) sends equal
         // messages one after another: they share one allocation, in the trace
         // and in flight (receivers only read them).
         let mut last: Option<Arc<Message>> = None;
-        for (to, msg) in out.sends.drain(..) {
+        let mut sends = std::mem::take(&mut self.out.sends);
+        for (to, msg) in sends.drain(..) {
             let to = self.node_of_addr(to);
             let msg = match last.take() {
                 Some(prev) if *prev == msg => prev,
@@ -697,7 +729,9 @@ impl Sim {
             last = Some(msg.clone());
             self.send(node, to, msg);
         }
-        for op in out.timers.drain(..) {
+        self.out.sends = sends;
+        let mut timers = std::mem::take(&mut self.out.timers);
+        for op in timers.drain(..) {
             match op {
                 TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
                 TimerOp::Cancel { timer } => {
@@ -707,7 +741,7 @@ impl Sim {
                 }
             }
         }
-        self.out = out;
+        self.out.timers = timers;
     }
 
     fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {

@@ -461,17 +461,21 @@ impl History {
         }
     }
 
-    /// A store transaction on `node`: a wipe of its "monitor" prefix resets
-    /// the epoch it keeps.
-    pub fn on_store(&mut self, node: NodeId, tx: &Transaction) {
-        let wiped = tx
-            .ops
-            .iter()
-            .any(|op| matches!(op, StoreOp::ErasePrefix { prefix } if prefix == "monitor"));
-        if wiped {
-            *Self::slot(&mut self.epoch_floor, node as usize) = 0;
-            *Self::slot(&mut self.followed, node as usize) = None;
-        }
+    /// `node`'s "monitor" prefix was erased (a wipe): the epoch it kept is
+    /// gone. The caller reads the store transactions ([`super::state`]).
+    pub fn on_monitor_erased(&mut self, node: NodeId) {
+        *Self::slot(&mut self.epoch_floor, node as usize) = 0;
+        *Self::slot(&mut self.followed, node as usize) = None;
+    }
+
+    /// Whether a commit of `version` would read its value: none of its
+    /// commits carried one yet. The simulator hands over the value already
+    /// decoded then ([`History::on_commit`]'s `decoded`).
+    pub fn wants_value(&self, version: Version) -> bool {
+        let Some(i) = (version as usize).checked_sub(1) else {
+            return false;
+        };
+        !matches!(self.versions.get(i), Some(Some(c)) if c.effect.is_some())
     }
 
     /// Whether `value`, committed for `version` with other bytes than the
@@ -491,30 +495,39 @@ impl History {
     /// a version names its committer; the first that carries the value
     /// writes the history (a different value later is a
     /// [`Property::OneValuePerVersion`] violation, found by the caller).
+    /// `decoded`: the value's transaction if the caller has it already (the
+    /// simulator: the monitors decoded it), else it is decoded here.
     pub fn on_commit(
         &mut self,
         at: Time,
         version: Version,
         by: (NodeId, Standing),
         value: Option<&[u8]>,
+        decoded: Option<&Transaction>,
         out: &mut Vec<Found>,
     ) {
         let Some(i) = (version as usize).checked_sub(1) else {
             return;
         };
+        // Read first: the four later commits of a version change nothing,
+        // and writing would copy a chunk a snapshot shares.
+        if !self.wants_value(version) {
+            return;
+        }
         let (node, standing) = by;
         let c = self.versions.slot(i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
             effect: None,
         });
-        if c.effect.is_some() {
-            return;
-        }
-        let Some(tx) = value.and_then(|v| Transaction::decode(v).ok()) else {
+        let own = match decoded {
+            Some(_) => None,
+            None => value.and_then(|v| Transaction::decode(v).ok()),
+        };
+        let Some(tx) = decoded.or(own.as_ref()) else {
             return;
         };
-        c.effect = Some(effect_hash(&tx));
+        c.effect = Some(effect_hash(tx));
         while self
             .versions
             .get(self.contiguous as usize)
@@ -522,18 +535,18 @@ impl History {
         {
             self.contiguous += 1;
         }
-        for op in tx.ops {
+        for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
-                    let value = String::from_utf8_lossy(&value).into_owned();
-                    self.check_overwrite(at, version, &key, &value, out);
-                    self.set_kv(&key, version, Some(value));
+                    let value = String::from_utf8_lossy(value).into_owned();
+                    self.check_overwrite(at, version, key, &value, out);
+                    self.set_kv(key, version, Some(value));
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
-                    self.set_kv(&key, version, None)
+                    self.set_kv(key, version, None)
                 }
                 StoreOp::Put { prefix, key, value } if prefix == MONMAP => {
-                    if let (Ok(epoch), Ok(m)) = (key.parse::<u32>(), decode_monmap(&value)) {
+                    if let (Ok(epoch), Ok(m)) = (key.parse::<u32>(), decode_monmap(value)) {
                         let names = m.mons.into_iter().map(|i| i.name).collect();
                         self.on_monmap(at, (version, epoch), names, out);
                     }

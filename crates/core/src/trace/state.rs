@@ -143,6 +143,12 @@ impl ClusterState {
     /// (also kept in [`ClusterState::violations`]). `Violation` events are
     /// ignored: the fold derives its own.
     pub fn apply(&mut self, ev: &Event) -> &[Violation] {
+        self.apply_decoded(ev, None)
+    }
+
+    /// [`ClusterState::apply`] of a `Commit` whose value the caller has
+    /// decoded already (`decoded`, asked for when [`ClusterState::wants_value`]).
+    pub fn apply_decoded(&mut self, ev: &Event, decoded: Option<&Transaction>) -> &[Violation] {
         let before = self.violations.len();
         if !self.reads(&ev.kind) {
             return &[];
@@ -158,10 +164,7 @@ impl ClusterState {
                 self.history
                     .on_status(ev.at, *node, standing, running, &mut found);
             }
-            EventKind::Store { node, tx } => {
-                self.on_store(*node, tx);
-                self.history.on_store(*node, tx);
-            }
+            EventKind::Store { node, tx } => self.on_store(*node, tx),
             EventKind::Commit {
                 node,
                 version,
@@ -174,7 +177,7 @@ impl ClusterState {
                 }
                 let by = (*node, self.standing(*node));
                 self.history
-                    .on_commit(ev.at, *version, by, value, &mut found);
+                    .on_commit(ev.at, *version, by, value, decoded, &mut found);
             }
             EventKind::Send { from, to, msg, .. } if *to == self.client => {
                 if let Message::ClientReply(r) = &**msg {
@@ -201,10 +204,18 @@ impl ClusterState {
         &self.violations[before..]
     }
 
+    /// Whether a commit of `version` would read its value (the first
+    /// that carries one): the simulator then hands it over decoded.
+    pub fn wants_value(&self, version: Version) -> bool {
+        self.history.wants_value(version)
+    }
+
     /// Whether [`ClusterState::apply`] reads an event of this kind (the
     /// arms of its `match`): most of a run's events are deliveries, timers
-    /// and log lines, which pass by without the fold's bookkeeping.
-    fn reads(&self, kind: &EventKind) -> bool {
+    /// and log lines, which pass by without the fold's bookkeeping (the
+    /// simulator asks first, and does not call it for them).
+    #[inline]
+    pub fn reads(&self, kind: &EventKind) -> bool {
         match kind {
             EventKind::Status { .. }
             | EventKind::Store { .. }
@@ -302,8 +313,12 @@ impl ClusterState {
         violation
     }
 
+    /// The config-key data kept per monitor, the "never goes back" floor
+    /// reset by a paxos wipe, and the history's epoch by a "monitor" one:
+    /// one pass over the ops.
     fn on_store(&mut self, node: NodeId, tx: &Transaction) {
         let m = self.mon_mut(node);
+        let mut monitor_erased = false;
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
@@ -326,8 +341,12 @@ impl ClusterState {
                     m.lc_floor = 0;
                     m.last_committed = 0;
                 }
+                StoreOp::ErasePrefix { prefix } if prefix == "monitor" => monitor_erased = true,
                 _ => {}
             }
+        }
+        if monitor_erased {
+            self.history.on_monitor_erased(node);
         }
     }
 
