@@ -26,8 +26,9 @@ use yew::UseReducerDispatcher;
 /// Wall milliseconds of reading per task: shorter than the page's own
 /// simulation slices (state.rs: SLICE_MS), since the main thread has
 /// nothing else to do while the worker simulates, and a task of 20 ms
-/// stretched past 50 ms on a loaded machine.
-const READ_MS: f64 = 8.0;
+/// stretched past 50 ms on a loaded machine; at 8 ms, tasks of 5–8 ms of
+/// CPU were stretched past 50 ms at load 7–8 (a decoded chunk is about 1 ms).
+const READ_MS: f64 = 4.0;
 
 pub struct Feed {
     worker: Worker,

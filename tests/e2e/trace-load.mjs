@@ -11,12 +11,31 @@ const out = process.argv[2] || 'trace-load.json';
 const { browser: b, page: p } = await hourReadyToPaste(url);
 await p.keyboard.press('Control+v');
 await p.waitForFunction(() => document.querySelector('[data-testid=scrubber]').max === '3610000000', null, { timeout: 600000 });
-await b.startTracing(p, { path: out, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'] });
+// PROFILE=1: sample the main thread instead (CDP Profiler) and print the heaviest functions.
+const cdp = process.env.PROFILE ? await p.context().newCDPSession(p) : null;
+if (cdp) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+} else await b.startTracing(p, { path: out, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'toplevel', 'blink'] });
 const t0 = Date.now();
 await p.getByTestId('play').click();
 await p.waitForFunction(() => document.querySelector('[data-testid=scrubber]').dataset.ready === '3610000000', null, { timeout: 900000 });
 const loaded = Date.now() - t0;
 await p.getByTestId('play').click();
+if (cdp) {
+  const { profile } = await cdp.send('Profiler.stop');
+  await b.close();
+  const self = {};
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const k = n.callFrame.functionName || `(${n.callFrame.url.split('/').pop() || 'anonymous'})`;
+    self[k] = (self[k] || 0) + (profile.timeDeltas[i] || 0) / 1000;
+  }
+  console.log(Object.entries(self).sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `  ${v.toFixed(0)} ${k}`).join('\n'));
+  process.exit(0);
+}
 await b.stopTracing();
 await b.close();
 const ev = JSON.parse(fs.readFileSync(out)).traceEvents;
