@@ -301,7 +301,7 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
 /// paints in its own thread, as it did before.
 pub struct Painter {
     worker: Option<Worker>,
-    _listeners: Vec<Closure<dyn FnMut(JsValue)>>,
+    _listeners: Vec<Closure<dyn FnMut(MessageEvent)>>,
     /// Its module is loaded: canvases are handed over from then on (a
     /// canvas painted in the page's thread cannot be).
     ready: bool,
@@ -339,7 +339,8 @@ impl Painter {
             return painter;
         };
         let weak = Rc::downgrade(&painter);
-        let message = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        // (Its error events too: `data` undefined.)
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(painter) = weak.upgrade() else {
                 return;
             };
@@ -420,13 +421,5 @@ impl Painter {
             self.given = Some(canvas.clone());
         }
         self.busy = worker.post_message_with_transfer(msg, moved).is_ok();
-    }
-}
-
-impl Drop for Painter {
-    fn drop(&mut self) {
-        if let Some(worker) = &self.worker {
-            worker.terminate();
-        }
     }
 }

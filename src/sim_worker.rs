@@ -176,23 +176,26 @@ pub mod exports {
     }
 
     /// The ring's moving dots painted here (`components::message_canvas`):
-    /// `xy` their centres in the canvas's whole pixels, `scale` its pixels a
-    /// viewBox unit; only what changed since the last paint is put.
+    /// `xy` their centres in the ring's viewBox, `place` where that is on
+    /// the canvas (`message_canvas::placing`), `scale` its pixels a viewBox
+    /// unit; only what changed since the last paint is put.
     #[wasm_bindgen]
+    #[allow(clippy::too_many_arguments)]
     pub fn dots_paint(
-        xy: &[i16],
+        xy: &[f64],
         protos: &[u8],
         colours: &[u8],
         w: usize,
         h: usize,
+        place: &[f64],
         scale: f64,
     ) -> Vec<u32> {
         let marks: Vec<crate::dots::Mark> = xy
             .chunks_exact(2)
             .zip(protos)
             .map(|(p, &proto)| crate::dots::Mark {
-                x: p[0] as f64,
-                y: p[1] as f64,
+                x: p[0],
+                y: p[1],
                 proto: proto as usize,
                 ev: 0,
             })
@@ -202,7 +205,9 @@ pub mod exports {
             if *size != (w, h) {
                 (*size, *p) = ((w, h), Default::default());
             }
-            let rect = p.paint(&marks, &rgb(colours), w, h, |x, y| (x, y), scale);
+            let place = [0, 1, 2, 3].map(|k| place.get(k).copied().unwrap_or(1.0));
+            let at = crate::components::message_canvas::placing(place);
+            let rect = p.paint(&marks, &rgb(colours), w, h, at, scale);
             changed(rect, &p.buf)
         })
     }

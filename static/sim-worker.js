@@ -1,15 +1,11 @@
-// The playground's simulation worker (src/sim_worker.rs, src/sim_feed.rs):
-// runs the page's own wasm module (handed over compiled, with its glue's
-// URL: nothing is fetched or compiled twice) and simulates a run ahead of
-// the playhead, posting batches of encoded events. Messages in:
-// {type: 'load', glue, module}; {type: 'run', id, text} replaces any run;
-// {type: 'stop'}. A painter (src/sim_feed.rs, Painter): {type: 'canvas',
-// canvas} hands it a canvas's control (an OffscreenCanvas); {type: 'arrows',
-// at, protos, colours, w, h, sx, scale} (src/components/arrow_canvas.rs) and
-// {type: 'dots', xy, protos, colours, w, h, scale} (message_canvas.rs) paint
-// it, answered {type} once on it. Out: {type: 'ready'} (the module loaded);
-// {type: 'batch', id, bytes}; {type: 'failed', text} (the module did not
-// load: the page simulates and paints in its own thread); {type: 'panic', id, text}.
+// The playground's worker (src/sim_worker.rs, src/sim_feed.rs): the page's
+// own wasm module (handed over compiled, with its glue's URL), simulating a
+// run ahead of the playhead or painting a canvas handed over to it. In:
+// {type: 'load', glue, module}; 'run' {id, text} replaces any run; 'stop';
+// 'canvas' {canvas} (an OffscreenCanvas); 'arrows' and 'dots' (drawings of
+// it: arrow_canvas.rs, message_canvas.rs). Out: 'ready'; 'batch' {id,
+// bytes}; 'failed' {text} (the page simulates and paints itself); 'panic'
+// {id, text}; a drawing's type once it is on the canvas.
 // Wall ms simulated between two batches: each is read back in slices of a
 // few ms, and copied into the page's wasm at once, so batches stay small.
 const BATCH_MS = 40;
@@ -22,7 +18,6 @@ let wasm = null;
 onmessage = ({ data }) => {
   if (data.type === 'load') {
     ready = import(data.glue).then(async (glue) => {
-      // The instance's exports: its memory holds the painted pixels.
       wasm = await glue.default({ module_or_path: data.module });
       return glue;
     });
@@ -46,7 +41,7 @@ onmessage = ({ data }) => {
       try {
         paint(glue, data);
       } finally {
-        postMessage({ type: data.type }); // (the page asks for the next)
+        postMessage({ type: data.type });
       }
     });
   } else if (data.type === 'stop') {
@@ -54,16 +49,14 @@ onmessage = ({ data }) => {
   }
 };
 
-// A drawing of a painter's canvas: painted in the memory, the rectangle that
-// changed put on the canvas, which the worker commits when the task ends.
-function paint(glue, data) {
-  const { w, h } = data;
-  // (A new size clears the canvas; the painter then paints it all.)
+// Painted in the memory, the rectangle that changed put on the canvas (a new
+// size clears it: then all of it changed); committed when the task ends.
+function paint(glue, d) {
+  const { w, h } = d;
   if (canvas.width !== w || canvas.height !== h) [canvas.width, canvas.height] = [w, h];
-  // The rectangle that changed, and where the pixels are in the memory.
-  const r = data.type === 'dots'
-    ? glue.dots_paint(data.xy, data.protos, data.colours, w, h, data.scale)
-    : glue.arrows_paint(data.at, data.protos, data.colours, w, h, data.sx, data.scale);
+  const r = d.type === 'dots'
+    ? glue.dots_paint(d.xy, d.protos, d.colours, w, h, d.place, d.scale)
+    : glue.arrows_paint(d.at, d.protos, d.colours, w, h, d.sx, d.scale);
   if (r.length) {
     const px = new Uint8ClampedArray(wasm.memory.buffer, r[4], w * h * 4);
     ctx.putImageData(new ImageData(px, w, h), 0, 0, r[0], r[1], r[2] - r[0], r[3] - r[1]);

@@ -11,7 +11,7 @@ use crate::dots::{Mark, Pixels};
 use crate::sim_feed::{set, Painter};
 use crate::state::Msg;
 use gloo::events::{EventListener, EventListenerOptions};
-use js_sys::{Function, Int16Array, Object, Reflect, Uint8Array};
+use js_sys::{Float64Array, Function, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -202,49 +202,45 @@ thread_local! {
 
 type Last = (HtmlCanvasElement, Rc<Scene>, Rc<RefCell<Pixels>>);
 
-/// The canvas's size in the device's pixels and where a viewBox point is on it.
-fn device(
-    canvas: &HtmlCanvasElement,
-    scene: &Scene,
-) -> (u32, u32, impl Fn(f64, f64) -> (f64, f64), f64) {
+/// The canvas's size in the device's pixels, how it places the scene
+/// (`placing`'s arguments) and its pixels a viewBox unit.
+fn device(canvas: &HtmlCanvasElement, scene: &Scene) -> (u32, u32, [f64; 4], f64) {
     let dpr = gloo::utils::window().device_pixel_ratio();
     let (s, cx, cy) = fit(canvas, scene.half);
     let (pw, ph) = (
         (2.0 * cx * dpr).round() as u32,
         (2.0 * cy * dpr).round() as u32,
     );
-    let at = move |x: f64, y: f64| ((cx + x * s) * dpr, (cy + y * s) * dpr);
-    (pw, ph, at, s * dpr)
+    (pw, ph, [cx, cy, s, dpr], s * dpr)
+}
+
+/// Where a viewBox point is on the canvas, in its pixels: centred at
+/// (`cx`, `cy`), `s` CSS pixels a unit, `dpr` pixels a CSS pixel. (Here
+/// and in the painter's worker: one `dots::Pixels::paint` in the wasm.)
+pub(crate) fn placing([cx, cy, s, dpr]: [f64; 4]) -> impl Fn(f64, f64) -> (f64, f64) {
+    move |x, y| ((cx + x * s) * dpr, (cy + y * s) * dpr)
 }
 
 /// `scene` painted by the worker, or here.
 fn draw(canvas: &HtmlCanvasElement, scene: &Rc<Scene>, pixels: &Rc<RefCell<Pixels>>) {
     LAST.with_borrow_mut(|l| *l = Some((canvas.clone(), scene.clone(), pixels.clone())));
-    let (pw, ph, at, scale) = device(canvas, scene);
+    let (pw, ph, place, scale) = device(canvas, scene);
     if pw == 0 || ph == 0 {
         return;
     }
-    // Whole pixels: a dot is placed at its centre's nearest (`dots`).
-    let px = |v: f64| v.round().clamp(i16::MIN as f64, i16::MAX as f64) as i16;
-    let xy: Vec<i16> = scene
-        .marks
-        .iter()
-        .flat_map(|m| {
-            let (x, y) = at(m.x, m.y);
-            [px(x), px(y)]
-        })
-        .collect();
+    let xy: Vec<f64> = scene.marks.iter().flat_map(|m| [m.x, m.y]).collect();
     let protos: Vec<u8> = scene.marks.iter().map(|m| m.proto as u8).collect();
     let colours: Vec<u8> = palette().iter().flatten().copied().collect();
     let msg = Object::new();
     set(&msg, "type", "dots");
-    let (xy, protos) = (Int16Array::from(&xy[..]), Uint8Array::from(&protos[..]));
+    let (xy, protos) = (Float64Array::from(&xy[..]), Uint8Array::from(&protos[..]));
     let moved = js_sys::Array::of2(&xy.buffer(), &protos.buffer());
     set(&msg, "xy", xy);
     set(&msg, "protos", protos);
     set(&msg, "colours", Uint8Array::from(&colours[..]));
     set(&msg, "w", pw);
     set(&msg, "h", ph);
+    set(&msg, "place", Float64Array::from(&place[..]));
     set(&msg, "scale", scale);
     if !PAINTER.with(|p| p.borrow_mut().ask(canvas, msg, moved)) {
         paint_here(canvas, scene, pixels);
@@ -252,7 +248,7 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Rc<Scene>, pixels: &Rc<RefCell<Pixel
 }
 
 fn paint_here(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> Option<()> {
-    let (pw, ph, at, scale) = device(canvas, scene);
+    let (pw, ph, place, scale) = device(canvas, scene);
     if canvas.width() != pw || canvas.height() != ph {
         canvas.set_width(pw);
         canvas.set_height(ph);
@@ -267,7 +263,7 @@ fn paint_here(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels
         &palette(),
         pw as usize,
         ph as usize,
-        at,
+        placing(place),
         scale,
     );
     // Only the rectangle that changed goes to the canvas (and so to the
