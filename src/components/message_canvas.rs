@@ -1,6 +1,7 @@
 //! The messages in flight drawn on a canvas, when there are too many for the
 //! SVG's DOM to move at 60 fps (`cluster::MAX_DOM`): one element, painted
-//! after each render, instead of thousands of elements diffed and restyled.
+//! after each render (by a worker, on an `OffscreenCanvas`, where one
+//! starts), instead of thousands of elements diffed and restyled.
 //! Only plain moving dots are drawn here; a lost message (its ✕), the
 //! selected one and reduced motion's arrows keep their SVG elements. A click
 //! on a dot picks it (a capturing listener, so a click elsewhere still
@@ -187,7 +188,7 @@ fn rgb(colour: &str) -> [u8; 3] {
 
 thread_local! {
     /// Who paints the dots: a worker of their own on the canvas's
-    /// `OffscreenCanvas` (`sim_feed::Painter`: their pixels were half of a
+    /// `OffscreenCanvas` (`sim_feed::Painter`: their pixels were a third of a
     /// playing frame's script at 2,000 in flight); here, where no worker starts.
     /// The scene last asked for is painted here if the worker fails.
     static PAINTER: Rc<RefCell<Painter>> = Painter::start("./sim-worker.js#dots", Rc::new(|| {
