@@ -18,14 +18,17 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType};
+use web_sys::{
+    HtmlCanvasElement, MessageChannel, MessageEvent, MessagePort, Worker, WorkerOptions, WorkerType,
+};
 use yew::UseReducerDispatcher;
 
 /// Wall milliseconds of reading per task: shorter than the page's own
 /// simulation slices (state.rs: SLICE_MS), since the main thread has
 /// nothing else to do while the worker simulates, and a task of 20 ms
-/// stretched past 50 ms on a loaded machine.
-const READ_MS: f64 = 8.0;
+/// stretched past 50 ms on a loaded machine; at 8 ms, tasks of 5–8 ms of
+/// CPU were stretched past 50 ms at load 7–8 (a decoded chunk is about 1 ms).
+const READ_MS: f64 = 4.0;
 
 pub struct Feed {
     worker: Worker,
@@ -77,11 +80,12 @@ fn glue_url() -> Option<String> {
 /// A worker running the page's own module (static/sim-worker.js), told to
 /// load it; None where no worker can be started. Its messages are handled
 /// from the next task on, so the caller sets its listeners after this.
-pub fn spawn() -> Option<Worker> {
+/// `script`: its URL, the painters' with a fragment saying which.
+pub fn spawn(script: &str) -> Option<Worker> {
     let glue = glue_url()?;
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
-    let worker = Worker::new_with_options("./sim-worker.js", &options).ok()?;
+    let worker = Worker::new_with_options(script, &options).ok()?;
     let load = Object::new();
     set(&load, "type", "load");
     set(&load, "glue", glue);
@@ -95,7 +99,7 @@ impl Feed {
     /// started (the page then simulates in its own thread, as before).
     pub fn start(dispatch: UseReducerDispatcher<AppState>, failed: Rc<dyn Fn()>) -> Option<Feed> {
         let channel = MessageChannel::new().ok()?;
-        let worker = spawn()?;
+        let worker = spawn("./sim-worker.js")?;
         let inner = Rc::new(RefCell::new(Inner {
             run: 0,
             model: None,
@@ -283,4 +287,139 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
     let more = !done && (i.reading.is_some() || !i.queue.is_empty());
     i.model = Some(model);
     (more, show)
+}
+
+/// A canvas painted by a worker of its own running the page's module
+/// (static/sim-worker.js) on an `OffscreenCanvas`: the canvas hands the
+/// worker its control once, each drawing is then a message saying what to
+/// draw, and the worker writes the pixels, puts them on the canvas and
+/// commits them itself: the page's thread neither paints nor copies them
+/// (at 2,000 dots in flight, a third of its CPU a frame). One drawing is asked for
+/// at a time, and of those asked meanwhile only the last (the rest are out
+/// of date). Where no worker starts, its module does not load, or a canvas
+/// cannot hand its control over, [`Painter::ask`] says no and the caller
+/// paints in its own thread, as it did before.
+pub struct Painter {
+    worker: Option<Worker>,
+    _listeners: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    /// Its module is loaded: canvases are handed over from then on (a
+    /// canvas painted in the page's thread cannot be).
+    ready: bool,
+    /// Paint in the page's thread from now on.
+    here: bool,
+    busy: bool,
+    /// The drawing to ask for when the worker is free: on what, and its
+    /// arrays' buffers (moved to the worker, not copied).
+    next: Option<(HtmlCanvasElement, Object, js_sys::Array)>,
+    /// The canvas whose control the worker has.
+    given: Option<HtmlCanvasElement>,
+    /// Called once if the worker fails: what was asked is painted here.
+    failed: Rc<dyn Fn()>,
+}
+
+impl Painter {
+    /// A painter whose worker (`script`, sim-worker.js with a fragment
+    /// naming it) starts loading now; `failed` is called if it
+    /// cannot, after drawings were asked for (the caller paints them).
+    pub fn start(script: &str, failed: Rc<dyn Fn()>) -> Rc<RefCell<Painter>> {
+        let painter = Rc::new(RefCell::new(Painter {
+            worker: spawn(script),
+            _listeners: Vec::new(),
+            ready: false,
+            here: false,
+            busy: false,
+            next: None,
+            given: None,
+            failed,
+        }));
+        let mut p = painter.borrow_mut();
+        let Some(worker) = p.worker.clone() else {
+            p.here = true;
+            drop(p);
+            return painter;
+        };
+        let weak = Rc::downgrade(&painter);
+        // (Its error events too: `data` undefined.)
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let Some(painter) = weak.upgrade() else {
+                return;
+            };
+            let data = get(&e, "data");
+            let kind = get(&data, "type").as_string().unwrap_or_default();
+            let mut p = painter.borrow_mut();
+            match kind.as_str() {
+                "ready" => p.ready = true,
+                // Its script or module did not load (an error event has no data).
+                "failed" | "" => {
+                    let failed = (!p.here).then(|| p.failed.clone());
+                    (p.here, p.busy, p.next) = (true, false, None);
+                    drop(p);
+                    if let Some(failed) = failed {
+                        failed();
+                    }
+                    return;
+                }
+                _ => p.busy = false,
+            }
+            if let Some((canvas, msg, moved)) = p.next.take() {
+                p.post(&canvas, &msg, &moved);
+                // The canvas would not hand its control over: paint it here.
+                if p.here {
+                    let failed = p.failed.clone();
+                    drop(p);
+                    failed();
+                }
+            }
+        });
+        worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(message.as_ref().unchecked_ref()));
+        p._listeners.push(message);
+        drop(p);
+        painter
+    }
+
+    /// Asks for `msg` (its `type` one of the worker's drawings) to be
+    /// painted on `canvas`, the buffers `moved` moved with it; false if the
+    /// caller is to paint it.
+    pub fn ask(&mut self, canvas: &HtmlCanvasElement, msg: Object, moved: js_sys::Array) -> bool {
+        if self.here {
+            return false;
+        }
+        if !self.ready || self.busy {
+            self.next = Some((canvas.clone(), msg, moved));
+            return true;
+        }
+        self.post(canvas, &msg, &moved);
+        !self.here
+    }
+
+    /// `msg` posted, `canvas` handed over first if it is not yet.
+    fn post(&mut self, canvas: &HtmlCanvasElement, msg: &Object, moved: &js_sys::Array) {
+        let Some(worker) = self.worker.clone() else {
+            return;
+        };
+        if self.given.as_ref() != Some(canvas) {
+            // Not in web-sys's features here: called by name.
+            let offscreen = Reflect::get(canvas, &JsValue::from_str("transferControlToOffscreen"))
+                .ok()
+                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+                .and_then(|f| f.call0(canvas).ok());
+            let Some(offscreen) = offscreen else {
+                self.here = true;
+                return;
+            };
+            let hand = Object::new();
+            set(&hand, "type", "canvas");
+            set(&hand, "canvas", &offscreen);
+            if worker
+                .post_message_with_transfer(&hand, &js_sys::Array::of1(&offscreen))
+                .is_err()
+            {
+                self.here = true;
+                return;
+            }
+            self.given = Some(canvas.clone());
+        }
+        self.busy = worker.post_message_with_transfer(msg, moved).is_ok();
+    }
 }

@@ -122,9 +122,34 @@ pub mod exports {
             .unwrap_or_default()
     }
 
+    thread_local! {
+        /// The painters' pixels, kept from one drawing to the next.
+        static ARROWS: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        static DOTS: RefCell<((usize, usize), crate::dots::Pixels)> = RefCell::default();
+    }
+
+    /// Three bytes a protocol, as the painters take their colours.
+    fn rgb(colours: &[u8]) -> Vec<[u8; 3]> {
+        colours
+            .chunks_exact(3)
+            .map(|c| [c[0], c[1], c[2]])
+            .collect()
+    }
+
+    /// What the worker puts on its canvas: the rectangle that changed (left,
+    /// top, right, bottom) and where the `w` × `h` RGBA pixels start in the
+    /// memory; empty if nothing changed.
+    fn changed(rect: Option<(usize, usize, usize, usize)>, px: &[u8]) -> Vec<u32> {
+        rect.map_or_else(Vec::new, |(l, t, r, b)| {
+            [l, t, r, b, px.as_ptr() as usize]
+                .map(|v| v as u32)
+                .to_vec()
+        })
+    }
+
     /// The timeline's arrows painted here, off the page's thread
     /// (`components::arrow_canvas`): `at` four numbers a line, `colours`
-    /// three bytes a protocol; the RGBA pixels of a `w` × `h` canvas.
+    /// three bytes a protocol, on a `w` × `h` canvas (all of it changes).
     #[wasm_bindgen]
     #[allow(clippy::too_many_arguments)]
     pub fn arrows_paint(
@@ -135,7 +160,7 @@ pub mod exports {
         h: usize,
         sx: f64,
         scale: f64,
-    ) -> Vec<u8> {
+    ) -> Vec<u32> {
         let lines: Vec<crate::arrows::Line> = at
             .chunks_exact(4)
             .zip(protos)
@@ -144,13 +169,47 @@ pub mod exports {
                 proto: p as usize,
             })
             .collect();
-        let colours: Vec<[u8; 3]> = colours
-            .chunks_exact(3)
-            .map(|c| [c[0], c[1], c[2]])
+        ARROWS.with_borrow_mut(|px| {
+            crate::arrows::paint(px, &lines, &rgb(colours), (w, h), sx, scale);
+            changed(Some((0, 0, w, h)), px)
+        })
+    }
+
+    /// The ring's moving dots painted here (`components::message_canvas`):
+    /// `xy` their centres in the ring's viewBox, `place` where that is on
+    /// the canvas (`message_canvas::placing`), `scale` its pixels a viewBox
+    /// unit; only what changed since the last paint is put.
+    #[wasm_bindgen]
+    #[allow(clippy::too_many_arguments)]
+    pub fn dots_paint(
+        xy: &[f64],
+        protos: &[u8],
+        colours: &[u8],
+        w: usize,
+        h: usize,
+        place: &[f64],
+        scale: f64,
+    ) -> Vec<u32> {
+        let marks: Vec<crate::dots::Mark> = xy
+            .chunks_exact(2)
+            .zip(protos)
+            .map(|(p, &proto)| crate::dots::Mark {
+                x: p[0],
+                y: p[1],
+                proto: proto as usize,
+                ev: 0,
+            })
             .collect();
-        let mut px = Vec::new();
-        crate::arrows::paint(&mut px, &lines, &colours, (w, h), sx, scale);
-        px
+        DOTS.with_borrow_mut(|(size, p)| {
+            // A canvas sized anew is cleared: paint all of it.
+            if *size != (w, h) {
+                (*size, *p) = ((w, h), Default::default());
+            }
+            let place = [0, 1, 2, 3].map(|k| place.get(k).copied().unwrap_or(1.0));
+            let at = crate::components::message_canvas::placing(place);
+            let rect = p.paint(&marks, &rgb(colours), w, h, at, scale);
+            changed(rect, &p.buf)
+        })
     }
 
     /// What the worker's last panic said.

@@ -1,25 +1,30 @@
-// The playground's simulation worker (src/sim_worker.rs, src/sim_feed.rs):
-// runs the page's own wasm module (handed over compiled, with its glue's
-// URL: nothing is fetched or compiled twice) and simulates a run ahead of
-// the playhead, posting batches of encoded events. Messages in:
-// {type: 'load', glue, module}; {type: 'run', id, text} replaces any run;
-// {type: 'stop'}; {type: 'arrows', id, at, protos, colours, w, h, sx, scale}
-// paints the timeline's arrows (src/components/arrow_canvas.rs). Out: {type: 'batch', id, bytes}; {type: 'failed', text}
-// (the module did not load: the page simulates in its own thread);
-// {type: 'panic', id, text}; {type: 'arrows', id, px}.
+// The playground's worker (src/sim_worker.rs, src/sim_feed.rs): the page's
+// own wasm module (handed over compiled, with its glue's URL), simulating a
+// run ahead of the playhead or painting a canvas handed over to it. In:
+// {type: 'load', glue, module}; 'run' {id, text} replaces any run; 'stop';
+// 'canvas' {canvas} (an OffscreenCanvas); 'arrows' and 'dots' (drawings of
+// it: arrow_canvas.rs, message_canvas.rs). Out: 'ready'; 'batch' {id,
+// bytes}; 'failed' {text} (the page simulates and paints itself); 'panic'
+// {id, text}; a drawing's type once it is on the canvas.
 // Wall ms simulated between two batches: each is read back in slices of a
 // few ms, and copied into the page's wasm at once, so batches stay small.
 const BATCH_MS = 40;
 let ready = null;
 let run = 0;
+let canvas = null;
+let ctx = null;
+let wasm = null;
 
 onmessage = ({ data }) => {
   if (data.type === 'load') {
     ready = import(data.glue).then(async (glue) => {
-      await glue.default({ module_or_path: data.module });
+      wasm = await glue.default({ module_or_path: data.module });
       return glue;
     });
-    ready.catch((e) => postMessage({ type: 'failed', text: String(e) }));
+    ready.then(
+      () => postMessage({ type: 'ready' }),
+      (e) => postMessage({ type: 'failed', text: String(e) }),
+    );
   } else if (data.type === 'run') {
     run = data.id;
     ready?.then((glue) => {
@@ -28,16 +33,35 @@ onmessage = ({ data }) => {
       if (error) postMessage({ type: 'failed', text: error });
       else step(glue, data.id);
     });
-  } else if (data.type === 'arrows') {
+  } else if (data.type === 'canvas') {
+    canvas = data.canvas;
+    ctx = canvas.getContext('2d');
+  } else if (data.type === 'arrows' || data.type === 'dots') {
     ready?.then((glue) => {
-      const { id, at, protos, colours, w, h, sx, scale } = data;
-      const px = glue.arrows_paint(at, protos, colours, w, h, sx, scale);
-      postMessage({ type: 'arrows', id, px }, [px.buffer]);
+      try {
+        paint(glue, data);
+      } finally {
+        postMessage({ type: data.type });
+      }
     });
   } else if (data.type === 'stop') {
     run = 0;
   }
 };
+
+// Painted in the memory, the rectangle that changed put on the canvas (a new
+// size clears it: then all of it changed); committed when the task ends.
+function paint(glue, d) {
+  const { w, h } = d;
+  if (canvas.width !== w || canvas.height !== h) [canvas.width, canvas.height] = [w, h];
+  const r = d.type === 'dots'
+    ? glue.dots_paint(d.xy, d.protos, d.colours, w, h, d.place, d.scale)
+    : glue.arrows_paint(d.at, d.protos, d.colours, w, h, d.sx, d.scale);
+  if (r.length) {
+    const px = new Uint8ClampedArray(wasm.memory.buffer, r[4], w * h * 4);
+    ctx.putImageData(new ImageData(px, w, h), 0, 0, r[0], r[1], r[2] - r[0], r[3] - r[1]);
+  }
+}
 
 // One batch, then the next in a task of its own, so a new run is seen.
 function step(glue, id) {

@@ -1,6 +1,7 @@
 //! The messages in flight drawn on a canvas, when there are too many for the
 //! SVG's DOM to move at 60 fps (`cluster::MAX_DOM`): one element, painted
-//! after each render, instead of thousands of elements diffed and restyled.
+//! after each render (by a worker, on an `OffscreenCanvas`, where one
+//! starts), instead of thousands of elements diffed and restyled.
 //! Only plain moving dots are drawn here; a lost message (its ✕), the
 //! selected one and reduced motion's arrows keep their SVG elements. A click
 //! on a dot picks it (a capturing listener, so a click elsewhere still
@@ -8,10 +9,13 @@
 //! from the protocol filter's chips, the colour key).
 
 use crate::dots::{Mark, Pixels};
+use crate::sim_feed::{set, Painter};
 use crate::state::Msg;
 use gloo::events::{EventListener, EventListenerOptions};
+use js_sys::{Float64Array, Function, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, MouseEvent};
 use yew::prelude::*;
@@ -34,8 +38,86 @@ pub struct Canvas {
 /// The canvas's mapping from viewBox units to its CSS pixels, as the SVG's
 /// `preserveAspectRatio` (xMidYMid meet) maps them: scale and centre.
 fn fit(canvas: &HtmlCanvasElement, half: f64) -> (f64, f64, f64) {
-    let (w, h) = (canvas.client_width() as f64, canvas.client_height() as f64);
+    let (w, h) = box_size(canvas, redraw);
+    let (w, h) = (w as f64, h as f64);
     (w.min(h) / (2.0 * half), w / 2.0, h / 2.0)
+}
+
+/// A canvas, its box's size, and what draws it again when that changes.
+type Sized = (HtmlCanvasElement, (i32, i32), fn());
+
+thread_local! {
+    static SIZES: RefCell<Vec<Sized>> = const { RefCell::new(Vec::new()) };
+    static OBSERVER: Option<JsValue> = observer();
+}
+
+/// The size of `canvas`'s box (`clientWidth`, `clientHeight`), read once
+/// and then kept by a `ResizeObserver`, which calls `redraw` when it
+/// changes: read in every frame's effects, after the render changed the
+/// page, it laid the page out there and then (a forced layout a frame).
+/// Read each time where there is no `ResizeObserver`.
+pub(super) fn box_size(canvas: &HtmlCanvasElement, redraw: fn()) -> (i32, i32) {
+    let known = SIZES.with_borrow(|v| v.iter().find(|e| e.0 == *canvas).map(|e| e.1));
+    if let Some(size) = known {
+        return size;
+    }
+    let size = (canvas.client_width(), canvas.client_height());
+    let observed = OBSERVER.with(|o| {
+        let observe = o
+            .as_ref()
+            .and_then(|o| Some((o, Reflect::get(o, &"observe".into()).ok()?)))
+            .and_then(|(o, f)| f.dyn_into::<Function>().ok()?.call1(o, canvas).ok());
+        observe.is_some()
+    });
+    if observed {
+        SIZES.with_borrow_mut(|v| {
+            v.retain(|e| e.0.is_connected());
+            v.push((canvas.clone(), size, redraw));
+        });
+    }
+    size
+}
+
+/// The page's one `ResizeObserver` of the canvases (called by name: not in
+/// web-sys's features here); its report comes after a layout, when reading
+/// the sizes costs nothing.
+fn observer() -> Option<JsValue> {
+    let new: Function = Reflect::get(&js_sys::global(), &"ResizeObserver".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    let seen = Closure::<dyn FnMut(js_sys::Array)>::new(|entries: js_sys::Array| {
+        let mut redraws: Vec<fn()> = Vec::new();
+        SIZES.with_borrow_mut(|v| {
+            for e in entries.iter() {
+                let target = Reflect::get(&e, &"target".into()).unwrap_or_default();
+                for (c, size, redraw) in v.iter_mut() {
+                    if AsRef::<JsValue>::as_ref(c) != &target {
+                        continue;
+                    }
+                    let now = (c.client_width(), c.client_height());
+                    if *size != now {
+                        *size = now;
+                        redraws.push(*redraw);
+                    }
+                }
+            }
+        });
+        for redraw in redraws {
+            redraw();
+        }
+    });
+    let o = Reflect::construct(&new, &js_sys::Array::of1(seen.as_ref())).ok()?;
+    // As long as the page: the observer calls it.
+    seen.forget();
+    Some(o)
+}
+
+/// The dots drawn again on their resized canvas.
+fn redraw() {
+    if let Some((canvas, scene, pixels)) = LAST.with_borrow(|l| l.clone()) {
+        draw(&canvas, &scene, &pixels);
+    }
 }
 
 /// The colours read, and the theme they were read in: the page's
@@ -104,13 +186,70 @@ fn rgb(colour: &str) -> [u8; 3] {
     [0; 3].map(|_| parts.next().unwrap_or(128))
 }
 
-fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> Option<()> {
+thread_local! {
+    /// Who paints the dots: a worker of their own on the canvas's
+    /// `OffscreenCanvas` (`sim_feed::Painter`: their pixels were a third of a
+    /// playing frame's script at 2,000 in flight); here, where no worker starts.
+    /// The scene last asked for is painted here if the worker fails.
+    static PAINTER: Rc<RefCell<Painter>> = Painter::start("./sim-worker.js#dots", Rc::new(|| {
+        LAST.with_borrow(|last| {
+            if let Some((canvas, scene, pixels)) = last {
+                paint_here(canvas, scene, pixels);
+            }
+        })
+    }));
+    static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
+}
+
+type Last = (HtmlCanvasElement, Rc<Scene>, Rc<RefCell<Pixels>>);
+
+/// The canvas's size in the device's pixels, how it places the scene
+/// (`placing`'s arguments) and its pixels a viewBox unit.
+fn device(canvas: &HtmlCanvasElement, scene: &Scene) -> (u32, u32, [f64; 4], f64) {
     let dpr = gloo::utils::window().device_pixel_ratio();
     let (s, cx, cy) = fit(canvas, scene.half);
     let (pw, ph) = (
         (2.0 * cx * dpr).round() as u32,
         (2.0 * cy * dpr).round() as u32,
     );
+    (pw, ph, [cx, cy, s, dpr], s * dpr)
+}
+
+/// Where a viewBox point is on the canvas, in its pixels: centred at
+/// (`cx`, `cy`), `s` CSS pixels a unit, `dpr` pixels a CSS pixel. (Here
+/// and in the painter's worker: one `dots::Pixels::paint` in the wasm.)
+pub(crate) fn placing([cx, cy, s, dpr]: [f64; 4]) -> impl Fn(f64, f64) -> (f64, f64) {
+    move |x, y| ((cx + x * s) * dpr, (cy + y * s) * dpr)
+}
+
+/// `scene` painted by the worker, or here.
+fn draw(canvas: &HtmlCanvasElement, scene: &Rc<Scene>, pixels: &Rc<RefCell<Pixels>>) {
+    LAST.with_borrow_mut(|l| *l = Some((canvas.clone(), scene.clone(), pixels.clone())));
+    let (pw, ph, place, scale) = device(canvas, scene);
+    if pw == 0 || ph == 0 {
+        return;
+    }
+    let xy: Vec<f64> = scene.marks.iter().flat_map(|m| [m.x, m.y]).collect();
+    let protos: Vec<u8> = scene.marks.iter().map(|m| m.proto as u8).collect();
+    let colours: Vec<u8> = palette().iter().flatten().copied().collect();
+    let msg = Object::new();
+    set(&msg, "type", "dots");
+    let (xy, protos) = (Float64Array::from(&xy[..]), Uint8Array::from(&protos[..]));
+    let moved = js_sys::Array::of2(&xy.buffer(), &protos.buffer());
+    set(&msg, "xy", xy);
+    set(&msg, "protos", protos);
+    set(&msg, "colours", Uint8Array::from(&colours[..]));
+    set(&msg, "w", pw);
+    set(&msg, "h", ph);
+    set(&msg, "place", Float64Array::from(&place[..]));
+    set(&msg, "scale", scale);
+    if !PAINTER.with(|p| p.borrow_mut().ask(canvas, msg, moved)) {
+        paint_here(canvas, scene, pixels);
+    }
+}
+
+fn paint_here(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> Option<()> {
+    let (pw, ph, place, scale) = device(canvas, scene);
     if canvas.width() != pw || canvas.height() != ph {
         canvas.set_width(pw);
         canvas.set_height(ph);
@@ -120,14 +259,13 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels>) -> 
     }
     let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
     let mut pixels = pixels.borrow_mut();
-    let at = |x: f64, y: f64| ((cx + x * s) * dpr, (cy + y * s) * dpr);
     let changed = pixels.paint(
         &scene.marks,
         &palette(),
         pw as usize,
         ph as usize,
-        at,
-        s * dpr,
+        placing(place),
+        scale,
     );
     // Only the rectangle that changed goes to the canvas (and so to the
     // compositor): the dots' last places and their new ones.
@@ -166,6 +304,9 @@ fn hit(scene: &Scene, x: f64, y: f64) -> Option<usize> {
 pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
     let canvas: Rc<Canvas> = use_memo((), |_| Canvas::default());
     let pixels: Rc<RefCell<Pixels>> = use_mut_ref(Default::default);
+    // The painter's worker starts loading with the page, before there are
+    // dots enough for the canvas.
+    PAINTER.with(|_| ());
     {
         let canvas = canvas.clone();
         use_effect(move || {

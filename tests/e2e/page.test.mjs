@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { PNG } from 'playwright-core/lib/utilsBundle';
 import { busy, frameTimes, quantiles, returning, seek, showBusyAt } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -330,6 +331,31 @@ test('works at phone width', async () => {
 // time checks are hidden by default: the most there is to draw), and returns
 // the messages in flight and 300 frame times (`requestAnimationFrame`
 // intervals, the first five left out), sorted.
+/// A point of the page (CSS pixels) where the canvas `testid` shows
+/// something, scanning from `from` (fractions of its width and height): its
+/// pixels are a worker's (an OffscreenCanvas), not the page's to read, so
+/// the page is shot with the canvas and without it. Null if it shows nothing.
+async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
+  const canvas = page.getByTestId(testid);
+  const clip = await canvas.boundingBox();
+  const shot = async () => PNG.sync.read(await page.screenshot({ clip }));
+  const shown = await shot();
+  await canvas.evaluate((c) => { c.style.visibility = 'hidden'; });
+  const under = await shot();
+  await canvas.evaluate((c) => { c.style.visibility = ''; });
+  const { width, height } = shown;
+  const differs = (x, y) => {
+    const o = (y * width + x) * 4;
+    return [0, 1, 2].reduce((d, k) => d + Math.abs(shown.data[o + k] - under.data[o + k]), 0) > 120;
+  };
+  for (let y = Math.floor(height * fy); y < height; y += 2) {
+    for (let x = Math.floor(width * fx); x < width; x += 2) {
+      if (differs(x, y)) return { x: clip.x + ((x + 0.5) * clip.width) / width, y: clip.y + ((y + 0.5) * clip.height) / height };
+    }
+  }
+  return null;
+}
+
 async function framesPlaying(page, text, at) {
   const inFlight = await showBusyAt(page, text, at);
   await setSpeed(page, 0.1);
@@ -367,16 +393,7 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   assert.ok(p50 <= 20, `median frame ${p50} ms`);
   // So many are drawn on a canvas; a click on a dot still selects its message
   // (then drawn in the SVG, ringed) and opens its details.
-  const dot = await page.getByTestId('messages-canvas').evaluate((c) => {
-    const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-    const r = c.getBoundingClientRect();
-    for (let y = 0; y < height; y += 2) {
-      for (let x = 0; x < width; x += 2) {
-        if (data[(y * width + x) * 4 + 3] === 255) return { x: r.left + (x * r.width) / width, y: r.top + (y * r.height) / height };
-      }
-    }
-    return null;
-  });
+  const dot = await paintedAt(page, 'messages-canvas');
   assert.ok(dot, 'the canvas shows dots');
   await page.mouse.click(dot.x, dot.y);
   await page.locator('[data-testid=msg].selected').waitFor();
@@ -387,17 +404,11 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   const ringPick = await page.locator('[data-testid=msg].selected').getAttribute('data-ev');
   await page.getByTestId('timeline-area').scrollIntoViewIfNeeded();
   // (Painted by a worker: the pixels come a few frames after the window.)
-  const arrow = await (await page.waitForFunction(() => {
-    const c = document.querySelector('[data-testid=timeline-canvas]');
-    const { data, width, height } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-    const r = c.getBoundingClientRect();
-    for (let y = Math.floor(height / 3); y < height; y += 3) {
-      for (let x = Math.floor(width / 2); x < width; x += 3) {
-        if (data[(y * width + x) * 4 + 3] === 255) return { x: r.left + (x * r.width) / width, y: r.top + (y * r.height) / height };
-      }
-    }
-    return null;
-  }, null, { timeout: 10_000 })).jsonValue();
+  let arrow = null;
+  for (let tries = 0; !arrow && tries < 40; tries++) {
+    arrow = await paintedAt(page, 'timeline-canvas', [0.5, 1 / 3]);
+    if (!arrow) await page.waitForTimeout(250);
+  }
   assert.ok(arrow, 'the timeline canvas shows arrows');
   // Hovering over it says what it is, as an SVG arrow's title does.
   await page.mouse.move(arrow.x, arrow.y);
