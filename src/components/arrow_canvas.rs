@@ -8,6 +8,7 @@
 
 use super::message_canvas::{box_size, palette};
 pub use crate::arrows::Line;
+use crate::effect::{self, use_effect_on};
 use crate::playback::PROTOCOLS;
 use crate::sim_feed::{set, Painter};
 use js_sys::{Float64Array, Object, Uint8Array};
@@ -148,10 +149,10 @@ pub fn use_arrow_canvas(lines: Rc<Vec<Line>>, height: f64) -> Html {
     let drawn: Rc<RefCell<Option<Drawn>>> = use_mut_ref(|| None);
     {
         let (node, lines) = (node.clone(), lines.clone());
-        use_effect(move || {
+        use_effect_on(effect::EveryRender, move |_| {
             let Some(c) = node.cast::<HtmlCanvasElement>() else {
                 *drawn.borrow_mut() = None;
-                return;
+                return effect::nothing();
             };
             let colours = palette();
             let (w, h) = box_size(&c, redraw);
@@ -160,6 +161,7 @@ pub fn use_arrow_canvas(lines: Rc<Vec<Line>>, height: f64) -> Html {
                 draw(&c, lines.clone(), key.3.clone());
                 *drawn.borrow_mut() = Some(key);
             }
+            effect::nothing()
         });
     }
     if lines.is_empty() {

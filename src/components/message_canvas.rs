@@ -9,6 +9,7 @@
 //! from the protocol filter's chips, the colour key).
 
 use crate::dots::{Mark, Pixels};
+use crate::effect::{self, use_effect_on};
 use crate::sim_feed::{set, Painter};
 use crate::state::Msg;
 use gloo::events::{EventListener, EventListenerOptions};
@@ -309,17 +310,18 @@ pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
     PAINTER.with(|_| ());
     {
         let canvas = canvas.clone();
-        use_effect(move || {
+        use_effect_on(effect::EveryRender, move |_| {
             let scene = canvas.scene.borrow().clone();
             if let (Some(c), Some(scene)) = (canvas.node.cast::<HtmlCanvasElement>(), scene) {
                 draw(&c, &scene, &pixels);
             }
+            effect::nothing()
         });
     }
     // Capturing on the document, before the monitors and links under the
     // canvas get the click: a dot on top of them is what was clicked.
     let (canvas2, on) = (canvas.clone(), on.clone());
-    use_effect_with((), move |_| {
+    use_effect_on((), move |_| {
         let listener = EventListener::new_with_options(
             &gloo::utils::document(),
             "click",
@@ -353,7 +355,7 @@ pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
                 }
             },
         );
-        move || drop(listener)
+        Box::new(move || drop(listener))
     });
     canvas
 }

@@ -5,6 +5,7 @@
 use super::arrow_canvas::{use_arrow_canvas, Line};
 use super::real_band::{real_bands, real_open, BandProps, OpenProps, RealTrace};
 use super::secs;
+use crate::effect::use_effect_on;
 use crate::flights::View;
 use crate::playback::{protocol_bit, MarkKind, Model, PROTOCOLS};
 use crate::state::Msg;
@@ -466,7 +467,7 @@ pub fn timeline(p: &Props) -> Html {
     {
         let on = p.on.clone();
         let area = area.clone();
-        use_effect_with((), move |_| {
+        use_effect_on((), move |_| {
             let listener = area.cast::<web_sys::Element>().map(|el| {
                 let opts = gloo::events::EventListenerOptions::enable_prevent_default();
                 gloo::events::EventListener::new_with_options(&el, "wheel", opts, move |e| {
@@ -486,7 +487,7 @@ pub fn timeline(p: &Props) -> Html {
                     }
                 })
             });
-            move || drop(listener)
+            Box::new(move || drop(listener))
         });
     }
     let btn = |label: &'static str, title: &'static str, testid: &'static str, msg: Msg| {
