@@ -221,6 +221,62 @@ fn a_client_that_had_a_session_hunts_less_often_each_time_mon_client_hunt_interv
 }
 
 #[test]
+fn the_hunt_backoff_and_its_cap_are_the_scenarios_options_monclient_start_hunting() {
+    // As the test above, with `set mon_client_hunt_interval_backoff 2` and
+    // `mon_client_hunt_interval_max_multiple 4`: after the keepalives give
+    // up at 53 s each reopen doubles the multiplier, capped at 4: the ticks
+    // come 6, 12, 12, 12 s apart.
+    let r = sim("mons a b c\nset mon_client_hunt_interval_backoff 2\n\
+         set mon_client_hunt_interval_max_multiple 4\n\
+         at 20s write k v\nat 20.001s isolate a\nat 20.001s isolate b\n\
+         at 20.001s isolate c\nat 100s heal\nat 200s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let hunts = client_logs(&r, "continuing hunt");
+    assert_eq!(&hunts[..4], &[59 * SEC, 71 * SEC, 83 * SEC, 95 * SEC]);
+}
+
+#[test]
+fn a_new_monclient_ticks_at_mon_client_hunt_interval_min_multiple_monclient_constructor() {
+    // MonClient's constructor starts reopen_interval_multiplier at
+    // mon_client_hunt_interval_min_multiple: a first session that never
+    // opens (c is cut off) moves on after 3 s × 2.
+    let r = sim("mons a b c\nset mon_client_hunt_interval_min_multiple 2\n\
+         at 20s isolate c\nat 40s write k v via c\nat 50s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    assert_eq!(client_logs(&r, "continuing hunt"), vec![46 * SEC]);
+}
+
+#[test]
+fn mon_client_hunt_parallel_is_how_many_untried_monitors_a_hunt_tries_at_once_monclient_add_conns()
+{
+    // Five monitors, d and e cut off, `write via d`: at the tick at 43 s the
+    // MonClient tries untried monitors among a, b, c and e. Three at once
+    // (the default) or all (0) always include one that answers; one at a
+    // time, the pick is e for some seeds, and the next tick, 3 s later,
+    // tries one of a, b and c (e was tried).
+    let hunts = |parallel: u64, seed: u64| {
+        let r = sim(&format!(
+            "mons a b c d e\nseed {seed}\nset mon_client_hunt_parallel {parallel}\n\
+             at 20s isolate d\nat 20s isolate e\nat 40s write k v via d\n\
+             at 60s expect committed k v\n"
+        ));
+        assert_eq!(failed(&r), Vec::<String>::new(), "seed {seed}");
+        client_logs(&r, "continuing hunt")
+    };
+    for seed in 1..=12 {
+        assert_eq!(hunts(3, seed), vec![43 * SEC], "seed {seed}");
+        assert_eq!(hunts(0, seed), vec![43 * SEC], "seed {seed}");
+    }
+    let one: Vec<Vec<u64>> = (1..=12).map(|seed| hunts(1, seed)).collect();
+    assert!(
+        one.iter()
+            .all(|h| h[..] == [43 * SEC] || h[..] == [43 * SEC, 46 * SEC]),
+        "{one:?}"
+    );
+    assert!(one.iter().any(|h| h.len() == 2), "{one:?}");
+}
+
+#[test]
 fn a_hunting_client_picks_at_random_among_the_monitors_it_has_not_tried_monclient_add_conns() {
     // `via c` puts c alone at the lowest `mon priority`; cut off, it never
     // answers, and the tick at 43 s moves on to the next batch, a and b,

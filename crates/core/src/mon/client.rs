@@ -12,7 +12,7 @@
 //! once a session had opened), moves on ("continuing hunt"). It keeps
 //! retrying until the request is answered, then closes its session.
 
-use super::hunt::Hunt;
+use super::hunt::{Hunt, HuntOptions};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
@@ -63,6 +63,8 @@ pub struct ClientTimers {
     /// mon_client_ping_timeout: unanswered keepalives for this long end the
     /// session (0: never).
     pub ping_timeout: Duration,
+    /// mon_client_hunt_parallel and the hunt interval's backoff.
+    pub hunting: HuntOptions,
 }
 
 #[derive(Clone, Debug)]
@@ -111,7 +113,7 @@ impl Client {
         self.next_tid += 1;
         let session = self.open_session();
         let req = MClientRequest { tid, session, op };
-        let mut hunt = Hunt::new(target, via, self.monmap.size(), draw);
+        let mut hunt = Hunt::new(self.timers.hunting, target, via, self.monmap.size(), draw);
         if reachable {
             hunt.finish();
         }

@@ -5,23 +5,60 @@
 //! _start_hunting, shrunk in _un_backoff). The chance comes from the caller
 //! (the simulator's), as a draw below a bound.
 
+use super::config::Config;
 use super::Rank;
 use crate::time::Duration;
 
 /// Multiples are kept in millionths (Ceph's doubles: 1.5^k up to the cap
-/// is exact in them; no float code in the page).
+/// is exact in them; no float code on the hot path).
 const ONE: u64 = 1_000_000;
-/// mon_client_hunt_interval_backoff (1.5), Ceph's default (not settable here).
-const BACKOFF: (u64, u64) = (3, 2);
-/// mon_client_hunt_interval_max_multiple (10).
-const MAX_MULTIPLE: u64 = 10 * ONE;
-/// mon_client_hunt_interval_min_multiple (1).
-const MIN_MULTIPLE: u64 = ONE;
-/// mon_client_hunt_parallel: monitors a new session connects to at once.
-const PARALLEL: usize = 3;
+
+/// The MonClient options a hunt follows (Ceph's defaults: 3, 1.5, 1, 10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HuntOptions {
+    /// mon_client_hunt_parallel: monitors a new session connects to at
+    /// once; 0: all of the batch (MonClient::_add_conns).
+    pub parallel: usize,
+    /// mon_client_hunt_interval_backoff, in millionths.
+    pub backoff: u64,
+    /// mon_client_hunt_interval_min_multiple, in millionths.
+    pub min_multiple: u64,
+    /// mon_client_hunt_interval_max_multiple, in millionths.
+    pub max_multiple: u64,
+}
+
+impl HuntOptions {
+    pub fn from_config(c: &Config) -> HuntOptions {
+        // At least one millionth: Config::set refuses 0, and a positive
+        // multiple must not round to it.
+        let millionths = |f: f64| ((f * ONE as f64).round() as u64).max(1);
+        HuntOptions {
+            parallel: usize::try_from(c.mon_client_hunt_parallel).unwrap_or(usize::MAX),
+            backoff: millionths(c.mon_client_hunt_interval_backoff),
+            min_multiple: millionths(c.mon_client_hunt_interval_min_multiple),
+            max_multiple: millionths(c.mon_client_hunt_interval_max_multiple),
+        }
+    }
+
+    /// How many of a batch of `n` are tried at once: mon_client_hunt_parallel,
+    /// or all of them when it is 0 or more than `n`.
+    fn batch_size(&self, n: usize) -> usize {
+        match self.parallel {
+            0 => n,
+            p => p.min(n),
+        }
+    }
+}
+
+impl Default for HuntOptions {
+    fn default() -> Self {
+        HuntOptions::from_config(&Config::default())
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Hunt {
+    opts: HuntOptions,
     /// The monitor of `mon priority` 0 (a scenario's `via NAME`); every
     /// other has 1. None: all have the same.
     first: Option<Rank>,
@@ -39,17 +76,26 @@ impl Hunt {
     /// the simulator picks the leader where Ceph's first batch is
     /// mon_client_hunt_parallel monitors at random: the batch is `target`
     /// and others drawn at random.
-    pub fn new(target: Rank, via: bool, size: usize, draw: &mut dyn FnMut(u32) -> u32) -> Hunt {
+    pub fn new(
+        opts: HuntOptions,
+        target: Rank,
+        via: bool,
+        size: usize,
+        draw: &mut dyn FnMut(u32) -> u32,
+    ) -> Hunt {
         let mut h = Hunt {
+            opts,
             first: via.then_some(target),
             tried: vec![target],
             had_a_connection: false,
-            reopen_interval_multiplier: ONE,
+            // MonClient's constructor: mon_client_hunt_interval_min_multiple.
+            reopen_interval_multiplier: opts.min_multiple,
         };
         if !via {
             let mut rest = h.untried(size);
             shuffle(&mut rest, draw);
-            rest.truncate(PARALLEL.saturating_sub(1));
+            let n = opts.batch_size(size);
+            rest.truncate(n.saturating_sub(1));
             h.tried.extend(rest);
         }
         h
@@ -67,8 +113,11 @@ impl Hunt {
         draw: &mut dyn FnMut(u32) -> u32,
     ) -> (Rank, bool) {
         if self.had_a_connection {
-            let m = self.reopen_interval_multiplier.saturating_mul(BACKOFF.0) / BACKOFF.1;
-            self.reopen_interval_multiplier = m.min(MAX_MULTIPLE);
+            let m = self
+                .reopen_interval_multiplier
+                .saturating_mul(self.opts.backoff)
+                / ONE;
+            self.reopen_interval_multiplier = m.min(self.opts.max_multiple);
         }
         let mut batch = self.next_batch(size);
         if batch.is_empty() {
@@ -76,7 +125,7 @@ impl Hunt {
             batch = self.next_batch(size);
         }
         shuffle(&mut batch, draw);
-        batch.truncate(PARALLEL);
+        batch.truncate(self.opts.batch_size(batch.len()));
         self.tried.extend_from_slice(&batch);
         match batch.iter().find(|r| reachable(**r)) {
             Some(r) => (*r, true),
@@ -116,13 +165,14 @@ impl Hunt {
 
     /// MonClient::_un_backoff (also at each keepalive on an open session).
     pub fn un_backoff(&mut self) {
-        let m = self.reopen_interval_multiplier.saturating_mul(BACKOFF.1) / BACKOFF.0;
-        self.reopen_interval_multiplier = m.max(MIN_MULTIPLE);
+        let m = self.reopen_interval_multiplier.saturating_mul(ONE) / self.opts.backoff;
+        self.reopen_interval_multiplier = m.max(self.opts.min_multiple);
     }
 
-    /// schedule_tick while hunting: mon_client_hunt_interval × the multiplier.
+    /// schedule_tick while hunting: mon_client_hunt_interval × the
+    /// multiplier, at least 1 µs (a timer of 0 would fire again at once).
     pub fn interval(&self, hunt: Duration) -> Duration {
-        hunt.saturating_mul(self.reopen_interval_multiplier) / ONE
+        (hunt.saturating_mul(self.reopen_interval_multiplier) / ONE).max(1)
     }
 }
 
@@ -143,7 +193,7 @@ mod tests {
     #[test]
     fn the_hunt_interval_grows_by_the_backoff_up_to_the_max_multiple_once_a_session_opened() {
         let mut draw = |_| 0;
-        let mut h = Hunt::new(2, true, 3, &mut draw);
+        let mut h = Hunt::new(HuntOptions::default(), 2, true, 3, &mut draw);
         // Never connected: _start_hunting leaves the multiplier at 1.
         assert_eq!(h.reopen(3, &|_| false, &mut draw), (1, false));
         assert_eq!(h.interval(3 * SEC), 3 * SEC);
@@ -175,7 +225,7 @@ mod tests {
         // via c (rank 2) in five: c alone, then the other four three at a
         // time (then the last one), then c again.
         let mut draw = |_| 0;
-        let mut h = Hunt::new(2, true, 5, &mut draw);
+        let mut h = Hunt::new(HuntOptions::default(), 2, true, 5, &mut draw);
         let mut seen = Vec::new();
         for _ in 0..3 {
             seen.push(h.reopen(5, &|_| false, &mut draw).0);
@@ -185,7 +235,7 @@ mod tests {
         assert_ne!(seen[0], 2);
         assert_ne!(seen[1], 2);
         // Without via: every monitor is a candidate, the reachable one wins.
-        let mut h = Hunt::new(0, false, 3, &mut draw);
+        let mut h = Hunt::new(HuntOptions::default(), 0, false, 3, &mut draw);
         assert_eq!(h.tried.len(), 3);
         assert_eq!(h.reopen(3, &|r| r == 1, &mut draw), (1, true));
     }

@@ -16,6 +16,7 @@ pub use run::{run, Run};
 
 use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
+use crate::mon::hunt::HuntOptions;
 use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
@@ -208,6 +209,7 @@ impl Sim {
                     hunt: cfg.mon_client_hunt_interval,
                     ping: cfg.mon_client_ping_interval,
                     ping_timeout: cfg.mon_client_ping_timeout,
+                    hunting: HuntOptions::from_config(&cfg),
                 },
             ),
             client_lost: Vec::new(),
