@@ -2,12 +2,15 @@
 //! monitors a new session tries (MonClient::_add_conns) and how long until
 //! the next tick while no session is open (MonClient::schedule_tick's
 //! `mon_client_hunt_interval × reopen_interval_multiplier`, grown in
-//! _start_hunting, shrunk in _un_backoff). The chance comes from the caller
-//! (the simulator's), as a draw below a bound.
+//! _start_hunting, shrunk in _un_backoff), and, between two ticks, the
+//! messenger's attempts to connect to the monitors of the batch it tried
+//! ([`Connecting`]). The chance comes from the caller (the simulator's), as
+//! a draw below a bound.
 
 use super::config::Config;
 use super::Rank;
-use crate::time::Duration;
+use crate::sim::tcp::{CONNECT_TIMEOUT, INITIAL_BACKOFF, MAX_BACKOFF, SYNS};
+use crate::time::{Duration, Time};
 
 /// Multiples are kept in millionths (Ceph's doubles: 1.5^k up to the cap
 /// is exact in them; no float code on the hot path).
@@ -56,6 +59,87 @@ impl Default for HuntOptions {
     }
 }
 
+/// What a connection attempt from the client to one monitor meets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The monitor runs and no cut stops the handshake.
+    Answers,
+    /// The monitor is down: its address refuses the connection at once.
+    Refused,
+    /// A cut drops the SYNs: the attempt waits for an answer.
+    Silent,
+}
+
+/// A hunting MonClient's connection to one monitor of its batch
+/// (`pending_cons`) that has not answered. Its messenger does not give up
+/// on it: a connection that fails while connecting, lossy or not, waits and
+/// tries again (ProtocolV2::_fault: ms_initial_backoff, 0.2 s, doubling up
+/// to ms_max_backoff, 15 s), and an attempt whose SYNs go unanswered is
+/// given up after ms_connection_ready_timeout (10 s; the kernel resends the
+/// SYN 1, 3 and 7 s after it). The first attempt that reaches a running
+/// monitor opens the session, between two ticks ("found mon.X";
+/// ceph-mon 16.2.15 at debug_monc 20: a hunt tick at 47.07 s, monitors
+/// revived at 50 s, found at 53.37 s, the attempt 0.2 + 0.4 + 0.8 + 1.6 +
+/// 3.2 s after the tick and its handshake).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Connecting {
+    rank: Rank,
+    /// When the current attempt began (its first SYN).
+    start: Time,
+    /// The current attempt's SYNs go unanswered; else it was refused and
+    /// `next` is the next attempt.
+    silent: bool,
+    /// ProtocolV2's `backoff`: the last wait (0: none yet).
+    backoff: Duration,
+    /// When it is looked at next.
+    next: Time,
+}
+
+impl Connecting {
+    /// An attempt begins at `now` and meets `reach` (not [`Reach::Answers`]).
+    fn attempt(&mut self, now: Time, reach: Reach) {
+        self.start = now;
+        match reach {
+            Reach::Silent => {
+                self.silent = true;
+                self.next = now + SYNS[1];
+            }
+            _ => self.fault(now),
+        }
+    }
+
+    /// ProtocolV2::_fault while connecting: wait, then try again.
+    fn fault(&mut self, now: Time) {
+        self.backoff = match self.backoff {
+            0 => INITIAL_BACKOFF,
+            b => (b * 2).min(MAX_BACKOFF),
+        };
+        self.silent = false;
+        self.next = now + self.backoff;
+    }
+
+    /// Its time came (`now` = `next`): whether the monitor answers now.
+    fn poll(&mut self, now: Time, reach: Reach) -> bool {
+        if reach == Reach::Answers {
+            return true;
+        }
+        if !self.silent {
+            self.attempt(now, reach);
+        } else if reach == Reach::Refused || now >= self.start + CONNECT_TIMEOUT {
+            // A reset got through, or the attempt timed out.
+            self.fault(now);
+        } else {
+            // The kernel's next SYN, or msgr's give-up.
+            self.next = SYNS
+                .iter()
+                .map(|d| self.start + d)
+                .find(|t| *t > now)
+                .unwrap_or(self.start + CONNECT_TIMEOUT);
+        }
+        false
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Hunt {
     opts: HuntOptions,
@@ -68,6 +152,10 @@ pub struct Hunt {
     had_a_connection: bool,
     /// In millionths.
     reopen_interval_multiplier: u64,
+    /// The batch of the latest (re)open: the monitors it connects to.
+    batch: Vec<Rank>,
+    /// Its connections that did not answer, while hunting.
+    connecting: Vec<Connecting>,
 }
 
 impl Hunt {
@@ -90,15 +178,52 @@ impl Hunt {
             had_a_connection: false,
             // MonClient's constructor: mon_client_hunt_interval_min_multiple.
             reopen_interval_multiplier: opts.min_multiple,
+            batch: vec![target],
+            connecting: Vec::new(),
         };
         if !via {
             let mut rest = h.untried(size);
             shuffle(&mut rest, draw);
             let n = opts.batch_size(size);
             rest.truncate(n.saturating_sub(1));
-            h.tried.extend(rest);
+            h.tried.extend_from_slice(&rest);
+            h.batch.extend(rest);
         }
         h
+    }
+
+    /// None of the batch answered at `now`: its messenger keeps trying each
+    /// ([`Connecting`]).
+    pub fn connect(&mut self, now: Time, reach: &dyn Fn(Rank) -> Reach) {
+        self.connecting.clear();
+        for &rank in &self.batch {
+            let mut c = Connecting {
+                rank,
+                start: now,
+                silent: false,
+                backoff: 0,
+                next: now,
+            };
+            c.attempt(now, reach(rank));
+            self.connecting.push(c);
+        }
+    }
+
+    /// When a connection attempt is next due, while hunting.
+    pub fn next_attempt(&self) -> Option<Time> {
+        self.connecting.iter().map(|c| c.next).min()
+    }
+
+    /// The attempts due at `now`: the first monitor that answers, in the
+    /// batch's order (the session opens with it), or None.
+    pub fn poll(&mut self, now: Time, reach: &dyn Fn(Rank) -> Reach) -> Option<Rank> {
+        let mut found = None;
+        for c in &mut self.connecting {
+            if c.next <= now && c.poll(now, reach(c.rank)) && found.is_none() {
+                found = Some(c.rank);
+            }
+        }
+        found
     }
 
     /// MonClient::_reopen_session: _start_hunting (backs the tick interval
@@ -109,7 +234,8 @@ impl Hunt {
     pub fn reopen(
         &mut self,
         size: usize,
-        reachable: &dyn Fn(Rank) -> bool,
+        now: Time,
+        reach: &dyn Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
     ) -> (Rank, bool) {
         if self.had_a_connection {
@@ -127,9 +253,13 @@ impl Hunt {
         shuffle(&mut batch, draw);
         batch.truncate(self.opts.batch_size(batch.len()));
         self.tried.extend_from_slice(&batch);
-        match batch.iter().find(|r| reachable(**r)) {
+        self.batch = batch;
+        match self.batch.iter().find(|r| reach(**r) == Reach::Answers) {
             Some(r) => (*r, true),
-            None => (batch.first().copied().unwrap_or(0), false),
+            None => {
+                self.connect(now, reach);
+                (self.batch.first().copied().unwrap_or(0), false)
+            }
         }
     }
 
@@ -157,8 +287,10 @@ impl Hunt {
         v
     }
 
-    /// MonClient::_finish_hunting: a session opened.
+    /// MonClient::_finish_hunting: a session opened (the other pending
+    /// connections are dropped).
     pub fn finish(&mut self) {
+        self.connecting.clear();
         self.had_a_connection = true;
         self.un_backoff();
     }
@@ -195,12 +327,12 @@ mod tests {
         let mut draw = |_| 0;
         let mut h = Hunt::new(HuntOptions::default(), 2, true, 3, &mut draw);
         // Never connected: _start_hunting leaves the multiplier at 1.
-        assert_eq!(h.reopen(3, &|_| false, &mut draw), (1, false));
+        assert_eq!(h.reopen(3, 0, &|_| Reach::Refused, &mut draw), (1, false));
         assert_eq!(h.interval(3 * SEC), 3 * SEC);
         h.finish();
         let mut intervals = Vec::new();
         for _ in 0..8 {
-            h.reopen(3, &|_| false, &mut draw);
+            h.reopen(3, 0, &|_| Reach::Refused, &mut draw);
             intervals.push(h.interval(3 * SEC));
         }
         assert_eq!(
@@ -228,7 +360,7 @@ mod tests {
         let mut h = Hunt::new(HuntOptions::default(), 2, true, 5, &mut draw);
         let mut seen = Vec::new();
         for _ in 0..3 {
-            seen.push(h.reopen(5, &|_| false, &mut draw).0);
+            seen.push(h.reopen(5, 0, &|_| Reach::Refused, &mut draw).0);
         }
         assert_eq!(h.tried.len(), 1, "{:?}", h.tried);
         assert_eq!(seen[2], 2, "start over with the first monitor");
@@ -237,6 +369,18 @@ mod tests {
         // Without via: every monitor is a candidate, the reachable one wins.
         let mut h = Hunt::new(HuntOptions::default(), 0, false, 3, &mut draw);
         assert_eq!(h.tried.len(), 3);
-        assert_eq!(h.reopen(3, &|r| r == 1, &mut draw), (1, true));
+        assert_eq!(
+            h.reopen(
+                3,
+                0,
+                &|r| if r == 1 {
+                    Reach::Answers
+                } else {
+                    Reach::Refused
+                },
+                &mut draw
+            ),
+            (1, true)
+        );
     }
 }

@@ -16,7 +16,7 @@ pub use run::{run, Run};
 
 use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
-use crate::mon::hunt::HuntOptions;
+use crate::mon::hunt::{HuntOptions, Reach};
 use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
@@ -556,14 +556,14 @@ impl Sim {
             Some(_) if !self.session_alive(node, session) => Conn::Failed,
             Some(since) => Conn::Flowing { since },
         };
-        let reachable = self.reachable();
+        let (nodes, net) = (&self.nodes, &self.net);
         let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
         let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
         self.client.on_timer(
             timer,
             conn,
             now,
-            |r| reachable.get(r as usize).copied().unwrap_or(false),
+            |r| reach(nodes, net, r as NodeId),
             &mut draw,
             out,
         );
@@ -572,34 +572,18 @@ impl Sim {
             .target_of(tid)
             .is_some_and(|(_, s)| s != session)
         {
-            // It hunted: the old session's connection is marked down, and
-            // what its socket held goes with it (MonClient::_reopen_session).
+            // It hunted, or a connection attempt found another monitor: the
+            // old session's connection is marked down, and what its socket
+            // held goes with it (MonClient::_reopen_session).
             let lost = self.net.close_link(client, node);
             self.drop_held(lost, DropReason::Reset);
         }
         self.flush_out(client);
     }
 
-    /// Per node: whether a client's new session could open with it now:
-    /// it runs and no cut stops the handshake (MonClient::_add_conns tries
-    /// mon_client_hunt_parallel monitors at once and keeps the first that
-    /// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off
-    /// was answered through another monitor in 0.44 s).
-    fn reachable(&self) -> Vec<bool> {
-        (0..self.nodes.len() as NodeId)
-            .map(|n| self.reaches(n))
-            .collect()
-    }
-
-    /// Whether the client can reach node `n` (one of [`Sim::reachable`],
-    /// without collecting the others: asked at every request).
+    /// Whether a client's new session could open with node `n` now.
     fn reaches(&self, n: NodeId) -> bool {
-        let client = self.client_node();
-        self.nodes
-            .get(n as usize)
-            .is_some_and(|node| node.mon.is_some())
-            && !self.net.is_cut(client, n)
-            && !self.net.is_cut(n, client)
+        reach(&self.nodes, &self.net, n) == Reach::Answers
     }
 
     /// Give one input to a running monitor and record what followed.
@@ -1041,7 +1025,7 @@ impl Sim {
     fn client_request(&mut self, op: ClientOp, target: Rank, via: bool) {
         let node = self.client_node();
         let shared = Arc::new(op);
-        let reachable = u32::try_from(target).is_ok_and(|n| self.reaches(n));
+        let (nodes, net) = (&self.nodes, &self.net);
         let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
         let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
         let tid = self.client.submit(
@@ -1049,7 +1033,7 @@ impl Sim {
             target,
             via,
             now,
-            reachable,
+            &|r| reach(nodes, net, r as NodeId),
             &mut draw,
             out,
         );
@@ -1059,6 +1043,24 @@ impl Sim {
             op: shared,
         });
         self.flush_out(node);
+    }
+}
+
+/// What a connection from the client (the node after the monitors) to node
+/// `n` meets: a cut drops its SYNs; a monitor that does not run refuses it
+/// (its address is on the loopback: the kernel answers with a reset). A
+/// client's new session opens only with one that answers
+/// (MonClient::_add_conns tries mon_client_hunt_parallel monitors at once
+/// and keeps the first that answers; ceph-mon 16.2.15: a `ceph` command
+/// whose leader was cut off was answered through another monitor in 0.44 s).
+fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
+    let client = nodes.len() as NodeId;
+    if net.is_cut(client, n) || net.is_cut(n, client) {
+        Reach::Silent
+    } else if nodes.get(n as usize).is_some_and(|node| node.mon.is_some()) {
+        Reach::Answers
+    } else {
+        Reach::Refused
     }
 }
 
