@@ -314,6 +314,26 @@ fn a_hunting_clients_connection_to_a_cut_off_monitor_gets_through_at_the_next_sy
 }
 
 #[test]
+fn a_monitor_whose_authmonitor_committed_nothing_refuses_clients_monitor_handle_auth_request_ebusy()
+{
+    // A write at 0 s: no monitor's AuthMonitor has a version before the
+    // second quorum's commits (5.1 s), so each refuses the handshake
+    // ("haven't formed initial quorum, EBUSY"), and the client's messenger
+    // tries again 0.2, 0.4, 0.8, 1.6 s later (ceph-mon 16.2.15, realfid9: a
+    // leader whose services never went active refused at 12.000, 12.212
+    // and 12.620 s). The session opens once one has committed auth's first
+    // version: at the tick at 6 s.
+    let r = sim("mons a b c\nat 0s write k v\nat 10s expect committed k v\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let to_mon = r.trace.iter().find_map(|ev| match &ev.kind {
+        EventKind::Send { msg, .. } if matches!(**msg, Message::Client(_)) => Some(ev.at),
+        _ => None,
+    });
+    assert_eq!(to_mon, Some(6 * SEC));
+    assert!(replies(&r)[0].0 < 6_100 * MS, "{:?}", replies(&r));
+}
+
+#[test]
 fn a_hunting_client_picks_at_random_among_the_monitors_it_has_not_tried_monclient_add_conns() {
     // `via c` puts c alone at the lowest `mon priority`; cut off, it never
     // answers, and the tick at 43 s moves on to the next batch, a and b,

@@ -1048,16 +1048,21 @@ impl Sim {
 
 /// What a connection from the client (the node after the monitors) to node
 /// `n` meets: a cut drops its SYNs; a monitor that does not run refuses it
-/// (its address is on the loopback: the kernel answers with a reset). A
-/// client's new session opens only with one that answers
-/// (MonClient::_add_conns tries mon_client_hunt_parallel monitors at once
-/// and keeps the first that answers; ceph-mon 16.2.15: a `ceph` command
-/// whose leader was cut off was answered through another monitor in 0.44 s).
+/// (its address is on the loopback: the kernel answers with a reset), and
+/// so does, in effect, one whose AuthMonitor has committed nothing yet
+/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY";
+/// the connection is reset and the client's messenger tries again, 0.2 s,
+/// 0.4 s later, as measured on ceph-mon 16.2.15). A client's new session
+/// opens only with one that answers (MonClient::_add_conns tries
+/// mon_client_hunt_parallel monitors at once and keeps the first that
+/// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off was
+/// answered through another monitor in 0.44 s).
 fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
     let client = nodes.len() as NodeId;
+    let mon = nodes.get(n as usize).and_then(|node| node.mon.as_ref());
     if net.is_cut(client, n) || net.is_cut(n, client) {
         Reach::Silent
-    } else if nodes.get(n as usize).is_some_and(|node| node.mon.is_some()) {
+    } else if mon.is_some_and(|m| m.consensus().auth.last_committed > 0) {
         Reach::Answers
     } else {
         Reach::Refused
