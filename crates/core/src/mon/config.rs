@@ -298,22 +298,22 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
     (
         "mon_client_hunt_parallel",
         OptionKind::Count,
-        "monitors a hunting client tries at once (0: all)",
+        "monitors a hunt tries at once (0: all)",
     ),
     (
         "mon_client_hunt_interval_backoff",
         OptionKind::Float,
-        "hunt interval multiplied by this at each reopen once a session had opened",
+        "hunt interval factor per reopen",
     ),
     (
         "mon_client_hunt_interval_min_multiple",
         OptionKind::Float,
-        "lowest hunt interval multiple",
+        "least hunt interval factor",
     ),
     (
         "mon_client_hunt_interval_max_multiple",
         OptionKind::Float,
-        "highest hunt interval multiple",
+        "most hunt interval factor",
     ),
 ];
 
@@ -363,11 +363,11 @@ impl Config {
             )),
             d => Ok(d),
         };
-        // A multiple of mon_client_hunt_interval: 0 would make it 0.
+        // A multiple of mon_client_hunt_interval: 0 would make its timer 0.
         let multiple = |v: OptionValue| match float(v)? {
             f if f > 0.0 => Ok(f),
             _ => Err(format!(
-                "{name} must be greater than 0 (a hunt interval of 0 fires again at once, forever)"
+                "{name} must be greater than 0 (a timer of 0 fires again at once, forever)"
             )),
         };
         let at_least_1 = |v: OptionValue, why: &str| match count(v)? {
@@ -466,7 +466,7 @@ impl Config {
                 let f = float(value)?;
                 if f < 1.0 {
                     return Err(format!(
-                        "{name} must be at least 1 (below 1 every reopen shrinks the hunt interval toward 0)"
+                        "{name} must be at least 1 (below, the hunt timer shrinks to 0)"
                     ));
                 }
                 self.mon_client_hunt_interval_backoff = f

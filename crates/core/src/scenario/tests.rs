@@ -430,7 +430,7 @@ fn the_monclient_hunt_options_are_settable_with_cephs_defaults() {
     assert_eq!(
         err("mons a\nset mon_client_hunt_interval_backoff 0.9\n"),
         "line 2, column 38: mon_client_hunt_interval_backoff must be at least 1 \
-         (below 1 every reopen shrinks the hunt interval toward 0)"
+         (below, the hunt timer shrinks to 0)"
     );
     for option in [
         "mon_client_hunt_interval_min_multiple",
@@ -439,7 +439,7 @@ fn the_monclient_hunt_options_are_settable_with_cephs_defaults() {
         let e = err(&format!("mons a\nset {option} 0\n"));
         assert!(
             e.ends_with(&format!(
-                "{option} must be greater than 0 (a hunt interval of 0 fires again at once, forever)"
+                "{option} must be greater than 0 (a timer of 0 fires again at once, forever)"
             )),
             "{e}"
         );
