@@ -433,8 +433,8 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
     }
     // The cluster log's entries, the committed health checks and the
     // monitors' metadata are lines of text.
-    let lines =
-        matches!(prefix, "logm" | "health") || (prefix == "monitor" && key == "last_metadata");
+    let lines = matches!(prefix, "logm" | "health")
+        || (prefix == "monitor_store" && key == "last_metadata");
     if lines {
         if let Ok(s) = std::str::from_utf8(value) {
             if !s.is_empty() {
@@ -479,7 +479,7 @@ mod tests {
         let paxos = d.store.iter().find(|(p, _)| p == "paxos").unwrap();
         let lc = paxos.1.iter().find(|(k, _)| k == "last_committed").unwrap();
         assert!(lc.1.parse::<u64>().unwrap() >= 3, "{lc:?}");
-        let kv = d.store.iter().find(|(p, _)| p == "config-key").unwrap();
+        let kv = d.store.iter().find(|(p, _)| p == "mon_config_key").unwrap();
         assert!(
             kv.1.iter().any(|(k, v)| k == "beta" && v == "\"2\""),
             "{kv:?}"

@@ -196,7 +196,7 @@ test('a written key is committed in the inspector of every quorum member', async
     await page.getByTestId(`inspect-${name}`).click();
     const body = page.getByTestId('inspector-body');
     await body.and(page.locator(`[data-mon="${name}"]`)).waitFor();
-    const value = page.locator('[data-key="config-key/colour"]');
+    const value = page.locator('[data-key="mon_config_key/colour"]');
     assert.equal(await value.innerText(), '"blue"', `mon.${name} has not committed colour=blue`);
   }
   await page.screenshot({ path: join(screenshots, 'inspector.png'), fullPage: true });

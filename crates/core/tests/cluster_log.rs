@@ -110,7 +110,7 @@ fn a_new_leader_commits_its_metadata_then_its_log_lines_50ms_later_monitor_updat
             _ => None,
         })
         .unwrap();
-    let meta = first_put(&r, b, "monitor/last_metadata", won).unwrap();
+    let meta = first_put(&r, b, "monitor_store/last_metadata", won).unwrap();
     let logm = first_put(&r, b, "logm/last_committed", won).unwrap();
     assert!(
         meta - won < 100 * MS,
@@ -145,7 +145,7 @@ fn a_writes_audit_line_commits_one_propose_interval_after_it_paxosservice_should
     // should_propose waits out paxos_propose_interval (1 s).
     let r = sim(FAILOVER);
     let a = node(&r, "a");
-    let kv = first_put(&r, a, "config-key/k1", 20 * SEC).unwrap();
+    let kv = first_put(&r, a, "mon_config_key/k1", 20 * SEC).unwrap();
     let logm = first_put(&r, a, "logm/last_committed", kv).unwrap();
     let gap = logm - kv;
     assert!(
@@ -244,7 +244,7 @@ fn a_fresh_cluster_commits_the_services_first_versions_and_its_first_log_lines_p
     let v = versions(&r, a);
     let has = |i: usize, key: &str| v[i].1.iter().any(|k| k == key);
     assert!(has(0, "monmap/1"), "{:?}", v[0].1);
-    assert!(has(1, "monitor/last_metadata"), "{:?}", v[1].1);
+    assert!(has(1, "monitor_store/last_metadata"), "{:?}", v[1].1);
     assert!(has(1, "mdsmap/1"), "{:?}", v[1].1);
     assert!(!has(1, "logm/first_committed"), "{:?}", v[1].1);
     for key in [
@@ -341,7 +341,7 @@ fn after_an_election_between_the_first_two_versions_the_osdmap_goes_alone_with_t
     let has = |i: usize, key: &str| v[i].1.iter().any(|k| k == key);
     let at = (0..v.len()).find(|&i| has(i, "osdmap/1")).unwrap();
     assert!(has(at - 1, "mdsmap/1"), "{:?}", &v[..at + 1]);
-    assert!(has(at, "monitor/last_metadata"), "{:?}", v[at].1);
+    assert!(has(at, "monitor_store/last_metadata"), "{:?}", v[at].1);
     assert!(!has(at, "logm/first_committed"), "{:?}", v[at].1);
     assert!(has(at + 1, "logm/first_committed"), "{:?}", v[at + 1].1);
 }

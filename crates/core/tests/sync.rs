@@ -326,14 +326,14 @@ fn in_sync_on_start_up_forces_a_full_sync() {
     let mut store = store_at(1, 30);
     let mut t = Transaction::new();
     t.put_u64("mon_sync", "in_sync", 1)
-        .put("config-key", "x", b"1".to_vec());
+        .put("mon_config_key", "x", b"1".to_vec());
     store.apply(&t);
     let (mut c, out) = mon_c(store);
     // The sync prefixes were cleared at start-up, through a traced transaction.
     assert!(out.notes.iter().any(|n| matches!(n, Note::Store(t)
         if t.ops.iter().any(|op| matches!(op, StoreOp::ErasePrefix { prefix } if prefix == "paxos")))));
     assert_eq!(c.consensus().last_committed(), 0);
-    assert!(!c.store().exists("config-key", "x"));
+    assert!(!c.store().exists("mon_config_key", "x"));
     // A peer that trimmed a little (fc 5, lc 30, within the drift of the old
     // lc 30) now requires a full sync.
     let out = feed(&mut c, 1, probe_reply("b", 5, 30));
@@ -362,7 +362,7 @@ fn a_full_sync_runs_cookie_chunks_and_finish_then_bootstraps() {
     for (k, v) in provider.iter_prefix("paxos") {
         t.put("paxos", k, v.to_vec());
     }
-    t.put("config-key", "hello", b"world".to_vec());
+    t.put("mon_config_key", "hello", b"world".to_vec());
     let mut last = MMonSync::new(SyncOp::LastChunk, 77);
     last.last_committed = 12;
     last.chunk_bl = t.encode();
@@ -371,7 +371,7 @@ fn a_full_sync_runs_cookie_chunks_and_finish_then_bootstraps() {
     assert_eq!(c.consensus().first_committed(), 10);
     assert_eq!(c.consensus().last_committed(), 12);
     assert_eq!(
-        c.store().get_str("config-key", "hello").as_deref(),
+        c.store().get_str("mon_config_key", "hello").as_deref(),
         Some("world")
     );
     assert!(!c.store().exists("mon_sync", "in_sync"));

@@ -13,8 +13,10 @@
 # MonClient of its own for one command, as one `ceph` command is, ended after
 # it: its first session is with NAME alone (mon_host_override) and, when that
 # session fails, it hunts over every monitor of the monmap it was sent; when
-# NAME does not answer at all, it moves on to the others of "mons" after
-# mon_client_hunt_interval (see connect). A scenario's `via NAME`.
+# NAME does not answer at all, it moves on to the others of "mons" after its
+# first hunting tick (see connect). The scenario's `set` options are in
+# ceph.conf's [global], so every MonClient here follows them (the hunt
+# interval, its backoff and multiples, mon_client_hunt_parallel). A scenario's `via NAME`.
 # (mon_command's `target` is no way: it makes the command a `tell`, which a
 # monitor answers only for admin-socket commands.)
 # Every request runs in its own thread; the process exits when stdin closes.
@@ -82,7 +84,13 @@ def connect(name, timeout, mons=()):
         # mon_client_hunt_interval, the others, as a MonClient whose first
         # session never opened moves on.
         others = [m for m in mons if m in ADDRS and m != mon]
-        hunt = int(math.ceil(float(rados.Rados(conffile=CONF).conf_get("mon_client_hunt_interval"))))
+        # A new MonClient's first tick while hunting: mon_client_hunt_interval
+        # times reopen_interval_multiplier, which its constructor sets to
+        # mon_client_hunt_interval_min_multiple (MonClient::schedule_tick).
+        c = rados.Rados(conffile=CONF)
+        hunt = int(math.ceil(
+            float(c.conf_get("mon_client_hunt_interval"))
+            * float(c.conf_get("mon_client_hunt_interval_min_multiple"))))
         try:
             first = dict(conf, mon_host_override=ADDRS[mon], client_mount_timeout=str(max(hunt, 1)))
             return open_handle(CONF, first, max(hunt, 1))

@@ -819,27 +819,25 @@ impl Cluster {
     }
 }
 
-/// Where Pacific's KVMonitor keeps the config-key data (its `KV_PREFIX`;
-/// its own versions are under the service name, `kv`).
-const CEPH_KV_PREFIX: &str = "mon_config_key";
-
-/// Apply a transaction's config-key writes to `kv`; what changed, as a
-/// monscope store transaction (under monscope's prefix for that data).
+/// Apply a transaction's config-key writes to `kv` (KVMonitor's
+/// `KV_PREFIX`, "mon_config_key", the simulator's name too; its own
+/// versions are under the service name, `kv`); what changed, as a monscope
+/// store transaction.
 fn kv_changes(kv: &mut BTreeMap<String, String>, ops: &[Op]) -> Transaction {
     let mut t = Transaction::new();
     for op in ops {
         match op {
-            Op::Put { prefix, key, value } if prefix == CEPH_KV_PREFIX => {
+            Op::Put { prefix, key, value } if prefix == KV_PREFIX => {
                 let v = String::from_utf8_lossy(value).into_owned();
                 if kv.get(key) != Some(&v) {
                     t.put(KV_PREFIX, key, value.clone());
                     kv.insert(key.clone(), v);
                 }
             }
-            Op::Erase { prefix, key } if prefix == CEPH_KV_PREFIX && kv.remove(key).is_some() => {
+            Op::Erase { prefix, key } if prefix == KV_PREFIX && kv.remove(key).is_some() => {
                 t.erase(KV_PREFIX, key);
             }
-            Op::EraseRange { prefix, start, end } if prefix == CEPH_KV_PREFIX && start < end => {
+            Op::EraseRange { prefix, start, end } if prefix == KV_PREFIX && start < end => {
                 let gone: Vec<String> = kv
                     .range(start.clone()..end.clone())
                     .map(|(k, _)| k.clone())
@@ -958,8 +956,9 @@ mod tests {
         let mut kv = BTreeMap::new();
         let commit = [
             put(PAXOS_PREFIX, "last_committed", &7u64.to_le_bytes()),
-            put(CEPH_KV_PREFIX, "colour", b"blue"),
-            put(CEPH_KV_PREFIX, "size", b"9"),
+            // Pacific's names, as `ceph-monstore-tool dump-keys` lists them.
+            put("mon_config_key", "colour", b"blue"),
+            put("mon_config_key", "size", b"9"),
             put("logm", "last_committed", &3u64.to_le_bytes()),
             put("kv", "last_committed", &2u64.to_le_bytes()),
         ];
@@ -973,7 +972,7 @@ mod tests {
             "only config-key data"
         );
         assert_eq!(
-            store.get(KV_PREFIX, "last_committed"),
+            store.get("kv", "last_committed"),
             None,
             "not the kv service's own"
         );
@@ -981,17 +980,17 @@ mod tests {
         assert!(kv_changes(&mut kv, &commit[1..2]).is_empty());
         let erase = [
             Op::Erase {
-                prefix: CEPH_KV_PREFIX.into(),
+                prefix: KV_PREFIX.into(),
                 key: "colour".into(),
             },
             Op::EraseRange {
-                prefix: CEPH_KV_PREFIX.into(),
+                prefix: KV_PREFIX.into(),
                 start: "s".into(),
                 end: "t".into(),
             },
             // An inverted range erases nothing (and does not panic).
             Op::EraseRange {
-                prefix: CEPH_KV_PREFIX.into(),
+                prefix: KV_PREFIX.into(),
                 start: "z".into(),
                 end: "a".into(),
             },

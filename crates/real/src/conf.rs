@@ -171,4 +171,38 @@ mod tests {
         assert!(c.contains("mon data = /r/mon.$id\n"));
         assert!(c.contains("admin socket = /r/mon.$id.asok\n"));
     }
+
+    /// The client (librados in client.py) reads ceph.conf's [global] and
+    /// [client]: a scenario's MonClient options must reach it, as they
+    /// reach the simulator's client.
+    #[test]
+    fn the_scenarios_monclient_options_are_in_global_where_librados_reads_them() {
+        let m = addresses(&names(&["a"]), |_| false);
+        let opts = vec![
+            (
+                "mon_client_hunt_parallel".to_string(),
+                option_value(&OptionValue::Count(1)),
+            ),
+            (
+                "mon_client_hunt_interval_backoff".to_string(),
+                option_value(&OptionValue::Float(2.0)),
+            ),
+            (
+                "mon_client_hunt_interval_max_multiple".to_string(),
+                option_value(&OptionValue::Float(4.5)),
+            ),
+        ];
+        let c = ceph_conf("F", &m, Path::new("/r"), &opts);
+        let global = &c[..c.find("[mon]\n").unwrap()];
+        assert!(global.starts_with("[global]\n"));
+        assert!(global.contains("mon_client_hunt_parallel = 1\n"), "{c}");
+        assert!(
+            global.contains("mon_client_hunt_interval_backoff = 2\n"),
+            "{c}"
+        );
+        assert!(
+            global.contains("mon_client_hunt_interval_max_multiple = 4.5\n"),
+            "{c}"
+        );
+    }
 }

@@ -9,10 +9,12 @@
 //! ([`Hunt`], MonClient::_add_conns). A session whose handshake never
 //! completed (its monitor was down or cut off when it opened) is still
 //! hunting: the next tick, mon_client_hunt_interval later (longer each time
-//! once a session had opened), moves on ("continuing hunt"). It keeps
+//! once a session had opened), moves on ("continuing hunt"); between two
+//! ticks its messenger keeps trying the monitors it connected to, and the
+//! first that answers opens the session ("found mon.X"). It keeps
 //! retrying until the request is answered, then closes its session.
 
-use super::hunt::Hunt;
+use super::hunt::{Hunt, HuntOptions, Reach};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
 use super::out::{Out, Timer};
@@ -37,6 +39,8 @@ struct Pending {
     established: bool,
     /// Its MonClient's hunting state.
     hunt: Hunt,
+    /// While hunting: when its MonClient ticks next (schedule_tick).
+    tick_at: Time,
 }
 
 /// What a session's connection is doing when the client looks at it.
@@ -63,6 +67,8 @@ pub struct ClientTimers {
     /// mon_client_ping_timeout: unanswered keepalives for this long end the
     /// session (0: never).
     pub ping_timeout: Duration,
+    /// mon_client_hunt_parallel and the hunt interval's backoff.
+    pub hunting: HuntOptions,
 }
 
 #[derive(Clone, Debug)]
@@ -94,8 +100,9 @@ impl Client {
 
     /// Submit a request to the monitor of rank `target` at `now`; returns its
     /// tid. `via`: the command named that monitor (`mon priority`).
-    /// `reachable`: whether `target` answers the session's handshake now.
-    /// `draw(n)`: the simulator's chance, uniform in [0, n).
+    /// `reach`: what a connection to each monitor meets now (the session
+    /// opens if `target` answers). `draw(n)`: the simulator's chance,
+    /// uniform in [0, n).
     #[allow(clippy::too_many_arguments)]
     pub fn submit(
         &mut self,
@@ -103,7 +110,7 @@ impl Client {
         target: Rank,
         via: bool,
         now: Time,
-        reachable: bool,
+        reach: &dyn Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) -> u64 {
@@ -111,9 +118,12 @@ impl Client {
         self.next_tid += 1;
         let session = self.open_session();
         let req = MClientRequest { tid, session, op };
-        let mut hunt = Hunt::new(target, via, self.monmap.size(), draw);
+        let mut hunt = Hunt::new(self.timers.hunting, target, via, self.monmap.size(), draw);
+        let reachable = reach(target) == Reach::Answers;
         if reachable {
             hunt.finish();
+        } else {
+            hunt.connect(now, reach);
         }
         self.pending.insert(
             tid,
@@ -124,9 +134,10 @@ impl Client {
                 keepalive: false,
                 established: reachable,
                 hunt,
+                tick_at: now,
             },
         );
-        self.send(tid, out);
+        self.send(tid, now, out);
         tid
     }
 
@@ -148,20 +159,34 @@ impl Client {
         }
     }
 
-    fn send(&self, tid: u64, out: &mut Out) {
-        let Some(p) = self.pending.get(&tid) else {
+    fn send(&mut self, tid: u64, now: Time, out: &mut Out) {
+        let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
-        if let Some(addr) = self.monmap.addr_of(p.target) {
-            out.send(addr, Message::Client(p.req.clone()));
-        }
         // An open session is looked at every mon_client_hunt_interval; a
-        // hunting MonClient ticks after that times its multiplier.
-        let next = match p.established {
-            true => self.timers.hunt,
-            false => p.hunt.interval(self.timers.hunt),
-        };
-        out.set_timer(Timer::ClientRetry(tid), next);
+        // hunting MonClient ticks after that times its multiplier, and its
+        // connection attempts may open a session before. The command goes
+        // only on an open session (MonClient::_send_command; a hunting
+        // client sends it from _finish_auth).
+        if p.established {
+            if let Some(addr) = self.monmap.addr_of(p.target) {
+                out.send(addr, Message::Client(p.req.clone()));
+            }
+            out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
+            return;
+        }
+        p.tick_at = now + p.hunt.interval(self.timers.hunt);
+        Self::arm_hunting(tid, p, now, out);
+    }
+
+    /// A hunting request's timer: its next tick, or a connection attempt
+    /// due before it.
+    fn arm_hunting(tid: u64, p: &Pending, now: Time, out: &mut Out) {
+        let at = p
+            .hunt
+            .next_attempt()
+            .map_or(p.tick_at, |a| a.min(p.tick_at));
+        out.set_timer(Timer::ClientRetry(tid), at.saturating_sub(now));
     }
 
     /// The rank `tid` is waiting on, and the session it was sent on.
@@ -177,7 +202,7 @@ impl Client {
     /// up and reachable but does not answer yet (electing, or a peon waiting
     /// for a readable lease in PaxosService::dispatch) keeps the request, as
     /// librados' mon_command does without a timeout. `conn` says which.
-    /// `reachable` says which ranks a new session can open with
+    /// `reach` says which ranks a new session can open with
     /// (MonClient::_add_conns connects to mon_client_hunt_parallel monitors
     /// at once and keeps the first to answer: one that is down or cut off
     /// never does).
@@ -186,7 +211,7 @@ impl Client {
         timer: Timer,
         conn: Conn,
         now: Time,
-        reachable: impl Fn(Rank) -> bool,
+        reach: impl Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) {
@@ -198,18 +223,20 @@ impl Client {
         let Some(p) = self.pending.get_mut(&tid) else {
             return;
         };
+        if check && !p.established && now < p.tick_at {
+            // Between two ticks: the messenger's connection attempts.
+            match p.hunt.poll(now, &reach) {
+                Some(rank) => self.found(tid, rank, now, out),
+                None => Self::arm_hunting(tid, p, now, out),
+            }
+            return;
+        }
         if check && !p.established {
             // MonClient::tick while _hunting(): "continuing hunt" →
             // _reopen_session, every mon_client_hunt_interval times the
             // multiplier (grown only once the MonClient had a connection).
-            // A request that got through after all (TCP delivered it once a
-            // cut healed) found its session open (_finish_hunting).
-            if !matches!(conn, Conn::Flowing { .. }) {
-                self.hunt(tid, now, reachable, draw, "continuing hunt", out);
-                return;
-            }
-            p.established = true;
-            p.hunt.finish();
+            self.hunt(tid, now, reach, draw, "continuing hunt", out);
+            return;
         }
         if check && conn == Conn::Failed {
             // ms_handle_reset reopened the session when it failed, between
@@ -218,9 +245,9 @@ impl Client {
             // hunt"), backing off twice (ceph-mon 16.2.15, debug_monc 20:
             // the reset at 13.0 s, then ticks at 15.0, 21.75, 31.88 and
             // 47.07 s).
-            self.hunt(tid, now, &reachable, draw, "no answer, hunting", out);
+            self.hunt(tid, now, &reach, draw, "no answer, hunting", out);
             if self.pending.get(&tid).is_some_and(|p| !p.established) {
-                self.hunt(tid, now, &reachable, draw, "continuing hunt", out);
+                self.hunt(tid, now, &reach, draw, "continuing hunt", out);
             }
             return;
         }
@@ -233,7 +260,7 @@ impl Client {
         // mon_client_ping_interval.
         p.keepalive = true;
         if self.keepalive_gives_up(tid, conn, now, out) {
-            self.hunt(tid, now, reachable, draw, "no answer, hunting", out);
+            self.hunt(tid, now, reach, draw, "no answer, hunting", out);
             return;
         }
         out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
@@ -281,7 +308,7 @@ impl Client {
         &mut self,
         tid: u64,
         now: Time,
-        reachable: impl Fn(Rank) -> bool,
+        reach: impl Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         why: &str,
         out: &mut Out,
@@ -303,7 +330,7 @@ impl Client {
         // A new connection: its keepalives are timed from now.
         p.last_ack = now;
         out.cancel_timer(Timer::ClientKeepalive(tid));
-        let (target, opened) = p.hunt.reopen(n, &reachable, draw);
+        let (target, opened) = p.hunt.reopen(n, now, &reach, draw);
         p.target = target;
         p.established = n > 0 && opened;
         if p.established {
@@ -311,7 +338,29 @@ impl Client {
         }
         let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
         out.log(format!("request {tid}: {why}: trying mon.{name}"));
-        self.send(tid, out);
+        self.send(tid, now, out);
+    }
+
+    /// A connection attempt between two ticks reached `rank`: the session
+    /// opens with it (MonClient::_finish_hunting, "found mon.X") and the
+    /// request goes there. The tick stays where it was scheduled.
+    fn found(&mut self, tid: u64, rank: Rank, now: Time, out: &mut Out) {
+        let session = self.open_session();
+        let Some(p) = self.pending.get_mut(&tid) else {
+            return;
+        };
+        p.req.session = session;
+        p.target = rank;
+        p.established = true;
+        p.last_ack = now;
+        p.keepalive = false;
+        p.hunt.finish();
+        let name = self.monmap.name_of(rank).unwrap_or("?");
+        out.log(format!("request {tid}: found mon.{name}"));
+        if let Some(addr) = self.monmap.addr_of(rank) {
+            out.send(addr, Message::Client(p.req.clone()));
+        }
+        out.set_timer(Timer::ClientRetry(tid), p.tick_at.saturating_sub(now));
     }
 
     /// A reply arrived from `from`.

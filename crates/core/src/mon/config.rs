@@ -72,6 +72,16 @@ pub struct Config {
     /// MonClient::tick: how long unanswered keepalives last before the
     /// client gives up on its session and hunts.
     pub mon_client_ping_timeout: Duration,
+    /// MonClient::_add_conns: monitors a new session connects to at once
+    /// (0: every candidate).
+    pub mon_client_hunt_parallel: u64,
+    /// MonClient::_start_hunting multiplies the hunt interval by this at
+    /// each reopen once a session had opened; _un_backoff divides by it.
+    pub mon_client_hunt_interval_backoff: f64,
+    /// _un_backoff never takes the multiplier below this.
+    pub mon_client_hunt_interval_min_multiple: f64,
+    /// _start_hunting never takes the multiplier above this.
+    pub mon_client_hunt_interval_max_multiple: f64,
 }
 
 impl Default for Config {
@@ -112,6 +122,10 @@ impl Default for Config {
             mon_client_hunt_interval: 3 * SEC,
             mon_client_ping_interval: 10 * SEC,
             mon_client_ping_timeout: 30 * SEC,
+            mon_client_hunt_parallel: 3,
+            mon_client_hunt_interval_backoff: 1.5,
+            mon_client_hunt_interval_min_multiple: 1.0,
+            mon_client_hunt_interval_max_multiple: 10.0,
         }
     }
 }
@@ -281,6 +295,26 @@ pub const OPTIONS: &[(&str, OptionKind, &str)] = &[
         OptionKind::Seconds,
         "unanswered keepalives before a client hunts",
     ),
+    (
+        "mon_client_hunt_parallel",
+        OptionKind::Count,
+        "monitors a hunt tries at once (0: all)",
+    ),
+    (
+        "mon_client_hunt_interval_backoff",
+        OptionKind::Float,
+        "hunt interval factor per reopen",
+    ),
+    (
+        "mon_client_hunt_interval_min_multiple",
+        OptionKind::Float,
+        "least hunt interval factor",
+    ),
+    (
+        "mon_client_hunt_interval_max_multiple",
+        OptionKind::Float,
+        "most hunt interval factor",
+    ),
 ];
 
 impl Config {
@@ -328,6 +362,13 @@ impl Config {
                 "{name} must be greater than 0 (a timer of 0 fires again at once, forever)"
             )),
             d => Ok(d),
+        };
+        // A multiple of mon_client_hunt_interval: 0 would make its timer 0.
+        let multiple = |v: OptionValue| match float(v)? {
+            f if f > 0.0 => Ok(f),
+            _ => Err(format!(
+                "{name} must be greater than 0 (a timer of 0 fires again at once, forever)"
+            )),
         };
         let at_least_1 = |v: OptionValue, why: &str| match count(v)? {
             0 => Err(format!("{name} must be at least 1 ({why})")),
@@ -416,6 +457,26 @@ impl Config {
             "mon_client_hunt_interval" => self.mon_client_hunt_interval = timer(value)?,
             "mon_client_ping_interval" => self.mon_client_ping_interval = timer(value)?,
             "mon_client_ping_timeout" => self.mon_client_ping_timeout = dur(value)?,
+            "mon_client_hunt_parallel" => self.mon_client_hunt_parallel = count(value)?,
+            // Ceph sets no range on these three. A backoff below 1 shrinks
+            // the multiplier at every reopen (_start_hunting has no floor),
+            // and a multiple of 0 makes the hunt interval 0: the client's
+            // tick would fire again at once, forever.
+            "mon_client_hunt_interval_backoff" => {
+                let f = float(value)?;
+                if f < 1.0 {
+                    return Err(format!(
+                        "{name} must be at least 1 (below, the hunt timer shrinks to 0)"
+                    ));
+                }
+                self.mon_client_hunt_interval_backoff = f
+            }
+            "mon_client_hunt_interval_min_multiple" => {
+                self.mon_client_hunt_interval_min_multiple = multiple(value)?
+            }
+            "mon_client_hunt_interval_max_multiple" => {
+                self.mon_client_hunt_interval_max_multiple = multiple(value)?
+            }
             _ => {
                 return Err(format!(
                     "unknown option \"{name}\" (supported: {})",
@@ -469,7 +530,11 @@ mod tests {
             let v = match kind {
                 OptionKind::Seconds => OptionValue::Duration(3 * SEC),
                 OptionKind::Float => {
-                    OptionValue::Float(if name.contains("lease_ack") { 3.0 } else { 0.5 })
+                    OptionValue::Float(if name.contains("lease_ack") || name.ends_with("backoff") {
+                        3.0
+                    } else {
+                        0.5
+                    })
                 }
                 OptionKind::Count => OptionValue::Count(7),
             };

@@ -1,6 +1,6 @@
 //! The config-key service: KVMonitor.cc, a [`Service`] of PaxosService (§4).
 //! Versions live under prefix "kv" ("<v>" increments, first/last_committed);
-//! the data itself under "config-key" (key → UTF-8 value).
+//! the data itself under "mon_config_key" (key → UTF-8 value).
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 
 /// The service's store prefix.
 pub const KV: &str = "kv";
-/// Where the committed user data lives (KV_PREFIX in KVMonitor.cc).
-pub const KV_PREFIX: &str = "config-key";
+/// Where the committed user data lives (KVMonitor.cc's KV_PREFIX; Pacific's
+/// `ceph-monstore-tool dump-keys` lists it as "mon_config_key").
+pub const KV_PREFIX: &str = "mon_config_key";
 /// How many increments KVMonitor keeps ("we don't need that many old states, but keep a few").
 pub const MAX_HISTORY: Version = 50;
 

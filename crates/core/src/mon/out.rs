@@ -176,7 +176,7 @@ mod tests {
         let mut a = Transaction::new();
         a.put_u64("paxos", "last_committed", 7);
         let mut b = Transaction::new();
-        b.put("config-key", "k1", b"v1".to_vec());
+        b.put("mon_config_key", "k1", b"v1".to_vec());
         let va: Arc<[u8]> = a.encode().into();
         let vb: Arc<[u8]> = b.encode().into();
         // The same bytes in another allocation, and a malformed value.

@@ -17,15 +17,16 @@ pub type Prefix = Cow<'static, str>;
 
 /// The prefixes the monitors use, found without an allocation (the log and
 /// health services write theirs every second).
-const KNOWN_PREFIXES: [&str; 8] = [
+const KNOWN_PREFIXES: [&str; 9] = [
     "paxos",
     "kv",
-    "config-key",
+    "mon_config_key",
     "logm",
     "health",
     "monmap",
     "mon_sync",
     "monitor",
+    "monitor_store",
 ];
 
 /// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
@@ -671,7 +672,7 @@ mod tests {
     fn a_transaction_survives_encoding_with_shared_and_own_names() {
         let mut t = Transaction::new();
         t.put_u64("paxos", "last_committed", 7)
-            .put("config-key", "my/key", b"v".to_vec())
+            .put("mon_config_key", "my/key", b"v".to_vec())
             .put("logm", "full_3", b"x".to_vec())
             .erase("kv", "42")
             .erase_prefix("mon_sync");
@@ -680,7 +681,7 @@ mod tests {
         let mut s = MonitorDBStore::default();
         s.apply(&back);
         assert_eq!(s.get_u64("paxos", "last_committed"), 7);
-        assert_eq!(s.get("config-key", "my/key"), Some(&b"v"[..]));
+        assert_eq!(s.get("mon_config_key", "my/key"), Some(&b"v"[..]));
         assert_eq!(s.get("logm", "full_3"), Some(&b"x"[..]));
     }
 }

@@ -37,7 +37,7 @@ pub const MON_SYNC: &str = "mon_sync";
 /// their metadata, osd_pg_creating, ...) besides. (A test checks them
 /// against the services' names.)
 pub const SYNC_TARGETS: [&str; 9] = [
-    AUTH, KV_PREFIX, HEALTH, KV, LOGM, "mdsmap", MONMAP, "osdmap", PAXOS,
+    AUTH, HEALTH, KV, LOGM, "mdsmap", KV_PREFIX, MONMAP, "osdmap", PAXOS,
 ];
 
 /// obtain_monmap's first choice: a store left mid-sync has lost its monmap

@@ -406,6 +406,47 @@ fn a_timer_or_divisor_of_zero_is_a_scenario_error_at_its_value() {
     }
 }
 
+/// MonClient's hunting options (MonClient::_add_conns, _start_hunting,
+/// _un_backoff) are set by their Ceph names, from Ceph's defaults; values
+/// that would make the client's tick fire again at once are refused.
+#[test]
+fn the_monclient_hunt_options_are_settable_with_cephs_defaults() {
+    let d = parse("mons a b c\n").unwrap().config;
+    assert_eq!(d.mon_client_hunt_parallel, 3);
+    assert_eq!(d.mon_client_hunt_interval_backoff, 1.5);
+    assert_eq!(d.mon_client_hunt_interval_min_multiple, 1.0);
+    assert_eq!(d.mon_client_hunt_interval_max_multiple, 10.0);
+    let s = assert_round_trip(
+        "mons a b c\n\
+         set mon_client_hunt_parallel 0\n\
+         set mon_client_hunt_interval_backoff 2\n\
+         set mon_client_hunt_interval_min_multiple 0.5\n\
+         set mon_client_hunt_interval_max_multiple 4.5\n",
+    );
+    assert_eq!(s.config.mon_client_hunt_parallel, 0);
+    assert_eq!(s.config.mon_client_hunt_interval_backoff, 2.0);
+    assert_eq!(s.config.mon_client_hunt_interval_min_multiple, 0.5);
+    assert_eq!(s.config.mon_client_hunt_interval_max_multiple, 4.5);
+    assert_eq!(
+        err("mons a\nset mon_client_hunt_interval_backoff 0.9\n"),
+        "line 2, column 38: mon_client_hunt_interval_backoff must be at least 1 \
+         (below, the hunt timer shrinks to 0)"
+    );
+    for option in [
+        "mon_client_hunt_interval_min_multiple",
+        "mon_client_hunt_interval_max_multiple",
+    ] {
+        let e = err(&format!("mons a\nset {option} 0\n"));
+        assert!(
+            e.ends_with(&format!(
+                "{option} must be greater than 0 (a timer of 0 fires again at once, forever)"
+            )),
+            "{e}"
+        );
+    }
+    assert!(err("mons a\nset mon_client_hunt_parallel 1.5\n").contains("whole number"));
+}
+
 #[test]
 fn errors_name_line_and_column() {
     let cases: &[(&str, &str)] = &[

@@ -16,6 +16,7 @@ pub use run::{run, Run};
 
 use crate::mon::client::{Client, ClientTimers, Conn};
 use crate::mon::config::Config;
+use crate::mon::hunt::{HuntOptions, Reach};
 use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
@@ -208,6 +209,7 @@ impl Sim {
                     hunt: cfg.mon_client_hunt_interval,
                     ping: cfg.mon_client_ping_interval,
                     ping_timeout: cfg.mon_client_ping_timeout,
+                    hunting: HuntOptions::from_config(&cfg),
                 },
             ),
             client_lost: Vec::new(),
@@ -570,14 +572,14 @@ impl Sim {
             Some(_) if !self.session_alive(node, session) => Conn::Failed,
             Some(since) => Conn::Flowing { since },
         };
-        let reachable = self.reachable();
+        let (nodes, net) = (&self.nodes, &self.net);
         let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
         let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
         self.client.on_timer(
             timer,
             conn,
             now,
-            |r| reachable.get(r as usize).copied().unwrap_or(false),
+            |r| reach(nodes, net, r as NodeId),
             &mut draw,
             out,
         );
@@ -586,34 +588,18 @@ impl Sim {
             .target_of(tid)
             .is_some_and(|(_, s)| s != session)
         {
-            // It hunted: the old session's connection is marked down, and
-            // what its socket held goes with it (MonClient::_reopen_session).
+            // It hunted, or a connection attempt found another monitor: the
+            // old session's connection is marked down, and what its socket
+            // held goes with it (MonClient::_reopen_session).
             let lost = self.net.close_link(client, node);
             self.drop_held(lost, DropReason::Reset);
         }
         self.flush_out(client);
     }
 
-    /// Per node: whether a client's new session could open with it now:
-    /// it runs and no cut stops the handshake (MonClient::_add_conns tries
-    /// mon_client_hunt_parallel monitors at once and keeps the first that
-    /// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off
-    /// was answered through another monitor in 0.44 s).
-    fn reachable(&self) -> Vec<bool> {
-        (0..self.nodes.len() as NodeId)
-            .map(|n| self.reaches(n))
-            .collect()
-    }
-
-    /// Whether the client can reach node `n` (one of [`Sim::reachable`],
-    /// without collecting the others: asked at every request).
+    /// Whether a client's new session could open with node `n` now.
     fn reaches(&self, n: NodeId) -> bool {
-        let client = self.client_node();
-        self.nodes
-            .get(n as usize)
-            .is_some_and(|node| node.mon.is_some())
-            && !self.net.is_cut(client, n)
-            && !self.net.is_cut(n, client)
+        reach(&self.nodes, &self.net, n) == Reach::Answers
     }
 
     /// Give one input to a running monitor and record what followed.
@@ -1073,7 +1059,7 @@ impl Sim {
     fn client_request(&mut self, op: ClientOp, target: Rank, via: bool) {
         let node = self.client_node();
         let shared = Arc::new(op);
-        let reachable = u32::try_from(target).is_ok_and(|n| self.reaches(n));
+        let (nodes, net) = (&self.nodes, &self.net);
         let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
         let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
         let tid = self.client.submit(
@@ -1081,7 +1067,7 @@ impl Sim {
             target,
             via,
             now,
-            reachable,
+            &|r| reach(nodes, net, r as NodeId),
             &mut draw,
             out,
         );
@@ -1091,6 +1077,29 @@ impl Sim {
             op: shared,
         });
         self.flush_out(node);
+    }
+}
+
+/// What a connection from the client (the node after the monitors) to node
+/// `n` meets: a cut drops its SYNs; a monitor that does not run refuses it
+/// (its address is on the loopback: the kernel answers with a reset), and
+/// so does, in effect, one whose AuthMonitor has committed nothing yet
+/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY";
+/// the connection is reset and the client's messenger tries again, 0.2 s,
+/// 0.4 s later, as measured on ceph-mon 16.2.15). A client's new session
+/// opens only with one that answers (MonClient::_add_conns tries
+/// mon_client_hunt_parallel monitors at once and keeps the first that
+/// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off was
+/// answered through another monitor in 0.44 s).
+fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
+    let client = nodes.len() as NodeId;
+    let mon = nodes.get(n as usize).and_then(|node| node.mon.as_ref());
+    if net.is_cut(client, n) || net.is_cut(n, client) {
+        Reach::Silent
+    } else if mon.is_some_and(|m| m.consensus().auth.last_committed > 0) {
+        Reach::Answers
+    } else {
+        Reach::Refused
     }
 }
 

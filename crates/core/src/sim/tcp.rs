@@ -56,12 +56,12 @@ pub const RETRIES2_TIMEOUT: Duration = 924_600 * MS;
 /// A connection attempt's SYNs: at once, then after Linux's initial SYN
 /// timeout (1 s) doubling, until msgr gives the attempt up after
 /// ms_connection_ready_timeout (10 s: AsyncConnection::tick).
-const SYNS: [Duration; 4] = [0, SEC, 3 * SEC, 7 * SEC];
-const CONNECT_TIMEOUT: Duration = 10 * SEC;
+pub(crate) const SYNS: [Duration; 4] = [0, SEC, 3 * SEC, 7 * SEC];
+pub(crate) const CONNECT_TIMEOUT: Duration = 10 * SEC;
 /// ProtocolV2::_fault's wait between failed attempts: ms_initial_backoff,
 /// doubling up to ms_max_backoff.
-const INITIAL_BACKOFF: Duration = 200 * MS;
-const MAX_BACKOFF: Duration = 15 * SEC;
+pub(crate) const INITIAL_BACKOFF: Duration = 200 * MS;
+pub(crate) const MAX_BACKOFF: Duration = 15 * SEC;
 
 /// The moment of the `k`-th retransmission (k ≥ 1) of a segment first sent at
 /// `since`: since + RTO × (2^k − 1), each interval capped at [`RTO_MAX`].

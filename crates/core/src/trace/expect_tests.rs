@@ -95,7 +95,7 @@ impl T {
     }
     fn put(&mut self, node: NodeId, key: &str, value: &str) -> &mut Self {
         let mut tx = Transaction::new();
-        tx.put("config-key", key, value.as_bytes().to_vec());
+        tx.put("mon_config_key", key, value.as_bytes().to_vec());
         self.ev(EventKind::Store { node, tx });
         self
     }
@@ -351,12 +351,12 @@ fn missing_fails_if_any_member_has_the_key_and_erase_removes_it() {
     t.at(20).put(B, "k", "v");
     t.fail(E::Missing(s("k")), "a lacks k, b has k=v, c lacks k");
     let mut tx = Transaction::new();
-    tx.erase("config-key", "k");
+    tx.erase("mon_config_key", "k");
     t.ev(EventKind::Store { node: B, tx });
     t.pass(E::Missing(s("k")), "a b c lack k");
     t.put(C, "x", "1");
     let mut wipe = Transaction::new();
-    wipe.erase_prefix("config-key");
+    wipe.erase_prefix("mon_config_key");
     t.ev(EventKind::Store { node: C, tx: wipe });
     assert!(t.st.kv(C).is_empty());
 }
@@ -495,7 +495,7 @@ fn a_wiped_monitors_last_committed_may_go_back_to_0() {
     t.at(5).with_lc(B, 12);
     t.at(6).down(B);
     let mut tx = Transaction::new();
-    tx.erase_prefix("paxos").erase_prefix("config-key");
+    tx.erase_prefix("paxos").erase_prefix("mon_config_key");
     t.ev(EventKind::Store { node: B, tx });
     t.pass(
         E::Version(s("b"), CmpOp::Eq, Count(0)),

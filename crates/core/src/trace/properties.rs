@@ -56,8 +56,7 @@ use crate::time::{format_secs, Time};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// The store prefix of the config-key service's data.
-const KV_PREFIX: &str = "config-key";
+use super::state::KV_PREFIX;
 
 /// A property a run can violate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -90,7 +90,7 @@ impl T {
     }
     fn commit_at(&mut self, node: NodeId, version: u64, key: &str, value: &str) -> Vec<Property> {
         let mut tx = Transaction::new();
-        tx.put("config-key", key, value.as_bytes().to_vec());
+        tx.put("mon_config_key", key, value.as_bytes().to_vec());
         let value = tx.encode();
         self.ev(EventKind::Commit {
             node,

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The store prefix of the config-key (kv) service's committed data.
-pub const KV_PREFIX: &str = "config-key";
+pub const KV_PREFIX: &str = crate::mon::kv::KV_PREFIX;
 /// The store prefix of paxos; erasing it (wipe, sync) resets the
 /// last_committed baseline of the "never goes back" invariant.
 pub const PAXOS_PREFIX: &str = "paxos";

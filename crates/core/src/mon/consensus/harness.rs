@@ -59,7 +59,7 @@ impl Node {
             .collect()
     }
     pub fn kv(&self, key: &str) -> Option<String> {
-        self.store.get_str("config-key", key)
+        self.store.get_str("mon_config_key", key)
     }
 }
 

@@ -77,7 +77,8 @@ impl Consensus {
     }
 
     /// Monitor::update_mon_metadata: the leader's own metadata into paxos'
-    /// pending transaction ("monitor"/"last_metadata"), proposed at once if
+    /// pending transaction (Monitor::MONITOR_STORE_PREFIX "monitor_store",
+    /// key "last_metadata"), proposed at once if
     /// paxos is active, else when the round in progress finishes. Measured
     /// on ceph-mon 16.2.15: every election win commits it (2137 bytes for
     /// three monitors), in the first version after the leader's recovery.
@@ -89,7 +90,7 @@ impl Consensus {
         let mut fx = self.fx();
         self.paxos
             .get_pending_transaction()
-            .put("monitor", "last_metadata", metadata);
+            .put("monitor_store", "last_metadata", metadata);
         self.paxos.trigger_propose(ctx, &mut fx);
         self.drain(ctx, fx)
     }

@@ -598,7 +598,7 @@ fn finish_round_wakes_its_waiters_before_it_trims_so_a_waiting_write_goes_first(
     assert_eq!(written(&c, 3), Some(5));
     assert_eq!(written(&c, 4), Some(6), "the waiting write went first");
     let v6 = version_keys(&c, 0, 6);
-    assert!(v6.contains(&"put config-key/e".to_string()), "{v6:?}");
+    assert!(v6.contains(&"put mon_config_key/e".to_string()), "{v6:?}");
     assert!(!v6.iter().any(|k| k.starts_with("erase paxos/")), "{v6:?}");
     let v7 = version_keys(&c, 0, 7);
     assert!(v7.contains(&"erase paxos/1".to_string()), "{v7:?}");
