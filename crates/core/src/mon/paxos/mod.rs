@@ -270,7 +270,8 @@ impl Paxos {
     /// handle_lease_ack). Compared in place: a `VecSet` collected from the
     /// quorum would cost the page a stable sort of its own.
     fn is_quorum(set: &VecSet<Rank>, ctx: &PaxosCtx) -> bool {
-        set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
+        // Both sorted, each rank once: equal sets are equal slices.
+        set.as_slice() == ctx.quorum
     }
     fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
         self.armed.insert(t);

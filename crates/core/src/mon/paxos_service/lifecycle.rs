@@ -112,6 +112,11 @@ impl ServiceBase {
     /// finish_contexts(-EAGAIN) on the proposal and commit waiters: each
     /// request is dispatched again (see [`Self::finish`]).
     fn fail_waiters(&mut self, svc: &dyn Virtuals, fx: &mut Fx) {
+        // A peon's post_refresh asks every service at every commit; most
+        // have nothing waiting.
+        if self.waiting_for_finished_proposal.is_empty() && self.waiting_for_commit.is_empty() {
+            return;
+        }
         let mut failed = std::mem::take(&mut self.waiting_for_finished_proposal);
         failed.extend(
             std::mem::take(&mut self.waiting_for_commit)
