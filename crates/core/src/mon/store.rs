@@ -16,8 +16,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub type Prefix = Cow<'static, str>;
 
 /// The prefixes the monitors use, found without an allocation (the log and
-/// health services write theirs every second).
-const KNOWN_PREFIXES: [&str; 8] = [
+/// health services write theirs every second), each at its index of
+/// [`known_prefix`].
+const KNOWN_PREFIXES: [&str; 11] = [
     "paxos",
     "kv",
     "config-key",
@@ -26,18 +27,42 @@ const KNOWN_PREFIXES: [&str; 8] = [
     "monmap",
     "mon_sync",
     "monitor",
+    "auth",
+    "mdsmap",
+    "osdmap",
 ];
+
+/// The index of a known prefix in [`KNOWN_PREFIXES`]: a switch on the
+/// length (and a letter where names share one), then one comparison with a
+/// constant, which compiles to a word or two compared in place. Comparing
+/// against the names one by one called `memcmp` for each name of the same
+/// length, and a `match` on byte strings compares byte by byte.
+#[inline(always)]
+fn known_prefix(p: &[u8]) -> Option<usize> {
+    let (i, same) = match p.len() {
+        2 => (1, p == b"kv"),
+        4 if p[0] == b'l' => (3, p == b"logm"),
+        4 => (8, p == b"auth"),
+        5 => (0, p == b"paxos"),
+        6 => match p[1] {
+            b'e' => (4, p == b"health"),
+            b'o' => (5, p == b"monmap"),
+            b'd' => (9, p == b"mdsmap"),
+            _ => (10, p == b"osdmap"),
+        },
+        7 => (7, p == b"monitor"),
+        8 => (6, p == b"mon_sync"),
+        10 => (2, p == b"config-key"),
+        _ => return None,
+    };
+    same.then_some(i)
+}
 
 /// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
 pub fn intern_prefix(prefix: &str) -> Prefix {
-    intern(&KNOWN_PREFIXES, prefix)
-}
-
-/// `s` borrowed from `known` if it is there, else a copy.
-fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
-    match known.iter().find(|k| **k == s) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(s.to_string()),
+    match known_prefix(prefix.as_bytes()) {
+        Some(i) => Cow::Borrowed(KNOWN_PREFIXES[i]),
+        None => Cow::Owned(prefix.to_string()),
     }
 }
 
@@ -245,11 +270,11 @@ fn get_key(b: &mut &[u8]) -> Result<Key, String> {
 fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
     let bytes = get_bytes(b)?;
     // A known prefix is found by its bytes, which are then UTF-8 already.
-    if let Some(k) = KNOWN_PREFIXES.iter().find(|k| k.as_bytes() == bytes) {
-        return Ok(Cow::Borrowed(k));
+    if let Some(i) = known_prefix(bytes) {
+        return Ok(Cow::Borrowed(KNOWN_PREFIXES[i]));
     }
     let s = std::str::from_utf8(bytes).map_err(|_| "prefix is not UTF-8".to_string())?;
-    Ok(intern_prefix(s))
+    Ok(Cow::Owned(s.to_string()))
 }
 
 /// What code that owns a monitor's store needs of it (Ceph's KeyValueDB, which
@@ -278,10 +303,15 @@ impl KeyValueDB for MonitorDBStore {
 /// Ceph's key/value store gives it. The few prefixes are a list in prefix
 /// order, found by equality (which compares lengths first: one string
 /// comparison per lookup, where a `BTreeMap` compared down to the match).
+/// A known prefix's place in that list is kept, so finding it compares no
+/// names at all.
 #[derive(Clone, Debug, Default)]
 pub struct MonitorDBStore {
     /// Per prefix: its name, its keys, and the stamp of its last change.
     data: Vec<(String, Keys, u64)>,
+    /// Where each of [`KNOWN_PREFIXES`] is in `data`: its position + 1,
+    /// 0 if absent.
+    slots: [u32; KNOWN_PREFIXES.len()],
     /// Transactions applied so far: the stamp of the next change.
     applied: u64,
     /// The stamp of the last change that removed a prefix.
@@ -378,16 +408,33 @@ impl MonitorDBStore {
         Self::default()
     }
 
+    /// Where `prefix` is in `data`.
+    #[inline(always)]
+    fn position(&self, prefix: &str) -> Option<usize> {
+        match known_prefix(prefix.as_bytes()) {
+            Some(k) => (self.slots[k] as usize).checked_sub(1),
+            None => self.data.iter().position(|(p, _, _)| p == prefix),
+        }
+    }
+
+    /// The known prefixes' places again, after a prefix was added or removed.
+    fn reslot(&mut self) {
+        self.slots = Default::default();
+        for (i, (p, _, _)) in self.data.iter().enumerate() {
+            if let Some(k) = known_prefix(p.as_bytes()) {
+                self.slots[k] = i as u32 + 1;
+            }
+        }
+    }
+
     fn keys(&self, prefix: &str) -> Option<&Keys> {
-        self.data
-            .iter()
-            .find(|(p, _, _)| p == prefix)
-            .map(|(_, k, _)| k)
+        self.position(prefix).map(|i| &self.data[i].1)
     }
 
     /// The keys of `prefix`, marked changed at `stamp`.
     fn keys_mut(&mut self, prefix: &str, stamp: u64) -> Option<&mut Keys> {
-        let (_, keys, changed) = self.data.iter_mut().find(|(p, _, _)| p == prefix)?;
+        let i = self.position(prefix)?;
+        let (_, keys, changed) = &mut self.data[i];
         *changed = stamp;
         Some(keys)
     }
@@ -395,12 +442,13 @@ impl MonitorDBStore {
     /// The keys of `prefix`, added (in prefix order) if it has none, marked
     /// changed at `stamp`.
     fn keys_or_new(&mut self, prefix: &str, stamp: u64) -> &mut Keys {
-        let i = match self.data.iter().position(|(p, _, _)| p == prefix) {
+        let i = match self.position(prefix) {
             Some(i) => i,
             None => {
                 let i = self.data.partition_point(|(p, _, _)| p.as_str() < prefix);
                 self.data
                     .insert(i, (prefix.to_string(), Keys::default(), stamp));
+                self.reslot();
                 i
             }
         };
@@ -409,9 +457,9 @@ impl MonitorDBStore {
     }
 
     fn remove_prefix(&mut self, prefix: &str, stamp: u64) {
-        let before = self.data.len();
-        self.data.retain(|(p, _, _)| p != prefix);
-        if self.data.len() != before {
+        if let Some(i) = self.position(prefix) {
+            self.data.remove(i);
+            self.reslot();
             self.removed = stamp;
         }
     }
@@ -422,10 +470,8 @@ impl MonitorDBStore {
     /// first and last committed at every commit of any service). An absent
     /// prefix's stamp is the last removal of any prefix.
     pub fn prefix_stamp(&self, prefix: &str) -> u64 {
-        self.data
-            .iter()
-            .find(|(p, _, _)| p == prefix)
-            .map_or(self.removed, |(_, _, changed)| *changed)
+        self.position(prefix)
+            .map_or(self.removed, |i| self.data[i].2)
     }
 
     /// Apply a transaction atomically (in memory it cannot fail half-way).
@@ -658,6 +704,37 @@ mod tests {
         let mut rebuilt = MonitorDBStore::new();
         rebuilt.apply(&s.to_transaction());
         assert_eq!(rebuilt, s);
+    }
+
+    #[test]
+    fn known_prefixes_are_found_at_their_index_and_kept_in_order() {
+        for (i, p) in KNOWN_PREFIXES.iter().enumerate() {
+            assert_eq!(known_prefix(p.as_bytes()), Some(i));
+        }
+        assert_eq!(known_prefix(b"paxo"), None);
+        // Known and other prefixes, added and removed in any order: each
+        // is found, and the store lists them in byte order.
+        let mut s = MonitorDBStore::new();
+        let mut tx = Transaction::new();
+        tx.put("paxos", "1", vec![1])
+            .put("zz", "k", vec![2])
+            .put("auth", "k", vec![3])
+            .put("kv", "k", vec![4]);
+        s.apply(&tx);
+        let mut gone = Transaction::new();
+        gone.erase_prefix("auth").erase("zz", "k");
+        s.apply(&gone);
+        let mut more = Transaction::new();
+        more.put("a", "k", vec![5]).put("monmap", "k", vec![6]);
+        s.apply(&more);
+        let prefixes: Vec<&str> = s.prefixes().collect();
+        assert_eq!(prefixes, ["a", "kv", "monmap", "paxos"]);
+        assert_eq!(s.get("paxos", "1"), Some(&[1][..]));
+        assert_eq!(s.get("kv", "k"), Some(&[4][..]));
+        assert_eq!(s.get("monmap", "k"), Some(&[6][..]));
+        assert_eq!(s.get("a", "k"), Some(&[5][..]));
+        assert_eq!(s.get("auth", "k"), None);
+        assert_eq!(s.get("zz", "k"), None);
     }
 
     #[test]
