@@ -7,7 +7,7 @@ use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::out::Timer;
 use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::Transaction;
+use super::store::{version_key, Transaction};
 use super::Version;
 use std::collections::BTreeMap;
 
@@ -65,7 +65,7 @@ impl Service for KvService {
         for (k, val) in &self.pending {
             inc.put(KV_PREFIX, k, val.as_bytes());
         }
-        t.put(KV, &v.to_string(), inc.encode());
+        t.put(KV, &version_key(v), inc.encode());
         put_last_committed(t, KV, first_committed, v);
         t.append(inc);
         self.pending.clear();

@@ -14,13 +14,13 @@
 
 use super::clog::LogEntry;
 use super::consensus::PaxosCtx;
+use super::logline::{push_secs, push_u64};
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::{MonitorDBStore, Transaction};
+use super::store::{version_key, MonitorDBStore, Transaction};
 use super::vecmap::VecMap;
 use super::Version;
 use crate::time::Time;
-use std::fmt::Write;
 
 /// A stamp as the log writes it ([`crate::time::Secs`]: "12", "0.007463").
 fn parse_secs(s: &str) -> Option<Time> {
@@ -28,7 +28,9 @@ fn parse_secs(s: &str) -> Option<Time> {
     if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let micros: u64 = format!("{frac:0<6}").parse().ok()?;
+    // The fraction's digits as microseconds (as if right-padded with zeros).
+    let micros = frac.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'))
+        * 10u64.pow(6 - frac.len() as u32);
     Some(whole.parse::<u64>().ok()? * crate::time::SEC + micros)
 }
 
@@ -77,7 +79,7 @@ impl LogService {
         let first = store.get_u64(LOGM, "first_committed");
         for v in (self.summarized + 1).max(first)..=self.committed_lc {
             let Some(text) = store
-                .get(LOGM, &v.to_string())
+                .get(LOGM, &version_key(v))
                 .and_then(|b| std::str::from_utf8(b).ok())
             else {
                 continue;
@@ -91,8 +93,14 @@ impl LogService {
                 ) else {
                     continue;
                 };
-                let last = self.summary.or_insert_with(who.to_string(), || (0, 0));
-                *last = (*last).max((stamp, seq));
+                // The writer's name is copied only the first time.
+                match self.summary.get_mut_by(who) {
+                    Some(last) => *last = (*last).max((stamp, seq)),
+                    None => {
+                        self.summary
+                            .insert(who.to_string(), (stamp, seq).max((0, 0)));
+                    }
+                }
             }
         }
         self.summarized = self.committed_lc;
@@ -174,18 +182,25 @@ impl Service for LogService {
         self.pending.sort_by_key(|(_, e)| e.stamp);
         // Written into the one text (a `format!` per line allocated a line
         // and its time, then copied them).
-        let mut text = String::new();
+        // and without `core::fmt`: "STAMP WHO SEQ : cluster [PRIO] MSG".
+        let size = self
+            .pending
+            .iter()
+            .fold(0, |n, (who, e)| n + who.len() + e.msg.len() + 64);
+        let mut text = String::with_capacity(size);
         for (who, e) in &self.pending {
-            let _ = writeln!(
-                text,
-                "{} {who} {} : cluster [{}] {}",
-                crate::time::Secs(e.stamp),
-                e.seq,
-                e.prio.as_str(),
-                e.msg
-            );
+            push_secs(&mut text, e.stamp);
+            text.push(' ');
+            text.push_str(who);
+            text.push(' ');
+            push_u64(&mut text, e.seq);
+            text.push_str(" : cluster [");
+            text.push_str(e.prio.as_str());
+            text.push_str("] ");
+            text.push_str(&e.msg);
+            text.push('\n');
         }
-        t.put(LOGM, &v.to_string(), text.into_bytes());
+        t.put(LOGM, &version_key(v), text.into_bytes());
         put_last_committed(t, LOGM, first_committed, v);
         self.pending.clear();
     }

@@ -93,6 +93,55 @@ pub fn intern_key(key: &str) -> Key {
     SmallStr::from_static(known)
 }
 
+/// A version's key, `v` in decimal (`"13"`), on the stack: `to_string`
+/// allocated and freed a string for every version written, read or erased
+/// (paxos, the services' increments, their trimming).
+pub fn version_key(v: u64) -> VersionKey {
+    VersionKey::new("", v)
+}
+
+/// A full version's key, `"full_13"` (PaxosService's full_<v>).
+pub fn full_version_key(v: u64) -> VersionKey {
+    VersionKey::new("full_", v)
+}
+
+/// A key of a short prefix and a number, written on the stack.
+pub struct VersionKey {
+    buf: [u8; 28],
+    start: usize,
+}
+
+impl VersionKey {
+    fn new(prefix: &str, v: u64) -> VersionKey {
+        let mut buf = [b'0'; 28];
+        let mut start = buf.len();
+        let mut n = v;
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // At most 8 bytes of prefix: 20 digits of a u64 leave that room.
+        let prefix = &prefix.as_bytes()[..prefix.len().min(start)];
+        start -= prefix.len();
+        buf[start..start + prefix.len()].copy_from_slice(prefix);
+        VersionKey { buf, start }
+    }
+}
+
+impl std::ops::Deref for VersionKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // Only ASCII digits and the prefix's bytes were written; the
+        // prefixes are ASCII, so this is UTF-8 (checked again as a `str`
+        // would be, which costs the one copy of a short slice).
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
+    }
+}
+
 /// One operation of a transaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum StoreOp {
@@ -735,6 +784,14 @@ mod tests {
         assert_eq!(s.get("a", "k"), Some(&[5][..]));
         assert_eq!(s.get("auth", "k"), None);
         assert_eq!(s.get("zz", "k"), None);
+    }
+
+    #[test]
+    fn version_keys_are_the_numbers_in_decimal() {
+        for v in [0, 7, 10, 99, 100, 12_345, u64::MAX] {
+            assert_eq!(&*version_key(v), v.to_string());
+            assert_eq!(&*full_version_key(v), format!("full_{v}"));
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::consensus::{Fx, PaxosCtx, Waiter};
 use super::messages::{MMonPaxos, Message, PaxosOp};
 use super::out::{Out, Timer};
 use super::status::{PaxosState, PaxosStatus};
-use super::store::{MonitorDBStore, Transaction};
+use super::store::{version_key as vkey, MonitorDBStore, Transaction};
 use super::vecset::VecSet;
 use super::{Rank, Version};
 use crate::mon::vecmap::VecMap;
@@ -84,35 +84,6 @@ pub struct Paxos {
     armed: VecSet<Timer>,
     last_clock_drift_warn: Time,
     clock_drift_warned: u32,
-}
-
-fn vkey(v: Version) -> VKey {
-    let mut buf = [b'0'; 20];
-    let mut start = buf.len();
-    let mut n = v;
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break VKey { buf, start };
-        }
-    }
-}
-
-/// A version's key, `v` in decimal, on the stack: `to_string` allocated
-/// and freed a string for every version written, read or erased.
-struct VKey {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl std::ops::Deref for VKey {
-    type Target = str;
-    fn deref(&self) -> &str {
-        // Only ASCII digits were written: the check cannot fail.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
-    }
 }
 
 /// An empty value (what `new_value` is between rounds).
