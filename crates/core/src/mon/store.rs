@@ -66,6 +66,24 @@ pub fn intern_prefix(prefix: &str) -> Prefix {
     }
 }
 
+/// A prefix named once and found by its place among the known ones
+/// without comparing names: each service asks for its prefix's stamp at
+/// every commit of any service ([`MonitorDBStore::stamp_of`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PrefixRef {
+    name: &'static str,
+    known: Option<usize>,
+}
+
+impl PrefixRef {
+    pub fn new(name: &'static str) -> PrefixRef {
+        PrefixRef {
+            name,
+            known: known_prefix(name.as_bytes()),
+        }
+    }
+}
+
 /// A key within a prefix: the monitors' own fixed keys (`last_committed`,
 /// `pending_v`, ..., rewritten by every paxos round) borrowed, a short one
 /// (a version, most config-keys) inline, a long one shared ([`SmallStr`]).
@@ -513,6 +531,18 @@ impl MonitorDBStore {
         }
     }
 
+    /// [`Self::prefix_stamp`] of a prefix found once ([`PrefixRef`]).
+    #[inline]
+    pub fn stamp_of(&self, prefix: PrefixRef) -> u64 {
+        match prefix.known {
+            Some(k) => match self.slots[k] {
+                0 => self.removed,
+                i => self.data[i as usize - 1].2,
+            },
+            None => self.prefix_stamp(prefix.name),
+        }
+    }
+
     /// A stamp of `prefix`'s contents: it differs after any change to
     /// them, so a reader that kept what it read at one stamp can use it
     /// again while the stamp is the same (PaxosService::refresh reads its
@@ -749,6 +779,10 @@ mod tests {
         assert!(![absent, written].contains(&erased));
         s.apply(&tx);
         assert!(![absent, written, erased].contains(&s.prefix_stamp("kv")));
+        // The same stamps found through a prefix named once, known or not.
+        for p in ["kv", "paxos", "other"] {
+            assert_eq!(s.stamp_of(PrefixRef::new(p)), s.prefix_stamp(p));
+        }
         // Stamps are not contents: a store rebuilt from this one equals it.
         let mut rebuilt = MonitorDBStore::new();
         rebuilt.apply(&s.to_transaction());

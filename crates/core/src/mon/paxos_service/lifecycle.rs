@@ -154,7 +154,7 @@ impl ServiceBase {
     ) -> Version {
         // Read again only when the service's prefix changed since the last
         // refresh (every commit refreshes every service; most commit one).
-        let stamp = ctx.store.prefix_stamp(svc.name());
+        let stamp = ctx.store.stamp_of(self.prefix);
         let (fc, lc) = match self.refreshed {
             Some((at, fc, lc)) if at == stamp => (fc, lc),
             _ => {
