@@ -32,11 +32,13 @@ const KNOWN_PREFIXES: [&str; 11] = [
     "osdmap",
 ];
 
-/// The index of a known prefix in [`KNOWN_PREFIXES`]: a switch on the
-/// length (and a letter where names share one), then one comparison with a
-/// constant, which compiles to a word or two compared in place. Comparing
-/// against the names one by one called `memcmp` for each name of the same
-/// length, and a `match` on byte strings compares byte by byte.
+/// The index of a known prefix in [`KNOWN_PREFIXES`]. Natively a switch on
+/// the length (and a letter where names share one), then one comparison
+/// with a constant, which compiles to a word or two compared in place and
+/// is inlined where a prefix is found (comparing against the names one by
+/// one called `memcmp` for each name of the same length, and a `match` on
+/// byte strings compares byte by byte).
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn known_prefix(p: &[u8]) -> Option<usize> {
     let (i, same) = match p.len() {
@@ -56,6 +58,12 @@ fn known_prefix(p: &[u8]) -> Option<usize> {
         _ => return None,
     };
     same.then_some(i)
+}
+
+/// In wasm, where the page's bytes count, the names compared one by one.
+#[cfg(target_arch = "wasm32")]
+fn known_prefix(p: &[u8]) -> Option<usize> {
+    KNOWN_PREFIXES.iter().position(|k| k.as_bytes() == p)
 }
 
 /// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
@@ -475,8 +483,8 @@ impl MonitorDBStore {
         Self::default()
     }
 
-    /// Where `prefix` is in `data`.
-    #[inline(always)]
+    /// Where `prefix` is in `data` (inlined natively, as [`known_prefix`]).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
     fn position(&self, prefix: &str) -> Option<usize> {
         match known_prefix(prefix.as_bytes()) {
             Some(k) => (self.slots[k] as usize).checked_sub(1),
