@@ -96,9 +96,14 @@ pub struct Out {
     /// message on its way to this monitor from before it is lost.
     pub mark_down_all: Option<usize>,
     /// The paxos values last decoded (or encoded by the leader), newest
-    /// first, and what they decode to (see [`Out::decode_value`]).
-    decoded: [Option<(Arc<[u8]>, Decoded)>; 2],
+    /// first, and what they decode to (see [`Out::decode_value`]). Boxed:
+    /// an `Out` made and dropped empty (the simulator takes its one `Out`
+    /// out and puts it back around each input) then drops no slots.
+    decoded: Option<Box<Memo>>,
 }
+
+/// Two values and their decodings, newest first.
+type Memo = [Option<(Arc<[u8]>, Decoded)>; 2];
 
 /// A paxos value decoded: its transaction, or why it is malformed.
 type Decoded = Result<Transaction, String>;
@@ -136,10 +141,10 @@ impl Out {
     /// Two are kept: the leader proposes version v+1 (and remembers it,
     /// [`Out::remember_value`]) before the peons commit v.
     pub fn decode_value(&mut self, value: &Arc<[u8]>) -> &Decoded {
-        let hit = self
-            .decoded
-            .iter()
-            .position(|d| matches!(d, Some((v, _)) if Arc::ptr_eq(v, value)));
+        let hit = self.decoded.as_ref().and_then(|m| {
+            m.iter()
+                .position(|d| matches!(d, Some((v, _)) if Arc::ptr_eq(v, value)))
+        });
         let i = match hit {
             Some(i) => i,
             None => {
@@ -147,7 +152,7 @@ impl Out {
                 0
             }
         };
-        match &self.decoded[i] {
+        match self.decoded.as_deref().and_then(|m| m[i].as_ref()) {
             Some((_, tx)) => tx,
             None => unreachable!("a remembered value"),
         }
@@ -160,8 +165,9 @@ impl Out {
         self.remember(value, Ok(tx));
     }
     fn remember(&mut self, value: Arc<[u8]>, decoded: Decoded) {
-        self.decoded.swap(0, 1);
-        self.decoded[0] = Some((value, decoded));
+        let m = self.decoded.get_or_insert_with(Default::default);
+        m.swap(0, 1);
+        m[0] = Some((value, decoded));
     }
     pub fn clear(&mut self) {
         self.sends.clear();

@@ -7,6 +7,7 @@ use super::small::{SmallBytes, SmallStr};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -571,11 +572,15 @@ impl MonitorDBStore {
                     // Overwrites are the common case (paxos/last_committed,
                     // config-key values): keep the existing key. A value
                     // is copied inline or shared, never allocated.
+                    // One lookup whether it is new or not: a key is
+                    // cheap to copy (inline or shared), a second hashing
+                    // and probing for every new key (each commit writes
+                    // three versions) was not.
                     let keys = self.keys_or_new(prefix, stamp);
-                    match keys.get_mut(&**key) {
-                        Some(v) => *v = value.clone(),
-                        None => {
-                            keys.insert(key.clone(), value.clone());
+                    match keys.entry(key.clone()) {
+                        Entry::Occupied(e) => *e.into_mut() = value.clone(),
+                        Entry::Vacant(e) => {
+                            e.insert(value.clone());
                         }
                     }
                 }

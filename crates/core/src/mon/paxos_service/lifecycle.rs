@@ -183,7 +183,10 @@ impl ServiceBase {
 
     /// PaxosService::post_refresh: a peon fails its proposal and commit waiters.
     fn post_refresh(&mut self, svc: &dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        if ctx.is_peon {
+        // Asked of every service at every commit; most have nothing waiting.
+        let waiting =
+            !self.waiting_for_finished_proposal.is_empty() || !self.waiting_for_commit.is_empty();
+        if ctx.is_peon && waiting {
             self.fail_waiters(svc, fx);
         }
     }
