@@ -72,7 +72,7 @@ impl Service for KvService {
         last_committed: Version,
     ) {
         let v = last_committed + 1;
-        let mut inc = Transaction::new();
+        let mut inc = Transaction::with_capacity(self.pending.len());
         for op in &self.pending {
             let (k, val) = write_of(op);
             inc.put(KV_PREFIX, k, val.as_bytes());

@@ -208,7 +208,10 @@ impl Paxos {
     }
     /// The shared pending transaction, created on first use (leader only).
     pub fn get_pending_transaction(&mut self) -> &mut Transaction {
-        self.pending_proposal.get_or_insert_with(Transaction::new)
+        // Room for a service's usual increment (its version, last
+        // committed, one or two changes) without growing it op by op.
+        self.pending_proposal
+            .get_or_insert_with(|| Transaction::with_capacity(4))
     }
     fn reset_pending_committing_finishers(&mut self, fx: &mut Fx) {
         let mut all = std::mem::take(&mut self.committing_finishers);

@@ -165,7 +165,8 @@ impl ServiceBase {
             }
         };
         if lc > self.last_committed {
-            for (origin, req) in std::mem::take(&mut self.waiting_for_commit) {
+            // Drained in place: the list keeps its room for the next write.
+            for (origin, req) in self.waiting_for_commit.drain(..) {
                 let tid = req.tid;
                 fx.effects.push(PaxosEffect::Reply {
                     origin,
