@@ -21,6 +21,7 @@ use super::store::{version_key, MonitorDBStore, Transaction};
 use super::vecmap::VecMap;
 use super::Version;
 use crate::time::Time;
+use std::sync::Arc;
 
 /// A stamp as the log writes it ([`crate::time::Secs`]: "12", "0.007463").
 fn parse_secs(s: &str) -> Option<Time> {
@@ -42,10 +43,10 @@ pub const MAX_LOG_EPOCHS: Version = 500;
 #[derive(Clone, Debug, Default)]
 pub struct LogService {
     /// The pending increment: (who, entry), in arrival order.
-    pending: Vec<(String, LogEntry)>,
+    pending: Vec<(Arc<str>, LogEntry)>,
     /// MLogs that wait for the service to be writeable (wait_for_active,
     /// wait_for_writeable): retried when it is.
-    waiting: Vec<(String, LogEntry)>,
+    waiting: Vec<(Arc<str>, LogEntry)>,
     /// LogSummary, as far as it is used here: each writer's last committed
     /// entry's key (its stamp and sequence number; a restarted monitor
     /// numbers its entries from 1 again, later), from the versions
@@ -122,13 +123,14 @@ impl LogService {
             || self
                 .pending
                 .iter()
-                .any(|(w, p)| w == who && key(p) == key(e))
+                .any(|(w, p)| &**w == who && key(p) == key(e))
     }
 
     /// An MLog arrives: it waits until the service can prepare it.
-    pub fn queue(&mut self, who: &str, entries: Vec<LogEntry>) {
+    pub fn queue(&mut self, who: &Arc<str>, entries: Vec<LogEntry>) {
+        // The writer's name shared by its entries, not copied per entry.
         self.waiting
-            .extend(entries.into_iter().map(|e| (who.to_string(), e)));
+            .extend(entries.into_iter().map(|e| (who.clone(), e)));
     }
     pub fn has_waiting(&self) -> bool {
         !self.waiting.is_empty()
@@ -141,7 +143,7 @@ impl LogService {
     pub fn take_own_waiting(&mut self, me: &str) -> Vec<LogEntry> {
         std::mem::take(&mut self.waiting)
             .into_iter()
-            .filter(|(who, _)| who == me)
+            .filter(|(who, _)| &**who == me)
             .map(|(_, e)| e)
             .collect()
     }

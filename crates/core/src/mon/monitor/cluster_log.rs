@@ -11,6 +11,7 @@ use crate::mon::out::{Out, Timer};
 use crate::mon::status::MonState;
 use crate::mon::Addr;
 use crate::time::{Time, SEC};
+use std::sync::Arc;
 
 /// How much older than the scenario's 0 s the initial monmap is: monmaptool
 /// creates it, then each monitor's store is made from it, and only then do
@@ -44,11 +45,6 @@ fn audit_line(tid: u64) -> String {
 }
 
 impl Monitor {
-    /// The name this monitor's cluster log entries carry ("mon.a").
-    fn clog_name(&self) -> String {
-        ["mon.", self.name.as_str()].concat()
-    }
-
     /// clog->info() and friends.
     pub(super) fn clog(&mut self, now: Time, prio: Prio, msg: String) {
         self.clog.log(now, prio, msg);
@@ -246,9 +242,9 @@ impl Monitor {
         if self.clog.is_empty() {
             return;
         }
-        let me = self.clog_name();
         self.consensus.logm.service.summarize(&self.store);
-        self.clog.ack(self.consensus.logm.service.committed(&me));
+        self.clog
+            .ack(self.consensus.logm.service.committed(&self.clog_who));
         if self.clog.is_empty() {
             return;
         }
@@ -273,7 +269,7 @@ impl Monitor {
             out.log("log from a peon dropped: not the leader");
             return;
         };
-        let who = format!("mon.{name}");
+        let who: Arc<str> = ["mon.", name].concat().into();
         let entries = m.entries.clone();
         let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
         self.apply_paxos(now, effects, out);
@@ -289,8 +285,7 @@ impl Monitor {
         }
         if self.state == MonState::Peon {
             if self.consensus.logm.service.has_waiting() {
-                let me = self.clog_name();
-                let own = self.consensus.logm.service.take_own_waiting(&me);
+                let own = self.consensus.logm.service.take_own_waiting(&self.clog_who);
                 self.clog.requeue(own);
             }
             self.consensus.auth.service.clear_waiting();
@@ -316,7 +311,7 @@ impl Monitor {
             return;
         }
         let entries = self.clog.take();
-        let who = self.clog_name();
+        let who = self.clog_who.clone();
         let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
         self.apply_paxos(now, effects, out);
         for (prio, line) in self.consensus.take_health_clog() {
