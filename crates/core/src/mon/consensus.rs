@@ -343,19 +343,21 @@ impl Consensus {
     /// ones queued after it). After a bootstrap nothing more runs; the
     /// finishers that would have been failed by restart() still clear their flags.
     fn drain(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
-        // A stack, the next step on top, in the steps' own buffer (no queue
-        // allocated per input).
-        let mut stack = std::mem::take(&mut fx.steps);
-        stack.reverse();
-        while let Some(step) = stack.pop() {
+        // A stack, the next step on top, in the steps' own buffer: a step
+        // pushes its own steps onto it in order, and they are turned over
+        // in place, so they run first and in their order (no queue, and no
+        // second buffer allocated per input).
+        fx.steps.reverse();
+        while let Some(step) = fx.steps.pop() {
             if fx.bootstrapped() {
                 self.abandon(step);
                 continue;
             }
+            let base = fx.steps.len();
             self.run_step(ctx, &mut fx, step);
-            stack.extend(fx.steps.drain(..).rev());
+            fx.steps[base..].reverse();
         }
-        self.steps = stack;
+        self.steps = std::mem::take(&mut fx.steps);
         fx.effects
     }
 

@@ -16,7 +16,7 @@ use super::clog::Prio;
 use super::consensus::PaxosCtx;
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::Transaction;
+use super::store::{MonitorDBStore, Transaction};
 use super::Version;
 use std::collections::BTreeMap;
 
@@ -35,6 +35,11 @@ pub struct HealthService {
     /// Cluster log lines encode_pending wrote (Monitor::log_health), for the
     /// Monitor's clog.
     clog: Vec<(Prio, String)>,
+    /// The store's stamp of the "health" prefix `committed` was read at
+    /// ([`MonitorDBStore::prefix_stamp`]): every commit of any service
+    /// refreshes this one, and reading and decoding the same checks again
+    /// gives the same checks.
+    loaded: Option<u64>,
 }
 
 fn encode(checks: &Checks) -> Vec<u8> {
@@ -62,9 +67,20 @@ fn decode(bytes: &[u8]) -> Checks {
 impl HealthService {
     /// PaxosService::init's first refresh (update_from_paxos): the checks
     /// committed in the store the monitor starts with, or after a sync.
-    pub fn load(&mut self, store: &crate::mon::store::MonitorDBStore) {
-        self.committed = store.get(HEALTH, "leader").map(decode).unwrap_or_default();
+    pub fn load(&mut self, store: &MonitorDBStore) {
+        self.read_committed(store);
         self.pending = self.committed.clone();
+    }
+
+    /// load_health: the committed checks from the store, unless the
+    /// prefix is unchanged since they were last read.
+    fn read_committed(&mut self, store: &MonitorDBStore) {
+        let stamp = store.prefix_stamp(HEALTH);
+        if self.loaded == Some(stamp) {
+            return;
+        }
+        self.committed = store.get(HEALTH, "leader").map(decode).unwrap_or_default();
+        self.loaded = Some(stamp);
     }
 
     /// The committed check codes.
@@ -153,11 +169,7 @@ impl Service for HealthService {
 
     /// HealthMonitor::update_from_paxos: load the committed checks.
     fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, _last_committed: Version) {
-        self.committed = ctx
-            .store
-            .get(HEALTH, "leader")
-            .map(decode)
-            .unwrap_or_default();
+        self.read_committed(ctx.store);
     }
 
     /// HealthMonitor::get_trim_to: "we don't actually need *any* old

@@ -7,9 +7,9 @@ use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::out::Timer;
 use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::Transaction;
+use super::store::{version_key, Transaction};
 use super::Version;
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The service's store prefix.
 pub const KV: &str = "kv";
@@ -26,8 +26,19 @@ pub const MAX_HISTORY: Version = 50;
 /// (wait_for_finished_proposal) and is then proposed on its own.
 #[derive(Clone, Debug, Default)]
 pub struct KvService {
-    /// The pending increment: key → value.
-    pending: BTreeMap<String, String>,
+    /// The pending increment (KVMonitor's pending map, key → value): the
+    /// writes in key order, a later one of a key in place of the earlier,
+    /// each shared with its request (a map node and two strings copied
+    /// per write before).
+    pending: Vec<Arc<ClientOp>>,
+}
+
+/// The key and value a pending write sets.
+fn write_of(op: &ClientOp) -> (&str, &str) {
+    match op {
+        ClientOp::Write { key, value } => (key, value),
+        _ => ("", ""),
+    }
 }
 
 impl Service for KvService {
@@ -62,11 +73,12 @@ impl Service for KvService {
         last_committed: Version,
     ) {
         let v = last_committed + 1;
-        let mut inc = Transaction::new();
-        for (k, val) in &self.pending {
+        let mut inc = Transaction::with_capacity(self.pending.len());
+        for op in &self.pending {
+            let (k, val) = write_of(op);
             inc.put(KV_PREFIX, k, val.as_bytes());
         }
-        t.put(KV, &v.to_string(), inc.encode());
+        t.put(KV, &version_key(v), inc.encode());
         put_last_committed(t, KV, first_committed, v);
         t.append(inc);
         self.pending.clear();
@@ -106,11 +118,17 @@ impl Service for KvService {
         _origin: &Origin,
         req: &MClientRequest,
     ) -> bool {
-        let ClientOp::Write { key, value } = &*req.op else {
+        let ClientOp::Write { key, .. } = &*req.op else {
             return false;
         };
         ctx.out.log(["config-key set ", key.as_str()].concat());
-        self.pending.insert(key.clone(), value.clone());
+        let at = self
+            .pending
+            .binary_search_by(|op| write_of(op).0.cmp(key.as_str()));
+        match at {
+            Ok(i) => self.pending[i] = req.op.clone(),
+            Err(i) => self.pending.insert(i, req.op.clone()),
+        }
         true
     }
 

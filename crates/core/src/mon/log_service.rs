@@ -14,13 +14,14 @@
 
 use super::clog::LogEntry;
 use super::consensus::PaxosCtx;
+use super::logline::{push_secs, push_u64};
 use super::out::Timer;
 use super::paxos_service::{put_last_committed, Service, ServiceId};
-use super::store::{MonitorDBStore, Transaction};
+use super::store::{version_key, MonitorDBStore, Transaction};
 use super::vecmap::VecMap;
 use super::Version;
 use crate::time::Time;
-use std::fmt::Write;
+use std::sync::Arc;
 
 /// A stamp as the log writes it ([`crate::time::Secs`]: "12", "0.007463").
 fn parse_secs(s: &str) -> Option<Time> {
@@ -28,7 +29,9 @@ fn parse_secs(s: &str) -> Option<Time> {
     if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let micros: u64 = format!("{frac:0<6}").parse().ok()?;
+    // The fraction's digits as microseconds (as if right-padded with zeros).
+    let micros = frac.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'))
+        * 10u64.pow(6 - frac.len() as u32);
     Some(whole.parse::<u64>().ok()? * crate::time::SEC + micros)
 }
 
@@ -41,10 +44,10 @@ pub const MAX_LOG_EPOCHS: Version = 500;
 pub struct LogService {
     /// The pending increment: (who, entry) by stamp, equal stamps in
     /// arrival order (LogMonitor's pending_log, a multimap by stamp).
-    pending: Vec<(String, LogEntry)>,
+    pending: Vec<(Arc<str>, LogEntry)>,
     /// MLogs that wait for the service to be writeable (wait_for_active,
     /// wait_for_writeable): retried when it is.
-    waiting: Vec<(String, LogEntry)>,
+    waiting: Vec<(Arc<str>, LogEntry)>,
     /// LogSummary, as far as it is used here: each writer's last committed
     /// entry's key (its stamp and sequence number; a restarted monitor
     /// numbers its entries from 1 again, later), from the versions
@@ -78,7 +81,7 @@ impl LogService {
         let first = store.get_u64(LOGM, "first_committed");
         for v in (self.summarized + 1).max(first)..=self.committed_lc {
             let Some(text) = store
-                .get(LOGM, &v.to_string())
+                .get(LOGM, &version_key(v))
                 .and_then(|b| std::str::from_utf8(b).ok())
             else {
                 continue;
@@ -92,8 +95,14 @@ impl LogService {
                 ) else {
                     continue;
                 };
-                let last = self.summary.or_insert_with(who.to_string(), || (0, 0));
-                *last = (*last).max((stamp, seq));
+                // The writer's name is copied only the first time.
+                match self.summary.get_mut_by(who) {
+                    Some(last) => *last = (*last).max((stamp, seq)),
+                    None => {
+                        self.summary
+                            .insert(who.to_string(), (stamp, seq).max((0, 0)));
+                    }
+                }
             }
         }
         self.summarized = self.committed_lc;
@@ -115,13 +124,14 @@ impl LogService {
             || self
                 .pending
                 .iter()
-                .any(|(w, p)| w == who && key(p) == key(e))
+                .any(|(w, p)| &**w == who && key(p) == key(e))
     }
 
     /// An MLog arrives: it waits until the service can prepare it.
-    pub fn queue(&mut self, who: &str, entries: Vec<LogEntry>) {
+    pub fn queue(&mut self, who: &Arc<str>, entries: Vec<LogEntry>) {
+        // The writer's name shared by its entries, not copied per entry.
         self.waiting
-            .extend(entries.into_iter().map(|e| (who.to_string(), e)));
+            .extend(entries.into_iter().map(|e| (who.clone(), e)));
     }
     pub fn has_waiting(&self) -> bool {
         !self.waiting.is_empty()
@@ -134,7 +144,7 @@ impl LogService {
     pub fn take_own_waiting(&mut self, me: &str) -> Vec<LogEntry> {
         std::mem::take(&mut self.waiting)
             .into_iter()
-            .filter(|(who, _)| who == me)
+            .filter(|(who, _)| &**who == me)
             .map(|(_, e)| e)
             .collect()
     }
@@ -171,18 +181,25 @@ impl Service for LogService {
         let v = last_committed + 1;
         // Written into the one text (a `format!` per line allocated a line
         // and its time, then copied them).
-        let mut text = String::new();
+        // and without `core::fmt`: "STAMP WHO SEQ : cluster [PRIO] MSG".
+        let size = self
+            .pending
+            .iter()
+            .fold(0, |n, (who, e)| n + who.len() + e.msg.len() + 64);
+        let mut text = String::with_capacity(size);
         for (who, e) in &self.pending {
-            let _ = writeln!(
-                text,
-                "{} {who} {} : cluster [{}] {}",
-                crate::time::Secs(e.stamp),
-                e.seq,
-                e.prio.as_str(),
-                e.msg
-            );
+            push_secs(&mut text, e.stamp);
+            text.push(' ');
+            text.push_str(who);
+            text.push(' ');
+            push_u64(&mut text, e.seq);
+            text.push_str(" : cluster [");
+            text.push_str(e.prio.as_str());
+            text.push_str("] ");
+            text.push_str(&e.msg);
+            text.push('\n');
         }
-        t.put(LOGM, &v.to_string(), text.into_bytes());
+        t.put(LOGM, &version_key(v), text.into_bytes());
         put_last_committed(t, LOGM, first_committed, v);
         self.pending.clear();
     }

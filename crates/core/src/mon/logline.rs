@@ -77,6 +77,16 @@ impl Num {
     }
 }
 
+/// `v` in decimal, appended as a log line writes it (no `core::fmt`).
+pub fn push_u64(s: &mut String, v: u64) {
+    put_u64(s, v, 1)
+}
+
+/// A time in seconds appended as [`crate::time::Secs`] shows it.
+pub fn push_secs(s: &mut String, t: Time) {
+    Num::Secs(t).put(s)
+}
+
 /// "00".."99": two digits per division (a division per digit was most of
 /// a line's instructions).
 const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\

@@ -93,6 +93,9 @@ pub struct Monitor {
     health_to_clog: HealthToClog,
     /// health_status_cache: the summary do_health_to_clog last logged.
     health_status_cache: Option<String>,
+    /// The name this monitor's cluster log entries carry ("mon.a"), made
+    /// once and shared by each entry its LogMonitor holds.
+    clog_who: Arc<str>,
 }
 
 impl Monitor {
@@ -131,6 +134,7 @@ impl Monitor {
         let consensus = Consensus::new(&store);
         let has_ever_joined = store.get_u64("monitor", "joined") != 0;
         Monitor {
+            clog_who: ["mon.", name].concat().into(),
             name: name.to_string(),
             addr,
             cfg,

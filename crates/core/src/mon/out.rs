@@ -95,10 +95,15 @@ pub struct Out {
     /// Messenger::mark_down_all was called after this many of `sends`: every
     /// message on its way to this monitor from before it is lost.
     pub mark_down_all: Option<usize>,
-    /// The paxos value last decoded and what it decoded to (see
-    /// [`Out::decode_value`]).
-    decoded: Option<(Arc<[u8]>, Decoded)>,
+    /// The paxos values last decoded (or encoded by the leader), newest
+    /// first, and what they decode to (see [`Out::decode_value`]). Boxed:
+    /// an `Out` made and dropped empty (the simulator takes its one `Out`
+    /// out and puts it back around each input) then drops no slots.
+    decoded: Option<Box<Memo>>,
 }
+
+/// Two values and their decodings, newest first.
+type Memo = [Option<(Arc<[u8]>, Decoded)>; 2];
 
 /// A paxos value decoded: its transaction, or why it is malformed.
 type Decoded = Result<Transaction, String>;
@@ -132,15 +137,37 @@ impl Out {
     /// a write's instructions went to decoding it five times). Found by the
     /// allocation, which the memo keeps alive, so another value can never
     /// be taken for it.
+    ///
+    /// Two are kept: the leader proposes version v+1 (and remembers it,
+    /// [`Out::remember_value`]) before the peons commit v.
     pub fn decode_value(&mut self, value: &Arc<[u8]>) -> &Decoded {
-        let hit = matches!(&self.decoded, Some((v, _)) if Arc::ptr_eq(v, value));
-        if !hit {
-            self.decoded = None;
+        let hit = self.decoded.as_ref().and_then(|m| {
+            m.iter()
+                .position(|d| matches!(d, Some((v, _)) if Arc::ptr_eq(v, value)))
+        });
+        let i = match hit {
+            Some(i) => i,
+            None => {
+                self.remember(value.clone(), Transaction::decode(value));
+                0
+            }
+        };
+        match self.decoded.as_deref().and_then(|m| m[i].as_ref()) {
+            Some((_, tx)) => tx,
+            None => unreachable!("a remembered value"),
         }
-        let (_, tx) = self
-            .decoded
-            .get_or_insert_with(|| (value.clone(), Transaction::decode(value)));
-        tx
+    }
+    /// A value encoded from `tx` (Paxos::propose_pending holds the
+    /// transaction it encodes): it decodes to `tx`, so the commit of it,
+    /// on the leader and on every peon that gets the same allocation, does
+    /// not decode it at all.
+    pub fn remember_value(&mut self, value: Arc<[u8]>, tx: Transaction) {
+        self.remember(value, Ok(tx));
+    }
+    fn remember(&mut self, value: Arc<[u8]>, decoded: Decoded) {
+        let m = self.decoded.get_or_insert_with(Default::default);
+        m.swap(0, 1);
+        m[0] = Some((value, decoded));
     }
     pub fn clear(&mut self) {
         self.sends.clear();
@@ -190,5 +217,20 @@ mod tests {
             assert_eq!(out.decode_value(&va2), &Ok(a.clone()));
             assert!(out.decode_value(&bad).is_err());
         }
+    }
+
+    #[test]
+    fn a_remembered_value_decodes_to_the_transaction_it_was_encoded_from() {
+        let mut a = Transaction::new();
+        a.put_u64("paxos", "last_committed", 7)
+            .put("config-key", "k", b"v".to_vec());
+        let va: Arc<[u8]> = a.encode().into();
+        let vb: Arc<[u8]> = Arc::from(&[9u8, 9][..]);
+        let mut out = Out::new();
+        out.remember_value(va.clone(), a.clone());
+        // Another value decoded since: both are kept.
+        assert!(out.decode_value(&vb).is_err());
+        assert_eq!(out.decode_value(&va), &Ok(a.clone()));
+        assert_eq!(Transaction::decode(&va), Ok(a));
     }
 }

@@ -7,6 +7,7 @@ use super::small::{SmallBytes, SmallStr};
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -16,8 +17,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub type Prefix = Cow<'static, str>;
 
 /// The prefixes the monitors use, found without an allocation (the log and
-/// health services write theirs every second).
-const KNOWN_PREFIXES: [&str; 9] = [
+/// health services write theirs every second), each at its index of
+/// [`known_prefix`].
+const KNOWN_PREFIXES: [&str; 12] = [
     "paxos",
     "kv",
     "mon_config_key",
@@ -26,19 +28,70 @@ const KNOWN_PREFIXES: [&str; 9] = [
     "monmap",
     "mon_sync",
     "monitor",
+    "auth",
+    "mdsmap",
+    "osdmap",
     "monitor_store",
 ];
 
-/// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
-pub fn intern_prefix(prefix: &str) -> Prefix {
-    intern(&KNOWN_PREFIXES, prefix)
+/// The index of a known prefix in [`KNOWN_PREFIXES`]. Natively a switch on
+/// the length (and a letter where names share one), then one comparison
+/// with a constant, which compiles to a word or two compared in place and
+/// is inlined where a prefix is found (comparing against the names one by
+/// one called `memcmp` for each name of the same length, and a `match` on
+/// byte strings compares byte by byte).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn known_prefix(p: &[u8]) -> Option<usize> {
+    let (i, same) = match p.len() {
+        2 => (1, p == b"kv"),
+        4 if p[0] == b'l' => (3, p == b"logm"),
+        4 => (8, p == b"auth"),
+        5 => (0, p == b"paxos"),
+        6 => match p[1] {
+            b'e' => (4, p == b"health"),
+            b'o' => (5, p == b"monmap"),
+            b'd' => (9, p == b"mdsmap"),
+            _ => (10, p == b"osdmap"),
+        },
+        7 => (7, p == b"monitor"),
+        8 => (6, p == b"mon_sync"),
+        13 => (11, p == b"monitor_store"),
+        14 => (2, p == b"mon_config_key"),
+        _ => return None,
+    };
+    same.then_some(i)
 }
 
-/// `s` borrowed from `known` if it is there, else a copy.
-fn intern(known: &[&'static str], s: &str) -> Cow<'static, str> {
-    match known.iter().find(|k| **k == s) {
-        Some(k) => Cow::Borrowed(k),
-        None => Cow::Owned(s.to_string()),
+/// In wasm, where the page's bytes count, the names compared one by one.
+#[cfg(target_arch = "wasm32")]
+fn known_prefix(p: &[u8]) -> Option<usize> {
+    KNOWN_PREFIXES.iter().position(|k| k.as_bytes() == p)
+}
+
+/// `prefix` as a [`Prefix`]: a known one borrowed, else a copy.
+pub fn intern_prefix(prefix: &str) -> Prefix {
+    match known_prefix(prefix.as_bytes()) {
+        Some(i) => Cow::Borrowed(KNOWN_PREFIXES[i]),
+        None => Cow::Owned(prefix.to_string()),
+    }
+}
+
+/// A prefix named once and found by its place among the known ones
+/// without comparing names: each service asks for its prefix's stamp at
+/// every commit of any service ([`MonitorDBStore::stamp_of`]).
+#[derive(Clone, Copy, Debug)]
+pub struct PrefixRef {
+    name: &'static str,
+    known: Option<usize>,
+}
+
+impl PrefixRef {
+    pub fn new(name: &'static str) -> PrefixRef {
+        PrefixRef {
+            name,
+            known: known_prefix(name.as_bytes()),
+        }
     }
 }
 
@@ -67,6 +120,56 @@ pub fn intern_key(key: &str) -> Key {
         _ => return SmallStr::new(key),
     };
     SmallStr::from_static(known)
+}
+
+/// A version's key, `v` in decimal (`"13"`), on the stack: `to_string`
+/// allocated and freed a string for every version written, read or erased
+/// (paxos, the services' increments, their trimming).
+pub fn version_key(v: u64) -> VersionKey {
+    VersionKey::new("", v)
+}
+
+/// A full version's key, `"full_13"` (PaxosService's full_<v>).
+pub fn full_version_key(v: u64) -> VersionKey {
+    VersionKey::new("full_", v)
+}
+
+/// A key of a short prefix and a number, written on the stack.
+pub struct VersionKey {
+    buf: [u8; 28],
+    start: usize,
+}
+
+impl VersionKey {
+    fn new(prefix: &str, v: u64) -> VersionKey {
+        let mut buf = [b'0'; 28];
+        let mut start = buf.len();
+        let mut n = v;
+        loop {
+            start -= 1;
+            buf[start] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        // At most 8 bytes of prefix: 20 digits of a u64 leave that room.
+        let prefix = &prefix.as_bytes()[..prefix.len().min(start)];
+        start -= prefix.len();
+        buf[start..start + prefix.len()].copy_from_slice(prefix);
+        VersionKey { buf, start }
+    }
+}
+
+impl std::ops::Deref for VersionKey {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // SAFETY: only ASCII digits and a prefix's whole bytes were written
+        // (the prefixes are "" and "full_"), so the bytes are UTF-8; the
+        // check cost as much as writing the key (one per version written,
+        // read or erased).
+        unsafe { std::str::from_utf8_unchecked(&self.buf[self.start..]) }
+    }
 }
 
 /// One operation of a transaction.
@@ -246,11 +349,11 @@ fn get_key(b: &mut &[u8]) -> Result<Key, String> {
 fn get_prefix(b: &mut &[u8]) -> Result<Prefix, String> {
     let bytes = get_bytes(b)?;
     // A known prefix is found by its bytes, which are then UTF-8 already.
-    if let Some(k) = KNOWN_PREFIXES.iter().find(|k| k.as_bytes() == bytes) {
-        return Ok(Cow::Borrowed(k));
+    if let Some(i) = known_prefix(bytes) {
+        return Ok(Cow::Borrowed(KNOWN_PREFIXES[i]));
     }
     let s = std::str::from_utf8(bytes).map_err(|_| "prefix is not UTF-8".to_string())?;
-    Ok(intern_prefix(s))
+    Ok(Cow::Owned(s.to_string()))
 }
 
 /// What code that owns a monitor's store needs of it (Ceph's KeyValueDB, which
@@ -279,10 +382,15 @@ impl KeyValueDB for MonitorDBStore {
 /// Ceph's key/value store gives it. The few prefixes are a list in prefix
 /// order, found by equality (which compares lengths first: one string
 /// comparison per lookup, where a `BTreeMap` compared down to the match).
+/// A known prefix's place in that list is kept, so finding it compares no
+/// names at all.
 #[derive(Clone, Debug, Default)]
 pub struct MonitorDBStore {
     /// Per prefix: its name, its keys, and the stamp of its last change.
     data: Vec<(String, Keys, u64)>,
+    /// Where each of [`KNOWN_PREFIXES`] is in `data`: its position + 1,
+    /// 0 if absent.
+    slots: [u32; KNOWN_PREFIXES.len()],
     /// Transactions applied so far: the stamp of the next change.
     applied: u64,
     /// The stamp of the last change that removed a prefix.
@@ -379,16 +487,33 @@ impl MonitorDBStore {
         Self::default()
     }
 
+    /// Where `prefix` is in `data` (inlined natively, as [`known_prefix`]).
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    fn position(&self, prefix: &str) -> Option<usize> {
+        match known_prefix(prefix.as_bytes()) {
+            Some(k) => (self.slots[k] as usize).checked_sub(1),
+            None => self.data.iter().position(|(p, _, _)| p == prefix),
+        }
+    }
+
+    /// The known prefixes' places again, after a prefix was added or removed.
+    fn reslot(&mut self) {
+        self.slots = Default::default();
+        for (i, (p, _, _)) in self.data.iter().enumerate() {
+            if let Some(k) = known_prefix(p.as_bytes()) {
+                self.slots[k] = i as u32 + 1;
+            }
+        }
+    }
+
     fn keys(&self, prefix: &str) -> Option<&Keys> {
-        self.data
-            .iter()
-            .find(|(p, _, _)| p == prefix)
-            .map(|(_, k, _)| k)
+        self.position(prefix).map(|i| &self.data[i].1)
     }
 
     /// The keys of `prefix`, marked changed at `stamp`.
     fn keys_mut(&mut self, prefix: &str, stamp: u64) -> Option<&mut Keys> {
-        let (_, keys, changed) = self.data.iter_mut().find(|(p, _, _)| p == prefix)?;
+        let i = self.position(prefix)?;
+        let (_, keys, changed) = &mut self.data[i];
         *changed = stamp;
         Some(keys)
     }
@@ -396,12 +521,13 @@ impl MonitorDBStore {
     /// The keys of `prefix`, added (in prefix order) if it has none, marked
     /// changed at `stamp`.
     fn keys_or_new(&mut self, prefix: &str, stamp: u64) -> &mut Keys {
-        let i = match self.data.iter().position(|(p, _, _)| p == prefix) {
+        let i = match self.position(prefix) {
             Some(i) => i,
             None => {
                 let i = self.data.partition_point(|(p, _, _)| p.as_str() < prefix);
                 self.data
                     .insert(i, (prefix.to_string(), Keys::default(), stamp));
+                self.reslot();
                 i
             }
         };
@@ -410,10 +536,22 @@ impl MonitorDBStore {
     }
 
     fn remove_prefix(&mut self, prefix: &str, stamp: u64) {
-        let before = self.data.len();
-        self.data.retain(|(p, _, _)| p != prefix);
-        if self.data.len() != before {
+        if let Some(i) = self.position(prefix) {
+            self.data.remove(i);
+            self.reslot();
             self.removed = stamp;
+        }
+    }
+
+    /// [`Self::prefix_stamp`] of a prefix found once ([`PrefixRef`]).
+    #[inline]
+    pub fn stamp_of(&self, prefix: PrefixRef) -> u64 {
+        match prefix.known {
+            Some(k) => match self.slots[k] {
+                0 => self.removed,
+                i => self.data[i as usize - 1].2,
+            },
+            None => self.prefix_stamp(prefix.name),
         }
     }
 
@@ -423,10 +561,8 @@ impl MonitorDBStore {
     /// first and last committed at every commit of any service). An absent
     /// prefix's stamp is the last removal of any prefix.
     pub fn prefix_stamp(&self, prefix: &str) -> u64 {
-        self.data
-            .iter()
-            .find(|(p, _, _)| p == prefix)
-            .map_or(self.removed, |(_, _, changed)| *changed)
+        self.position(prefix)
+            .map_or(self.removed, |i| self.data[i].2)
     }
 
     /// Apply a transaction atomically (in memory it cannot fail half-way).
@@ -439,11 +575,15 @@ impl MonitorDBStore {
                     // Overwrites are the common case (paxos/last_committed,
                     // config-key values): keep the existing key. A value
                     // is copied inline or shared, never allocated.
+                    // One lookup whether it is new or not: a key is
+                    // cheap to copy (inline or shared), a second hashing
+                    // and probing for every new key (each commit writes
+                    // three versions) was not.
                     let keys = self.keys_or_new(prefix, stamp);
-                    match keys.get_mut(&**key) {
-                        Some(v) => *v = value.clone(),
-                        None => {
-                            keys.insert(key.clone(), value.clone());
+                    match keys.entry(key.clone()) {
+                        Entry::Occupied(e) => *e.into_mut() = value.clone(),
+                        Entry::Vacant(e) => {
+                            e.insert(value.clone());
                         }
                     }
                 }
@@ -655,10 +795,53 @@ mod tests {
         assert!(![absent, written].contains(&erased));
         s.apply(&tx);
         assert!(![absent, written, erased].contains(&s.prefix_stamp("kv")));
+        // The same stamps found through a prefix named once, known or not.
+        for p in ["kv", "paxos", "other"] {
+            assert_eq!(s.stamp_of(PrefixRef::new(p)), s.prefix_stamp(p));
+        }
         // Stamps are not contents: a store rebuilt from this one equals it.
         let mut rebuilt = MonitorDBStore::new();
         rebuilt.apply(&s.to_transaction());
         assert_eq!(rebuilt, s);
+    }
+
+    #[test]
+    fn known_prefixes_are_found_at_their_index_and_kept_in_order() {
+        for (i, p) in KNOWN_PREFIXES.iter().enumerate() {
+            assert_eq!(known_prefix(p.as_bytes()), Some(i));
+        }
+        assert_eq!(known_prefix(b"paxo"), None);
+        // Known and other prefixes, added and removed in any order: each
+        // is found, and the store lists them in byte order.
+        let mut s = MonitorDBStore::new();
+        let mut tx = Transaction::new();
+        tx.put("paxos", "1", vec![1])
+            .put("zz", "k", vec![2])
+            .put("auth", "k", vec![3])
+            .put("kv", "k", vec![4]);
+        s.apply(&tx);
+        let mut gone = Transaction::new();
+        gone.erase_prefix("auth").erase("zz", "k");
+        s.apply(&gone);
+        let mut more = Transaction::new();
+        more.put("a", "k", vec![5]).put("monmap", "k", vec![6]);
+        s.apply(&more);
+        let prefixes: Vec<&str> = s.prefixes().collect();
+        assert_eq!(prefixes, ["a", "kv", "monmap", "paxos"]);
+        assert_eq!(s.get("paxos", "1"), Some(&[1][..]));
+        assert_eq!(s.get("kv", "k"), Some(&[4][..]));
+        assert_eq!(s.get("monmap", "k"), Some(&[6][..]));
+        assert_eq!(s.get("a", "k"), Some(&[5][..]));
+        assert_eq!(s.get("auth", "k"), None);
+        assert_eq!(s.get("zz", "k"), None);
+    }
+
+    #[test]
+    fn version_keys_are_the_numbers_in_decimal() {
+        for v in [0, 7, 10, 99, 100, 12_345, u64::MAX] {
+            assert_eq!(&*version_key(v), v.to_string());
+            assert_eq!(&*full_version_key(v), format!("full_{v}"));
+        }
     }
 
     #[test]

@@ -55,6 +55,15 @@ impl<K: Ord, V> VecMap<K, V> {
         };
         &mut self.0[i].1
     }
+    /// The value under a key given in a borrowed form (a `&str` for a
+    /// `String` key: no key made to look one up).
+    pub fn get_mut_by<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        let i = self.0.binary_search_by(|p| p.0.borrow().cmp(k)).ok()?;
+        Some(&mut self.0[i].1)
+    }
     pub fn get(&self, k: &K) -> Option<&V> {
         self.find(k).ok().map(|i| &self.0[i].1)
     }

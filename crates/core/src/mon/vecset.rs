@@ -49,6 +49,10 @@ impl<T: Ord> VecSet<T> {
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
         self.0.iter()
     }
+    /// The elements in ascending order.
+    pub fn as_slice(&self) -> &[T] {
+        &self.0
+    }
     pub fn len(&self) -> usize {
         self.0.len()
     }

@@ -4,6 +4,7 @@
 use super::{Consensus, PaxosCtx, PaxosEffect};
 use crate::mon::clog::{LogEntry, Prio};
 use crate::mon::health_service::Checks;
+use std::sync::Arc;
 
 impl Consensus {
     /// The MLog a leader's LogClient sent to itself: it waits in the log
@@ -12,7 +13,7 @@ impl Consensus {
     pub fn submit_log(
         &mut self,
         ctx: &mut PaxosCtx,
-        who: &str,
+        who: &Arc<str>,
         entries: Vec<LogEntry>,
     ) -> Vec<PaxosEffect> {
         let mut fx = self.fx();

@@ -5,11 +5,13 @@
 use super::Monitor;
 use crate::mon::clog::Prio;
 use crate::mon::health_service::Checks;
+use crate::mon::logline::push_u64;
 use crate::mon::messages::{ClientResult, MClientReply, MLog, Message};
 use crate::mon::out::{Out, Timer};
 use crate::mon::status::MonState;
 use crate::mon::Addr;
 use crate::time::{Time, SEC};
+use std::sync::Arc;
 
 /// How much older than the scenario's 0 s the initial monmap is: monmaptool
 /// creates it, then each monitor's store is made from it, and only then do
@@ -29,6 +31,19 @@ pub enum HealthToClog {
     WaitProposal,
 }
 
+/// C_Command's audit line for a `config-key set` (written without
+/// `core::fmt`: one a write).
+fn audit_line(tid: u64) -> String {
+    const HEAD: &str =
+        "from='client' entity='client.admin' cmd=[{\"prefix\": \"config-key set\"}] tid ";
+    const TAIL: &str = ": finished";
+    let mut line = String::with_capacity(HEAD.len() + 20 + TAIL.len());
+    line.push_str(HEAD);
+    push_u64(&mut line, tid);
+    line.push_str(TAIL);
+    line
+}
+
 impl Monitor {
     /// clog->info() and friends.
     pub(super) fn clog(&mut self, now: Time, prio: Prio, msg: String) {
@@ -44,14 +59,7 @@ impl Monitor {
             return;
         }
         if let ClientResult::Written { .. } = reply.result {
-            self.clog(
-                now,
-                Prio::Inf,
-                format!(
-                    "from='client' entity='client.admin' cmd=[{{\"prefix\": \"config-key set\"}}] tid {}: finished",
-                    reply.tid
-                ),
-            );
+            self.clog(now, Prio::Inf, audit_line(reply.tid));
         }
     }
 
@@ -234,9 +242,9 @@ impl Monitor {
         if self.clog.is_empty() {
             return;
         }
-        let me = format!("mon.{}", self.name);
         self.consensus.logm.service.summarize(&self.store);
-        self.clog.ack(self.consensus.logm.service.committed(&me));
+        self.clog
+            .ack(self.consensus.logm.service.committed(&self.clog_who));
         if self.clog.is_empty() {
             return;
         }
@@ -261,7 +269,7 @@ impl Monitor {
             out.log("log from a peon dropped: not the leader");
             return;
         };
-        let who = format!("mon.{name}");
+        let who: Arc<str> = ["mon.", name].concat().into();
         let entries = m.entries.clone();
         let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
         self.apply_paxos(now, effects, out);
@@ -277,8 +285,7 @@ impl Monitor {
         }
         if self.state == MonState::Peon {
             if self.consensus.logm.service.has_waiting() {
-                let me = format!("mon.{}", self.name);
-                let own = self.consensus.logm.service.take_own_waiting(&me);
+                let own = self.consensus.logm.service.take_own_waiting(&self.clog_who);
                 self.clog.requeue(own);
             }
             self.consensus.auth.service.clear_waiting();
@@ -304,11 +311,26 @@ impl Monitor {
             return;
         }
         let entries = self.clog.take();
-        let who = format!("mon.{}", self.name);
+        let who = self.clog_who.clone();
         let effects = self.with_paxos(now, out, |c, ctx| c.submit_log(ctx, &who, entries));
         self.apply_paxos(now, effects, out);
         for (prio, line) in self.consensus.take_health_clog() {
             self.clog(now, prio, line);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_audit_line_reads_as_ceph_writes_it() {
+        for tid in [0, 7, 301, u64::MAX] {
+            assert_eq!(
+                super::audit_line(tid),
+                format!(
+                    "from='client' entity='client.admin' cmd=[{{\"prefix\": \"config-key set\"}}] tid {tid}: finished"
+                )
+            );
         }
     }
 }

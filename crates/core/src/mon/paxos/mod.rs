@@ -11,7 +11,7 @@ use super::consensus::{Fx, PaxosCtx, Waiter};
 use super::messages::{MMonPaxos, Message, PaxosOp};
 use super::out::{Out, Timer};
 use super::status::{PaxosState, PaxosStatus};
-use super::store::{MonitorDBStore, Transaction};
+use super::store::{version_key as vkey, MonitorDBStore, Transaction};
 use super::vecset::VecSet;
 use super::{Rank, Version};
 use crate::mon::vecmap::VecMap;
@@ -84,35 +84,6 @@ pub struct Paxos {
     armed: VecSet<Timer>,
     last_clock_drift_warn: Time,
     clock_drift_warned: u32,
-}
-
-fn vkey(v: Version) -> VKey {
-    let mut buf = [b'0'; 20];
-    let mut start = buf.len();
-    let mut n = v;
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break VKey { buf, start };
-        }
-    }
-}
-
-/// A version's key, `v` in decimal, on the stack: `to_string` allocated
-/// and freed a string for every version written, read or erased.
-struct VKey {
-    buf: [u8; 20],
-    start: usize,
-}
-
-impl std::ops::Deref for VKey {
-    type Target = str;
-    fn deref(&self) -> &str {
-        // Only ASCII digits were written: the check cannot fail.
-        std::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
-    }
 }
 
 /// An empty value (what `new_value` is between rounds).
@@ -237,7 +208,10 @@ impl Paxos {
     }
     /// The shared pending transaction, created on first use (leader only).
     pub fn get_pending_transaction(&mut self) -> &mut Transaction {
-        self.pending_proposal.get_or_insert_with(Transaction::new)
+        // Room for a service's usual increment (its version, last
+        // committed, one or two changes) without growing it op by op.
+        self.pending_proposal
+            .get_or_insert_with(|| Transaction::with_capacity(4))
     }
     fn reset_pending_committing_finishers(&mut self, fx: &mut Fx) {
         let mut all = std::mem::take(&mut self.committing_finishers);
@@ -270,7 +244,8 @@ impl Paxos {
     /// handle_lease_ack). Compared in place: a `VecSet` collected from the
     /// quorum would cost the page a stable sort of its own.
     fn is_quorum(set: &VecSet<Rank>, ctx: &PaxosCtx) -> bool {
-        set.iter().all(|r| ctx.quorum.contains(r)) && ctx.quorum.iter().all(|r| set.contains(r))
+        // Both sorted, each rank once: equal sets are equal slices.
+        set.as_slice() == ctx.quorum
     }
     fn arm(&mut self, ctx: &mut PaxosCtx, t: Timer, after: Duration) {
         self.armed.insert(t);

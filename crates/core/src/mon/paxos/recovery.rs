@@ -314,7 +314,7 @@ impl Paxos {
                     ));
                     self.state = PaxosState::UpdatingPrevious;
                     let value = self.uncommitted_value.clone();
-                    self.begin(ctx, fx, value);
+                    self.begin(ctx, fx, value, None);
                 } else {
                     ctx.out.log("that's everyone, active");
                     self.extend_lease(ctx);

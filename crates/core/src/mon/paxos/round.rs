@@ -11,7 +11,14 @@ use crate::mon::Rank;
 
 impl Paxos {
     /// begin(v) (leader; UPDATING or UPDATING_PREVIOUS).
-    pub(super) fn begin(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, value: Vec<u8>) {
+    /// `proposed` is the transaction `value` encodes, when the caller has it.
+    pub(super) fn begin(
+        &mut self,
+        ctx: &mut PaxosCtx,
+        fx: &mut Fx,
+        value: Vec<u8>,
+        proposed: Option<Transaction>,
+    ) {
         if !ctx.is_leader || !(self.is_updating() || self.is_updating_previous()) {
             ctx.out.log("begin while not an updating leader, dropped");
             return;
@@ -33,6 +40,8 @@ impl Paxos {
             t.put_u64(PAXOS, "first_committed", 1);
             decode_append(&mut t, &self.new_value, ctx.out);
             self.new_value = t.encode().into();
+        } else if let Some(t) = proposed {
+            ctx.out.remember_value(self.new_value.clone(), t);
         }
         let mut t = Transaction::with_capacity(3);
         t.put(PAXOS, &vkey(v), self.new_value.clone());
@@ -258,7 +267,7 @@ impl Paxos {
         });
         self.committing_finishers = std::mem::take(&mut self.pending_finishers);
         self.state = PaxosState::Updating;
-        self.begin(ctx, fx, value);
+        self.begin(ctx, fx, value, Some(t));
     }
 
     /// should_trim (§3.10).

@@ -32,7 +32,12 @@ impl Values {
     /// Set `v`'s value (replacing one there, as `BTreeMap::insert`).
     pub fn insert(&mut self, v: Version, value: impl Into<Arc<[u8]>>) {
         let value = value.into();
-        let e = Arc::make_mut(self.0.get_or_insert_with(Default::default));
+        // The one value of a BEGIN or COMMIT: a vector of its size.
+        let Some(e) = &mut self.0 else {
+            self.0 = Some(Arc::new(vec![(v, value)]));
+            return;
+        };
+        let e = Arc::make_mut(e);
         match e.binary_search_by_key(&v, |e| e.0) {
             Ok(i) => e[i].1 = value,
             Err(i) => e.insert(i, (v, value)),

@@ -112,6 +112,11 @@ impl ServiceBase {
     /// finish_contexts(-EAGAIN) on the proposal and commit waiters: each
     /// request is dispatched again (see [`Self::finish`]).
     fn fail_waiters(&mut self, svc: &dyn Virtuals, fx: &mut Fx) {
+        // A peon's post_refresh asks every service at every commit; most
+        // have nothing waiting.
+        if self.waiting_for_finished_proposal.is_empty() && self.waiting_for_commit.is_empty() {
+            return;
+        }
         let mut failed = std::mem::take(&mut self.waiting_for_finished_proposal);
         failed.extend(
             std::mem::take(&mut self.waiting_for_commit)
@@ -149,7 +154,7 @@ impl ServiceBase {
     ) -> Version {
         // Read again only when the service's prefix changed since the last
         // refresh (every commit refreshes every service; most commit one).
-        let stamp = ctx.store.prefix_stamp(svc.name());
+        let stamp = ctx.store.stamp_of(self.prefix);
         let (fc, lc) = match self.refreshed {
             Some((at, fc, lc)) if at == stamp => (fc, lc),
             _ => {
@@ -160,7 +165,8 @@ impl ServiceBase {
             }
         };
         if lc > self.last_committed {
-            for (origin, req) in std::mem::take(&mut self.waiting_for_commit) {
+            // Drained in place: the list keeps its room for the next write.
+            for (origin, req) in self.waiting_for_commit.drain(..) {
                 let tid = req.tid;
                 fx.effects.push(PaxosEffect::Reply {
                     origin,
@@ -178,7 +184,10 @@ impl ServiceBase {
 
     /// PaxosService::post_refresh: a peon fails its proposal and commit waiters.
     fn post_refresh(&mut self, svc: &dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        if ctx.is_peon {
+        // Asked of every service at every commit; most have nothing waiting.
+        let waiting =
+            !self.waiting_for_finished_proposal.is_empty() || !self.waiting_for_commit.is_empty();
+        if ctx.is_peon && waiting {
             self.fail_waiters(svc, fx);
         }
     }

@@ -33,7 +33,7 @@ use super::logline::LogLine;
 use super::messages::MClientRequest;
 use super::paxos::Paxos;
 use super::status::PaxosState;
-use super::store::MonitorDBStore;
+use super::store::{MonitorDBStore, PrefixRef};
 use super::Version;
 
 /// Which service (mon_types.h's PAXOS_MONMAP, PAXOS_KV, ...): what a
@@ -98,6 +98,8 @@ pub struct ServiceBase {
     /// What the last refresh read from the store (first and last
     /// committed) and the prefix's stamp then ([`MonitorDBStore::prefix_stamp`]).
     refreshed: Option<(u64, Version, Version)>,
+    /// The service's prefix, for its stamp.
+    prefix: PrefixRef,
 }
 
 impl<S: Service> PaxosService<S> {
@@ -136,7 +138,7 @@ impl<S: Service> PaxosService<S> {
 }
 
 impl ServiceBase {
-    fn init(store: &MonitorDBStore, name: &str) -> ServiceBase {
+    fn init(store: &MonitorDBStore, name: &'static str) -> ServiceBase {
         ServiceBase {
             first_committed: store.get_u64(name, "first_committed"),
             last_committed: store.get_u64(name, "last_committed"),
@@ -147,10 +149,11 @@ impl ServiceBase {
             waiting_for_finished_proposal: Vec::new(),
             waiting_for_commit: Vec::new(),
             refreshed: None,
+            prefix: PrefixRef::new(name),
         }
     }
 
-    fn reinit(&mut self, store: &MonitorDBStore, name: &str) {
+    fn reinit(&mut self, store: &MonitorDBStore, name: &'static str) {
         let mut fresh = ServiceBase::init(store, name);
         fresh.waiting_for_finished_proposal =
             std::mem::take(&mut self.waiting_for_finished_proposal);

@@ -4,6 +4,7 @@
 use super::{PaxosService, Service, ServiceBase, Virtuals};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
+use crate::mon::store::{full_version_key, version_key};
 
 impl ServiceBase {
     fn maybe_trim(
@@ -47,8 +48,8 @@ impl ServiceBase {
         ctx.out.log(format!("{} trim to {trim_to}", svc.name()));
         let t = paxos.get_pending_transaction();
         for v in fc..trim_to {
-            t.erase(svc.name(), &v.to_string());
-            let full = format!("full_{v}");
+            t.erase(svc.name(), &version_key(v));
+            let full = full_version_key(v);
             if ctx.store.exists(svc.name(), &full) {
                 t.erase(svc.name(), &full);
             }
