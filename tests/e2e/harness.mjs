@@ -125,8 +125,11 @@ export async function seek(page, micros) {
 
 /// The frame tests' runs (page.test.mjs, trace-frames.mjs): `writes` client
 /// writes every `every` seconds from 10 s, round robin over the monitors.
-export function busy(names, writes, every, latency = '400ms..900ms') {
-  let text = `title "busy"\nmons ${names.join(' ')}\nlatency ${latency}\nseed 2\nend 40s\n`;
+/// On such slow links the start-up's AuthMonitor commits late, and until it
+/// has, a monitor refuses clients (Monitor::handle_auth_request, EBUSY): the
+/// writes wait, then pile up at once.
+export function busy(names, writes, every, latency = '400ms..900ms', end = '40s') {
+  let text = `title "busy"\nmons ${names.join(' ')}\nlatency ${latency}\nseed 2\nend ${end}\n`;
   for (let i = 0; i < writes; i++) {
     text += `at ${(10 + i * every).toFixed(3)}s write k${i} v${i} via ${names[i % names.length]}\n`;
   }

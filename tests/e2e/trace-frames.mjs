@@ -18,8 +18,8 @@ page.on('pageerror', (e) => console.log('pageerror', e.message));
 await page.addInitScript(returning);
 await page.goto(url);
 await page.getByTestId('cluster').waitFor();
-const [names, at] = small ? ['abcdefg', 15_500_000] : ['abcdefghijklmno', 23_000_000];
-const text = small ? busy([...names], 1000, 0.01) : busy([...names], 2500, 0.004, '1s..2s');
+const [names, at] = small ? ['abcdefg', 23_000_000] : ['abcdefghijklmno', 40_000_000];
+const text = small ? busy([...names], 1000, 0.01) : busy([...names], 2500, 0.004, '1s..2s', '60s');
 const inFlight = await showBusyAt(page, text, at);
 // CSS=...: a style sheet added to the page (to try a layering before building it).
 if (process.env.CSS) await page.addStyleTag({ content: process.env.CSS });
