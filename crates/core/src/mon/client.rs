@@ -321,14 +321,9 @@ impl Client {
             // A handshake that never completed left no session to close.
             self.close(p, out);
         }
-        let session = self.open_session();
-        let Some(p) = self.pending.get_mut(&tid) else {
+        let Some(p) = self.new_session(tid, now) else {
             return;
         };
-        p.req.session = session;
-        p.keepalive = false;
-        // A new connection: its keepalives are timed from now.
-        p.last_ack = now;
         out.cancel_timer(Timer::ClientKeepalive(tid));
         let (target, opened) = p.hunt.reopen(n, now, &reach, draw);
         p.target = target;
@@ -336,28 +331,37 @@ impl Client {
         if p.established {
             p.hunt.finish();
         }
-        let name = self.monmap.name_of(p.target).unwrap_or("?").to_string();
+        let target = p.target;
+        let name = self.monmap.name_of(target).unwrap_or("?");
         out.log(format!("request {tid}: {why}: trying mon.{name}"));
         self.send(tid, now, out);
+    }
+
+    /// Request `tid` on a new session (a new connection: its keepalives
+    /// are timed from `now`); None if it is no longer pending.
+    fn new_session(&mut self, tid: u64, now: Time) -> Option<&mut Pending> {
+        let session = self.open_session();
+        let p = self.pending.get_mut(&tid)?;
+        p.req.session = session;
+        p.keepalive = false;
+        p.last_ack = now;
+        Some(p)
     }
 
     /// A connection attempt between two ticks reached `rank`: the session
     /// opens with it (MonClient::_finish_hunting, "found mon.X") and the
     /// request goes there. The tick stays where it was scheduled.
     fn found(&mut self, tid: u64, rank: Rank, now: Time, out: &mut Out) {
-        let session = self.open_session();
-        let Some(p) = self.pending.get_mut(&tid) else {
+        let name = self.monmap.name_of(rank).unwrap_or("?").to_string();
+        let addr = self.monmap.addr_of(rank);
+        let Some(p) = self.new_session(tid, now) else {
             return;
         };
-        p.req.session = session;
         p.target = rank;
         p.established = true;
-        p.last_ack = now;
-        p.keepalive = false;
         p.hunt.finish();
-        let name = self.monmap.name_of(rank).unwrap_or("?");
         out.log(format!("request {tid}: found mon.{name}"));
-        if let Some(addr) = self.monmap.addr_of(rank) {
+        if let Some(addr) = addr {
             out.send(addr, Message::Client(p.req.clone()));
         }
         out.set_timer(Timer::ClientRetry(tid), p.tick_at.saturating_sub(now));
