@@ -67,9 +67,10 @@ pub struct Slot {
     /// What its log has said (state, epochs, quorum, leader, paxos).
     view: LogView,
     /// The highest last_committed seen in its log since its store was made,
-    /// and the time of the line that showed it.
+    /// and the time of the line that showed it and its election epoch.
     lc_seen: u64,
     lc_at: u64,
+    lc_epoch: u32,
     /// How far its store's transaction dump was read (see
     /// [`crate::store_dump`]); None once it failed to decode.
     dump_pos: Option<u64>,
@@ -126,6 +127,7 @@ impl Cluster {
                 view: LogView::new(&m.name, i as Rank),
                 lc_seen: 0,
                 lc_at: 0,
+                lc_epoch: 0,
                 dump_pos: Some(0),
                 status: Arc::new(MonStatus::down(i as Rank)),
                 kv: BTreeMap::new(),
@@ -661,7 +663,7 @@ impl Cluster {
                 tx: t,
             };
             match committed_version(&ops) {
-                Some(v) if v == s.lc_seen => self.rec.record_at(s.lc_at, event),
+                Some(v) if v == s.lc_seen => self.rec.record_logged(s.lc_at, s.lc_epoch, event),
                 _ => {
                     self.rec.record(event);
                 }
@@ -740,14 +742,16 @@ impl Cluster {
             let at = at.max(s.log_at).min(now);
             s.log_at = at;
             s.view.apply(&l);
+            let epoch = s.view.election_epoch();
             for fact in &l.facts {
                 match fact {
                     LogFact::Paxos { last_committed, .. } => {
                         if *last_committed > s.lc_seen {
                             for version in s.lc_seen + 1..=*last_committed {
                                 // The value is not observable: 0 (see README).
-                                self.rec.record_at(
+                                self.rec.record_logged(
                                     at,
+                                    epoch,
                                     EventKind::Commit {
                                         node: i as NodeId,
                                         version,
@@ -758,6 +762,7 @@ impl Cluster {
                             }
                             s.lc_seen = *last_committed;
                             s.lc_at = at;
+                            s.lc_epoch = epoch;
                         }
                     }
                     LogFact::Health { code, raised } => {
@@ -776,8 +781,9 @@ impl Cluster {
                         let mut tx = Transaction::new();
                         tx.erase_prefix(PAXOS_PREFIX).erase_prefix(KV_PREFIX);
                         s.kv.clear();
-                        self.rec.record_at(
+                        self.rec.record_logged(
                             at,
+                            epoch,
                             EventKind::Store {
                                 node: i as NodeId,
                                 tx,
@@ -789,8 +795,9 @@ impl Cluster {
             let status = s.view.status(&health);
             if status != *s.status {
                 s.status = Arc::new(status);
-                self.rec.record_at(
+                self.rec.record_logged(
                     at,
+                    epoch,
                     EventKind::Status {
                         node: i as NodeId,
                         status: s.status.clone(),

@@ -111,6 +111,10 @@ log file = {d}/mon.$id.log
 debug mon = 10
 debug paxos = 10
 debug ms = 0
+# Stamps from the fine clock, to the microsecond: the coarse one (the
+# default) steps every 4 ms here and stamps to the millisecond, and every
+# observed event is placed at its line's stamp (crate::record)
+log coarse timestamps = false
 # every store transaction appended to a file, read for the committed
 # config-key data (crate::store_dump): asking would be an audited command
 mon debug dump transactions = true

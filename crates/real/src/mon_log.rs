@@ -241,6 +241,10 @@ impl LogView {
         self.state
     }
 
+    pub fn election_epoch(&self) -> u32 {
+        self.election_epoch
+    }
+
     fn name_of(&self, rank: Rank) -> Option<&str> {
         usize::try_from(rank)
             .ok()
@@ -426,6 +430,11 @@ mod tests {
             Some(1_796_491_669_740_000)
         );
         assert_eq!(parse_stamp("1970-01-01T00:00:00.000+0000"), Some(0));
+        // log_coarse_timestamps = false: microseconds.
+        assert_eq!(
+            parse_stamp("2026-12-05T17:27:49.740615+0000"),
+            parse_stamp("2026-12-05T17:27:49.740+0000").map(|t| t + 615)
+        );
     }
 
     #[test]

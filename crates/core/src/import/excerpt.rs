@@ -82,7 +82,8 @@ pub fn excerpt(files: &[LogFile], imp: &Import, from: Time, to: Time) -> String 
 /// message (without pointers and sizes), the prefix up to its paxos range or
 /// election epoch, or the whole text when it states anything else.
 fn compact(text: &str, l: &line::Line) -> String {
-    let stamp = &text[..28];
+    let rest = line::split_stamp(text).map_or("", |(_, rest)| rest);
+    let stamp = &text[..text.len() - rest.len()];
     let body = match l.fact {
         Some(Fact::Send { from, to, msg }) => format!("-- {from} --> {to} -- {msg} -- x"),
         Some(Fact::Receive {
@@ -92,7 +93,7 @@ fn compact(text: &str, l: &line::Line) -> String {
             msg,
         }) => format!("-- {me} <== {from_entity} {from} 0 ==== {msg} ==== x"),
         _ => {
-            let full = text[28..].trim_start();
+            let full = rest.trim_start();
             // Past the thread id and the level.
             let full = full.splitn(3, ' ').nth(2).unwrap_or("").trim_start();
             let upto = |marker: &str| -> Option<String> {

@@ -125,11 +125,10 @@ impl Line<'_> {
 /// Parse one line; None when it has no time stamp (a continuation of a
 /// multi-line entry, or not a Ceph log line at all).
 pub fn parse(line: &str) -> Option<Line<'_>> {
-    let wall_us = parse_stamp(line.get(..28)?)?;
+    let (wall_us, mut rest) = split_stamp(line)?;
     // THREAD LEVEL TEXT; the level is right-aligned in two columns. The
     // level is the first small number within the next three words, so a
     // thread name beside the id would not hide it.
-    let mut rest = line.get(28..)?;
     let mut text = None;
     for _ in 0..3 {
         let t = rest.trim_start();
@@ -403,30 +402,46 @@ fn cluster_fact<'a>(prio: &'a str, text: &'a str) -> Fact<'a> {
 
 /// `2026-12-05T17:27:49.740+0000` as microseconds since the Unix epoch.
 pub fn parse_stamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
+    split_stamp(s).and_then(|(us, rest)| rest.is_empty().then_some(us))
+}
+
+/// A line's leading time stamp as microseconds since the Unix epoch, and
+/// the rest of the line. ceph-mon stamps to the millisecond from the coarse
+/// clock by default (`2026-12-05T17:27:49.740+0000`, steps of 4 ms here),
+/// and to the microsecond with `log_coarse_timestamps = false`
+/// (`...49.740615+0000`), as the real runner sets it.
+pub fn split_stamp(line: &str) -> Option<(i64, &str)> {
+    let b = line.as_bytes();
     if b.len() < 28 || b[4] != b'-' || b[10] != b'T' || b[19] != b'.' {
         return None;
     }
+    let digits = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let scale = match digits {
+        3 => 1000,
+        6 => 1,
+        _ => return None,
+    };
+    let z = 20 + digits;
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let d = s.get(r)?;
+        let d = line.get(r)?;
         d.bytes()
             .all(|c| c.is_ascii_digit())
             .then(|| d.parse().ok())?
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec, ms) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    let sign = match b[23] {
+    let (h, mi, sec, frac) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..z)?);
+    let sign = match b.get(z)? {
         b'+' => 1,
         b'-' => -1,
         _ => return None,
     };
-    let (oh, om) = (num(24..26)?, num(26..28)?);
+    let (oh, om) = (num(z + 1..z + 3)?, num(z + 3..z + 5)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
         return None;
     }
     let days = days_from_civil(y, mo, d);
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-    Some(secs * 1_000_000 + ms * 1000)
+    Some((secs * 1_000_000 + frac * scale, line.get(z + 5..)?))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).

@@ -166,11 +166,9 @@ impl<'a> FileRead<'a> {
         self.unknown += 1;
         // One sample per kind of line: its first two words after the
         // stamp, thread and level (or of a line without a stamp).
-        let stamped = line::parse_stamp(text.get(..28).unwrap_or("")).is_some();
-        let (body, skip) = if stamped {
-            (text.get(28..).unwrap_or(""), 2)
-        } else {
-            (text, 0)
+        let (body, skip) = match line::split_stamp(text) {
+            Some((_, rest)) => (rest, 2),
+            None => (text, 0),
         };
         let kind: Vec<&str> = body.split_whitespace().skip(skip).take(2).collect();
         let kind = kind.join(" ");
