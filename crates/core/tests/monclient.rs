@@ -302,14 +302,17 @@ fn a_hunting_clients_messenger_reconnects_to_a_revived_monitor_between_ticks_pro
 fn a_hunting_clients_connection_to_a_cut_off_monitor_gets_through_at_the_next_syn_after_the_heal() {
     // `write via c` with c cut off: the connection's SYNs go unanswered
     // (sent at 40, 41 and 43 s). The heal at 41.5 s lets the SYN at 43 s
-    // through and the session opens with c then, before the MonClient's
+    // through, but c, not back in the quorum yet, refuses the handshake
+    // (no global_id out of quorum); the messenger tries again 0.2 s later,
+    // doubling (43.2, 43.6, 44.4, 46.0, 49.2 s), and the session opens
+    // with c at the first try after it rejoined, before the MonClient's
     // next tick (50 s with a 10 s hunt interval).
     let r = sim(
         "mons a b c\nset mon_client_hunt_interval 10\nat 20s isolate c\n\
          at 40s write k v via c\nat 41.5s heal\nat 60s expect committed k v\n",
     );
     assert_eq!(failed(&r), Vec::<String>::new());
-    assert_eq!(client_logs(&r, "found mon.c"), vec![43 * SEC]);
+    assert_eq!(client_logs(&r, "found mon.c"), vec![49_200_000]);
     assert_eq!(client_logs(&r, "continuing hunt"), Vec::<u64>::new());
 }
 
@@ -374,4 +377,67 @@ fn a_session_reset_reopens_and_the_next_tick_backs_off_again_monclient_ms_handle
     assert_eq!(failed(&r), Vec::<String>::new());
     let hunts = client_logs(&r, "continuing hunt");
     assert_eq!(&hunts[..4], &[15 * SEC, 21_750_000, 31_875_000, 47_062_500]);
+}
+
+#[test]
+fn a_session_reset_reopens_at_once_between_two_ticks_monclient_ms_handle_reset_current_mon() {
+    // The write's session opens with e, a peon, whose forward to the
+    // leader a the cut holds. e dies at 31 s: its sockets close, the
+    // client's connection is reset, and ms_handle_reset ("current mon")
+    // reopens the session at once and resends the write there; the tick
+    // (33 s) is not waited for. ceph-mon 16.2.15, debug_monc 20 (realfid10):
+    // "ms_handle_reset current mon" at the kill, "found mon.a" 4 ms later.
+    let r = sim(
+        "mons a b c d e\nat 29s cut e -> a\nat 30s write k v via e\nat 31s kill e\n\
+         end 40s\n",
+    );
+    assert_eq!(
+        client_logs(&r, "ms_handle_reset current mon"),
+        vec![31 * SEC]
+    );
+    let e = node(&r, "e");
+    let resent: Vec<(u64, u32)> = r
+        .trace
+        .iter()
+        .filter_map(|ev| match &ev.kind {
+            EventKind::Send { to, msg, .. } if matches!(**msg, Message::Client(_)) => {
+                Some((ev.at, *to))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resent[0], (30 * SEC, e));
+    assert_eq!(resent[1].0, 31 * SEC);
+    assert_ne!(resent[1].1, e);
+}
+
+#[test]
+fn a_session_the_monitor_sends_elsewhere_is_reset_and_reopened_at_once_monitor_waitlist_or_zap_client(
+) {
+    // The write's session opens with c, a peon, just as c is cut off from
+    // its peers (not from the client). Out of quorum, c's tick finds the
+    // write waiting longer than mon_lease, drops it and marks the session's
+    // connection down (Monitor::waitlist_or_zap_client, "sending client
+    // elsewhere"): the client sees the reset then, not at its own next
+    // check, and reopens at once.
+    let r = sim("mons a b c\nat 30s partition c | a b\nat 30s write k v via c\nend 80s\n");
+    let trimmed = r
+        .trace
+        .iter()
+        .find_map(|ev| match &ev.kind {
+            EventKind::Log { text, .. }
+                if text
+                    .text()
+                    .contains("session 1 and sending client elsewhere") =>
+            {
+                Some(ev.at)
+            }
+            _ => None,
+        })
+        .expect("c sends the client elsewhere");
+    assert_eq!(
+        client_logs(&r, "ms_handle_reset current mon").first(),
+        Some(&trimmed)
+    );
+    assert_eq!(trimmed, 40 * SEC);
 }

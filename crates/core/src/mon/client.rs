@@ -1,18 +1,20 @@
 //! A MonClient-like client of the config-key service. Each request is one
 //! `ceph` command: its own MonClient with one session at a time. When its
-//! session fails (the monitor died, restarted or removed it; looked at every
-//! mon_client_hunt_interval), or its keepalives go unanswered for
-//! mon_client_ping_timeout (a cut link: MonClient::tick), it hunts: it closes
-//! the session (the monitor drops what it routed for it,
+//! session's connection is reset (the monitor died or marked it down:
+//! MonClient::ms_handle_reset reopens at once), or fails otherwise (a lost
+//! message; looked at every mon_client_hunt_interval), or its keepalives go
+//! unanswered for mon_client_ping_timeout (a cut link: MonClient::tick), it
+//! hunts: it closes the session (the monitor drops what it routed for it,
 //! Monitor::remove_session) and resends the request on a new session with a
 //! monitor it can reach, picked at random among those it has not tried
 //! ([`Hunt`], MonClient::_add_conns). A session whose handshake never
-//! completed (its monitor was down or cut off when it opened) is still
-//! hunting: the next tick, mon_client_hunt_interval later (longer each time
-//! once a session had opened), moves on ("continuing hunt"); between two
-//! ticks its messenger keeps trying the monitors it connected to, and the
-//! first that answers opens the session ("found mon.X"). It keeps
-//! retrying until the request is answered, then closes its session.
+//! completed (its monitor was down, cut off or out of quorum when it
+//! opened) is still hunting: the next tick, mon_client_hunt_interval later
+//! (longer each time once a session had opened), moves on ("continuing
+//! hunt"); between two ticks its messenger keeps trying the monitors it
+//! connected to, and the first that answers opens the session ("found
+//! mon.X"). It keeps retrying until the request is answered, then closes
+//! its session.
 
 use super::hunt::{Hunt, HuntOptions, Reach};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
@@ -39,8 +41,10 @@ struct Pending {
     established: bool,
     /// Its MonClient's hunting state.
     hunt: Hunt,
-    /// While hunting: when its MonClient ticks next (schedule_tick).
+    /// When its MonClient ticks next (schedule_tick): the session check.
     tick_at: Time,
+    /// When its current session opened (or was first tried).
+    opened: Time,
 }
 
 /// What a session's connection is doing when the client looks at it.
@@ -135,6 +139,7 @@ impl Client {
                 established: reachable,
                 hunt,
                 tick_at: now,
+                opened: now,
             },
         );
         self.send(tid, now, out);
@@ -172,6 +177,7 @@ impl Client {
             if let Some(addr) = self.monmap.addr_of(p.target) {
                 out.send(addr, Message::Client(p.req.clone()));
             }
+            p.tick_at = now + self.timers.hunt;
             out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
             return;
         }
@@ -189,9 +195,55 @@ impl Client {
         out.set_timer(Timer::ClientRetry(tid), at.saturating_sub(now));
     }
 
-    /// The rank `tid` is waiting on, and the session it was sent on.
-    pub fn target_of(&self, tid: u64) -> Option<(Rank, u64)> {
-        self.pending.get(&tid).map(|p| (p.target, p.req.session))
+    /// The rank `tid` is waiting on, the session it was sent on and when
+    /// that session opened.
+    pub fn target_of(&self, tid: u64) -> Option<(Rank, u64, Time)> {
+        self.pending
+            .get(&tid)
+            .map(|p| (p.target, p.req.session, p.opened))
+    }
+
+    /// The requests with an open session to `rank`: (tid, session).
+    pub fn open_sessions_with(&self, rank: Rank) -> Vec<(u64, u64)> {
+        self.pending
+            .iter()
+            .filter(|(_, p)| p.established && p.target == rank)
+            .map(|(tid, p)| (*tid, p.req.session))
+            .collect()
+    }
+
+    /// MonClient::ms_handle_reset for the current monitor: the session's
+    /// connection was reset (its monitor died, or marked the connection
+    /// down), and `_reopen_session` runs at once, between two ticks; the
+    /// tick stays where it was (a reopen that reached nobody is still
+    /// hunting then: "continuing hunt", backed off again). ceph-mon 16.2.15,
+    /// debug_monc 20: "ms_handle_reset current mon" and "found mon.X" in the
+    /// same millisecond. A request still hunting ignores it (its messenger
+    /// keeps trying: [`Hunt`]).
+    pub fn on_reset(
+        &mut self,
+        tid: u64,
+        now: Time,
+        reach: impl Fn(Rank) -> Reach,
+        draw: &mut dyn FnMut(u32) -> u32,
+        out: &mut Out,
+    ) {
+        let Some(p) = self.pending.get(&tid) else {
+            return;
+        };
+        if !p.established {
+            return;
+        }
+        let tick_at = p.tick_at.max(now);
+        self.hunt(tid, now, reach, draw, "ms_handle_reset current mon", out);
+        if let Some(p) = self.pending.get_mut(&tid) {
+            p.tick_at = tick_at;
+            if p.established {
+                out.set_timer(Timer::ClientRetry(tid), tick_at - now);
+            } else {
+                Self::arm_hunting(tid, p, now, out);
+            }
+        }
     }
 
     /// A client timer fired: the session check of `tid`
@@ -239,12 +291,11 @@ impl Client {
             return;
         }
         if check && conn == Conn::Failed {
-            // ms_handle_reset reopened the session when it failed, between
-            // two ticks; if nobody could answer, this tick finds the
-            // MonClient still hunting and reopens again ("continuing
-            // hunt"), backing off twice (ceph-mon 16.2.15, debug_monc 20:
-            // the reset at 13.0 s, then ticks at 15.0, 21.75, 31.88 and
-            // 47.07 s).
+            // A failure the client was not told of when it happened (a lost
+            // message; a reset that a cut held back): ms_handle_reset's
+            // reopen, then, if nobody could answer, this tick's ("continuing
+            // hunt"), backing off twice, as after a reset between two ticks
+            // ([`Client::on_reset`]).
             self.hunt(tid, now, &reach, draw, "no answer, hunting", out);
             if self.pending.get(&tid).is_some_and(|p| !p.established) {
                 self.hunt(tid, now, &reach, draw, "continuing hunt", out);
@@ -252,6 +303,7 @@ impl Client {
             return;
         }
         if check && p.keepalive {
+            p.tick_at = now + self.timers.hunt;
             out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
             return;
         }
@@ -265,6 +317,9 @@ impl Client {
         }
         out.set_timer(Timer::ClientKeepalive(tid), self.timers.ping);
         if check {
+            if let Some(p) = self.pending.get_mut(&tid) {
+                p.tick_at = now + self.timers.hunt;
+            }
             out.set_timer(Timer::ClientRetry(tid), self.timers.hunt);
         }
     }
@@ -345,6 +400,7 @@ impl Client {
         p.req.session = session;
         p.keepalive = false;
         p.last_ack = now;
+        p.opened = now;
         Some(p)
     }
 

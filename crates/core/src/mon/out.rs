@@ -3,6 +3,7 @@
 
 use super::logline::LogLine;
 use super::messages::Message;
+use super::session::SessionId;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
 use crate::time::Duration;
@@ -95,6 +96,9 @@ pub struct Out {
     /// Messenger::mark_down_all was called after this many of `sends`: every
     /// message on its way to this monitor from before it is lost.
     pub mark_down_all: Option<usize>,
+    /// Client sessions whose connections it marked down (the client's
+    /// MonClient::ms_handle_reset runs at once).
+    pub marked_down: Vec<SessionId>,
     /// The paxos values last decoded (or encoded by the leader), newest
     /// first, and what they decode to (see [`Out::decode_value`]). Boxed:
     /// an `Out` made and dropped empty (the simulator takes its one `Out`
@@ -123,6 +127,10 @@ impl Out {
     }
     pub fn log(&mut self, text: impl Into<LogLine>) {
         self.notes.push(Note::Log(text.into()));
+    }
+    /// Connection::mark_down of a client session's connection.
+    pub fn mark_down_session(&mut self, id: SessionId) {
+        self.marked_down.push(id);
     }
     /// Messenger::mark_down_all: close every connection. Messages on their
     /// way to this monitor are lost (its peers reconnect, are told the session
@@ -174,6 +182,7 @@ impl Out {
         self.timers.clear();
         self.notes.clear();
         self.mark_down_all = None;
+        self.marked_down.clear();
     }
 }
 

@@ -108,6 +108,8 @@ impl Sessions {
                 format!("trimming session {} (idle past mon_session_timeout)", id.1)
             });
             self.remove(id, out);
+            // Monitor::tick marks its connection down: the client sees the reset.
+            out.mark_down_session(id);
         }
     }
 

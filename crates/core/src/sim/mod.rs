@@ -21,7 +21,7 @@ use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
-use crate::mon::status::MonStatus;
+use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{MonitorDBStore, Transaction};
 use crate::mon::vecmap::VecMap;
 use crate::mon::{Addr, Rank};
@@ -550,7 +550,7 @@ impl Sim {
             Timer::ClientKeepalive(tid) => (tid, true),
             _ => return,
         };
-        let Some((rank, session)) = self.client.target_of(tid) else {
+        let Some((rank, session, opened)) = self.client.target_of(tid) else {
             return;
         };
         let lost = match self.client_lost.iter().position(|t| *t == tid) {
@@ -569,7 +569,7 @@ impl Sim {
         let conn = match self.net.flowing(self.now, client, node) {
             _ if lost => Conn::Failed,
             None => Conn::Stalled,
-            Some(_) if !self.session_alive(node, session) => Conn::Failed,
+            Some(_) if !self.session_alive(node, session, opened) => Conn::Failed,
             Some(since) => Conn::Flowing { since },
         };
         let (nodes, net) = (&self.nodes, &self.net);
@@ -586,7 +586,7 @@ impl Sim {
         if self
             .client
             .target_of(tid)
-            .is_some_and(|(_, s)| s != session)
+            .is_some_and(|(_, s, _)| s != session)
         {
             // It hunted, or a connection attempt found another monitor: the
             // old session's connection is marked down, and what its socket
@@ -728,6 +728,15 @@ impl Sim {
             }
         }
         self.out.timers = timers;
+        if !self.out.marked_down.is_empty() {
+            let client = Addr(self.client_node());
+            let marked = std::mem::take(&mut self.out.marked_down);
+            for (who, session) in marked {
+                if who == client {
+                    self.client_reset(node, Some(session));
+                }
+            }
+        }
     }
 
     fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {
@@ -803,20 +812,55 @@ impl Sim {
         }
     }
 
-    /// Whether the client's session with `node` still stands a hunt
-    /// interval after the request was sent: the monitor runs and keeps the
-    /// session and has not restarted since (which resets the connection:
-    /// ms_handle_reset). A cut is no failure: TCP holds what it stops, and
-    /// the MonClient notices only when its keepalives go unanswered.
-    fn session_alive(&self, node: NodeId, session: u64) -> bool {
+    /// Whether the client's session with `node`, opened at `opened`, still
+    /// stands at its check: the monitor runs and keeps the session and has
+    /// not restarted since (a reset the client did not see when it came:
+    /// a cut held it back). A cut is no failure: TCP holds what it stops,
+    /// and the MonClient notices only when its keepalives go unanswered.
+    fn session_alive(&self, node: NodeId, session: u64, opened: Time) -> bool {
+        if self.now < opened.saturating_add(self.cfg.mon_client_hunt_interval) {
+            // Not judged before a hunt interval: the monitor opens the
+            // session when the request comes (a reopen between two ticks
+            // may be microseconds old at the next one).
+            return true;
+        }
         let client = self.client_node();
         self.nodes.get(node as usize).is_some_and(|n| {
-            // A session the monitor trimmed had its connection marked down.
             n.mon
                 .as_ref()
                 .is_some_and(|m| m.has_session((Addr(client), session)))
-                && n.up_since + self.cfg.mon_client_hunt_interval <= self.now
+                && n.up_since <= opened
         })
+    }
+
+    /// The client's connection to `node` was reset: the monitor died, or
+    /// marked the connection of `session` (None: of every session) down.
+    /// MonClient::ms_handle_reset reopens each such request's session at
+    /// once ([`Client::on_reset`]). A reset cannot come through a cut: the
+    /// client then learns nothing until its keepalives or its next check.
+    fn client_reset(&mut self, node: NodeId, session: Option<u64>) {
+        let client = self.client_node();
+        if self.net.flowing(self.now, client, node).is_none() {
+            return;
+        }
+        let mut moved = self.client.open_sessions_with(node as Rank);
+        moved.retain(|(_, s)| session.is_none_or(|x| x == *s));
+        if moved.is_empty() {
+            return;
+        }
+        for (tid, _) in moved {
+            let (nodes, net) = (&self.nodes, &self.net);
+            let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
+            let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
+            self.client
+                .on_reset(tid, now, |r| reach(nodes, net, r as NodeId), &mut draw, out);
+            // What the old session lost went with it.
+            self.client_lost.retain(|t| *t != tid);
+        }
+        // What the old connection's socket held goes with it.
+        let lost = self.net.close_link(client, node);
+        self.drop_held(lost, DropReason::Reset);
+        self.flush_out(client);
     }
 
     /// A message of a client request was lost: to a monitor that reset, or
@@ -857,6 +901,7 @@ impl Sim {
 
     fn kill(&mut self, node: NodeId) {
         let n = &mut self.nodes[node as usize];
+        let ran = n.mon.is_some();
         if let Some(mon) = n.mon.take() {
             n.store = mon.into_store();
             // What peers sent to this process and a cut still holds is lost
@@ -870,6 +915,10 @@ impl Sim {
             self.emit(EventKind::TimerCancel { node, timer });
         }
         self.refresh_status(node);
+        if ran {
+            // Its sockets close with it: the kernel resets the client's.
+            self.client_reset(node, None);
+        }
     }
 
     fn wipe(&mut self, node: NodeId) {
@@ -1084,9 +1133,14 @@ impl Sim {
 /// `n` meets: a cut drops its SYNs; a monitor that does not run refuses it
 /// (its address is on the loopback: the kernel answers with a reset), and
 /// so does, in effect, one whose AuthMonitor has committed nothing yet
-/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY";
-/// the connection is reset and the client's messenger tries again, 0.2 s,
-/// 0.4 s later, as measured on ceph-mon 16.2.15). A client's new session
+/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY")
+/// or that is not in a quorum: Monitor::_reset sets AuthMonitor's monitor
+/// count to 0 and only the end of an election sets it again
+/// (`_set_mon_num_rank`), so a probing, electing or synchronizing monitor
+/// cannot give a client its global_id ("handle_auth_request failed to
+/// assign global_id", AuthMonitor::_assign_global_id: "inactive"). The
+/// connection is reset and the client's messenger tries again, 0.2 s,
+/// 0.4 s later, as measured on ceph-mon 16.2.15. A client's new session
 /// opens only with one that answers (MonClient::_add_conns tries
 /// mon_client_hunt_parallel monitors at once and keeps the first that
 /// answers; ceph-mon 16.2.15: a `ceph` command whose leader was cut off was
@@ -1096,7 +1150,10 @@ fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
     let mon = nodes.get(n as usize).and_then(|node| node.mon.as_ref());
     if net.is_cut(client, n) || net.is_cut(n, client) {
         Reach::Silent
-    } else if mon.is_some_and(|m| m.consensus().auth.last_committed > 0) {
+    } else if mon.is_some_and(|m| {
+        matches!(m.state(), MonState::Leader | MonState::Peon)
+            && m.consensus().auth.last_committed > 0
+    }) {
         Reach::Answers
     } else {
         Reach::Refused
