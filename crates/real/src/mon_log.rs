@@ -352,6 +352,16 @@ mod tests {
     }
 
     #[test]
+    fn a_line_stamped_to_the_microsecond_reads_as_one_to_the_millisecond() {
+        // log_coarse_timestamps = false, as the runner's ceph.conf sets it.
+        let fine = WIN.replace("49.732+0000", "49.732615+0000");
+        let (coarse, fine) = (parse_line(WIN).unwrap(), parse_line(&fine).unwrap());
+        assert_eq!(fine.wall_us, coarse.wall_us + 615);
+        assert_eq!(fine.elected, coarse.elected);
+        assert_eq!(fine.who, coarse.who);
+    }
+
+    #[test]
     fn win_election_logged_while_electing_makes_the_leader() {
         let mut a = LogView::new("a", 0);
         a.started();
