@@ -16,7 +16,7 @@
 
 use super::consensus::PaxosCtx;
 use super::out::Timer;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{MonitorDBStore, Transaction};
 use super::Version;
 use crate::time::Duration;
@@ -97,13 +97,29 @@ fn committed_max(store: &MonitorDBStore, lc: Version) -> Option<u64> {
         .find_map(|l| l.strip_prefix("max_global_id ")?.parse().ok())
 }
 
-impl Service for AuthService {
-    const ID: ServiceId = ServiceId::Auth;
-    const NAME: &'static str = AUTH;
-    const PROPOSE_TIMER: Timer = Timer::AuthProposeTimer;
-    const RETRY_WAITER: &'static str = "global id";
+impl ServiceClass for AuthService {
+    const META: ServiceMeta = ServiceMeta {
+        id: ServiceId::Auth,
+        name: AUTH,
+        propose_timer: Timer::AuthProposeTimer,
+        retry_waiter: "global id",
+        force_immediate_propose: false,
+        reply_at_once: false,
+    };
     type Update = ();
+    /// AuthMonitor::update_from_paxos: the newest max_global_id; a monitor
+    /// that had allocated nothing starts allocating there. Nothing to do
+    /// when the committed version is the one already loaded (`version ==
+    /// keys_ver`): every commit of any service refreshes every service.
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) {
+        if last_committed == self.keys_ver {
+            return;
+        }
+        self.load(ctx.store);
+    }
+}
 
+impl Service for AuthService {
     /// AuthMonitor::create_initial: max_global_id = MIN_GLOBAL_ID.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
         ctx.out.log("auth create_initial");
@@ -146,17 +162,6 @@ impl Service for AuthService {
         _lc: Version,
     ) -> Duration {
         0
-    }
-
-    /// AuthMonitor::update_from_paxos: the newest max_global_id; a monitor
-    /// that had allocated nothing starts allocating there. Nothing to do
-    /// when the committed version is the one already loaded (`version ==
-    /// keys_ver`): every commit of any service refreshes every service.
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) {
-        if last_committed == self.keys_ver {
-            return;
-        }
-        self.load(ctx.store);
     }
 
     /// On the writeable leader: AuthMonitor::on_active's increase, and

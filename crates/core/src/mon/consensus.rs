@@ -17,7 +17,7 @@ use super::monmap::MonMap;
 use super::monmap_service::MonmapService;
 use super::out::{Out, Timer};
 use super::paxos::{Paxos, PaxosStep};
-use super::paxos_service::{PaxosService, Service, ServiceId, ServiceWaiter};
+use super::paxos_service::{PaxosService, ServiceClass, ServiceId, ServiceWaiter};
 use super::session::Sessions;
 use super::status::PaxosStatus;
 use super::store::MonitorDBStore;
@@ -253,22 +253,22 @@ impl Consensus {
     /// A paxos timer or a service's proposal timer fired.
     pub fn handle_timer(&mut self, ctx: &mut PaxosCtx, t: Timer) -> Vec<PaxosEffect> {
         let mut fx = self.fx();
-        if t == KvService::PROPOSE_TIMER {
+        if t == KvService::META.propose_timer {
             self.kv.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == MonmapService::PROPOSE_TIMER {
+        } else if t == MonmapService::META.propose_timer {
             self.monmap
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == MdsService::PROPOSE_TIMER {
+        } else if t == MdsService::META.propose_timer {
             self.mds.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == OsdService::PROPOSE_TIMER {
+        } else if t == OsdService::META.propose_timer {
             self.osd.proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == LogService::PROPOSE_TIMER {
+        } else if t == LogService::META.propose_timer {
             self.logm
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == AuthService::PROPOSE_TIMER {
+        } else if t == AuthService::META.propose_timer {
             self.auth
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
-        } else if t == HealthService::PROPOSE_TIMER {
+        } else if t == HealthService::META.propose_timer {
             self.health
                 .proposal_timer_fired(ctx, &mut fx, &mut self.paxos);
         } else {

@@ -15,7 +15,7 @@
 use super::clog::Prio;
 use super::consensus::PaxosCtx;
 use super::out::Timer;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{MonitorDBStore, Transaction};
 use super::Version;
 use std::collections::BTreeMap;
@@ -106,13 +106,23 @@ impl HealthService {
     }
 }
 
-impl Service for HealthService {
-    const ID: ServiceId = ServiceId::Health;
-    const NAME: &'static str = HEALTH;
-    const PROPOSE_TIMER: Timer = Timer::HealthProposeTimer;
-    const RETRY_WAITER: &'static str = "health";
+impl ServiceClass for HealthService {
+    const META: ServiceMeta = ServiceMeta {
+        id: ServiceId::Health,
+        name: HEALTH,
+        propose_timer: Timer::HealthProposeTimer,
+        retry_waiter: "health",
+        force_immediate_propose: false,
+        reply_at_once: false,
+    };
     type Update = ();
+    /// HealthMonitor::update_from_paxos: load the committed checks.
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, _last_committed: Version) {
+        self.read_committed(ctx.store);
+    }
+}
 
+impl Service for HealthService {
     /// HealthMonitor::create_initial: nothing; the first version is empty.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
         ctx.out.log("health create_initial");
@@ -165,11 +175,6 @@ impl Service for HealthService {
             self.clog
                 .push((Prio::Inf, "Cluster is now healthy".to_string()));
         }
-    }
-
-    /// HealthMonitor::update_from_paxos: load the committed checks.
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, _last_committed: Version) {
-        self.read_committed(ctx.store);
     }
 
     /// HealthMonitor::get_trim_to: "we don't actually need *any* old

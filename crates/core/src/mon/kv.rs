@@ -6,7 +6,7 @@ use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::out::Timer;
 use super::paxos::Paxos;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{version_key, Transaction};
 use super::Version;
 use std::sync::Arc;
@@ -41,16 +41,23 @@ fn write_of(op: &ClientOp) -> (&str, &str) {
     }
 }
 
-impl Service for KvService {
-    const ID: ServiceId = ServiceId::Kv;
-    const NAME: &'static str = KV;
-    const PROPOSE_TIMER: Timer = Timer::ProposeTimer;
-    const RETRY_WAITER: &'static str = "request";
+impl ServiceClass for KvService {
+    const META: ServiceMeta = ServiceMeta {
+        id: ServiceId::Kv,
+        name: KV,
+        propose_timer: Timer::ProposeTimer,
+        retry_waiter: "request",
+        // KVMonitor::prepare_command: "force_immediate_propose(); // faster response".
+        force_immediate_propose: true,
+        reply_at_once: false,
+    };
     /// KVMonitor never asks for a bootstrap.
     type Update = ();
-    /// KVMonitor::prepare_command: "force_immediate_propose(); // faster response".
-    const FORCE_IMMEDIATE_PROPOSE: bool = true;
+    /// KVMonitor::update_from_paxos: the data is read from the store as it is.
+    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
+}
 
+impl Service for KvService {
     /// KVMonitor::create_initial: nothing but the empty pending increment.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
         ctx.out.log("kv create_initial");
@@ -110,7 +117,7 @@ impl Service for KvService {
     }
 
     /// KVMonitor::prepare_command ("config-key set"): put into pending and
-    /// wait for the commit (proposed at once: FORCE_IMMEDIATE_PROPOSE).
+    /// wait for the commit (proposed at once: force_immediate_propose).
     fn prepare_update(
         &mut self,
         ctx: &mut PaxosCtx,
@@ -132,12 +139,9 @@ impl Service for KvService {
         true
     }
 
-    fn committed(_last_committed: Version, paxos_v: Version) -> ClientResult {
+    fn committed(&self, _last_committed: Version, paxos_v: Version) -> ClientResult {
         ClientResult::Written { version: paxos_v }
     }
-
-    /// KVMonitor::update_from_paxos: the data is read from the store as it is.
-    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
 
     /// KVMonitor::get_trim_to: keep the last MAX_HISTORY (50) increments.
     fn get_trim_to(&self, _ctx: &PaxosCtx, last_committed: Version) -> Version {

@@ -16,7 +16,7 @@ use super::clog::LogEntry;
 use super::consensus::PaxosCtx;
 use super::logline::{push_secs, push_u64};
 use super::out::Timer;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{version_key, MonitorDBStore, Transaction};
 use super::vecmap::VecMap;
 use super::Version;
@@ -150,13 +150,24 @@ impl LogService {
     }
 }
 
-impl Service for LogService {
-    const ID: ServiceId = ServiceId::Log;
-    const NAME: &'static str = LOGM;
-    const PROPOSE_TIMER: Timer = Timer::LogProposeTimer;
-    const RETRY_WAITER: &'static str = "log";
+impl ServiceClass for LogService {
+    const META: ServiceMeta = ServiceMeta {
+        id: ServiceId::Log,
+        name: LOGM,
+        propose_timer: Timer::LogProposeTimer,
+        retry_waiter: "log",
+        force_immediate_propose: false,
+        reply_at_once: false,
+    };
     type Update = ();
+    /// LogMonitor::update_from_paxos: the summary catches up when asked
+    /// ([`LogService::summarize`]).
+    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, last_committed: Version) {
+        self.committed_lc = last_committed;
+    }
+}
 
+impl Service for LogService {
     /// LogMonitor::create_initial: an empty summary as the first version.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
         ctx.out.log("logm create_initial");
@@ -202,12 +213,6 @@ impl Service for LogService {
         t.put(LOGM, &version_key(v), text.into_bytes());
         put_last_committed(t, LOGM, first_committed, v);
         self.pending.clear();
-    }
-
-    /// LogMonitor::update_from_paxos: the summary catches up when asked
-    /// ([`LogService::summarize`]).
-    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, last_committed: Version) {
-        self.committed_lc = last_committed;
     }
 
     /// LogMonitor::prepare_log for the MLogs that waited, less the entries

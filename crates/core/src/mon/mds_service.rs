@@ -23,7 +23,7 @@
 use super::clog::Prio;
 use super::consensus::{Fx, PaxosCtx, PaxosEffect};
 use super::out::Timer;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::Transaction;
 use super::Version;
 use std::fmt::Debug;
@@ -86,13 +86,21 @@ pub type MdsService = DaemonMapService<Fs>;
 /// OSDMonitor.
 pub type OsdService = DaemonMapService<Osd>;
 
-impl<M: DaemonMap> Service for DaemonMapService<M> {
-    const ID: ServiceId = M::ID;
-    const NAME: &'static str = M::NAME;
-    const PROPOSE_TIMER: Timer = M::PROPOSE_TIMER;
-    const RETRY_WAITER: &'static str = M::NAME;
+impl<M: DaemonMap> ServiceClass for DaemonMapService<M> {
+    const META: ServiceMeta = ServiceMeta {
+        id: M::ID,
+        name: M::NAME,
+        propose_timer: M::PROPOSE_TIMER,
+        retry_waiter: M::NAME,
+        force_immediate_propose: false,
+        reply_at_once: false,
+    };
     type Update = ();
+    /// update_from_paxos: the map is decoded; nothing of it is used here.
+    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
+}
 
+impl<M: DaemonMap> Service for DaemonMapService<M> {
     /// create_initial: the pending map as it is (empty); the proposal
     /// comes from PaxosService::_active.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
@@ -116,9 +124,6 @@ impl<M: DaemonMap> Service for DaemonMapService<M> {
         t.put(M::NAME, &v.to_string(), M::text(v).into_bytes());
         put_last_committed(t, M::NAME, first_committed, v);
     }
-
-    /// update_from_paxos: the map is decoded; nothing of it is used here.
-    fn update_from_paxos(&mut self, _ctx: &mut PaxosCtx, _last_committed: Version) {}
 
     /// on_active: tick() (no daemon: nothing to propose), and the leader
     /// logs the map (DBG).

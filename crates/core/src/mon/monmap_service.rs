@@ -13,7 +13,7 @@ use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest};
 use super::monmap::{MonInfo, MonMap, Strategy};
 use super::out::Timer;
 use super::paxos::Paxos;
-use super::paxos_service::{put_last_committed, Service, ServiceId};
+use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Version};
 use crate::time::Duration;
@@ -103,20 +103,51 @@ impl MonmapService {
     }
 }
 
-impl Service for MonmapService {
-    const ID: ServiceId = ServiceId::Monmap;
-    const NAME: &'static str = MONMAP;
-    const PROPOSE_TIMER: Timer = Timer::MonmapProposeTimer;
-    const RETRY_WAITER: &'static str = "monmap command";
+impl ServiceClass for MonmapService {
+    const META: ServiceMeta = ServiceMeta {
+        id: ServiceId::Monmap,
+        name: MONMAP,
+        propose_timer: Timer::MonmapProposeTimer,
+        retry_waiter: "monmap command",
+        force_immediate_propose: false,
+        // Pacific's MonmapMonitor::prepare_command answers "adding ..." /
+        // "removing ..." at once and then proposes: the reply does not wait for
+        // the commit (ceph-mon 16.2.15 answered `mon remove` of a cut-off monitor
+        // at once; the new monmap committed 13 s later, in the next quorum's
+        // recovery).
+        reply_at_once: true,
+    };
     /// A committed monmap newer than the monitor's: adopt it and bootstrap.
     type Update = Option<Arc<MonMap>>;
-    /// Pacific's MonmapMonitor::prepare_command answers "adding ..." /
-    /// "removing ..." at once and then proposes: the reply does not wait for
-    /// the commit (ceph-mon 16.2.15 answered `mon remove` of a cut-off monitor
-    /// at once; the new monmap committed 13 s later, in the next quorum's
-    /// recovery).
-    const REPLY_AT_ONCE: bool = true;
+    /// MonmapMonitor::update_from_paxos: the committed map when it is newer
+    /// than the monitor's (need_bootstrap).
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, lc: Version) -> Option<Arc<MonMap>> {
+        if lc <= ctx.monmap.epoch as Version {
+            return None;
+        }
+        let Some(bytes) = ctx.store.get(MONMAP, &lc.to_string()) else {
+            ctx.out
+                .log(format!("monmap v{lc} missing from the store, ignored"));
+            return None;
+        };
+        match decode_monmap(bytes) {
+            Ok(m) => {
+                ctx.out.log(format!(
+                    "update_from_paxos version {lc}, my v {}: need bootstrap",
+                    ctx.monmap.epoch
+                ));
+                Some(Arc::new(m))
+            }
+            Err(e) => {
+                ctx.out
+                    .log(format!("monmap v{lc} malformed ({e}), ignored"));
+                None
+            }
+        }
+    }
+}
 
+impl Service for MonmapService {
     /// MonmapMonitor::create_initial: the current monmap as epoch 1.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
         ctx.out.log("monmap create_initial using current monmap");
@@ -232,33 +263,6 @@ impl Service for MonmapService {
     /// proposals on the MonmapMonitor"), never PaxosService's batching.
     fn should_propose(&self, _ctx: &PaxosCtx, _paxos: &Paxos, _lc: Version) -> Duration {
         0
-    }
-
-    /// MonmapMonitor::update_from_paxos: the committed map when it is newer
-    /// than the monitor's (need_bootstrap).
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, lc: Version) -> Option<Arc<MonMap>> {
-        if lc <= ctx.monmap.epoch as Version {
-            return None;
-        }
-        let Some(bytes) = ctx.store.get(MONMAP, &lc.to_string()) else {
-            ctx.out
-                .log(format!("monmap v{lc} missing from the store, ignored"));
-            return None;
-        };
-        match decode_monmap(bytes) {
-            Ok(m) => {
-                ctx.out.log(format!(
-                    "update_from_paxos version {lc}, my v {}: need bootstrap",
-                    ctx.monmap.epoch
-                ));
-                Some(Arc::new(m))
-            }
-            Err(e) => {
-                ctx.out
-                    .log(format!("monmap v{lc} malformed ({e}), ignored"));
-                None
-            }
-        }
     }
 
     /// MonmapMonitor::on_active: the Monitor sets has_ever_joined once paxos lc >= 1.

@@ -637,7 +637,7 @@ mod tests {
     #[test]
     fn the_sync_targets_are_paxos_and_every_services_prefixes_sorted() {
         use crate::mon::mds_service::{MdsService, OsdService};
-        use crate::mon::paxos_service::Service;
+        use crate::mon::paxos_service::ServiceClass;
         let mut want = [
             PAXOS,
             AUTH,
@@ -645,9 +645,9 @@ mod tests {
             KV,
             KV_PREFIX,
             LOGM,
-            MdsService::NAME,
+            MdsService::META.name,
             MONMAP,
-            OsdService::NAME,
+            OsdService::META.name,
         ];
         want.sort_unstable();
         assert_eq!(SYNC_TARGETS, want);

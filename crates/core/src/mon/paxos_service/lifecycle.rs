@@ -1,7 +1,7 @@
 //! What a service does when Paxos or the Monitor calls: its waiters
 //! finishing, _active, election_finished, restart, refresh and post_refresh.
 
-use super::{PaxosService, Service, ServiceBase, ServiceWaiter, Virtuals};
+use super::{PaxosService, Service, ServiceBase, ServiceClass, ServiceWaiter};
 use crate::mon::consensus::{Fx, Origin, PaxosCtx, PaxosEffect};
 use crate::mon::messages::MClientReply;
 use crate::mon::paxos::Paxos;
@@ -12,7 +12,7 @@ impl ServiceBase {
     /// else -EAGAIN.
     fn finish(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -40,7 +40,7 @@ impl ServiceBase {
                 // leader (resend_routed_requests).
                 let forwarded = matches!(origin, Origin::Forwarded { .. });
                 if !ok {
-                    log_eagain(ctx, svc.retry_waiter(), req.tid, forwarded);
+                    log_eagain(ctx, self.meta.retry_waiter, req.tid, forwarded);
                 }
                 if ok || !forwarded {
                     self.dispatch(svc, ctx, fx, paxos, origin, req)
@@ -60,7 +60,7 @@ impl ServiceBase {
     /// PaxosService::_active, then the service's on_active.
     fn active(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -69,7 +69,7 @@ impl ServiceBase {
             return;
         }
         if !self.is_active(paxos) {
-            self.wait_for_active(paxos, Self::waiter(svc, ServiceWaiter::Active));
+            self.wait_for_active(paxos, self.waiter(ServiceWaiter::Active));
             return;
         }
         if ctx.is_leader {
@@ -100,18 +100,18 @@ impl ServiceBase {
     /// PaxosService::election_finished.
     fn election_finished(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
     ) {
-        self.fail_waiters(svc, fx);
+        self.fail_waiters(fx);
         self.active(svc, ctx, fx, paxos);
     }
 
     /// finish_contexts(-EAGAIN) on the proposal and commit waiters: each
     /// request is dispatched again (see [`Self::finish`]).
-    fn fail_waiters(&mut self, svc: &dyn Virtuals, fx: &mut Fx) {
+    fn fail_waiters(&mut self, fx: &mut Fx) {
         // A peon's post_refresh asks every service at every commit; most
         // have nothing waiting.
         if self.waiting_for_finished_proposal.is_empty() && self.waiting_for_commit.is_empty() {
@@ -121,18 +121,18 @@ impl ServiceBase {
         failed.extend(
             std::mem::take(&mut self.waiting_for_commit)
                 .into_iter()
-                .map(|(origin, req)| Self::waiter(svc, ServiceWaiter::Retry { origin, req })),
+                .map(|(origin, req)| self.waiter(ServiceWaiter::Retry { origin, req })),
         );
         fx.finish(failed, false);
     }
 
     /// PaxosService::restart (from Monitor::_reset).
-    fn restart(&mut self, svc: &mut dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
+    fn restart(&mut self, svc: &mut dyn Service, ctx: &mut PaxosCtx, fx: &mut Fx) {
         if self.proposal_timer {
             self.proposal_timer = false;
-            ctx.out.cancel_timer(svc.propose_timer());
+            ctx.out.cancel_timer(self.meta.propose_timer);
         }
-        self.fail_waiters(svc, fx);
+        self.fail_waiters(fx);
         if self.have_pending {
             svc.discard_pending();
             self.have_pending = false;
@@ -147,7 +147,7 @@ impl ServiceBase {
     /// Returns the service's last_committed.
     fn refresh(
         &mut self,
-        svc: &dyn Virtuals,
+        svc: &dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos_v: Version,
@@ -158,8 +158,8 @@ impl ServiceBase {
         let (fc, lc) = match self.refreshed {
             Some((at, fc, lc)) if at == stamp => (fc, lc),
             _ => {
-                let fc = ctx.store.get_u64(svc.name(), "first_committed");
-                let lc = ctx.store.get_u64(svc.name(), "last_committed");
+                let fc = ctx.store.get_u64(self.meta.name, "first_committed");
+                let lc = ctx.store.get_u64(self.meta.name, "last_committed");
                 self.refreshed = Some((stamp, fc, lc));
                 (fc, lc)
             }
@@ -183,17 +183,17 @@ impl ServiceBase {
     }
 
     /// PaxosService::post_refresh: a peon fails its proposal and commit waiters.
-    fn post_refresh(&mut self, svc: &dyn Virtuals, ctx: &mut PaxosCtx, fx: &mut Fx) {
+    fn post_refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         // Asked of every service at every commit; most have nothing waiting.
         let waiting =
             !self.waiting_for_finished_proposal.is_empty() || !self.waiting_for_commit.is_empty();
         if ctx.is_peon && waiting {
-            self.fail_waiters(svc, fx);
+            self.fail_waiters(fx);
         }
     }
 }
 
-impl<S: Service> PaxosService<S> {
+impl<S: ServiceClass> PaxosService<S> {
     /// finish_contexts reached one of this service's waiters: `ok` is success,
     /// else -EAGAIN.
     pub fn finish(
@@ -234,7 +234,7 @@ impl<S: Service> PaxosService<S> {
 
     /// PaxosService::post_refresh.
     pub fn post_refresh(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        self.base.post_refresh(&self.service, ctx, fx)
+        self.base.post_refresh(ctx, fx)
     }
 }
 

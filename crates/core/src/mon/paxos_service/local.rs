@@ -2,11 +2,11 @@
 //! request: LogMonitor preparing the MLog its own LogClient sent it, and
 //! HealthMonitor::tick proposing changed checks.
 
-use super::{PaxosService, Service};
+use super::{PaxosService, ServiceClass};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
 
-impl<S: Service> PaxosService<S> {
+impl<S: ServiceClass> PaxosService<S> {
     /// If this leader's service is writeable, let `update` change its
     /// pending state; when it did, propose at once (`immediate`, as
     /// HealthMonitor::tick's propose_pending) or after should_propose's

@@ -9,11 +9,12 @@
 //! _active, refresh, maybe_trim, ...), calling into the service only
 //! through the [`Service`] trait: Ceph's virtuals (create_initial,
 //! create_pending, encode_pending, preprocess_query, prepare_update,
-//! should_propose, update_from_paxos, get_trim_to, on_active) and the
-//! service's names. A service type holds only its own state, such as its
+//! should_propose, get_trim_to, on_active). A service type holds only its own state, such as its
 //! pending increment. [`PaxosService<S>`] pairs the two; the base calls the
-//! service through a vtable ([`Virtuals`]), as Ceph does, so its code is
-//! compiled once for every service (the page's wasm carried seven copies).
+//! service through a vtable (`dyn Service`), as Ceph does, so its code is
+//! compiled once for every service (the page's wasm carried seven copies);
+//! the service's names ([`ServiceMeta`]) and its typed update_from_paxos
+//! are [`ServiceClass`]'s.
 //!
 //! The trait is in [`service`]; proposals and their timer in [`propose`];
 //! what Paxos and the Monitor call (waiters, _active, restart, refresh) in
@@ -26,7 +27,7 @@ mod service;
 mod trim;
 
 pub use propose::default_should_propose;
-pub use service::{put_last_committed, Service, Virtuals};
+pub use service::{put_last_committed, Service, ServiceClass, ServiceMeta};
 
 use super::consensus::{Fx, Origin, PaxosCtx, PaxosEffect, Waiter};
 use super::logline::LogLine;
@@ -63,14 +64,14 @@ pub enum ServiceWaiter {
 /// A service: its own part and PaxosService's (the subclass and its base
 /// class); the base's members and checks are reached through it.
 #[derive(Clone, Debug)]
-pub struct PaxosService<S: Service> {
+pub struct PaxosService<S: ServiceClass> {
     /// The service's own part (the subclass).
     pub service: S,
     /// PaxosService's members and algorithm.
     pub base: ServiceBase,
 }
 
-impl<S: Service> std::ops::Deref for PaxosService<S> {
+impl<S: ServiceClass> std::ops::Deref for PaxosService<S> {
     type Target = ServiceBase;
     fn deref(&self) -> &ServiceBase {
         &self.base
@@ -80,12 +81,14 @@ impl<S: Service> std::ops::Deref for PaxosService<S> {
 /// PaxosService's members, the same for every service.
 #[derive(Clone, Debug)]
 pub struct ServiceBase {
+    /// The service's names and fixed choices.
+    meta: &'static ServiceMeta,
     /// cached_first_committed / cached_last_committed.
     pub first_committed: Version,
     pub last_committed: Version,
     pub proposing: bool,
     /// need_immediate_propose: set by force_immediate_propose() (a service
-    /// whose prepare_update forces, [`Service::FORCE_IMMEDIATE_PROPOSE`]).
+    /// whose prepare_update forces, [`ServiceMeta::force_immediate_propose`]).
     need_immediate_propose: bool,
     have_pending: bool,
     /// proposal_timer is armed.
@@ -102,12 +105,12 @@ pub struct ServiceBase {
     prefix: PrefixRef,
 }
 
-impl<S: Service> PaxosService<S> {
+impl<S: ServiceClass> PaxosService<S> {
     /// PaxosService::init + the first refresh, from the store.
     pub fn init(store: &MonitorDBStore) -> PaxosService<S> {
         PaxosService {
             service: S::default(),
-            base: ServiceBase::init(store, S::NAME),
+            base: ServiceBase::init(store, &S::META),
         }
     }
 
@@ -115,11 +118,11 @@ impl<S: Service> PaxosService<S> {
     /// store, and the contexts waiting on the service stay queued.
     pub fn reinit(&mut self, store: &MonitorDBStore) {
         self.service = S::default();
-        self.base.reinit(store, S::NAME);
+        self.base.reinit(store, &S::META);
     }
 
     /// The base and the service apart, to call the one with the other.
-    pub fn parts(&mut self) -> (&mut ServiceBase, &mut dyn Virtuals) {
+    pub fn parts(&mut self) -> (&mut ServiceBase, &mut dyn Service) {
         (&mut self.base, &mut self.service)
     }
 
@@ -138,8 +141,10 @@ impl<S: Service> PaxosService<S> {
 }
 
 impl ServiceBase {
-    fn init(store: &MonitorDBStore, name: &'static str) -> ServiceBase {
+    fn init(store: &MonitorDBStore, meta: &'static ServiceMeta) -> ServiceBase {
+        let name = meta.name;
         ServiceBase {
+            meta,
             first_committed: store.get_u64(name, "first_committed"),
             last_committed: store.get_u64(name, "last_committed"),
             proposing: false,
@@ -153,16 +158,16 @@ impl ServiceBase {
         }
     }
 
-    fn reinit(&mut self, store: &MonitorDBStore, name: &'static str) {
-        let mut fresh = ServiceBase::init(store, name);
+    fn reinit(&mut self, store: &MonitorDBStore, meta: &'static ServiceMeta) {
+        let mut fresh = ServiceBase::init(store, meta);
         fresh.waiting_for_finished_proposal =
             std::mem::take(&mut self.waiting_for_finished_proposal);
         fresh.waiting_for_commit = std::mem::take(&mut self.waiting_for_commit);
         *self = fresh;
     }
 
-    fn waiter(svc: &dyn Virtuals, w: ServiceWaiter) -> Waiter {
-        Waiter::Service(svc.id(), w)
+    fn waiter(&self, w: ServiceWaiter) -> Waiter {
+        Waiter::Service(self.meta.id, w)
     }
 
     // ---- §3.8 at service level ----
@@ -213,7 +218,7 @@ impl ServiceBase {
     /// PaxosService::dispatch.
     pub fn dispatch(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -227,8 +232,7 @@ impl ServiceBase {
             if !ctx.sessions.is_open((client, req.session)) {
                 ctx.out.log(format!(
                     "{} tid {}: discarding message from disconnected client",
-                    svc.name(),
-                    req.tid
+                    self.meta.name, req.tid
                 ));
                 return;
             }
@@ -236,10 +240,9 @@ impl ServiceBase {
         if !self.is_readable(ctx, paxos, 0) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> readable",
-                svc.name(),
-                req.tid
+                self.meta.name, req.tid
             ));
-            let w = Self::waiter(svc, ServiceWaiter::Retry { origin, req });
+            let w = self.waiter(ServiceWaiter::Retry { origin, req });
             self.wait_for_readable(paxos, w, 0);
             return;
         }
@@ -253,24 +256,23 @@ impl ServiceBase {
         if !self.is_writeable(paxos) {
             ctx.out.log(format!(
                 "{} tid {}: waiting for paxos -> writeable",
-                svc.name(),
-                req.tid
+                self.meta.name, req.tid
             ));
-            let w = Self::waiter(svc, ServiceWaiter::Retry { origin, req });
+            let w = self.waiter(ServiceWaiter::Retry { origin, req });
             self.wait_for_writeable(paxos, w);
             return;
         }
         if !svc.prepare_update(ctx, fx, &origin, &req) {
             return;
         }
-        if !svc.reply_at_once() {
+        if !self.meta.reply_at_once {
             self.waiting_for_commit.push((origin, req));
         }
-        if svc.force_immediate_propose() {
+        if self.meta.force_immediate_propose {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {
-            ctx.out.log(LogLine::ForcedPropose(svc.name()));
+            ctx.out.log(LogLine::ForcedPropose(self.meta.name));
             self.propose_pending(svc, ctx, fx, paxos);
             return;
         }

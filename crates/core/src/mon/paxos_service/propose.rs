@@ -1,7 +1,7 @@
 //! Proposing a service's pending state (§3.9): should_propose's delay, the
 //! proposal_timer, and propose_pending into paxos' one transaction.
 
-use super::{PaxosService, Service, ServiceBase, ServiceWaiter, Virtuals};
+use super::{PaxosService, Service, ServiceBase, ServiceClass, ServiceWaiter};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
 use crate::mon::Version;
@@ -28,7 +28,7 @@ impl ServiceBase {
     /// dispatch's tail: propose now, or arm the proposal_timer for should_propose's delay.
     pub(super) fn propose_after_delay(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -39,25 +39,25 @@ impl ServiceBase {
         } else if !self.proposal_timer {
             ctx.out.log(format!(
                 "{}: proposal timer in {}",
-                svc.name(),
+                self.meta.name,
                 crate::time::format_duration(delay)
             ));
             self.proposal_timer = true;
-            ctx.out.set_timer(svc.propose_timer(), delay);
+            ctx.out.set_timer(self.meta.propose_timer, delay);
         }
     }
 
     /// The proposal timer fired.
     fn proposal_timer_fired(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
     ) {
         if !self.proposal_timer {
             ctx.out
-                .log(format!("stale {} proposal timer ignored", svc.name()));
+                .log(format!("stale {} proposal timer ignored", self.meta.name));
             return;
         }
         self.proposal_timer = false;
@@ -67,7 +67,7 @@ impl ServiceBase {
     /// PaxosService::propose_pending: append to paxos' one pending transaction.
     pub(super) fn propose_pending(
         &mut self,
-        svc: &mut dyn Virtuals,
+        svc: &mut dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -75,25 +75,25 @@ impl ServiceBase {
         if !self.have_pending || self.proposing || !ctx.is_leader || !self.is_active(paxos) {
             ctx.out.log(format!(
                 "{} propose_pending: not ready, dropped",
-                svc.name()
+                self.meta.name
             ));
             return;
         }
         if self.proposal_timer {
             self.proposal_timer = false;
-            ctx.out.cancel_timer(svc.propose_timer());
+            ctx.out.cancel_timer(self.meta.propose_timer);
         }
         let t = paxos.get_pending_transaction();
         svc.encode_pending(ctx, t, self.first_committed, self.last_committed);
         self.have_pending = false;
         self.proposing = true;
         self.need_immediate_propose = false;
-        paxos.queue_pending_finisher(Self::waiter(svc, ServiceWaiter::Committed));
+        paxos.queue_pending_finisher(self.waiter(ServiceWaiter::Committed));
         paxos.trigger_propose(ctx, fx);
     }
 }
 
-impl<S: Service> PaxosService<S> {
+impl<S: ServiceClass> PaxosService<S> {
     /// The proposal timer fired.
     pub fn proposal_timer_fired(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
         let (base, svc) = self.parts();

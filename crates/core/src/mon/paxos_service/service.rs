@@ -11,25 +11,41 @@ use crate::mon::Version;
 use crate::time::Duration;
 use std::fmt::Debug;
 
-/// What a service supplies to [`PaxosService`](super::PaxosService): its names and Ceph's virtuals.
-pub trait Service: Clone + Debug + Default {
-    const ID: ServiceId;
+/// A service's names and the choices its class hard-codes.
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceMeta {
+    pub id: ServiceId,
     /// get_service_name(): the store prefix, and the service's name in the logs.
-    const NAME: &'static str;
+    pub name: &'static str,
     /// The timer behind this service's proposal_timer.
-    const PROPOSE_TIMER: Timer;
+    pub propose_timer: Timer,
     /// How the logs name a request this service dispatches again.
-    const RETRY_WAITER: &'static str;
-    /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
-    type Update;
+    pub retry_waiter: &'static str,
     /// prepare_update ends with force_immediate_propose(): every update is
     /// proposed at once, and should_propose is never asked (PaxosService::dispatch).
-    const FORCE_IMMEDIATE_PROPOSE: bool = false;
+    pub force_immediate_propose: bool,
     /// prepare_update answers the requester itself, before the update
     /// commits (MonmapMonitor::prepare_command: "we are returning to the
     /// user"); otherwise the answer waits for the commit (wait_for_commit).
-    const REPLY_AT_ONCE: bool = false;
+    pub reply_at_once: bool,
+}
 
+/// A service as a type (Ceph's subclass of PaxosService): its
+/// [`ServiceMeta`], a state that starts from `Default`, and
+/// update_from_paxos, whose result is typed per service.
+pub trait ServiceClass: Service + Clone + Default {
+    const META: ServiceMeta;
+    /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
+    type Update;
+    /// update_from_paxos: catch up with the committed versions (now `last_committed`).
+    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
+}
+
+/// Ceph's PaxosService virtuals. Object-safe: the shared machinery
+/// ([`ServiceBase`](super::ServiceBase)) calls the service through a vtable,
+/// as Ceph does, so it is compiled once rather than once per service (seven
+/// copies in the page's wasm).
+pub trait Service: Debug {
     /// create_initial: the first state, proposed when the service has none (lc 0).
     fn create_initial(&mut self, ctx: &mut PaxosCtx);
     /// create_pending: a fresh pending state (leader only).
@@ -58,7 +74,7 @@ pub trait Service: Clone + Debug + Default {
     }
     /// prepare_update: change the pending state. True if it changed and
     /// wants proposing (the requester is answered once it commits, by
-    /// [`Service::committed`], unless [`Service::REPLY_AT_ONCE`]); false if
+    /// [`Service::committed`], unless [`ServiceMeta::reply_at_once`]); false if
     /// it answered at once or did nothing.
     /// The default is a service no client request reaches (LogMonitor
     /// takes MLog, HealthMonitor its own checks).
@@ -78,15 +94,13 @@ pub trait Service: Clone + Debug + Default {
         super::default_should_propose(ctx, paxos, last_committed)
     }
     /// The answer to an update whose increment committed: the service is at
-    /// `last_committed`, paxos at `paxos_v` (unused with REPLY_AT_ONCE).
+    /// `last_committed`, paxos at `paxos_v` (unused with reply_at_once).
     /// The default is for services that never answer a request.
-    fn committed(last_committed: Version, _paxos_v: Version) -> ClientResult {
+    fn committed(&self, last_committed: Version, _paxos_v: Version) -> ClientResult {
         ClientResult::Written {
             version: last_committed,
         }
     }
-    /// update_from_paxos: catch up with the committed versions (now `last_committed`).
-    fn update_from_paxos(&mut self, ctx: &mut PaxosCtx, last_committed: Version) -> Self::Update;
     /// get_trim_to: the first version to keep; 0 keeps everything.
     fn get_trim_to(&self, _ctx: &PaxosCtx, _last_committed: Version) -> Version {
         0
@@ -109,121 +123,5 @@ pub fn put_last_committed(t: &mut Transaction, name: &str, first_committed: Vers
     t.put_u64(name, "last_committed", v);
     if first_committed == 0 {
         t.put_u64(name, "first_committed", v);
-    }
-}
-
-/// [`Service`] as PaxosService calls it: through a vtable, so that the
-/// shared machinery ([`ServiceBase`](super::ServiceBase)) is compiled once
-/// rather than once per service (seven copies in the page's wasm). One
-/// implementation, for every [`Service`], forwards to it.
-pub trait Virtuals {
-    fn id(&self) -> ServiceId;
-    fn name(&self) -> &'static str;
-    fn propose_timer(&self) -> Timer;
-    fn retry_waiter(&self) -> &'static str;
-    fn force_immediate_propose(&self) -> bool;
-    fn reply_at_once(&self) -> bool;
-    fn create_initial(&mut self, ctx: &mut PaxosCtx);
-    fn create_pending(&mut self, ctx: &PaxosCtx);
-    fn discard_pending(&mut self);
-    fn encode_pending(
-        &mut self,
-        ctx: &mut PaxosCtx,
-        t: &mut Transaction,
-        first_committed: Version,
-        last_committed: Version,
-    );
-    fn preprocess_query(
-        &self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        paxos: &Paxos,
-        origin: &Origin,
-        req: &MClientRequest,
-    ) -> bool;
-    fn prepare_update(
-        &mut self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        origin: &Origin,
-        req: &MClientRequest,
-    ) -> bool;
-    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration;
-    fn committed(&self, last_committed: Version, paxos_v: Version) -> ClientResult;
-    fn get_trim_to(&self, ctx: &PaxosCtx, last_committed: Version) -> Version;
-    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool;
-    fn on_active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx);
-}
-
-impl<S: Service> Virtuals for S {
-    fn id(&self) -> ServiceId {
-        S::ID
-    }
-    fn name(&self) -> &'static str {
-        S::NAME
-    }
-    fn propose_timer(&self) -> Timer {
-        S::PROPOSE_TIMER
-    }
-    fn retry_waiter(&self) -> &'static str {
-        S::RETRY_WAITER
-    }
-    fn force_immediate_propose(&self) -> bool {
-        S::FORCE_IMMEDIATE_PROPOSE
-    }
-    fn reply_at_once(&self) -> bool {
-        S::REPLY_AT_ONCE
-    }
-    fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        Service::create_initial(self, ctx)
-    }
-    fn create_pending(&mut self, ctx: &PaxosCtx) {
-        Service::create_pending(self, ctx)
-    }
-    fn discard_pending(&mut self) {
-        Service::discard_pending(self)
-    }
-    fn encode_pending(
-        &mut self,
-        ctx: &mut PaxosCtx,
-        t: &mut Transaction,
-        first_committed: Version,
-        last_committed: Version,
-    ) {
-        Service::encode_pending(self, ctx, t, first_committed, last_committed)
-    }
-    fn preprocess_query(
-        &self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        paxos: &Paxos,
-        origin: &Origin,
-        req: &MClientRequest,
-    ) -> bool {
-        Service::preprocess_query(self, ctx, fx, paxos, origin, req)
-    }
-    fn prepare_update(
-        &mut self,
-        ctx: &mut PaxosCtx,
-        fx: &mut Fx,
-        origin: &Origin,
-        req: &MClientRequest,
-    ) -> bool {
-        Service::prepare_update(self, ctx, fx, origin, req)
-    }
-    fn should_propose(&self, ctx: &PaxosCtx, paxos: &Paxos, last_committed: Version) -> Duration {
-        Service::should_propose(self, ctx, paxos, last_committed)
-    }
-    fn committed(&self, last_committed: Version, paxos_v: Version) -> ClientResult {
-        S::committed(last_committed, paxos_v)
-    }
-    fn get_trim_to(&self, ctx: &PaxosCtx, last_committed: Version) -> Version {
-        Service::get_trim_to(self, ctx, last_committed)
-    }
-    fn prepare_when_writeable(&mut self, ctx: &mut PaxosCtx) -> bool {
-        Service::prepare_when_writeable(self, ctx)
-    }
-    fn on_active(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        Service::on_active(self, ctx, fx)
     }
 }

@@ -1,7 +1,7 @@
 //! PaxosService::maybe_trim (§3.10): drop the versions below the service's
 //! get_trim_to, in bounded steps, through a normal paxos proposal.
 
-use super::{PaxosService, Service, ServiceBase, Virtuals};
+use super::{PaxosService, Service, ServiceBase, ServiceClass};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::paxos::Paxos;
 use crate::mon::store::{full_version_key, version_key};
@@ -9,7 +9,7 @@ use crate::mon::store::{full_version_key, version_key};
 impl ServiceBase {
     fn maybe_trim(
         &mut self,
-        svc: &dyn Virtuals,
+        svc: &dyn Service,
         ctx: &mut PaxosCtx,
         fx: &mut Fx,
         paxos: &mut Paxos,
@@ -45,22 +45,22 @@ impl ServiceBase {
             return;
         }
         let trim_to = fc + to_remove;
-        ctx.out.log(format!("{} trim to {trim_to}", svc.name()));
+        ctx.out.log(format!("{} trim to {trim_to}", self.meta.name));
         let t = paxos.get_pending_transaction();
         for v in fc..trim_to {
-            t.erase(svc.name(), &version_key(v));
+            t.erase(self.meta.name, &version_key(v));
             let full = full_version_key(v);
-            if ctx.store.exists(svc.name(), &full) {
-                t.erase(svc.name(), &full);
+            if ctx.store.exists(self.meta.name, &full) {
+                t.erase(self.meta.name, &full);
             }
         }
-        t.put_u64(svc.name(), "first_committed", trim_to);
+        t.put_u64(self.meta.name, "first_committed", trim_to);
         self.first_committed = trim_to;
         paxos.trigger_propose(ctx, fx);
     }
 }
 
-impl<S: Service> PaxosService<S> {
+impl<S: ServiceClass> PaxosService<S> {
     /// PaxosService::maybe_trim, each tick on a writeable leader.
     pub fn maybe_trim(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, paxos: &mut Paxos) {
         self.base.maybe_trim(&self.service, ctx, fx, paxos)
