@@ -39,6 +39,9 @@ struct Pending {
     /// its monitor could be reached when it opened, or the request got
     /// through later. Until then the client is hunting.
     established: bool,
+    /// Its MonClient has a global_id: a session of it once opened
+    /// (MonClient::_finish_auth); it keeps it through every reopen.
+    global_id: bool,
     /// Its MonClient's hunting state.
     hunt: Hunt,
     /// When its MonClient ticks next (schedule_tick): the session check.
@@ -123,11 +126,13 @@ impl Client {
         let session = self.open_session();
         let req = MClientRequest { tid, session, op };
         let mut hunt = Hunt::new(self.timers.hunting, target, via, self.monmap.size(), draw);
+        // A new MonClient: no global_id yet.
+        let reach = |r| reach(r).for_client(false);
         let reachable = reach(target) == Reach::Answers;
         if reachable {
             hunt.finish();
         } else {
-            hunt.connect(now, reach);
+            hunt.connect(now, &reach);
         }
         self.pending.insert(
             tid,
@@ -137,6 +142,7 @@ impl Client {
                 last_ack: now,
                 keepalive: false,
                 established: reachable,
+                global_id: reachable,
                 hunt,
                 tick_at: now,
                 opened: now,
@@ -277,7 +283,8 @@ impl Client {
         };
         if check && !p.established && now < p.tick_at {
             // Between two ticks: the messenger's connection attempts.
-            match p.hunt.poll(now, &reach) {
+            let has = p.global_id;
+            match p.hunt.poll(now, &|r| reach(r).for_client(has)) {
                 Some(rank) => self.found(tid, rank, now, out),
                 None => Self::arm_hunting(tid, p, now, out),
             }
@@ -380,10 +387,12 @@ impl Client {
             return;
         };
         out.cancel_timer(Timer::ClientKeepalive(tid));
-        let (target, opened) = p.hunt.reopen(n, now, &reach, draw);
+        let has = p.global_id;
+        let (target, opened) = p.hunt.reopen(n, now, &|r| reach(r).for_client(has), draw);
         p.target = target;
         p.established = n > 0 && opened;
         if p.established {
+            p.global_id = true;
             p.hunt.finish();
         }
         let target = p.target;
@@ -415,6 +424,7 @@ impl Client {
         };
         p.target = rank;
         p.established = true;
+        p.global_id = true;
         p.hunt.finish();
         out.log(format!("request {tid}: found mon.{name}"));
         if let Some(addr) = addr {

@@ -68,6 +68,23 @@ pub enum Reach {
     Refused,
     /// A cut drops the SYNs: the attempt waits for an answer.
     Silent,
+    /// The monitor runs but is in no quorum: it cannot assign a global_id
+    /// (AuthMonitor::_assign_global_id, "inactive"), so it refuses a
+    /// MonClient that has none yet and answers one that has (the client
+    /// sends its global_id in its first auth payload, and
+    /// Monitor::handle_auth_request assigns one only when it is 0).
+    Inactive,
+}
+
+impl Reach {
+    /// What the attempt meets for a MonClient that has a global_id or not.
+    pub fn for_client(self, has_global_id: bool) -> Reach {
+        match self {
+            Reach::Inactive if has_global_id => Reach::Answers,
+            Reach::Inactive => Reach::Refused,
+            r => r,
+        }
+    }
 }
 
 /// A hunting MonClient's connection to one monitor of its batch

@@ -1133,12 +1133,13 @@ impl Sim {
 /// `n` meets: a cut drops its SYNs; a monitor that does not run refuses it
 /// (its address is on the loopback: the kernel answers with a reset), and
 /// so does, in effect, one whose AuthMonitor has committed nothing yet
-/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY")
-/// or that is not in a quorum: Monitor::_reset sets AuthMonitor's monitor
-/// count to 0 and only the end of an election sets it again
-/// (`_set_mon_num_rank`), so a probing, electing or synchronizing monitor
-/// cannot give a client its global_id ("handle_auth_request failed to
-/// assign global_id", AuthMonitor::_assign_global_id: "inactive"). The
+/// (Monitor::handle_auth_request: "haven't formed initial quorum, EBUSY").
+/// One that is not in a quorum is [`Reach::Inactive`]: Monitor::_reset sets
+/// AuthMonitor's monitor count to 0 and only the end of an election sets it
+/// again (`_set_mon_num_rank`), so a probing, electing or synchronizing
+/// monitor cannot give a new client its global_id ("handle_auth_request
+/// failed to assign global_id", AuthMonitor::_assign_global_id:
+/// "inactive"); a client that has one is let in. A refused
 /// connection is reset and the client's messenger tries again, 0.2 s,
 /// 0.4 s later, as measured on ceph-mon 16.2.15. A client's new session
 /// opens only with one that answers (MonClient::_add_conns tries
@@ -1150,13 +1151,17 @@ fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
     let mon = nodes.get(n as usize).and_then(|node| node.mon.as_ref());
     if net.is_cut(client, n) || net.is_cut(n, client) {
         Reach::Silent
-    } else if mon.is_some_and(|m| {
-        matches!(m.state(), MonState::Leader | MonState::Peon)
-            && m.consensus().auth.last_committed > 0
-    }) {
-        Reach::Answers
     } else {
-        Reach::Refused
+        match mon {
+            Some(m) if m.consensus().auth.last_committed > 0 => {
+                if matches!(m.state(), MonState::Leader | MonState::Peon) {
+                    Reach::Answers
+                } else {
+                    Reach::Inactive
+                }
+            }
+            _ => Reach::Refused,
+        }
     }
 }
 
