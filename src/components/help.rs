@@ -9,7 +9,7 @@ pub struct Props {
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn help(p: &Props) -> Html {
-    let close = p.on_close.reform(|_| ());
+    let close = super::close(&p.on_close);
     let keys = [
         ("space", "play / pause"),
         ("← →", "previous / next event"),
