@@ -363,7 +363,6 @@ fn parse_on(
 /// The shell's callbacks to its children.
 struct Handlers {
     send: Callback<Msg>,
-    on_help_close: Callback<()>,
     on_load_builtin: Callback<usize>,
     on_load_text: Callback<String>,
     on_dismiss: Callback<u64>,
@@ -378,7 +377,6 @@ impl Handlers {
     ) -> Handlers {
         let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
-            on_help_close: send.reform(|_| Msg::Help(false)),
             on_load_builtin: {
                 // Fetched (builtins.rs); only the last one picked is shown.
                 let (send, latest) = (send.clone(), Rc::new(Cell::new(0usize)));
@@ -1005,7 +1003,7 @@ fn app(props: &AppProps) -> Html {
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
-                { help::help(&help::Props { on_close: handlers.on_help_close.clone() }) }
+                { help::help(&help::Props { on: send.clone() }) }
             }
         </div>
     }

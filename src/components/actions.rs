@@ -54,7 +54,9 @@ pub fn actions(p: &Props) -> Html {
     // Partition groups by monitor: 0 = in no group, else 1..=GROUPS.
     let groups = use_state(Vec::<u8>::new);
     // What is missing before a skew or a partition can be applied.
-    let local_error = use_state(|| None::<String>);
+    // (`use_state_eq` with `Option::default`, as the timeline's hover: one
+    // instance of the hook's code for both.)
+    let local_error = use_state_eq(Option::<String>::default);
     let link_a = use_node_ref();
     let link_b = use_node_ref();
 

@@ -30,11 +30,7 @@ pub fn controls(p: &Props) -> Html {
         let v = e.target_unchecked_into::<HtmlSelectElement>().value();
         Msg::Speed(super::number(&v).unwrap_or(crate::state::DEFAULT_SPEED))
     });
-    let on_skip = {
-        let on = p.on.clone();
-        let skip = p.skip_quiet;
-        Callback::from(move |_: Event| on.emit(Msg::SkipQuiet(!skip)))
-    };
+    let on_skip = super::change(&p.on, Msg::SkipQuiet(!p.skip_quiet));
     let play_label = if p.playing { "Pause" } else { "Play" };
     // While the run is being simulated, a line under the scrubber fills up
     // to where it has got: the playhead can go that far.

@@ -19,7 +19,7 @@ pub fn error_panel(p: &Props) -> Html {
         let on_open = p.on_open.clone();
         Callback::from(move |_: MouseEvent| on_open.emit(d.clone()))
     });
-    let dismiss = p.on_dismiss.reform(|_: MouseEvent| ());
+    let dismiss = super::close(&p.on_dismiss);
     html! {
         <section class="error-panel" role="alert" aria-labelledby="link-error-title" data-testid="link-error">
             <h2 id="link-error-title">{ "This link could not be opened" }</h2>

@@ -41,7 +41,7 @@ fn kind_class(k: &EventKind) -> &'static str {
 
 pub fn event_log(p: &Props) -> Html {
     let show_timers = p.timers;
-    let toggle = p.on.reform(move |_: Event| Msg::Timers(!show_timers));
+    let toggle = super::change(&p.on, Msg::Timers(!show_timers));
     let trace = p.model.trace();
     let upto = p.upto.min(trace.len());
     let lines = trace

@@ -1,15 +1,16 @@
 //! The help dialog: what the picture means and the keyboard.
 
+use crate::state::Msg;
 use yew::prelude::*;
 
 pub struct Props {
-    pub on_close: Callback<()>,
+    pub on: Callback<Msg>,
 }
 
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn help(p: &Props) -> Html {
-    let close = p.on_close.reform(|_| ());
+    let close = super::click(&p.on, Msg::Help(false));
     let keys = [
         ("space", "play / pause"),
         ("← →", "previous / next event"),

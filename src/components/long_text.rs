@@ -93,7 +93,9 @@ pub fn LongText(p: &Props) -> Html {
     let top = use_state_eq(|| 0usize);
     // The lines being edited in the small textarea: first, how many.
     let editing = use_state_eq(|| None::<(usize, usize)>);
-    let whole = use_state_eq(|| false);
+    // Always set to its opposite: `use_state` with `bool::default`, one
+    // instance of the hook's code with the app's, the embed's, the timeline's.
+    let whole = use_state(bool::default);
     let view = use_node_ref();
     let line_editor = use_node_ref();
     let n = lines.1.len();

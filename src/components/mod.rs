@@ -35,6 +35,22 @@ pub fn click(
 
 /// A click that picks event `i` (the event log's and the expectations' rows:
 /// one closure type for both), where the pointer is.
+/// A checkbox's change that sends `msg` (its new state, known when the
+/// box was drawn), one closure type for all, as [`click`].
+pub fn change(
+    on: &yew::Callback<crate::state::Msg>,
+    msg: crate::state::Msg,
+) -> yew::Callback<web_sys::Event> {
+    let on = on.clone();
+    yew::Callback::from(move |_: web_sys::Event| on.emit(msg.clone()))
+}
+
+/// A click on a button that only closes or dismisses, one closure type for
+/// all, as [`click`].
+pub fn close(on: &yew::Callback<()>) -> yew::Callback<web_sys::MouseEvent> {
+    on.reform(|_: web_sys::MouseEvent| ())
+}
+
 pub fn pick(on: &yew::Callback<crate::state::Msg>, i: usize) -> yew::Callback<web_sys::MouseEvent> {
     on.reform(move |e: web_sys::MouseEvent| crate::state::Msg::Pick(i, e.page_x(), e.page_y()))
 }

@@ -5,7 +5,6 @@
 
 use crate::state::Msg;
 use crate::store::persist::StorageView;
-use std::rc::Rc;
 use yew::prelude::*;
 
 pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) -> Html {
@@ -13,7 +12,7 @@ pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) 
         return html! {};
     }
     let restore = v.previous.clone().map(|s| {
-        let click = on.reform(move |_: MouseEvent| Msg::Restore(Rc::clone(&s)));
+        let click = super::click(on, Msg::Restore(s));
         html! { <button onclick={click} data-testid="restore-previous">{ "Restore previous session" }</button> }
     });
     html! {

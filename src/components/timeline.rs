@@ -352,10 +352,12 @@ pub fn timeline(p: &Props) -> Html {
     let height = TOP + LANE * (n as f64 + 2.0) + 4.0;
     let area = use_node_ref();
     // Dragging the diagram pans it: (pointer x where it started, window start
-    // then, whether it moved far enough to be a drag rather than a click).
-    let drag = use_mut_ref(|| None::<(f64, Time, bool)>);
-    let dragged = use_mut_ref(|| false);
-    let dragging = use_state(|| false);
+    // then, whether it moved far enough to be a drag rather than a click),
+    // and whether the last one ended as a drag (its click is not a click).
+    // One hook for both, and `bool::default` as the app's: each hook of its
+    // own type or initializer is generic code of its own in the wasm.
+    let drag = use_mut_ref(|| (None::<(f64, Time, bool)>, false));
+    let dragging = use_state(bool::default);
     let real = use_state(|| None::<RealTrace>);
     let open_real = {
         let real = real.clone();
@@ -374,18 +376,19 @@ pub fn timeline(p: &Props) -> Html {
         body,
     );
     let on_down = {
-        let (drag, dragged) = (drag.clone(), dragged.clone());
+        let drag = drag.clone();
         Callback::from(move |e: PointerEvent| {
+            let mut d = drag.borrow_mut();
             // A drag that ended without a click must not swallow this one.
-            *dragged.borrow_mut() = false;
+            d.1 = false;
             if e.is_primary() && e.button() == 0 {
-                *drag.borrow_mut() = Some((e.client_x() as f64, w0, false));
+                d.0 = Some((e.client_x() as f64, w0, false));
             }
         })
     };
     // Over the canvas's arrows, the diagram's title is the arrow's (its
     // SVG arrows have their own); looked for as the pointer moves, not a frame.
-    let hover = use_state_eq(|| None::<String>);
+    let hover = use_state_eq(Option::<String>::default);
     let on_move = {
         let (drag, area, on, dragging) =
             (drag.clone(), area.clone(), p.on.clone(), dragging.clone());
@@ -393,7 +396,7 @@ pub fn timeline(p: &Props) -> Html {
         let canvas = !diagram.1.is_empty();
         Callback::from(move |e: PointerEvent| {
             let mut d = drag.borrow_mut();
-            let Some((x0, start, moved)) = d.as_mut() else {
+            let Some((x0, start, moved)) = d.0.as_mut() else {
                 if let Some(el) = area.cast::<web_sys::Element>().filter(|_| canvas) {
                     let rect = el.get_bounding_client_rect();
                     let (x, y) = (
@@ -424,10 +427,11 @@ pub fn timeline(p: &Props) -> Html {
         })
     };
     let on_up = {
-        let (drag, dragged, dragging) = (drag.clone(), dragged.clone(), dragging.clone());
+        let (drag, dragging) = (drag.clone(), dragging.clone());
         Callback::from(move |_: PointerEvent| {
-            if let Some((_, _, moved)) = drag.borrow_mut().take() {
-                *dragged.borrow_mut() = moved;
+            let mut d = drag.borrow_mut();
+            if let Some((_, _, moved)) = d.0.take() {
+                d.1 = moved;
                 if moved {
                     dragging.set(false);
                 }
@@ -435,10 +439,10 @@ pub fn timeline(p: &Props) -> Html {
         })
     };
     let on_click = {
-        let (on, area, dragged) = (p.on.clone(), area.clone(), dragged.clone());
+        let (on, area, drag) = (p.on.clone(), area.clone(), drag.clone());
         let (model, hidden) = (p.model.clone(), p.hidden);
         Callback::from(move |e: MouseEvent| {
-            if std::mem::take(&mut *dragged.borrow_mut()) {
+            if std::mem::take(&mut drag.borrow_mut().1) {
                 return; // the end of a drag, not a click
             }
             let Some(el) = area.cast::<web_sys::Element>() else {
@@ -491,15 +495,10 @@ pub fn timeline(p: &Props) -> Html {
         });
     }
     let btn = |label: &'static str, title: &'static str, testid: &'static str, msg: Msg| {
-        let on = p.on.clone();
-        let onclick = Callback::from(move |_: MouseEvent| on.emit(msg.clone()));
+        let onclick = super::click(&p.on, msg);
         html! { <button {onclick} {title} aria-label={title} data-testid={testid}>{ label }</button> }
     };
-    let follow = {
-        let on = p.on.clone();
-        let f = p.follow;
-        Callback::from(move |_: Event| on.emit(Msg::Follow(!f)))
-    };
+    let follow = super::change(&p.on, Msg::Follow(!p.follow));
     let canvas = use_arrow_canvas(diagram.1.clone(), height);
     let px = (p.t.saturating_sub(w0)) as f64 / span as f64;
     let names = model
@@ -518,7 +517,7 @@ pub fn timeline(p: &Props) -> Html {
                 <label class="inline"><input type="checkbox" checked={p.follow} onchange={follow} />{ " follow playhead" }</label>
                 <span class="muted">{ format!("{} – {}", secs(w0), secs(w0 + span)) }</span>
                 { btn("fit run", "show the whole run", "fit-run", Msg::FitRun) }
-                <button onclick={p.on.reform(|_: MouseEvent| Msg::FitSelection)} disabled={p.selected_event.is_none()}
+                <button onclick={super::click(&p.on, Msg::FitSelection)} disabled={p.selected_event.is_none()}
                         title="show the selected message or mark" data-testid="fit-selection">{ "fit selection" }</button>
                 { super::export::export(&super::export::Props { model: p.model.clone(), win_start: w0, win_span: span, on_error: p.on.reform(Msg::Notify) }) }
                 { real_open(&OpenProps { real: (*real).clone(), on_open: open_real, on_error: p.on.reform(Msg::Notify) }) }
