@@ -441,3 +441,53 @@ fn a_session_the_monitor_sends_elsewhere_is_reset_and_reopened_at_once_monitor_w
     );
     assert_eq!(trimmed, 40 * SEC);
 }
+
+#[test]
+fn a_monitor_out_of_quorum_refuses_a_new_monclient_authmonitor_assign_global_id_inactive() {
+    // a is partitioned off at 20 s and out of every quorum from then on; a
+    // new `ceph` command (`write via a`, no global_id yet) is refused at
+    // 40.0, 40.2, 40.6, 41.4 s ("handle_auth_request failed to assign
+    // global_id") and goes to b at the MonClient's first tick, 43 s
+    // (ceph-mon 16.2.15, realfid10: committed at 43.03 s).
+    let r = sim(
+        "mons a b c\nat 20s partition a | b c\nat 40s write k v via a\n\
+                 at 60s expect committed k v\n",
+    );
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let a = node(&r, "a");
+    let to_a = r.trace.iter().any(|ev| {
+        matches!(&ev.kind, EventKind::Send { to, msg, .. }
+            if *to == a && matches!(**msg, Message::Client(_)))
+    });
+    assert!(!to_a, "the request reached a");
+    assert_eq!(client_logs(&r, "continuing hunt"), vec![43 * SEC]);
+    assert_eq!(replies(&r).len(), 1);
+    assert_eq!(replies(&r)[0].1, node(&r, "b"));
+}
+
+#[test]
+fn a_monitor_out_of_quorum_lets_in_a_monclient_that_has_a_global_id_monitor_handle_auth_request() {
+    // The client's session with a opened at 20 s (it has a global_id). a
+    // dies at 20.2 s and its reopen goes to c, which sends it elsewhere at
+    // 30 s, out of quorum; at 32 s it hunts to b, which is electing: b lets
+    // it in, as Monitor::handle_auth_request asks AuthMonitor for a
+    // global_id only when the client has none, and the write waits on b
+    // until b leads (34.04 s). ceph-mon 16.2.15 (uncommitted-recovery,
+    // 20:19 UTC): b accepted the client's session while out of quorum and
+    // answered 34 ms after its victory.
+    let r = sim("mons a b c\nlatency 5ms\nseed 4\nat 12s write key before\n\
+                 at 20s cut b -> a\nat 20s cut c -> a\nat 20s write key inflight via a\n\
+                 at 20.2s kill a\nat 20.2s heal\nat 45s expect committed key inflight\n");
+    assert_eq!(failed(&r), Vec::<String>::new());
+    let b = node(&r, "b");
+    let to_b = r.trace.iter().find_map(|ev| match &ev.kind {
+        EventKind::Send { to, msg, .. } if *to == b && matches!(**msg, Message::Client(_)) => {
+            Some(ev.at)
+        }
+        _ => None,
+    });
+    assert_eq!(to_b, Some(32 * SEC));
+    let last = *replies(&r).last().unwrap();
+    assert_eq!(last.1, b);
+    assert!(last.0 < 34_100 * MS, "{last:?}");
+}
