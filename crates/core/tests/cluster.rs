@@ -211,6 +211,30 @@ fn every_builtin_scenario_meets_its_expectations() {
     }
 }
 
+/// The trace shows each monitor's status as its admin socket would give it
+/// at every moment: after any input, the status last recorded for a running
+/// monitor is the one it reports (the simulator writes a status only when
+/// something it reads may have changed, so a change it missed shows here).
+#[test]
+fn every_recorded_status_is_the_running_monitors_own() {
+    for (stem, text) in library::BUILTIN {
+        let mut sim = Sim::new(&parse(text).unwrap());
+        let nodes = sim.node_names().len() as u32;
+        while sim.step() {
+            for n in 0..nodes {
+                if let Some(m) = sim.monitor(n) {
+                    assert_eq!(
+                        *sim.state().status(n),
+                        m.status(),
+                        "{stem}: mon {n} at {}",
+                        sim.now()
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// A player drains the trace as it goes and keeps trace-less clones as
 /// snapshots: resuming a snapshot gives the same events as one straight run.
 #[test]

@@ -119,10 +119,12 @@ impl Fx {
             .iter()
             .any(|e| matches!(e, PaxosEffect::Bootstrap { .. }))
     }
-    /// finish_contexts(list, ok ? 0 : -EAGAIN).
-    pub fn finish(&mut self, list: Vec<Waiter>, ok: bool) {
+    /// finish_contexts(list, ok ? 0 : -EAGAIN). The list is drained in
+    /// place: it keeps its buffer for the next waiters (the finishers of
+    /// every proposal went through a new one).
+    pub fn finish(&mut self, list: &mut Vec<Waiter>, ok: bool) {
         self.steps
-            .extend(list.into_iter().map(|w| Step::Finish(w, ok)));
+            .extend(list.drain(..).map(|w| Step::Finish(w, ok)));
     }
 }
 

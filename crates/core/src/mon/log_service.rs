@@ -231,23 +231,31 @@ impl Service for LogService {
         self.summarize(ctx.store);
         let one = ctx.store.get_u64(LOGM, "last_committed") <= 1;
         let mut changed = false;
-        let mut waiting = std::mem::take(&mut self.waiting).into_iter();
-        for (who, e) in waiting.by_ref() {
-            if !self.known(&who, &e) {
+        // Taken in place, so the list keeps its buffer for the next MLogs.
+        let mut waiting = std::mem::take(&mut self.waiting);
+        let mut taken = 0;
+        for (who, e) in &mut waiting {
+            taken += 1;
+            if !self.known(who, e) {
                 // pending_log.insert(stamp, entry): a multimap by stamp, so a
                 // peon's forwarded lines go in their time order among the
                 // leader's, after the equal stamps already there (inserted
                 // here rather than sorted at encode: a stable sort is 2 kB
                 // of the page's wasm).
                 let at = self.pending.partition_point(|(_, p)| p.stamp <= e.stamp);
-                self.pending.insert(at, (who, e));
+                let e = LogEntry {
+                    msg: std::mem::take(&mut e.msg),
+                    ..*e
+                };
+                self.pending.insert(at, (who.clone(), e));
                 changed = true;
                 if one {
                     break;
                 }
             }
         }
-        self.waiting.extend(waiting);
+        waiting.drain(..taken);
+        self.waiting = waiting;
         changed
     }
 

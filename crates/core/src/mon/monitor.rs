@@ -42,11 +42,14 @@ pub enum Input {
     CallElection,
 }
 
-/// What a status's names were last written from
-/// ([`Monitor::status_into_keyed`]): the monmap (held, so its allocation
-/// cannot be reused by another), the leader and the quorum's ranks.
+/// What a status was last written from ([`Monitor::status_into_keyed`]):
+/// whether one was written since the key was made (a new key, or one reset
+/// by its holder, matches nothing), and for its names the monmap (held, so
+/// its allocation cannot be reused by another), the leader and the quorum's
+/// ranks.
 #[derive(Clone, Debug, Default)]
 pub struct NamesKey {
+    written: bool,
     in_quorum: bool,
     leader: Rank,
     monmap: Option<Arc<MonMap>>,
@@ -214,13 +217,17 @@ impl Monitor {
     }
 
     /// [`status_into`](Self::status_into) for a caller that writes the same
-    /// `s` after every input (the simulator): the leader's and quorum's
-    /// names are looked up again only when `key`, what they were written
-    /// from last time, no longer matches (comparing them by name took five
-    /// string comparisons an input).
-    pub fn status_into_keyed(&self, s: &mut MonStatus, key: &mut NamesKey) {
+    /// `s` after every input (the simulator), and only then: `s` is left as
+    /// it is and false returned when it still is this monitor's status
+    /// (every field it reads compared in place, nothing built: about half
+    /// the inputs change no status). Otherwise it is written, the leader's
+    /// and quorum's names looked up again only when `key`, what they were
+    /// written from last time, no longer matches (comparing them by name
+    /// took five string comparisons an input).
+    pub fn status_into_keyed(&self, s: &mut MonStatus, key: &mut NamesKey) -> bool {
         let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
-        let same = key.in_quorum == in_quorum
+        let same = key.written
+            && key.in_quorum == in_quorum
             && (!in_quorum
                 || (key.leader == self.leader
                     && key
@@ -228,6 +235,10 @@ impl Monitor {
                         .as_ref()
                         .is_some_and(|m| Arc::ptr_eq(m, &self.monmap))
                     && key.quorum == self.quorum));
+        if same && self.fields_unchanged(s) {
+            return false;
+        }
+        key.written = true;
         if !same {
             self.names_into(s);
             key.in_quorum = in_quorum;
@@ -236,6 +247,33 @@ impl Monitor {
             key.quorum.clone_from(&self.quorum);
         }
         self.fields_into(s);
+        true
+    }
+
+    /// Whether `s`'s fields but the names are still what
+    /// [`fields_into`](Self::fields_into) would write: the paxos ones first
+    /// (they change most). Under the connectivity strategy the scores
+    /// change with every ping, and are not compared: they are written.
+    #[inline]
+    fn fields_unchanged(&self, s: &MonStatus) -> bool {
+        s.paxos == self.consensus.status()
+            && s.state == self.state
+            && s.election_epoch == self.elector.epoch()
+            && s.rank == self.rank
+            && s.monmap_epoch == self.monmap.epoch
+            && self.monmap.strategy != Strategy::Connectivity
+            && s.scores.is_empty()
+            && if self.state == MonState::Leader {
+                let committed = self.consensus.health.service.committed();
+                s.health.len() == committed.len()
+                    && (committed.is_empty()
+                        || s.health
+                            .iter()
+                            .map(String::as_str)
+                            .eq(committed.keys().map(String::as_str)))
+            } else {
+                s.health.is_empty()
+            }
     }
 
     /// The leader's and the quorum's names, while in quorum.

@@ -627,14 +627,19 @@ impl Sim {
         let n = &mut self.nodes[node as usize];
         match &n.mon {
             Some(m) => {
-                // Written over the last one, so an unchanged status allocates nothing.
-                m.status_into_keyed(&mut n.scratch, &mut n.scratch_names);
-                if n.scratch == *n.status {
+                // Written over the last one, so an unchanged status allocates
+                // nothing; and not written at all when nothing it reads
+                // changed (the scratch is then the recorded status).
+                if !m.status_into_keyed(&mut n.scratch, &mut n.scratch_names)
+                    || n.scratch == *n.status
+                {
                     return;
                 }
                 n.status = Arc::new(n.scratch.clone());
             }
             None => {
+                // The scratch no longer holds the recorded status.
+                n.scratch_names = NamesKey::default();
                 let status = down_status(node as Rank, &n.store);
                 if status == *n.status {
                     return;

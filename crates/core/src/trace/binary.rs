@@ -742,7 +742,7 @@ impl Reader<'_> {
         let (epoch, version) = (self.u32()?, self.uint()?);
         let (persist_interval, changes) = (self.uint()?, self.uint()?);
         let half_life = self.float()?;
-        let my_reports = self.report()?;
+        let my_reports = Arc::new(self.report()?);
         let mut peer_reports = VecMap::new();
         for _ in 0..self.count()? {
             let rank = self.i32()?;

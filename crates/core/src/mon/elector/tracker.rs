@@ -36,7 +36,9 @@ impl ConnectionReport {
 
 /// The tracker. `peer_reports` holds my own report under my rank too. Reports
 /// are shared (copy on write): a tracker travels on every ping, and most of
-/// its reports are unchanged from one ping to the next.
+/// its reports are unchanged from one ping to the next. My own report is
+/// the same allocation as its published copy under my rank while the two
+/// are equal, so a tracker copied onto a ping copies neither.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ConnectionTracker {
     pub rank: Rank,
@@ -47,7 +49,7 @@ pub struct ConnectionTracker {
     /// mon_con_tracker_persist_interval (not encoded, as in Ceph).
     #[serde(skip)]
     pub persist_interval: u64,
-    pub my_reports: ConnectionReport,
+    pub my_reports: Arc<ConnectionReport>,
     pub peer_reports: VecMap<Rank, Arc<ConnectionReport>>,
     /// Counts every change, so a sender can reuse one shared copy until the
     /// next change (Ceph caches its encoding the same way). Not encoded.
@@ -63,7 +65,7 @@ impl ConnectionTracker {
             version: 0,
             half_life: half_life_secs,
             persist_interval,
-            my_reports: ConnectionReport::new(rank),
+            my_reports: Arc::new(ConnectionReport::new(rank)),
             peer_reports: VecMap::new(),
             changes: 0,
         }
@@ -86,11 +88,13 @@ impl ConnectionTracker {
             return false;
         }
         let s = self.step(units);
-        let p = self.my_reports.history.or_insert_with(peer, || 1.0);
+        let published = self.unpublish();
+        let mine = Arc::make_mut(&mut self.my_reports);
+        let p = mine.history.or_insert_with(peer, || 1.0);
         *p = (*p * (1.0 - s) + s).min(1.0);
         let p = *p;
-        self.my_reports.current.insert(peer, true);
-        self.increase_version(peer, p, true)
+        mine.current.insert(peer, true);
+        self.increase_version(peer, p, true, published)
     }
 
     /// report_dead_connection: p = p·(1 − s) − s, floored at 0.
@@ -99,23 +103,47 @@ impl ConnectionTracker {
             return false;
         }
         let s = self.step(units);
-        let p = self.my_reports.history.or_insert_with(peer, || 1.0);
+        let published = self.unpublish();
+        let mine = Arc::make_mut(&mut self.my_reports);
+        let p = mine.history.or_insert_with(peer, || 1.0);
         *p = (*p * (1.0 - s) - s).max(0.0);
         let p = *p;
-        self.my_reports.current.insert(peer, false);
-        self.increase_version(peer, p, false)
+        mine.current.insert(peer, false);
+        self.increase_version(peer, p, false, published)
+    }
+
+    /// Before my report changes: whether my report under my rank is my
+    /// report itself (the same allocation), which is then taken out until
+    /// [`increase_version`](Self::increase_version) puts it back, so my
+    /// report is copied only when a tracker sent on a ping still holds it.
+    fn unpublish(&mut self) -> bool {
+        // (Under no rank, increase_version publishes nothing.)
+        let published = self.rank >= 0
+            && self
+                .peer_reports
+                .get(&self.rank)
+                .is_some_and(|r| Arc::ptr_eq(r, &self.my_reports));
+        if published {
+            self.peer_reports.remove(&self.rank);
+        }
+        published
     }
 
     /// increase_version: version += 1, publish my report (peer_reports[rank]
     /// = my_reports; only `peer` changed, so only it is copied); true =
-    /// persist now.
-    fn increase_version(&mut self, peer: Rank, score: f64, alive: bool) -> bool {
+    /// persist now. `published`: the two were the same before the change
+    /// (so they are again once my report is shared; see `unpublish`).
+    fn increase_version(&mut self, peer: Rank, score: f64, alive: bool, published: bool) -> bool {
         if self.rank < 0 {
             return false;
         }
         self.version += 1;
         self.changes += 1;
-        self.my_reports.epoch_version = self.version;
+        Arc::make_mut(&mut self.my_reports).epoch_version = self.version;
+        if published {
+            self.peer_reports.insert(self.rank, self.my_reports.clone());
+            return self.persist_now();
+        }
         match self.peer_reports.get_mut(&self.rank) {
             Some(r) if r.epoch == self.my_reports.epoch => {
                 let r = Arc::make_mut(r);
@@ -124,10 +152,14 @@ impl ConnectionTracker {
                 r.current.insert(peer, alive);
             }
             _ => {
-                self.peer_reports
-                    .insert(self.rank, Arc::new(self.my_reports.clone()));
+                self.peer_reports.insert(self.rank, self.my_reports.clone());
             }
         }
+        self.persist_now()
+    }
+
+    /// Every persist_interval versions, the tracker is written to the store.
+    fn persist_now(&self) -> bool {
         self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
     }
 
@@ -137,10 +169,10 @@ impl ConnectionTracker {
             self.epoch = e;
             self.version = 0;
             self.changes += 1;
-            self.my_reports.epoch = e;
-            self.my_reports.epoch_version = 0;
-            self.peer_reports
-                .insert(self.rank, Arc::new(self.my_reports.clone()));
+            let mine = Arc::make_mut(&mut self.my_reports);
+            mine.epoch = e;
+            mine.epoch_version = 0;
+            self.peer_reports.insert(self.rank, self.my_reports.clone());
         }
     }
 
@@ -190,8 +222,9 @@ impl ConnectionTracker {
                 rep.history.retain(|&p, _| p < size);
             }
         }
-        self.my_reports.current.retain(|&p, _| p < size);
-        self.my_reports.history.retain(|&p, _| p < size);
+        let mine = Arc::make_mut(&mut self.my_reports);
+        mine.current.retain(|&p, _| p < size);
+        mine.history.retain(|&p, _| p < size);
     }
 
     /// get_total_connection_score(r): the sum of r's scores over every report
@@ -245,7 +278,7 @@ impl ConnectionTracker {
         }
         self.peer_reports.remove(&self.rank);
         self.peer_reports.remove(&new_rank);
-        self.my_reports.rank = new_rank;
+        Arc::make_mut(&mut self.my_reports).rank = new_rank;
         self.rank = new_rank;
         self.publish()
     }
@@ -267,8 +300,9 @@ impl ConnectionTracker {
                 m.insert(r - 1, v);
             }
         }
-        shift(&mut self.my_reports.current, removed);
-        shift(&mut self.my_reports.history, removed);
+        let mine = Arc::make_mut(&mut self.my_reports);
+        shift(&mut mine.current, removed);
+        shift(&mut mine.history, removed);
         self.peer_reports.remove(&removed);
         let above: Vec<Rank> = self
             .peer_reports
@@ -283,13 +317,13 @@ impl ConnectionTracker {
         }
         if removed < self.rank {
             self.rank -= 1;
-            self.my_reports.rank = self.rank;
+            Arc::make_mut(&mut self.my_reports).rank = self.rank;
         }
         // Ceph asserts the renumbered rank is the monmap's; follow the monmap.
         if self.rank != new_rank {
             self.peer_reports.remove(&self.rank);
             self.rank = new_rank;
-            self.my_reports.rank = new_rank;
+            Arc::make_mut(&mut self.my_reports).rank = new_rank;
         }
         self.publish()
     }
@@ -301,10 +335,9 @@ impl ConnectionTracker {
             return false;
         }
         self.version += 1;
-        self.my_reports.epoch_version = self.version;
-        self.peer_reports
-            .insert(self.rank, Arc::new(self.my_reports.clone()));
-        self.persist_interval > 0 && self.version.is_multiple_of(self.persist_interval)
+        Arc::make_mut(&mut self.my_reports).epoch_version = self.version;
+        self.peer_reports.insert(self.rank, self.my_reports.clone());
+        self.persist_now()
     }
 
     // ---- encoding (monitor/connectivity_scores) ----
@@ -374,8 +407,8 @@ impl ConnectionTracker {
         }
         let my_reports = peer_reports
             .get(&rank)
-            .map(|r| ConnectionReport::clone(r))
-            .unwrap_or_else(|| ConnectionReport::new(rank));
+            .cloned()
+            .unwrap_or_else(|| Arc::new(ConnectionReport::new(rank)));
         Some(ConnectionTracker {
             rank,
             epoch,

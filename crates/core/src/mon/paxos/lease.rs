@@ -99,9 +99,9 @@ impl Paxos {
         Self::send(ctx, from, ack);
         self.reset_lease_timeout(ctx);
         // kick waiters
-        fx.finish(std::mem::take(&mut self.waiting_for_active), true);
+        fx.finish(&mut self.waiting_for_active, true);
         if self.ctx_readable(ctx) {
-            fx.finish(std::mem::take(&mut self.waiting_for_readable), true);
+            fx.finish(&mut self.waiting_for_readable, true);
         }
     }
 

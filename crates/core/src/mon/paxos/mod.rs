@@ -214,9 +214,8 @@ impl Paxos {
             .get_or_insert_with(|| Transaction::with_capacity(4))
     }
     fn reset_pending_committing_finishers(&mut self, fx: &mut Fx) {
-        let mut all = std::mem::take(&mut self.committing_finishers);
-        all.append(&mut self.pending_finishers);
-        fx.finish(all, false);
+        fx.finish(&mut self.committing_finishers, false);
+        fx.finish(&mut self.pending_finishers, false);
     }
 
     // ---- messages and timers ----
@@ -289,7 +288,7 @@ impl Paxos {
         self.state = PaxosState::Recovering;
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
-        fx.finish(std::mem::take(&mut self.waiting_for_active), false);
+        fx.finish(&mut self.waiting_for_active, false);
     }
 
     pub fn leader_init(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
@@ -318,7 +317,7 @@ impl Paxos {
         self.reset_lease_timeout(ctx);
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
-        fx.finish(std::mem::take(&mut self.waiting_for_writeable), false);
+        fx.finish(&mut self.waiting_for_writeable, false);
     }
 
     /// Paxos::dispatch: drop unless LEADER or PEON; a peon hears only its leader.

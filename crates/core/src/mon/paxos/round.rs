@@ -198,7 +198,7 @@ impl Paxos {
 
     /// commit_proposal (leader, REFRESH): wake the committed proposal's finishers.
     pub(super) fn commit_proposal(&mut self, fx: &mut Fx) {
-        fx.finish(std::mem::take(&mut self.committing_finishers), true);
+        fx.finish(&mut self.committing_finishers, true);
     }
 
     /// handle_commit (peon): store_state then refresh; the state stays as it
@@ -218,9 +218,9 @@ impl Paxos {
     /// step queued after them.
     pub(super) fn finish_round(&mut self, fx: &mut Fx) {
         self.state = PaxosState::Active;
-        fx.finish(std::mem::take(&mut self.waiting_for_active), true);
-        fx.finish(std::mem::take(&mut self.waiting_for_readable), true);
-        fx.finish(std::mem::take(&mut self.waiting_for_writeable), true);
+        fx.finish(&mut self.waiting_for_active, true);
+        fx.finish(&mut self.waiting_for_readable, true);
+        fx.finish(&mut self.waiting_for_writeable, true);
         fx.steps.push(Step::Paxos(PaxosStep::TrimAndPropose));
     }
 
@@ -265,7 +265,11 @@ impl Paxos {
             v: self.last_committed + 1,
             ops: t.ops.len() as u64,
         });
-        self.committing_finishers = std::mem::take(&mut self.pending_finishers);
+        // Moved, not copied: the committing list (empty by now; whatever
+        // it held is dropped, as before) takes the pending one's place,
+        // and each keeps a buffer.
+        self.committing_finishers.clear();
+        std::mem::swap(&mut self.committing_finishers, &mut self.pending_finishers);
         self.state = PaxosState::Updating;
         self.begin(ctx, fx, value, Some(t));
     }

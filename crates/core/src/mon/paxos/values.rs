@@ -2,8 +2,9 @@
 //! COMMIT carries one, a LAST or share_state a few, in ascending order; a
 //! `BTreeMap` allocated a node of eleven slots (about 370 bytes) for the one
 //! value of each message sent, and each peon's copy of a broadcast copied
-//! the value. A shared vector of pairs holds it once and keeps the order,
-//! the JSON (an object keyed by version) and the Debug form the same. The
+//! the value. A shared vector of pairs holds it once (a single value in
+//! place, without a vector of its own) and keeps the order, the JSON (an
+//! object keyed by version) and the Debug form the same. The
 //! value itself is shared too: with the proposer's `new_value`, the store
 //! transactions that write it (`paxos/<v>`) and the commit notes.
 
@@ -15,29 +16,47 @@ use std::sync::Arc;
 
 /// Shared, and copied on write: a BEGIN or COMMIT is built once and sent to
 /// every peon, so its copies share the value instead of each copying it.
-/// No allocation while empty (a LEASE, an ACCEPT).
+/// No allocation while empty (a LEASE, an ACCEPT), one for one value.
 #[derive(Clone, Default, PartialEq)]
 pub struct Values(Option<Arc<Entries>>);
 
-/// (version, encoded transaction), ascending.
-type Entries = Vec<(Version, Arc<[u8]>)>;
+/// (version, encoded transaction), ascending: the one value of a BEGIN or
+/// COMMIT held in place (a vector of one was an allocation more per
+/// message), more of them in a vector.
+/// `Eq`, so equal `Arc`s compare by address first (a broadcast's copies).
+#[derive(Clone, PartialEq, Eq)]
+enum Entries {
+    One([(Version, Arc<[u8]>); 1]),
+    Many(Vec<(Version, Arc<[u8]>)>),
+}
 
 impl Values {
     pub fn new() -> Self {
         Self::default()
     }
     fn entries(&self) -> &[(Version, Arc<[u8]>)] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
+        match self.0.as_deref() {
+            None => &[],
+            Some(Entries::One(e)) => e,
+            Some(Entries::Many(e)) => e,
+        }
     }
     /// Set `v`'s value (replacing one there, as `BTreeMap::insert`).
     pub fn insert(&mut self, v: Version, value: impl Into<Arc<[u8]>>) {
         let value = value.into();
-        // The one value of a BEGIN or COMMIT: a vector of its size.
         let Some(e) = &mut self.0 else {
-            self.0 = Some(Arc::new(vec![(v, value)]));
+            self.0 = Some(Arc::new(Entries::One([(v, value)])));
             return;
         };
         let e = Arc::make_mut(e);
+        if let Entries::One([one]) = e {
+            if one.0 == v {
+                one.1 = value;
+                return;
+            }
+            *e = Entries::Many(vec![one.clone()]);
+        }
+        let Entries::Many(e) = e else { return };
         match e.binary_search_by_key(&v, |e| e.0) {
             Ok(i) => e[i].1 = value,
             Err(i) => e.insert(i, (v, value)),
@@ -118,5 +137,19 @@ mod tests {
         v.insert(1, vec![7]);
         assert_eq!(shared.len(), 3, "a copy keeps what it had");
         assert_eq!(Values::new(), Values::default());
+    }
+
+    #[test]
+    fn one_value_is_replaced_and_grows_as_the_map_did() {
+        let mut v = Values::new();
+        v.insert(7, vec![1u8]);
+        let shared = v.clone();
+        v.insert(7, vec![2u8]);
+        assert_eq!(v.get(&7).map(|b| &b[..]), Some(&[2u8][..]));
+        assert_eq!(shared.get(&7).map(|b| &b[..]), Some(&[1u8][..]));
+        v.insert(6, vec![3u8]);
+        assert_eq!(v.keys().copied().collect::<Vec<_>>(), [6, 7]);
+        assert_eq!(format!("{v:?}"), "{6: [3], 7: [2]}");
+        assert_ne!(v, shared);
     }
 }

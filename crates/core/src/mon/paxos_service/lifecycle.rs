@@ -83,10 +83,7 @@ impl ServiceBase {
                 return;
             }
         }
-        fx.finish(
-            std::mem::take(&mut self.waiting_for_finished_proposal),
-            true,
-        );
+        fx.finish(&mut self.waiting_for_finished_proposal, true);
         svc.on_active(ctx, fx);
         // The service's waiting MLogs are retried with the other waiters,
         // before finish_round proposes what is pending in paxos (ceph-mon
@@ -117,13 +114,12 @@ impl ServiceBase {
         if self.waiting_for_finished_proposal.is_empty() && self.waiting_for_commit.is_empty() {
             return;
         }
-        let mut failed = std::mem::take(&mut self.waiting_for_finished_proposal);
-        failed.extend(
-            std::mem::take(&mut self.waiting_for_commit)
-                .into_iter()
-                .map(|(origin, req)| self.waiter(ServiceWaiter::Retry { origin, req })),
-        );
-        fx.finish(failed, false);
+        fx.finish(&mut self.waiting_for_finished_proposal, false);
+        let mut failed: Vec<_> = std::mem::take(&mut self.waiting_for_commit)
+            .into_iter()
+            .map(|(origin, req)| self.waiter(ServiceWaiter::Retry { origin, req }))
+            .collect();
+        fx.finish(&mut failed, false);
     }
 
     /// PaxosService::restart (from Monitor::_reset).

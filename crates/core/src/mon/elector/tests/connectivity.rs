@@ -37,7 +37,7 @@ fn with_dead(t: &ConnectionTracker, reporter: Rank, peer: Rank) -> ConnectionTra
     let mut r = ConnectionTracker::new(reporter, 100.0, 10);
     r.receive_peer_report(t);
     if let Some(rep) = t.peer_reports.get(&reporter) {
-        r.my_reports = (**rep).clone();
+        r.my_reports = rep.clone();
         r.version = rep.epoch_version;
         r.epoch = rep.epoch;
     }
