@@ -428,15 +428,17 @@ impl PartialEq for AppProps {
 
 #[function_component(App)]
 fn app(props: &AppProps) -> Html {
-    // `?debug-panic` panics on purpose: the end-to-end tests check that a panic
-    // shows the error panel instead of a blank page.
-    if query().contains("debug-panic") {
-        panic!("debug-panic was asked for in the URL");
-    }
-    // Read once, at the first render. (Hooks are gathered where they can
+    // Read once, at the first render (the URL's query, a call out of wasm
+    // and a string, was read at every render). (Hooks are gathered where they can
     // be: each hook of its own type is generic code of its own in the wasm.)
     let once = use_memo((), |_| {
-        let embed = EmbedParams::parse(&query()).map(Rc::new);
+        let query = query();
+        // `?debug-panic` panics on purpose: the end-to-end tests check that a panic
+        // shows the error panel instead of a blank page.
+        if query.contains("debug-panic") {
+            panic!("debug-panic was asked for in the URL");
+        }
+        let embed = EmbedParams::parse(&query).map(Rc::new);
         (embed, reduced_motion(), RefCell::new(None::<LinkProblem>))
     });
     let (embed, motion_reduced, first_problem) = (&once.0, once.1, &once.2);

@@ -19,6 +19,7 @@ mod inspect;
 mod lz;
 mod packed;
 mod playback;
+mod row_keys;
 mod share;
 mod sim_worker;
 mod state;

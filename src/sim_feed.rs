@@ -300,6 +300,8 @@ fn read_slice(i: &mut Inner) -> (bool, Option<(UseReducerDispatcher<AppState>, M
 /// cannot hand its control over, [`Painter::ask`] says no and the caller
 /// paints in its own thread, as it did before.
 pub struct Painter {
+    /// Its script, until its worker is started.
+    script: Option<&'static str>,
     worker: Option<Worker>,
     _listeners: Vec<Closure<dyn FnMut(MessageEvent)>>,
     /// Its module is loaded: canvases are handed over from then on (a
@@ -318,12 +320,16 @@ pub struct Painter {
 }
 
 impl Painter {
-    /// A painter whose worker (`script`, sim-worker.js with a fragment
-    /// naming it) starts loading now; `failed` is called if it
-    /// cannot, after drawings were asked for (the caller paints them).
-    pub fn start(script: &str, failed: Rc<dyn Fn()>) -> Rc<RefCell<Painter>> {
-        let painter = Rc::new(RefCell::new(Painter {
-            worker: spawn(script),
+    /// A painter of `script` (sim-worker.js with a fragment naming it)
+    /// whose worker is not started yet: each instantiates the page's module,
+    /// CPU a page that never draws so many dots or arrows does not spend at
+    /// its start ([`Painter::warm`] starts it). `failed` is called if it
+    /// cannot start or load, after drawings were asked for (the caller
+    /// paints them).
+    pub fn new(script: &'static str, failed: Rc<dyn Fn()>) -> Rc<RefCell<Painter>> {
+        Rc::new(RefCell::new(Painter {
+            script: Some(script),
+            worker: None,
             _listeners: Vec::new(),
             ready: false,
             here: false,
@@ -331,14 +337,22 @@ impl Painter {
             next: None,
             given: None,
             failed,
-        }));
+        }))
+    }
+
+    /// Starts the worker loading the page's module, if it has not: called
+    /// when its canvas is near (a first drawing waits for the module).
+    pub fn warm(painter: &Rc<RefCell<Painter>>) {
         let mut p = painter.borrow_mut();
+        let Some(script) = p.script.take() else {
+            return;
+        };
+        p.worker = spawn(script);
         let Some(worker) = p.worker.clone() else {
             p.here = true;
-            drop(p);
-            return painter;
+            return;
         };
-        let weak = Rc::downgrade(&painter);
+        let weak = Rc::downgrade(painter);
         // (Its error events too: `data` undefined.)
         let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let Some(painter) = weak.upgrade() else {
@@ -374,23 +388,28 @@ impl Painter {
         worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(message.as_ref().unchecked_ref()));
         p._listeners.push(message);
-        drop(p);
-        painter
     }
 
     /// Asks for `msg` (its `type` one of the worker's drawings) to be
-    /// painted on `canvas`, the buffers `moved` moved with it; false if the
-    /// caller is to paint it.
-    pub fn ask(&mut self, canvas: &HtmlCanvasElement, msg: Object, moved: js_sys::Array) -> bool {
-        if self.here {
+    /// painted on `canvas`, the buffers `moved` moved with it, the worker
+    /// started if it is not; false if the caller is to paint it.
+    pub fn ask(
+        painter: &Rc<RefCell<Painter>>,
+        canvas: &HtmlCanvasElement,
+        msg: Object,
+        moved: js_sys::Array,
+    ) -> bool {
+        Painter::warm(painter);
+        let mut p = painter.borrow_mut();
+        if p.here {
             return false;
         }
-        if !self.ready || self.busy {
-            self.next = Some((canvas.clone(), msg, moved));
+        if !p.ready || p.busy {
+            p.next = Some((canvas.clone(), msg, moved));
             return true;
         }
-        self.post(canvas, &msg, &moved);
-        !self.here
+        p.post(canvas, &msg, &moved);
+        !p.here
     }
 
     /// `msg` posted, `canvas` handed over first if it is not yet.

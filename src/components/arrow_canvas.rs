@@ -25,7 +25,7 @@ thread_local! {
     /// arrows crossing the timeline is millions of pixels, 30–40 ms, a frame
     /// missed each time the window moves on, and putting them on the canvas
     /// 10–25 ms more); here, where no worker starts.
-    static PAINTER: Rc<RefCell<Painter>> = Painter::start("./sim-worker.js#arrows", Rc::new(|| {
+    static PAINTER: Rc<RefCell<Painter>> = Painter::new("./sim-worker.js#arrows", Rc::new(|| {
         HERE.with_borrow_mut(|h| {
             if let Some((canvas, ask)) = h.last.clone() {
                 paint_here(h, &canvas, &ask);
@@ -114,6 +114,13 @@ fn message(ask: &Ask) -> (Object, js_sys::Array) {
     (msg, moved)
 }
 
+/// The painter's worker started, if it is not: the timeline calls this
+/// when its window's arrows come near to being painted here
+/// (`timeline::WARM_ARROWS`), so that its module is loaded by the first drawing.
+pub fn warm() {
+    PAINTER.with(Painter::warm);
+}
+
 /// Draws `lines` on `canvas`, sized to its box in the device's pixels:
 /// painted by the worker (or here).
 fn draw(canvas: &HtmlCanvasElement, lines: Rc<Vec<Line>>, colours: Rc<Vec<[u8; 3]>>) {
@@ -133,7 +140,7 @@ fn draw(canvas: &HtmlCanvasElement, lines: Rc<Vec<Line>>, colours: Rc<Vec<[u8; 3
     };
     HERE.with_borrow_mut(|h| h.last = Some((canvas.clone(), ask.clone())));
     let (msg, moved) = message(&ask);
-    if !PAINTER.with(|p| p.borrow_mut().ask(canvas, msg, moved)) {
+    if !PAINTER.with(|p| Painter::ask(p, canvas, msg, moved)) {
         HERE.with_borrow_mut(|h| paint_here(h, canvas, &ask));
     }
 }

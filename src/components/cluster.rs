@@ -39,6 +39,11 @@ const MAX_LABELS: usize = 40;
 /// (`message_canvas`): an SVG element each is too much DOM to move at 60 fps.
 pub const MAX_DOM: usize = 150;
 
+/// From this many on, the canvas's painter is started (its worker loads the
+/// page's module, tens of ms): ready by the time there are MAX_DOM, not
+/// started at all on a page that never has so many.
+const WARM_DOTS: usize = MAX_DOM * 2 / 3;
+
 fn ring(n: usize) -> f64 {
     if n <= 3 {
         150.0
@@ -454,6 +459,9 @@ pub fn cluster_view(p: &Props) -> Html {
     // Many messages: the plain moving dots go on a canvas; a lost one (its ✕),
     // the selected one and reduced motion's arrows keep their SVG element.
     let many = flying.len() > MAX_DOM && !still;
+    if flying.len() > WARM_DOTS && !still {
+        super::message_canvas::warm();
+    }
     let plain = |fl: &Flight| {
         many && !(fl.dropped.is_some() && t >= fl.end) && selected_event != Some(fl.ev)
     };

@@ -1,6 +1,7 @@
 //! The event log: the trace up to the playhead, in words, newest first.
 
 use crate::playback::Model;
+use crate::row_keys::RowKeys;
 use crate::state::Msg;
 use monscope_core::trace::format::describe;
 use monscope_core::trace::EventKind;
@@ -39,12 +40,17 @@ fn kind_class(k: &EventKind) -> &'static str {
     }
 }
 
+thread_local! {
+    /// The rows' keys (`RowKeys` says why).
+    static KEYS: std::cell::RefCell<RowKeys> = std::cell::RefCell::default();
+}
+
 pub fn event_log(p: &Props) -> Html {
     let show_timers = p.timers;
     let toggle = super::change(&p.on, Msg::Timers(!show_timers));
     let trace = p.model.trace();
     let upto = p.upto.min(trace.len());
-    let lines = trace
+    let rows: Vec<_> = trace
         .range(0, upto)
         .enumerate()
         .rev()
@@ -58,15 +64,17 @@ pub fn event_log(p: &Props) -> Html {
                 )
         })
         .take(SHOWN)
-        .map(|(i, e)| {
-            let onclick = super::pick(&p.on, i);
-            let selected = p.selected == Some(i);
-            html! {
-                <li key={i} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
-                    <button class="log-line" {onclick}>{ describe(&e, &p.model.names) }</button>
-                </li>
-            }
-        });
+        .collect();
+    let keys = KEYS.with_borrow_mut(|k| k.keys(rows.iter().map(|(i, _)| *i)));
+    let lines = rows.iter().zip(keys).map(|((i, e), key)| {
+        let onclick = super::pick(&p.on, *i);
+        let selected = p.selected == Some(*i);
+        html! {
+            <li {key} class={classes!(kind_class(&e.kind), selected.then_some("selected"))}>
+                <button class="log-line" {onclick}>{ describe(e, &p.model.names) }</button>
+            </li>
+        }
+    });
     html! {
         <section class="panel event-log" aria-label="event log">
             <div class="log-bar">

@@ -192,7 +192,7 @@ thread_local! {
     /// `OffscreenCanvas` (`sim_feed::Painter`: their pixels were a third of a
     /// playing frame's script at 2,000 in flight); here, where no worker starts.
     /// The scene last asked for is painted here if the worker fails.
-    static PAINTER: Rc<RefCell<Painter>> = Painter::start("./sim-worker.js#dots", Rc::new(|| {
+    static PAINTER: Rc<RefCell<Painter>> = Painter::new("./sim-worker.js#dots", Rc::new(|| {
         LAST.with_borrow(|last| {
             if let Some((canvas, scene, pixels)) = last {
                 paint_here(canvas, scene, pixels);
@@ -223,6 +223,13 @@ pub(crate) fn placing([cx, cy, s, dpr]: [f64; 4]) -> impl Fn(f64, f64) -> (f64, 
     move |x, y| ((cx + x * s) * dpr, (cy + y * s) * dpr)
 }
 
+/// The painter's worker started, if it is not: the ring calls this when
+/// the dots come near to being painted here (`cluster::WARM_DOTS`), so that
+/// its module is loaded by the first drawing.
+pub fn warm() {
+    PAINTER.with(Painter::warm);
+}
+
 /// `scene` painted by the worker, or here.
 fn draw(canvas: &HtmlCanvasElement, scene: &Rc<Scene>, pixels: &Rc<RefCell<Pixels>>) {
     LAST.with_borrow_mut(|l| *l = Some((canvas.clone(), scene.clone(), pixels.clone())));
@@ -244,7 +251,7 @@ fn draw(canvas: &HtmlCanvasElement, scene: &Rc<Scene>, pixels: &Rc<RefCell<Pixel
     set(&msg, "h", ph);
     set(&msg, "place", Float64Array::from(&place[..]));
     set(&msg, "scale", scale);
-    if !PAINTER.with(|p| p.borrow_mut().ask(canvas, msg, moved)) {
+    if !PAINTER.with(|p| Painter::ask(p, canvas, msg, moved)) {
         paint_here(canvas, scene, pixels);
     }
 }
@@ -305,9 +312,6 @@ fn hit(scene: &Scene, x: f64, y: f64) -> Option<usize> {
 pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
     let canvas: Rc<Canvas> = use_memo((), |_| Canvas::default());
     let pixels: Rc<RefCell<Pixels>> = use_mut_ref(Default::default);
-    // The painter's worker starts loading with the page, before there are
-    // dots enough for the canvas.
-    PAINTER.with(|_| ());
     {
         let canvas = canvas.clone();
         use_effect_on(effect::EveryRender, move |_| {

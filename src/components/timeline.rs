@@ -41,6 +41,10 @@ const MAX_ARROWS: usize = 1500;
 /// (`arrow_canvas`). Below it each keeps its SVG element and its title; a
 /// built-in scenario's story window holds a few hundred.
 const MAX_SVG_ARROWS: usize = 1000;
+
+/// From this many arrows in the window on, the canvas's painter is started
+/// (`cluster::WARM_DOTS`'s reason).
+const WARM_ARROWS: usize = MAX_SVG_ARROWS * 2 / 3;
 /// A click this close to an arrow or a mark (pixels) picks it.
 const PICK_REACH: f64 = 9.0;
 
@@ -237,7 +241,11 @@ fn body(p: &BodyProps) -> (Html, Rc<Vec<Line>>) {
     let pl = plot(w0, span, 1.0);
     // Many arrows: the plain ones go on the canvas; a dropped, held or
     // selected one keeps its SVG element (its dashes, ✕ and title).
-    let many = drawn(model, &flights, w0, w1, p.hidden).count() > MAX_SVG_ARROWS;
+    let count = drawn(model, &flights, w0, w1, p.hidden).count();
+    let many = count > MAX_SVG_ARROWS;
+    if count > WARM_ARROWS {
+        super::arrow_canvas::warm();
+    }
     let plain =
         |fl: &Flight| many && fl.dropped.is_none() && !fl.held && p.selected_event != Some(fl.ev);
     let lines: Vec<Line> = drawn(model, &flights, w0, w1, p.hidden)

@@ -95,5 +95,12 @@ if (process.env.TRACE) {
     const cpu = tasks.reduce((a, e) => a + (e.tdur || 0) / 1000, 0) / frames.length;
     console.log(`${thread} (tasks a frame: ${wall.toFixed(1)} ms, ${cpu.toFixed(1)} ms of CPU): ` + Object.entries(sums).sort((a, b) => b[1] - a[1]).slice(0, 14).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
   }
+  // The workers' tasks over 5 ms of their own CPU: the arrows' painter's
+  // drawings of a new window (the dots' are a few ms each frame).
+  const workers = [...new Set(ev.filter((e) => threads[`${e.pid}:${e.tid}`] === 'DedicatedWorker thread').map((e) => `${e.pid}:${e.tid}`))];
+  for (const w of workers) {
+    const long = ev.filter((e) => `${e.pid}:${e.tid}` === w && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.tdur > 5000).map((e) => e.tdur / 1000);
+    if (long.length) console.log(`worker ${w}: ${long.length} tasks over 5 ms of CPU: ${long.map((v) => v.toFixed(1)).join(', ')}`);
+  }
 }
 await browser.close();
