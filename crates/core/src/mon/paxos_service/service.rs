@@ -33,7 +33,7 @@ pub struct ServiceMeta {
 /// A service as a type (Ceph's subclass of PaxosService): its
 /// [`ServiceMeta`], a state that starts from `Default`, and
 /// update_from_paxos, whose result is typed per service.
-pub trait ServiceClass: Service + Clone + Default {
+pub trait ServiceClass: Service + Clone + Debug + Default {
     const META: ServiceMeta;
     /// What update_from_paxos hands the Monitor (need_bootstrap, with its cause).
     type Update;
@@ -44,8 +44,9 @@ pub trait ServiceClass: Service + Clone + Default {
 /// Ceph's PaxosService virtuals. Object-safe: the shared machinery
 /// ([`ServiceBase`](super::ServiceBase)) calls the service through a vtable,
 /// as Ceph does, so it is compiled once rather than once per service (seven
-/// copies in the page's wasm).
-pub trait Service: Debug {
+/// copies in the page's wasm). Not `Debug`: a vtable would carry every
+/// service's Debug code into the page (1.4 kB gzipped).
+pub trait Service {
     /// create_initial: the first state, proposed when the service has none (lc 0).
     fn create_initial(&mut self, ctx: &mut PaxosCtx);
     /// create_pending: a fresh pending state (leader only).
