@@ -385,24 +385,21 @@ impl Sim {
             return;
         }
         let names = self.node_names();
-        let flying = self.queue.iter().filter_map(|(_, ev)| match ev {
+        // A timer's entry can stand for a later arming (`timers.rs`), as a
+        // re-armed timer's old entry did before it was passed over.
+        let pending = self.queue.iter().filter_map(|(at, ev)| match ev {
             SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
                 from: *from,
                 to: *to,
                 msg,
             }),
-            SimEvent::Timer { .. } | SimEvent::Lost { .. } => None,
-        });
-        // The armed timers, by node and timer (a queue entry can stand
-        // for a later arming, see `timers.rs`).
-        let armed = self.timers.iter().enumerate().flat_map(|(node, t)| {
-            t.armed().map(move |(timer, at)| Pending::Timer {
-                node: node as NodeId,
-                timer,
+            SimEvent::Timer { node, timer, .. } => Some(Pending::Timer {
+                node: *node,
+                timer: *timer,
                 at,
-            })
+            }),
+            SimEvent::Lost { .. } => None,
         });
-        let pending = flying.chain(armed);
         let overrun = self.meter.overrun(self.now, &names, pending);
         self.emit(EventKind::Overrun {
             text: overrun.text.clone(),
@@ -435,25 +432,14 @@ impl Sim {
     /// [`Sim::emit`], and for a `Commit` its value handed to the fold
     /// decoded (see [`ClusterState::apply_decoded`]). Not inlined: it is
     /// called from many places, and a copy in each would cost the page's
-    /// transfer more than the call costs the simulator. Most events
-    /// (deliveries, sends between monitors, timers, log lines) are only
-    /// counted and recorded: that path is kept apart from the fold's, so
-    /// that it saves and restores few registers.
+    /// transfer more than the call costs the simulator.
     #[inline(never)]
     fn emit_decoded(&mut self, kind: EventKind, decoded: Option<&Transaction>) {
-        self.meter.count(self.now);
-        if self.record && !self.state.reads(&kind) && !is_verdict(&kind) {
-            self.record_event(Event { at: self.now, kind });
-        } else {
-            self.fold_event(Event { at: self.now, kind }, decoded);
-        }
-    }
-
-    /// An event the fold reads, or a verdict, or any event while not recording.
-    #[inline(never)]
-    fn fold_event(&mut self, mut ev: Event, decoded: Option<&Transaction>) {
+        let mut ev = Event { at: self.now, kind };
+        self.meter.count(ev.at);
         // Most events reveal nothing: the violations are copied out only
-        // when there are some.
+        // when there are some. Most are not even read by the fold
+        // (deliveries, timers, log lines): it is not called for those.
         let found = if self.state.reads(&ev.kind) {
             self.state.apply_decoded(&ev, decoded).len()
         } else {
@@ -463,8 +449,19 @@ impl Sim {
             // Folded already; the store transactions carry it.
             *value = None;
         }
-        if self.record || is_verdict(&ev.kind) {
-            self.record_event(ev);
+        let verdict = matches!(
+            ev.kind,
+            EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
+        );
+        if self.record || verdict {
+            if self.trace.len() == self.trace.capacity() {
+                // Grown by half, not doubled: the hour's trace (4.5 M
+                // events) had room for 8.4 M when it ended, and a long run's
+                // peak memory is mostly that room.
+                let more = (self.trace.capacity() / 2).max(1024);
+                self.trace.reserve_exact(more);
+            }
+            self.trace.push(ev);
         }
         if found > 0 {
             let all = self.state.violations();
@@ -477,18 +474,6 @@ impl Sim {
                 });
             }
         }
-    }
-
-    #[inline]
-    fn record_event(&mut self, ev: Event) {
-        if self.trace.len() == self.trace.capacity() {
-            // Grown by half, not doubled: the hour's trace (4.5 M
-            // events) had room for 8.4 M when it ended, and a long run's
-            // peak memory is mostly that room.
-            let more = (self.trace.capacity() / 2).max(1024);
-            self.trace.reserve_exact(more);
-        }
-        self.trace.push(ev);
     }
 
     fn client_node(&self) -> NodeId {
@@ -1128,15 +1113,6 @@ fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
     } else {
         Reach::Refused
     }
-}
-
-/// Whether an event is a verdict (an expectation's result, a violation, an
-/// overrun): kept in the trace even when the events are not recorded.
-fn is_verdict(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
-    )
 }
 
 /// Mixed into the seed for the clients' stream of chance ("monclien").
