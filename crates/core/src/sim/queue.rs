@@ -1,12 +1,12 @@
 //! The simulator's event queue: the earliest (time, sequence) first.
 //!
-//! Two heaps hold the events in the order (time, sequence). Messages in flight are few and due
-//! soon, timers many and due late (a re-armed or cancelled timer's entry
-//! stays until its time, and is then passed over: a five-monitor write load
-//! keeps about 750 queued, each lease re-arming every peon's 10 s lease
-//! timeout): apart, a message's push and pop go through a heap of a few
-//! entries instead of climbing over every timer, and a timer pushed is
-//! among the latest, at the bottom of its own.
+//! Two heaps hold the events in the order (time, sequence). Messages in
+//! flight are few and due soon, timers many and due late (one entry per
+//! armed timer, see `timers.rs`; before that, every re-arming left an
+//! entry behind and a five-monitor write load kept about 750 queued):
+//! apart, a message's push and pop go through a heap of a few entries
+//! instead of climbing over every timer, and a timer pushed is among the
+//! latest, at the bottom of its own.
 
 use crate::time::Time;
 use std::cmp::Ordering;
