@@ -10,6 +10,7 @@ mod queue;
 pub mod rng;
 pub mod run;
 pub mod tcp;
+mod timers;
 
 pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
@@ -23,7 +24,6 @@ use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Out, Timer, TimerOp};
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{MonitorDBStore, Transaction};
-use crate::mon::vecmap::VecMap;
 use crate::mon::{Addr, Rank};
 use crate::scenario::ast::{Action, Scenario, Targets};
 use crate::scenario::printer::print_action;
@@ -36,6 +36,7 @@ use network::Network;
 use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
+use timers::{Due, Place, Timers};
 
 #[derive(Clone, Debug)]
 enum SimEvent {
@@ -48,11 +49,13 @@ enum SimEvent {
     },
     /// A message the network lost, failing at this point of its flight.
     Lost { id: MsgId, reason: DropReason },
-    /// A timer fires unless it was re-armed or cancelled since (`generation`).
+    /// A timer's entry comes up: it fires, waits for its later arming,
+    /// or passes ([`Timers::due`]); `tag` names the entry.
     Timer {
         node: NodeId,
         timer: Timer,
-        generation: u64,
+        seq: u64,
+        tag: u64,
     },
 }
 
@@ -103,10 +106,9 @@ pub struct Sim {
     /// route back or the reply) was lost: the client hunts for them at its
     /// next session check (see [`Sim::session_alive`]).
     client_lost: Vec<u64>,
-    /// Armed timers per node (monitors, then the client): timer ->
-    /// generation. A few per node: a sorted vector keeps its buffer where a
-    /// `BTreeMap` allocated and freed nodes each round.
-    timers: Vec<VecMap<Timer, u64>>,
+    /// Armed timers per node (monitors, then the client), each with its
+    /// one queue entry.
+    timers: Vec<Timers>,
     next_timer_gen: u64,
     /// The value last committed and its hash: every monitor commits the
     /// same shared value of a version, hashed once.
@@ -223,7 +225,7 @@ impl Sim {
             client_rng: Pcg32::new(scenario.seed ^ CLIENT_STREAM),
             net,
             nodes,
-            timers: vec![VecMap::new(); total + 1],
+            timers: vec![Timers::default(); total + 1],
             next_timer_gen: 0,
             last_commit: None,
             next_msg: 0,
@@ -383,6 +385,8 @@ impl Sim {
             return;
         }
         let names = self.node_names();
+        // A timer's entry can stand for a later arming (`timers.rs`), as a
+        // re-armed timer's old entry did before it was passed over.
         let pending = self.queue.iter().filter_map(|(at, ev)| match ev {
             SimEvent::Arrive { from, to, msg, .. } => Some(Pending::Message {
                 from: *from,
@@ -403,13 +407,21 @@ impl Sim {
         self.overrun = Some(Arc::new(overrun));
     }
 
+    /// A message's fate, due at `at`.
     fn push(&mut self, at: Time, ev: SimEvent) {
         self.seq += 1;
-        let lane = match ev {
-            SimEvent::Timer { .. } => Lane::Timer,
-            SimEvent::Arrive { .. } | SimEvent::Lost { .. } => Lane::Flight,
+        self.queue.push(at, self.seq, Lane::Flight, ev);
+    }
+
+    /// A timer's queue entry at `place`.
+    fn push_timer(&mut self, node: NodeId, timer: Timer, place: Place) {
+        let ev = SimEvent::Timer {
+            node,
+            timer,
+            seq: place.seq,
+            tag: place.tag,
         };
-        self.queue.push(at, self.seq, lane, ev);
+        self.queue.push(place.at, place.seq, Lane::Timer, ev);
     }
 
     #[inline]
@@ -420,14 +432,25 @@ impl Sim {
     /// [`Sim::emit`], and for a `Commit` its value handed to the fold
     /// decoded (see [`ClusterState::apply_decoded`]). Not inlined: it is
     /// called from many places, and a copy in each would cost the page's
-    /// transfer more than the call costs the simulator.
+    /// transfer more than the call costs the simulator. Most events
+    /// (deliveries, sends between monitors, timers, log lines) are only
+    /// counted and recorded: that path is kept apart from the fold's, so
+    /// that it saves and restores few registers.
     #[inline(never)]
     fn emit_decoded(&mut self, kind: EventKind, decoded: Option<&Transaction>) {
-        let mut ev = Event { at: self.now, kind };
-        self.meter.count(ev.at);
+        self.meter.count(self.now);
+        if self.record && !self.state.reads(&kind) && !is_verdict(&kind) {
+            self.record_event(Event { at: self.now, kind });
+        } else {
+            self.fold_event(Event { at: self.now, kind }, decoded);
+        }
+    }
+
+    /// An event the fold reads, or a verdict, or any event while not recording.
+    #[inline(never)]
+    fn fold_event(&mut self, mut ev: Event, decoded: Option<&Transaction>) {
         // Most events reveal nothing: the violations are copied out only
-        // when there are some. Most are not even read by the fold
-        // (deliveries, timers, log lines): it is not called for those.
+        // when there are some.
         let found = if self.state.reads(&ev.kind) {
             self.state.apply_decoded(&ev, decoded).len()
         } else {
@@ -437,19 +460,8 @@ impl Sim {
             // Folded already; the store transactions carry it.
             *value = None;
         }
-        let verdict = matches!(
-            ev.kind,
-            EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
-        );
-        if self.record || verdict {
-            if self.trace.len() == self.trace.capacity() {
-                // Grown by half, not doubled: the hour's trace (4.5 M
-                // events) had room for 8.4 M when it ended, and a long run's
-                // peak memory is mostly that room.
-                let more = (self.trace.capacity() / 2).max(1024);
-                self.trace.reserve_exact(more);
-            }
-            self.trace.push(ev);
+        if self.record || is_verdict(&ev.kind) {
+            self.record_event(ev);
         }
         if found > 0 {
             let all = self.state.violations();
@@ -462,6 +474,18 @@ impl Sim {
                 });
             }
         }
+    }
+
+    #[inline]
+    fn record_event(&mut self, ev: Event) {
+        if self.trace.len() == self.trace.capacity() {
+            // Grown by half, not doubled: the hour's trace (4.5 M
+            // events) had room for 8.4 M when it ended, and a long run's
+            // peak memory is mostly that room.
+            let more = (self.trace.capacity() / 2).max(1024);
+            self.trace.reserve_exact(more);
+        }
+        self.trace.push(ev);
     }
 
     fn client_node(&self) -> NodeId {
@@ -525,13 +549,14 @@ impl Sim {
             SimEvent::Timer {
                 node,
                 timer,
-                generation,
+                seq,
+                tag,
             } => {
-                let timers = &mut self.timers[node as usize];
-                if timers.get(&timer) != Some(&generation) {
-                    return;
+                match self.timers[node as usize].due(timer, self.now, seq, tag) {
+                    Due::Fire => {}
+                    Due::Later(place) => return self.push_timer(node, timer, place),
+                    Due::Pass => return,
                 }
-                timers.remove(&timer);
                 self.emit(EventKind::TimerFire { node, timer });
                 if node == self.client_node() {
                     self.client_timer(timer);
@@ -726,7 +751,7 @@ impl Sim {
             match op {
                 TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
                 TimerOp::Cancel { timer } => {
-                    if self.timers[node as usize].remove(&timer).is_some() {
+                    if self.timers[node as usize].disarm(timer) {
                         self.emit(EventKind::TimerCancel { node, timer });
                     }
                 }
@@ -746,22 +771,22 @@ impl Sim {
 
     fn set_timer(&mut self, node: NodeId, timer: Timer, after: Duration) {
         self.next_timer_gen += 1;
-        let generation = self.next_timer_gen;
-        self.timers[node as usize].insert(timer, generation);
         let fires_at = self.now.saturating_add(after);
+        // Its place in the order is taken now, queued or not.
+        self.seq += 1;
+        let place = Place {
+            at: fires_at,
+            seq: self.seq,
+            tag: self.next_timer_gen,
+        };
         self.emit(EventKind::TimerSet {
             node,
             timer,
             fires_at,
         });
-        self.push(
-            fires_at,
-            SimEvent::Timer {
-                node,
-                timer,
-                generation,
-            },
-        );
+        if let Some(p) = self.timers[node as usize].arm(timer, place) {
+            self.push_timer(node, timer, p);
+        }
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>) {
@@ -915,8 +940,7 @@ impl Sim {
             n.reset_before = n.reset_before.max(self.next_msg);
             self.net.orphan(node);
         }
-        let armed = std::mem::take(&mut self.timers[node as usize]);
-        for (&timer, _) in armed.iter() {
+        for timer in self.timers[node as usize].disarm_all() {
             self.emit(EventKind::TimerCancel { node, timer });
         }
         self.refresh_status(node);
@@ -1168,6 +1192,15 @@ fn reach(nodes: &[Node], net: &Network, n: NodeId) -> Reach {
             _ => Reach::Refused,
         }
     }
+}
+
+/// Whether an event is a verdict (an expectation's result, a violation, an
+/// overrun): kept in the trace even when the events are not recorded.
+fn is_verdict(kind: &EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::Expect { .. } | EventKind::Violation { .. } | EventKind::Overrun { .. }
+    )
 }
 
 /// Mixed into the seed for the clients' stream of chance ("monclien").

@@ -1,34 +1,44 @@
 //! The simulator's event queue: the earliest (time, sequence) first.
 //!
-//! Two heaps hold only the order (time, sequence) and where the event is
-//! kept; the events stay put in a slab. Messages in flight are few and due
-//! soon, timers many and due late (a re-armed or cancelled timer's entry
-//! stays until its time, and is then passed over: a five-monitor write load
-//! keeps about 750 queued, each lease re-arming every peon's 10 s lease
-//! timeout): apart, a message's push and pop go through a heap of a few
-//! entries instead of climbing over every timer, and a timer pushed is
-//! among the latest, at the bottom of its own.
+//! Two heaps hold the events in the order (time, sequence). Messages in
+//! flight are few and due soon, timers many and due late (one entry per
+//! armed timer, see `timers.rs`; before that, every re-arming left an
+//! entry behind and a five-monitor write load kept about 750 queued):
+//! apart, a message's push and pop go through a heap of a few entries
+//! instead of climbing over every timer, and a timer pushed is among the
+//! latest, at the bottom of its own.
 
 use crate::time::Time;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Entry {
+/// An event and its place in the order, held in the heap itself: a slab
+/// beside the heaps cost every push and pop a slot taken, a free list and
+/// an `Option` written and read again (about 25 instructions each way).
+#[derive(Clone, Debug)]
+struct Entry<T> {
     at: Time,
     seq: u64,
-    slot: u32,
+    ev: T,
 }
 
-impl PartialOrd for Entry {
+impl<T> PartialEq for Entry<T> {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.seq) == (o.at, o.seq)
+    }
+}
+
+impl<T> Eq for Entry<T> {}
+
+impl<T> PartialOrd for Entry<T> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
 }
 
-impl Ord for Entry {
+impl<T> Ord for Entry<T> {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
-    /// `seq` is unique, so `slot` never decides.
+    /// `seq` is unique, so the event never decides.
     fn cmp(&self, o: &Self) -> Ordering {
         (o.at, o.seq).cmp(&(self.at, self.seq))
     }
@@ -44,57 +54,40 @@ pub(super) enum Lane {
 #[derive(Clone, Debug)]
 pub(super) struct Queue<T> {
     /// Per lane.
-    heaps: [BinaryHeap<Entry>; 2],
-    /// The events; `None` where one was popped (its slot is in `free`).
-    slots: Vec<Option<T>>,
-    free: Vec<u32>,
+    heaps: [BinaryHeap<Entry<T>>; 2],
 }
 
 impl<T> Queue<T> {
     pub(super) fn new() -> Self {
         Queue {
             heaps: [BinaryHeap::new(), BinaryHeap::new()],
-            slots: Vec::new(),
-            free: Vec::new(),
         }
     }
 
     /// `ev` due at `at`; `seq` orders the events of one instant (unique
     /// across both lanes).
     pub(super) fn push(&mut self, at: Time, seq: u64, lane: Lane, ev: T) {
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.slots[s as usize] = Some(ev);
-                s
-            }
-            None => {
-                self.slots.push(Some(ev));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.heaps[lane as usize].push(Entry { at, seq, slot });
+        self.heaps[lane as usize].push(Entry { at, seq, ev });
     }
 
-    /// The lane whose first entry comes first (the greater, reversed).
-    fn first(&self) -> Option<(usize, &Entry)> {
+    /// The lane whose first entry comes first.
+    fn first(&self) -> Option<(usize, Time)> {
         match (self.heaps[0].peek(), self.heaps[1].peek()) {
-            (Some(f), Some(t)) if t > f => Some((1, t)),
-            (Some(f), _) => Some((0, f)),
-            (None, t) => Some((1, t?)),
+            (Some(f), Some(t)) if (t.at, t.seq) < (f.at, f.seq) => Some((1, t.at)),
+            (Some(f), _) => Some((0, f.at)),
+            (None, t) => Some((1, t?.at)),
         }
     }
 
     /// When the earliest event is due.
     pub(super) fn peek_at(&self) -> Option<Time> {
-        self.first().map(|(_, e)| e.at)
+        self.first().map(|(_, at)| at)
     }
 
     /// The earliest event.
     pub(super) fn pop(&mut self) -> Option<T> {
         let (lane, _) = self.first()?;
-        let e = self.heaps[lane].pop()?;
-        self.free.push(e.slot);
-        self.slots[e.slot as usize].take()
+        self.heaps[lane].pop().map(|e| e.ev)
     }
 
     /// Every event still due and when: messages in flight, then timers,
@@ -103,7 +96,7 @@ impl<T> Queue<T> {
         self.heaps
             .iter()
             .flat_map(|h| h.iter())
-            .filter_map(|e| Some((e.at, self.slots[e.slot as usize].as_ref()?)))
+            .map(|e| (e.at, &e.ev))
     }
 }
 
