@@ -50,7 +50,6 @@ fn main() {
     if web_sys::window().is_none() {
         return;
     }
-    panic_panel::install();
     app::start();
 }
 

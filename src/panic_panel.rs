@@ -1,53 +1,19 @@
-//! A panic never leaves a blank page: the hook logs the panic to the console and
-//! shows it in an error panel (`#error-panel`) at the top of the page.
+//! A crash never leaves a blank page: the error panel (`#error-panel`) at the
+//! top of the page says so. The page is built to abort at once on a panic
+//! (xtask/src/nightly.rs): no Rust hook runs, the wasm traps, and the trap
+//! reaches the JS that called in, where `www/index.html`'s script shows it.
+//! That script makes the panel; this shows the other crashes in it.
 
-use std::panic::PanicHookInfo;
+use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Through yew, because yew's renderer replaces any hook not set this way.
-pub fn install() {
-    yew::set_custom_panic_hook(Box::new(on_panic));
+#[wasm_bindgen]
+extern "C" {
+    /// `www/index.html`'s: log `text` and show it in the error panel.
+    #[wasm_bindgen(js_name = monscopeCrashed)]
+    fn crashed(text: &str);
 }
 
-fn on_panic(info: &PanicHookInfo<'_>) {
-    report(&format!("monscope crashed: {info}"));
-}
-
-/// Log `text` and show it in the error panel (the simulation worker's panic).
+/// Log `text` and show it in the error panel (the simulation worker's crash).
 pub fn report(text: &str) {
-    web_sys::console::error_1(&text.into());
-    // Best effort: if the DOM itself is unusable there is nothing more to do.
-    let _ = show(text);
-}
-
-fn show(text: &str) -> Option<()> {
-    let document = web_sys::window()?.document()?;
-    let panel = match document.get_element_by_id("error-panel") {
-        Some(panel) => panel,
-        None => {
-            let panel = document.create_element("div").ok()?;
-            panel.set_id("error-panel");
-            panel.set_attribute("role", "alert").ok()?;
-            let body = document.body()?;
-            body.insert_before(&panel, body.first_child().as_ref())
-                .ok()?;
-            panel
-        }
-    };
-    let heading = document.create_element("h2").ok()?;
-    heading.set_text_content(Some("Something went wrong"));
-    let detail = document.create_element("pre").ok()?;
-    detail.set_text_content(Some(text));
-    let hint = document.create_element("p").ok()?;
-    hint.set_text_content(Some(
-        "This is a bug in monscope. Reload the page to start again; the browser console has details.",
-    ));
-    let reload = document.create_element("button").ok()?;
-    reload.set_text_content(Some("Reload"));
-    reload.set_attribute("onclick", "location.reload()").ok()?;
-    panel.set_text_content(None);
-    panel.append_child(&heading).ok()?;
-    panel.append_child(&detail).ok()?;
-    panel.append_child(&hint).ok()?;
-    panel.append_child(&reload).ok()?;
-    Some(())
+    crashed(text);
 }

@@ -97,15 +97,11 @@ pub mod exports {
 
     thread_local! {
         static RUN: RefCell<Option<Stepper>> = const { RefCell::new(None) };
-        static PANIC: RefCell<String> = const { RefCell::new(String::new()) };
     }
 
     /// Start simulating `text` (replacing any run); why it cannot be, or "".
     #[wasm_bindgen]
     pub fn sim_start(text: &str) -> String {
-        std::panic::set_hook(Box::new(|info| {
-            PANIC.with(|p| *p.borrow_mut() = info.to_string())
-        }));
         match Stepper::new(text) {
             Ok(s) => {
                 RUN.with(|r| *r.borrow_mut() = Some(s));
@@ -210,12 +206,6 @@ pub mod exports {
             let rect = p.paint(&marks, &rgb(colours), w, h, at, scale);
             changed(rect, &p.buf)
         })
-    }
-
-    /// What the worker's last panic said.
-    #[wasm_bindgen]
-    pub fn sim_panic() -> String {
-        PANIC.with(|p| p.borrow().clone())
     }
 }
 

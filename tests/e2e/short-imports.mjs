@@ -61,7 +61,9 @@ export function shortenImports(wasm, module) {
     const [size, start] = leb(wasm, at + 1);
     const end = start + size;
     if (id === 7) {
-      // Exports: the closures' entry points are named with a hash too.
+      // Exports: the closures' entry points are named with a hash too, at the
+      // end (legacy mangling, `..._h0123456789abcdef`) or after each crate's
+      // name (v0 mangling, the nightly's: `wasm_bindgen_0123456789abcdef___...`).
       let [count, p] = leb(wasm, start);
       const body = uleb(count);
       for (let i = 0; i < count; i++) {
@@ -69,7 +71,7 @@ export function shortenImports(wasm, module) {
         const field = text.decode(wasm.subarray(n0, n0 + nlen));
         const [, d] = leb(wasm, n0 + nlen + 1);
         let name = field;
-        if (/__h[0-9a-f]{16}(_\d+)?$/.test(field)) {
+        if (/__h[0-9a-f]{16}(_\d+)?$|_[0-9a-f]{16}___/.test(field)) {
           name = `$x${exports.size.toString(36)}`;
           exports.set(field, name);
         }

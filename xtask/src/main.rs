@@ -15,6 +15,7 @@
 //! Plain std Rust, so that it builds in seconds on a fresh machine.
 
 mod bench;
+mod nightly;
 mod real;
 mod serve;
 mod sh;

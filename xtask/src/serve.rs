@@ -1,6 +1,7 @@
 //! Building the web app with trunk, and a small std-only static file server for
 //! dist/ (used by `cargo xtask serve` and by the end-to-end tests).
 
+use crate::nightly;
 use crate::sh;
 use crate::tools::{self, Need};
 use crate::Result;
@@ -25,13 +26,18 @@ pub fn serve_cmd(root: &Path, port: u16) -> Result {
 }
 
 /// `trunk build --release`: dist/ gets index.html, the wasm (optimized by
-/// binaryen's wasm-opt), its JS glue, css and favicon.
+/// binaryen's wasm-opt), its JS glue, css and favicon. Its cargo builds run
+/// on the pinned nightly (xtask/src/nightly.rs).
 pub fn trunk_build(root: &Path) -> Result {
     // Trunk.toml says `offline = true` (so trunk never downloads a tool), which
-    // trunk also passes on to cargo: fetch the crates first.
-    sh::run(sh::cargo().args(["fetch", "--quiet"]).current_dir(root))?;
+    // trunk also passes on to cargo: fetch the crates first, the std's too.
     sh::run(
-        Command::new("trunk")
+        nightly::page_build(&mut Command::new("cargo"))
+            .args(["fetch", "--quiet", "--target", tools::WASM_TARGET])
+            .current_dir(root),
+    )?;
+    sh::run(
+        nightly::page_build(&mut Command::new("trunk"))
             .args(["build", "--release"])
             .current_dir(root),
     )?;

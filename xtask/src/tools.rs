@@ -1,7 +1,8 @@
 //! Finds the tools the project needs and installs only what is missing:
-//! the wasm32 target, trunk, wasm-bindgen-cli (the version in Cargo.lock),
-//! the npm packages in tests/e2e (binaryen's wasm-opt, terser, playwright-core), and for
-//! tests Debian's chromium and chromium-driver. Nothing is ever downloaded
+//! the wasm32 target, the page's pinned nightly with rust-src (nightly.rs), trunk,
+//! wasm-bindgen-cli (the version in Cargo.lock), the npm packages in tests/e2e
+//! (binaryen's wasm-opt, terser, playwright-core), and for tests Debian's chromium
+//! and chromium-driver. Nothing is ever downloaded
 //! outside the package registries: no prebuilt binaries, no browser builds.
 
 use crate::sh::{self, probe};
@@ -31,6 +32,7 @@ pub fn ensure(root: &Path, need: Need) -> Result {
         ensure_ceph()?;
     }
     ensure_target(WASM_TARGET)?;
+    crate::nightly::ensure()?;
     ensure_npm_packages(root)?;
     ensure_cargo_tool(
         "trunk",
@@ -62,8 +64,9 @@ pub fn ensure(root: &Path, need: Need) -> Result {
         String::new()
     };
     println!(
-        "xtask: tools ready: {WASM_TARGET}, trunk {TRUNK_VERSION}, wasm-bindgen {wbg}, \
-         npm packages of tests/e2e{chromium}"
+        "xtask: tools ready: {WASM_TARGET}, {} with rust-src, trunk {TRUNK_VERSION}, \
+         wasm-bindgen {wbg}, npm packages of tests/e2e{chromium}",
+        crate::nightly::NIGHTLY
     );
     Ok(())
 }
