@@ -33,8 +33,6 @@ pub fn click(
     yew::Callback::from(move |_: web_sys::MouseEvent| on.emit(msg.clone()))
 }
 
-/// A click that picks event `i` (the event log's and the expectations' rows:
-/// one closure type for both), where the pointer is.
 /// A checkbox's change that sends `msg` (its new state, known when the
 /// box was drawn), one closure type for all, as [`click`].
 pub fn change(
@@ -51,6 +49,8 @@ pub fn close(on: &yew::Callback<()>) -> yew::Callback<web_sys::MouseEvent> {
     on.reform(|_: web_sys::MouseEvent| ())
 }
 
+/// A click that picks event `i` (the event log's and the expectations' rows:
+/// one closure type for both), where the pointer is.
 pub fn pick(on: &yew::Callback<crate::state::Msg>, i: usize) -> yew::Callback<web_sys::MouseEvent> {
     on.reform(move |e: web_sys::MouseEvent| crate::state::Msg::Pick(i, e.page_x(), e.page_y()))
 }
