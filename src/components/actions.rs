@@ -2,6 +2,7 @@
 //! selected monitor's row sits under the playback controls, in the first
 //! screen (`mon_row`); links, partitions and the client below.
 
+use super::button;
 use crate::app::Frame;
 use crate::playback::Model;
 use crate::state::Msg;
@@ -97,15 +98,15 @@ pub fn actions(p: &Props) -> Html {
             html! {
                 <div class="mon-bar" role="group" aria-label={format!("act on mon.{name}")}>
                     <span class="row-title">{ format!("mon.{name}") }</span>
-                    <button onclick={act(format!("kill {name}"))} disabled={down} data-testid="action-kill" title="kill (k)">{ "Kill" }</button>
-                    <button onclick={act(format!("revive {name}"))} disabled={!down} data-testid="action-revive" title="revive (r)">{ "Revive" }</button>
-                    <button onclick={act(format!("wipe {name}"))} disabled={!down} data-testid="action-wipe" title="wipe the store (w); kill first">{ "Wipe" }</button>
-                    <button onclick={act(format!("isolate {name}"))} data-testid="action-isolate" title="cut every link (i)">{ "Isolate" }</button>
-                    <button onclick={act(format!("call-election {name}"))} disabled={down} data-testid="action-election" title="call an election (e)">{ "Call election" }</button>
+                    { button(act(format!("kill {name}")), down, "action-kill", "kill (k)", "Kill") }
+                    { button(act(format!("revive {name}")), !down, "action-revive", "revive (r)", "Revive") }
+                    { button(act(format!("wipe {name}")), !down, "action-wipe", "wipe the store (w); kill first", "Wipe") }
+                    { button(act(format!("isolate {name}")), false, "action-isolate", "cut every link (i)", "Isolate") }
+                    { button(act(format!("call-election {name}")), down, "action-election", "call an election (e)", "Call election") }
                     // (The power-cycle button of the IndexedDB work goes here.)
                     <span class="inline">
                         <input ref={skew_ref} size="6" placeholder="-300ms" aria-label="clock skew" data-testid="skew-input" />
-                        <button onclick={skew} data-testid="action-skew" title="offset this monitor's clock (timecheck measures it)">{ "Skew clock" }</button>
+                        { button(skew, false, "action-skew", "offset this monitor's clock (timecheck measures it)", "Skew clock") }
                     </span>
                 </div>
             }
@@ -252,16 +253,16 @@ pub fn actions(p: &Props) -> Html {
                 <span class="row-title">{ "link" }</span>
                 { link_options(&link_a, la, "link-a") }
                 { link_options(&link_b, lb, "link-b") }
-                <button onclick={link_act("cut", false)} data-testid="action-cut">{ "Cut" }</button>
-                <button onclick={link_act("cut", true)} data-testid="action-cut-one-way" title="cut the first → second direction only">{ "Cut →" }</button>
-                <button onclick={link_act("restore", false)} data-testid="action-restore">{ "Restore" }</button>
-                <button onclick={act("heal".into())} data-testid="action-heal" title="undo every cut (h)">{ "Heal" }</button>
+                { button(link_act("cut", false), false, "action-cut", "", "Cut") }
+                { button(link_act("cut", true), false, "action-cut-one-way", "cut the first → second direction only", "Cut →") }
+                { button(link_act("restore", false), false, "action-restore", "", "Restore") }
+                { button(act("heal".into()), false, "action-heal", "undo every cut (h)", "Heal") }
             </div>
             <div class="action-row" role="group" aria-label="partition">
                 <span class="row-title">{ "partition" }</span>
                 { for chips }
-                <button onclick={partition} data-testid="action-partition" title="cut every link between different groups">{ "Partition" }</button>
-                <button onclick={clear_groups} data-testid="partition-clear">{ "Clear groups" }</button>
+                { button(partition, false, "action-partition", "cut every link between different groups", "Partition") }
+                { button(clear_groups, false, "partition-clear", "", "Clear groups") }
             </div>
             <div class="action-row" role="group" aria-label="client">
                 <span class="row-title">{ "client" }</span>
@@ -271,13 +272,12 @@ pub fn actions(p: &Props) -> Html {
                     <option value="" selected=true>{ "via leader" }</option>
                     { for names.iter().take(n).map(|nm| html! { <option value={nm.clone()}>{ format!("via {nm}") }</option> }) }
                 </select>
-                <button onclick={write} data-testid="action-write">{ "Write" }</button>
-                <button onclick={read} data-testid="action-read">{ "Read" }</button>
+                { button(write, false, "action-write", "", "Write") }
+                { button(read, false, "action-read", "", "Read") }
             </div>
             <div class="action-row" role="group" aria-label="cluster">
                 <span class="row-title">{ "cluster" }</span>
-                <button onclick={super::click(&p.on, Msg::PowerCycle)} data-testid="action-power-cycle"
-                    title="kill every running monitor and revive it from its store a second later (two scenario lines)">{ "Power cycle" }</button>
+                { button(super::click(&p.on, Msg::PowerCycle), false, "action-power-cycle", "kill every running monitor and revive it from its store a second later (two scenario lines)", "Power cycle") }
             </div>
         </div>
     }

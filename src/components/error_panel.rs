@@ -27,10 +27,9 @@ pub fn error_panel(p: &Props) -> Html {
             <p class="hint">{ "Your session is as you left it: nothing from the link was run or saved." }</p>
             <div class="error-buttons">
                 if let Some(open) = open {
-                    <button onclick={open} data-testid="link-open-anyway"
-                            title="put the link's scenario in the editor; all of it is shown as plain text">{ "Open it as text" }</button>
+                    { super::button(open, false, "link-open-anyway", "put the link's scenario in the editor; all of it is shown as plain text", "Open it as text") }
                 }
-                <button onclick={dismiss} data-testid="link-dismiss">{ "Dismiss" }</button>
+                { super::button(dismiss, false, "link-dismiss", "", "Dismiss") }
             </div>
         </section>
     }

@@ -76,8 +76,8 @@ pub fn export(p: &Props) -> Html {
     let warm = || drop(trace_export::warm());
     html! {
         <span class="export" onpointerenter={move |_| warm()} onfocusin={move |_| warm()}>
-            <button onclick={svg_click} data-testid="export-svg" title="the diagram of this window as a standalone SVG">{ "Export SVG" }</button>
-            <button onclick={json_click} data-testid="export-json" title="every event of the run, one JSON object per line (as monscope run --json)">{ "Export trace" }</button>
+            { super::button(svg_click, false, "export-svg", "the diagram of this window as a standalone SVG", "Export SVG") }
+            { super::button(json_click, false, "export-json", "every event of the run, one JSON object per line (as monscope run --json)", "Export trace") }
         </span>
     }
 }

@@ -144,7 +144,7 @@ pub fn header(p: &Props) -> Html {
                 </select>
             </label>
             <div class="header-buttons">
-                <button onclick={copy(false)} data-testid="share" title="Copy a link to this scenario at this time">{ "Share" }</button>
+                { super::button(copy(false), false, "share", "Copy a link to this scenario at this time", "Share") }
                 <button class="wide" onclick={copy(true)} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
                 <button onclick={on_theme} data-testid="theme" aria-pressed={dark.to_string()} aria-label="dark theme"
                         title={if dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>{ "◐" }</button>

@@ -312,7 +312,7 @@ pub fn LongText(p: &Props) -> Html {
             <p class="hint">
                 { format!("{n} lines: only those in view are drawn. Click a line to edit it; select all here to copy or replace the whole text. ") }
                 <input type="number" min="1" placeholder="line" aria-label="edit line" onchange={goto} />
-                <button onclick={copy} data-testid="copy-text">{ "Copy text" }</button>
+                { super::button(copy, false, "copy-text", "", "Copy text") }
                 <button onclick={toggle_whole} title="puts every line in one textarea: slow">{ "Edit the whole text…" }</button>
             </p>
             <div class={classes!("lines", invalid.then_some("has-error"))} ref={view}

@@ -33,6 +33,20 @@ pub fn click(
     yew::Callback::from(move |_: web_sys::MouseEvent| on.emit(msg.clone()))
 }
 
+/// A button that acts, with its test id, tooltip (none: "") and words: the
+/// many buttons of one shape share this one copy of the element's code
+/// (each element written with `html!` is code of its own in the wasm).
+pub fn button(
+    onclick: yew::Callback<web_sys::MouseEvent>,
+    disabled: bool,
+    testid: &'static str,
+    title: &'static str,
+    label: &'static str,
+) -> yew::Html {
+    let title = (!title.is_empty()).then_some(title);
+    yew::html! { <button {onclick} {disabled} data-testid={testid} {title}>{ label }</button> }
+}
+
 /// A checkbox's change that sends `msg` (its new state, known when the
 /// box was drawn), one closure type for all, as [`click`].
 pub fn change(

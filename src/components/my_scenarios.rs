@@ -120,10 +120,10 @@ pub fn my_scenarios(p: &Props) -> Html {
         html! {
             <li data-testid="my-scenario" data-name={name.clone()}>
                 <span class="name">{ name.clone() }</span>
-                <button onclick={load} data-testid="my-load">{ "Load" }</button>
-                <button onclick={rename} data-testid="my-rename" title="rename to the name typed above">{ "Rename" }</button>
-                <button onclick={export} data-testid="my-export">{ "Export" }</button>
-                <button onclick={delete} data-testid="my-delete">{ "Delete" }</button>
+                { super::button(load, false, "my-load", "", "Load") }
+                { super::button(rename, false, "my-rename", "rename to the name typed above", "Rename") }
+                { super::button(export, false, "my-export", "", "Export") }
+                { super::button(delete, false, "my-delete", "", "Delete") }
             </li>
         }
     });
@@ -141,9 +141,9 @@ pub fn my_scenarios(p: &Props) -> Html {
                 <summary>{ format!("My scenarios ({})", p.mine.len()) }</summary>
                 <div class="action-row">
                     <input ref={name_ref} size="14" placeholder="name" aria-label="scenario name" data-testid="my-name" />
-                    <button onclick={save} data-testid="my-save" title="save the editor's text under this name">{ "Save" }</button>
-                    <button onclick={export_current} data-testid="my-export-current">{ "Export .mon" }</button>
-                    <button onclick={open_file} data-testid="my-import">{ "Import .mon" }</button>
+                    { super::button(save, false, "my-save", "save the editor's text under this name", "Save") }
+                    { super::button(export_current, false, "my-export-current", "", "Export .mon") }
+                    { super::button(open_file, false, "my-import", "", "Import .mon") }
                     <input ref={file_ref} type="file" accept=".mon,text/plain" hidden=true onchange={import} data-testid="my-import-file" />
                 </div>
                 <ul class="my-list">{ for rows }</ul>

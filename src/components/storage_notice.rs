@@ -13,7 +13,13 @@ pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) 
     }
     let restore = v.previous.clone().map(|s| {
         let click = super::click(on, Msg::Restore(s));
-        html! { <button onclick={click} data-testid="restore-previous">{ "Restore previous session" }</button> }
+        super::button(
+            click,
+            false,
+            "restore-previous",
+            "",
+            "Restore previous session",
+        )
     });
     html! {
         <div class="storage-notices" data-testid="storage-notices">

@@ -47,7 +47,7 @@ pub fn tour(p: &Props) -> Html {
                     <span class="offer-text" data-testid="tour-offer">{ "New here?" }<span class="wide">{ " This scenario has a guided tour." }</span></span>
                 }
                 if p.left {
-                    <button onclick={go(Msg::TourReturn)} data-testid="tour-return" title="back to the step you left, with the scenario as it was">{ "Return to the tour" }</button>
+                    { super::button(go(Msg::TourReturn), false, "tour-return", "back to the step you left, with the scenario as it was", "Return to the tour") }
                 }
                 <button class={classes!(p.offer.then_some("primary"))} onclick={go(Msg::TourStart)} data-testid="tour-start" title="step through the scenario's notes">
                     { if p.offer { "Take the tour" } else { "Tour" } }
@@ -95,14 +95,14 @@ pub fn tour(p: &Props) -> Html {
             </div>
             <div class="tour-buttons">
                 if off_script {
-                    <button onclick={go(Msg::TourRescript(time_of(step)))} data-testid="tour-rescript" title="put the tour's scenario back, at this step">{ "Back to the script" }</button>
+                    { super::button(go(Msg::TourRescript(time_of(step))), false, "tour-rescript", "put the tour's scenario back, at this step", "Back to the script") }
                 }
                 <button onclick={back} disabled={step == 0} data-testid="tour-back" aria-label="back to the previous note">{ "◀ Back" }</button>
                 <button class="primary" onclick={next} disabled={step >= stops.len()} data-testid="tour-next"
                         aria-label={if travelling { "skip to the next note" } else { "play to the next note" }}>
                     { if travelling { "Skip ▶▶" } else { "Next ▶" } }
                 </button>
-                <button onclick={go(Msg::TourLeave(time_of(step)))} data-testid="tour-leave" title="leave the tour and experiment; you can return to this step">{ "Leave tour" }</button>
+                { super::button(go(Msg::TourLeave(time_of(step))), false, "tour-leave", "leave the tour and experiment; you can return to this step", "Leave tour") }
             </div>
         </div>
     }
