@@ -41,12 +41,12 @@ pub fn controls(p: &Props) -> Html {
     );
     html! {
         <div class="controls" role="group" aria-label="playback">
-            <button onclick={send(Msg::Seek(0))} title="back to the start" aria-label="back to the start" data-testid="to-start">{ "|◀◀" }</button>
-            <button onclick={send(Msg::StepPrev)} title="previous event (←)" aria-label="previous event" data-testid="step-prev">{ "◀" }</button>
+            { super::named_button(send(Msg::Seek(0)), false, "to-start", "back to the start", "back to the start", "|◀◀") }
+            { super::named_button(send(Msg::StepPrev), false, "step-prev", "previous event (←)", "previous event", "◀") }
             <button class="play" onclick={send(Msg::TogglePlay)} title="play / pause (space)" aria-label={play_label} data-testid="play">
                 { if p.playing { "❚❚" } else { "▶" } }
             </button>
-            <button onclick={send(Msg::StepNext)} title="next event (→)" aria-label="next event" data-testid="step-next">{ "▶|" }</button>
+            { super::named_button(send(Msg::StepNext), false, "step-next", "next event (→)", "next event", "▶|") }
             <span class="scrub">
                 <input type="range" class={classes!("scrubber", filling.then_some("filling"))} min="0" max={p.end.to_string()} step="1000"
                        value={p.t.to_string()} {oninput} aria-label="playhead" aria-valuetext={secs(p.t)}

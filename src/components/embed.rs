@@ -345,11 +345,11 @@ pub fn embed(p: &Props) -> Html {
             </p>
             if p.params.controls {
                 <div class="embed-controls" role="group" aria-label="playback">
-                    <button onclick={send(Msg::StepPrev)} aria-label="previous event" data-testid="embed-step-prev">{ "◀" }</button>
+                    { super::named_button(send(Msg::StepPrev), false, "embed-step-prev", "", "previous event", "◀") }
                     <button class="play" onclick={on_play} aria-label={if p.playing { "Pause" } else { "Play" }} data-testid="embed-play">
                         { if p.playing { "❚❚" } else { "▶" } }
                     </button>
-                    <button onclick={send(Msg::StepNext)} aria-label="next event" data-testid="embed-step-next">{ "▶|" }</button>
+                    { super::named_button(send(Msg::StepNext), false, "embed-step-next", "", "next event", "▶|") }
                     <div class="embed-timeline">
                         <div class="embed-ticks" aria-hidden="true">{ for ticks }</div>
                         <input type="range" min="0" max={p.model.end.to_string()} step="1000"

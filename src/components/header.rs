@@ -148,7 +148,7 @@ pub fn header(p: &Props) -> Html {
                 <button class="wide" onclick={copy(true)} data-testid="embed-code" title="Copy an <iframe> that embeds this scenario in a web page">{ "Copy embed code" }</button>
                 <button onclick={on_theme} data-testid="theme" aria-pressed={dark.to_string()} aria-label="dark theme"
                         title={if dark { "Switch to the light theme" } else { "Switch to the dark theme" }}>{ "◐" }</button>
-                <button onclick={on_help} data-testid="help-button" aria-label="help (?)" title="Help and keyboard shortcuts (?)">{ "?" }</button>
+                { super::named_button(on_help, false, "help-button", "Help and keyboard shortcuts (?)", "help (?)", "?") }
                 // The Explore page (static/explore.html): random fault schedules.
                 <a class="explore-link" href="explore.html" target="_blank" rel="noopener" data-testid="explore-link" title="Run random fault schedules and look for broken invariants">{ "Explore ↗" }</a>
             </div>

@@ -47,6 +47,22 @@ pub fn button(
     yew::html! { <button {onclick} {disabled} data-testid={testid} {title}>{ label }</button> }
 }
 
+/// A button named for screen readers (`aria-label`: its words are a
+/// symbol), with its test id and tooltip (none: ""), as [`button`].
+pub fn named_button(
+    onclick: yew::Callback<web_sys::MouseEvent>,
+    disabled: bool,
+    testid: &'static str,
+    title: &'static str,
+    name: &'static str,
+    label: &'static str,
+) -> yew::Html {
+    let title = (!title.is_empty()).then_some(title);
+    yew::html! {
+        <button {onclick} {disabled} data-testid={testid} {title} aria-label={name}>{ label }</button>
+    }
+}
+
 /// A checkbox's change that sends `msg` (its new state, known when the
 /// box was drawn), one closure type for all, as [`click`].
 pub fn change(

@@ -76,7 +76,8 @@ pub fn tour(p: &Props) -> Html {
         (true, true) => Some(go(Msg::PauseAt(stops[step].0))),
         (true, false) => Some(go(Msg::TravelTo(stops[step].0))),
     };
-    let back = (step > 0).then(|| go(Msg::PauseAt(time_of(step - 1))));
+    // (Disabled at the start, where it would go nowhere.)
+    let back = go(Msg::PauseAt(time_of(step.saturating_sub(1))));
     // Acting on the cluster or editing changed the run: the notes no longer
     // tell what is shown.
     let off_script = p.text != script;
@@ -97,7 +98,7 @@ pub fn tour(p: &Props) -> Html {
                 if off_script {
                     { super::button(go(Msg::TourRescript(time_of(step))), false, "tour-rescript", "put the tour's scenario back, at this step", "Back to the script") }
                 }
-                <button onclick={back} disabled={step == 0} data-testid="tour-back" aria-label="back to the previous note">{ "◀ Back" }</button>
+                { super::named_button(back, step == 0, "tour-back", "", "back to the previous note", "◀ Back") }
                 <button class="primary" onclick={next} disabled={step >= stops.len()} data-testid="tour-next"
                         aria-label={if travelling { "skip to the next note" } else { "play to the next note" }}>
                     { if travelling { "Skip ▶▶" } else { "Next ▶" } }
