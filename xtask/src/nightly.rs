@@ -75,6 +75,7 @@ pub fn page_build(cmd: &mut Command) -> &mut Command {
         // $CARGO): rustup's proxy on PATH, which obeys RUSTUP_TOOLCHAIN.
         .env_remove("CARGO")
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+        .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
         // Over any RUSTFLAGS of the caller's, which are meant for native builds.
         .env("CARGO_ENCODED_RUSTFLAGS", FLAGS.join("\x1f"))
 }
