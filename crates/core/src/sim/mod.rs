@@ -884,8 +884,13 @@ impl Sim {
             let (nodes, net) = (&self.nodes, &self.net);
             let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
             let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
-            self.client
-                .on_reset(tid, now, &|r| reach(nodes, net, r as NodeId), &mut draw, out);
+            self.client.on_reset(
+                tid,
+                now,
+                &|r| reach(nodes, net, r as NodeId),
+                &mut draw,
+                out,
+            );
             // What the old session lost went with it.
             self.client_lost.retain(|t| *t != tid);
         }
