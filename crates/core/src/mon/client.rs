@@ -230,7 +230,7 @@ impl Client {
         &mut self,
         tid: u64,
         now: Time,
-        reach: impl Fn(Rank) -> Reach,
+        reach: &dyn Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) {
@@ -269,7 +269,7 @@ impl Client {
         timer: Timer,
         conn: Conn,
         now: Time,
-        reach: impl Fn(Rank) -> Reach,
+        reach: &dyn Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         out: &mut Out,
     ) {
@@ -303,9 +303,9 @@ impl Client {
             // reopen, then, if nobody could answer, this tick's ("continuing
             // hunt"), backing off twice, as after a reset between two ticks
             // ([`Client::on_reset`]).
-            self.hunt(tid, now, &reach, draw, "no answer, hunting", out);
+            self.hunt(tid, now, reach, draw, "no answer, hunting", out);
             if self.pending.get(&tid).is_some_and(|p| !p.established) {
-                self.hunt(tid, now, &reach, draw, "continuing hunt", out);
+                self.hunt(tid, now, reach, draw, "continuing hunt", out);
             }
             return;
         }
@@ -370,7 +370,7 @@ impl Client {
         &mut self,
         tid: u64,
         now: Time,
-        reach: impl Fn(Rank) -> Reach,
+        reach: &dyn Fn(Rank) -> Reach,
         draw: &mut dyn FnMut(u32) -> u32,
         why: &str,
         out: &mut Out,

@@ -177,6 +177,14 @@ impl Out {
         m.swap(0, 1);
         m[0] = Some((value, decoded));
     }
+    /// Nothing asked for that is not handled yet (the decode memo aside).
+    pub fn is_drained(&self) -> bool {
+        self.sends.is_empty()
+            && self.timers.is_empty()
+            && self.notes.is_empty()
+            && self.mark_down_all.is_none()
+            && self.marked_down.is_empty()
+    }
     pub fn clear(&mut self) {
         self.sends.clear();
         self.timers.clear();

@@ -417,7 +417,7 @@ impl Lifecycle {
                     *st = Life::Running;
                 }
             }
-            Action::Remove(_) => self.each(line, |st, m| match st {
+            Action::Remove(_) => self.each(line, &|st, m| match st {
                 Life::NotAdded(l) => Err(format!(
                     "cannot remove \"{m}\": it is not a monitor yet (it is added on line {l})"
                 )),
@@ -427,18 +427,18 @@ impl Lifecycle {
                 _ => Ok(Life::Removed(line_no)),
             })?,
             Action::Skew(..) | Action::CallElection(_) => {
-                self.each(line, |st, m| match absent(st, m) {
+                self.each(line, &|st, m| match absent(st, m) {
                     Some(why) => Err(format!("cannot act on {why}")),
                     None => Ok(st),
                 })?
             }
             Action::Write { via: Some(_), .. } | Action::Read { via: Some(_), .. } => {
-                self.each(line, |st, m| match absent(st, m) {
+                self.each(line, &|st, m| match absent(st, m) {
                     Some(why) => Err(format!("cannot send a request via {why}")),
                     None => Ok(st),
                 })?
             }
-            Action::Start(Targets::Names(_)) => self.each(line, |st, m| match st {
+            Action::Start(Targets::Names(_)) => self.each(line, &|st, m| match st {
                 Life::Running => Err(format!("cannot start \"{m}\": it is already running")),
                 Life::NotAdded(_) | Life::Removed(_) => Err(format!(
                     "cannot start {}",
@@ -446,7 +446,7 @@ impl Lifecycle {
                 )),
                 _ => Ok(Life::Running),
             })?,
-            Action::Kill(_) => self.each(line, |st, m| match st {
+            Action::Kill(_) => self.each(line, &|st, m| match st {
                 Life::Running => Ok(Life::Killed(line_no)),
                 Life::NotStarted => Err(format!(
                     "cannot kill \"{m}\": it is not running (it has not been started)"
@@ -458,7 +458,7 @@ impl Lifecycle {
                     Err(format!("cannot kill {}", absent(st, m).unwrap_or_default()))
                 }
             })?,
-            Action::Revive(_) => self.each(line, |st, m| match st {
+            Action::Revive(_) => self.each(line, &|st, m| match st {
                 Life::Killed(_) => Ok(Life::Running),
                 // Its daemon started again: Pacific answers `mon remove` before
                 // it commits, so it may still be a member and rejoin; if the
@@ -476,7 +476,7 @@ impl Lifecycle {
                     absent(st, m).unwrap_or_default()
                 )),
             })?,
-            Action::Wipe(_) => self.each(line, |st, m| match st {
+            Action::Wipe(_) => self.each(line, &|st, m| match st {
                 Life::Killed(_) => Ok(st),
                 Life::Running => Err(format!(
                     "cannot wipe \"{m}\": it is running; it must be killed first"
@@ -497,7 +497,7 @@ impl Lifecycle {
     fn each(
         &mut self,
         line: &Line,
-        f: impl Fn(Life, &str) -> Result<Life, String>,
+        f: &dyn Fn(Life, &str) -> Result<Life, String>,
     ) -> Result<(), ParseError> {
         for r in &line.names {
             if let Some(st) = self.slot(&r.name) {

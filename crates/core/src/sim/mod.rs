@@ -6,6 +6,7 @@
 
 pub mod budget;
 pub mod network;
+mod outbox;
 mod queue;
 pub mod rng;
 pub mod run;
@@ -21,7 +22,7 @@ use crate::mon::hunt::{HuntOptions, Reach};
 use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
-use crate::mon::out::{Note, Out, Timer, TimerOp};
+use crate::mon::out::{Note, Timer, TimerOp};
 use crate::mon::status::{MonState, MonStatus};
 use crate::mon::store::{MonitorDBStore, Transaction};
 use crate::mon::{Addr, Rank};
@@ -33,6 +34,7 @@ use crate::trace::state::ClusterState;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
 use budget::{Meter, Pending};
 use network::Network;
+use outbox::Outbox;
 use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
@@ -119,7 +121,7 @@ pub struct Sim {
     /// Whether events are kept in `trace` (they are always folded into `state`).
     record: bool,
     state: ClusterState,
-    out: Out,
+    out: Outbox,
     meter: Meter,
     /// Set when the run went past its budget; nothing runs after it.
     overrun: Option<Arc<Overrun>>,
@@ -233,7 +235,7 @@ impl Sim {
             trace: Vec::new(),
             record: true,
             state: ClusterState::new(all_names),
-            out: Out::new(),
+            out: Outbox::default(),
             meter: Meter::new(budget),
             overrun: None,
         };
@@ -604,7 +606,7 @@ impl Sim {
             timer,
             conn,
             now,
-            |r| reach(nodes, net, r as NodeId),
+            &|r| reach(nodes, net, r as NodeId),
             &mut draw,
             out,
         );
@@ -882,8 +884,13 @@ impl Sim {
             let (nodes, net) = (&self.nodes, &self.net);
             let (now, out, rng) = (self.now, &mut self.out, &mut self.client_rng);
             let mut draw = |n: u32| rng.range_inclusive(0, n.saturating_sub(1) as u64) as u32;
-            self.client
-                .on_reset(tid, now, |r| reach(nodes, net, r as NodeId), &mut draw, out);
+            self.client.on_reset(
+                tid,
+                now,
+                &|r| reach(nodes, net, r as NodeId),
+                &mut draw,
+                out,
+            );
             // What the old session lost went with it.
             self.client_lost.retain(|t| *t != tid);
         }
