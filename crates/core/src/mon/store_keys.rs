@@ -10,22 +10,73 @@
 //! found by hash. Only the place a key is kept differs: what is stored,
 //! read, listed and compared is the same (Ceph's keys are strings, and a
 //! version is its number in decimal, `MonitorDBStore::combine_strings`).
+//!
+//! In wasm, where the page's bytes count, every key is found by hash
+//! ([`Named`] alone): the window's code made the page's wasm 2.2 kB larger
+//! gzipped (docs/performance.md, "Tenth round, the monitors' side").
 
 use super::small::{SmallBytes, SmallStr};
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
+#[cfg(not(target_arch = "wasm32"))]
+use std::collections::VecDeque;
 use std::hash::{BuildHasherDefault, Hasher};
 
 type Key = SmallStr;
 
 /// The most empty slots a new version may leave between itself and the
 /// window (a version written far from the others is kept by hash).
+#[cfg(not(target_arch = "wasm32"))]
 const GAP: u64 = 64;
 
+/// Keys found by hash: a prefix's keys in wasm, its named keys natively.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Named(HashMap<Key, SmallBytes, BuildHasherDefault<WordHash>>);
+
+impl Named {
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<&SmallBytes> {
+        self.0.get(key)
+    }
+    /// Put `key` = `value` (copied inline or shared, never allocated); an
+    /// existing key is kept (overwrites are the common case). Inlined
+    /// where a store applies a put (called, it cost 0.5% of the slice).
+    #[inline(always)]
+    pub fn insert(&mut self, key: &Key, value: &SmallBytes) {
+        match self.0.entry(key.clone()) {
+            Entry::Occupied(e) => *e.into_mut() = value.clone(),
+            Entry::Vacant(e) => {
+                e.insert(value.clone());
+            }
+        }
+    }
+    /// Whether `key` was there.
+    #[inline]
+    pub fn remove(&mut self, key: &str) -> bool {
+        self.0.remove(key).is_some()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// (Natively, [`Keys::is_empty`] counts the window too.)
+    #[cfg(target_arch = "wasm32")]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Every (key, value), in no particular order (readers sort).
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
+        self.0.iter()
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub type Keys = Named;
+
 /// A prefix's keys: its versions in a window, the rest by hash.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Clone, Debug, Default)]
 pub struct Keys {
-    named: HashMap<Key, SmallBytes, BuildHasherDefault<WordHash>>,
+    named: Named,
     /// Versions `first..first + slots.len()`, a slot per number (`None`
     /// where there is none). A number in that range is never in `named`.
     slots: VecDeque<Option<(Key, SmallBytes)>>,
@@ -40,6 +91,7 @@ pub struct Keys {
 /// `key`'s number when it is a version's key: decimal digits without a
 /// leading zero (`"0"` itself is one), at most 19 of them so that it fits;
 /// anything else (`"007"`, `"full_13"`, `"last_committed"`) is a name.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline]
 fn version_of(key: &str) -> Option<u64> {
     let b = key.as_bytes();
@@ -59,6 +111,7 @@ fn version_of(key: &str) -> Option<u64> {
     Some(v)
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Keys {
     /// The slot of version `v`, if the window covers it.
     #[inline]
@@ -82,12 +135,7 @@ impl Keys {
     /// existing key is kept).
     pub fn insert(&mut self, key: &Key, value: &SmallBytes) {
         let Some(v) = version_of(key) else {
-            match self.named.entry(key.clone()) {
-                Entry::Occupied(e) => *e.into_mut() = value.clone(),
-                Entry::Vacant(e) => {
-                    e.insert(value.clone());
-                }
-            }
+            self.named.insert(key, value);
             return;
         };
         let i = match self.slot(v) {
@@ -95,7 +143,7 @@ impl Keys {
             None => match self.widen(v) {
                 Some(i) => i,
                 None => {
-                    if self.named.insert(key.clone(), value.clone()).is_none() {
+                    if self.named.0.insert(key.clone(), value.clone()).is_none() {
                         self.strays += 1;
                     }
                     return;
@@ -159,7 +207,7 @@ impl Keys {
                     self.slots.pop_back();
                 }
             }
-            None if self.strays > 0 && self.named.remove(key).is_some() => self.strays -= 1,
+            None if self.strays > 0 && self.named.remove(key) => self.strays -= 1,
             None => {}
         }
     }
@@ -182,11 +230,13 @@ impl Keys {
 }
 
 /// Equal contents, wherever each key is kept.
+#[cfg(not(target_arch = "wasm32"))]
 impl PartialEq for Keys {
     fn eq(&self, o: &Self) -> bool {
         self.len() == o.len() && self.iter().all(|(k, v)| o.get(k) == Some(v))
     }
 }
+#[cfg(not(target_arch = "wasm32"))]
 impl Eq for Keys {}
 
 /// A multiply-rotate hash over eight bytes at a time (rustc's FxHasher's
@@ -234,7 +284,7 @@ impl Hasher for WordHash {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
