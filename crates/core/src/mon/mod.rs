@@ -30,6 +30,7 @@ pub mod session;
 pub mod small;
 pub mod status;
 pub mod store;
+mod store_keys;
 pub mod sync;
 pub mod timecheck;
 pub mod vecmap;

@@ -4,12 +4,11 @@
 //! transaction, in order, into IndexedDB.
 
 use super::small::{SmallBytes, SmallStr};
+use super::store_keys::Keys;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 /// A store prefix. The monitors' own prefixes are static strings, shared by
 /// every operation that names them (a write's transactions name `paxos` a
@@ -376,8 +375,9 @@ impl KeyValueDB for MonitorDBStore {
 }
 
 /// The store itself: prefix -> key -> value. The keys of a prefix are found
-/// by hash (a paxos prefix holds hundreds of versions, and comparing string
-/// keys through a `BTreeMap` was a tenth of the benchmark's time); everything
+/// by hash, its versions by number ([`Keys`]: a paxos prefix holds hundreds
+/// of versions, and comparing string keys through a `BTreeMap` was a tenth
+/// of the benchmark's time); everything
 /// that lists keys sorts them first, so iteration stays in key order, as
 /// Ceph's key/value store gives it. The few prefixes are a list in prefix
 /// order, found by equality (which compares lengths first: one string
@@ -409,53 +409,6 @@ impl PartialEq for MonitorDBStore {
     }
 }
 impl Eq for MonitorDBStore {}
-
-/// One prefix's keys. A fixed hasher, not std's randomly seeded one: the
-/// core draws no randomness, and nothing reads this map's order anyway.
-type Keys = HashMap<Key, SmallBytes, BuildHasherDefault<WordHash>>;
-
-/// A multiply-rotate hash over eight bytes at a time (rustc's FxHasher's
-/// scheme). Every paxos round looks up and writes a few dozen keys per
-/// monitor (`last_committed`, `first_committed`, a version, ...): hashing
-/// them a byte at a time (FNV-1a) was most of a store lookup's instructions.
-#[derive(Default)]
-struct WordHash(u64);
-
-const SEED: u64 = 0xf135_7aea_2e62_a9c5;
-
-impl WordHash {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0 ^ word).wrapping_mul(SEED).rotate_left(26);
-    }
-}
-
-impl Hasher for WordHash {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes([
-                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
-            ]));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            // The length too, so "a" and "a\0" differ.
-            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, b: u8) {
-        self.add(b as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// One prefix's (key, value) pairs in key order.
 fn sorted(keys: &Keys) -> Vec<(&str, &[u8])> {
@@ -572,24 +525,11 @@ impl MonitorDBStore {
         for op in &tx.ops {
             match op {
                 StoreOp::Put { prefix, key, value } => {
-                    // Overwrites are the common case (paxos/last_committed,
-                    // config-key values): keep the existing key. A value
-                    // is copied inline or shared, never allocated.
-                    // One lookup whether it is new or not: a key is
-                    // cheap to copy (inline or shared), a second hashing
-                    // and probing for every new key (each commit writes
-                    // three versions) was not.
-                    let keys = self.keys_or_new(prefix, stamp);
-                    match keys.entry(key.clone()) {
-                        Entry::Occupied(e) => *e.into_mut() = value.clone(),
-                        Entry::Vacant(e) => {
-                            e.insert(value.clone());
-                        }
-                    }
+                    self.keys_or_new(prefix, stamp).insert(key, value);
                 }
                 StoreOp::Erase { prefix, key } => {
                     if let Some(p) = self.keys_mut(prefix, stamp) {
-                        p.remove(&**key);
+                        p.remove(key);
                         if p.is_empty() {
                             self.remove_prefix(prefix, stamp);
                         }
@@ -657,7 +597,7 @@ impl MonitorDBStore {
         let mut keys: Vec<(&str, &str)> = Vec::new();
         for store in [self, other] {
             for (p, m, _) in &store.data {
-                keys.extend(m.keys().map(|k| (p.as_str(), k.as_str())));
+                keys.extend(m.iter().map(|(k, _)| (p.as_str(), k.as_str())));
             }
         }
         keys.sort_unstable();
