@@ -48,7 +48,7 @@ if (cdp) {
     }
   }
   const top = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `  ${v.toFixed(1)} ${k}`).join('\n');
-  const ours = Object.fromEntries(Object.entries(total).filter(([k]) => /monscope_web::(components|app|playback|flights|packed|state|effect)|FunctionProvider|RenderRunner|reconcile|Reducible/.test(k)));
+  const ours = Object.fromEntries(Object.entries(total).filter(([k]) => /monscope_web(\[[0-9a-f]+\])?::(components|app|playback|flights|packed|state|effect|row_keys)|FunctionProvider|RenderRunner|reconcile|Reducible/.test(k)));
   console.log(`seeks ${seeks.map((x) => x.toFixed(1)).join(', ')}\nself (ms):\n${top(self)}\ninclusive (ms):\n${top(total)}\nthe page's own, inclusive (ms):\n${top(ours)}`);
   process.exit(0);
 }
