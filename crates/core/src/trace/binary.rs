@@ -23,6 +23,7 @@ use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
 use crate::trace::properties::Property;
+use crate::trace::store_tx::StoreTx;
 use crate::trace::{DropReason, Event, EventKind};
 use std::sync::Arc;
 
@@ -309,10 +310,10 @@ fn strings(b: &mut Vec<u8>, ss: &[String]) {
     }
 }
 
-fn transaction(b: &mut Vec<u8>, tx: &Transaction) {
-    uint(b, tx.ops.len() as u64);
-    for op in &tx.ops {
-        match op {
+fn transaction(b: &mut Vec<u8>, tx: &StoreTx) {
+    uint(b, tx.ops().count() as u64);
+    for op in tx.ops() {
+        match &op {
             StoreOp::Put { prefix, key, value } => {
                 b.push(0);
                 string(b, prefix);
@@ -1112,7 +1113,7 @@ impl Decoder {
             },
             8 => EventKind::Store {
                 node: r.u32()?,
-                tx: r.transaction()?,
+                tx: StoreTx::new(&r.transaction()?),
             },
             9 => EventKind::Commit {
                 node: r.u32()?,
