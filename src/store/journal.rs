@@ -256,8 +256,8 @@ impl Journal {
     fn apply_event(&mut self, ev: &Event) {
         if let EventKind::Store { node, tx } = &ev.kind {
             match self.rebuild {
-                true => self.mon_store(*node).apply(tx),
-                false => self.store(*node).apply(tx),
+                true => self.mon_store(*node).apply(&tx.to_transaction()),
+                false => self.store(*node).apply(&tx.to_transaction()),
             }
         }
     }

@@ -34,7 +34,7 @@ fn auth_versions(r: &Run, who: u32) -> Vec<(u64, u64, String)> {
         }
         let mut paxos_v = None;
         let mut auth = None;
-        for op in &tx.ops {
+        for op in tx.ops() {
             if let StoreOp::Put { prefix, key, value } = op {
                 let key = key.as_str();
                 if prefix == "paxos" && key == "last_committed" {

@@ -318,7 +318,7 @@ fn a_write_that_waits_behind_a_new_monmap_is_dropped_by_the_bootstrap_and_commit
         .trace
         .iter()
         .filter(|ev| match &ev.kind {
-            EventKind::Store { node, tx } => *node == a && tx.ops.iter().any(|op| {
+            EventKind::Store { node, tx } => *node == a && tx.ops().any(|op| {
                 matches!(op, StoreOp::Put { prefix, key, .. } if prefix == "mon_config_key" && key == "k1")
             }),
             _ => false,

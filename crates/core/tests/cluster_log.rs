@@ -32,8 +32,7 @@ fn versions(r: &Run, who: u32) -> Vec<(u64, Vec<String>)> {
         .filter_map(|ev| match &ev.kind {
             EventKind::Store { node, tx } if *node == who => {
                 let keys: Vec<String> = tx
-                    .ops
-                    .iter()
+                    .ops()
                     .filter_map(|op| match op {
                         StoreOp::Put { prefix, key, .. } => {
                             Some(format!("{prefix}/{}", key.as_str()))
@@ -66,7 +65,7 @@ fn versions_text(r: &Run, who: u32) -> Vec<String> {
             if *node != who {
                 continue;
             }
-            for op in &tx.ops {
+            for op in tx.ops() {
                 if let StoreOp::Put { prefix, key, value } = op {
                     if prefix == "logm" && key.as_str().chars().all(|c| c.is_ascii_digit()) {
                         out.push(String::from_utf8_lossy(value.as_slice()).into_owned());

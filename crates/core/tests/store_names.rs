@@ -90,7 +90,7 @@ fn store(r: &Run, who: u32) -> MonitorDBStore {
     for ev in &r.trace {
         if let EventKind::Store { node, tx } = &ev.kind {
             if *node == who {
-                s.apply(tx);
+                s.apply(&tx.to_transaction());
             }
         }
     }

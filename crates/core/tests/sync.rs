@@ -414,9 +414,9 @@ fn the_kv_service_trims_on_tick_keeping_its_last_50_versions() {
         writes(2, 70)
     ));
     let trimmed = r.trace.iter().any(|ev| match &ev.kind {
-        EventKind::Store { node: 1, tx } => tx.ops.iter().any(
+        EventKind::Store { node: 1, tx } => tx.ops().any(
             |op| matches!(op, StoreOp::Put { prefix, key, .. } if prefix == "kv" && key == "first_committed"),
-        ) && tx.ops.iter().any(|op| matches!(op, StoreOp::Erase { prefix, .. } if prefix == "kv")),
+        ) && tx.ops().any(|op| matches!(op, StoreOp::Erase { prefix, .. } if prefix == "kv")),
         _ => false,
     });
     assert!(trimmed, "a peon applied a kv trim");

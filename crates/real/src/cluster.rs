@@ -384,7 +384,10 @@ impl Cluster {
         s.view.wiped();
         s.lc_seen = 0;
         s.kv.clear();
-        self.rec.record(EventKind::Store { node, tx });
+        self.rec.record(EventKind::Store {
+            node,
+            tx: tx.into(),
+        });
         // Its epoch too: a status taken from this slot before the new
         // process is first polled (a sync start read in its log) must not
         // show the old store's epoch (found by `cargo xtask real` as a false
@@ -660,7 +663,7 @@ impl Cluster {
             }
             let event = EventKind::Store {
                 node: i as NodeId,
-                tx: t,
+                tx: t.into(),
             };
             match committed_version(&ops) {
                 Some(v) if v == s.lc_seen => self.rec.record_logged(s.lc_at, s.lc_epoch, event),
@@ -786,7 +789,7 @@ impl Cluster {
                             epoch,
                             EventKind::Store {
                                 node: i as NodeId,
-                                tx,
+                                tx: tx.into(),
                             },
                         );
                     }

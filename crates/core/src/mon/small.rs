@@ -38,6 +38,13 @@ impl SmallBytes {
             None => BytesRepr::Shared(b.into()),
         })
     }
+    /// The shared bytes of a long value (`None` for an inline one).
+    pub fn shared(&self) -> Option<&Arc<[u8]>> {
+        match &self.0 {
+            BytesRepr::Shared(b) => Some(b),
+            BytesRepr::Inline(..) => None,
+        }
+    }
     pub fn as_slice(&self) -> &[u8] {
         match &self.0 {
             BytesRepr::Inline(n, buf) => &buf[..*n as usize],

@@ -79,6 +79,16 @@ pub fn intern_prefix(prefix: &str) -> Prefix {
 /// A prefix named once and found by its place among the known ones
 /// without comparing names: each service asks for its prefix's stamp at
 /// every commit of any service ([`MonitorDBStore::stamp_of`]).
+/// A known prefix's index (the trace packs it in a byte, `trace::store_tx`).
+pub fn known_prefix_index(prefix: &str) -> Option<usize> {
+    known_prefix(prefix.as_bytes())
+}
+
+/// The known prefix at `i`.
+pub fn known_prefix_name(i: usize) -> Option<&'static str> {
+    KNOWN_PREFIXES.get(i).copied()
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct PrefixRef {
     name: &'static str,

@@ -31,6 +31,7 @@ use crate::scenario::printer::print_action;
 use crate::time::{Duration, Time};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
+use crate::trace::store_tx::Packer;
 use crate::trace::{DropReason, Event, EventKind, MsgId, NodeId};
 use budget::{Meter, Pending};
 use network::Network;
@@ -120,6 +121,8 @@ pub struct Sim {
     trace: Vec<Event>,
     /// Whether events are kept in `trace` (they are always folded into `state`).
     record: bool,
+    /// Packs the store transactions the trace records.
+    packer: Packer,
     state: ClusterState,
     out: Outbox,
     meter: Meter,
@@ -234,6 +237,7 @@ impl Sim {
             next_stmt: 0,
             trace: Vec::new(),
             record: true,
+            packer: Packer::default(),
             state: ClusterState::new(all_names),
             out: Outbox::default(),
             meter: Meter::new(budget),
@@ -697,10 +701,9 @@ impl Sim {
         for note in notes.drain(..) {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
-                Note::Store(mut tx) => {
-                    // Kept for the whole run: without the growth slack of
-                    // the builder (a 72-byte operation per unused slot).
-                    tx.ops.shrink_to_fit();
+                Note::Store(tx) => {
+                    // Kept for the whole run: packed (`trace::store_tx`).
+                    let tx = self.packer.pack(&tx);
                     self.emit(EventKind::Store { node, tx })
                 }
                 Note::Commit { version, value } => {
@@ -968,6 +971,7 @@ impl Sim {
         }
         n.store = MonitorDBStore::new();
         if !tx.is_empty() {
+            let tx = self.packer.pack(&tx);
             self.emit(EventKind::Store { node, tx });
         }
         self.refresh_status(node);

@@ -18,11 +18,11 @@ use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::out::Timer;
 use crate::mon::paxos::values::Values;
 use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
-use crate::mon::store::{StoreOp, Transaction};
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
 use crate::trace::properties::Property;
+use crate::trace::store_tx::StoreTx;
 use crate::trace::{DropReason, Event, EventKind};
 use std::sync::Arc;
 
@@ -119,7 +119,7 @@ impl Encoder {
             EventKind::Store { node, tx } => {
                 b.push(8);
                 uint(b, *node as u64);
-                transaction(b, tx);
+                store_tx(b, tx);
             }
             EventKind::Commit {
                 node,
@@ -309,26 +309,14 @@ fn strings(b: &mut Vec<u8>, ss: &[String]) {
     }
 }
 
-fn transaction(b: &mut Vec<u8>, tx: &Transaction) {
-    uint(b, tx.ops.len() as u64);
-    for op in &tx.ops {
-        match op {
-            StoreOp::Put { prefix, key, value } => {
-                b.push(0);
-                string(b, prefix);
-                string(b, key);
-                bytes(b, value);
-            }
-            StoreOp::Erase { prefix, key } => {
-                b.push(1);
-                string(b, prefix);
-                string(b, key);
-            }
-            StoreOp::ErasePrefix { prefix } => {
-                b.push(2);
-                string(b, prefix);
-            }
-        }
+/// A store transaction as the trace keeps it ([`StoreTx`]): its packed
+/// operations, then its long values.
+fn store_tx(b: &mut Vec<u8>, tx: &StoreTx) {
+    let (ops, long) = tx.parts();
+    bytes(b, ops);
+    uint(b, long.len() as u64);
+    for v in long {
+        bytes(b, v);
     }
 }
 
@@ -667,25 +655,12 @@ impl Reader<'_> {
         })
     }
 
-    fn transaction(&mut self) -> R<Transaction> {
-        let mut tx = Transaction::new();
-        for _ in 0..self.count()? {
-            match self.byte()? {
-                0 => {
-                    let (p, k) = (self.string()?, self.string()?);
-                    tx.put(&p, &k, self.bytes()?);
-                }
-                1 => {
-                    let (p, k) = (self.string()?, self.string()?);
-                    tx.erase(&p, &k);
-                }
-                2 => {
-                    tx.erase_prefix(&self.string()?);
-                }
-                _ => return None,
-            }
-        }
-        Some(tx)
+    fn store_tx(&mut self) -> R<StoreTx> {
+        let ops = self.bytes()?.into();
+        let long = (0..self.count()?)
+            .map(|_| Some(Arc::from(self.bytes()?)))
+            .collect::<Option<_>>()?;
+        StoreTx::from_parts(ops, long)
     }
 
     fn strategy(&mut self) -> R<Strategy> {
@@ -1112,7 +1087,7 @@ impl Decoder {
             },
             8 => EventKind::Store {
                 node: r.u32()?,
-                tx: r.transaction()?,
+                tx: r.store_tx()?,
             },
             9 => EventKind::Commit {
                 node: r.u32()?,

@@ -4,10 +4,10 @@ use crate::mon::logline::LogLine;
 use crate::mon::messages::{ClientOp, ClientResult, Message};
 use crate::mon::out::Timer;
 use crate::mon::status::MonStatus;
-use crate::mon::store::Transaction;
 use crate::mon::Version;
 use crate::time::Time;
 use crate::trace::properties::Property;
+use crate::trace::store_tx::StoreTx;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 use std::sync::Arc;
@@ -97,10 +97,11 @@ pub enum EventKind {
         node: NodeId,
         status: Arc<MonStatus>,
     },
-    /// A transaction was applied to a monitor's store.
+    /// A transaction was applied to a monitor's store (packed: its
+    /// operations are [`StoreTx::ops`]).
     Store {
         node: NodeId,
-        tx: Transaction,
+        tx: StoreTx,
     },
     /// A monitor committed or learned paxos `version`; `value_hash` identifies the value.
     Commit {

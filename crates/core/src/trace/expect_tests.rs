@@ -96,7 +96,10 @@ impl T {
     fn put(&mut self, node: NodeId, key: &str, value: &str) -> &mut Self {
         let mut tx = Transaction::new();
         tx.put("mon_config_key", key, value.as_bytes().to_vec());
-        self.ev(EventKind::Store { node, tx });
+        self.ev(EventKind::Store {
+            node,
+            tx: tx.into(),
+        });
         self
     }
     fn commit(&mut self, node: NodeId, version: u64, value_hash: u64) -> Option<String> {
@@ -352,12 +355,18 @@ fn missing_fails_if_any_member_has_the_key_and_erase_removes_it() {
     t.fail(E::Missing(s("k")), "a lacks k, b has k=v, c lacks k");
     let mut tx = Transaction::new();
     tx.erase("mon_config_key", "k");
-    t.ev(EventKind::Store { node: B, tx });
+    t.ev(EventKind::Store {
+        node: B,
+        tx: tx.into(),
+    });
     t.pass(E::Missing(s("k")), "a b c lack k");
     t.put(C, "x", "1");
     let mut wipe = Transaction::new();
     wipe.erase_prefix("mon_config_key");
-    t.ev(EventKind::Store { node: C, tx: wipe });
+    t.ev(EventKind::Store {
+        node: C,
+        tx: wipe.into(),
+    });
     assert!(t.st.kv(C).is_empty());
 }
 
@@ -496,7 +505,10 @@ fn a_wiped_monitors_last_committed_may_go_back_to_0() {
     t.at(6).down(B);
     let mut tx = Transaction::new();
     tx.erase_prefix("paxos").erase_prefix("mon_config_key");
-    t.ev(EventKind::Store { node: B, tx });
+    t.ev(EventKind::Store {
+        node: B,
+        tx: tx.into(),
+    });
     t.pass(
         E::Version(s("b"), CmpOp::Eq, Count(0)),
         "last_committed of b is 0",

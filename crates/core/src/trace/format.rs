@@ -57,7 +57,7 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
         }
         EventKind::Store { node, tx } => (
             who(*node),
-            format!("store transaction of {} ops", tx.ops.len()),
+            format!("store transaction of {} ops", tx.op_refs().count()),
         ),
         EventKind::Commit { node, version, .. } => (who(*node), format!("committed v{version}")),
         EventKind::Log { node, text } => (who(*node), text.text().into_owned()),

@@ -14,6 +14,7 @@ pub mod milestones;
 pub mod properties;
 pub mod state;
 pub mod state_bands;
+pub mod store_tx;
 pub mod svg;
 
 pub use event::{DropReason, Event, EventKind, MsgId, NodeId};

@@ -293,7 +293,10 @@ fn election_epochs_never_go_back_unless_the_store_is_wiped() {
     );
     let mut wipe = Transaction::new();
     wipe.erase_prefix("monitor").erase_prefix("paxos");
-    t.at(7).ev(EventKind::Store { node: A, tx: wipe });
+    t.at(7).ev(EventKind::Store {
+        node: A,
+        tx: wipe.into(),
+    });
     assert!(t.at(8).status(A, MonState::Probing, 1, None).is_empty());
 }
 

@@ -11,9 +11,10 @@ use super::event::{Event, EventKind, NodeId};
 use super::properties::{Found, History, Property, Standing};
 use crate::mon::messages::Message;
 use crate::mon::status::{same_leader, same_names, MonState, MonStatus};
-use crate::mon::store::{StoreOp, Transaction};
+use crate::mon::store::Transaction;
 use crate::mon::{Rank, Version};
 use crate::time::{format_secs, Time};
+use crate::trace::store_tx::{OpKind, StoreTx};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -316,14 +317,19 @@ impl ClusterState {
     /// The config-key data kept per monitor, the "never goes back" floor
     /// reset by a paxos wipe, and the history's epoch by a "monitor" one:
     /// one pass over the ops.
-    fn on_store(&mut self, node: NodeId, tx: &Transaction) {
+    fn on_store(&mut self, node: NodeId, tx: &StoreTx) {
+        if !tx.touches(KV_PREFIX, true) {
+            return;
+        }
         let m = self.mon_mut(node);
         let mut monitor_erased = false;
-        for op in &tx.ops {
-            match op {
-                StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
-                    let text = String::from_utf8_lossy(value);
-                    match m.kv.get_mut(&**key) {
+        // Borrowed from the packed form: only the config-keys' are read.
+        for op in tx.op_refs() {
+            let (prefix, key) = (op.prefix, op.key);
+            match op.kind {
+                OpKind::Put if prefix == KV_PREFIX => {
+                    let text = String::from_utf8_lossy(op.value().unwrap_or_default());
+                    match m.kv.get_mut(key) {
                         Some(v) => {
                             v.clear();
                             v.push_str(&text);
@@ -333,15 +339,15 @@ impl ClusterState {
                         }
                     }
                 }
-                StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
-                    m.kv.remove(&**key);
+                OpKind::Erase if prefix == KV_PREFIX => {
+                    m.kv.remove(key);
                 }
-                StoreOp::ErasePrefix { prefix } if prefix == KV_PREFIX => m.kv.clear(),
-                StoreOp::ErasePrefix { prefix } if prefix == PAXOS_PREFIX => {
+                OpKind::ErasePrefix if prefix == KV_PREFIX => m.kv.clear(),
+                OpKind::ErasePrefix if prefix == PAXOS_PREFIX => {
                     m.lc_floor = 0;
                     m.last_committed = 0;
                 }
-                StoreOp::ErasePrefix { prefix } if prefix == "monitor" => monitor_erased = true,
+                OpKind::ErasePrefix if prefix == "monitor" => monitor_erased = true,
                 _ => {}
             }
         }

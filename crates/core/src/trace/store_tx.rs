@@ -1,0 +1,427 @@
+//! A store transaction as the trace keeps it: its operations packed into
+//! one byte slice, the long values (encoded paxos values, service
+//! versions) shared with the monitors' stores and messages beside it.
+//!
+//! A paxos round records about thirteen transactions of four or five
+//! operations each; as a [`Transaction`] every operation took 72 bytes
+//! (its prefix, key and value each a three-word header), about 360 bytes a
+//! transaction and a quarter of the benchmark's trace. Packed, an operation
+//! is a tag, its key's few bytes and its short value's: about 8 bytes. The
+//! readers get the operations back as [`StoreOp`]s, equal to the ones
+//! recorded ([`StoreTx::ops`]); the JSON is the transaction's as before.
+
+use crate::mon::small::SmallBytes;
+use crate::mon::store::{
+    intern_key, intern_prefix, known_prefix_index, known_prefix_name, StoreOp, Transaction,
+};
+use crate::trace::binary::uint;
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::sync::Arc;
+
+/// The keys a round writes every time (`intern_key`'s), one byte each;
+/// any other key is written out.
+fn key_code(key: &str) -> Option<u8> {
+    // By length first: most keys are version numbers, of no length here.
+    let (code, name) = match key.len() {
+        14 if key.as_bytes()[0] == b'l' => (0, "last_committed"),
+        14 => (1, "election_epoch"),
+        15 => (2, "first_committed"),
+        9 => (3, "pending_v"),
+        10 => (4, "pending_pn"),
+        11 => (5, "accepted_pn"),
+        7 => (6, "last_pn"),
+        19 => (7, "connectivity_scores"),
+        _ => return None,
+    };
+    (key == name).then_some(code)
+}
+
+const KEYS: [&str; 8] = [
+    "last_committed",
+    "election_epoch",
+    "first_committed",
+    "pending_v",
+    "pending_pn",
+    "accepted_pn",
+    "last_pn",
+    "connectivity_scores",
+];
+
+/// Op tags (the tag byte's low two bits); the rest of the byte is the
+/// prefix's index among the known prefixes, or [`OTHER_PREFIX`].
+const PUT: u8 = 0;
+const ERASE: u8 = 1;
+const ERASE_PREFIX: u8 = 2;
+/// A prefix that is not a known one: its text follows.
+const OTHER_PREFIX: u8 = 63;
+
+/// The header's bit for a prefix that is not a known one, and for an
+/// erase of a whole prefix (the known prefixes' are their indices).
+const OTHER_PREFIX_BIT: u16 = 1 << 13;
+const ERASE_PREFIX_BIT: u16 = 1 << 14;
+
+/// A recorded store transaction: a two-byte header (which prefixes it
+/// writes, and whether it erases a whole one, for the readers that look
+/// for a few: [`StoreTx::touches`]), then per operation the tag byte, then (but
+/// for an erase of a whole prefix) the key as `2 × known index + 1` or
+/// `2 × length` and its text, then for a put its value as `2 × length`
+/// and its bytes, or `1` for the next of `long`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct StoreTx {
+    ops: Box<[u8]>,
+    /// The values too long to be inline in a [`SmallBytes`], shared.
+    long: Box<[Arc<[u8]>]>,
+}
+
+/// Packs transactions, reusing its buffers: each [`StoreTx`] is then
+/// allocated once at its size (the simulator keeps one).
+#[derive(Clone, Debug, Default)]
+pub struct Packer {
+    bytes: Vec<u8>,
+    long: Vec<Arc<[u8]>>,
+}
+
+impl Packer {
+    /// `tx` packed; its long values are shared, not copied.
+    pub fn pack(&mut self, tx: &Transaction) -> StoreTx {
+        if tx.ops.is_empty() {
+            return StoreTx::default();
+        }
+        let b = &mut self.bytes;
+        b.clear();
+        b.extend_from_slice(&[0, 0]);
+        let mut header = 0;
+        for op in &tx.ops {
+            let (tag, prefix) = match op {
+                StoreOp::Put { prefix, .. } => (PUT, prefix),
+                StoreOp::Erase { prefix, .. } => (ERASE, prefix),
+                StoreOp::ErasePrefix { prefix } => {
+                    header |= ERASE_PREFIX_BIT;
+                    (ERASE_PREFIX, prefix)
+                }
+            };
+            match known_prefix_index(prefix) {
+                Some(i) => {
+                    header |= 1 << i;
+                    b.push(tag | (i as u8) << 2);
+                }
+                None => {
+                    header |= OTHER_PREFIX_BIT;
+                    b.push(tag | OTHER_PREFIX << 2);
+                    text(b, prefix.as_bytes());
+                }
+            }
+            if let StoreOp::Put { key, .. } | StoreOp::Erase { key, .. } = op {
+                match key_code(key) {
+                    Some(i) => b.push(2 * i + 1),
+                    None => text(b, key.as_bytes()),
+                }
+            }
+            if let StoreOp::Put { value, .. } = op {
+                match value.shared() {
+                    Some(v) => {
+                        b.push(1);
+                        self.long.push(v.clone());
+                    }
+                    None => text(b, value),
+                }
+            }
+        }
+        b[..2].copy_from_slice(&u16::to_le_bytes(header));
+        StoreTx {
+            ops: b.as_slice().into(),
+            // Collected at its length: no slack, nothing when empty.
+            long: self.long.drain(..).collect(),
+        }
+    }
+}
+
+impl StoreTx {
+    /// `tx` packed; its long values are shared, not copied.
+    pub fn new(tx: &Transaction) -> StoreTx {
+        Packer::default().pack(tx)
+    }
+
+    /// The operations, as they were recorded.
+    pub fn ops(&self) -> impl Iterator<Item = StoreOp> + '_ {
+        self.op_refs().map(OpRef::to_op)
+    }
+
+    /// The operations, borrowed from the packed form (nothing copied).
+    pub fn op_refs(&self) -> OpRefs<'_> {
+        OpRefs {
+            tx: self,
+            at: 2,
+            long: 0,
+        }
+    }
+
+    /// Whether it may have an operation on `prefix`, or erase a whole
+    /// prefix (without reading the operations: the fold looks at a few).
+    pub fn touches(&self, prefix: &str, or_erases_a_prefix: bool) -> bool {
+        let header = match &*self.ops {
+            [a, b, ..] => u16::from_le_bytes([*a, *b]),
+            _ => return false,
+        };
+        let bit = known_prefix_index(prefix).map_or(OTHER_PREFIX_BIT, |i| 1 << i);
+        header & bit != 0 || (or_erases_a_prefix && header & ERASE_PREFIX_BIT != 0)
+    }
+
+    /// The transaction itself, as it was recorded.
+    pub fn to_transaction(&self) -> Transaction {
+        let mut tx = Transaction::with_capacity(self.op_refs().count());
+        tx.ops.extend(self.ops());
+        tx
+    }
+
+    /// Its packed operations and its long values (the page's binary
+    /// trace writes them as they are).
+    pub fn parts(&self) -> (&[u8], &[Arc<[u8]>]) {
+        (&self.ops, &self.long)
+    }
+
+    /// What [`StoreTx::parts`] gave, if it is that: the operations read
+    /// back and packed again must be the same bytes.
+    pub fn from_parts(ops: Box<[u8]>, long: Box<[Arc<[u8]>]>) -> Option<StoreTx> {
+        let tx = StoreTx { ops, long };
+        (StoreTx::new(&tx.to_transaction()) == tx).then_some(tx)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+impl From<&Transaction> for StoreTx {
+    fn from(tx: &Transaction) -> StoreTx {
+        StoreTx::new(tx)
+    }
+}
+
+impl From<Transaction> for StoreTx {
+    fn from(tx: Transaction) -> StoreTx {
+        StoreTx::new(&tx)
+    }
+}
+
+/// `2 × length`, then the bytes (inlined natively: 1% of the benchmark's
+/// instructions were its calls; in the page, its size counts more).
+#[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+fn text(b: &mut Vec<u8>, t: &[u8]) {
+    match t.len() {
+        n @ 0..64 => b.push(2 * n as u8),
+        n => uint(b, 2 * n as u64),
+    }
+    b.extend_from_slice(t);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    Put,
+    Erase,
+    ErasePrefix,
+}
+
+/// One operation, borrowed from a [`StoreTx`]: `key` is empty and
+/// `value` `None` where the operation has none.
+#[derive(Clone, Copy, Debug)]
+pub struct OpRef<'a> {
+    pub kind: OpKind,
+    pub prefix: &'a str,
+    pub key: &'a str,
+    value: Value<'a>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Value<'a> {
+    None,
+    Inline(&'a [u8]),
+    Long(&'a Arc<[u8]>),
+}
+
+impl<'a> OpRef<'a> {
+    /// A put's value.
+    pub fn value(&self) -> Option<&'a [u8]> {
+        match self.value {
+            Value::None => None,
+            Value::Inline(v) => Some(v),
+            Value::Long(v) => Some(v),
+        }
+    }
+
+    /// The operation as it was recorded (a long value shared again).
+    pub fn to_op(self) -> StoreOp {
+        let prefix = intern_prefix(self.prefix);
+        match self.kind {
+            OpKind::Put => StoreOp::Put {
+                prefix,
+                key: intern_key(self.key),
+                value: match self.value {
+                    Value::Long(v) => v.clone().into(),
+                    _ => SmallBytes::new(self.value().unwrap_or_default()),
+                },
+            },
+            OpKind::Erase => StoreOp::Erase {
+                prefix,
+                key: intern_key(self.key),
+            },
+            OpKind::ErasePrefix => StoreOp::ErasePrefix { prefix },
+        }
+    }
+}
+
+/// The operations of a [`StoreTx`], in order.
+pub struct OpRefs<'a> {
+    tx: &'a StoreTx,
+    at: usize,
+    long: usize,
+}
+
+impl<'a> OpRefs<'a> {
+    #[inline]
+    fn uint(&mut self) -> usize {
+        match self.tx.ops.get(self.at) {
+            Some(&b) if b < 0x80 => {
+                self.at += 1;
+                return b as usize;
+            }
+            _ => {}
+        }
+        let mut v = 0;
+        let mut shift = 0;
+        while let Some(&b) = self.tx.ops.get(self.at) {
+            self.at += 1;
+            v |= ((b & 0x7f) as usize) << shift;
+            if b < 0x80 {
+                break;
+            }
+            shift += 7;
+        }
+        v
+    }
+
+    /// What [`text`] wrote, or `Err(n)` for an odd `n` in its place.
+    fn text(&mut self) -> Result<&'a [u8], usize> {
+        let n = self.uint();
+        if n % 2 == 1 {
+            return Err(n);
+        }
+        let ops: &'a [u8] = &self.tx.ops;
+        let end = (self.at + n / 2).min(ops.len());
+        let t = &ops[self.at..end];
+        self.at = end;
+        Ok(t)
+    }
+
+    fn key(&mut self) -> &'a str {
+        match self.text() {
+            // Written from a `str` (a key).
+            Ok(t) => std::str::from_utf8(t).unwrap_or_default(),
+            Err(n) => KEYS.get(n / 2).copied().unwrap_or_default(),
+        }
+    }
+
+    fn value(&mut self) -> Value<'a> {
+        match self.text() {
+            Ok(v) => Value::Inline(v),
+            Err(_) => {
+                let long: &'a [Arc<[u8]>] = &self.tx.long;
+                self.long += 1;
+                long.get(self.long - 1).map_or(Value::None, Value::Long)
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for OpRefs<'a> {
+    type Item = OpRef<'a>;
+
+    fn next(&mut self) -> Option<OpRef<'a>> {
+        let tag = *self.tx.ops.get(self.at)?;
+        self.at += 1;
+        let prefix = match known_prefix_name((tag >> 2) as usize) {
+            Some(p) => p,
+            None => std::str::from_utf8(self.text().unwrap_or_default()).unwrap_or_default(),
+        };
+        let kind = match tag & 3 {
+            PUT => OpKind::Put,
+            ERASE => OpKind::Erase,
+            _ => OpKind::ErasePrefix,
+        };
+        let key = match kind {
+            OpKind::ErasePrefix => "",
+            _ => self.key(),
+        };
+        let value = match kind {
+            OpKind::Put => self.value(),
+            _ => Value::None,
+        };
+        Some(OpRef {
+            kind,
+            prefix,
+            key,
+            value,
+        })
+    }
+}
+
+/// As the [`Transaction`] it was.
+impl Serialize for StoreTx {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_transaction().serialize(s)
+    }
+}
+
+impl fmt::Debug for StoreTx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.to_transaction().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recorded_transaction_reads_back_as_it_was() {
+        let long = vec![7u8; 300];
+        let long_key = "a_key_longer_than_any_inline_one_".repeat(5);
+        let mut tx = Transaction::new();
+        tx.put("paxos", "1234", long.clone())
+            .put_u64("paxos", "last_committed", 1234)
+            .put("kv", &long_key, b"short")
+            .put("mon_config_key", "k12", b"")
+            .erase("paxos", "1200")
+            .put("an_unknown_prefix", "pending_v", long.clone())
+            .erase("an_unknown_prefix", "")
+            .erase_prefix("monitor")
+            .erase_prefix("another_unknown_one");
+        let packed = StoreTx::new(&tx);
+        assert_eq!(packed.to_transaction(), tx);
+        assert_eq!(packed.op_refs().count(), 9);
+        assert_eq!(
+            serde_json::to_string(&packed).unwrap(),
+            serde_json::to_string(&tx).unwrap()
+        );
+        // The long values are shared with the transaction's, not copied.
+        assert_eq!(packed.long.len(), 2);
+        assert!(StoreTx::new(&Transaction::new()).is_empty());
+        // Its parts read back as it, and nothing else does.
+        let (ops, long) = packed.parts();
+        assert_eq!(
+            StoreTx::from_parts(ops.into(), long.into()),
+            Some(packed.clone())
+        );
+        assert_eq!(StoreTx::from_parts(ops.into(), [].into()), None);
+        assert_eq!(
+            StoreTx::from_parts(ops[..ops.len() - 1].into(), long.into()),
+            None
+        );
+        assert_eq!(
+            StoreTx::from_parts([0xff, 0xfe, 0x80].into(), [].into()),
+            None
+        );
+        assert_ne!(packed, StoreTx::new(&Transaction::new()));
+    }
+}
