@@ -460,6 +460,8 @@ fn app(props: &AppProps) -> Html {
     // detail, the latest state (for the callbacks made once) and my
     // scenarios' name field and file input.
     type DetailCache = ((u64, usize, NodeId), Option<Rc<MonDetail>>);
+    // A render again once the lazy module is in (src/lazy.rs).
+    let redraw = use_force_update();
     let (cursor, editor, detail_cache, latest, mine_refs) = (*use_memo((), |_| {
         (
             Rc::new(RefCell::new(Cursor::new())),
@@ -693,6 +695,13 @@ fn app(props: &AppProps) -> Html {
                 let mut cache = detail_cache.borrow_mut();
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
+                    // The inspector's reading is in the lazy module
+                    // (src/lazy.rs): drawn again once it is in.
+                    _ if !crate::lazy::loaded() => {
+                        let redraw = redraw.clone();
+                        crate::lazy::then(move || redraw.force_update());
+                        None
+                    }
                     _ => {
                         let d = match model.imported {
                             // An imported history: what the monitor's log says.

@@ -37,6 +37,20 @@ pub async fn load() -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the lazy module is in: what only it draws may be drawn now.
+pub fn loaded() -> bool {
+    LOADED.get()
+}
+
+/// [`load`] started; `then` once it is in (a render that waited for it).
+pub fn then(then: impl FnOnce() + 'static) {
+    wasm_bindgen_futures::spawn_local(async move {
+        if load().await.is_ok() {
+            then();
+        }
+    });
+}
+
 /// [`load`] started, not awaited (it may be needed soon).
 pub fn preload() {
     if !LOADED.get() {

@@ -26,6 +26,8 @@ export const ROOTS = [
   // The long text's view: a paste that makes the text long waits for it
   // (long_text.rs, `textarea`).
   /^<*monscope_web\[\w+\]::components::long_text::/,
+  // The inspector's reading of a monitor: drawn once it is in (app.rs).
+  /^<*monscope_web\[\w+\]::inspect::/,
   // The real band's drawing: an opened trace waits for it (real_band.rs).
   /^<*monscope_web\[\w+\]::components::real_band::real_bands/,
   // The canvases' painters (over 100 dots or 666 arrows in view): their
