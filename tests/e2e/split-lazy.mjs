@@ -39,6 +39,18 @@ export const ROOTS = [
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
 ];
+// The moved functions the page's own code calls directly, each only after
+// `lazy::load()` (or where a synchronous load is acceptable: the canvases
+// painted by the page itself, where no worker starts). Any other moved
+// function that the page calls is kept: it is likely code merged with
+// another type's (the same body, named for one of them).
+export const ENTRIES = [
+  /^<*monscope_web\[\w+\]::(dots::Pixels>::paint|arrows::paint)\b/,
+  /^<*monscope_web\[\w+\]::inspect::(detail|from_logs)$/,
+  /^<*monscope_web\[\w+\]::components::real_band::real_bands$/,
+  /^<*monscope_web\[\w+\]::embed_api::warn$/,
+];
+
 // Matched by a root pattern but run by every view.
 export const NOT_ROOTS = [
   /^<*monscope_web\[\w+\]::embed::(EmbedParams>::parse|attr)/,
@@ -150,7 +162,7 @@ function graph(mod) {
 
 // `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
 // and the moved functions' count), or null when nothing matches.
-export function splitLazy(wasm, roots = ROOTS, notRoots = NOT_ROOTS) {
+export function splitLazy(wasm, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES) {
   // www/index.html's wasm-opt features (the input has no features section).
   const F = binaryen.Features;
   const features =
@@ -169,15 +181,35 @@ export function splitLazy(wasm, roots = ROOTS, notRoots = NOT_ROOTS) {
     if (roots.some((r) => r.test(n)) && !notRoots.some((r) => r.test(n))) moved.add(n);
   }
   if (moved.size === 0) return null;
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const n of funcs.keys()) {
-      if (moved.has(n) || pinned.has(n)) continue;
-      const cs = callers.get(n);
-      if (cs && [...cs].every((c) => moved.has(c))) {
-        moved.add(n);
-        grew = true;
+  const grow = () => {
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const n of funcs.keys()) {
+        if (moved.has(n) || pinned.has(n)) continue;
+        const cs = callers.get(n);
+        if (cs && [...cs].every((c) => moved.has(c))) {
+          moved.add(n);
+          grew = true;
+        }
       }
+    }
+  };
+  grow();
+  // Called from the page's code and not an entry: kept, with what only it calls.
+  for (let shrank = true; shrank; ) {
+    shrank = false;
+    for (const n of moved) {
+      if (allowed.some((r) => r.test(n))) continue;
+      if ([...(callers.get(n) ?? [])].some((c) => !moved.has(c))) {
+        moved.delete(n);
+        shrank = true;
+      }
+    }
+    if (shrank) {
+      // What the kept ones call is called from the page's code now.
+      const keep = new Set(moved);
+      moved.clear();
+      for (const n of keep) if (roots.some((r) => r.test(n)) || pinned.has(n) || [...(callers.get(n) ?? [])].every((c) => keep.has(c))) moved.add(n);
     }
   }
   for (const n of moved) {
