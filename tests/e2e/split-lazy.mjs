@@ -5,9 +5,10 @@
 // fetches when it first needs it (`monscopeLazy()`, src/lazy.rs), so that
 // every first view fetches less (docs/performance.md, "Transfer").
 //
-// What moves: the functions whose names match a root pattern of
-// src/lazy.rs's list (kept here, `ROOTS`), and every function that only
-// those reach (all its callers moved). The page's module keeps its data,
+// What moves: the functions whose names match a pattern of `ROOTS` (not
+// `NOT_ROOTS`), and every function that only those reach (all its callers
+// moved); of these, one that the page's own code calls must match `ENTRIES`
+// (the calls made after `lazy::load()`), or it stays. The page's module keeps its data,
 // memory and tables; each moved function it still names (a call, the
 // function table, an export) becomes an import `l.NAME` of the glue, which
 // forwards to the lazy module's export once loaded. The lazy module imports
