@@ -460,6 +460,8 @@ fn app(props: &AppProps) -> Html {
     // detail, the latest state (for the callbacks made once) and my
     // scenarios' name field and file input.
     type DetailCache = ((u64, usize, NodeId), Option<Rc<MonDetail>>);
+    // A render again once the lazy module is in (src/lazy.rs).
+    let redraw = use_force_update();
     let (cursor, editor, detail_cache, latest, mine_refs) = (*use_memo((), |_| {
         (
             Rc::new(RefCell::new(Cursor::new())),
@@ -693,6 +695,13 @@ fn app(props: &AppProps) -> Html {
                 let mut cache = detail_cache.borrow_mut();
                 match &*cache {
                     Some((k, d)) if *k == key => d.clone(),
+                    // The inspector's reading is in the lazy module
+                    // (src/lazy.rs): drawn again once it is in.
+                    _ if !crate::lazy::loaded() => {
+                        let redraw = redraw.clone();
+                        crate::lazy::then(move || redraw.force_update());
+                        None
+                    }
                     _ => {
                         let d = match model.imported {
                             // An imported history: what the monitor's log says.
@@ -1018,11 +1027,24 @@ pub fn start() {
         .expect("www/index.html has a <div id=\"app\">");
     // Colours before the first paint, so that a dark page never flashes light.
     let embed = EmbedParams::parse(&query());
-    crate::components::header::apply_theme(embed.is_some(), embed.and_then(|e| e.theme));
-    let render = |root: web_sys::Element, first: Option<First>| {
-        root.set_text_content(None); // drop the "loading" text
+    let embedded = embed.is_some();
+    crate::components::header::apply_theme(embedded, embed.and_then(|e| e.theme));
+    let render = move |root: web_sys::Element, first: Option<First>| {
         let first = first.map(Rc::new);
-        yew::Renderer::<App>::with_root_and_props(root, AppProps { first }).render();
+        let start = move || {
+            root.set_text_content(None); // drop the "loading" text
+            yew::Renderer::<App>::with_root_and_props(root, AppProps { first }).render();
+        };
+        // An embed's view is in the lazy module (src/lazy.rs): loaded
+        // first (a failed load leaves it to the first call).
+        if embedded {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::lazy::load().await;
+                start();
+            });
+        } else {
+            start();
+        }
     };
     // A built-in other than the first is fetched first (builtins.rs), and
     // imported logs are read first (imported.rs).

@@ -53,6 +53,7 @@ fn time(t: Time) -> String {
 }
 
 /// The monitor `node` of `sim` (at `sim.now()`).
+#[inline(never)] // the lazy module's entry (src/lazy.rs)
 pub fn detail(sim: &Sim, node: NodeId) -> Option<MonDetail> {
     let names = sim.node_names();
     let name = names.get(node as usize)?.clone();
@@ -190,6 +191,7 @@ fn monitor_section(status: &MonStatus) -> Section {
 
 /// What monitor `name`'s log says at the playhead: an imported history has
 /// its statuses (the trace's status events), not its state machines.
+#[inline(never)] // the lazy module's entry (src/lazy.rs)
 pub fn from_logs(name: &str, status: &MonStatus) -> MonDetail {
     let p = &status.paxos;
     MonDetail {

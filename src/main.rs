@@ -37,6 +37,8 @@ mod effect;
 #[cfg(target_arch = "wasm32")]
 mod embed_api;
 #[cfg(target_arch = "wasm32")]
+mod lazy;
+#[cfg(target_arch = "wasm32")]
 mod panic_panel;
 #[cfg(target_arch = "wasm32")]
 mod sim_feed;

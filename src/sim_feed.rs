@@ -349,7 +349,9 @@ impl Painter {
         };
         p.worker = spawn(script);
         let Some(worker) = p.worker.clone() else {
+            // Painted here: the painters are in the lazy module (src/lazy.rs).
             p.here = true;
+            crate::lazy::preload();
             return;
         };
         let weak = Rc::downgrade(painter);
@@ -365,6 +367,7 @@ impl Painter {
                 "ready" => p.ready = true,
                 // Its script or module did not load (an error event has no data).
                 "failed" | "" => {
+                    crate::lazy::preload();
                     let failed = (!p.here).then(|| p.failed.clone());
                     (p.here, p.busy, p.next) = (true, false, None);
                     drop(p);

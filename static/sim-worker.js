@@ -19,6 +19,9 @@ onmessage = ({ data }) => {
   if (data.type === 'load') {
     ready = import(data.glue).then(async (glue) => {
       wasm = await glue.default({ module_or_path: data.module });
+      // A painter (sim-worker.js#dots or #arrows): the painters are in the
+      // page's lazy module (src/lazy.rs), loaded before it is ready.
+      if (location.hash) await globalThis.monscopeLazy?.();
       return glue;
     });
     ready.then(

@@ -51,7 +51,12 @@ pub fn textarea(editor: NodeRef, value: Option<String>, error: bool, on: &Callba
         let on = on.clone();
         Callback::from(move |e: Event| {
             if let Some(text) = long_paste(&e) {
-                on.emit(Msg::Edit(text));
+                // The long text's view is in the lazy module (src/lazy.rs).
+                let on = on.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = crate::lazy::load().await;
+                    on.emit(Msg::Edit(text));
+                });
             }
         })
     };

@@ -62,7 +62,12 @@ pub fn real_open(p: &OpenProps) -> Html {
             if let Some(file) = el.files().and_then(|f| f.get(0)) {
                 let (on_open, on_error) = (on_open.clone(), on_error.clone());
                 spawn_local(async move {
-                    match read(file).await {
+                    // The bands' drawing is in the lazy module (src/lazy.rs).
+                    let read = match read(file).await {
+                        Ok(r) => crate::lazy::load().await.map(|()| r),
+                        e => e,
+                    };
+                    match read {
                         Ok(r) => on_open.emit(Some(r)),
                         Err(e) => on_error.emit(format!("Opening a real trace failed: {e}")),
                     }

@@ -22,6 +22,9 @@ test('with no click at all, a first visit shows a leader and a committed value w
   const browser = await fresh({ viewport: { width: 1440, height: 900 } });
   try {
     const page = await newPage(browser.context);
+    // What a first view never runs is in a module of its own (src/lazy.rs).
+    const lazy = [];
+    page.on('request', (r) => r.url().includes('_lazy.wasm') && lazy.push(r.url()));
     const start = Date.now();
     await page.goto(url);
     // The newest monitor state the ring shows: a leader (with its crown) that
@@ -40,6 +43,7 @@ test('with no click at all, a first visit shows a leader and a committed value w
     await page.getByTestId('tour-offer').waitFor();
     assert.equal(await page.getByTestId('play-overlay').count(), 0, 'the play overlay covers a playing ring');
     assert.deepEqual(page.errors, []);
+    assert.deepEqual(lazy, [], 'a first view fetched the lazy module');
     // Remembered: the next visit neither plays by itself nor offers the tour again.
     await page.reload();
     await page.getByTestId('cluster').waitFor();

@@ -68,6 +68,9 @@ export async function newPage(context, viewport) {
   page.on('console', (msg) => {
     if (msg.type() === 'error') page.errors.push(msg.text());
     if (msg.type() === 'warning') page.warnings.push(msg.text());
+    // A moved function called before its module was awaited (src/lazy.rs):
+    // it works, but the page blocked on a fetch; a path to fix.
+    if (msg.text().includes('lazy module was loaded synchronously')) page.errors.push(msg.text());
   });
   return page;
 }

@@ -1,4 +1,5 @@
-// Trunk's post_build hook (Trunk.toml): in release builds, gives the wasm's
+// Trunk's post_build hook (Trunk.toml): in release builds, splits off the
+// wasm's lazy module (split-lazy.mjs: code a first view never runs), gives the wasm's
 // imports short names in the wasm and its JS glue (short-imports.mjs), minifies
 // the glue and the simulation worker's script with terser, and updates the
 // wasm's and the glue's subresource integrity hashes in index.html. Trunk
@@ -7,11 +8,27 @@
 // Minified, the glue is about 2 kB smaller gzipped (docs/performance.md, "Transfer").
 //
 // It runs in trunk's staging directory, before trunk moves the build to dist/.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
 import { renameInGlue, shortenImports } from './short-imports.mjs';
+import { lazyGlue, splitLazy } from './split-lazy.mjs';
+
+// wasm-opt writing `file` again without its names, with StackIR's
+// optimizations at www/index.html's levels (no passes: the code is as
+// optimized already; written by binaryen.js it would be 0.7 kB larger gzipped).
+const wasmOpt = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin', 'wasm-opt');
+const features = ['bulk-memory', 'nontrapping-float-to-int', 'sign-ext', 'mutable-globals', 'reference-types', 'multivalue'];
+function rewrite(file, bytes) {
+  writeFileSync(file, bytes);
+  execFileSync(wasmOpt, [file, '-o', file, '--optimize-level=2', '--shrink-level=1', ...features.map((f) => `--enable-${f}`)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return readFileSync(file);
+}
 
 if (process.env.TRUNK_PROFILE === 'release') {
   const dir = process.env.TRUNK_STAGING_DIR;
@@ -28,14 +45,30 @@ if (process.env.TRUNK_PROFILE === 'release') {
   for (const name of glue) {
     const file = join(dir, name);
     const wasmName = name.replace(/\.js$/, '_bg.wasm');
-    const wasm = readFileSync(join(dir, wasmName));
+    const named = readFileSync(join(dir, wasmName));
+    let source = readFileSync(file, 'utf8');
+    // The wasm keeps its function names (wasm-opt -g, www/index.html) for
+    // the split (split-lazy.mjs); both modules are written without them.
+    const split = splitLazy(named);
+    const tmp = join(dir, 'split-lazy.tmp.wasm');
+    let wasm = named;
+    if (split) {
+      const lazyName = name.replace(/\.js$/, '_lazy.wasm');
+      const lazy = rewrite(tmp, split.lazy);
+      writeFileSync(join(dir, lazyName), lazy);
+      wasm = rewrite(tmp, split.primary);
+      source = lazyGlue(source, lazyName);
+      console.log(`minify-glue: ${split.moved} functions moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions exported to it`);
+    } else {
+      wasm = rewrite(tmp, named);
+    }
+    rmSync(tmp);
     const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js');
     if (renames.size === 0) throw new Error(`${wasmName} imports nothing from ./monscope-web_bg.js`);
-    rehash(wasmName, wasm, bytes);
+    rehash(wasmName, named, bytes);
     writeFileSync(join(dir, wasmName), bytes);
-    const source = readFileSync(file, 'utf8');
     const { code } = await minify(renameInGlue(source, renames, exports), { module: true, compress: true, mangle: true });
-    rehash(name, source, code);
+    rehash(name, readFileSync(file, 'utf8'), code);
     writeFileSync(file, code);
     console.log(`minify-glue: ${renames.size} imports and ${exports.size} exports renamed; ${name}: ${source.length} -> ${code.length} bytes`);
   }
