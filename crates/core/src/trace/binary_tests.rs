@@ -184,7 +184,10 @@ fn mutated_traces_of_every_kind_of_event_are_an_error_or_events_never_a_panic() 
         // What is read never holds more events than the bytes could.
         assert!(out.len() <= b.len());
     }
-    assert!(refused > 1_000 && read > 100, "{refused} refused, {read} read");
+    assert!(
+        refused > 1_000 && read > 100,
+        "{refused} refused, {read} read"
+    );
 }
 
 #[test]
@@ -203,15 +206,17 @@ fn random_bytes_and_huge_counts_are_refused_without_allocating_them() {
     super::int(&mut head, 3);
     head.push(1); // a new message
     for body in [
-        vec![12u8],       // a log message's entries
-        vec![3, 1, 1],    // paxos collect's epoch, then its fields
-        vec![0, 0],       // a probe's name
+        vec![12u8],    // a log message's entries
+        vec![3, 1, 1], // paxos collect's epoch, then its fields
+        vec![0, 0],    // a probe's name
     ] {
         let mut b = head.clone();
         b.extend_from_slice(&body);
         b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]);
         let mut out = Vec::new();
-        assert!(Decoder::new().decode(&b, &mut 0, usize::MAX, &mut out).is_err());
+        assert!(Decoder::new()
+            .decode(&b, &mut 0, usize::MAX, &mut out)
+            .is_err());
         assert!(out.is_empty());
     }
 }
