@@ -428,7 +428,8 @@ fn fuzz_wrong_versions_repeats_and_odd_parameters_say_what_is_wrong() {
     let good = share_link("https://x.org/", "mons a b c\n", None, None);
     let p = good.split('#').nth(1).unwrap();
     let payload = &p[3..];
-    let cases: Vec<(String, fn(&super::link::LinkError) -> bool)> = vec![
+    type Want = fn(&super::link::LinkError) -> bool;
+    let cases: Vec<(String, Want)> = vec![
         (
             "#s2=abc".into(),
             |e| matches!(e, UnknownVersion(v) if v == "s2"),
