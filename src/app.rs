@@ -867,6 +867,12 @@ fn app(props: &AppProps) -> Html {
     let notices = html! {
         <div class="notices" data-testid="notices" aria-live="polite">
             { error_banner }
+            // A runaway run: what its budget stopped (the run is shown up to there).
+            if let Some(why) = state.model.as_ref().and_then(|m| m.overrun.clone()) {
+                <div class="notice error" role="status" data-testid="run-stopped">
+                    <span>{ format!("The run {why}. It is shown up to there.") }</span>
+                </div>
+            }
             if let Some(notice) = &state.notice {
                 <div class="notice error" role="alert" data-testid="action-error">
                     <span>{ notice.clone() }</span>

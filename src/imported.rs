@@ -126,6 +126,10 @@ fn wall_range(start: &str, len: Time) -> Option<String> {
     let (date, tod) = start.strip_suffix('Z')?.split_once('T')?;
     let ms = tod.split([':', '.']).map(str::parse::<u64>);
     let [h, m, s, ms] = <[_; 4]>::try_from(ms.collect::<Result<Vec<_>, _>>().ok()?).ok()?;
+    // A stored header is untrusted: a time of day out of range is no time.
+    if h > 23 || m > 59 || s > 60 || ms > 999 {
+        return None;
+    }
     let to = ((h * 60 + m) * 60 + s) * 1000 + ms + len / 1000;
     let days = to / 86_400_000;
     let to = to % 86_400_000;
@@ -173,13 +177,21 @@ pub fn read(text: &str) -> Result<Imported, String> {
     let mons = nodes.len() as NodeId - 1;
     let mut trace = Vec::new();
     let mut sends = Vec::new();
-    for v in lines.filter_map(parse) {
+    // Line 1 is the header.
+    for (n, v) in lines
+        .enumerate()
+        .filter_map(|(i, l)| Some((i + 2, parse(l)?)))
+    {
         let at = num(&v, "at");
         let node = num(&v, "node") as NodeId;
         let kind = match v.get("type").and_then(Json::str) {
             Some("status") if node < mons => EventKind::Status {
                 node,
-                status: Arc::new(v.get("status").and_then(status).ok_or("a status line")?),
+                status: Arc::new(
+                    v.get("status")
+                        .and_then(status)
+                        .ok_or(format!("line {n} is a status without a monitor state"))?,
+                ),
             },
             Some("commit") if node < mons => EventKind::Commit {
                 node,
@@ -338,6 +350,10 @@ mod tests {
             "2026-12-05 23:59:59.000 – +1d 00:00:01.000 UTC"
         );
         assert_eq!(wall_range("?", 1), None);
+        // A damaged stored header: no range, not an overflow.
+        let huge = "2026-12-05T99999999999999999:00:00.000Z";
+        assert_eq!(wall_range(huge, 1), None);
+        assert!(wall_range("2026-12-05T23:59:59.999Z", u64::MAX).is_some());
     }
 
     #[test]
@@ -384,6 +400,100 @@ mod tests {
         }
         assert!(decode(&b[..3]).is_none());
         assert!(decode(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff").is_none());
+    }
+
+    /// The history `monscope import --json` writes for the failover
+    /// fixture's logs (tests/fixtures/logs), as the Import page stores it.
+    fn fixture_json() -> String {
+        use monscope_core::import::{import, report::header, LogFile};
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/failover");
+        let logs: Vec<(String, Vec<u8>)> = ["a", "b", "c"]
+            .iter()
+            .map(|m| {
+                let name = format!("{dir}/mon.{m}.log");
+                let bytes = std::fs::read(&name).unwrap();
+                (name, bytes)
+            })
+            .collect();
+        let files: Vec<LogFile> = logs
+            .iter()
+            .map(|(name, bytes)| LogFile { name, bytes })
+            .collect();
+        let imp = import(&files).unwrap();
+        let mut text = header(&imp) + "\n";
+        for ev in &imp.trace {
+            text += &monscope_core::trace::json::json_line(ev);
+            text.push('\n');
+        }
+        text
+    }
+
+    #[test]
+    fn a_damaged_stored_history_is_an_error_or_a_history_never_a_panic() {
+        let text = fixture_json();
+        let lines: Vec<&str> = text.lines().collect();
+        let good = read(&text).unwrap();
+        assert!(good.trace.len() > 100 && !good.sends.is_empty());
+        let mut x = 0x1234_5678u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize
+        };
+        for i in 0..100 {
+            // Lines dropped, repeated or cut, characters changed.
+            let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            for _ in 0..=next() % 4 {
+                let k = next() % l.len();
+                match (i + next()) % 5 {
+                    0 => {
+                        l.remove(k);
+                    }
+                    1 => l.insert(k, l[next() % l.len()].clone()),
+                    2 => {
+                        let cut = l[k].char_indices().nth(next() % 40).map_or(0, |c| c.0);
+                        l[k].truncate(cut);
+                    }
+                    3 => {
+                        let digits: String = l[k]
+                            .chars()
+                            .map(|c| match c {
+                                '0'..='9' => '9',
+                                c => c,
+                            })
+                            .collect();
+                        l[k] = digits;
+                    }
+                    _ => l[k] = l[k].replace(['"', ':'], "\u{1}"),
+                }
+            }
+            match read(&(l.join("\n") + "\n")) {
+                // What is read is a history the page can be handed.
+                Ok(imp) => {
+                    let back = decode(&encode(&imp)).unwrap();
+                    assert_eq!(back.trace.len(), imp.trace.len());
+                }
+                Err(e) => assert!(
+                    e.starts_with("not a trace")
+                        || e.starts_with("the imported trace")
+                        || e.starts_with("line "),
+                    "{e}"
+                ),
+            }
+        }
+        // Bytes handed over damaged: refused or read, never a panic.
+        let b = encode(&good);
+        for i in 0..3_000 {
+            let mut bad = b.clone();
+            let k = next() % bad.len();
+            match i % 3 {
+                0 => bad[k] ^= 1 << (next() % 8),
+                1 => bad[k % 64] = next() as u8,
+                _ => bad.truncate(k),
+            }
+            let _ = decode(&bad);
+        }
     }
 
     #[test]

@@ -11,6 +11,13 @@
 
 /// The shortest match written.
 const MIN: usize = 4;
+/// The longest: a match is at least three bytes of the stream, so a stream
+/// inflates at most about 22,000 times, whatever length its chunk claims
+/// (a damaged one cannot ask for gigabytes in a few bytes).
+const MAX: usize = 1 << 16;
+/// Bytes reserved up front per byte of the stream (the trace's blocks
+/// inflate about six times); the rest, if any, as it comes.
+const RESERVE: usize = 16;
 /// Hash table: 2^BITS positions.
 const BITS: u32 = 13;
 
@@ -56,7 +63,7 @@ pub fn compress(data: &[u8], out: &mut Vec<u8>) {
         let from = cand - 1;
         let mut len = MIN;
         // Eight bytes at a time, then the last few.
-        while i + len + 8 <= data.len() {
+        while i + len + 8 <= data.len() && len < MAX {
             let a = u64::from_le_bytes(
                 data[from + len..from + len + 8]
                     .try_into()
@@ -74,6 +81,7 @@ pub fn compress(data: &[u8], out: &mut Vec<u8>) {
                 len += 1;
             }
         }
+        let len = len.min(MAX);
         uleb(out, i - lit);
         out.extend_from_slice(&data[lit..i]);
         uleb(out, len - MIN);
@@ -88,7 +96,7 @@ pub fn compress(data: &[u8], out: &mut Vec<u8>) {
 /// What [`compress`] wrote in `b`, expected to be `len` bytes; None if it
 /// is not such a stream.
 pub fn decompress(b: &[u8], len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(len);
+    let mut out = Vec::with_capacity(len.min(b.len().saturating_mul(RESERVE)));
     let mut at = 0;
     loop {
         let lit = read_uleb(b, &mut at)?;
@@ -103,7 +111,7 @@ pub fn decompress(b: &[u8], len: usize) -> Option<Vec<u8>> {
         }
         let n = read_uleb(b, &mut at)?.checked_add(MIN)?;
         let dist = read_uleb(b, &mut at)?;
-        if dist == 0 || dist > out.len() || out.len() + n > len {
+        if dist == 0 || dist > out.len() || n > MAX || out.len() + n > len {
             return None;
         }
         let from = out.len() - dist;
@@ -161,5 +169,44 @@ mod tests {
             let _ = decompress(&bad, data.len());
         }
         assert!(decompress(&[0xff; 12], 10).is_none());
+    }
+
+    #[test]
+    fn a_length_past_what_the_stream_can_hold_reserves_nothing_and_is_refused() {
+        // Claimed lengths of a damaged chunk header: nothing reserved for
+        // them (a terabyte would abort the page), and refused when short.
+        assert!(decompress(&[0], 1 << 40).is_none());
+        assert!(decompress(&[3, b'a', b'b', b'c'], usize::MAX).is_none());
+        // A match longer than any written: refused, not inflated.
+        let mut bomb = vec![1, b'a'];
+        uleb(&mut bomb, 1 << 30);
+        uleb(&mut bomb, 1);
+        bomb.push(0);
+        assert!(decompress(&bomb, (1 << 30) + 1).is_none());
+        // Long runs are written as matches of at most MAX, and read back.
+        let run = vec![7u8; 5 * MAX + 3];
+        assert!(round_trip(&run) < 40);
+        // Random damage to every byte of a stream of many matches.
+        let mut r = 0x9e37_79b9u32;
+        let mut next = || {
+            r ^= r << 13;
+            r ^= r >> 17;
+            r ^= r << 5;
+            r
+        };
+        let data = b"lease_ack paxos 12 accept 12 lease_ack paxos 13 ".repeat(200);
+        let mut packed = Vec::new();
+        compress(&data, &mut packed);
+        for _ in 0..5_000 {
+            let mut bad = packed.clone();
+            for _ in 0..=next() % 3 {
+                let i = next() as usize % bad.len();
+                bad[i] = next() as u8;
+            }
+            let len = [data.len(), next() as usize, usize::MAX][next() as usize % 3];
+            if let Some(out) = decompress(&bad, len) {
+                assert_eq!(out.len(), len);
+            }
+        }
     }
 }

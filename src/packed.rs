@@ -417,4 +417,57 @@ mod tests {
         let (events, _) = read_chunk(&whole, &mut 0, &mut Decoder::new()).unwrap();
         assert_eq!(events.len(), 1);
     }
+
+    #[test]
+    fn mutated_batches_are_an_error_or_events_never_a_panic() {
+        let scenario =
+            monscope_core::scenario::parse(library::get("client-writes").unwrap()).unwrap();
+        let trace = run_until(&scenario, 8 * monscope_core::time::SEC).trace;
+        let mut encoder = Encoder::new();
+        let mut batch = Vec::new();
+        for part in trace.chunks(150) {
+            let mut raw = Vec::new();
+            encoder.encode(part, &mut raw);
+            write_chunk(&raw, &mut batch);
+        }
+        let mut x = 0x2545_f491u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize
+        };
+        let (mut refused, mut read) = (0, 0);
+        for i in 0..600 {
+            let mut bad = batch.clone();
+            for _ in 0..=next() % 3 {
+                let at = next() % bad.len();
+                match i % 3 {
+                    // Often the headers: a length of gigabytes, a chunk past the end.
+                    0 => bad[at % 8] = next() as u8,
+                    1 => bad[at] ^= 1 << (next() % 8),
+                    _ => bad.truncate(at),
+                }
+            }
+            let bad: Rc<[u8]> = bad.into();
+            let (mut at, mut decoder) = (0, Decoder::new());
+            let mut packed = Packed::default();
+            while at < bad.len() {
+                match read_chunk(&bad, &mut at, &mut decoder) {
+                    Ok((events, source)) => packed.push_block(events, source),
+                    Err(e) => {
+                        assert!(e.starts_with("a ") || e.starts_with("the trace"), "{e}");
+                        refused += 1;
+                        break;
+                    }
+                }
+            }
+            read += 1;
+            // What was kept reads back.
+            let n = packed.len();
+            packed.each(0, n, |_, _| {});
+            assert!(packed.get(n).is_none());
+        }
+        assert!(refused > 150, "{refused} of {read} refused");
+    }
 }

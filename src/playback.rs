@@ -264,6 +264,10 @@ pub struct Model {
     removing: Vec<Vec<Time>>,
     /// The tour's stops: each note's time and text (notes at one time are one stop).
     pub stops: Vec<(Time, String)>,
+    /// Why the run was stopped short of its end, if its budget stopped it
+    /// (a runaway scenario: "stopped at 0.5s: 1.2 M events in one second
+    /// ..."); the page says so above the ring.
+    pub overrun: Option<Rc<str>>,
     /// An imported history ([`Model::imported`]): its label, "imported
     /// from logs: FILES, FROM – TO". No simulator runs it.
     pub imported: Option<Rc<String>>,
@@ -368,6 +372,7 @@ impl Model {
             told: None,
             first_commit: None,
             stops: Vec::new(),
+            overrun: None,
             imported: None,
             cuts,
         }
@@ -556,6 +561,7 @@ impl Model {
                 EventKind::Commit { .. } if self.first_commit.is_none() => {
                     self.first_commit = Some(ev.at);
                 }
+                EventKind::Overrun { text } => self.overrun = Some(text.as_str().into()),
                 EventKind::Status { node, status } => presence_change(
                     &mut self.presence,
                     &mut self.removing,
@@ -1011,6 +1017,23 @@ mod tests {
     use super::*;
     use monscope_core::scenario::library;
     use monscope_core::time::MIN;
+
+    #[test]
+    fn a_runaway_run_says_what_its_budget_stopped_simulated_here_or_fed() {
+        // A tick every microsecond: a timer storm in the first second.
+        let text = "mons a b c\nset mon_tick_interval 0.000001\nend 1m\n";
+        let here = Model::build(text).unwrap();
+        let why = here.overrun.clone().expect("the budget stopped it");
+        assert!(why.starts_with("stopped at 0.") && why.contains("events in one second"));
+        assert!(here.done());
+        // As the worker's run is fed to the page.
+        let scenario = monscope_core::scenario::parse(text).unwrap();
+        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX).trace;
+        let fed = Model::start(text).unwrap().feed(trace, None, None, true);
+        assert_eq!(fed.overrun, Some(why));
+        // A run that ends well says nothing.
+        assert_eq!(Model::build("mons a b c\nend 5s\n").unwrap().overrun, None);
+    }
 
     fn five_mons_ten_minutes() -> String {
         let mut text = String::from("mons a b c d e\nseed 3\nend 10m\n");

@@ -390,7 +390,9 @@ impl AppState {
     }
 
     fn keep_in_window(&mut self) {
-        if self.follow && (self.t < self.win_start || self.t >= self.win_start + self.win_span) {
+        if self.follow
+            && (self.t < self.win_start || self.t >= self.win_start.saturating_add(self.win_span))
+        {
             self.win_start = self.t.saturating_sub(self.win_span / 10);
         }
     }
@@ -623,7 +625,7 @@ impl AppState {
                 self.win_start = if f < 0.0 {
                     self.win_start.saturating_sub(d)
                 } else {
-                    (self.win_start + d).min(self.end())
+                    self.win_start.saturating_add(d).min(self.end())
                 };
             }
             Msg::PanTo(start) => {

@@ -9,6 +9,10 @@ use monscope_core::time::Time;
 use monscope_core::trace::{Event, EventKind, NodeId};
 use std::rc::Rc;
 
+/// Monitors a journal on disk may name (db.rs reads at most 64; a
+/// scenario has at most 15).
+const MAX_NODES: usize = 65;
+
 /// One journaled store transaction: the `seq`-th of the journal, of `node`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Record {
@@ -125,10 +129,15 @@ impl Journal {
             ..Journal::default()
         };
         for r in records {
+            // A monitor number past any scenario's would have the stores
+            // grow to it (db.rs refuses them too).
+            if r.node as usize >= MAX_NODES {
+                return Err(format!("journal record {}: no mon {}", r.seq, r.node));
+            }
             let tx = Transaction::decode(&r.tx)
                 .map_err(|e| format!("journal record {} of mon {}: {e}", r.seq, r.node))?;
             j.mon_store(r.node).apply(&tx);
-            j.next_seq = r.seq + 1;
+            j.next_seq = r.seq.saturating_add(1);
         }
         Ok(j)
     }
@@ -455,5 +464,62 @@ mod tests {
         disk[0].tx = vec![7, 7];
         let err = Journal::from_disk(&model.text, t, &disk).err().unwrap();
         assert!(err.contains("journal record 0"), "{err}");
+    }
+
+    #[test]
+    fn corrupted_journal_records_are_an_error_naming_the_record_never_a_panic() {
+        let model = Model::build(library::get("client-writes").unwrap()).unwrap();
+        let t = 20 * SEC;
+        let mut j = Journal::default();
+        j.follow(&model, t, || model.sim_at(t));
+        let disk = j.take_batch().unwrap().records;
+        let mut x = 0x0bad_5eedu32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as usize
+        };
+        let (mut refused, mut read) = (0, 0);
+        for i in 0..3_000 {
+            let mut bad = disk.clone();
+            let r = next() % bad.len();
+            let tx = &mut bad[r].tx;
+            let k = next() % tx.len().max(1);
+            match i % 5 {
+                0 => tx[k] ^= 1 << (next() % 8),
+                1 => tx.truncate(k),
+                // A length or count of gigabytes.
+                2 => tx[k..].iter_mut().take(4).for_each(|b| *b = 0xff),
+                3 => tx.push(next() as u8),
+                _ => tx.splice(k..k, [0x80, 0xc3, 0x28]).for_each(drop),
+            }
+            match Journal::from_disk(&model.text, t, &bad) {
+                Ok(mut back) => {
+                    // Read, but not the run's stores: reported, never adopted.
+                    let _ = back.check_against(&model, &model.sim_at(t));
+                    read += 1;
+                }
+                Err(e) => {
+                    assert!(
+                        e.starts_with(&format!("journal record {}", bad[r].seq)),
+                        "{e}"
+                    );
+                    refused += 1;
+                }
+            }
+        }
+        assert!(refused > 1_000, "{refused} refused, {read} read");
+        // Numbers past any run's: refused, not stores allocated up to them.
+        let mut far = disk.clone();
+        far[0].node = NodeId::MAX;
+        let err = Journal::from_disk(&model.text, t, &far).err().unwrap();
+        assert!(err.contains("no mon 4294967295"), "{err}");
+        let mut last = disk.clone();
+        last.last_mut().unwrap().seq = u64::MAX;
+        assert_eq!(
+            Journal::from_disk(&model.text, t, &last).unwrap().records(),
+            u64::MAX
+        );
     }
 }

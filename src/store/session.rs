@@ -61,6 +61,11 @@ impl Session {
         s.win_span = self.win_span.max(1);
         s.follow = self.follow;
         if let Some(model) = s.model.clone() {
+            // A stored window is untrusted: within the run (or an hour).
+            s.win_start = self.win_start.min(model.end);
+            s.win_span = s
+                .win_span
+                .min(model.end.max(3_600 * monscope_core::time::SEC));
             let n = model.names.len() as NodeId;
             s.selected_link = self.link.filter(|&(a, b)| a < n && b < n);
             // An event not simulated yet may still come.
@@ -93,5 +98,65 @@ mod tests {
         assert_eq!(back.stem, Some(BUILTIN[1].0));
         assert_eq!(back.t, 12 * SEC);
         assert_eq!(back.selected_mon, Some(2));
+    }
+
+    #[test]
+    fn a_stored_session_with_values_out_of_range_comes_back_within_them() {
+        let s = AppState::new(BUILTIN[1].1, Some(BUILTIN[1].0));
+        let mut saved = Session::of(&s);
+        let end = s.model.as_ref().unwrap().end;
+        for (t, sel, event, link, speed, start, span) in [
+            (
+                u64::MAX,
+                Some("nobody"),
+                Some(usize::MAX),
+                Some((0, 63)),
+                0.0,
+                u64::MAX,
+                0,
+            ),
+            (
+                end + 1,
+                Some(""),
+                Some(0),
+                Some((63, 63)),
+                1e300,
+                0,
+                u64::MAX,
+            ),
+            (
+                0,
+                None,
+                None,
+                None,
+                f64::MIN_POSITIVE,
+                u64::MAX / 2,
+                u64::MAX,
+            ),
+        ] {
+            saved.t = t;
+            saved.sel = sel.map(str::to_string);
+            saved.event = event;
+            saved.link = link;
+            saved.speed = speed;
+            saved.win_start = start;
+            saved.win_span = span;
+            saved.stem = Some("not-a-builtin".into());
+            let back = saved.restore(AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0)));
+            let n = back.model.as_ref().unwrap().names.len() as NodeId;
+            assert!(back.t <= end, "{}", back.t);
+            assert_eq!(back.selected_mon, None);
+            assert!(back.selected_link.is_none_or(|(a, b)| a < n && b < n));
+            assert!((0.0001..=100.0).contains(&back.speed));
+            assert!(back.win_span >= 1 && back.stem.is_none() && !back.playing);
+            assert!(back.win_start <= end && back.win_span <= end.max(3_600 * SEC));
+            // And the views' moves work from there.
+            let moved = back
+                .reduce(Msg::Pan(1e300))
+                .reduce(Msg::Follow(true))
+                .reduce(Msg::Seek(u64::MAX))
+                .reduce(Msg::Zoom(f64::MAX));
+            assert!(moved.t <= end && moved.win_span <= 3_600 * SEC);
+        }
     }
 }

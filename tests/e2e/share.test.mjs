@@ -172,6 +172,14 @@ test('the built-in scenarios other than the first are fetched: picked, named by 
 
 const b64url = (buf) => buf.toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 
+/// The payload of `link` with one bit flipped in its compressed bytes.
+function flipped(link) {
+  const payload = link.split('#s1=')[1].split('&')[0];
+  const bytes = Buffer.from(payload.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  bytes[Math.floor(bytes.length / 2)] ^= 0x10;
+  return b64url(bytes);
+}
+
 /// Nothing a hostile link carried became an element or ran.
 async function assertNothingInjected(page) {
   await page.waitForTimeout(300);
@@ -196,6 +204,11 @@ test('bad and hostile links show the error panel and inject nothing', async () =
     ['a text that inflates past 64 KiB', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('#'.repeat(70_000))))}`, url).href, /too large: it inflates past 64 KiB/],
     ['not a scenario', new URL(`#s1=${b64url(deflateRawSync(Buffer.from('hello world\n')))}`, url).href, /not valid: line 1/],
     ['unknown version', new URL('#s7=abc', url).href, /unknown format "s7"/],
+    ['a flipped bit', new URL(`#s1=${flipped(good)}`, url).href, /damaged|not valid/],
+    ['not UTF-8 text', new URL(`#s1=${b64url(deflateRawSync(Buffer.from([0x6d, 0xff, 0xfe, 0x0a])))}`, url).href, /not valid UTF-8 text/],
+    ['a reserved DEFLATE block type', new URL(`#s1=${b64url(Buffer.from([0x07, 0, 0]))}`, url).href, /not valid DEFLATE data/],
+    ['a bad playhead', `${good}&t=forever`, /^Bad t="forever" in the link/],
+    ['s1 given twice', `${good}&${good.split('#')[1]}`, /gives "s1" twice/],
     ['an unknown built-in scenario', new URL('?scenario=<b class=pwned>x</b>', url).href, /^There is no built-in scenario "<b class=pwned>x<\/b>"\. The built-in scenarios are: three-mons-start, /],
   ];
   for (const [what, link, message] of cases) {
@@ -227,4 +240,24 @@ test('bad and hostile links show the error panel and inject nothing', async () =
     assert.deepEqual(page.errors, [], what);
     await page.close();
   }
+});
+
+test('a link to a runaway scenario opens, says where its budget stopped it, and the page works', async () => {
+  // A tick every microsecond: a timer storm in the first second.
+  const storm = 'mons a b c\nset mon_tick_interval 0.000001\nend 1m\n';
+  const page = await openLink(cli('link', scenarioFile(storm), '--base', url).trim());
+  const stopped = page.getByTestId('run-stopped');
+  await stopped.waitFor({ timeout: 60_000 });
+  assert.match(await stopped.innerText(), /^The run stopped at 0\.\d+s: .* events in one second of simulated time .*It is shown up to there\.$/s);
+  assert.equal(await page.getByTestId('editor').inputValue(), storm);
+  assert.equal(await page.locator('[data-testid^="mon-"]').count(), 3);
+  // It plays and seeks as any run.
+  await page.getByTestId('scrubber').evaluate((el) => {
+    el.value = '30000000';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  assert.equal(await page.locator('[data-testid^="mon-"]').count(), 3);
+  assert.equal(await page.getByTestId('link-error').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

@@ -3,7 +3,7 @@
 use crate::load::load;
 use crate::{flag_value, wants_help};
 use monscope_core::scenario::link::{decode, share_link};
-use monscope_core::scenario::units::parse_duration;
+use monscope_core::scenario::units::{is_name, parse_duration};
 use monscope_core::time::format_secs;
 
 pub const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
@@ -37,7 +37,14 @@ pub fn main_link(args: &[String]) -> u8 {
                         .map_err(|_| format!("--t takes seconds, like 12.5 (not \"{v}\")"))
                 })
                 .map(|v| t = Some(v)),
-            "--sel" => flag_value(args, &mut i, "--sel").map(|v| sel = Some(v.to_string())),
+            // The page refuses a link whose sel is not a name: never make one.
+            "--sel" => flag_value(args, &mut i, "--sel").and_then(|v| {
+                if !is_name(v) {
+                    return Err(format!("--sel takes a monitor's name (not \"{v}\")"));
+                }
+                sel = Some(v.to_string());
+                Ok(())
+            }),
             f if !f.starts_with("--") && file.is_none() => {
                 file = Some(f.to_string());
                 Ok(())

@@ -50,7 +50,13 @@ commands:
 Run `monscope <command> --help` for more.";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match utf8_args(std::env::args_os().skip(1)) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("monscope: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let Some((cmd, rest)) = args.split_first() else {
         println!("{HELP}");
         return ExitCode::from(2);
@@ -81,6 +87,22 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code)
+}
+
+/// The arguments as text, or which one is not: `std::env::args` panics on
+/// an argument that is not UTF-8 (a file name in another encoding).
+fn utf8_args(args: impl Iterator<Item = std::ffi::OsString>) -> Result<Vec<String>, String> {
+    args.enumerate()
+        .map(|(i, a)| {
+            a.into_string().map_err(|a| {
+                format!(
+                    "argument {} ({}) is not UTF-8 text; give file names in UTF-8",
+                    i + 1,
+                    a.to_string_lossy()
+                )
+            })
+        })
+        .collect()
 }
 
 /// `monscope run FILE | head` ends when `head` does, as other Unix tools do, instead of

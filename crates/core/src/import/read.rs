@@ -152,7 +152,8 @@ pub fn read_file<'a>(f: &LogFile<'a>) -> FileRead<'a> {
         });
         out.records.clear();
     }
-    if f.bytes.last().is_some_and(|b| *b != b'\n') {
+    // Of a skipped file, only why it was skipped.
+    if out.monitor.is_some() && f.bytes.last().is_some_and(|b| *b != b'\n') {
         out.problems.push(format!(
             "{}: the last line is cut short (no newline at the end); read as far as it goes",
             f.name

@@ -330,3 +330,189 @@ fn fuzz_link_decoder_never_panics() {
         assert!(decode(link).is_ok());
     }
 }
+
+// ---- share links: every kind of damage is a clear error ----
+
+/// The links the fuzzing below damages: the valid scenarios and a built-in,
+/// with a playhead and a selection.
+fn real_links() -> Vec<String> {
+    VALID
+        .iter()
+        .copied()
+        .chain([super::library::get("leader-failover").unwrap()])
+        .map(|t| share_link("https://x.org/", t, Some(1_500_000), Some("a")))
+        .collect()
+}
+
+/// What a damaged link must give: the text of a scenario (which then parses
+/// or says where it does not), or an error that says what is wrong.
+fn check_link(link: &str) -> Result<(), super::link::LinkError> {
+    match decode(link) {
+        Ok(d) => {
+            assert!(d.text.len() <= super::link::MAX_TEXT);
+            check_parse(&d.text);
+            Ok(())
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            // A user's value is quoted back cut short, never whole.
+            assert!(e.to_string().chars().count() < 200, "{e}");
+            Err(e)
+        }
+    }
+}
+
+#[test]
+fn fuzz_a_link_cut_anywhere_is_a_clear_error_or_its_own_prefix() {
+    use super::link::LinkError::*;
+    for link in real_links() {
+        let payload_end = link.find("&t=").unwrap();
+        for cut in 0..link.len() {
+            let r = check_link(&link[..cut]);
+            // Cut inside the payload: the DEFLATE stream has no end.
+            if cut > link.find("s1=").unwrap() + 3 && cut < payload_end {
+                assert!(
+                    matches!(r, Err(TruncatedBase64 | BadDeflate)),
+                    "cut at {cut}: {r:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn fuzz_flipped_bits_in_a_links_compressed_scenario_never_panic() {
+    let mut r = Pcg(0x5851_f42d_4c95_7f2d);
+    let (mut ok, mut damaged) = (0, 0);
+    for link in real_links() {
+        let payload = link.split("s1=").nth(1).unwrap().split('&').next().unwrap();
+        let bytes = super::base64::decode(payload).unwrap();
+        for _ in 0..1_500 {
+            let mut b = bytes.clone();
+            for _ in 0..=r.below(3) {
+                let i = r.below(b.len());
+                b[i] ^= 1 << r.below(8);
+            }
+            let bad = format!("#s1={}&t=3", super::base64::encode(&b));
+            match check_link(&bad) {
+                Ok(()) => ok += 1,
+                Err(_) => damaged += 1,
+            }
+        }
+    }
+    // Both outcomes happen: the decoder really is exercised past its header.
+    assert!(ok > 0 && damaged > 0, "{ok} decoded, {damaged} refused");
+}
+
+#[test]
+fn fuzz_random_deflate_blocks_never_panic_or_pass_the_limit() {
+    use super::inflate::{decompress, InflateError};
+    let mut r = Pcg(0x2545_f491_4f6c_dd1d);
+    for i in 0..20_000 {
+        let n = 1 + r.below(if i % 10 == 0 { 4_000 } else { 80 });
+        let mut b: Vec<u8> = (0..n).map(|_| r.next() as u8).collect();
+        // Most random first bytes are not a block type: steer a share to
+        // fixed (01) and dynamic (10) blocks, last or not.
+        b[0] = (b[0] & !0b110) | [0b010, 0b100, 0b011, 0b101][i % 4];
+        let limit = [0, 1, 100, super::link::MAX_TEXT][i % 4];
+        match decompress(&b, limit) {
+            Ok(out) => assert!(out.len() <= limit),
+            Err(InflateError::Bad | InflateError::TooLarge) => {}
+        }
+    }
+}
+
+#[test]
+fn fuzz_wrong_versions_repeats_and_odd_parameters_say_what_is_wrong() {
+    use super::link::LinkError::*;
+    let good = share_link("https://x.org/", "mons a b c\n", None, None);
+    let p = good.split('#').nth(1).unwrap();
+    let payload = &p[3..];
+    type Want = fn(&super::link::LinkError) -> bool;
+    let cases: Vec<(String, Want)> = vec![
+        (
+            "#s2=abc".into(),
+            |e| matches!(e, UnknownVersion(v) if v == "s2"),
+        ),
+        ("#s0=abc".into(), |e| matches!(e, UnknownVersion(_))),
+        (format!("#t=1&s10={payload}"), |e| {
+            matches!(e, UnknownVersion(_))
+        }),
+        (
+            format!("#s{}={payload}", "9".repeat(5_000)),
+            // Quoted back cut short.
+            |e| matches!(e, UnknownVersion(v) if v.chars().count() <= 41),
+        ),
+        (
+            format!("#{p}&{p}"),
+            |e| matches!(e, Repeated(k) if k == "s1"),
+        ),
+        (
+            format!("#{p}&t=1&t=2"),
+            |e| matches!(e, Repeated(k) if k == "t"),
+        ),
+        ("#".into(), |e| *e == NoPayload),
+        ("#&&&=&".into(), |e| *e == NoPayload),
+        ("#S1=abc".into(), |e| *e == NoPayload),
+        (
+            format!("#{p}&t={}", "9".repeat(400)),
+            |e| matches!(e, BadTime(t) if t.ends_with('…')),
+        ),
+        (format!("#{p}&t=1.0000001"), |e| matches!(e, BadTime(_))),
+        (format!("#{p}&t=-0"), |e| matches!(e, BadTime(_))),
+        (format!("#{p}&sel="), |e| matches!(e, BadSel(_))),
+        (format!("#{p}&sel=%3Cb%3E"), |e| matches!(e, BadSel(_))),
+        (format!("#s1={payload}="), |e| {
+            matches!(e, BadBase64 { c: '=', .. })
+        }),
+        (format!("#s1={payload}%20"), |e| {
+            matches!(e, BadBase64 { c: '%', .. })
+        }),
+        ("#s1=é".into(), |e| {
+            matches!(e, BadBase64 { pos: 1, c: 'é' })
+        }),
+    ];
+    for (link, want) in &cases {
+        let e = decode(link).expect_err(link);
+        assert!(want(&e), "{link:.80}: {e:?}");
+        assert!(
+            !e.to_string().is_empty() && e.to_string().len() < 200,
+            "{e}"
+        );
+    }
+    // Parameters this version does not know are left alone.
+    assert!(decode(&format!("#x=1&{p}&s=2&sx=3&future")).is_ok());
+}
+
+#[test]
+fn fuzz_huge_links_stop_at_the_limit_without_inflating_further() {
+    use super::link::{LinkError::*, MAX_TEXT};
+    // A text of exactly the limit opens; a byte more is too large.
+    let at = |n: usize| format!("#{}", super::link::encode_payload(&"#".repeat(n)));
+    assert_eq!(decode(&at(MAX_TEXT)).unwrap().text.len(), MAX_TEXT);
+    assert_eq!(decode(&at(MAX_TEXT + 1)), Err(TooLarge));
+    // A bomb: a few hundred bytes that inflate to megabytes.
+    assert_eq!(decode(&at(8 * MAX_TEXT)), Err(TooLarge));
+    // Stored blocks past the limit, each whole.
+    let mut stored = Vec::new();
+    for last in [0u8, 0, 1] {
+        stored.push(last);
+        stored.extend_from_slice(&[0xff, 0xff, 0, 0]);
+        stored.extend(std::iter::repeat_n(b'#', 0xffff));
+    }
+    let link = format!("#s1={}", super::base64::encode(&stored));
+    assert_eq!(decode(&link), Err(TooLarge));
+    // A megabyte of base64: damaged, found without inflating it all.
+    let mut r = Pcg(7);
+    let noise: String = (0..1 << 20)
+        .map(|_| {
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[r.below(64)],
+            )
+        })
+        .collect();
+    assert!(check_link(&format!("#s1={noise}")).is_err());
+    // Many parameters.
+    let many = format!("#{}{}", "a=1&".repeat(100_000), &at(10)[1..]);
+    assert_eq!(decode(&many).unwrap().text, "#".repeat(10));
+}

@@ -103,3 +103,155 @@ fn bad_bytes_are_an_error_never_a_panic() {
         let _ = Decoder::new().decode(&b, &mut at, usize::MAX, &mut Vec::new());
     }
 }
+
+/// A deterministic generator for the mutations (the simulator's PCG32).
+fn rng(seed: u64) -> crate::sim::rng::Pcg32 {
+    crate::sim::rng::Pcg32::new(seed)
+}
+
+fn below(r: &mut crate::sim::rng::Pcg32, n: usize) -> usize {
+    r.next_u32() as usize % n.max(1)
+}
+
+/// `b` damaged once or a few times: bits flipped, bytes changed, dropped,
+/// inserted or duplicated, a span zeroed or set to 0xff (a huge varint).
+fn mutate(r: &mut crate::sim::rng::Pcg32, b: &[u8]) -> Vec<u8> {
+    let mut b = b.to_vec();
+    for _ in 0..=below(r, 3) {
+        let n = b.len();
+        let i = below(r, n);
+        match below(r, 7) {
+            0 if n > 0 => b[i] ^= 1 << below(r, 8),
+            1 if n > 0 => b[i] = r.next_u32() as u8,
+            2 if n > 0 => {
+                b.remove(i);
+            }
+            3 => b.insert(i, r.next_u32() as u8),
+            4 if n > 0 => {
+                let end = (i + 1 + below(r, 12)).min(n);
+                let copy = b[i..end].to_vec();
+                b.splice(i..i, copy);
+            }
+            5 => {
+                let end = (i + 1 + below(r, 10)).min(n);
+                b[i..end].fill(0xff);
+            }
+            _ => {
+                let end = (i + 1 + below(r, 10)).min(n);
+                b[i..end].fill(0);
+            }
+        }
+    }
+    b
+}
+
+#[test]
+fn mutated_traces_of_every_kind_of_event_are_an_error_or_events_never_a_panic() {
+    // Scenarios between them making every kind of event and message.
+    let mut encoded = Vec::new();
+    for stem in [
+        "connectivity-broken-link",
+        "client-writes",
+        "full-sync-after-trim",
+        "add-and-remove",
+        "clock-skew",
+    ] {
+        let text = crate::scenario::library::get(stem).unwrap();
+        let trace: Vec<Event> = batches(text).into_iter().flatten().collect();
+        // Slices from all through the run, each decoded from a fresh state.
+        for part in trace.chunks(trace.len() / 6 + 1) {
+            let mut b = Vec::new();
+            Encoder::new().encode(&part[..part.len().min(400)], &mut b);
+            encoded.push(b);
+        }
+    }
+    let mut r = rng(0x6d6f_6e73_636f_7065);
+    let (mut refused, mut read) = (0, 0);
+    for i in 0..6_000 {
+        let b = mutate(&mut r, &encoded[i % encoded.len()]);
+        let (mut at, mut out) = (0, Vec::new());
+        match Decoder::new().decode(&b, &mut at, usize::MAX, &mut out) {
+            Ok(()) => {
+                assert_eq!(at, b.len());
+                read += 1;
+            }
+            Err(e) => {
+                assert!(e.starts_with("the trace's encoding is bad at byte"), "{e}");
+                assert!(at < b.len());
+                refused += 1;
+            }
+        }
+        // What is read never holds more events than the bytes could.
+        assert!(out.len() <= b.len());
+    }
+    assert!(
+        refused > 1_000 && read > 100,
+        "{refused} refused, {read} read"
+    );
+}
+
+#[test]
+fn random_bytes_and_huge_counts_are_refused_without_allocating_them() {
+    let mut r = rng(42);
+    for n in 0..3_000 {
+        let b: Vec<u8> = (0..n % 300).map(|_| r.next_u32() as u8).collect();
+        let _ = Decoder::new().decode(&b, &mut 0, usize::MAX, &mut Vec::new());
+    }
+    // A send whose message claims 2^62 log entries, strings or values: the
+    // count is refused (it is past the bytes left), nothing is reserved.
+    let mut head = Vec::new();
+    super::int(&mut head, 5); // at
+    head.push(0); // send
+    super::uints(&mut head, &[1, 0, 1]);
+    super::int(&mut head, 3);
+    head.push(1); // a new message
+    for body in [
+        vec![12u8],    // a log message's entries
+        vec![3, 1, 1], // paxos collect's epoch, then its fields
+        vec![0, 0],    // a probe's name
+    ] {
+        let mut b = head.clone();
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]);
+        let mut out = Vec::new();
+        assert!(Decoder::new()
+            .decode(&b, &mut 0, usize::MAX, &mut out)
+            .is_err());
+        assert!(out.is_empty());
+    }
+}
+
+#[test]
+fn damaged_store_transactions_are_refused_never_a_panic() {
+    use crate::trace::store_tx::StoreTx;
+    let text = crate::scenario::library::get("full-sync-after-trim").unwrap();
+    let txs: Vec<StoreTx> = batches(text)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| match e.kind {
+            EventKind::Store { tx, .. } => Some(tx),
+            _ => None,
+        })
+        .take(300)
+        .collect();
+    assert!(!txs.is_empty());
+    let mut r = rng(0x7478);
+    for i in 0..20_000 {
+        let tx = &txs[i % txs.len()];
+        let (ops, long) = tx.parts();
+        let mut long: Vec<std::sync::Arc<[u8]>> = long.to_vec();
+        let ops = match i % 5 {
+            // Nothing like a transaction: a run of varint continuations.
+            0 => vec![0x80; below(&mut r, 40)],
+            1 => (0..below(&mut r, 60)).map(|_| r.next_u32() as u8).collect(),
+            _ => mutate(&mut r, ops),
+        };
+        if i % 7 == 0 {
+            long.pop();
+        }
+        if let Some(back) = StoreTx::from_parts(ops.into(), long.into()) {
+            // What is accepted reads back as itself.
+            assert_eq!(StoreTx::new(&back.to_transaction()), back);
+        }
+    }
+}

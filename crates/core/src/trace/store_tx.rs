@@ -292,7 +292,9 @@ impl<'a> OpRefs<'a> {
         let mut shift = 0;
         while let Some(&b) = self.tx.ops.get(self.at) {
             self.at += 1;
-            v |= ((b & 0x7f) as usize) << shift;
+            // Damaged bytes may run on past a usize: the excess is dropped
+            // (what is read is then refused by `from_parts`), not a panic.
+            v |= ((b & 0x7f) as usize).checked_shl(shift).unwrap_or(0);
             if b < 0x80 {
                 break;
             }
