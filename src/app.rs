@@ -3,8 +3,8 @@
 
 use crate::builtins::{self, FIRST};
 use crate::components::{
-    actions::Actions,
-    cluster, controls, details, event_log,
+    actions::{self, Actions},
+    cluster, controls, details, event_log, Keep,
     header::{self, ShareState},
     help, inspector, scenario,
     timeline::Timeline,
@@ -946,21 +946,19 @@ fn app(props: &AppProps) -> Html {
                     if let (Some(model), Some(frame)) = (&state.model, &frame) {
                         <Actions
                             model={model.clone()}
-                            frame={frame.clone()}
-                            selected_mon={state.selected_mon}
-                            selected_link={state.selected_link}
+                            selected_mon={actions::selected(state.selected_mon, frame)}
+                            selected_link={None}
                             can_undo={!state.undo.is_empty()}
                             mon_row={true}
                             on={send.clone()}
                         />
                     }
                 </section>
-                if let (Some(model), Some(frame)) = (&state.model, &frame) {
+                if let Some(model) = &state.model {
                     <section class="panel actions-panel" aria-label="break things">
                         <Actions
                             model={model.clone()}
-                            frame={frame.clone()}
-                            selected_mon={state.selected_mon}
+                            selected_mon={None}
                             selected_link={state.selected_link}
                             can_undo={!state.undo.is_empty()}
                             on={send.clone()}
@@ -984,14 +982,14 @@ fn app(props: &AppProps) -> Html {
                 </section>
             </main>
             <footer class="bottom">
-                { (*log).clone() }
+                <Keep html={log.clone()} />
                 <div class="sr-only" aria-live="polite" data-testid="narration">
                     { (*narration).clone().unwrap_or_default() }
                 </div>
             </footer>
             </div>
             <aside class="side">
-                { (*inspector).clone() }
+                <Keep html={inspector.clone()} />
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     editor: editor.clone(),
@@ -1001,7 +999,7 @@ fn app(props: &AppProps) -> Html {
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
-                { (*my_scenarios).clone() }
+                <Keep html={my_scenarios.clone()} />
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
