@@ -4,10 +4,11 @@
 use crate::builtins::{self, FIRST};
 use crate::components::{
     actions::{self, Actions},
-    cluster, controls, details, event_log, Keep,
+    cluster, controls, details, event_log,
     header::{self, ShareState},
     help, inspector, scenario,
     timeline::Timeline,
+    Keep,
 };
 use crate::components::{embed::Embed, error_panel, message_canvas, tour};
 use crate::components::{my_scenarios, storage_notice};

@@ -39,7 +39,11 @@ pub struct Props {
 pub fn selected(mon: Option<NodeId>, frame: &Frame) -> Option<(NodeId, bool, MonState)> {
     let m = mon? as usize;
     let state = frame.statuses.get(m)?.state;
-    Some((m as NodeId, frame.present.get(m).copied().unwrap_or(true), state))
+    Some((
+        m as NodeId,
+        frame.present.get(m).copied().unwrap_or(true),
+        state,
+    ))
 }
 
 fn input_value(r: &NodeRef) -> String {

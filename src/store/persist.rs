@@ -399,6 +399,11 @@ impl Storage {
         self.schedule(FLUSH_EVERY_MS);
     }
 
+    /// A flush in `ms`: at once for 0, else in the task after the first
+    /// frame from then (`schedule_slice`). At the timer's own moment a flush
+    /// (a few ms: a slice of a catch-up, the write, the page's render of the
+    /// storage view) could fall between a seek's input and its frame, and
+    /// the seek waited for it; after a frame it has the frame's interval.
     fn schedule(self: &Rc<Self>, ms: u32) {
         let mut i = self.inner.borrow_mut();
         if i.timer.is_some() || i.frame.is_some() || i.busy {
@@ -407,11 +412,15 @@ impl Storage {
         let me = self.clone();
         i.timer = Some(Timeout::new(ms, move || {
             me.inner.borrow_mut().timer = None;
-            me.flush();
+            match ms {
+                0 => me.flush(),
+                _ => me.schedule_slice(),
+            }
         }));
     }
 
-    /// The next slice of a catch-up: in the task after the next frame. Run
+    /// The next slice of a catch-up (and every flush, `schedule`): in the
+    /// task after the next frame. Run
     /// at once, slices of the hour's catch-up ran back to back for seconds
     /// after a seek, and the next seek's frame waited behind one or two.
     /// A hidden page draws no frames: there it runs at once.
