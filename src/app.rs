@@ -3,11 +3,12 @@
 
 use crate::builtins::{self, FIRST};
 use crate::components::{
-    actions::Actions,
+    actions::{self, Actions},
     cluster, controls, details, event_log,
     header::{self, ShareState},
     help, inspector, scenario,
     timeline::Timeline,
+    Keep,
 };
 use crate::components::{embed::Embed, error_panel, message_canvas, tour};
 use crate::components::{my_scenarios, storage_notice};
@@ -961,21 +962,19 @@ fn app(props: &AppProps) -> Html {
                     if let (Some(model), Some(frame)) = (&state.model, &frame) {
                         <Actions
                             model={model.clone()}
-                            frame={frame.clone()}
-                            selected_mon={state.selected_mon}
-                            selected_link={state.selected_link}
+                            selected_mon={actions::selected(state.selected_mon, frame)}
+                            selected_link={None}
                             can_undo={!state.undo.is_empty()}
                             mon_row={true}
                             on={send.clone()}
                         />
                     }
                 </section>
-                if let (Some(model), Some(frame)) = (&state.model, &frame) {
+                if let Some(model) = &state.model {
                     <section class="panel actions-panel" aria-label="break things">
                         <Actions
                             model={model.clone()}
-                            frame={frame.clone()}
-                            selected_mon={state.selected_mon}
+                            selected_mon={None}
                             selected_link={state.selected_link}
                             can_undo={!state.undo.is_empty()}
                             on={send.clone()}
@@ -999,14 +998,14 @@ fn app(props: &AppProps) -> Html {
                 </section>
             </main>
             <footer class="bottom">
-                { (*log).clone() }
+                <Keep html={log.clone()} />
                 <div class="sr-only" aria-live="polite" data-testid="narration">
                     { (*narration).clone().unwrap_or_default() }
                 </div>
             </footer>
             </div>
             <aside class="side">
-                { (*inspector).clone() }
+                <Keep html={inspector.clone()} />
                 { details }
                 { scenario::scenario_panel(&scenario::Props {
                     editor: editor.clone(),
@@ -1016,7 +1015,7 @@ fn app(props: &AppProps) -> Html {
                     checked: state.model.as_ref().map_or(0, |m| m.expects().partition_point(|&i| i < upto)),
                     on: send.clone(),
                 }) }
-                { (*my_scenarios).clone() }
+                <Keep html={my_scenarios.clone()} />
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {

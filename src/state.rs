@@ -11,20 +11,23 @@ use monscope_core::trace::NodeId;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// Playback speeds offered: simulated seconds per real second.
-pub const SPEEDS: &[(f64, &str)] = &[
-    (0.001, "1/1000×"),
-    (0.005, "1/200×"),
-    (0.01, "1/100×"),
-    (0.02, "1/50×"),
-    (0.05, "1/20×"),
-    (0.1, "1/10×"),
-    (0.25, "1/4×"),
-    (0.5, "1/2×"),
-    (1.0, "1×"),
-    (2.0, "2×"),
-    (5.0, "5×"),
-    (10.0, "10×"),
+/// Playback speeds offered: simulated seconds per real second, the value
+/// as the speed list's option writes it (`fixed::shortest` of it, written
+/// here: worked out at every render it was a tenth of a frame's render),
+/// and its label.
+pub const SPEEDS: &[(f64, &str, &str)] = &[
+    (0.001, "0.001", "1/1000×"),
+    (0.005, "0.005", "1/200×"),
+    (0.01, "0.01", "1/100×"),
+    (0.02, "0.02", "1/50×"),
+    (0.05, "0.05", "1/20×"),
+    (0.1, "0.1", "1/10×"),
+    (0.25, "0.25", "1/4×"),
+    (0.5, "0.5", "1/2×"),
+    (1.0, "1", "1×"),
+    (2.0, "2", "2×"),
+    (5.0, "5", "5×"),
+    (10.0, "10", "10×"),
 ];
 /// 1/20 of real time: a 5 ms message flies for a tenth of a second, and
 /// for half a second with [`MIN_FLIGHT_MS`].
@@ -758,6 +761,13 @@ mod tests {
     use super::*;
     use monscope_core::mon::status::MonState;
     use monscope_core::scenario::library::BUILTIN;
+
+    #[test]
+    fn each_speed_is_written_as_the_shortest_text_of_its_value() {
+        for &(v, text, _) in SPEEDS {
+            assert_eq!(monscope_core::fixed::shortest(v).as_deref(), Some(text));
+        }
+    }
 
     fn leader_at(s: &AppState, t: Time) -> Option<NodeId> {
         s.model.as_ref().unwrap().sim_at(t).state().leader()

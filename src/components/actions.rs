@@ -18,17 +18,32 @@ use yew::prelude::*;
 const GROUPS: u8 = 3;
 const GROUP_MARK: [&str; 3] = ["①", "②", "③"];
 
+/// Only what the panels read: a seek or a frame that changes none of it
+/// leaves them as they are (with the whole frame, both re-rendered at each).
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub model: Rc<Model>,
-    pub frame: Rc<Frame>,
-    pub selected_mon: Option<NodeId>,
+    /// The selected monitor's row: the monitor, whether it is in the
+    /// cluster at the playhead, and its state there ([`selected`]).
+    pub selected_mon: Option<(NodeId, bool, MonState)>,
     pub selected_link: Option<(NodeId, NodeId)>,
     pub can_undo: bool,
     /// The selected monitor's row (and undo), else the other rows.
     #[prop_or_default]
     pub mon_row: bool,
     pub on: Callback<Msg>,
+}
+
+/// The selected monitor's row's props, read from the frame at the playhead:
+/// none for a selection that is no monitor (the client).
+pub fn selected(mon: Option<NodeId>, frame: &Frame) -> Option<(NodeId, bool, MonState)> {
+    let m = mon? as usize;
+    let state = frame.statuses.get(m)?.state;
+    Some((
+        m as NodeId,
+        frame.present.get(m).copied().unwrap_or(true),
+        state,
+    ))
 }
 
 fn input_value(r: &NodeRef) -> String {
@@ -61,16 +76,14 @@ pub fn actions(p: &Props) -> Html {
     let link_a = use_node_ref();
     let link_b = use_node_ref();
 
-    let present = |m: NodeId| p.frame.present.get(m as usize).copied().unwrap_or(true);
-    let mon_bar = match p.selected_mon.filter(|&m| (m as usize) < n) {
-        Some(m) if !present(m) => html! {
+    let mon_bar = match p.selected_mon {
+        Some((m, false, _)) => html! {
             <div class="hint" data-testid="action-absent">
                 { format!("mon.{} is not in the cluster at this time: move the playhead to act on it.", names[m as usize]) }
             </div>
         },
-        Some(m) => {
+        Some((m, true, state)) => {
             let name = names[m as usize].clone();
-            let state = p.frame.statuses[m as usize].state;
             let down = state == MonState::Down;
             let skew = {
                 let on = p.on.clone();

@@ -610,7 +610,7 @@ pub fn cluster_view(p: &Props) -> Html {
              data-in-flight={flying.len().to_string()} data-hidden={hidden.to_string()}>
             <rect class="bg" x={format!("-{h}")} y={format!("-{h}")} width={side.clone()} height={side} onclick={clear} />
             { quorum }
-            { (*p.links).clone() }
+            <super::Keep html={p.links.clone()} />
             { client }
             { for mons }
         </svg>

@@ -60,8 +60,8 @@ pub fn controls(p: &Props) -> Html {
             <label class="inline">
                 <span class="wide">{ "speed " }</span>
                 <select onchange={on_speed} data-testid="speed" aria-label="speed">
-                    { for SPEEDS.iter().map(|(v, label)| html! {
-                        <option value={monscope_core::fixed::shortest(*v).unwrap_or_default()} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
+                    { for SPEEDS.iter().map(|(v, text, label)| html! {
+                        <option value={*text} selected={(*v - p.speed).abs() < 1e-9}>{ *label }</option>
                     }) }
                 </select>
             </label>

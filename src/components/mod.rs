@@ -148,3 +148,25 @@ pub fn note_html(text: &str) -> yew::Html {
         })
         .collect()
 }
+
+/// A part of the page drawn by a memo (`use_memo`): kept as it is while the
+/// memo holds the same drawing. yew compares a component's props and skips
+/// one whose props are unchanged, but it diffs plain markup node by node at
+/// every render of the app (a seek and each frame while playing), even when
+/// the memo handed it the very same drawing; this one component type serves
+/// every such part (each type of its own is code in the wasm).
+#[derive(yew::Properties)]
+pub struct KeepProps {
+    pub html: std::rc::Rc<yew::Html>,
+}
+
+impl PartialEq for KeepProps {
+    fn eq(&self, other: &Self) -> bool {
+        std::rc::Rc::ptr_eq(&self.html, &other.html)
+    }
+}
+
+#[yew::function_component(Keep)]
+pub fn keep(p: &KeepProps) -> yew::Html {
+    (*p.html).clone()
+}

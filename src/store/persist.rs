@@ -126,6 +126,10 @@ struct Inner {
     timer: Option<Timeout>,
     /// The next slice of a catch-up, waiting for a frame (`schedule_slice`).
     frame: Option<AnimationFrame>,
+    /// Renders that moved what is wanted (`note`), and how many of them
+    /// there were at the last frame a flush waited for.
+    noted: u64,
+    drawn: u64,
     next_notice: u64,
     view: StorageView,
     /// The view last published: the page renders again only for a new one
@@ -388,6 +392,7 @@ impl Storage {
                 return;
             }
             i.want = Some((model, t, session));
+            i.noted += 1;
             if !std::mem::take(&mut i.view.flushed) {
                 drop(i);
                 self.schedule(FLUSH_EVERY_MS);
@@ -399,6 +404,14 @@ impl Storage {
         self.schedule(FLUSH_EVERY_MS);
     }
 
+    /// A flush in `ms`, in a task after a frame (`schedule_slice`) that
+    /// drew every render before it. A flush is a few ms (a slice of a
+    /// catch-up, the write, the page's render of the storage view): at the
+    /// timer's own moment, or in the task after a frame when an input came
+    /// first (the browser runs input before timers), it fell between a
+    /// seek's input and its frame, and the seek waited for it. Deferred so,
+    /// it waits while seeks come between frames, not while playing (a
+    /// frame's own render is drawn in it).
     fn schedule(self: &Rc<Self>, ms: u32) {
         let mut i = self.inner.borrow_mut();
         if i.timer.is_some() || i.frame.is_some() || i.busy {
@@ -406,26 +419,38 @@ impl Storage {
         }
         let me = self.clone();
         i.timer = Some(Timeout::new(ms, move || {
-            me.inner.borrow_mut().timer = None;
-            me.flush();
+            let mut i = me.inner.borrow_mut();
+            i.timer = None;
+            let undrawn = i.noted != i.drawn;
+            drop(i);
+            match ms > 0 || undrawn {
+                true => me.schedule_slice(),
+                false => me.flush(),
+            }
         }));
     }
 
-    /// The next slice of a catch-up: in the task after the next frame. Run
+    /// The next slice of a catch-up (and every flush, `schedule`): in the
+    /// task after the next frame. Run
     /// at once, slices of the hour's catch-up ran back to back for seconds
     /// after a seek, and the next seek's frame waited behind one or two.
     /// A hidden page draws no frames: there it runs at once.
     fn schedule_slice(self: &Rc<Self>) {
+        let mut i = self.inner.borrow_mut();
         if gloo::utils::document().hidden() {
+            i.drawn = i.noted;
+            drop(i);
             return self.schedule(0);
         }
-        let mut i = self.inner.borrow_mut();
         if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
         }
         let me = self.clone();
         i.frame = Some(request_animation_frame(move |_| {
-            me.inner.borrow_mut().frame = None;
+            let mut i = me.inner.borrow_mut();
+            i.frame = None;
+            i.drawn = i.noted;
+            drop(i);
             me.schedule(0);
         }));
     }
