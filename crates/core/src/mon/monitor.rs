@@ -306,9 +306,9 @@ impl Monitor {
 
     /// Connection scores by monitor name, as this monitor's tracker has them;
     /// only under the connectivity strategy, where they decide elections.
-    fn scores(&self) -> Vec<(String, f64)> {
+    fn scores(&self) -> Box<[(String, f64)]> {
         if self.monmap.strategy != Strategy::Connectivity {
-            return Vec::new();
+            return Box::default();
         }
         self.elector
             .scores(&self.monmap)
