@@ -96,8 +96,12 @@ impl Packer {
     /// [`Packer::pack`], but a transaction with the last one's
     /// operations (its long values the same allocations) is not packed
     /// again: packing is about 140 instructions an operation, comparing
-    /// a few.
+    /// a few. Natively only: in the page its code cost more transfer than
+    /// it saves time ([`Packer::pack`] shares a repeat there too).
     pub fn pack_owned(&mut self, tx: Transaction) -> StoreTx {
+        if cfg!(target_arch = "wasm32") {
+            return self.pack(&tx);
+        }
         if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
             return self.last.clone();
         }
