@@ -74,7 +74,7 @@ fn status(s: &Json) -> Option<MonStatus> {
         },
         health: strs(s.get("health")),
         monmap_epoch: num(s, "monmap_epoch") as _,
-        scores: Vec::new(),
+        scores: Box::default(),
     })
 }
 

@@ -28,7 +28,7 @@ fn sim_at(secs: u64) -> Sim {
 /// (name, score) pairs of monitor `node`'s status, and its leader.
 fn scores(sim: &Sim, node: u32) -> (Vec<(String, f64)>, Option<String>) {
     let st = sim.state().status(node);
-    (st.scores.clone(), st.leader.as_deref().map(str::to_string))
+    (st.scores.to_vec(), st.leader.as_deref().map(str::to_string))
 }
 
 fn named(v: &[(&str, f64)]) -> Vec<(String, f64)> {

@@ -27,7 +27,7 @@ fn syncs(r: &Run) -> Vec<(u64, u32, u32, MMonSync)> {
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Send { from, to, msg, .. } => match &**msg {
-                Message::Sync(m) => Some((ev.at, *from, *to, m.clone())),
+                Message::Sync(m) => Some((ev.at, *from, *to, (**m).clone())),
                 _ => None,
             },
             _ => None,
@@ -222,7 +222,7 @@ fn mon_c(store: MonitorDBStore) -> (Monitor, Out) {
 }
 
 fn probe_reply(from: &str, first: u64, last: u64) -> Message {
-    Message::Probe(MMonProbe {
+    Message::Probe(Box::new(MMonProbe {
         op: ProbeOp::Reply,
         name: from.into(),
         quorum: vec![0, 1],
@@ -231,7 +231,7 @@ fn probe_reply(from: &str, first: u64, last: u64) -> Message {
         paxos_first_version: first,
         paxos_last_version: last,
         has_ever_joined: true,
-    })
+    }))
 }
 
 fn feed(m: &mut Monitor, from: u32, msg: Message) -> Out {
@@ -251,7 +251,7 @@ fn sent_sync(out: &Out) -> Vec<(Addr, MMonSync)> {
     out.sends
         .iter()
         .filter_map(|(to, m)| match m {
-            Message::Sync(s) => Some((*to, s.clone())),
+            Message::Sync(s) => Some((*to, (**s).clone())),
             _ => None,
         })
         .collect()
@@ -310,14 +310,18 @@ fn a_provider_that_is_syncing_itself_answers_no_cookie_and_the_requester_bootstr
     let out = feed(
         &mut c,
         0,
-        Message::Sync(MMonSync::new(SyncOp::GetCookieFull, 0)),
+        Message::Sync(MMonSync::new(SyncOp::GetCookieFull, 0).into()),
     );
     let s = sent_sync(&out);
     assert_eq!(s.len(), 1);
     assert_eq!(s[0].0, Addr(0));
     assert_eq!(s[0].1.op, SyncOp::NoCookie);
     // c's own provider answers NO_COOKIE: c bootstraps (probing again).
-    feed(&mut c, 1, Message::Sync(MMonSync::new(SyncOp::NoCookie, 0)));
+    feed(
+        &mut c,
+        1,
+        Message::Sync(MMonSync::new(SyncOp::NoCookie, 0).into()),
+    );
     assert_eq!(c.state(), MonState::Probing);
 }
 
@@ -352,9 +356,9 @@ fn a_full_sync_runs_cookie_chunks_and_finish_then_bootstraps() {
     // COOKIE from someone else is discarded; from b it is taken.
     let mut cookie = MMonSync::new(SyncOp::Cookie, 77);
     cookie.last_committed = 12;
-    let out = feed(&mut c, 0, Message::Sync(cookie.clone()));
+    let out = feed(&mut c, 0, Message::Sync(cookie.clone().into()));
     assert!(sent_sync(&out).is_empty());
-    let out = feed(&mut c, 1, Message::Sync(cookie));
+    let out = feed(&mut c, 1, Message::Sync(cookie.into()));
     assert_eq!(sent_sync(&out)[0].1.op, SyncOp::GetChunk);
     // The provider's store in one LAST_CHUNK.
     let provider = store_at(10, 12);
@@ -366,7 +370,7 @@ fn a_full_sync_runs_cookie_chunks_and_finish_then_bootstraps() {
     let mut last = MMonSync::new(SyncOp::LastChunk, 77);
     last.last_committed = 12;
     last.chunk_bl = t.encode();
-    feed(&mut c, 1, Message::Sync(last));
+    feed(&mut c, 1, Message::Sync(last.into()));
     assert_eq!(c.state(), MonState::Probing);
     assert_eq!(c.consensus().first_committed(), 10);
     assert_eq!(c.consensus().last_committed(), 12);
@@ -467,7 +471,7 @@ fn syncs_of(trace: &[monscope_core::trace::Event]) -> Vec<MMonSync> {
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Send { msg, .. } => match &**msg {
-                Message::Sync(m) => Some(m.clone()),
+                Message::Sync(m) => Some((**m).clone()),
                 _ => None,
             },
             _ => None,

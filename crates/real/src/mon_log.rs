@@ -294,7 +294,7 @@ impl LogView {
                 Vec::new()
             },
             monmap_epoch: self.monmap_epoch,
-            scores: Vec::new(),
+            scores: Box::default(),
         }
     }
 }

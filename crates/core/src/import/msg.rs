@@ -76,7 +76,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 "missing_features" => ProbeOp::MissingFeatures,
                 _ => return None,
             };
-            Message::Probe(MMonProbe {
+            Message::Probe(Box::new(MMonProbe {
                 op,
                 name: after("name").unwrap_or("").to_string(),
                 quorum: after("quorum")
@@ -88,7 +88,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 paxos_last_version: num("lc"),
                 // MMonProbe::print writes " new" for a monitor that never joined.
                 has_ever_joined: !words.contains(&"new"),
-            })
+            }))
         }
         "mon_sync" => {
             let op = match *words.first()? {
@@ -103,7 +103,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
             };
             let mut m = MMonSync::new(op, num("cookie"));
             m.last_committed = num("lc");
-            Message::Sync(m)
+            Message::Sync(m.into())
         }
         "mon_ping" => {
             let op = match *words.first()? {

@@ -306,9 +306,9 @@ impl Monitor {
 
     /// Connection scores by monitor name, as this monitor's tracker has them;
     /// only under the connectivity strategy, where they decide elections.
-    fn scores(&self) -> Vec<(String, f64)> {
+    fn scores(&self) -> Box<[(String, f64)]> {
         if self.monmap.strategy != Strategy::Connectivity {
-            return Vec::new();
+            return Box::default();
         }
         self.elector
             .scores(&self.monmap)
@@ -433,11 +433,11 @@ impl Monitor {
         let probe = self.probe_message(ProbeOp::Probe);
         for r in self.monmap.ranks().filter(|r| *r != self.rank) {
             if let Some(addr) = self.monmap.addr_of(r) {
-                out.send(addr, Message::Probe(probe.clone()));
+                out.send(addr, Message::Probe(probe.clone().into()));
             }
         }
         for &addr in self.extra_probe_peers.iter().filter(|a| **a != self.addr) {
-            out.send(addr, Message::Probe(probe.clone()));
+            out.send(addr, Message::Probe(probe.clone().into()));
         }
     }
 
@@ -592,7 +592,7 @@ impl Monitor {
 
     fn dispatch(&mut self, now: Time, from: Addr, msg: &Message, out: &mut Out) {
         match msg {
-            Message::Probe(m) => self.handle_probe(now, from, m.clone(), out),
+            Message::Probe(m) => self.handle_probe(now, from, (**m).clone(), out),
             Message::Election(m) => {
                 // §1.8: election messages are handled only outside probing and sync.
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
@@ -765,7 +765,7 @@ impl Monitor {
                 // monmap too: that is how a removed monitor learns the new
                 // monmap (ceph-mon 16.2.15 did, 5-6 s after the heal).
                 let reply = self.probe_message(ProbeOp::Reply);
-                out.send(from, Message::Probe(reply));
+                out.send(from, Message::Probe(reply.into()));
                 let peer = self.monmap.rank_of_addr(from);
                 if peer >= 0 {
                     let fx =

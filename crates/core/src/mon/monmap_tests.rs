@@ -34,7 +34,7 @@ fn map(epoch: u32, names: &[&str]) -> Arc<MonMap> {
 }
 
 fn reply(from: &str, monmap: Arc<MonMap>, quorum: Vec<i32>) -> Message {
-    Message::Probe(MMonProbe {
+    Message::Probe(Box::new(MMonProbe {
         op: ProbeOp::Reply,
         name: from.into(),
         quorum,
@@ -43,7 +43,7 @@ fn reply(from: &str, monmap: Arc<MonMap>, quorum: Vec<i32>) -> Message {
         paxos_first_version: 1,
         paxos_last_version: 3,
         has_ever_joined: true,
-    })
+    }))
 }
 
 /// Whether `node` logged a line containing `text`.

@@ -116,7 +116,7 @@ pub struct MonSync {
 }
 
 fn send(ctx: &mut SyncCtx, to: Addr, m: MMonSync) {
-    ctx.out.send(to, Message::Sync(m));
+    ctx.out.send(to, Message::Sync(m.into()));
 }
 
 fn mon_name(ctx: &SyncCtx, addr: Addr) -> String {
@@ -622,7 +622,7 @@ mod tests {
         out.sends
             .iter()
             .filter_map(|(_, m)| match m {
-                Message::Sync(s) => Some(s.clone()),
+                Message::Sync(s) => Some((**s).clone()),
                 _ => None,
             })
             .collect()

@@ -703,7 +703,7 @@ impl Sim {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
                 Note::Store(tx) => {
                     // Kept for the whole run: packed (`trace::store_tx`).
-                    let tx = self.packer.pack(&tx);
+                    let tx = self.packer.pack_owned(tx);
                     self.emit(EventKind::Store { node, tx })
                 }
                 Note::Commit { version, value } => {

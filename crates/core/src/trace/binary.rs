@@ -808,7 +808,7 @@ impl Reader<'_> {
 
     fn message(&mut self) -> R<Message> {
         Some(match self.byte()? {
-            0 => Message::Probe(MMonProbe {
+            0 => Message::Probe(Box::new(MMonProbe {
                 op: match self.byte()? {
                     0 => ProbeOp::Probe,
                     1 => ProbeOp::Reply,
@@ -822,7 +822,7 @@ impl Reader<'_> {
                 paxos_first_version: self.uint()?,
                 paxos_last_version: self.uint()?,
                 has_ever_joined: self.flag()?,
-            }),
+            })),
             1 => Message::Election(MMonElection {
                 op: match self.byte()? {
                     1 => ElectionOp::Propose,
@@ -889,7 +889,7 @@ impl Reader<'_> {
                 s.last_committed = self.uint()?;
                 s.last_key = (self.string()?, self.string()?);
                 s.chunk_bl = self.bytes()?.to_vec();
-                Message::Sync(s)
+                Message::Sync(s.into())
             }
             5 => Message::Forward(MForward {
                 client: self.addr()?,

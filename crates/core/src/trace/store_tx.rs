@@ -67,24 +67,57 @@ const ERASE_PREFIX_BIT: u16 = 1 << 14;
 /// for an erase of a whole prefix) the key as `2 × known index + 1` or
 /// `2 × length` and its text, then for a put its value as `2 × length`
 /// and its bytes, or `1` for the next of `long`.
+///
+/// Both parts are shared: a transaction packed to the same bytes and
+/// the same long values as the one packed before it is that one again
+/// ([`Packer::pack`]). Two in three of the benchmark's are: a BEGIN's
+/// or a COMMIT's peons each store the same operations, one after
+/// another, with the value the broadcast message shares.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct StoreTx {
-    ops: Box<[u8]>,
+    ops: Arc<[u8]>,
     /// The values too long to be inline in a [`SmallBytes`], shared.
-    long: Box<[Arc<[u8]>]>,
+    long: Arc<[Arc<[u8]>]>,
 }
 
 /// Packs transactions, reusing its buffers: each [`StoreTx`] is then
-/// allocated once at its size (the simulator keeps one).
+/// allocated once at its size (the simulator keeps one), and not at all
+/// when it repeats the last one.
 #[derive(Clone, Debug, Default)]
 pub struct Packer {
     bytes: Vec<u8>,
     long: Vec<Arc<[u8]>>,
+    last: StoreTx,
+    /// The transaction [`Packer::pack_owned`] last packed (or shared).
+    last_tx: Transaction,
 }
 
 impl Packer {
+    /// [`Packer::pack`], but a transaction with the last one's
+    /// operations (its long values the same allocations) is not packed
+    /// again: packing is about 140 instructions an operation, comparing
+    /// a few. Natively only: in the page its code cost more transfer than
+    /// it saves time ([`Packer::pack`] shares a repeat there too).
+    pub fn pack_owned(&mut self, tx: Transaction) -> StoreTx {
+        if cfg!(target_arch = "wasm32") {
+            return self.pack(&tx);
+        }
+        if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
+            return self.last.clone();
+        }
+        let packed = self.pack_anew(&tx);
+        self.last_tx = tx;
+        packed
+    }
+
     /// `tx` packed; its long values are shared, not copied.
     pub fn pack(&mut self, tx: &Transaction) -> StoreTx {
+        // `pack_owned` compares with the transaction it last packed.
+        self.last_tx = Transaction::new();
+        self.pack_anew(tx)
+    }
+
+    fn pack_anew(&mut self, tx: &Transaction) -> StoreTx {
         if tx.ops.is_empty() {
             return StoreTx::default();
         }
@@ -129,11 +162,27 @@ impl Packer {
             }
         }
         b[..2].copy_from_slice(&u16::to_le_bytes(header));
-        StoreTx {
-            ops: b.as_slice().into(),
-            // Collected at its length: no slack, nothing when empty.
-            long: self.long.drain(..).collect(),
+        // The same operations on the same shared values: shared again
+        // (the long values compared by address: equal bytes elsewhere
+        // are another value, kept apart as before).
+        let last = &self.last;
+        if *last.ops == **b
+            && last.long.len() == self.long.len()
+            && last
+                .long
+                .iter()
+                .zip(&self.long)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+        {
+            self.long.clear();
+            return last.clone();
         }
+        self.last = StoreTx {
+            ops: b.as_slice().into(),
+            // Collected at its length: no slack.
+            long: self.long.drain(..).collect(),
+        };
+        self.last.clone()
     }
 }
 
@@ -184,7 +233,10 @@ impl StoreTx {
     /// What [`StoreTx::parts`] gave, if it is that: the operations read
     /// back and packed again must be the same bytes.
     pub fn from_parts(ops: Box<[u8]>, long: Box<[Arc<[u8]>]>) -> Option<StoreTx> {
-        let tx = StoreTx { ops, long };
+        let tx = StoreTx {
+            ops: ops.into(),
+            long: long.into(),
+        };
         (StoreTx::new(&tx.to_transaction()) == tx).then_some(tx)
     }
 
@@ -203,6 +255,47 @@ impl From<Transaction> for StoreTx {
     fn from(tx: Transaction) -> StoreTx {
         StoreTx::new(&tx)
     }
+}
+
+/// Whether `a` and `b` pack alike: equal prefixes, keys and inline
+/// values, long values the same allocations.
+fn same_ops(a: &[StoreOp], b: &[StoreOp]) -> bool {
+    let same_value = |v: &SmallBytes, w: &SmallBytes| match (v.shared(), w.shared()) {
+        (Some(v), Some(w)) => Arc::ptr_eq(v, w),
+        (None, None) => same_bytes(v, w),
+        _ => false,
+    };
+    a.len() == b.len()
+        && a.iter().zip(b).all(|ops| match ops {
+            (
+                StoreOp::Put { prefix, key, value },
+                StoreOp::Put {
+                    prefix: p,
+                    key: k,
+                    value: v,
+                },
+            ) => same_str(key, k) && same_value(value, v) && same_str(prefix, p),
+            (StoreOp::Erase { prefix, key }, StoreOp::Erase { prefix: p, key: k }) => {
+                same_str(key, k) && same_str(prefix, p)
+            }
+            (StoreOp::ErasePrefix { prefix }, StoreOp::ErasePrefix { prefix: p }) => {
+                same_str(prefix, p)
+            }
+            _ => false,
+        })
+}
+
+/// The same text: the known prefixes and keys are the same `'static`
+/// names, the others a few bytes (compared in place: `==` called
+/// `memcmp` for each, about 30 instructions).
+#[inline]
+fn same_str(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// `2 × length`, then the bytes (inlined natively: 1% of the benchmark's
@@ -425,5 +518,50 @@ mod tests {
             None
         );
         assert_ne!(packed, StoreTx::new(&Transaction::new()));
+    }
+
+    #[test]
+    fn a_transaction_packed_again_is_shared_only_when_it_repeats_the_last() {
+        let long: Arc<[u8]> = vec![7u8; 300].into();
+        let tx = |v: &Arc<[u8]>, lc| {
+            let mut tx = Transaction::new();
+            tx.put("paxos", "13", v.clone())
+                .put_u64("paxos", "pending_v", lc);
+            tx
+        };
+        let mut p = Packer::default();
+        let a = p.pack(&tx(&long, 13));
+        let b = p.pack(&tx(&long, 13));
+        assert!(Arc::ptr_eq(&a.ops, &b.ops) && Arc::ptr_eq(&a.long, &b.long));
+        // Other bytes, or equal bytes in another value: packed anew.
+        let c = p.pack(&tx(&long, 14));
+        assert!(!Arc::ptr_eq(&b.ops, &c.ops));
+        let copy: Arc<[u8]> = vec![7u8; 300].into();
+        let d = p.pack(&tx(&copy, 14));
+        assert!(!Arc::ptr_eq(&c.ops, &d.ops) && Arc::ptr_eq(&d.long[0], &copy));
+        assert_eq!(c, d);
+        for (packed, lc) in [(a, 13), (b, 13), (c, 14), (d, 14)] {
+            assert_eq!(packed.to_transaction(), tx(&long, lc));
+        }
+        // The same, given the transactions: a repeat is not packed again.
+        let mut p = Packer::default();
+        let a = p.pack_owned(tx(&long, 13));
+        let b = p.pack_owned(tx(&long, 13));
+        assert!(Arc::ptr_eq(&a.ops, &b.ops) && Arc::ptr_eq(&a.long, &b.long));
+        let c = p.pack_owned(tx(&long, 14));
+        let d = p.pack_owned(tx(&copy, 14));
+        assert!(!Arc::ptr_eq(&b.ops, &c.ops) && !Arc::ptr_eq(&c.ops, &d.ops));
+        assert!(Arc::ptr_eq(&d.long[0], &copy));
+        let mut other = tx(&long, 14);
+        other.erase("paxos", "12");
+        let e = p.pack_owned(other.clone());
+        assert_eq!(e.to_transaction(), other);
+        assert!(p.pack_owned(Transaction::new()).is_empty());
+        // Either way, the last one shared is the last one packed.
+        let f = p.pack_owned(other.clone());
+        assert!(Arc::ptr_eq(&e.ops, &f.ops));
+        let g = p.pack(&tx(&long, 13));
+        assert_eq!(p.pack_owned(other.clone()).to_transaction(), other);
+        assert_eq!(g.to_transaction(), tx(&long, 13));
     }
 }
