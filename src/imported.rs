@@ -336,7 +336,7 @@ pub fn decode(b: &[u8]) -> Option<Imported> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -402,16 +402,17 @@ mod tests {
         assert!(decode(b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff").is_none());
     }
 
-    /// The history `monscope import --json` writes for the failover
-    /// fixture's logs (tests/fixtures/logs), as the Import page stores it.
-    fn fixture_json() -> String {
+    /// The failover fixture's logs (tests/fixtures/logs, real ceph-mon
+    /// 16.2.15) imported, and the history `monscope import --json` writes for
+    /// them, as the Import page stores it.
+    pub(crate) fn failover_fixture() -> (monscope_core::import::Import, String) {
         use monscope_core::import::{import, report::header, LogFile};
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/failover");
         let logs: Vec<(String, Vec<u8>)> = ["a", "b", "c"]
             .iter()
             .map(|m| {
-                let name = format!("{dir}/mon.{m}.log");
-                let bytes = std::fs::read(&name).unwrap();
+                let name = format!("mon.{m}.log");
+                let bytes = std::fs::read(format!("{dir}/{name}")).unwrap();
                 (name, bytes)
             })
             .collect();
@@ -425,22 +426,17 @@ mod tests {
             text += &monscope_core::trace::json::json_line(ev);
             text.push('\n');
         }
-        text
+        (imp, text)
     }
 
     #[test]
     fn a_damaged_stored_history_is_an_error_or_a_history_never_a_panic() {
-        let text = fixture_json();
+        let (_, text) = failover_fixture();
         let lines: Vec<&str> = text.lines().collect();
         let good = read(&text).unwrap();
         assert!(good.trace.len() > 100 && !good.sends.is_empty());
-        let mut x = 0x1234_5678u32;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as usize
-        };
+        let mut rng = monscope_core::sim::rng::Pcg32::new(0x1234_5678);
+        let mut next = || rng.next_u32() as usize;
         for i in 0..100 {
             // Lines dropped, repeated or cut, characters changed.
             let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();

@@ -430,13 +430,8 @@ mod tests {
             encoder.encode(part, &mut raw);
             write_chunk(&raw, &mut batch);
         }
-        let mut x = 0x2545_f491u32;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as usize
-        };
+        let mut rng = monscope_core::sim::rng::Pcg32::new(0x2545_f491);
+        let mut next = || rng.next_u32() as usize;
         let (mut refused, mut read) = (0, 0);
         for i in 0..600 {
             let mut bad = batch.clone();

@@ -1191,32 +1191,12 @@ mod tests {
 #[cfg(test)]
 mod imported_tests {
     use super::*;
-    use monscope_core::import::report::header;
-    use monscope_core::import::{import, scenario::infer, LogFile};
-    use monscope_core::trace::json::json_line;
+    use monscope_core::import::scenario::infer;
 
     /// The failover fixture (real ceph-mon 16.2.15 logs) as the Import page
     /// hands it to the playground: `monscope import --json` and the scenario.
     fn failover() -> (monscope_core::import::Import, Model) {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/logs/failover");
-        let bytes: Vec<(String, Vec<u8>)> = ["a", "b", "c"]
-            .iter()
-            .map(|m| {
-                let name = format!("mon.{m}.log");
-                let b = std::fs::read(format!("{dir}/{name}")).unwrap();
-                (name, b)
-            })
-            .collect();
-        let files: Vec<LogFile> = bytes
-            .iter()
-            .map(|(name, bytes)| LogFile { name, bytes })
-            .collect();
-        let imp = import(&files).unwrap();
-        let mut text = header(&imp) + "\n";
-        for ev in &imp.trace {
-            text += &json_line(ev);
-            text.push('\n');
-        }
+        let (imp, text) = crate::imported::tests::failover_fixture();
         // As the page gets it: read by the Import page's module, handed over encoded.
         let read = crate::imported::read(&text).unwrap();
         let read = crate::imported::decode(&crate::imported::encode(&read)).unwrap();

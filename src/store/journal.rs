@@ -473,13 +473,8 @@ mod tests {
         let mut j = Journal::default();
         j.follow(&model, t, || model.sim_at(t));
         let disk = j.take_batch().unwrap().records;
-        let mut x = 0x0bad_5eedu32;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x as usize
-        };
+        let mut rng = monscope_core::sim::rng::Pcg32::new(0x0bad_5eed);
+        let mut next = || rng.next_u32() as usize;
         let (mut refused, mut read) = (0, 0);
         for i in 0..3_000 {
             let mut bad = disk.clone();
