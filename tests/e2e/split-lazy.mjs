@@ -167,7 +167,7 @@ export function splitLazy(wasm, roots = ROOTS, notRoots = NOT_ROOTS, allowed = E
   // www/index.html's wasm-opt features (the input has no features section).
   const F = binaryen.Features;
   const features =
-    F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
+    F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue | F.SIMD128;
   const mod = binaryen.readBinary(wasm, features);
   const { funcs, pinned } = graph(mod);
   const callers = new Map();

@@ -23,6 +23,7 @@ const FLAGS: &[&str] = &[
     "-Zlocation-detail=none",
     "-Zunstable-options",
     "-Cpanic=immediate-abort",
+    "-Ctarget-feature=+simd128",
 ];
 
 /// The pinned nightly with rust-src (`rustup toolchain install`, once; the
