@@ -21,7 +21,7 @@ import { lazyGlue, splitLazy } from './split-lazy.mjs';
 // optimizations at www/index.html's levels (no passes: the code is as
 // optimized already; written by binaryen.js it would be 0.7 kB larger gzipped).
 const wasmOpt = join(dirname(fileURLToPath(import.meta.url)), 'node_modules', '.bin', 'wasm-opt');
-const features = ['bulk-memory', 'nontrapping-float-to-int', 'sign-ext', 'mutable-globals', 'reference-types', 'multivalue'];
+const features = ['bulk-memory', 'nontrapping-float-to-int', 'sign-ext', 'mutable-globals', 'reference-types', 'multivalue', 'simd'];
 function rewrite(file, bytes) {
   writeFileSync(file, bytes);
   execFileSync(wasmOpt, [file, '-o', file, '--optimize-level=2', '--shrink-level=1', ...features.map((f) => `--enable-${f}`)], {

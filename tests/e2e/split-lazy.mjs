@@ -164,10 +164,11 @@ function graph(mod) {
 // `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
 // and the moved functions' count), or null when nothing matches.
 export function splitLazy(wasm, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES) {
-  // www/index.html's wasm-opt features (the input has no features section).
+  // www/index.html's wasm-opt features (the input has no features section;
+  // SIMD: xtask/src/nightly.rs builds the page with it).
   const F = binaryen.Features;
   const features =
-    F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue;
+    F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue | F.SIMD128;
   const mod = binaryen.readBinary(wasm, features);
   const { funcs, pinned } = graph(mod);
   const callers = new Map();

@@ -18,11 +18,16 @@ use std::process::Command;
 pub const NIGHTLY: &str = "nightly-2026-05-20";
 
 /// The rustc flags of the page's wasm (only: trunk's cargo builds pass
-/// `--target`, so build scripts and proc macros get none of them).
+/// `--target`, so build scripts and proc macros get none of them). wasm SIMD
+/// as in .cargo/config.toml's wasm builds: the page 2.5 kB smaller gzipped and
+/// the simulation's code about 5% fewer instructions (docs/performance.md,
+/// "Eleventh round, wasm against native"); www/index.html's wasm-opt and
+/// tests/e2e's binaryen passes enable it too.
 const FLAGS: &[&str] = &[
     "-Zlocation-detail=none",
     "-Zunstable-options",
     "-Cpanic=immediate-abort",
+    "-Ctarget-feature=+simd128",
 ];
 
 /// The pinned nightly with rust-src (`rustup toolchain install`, once; the
