@@ -49,11 +49,12 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// 40 bytes natively (an [`Event`] 48 with its time): the
-/// texts of the rare kinds (a client's reply, an expectation) are
-/// `Box<str>`, 16 bytes where a `String` took 24, and a client request's
-/// text is made from its `op` when shown, so that no kind is larger than
-/// the common ones. A trace holds millions of events.
+/// 32 bytes natively (an [`Event`] 40 with its time): a message's id is
+/// 32 bits, a store transaction one pointer ([`StoreTx`]), a commit's
+/// value is not kept, the texts of the rare kinds (a client's reply, an
+/// expectation) are behind one pointer ([`ThinStr`]) and a client
+/// request's text is made from its `op` when shown, so that no kind is
+/// larger than the common ones. A trace holds millions of events.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
@@ -164,6 +165,12 @@ pub enum EventKind {
         text: String,
     },
 }
+
+// A kind that grows past 32 bytes makes every event of every trace 8
+// bytes larger (the hour's trace by 38 MB, docs/performance.md): keep it
+// out of the kind, as the ones above do.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<EventKind>() == 32);
 
 /// A rare kind's text behind one pointer (8 bytes, where a `Box<str>` is
 /// 16): a client's reply and an expectation would otherwise make every
