@@ -82,7 +82,17 @@ pub struct StoreTx(Option<Arc<Parts>>);
 struct Parts {
     ops: Box<[u8]>,
     /// The values too long to be inline in a [`SmallBytes`], shared.
-    long: Box<[Arc<[u8]>]>,
+    long: Longs,
+}
+
+/// Most transactions with long values have one (a paxos value): kept
+/// without a slice of its own, so that a transaction is allocated no
+/// more often than when its parts were two pointers. One value is
+/// always `One` (the derived equality relies on it: [`StoreTx::of`]).
+#[derive(PartialEq, Eq)]
+enum Longs {
+    One(Arc<[u8]>),
+    Many(Box<[Arc<[u8]>]>),
 }
 
 /// Packs transactions, reusing its buffers: each [`StoreTx`]'s parts are
@@ -178,8 +188,7 @@ impl Packer {
             self.long.clear();
             return self.last.clone();
         }
-        // Both at their length: no slack.
-        self.last = StoreTx::of(b.as_slice().into(), self.long.drain(..).collect());
+        self.last = StoreTx::of(b.as_slice().into(), &mut self.long);
         self.last.clone()
     }
 }
@@ -228,20 +237,30 @@ impl StoreTx {
     /// trace writes them as they are).
     pub fn parts(&self) -> (&[u8], &[Arc<[u8]>]) {
         match &self.0 {
-            Some(p) => (&p.ops, &p.long),
+            Some(p) => match &p.long {
+                Longs::One(v) => (&p.ops, std::slice::from_ref(v)),
+                Longs::Many(vs) => (&p.ops, vs),
+            },
             None => (&[], &[]),
         }
     }
 
-    fn of(ops: Box<[u8]>, long: Box<[Arc<[u8]>]>) -> StoreTx {
-        let empty = ops.is_empty() && long.is_empty();
-        StoreTx((!empty).then(|| Arc::new(Parts { ops, long })))
+    /// Its parts, the long values taken from `long` (at their length: no slack).
+    fn of(ops: Box<[u8]>, long: &mut Vec<Arc<[u8]>>) -> StoreTx {
+        if ops.is_empty() && long.is_empty() {
+            return StoreTx(None);
+        }
+        let long = match long.len() {
+            1 => Longs::One(long.pop().unwrap_or_default()),
+            _ => Longs::Many(long.drain(..).collect()),
+        };
+        StoreTx(Some(Arc::new(Parts { ops, long })))
     }
 
     /// What [`StoreTx::parts`] gave, if it is that: the operations read
     /// back and packed again must be the same bytes.
     pub fn from_parts(ops: Box<[u8]>, long: Box<[Arc<[u8]>]>) -> Option<StoreTx> {
-        let tx = StoreTx::of(ops, long);
+        let tx = StoreTx::of(ops, &mut long.into());
         (StoreTx::new(&tx.to_transaction()) == tx).then_some(tx)
     }
 
