@@ -16,7 +16,7 @@ use monscope_core::time::Time;
 use monscope_core::trace::binary::{self, Decoder, Encoder, Reader};
 use monscope_core::trace::json_read::{parse, Json};
 use monscope_core::trace::layout::Flight;
-use monscope_core::trace::{Event, EventKind, NodeId};
+use monscope_core::trace::{Event, EventKind, MsgId, NodeId};
 use std::sync::Arc;
 
 /// Where the Import page leaves the trace (localStorage) and its inferred
@@ -197,7 +197,6 @@ pub fn read(text: &str) -> Result<Imported, String> {
                 node,
                 version: num(&v, "version"),
                 value_hash: num(&v, "value_hash"),
-                value: None,
             },
             Some("log") if node < mons => EventKind::Log {
                 node,
@@ -208,7 +207,9 @@ pub fn read(text: &str) -> Result<Imported, String> {
                     .to_owned()
                     .into(),
             },
-            Some("deliver") => EventKind::Deliver { id: num(&v, "id") },
+            Some("deliver") => EventKind::Deliver {
+                id: num(&v, "id") as MsgId,
+            },
             Some("send") => {
                 let (from, to) = (num(&v, "from") as NodeId, num(&v, "to") as NodeId);
                 let Some(Json::Obj(m)) = v.get("msg") else {
@@ -226,7 +227,7 @@ pub fn read(text: &str) -> Result<Imported, String> {
                     _ => op_name(op),
                 });
                 let arrive = num(&v, "arrive_at").max(at);
-                let id = num(&v, "id");
+                let id = num(&v, "id") as MsgId;
                 sends.push(Flight {
                     id,
                     ev: trace.len(),
@@ -276,7 +277,7 @@ pub fn encode(imp: &Imported) -> Vec<u8> {
     binary::uint(&mut b, imp.sends.len() as u64);
     for f in &imp.sends {
         for v in [
-            f.id,
+            f.id as u64,
             f.ev as u64,
             f.from as u64,
             f.to as u64,
@@ -306,7 +307,7 @@ pub fn decode(b: &[u8]) -> Option<Imported> {
         let [id, ev, from, to, sent, arrive] = [(); 6].map(|_| r.uint());
         let (protocol, op) = (r.string()?, r.string()?);
         sends.push(Flight {
-            id: id?,
+            id: MsgId::try_from(id?).ok()?,
             ev: ev? as usize,
             from: from? as NodeId,
             to: to? as NodeId,

@@ -18,7 +18,7 @@ use monscope_core::scenario::parse;
 use monscope_core::sim::run;
 use monscope_core::sim::run::Run;
 use monscope_core::time::{MS, SEC};
-use monscope_core::trace::{DropReason, EventKind};
+use monscope_core::trace::{DropReason, EventKind, MsgId};
 
 fn sim(text: &str) -> Run {
     run(&parse(text).unwrap_or_else(|e| panic!("{e}")))
@@ -53,7 +53,7 @@ fn client_logs<'a>(r: &'a Run, what: &'a str) -> Vec<u64> {
 }
 
 /// The id of the first client request message sent to `to`.
-fn first_request_to(r: &Run, to: u32) -> u64 {
+fn first_request_to(r: &Run, to: u32) -> MsgId {
     r.trace
         .iter()
         .find_map(|ev| match &ev.kind {

@@ -759,7 +759,6 @@ impl Cluster {
                                         node: i as NodeId,
                                         version,
                                         value_hash: 0,
-                                        value: None,
                                     },
                                 );
                             }

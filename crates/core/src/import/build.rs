@@ -13,7 +13,7 @@ use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::status::{MonState, MonStatus, PaxosState};
 use crate::mon::Addr;
 use crate::time::{format_secs, Time, SEC};
-use crate::trace::{Event, EventKind, NodeId};
+use crate::trace::{Event, EventKind, MsgId, NodeId};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -235,7 +235,7 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
         events.push(Event {
             at: sent,
             kind: EventKind::Send {
-                id: id as u64,
+                id: id as MsgId,
                 from: a.from as NodeId,
                 to: a.to as NodeId,
                 arrive_at: arrive,
@@ -244,7 +244,7 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
         });
         delivers.push(Event {
             at: arrive,
-            kind: EventKind::Deliver { id: id as u64 },
+            kind: EventKind::Deliver { id: id as MsgId },
         });
     }
     events.extend(delivers);
@@ -391,7 +391,6 @@ fn fold_mon(
                                     node: i as NodeId,
                                     version: v,
                                     value_hash: 0,
-                                    value: None,
                                 },
                             });
                         }

@@ -430,42 +430,40 @@ impl Sim {
         self.queue.push(place.at, place.seq, Lane::Timer, ev);
     }
 
-    #[inline]
-    fn emit(&mut self, kind: EventKind) {
-        self.emit_decoded(kind, None)
+    /// A `Commit`, its value handed to the fold beside it (the trace does
+    /// not keep it), and decoded if the monitors have it so
+    /// (see [`ClusterState::apply_valued`]).
+    fn emit_commit(&mut self, kind: EventKind, value: &[u8], decoded: Option<&Transaction>) {
+        self.meter.count(self.now);
+        self.fold_event(Event { at: self.now, kind }, Some(value), decoded);
     }
 
-    /// [`Sim::emit`], and for a `Commit` its value handed to the fold
-    /// decoded (see [`ClusterState::apply_decoded`]). Not inlined: it is
+    /// Record and fold an event. Not inlined: it is
     /// called from many places, and a copy in each would cost the page's
     /// transfer more than the call costs the simulator. Most events
     /// (deliveries, sends between monitors, timers, log lines) are only
     /// counted and recorded: that path is kept apart from the fold's, so
     /// that it saves and restores few registers.
     #[inline(never)]
-    fn emit_decoded(&mut self, kind: EventKind, decoded: Option<&Transaction>) {
+    fn emit(&mut self, kind: EventKind) {
         self.meter.count(self.now);
         if self.record && !self.state.reads(&kind) && !is_verdict(&kind) {
             self.record_event(Event { at: self.now, kind });
         } else {
-            self.fold_event(Event { at: self.now, kind }, decoded);
+            self.fold_event(Event { at: self.now, kind }, None, None);
         }
     }
 
     /// An event the fold reads, or a verdict, or any event while not recording.
     #[inline(never)]
-    fn fold_event(&mut self, mut ev: Event, decoded: Option<&Transaction>) {
+    fn fold_event(&mut self, ev: Event, value: Option<&[u8]>, decoded: Option<&Transaction>) {
         // Most events reveal nothing: the violations are copied out only
         // when there are some.
         let found = if self.state.reads(&ev.kind) {
-            self.state.apply_decoded(&ev, decoded).len()
+            self.state.apply_valued(&ev, value, decoded).len()
         } else {
             0
         };
-        if let EventKind::Commit { value, .. } = &mut ev.kind {
-            // Folded already; the store transactions carry it.
-            *value = None;
-        }
         if self.record || is_verdict(&ev.kind) {
             self.record_event(ev);
         }
@@ -717,19 +715,18 @@ impl Sim {
                     };
                     // The fold reads a version's value once; the monitors
                     // decoded it already (Out::decode_value's memo).
-                    let kind = |value| EventKind::Commit {
+                    let kind = EventKind::Commit {
                         node,
                         version,
                         value_hash,
-                        value: Some(value),
                     };
                     if self.state.wants_value(version) {
                         let mut out = std::mem::take(&mut self.out);
                         let decoded = out.decode_value(&value).as_ref().ok();
-                        self.emit_decoded(kind(value), decoded);
+                        self.emit_commit(kind, &value, decoded);
                         self.out = out;
                     } else {
-                        self.emit(kind(value));
+                        self.emit_commit(kind, &value, None);
                     }
                 }
                 Note::Reply { .. } => {}

@@ -68,7 +68,7 @@ impl Encoder {
                 msg,
             } => {
                 b.push(0);
-                uints(b, &[*id, *from as u64, *to as u64]);
+                uints(b, &[*id as u64, *from as u64, *to as u64]);
                 int(b, *arrive_at as i64 - ev.at as i64);
                 if self.last_msg.as_ref().is_some_and(|m| Arc::ptr_eq(m, msg)) {
                     b.push(0);
@@ -80,16 +80,16 @@ impl Encoder {
             }
             EventKind::Deliver { id } => {
                 b.push(1);
-                uint(b, *id);
+                uint(b, *id as u64);
             }
             EventKind::Drop { id, reason } => {
                 b.push(2);
-                uint(b, *id);
+                uint(b, *id as u64);
                 b.push(*reason as u8);
             }
             EventKind::Hold { id } => {
                 b.push(3);
-                uint(b, *id);
+                uint(b, *id as u64);
             }
             EventKind::TimerSet {
                 node,
@@ -125,17 +125,11 @@ impl Encoder {
                 node,
                 version,
                 value_hash,
-                value,
             } => {
                 b.push(9);
                 uints(b, &[*node as u64, *version, *value_hash]);
-                match value {
-                    None => b.push(0),
-                    Some(v) => {
-                        b.push(1);
-                        bytes(b, v);
-                    }
-                }
+                // Where the value was (a trace no longer keeps it).
+                b.push(0);
             }
             EventKind::Log { node, text } => {
                 b.push(10);
@@ -1039,7 +1033,7 @@ impl Decoder {
         let later = |r: &mut Reader| -> R<Time> { at.checked_add_signed(r.int()?) };
         let kind = match r.byte()? {
             0 => {
-                let (id, from, to) = (r.uint()?, r.u32()?, r.u32()?);
+                let (id, from, to) = (r.u32()?, r.u32()?, r.u32()?);
                 let arrive_at = later(r)?;
                 let msg = match r.byte()? {
                     0 => self.last_msg.clone()?,
@@ -1057,9 +1051,9 @@ impl Decoder {
                     msg,
                 }
             }
-            1 => EventKind::Deliver { id: r.uint()? },
+            1 => EventKind::Deliver { id: r.u32()? },
             2 => EventKind::Drop {
-                id: r.uint()?,
+                id: r.u32()?,
                 reason: match r.byte()? {
                     0 => DropReason::Loss,
                     1 => DropReason::Down,
@@ -1067,7 +1061,7 @@ impl Decoder {
                     _ => return None,
                 },
             },
-            3 => EventKind::Hold { id: r.uint()? },
+            3 => EventKind::Hold { id: r.u32()? },
             4 => EventKind::TimerSet {
                 node: r.u32()?,
                 timer: r.timer()?,
@@ -1089,15 +1083,18 @@ impl Decoder {
                 node: r.u32()?,
                 tx: r.store_tx()?,
             },
-            9 => EventKind::Commit {
-                node: r.u32()?,
-                version: r.uint()?,
-                value_hash: r.uint()?,
-                value: match r.flag()? {
-                    false => None,
-                    true => Some(r.bytes()?.into()),
-                },
-            },
+            9 => {
+                let (node, version, value_hash) = (r.u32()?, r.uint()?, r.uint()?);
+                if r.flag()? {
+                    // A value, from when a trace could keep one: not kept.
+                    r.bytes()?;
+                }
+                EventKind::Commit {
+                    node,
+                    version,
+                    value_hash,
+                }
+            }
             10 => EventKind::Log {
                 node: r.u32()?,
                 text: r.string()?.into(),

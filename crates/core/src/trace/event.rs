@@ -15,8 +15,10 @@ use std::sync::Arc;
 /// Index of a node in the run's node table ([`crate::sim::Run::nodes`]):
 /// monitors first, in monmap order, then the client.
 pub type NodeId = u32;
-/// A message's id, unique within a run, in send order.
-pub type MsgId = u64;
+/// A message's id, unique within a run, in send order. 32 bits: a run
+/// sends far fewer than 2³² messages (its budget stops it long before),
+/// and 4 bytes keep a `Send` event within the common kinds' size.
+pub type MsgId = u32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum DropReason {
@@ -47,11 +49,12 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// 40 bytes natively (an [`Event`] 48 with its time): the
-/// texts of the rare kinds (a client's reply, an expectation) are
-/// `Box<str>`, 16 bytes where a `String` took 24, and a client request's
-/// text is made from its `op` when shown, so that no kind is larger than
-/// the common ones. A trace holds millions of events.
+/// 32 bytes natively (an [`Event`] 40 with its time): a message's id is
+/// 32 bits, a store transaction one pointer ([`StoreTx`]), a commit's
+/// value is not kept, the texts of the rare kinds (a client's reply, an
+/// expectation) are behind one pointer ([`ThinStr`]) and a client
+/// request's text is made from its `op` when shown, so that no kind is
+/// larger than the common ones. A trace holds millions of events.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
@@ -104,16 +107,13 @@ pub enum EventKind {
         tx: StoreTx,
     },
     /// A monitor committed or learned paxos `version`; `value_hash` identifies the value.
+    /// The value itself is not kept (the store transactions carry it): the
+    /// simulator hands it to the fold beside the event
+    /// ([`super::state::ClusterState::apply_valued`]).
     Commit {
         node: NodeId,
         version: Version,
         value_hash: u64,
-        /// The value itself (an encoded store transaction), for the
-        /// properties ([`super::properties`]) to read what it commits. The
-        /// simulator folds it and drops it from a recorded trace, and it is
-        /// not in the JSON: the store transactions carry it.
-        #[serde(skip)]
-        value: Option<Arc<[u8]>>,
     },
     /// A line of a monitor's log (formatted when shown, [`LogLine::text`]).
     Log {
@@ -139,7 +139,7 @@ pub enum EventKind {
     ClientReply {
         tid: u64,
         from: NodeId,
-        text: Box<str>,
+        text: ThinStr,
         /// The answer itself (the version a write committed at, a read's value and version).
         result: Arc<ClientResult>,
     },
@@ -149,9 +149,9 @@ pub enum EventKind {
     /// An expectation was checked.
     Expect {
         line: u32,
-        text: Box<str>,
+        text: ThinStr,
         pass: bool,
-        actual: Box<str>,
+        actual: ThinStr,
     },
     /// A safety property was violated.
     Violation {
@@ -164,6 +164,61 @@ pub enum EventKind {
     Overrun {
         text: String,
     },
+}
+
+// A kind that grows past 32 bytes makes every event of every trace 8
+// bytes larger (the hour's trace by 38 MB, docs/performance.md): keep it
+// out of the kind, as the ones above do.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<EventKind>() == 32);
+
+/// A rare kind's text behind one pointer (8 bytes, where a `Box<str>` is
+/// 16): a client's reply and an expectation would otherwise make every
+/// event larger. Reads as a `str`; the JSON is the text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ThinStr(Box<Box<str>>);
+
+impl std::ops::Deref for ThinStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for ThinStr {
+    fn from(s: String) -> Self {
+        ThinStr(Box::new(s.into_boxed_str()))
+    }
+}
+
+impl From<&str> for ThinStr {
+    fn from(s: &str) -> Self {
+        ThinStr(Box::new(s.into()))
+    }
+}
+
+impl From<Box<str>> for ThinStr {
+    fn from(s: Box<str>) -> Self {
+        ThinStr(Box::new(s))
+    }
+}
+
+impl std::fmt::Debug for ThinStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for ThinStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Serialize for ThinStr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
 }
 
 /// A `ClientRequest` as JSON: its fields, and its text where it was a field.

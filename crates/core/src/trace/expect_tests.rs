@@ -107,7 +107,6 @@ impl T {
             node,
             version,
             value_hash,
-            value: None,
         })
     }
     fn check(&self, e: E) -> Outcome {

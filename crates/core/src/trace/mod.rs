@@ -17,4 +17,4 @@ pub mod state_bands;
 pub mod store_tx;
 pub mod svg;
 
-pub use event::{DropReason, Event, EventKind, MsgId, NodeId};
+pub use event::{DropReason, Event, EventKind, MsgId, NodeId, ThinStr};

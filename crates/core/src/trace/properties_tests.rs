@@ -50,6 +50,18 @@ impl T {
         let found = self.st.apply(&Event { at: self.now, kind });
         found.iter().map(|v| v.property).collect()
     }
+    /// A commit of `value` (which the simulator hands the fold beside the event).
+    fn commit_valued(&mut self, node: NodeId, version: u64, value: &[u8]) -> Vec<Property> {
+        let kind = EventKind::Commit {
+            node,
+            version,
+            value_hash: crate::sim::fnv1a(value),
+        };
+        let found = self
+            .st
+            .apply_valued(&Event { at: self.now, kind }, Some(value), None);
+        found.iter().map(|v| v.property).collect()
+    }
     fn status(
         &mut self,
         node: NodeId,
@@ -92,12 +104,7 @@ impl T {
         let mut tx = Transaction::new();
         tx.put("mon_config_key", key, value.as_bytes().to_vec());
         let value = tx.encode();
-        self.ev(EventKind::Commit {
-            node,
-            version,
-            value_hash: crate::sim::fnv1a(&value),
-            value: Some(value.into()),
-        })
+        self.commit_valued(node, version, &value)
     }
     fn request(&mut self, op: ClientOp) -> u64 {
         self.tid += 1;
@@ -323,12 +330,7 @@ impl T {
         let mut tx = Transaction::new();
         tx.put("monmap", &m.epoch.to_string(), encode_monmap(m));
         let value = tx.encode();
-        self.ev(EventKind::Commit {
-            node: A,
-            version,
-            value_hash: crate::sim::fnv1a(&value),
-            value: Some(value.into()),
-        })
+        self.commit_valued(A, version, &value)
     }
     /// The client's `mon add NAME` (or remove), answered at once as Pacific does.
     fn mon_command(&mut self, add: bool, name: &str) -> u64 {
@@ -428,12 +430,7 @@ fn a_version_recommitted_with_first_committed_prepended_again_is_one_value() {
     other.put("monmap", "1", b"epoch 2".to_vec());
     for (node, tx, broken) in [(A, first, false), (B, again, false), (C, other, true)] {
         let value = tx.encode();
-        let found = t.ev(EventKind::Commit {
-            node,
-            version: 1,
-            value_hash: crate::sim::fnv1a(&value),
-            value: Some(value.into()),
-        });
+        let found = t.commit_valued(node, 1, &value);
         assert_eq!(
             found == vec![Property::OneValuePerVersion],
             broken,

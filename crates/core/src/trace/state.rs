@@ -144,12 +144,20 @@ impl ClusterState {
     /// (also kept in [`ClusterState::violations`]). `Violation` events are
     /// ignored: the fold derives its own.
     pub fn apply(&mut self, ev: &Event) -> &[Violation] {
-        self.apply_decoded(ev, None)
+        self.apply_valued(ev, None, None)
     }
 
-    /// [`ClusterState::apply`] of a `Commit` whose value the caller has
-    /// decoded already (`decoded`, asked for when [`ClusterState::wants_value`]).
-    pub fn apply_decoded(&mut self, ev: &Event, decoded: Option<&Transaction>) -> &[Violation] {
+    /// [`ClusterState::apply`] of a `Commit` with its value (an encoded
+    /// store transaction, which the event does not keep), for the
+    /// properties to read what it commits, and the value decoded if the
+    /// caller has it already (`decoded`, asked for when
+    /// [`ClusterState::wants_value`]).
+    pub fn apply_valued(
+        &mut self,
+        ev: &Event,
+        value: Option<&[u8]>,
+        decoded: Option<&Transaction>,
+    ) -> &[Violation] {
         let before = self.violations.len();
         if !self.reads(&ev.kind) {
             return &[];
@@ -170,9 +178,7 @@ impl ClusterState {
                 node,
                 version,
                 value_hash,
-                value,
             } => {
-                let value = value.as_deref();
                 if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
                     found.push((Property::OneValuePerVersion, text));
                 }
