@@ -439,6 +439,28 @@ test('a panic shows the error panel, not a blank page', async () => {
   await page.close();
 });
 
+// The page's wasm uses WebAssembly SIMD: a browser that cannot compile it
+// (here one whose compiler refuses every module) is told so, not shown a
+// blank page.
+test('a browser that cannot compile the wasm is told what monscope needs', async () => {
+  const page = await context.newPage();
+  await page.addInitScript(() => {
+    const refuse = () => Promise.reject(new WebAssembly.CompileError('SIMD unsupported (test)'));
+    WebAssembly.instantiateStreaming = refuse;
+    WebAssembly.compileStreaming = refuse;
+    WebAssembly.instantiate = refuse;
+    WebAssembly.compile = refuse;
+  });
+  await page.goto(url);
+  const panel = page.locator('#error-panel');
+  await panel.waitFor({ state: 'visible', timeout: 60_000 });
+  const text = await panel.innerText();
+  assert.match(text, /This browser cannot run monscope's WebAssembly: CompileError: SIMD unsupported \(test\)/);
+  assert.match(text, /needs WebAssembly with SIMD: Chrome or Edge 91, Firefox 89, Safari 16\.4 or later/);
+  assert.doesNotMatch(text, /a bug in monscope/);
+  await page.close();
+});
+
 test('dragging the timeline pans its window', async () => {
   const page = await open();
   await seek(page, 2_000_000);
