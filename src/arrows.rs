@@ -141,6 +141,25 @@ fn rim(px: &mut [[u8; 4]], k: usize, cover: i64, rgb: [u8; 3], recip: &[u32]) {
     }
 }
 
+/// A line along (a) and across (b) its longer axis, from the lesser a: whether
+/// it is steep (a is y), its ends `(a0, b0, a1, b1)` and the canvas's pixels
+/// along and across.
+type Axes = (bool, (f64, f64, f64, f64), (usize, usize));
+fn axes((w, h): (usize, usize), (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Axes {
+    let steep = (y1 - y0).abs() > (x1 - x0).abs();
+    let (a0, b0, a1, b1, na, nb) = if steep {
+        (y0, x0, y1, x1, h, w)
+    } else {
+        (x0, y0, x1, y1, w, h)
+    };
+    let ends = if a0 > a1 {
+        (a1, b1, a0, b0)
+    } else {
+        (a0, b0, a1, b1)
+    };
+    (steep, ends, (na, nb))
+}
+
 /// A line `width` pixels wide from `(x0, y0)` to `(x1, y1)` in colour `rgb`,
 /// source over `buf`, stepped along its longer axis: at each column (or row,
 /// if steep) the line is a band `width` / cos wide across, and a pixel is
@@ -155,18 +174,7 @@ fn stroke(
     rgb: [u8; 3],
     recip: &[u32],
 ) {
-    let steep = (y1 - y0).abs() > (x1 - x0).abs();
-    // Along (a) and across (b) the longer axis, from the lesser a.
-    let (a0, b0, a1, b1, na, nb) = if steep {
-        (y0, x0, y1, x1, h, w)
-    } else {
-        (x0, y0, x1, y1, w, h)
-    };
-    let (a0, b0, a1, b1) = if a0 > a1 {
-        (a1, b1, a0, b0)
-    } else {
-        (a0, b0, a1, b1)
-    };
+    let (steep, (a0, b0, a1, b1), (na, nb)) = axes((w, h), (x0, y0, x1, y1));
     if a1 <= a0 {
         return;
     }
@@ -400,17 +408,7 @@ mod tests {
             let mut buf = vec![0; w * h * 4];
             let rgb = [10, 20, 30];
             stroke(&mut buf, (w, h), (x0, y0, x1, y1), 1.4, rgb, &reciprocals());
-            let steep = (y1 - y0).abs() > (x1 - x0).abs();
-            let (a0, b0, a1, b1, na, nb) = if steep {
-                (y0, x0, y1, x1, h, w)
-            } else {
-                (x0, y0, x1, y1, w, h)
-            };
-            let (a0, b0, a1, b1) = if a0 > a1 {
-                (a1, b1, a0, b0)
-            } else {
-                (a0, b0, a1, b1)
-            };
+            let (steep, (a0, b0, a1, b1), (na, nb)) = axes((w, h), (x0, y0, x1, y1));
             let slope = (b1 - b0) / (a1 - a0);
             let half = 1.4 * (1.0 + slope * slope).sqrt() / 2.0;
             let mut drawn = 0;
