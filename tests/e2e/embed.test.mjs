@@ -220,3 +220,17 @@ test('embed layout: light and dark, narrow, no controls; open in playground; cop
   for (const p of [page, embedded]) assert.deepEqual(p.errors, []);
   for (const p of [page, tab, embedded]) await p.close();
 });
+
+// An embed's view is in the lazy module (src/lazy.rs): one that cannot be
+// fetched is said on the page, not left blank.
+test('an embed whose lazy module cannot be fetched says so', async () => {
+  const page = await browser.context.newPage();
+  await page.route(/_lazy\.wasm$/, (route) => route.fulfill({ status: 503, body: 'unavailable' }));
+  await page.goto(new URL('?embed=1', url).href);
+  const panel = page.locator('#error-panel');
+  await panel.waitFor({ state: 'visible', timeout: 60_000 });
+  const text = await panel.innerText();
+  assert.match(text, /monscope could not load part of itself \(monscope-web-[0-9a-f]+_lazy\.wasm\): HTTP 503/);
+  assert.match(text, /Check the connection and reload the page\./);
+  await page.close();
+});

@@ -75,10 +75,21 @@ const lazyUrl = () => new URL('./${file}', import.meta.url);
 function lazySync(name) {
   console.warn(\`monscope: the lazy module was loaded synchronously (src/lazy.rs), for its \${name}\`);
   const x = new XMLHttpRequest();
-  x.open('GET', lazyUrl(), false);
-  x.overrideMimeType('text/plain; charset=x-user-defined');
-  x.send();
-  if (x.status !== 200) throw new Error(\`${file}: \${x.status}\`);
+  // Not fetched (offline, a server without the file): said on the page, not
+  // left to a half-drawn view (www/index.html's error panel).
+  const failed = (why) => {
+    globalThis.monscopeCrashed?.(\`monscope could not load part of itself (${file}): \${why}\`,
+      'Check the connection and reload the page.');
+    return new Error(\`${file}: \${why}\`);
+  };
+  try {
+    x.open('GET', lazyUrl(), false);
+    x.overrideMimeType('text/plain; charset=x-user-defined');
+    x.send();
+  } catch (e) {
+    throw failed(e);
+  }
+  if (x.status !== 200) throw failed(\`HTTP \${x.status}\`);
   const text = x.responseText;
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
