@@ -579,10 +579,14 @@ fn app(props: &AppProps) -> Html {
     {
         // `#imported` stays in the address while the logs are shown (a reload
         // reads them again); once acting or editing turned the view into a
-        // replay, the address no longer says what is shown.
+        // replay, the address no longer says what is shown. Only an app
+        // started from `#imported` drops it: a fragment set after the start
+        // (the page does not follow hash changes) is for the next load, and
+        // a plain start's first model arriving later must not erase it.
         let replay = state.model.as_ref().is_some_and(|m| m.imported.is_none());
-        use_effect_on(replay, |replay| {
-            if *replay && hash() == imported::HASH {
+        let from_imported = matches!(props.first.as_deref(), Some(First::Imported(_)));
+        use_effect_on(replay, move |replay| {
+            if *replay && from_imported && hash() == imported::HASH {
                 crate::store::persist::forget_address();
             }
             effect::nothing()
