@@ -70,6 +70,18 @@ pub fn playground_base() -> String {
     href.split(['#', '?']).next().unwrap_or("").to_string()
 }
 
+/// The link (or with `embed`, the embed code) of `s`: in the lazy module
+/// with the share link's DEFLATE encoder, which no first view runs.
+#[inline(never)]
+pub fn shared_text(embed: bool, s: &ShareState, title: Option<&str>) -> String {
+    let base = playground_base();
+    if embed {
+        crate::embed::iframe_snippet(&base, &s.text, s.t, title)
+    } else {
+        share_link(&base, &s.text, Some(s.t), s.selected.as_deref())
+    }
+}
+
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn header(p: &Props) -> Html {
@@ -88,22 +100,22 @@ pub fn header(p: &Props) -> Html {
             }
         })
     };
-    // Share and Copy embed code: the link or the iframe, into the clipboard and shown.
+    // Share and Copy embed code: the link or the iframe, into the clipboard
+    // and shown, once the lazy module that writes them is in (src/lazy.rs; a
+    // failed load is left to the call, which says so).
     let copy = |embed: bool| {
         let (now, on) = (p.now.clone(), p.on.clone());
         let title = p.title.map(str::to_string);
         Callback::from(move |_: MouseEvent| {
-            let s = now.emit(());
-            let base = playground_base();
-            let text = if embed {
-                crate::embed::iframe_snippet(&base, &s.text, s.t, title.as_deref())
-            } else {
-                share_link(&base, &s.text, Some(s.t), s.selected.as_deref())
-            };
-            if let Some(w) = web_sys::window() {
-                let _ = w.navigator().clipboard().write_text(&text);
-            }
-            on.emit(Msg::Shared(Some((embed, text))));
+            let (s, on, title) = (now.emit(()), on.clone(), title.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = crate::lazy::load().await;
+                let text = shared_text(embed, &s, title.as_deref());
+                if let Some(w) = web_sys::window() {
+                    let _ = w.navigator().clipboard().write_text(&text);
+                }
+                on.emit(Msg::Shared(Some((embed, text))));
+            });
         })
     };
     let selected_index = p.stem.and_then(builtins::index);

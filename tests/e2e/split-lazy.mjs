@@ -36,6 +36,9 @@ export const ROOTS = [
   // page when it paints them itself (sim_feed.rs, `Painter`).
   /^<*monscope_web\[\w+\]::(dots|arrows)::/,
   /^(dots|arrows)_paint/,
+  // Share and Copy embed code: the link and the iframe (the share link's
+  // DEFLATE encoder) written once the click has loaded it (header.rs).
+  /^<*monscope_web\[\w+\]::components::header::shared_text$/,
   // yew's code for the two components (their bodies inline into it), and
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
@@ -50,6 +53,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::inspect::(detail|from_logs)$/,
   /^<*monscope_web\[\w+\]::components::real_band::real_bands$/,
   /^<*monscope_web\[\w+\]::embed_api::warn$/,
+  /^<*monscope_web\[\w+\]::components::header::shared_text$/,
 ];
 
 // Matched by a root pattern but run by every view.
