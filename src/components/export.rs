@@ -23,55 +23,58 @@ fn stem(model: &Model) -> String {
     crate::download::file_stem(model.scenario.title.as_deref().unwrap_or("scenario"))
 }
 
+/// An export's click, run once the lazy module is in (src/lazy.rs; a failed
+/// load is left to the call, which says so): the run handed to the export
+/// worker (trace_export.rs), its answer offered as the download. Only a
+/// click runs it, so it is in the lazy module.
+#[inline(never)]
+pub fn exported(svg: bool, model: &Model, from: Time, span: Time, err: Callback<String>) {
+    let bytes = trace_export::encode(&model.trace());
+    let (message, file, mime, what) = if svg {
+        let to = (from + span).min(model.end.max(from + 1));
+        let title = model.scenario.title.as_deref().unwrap_or("monscope");
+        let names = model.names.iter().map(|n| JsValue::from_str(n));
+        let message = trace_export::message(
+            "svg",
+            &[
+                ("title", title.into()),
+                ("names", names.collect::<js_sys::Array>().into()),
+                ("from", (from as f64).into()),
+                ("to", (to as f64).into()),
+            ],
+        );
+        let file = format!("{}.svg", stem(model));
+        (message, file, "image/svg+xml", "Export SVG")
+    } else {
+        let message = trace_export::message("json", &[]);
+        let file = format!("{}.trace.jsonl", stem(model));
+        (message, file, "application/x-ndjson", "Export trace")
+    };
+    spawn_local(async move {
+        let done = trace_export::ask(message, bytes)
+            .await
+            .and_then(|text| crate::download::offer(&file, mime, &text));
+        if let Err(e) = done {
+            err.emit(format!("{what}: {e}"));
+        }
+    });
+}
+
 /// A plain function, not a component: it renders with its parent (a
 /// component of its own would cost about a kilobyte of the transfer).
 pub fn export(p: &Props) -> Html {
-    let svg_click = {
+    let click = |svg: bool| {
         let (model, from, span, err) =
             (p.model.clone(), p.win_start, p.win_span, p.on_error.clone());
         Callback::from(move |_: MouseEvent| {
-            let to = (from + span).min(model.end.max(from + 1));
-            let title = model.scenario.title.as_deref().unwrap_or("monscope");
-            let names = model.names.iter().map(|n| JsValue::from_str(n));
-            let message = trace_export::message(
-                "svg",
-                &[
-                    ("title", title.into()),
-                    ("names", names.collect::<js_sys::Array>().into()),
-                    ("from", (from as f64).into()),
-                    ("to", (to as f64).into()),
-                ],
-            );
-            let bytes = trace_export::encode(&model.trace());
-            let file = format!("{}.svg", stem(&model));
-            let err = err.clone();
+            let (model, err) = (model.clone(), err.clone());
             spawn_local(async move {
-                let done = trace_export::ask(message, bytes)
-                    .await
-                    .and_then(|text| crate::download::offer(&file, "image/svg+xml", &text));
-                if let Err(e) = done {
-                    err.emit(format!("Export SVG: {e}"));
-                }
+                let _ = crate::lazy::load().await;
+                exported(svg, &model, from, span, err);
             });
         })
     };
-    let json_click = {
-        let (model, err) = (p.model.clone(), p.on_error.clone());
-        Callback::from(move |_: MouseEvent| {
-            let bytes = trace_export::encode(&model.trace());
-            let file = format!("{}.trace.jsonl", stem(&model));
-            let err = err.clone();
-            spawn_local(async move {
-                let message = trace_export::message("json", &[]);
-                let done = trace_export::ask(message, bytes)
-                    .await
-                    .and_then(|text| crate::download::offer(&file, "application/x-ndjson", &text));
-                if let Err(e) = done {
-                    err.emit(format!("Export trace: {e}"));
-                }
-            });
-        })
-    };
+    let (svg_click, json_click) = (click(true), click(false));
     // The worker starts as the pointer or focus comes near (trace_export.rs).
     let warm = || drop(trace_export::warm());
     html! {

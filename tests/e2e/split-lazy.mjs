@@ -39,6 +39,9 @@ export const ROOTS = [
   // Share and Copy embed code: the link and the iframe (the share link's
   // DEFLATE encoder) written once the click has loaded it (header.rs).
   /^<*monscope_web\[\w+\]::components::header::shared_text$/,
+  // Export SVG and Export trace: the run handed to the export worker once
+  // the click has loaded it (export.rs), and the future that waits for it.
+  /monscope_web\[\w+\]::components::export::exported/,
   // yew's code for the two components (their bodies inline into it), and
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
@@ -54,6 +57,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::real_band::real_bands$/,
   /^<*monscope_web\[\w+\]::embed_api::warn$/,
   /^<*monscope_web\[\w+\]::components::header::shared_text$/,
+  /^<*monscope_web\[\w+\]::components::export::exported$/,
 ];
 
 // Matched by a root pattern but run by every view.
