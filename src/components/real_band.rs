@@ -45,6 +45,22 @@ async fn read(file: web_sys::File) -> Result<RealTrace, String> {
     })
 }
 
+/// A real trace chosen: read, then opened (or the error said). Only the
+/// file input's change runs it, once the lazy module is in.
+#[inline(never)]
+pub fn opened(
+    file: web_sys::File,
+    on_open: Callback<Option<RealTrace>>,
+    on_error: Callback<String>,
+) {
+    spawn_local(async move {
+        match read(file).await {
+            Ok(r) => on_open.emit(Some(r)),
+            Err(e) => on_error.emit(format!("Opening a real trace failed: {e}")),
+        }
+    });
+}
+
 pub struct OpenProps {
     pub real: Option<RealTrace>,
     pub on_open: Callback<Option<RealTrace>>,
@@ -62,15 +78,11 @@ pub fn real_open(p: &OpenProps) -> Html {
             if let Some(file) = el.files().and_then(|f| f.get(0)) {
                 let (on_open, on_error) = (on_open.clone(), on_error.clone());
                 spawn_local(async move {
-                    // The bands' drawing is in the lazy module (src/lazy.rs).
-                    let read = match read(file).await {
-                        Ok(r) => crate::lazy::load().await.map(|()| r),
-                        e => e,
-                    };
-                    match read {
-                        Ok(r) => on_open.emit(Some(r)),
-                        Err(e) => on_error.emit(format!("Opening a real trace failed: {e}")),
-                    }
+                    // The file's reading and the bands' drawing are in the
+                    // lazy module (src/lazy.rs; a failed load is left to the
+                    // call, which says so).
+                    let _ = crate::lazy::load().await;
+                    opened(file, on_open, on_error);
                 });
             }
             el.set_value("");
