@@ -889,13 +889,19 @@ fn app(props: &AppProps) -> Html {
     };
     // The selected event's details: in the side panel, or (clicked) in a
     // card next to where it was clicked (`.popover`, positioned on the page).
+    // It is drawn by the lazy module (src/lazy.rs): again once it is in.
     let details = match (&state.model, state.selected_event) {
-        (Some(model), Some(ev)) => details::details(&details::Props {
+        (Some(model), Some(ev)) if crate::lazy::loaded() => details::details(&details::Props {
             model: model.clone(),
             ev,
             anchor: state.anchor,
             on: send.clone(),
         }),
+        (Some(_), Some(_)) => {
+            let redraw = redraw.clone();
+            crate::lazy::then(move || redraw.force_update());
+            html! {}
+        }
         _ => html! {},
     };
 

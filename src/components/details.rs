@@ -149,7 +149,10 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
 }
 
 /// A plain function, not a component: it renders with its parent (a
-/// component of its own would cost about a kilobyte of the transfer).
+/// component of its own would cost about a kilobyte of the transfer). Only
+/// a selected event shows it: it is in the lazy module (src/lazy.rs), called
+/// once that is in.
+#[inline(never)]
 pub fn details(p: &Props) -> Html {
     let Some(ev) = p.model.trace().event(p.ev) else {
         return html! {};

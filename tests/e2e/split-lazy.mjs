@@ -42,6 +42,8 @@ export const ROOTS = [
   // Export SVG and Export trace: the run handed to the export worker once
   // the click has loaded it (export.rs), and the future that waits for it.
   /monscope_web\[\w+\]::components::export::exported/,
+  // The selected event's card: drawn once it is in (app.rs).
+  /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
   /monscope_web\[\w+\]::components::real_band::(opened|read)\b/,
   // yew's code for the two components (their bodies inline into it), and
@@ -61,6 +63,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::header::shared_text$/,
   /^<*monscope_web\[\w+\]::components::export::exported$/,
   /^<*monscope_web\[\w+\]::components::real_band::opened$/,
+  /^<*monscope_web\[\w+\]::components::details::details$/,
 ];
 
 // Matched by a root pattern but run by every view.
