@@ -64,8 +64,16 @@ pub(crate) fn hash() -> String {
 /// an embed's `t` moves the playhead.
 /// The history the Import page left in this origin's localStorage
 /// (static/import.js) for `#imported`, read by the Import page's module in a
-/// worker (imported.rs says why), before the app starts.
-async fn imported_model() -> Result<playback::Model, String> {
+/// worker (imported.rs says why), before the app starts. Only `#imported`
+/// runs it: it is in the lazy module (src/lazy.rs), called once that is in.
+#[inline(never)]
+fn imported_model() -> std::pin::Pin<Box<dyn std::future::Future<Output = ImportedModel>>> {
+    Box::pin(read_imported())
+}
+
+type ImportedModel = Result<playback::Model, String>;
+
+async fn read_imported() -> ImportedModel {
     let store = web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .ok_or("this browser keeps no local storage")?;
@@ -1065,6 +1073,7 @@ pub fn start() {
     // imported logs are read first (imported.rs).
     if hash() == imported::HASH {
         return wasm_bindgen_futures::spawn_local(async move {
+            let _ = crate::lazy::load().await;
             render(root, Some(First::Imported(imported_model().await)));
         });
     }

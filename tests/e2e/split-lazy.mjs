@@ -42,6 +42,8 @@ export const ROOTS = [
   // Export SVG and Export trace: the run handed to the export worker once
   // the click has loaded it (export.rs), and the future that waits for it.
   /monscope_web\[\w+\]::components::export::exported/,
+  // `#imported`'s history read and its model built (app.rs, loaded first).
+  /monscope_web\[\w+\]::app::(imported_model|read_imported)\b/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
@@ -64,6 +66,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::export::exported$/,
   /^<*monscope_web\[\w+\]::components::real_band::opened$/,
   /^<*monscope_web\[\w+\]::components::details::details$/,
+  /^<*monscope_web\[\w+\]::app::imported_model$/,
 ];
 
 // Matched by a root pattern but run by every view.
