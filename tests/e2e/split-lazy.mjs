@@ -29,6 +29,7 @@ export const ROOTS = [
   /^<*monscope_web\[\w+\]::components::long_text::/,
   // The inspector's reading of a monitor: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::inspect::/,
+  /^<*monscope_web\[\w+\]::components::inspector::body\b/,
   // The real band's drawing: an opened trace waits for it (real_band.rs).
   /^<*monscope_web\[\w+\]::components::real_band::real_bands/,
   // The canvases' painters (over 100 dots or 666 arrows in view): their
@@ -67,6 +68,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::real_band::opened$/,
   /^<*monscope_web\[\w+\]::components::details::details$/,
   /^<*monscope_web\[\w+\]::app::imported_model$/,
+  /^<*monscope_web\[\w+\]::components::inspector::body$/,
 ];
 
 // Matched by a root pattern but run by every view.
