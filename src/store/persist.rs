@@ -632,8 +632,20 @@ impl Storage {
         }
     }
 
-    /// Save, rename or delete one of my scenarios, then list them again.
+    /// Save, rename or delete one of my scenarios, then list them again,
+    /// once the lazy module is in (src/lazy.rs: only these clicks run it; a
+    /// failed load is left to the call, which says so).
     pub fn scenario(self: &Rc<Self>, op: Op) {
+        let me = self.clone();
+        spawn_local(async move {
+            let _ = crate::lazy::load().await;
+            me.scenario_now(op);
+        });
+    }
+
+    /// [`Storage::scenario`], in the lazy module.
+    #[inline(never)]
+    pub fn scenario_now(self: &Rc<Self>, op: Op) {
         let Some(db) = self.db() else {
             self.notice(
                 "error",
@@ -699,15 +711,26 @@ impl Storage {
         });
     }
 
-    /// Import a `.mon` file: load it, and keep it in my scenarios.
+    /// Import a `.mon` file: load it, and keep it in my scenarios (once the
+    /// lazy module is in, as [`Storage::scenario`]).
     pub fn import(self: &Rc<Self>, file: web_sys::File) {
+        let me = self.clone();
+        spawn_local(async move {
+            let _ = crate::lazy::load().await;
+            me.import_now(file);
+        });
+    }
+
+    /// [`Storage::import`], in the lazy module.
+    #[inline(never)]
+    pub fn import_now(self: &Rc<Self>, file: web_sys::File) {
         let me = self.clone();
         spawn_local(async move {
             match super::mon_file::import(file).await {
                 Ok((name, text)) => {
                     me.dispatch.emit(Msg::LoadText(text.clone(), None, None));
                     if me.db().is_some() {
-                        me.scenario(Op::Save {
+                        me.scenario_now(Op::Save {
                             name,
                             text,
                             replace: true,

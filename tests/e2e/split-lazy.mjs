@@ -45,6 +45,9 @@ export const ROOTS = [
   /monscope_web\[\w+\]::components::export::exported/,
   // `#imported`'s history read and its model built (app.rs, loaded first).
   /monscope_web\[\w+\]::app::(imported_model|read_imported)\b/,
+  // My scenarios saved, renamed, deleted or imported, once the click has
+  // loaded it (store/persist.rs).
+  /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now\b/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
@@ -69,6 +72,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::details::details$/,
   /^<*monscope_web\[\w+\]::app::imported_model$/,
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
+  /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
 ];
 
 // Matched by a root pattern but run by every view.
