@@ -1,8 +1,8 @@
 // The page's wasm split in two (used by minify-glue.mjs, Trunk's post_build
 // hook, in release builds): code that a first view of the playground never
 // runs (the embed, the long text's view, the real band, the canvases'
-// painters, ...) moves to a second module, `*_lazy.wasm`, which the page
-// fetches when it first needs it (`monscopeLazy()`, src/lazy.rs), so that
+// painters, the inspector's reading, what only a click runs, ...) moves to a
+// second module, `*_lazy.wasm`, which the page fetches when it first needs it (`monscopeLazy()`, src/lazy.rs), so that
 // every first view fetches less (docs/performance.md, "Transfer").
 //
 // What moves: the functions whose names match a pattern of `ROOTS` (not

@@ -30,8 +30,8 @@
 // pagesize12 (more of what a first view never runs in the lazy module: the
 // share link's encoder, the exports' clicks, a real trace's reading, the
 // selected event's card, #imported's reading, the inspector's body, My
-// scenarios' saving and import, ...):
-// see docs/performance.md.
+// scenarios' saving and import): 326,323 (wasm 319,199 + JS 6,471 + worker
+// 653), from 340,725 on main 617d749.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
