@@ -2,8 +2,9 @@
 // hook, in release builds): code that a first view of the playground never
 // runs (the embed, the long text's view, the real band, the canvases'
 // painters, the inspector's reading, what only a click runs, ...) moves to a
-// second module, `*_lazy.wasm`, which the page fetches when it first needs it (`monscopeLazy()`, src/lazy.rs), so that
-// every first view fetches less (docs/performance.md, "Transfer").
+// second module, `*_lazy.wasm`, which the page fetches when it first needs
+// it (`monscopeLazy()`, src/lazy.rs), so that every first view fetches less
+// (docs/performance.md, "Transfer").
 //
 // What moves: the functions whose names match a pattern of `ROOTS` (not
 // `NOT_ROOTS`), and every function that only those reach (all its callers
