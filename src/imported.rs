@@ -11,7 +11,7 @@
 //! trace's binary decoder it links anyway. The page links no JSON reader:
 //! its gzipped transfer is 3.5 kB smaller (docs/performance.md, "Transfer").
 
-use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
+use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNames};
 use monscope_core::time::Time;
 use monscope_core::trace::binary::{self, Decoder, Encoder, Reader};
 use monscope_core::trace::json_read::{parse, Json};
@@ -62,8 +62,6 @@ fn status(s: &Json) -> Option<MonStatus> {
         state,
         rank: num(s, "rank") as _,
         election_epoch: num(s, "election_epoch") as _,
-        leader: s.get("leader").and_then(Json::str).map(Into::into),
-        quorum: strs(s.get("quorum")).into(),
         paxos: PaxosStatus {
             state: paxos_state(p.get("state").and_then(Json::str).unwrap_or("")),
             first_committed: num(p, "first_committed"),
@@ -72,9 +70,13 @@ fn status(s: &Json) -> Option<MonStatus> {
             last_pn: num(p, "last_pn"),
             lease_expire: num(p, "lease_expire"),
         },
-        health: strs(s.get("health")),
         monmap_epoch: num(s, "monmap_epoch") as _,
-        scores: Box::default(),
+        names: Arc::new(StatusNames {
+            leader: s.get("leader").and_then(Json::str).map(Into::into),
+            quorum: strs(s.get("quorum")).into(),
+            health: strs(s.get("health")),
+            scores: Box::default(),
+        }),
     })
 }
 

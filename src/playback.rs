@@ -1209,7 +1209,7 @@ mod imported_tests {
         let (imp, model) = failover();
         assert!(model.done() && model.imported.as_ref().unwrap().contains("mon.a.log"));
         assert_eq!(model.names[..3], imp.nodes[..]);
-        let leader = |t| model.status_at(1, t).and_then(|s| s.leader);
+        let leader = |t| model.status_at(1, t).and_then(|s| s.leader.clone());
         // The real run: a leads from 5.7s, is killed at 6s; b leads by 27s;
         // a again by 38s.
         assert_eq!(leader(6 * SEC).as_deref(), Some("a"));

@@ -25,7 +25,7 @@
 //!   log: `Health check failed: TEXT (CODE)`, `Health check cleared: CODE`.
 
 use monscope_core::import::line::{self, Fact};
-use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
+use monscope_core::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNames};
 use monscope_core::mon::Rank;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -266,10 +266,7 @@ impl LogView {
         };
         let mut quorum = self.quorum.clone();
         quorum.sort_unstable();
-        MonStatus {
-            state: self.state,
-            rank: self.rank,
-            election_epoch: self.election_epoch,
+        let names = StatusNames {
             leader: if in_quorum {
                 self.leader.and_then(|r| self.name_of(r)).map(Into::into)
             } else {
@@ -280,6 +277,17 @@ impl LogView {
             } else {
                 Arc::new([])
             },
+            health: if self.state == MonState::Leader {
+                health.to_vec()
+            } else {
+                Vec::new()
+            },
+            scores: Box::default(),
+        };
+        MonStatus {
+            state: self.state,
+            rank: self.rank,
+            election_epoch: self.election_epoch,
             paxos: PaxosStatus {
                 state: self.paxos.0,
                 first_committed: self.paxos.1,
@@ -288,13 +296,8 @@ impl LogView {
                 last_pn: 0,
                 lease_expire: 0,
             },
-            health: if self.state == MonState::Leader {
-                health.to_vec()
-            } else {
-                Vec::new()
-            },
             monmap_epoch: self.monmap_epoch,
-            scores: Box::default(),
+            names: Arc::new(names),
         }
     }
 }

@@ -14,7 +14,7 @@ use super::monmap::{MonMap, Strategy};
 use super::monmap_service;
 use super::out::{apply_tx, fmt_ranks, Out, Timer};
 use super::session::Sessions;
-use super::status::{MonState, MonStatus};
+use super::status::{MonState, MonStatus, StatusNames};
 use super::store::{MonitorDBStore, Transaction};
 use super::sync::{MonSync, SyncCtx, SyncEffect};
 use super::timecheck::{TcEnv, Timecheck};
@@ -212,7 +212,10 @@ impl Monitor {
     /// [`status`](Self::status) written over `s`, reusing its buffers: the
     /// simulator asks after every input, and the status rarely changes.
     pub fn status_into(&self, s: &mut MonStatus) {
-        self.names_into(s);
+        let names = Arc::make_mut(&mut s.names);
+        self.names_into(names);
+        names.health = self.health();
+        names.scores = self.scores();
         self.fields_into(s);
     }
 
@@ -239,12 +242,29 @@ impl Monitor {
             return false;
         }
         key.written = true;
-        if !same {
-            self.names_into(s);
-            key.in_quorum = in_quorum;
-            key.leader = self.leader;
-            key.monmap = Some(self.monmap.clone());
-            key.quorum.clone_from(&self.quorum);
+        // The names are shared with the statuses recorded before: replaced
+        // when one of them changed, never written in place.
+        let health_same = self.health_unchanged(&s.health);
+        let scores = self.scores();
+        if !same || !health_same || *scores != *s.scores {
+            let mut names = StatusNames {
+                leader: s.leader.clone(),
+                quorum: s.quorum.clone(),
+                health: if health_same {
+                    s.health.clone()
+                } else {
+                    self.health()
+                },
+                scores,
+            };
+            if !same {
+                self.names_into(&mut names);
+                key.in_quorum = in_quorum;
+                key.leader = self.leader;
+                key.monmap = Some(self.monmap.clone());
+                key.quorum.clone_from(&self.quorum);
+            }
+            s.names = Arc::new(names);
         }
         self.fields_into(s);
         true
@@ -263,21 +283,27 @@ impl Monitor {
             && s.monmap_epoch == self.monmap.epoch
             && self.monmap.strategy != Strategy::Connectivity
             && s.scores.is_empty()
-            && if self.state == MonState::Leader {
-                let committed = self.consensus.health.service.committed();
-                s.health.len() == committed.len()
-                    && (committed.is_empty()
-                        || s.health
-                            .iter()
-                            .map(String::as_str)
-                            .eq(committed.keys().map(String::as_str)))
-            } else {
-                s.health.is_empty()
-            }
+            && self.health_unchanged(&s.health)
+    }
+
+    /// Whether `health` is still what [`health`](Self::health) would give.
+    #[inline]
+    fn health_unchanged(&self, health: &[String]) -> bool {
+        if self.state == MonState::Leader {
+            let committed = self.consensus.health.service.committed();
+            health.len() == committed.len()
+                && (committed.is_empty()
+                    || health
+                        .iter()
+                        .map(String::as_str)
+                        .eq(committed.keys().map(String::as_str)))
+        } else {
+            health.is_empty()
+        }
     }
 
     /// The leader's and the quorum's names, while in quorum.
-    fn names_into(&self, s: &mut MonStatus) {
+    fn names_into(&self, s: &mut StatusNames) {
         let in_quorum = matches!(self.state, MonState::Leader | MonState::Peon);
         match self.monmap.name_of(self.leader).filter(|_| in_quorum) {
             Some(name) => match &mut s.leader {
@@ -293,15 +319,14 @@ impl Monitor {
         }
     }
 
-    /// Every field of the status but the names.
+    /// Every field of the status but the names (and the health and scores
+    /// beside them).
     fn fields_into(&self, s: &mut MonStatus) {
         s.state = self.state;
         s.rank = self.rank;
         s.election_epoch = self.elector.epoch();
         s.paxos = self.consensus.status();
-        s.health = self.health();
         s.monmap_epoch = self.monmap.epoch;
-        s.scores = self.scores();
     }
 
     /// Connection scores by monitor name, as this monitor's tracker has them;

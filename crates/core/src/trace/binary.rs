@@ -17,7 +17,7 @@ use crate::mon::messages::*;
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::out::Timer;
 use crate::mon::paxos::values::Values;
-use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus};
+use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
@@ -42,6 +42,7 @@ pub struct Decoder {
     /// (as the simulator shares them).
     leader: Option<Arc<str>>,
     quorum: Option<Arc<[String]>>,
+    names: Option<Arc<StatusNames>>,
 }
 
 impl Encoder {
@@ -1014,16 +1015,27 @@ impl Decoder {
         let scores = (0..r.count()?)
             .map(|_| Some((r.string()?, r.float()?)))
             .collect::<R<_>>()?;
+        let names = StatusNames {
+            leader,
+            quorum,
+            health,
+            scores,
+        };
+        let names = match &self.names {
+            Some(n) if **n == names => n.clone(),
+            _ => {
+                let n = Arc::new(names);
+                self.names = Some(n.clone());
+                n
+            }
+        };
         Some(MonStatus {
             state,
             rank,
             election_epoch,
-            leader,
-            quorum,
             paxos,
-            health,
             monmap_epoch,
-            scores,
+            names,
         })
     }
 

@@ -277,10 +277,12 @@ impl ClusterState {
         let m = &mut self.mons[node as usize];
         m.leader_node = leader_node;
         let old = &m.status;
+        // Statuses that repeat the names share them (`MonStatus::names`).
+        let same = Arc::ptr_eq(&old.names, &new.names);
         let diffs = [
             old.state != new.state,
-            !same_leader(&old.leader, &new.leader),
-            !same_names(&old.quorum, &new.quorum),
+            !same && !same_leader(&old.leader, &new.leader),
+            !same && !same_names(&old.quorum, &new.quorum),
             old.election_epoch != new.election_epoch,
         ];
         let was_leader = old.state == MonState::Leader;
