@@ -325,15 +325,9 @@ impl Storage {
                 self.dispatch.emit(Msg::Restore(Rc::new(s)));
             }
             // A reload of what the session already holds (an imported
-            // history's address): nothing to keep aside.
-            (Entry::Link, Some(s))
-                if self
-                    .inner
-                    .borrow()
-                    .want
-                    .as_ref()
-                    .is_some_and(|w| w.2.text == s.text) =>
-            {
+            // history's address): nothing to keep aside. (The state's text:
+            // what a render noted may not be there yet, as above.)
+            (Entry::Link, Some(s)) if *self.text.emit(()) == *s.text => {
                 forget_link();
             }
             (Entry::Link, Some(s)) => {
