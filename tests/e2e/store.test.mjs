@@ -555,14 +555,21 @@ test('throughput: store writes to IndexedDB, and frame times with and without pe
     const start = Date.now();
     await page.getByTestId('play').click();
     const frames = await frameTimes(page, 300);
-    await page.getByTestId('play').click();
+    // Pause, unless the run played to its end (70 s) in those frames, as at
+    // 10x on a slow machine: a click there plays it again from 0, and the
+    // seek back restarts the journal (fewer records than before it).
+    await page.getByTestId('play').evaluate((b) => b.getAttribute('aria-label') === 'Pause' && b.click());
     const t1 = await clock(page);
     if (!persist) return { frames, simSecs: (t1 - t0) / 1e6 };
     await flushed(page);
     const secs = (Date.now() - start) / 1000;
     const records = Number(await disk.getAttribute('data-journal')) - j0;
     const batches = Number(await disk.getAttribute('data-batches')) - b0;
-    assert.ok(records > 0, 'nothing was written');
+    // What was written is counted in IndexedDB transactions: the journal's
+    // records are not a count of writes once it restarts, as it does when a
+    // slow machine's flushes fall over 2,000 transactions behind playback at
+    // 10x (journal.rs, COMPACT_PAST).
+    assert.ok(batches > 0, 'nothing was written');
     assert.deepEqual(errors, []);
     return { frames, secs, records, batches, simSecs: (t1 - t0) / 1e6 };
   };
