@@ -511,12 +511,17 @@ fn app(props: &AppProps) -> Html {
         let failed = worker_failed.setter();
         let (d, latest) = (dispatch.clone(), latest.clone());
         (*use_memo((), move |_| {
+            let text = {
+                let latest = latest.clone();
+                Callback::from(move |()| latest.borrow().text.clone())
+            };
             let storage = Storage::new(
                 Callback::from(move |v| publish.set(v)),
                 Callback::from({
                     let d = d.clone();
                     move |m| d.dispatch(m)
                 }),
+                text,
             );
             let feed = Rc::new(crate::sim_feed::Feed::start(
                 d.clone(),
@@ -577,7 +582,6 @@ fn app(props: &AppProps) -> Html {
         use_effect_on(effect::EveryRender, move |_| {
             // A playhead on its way to a time not simulated yet (a link's, a
             // restored session's) is saved once it is there.
-            storage.note_shown(&s.text);
             if s.pending().is_none() {
                 storage.note(s.model.clone(), s.t, Session::of(&s));
             }

@@ -115,9 +115,6 @@ struct Inner {
     /// The journal read back at start, to check against the replayed run.
     to_check: Option<Journal>,
     want: Option<(Rc<Model>, Time, Session)>,
-    /// The text on screen after the last render, noted even while its run is
-    /// still being simulated (when `want` still holds the text before it).
-    shown: Option<Rc<String>>,
     saved: Option<Session>,
     /// The texts on disk of the session and of the journal's position
     /// (db.rs, `texts`): a write puts a text only when it is another.
@@ -141,14 +138,21 @@ pub struct Storage {
     inner: RefCell<Inner>,
     publish: Callback<StorageView>,
     dispatch: Callback<Msg>,
+    /// The scenario text in the app's state now, rendered or not.
+    text: Callback<(), Rc<String>>,
 }
 
 impl Storage {
-    pub fn new(publish: Callback<StorageView>, dispatch: Callback<Msg>) -> Rc<Storage> {
+    pub fn new(
+        publish: Callback<StorageView>,
+        dispatch: Callback<Msg>,
+        text: Callback<(), Rc<String>>,
+    ) -> Rc<Storage> {
         Rc::new(Storage {
             inner: RefCell::new(Inner::default()),
             publish,
             dispatch,
+            text,
         })
     }
 
@@ -286,15 +290,13 @@ impl Storage {
         }
         // The reader changed the scenario while the database was opening: their
         // change stays, and the stored session is kept aside as a link's would be.
-        // Read from the text on screen, not the last session noted: a text typed or
-        // pasted is noted only once its run is simulated, and the database can open
-        // in between.
+        // Read from the app's state, not from what was rendered or noted: a text
+        // typed is noted only once its run is simulated, and even its render
+        // can come after the database's answer (yew yields to the browser
+        // between a long render and its effects).
         let edited = session.as_ref().is_some_and(|s| {
-            let i = self.inner.borrow();
-            let shown = i.shown.as_ref().or(i.want.as_ref().map(|w| &w.2.text));
-            shown.is_some_and(|t| {
-                *t != s.text && **t != monscope_core::scenario::library::BUILTIN[0].1
-            })
+            let t = self.text.emit(());
+            *t != *s.text && *t != monscope_core::scenario::library::BUILTIN[0].1
         });
         match (entry, session) {
             (Entry::Stored, Some(s)) if edited => {
@@ -323,15 +325,9 @@ impl Storage {
                 self.dispatch.emit(Msg::Restore(Rc::new(s)));
             }
             // A reload of what the session already holds (an imported
-            // history's address): nothing to keep aside.
-            (Entry::Link, Some(s))
-                if self
-                    .inner
-                    .borrow()
-                    .want
-                    .as_ref()
-                    .is_some_and(|w| w.2.text == s.text) =>
-            {
+            // history's address): nothing to keep aside. (The state's text:
+            // what a render noted may not be there yet, as above.)
+            (Entry::Link, Some(s)) if *self.text.emit(()) == *s.text => {
                 forget_link();
             }
             (Entry::Link, Some(s)) => {
@@ -370,14 +366,6 @@ impl Storage {
         leave.forget();
         self.refresh_scenarios().await;
         self.schedule(0);
-    }
-
-    /// The text on screen after a render, whether or not its run is simulated yet.
-    pub fn note_shown(&self, text: &Rc<String>) {
-        let mut i = self.inner.borrow_mut();
-        if !i.shown.as_ref().is_some_and(|t| Rc::ptr_eq(t, text)) {
-            i.shown = Some(text.clone());
-        }
     }
 
     /// The app's state after a render: what should be on disk.

@@ -117,6 +117,12 @@ test('the timeline opens on the story, and fits the run or the selection', async
   const notes = notesOf('leader-failover');
   const last = notes[notes.length - 1].at;
   const end = Number(await page.getByTestId('scrubber').getAttribute('max'));
+  // The window follows the story as the run is simulated (state.rs, `grown`):
+  // on a slow machine the page is shown long before the last note is.
+  await page.waitForFunction(() => {
+    const s = document.querySelector('[data-testid=scrubber]');
+    return s.dataset.ready === s.max;
+  });
   assert.equal(await area.getAttribute('data-win-start'), '0');
   const span = Number(await area.getAttribute('data-win-span'));
   assert.ok(span > last && span < end, `the window is ${span} µs: the notes end at ${last}, the run at ${end}`);

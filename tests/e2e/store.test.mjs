@@ -231,6 +231,86 @@ test('a scenario typed before the stored session was read stays, and the session
   );
 });
 
+test('a scenario typed stays when the stored session is read between its change and the end of its render', async () => {
+  // A slow machine's race (CI's failure of tour.test.mjs): the typing's render
+  // took over 16 ms, yew yielded to the browser before the render's effects,
+  // and the database's answer came in between; the page judged the reader's
+  // change by what its effects had noted (the start's text), restored the
+  // stored session over the typed text and left the tour test waiting.
+  await withBrowser(
+    async (context, errors) => {
+      const page = await open(context, errors, '?scenario=client-writes');
+      await seek(page, 3_000_000);
+      await flushed(page);
+      await page.evaluate(() => localStorage.setItem('slow-typing', '1'));
+      // A plain start: the stored session is brought back.
+      await page.goto(url);
+      await page.waitForFunction(() => window.__loadHeld === true);
+      const typed = 'title "typed while read"\nmons a b c\nend 20s\n';
+      await page.getByTestId('editor').fill(typed);
+      const n = page.getByTestId('storage-notice').filter({ hasText: 'before your last session was read' });
+      await n.waitFor();
+      assert.equal(await page.getByTestId('editor').inputValue(), typed);
+      await page.locator('.tagline').filter({ hasText: /^typed while read$/ }).waitFor();
+      // The stored session is kept aside, and comes back when asked for.
+      await page.getByTestId('restore-previous').click();
+      await page.locator('.tagline').filter({ hasText: /^The write path$/ }).waitFor();
+      assert.deepEqual(errors, []);
+    },
+    () => {
+      if (localStorage.getItem('slow-typing') !== '1') return;
+      // The stored session's reading (the first read-only transaction over
+      // "session") is held once done, and answers in the task after the
+      // typing's input event, ahead of yew's yield.
+      let release;
+      const held = new Promise((r) => (release = r));
+      const transaction = IDBDatabase.prototype.transaction;
+      let first = true;
+      IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+        const tx = transaction.call(this, stores, mode, ...rest);
+        if (first && mode === 'readonly' && [...tx.objectStoreNames].includes('session')) {
+          first = false;
+          const add = tx.addEventListener.bind(tx);
+          tx.addEventListener = (type, fn, opts) =>
+            add(
+              type,
+              type === 'complete'
+                ? (e) => {
+                    window.__loadHeld = true;
+                    held.then(() => fn.call(tx, e));
+                  }
+                : fn,
+              opts,
+            );
+        }
+        return tx;
+      };
+      // The typing's render is slow: its first text change spins 30 ms.
+      let slow = false;
+      const nodeValue = Object.getOwnPropertyDescriptor(Node.prototype, 'nodeValue');
+      Object.defineProperty(Node.prototype, 'nodeValue', {
+        ...nodeValue,
+        set(v) {
+          if (slow) {
+            slow = false;
+            const until = performance.now() + 30;
+            while (performance.now() < until);
+          }
+          nodeValue.set.call(this, v);
+        },
+      });
+      window.addEventListener(
+        'input',
+        () => {
+          slow = true;
+          setTimeout(release, 0);
+        },
+        { capture: true, once: true },
+      );
+    },
+  );
+});
+
 test('a corrupt stored record is reported and set aside, not lost and not a crash', async () => {
   await withBrowser(async (context, errors) => {
     const page = await open(context, errors, '?scenario=client-writes');
@@ -475,14 +555,21 @@ test('throughput: store writes to IndexedDB, and frame times with and without pe
     const start = Date.now();
     await page.getByTestId('play').click();
     const frames = await frameTimes(page, 300);
-    await page.getByTestId('play').click();
+    // Pause, unless the run played to its end (70 s) in those frames, as at
+    // 10x on a slow machine: a click there plays it again from 0, and the
+    // seek back restarts the journal (fewer records than before it).
+    await page.getByTestId('play').evaluate((b) => b.getAttribute('aria-label') === 'Pause' && b.click());
     const t1 = await clock(page);
     if (!persist) return { frames, simSecs: (t1 - t0) / 1e6 };
     await flushed(page);
     const secs = (Date.now() - start) / 1000;
     const records = Number(await disk.getAttribute('data-journal')) - j0;
     const batches = Number(await disk.getAttribute('data-batches')) - b0;
-    assert.ok(records > 0, 'nothing was written');
+    // What was written is counted in IndexedDB transactions: the journal's
+    // records are not a count of writes once it restarts, as it does when a
+    // slow machine's flushes fall over 2,000 transactions behind playback at
+    // 10x (journal.rs, COMPACT_PAST).
+    assert.ok(batches > 0, 'nothing was written');
     assert.deepEqual(errors, []);
     return { frames, secs, records, batches, simSecs: (t1 - t0) / 1e6 };
   };
