@@ -3,11 +3,15 @@
 //! message instead of a hang or an exhausted memory.
 //!
 //! Every trace event counts, recorded or only folded into the state: the
-//! events of one second of simulated time (fixed windows `[k s, (k+1) s)`)
-//! and the events of the whole run. A healthy cluster makes a few hundred
-//! events per simulated second (at most 735 in the built-in scenarios); the
-//! probe storm of issue 13 made eleven million in under a second.
+//! events of one second of simulated time (fixed windows `[k s, (k+1) s)`),
+//! the events of the whole run, and what they weigh as JSON
+//! ([`super::weight`]). A healthy cluster makes a few hundred events per
+//! simulated second (at most 735 in the built-in scenarios); the probe storm
+//! of issue 13 made eleven million in under a second. A long run of 15
+//! monitors made 9.4 GB of JSON within the five million events: what every
+//! command that writes or hashes the trace pays for.
 
+use super::weight::{self, Part};
 use crate::mon::messages::Message;
 use crate::mon::out::Timer;
 use crate::time::{format_secs, Time, SEC};
@@ -24,15 +28,21 @@ pub struct Budget {
     /// an event (messages, statuses and store transactions included), so the
     /// default bounds it near 1.5 GB.
     pub total: u64,
+    /// The trace's bytes as JSON in the whole run, as [`super::weight`]
+    /// estimates them: what `run --json` writes, the digest hashes and the
+    /// page holds grow with them, not with the count of events.
+    pub trace_bytes: u64,
 }
 
 impl Budget {
     /// What every run gets unless it asks otherwise: about 700 times the
-    /// busiest second of the built-in scenarios, and 5 million events (about
-    /// four hours of five monitors taking a write every 100 ms).
+    /// busiest second of the built-in scenarios, 5 million events and 2 GB
+    /// of JSON (the one-hour benchmark, five monitors taking a write every
+    /// 100 ms, makes 4.8 million events and 1.6 GB).
     pub const DEFAULT: Budget = Budget {
         per_sim_second: 500_000,
         total: 5_000_000,
+        trace_bytes: 2_000_000_000,
     };
 }
 
@@ -48,6 +58,7 @@ impl Default for Budget {
 pub enum Limit {
     PerSimSecond,
     Total,
+    TraceBytes,
 }
 
 /// Why and when a run was stopped.
@@ -56,7 +67,8 @@ pub struct Overrun {
     /// The simulated time of the last event run.
     pub at: Time,
     pub limit: Limit,
-    /// Events counted against the limit (in the second, or in the run).
+    /// What was counted against the limit: events (in the second, or in
+    /// the run), or bytes of JSON for [`Limit::TraceBytes`].
     pub events: u64,
     /// The limit that was passed.
     pub budget: u64,
@@ -93,6 +105,11 @@ pub(super) struct Meter {
     /// When the window's first event happened.
     window_from: Time,
     total: u64,
+    /// The weighed events' bytes past [`weight::EVENT`] each: the run's
+    /// estimated JSON is `total * EVENT + heavy`.
+    heavy: u64,
+    /// By part: (events, bytes), to say where the bytes went.
+    parts: [(u64, u64); Part::ALL.len()],
 }
 
 impl Meter {
@@ -103,7 +120,25 @@ impl Meter {
             window_events: 0,
             window_from: 0,
             total: 0,
+            heavy: 0,
+            parts: [(0, 0); Part::ALL.len()],
         }
+    }
+
+    /// The event just counted weighs `bytes` as JSON (a message, a store
+    /// transaction, a status); the others weigh [`weight::EVENT`].
+    pub(super) fn weigh(&mut self, part: Part, bytes: u64) {
+        self.heavy += bytes.saturating_sub(weight::EVENT);
+        let p = &mut self.parts[part as usize];
+        p.0 += 1;
+        p.1 += bytes;
+    }
+
+    /// The run's trace as JSON so far, estimated.
+    pub(super) fn bytes(&self) -> u64 {
+        self.total
+            .saturating_mul(weight::EVENT)
+            .saturating_add(self.heavy)
     }
 
     /// Count one event at `at`.
@@ -124,7 +159,9 @@ impl Meter {
     }
 
     pub(super) fn tripped(&self) -> bool {
-        self.window_events > self.budget.per_sim_second || self.total > self.budget.total
+        self.window_events > self.budget.per_sim_second
+            || self.total > self.budget.total
+            || self.bytes() > self.budget.trace_bytes
     }
 
     /// What ran away, in words. `pending` is what the queue still holds;
@@ -159,13 +196,25 @@ impl Meter {
             } else {
                 "shorten it with an earlier `end`".to_string()
             };
-            let what = format!(
-                "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); {why}",
-                approx(self.total),
-                approx(self.budget.total),
-                self.budget.total * 300 / 1_000_000
-            );
-            (Limit::Total, self.total, self.budget.total, what)
+            if self.total > self.budget.total {
+                let what = format!(
+                    "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); {why}",
+                    approx(self.total),
+                    approx(self.budget.total),
+                    self.budget.total * 300 / 1_000_000
+                );
+                (Limit::Total, self.total, self.budget.total, what)
+            } else {
+                let bytes = self.bytes();
+                let what = format!(
+                    "the run's trace reached {} of JSON in {} events (the budget of a run is {}): {}; {why}",
+                    approx_bytes(bytes),
+                    approx(self.total),
+                    approx_bytes(self.budget.trace_bytes),
+                    self.heaviest(bytes)
+                );
+                (Limit::TraceBytes, bytes, self.budget.trace_bytes, what)
+            }
         };
         Overrun {
             at,
@@ -174,6 +223,40 @@ impl Meter {
             budget,
             text: format!("stopped at {}s: {what}", format_secs(at)),
         }
+    }
+}
+
+impl Meter {
+    /// Where the bytes went: the two heaviest parts, with their share and
+    /// the size of one ("mostly the elector's pings (89%, 5.3 kB each)").
+    fn heaviest(&self, bytes: u64) -> String {
+        let mut parts: Vec<(u64, u64, Part)> = Part::ALL
+            .iter()
+            .map(|&p| (self.parts[p as usize].0, self.parts[p as usize].1, p))
+            .collect();
+        let weighed: u64 = parts.iter().map(|p| p.0).sum();
+        let rest = self.total.saturating_sub(weighed);
+        let mut said = Vec::new();
+        while let Some(i) = busiest(parts.iter().map(|p| p.1)) {
+            let (n, b, part) = parts.swap_remove(i);
+            // Below the events that carry nothing, a part names nothing.
+            if b == 0 || b < rest * weight::EVENT {
+                break;
+            }
+            said.push(format!(
+                "{} ({}%, {} each)",
+                part.words(),
+                b * 100 / bytes.max(1),
+                approx_bytes(b / n.max(1))
+            ));
+            if said.len() == 2 {
+                break;
+            }
+        }
+        if said.is_empty() {
+            return "events that carry no message, mostly".to_string();
+        }
+        format!("mostly {}", said.join(" and "))
     }
 }
 
@@ -262,6 +345,25 @@ fn busiest(counts: impl Iterator<Item = u64>) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
+/// Bytes for people: 80 B, 5.3 kB, 12 MB, 2 GB (decimal units, as `wc -c`
+/// and the README's sizes).
+pub fn approx_bytes(n: u64) -> String {
+    let unit = |d: u64, u: &str| {
+        let tenths = n / (d / 10);
+        if tenths >= 100 || tenths.is_multiple_of(10) {
+            format!("{} {u}", tenths / 10)
+        } else {
+            format!("{}.{} {u}", tenths / 10, tenths % 10)
+        }
+    };
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => unit(1_000, "kB"),
+        1_000_000..1_000_000_000 => unit(1_000_000, "MB"),
+        _ => unit(1_000_000_000, "GB"),
+    }
+}
+
 /// A count for people: 735, 12 k, 4.2 M.
 pub fn approx(n: u64) -> String {
     if n < 10_000 {
@@ -288,6 +390,7 @@ mod tests {
         let mut m = Meter::new(Budget {
             per_sim_second: 100,
             total: 1_000,
+            trace_bytes: 1_000_000,
         });
         for _ in 0..100 {
             m.count(7 * SEC);
@@ -320,5 +423,10 @@ mod tests {
         assert_eq!(approx(4_210_000), "4.2 M");
         assert_eq!(approx(4_000_000), "4 M");
         assert_eq!(approx(11_000_000), "11 M");
+        assert_eq!(approx_bytes(80), "80 B");
+        assert_eq!(approx_bytes(5_314), "5.3 kB");
+        assert_eq!(approx_bytes(12_345_678), "12 MB");
+        assert_eq!(approx_bytes(2_000_000_000), "2 GB");
+        assert_eq!(approx_bytes(2_050_000_000), "2 GB");
     }
 }

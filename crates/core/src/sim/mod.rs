@@ -12,6 +12,7 @@ pub mod rng;
 pub mod run;
 pub mod tcp;
 mod timers;
+pub mod weight;
 
 pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
@@ -40,6 +41,7 @@ use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
 use timers::{Due, Place, Timers};
+use weight::Part;
 
 #[derive(Clone, Debug)]
 enum SimEvent {
@@ -280,6 +282,11 @@ impl Sim {
     /// Trace events so far, recorded or not.
     pub fn events(&self) -> u64 {
         self.meter.total()
+    }
+    /// The trace so far as JSON, in bytes, as the budget estimates it
+    /// ([`weight`]), recorded or not.
+    pub fn trace_bytes(&self) -> u64 {
+        self.meter.bytes()
     }
     /// Why the run stopped early, if it went past its budget.
     pub fn overrun(&self) -> Option<&Overrun> {
@@ -678,6 +685,7 @@ impl Sim {
         }
         let status = n.status.clone();
         self.emit(EventKind::Status { node, status });
+        self.meter.weigh(Part::Status, weight::STATUS);
     }
 
     /// Turn what a node asked for into trace events, messages and timers.
@@ -702,6 +710,7 @@ impl Sim {
                 Note::Store(tx) => {
                     // Kept for the whole run: packed (`trace::store_tx`).
                     let tx = self.packer.pack_owned(tx);
+                    self.meter.weigh(Part::Store, weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }
                 Note::Commit { version, value } => {
@@ -799,6 +808,8 @@ impl Sim {
         self.next_msg += 1;
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
+        let (part, bytes) = weight::send(&msg);
+        self.meter.weigh(part, bytes);
         self.emit(EventKind::Send {
             id,
             from,
@@ -969,6 +980,7 @@ impl Sim {
         n.store = MonitorDBStore::new();
         if !tx.is_empty() {
             let tx = self.packer.pack(&tx);
+            self.meter.weigh(Part::Store, weight::store(&tx));
             self.emit(EventKind::Store { node, tx });
         }
         self.refresh_status(node);
