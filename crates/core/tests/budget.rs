@@ -219,7 +219,7 @@ fn the_budgets_bytes_are_near_the_json_of_every_built_in_scenario() {
             "{stem}: estimated {est}, JSON {json}"
         );
         // Each event is weighed as the simulator weighs it.
-        let weighed: u64 = sim.trace().iter().map(|e| weight::event(&e.kind).1).sum();
+        let weighed: u64 = sim.trace().iter().map(|e| weight::event(&e.kind)).sum();
         assert_eq!(weighed, est, "{stem}");
     }
 }

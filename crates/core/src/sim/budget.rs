@@ -11,7 +11,7 @@
 //! monitors made 9.4 GB of JSON within the five million events: what every
 //! command that writes or hashes the trace pays for.
 
-use super::weight::{self, Part};
+use super::weight::{self, Part, Weight};
 use crate::mon::messages::Message;
 use crate::mon::out::Timer;
 use crate::time::{format_secs, Time, SEC};
@@ -125,13 +125,13 @@ impl Meter {
         }
     }
 
-    /// The event just counted weighs `bytes` as JSON (a message, a store
-    /// transaction, a status); the others weigh [`weight::EVENT`].
-    pub(super) fn weigh(&mut self, part: Part, bytes: u64) {
-        self.heavy += bytes.saturating_sub(weight::EVENT);
-        let p = &mut self.parts[part as usize];
+    /// An event that weighs `w` as JSON (a message, a store transaction, a
+    /// status); the others weigh [`weight::EVENT`].
+    pub(super) fn weigh(&mut self, w: Weight) {
+        self.heavy += w.bytes.saturating_sub(weight::EVENT);
+        let p = &mut self.parts[w.part as usize];
         p.0 += 1;
-        p.1 += bytes;
+        p.1 += w.bytes;
     }
 
     /// The run's trace as JSON so far, estimated.

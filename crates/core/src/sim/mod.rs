@@ -41,7 +41,7 @@ use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
 use timers::{Due, Place, Timers};
-use weight::Part;
+use weight::Weight;
 
 #[derive(Clone, Debug)]
 enum SimEvent {
@@ -685,7 +685,7 @@ impl Sim {
         }
         let status = n.status.clone();
         self.emit(EventKind::Status { node, status });
-        self.meter.weigh(Part::Status, weight::STATUS);
+        self.meter.weigh(weight::STATUS);
     }
 
     /// Turn what a node asked for into trace events, messages and timers.
@@ -710,7 +710,7 @@ impl Sim {
                 Note::Store(tx) => {
                     // Kept for the whole run: packed (`trace::store_tx`).
                     let tx = self.packer.pack_owned(tx);
-                    self.meter.weigh(Part::Store, weight::store(&tx));
+                    self.meter.weigh(weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }
                 Note::Commit { version, value } => {
@@ -744,17 +744,20 @@ impl Sim {
         self.out.notes = notes;
         // A broadcast (BEGIN, COMMIT, LEASE to every peon, probes) sends equal
         // messages one after another: they share one allocation, in the trace
-        // and in flight (receivers only read them).
-        let mut last: Option<Arc<Message>> = None;
+        // and in flight (receivers only read them), and are weighed once.
+        let mut last: Option<(Arc<Message>, Weight)> = None;
         let mut sends = std::mem::take(&mut self.out.sends);
         for (to, msg) in sends.drain(..) {
             let to = self.node_of_addr(to);
-            let msg = match last.take() {
-                Some(prev) if *prev == msg => prev,
-                _ => Arc::new(msg),
+            let (msg, w) = match last.take() {
+                Some((prev, w)) if *prev == msg => (prev, w),
+                _ => {
+                    let w = weight::send(&msg);
+                    (Arc::new(msg), w)
+                }
             };
-            last = Some(msg.clone());
-            self.send(node, to, msg);
+            last = Some((msg.clone(), w));
+            self.send(node, to, msg, w);
         }
         self.out.sends = sends;
         let mut timers = std::mem::take(&mut self.out.timers);
@@ -800,7 +803,8 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>) {
+    /// Send `msg`, which weighs `w` in the trace ([`weight::send`]).
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>, w: Weight) {
         if to as usize > self.nodes.len() {
             return;
         }
@@ -808,8 +812,7 @@ impl Sim {
         self.next_msg += 1;
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
-        let (part, bytes) = weight::send(&msg);
-        self.meter.weigh(part, bytes);
+        self.meter.weigh(w);
         self.emit(EventKind::Send {
             id,
             from,
@@ -980,7 +983,7 @@ impl Sim {
         n.store = MonitorDBStore::new();
         if !tx.is_empty() {
             let tx = self.packer.pack(&tx);
-            self.meter.weigh(Part::Store, weight::store(&tx));
+            self.meter.weigh(weight::store(&tx));
             self.emit(EventKind::Store { node, tx });
         }
         self.refresh_status(node);

@@ -21,7 +21,10 @@ use crate::trace::EventKind;
 pub const EVENT: u64 = 64;
 
 /// A monitor's status: its state, epochs, quorum and paxos versions.
-pub const STATUS: u64 = 300;
+pub const STATUS: Weight = Weight {
+    part: Part::Status,
+    bytes: 300,
+};
 
 /// A `send` event without its message: its ids, times and nodes.
 const SEND: u64 = 90;
@@ -29,6 +32,13 @@ const SEND: u64 = 90;
 /// A byte of a binary value: JSON writes it as a number and a comma
 /// (`[2,0,0,24,229,...]`, 3.6 characters for bytes spread over 0–255).
 const BINARY: u64 = 3;
+
+/// A weighed event: its bytes of JSON, and what they went into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Weight {
+    pub part: Part,
+    pub bytes: u64,
+}
 
 /// What the bytes went into, for the message that names what ran away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,8 +83,8 @@ impl Part {
     }
 }
 
-/// A `send` event of `msg`: what it weighs, and its part.
-pub fn send(msg: &Message) -> (Part, u64) {
+/// A `send` event of `msg`.
+pub fn send(msg: &Message) -> Weight {
     let (part, w) = match msg {
         Message::Probe(m) => (
             Part::Probe,
@@ -114,28 +124,30 @@ pub fn send(msg: &Message) -> (Part, u64) {
             150 + 12 * (m.skews.len() + m.latencies.len()) as u64,
         ),
     };
-    (part, SEND + w)
+    Weight {
+        part,
+        bytes: SEND + w,
+    }
 }
 
 /// A `store` event of `tx`: its operations are packed about as long as
 /// their prefixes, keys and values; JSON writes the values as numbers.
-pub fn store(tx: &StoreTx) -> u64 {
+pub fn store(tx: &StoreTx) -> Weight {
     let (ops, long) = tx.parts();
     let long: usize = long.iter().map(|v| v.len()).sum();
-    50 + BINARY * (ops.len() + long) as u64
+    Weight {
+        part: Part::Store,
+        bytes: 50 + BINARY * (ops.len() + long) as u64,
+    }
 }
 
-/// What `kind` weighs, and its part if it is one of the weighed kinds
-/// (what the simulator counts, one event at a time).
-pub fn event(kind: &EventKind) -> (Option<Part>, u64) {
+/// What `kind` weighs, as the simulator counts it (one event at a time).
+pub fn event(kind: &EventKind) -> u64 {
     match kind {
-        EventKind::Send { msg, .. } => {
-            let (part, w) = send(msg);
-            (Some(part), w)
-        }
-        EventKind::Store { tx, .. } => (Some(Part::Store), store(tx)),
-        EventKind::Status { .. } => (Some(Part::Status), STATUS),
-        _ => (None, EVENT),
+        EventKind::Send { msg, .. } => send(msg).bytes,
+        EventKind::Store { tx, .. } => store(tx).bytes,
+        EventKind::Status { .. } => STATUS.bytes,
+        _ => EVENT,
     }
 }
 
