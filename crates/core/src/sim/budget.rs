@@ -108,8 +108,8 @@ pub(super) struct Meter {
     /// The weighed events' bytes past [`weight::EVENT`] each: the run's
     /// estimated JSON is `total * EVENT + heavy`.
     heavy: u64,
-    /// By part: (events, bytes), to say where the bytes went.
-    parts: [(u64, u64); Part::ALL.len()],
+    /// The weighed events' bytes by part, to say where they went.
+    parts: [u64; Part::COUNT],
 }
 
 impl Meter {
@@ -121,7 +121,7 @@ impl Meter {
             window_from: 0,
             total: 0,
             heavy: 0,
-            parts: [(0, 0); Part::ALL.len()],
+            parts: [0; Part::COUNT],
         }
     }
 
@@ -129,9 +129,7 @@ impl Meter {
     /// status); the others weigh [`weight::EVENT`].
     pub(super) fn weigh(&mut self, w: Weight) {
         self.heavy += w.bytes.saturating_sub(weight::EVENT);
-        let p = &mut self.parts[w.part as usize];
-        p.0 += 1;
-        p.1 += w.bytes;
+        self.parts[w.part as usize] += w.bytes;
     }
 
     /// The run's trace as JSON so far, estimated.
@@ -207,10 +205,10 @@ impl Meter {
             } else {
                 let bytes = self.bytes();
                 let what = format!(
-                    "the run's trace reached {} of JSON in {} events (the budget of a run is {}): {}; {why}",
-                    approx_bytes(bytes),
+                    "the run's trace reached {} MB of JSON in {} events (the budget of a run is {} MB): {}; {why}",
+                    bytes / 1_000_000,
                     approx(self.total),
-                    approx_bytes(self.budget.trace_bytes),
+                    self.budget.trace_bytes / 1_000_000,
                     self.heaviest(bytes)
                 );
                 (Limit::TraceBytes, bytes, self.budget.trace_bytes, what)
@@ -227,36 +225,23 @@ impl Meter {
 }
 
 impl Meter {
-    /// Where the bytes went: the two heaviest parts, with their share and
-    /// the size of one ("mostly the elector's pings (89%, 5.3 kB each)").
+    /// Where the bytes went: the two heaviest parts and their shares
+    /// ("mostly the elector's pings (89%) and store transactions (8%)").
     fn heaviest(&self, bytes: u64) -> String {
-        let mut parts: Vec<(u64, u64, Part)> = Part::ALL
-            .iter()
-            .map(|&p| (self.parts[p as usize].0, self.parts[p as usize].1, p))
-            .collect();
-        let weighed: u64 = parts.iter().map(|p| p.0).sum();
-        let rest = self.total.saturating_sub(weighed);
+        let mut parts = self.parts.to_vec();
         let mut said = Vec::new();
-        while let Some(i) = busiest(parts.iter().map(|p| p.1)) {
-            let (n, b, part) = parts.swap_remove(i);
-            // Below the events that carry nothing, a part names nothing.
-            if b == 0 || b < rest * weight::EVENT {
+        while let Some(i) = busiest(parts.iter().copied()) {
+            let share = std::mem::take(&mut parts[i]) * 100 / bytes.max(1);
+            // Below a tenth, a part names nothing: the plain events weigh most.
+            if share < 10 || said.len() == 2 {
                 break;
             }
-            said.push(format!(
-                "{} ({}%, {} each)",
-                part.words(),
-                b * 100 / bytes.max(1),
-                approx_bytes(b / n.max(1))
-            ));
-            if said.len() == 2 {
-                break;
-            }
+            said.push(format!("{} ({share}%)", weight::WORDS[i]));
         }
-        if said.is_empty() {
-            return "events that carry no message, mostly".to_string();
+        match said.is_empty() {
+            true => "mostly events that carry no message".to_string(),
+            false => format!("mostly {}", said.join(" and ")),
         }
-        format!("mostly {}", said.join(" and "))
     }
 }
 
@@ -345,25 +330,6 @@ fn busiest(counts: impl Iterator<Item = u64>) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// Bytes for people: 80 B, 5.3 kB, 12 MB, 2 GB (decimal units, as `wc -c`
-/// and the README's sizes).
-pub fn approx_bytes(n: u64) -> String {
-    let unit = |d: u64, u: &str| {
-        let tenths = n / (d / 10);
-        if tenths >= 100 || tenths.is_multiple_of(10) {
-            format!("{} {u}", tenths / 10)
-        } else {
-            format!("{}.{} {u}", tenths / 10, tenths % 10)
-        }
-    };
-    match n {
-        0..1_000 => format!("{n} B"),
-        1_000..1_000_000 => unit(1_000, "kB"),
-        1_000_000..1_000_000_000 => unit(1_000_000, "MB"),
-        _ => unit(1_000_000_000, "GB"),
-    }
-}
-
 /// A count for people: 735, 12 k, 4.2 M.
 pub fn approx(n: u64) -> String {
     if n < 10_000 {
@@ -423,10 +389,5 @@ mod tests {
         assert_eq!(approx(4_210_000), "4.2 M");
         assert_eq!(approx(4_000_000), "4 M");
         assert_eq!(approx(11_000_000), "11 M");
-        assert_eq!(approx_bytes(80), "80 B");
-        assert_eq!(approx_bytes(5_314), "5.3 kB");
-        assert_eq!(approx_bytes(12_345_678), "12 MB");
-        assert_eq!(approx_bytes(2_000_000_000), "2 GB");
-        assert_eq!(approx_bytes(2_050_000_000), "2 GB");
     }
 }

@@ -11,8 +11,7 @@
 //! JSON by `tests/budget.rs`.
 
 use crate::mon::elector::{ConnectionReport, ConnectionTracker};
-use crate::mon::messages::{ClientOp, ClientResult, Message};
-use crate::mon::paxos::values::Values;
+use crate::mon::messages::{ClientOp, ClientResult, MForward, MRoute, Message};
 use crate::trace::store_tx::StoreTx;
 use crate::trace::EventKind;
 
@@ -49,80 +48,67 @@ pub enum Part {
     Paxos,
     Sync,
     Client,
-    Timecheck,
+    /// Time checks, cluster log forwards, global id requests.
+    OtherMessage,
     Store,
     Status,
 }
 
 impl Part {
-    pub const ALL: [Part; 9] = [
-        Part::Probe,
-        Part::Election,
-        Part::Ping,
-        Part::Paxos,
-        Part::Sync,
-        Part::Client,
-        Part::Timecheck,
-        Part::Store,
-        Part::Status,
-    ];
-
-    /// In words, as a plural ("the elector's pings 89%").
-    pub fn words(self) -> &'static str {
-        match self {
-            Part::Probe => "probes",
-            Part::Election => "election messages",
-            Part::Ping => "the elector's pings",
-            Part::Paxos => "paxos messages",
-            Part::Sync => "store sync messages",
-            Part::Client => "client messages",
-            Part::Timecheck => "time checks",
-            Part::Store => "store transactions",
-            Part::Status => "monitor statuses",
-        }
-    }
+    pub const COUNT: usize = 9;
 }
 
-/// A `send` event of `msg`.
+/// Each part in words, as a plural, in the order of [`Part`].
+pub const WORDS: [&str; Part::COUNT] = [
+    "probes",
+    "election messages",
+    "the elector's pings",
+    "paxos messages",
+    "store sync messages",
+    "client messages",
+    "other messages",
+    "store transactions",
+    "monitor statuses",
+];
+
+/// A `send` event of `msg`. Only what grows (with the monitors, a value,
+/// a sync chunk, a client's value) is looked at; the rest are a few numbers.
 pub fn send(msg: &Message) -> Weight {
     let (part, w) = match msg {
-        Message::Probe(m) => (
-            Part::Probe,
-            120 + m.name.len() as u64 + 4 * m.quorum.len() as u64 + 30 * m.monmap.mons.len() as u64,
-        ),
+        Message::Probe(m) => (Part::Probe, 120 + 30 * m.monmap.mons.len() as u64),
         Message::Election(m) => (
             Part::Election,
-            100 + 4 * m.quorum.len() as u64
-                + 30 * m.monmap.mons.len() as u64
+            100 + 30 * m.monmap.mons.len() as u64
                 + m.scoring.as_deref().map_or(0, tracker)
                 + m.sharing.as_deref().map_or(0, tracker),
         ),
         Message::Ping(m) => (Part::Ping, 40 + tracker(&m.tracker)),
-        Message::Paxos(m) => (Part::Paxos, 180 + values(&m.values)),
-        // GlobalId and Log are PaxosService messages.
-        Message::GlobalId(_) => (Part::Paxos, 30),
-        Message::Log(m) => (
+        Message::Paxos(m) => (
             Part::Paxos,
-            20 + m
-                .entries
-                .iter()
-                .map(|e| 60 + e.msg.len() as u64)
+            180 + m
+                .values
+                .values()
+                .map(|b| 12 + BINARY * b.len() as u64)
                 .sum::<u64>(),
         ),
-        Message::Sync(m) => (
-            Part::Sync,
-            100 + (m.last_key.0.len() + m.last_key.1.len()) as u64
-                + BINARY * m.chunk_bl.len() as u64,
+        Message::Sync(m) => (Part::Sync, 120 + BINARY * m.chunk_bl.len() as u64),
+        // A client's write carries its value, and is sent again at each hunt.
+        Message::Forward(MForward { req, .. }) | Message::Client(req) => (
+            Part::Client,
+            80 + match &*req.op {
+                ClientOp::Write { key, value } => 2 * (key.len() + value.len()) as u64,
+                _ => 20,
+            },
         ),
-        Message::Forward(m) => (Part::Client, 80 + op(&m.req.op)),
-        Message::Client(m) => (Part::Client, 50 + op(&m.op)),
-        Message::Route(m) => (Part::Client, 70 + result(&m.reply.result)),
-        Message::ClientReply(m) => (Part::Client, 40 + result(&m.result)),
+        Message::Route(MRoute { reply, .. }) | Message::ClientReply(reply) => (
+            Part::Client,
+            80 + match &reply.result {
+                ClientResult::Value { value: Some(v), .. } => v.len() as u64,
+                _ => 20,
+            },
+        ),
         Message::Close(_) => (Part::Client, 30),
-        Message::Timecheck(m) => (
-            Part::Timecheck,
-            150 + 12 * (m.skews.len() + m.latencies.len()) as u64,
-        ),
+        _ => (Part::OtherMessage, 180),
     };
     Weight {
         part,
@@ -152,7 +138,8 @@ pub fn event(kind: &EventKind) -> u64 {
 }
 
 /// A ConnectionTracker: its own report and one per peer, each with a flag
-/// and a score per peer (a score is a float of up to 20 characters).
+/// and a score per peer (a score of 1.0 is 3 characters, a decayed one up
+/// to 20).
 fn tracker(t: &ConnectionTracker) -> u64 {
     80 + report(&t.my_reports)
         + t.peer_reports
@@ -163,24 +150,4 @@ fn tracker(t: &ConnectionTracker) -> u64 {
 
 fn report(r: &ConnectionReport) -> u64 {
     60 + 10 * r.current.len() as u64 + 12 * r.history.len() as u64
-}
-
-fn values(v: &Values) -> u64 {
-    v.values().map(|b| 12 + BINARY * b.len() as u64).sum()
-}
-
-fn op(op: &ClientOp) -> u64 {
-    40 + match op {
-        ClientOp::Write { key, value } => 2 * (key.len() + value.len()) as u64,
-        ClientOp::Read { key } => key.len() as u64,
-        ClientOp::MonAdd { name, .. } | ClientOp::MonRemove { name } => name.len() as u64,
-    }
-}
-
-fn result(r: &ClientResult) -> u64 {
-    40 + match r {
-        ClientResult::Written { .. } => 0,
-        ClientResult::Value { value, .. } => value.as_ref().map_or(0, |v| v.len() as u64),
-        ClientResult::Command { text, .. } => text.len() as u64,
-    }
 }
