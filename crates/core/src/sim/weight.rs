@@ -1,14 +1,14 @@
 //! What an event weighs: about the bytes of its line of JSON (`monscope run
 //! --json`, what the digest hashes), estimated from the lengths of what it
 //! carries without writing it. The budget's byte limit counts these: a
-//! 15-monitor elector's ping is about 5 KB of JSON where a timer's event is
+//! 15-monitor elector's ping is about 5 kB of JSON where a timer's event is
 //! 70 bytes, so a count of events alone let a long run of many monitors
 //! write gigabytes.
 //!
 //! Only the events that carry something (a message, a store transaction, a
 //! status) are weighed where the simulator makes them; every other event
-//! counts [`EVENT`]. The estimate is kept within a small factor of the real
-//! JSON by `tests/budget.rs`.
+//! counts [`EVENT`]. `tests/budget.rs` keeps the estimate within a fifth of
+//! the real JSON of every built-in scenario.
 
 use crate::mon::elector::{ConnectionReport, ConnectionTracker};
 use crate::mon::messages::{ClientOp, ClientResult, MForward, MRoute, Message};
