@@ -71,9 +71,11 @@ pub fn main(args: &[String]) -> u8 {
     let heap_before = heap::live();
     heap::reset_peak();
     let t1 = Instant::now();
-    // Up to 24 hours: past the default budget of a run, and bounded by --hours.
+    // Up to 24 hours: past the default budget of a run (its events and its
+    // bytes), and bounded by --hours.
     let budget = Budget {
         total: u64::MAX,
+        trace_bytes: u64::MAX,
         ..Budget::DEFAULT
     };
     // Shared with the run, not copied, and kept here: `held` counts what

@@ -13,10 +13,10 @@ usage: monscope check FILE...
 Runs each scenario and prints one line per expectation:
   PASS file.mon:12 at 60s expect leader b  (leader is b)
 then a closing line `N passed, M failed`. A run that goes past its budget
-(a message or timer storm, or a trace too long) stops with a STOPPED line
-saying what ran away; its later expectations are not checked. Exit status:
-0 all passed, 1 an expectation failed, 2 a file could not be read or parsed,
-3 a run was stopped by its budget.";
+(a message or timer storm, or a trace too long or too large) stops with a
+STOPPED line saying what ran away; its later expectations are not checked.
+Exit status: 0 all passed, 1 an expectation failed, 2 a file could not be
+read or parsed, 3 a run was stopped by its budget.";
 
 pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {

@@ -18,8 +18,8 @@ writes are left out unless --all is given.
   --json      one JSON object per trace event (every event)
   --digest    only the hex digest of the trace (equal digests, equal runs)
 A run that goes past its budget (a message or timer storm, or a trace too
-long) stops where it went past; what ran away is printed on standard error
-and the exit status is 3. Exit status 2: the file could not be read or parsed.";
+long or too large) stops where it went past; what ran away is printed on
+standard error and the exit status is 3. Exit status 2: the file could not be read or parsed.";
 
 pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {

@@ -18,8 +18,9 @@ legend. Messages in flight at the window's edges are clipped to it.
   --from T      start of the window (a duration: 10s, 1.5m, 250ms); default 0s
   --to T        end of the window; default the scenario's end
   -o, --out F   write to F instead of standard output
-A run that goes past its budget (a message or timer storm) is drawn up to
-where it stopped, the reason goes to standard error, and the exit status is 3.";
+A run that goes past its budget (a message or timer storm, or a trace too
+long or too large) is drawn up to where it stopped, the reason goes to
+standard error, and the exit status is 3.";
 
 pub fn main(args: &[String]) -> u8 {
     if wants_help(args, HELP) {

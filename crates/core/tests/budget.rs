@@ -1,11 +1,12 @@
 //! Every run ends: a runaway scenario is stopped by its budget with a message
 //! that says what ran away (issue 13, bug 4), and never hangs or eats memory.
 
-use monscope_core::scenario::parse;
+use monscope_core::scenario::{library, parse};
 use monscope_core::sim::budget::Limit;
 use monscope_core::sim::run::run_with_budget;
-use monscope_core::sim::{run, Budget, Sim};
+use monscope_core::sim::{run, weight, Budget, Sim};
 use monscope_core::time::SEC;
+use monscope_core::trace::json::json_line;
 use monscope_core::trace::EventKind;
 
 /// The probe storm of issue 13: on the core before the fix, messages about
@@ -65,6 +66,7 @@ fn a_busy_second_past_a_tight_budget_stops_the_run_and_names_what_is_in_flight()
     let budget = Budget {
         per_sim_second: 1_500,
         total: 1_000_000,
+        trace_bytes: u64::MAX,
     };
     let r = run_with_budget(&s, s.end, budget);
     let o = r.overrun.as_ref().expect("the run is stopped");
@@ -87,6 +89,7 @@ fn a_long_run_past_the_total_budget_stops_and_says_to_end_earlier() {
     let budget = Budget {
         per_sim_second: 500_000,
         total: 20_000,
+        trace_bytes: u64::MAX,
     };
     let r = run_with_budget(&s, s.end, budget);
     let o = r.overrun.as_ref().expect("the run is stopped");
@@ -111,6 +114,7 @@ fn a_snapshot_taken_before_the_stop_replays_to_the_same_stop() {
     let budget = Budget {
         per_sim_second: 500_000,
         total: 20_000,
+        trace_bytes: u64::MAX,
     };
     let mut sim = Sim::with_budget(&s, budget);
     sim.run_until(30 * SEC);
@@ -141,4 +145,103 @@ fn a_zero_timer_never_hangs_a_run() {
             assert!(o.at < 5 * SEC, "{}", o.text);
         }
     }
+}
+
+/// Fifteen monitors left running: each elector ping carries a score for
+/// every pair of monitors, about 5 kB of JSON. On the core before the byte
+/// limit, `end 100000m` ran to the five millionth event (3,774 s) and `run
+/// --json` wrote 9.4 GB.
+const FIFTEEN: &str = "mons a b c d e f g h i j k l m n o\nend 100000m\n";
+
+#[test]
+fn a_long_run_of_fifteen_monitors_stops_at_its_bytes_and_names_the_pings() {
+    let s = parse(FIFTEEN).unwrap();
+    let budget = Budget {
+        trace_bytes: 100_000_000,
+        ..Budget::DEFAULT
+    };
+    let r = run_with_budget(&s, s.end, budget);
+    let o = r.overrun.as_ref().expect("the run is stopped");
+    assert_eq!(o.limit, Limit::TraceBytes, "{}", o.text);
+    assert_eq!(r.end, o.at);
+    assert!(o.at > 10 * SEC && o.at < 600 * SEC, "{}", o.text);
+    assert!(
+        o.text.contains("the run's trace reached 100 MB of JSON in")
+            && o.text.contains("(the budget of a run is 100 MB)"),
+        "{}",
+        o.text
+    );
+    assert!(
+        o.text.contains("mostly the elector's pings (8"),
+        "{}",
+        o.text
+    );
+    assert!(
+        o.text.ends_with("shorten it with an earlier `end`"),
+        "{}",
+        o.text
+    );
+    assert!(matches!(
+        r.trace.last().map(|e| &e.kind),
+        Some(EventKind::Overrun { text }) if *text == o.text
+    ));
+    // What `run --json` writes (and the digest hashes) is about the budget.
+    let json: u64 = r.trace.iter().map(|e| json_line(e).len() as u64 + 1).sum();
+    assert!(
+        (budget.trace_bytes * 7 / 10..=budget.trace_bytes * 11 / 10).contains(&json),
+        "{json}"
+    );
+}
+
+#[test]
+fn the_budgets_bytes_are_near_the_json_of_every_built_in_scenario() {
+    // The estimate stops a run near the bytes the README promises: within a
+    // fifth of the JSON of each built-in scenario (3 to 7 monitors), and of
+    // a minute of fifteen monitors.
+    let fifteen = FIFTEEN.replace("100000m", "60s");
+    let texts = library::BUILTIN
+        .iter()
+        .map(|(stem, text)| (*stem, text.to_string()))
+        .chain([("fifteen monitors", fifteen)]);
+    for (stem, text) in texts {
+        let s = parse(&text).unwrap();
+        let mut sim = Sim::new(&s);
+        sim.run_until(s.end);
+        assert!(sim.overrun().is_none(), "{stem}");
+        let json: u64 = sim
+            .trace()
+            .iter()
+            .map(|e| json_line(e).len() as u64 + 1)
+            .sum();
+        let est = sim.trace_bytes();
+        assert!(
+            est * 10 >= json * 8 && est * 10 <= json * 12,
+            "{stem}: estimated {est}, JSON {json}"
+        );
+        // Each event is weighed as the simulator weighs it.
+        let weighed: u64 = sim.trace().iter().map(|e| weight::event(&e.kind)).sum();
+        assert_eq!(weighed, est, "{stem}");
+    }
+}
+
+#[test]
+fn the_benchmark_hour_fits_the_default_budget_with_room() {
+    // `monscope bench`'s scenario (and the page's long-run test), three
+    // minutes of it: an hour is twenty times as much after its start.
+    let mut text = String::from("title \"bench\"\nmons a b c d e\nseed 1\n");
+    for i in 0..1_800 {
+        text += &format!("at {}ms write k{} v{i}\n", 10_000 + i * 100, i % 100);
+    }
+    text += "end 190s\n";
+    let s = parse(&text).unwrap();
+    let mut sim = Sim::new(&s);
+    sim.run_until(10 * SEC);
+    let (events, bytes) = (sim.events(), sim.trace_bytes());
+    sim.run_until(s.end);
+    assert!(sim.overrun().is_none());
+    let hour_bytes = bytes + (sim.trace_bytes() - bytes) * 20;
+    let hour_events = events + (sim.events() - events) * 20;
+    let b = Budget::DEFAULT;
+    assert!(hour_bytes < b.trace_bytes * 8 / 10, "{hour_bytes}");
+    assert!(hour_events < b.total, "{hour_events}");
 }

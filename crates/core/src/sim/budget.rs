@@ -3,11 +3,15 @@
 //! message instead of a hang or an exhausted memory.
 //!
 //! Every trace event counts, recorded or only folded into the state: the
-//! events of one second of simulated time (fixed windows `[k s, (k+1) s)`)
-//! and the events of the whole run. A healthy cluster makes a few hundred
-//! events per simulated second (at most 735 in the built-in scenarios); the
-//! probe storm of issue 13 made eleven million in under a second.
+//! events of one second of simulated time (fixed windows `[k s, (k+1) s)`),
+//! the events of the whole run, and what they weigh as JSON
+//! ([`super::weight`]). A healthy cluster makes a few hundred events per
+//! simulated second (at most 735 in the built-in scenarios); the probe storm
+//! of issue 13 made eleven million in under a second. A long run of 15
+//! monitors made 9.4 GB of JSON within the five million events: what every
+//! command that writes or hashes the trace pays for.
 
+use super::weight::{self, Part, Weight};
 use crate::mon::messages::Message;
 use crate::mon::out::Timer;
 use crate::time::{format_secs, Time, SEC};
@@ -24,15 +28,21 @@ pub struct Budget {
     /// an event (messages, statuses and store transactions included), so the
     /// default bounds it near 1.5 GB.
     pub total: u64,
+    /// The trace's bytes as JSON in the whole run, as [`super::weight`]
+    /// estimates them: what `run --json` writes, the digest hashes and the
+    /// page holds grow with them, not with the count of events.
+    pub trace_bytes: u64,
 }
 
 impl Budget {
     /// What every run gets unless it asks otherwise: about 700 times the
-    /// busiest second of the built-in scenarios, and 5 million events (about
-    /// four hours of five monitors taking a write every 100 ms).
+    /// busiest second of the built-in scenarios, 5 million events and 2 GB
+    /// of JSON (the one-hour benchmark, five monitors taking a write every
+    /// 100 ms, makes 4.8 million events and 1.6 GB).
     pub const DEFAULT: Budget = Budget {
         per_sim_second: 500_000,
         total: 5_000_000,
+        trace_bytes: 2_000_000_000,
     };
 }
 
@@ -48,6 +58,7 @@ impl Default for Budget {
 pub enum Limit {
     PerSimSecond,
     Total,
+    TraceBytes,
 }
 
 /// Why and when a run was stopped.
@@ -56,7 +67,8 @@ pub struct Overrun {
     /// The simulated time of the last event run.
     pub at: Time,
     pub limit: Limit,
-    /// Events counted against the limit (in the second, or in the run).
+    /// What was counted against the limit: events (in the second, or in
+    /// the run), or bytes of JSON for [`Limit::TraceBytes`].
     pub events: u64,
     /// The limit that was passed.
     pub budget: u64,
@@ -93,6 +105,11 @@ pub(super) struct Meter {
     /// When the window's first event happened.
     window_from: Time,
     total: u64,
+    /// The weighed events' bytes past [`weight::EVENT`] each: the run's
+    /// estimated JSON is `total * EVENT + heavy`.
+    heavy: u64,
+    /// The weighed events' bytes by part, to say where they went.
+    parts: [u64; Part::COUNT],
 }
 
 impl Meter {
@@ -103,7 +120,23 @@ impl Meter {
             window_events: 0,
             window_from: 0,
             total: 0,
+            heavy: 0,
+            parts: [0; Part::COUNT],
         }
+    }
+
+    /// An event that weighs `w` as JSON (a message, a store transaction, a
+    /// status); the others weigh [`weight::EVENT`].
+    pub(super) fn weigh(&mut self, w: Weight) {
+        self.heavy += w.bytes.saturating_sub(weight::EVENT);
+        self.parts[w.part as usize] += w.bytes;
+    }
+
+    /// The run's trace as JSON so far, estimated.
+    pub(super) fn bytes(&self) -> u64 {
+        self.total
+            .saturating_mul(weight::EVENT)
+            .saturating_add(self.heavy)
     }
 
     /// Count one event at `at`.
@@ -124,7 +157,9 @@ impl Meter {
     }
 
     pub(super) fn tripped(&self) -> bool {
-        self.window_events > self.budget.per_sim_second || self.total > self.budget.total
+        self.window_events > self.budget.per_sim_second
+            || self.total > self.budget.total
+            || self.bytes() > self.budget.trace_bytes
     }
 
     /// What ran away, in words. `pending` is what the queue still holds;
@@ -159,13 +194,25 @@ impl Meter {
             } else {
                 "shorten it with an earlier `end`".to_string()
             };
-            let what = format!(
-                "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); {why}",
-                approx(self.total),
-                approx(self.budget.total),
-                self.budget.total * 300 / 1_000_000
-            );
-            (Limit::Total, self.total, self.budget.total, what)
+            if self.total > self.budget.total {
+                let what = format!(
+                    "the run reached {} trace events (the budget of a run is {}, about {} MB of trace); {why}",
+                    approx(self.total),
+                    approx(self.budget.total),
+                    self.budget.total * 300 / 1_000_000
+                );
+                (Limit::Total, self.total, self.budget.total, what)
+            } else {
+                let bytes = self.bytes();
+                let what = format!(
+                    "the run's trace reached {} MB of JSON in {} events (the budget of a run is {} MB): {}; {why}",
+                    bytes / 1_000_000,
+                    approx(self.total),
+                    self.budget.trace_bytes / 1_000_000,
+                    self.heaviest(bytes)
+                );
+                (Limit::TraceBytes, bytes, self.budget.trace_bytes, what)
+            }
         };
         Overrun {
             at,
@@ -173,6 +220,27 @@ impl Meter {
             events,
             budget,
             text: format!("stopped at {}s: {what}", format_secs(at)),
+        }
+    }
+}
+
+impl Meter {
+    /// Where the bytes went: the two heaviest parts and their shares
+    /// ("mostly the elector's pings (89%) and store transactions (8%)").
+    fn heaviest(&self, bytes: u64) -> String {
+        let mut parts = self.parts.to_vec();
+        let mut said = Vec::new();
+        while let Some(i) = busiest(parts.iter().copied()) {
+            let share = std::mem::take(&mut parts[i]) * 100 / bytes.max(1);
+            // Below a tenth, a part names nothing: the plain events weigh most.
+            if share < 10 || said.len() == 2 {
+                break;
+            }
+            said.push(format!("{} ({share}%)", weight::WORDS[i]));
+        }
+        match said.is_empty() {
+            true => "mostly events that carry no message".to_string(),
+            false => format!("mostly {}", said.join(" and ")),
         }
     }
 }
@@ -288,6 +356,7 @@ mod tests {
         let mut m = Meter::new(Budget {
             per_sim_second: 100,
             total: 1_000,
+            trace_bytes: 1_000_000,
         });
         for _ in 0..100 {
             m.count(7 * SEC);

@@ -12,6 +12,7 @@ pub mod rng;
 pub mod run;
 pub mod tcp;
 mod timers;
+pub mod weight;
 
 pub use budget::{Budget, Overrun};
 pub use run::{run, Run};
@@ -40,6 +41,7 @@ use queue::{Lane, Queue};
 use rng::Pcg32;
 use std::sync::Arc;
 use timers::{Due, Place, Timers};
+use weight::Weight;
 
 #[derive(Clone, Debug)]
 enum SimEvent {
@@ -280,6 +282,11 @@ impl Sim {
     /// Trace events so far, recorded or not.
     pub fn events(&self) -> u64 {
         self.meter.total()
+    }
+    /// The trace so far as JSON, in bytes, as the budget estimates it
+    /// ([`weight`]), recorded or not.
+    pub fn trace_bytes(&self) -> u64 {
+        self.meter.bytes()
     }
     /// Why the run stopped early, if it went past its budget.
     pub fn overrun(&self) -> Option<&Overrun> {
@@ -678,6 +685,7 @@ impl Sim {
         }
         let status = n.status.clone();
         self.emit(EventKind::Status { node, status });
+        self.meter.weigh(weight::STATUS);
     }
 
     /// Turn what a node asked for into trace events, messages and timers.
@@ -702,6 +710,7 @@ impl Sim {
                 Note::Store(tx) => {
                     // Kept for the whole run: packed (`trace::store_tx`).
                     let tx = self.packer.pack_owned(tx);
+                    self.meter.weigh(weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }
                 Note::Commit { version, value } => {
@@ -735,17 +744,20 @@ impl Sim {
         self.out.notes = notes;
         // A broadcast (BEGIN, COMMIT, LEASE to every peon, probes) sends equal
         // messages one after another: they share one allocation, in the trace
-        // and in flight (receivers only read them).
-        let mut last: Option<Arc<Message>> = None;
+        // and in flight (receivers only read them), and are weighed once.
+        let mut last: Option<(Arc<Message>, Weight)> = None;
         let mut sends = std::mem::take(&mut self.out.sends);
         for (to, msg) in sends.drain(..) {
             let to = self.node_of_addr(to);
-            let msg = match last.take() {
-                Some(prev) if *prev == msg => prev,
-                _ => Arc::new(msg),
+            let (msg, w) = match last.take() {
+                Some((prev, w)) if *prev == msg => (prev, w),
+                _ => {
+                    let w = weight::send(&msg);
+                    (Arc::new(msg), w)
+                }
             };
-            last = Some(msg.clone());
-            self.send(node, to, msg);
+            last = Some((msg.clone(), w));
+            self.send(node, to, msg, w);
         }
         self.out.sends = sends;
         let mut timers = std::mem::take(&mut self.out.timers);
@@ -791,7 +803,8 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>) {
+    /// Send `msg`, which weighs `w` in the trace ([`weight::send`]).
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Arc<Message>, w: Weight) {
         if to as usize > self.nodes.len() {
             return;
         }
@@ -799,6 +812,7 @@ impl Sim {
         self.next_msg += 1;
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
+        self.meter.weigh(w);
         self.emit(EventKind::Send {
             id,
             from,
@@ -969,6 +983,7 @@ impl Sim {
         n.store = MonitorDBStore::new();
         if !tx.is_empty() {
             let tx = self.packer.pack(&tx);
+            self.meter.weigh(weight::store(&tx));
             self.emit(EventKind::Store { node, tx });
         }
         self.refresh_status(node);
