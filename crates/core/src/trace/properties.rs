@@ -410,6 +410,7 @@ impl History {
     }
 
     /// A monitor's new status: its epoch (and, in a quorum, its leader).
+    #[inline(never)]
     pub fn on_status(
         &mut self,
         at: Time,
@@ -496,6 +497,7 @@ impl History {
     /// [`Property::OneValuePerVersion`] violation, found by the caller).
     /// `decoded`: the value's transaction if the caller has it already (the
     /// simulator: the monitors decoded it), else it is decoded here.
+    #[inline(never)]
     pub fn on_commit(
         &mut self,
         at: Time,
@@ -610,6 +612,7 @@ impl History {
         self.monmap.as_ref().map(|(e, m)| (*e, m.as_slice()))
     }
 
+    #[inline(never)]
     pub fn on_request(&mut self, at: Time, tid: u64, op: &Arc<ClientOp>) {
         let Some(i) = (tid as usize).checked_sub(1) else {
             return;
@@ -655,6 +658,7 @@ impl History {
     }
 
     /// The client took `from`'s answer to `tid`.
+    #[inline(never)]
     pub fn on_reply(
         &mut self,
         at: Time,
