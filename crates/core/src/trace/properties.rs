@@ -410,7 +410,6 @@ impl History {
     }
 
     /// A monitor's new status: its epoch (and, in a quorum, its leader).
-    #[inline(never)]
     pub fn on_status(
         &mut self,
         at: Time,
@@ -497,7 +496,6 @@ impl History {
     /// [`Property::OneValuePerVersion`] violation, found by the caller).
     /// `decoded`: the value's transaction if the caller has it already (the
     /// simulator: the monitors decoded it), else it is decoded here.
-    #[inline(never)]
     pub fn on_commit(
         &mut self,
         at: Time,
@@ -612,7 +610,6 @@ impl History {
         self.monmap.as_ref().map(|(e, m)| (*e, m.as_slice()))
     }
 
-    #[inline(never)]
     pub fn on_request(&mut self, at: Time, tid: u64, op: &Arc<ClientOp>) {
         let Some(i) = (tid as usize).checked_sub(1) else {
             return;
@@ -658,7 +655,6 @@ impl History {
     }
 
     /// The client took `from`'s answer to `tid`.
-    #[inline(never)]
     pub fn on_reply(
         &mut self,
         at: Time,

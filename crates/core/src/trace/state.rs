@@ -151,10 +151,7 @@ impl ClusterState {
     /// store transaction, which the event does not keep), for the
     /// properties to read what it commits, and the value decoded if the
     /// caller has it already (`decoded`, asked for when
-    /// [`ClusterState::wants_value`]). Its arms' handlers are not inlined:
-    /// a wasm engine optimizes each function once it is hot, and the whole
-    /// fold as one function (24 kB of wasm) was optimized late in a run
-    /// (docs/performance.md, "Twelfth round, wasm against native").
+    /// [`ClusterState::wants_value`]).
     pub fn apply_valued(
         &mut self,
         ev: &Event,
@@ -268,7 +265,6 @@ impl ClusterState {
         &mut self.mons[i]
     }
 
-    #[inline(never)]
     fn on_status(&mut self, at: Time, node: NodeId, new: &Arc<MonStatus>) -> Option<String> {
         self.mon_mut(node);
         // The same name (statuses share it while the leader stays) names the
@@ -327,7 +323,6 @@ impl ClusterState {
     /// The config-key data kept per monitor, the "never goes back" floor
     /// reset by a paxos wipe, and the history's epoch by a "monitor" one:
     /// one pass over the ops.
-    #[inline(never)]
     fn on_store(&mut self, node: NodeId, tx: &StoreTx) {
         if !tx.touches(KV_PREFIX, true) {
             return;
@@ -369,7 +364,6 @@ impl ClusterState {
 
     /// Two commits of one version agree when their values are the same
     /// bytes or, failing that, do the same to a store ([`History::same_effect`]).
-    #[inline(never)]
     fn on_commit(
         &mut self,
         node: NodeId,
