@@ -35,6 +35,30 @@ async function editorShows(page, ok) {
   );
 }
 
+/// Opens the page once its stored session is read (the disk panel saving):
+/// these tests type a scenario of their own, and a reader's typing while
+/// the session is being read is store.test.mjs's case, not theirs.
+async function opened(page) {
+  await page.goto(url);
+  await page.locator('[data-testid=disk][data-saving=true]').waitFor({ timeout: 30_000 });
+}
+
+/// Waits for the header to name `title` (the edited scenario running); if it
+/// does not, says what the page shows instead.
+async function titled(page, title) {
+  try {
+    await page.locator('.tagline').filter({ hasText: new RegExp(`^${title}$`) }).waitFor();
+  } catch (e) {
+    const seen = await page.evaluate(() => ({
+      tagline: document.querySelector('.tagline')?.textContent,
+      editor: document.querySelector('[data-testid=editor]')?.value?.slice(0, 80),
+      notices: [...document.querySelectorAll('[data-testid=storage-notice]')].map((n) => n.textContent),
+      error: document.getElementById('scenario-error')?.textContent,
+    }));
+    throw new Error(`the header never named "${title}": ${JSON.stringify(seen)}`, { cause: e });
+  }
+}
+
 const TEXT =
   'title "tour"\ndescribe "A four-stop tour."\nmons a b c\nseed 2\n' +
   NOTES.map(([t, n]) => `at ${t}s note "${n}"`).join('\n').replace('at 10s note', 'at 10s kill a\nat 10s note') +
@@ -42,11 +66,11 @@ const TEXT =
 
 test('tour: three notes forward, two back, leave, experiment and return', async () => {
   const page = await newPage(browser.context);
-  await page.goto(url);
+  await opened(page);
   await page.getByTestId('editor').fill(TEXT);
   // The edited scenario is the one running (its title in the header) before
   // the tour starts: under load the rebuild may lag the fill.
-  await page.locator('.tagline').filter({ hasText: /^tour$/ }).waitFor();
+  await titled(page, 'tour');
   await page.getByTestId('tour-start').waitFor();
   await page.getByTestId('speed').selectOption('10');
   const clock = async () => Number(await page.getByTestId('clock').getAttribute('data-t'));
@@ -96,13 +120,13 @@ test('tour: three notes forward, two back, leave, experiment and return', async 
 
 test("tour: acting on the cluster leaves the tour's script, and it says so; a note's Ceph detail is code", async () => {
   const page = await newPage(browser.context);
-  await page.goto(url);
+  await opened(page);
   const text =
     'title "script"\nmons a b c\nseed 2\n' +
     'at 6s note "a leads; its peons hold a lease (`Paxos::extend_lease`). `<b>not bold</b>`"\n' +
     'at 8s note "Nothing else happens."\nend 12s\n';
   await page.getByTestId('editor').fill(text);
-  await page.locator('.tagline').filter({ hasText: /^script$/ }).waitFor();
+  await titled(page, 'script');
   await page.getByTestId('tour-start').waitFor();
   await page.getByTestId('tour-start').click();
   await page.getByTestId('speed').selectOption('10');
