@@ -561,7 +561,13 @@ impl Model {
                 EventKind::Commit { .. } if self.first_commit.is_none() => {
                     self.first_commit = Some(ev.at);
                 }
-                EventKind::Overrun { text } => self.overrun = Some(text.as_str().into()),
+                // A run its budget stopped ends where it stopped: the
+                // scrubber and the clock show what was simulated, not the
+                // scenario's `end` (Sim::run_until emits Overrun last).
+                EventKind::Overrun { text } => {
+                    self.overrun = Some(text.as_str().into());
+                    self.end = self.end.min(ev.at);
+                }
                 EventKind::Status { node, status } => presence_change(
                     &mut self.presence,
                     &mut self.removing,
@@ -588,7 +594,11 @@ impl Model {
         self.mark_count = g.marks.len();
         self.expect_count = g.expects.len();
         self.loud_count = g.loud.len();
-        self.ready = if g.complete { self.end } else { g.traced };
+        self.ready = if g.complete {
+            self.end
+        } else {
+            g.traced.min(self.end)
+        };
     }
 
     /// Monitor `node`'s status at `t` (at most `ready`), from the trace:
@@ -1026,11 +1036,20 @@ mod tests {
         let why = here.overrun.clone().expect("the budget stopped it");
         assert!(why.starts_with("stopped at 0.") && why.contains("events in one second"));
         assert!(here.done());
-        // As the worker's run is fed to the page.
+        // The run ends where it stopped, not at the scenario's minute.
         let scenario = monscope_core::scenario::parse(text).unwrap();
         let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX).trace;
+        let stopped_at = trace
+            .iter()
+            .find(|ev| matches!(ev.kind, EventKind::Overrun { .. }))
+            .map(|ev| ev.at)
+            .expect("an Overrun event");
+        assert!(stopped_at < SEC);
+        assert_eq!((here.end, here.ready), (stopped_at, stopped_at));
+        // As the worker's run is fed to the page.
         let fed = Model::start(text).unwrap().feed(trace, None, None, true);
         assert_eq!(fed.overrun, Some(why));
+        assert_eq!((fed.end, fed.ready), (stopped_at, stopped_at));
         // A run that ends well says nothing.
         assert_eq!(Model::build("mons a b c\nend 5s\n").unwrap().overrun, None);
     }

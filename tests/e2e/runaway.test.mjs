@@ -48,8 +48,13 @@ test('fifteen monitors left running stop at the bytes of a run, and the page say
     cliSaid = e.stdout;
   }
   assert.ok(cliSaid.includes(`STOPPED `) && cliSaid.includes(`stopped at ${why.match(/stopped at (\S+)s/)[1]}s`), cliSaid);
-  // The scrubber ends at the stop; seeks land, and the ring keeps its fifteen.
+  // The scrubber and the clock end at the stop, not at the scenario's
+  // 6,000,000 s; seeks land, and the ring keeps its fifteen.
   assert.ok(at > 600, why);
+  const end = Number(await page.locator('input.scrubber').getAttribute('max')) / 1e6;
+  assert.ok(Math.abs(end - at) < 0.001, `scrubber ends at ${end} s, the run stopped at ${at} s`);
+  const clockEnd = await page.locator('[data-testid=clock] .end').innerText();
+  assert.equal(clockEnd.trim(), `/ ${end.toFixed(3)} s`);
   for (const t of [300_000_000, 5_000_000, 600_000_000]) await seek(page, t);
   assert.equal(await page.locator('[data-testid^="mon-"]').count(), 15);
   const memory = await page.evaluate(() => ({
