@@ -25,6 +25,7 @@ mod sim_worker;
 mod state;
 mod store;
 mod text_lines;
+mod word_fit;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

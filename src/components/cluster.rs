@@ -6,6 +6,7 @@ use crate::app::Frame;
 use crate::dots::Mark;
 use crate::playback::{protocol_bit, Flight, Model, PROTOCOLS};
 use crate::state::Msg;
+use crate::word_fit::{fitted, META_EM, NAME_EM, STATE_EM};
 use monscope_core::fixed::Fixed;
 use monscope_core::mon::status::MonState;
 use monscope_core::time::{Time, SEC};
@@ -99,6 +100,26 @@ fn state_class(s: MonState) -> &'static str {
         MonState::Electing => "s-electing",
         MonState::Leader => "s-leader",
         MonState::Peon => "s-peon",
+    }
+}
+
+/// A small circle's state word: "synchronizing" would be squeezed past
+/// reading, so it is "sync" there (the label and the inspector say it whole).
+fn state_word(s: MonState, small: bool) -> &'static str {
+    match s {
+        MonState::Synchronizing if small => "sync",
+        _ => s.name(),
+    }
+}
+
+/// One of a monitor's words at `y`, squeezed to fit its circle if it
+/// would leave it (word_fit.rs; `px`: its CSS size, `edge`: its farthest
+/// point from the centre).
+fn word(text: &str, class: &'static str, y: f64, em: f64, px: f64, r: f64, edge: f64) -> Html {
+    let len = fitted(text, em, px, r, edge);
+    html! {
+        <text {class} y={f(y)} text-anchor="middle"
+            textLength={len.map(f)} lengthAdjust={len.map(|_| "spacingAndGlyphs")}>{ text.to_string() }</text>
     }
 }
 
@@ -275,6 +296,8 @@ pub fn cluster_view(p: &Props) -> Html {
     let model = &p.model;
     let n = model.mon_count();
     let r = radius(n);
+    // Small circles (from nine monitors): smaller words, no meta line.
+    let small = r < 34.0;
     let t = p.t;
     let statuses = &p.frame.statuses;
     // The client is always there; a monitor only once added and until removed.
@@ -330,14 +353,14 @@ pub fn cluster_view(p: &Props) -> Html {
                 _ => "removed",
             };
             return html! {
-                <g class={classes!("mon", "absent", selected.then_some("selected"))}
+                <g class={classes!("mon", "absent", selected.then_some("selected"), small.then_some("small"))}
                    transform={format!("translate({},{})", f(x), f(y))}
                    role="button" tabindex="0" aria-label={format!("mon.{name}, {why}")} aria-pressed={selected.to_string()}
                    {onclick} {onkeydown} data-testid={format!("mon-{name}")} data-state="absent">
                     <circle class="mon-halo" r={f(r + 11.0)} />
                     <circle class="mon-body" r={f(r)} />
-                    <text class="mon-name" y="-2" text-anchor="middle">{ name.clone() }</text>
-                    <text class="mon-state" y="12" text-anchor="middle">{ why }</text>
+                    { word(name, "mon-name", -2.0, NAME_EM, if small { 18.0 } else { 21.0 }, r, 2.0 + 15.0) }
+                    { word(why, "mon-state", 12.0, STATE_EM, if small { 12.0 } else { 14.0 }, r, 15.0) }
                     <title>{ format!("mon.{name}: {}", if why == "removed" { "removed from the monmap" } else { "added later by the scenario" }) }</title>
                 </g>
             };
@@ -372,9 +395,8 @@ pub fn cluster_view(p: &Props) -> Html {
             s.election_epoch,
             s.paxos.last_committed
         );
-        let small = r < 34.0;
         html! {
-            <g class={classes!("mon", state_class(s.state), selected.then_some("selected"))}
+            <g class={classes!("mon", state_class(s.state), selected.then_some("selected"), small.then_some("small"))}
                transform={format!("translate({},{})", f(x), f(y))}
                role="button" tabindex="0" aria-label={label} aria-pressed={selected.to_string()}
                {onclick} {onkeydown}
@@ -384,12 +406,14 @@ pub fn cluster_view(p: &Props) -> Html {
                 { lease }
                 <circle class="mon-body" r={f(r)} />
                 { crown }
-                <text class="mon-name" y={if small { "-2" } else { "-9" }} text-anchor="middle">{ name.clone() }</text>
-                <text class="mon-state" y={if small { "11" } else { "8" }} text-anchor="middle">{ s.state.name() }</text>
-                if !small {
-                    <text class="mon-meta" y="24" text-anchor="middle">
-                        { format!("r{} · e{} · v{}", s.rank, s.election_epoch, s.paxos.last_committed) }
-                    </text>
+                if small {
+                    { word(name, "mon-name", -2.0, NAME_EM, 18.0, r, 15.0) }
+                    { word(state_word(s.state, small), "mon-state", 11.0, STATE_EM, 12.0, r, 14.0) }
+                } else {
+                    { word(name, "mon-name", -9.0, NAME_EM, 21.0, r, 24.0) }
+                    { word(s.state.name(), "mon-state", 8.0, STATE_EM, 14.0, r, 11.0) }
+                    { word(&format!("r{} · e{} · v{}", s.rank, s.election_epoch, s.paxos.last_committed),
+                        "mon-meta", 24.0, META_EM, 12.5, r, 27.0) }
                 }
             </g>
         }

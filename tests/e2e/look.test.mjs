@@ -292,3 +292,43 @@ test('the ring grows with the viewport', async () => {
   }
   assert.ok(sizes[0] < sizes[1] && sizes[1] < sizes[2], `monitor sizes ${sizes.map((s) => s.toFixed(0)).join(', ')} px`);
 });
+
+/// Each monitor's words against its circle: a word that leaves it is white
+/// on the light stage, unreadable (src/word_fit.rs squeezes it in).
+const wordsOutside = (page) =>
+  page.evaluate(() => {
+    const out = [];
+    for (const mon of document.querySelectorAll('[data-testid^=mon-]')) {
+      const body = mon.querySelector('.mon-body')?.getBoundingClientRect();
+      if (!body) continue;
+      for (const w of mon.querySelectorAll('.mon-name, .mon-state, .mon-meta')) {
+        const b = w.getBoundingClientRect();
+        if (b.left < body.left - 0.5 || b.right > body.right + 0.5) {
+          out.push(`${mon.dataset.testid} "${w.textContent}" ${b.width.toFixed(0)} px in ${body.width.toFixed(0)} px`);
+        }
+      }
+    }
+    return out;
+  });
+
+test("a monitor's name and state stay inside its circle: fifteen monitors, and synchronizing", async () => {
+  const page = await open('');
+  // Fifteen: probing at the start, then a leader and peons.
+  await page.getByTestId('editor').fill('mons a b c d e f g h i j k l m n o\nat 20s write k v\nend 30s\n');
+  await page.getByTestId('mon-o').waitFor();
+  for (const [t, state] of [[1_000, 'probing'], [25_000_000, 'peon']]) {
+    await seek(page, t);
+    assert.equal(await page.getByTestId('mon-b').getAttribute('data-state'), state);
+    assert.deepEqual(await wordsOutside(page), [], `at ${t} µs`);
+  }
+  // Five, one synchronizing after a wipe (thirty versions behind).
+  let text = 'mons a b c d e\nat 5s kill e\nat 6s wipe e\n';
+  for (let s = 10; s <= 40; s++) text += `at ${s}s write k${s} v\n`;
+  await page.getByTestId('editor').fill(`${text}at 50s revive e\nend 60s\n`);
+  await page.locator('[data-testid=mon-e][data-state=down]').waitFor();
+  await seek(page, 50_008_000);
+  assert.equal(await page.getByTestId('mon-e').getAttribute('data-state'), 'synchronizing');
+  assert.deepEqual(await wordsOutside(page), []);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
