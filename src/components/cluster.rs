@@ -163,16 +163,20 @@ fn path(fl: &Flight, rims: &[(f64, f64, f64)]) -> Path {
 
 /// Messages on one link close together fan out sideways, each in its own
 /// lane: the lane of a flight `along` its link (0 nearest the link), given
-/// the flights placed on that link before it.
+/// the flights placed on that link before it. At most LANES: beyond, dots
+/// share the outermost lane (hundreds of pings on one link would otherwise
+/// fan out far past the ring and off the picture).
 fn fan_out(placed: &[(f64, usize)], along: f64) -> usize {
     // Two dots closer than this along a link would overlap with their labels.
     const APART: f64 = 16.0;
+    const LANES: usize = 6;
     placed
         .iter()
         .filter(|(at, _)| (at - along).abs() < APART)
         .map(|&(_, lane)| lane + 1)
         .max()
         .unwrap_or(0)
+        .min(LANES - 1)
 }
 
 /// Whether two boxes (x, y, width, height) overlap.

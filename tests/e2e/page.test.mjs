@@ -356,6 +356,32 @@ async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
   return null;
 }
 
+/// The box (page pixels) of everything the canvas `testid` paints.
+async function paintedBox(page, testid) {
+  const canvas = page.getByTestId(testid);
+  const clip = await canvas.boundingBox();
+  const shot = async () => PNG.sync.read(await page.screenshot({ clip }));
+  const shown = await shot();
+  await canvas.evaluate((c) => { c.style.visibility = 'hidden'; });
+  const under = await shot();
+  await canvas.evaluate((c) => { c.style.visibility = ''; });
+  const { width, height } = shown;
+  const box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      if ([0, 1, 2].reduce((d, k) => d + Math.abs(shown.data[o + k] - under.data[o + k]), 0) <= 120) continue;
+      const px = clip.x + ((x + 0.5) * clip.width) / width;
+      const py = clip.y + ((y + 0.5) * clip.height) / height;
+      box.left = Math.min(box.left, px);
+      box.right = Math.max(box.right, px);
+      box.top = Math.min(box.top, py);
+      box.bottom = Math.max(box.bottom, py);
+    }
+  }
+  return box;
+}
+
 async function framesPlaying(page, text, at) {
   const inFlight = await showBusyAt(page, text, at);
   await setSpeed(page, 0.1);
@@ -396,6 +422,20 @@ test('frame times while animating 15 monitors with 2,000 messages in flight (rep
   // (then drawn in the SVG, ringed) and opens its details.
   const dot = await paintedAt(page, 'messages-canvas');
   assert.ok(dot, 'the canvas shows dots');
+  // Hundreds on one link share its outer lanes: the dots stay on the
+  // picture of the ring, not strung out past it.
+  const painted = await paintedBox(page, 'messages-canvas');
+  const ring = await page.evaluate(() => {
+    const svg = document.querySelector('svg[data-testid=cluster]');
+    const r = svg.getBoundingClientRect();
+    const scale = Math.min(r.width / svg.viewBox.baseVal.width, r.height / svg.viewBox.baseVal.height);
+    const b = [...document.querySelectorAll('.mon-body')].map((c) => c.getBoundingClientRect());
+    const m = 80 * scale; // the outermost lane is 66 units off its link
+    return { left: Math.min(...b.map((r) => r.left)) - m, right: Math.max(...b.map((r) => r.right)) + m,
+      top: Math.min(...b.map((r) => r.top)) - m, bottom: Math.max(...b.map((r) => r.bottom)) + m };
+  });
+  assert.ok(painted.left >= ring.left && painted.right <= ring.right && painted.top >= ring.top && painted.bottom <= ring.bottom,
+    `dots painted over ${JSON.stringify(painted)}, the ring's picture is ${JSON.stringify(ring)}`);
   await page.mouse.click(dot.x, dot.y);
   await page.locator('[data-testid=msg].selected').waitFor();
   await page.getByTestId('details').waitFor();
