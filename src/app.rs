@@ -573,7 +573,17 @@ fn app(props: &AppProps) -> Html {
                     }
                 }
             });
-            Box::new(move || drop((down, up)))
+            // A link pasted into this tab's address changes only the
+            // fragment: the browser does not load the page again, so it is
+            // opened as a fresh load would (the session kept aside, as
+            // for any link).
+            let pasted = EventListener::new(&gloo::utils::window(), "hashchange", |_| {
+                let h = hash();
+                if share::is_link(&h) || h == imported::HASH {
+                    let _ = gloo::utils::window().location().reload();
+                }
+            });
+            Box::new(move || drop((down, up, pasted)))
         });
     }
     {

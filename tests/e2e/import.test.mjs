@@ -175,26 +175,20 @@ test('a damaged history left for the playground is a clear error, and the page w
   await page.close();
 });
 
-test('#imported set after a plain start survives the start: a reload reads the logs', async () => {
-  // The page does not follow hash changes. A plain start restores the stored
-  // session (the tests above left one in this profile) and its model arrives
-  // from a slow simulation worker after the fragment was set: that must not
-  // erase the fragment (it did: CI's failure of the test above).
+test('#imported set after a plain start opens the logs, though the restored session comes late', async () => {
+  // Only the fragment changes: the page opens it as a load would. The plain
+  // start restores the stored session (the tests above left one in this
+  // profile) and its model arrives from a slow simulation worker after the
+  // fragment was set: that must not erase the fragment (it did: CI's failure
+  // of the test above).
   const page = await newPage(browser.context);
   await page.route(/sim-worker\.js$/, async (route) => {
     await new Promise((r) => setTimeout(r, 1500));
     await route.continue();
   });
-  const served = page.waitForEvent('requestfinished', (r) => r.url().endsWith('sim-worker.js'));
   await page.goto(url);
   await page.evaluate(() => localStorage.setItem('monscope-imported-trace', '{"type":"header"}\nnot json'));
   await page.goto(new URL('#imported', url).href);
-  await served;
-  // The restored session simulated by the worker and drawn.
-  await page.waitForFunction(() => performance.now() > 3000);
-  await page.locator('[data-testid^="mon-"]').first().waitFor();
-  assert.equal(await page.evaluate(() => location.hash), '#imported');
-  await page.reload();
   await page.getByTestId('link-error').waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('link-error-message').innerText(), /^The imported logs could not be opened: /);
   await page.close();

@@ -132,6 +132,19 @@ test('a shared built-in scenario opens as that built-in, not as "(your own)"', a
   await page.close();
 });
 
+test('a link pasted into an open tab opens it (only the fragment changes: no load of its own)', async () => {
+  const page = await openLink(url);
+  await page.getByTestId('mon-c').waitFor();
+  await page.goto(cli('link', scenarioFile(NETSPLIT), '--base', url, '--t', '12').trim());
+  await page.getByTestId('mon-e').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid=clock][data-t="12000000"]').waitFor();
+  assert.match(await page.getByTestId('editor').inputValue(), /^title "A netsplit — ü ✓"/);
+  // Opened as a fresh load opens it: the link leaves the address.
+  await page.waitForFunction(() => location.hash === '');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('the built-in scenarios other than the first are fetched: picked, named by ?scenario=, or missing', async () => {
   const file = (stem) => readFileSync(join(root, 'scenarios', `${stem}.mon`), 'utf8');
   const page = await newPage(browser.context);
