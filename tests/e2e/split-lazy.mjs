@@ -53,6 +53,13 @@ export const ROOTS = [
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
   /monscope_web\[\w+\]::components::real_band::(opened|read)\b/,
+  // The canvases' drawing (over 100 dots or 666 arrows in view), once it
+  // is in (message_canvas.rs, arrow_canvas.rs: `lazy::now_or_then`).
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
+  // ... and the closures they make: the painters' fallback, their workers'
+  // answers, the canvases' resize observer (called only once made).
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(PAINTER|observer)::/,
+  /^<*monscope_web\[\w+\]::sim_feed::Painter>::warm::\{closure/,
   // yew's code for the two components (their bodies inline into it), and
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
@@ -74,6 +81,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::app::imported_model$/,
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
 ];
 
 // Matched by a root pattern but run by every view.
