@@ -49,6 +49,10 @@ export const ROOTS = [
   // My scenarios saved, renamed, deleted or imported, once the click has
   // loaded it (store/persist.rs).
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now\b/,
+  // ... their IndexedDB transactions (made only by `scenario_now`), and a
+  // scenario's `.mon` export (my_scenarios.rs, `export_mon`).
+  /^<*monscope_web\[\w+\]::store::db::(save|rename|delete)_scenario::/,
+  /^<*monscope_web\[\w+\]::store::mon_file::export$/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
@@ -82,6 +86,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
   /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
+  /^<*monscope_web\[\w+\]::store::mon_file::export$/,
 ];
 
 // Matched by a root pattern but run by every view.
