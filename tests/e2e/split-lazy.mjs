@@ -44,6 +44,11 @@ export const ROOTS = [
   // Export SVG and Export trace: the run handed to the export worker once
   // the click has loaded it (export.rs), and the future that waits for it.
   /monscope_web\[\w+\]::components::export::exported/,
+  // ... and the export worker's start (a hover on the buttons starts it
+  // once the module is in).
+  /^<*monscope_web\[\w+\]::trace_export::warm$/,
+  // Damaged records moved to the quarantine store (db.rs, after a load).
+  /^<*monscope_web\[\w+\]::store::db::quarantine::\{closure#0\}::\{closure/,
   // `#imported`'s history read and its model built (app.rs, loaded first).
   /monscope_web\[\w+\]::app::(imported_model|read_imported)\b/,
   // My scenarios saved, renamed, deleted or imported, once the click has
@@ -87,6 +92,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
   /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
   /^<*monscope_web\[\w+\]::store::mon_file::export$/,
+  /^<*monscope_web\[\w+\]::trace_export::warm$/,
 ];
 
 // Matched by a root pattern but run by every view.
