@@ -24,7 +24,6 @@ use crate::store::session::Session;
 use gloo::events::EventListener;
 use gloo::render::{request_animation_frame, AnimationFrame};
 use monscope_core::mon::status::MonStatus;
-use monscope_core::time::Time;
 use monscope_core::trace::format::describe;
 use monscope_core::trace::{EventKind, NodeId};
 use std::cell::{Cell, RefCell};
@@ -238,18 +237,6 @@ fn typing(e: &web_sys::KeyboardEvent) -> bool {
     }
 }
 
-/// An action's line (`Msg::Apply`) at the playhead `t` of its click or key:
-/// its insertion is in the lazy module, so before it is in, the line waits
-/// for it and is then applied at `t`, where it was asked for.
-fn act(dispatch: &UseReducerDispatcher<AppState>, line: String, t: Time) {
-    if crate::lazy::loaded() {
-        dispatch.dispatch(Msg::Apply(line));
-    } else {
-        let dispatch = dispatch.clone();
-        crate::lazy::then(move || dispatch.dispatch(Msg::ApplyAt(line, t)));
-    }
-}
-
 /// Keys that act on the app, wherever the focus is, unless it is in a text
 /// field. They never also activate the focused button or control.
 fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatcher<AppState>) {
@@ -265,7 +252,7 @@ fn on_key(e: &web_sys::KeyboardEvent, s: &AppState, dispatch: &UseReducerDispatc
         return;
     }
     let mon = s.selected_name();
-    let act = |a: String| act(dispatch, a, s.t);
+    let act = |a: String| dispatch.dispatch(Msg::Apply(a));
     let msg = match key.as_str() {
         " " => Some(Msg::TogglePlay),
         "ArrowRight" => Some(Msg::StepNext),
@@ -397,13 +384,7 @@ impl Handlers {
         storage: Rc<Storage>,
         latest: Rc<RefCell<UseReducerHandle<AppState>>>,
     ) -> Handlers {
-        let send = {
-            let latest = latest.clone();
-            Callback::from(move |m: Msg| match m {
-                Msg::Apply(line) => act(&d, line, latest.borrow().t),
-                m => d.dispatch(m),
-            })
-        };
+        let send = Callback::from(move |m: Msg| d.dispatch(m));
         Handlers {
             on_load_builtin: {
                 // Fetched (builtins.rs); only the last one picked is shown.

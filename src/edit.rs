@@ -18,10 +18,7 @@ pub fn at_time(t: Time) -> Time {
 
 /// `text` with `at <t> <action>` inserted after the last timed statement at
 /// or before `t` (before the first later one, else at the end). The result
-/// must parse, else the parse error (with its line) is returned. In the
-/// lazy module (`tests/e2e/split-lazy.mjs`): only an action runs it, once
-/// the module is in (`app::act`).
-#[inline(never)]
+/// must parse, else the parse error (with its line) is returned.
 pub fn insert_at(text: &str, t: Time, action: &str) -> Result<String, String> {
     let parsed = scenario::parse(text).map_err(|e| format!("the scenario has an error: {e}"))?;
     let t = at_time(t);

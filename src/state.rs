@@ -153,10 +153,6 @@ pub enum Msg {
     Imported(Rc<Model>),
     /// Insert `at <playhead> <action>`.
     Apply(String),
-    /// Insert `at <t> <action>`: an action asked for at the playhead `t`
-    /// before the lazy module (`edit::insert_at` is in it) was in
-    /// (`app::act`).
-    ApplyAt(String, Time),
     Undo,
     Seek(Time),
     /// Real milliseconds since the last animation frame.
@@ -448,14 +444,14 @@ impl AppState {
         self.seek(t);
     }
 
-    fn apply(&mut self, action: &str, t: Time) {
-        match edit::insert_at(&self.text, t, action) {
+    fn apply(&mut self, action: &str) {
+        match edit::insert_at(&self.text, self.t, action) {
             Ok(text) => {
                 self.notice = None;
                 let old = std::mem::take(&mut self.text);
                 self.set_text(text);
                 self.undo.push(old);
-                self.seek(edit::at_time(t));
+                self.seek(edit::at_time(self.t));
                 self.reach_pending();
             }
             Err(e) => self.notice = Some(e),
@@ -530,8 +526,7 @@ impl AppState {
                     self.run_parsed(self.text.clone(), (*parsed.0).clone(), 0.0);
                 }
             }
-            Msg::Apply(action) => self.apply(&action, self.t),
-            Msg::ApplyAt(action, t) => self.apply(&action, t),
+            Msg::Apply(action) => self.apply(&action),
             Msg::Undo => {
                 if let Some(text) = self.undo.pop() {
                     self.set_text(text);

@@ -58,9 +58,6 @@ export const ROOTS = [
   // scenario's `.mon` export (my_scenarios.rs, `export_mon`).
   /^<*monscope_web\[\w+\]::store::db::(save|rename|delete)_scenario::/,
   /^<*monscope_web\[\w+\]::store::mon_file::export$/,
-  // An action's line inserted into the scenario (state.rs: an action before
-  // the module is in waits for it, app.rs `act`).
-  /^<*monscope_web\[\w+\]::edit::insert_at$/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
@@ -96,7 +93,6 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
   /^<*monscope_web\[\w+\]::store::mon_file::export$/,
   /^<*monscope_web\[\w+\]::trace_export::warm$/,
-  /^<*monscope_web\[\w+\]::edit::insert_at$/,
 ];
 
 // Matched by a root pattern but run by every view.
