@@ -842,16 +842,6 @@ mod tests {
     }
 
     #[test]
-    fn an_action_that_waited_is_applied_at_the_playhead_it_was_asked_at() {
-        let mut s = AppState::new(BUILTIN[0].1, None);
-        s = s.reduce(Msg::Seek(5 * SEC));
-        s = s.reduce(Msg::ApplyAt("kill a".into(), 3 * SEC));
-        assert!(s.notice.is_none(), "{:?}", s.notice);
-        assert!(s.text.contains("at 3s kill a"), "{}", s.text);
-        assert_eq!(s.t, 3 * SEC);
-    }
-
-    #[test]
     fn a_broken_text_is_an_error_and_keeps_the_last_run() {
         let mut s = AppState::new(BUILTIN[0].1, None);
         s = s.reduce(Msg::Edit("mons a b c\nat 1s explode a\n".into()));
