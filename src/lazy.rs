@@ -52,6 +52,16 @@ pub fn then(then: impl FnOnce() + 'static) {
     });
 }
 
+/// `then` now if the lazy module is in, else once it is: a drawing that
+/// only it paints (the canvases', src/components/message_canvas.rs).
+pub fn now_or_then(then: impl FnOnce() + 'static) {
+    if LOADED.get() {
+        then();
+    } else {
+        self::then(then);
+    }
+}
+
 /// [`load`] started, not awaited (it may be needed soon).
 pub fn preload() {
     if !LOADED.get() {

@@ -44,7 +44,9 @@ thread_local! {
     static LAST: RefCell<Option<Promise>> = const { RefCell::new(None) };
 }
 
-/// The exporting worker, started if it is not yet.
+/// The exporting worker, started if it is not yet (in the lazy module:
+/// only its code and the export buttons' hover, once it is in, call it).
+#[inline(never)]
 pub fn warm() -> Result<Worker, String> {
     WORKER.with(|kept| {
         if let Some(w) = &*kept.borrow() {

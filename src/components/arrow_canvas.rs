@@ -118,6 +118,16 @@ fn message(ask: &Ask) -> (Object, js_sys::Array) {
 /// when its window's arrows come near to being painted here
 /// (`timeline::WARM_ARROWS`), so that its module is loaded by the first drawing.
 pub fn warm() {
+    if crate::lazy::loaded() {
+        warm_now();
+    } else {
+        // The painter is in the lazy module: warmed by the next call.
+        crate::lazy::preload();
+    }
+}
+
+#[inline(never)]
+fn warm_now() {
     PAINTER.with(Painter::warm);
 }
 
@@ -148,6 +158,20 @@ fn draw(canvas: &HtmlCanvasElement, lines: Rc<Vec<Line>>, colours: Rc<Vec<[u8; 3
 /// What the canvas shows: its lines (by address), its size, the colours.
 type Drawn = (usize, i32, i32, Rc<Vec<[u8; 3]>>);
 
+/// `lines` drawn on `c` if they, its size or the theme's colours changed
+/// since `drawn`. In the lazy module (`tests/e2e/split-lazy.mjs`), with the
+/// drawing: the effect calls it once the module is in.
+#[inline(never)]
+fn draw_changed(c: &HtmlCanvasElement, lines: Rc<Vec<Line>>, drawn: &RefCell<Option<Drawn>>) {
+    let colours = palette();
+    let (w, h) = box_size(c, redraw);
+    let key = (Rc::as_ptr(&lines) as usize, w, h, colours);
+    if drawn.borrow().as_ref() != Some(&key) {
+        draw(c, lines, key.3.clone());
+        *drawn.borrow_mut() = Some(key);
+    }
+}
+
 /// The canvas under the timeline's SVG (`height` pixels, the SVG's), drawn after a render when its lines,
 /// its size or the theme's colours changed (not every frame of a playing page).
 #[hook]
@@ -161,13 +185,8 @@ pub fn use_arrow_canvas(lines: Rc<Vec<Line>>, height: f64) -> Html {
                 *drawn.borrow_mut() = None;
                 return effect::nothing();
             };
-            let colours = palette();
-            let (w, h) = box_size(&c, redraw);
-            let key = (Rc::as_ptr(&lines) as usize, w, h, colours);
-            if drawn.borrow().as_ref() != Some(&key) {
-                draw(&c, lines.clone(), key.3.clone());
-                *drawn.borrow_mut() = Some(key);
-            }
+            let (lines, drawn) = (lines.clone(), drawn.clone());
+            crate::lazy::now_or_then(move || draw_changed(&c, lines, &drawn));
             effect::nothing()
         });
     }

@@ -75,8 +75,9 @@ pub fn export(p: &Props) -> Html {
         })
     };
     let (svg_click, json_click) = (click(true), click(false));
-    // The worker starts as the pointer or focus comes near (trace_export.rs).
-    let warm = || drop(trace_export::warm());
+    // The worker starts as the pointer or focus comes near (trace_export.rs),
+    // once the lazy module, which the click needs too, is in.
+    let warm = || crate::lazy::then(|| drop(trace_export::warm()));
     html! {
         <span class="export" onpointerenter={move |_| warm()} onfocusin={move |_| warm()}>
             { super::button(svg_click, false, "export-svg", "the diagram of this window as a standalone SVG", "Export SVG") }

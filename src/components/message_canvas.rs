@@ -114,7 +114,10 @@ fn observer() -> Option<JsValue> {
     Some(o)
 }
 
-/// The dots drawn again on their resized canvas.
+/// The dots drawn again on their resized canvas, or as the last render
+/// left them (the effect's call, once the lazy module is in: the drawing is
+/// in it, `tests/e2e/split-lazy.mjs`).
+#[inline(never)]
 fn redraw() {
     if let Some((canvas, scene, pixels)) = LAST.with_borrow(|l| l.clone()) {
         draw(&canvas, &scene, &pixels);
@@ -227,6 +230,16 @@ pub(crate) fn placing([cx, cy, s, dpr]: [f64; 4]) -> impl Fn(f64, f64) -> (f64, 
 /// the dots come near to being painted here (`cluster::WARM_DOTS`), so that
 /// its module is loaded by the first drawing.
 pub fn warm() {
+    if crate::lazy::loaded() {
+        warm_now();
+    } else {
+        // The painter is in the lazy module: warmed by the next call.
+        crate::lazy::preload();
+    }
+}
+
+#[inline(never)]
+fn warm_now() {
     PAINTER.with(Painter::warm);
 }
 
@@ -294,6 +307,26 @@ fn paint_here(canvas: &HtmlCanvasElement, scene: &Scene, pixels: &RefCell<Pixels
     .ok()
 }
 
+/// The message whose dot `e` clicked, if it clicked the ring's pictures (not
+/// a control or a panel over them, nor another part of the page). In the
+/// lazy module, with the drawing.
+#[inline(never)]
+fn picked(e: &MouseEvent, c: &HtmlCanvasElement, scene: &Scene) -> Option<usize> {
+    let on_ring = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest("svg.cluster").ok().flatten())
+        .is_some_and(|svg| svg.parent_element() == c.parent_element());
+    if !on_ring {
+        return None;
+    }
+    let rect = c.get_bounding_client_rect();
+    let (s, cx, cy) = fit(c, scene.half);
+    let x = (e.client_x() as f64 - rect.left() - cx) / s;
+    let y = (e.client_y() as f64 - rect.top() - cy) / s;
+    hit(scene, x, y)
+}
+
 /// The message nearest to a click, within a dot's reach.
 fn hit(scene: &Scene, x: f64, y: f64) -> Option<usize> {
     scene
@@ -317,7 +350,8 @@ pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
         use_effect_on(effect::EveryRender, move |_| {
             let scene = canvas.scene.borrow().clone();
             if let (Some(c), Some(scene)) = (canvas.node.cast::<HtmlCanvasElement>(), scene) {
-                draw(&c, &scene, &pixels);
+                LAST.with_borrow_mut(|l| *l = Some((c, scene, pixels.clone())));
+                crate::lazy::now_or_then(redraw);
             }
             effect::nothing()
         });
@@ -332,28 +366,16 @@ pub fn use_message_canvas(on: &Callback<Msg>) -> Rc<Canvas> {
             EventListenerOptions::run_in_capture_phase(),
             move |e| {
                 let scene = canvas2.scene.borrow().clone();
-                let (Some(e), Some(c), Some(scene)) = (
+                // No dot is drawn before the lazy module is in.
+                let (Some(e), Some(c), Some(scene), true) = (
                     e.dyn_ref::<MouseEvent>(),
                     canvas2.node.cast::<HtmlCanvasElement>(),
                     scene,
+                    crate::lazy::loaded(),
                 ) else {
                     return;
                 };
-                // Only a click on the ring's pictures, not on a control or a
-                // panel over them, and not on another part of the page.
-                let on_ring = e
-                    .target()
-                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .and_then(|t| t.closest("svg.cluster").ok().flatten())
-                    .is_some_and(|svg| svg.parent_element() == c.parent_element());
-                if !on_ring {
-                    return;
-                }
-                let rect = c.get_bounding_client_rect();
-                let (s, cx, cy) = fit(&c, scene.half);
-                let x = (e.client_x() as f64 - rect.left() - cx) / s;
-                let y = (e.client_y() as f64 - rect.top() - cy) / s;
-                if let Some(ev) = hit(&scene, x, y) {
+                if let Some(ev) = picked(e, &c, &scene) {
                     e.stop_propagation();
                     on.emit(Msg::Pick(ev, e.page_x(), e.page_y()));
                 }

@@ -20,6 +20,18 @@ pub struct Props {
     pub file_ref: NodeRef,
 }
 
+/// `text` offered as the download `name.mon` once the lazy module is in
+/// (`mon_file::export` is in it: only these clicks run it; a failed load is
+/// left to the call, which says so).
+fn export_mon(storage: Rc<Storage>, name: String, text: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = crate::lazy::load().await;
+        if let Err(e) = crate::store::mon_file::export(&name, &text) {
+            storage.notice("error", format!("Export failed: {e}"));
+        }
+    });
+}
+
 impl PartialEq for Props {
     fn eq(&self, o: &Self) -> bool {
         Rc::ptr_eq(&self.storage, &o.storage)
@@ -79,9 +91,7 @@ pub fn my_scenarios(p: &Props) -> Html {
             } else {
                 n
             };
-            if let Err(e) = crate::store::mon_file::export(&n, &text) {
-                storage.notice("error", format!("Export failed: {e}"));
-            }
+            export_mon(storage.clone(), n, text.to_string());
         })
     };
     let import = {
@@ -111,11 +121,7 @@ pub fn my_scenarios(p: &Props) -> Html {
         };
         let export = {
             let (storage, n, text) = (p.storage.clone(), name.clone(), text.clone());
-            Callback::from(move |_: MouseEvent| {
-                if let Err(e) = crate::store::mon_file::export(&n, &text) {
-                    storage.notice("error", format!("Export failed: {e}"));
-                }
-            })
+            Callback::from(move |_: MouseEvent| export_mon(storage.clone(), n.clone(), text.clone()))
         };
         html! {
             <li data-testid="my-scenario" data-name={name.clone()}>

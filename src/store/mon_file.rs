@@ -5,7 +5,9 @@ use wasm_bindgen_futures::JsFuture;
 /// The largest file imported (a share link's limit too).
 const MAX_BYTES: f64 = 64.0 * 1024.0;
 
-/// Offer `text` as the download `name.mon`.
+/// Offer `text` as the download `name.mon` (in the lazy module: called
+/// once it is in, `my_scenarios::export_mon`).
+#[inline(never)]
 pub fn export(name: &str, text: &str) -> Result<(), String> {
     let file = format!("{}.mon", crate::download::file_stem(name));
     crate::download::offer(&file, "text/plain;charset=utf-8", text)

@@ -44,15 +44,31 @@ export const ROOTS = [
   // Export SVG and Export trace: the run handed to the export worker once
   // the click has loaded it (export.rs), and the future that waits for it.
   /monscope_web\[\w+\]::components::export::exported/,
+  // ... and the export worker's start (a hover on the buttons starts it
+  // once the module is in).
+  /^<*monscope_web\[\w+\]::trace_export::warm$/,
+  // Damaged records moved to the quarantine store (db.rs, after a load).
+  /^<*monscope_web\[\w+\]::store::db::quarantine::\{closure#0\}::\{closure/,
   // `#imported`'s history read and its model built (app.rs, loaded first).
   /monscope_web\[\w+\]::app::(imported_model|read_imported)\b/,
   // My scenarios saved, renamed, deleted or imported, once the click has
   // loaded it (store/persist.rs).
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now\b/,
+  // ... their IndexedDB transactions (made only by `scenario_now`), and a
+  // scenario's `.mon` export (my_scenarios.rs, `export_mon`).
+  /^<*monscope_web\[\w+\]::store::db::(save|rename|delete)_scenario::/,
+  /^<*monscope_web\[\w+\]::store::mon_file::export$/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
   // A real trace's file read and opened (real_band.rs), the same way.
   /monscope_web\[\w+\]::components::real_band::(opened|read)\b/,
+  // The canvases' drawing (over 100 dots or 666 arrows in view), once it
+  // is in (message_canvas.rs, arrow_canvas.rs: `lazy::now_or_then`).
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
+  // ... and the closures they make: the painters' fallback, their workers'
+  // answers, the canvases' resize observer (called only once made).
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(PAINTER|observer)::/,
+  /^<*monscope_web\[\w+\]::sim_feed::Painter>::warm::\{closure/,
   // yew's code for the two components (their bodies inline into it), and
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
@@ -74,6 +90,9 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::app::imported_model$/,
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
+  /^<*monscope_web\[\w+\]::components::(message_canvas|arrow_canvas)::(redraw|warm_now|picked|draw_changed)$/,
+  /^<*monscope_web\[\w+\]::store::mon_file::export$/,
+  /^<*monscope_web\[\w+\]::trace_export::warm$/,
 ];
 
 // Matched by a root pattern but run by every view.
