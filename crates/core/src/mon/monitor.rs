@@ -714,7 +714,7 @@ impl Monitor {
             // ms_handle_reset: the client's connection closed.
             Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
-            Message::Timecheck(m) => self.handle_timecheck(now, from, m.clone(), out),
+            Message::Timecheck(m) => self.handle_timecheck(now, from, (**m).clone(), out),
             // PaxosService::dispatch of MMonGlobalID, as a Paxos message is
             // gated: only a quorum member takes it.
             Message::GlobalId(_) => {
@@ -776,7 +776,7 @@ impl Monitor {
             }
             _ => out.log(format!(
                 "timecheck {} unexpected in state {}, dropped",
-                Message::Timecheck(m).op_name(),
+                Message::Timecheck(Box::new(m)).op_name(),
                 self.state.name()
             )),
         }

@@ -472,9 +472,9 @@ fn message(b: &mut Vec<u8>, m: &Message) {
                 &[
                     p.first_committed,
                     p.last_committed,
-                    p.pn_from,
+                    p.pn_from(),
                     p.pn,
-                    p.uncommitted_pn,
+                    p.uncommitted_pn(),
                     p.lease_timestamp,
                     p.sent_timestamp,
                     p.values.len() as u64,
@@ -856,9 +856,9 @@ impl Reader<'_> {
                 let mut p = MMonPaxos::new(op, self.u32()?);
                 p.first_committed = self.uint()?;
                 p.last_committed = self.uint()?;
-                p.pn_from = self.uint()?;
+                p.set_pn_from(self.uint()?);
                 p.pn = self.uint()?;
-                p.uncommitted_pn = self.uint()?;
+                p.set_uncommitted_pn(self.uint()?);
                 p.lease_timestamp = self.uint()?;
                 p.sent_timestamp = self.uint()?;
                 let mut values = Values::new();
@@ -899,7 +899,7 @@ impl Reader<'_> {
             }),
             8 => Message::Client(self.request()?),
             9 => Message::ClientReply(self.reply()?),
-            10 => Message::Timecheck(MTimeCheck2 {
+            10 => Message::Timecheck(Box::new(MTimeCheck2 {
                 op: match self.byte()? {
                     1 => TimecheckOp::Ping,
                     2 => TimecheckOp::Pong,
@@ -911,7 +911,7 @@ impl Reader<'_> {
                 timestamp: self.uint()?,
                 skews: self.rank_map()?,
                 latencies: self.rank_map()?,
-            }),
+            })),
             11 => Message::GlobalId(MMonGlobalID {
                 old_max_id: self.uint()?,
             }),
