@@ -59,7 +59,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 .rev()
                 .find_map(|w| w.strip_prefix('e')?.parse().ok())
                 .unwrap_or(0);
-            Message::Election(MMonElection {
+            Message::Election(Box::new(MMonElection {
                 op,
                 epoch,
                 monmap: monmap.clone(),
@@ -67,7 +67,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 strategy: Strategy::Classic,
                 scoring: None,
                 sharing: None,
-            })
+            }))
         }
         "mon_probe" => {
             let op = match *words.first()? {

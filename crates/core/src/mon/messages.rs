@@ -12,13 +12,13 @@ use serde::Serialize;
 use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-/// 64 bytes (MMonPaxos's 64, the tag in its `op`'s spare values): the
+/// 56 bytes (MMonPaxos's 56, the tag in its `op`'s spare values): the
 /// larger, rare ones boxed (a message in flight and in the trace is an
-/// `Arc` of it, about 20 per client write: 80 bytes, glibc's 96 class;
-/// 96 bytes put each in the next larger class).
+/// `Arc` of it, about 20 per client write: 72 bytes, glibc's 80 class;
+/// 96 bytes put each in the 112 class).
 pub enum Message {
     Probe(Box<MMonProbe>),
-    Election(MMonElection),
+    Election(Box<MMonElection>),
     /// The elector's connectivity ping (MMonPing).
     Ping(MMonPing),
     Paxos(MMonPaxos),
@@ -27,7 +27,7 @@ pub enum Message {
     /// A client request a peon forwards to its leader (MForward).
     Forward(MForward),
     /// The leader's reply to a forwarded request, sent back through the peon (MRoute).
-    Route(MRoute),
+    Route(Box<MRoute>),
     /// A client session closed (see [`MClose`]).
     Close(MClose),
     Client(MClientRequest),
@@ -42,7 +42,7 @@ pub enum Message {
 }
 
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<Message>() == 64);
+const _: () = assert!(std::mem::size_of::<Message>() == 56);
 
 impl Message {
     /// Which protocol the message belongs to (the UI colours by it).
@@ -191,11 +191,12 @@ impl PaxosOp {
 }
 
 /// MMonPaxos (§3.3). `values` maps a version to its encoded store transaction.
-/// 64 bytes: COLLECT's `pn_from` and LAST's `uncommitted_pn` are boxed
-/// together ([`Self::pn_from`], [`Self::uncommitted_pn`]), absent while
-/// both are 0, so that an ACCEPT or a LEASE_ACK (one each per peon and
-/// round, each its own `Arc<Message>`) is in glibc's 96-byte class.
-#[derive(Clone, Debug, PartialEq)]
+/// 56 bytes: COLLECT's `pn_from` and LAST's `uncommitted_pn` are kept in
+/// `values`' allocation ([`Self::pn_from`], [`Self::uncommitted_pn`]; none
+/// while they are 0 and there is no value), so that an ACCEPT or a
+/// LEASE_ACK (one each per peon and round, each its own `Arc<Message>`)
+/// is in glibc's 80-byte class.
+#[derive(Clone, PartialEq)]
 pub struct MMonPaxos {
     pub epoch: Epoch,
     pub op: PaxosOp,
@@ -206,13 +207,10 @@ pub struct MMonPaxos {
     pub lease_timestamp: Time,
     pub sent_timestamp: Time,
     pub values: Values,
-    /// `[pn_from, uncommitted_pn]`; `None` while both are 0 (so equal
-    /// messages compare equal).
-    recovery: Option<Box<[u64; 2]>>,
 }
 
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<MMonPaxos>() == 64);
+const _: () = assert!(std::mem::size_of::<MMonPaxos>() == 56);
 
 impl MMonPaxos {
     pub fn new(op: PaxosOp, epoch: Epoch) -> Self {
@@ -225,30 +223,41 @@ impl MMonPaxos {
             lease_timestamp: 0,
             sent_timestamp: 0,
             values: Values::new(),
-            recovery: None,
         }
     }
 
     pub fn pn_from(&self) -> u64 {
-        self.recovery.as_ref().map_or(0, |r| r[0])
+        self.values.recovery()[0]
     }
 
     pub fn uncommitted_pn(&self) -> u64 {
-        self.recovery.as_ref().map_or(0, |r| r[1])
+        self.values.recovery()[1]
     }
 
     pub fn set_pn_from(&mut self, pn: u64) {
-        self.set_recovery(0, pn);
+        self.values.set_recovery(0, pn);
     }
 
     pub fn set_uncommitted_pn(&mut self, pn: u64) {
-        self.set_recovery(1, pn);
+        self.values.set_recovery(1, pn);
     }
+}
 
-    fn set_recovery(&mut self, i: usize, pn: u64) {
-        let mut r = self.recovery.as_deref().copied().unwrap_or([0; 2]);
-        r[i] = pn;
-        self.recovery = (r != [0; 2]).then(|| Box::new(r));
+/// As it printed when `pn_from` and `uncommitted_pn` were fields.
+impl std::fmt::Debug for MMonPaxos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MMonPaxos")
+            .field("epoch", &self.epoch)
+            .field("op", &self.op)
+            .field("first_committed", &self.first_committed)
+            .field("last_committed", &self.last_committed)
+            .field("pn_from", &self.pn_from())
+            .field("pn", &self.pn)
+            .field("uncommitted_pn", &self.uncommitted_pn())
+            .field("lease_timestamp", &self.lease_timestamp)
+            .field("sent_timestamp", &self.sent_timestamp)
+            .field("values", &self.values)
+            .finish()
     }
 }
 

@@ -1058,7 +1058,7 @@ impl Monitor {
                     match origin {
                         Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
                         Origin::Forwarded { peon, client } => {
-                            out.send(peon, Message::Route(MRoute { client, reply }))
+                            out.send(peon, Message::Route(Box::new(MRoute { client, reply })))
                         }
                     }
                 }

@@ -818,7 +818,7 @@ impl Reader<'_> {
                 paxos_last_version: self.uint()?,
                 has_ever_joined: self.flag()?,
             })),
-            1 => Message::Election(MMonElection {
+            1 => Message::Election(Box::new(MMonElection {
                 op: match self.byte()? {
                     1 => ElectionOp::Propose,
                     2 => ElectionOp::Ack,
@@ -832,7 +832,7 @@ impl Reader<'_> {
                 strategy: self.strategy()?,
                 scoring: self.opt_tracker()?,
                 sharing: self.opt_tracker()?,
-            }),
+            })),
             2 => Message::Ping(MMonPing {
                 op: match self.byte()? {
                     1 => PingOp::Ping,
@@ -890,10 +890,10 @@ impl Reader<'_> {
                 client: self.addr()?,
                 req: self.request()?,
             }),
-            6 => Message::Route(MRoute {
+            6 => Message::Route(Box::new(MRoute {
                 client: self.addr()?,
                 reply: self.reply()?,
-            }),
+            })),
             7 => Message::Close(MClose {
                 session: self.uint()?,
             }),
