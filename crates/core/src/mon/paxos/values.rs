@@ -29,8 +29,9 @@ pub struct Values(Option<Arc<Inner>>);
 #[derive(Clone, PartialEq, Eq)]
 struct Inner {
     entries: Entries,
-    /// `[pn_from, uncommitted_pn]`.
-    recovery: [u64; 2],
+    /// `[pn_from, uncommitted_pn]`, boxed (a LAST's, rare): the
+    /// allocation stays in glibc's 64-byte class, as a value alone was.
+    recovery: Option<Box<[u64; 2]>>,
 }
 
 /// (version, encoded transaction), ascending: the one value of a BEGIN or
@@ -62,7 +63,10 @@ impl Values {
     }
     /// `[pn_from, uncommitted_pn]` of the message that holds these values.
     pub(crate) fn recovery(&self) -> [u64; 2] {
-        self.0.as_ref().map_or([0; 2], |i| i.recovery)
+        self.0
+            .as_ref()
+            .and_then(|i| i.recovery.as_deref().copied())
+            .unwrap_or([0; 2])
     }
     /// Set `recovery()[i]`; the allocation goes when nothing is left in it.
     pub(crate) fn set_recovery(&mut self, i: usize, pn: u64) {
@@ -72,11 +76,13 @@ impl Values {
         let inner = Arc::make_mut(self.0.get_or_insert_with(|| {
             Arc::new(Inner {
                 entries: Entries::Many(Vec::new()),
-                recovery: [0; 2],
+                recovery: None,
             })
         }));
-        inner.recovery[i] = pn;
-        if inner.recovery == [0; 2] && matches!(&inner.entries, Entries::Many(e) if e.is_empty()) {
+        let mut r = inner.recovery.as_deref().copied().unwrap_or([0; 2]);
+        r[i] = pn;
+        inner.recovery = (r != [0; 2]).then(|| Box::new(r));
+        if inner.recovery.is_none() && matches!(&inner.entries, Entries::Many(e) if e.is_empty()) {
             self.0 = None;
         }
     }
@@ -86,7 +92,7 @@ impl Values {
         let Some(inner) = &mut self.0 else {
             self.0 = Some(Arc::new(Inner {
                 entries: Entries::One([(v, value)]),
-                recovery: [0; 2],
+                recovery: None,
             }));
             return;
         };
