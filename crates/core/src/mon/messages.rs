@@ -206,6 +206,8 @@ pub struct MMonPaxos {
     /// The lease's expiry on the leader's clock (LEASE), or the peon's `now` (LEASE_ACK).
     pub lease_timestamp: Time,
     pub sent_timestamp: Time,
+    /// Also holds `pn_from` and `uncommitted_pn`: insert into it, do not
+    /// replace it after setting them.
     pub values: Values,
 }
 

@@ -16,7 +16,6 @@ use crate::mon::elector::{ConnectionReport, ConnectionTracker};
 use crate::mon::messages::*;
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::out::Timer;
-use crate::mon::paxos::values::Values;
 use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
@@ -861,12 +860,11 @@ impl Reader<'_> {
                 p.set_uncommitted_pn(self.uint()?);
                 p.lease_timestamp = self.uint()?;
                 p.sent_timestamp = self.uint()?;
-                let mut values = Values::new();
+                // Into `p.values`, which holds the recovery numbers too.
                 for _ in 0..self.count()? {
                     let v = self.uint()?;
-                    values.insert(v, self.bytes()?);
+                    p.values.insert(v, self.bytes()?);
                 }
-                p.values = values;
                 Message::Paxos(p)
             }
             4 => {
