@@ -216,6 +216,7 @@ impl Monitor {
         self.names_into(names);
         names.health = self.health();
         names.scores = self.scores();
+        [names.accepted_pn, names.last_pn] = self.consensus.pns();
         self.fields_into(s);
     }
 
@@ -246,7 +247,13 @@ impl Monitor {
         // when one of them changed, never written in place.
         let health_same = self.health_unchanged(&s.health);
         let scores = self.scores();
-        if !same || !health_same || *scores != *s.scores {
+        let [accepted_pn, last_pn] = self.consensus.pns();
+        if !same
+            || !health_same
+            || *scores != *s.scores
+            || accepted_pn != s.accepted_pn
+            || last_pn != s.last_pn
+        {
             let mut names = StatusNames {
                 leader: s.leader.clone(),
                 quorum: s.quorum.clone(),
@@ -256,6 +263,8 @@ impl Monitor {
                     self.health()
                 },
                 scores,
+                accepted_pn,
+                last_pn,
             };
             if !same {
                 self.names_into(&mut names);
@@ -277,6 +286,7 @@ impl Monitor {
     #[inline]
     fn fields_unchanged(&self, s: &MonStatus) -> bool {
         s.paxos == self.consensus.status()
+            && [s.accepted_pn, s.last_pn] == self.consensus.pns()
             && s.state == self.state
             && s.election_epoch == self.elector.epoch()
             && s.rank == self.rank

@@ -1251,8 +1251,8 @@ fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
     s.election_epoch = store.get_u64("monitor", "election_epoch") as u32;
     s.paxos.first_committed = store.get_u64("paxos", "first_committed");
     s.paxos.last_committed = store.get_u64("paxos", "last_committed");
-    s.paxos.accepted_pn = store.get_u64("paxos", "accepted_pn");
-    s.paxos.last_pn = store.get_u64("paxos", "last_pn");
+    s.accepted_pn = store.get_u64("paxos", "accepted_pn");
+    s.last_pn = store.get_u64("paxos", "last_pn");
     s
 }
 

@@ -41,8 +41,11 @@ pub struct Decoder {
     /// (as the simulator shares them).
     leader: Option<Arc<str>>,
     quorum: Option<Arc<[String]>>,
-    names: Option<Arc<StatusNames>>,
+    names: Vec<Arc<StatusNames>>,
 }
+
+/// The distinct names a [`Decoder`] keeps to share (a few monitors').
+const NAMES_KEPT: usize = 8;
 
 impl Encoder {
     pub fn new() -> Encoder {
@@ -282,8 +285,8 @@ fn status_of(b: &mut Vec<u8>, s: &MonStatus) {
         &[
             p.first_committed,
             p.last_committed,
-            p.accepted_pn,
-            p.last_pn,
+            s.accepted_pn,
+            s.last_pn,
             p.lease_expire,
         ],
     );
@@ -1000,12 +1003,12 @@ impl Decoder {
             }
         };
         let state_p = *PaxosState::ALL.get(r.byte()? as usize)?;
+        let (first_committed, last_committed) = (r.uint()?, r.uint()?);
+        let (accepted_pn, last_pn) = (r.uint()?, r.uint()?);
         let paxos = PaxosStatus {
             state: state_p,
-            first_committed: r.uint()?,
-            last_committed: r.uint()?,
-            accepted_pn: r.uint()?,
-            last_pn: r.uint()?,
+            first_committed,
+            last_committed,
             lease_expire: r.uint()?,
         };
         let health = r.strings()?;
@@ -1018,12 +1021,19 @@ impl Decoder {
             quorum,
             health,
             scores,
+            accepted_pn,
+            last_pn,
         };
-        let names = match &self.names {
-            Some(n) if **n == names => n.clone(),
-            _ => {
+        // The monitors' names differ by their proposal numbers (a leader's
+        // last_pn is its own): the last few kept, not the last one.
+        let names = match self.names.iter().find(|n| ***n == names) {
+            Some(n) => n.clone(),
+            None => {
                 let n = Arc::new(names);
-                self.names = Some(n.clone());
+                if self.names.len() == NAMES_KEPT {
+                    self.names.remove(0);
+                }
+                self.names.push(n.clone());
                 n
             }
         };
