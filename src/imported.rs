@@ -66,8 +66,6 @@ fn status(s: &Json) -> Option<MonStatus> {
             state: paxos_state(p.get("state").and_then(Json::str).unwrap_or("")),
             first_committed: num(p, "first_committed"),
             last_committed: num(p, "last_committed"),
-            accepted_pn: num(p, "accepted_pn"),
-            last_pn: num(p, "last_pn"),
             lease_expire: num(p, "lease_expire"),
         },
         monmap_epoch: num(s, "monmap_epoch") as _,
@@ -76,6 +74,8 @@ fn status(s: &Json) -> Option<MonStatus> {
             quorum: strs(s.get("quorum")).into(),
             health: strs(s.get("health")),
             scores: Box::default(),
+            accepted_pn: num(p, "accepted_pn"),
+            last_pn: num(p, "last_pn"),
         }),
     })
 }

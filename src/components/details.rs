@@ -48,9 +48,9 @@ fn message_fields(msg: &Message) -> Vec<(String, String)> {
                 r("epoch", m.epoch.to_string()),
                 r("first_committed", m.first_committed.to_string()),
                 r("last_committed", m.last_committed.to_string()),
-                r("pn_from", m.pn_from.to_string()),
+                r("pn_from", m.pn_from().to_string()),
                 r("pn", m.pn.to_string()),
-                r("uncommitted_pn", m.uncommitted_pn.to_string()),
+                r("uncommitted_pn", m.uncommitted_pn().to_string()),
                 r("lease_timestamp", secs(m.lease_timestamp)),
                 r("sent_timestamp", secs(m.sent_timestamp)),
                 r(

@@ -78,7 +78,7 @@ fn a_fresh_quorum_of_rank_0_collects_with_pn_100_and_commits_version_1() {
     assert_eq!(collect, 100);
     for i in 0..3 {
         assert!(r.state.status(i).paxos.last_committed >= 1);
-        assert_eq!(r.state.status(i).paxos.accepted_pn, 100);
+        assert_eq!(r.state.status(i).accepted_pn, 100);
     }
 }
 
@@ -140,7 +140,7 @@ fn leader_failover_raises_the_epoch_by_2_and_the_new_leader_outbids_with_pn_301(
     assert_eq!(b.state, MonState::Leader);
     assert_eq!(*b.quorum, ["b", "c"]);
     assert_eq!(b.election_epoch, 6);
-    assert_eq!(b.paxos.accepted_pn, 301);
+    assert_eq!(b.accepted_pn, 301);
     // b had 2 of 3 acks, so it waited the full 5s election timeout.
     let electing = *entered(&r, "b", MonState::Electing).last().unwrap();
     let leading = entered(&r, "b", MonState::Leader)[0];

@@ -286,7 +286,7 @@ fn paxos_and_election_messages_are_dropped_while_synchronizing() {
     let out = feed(
         &mut c,
         0,
-        Message::Election(MMonElection {
+        Message::Election(Box::new(MMonElection {
             op: ElectionOp::Propose,
             epoch: 101,
             monmap: monmap(),
@@ -294,7 +294,7 @@ fn paxos_and_election_messages_are_dropped_while_synchronizing() {
             strategy: Strategy::Classic,
             scoring: None,
             sharing: None,
-        }),
+        })),
     );
     assert_eq!(c.state(), MonState::Synchronizing);
     assert_eq!(c.elector().epoch(), epoch);

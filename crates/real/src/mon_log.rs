@@ -283,6 +283,8 @@ impl LogView {
                 Vec::new()
             },
             scores: Box::default(),
+            accepted_pn: 0,
+            last_pn: 0,
         };
         MonStatus {
             state: self.state,
@@ -292,8 +294,6 @@ impl LogView {
                 state: self.paxos.0,
                 first_committed: self.paxos.1,
                 last_committed: self.paxos.2,
-                accepted_pn: 0,
-                last_pn: 0,
                 lease_expire: 0,
             },
             monmap_epoch: self.monmap_epoch,

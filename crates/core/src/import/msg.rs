@@ -43,7 +43,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
             m.last_committed = num("lc");
             m.first_committed = num("fc");
             m.pn = num("pn");
-            m.uncommitted_pn = num("opn");
+            m.set_uncommitted_pn(num("opn"));
             Message::Paxos(m)
         }
         "election" => {
@@ -59,7 +59,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 .rev()
                 .find_map(|w| w.strip_prefix('e')?.parse().ok())
                 .unwrap_or(0);
-            Message::Election(MMonElection {
+            Message::Election(Box::new(MMonElection {
                 op,
                 epoch,
                 monmap: monmap.clone(),
@@ -67,7 +67,7 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 strategy: Strategy::Classic,
                 scoring: None,
                 sharing: None,
-            })
+            }))
         }
         "mon_probe" => {
             let op = match *words.first()? {
@@ -124,14 +124,14 @@ pub fn parse(text: &str, monmap: &Arc<MonMap>) -> Option<Message> {
                 "report" => TimecheckOp::Report,
                 _ => return None,
             };
-            Message::Timecheck(MTimeCheck2 {
+            Message::Timecheck(Box::new(MTimeCheck2 {
                 op,
                 epoch: num("e") as u32,
                 round: num("r"),
                 timestamp: 0,
                 skews: Default::default(),
                 latencies: Default::default(),
-            })
+            }))
         }
         _ => return None,
     })

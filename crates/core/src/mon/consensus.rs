@@ -325,6 +325,10 @@ impl Consensus {
     pub fn status(&self) -> PaxosStatus {
         self.paxos.status()
     }
+    /// `[accepted_pn, last_pn]`.
+    pub fn pns(&self) -> [u64; 2] {
+        self.paxos.pns()
+    }
     pub fn last_committed(&self) -> Version {
         self.paxos.last_committed
     }

@@ -216,6 +216,7 @@ impl Monitor {
         self.names_into(names);
         names.health = self.health();
         names.scores = self.scores();
+        [names.accepted_pn, names.last_pn] = self.consensus.pns();
         self.fields_into(s);
     }
 
@@ -246,7 +247,13 @@ impl Monitor {
         // when one of them changed, never written in place.
         let health_same = self.health_unchanged(&s.health);
         let scores = self.scores();
-        if !same || !health_same || *scores != *s.scores {
+        let [accepted_pn, last_pn] = self.consensus.pns();
+        if !same
+            || !health_same
+            || *scores != *s.scores
+            || accepted_pn != s.accepted_pn
+            || last_pn != s.last_pn
+        {
             let mut names = StatusNames {
                 leader: s.leader.clone(),
                 quorum: s.quorum.clone(),
@@ -256,6 +263,8 @@ impl Monitor {
                     self.health()
                 },
                 scores,
+                accepted_pn,
+                last_pn,
             };
             if !same {
                 self.names_into(&mut names);
@@ -277,6 +286,7 @@ impl Monitor {
     #[inline]
     fn fields_unchanged(&self, s: &MonStatus) -> bool {
         s.paxos == self.consensus.status()
+            && [s.accepted_pn, s.last_pn] == self.consensus.pns()
             && s.state == self.state
             && s.election_epoch == self.elector.epoch()
             && s.rank == self.rank
@@ -714,7 +724,7 @@ impl Monitor {
             // ms_handle_reset: the client's connection closed.
             Message::Close(c) => self.sessions.remove((from, c.session), out),
             Message::ClientReply(_) => {}
-            Message::Timecheck(m) => self.handle_timecheck(now, from, m.clone(), out),
+            Message::Timecheck(m) => self.handle_timecheck(now, from, (**m).clone(), out),
             // PaxosService::dispatch of MMonGlobalID, as a Paxos message is
             // gated: only a quorum member takes it.
             Message::GlobalId(_) => {
@@ -776,7 +786,7 @@ impl Monitor {
             }
             _ => out.log(format!(
                 "timecheck {} unexpected in state {}, dropped",
-                Message::Timecheck(m).op_name(),
+                Message::Timecheck(Box::new(m)).op_name(),
                 self.state.name()
             )),
         }
@@ -1058,7 +1068,7 @@ impl Monitor {
                     match origin {
                         Origin::Client(client) => out.send(client, Message::ClientReply(reply)),
                         Origin::Forwarded { peon, client } => {
-                            out.send(peon, Message::Route(MRoute { client, reply }))
+                            out.send(peon, Message::Route(Box::new(MRoute { client, reply })))
                         }
                     }
                 }

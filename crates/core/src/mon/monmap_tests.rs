@@ -172,7 +172,7 @@ fn an_election_message_with_a_newer_monmap_is_adopted_persisted_and_bootstraps()
         2 * SEC,
         Input::Message {
             from: Addr(0),
-            msg: Arc::new(Message::Election(MMonElection {
+            msg: Arc::new(Message::Election(Box::new(MMonElection {
                 op: ElectionOp::Propose,
                 epoch: 5,
                 monmap: e2,
@@ -180,7 +180,7 @@ fn an_election_message_with_a_newer_monmap_is_adopted_persisted_and_bootstraps()
                 strategy: Strategy::Classic,
                 scoring: None,
                 sharing: None,
-            })),
+            }))),
         },
         &mut out,
     );

@@ -152,14 +152,14 @@ impl Timecheck {
             self.waiting.insert(r, env.now);
             out.send(
                 addr,
-                Message::Timecheck(MTimeCheck2 {
+                Message::Timecheck(Box::new(MTimeCheck2 {
                     op: TimecheckOp::Ping,
                     epoch: env.epoch,
                     round: self.round,
                     timestamp: env.now,
                     skews: VecMap::new(),
                     latencies: VecMap::new(),
-                }),
+                })),
             );
         }
     }
@@ -220,14 +220,14 @@ impl Timecheck {
             };
             out.send(
                 addr,
-                Message::Timecheck(MTimeCheck2 {
+                Message::Timecheck(Box::new(MTimeCheck2 {
                     op: TimecheckOp::Report,
                     epoch: env.epoch,
                     round: self.round,
                     timestamp: 0,
                     skews: self.skews.clone(),
                     latencies: self.latencies.clone(),
-                }),
+                })),
             );
         }
     }
@@ -322,14 +322,14 @@ impl Timecheck {
                 self.skews = m.skews.clone();
                 None
             }
-            TimecheckOp::Ping => Some(Message::Timecheck(MTimeCheck2 {
+            TimecheckOp::Ping => Some(Message::Timecheck(Box::new(MTimeCheck2 {
                 op: TimecheckOp::Pong,
                 epoch: m.epoch,
                 round: m.round,
                 timestamp: env.now,
                 skews: VecMap::new(),
                 latencies: VecMap::new(),
-            })),
+            }))),
             TimecheckOp::Pong => None,
         }
     }

@@ -24,7 +24,7 @@ use crate::mon::messages::{ClientOp, Message};
 use crate::mon::monitor::{Input, Monitor, NamesKey};
 use crate::mon::monmap::{MonInfo, MonMap};
 use crate::mon::out::{Note, Timer, TimerOp};
-use crate::mon::status::{MonState, MonStatus};
+use crate::mon::status::{MonState, MonStatus, StatusNames};
 use crate::mon::store::{MonitorDBStore, Transaction};
 use crate::mon::{Addr, Rank};
 use crate::scenario::ast::{Action, Scenario, Targets};
@@ -1251,8 +1251,13 @@ fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
     s.election_epoch = store.get_u64("monitor", "election_epoch") as u32;
     s.paxos.first_committed = store.get_u64("paxos", "first_committed");
     s.paxos.last_committed = store.get_u64("paxos", "last_committed");
-    s.paxos.accepted_pn = store.get_u64("paxos", "accepted_pn");
-    s.paxos.last_pn = store.get_u64("paxos", "last_pn");
+    // New names, not written through the shared ones (`make_mut`'s copy
+    // would be code in the page for nothing).
+    s.names = Arc::new(StatusNames {
+        accepted_pn: store.get_u64("paxos", "accepted_pn"),
+        last_pn: store.get_u64("paxos", "last_pn"),
+        ..StatusNames::default()
+    });
     s
 }
 

@@ -11,7 +11,7 @@
 //! the real JSON of every built-in scenario.
 
 use crate::mon::elector::{ConnectionReport, ConnectionTracker};
-use crate::mon::messages::{ClientOp, ClientResult, MForward, MRoute, Message};
+use crate::mon::messages::{ClientOp, ClientResult, MClientReply, MForward, Message};
 use crate::trace::store_tx::StoreTx;
 use crate::trace::EventKind;
 
@@ -100,13 +100,8 @@ pub fn send(msg: &Message) -> Weight {
                 _ => 20,
             },
         ),
-        Message::Route(MRoute { reply, .. }) | Message::ClientReply(reply) => (
-            Part::Client,
-            80 + match &reply.result {
-                ClientResult::Value { value: Some(v), .. } => v.len() as u64,
-                _ => 20,
-            },
-        ),
+        Message::Route(r) => reply_weight(&r.reply),
+        Message::ClientReply(reply) => reply_weight(reply),
         Message::Close(_) => (Part::Client, 30),
         _ => (Part::OtherMessage, 180),
     };
@@ -118,6 +113,17 @@ pub fn send(msg: &Message) -> Weight {
 
 /// A `store` event of `tx`: its operations are packed about as long as
 /// their prefixes, keys and values; JSON writes the values as numbers.
+/// A client's reply, routed or not: its value, if a read's.
+fn reply_weight(reply: &MClientReply) -> (Part, u64) {
+    (
+        Part::Client,
+        80 + match &reply.result {
+            ClientResult::Value { value: Some(v), .. } => v.len() as u64,
+            _ => 20,
+        },
+    )
+}
+
 pub fn store(tx: &StoreTx) -> Weight {
     let (ops, long) = tx.parts();
     let long: usize = long.iter().map(|v| v.len()).sum();

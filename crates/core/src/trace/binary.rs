@@ -16,7 +16,6 @@ use crate::mon::elector::{ConnectionReport, ConnectionTracker};
 use crate::mon::messages::*;
 use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::out::Timer;
-use crate::mon::paxos::values::Values;
 use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
@@ -42,8 +41,11 @@ pub struct Decoder {
     /// (as the simulator shares them).
     leader: Option<Arc<str>>,
     quorum: Option<Arc<[String]>>,
-    names: Option<Arc<StatusNames>>,
+    names: Vec<Arc<StatusNames>>,
 }
+
+/// The distinct names a [`Decoder`] keeps to share (a few monitors').
+const NAMES_KEPT: usize = 8;
 
 impl Encoder {
     pub fn new() -> Encoder {
@@ -283,8 +285,8 @@ fn status_of(b: &mut Vec<u8>, s: &MonStatus) {
         &[
             p.first_committed,
             p.last_committed,
-            p.accepted_pn,
-            p.last_pn,
+            s.accepted_pn,
+            s.last_pn,
             p.lease_expire,
         ],
     );
@@ -472,9 +474,9 @@ fn message(b: &mut Vec<u8>, m: &Message) {
                 &[
                     p.first_committed,
                     p.last_committed,
-                    p.pn_from,
+                    p.pn_from(),
                     p.pn,
-                    p.uncommitted_pn,
+                    p.uncommitted_pn(),
                     p.lease_timestamp,
                     p.sent_timestamp,
                     p.values.len() as u64,
@@ -818,7 +820,7 @@ impl Reader<'_> {
                 paxos_last_version: self.uint()?,
                 has_ever_joined: self.flag()?,
             })),
-            1 => Message::Election(MMonElection {
+            1 => Message::Election(Box::new(MMonElection {
                 op: match self.byte()? {
                     1 => ElectionOp::Propose,
                     2 => ElectionOp::Ack,
@@ -832,7 +834,7 @@ impl Reader<'_> {
                 strategy: self.strategy()?,
                 scoring: self.opt_tracker()?,
                 sharing: self.opt_tracker()?,
-            }),
+            })),
             2 => Message::Ping(MMonPing {
                 op: match self.byte()? {
                     1 => PingOp::Ping,
@@ -856,17 +858,16 @@ impl Reader<'_> {
                 let mut p = MMonPaxos::new(op, self.u32()?);
                 p.first_committed = self.uint()?;
                 p.last_committed = self.uint()?;
-                p.pn_from = self.uint()?;
+                p.set_pn_from(self.uint()?);
                 p.pn = self.uint()?;
-                p.uncommitted_pn = self.uint()?;
+                p.set_uncommitted_pn(self.uint()?);
                 p.lease_timestamp = self.uint()?;
                 p.sent_timestamp = self.uint()?;
-                let mut values = Values::new();
+                // Into `p.values`, which holds the recovery numbers too.
                 for _ in 0..self.count()? {
                     let v = self.uint()?;
-                    values.insert(v, self.bytes()?);
+                    p.values.insert(v, self.bytes()?);
                 }
-                p.values = values;
                 Message::Paxos(p)
             }
             4 => {
@@ -890,16 +891,16 @@ impl Reader<'_> {
                 client: self.addr()?,
                 req: self.request()?,
             }),
-            6 => Message::Route(MRoute {
+            6 => Message::Route(Box::new(MRoute {
                 client: self.addr()?,
                 reply: self.reply()?,
-            }),
+            })),
             7 => Message::Close(MClose {
                 session: self.uint()?,
             }),
             8 => Message::Client(self.request()?),
             9 => Message::ClientReply(self.reply()?),
-            10 => Message::Timecheck(MTimeCheck2 {
+            10 => Message::Timecheck(Box::new(MTimeCheck2 {
                 op: match self.byte()? {
                     1 => TimecheckOp::Ping,
                     2 => TimecheckOp::Pong,
@@ -911,7 +912,7 @@ impl Reader<'_> {
                 timestamp: self.uint()?,
                 skews: self.rank_map()?,
                 latencies: self.rank_map()?,
-            }),
+            })),
             11 => Message::GlobalId(MMonGlobalID {
                 old_max_id: self.uint()?,
             }),
@@ -1002,12 +1003,12 @@ impl Decoder {
             }
         };
         let state_p = *PaxosState::ALL.get(r.byte()? as usize)?;
+        let (first_committed, last_committed) = (r.uint()?, r.uint()?);
+        let (accepted_pn, last_pn) = (r.uint()?, r.uint()?);
         let paxos = PaxosStatus {
             state: state_p,
-            first_committed: r.uint()?,
-            last_committed: r.uint()?,
-            accepted_pn: r.uint()?,
-            last_pn: r.uint()?,
+            first_committed,
+            last_committed,
             lease_expire: r.uint()?,
         };
         let health = r.strings()?;
@@ -1020,12 +1021,19 @@ impl Decoder {
             quorum,
             health,
             scores,
+            accepted_pn,
+            last_pn,
         };
-        let names = match &self.names {
-            Some(n) if **n == names => n.clone(),
-            _ => {
+        // The monitors' names differ by their proposal numbers (a leader's
+        // last_pn is its own): the last few kept, not the last one.
+        let names = match self.names.iter().find(|n| ***n == names) {
+            Some(n) => n.clone(),
+            None => {
                 let n = Arc::new(names);
-                self.names = Some(n.clone());
+                if self.names.len() == NAMES_KEPT {
+                    self.names.remove(0);
+                }
+                self.names.push(n.clone());
                 n
             }
         };

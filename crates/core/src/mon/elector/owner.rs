@@ -84,7 +84,7 @@ impl Owner<'_, '_> {
             scoring: Some(scoring.clone()),
             sharing: sharing.cloned(),
         };
-        self.out.send(addr, Message::Election(msg));
+        self.out.send(addr, Message::Election(Box::new(msg)));
     }
 
     /// propose_to_peers: PROPOSE(e) to every monmap rank but me, down or not.

@@ -140,10 +140,13 @@ impl Paxos {
             state: self.state,
             first_committed: self.first_committed,
             last_committed: self.last_committed,
-            accepted_pn: self.accepted_pn,
-            last_pn: self.last_pn,
             lease_expire: self.lease_expire,
         }
+    }
+
+    /// `[accepted_pn, last_pn]`: the status keeps them with its names.
+    pub fn pns(&self) -> [u64; 2] {
+        [self.accepted_pn, self.last_pn]
     }
 
     /// The accepted but uncommitted value's (version, pn): the one learned in

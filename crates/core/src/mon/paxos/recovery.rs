@@ -112,7 +112,7 @@ impl Paxos {
             ));
         }
         last.pn = self.accepted_pn;
-        last.pn_from = collect.pn_from;
+        last.set_pn_from(collect.pn_from());
 
         // share whatever committed values we have
         if collect.last_committed < self.last_committed {
@@ -126,17 +126,17 @@ impl Paxos {
                 last.values.insert(next, value);
                 let v = ctx.store.get_u64(PAXOS, "pending_v");
                 let pn = ctx.store.get_u64(PAXOS, "pending_pn");
-                last.uncommitted_pn = if v != 0 && pn != 0 && v == next {
+                last.set_uncommitted_pn(if v != 0 && pn != 0 && v == next {
                     pn
                 } else {
                     ctx.out.log(format!(
                         "WARNING: no pending_pn on disk, using previous accepted_pn {previous_pn}"
                     ));
                     previous_pn
-                };
+                });
                 ctx.out.log(format!(
                     "sharing uncommitted v{next} pn {}",
-                    last.uncommitted_pn
+                    last.uncommitted_pn()
                 ));
             }
         }
@@ -279,24 +279,24 @@ impl Paxos {
             self.collect(ctx, fx, last.pn);
         } else if last.pn == self.accepted_pn {
             self.num_last += 1;
-            if last.uncommitted_pn != 0 {
+            if last.uncommitted_pn() != 0 {
                 let v = last.last_committed + 1;
-                if last.uncommitted_pn >= self.uncommitted_pn
+                if last.uncommitted_pn() >= self.uncommitted_pn
                     && last.last_committed >= self.last_committed
                     && last.last_committed + 1 >= self.uncommitted_v
                 {
                     self.uncommitted_v = v;
-                    self.uncommitted_pn = last.uncommitted_pn;
+                    self.uncommitted_pn = last.uncommitted_pn();
                     self.uncommitted_value =
                         last.values.get(&v).map(|b| b.to_vec()).unwrap_or_default();
                     ctx.out.log(format!(
                         "learned uncommitted v{v} pn {} from mon.{from}",
-                        last.uncommitted_pn
+                        last.uncommitted_pn()
                     ));
                 } else {
                     ctx.out.log(format!(
                         "ignoring uncommitted v{v} pn {} from mon.{from}",
-                        last.uncommitted_pn
+                        last.uncommitted_pn()
                     ));
                 }
             }

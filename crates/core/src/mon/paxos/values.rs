@@ -17,12 +17,26 @@ use std::sync::Arc;
 /// Shared, and copied on write: a BEGIN or COMMIT is built once and sent to
 /// every peon, so its copies share the value instead of each copying it.
 /// No allocation while empty (a LEASE, an ACCEPT), one for one value.
+/// The same allocation holds the message's rare recovery numbers
+/// ([`MMonPaxos::pn_from`](crate::mon::messages::MMonPaxos::pn_from) and
+/// `uncommitted_pn`, set on a COLLECT or LAST), so that an MMonPaxos is 56
+/// bytes; they are no part of the values' JSON or Debug form.
 #[derive(Clone, Default, PartialEq)]
-pub struct Values(Option<Arc<Entries>>);
+pub struct Values(Option<Arc<Inner>>);
+
+/// Present only while there is a value or a recovery number, so that
+/// equal messages compare equal.
+#[derive(Clone, PartialEq, Eq)]
+struct Inner {
+    entries: Entries,
+    /// `[pn_from, uncommitted_pn]`, boxed (a LAST's, rare): the
+    /// allocation stays in glibc's 64-byte class, as a value alone was.
+    recovery: Option<Box<[u64; 2]>>,
+}
 
 /// (version, encoded transaction), ascending: the one value of a BEGIN or
 /// COMMIT held in place (a vector of one was an allocation more per
-/// message), more of them in a vector.
+/// message), more of them in a vector (empty: only recovery numbers).
 /// `Eq`, so equal `Arc`s compare by address first (a broadcast's copies).
 #[derive(Clone, PartialEq, Eq)]
 enum Entries {
@@ -37,18 +51,58 @@ impl Values {
     fn entries(&self) -> &[(Version, Arc<[u8]>)] {
         match self.0.as_deref() {
             None => &[],
-            Some(Entries::One(e)) => e,
-            Some(Entries::Many(e)) => e,
+            Some(Inner {
+                entries: Entries::One(e),
+                ..
+            }) => e,
+            Some(Inner {
+                entries: Entries::Many(e),
+                ..
+            }) => e,
+        }
+    }
+    /// `[pn_from, uncommitted_pn]` of the message that holds these values.
+    pub(crate) fn recovery(&self) -> [u64; 2] {
+        self.0
+            .as_ref()
+            .and_then(|i| i.recovery.as_deref().copied())
+            .unwrap_or([0; 2])
+    }
+    /// Set `recovery()[i]`; the allocation goes when nothing is left in it.
+    pub(crate) fn set_recovery(&mut self, i: usize, pn: u64) {
+        if self.0.is_none() && pn == 0 {
+            return;
+        }
+        let inner = Arc::make_mut(self.0.get_or_insert_with(|| {
+            Arc::new(Inner {
+                entries: Entries::Many(Vec::new()),
+                recovery: None,
+            })
+        }));
+        let mut r = inner.recovery.as_deref().copied().unwrap_or([0; 2]);
+        r[i] = pn;
+        inner.recovery = (r != [0; 2]).then(|| Box::new(r));
+        if inner.recovery.is_none() && matches!(&inner.entries, Entries::Many(e) if e.is_empty()) {
+            self.0 = None;
         }
     }
     /// Set `v`'s value (replacing one there, as `BTreeMap::insert`).
     pub fn insert(&mut self, v: Version, value: impl Into<Arc<[u8]>>) {
         let value = value.into();
-        let Some(e) = &mut self.0 else {
-            self.0 = Some(Arc::new(Entries::One([(v, value)])));
+        let Some(inner) = &mut self.0 else {
+            self.0 = Some(Arc::new(Inner {
+                entries: Entries::One([(v, value)]),
+                recovery: None,
+            }));
             return;
         };
-        let e = Arc::make_mut(e);
+        let e = &mut Arc::make_mut(inner).entries;
+        if let Entries::Many(m) = e {
+            if m.is_empty() {
+                *e = Entries::One([(v, value)]);
+                return;
+            }
+        }
         if let Entries::One([one]) = e {
             if one.0 == v {
                 one.1 = value;

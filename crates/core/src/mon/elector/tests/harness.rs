@@ -86,7 +86,7 @@ impl Cluster {
         let fx = f(&mut node.el, &env, &mut out);
         for (to, m) in out.sends.drain(..) {
             match m {
-                Message::Election(e) => self.net.push_back((r, self.monmap.rank_of_addr(to), e)),
+                Message::Election(e) => self.net.push_back((r, self.monmap.rank_of_addr(to), *e)),
                 other => panic!("elector sent {other:?}"),
             }
         }
