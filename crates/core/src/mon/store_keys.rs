@@ -74,7 +74,9 @@ impl Named {
     }
 }
 
-/// A prefix's keys (wasm): its versions in one map, the rest in another.
+/// A prefix's keys (wasm): the keys that start with a digit (the versions,
+/// and any other such name) in one map, the rest in another. Any rule would
+/// do that sends a key always to the same map; this one reads one byte.
 #[cfg(target_arch = "wasm32")]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Keys {
@@ -83,19 +85,26 @@ pub struct Keys {
 }
 
 #[cfg(target_arch = "wasm32")]
+fn numbered(key: &str) -> bool {
+    key.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+#[cfg(target_arch = "wasm32")]
 impl Keys {
     /// The map `key` belongs in.
     #[inline]
     fn map(&mut self, key: &str) -> &mut Named {
-        match version_of(key) {
-            Some(_) => &mut self.versions,
-            None => &mut self.named,
+        if numbered(key) {
+            &mut self.versions
+        } else {
+            &mut self.named
         }
     }
     pub fn get(&self, key: &str) -> Option<&SmallBytes> {
-        match version_of(key) {
-            Some(_) => self.versions.get(key),
-            None => self.named.get(key),
+        if numbered(key) {
+            self.versions.get(key)
+        } else {
+            self.named.get(key)
         }
     }
     #[inline(always)]
@@ -136,6 +145,7 @@ pub struct Keys {
 /// `key`'s number when it is a version's key: decimal digits without a
 /// leading zero (`"0"` itself is one), at most 19 of them so that it fits;
 /// anything else (`"007"`, `"full_13"`, `"last_committed"`) is a name.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline]
 fn version_of(key: &str) -> Option<u64> {
     version_bytes(key.as_bytes())
