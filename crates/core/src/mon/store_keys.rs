@@ -16,8 +16,8 @@
 //! (docs/performance.md, "Tenth round, the monitors' side"). But a prefix's
 //! versions are hashed apart from its named keys, in a second map of the
 //! same type (no more code than the choice of map), where a version's hash
-//! is its number ([`WordHash`]): the live versions sit in consecutive
-//! buckets, as in a window, and never collide (docs/performance.md,
+//! is its number ([`number_hash`]): the live versions sit in consecutive
+//! buckets, as in a window, and do not collide (docs/performance.md,
 //! "Thirteenth round, wasm against native").
 
 use super::small::{SmallBytes, SmallStr};
@@ -361,9 +361,9 @@ const NUMBER: u64 = (1 << 25) - 1;
 
 /// A version's hash (wasm): its number in the low bits, mixed above. A
 /// gap after every seventh: hashbrown marks an erased bucket deleted, not
-/// empty, when it is in a run of eight full ones, and the trimmed oldest
-/// versions then left tombstones that made the table rehash every hundred
-/// or so versions.
+/// empty, when it is in a run of eight full ones, so the trimmed oldest
+/// versions left tombstones, which use up a table's room to grow until it
+/// rehashes in place (1.7% more instructions in node without the gap).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 #[inline]
 fn number_hash(v: u64) -> u64 {
