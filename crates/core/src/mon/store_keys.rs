@@ -11,9 +11,14 @@
 //! read, listed and compared is the same (Ceph's keys are strings, and a
 //! version is its number in decimal, `MonitorDBStore::combine_strings`).
 //!
-//! In wasm, where the page's bytes count, every key is found by hash
-//! ([`Named`] alone): the window's code made the page's wasm 2.2 kB larger
-//! gzipped (docs/performance.md, "Tenth round, the monitors' side").
+//! In wasm, where the page's bytes count, every key is found by hash: the
+//! window's code made the page's wasm 2.2 kB larger gzipped
+//! (docs/performance.md, "Tenth round, the monitors' side"). But a prefix's
+//! versions are hashed apart from its named keys, in a second map of the
+//! same type (no more code than the choice of map), where a version's hash
+//! is its number ([`number_hash`]): the live versions sit in consecutive
+//! buckets, as in a window, and do not collide (docs/performance.md,
+//! "Thirteenth round, wasm against native").
 
 use super::small::{SmallBytes, SmallStr};
 use std::collections::hash_map::Entry;
@@ -69,8 +74,57 @@ impl Named {
     }
 }
 
+/// A prefix's keys (wasm): the keys that start with a digit (the versions,
+/// and any other such name) in one map, the rest in another. Any rule would
+/// do that sends a key always to the same map; this one reads one byte.
 #[cfg(target_arch = "wasm32")]
-pub type Keys = Named;
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Keys {
+    named: Named,
+    versions: Named,
+}
+
+#[cfg(target_arch = "wasm32")]
+fn numbered(key: &str) -> bool {
+    key.as_bytes().first().is_some_and(u8::is_ascii_digit)
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Keys {
+    /// The map `key` belongs in.
+    #[inline]
+    fn map(&mut self, key: &str) -> &mut Named {
+        if numbered(key) {
+            &mut self.versions
+        } else {
+            &mut self.named
+        }
+    }
+    pub fn get(&self, key: &str) -> Option<&SmallBytes> {
+        if numbered(key) {
+            self.versions.get(key)
+        } else {
+            self.named.get(key)
+        }
+    }
+    #[inline(always)]
+    pub fn insert(&mut self, key: &Key, value: &SmallBytes) {
+        self.map(key).insert(key, value);
+    }
+    pub fn remove(&mut self, key: &str) {
+        self.map(key).remove(key);
+    }
+    pub fn len(&self) -> usize {
+        self.named.len() + self.versions.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.named.is_empty() && self.versions.is_empty()
+    }
+    /// Every (key, value), in no particular order (readers sort).
+    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
+        self.named.iter().chain(self.versions.iter())
+    }
+}
 
 /// A prefix's keys: its versions in a window, the rest by hash.
 #[cfg(not(target_arch = "wasm32"))]
@@ -94,7 +148,12 @@ pub struct Keys {
 #[cfg(not(target_arch = "wasm32"))]
 #[inline]
 fn version_of(key: &str) -> Option<u64> {
-    let b = key.as_bytes();
+    version_bytes(key.as_bytes())
+}
+
+/// [`version_of`] a key's bytes (as [`WordHash`] gets them).
+#[inline]
+fn version_bytes(b: &[u8]) -> Option<u64> {
     match b.first() {
         Some(b'1'..=b'9') if b.len() <= 19 => {}
         Some(b'0') if b.len() == 1 => return Some(0),
@@ -260,6 +319,15 @@ impl WordHash {
 impl Hasher for WordHash {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
+        // In wasm, a version: consecutive numbers in consecutive buckets (a
+        // table's index is the hash's low bits), the rest mixed for the tag
+        // hashbrown compares first (the top 7 bits: of the low 32 in
+        // wasm32). Natively the versions are in windows, not hashed.
+        #[cfg(target_arch = "wasm32")]
+        if let Some(v) = version_bytes(bytes) {
+            self.0 = number_hash(v);
+            return;
+        }
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             self.add(u64::from_le_bytes([
@@ -274,14 +342,32 @@ impl Hasher for WordHash {
             self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
         }
     }
+    /// Only `str`'s end marker comes here (every key is one string): in
+    /// wasm not mixed in, which would scatter the versions.
     #[inline]
     fn write_u8(&mut self, b: u8) {
-        self.add(b as u64);
+        if cfg!(not(target_arch = "wasm32")) {
+            self.add(b as u64);
+        }
     }
     #[inline]
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The bits of a version's hash that are its number.
+const NUMBER: u64 = (1 << 25) - 1;
+
+/// A version's hash (wasm): its number in the low bits, mixed above. A
+/// gap after every seventh: hashbrown marks an erased bucket deleted, not
+/// empty, when it is in a run of eight full ones, so the trimmed oldest
+/// versions left tombstones, which use up a table's room to grow until it
+/// rehashes in place (1.7% more instructions in node without the gap).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline]
+fn number_hash(v: u64) -> u64 {
+    v.wrapping_mul(SEED) & !NUMBER | (v + v / 7) & NUMBER
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -378,5 +464,28 @@ mod tests {
         // Empty, the window starts again wherever the next version is.
         put(&mut k, "500", 7);
         assert_eq!(all(&k), [("500".to_string(), 7)]);
+    }
+
+    #[test]
+    fn a_versions_hash_is_its_number_below_mixed_bits() {
+        // Consecutive versions in consecutive buckets of any table up to
+        // 2^25 but for a gap after every seventh, with differing tags (hashbrown's top 7 bits, of the low 32
+        // in wasm32).
+        assert_eq!(number_hash(1000) & NUMBER, 1142);
+        assert_eq!(number_hash(1001) & NUMBER, 1144);
+        assert_eq!(number_hash(1002) & NUMBER, 1145);
+        assert_ne!(
+            number_hash(1000) >> 25 & 0x7f,
+            number_hash(1001) >> 25 & 0x7f
+        );
+        assert_ne!(number_hash(1000) >> 57, number_hash(1001) >> 57);
+        // Natively a name's hash is its bytes' (and str's end marker).
+        let hash = |key: &str| {
+            let mut h = WordHash::default();
+            std::hash::Hash::hash(key, &mut h);
+            h.finish()
+        };
+        assert_ne!(hash("013"), hash("13"));
+        assert_ne!(hash("last_committed"), hash("pending_v"));
     }
 }
