@@ -38,13 +38,15 @@
 // pagesize13 (the canvases' drawing, My scenarios' .mon export, the export
 // worker's start and the quarantine's transaction in the lazy module):
 // 322,460 (wasm 315,336 + JS 6,471 + worker 653), from 327,392 on main
-// d46d9a6.
+// d46d9a6. The thirteenth round merged (simspeed13's smaller messages and
+// statuses +609, wasmratio3's versions map +301, the words fitted to their
+// circles and pasted links +85): 323,642 (wasm 316,506 + JS 6,483 + worker 653).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 322_660;
+const BUDGET = 323_840;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
