@@ -327,15 +327,11 @@ test('works at phone width', async () => {
   await page.close();
 });
 
-// Plays `text` from `at` (µs) at 1/10x with every protocol shown (pings and
-// time checks are hidden by default: the most there is to draw), and returns
-// the messages in flight and 300 frame times (`requestAnimationFrame`
-// intervals, the first five left out), sorted.
-/// A point of the page (CSS pixels) where the canvas `testid` shows
-/// something, scanning from `from` (fractions of its width and height): its
-/// pixels are a worker's (an OffscreenCanvas), not the page's to read, so
-/// the page is shot with the canvas and without it. Null if it shows nothing.
-async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
+/// What the canvas `testid` paints: its pixels are a worker's (an
+/// OffscreenCanvas), not the page's to read, so the page is shot with the
+/// canvas and without it. `painted(x, y)` says whether pixel (x, y) of the
+/// shot differs; `at(x, y)` is that pixel's centre in page pixels.
+async function canvasPaint(page, testid) {
   const canvas = page.getByTestId(testid);
   const clip = await canvas.boundingBox();
   const shot = async () => PNG.sync.read(await page.screenshot({ clip }));
@@ -344,13 +340,21 @@ async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
   const under = await shot();
   await canvas.evaluate((c) => { c.style.visibility = ''; });
   const { width, height } = shown;
-  const differs = (x, y) => {
+  const painted = (x, y) => {
     const o = (y * width + x) * 4;
     return [0, 1, 2].reduce((d, k) => d + Math.abs(shown.data[o + k] - under.data[o + k]), 0) > 120;
   };
+  const at = (x, y) => ({ x: clip.x + ((x + 0.5) * clip.width) / width, y: clip.y + ((y + 0.5) * clip.height) / height });
+  return { width, height, painted, at };
+}
+
+/// A point (page pixels) where the canvas `testid` shows something, scanning
+/// from `[fx, fy]` (fractions of its width and height). Null if it shows nothing.
+async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
+  const { width, height, painted, at } = await canvasPaint(page, testid);
   for (let y = Math.floor(height * fy); y < height; y += 2) {
     for (let x = Math.floor(width * fx); x < width; x += 2) {
-      if (differs(x, y)) return { x: clip.x + ((x + 0.5) * clip.width) / width, y: clip.y + ((y + 0.5) * clip.height) / height };
+      if (painted(x, y)) return at(x, y);
     }
   }
   return null;
@@ -358,25 +362,16 @@ async function paintedAt(page, testid, [fx, fy] = [0, 0]) {
 
 /// The box (page pixels) of everything the canvas `testid` paints.
 async function paintedBox(page, testid) {
-  const canvas = page.getByTestId(testid);
-  const clip = await canvas.boundingBox();
-  const shot = async () => PNG.sync.read(await page.screenshot({ clip }));
-  const shown = await shot();
-  await canvas.evaluate((c) => { c.style.visibility = 'hidden'; });
-  const under = await shot();
-  await canvas.evaluate((c) => { c.style.visibility = ''; });
-  const { width, height } = shown;
+  const { width, height, painted, at } = await canvasPaint(page, testid);
   const box = { left: Infinity, right: -Infinity, top: Infinity, bottom: -Infinity };
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const o = (y * width + x) * 4;
-      if ([0, 1, 2].reduce((d, k) => d + Math.abs(shown.data[o + k] - under.data[o + k]), 0) <= 120) continue;
-      const px = clip.x + ((x + 0.5) * clip.width) / width;
-      const py = clip.y + ((y + 0.5) * clip.height) / height;
-      box.left = Math.min(box.left, px);
-      box.right = Math.max(box.right, px);
-      box.top = Math.min(box.top, py);
-      box.bottom = Math.max(box.bottom, py);
+      if (!painted(x, y)) continue;
+      const p = at(x, y);
+      box.left = Math.min(box.left, p.x);
+      box.right = Math.max(box.right, p.x);
+      box.top = Math.min(box.top, p.y);
+      box.bottom = Math.max(box.bottom, p.y);
     }
   }
   return box;
