@@ -511,9 +511,12 @@ fn app(props: &AppProps) -> Html {
         let failed = worker_failed.setter();
         let (d, latest) = (dispatch.clone(), latest.clone());
         (*use_memo((), move |_| {
-            let text = {
+            let now = {
                 let latest = latest.clone();
-                Callback::from(move |()| latest.borrow().text.clone())
+                Callback::from(move |()| {
+                    let s = latest.borrow();
+                    (s.text.clone(), s.viewed)
+                })
             };
             let storage = Storage::new(
                 Callback::from(move |v| publish.set(v)),
@@ -521,7 +524,7 @@ fn app(props: &AppProps) -> Html {
                     let d = d.clone();
                     move |m| d.dispatch(m)
                 }),
-                text,
+                now,
             );
             let feed = Rc::new(crate::sim_feed::Feed::start(
                 d.clone(),

@@ -121,6 +121,10 @@ pub struct AppState {
     pub dark: bool,
     /// The event log lists timers too.
     pub timers: bool,
+    /// The reader moved the view (played, sought, selected, zoomed...) since
+    /// the page started: the stored session, read back later, must not undo
+    /// that (src/store/persist.rs).
+    pub viewed: bool,
 }
 
 /// A parse's result, handed over whole. Compared by identity and printed
@@ -223,6 +227,35 @@ pub enum Msg {
     Timers(bool),
 }
 
+impl Msg {
+    /// The reader's own moves of the view: what a session read back from the
+    /// database afterwards must leave alone.
+    fn moves_the_view(&self) -> bool {
+        matches!(
+            self,
+            Msg::Seek(_)
+                | Msg::TogglePlay
+                | Msg::Play(_)
+                | Msg::Speed(_)
+                | Msg::SkipQuiet(_)
+                | Msg::StepNext
+                | Msg::StepPrev
+                | Msg::SelectMon(_)
+                | Msg::SelectEvent(_)
+                | Msg::Pick(..)
+                | Msg::SelectLink(_)
+                | Msg::Zoom(_)
+                | Msg::Pan(_)
+                | Msg::PanTo(_)
+                | Msg::Follow(_)
+                | Msg::FitRun
+                | Msg::FitSelection
+                | Msg::ToggleProtocol(_)
+                | Msg::Timers(_)
+        )
+    }
+}
+
 impl AppState {
     pub fn new(text: &str, stem: Option<&'static str>) -> AppState {
         let mut s = AppState {
@@ -257,6 +290,7 @@ impl AppState {
             shared: None,
             dark: false,
             timers: false,
+            viewed: false,
         };
         s.set_text(text.to_string());
         s.story_window();
@@ -459,6 +493,7 @@ impl AppState {
     }
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
+        self.viewed |= msg.moves_the_view();
         match msg {
             Msg::LoadBuiltin(i, text) => {
                 if let Some(stem) = crate::builtins::stem(i) {
@@ -806,6 +841,19 @@ mod tests {
         let s = s.reduce(Msg::Parsed(broken.clone(), parsed(&broken)));
         assert_eq!(s.error.as_ref().map(|e| e.line), Some(7));
         assert_eq!(s.model.as_ref().unwrap().text.as_str(), longer.as_str());
+    }
+
+    #[test]
+    fn the_readers_moves_are_noted_and_the_runs_growth_is_not() {
+        let s = AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0));
+        // What the page does by itself at the start moves nothing.
+        let model = s.model.clone().unwrap();
+        let s = s.reduce(Msg::Grown(model)).reduce(Msg::Frame(16.7));
+        assert!(!s.viewed);
+        let s = s.reduce(Msg::SelectMon(Some(1)));
+        assert!(s.viewed);
+        let s = AppState::new(BUILTIN[0].1, None).reduce(Msg::Seek(SEC));
+        assert!(s.viewed);
     }
 
     #[test]

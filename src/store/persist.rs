@@ -138,21 +138,23 @@ pub struct Storage {
     inner: RefCell<Inner>,
     publish: Callback<StorageView>,
     dispatch: Callback<Msg>,
-    /// The scenario text in the app's state now, rendered or not.
-    text: Callback<(), Rc<String>>,
+    /// The scenario text in the app's state now, rendered or not, and
+    /// whether the reader has moved the view since the start
+    /// ([`crate::state::AppState::viewed`]).
+    now: Callback<(), (Rc<String>, bool)>,
 }
 
 impl Storage {
     pub fn new(
         publish: Callback<StorageView>,
         dispatch: Callback<Msg>,
-        text: Callback<(), Rc<String>>,
+        now: Callback<(), (Rc<String>, bool)>,
     ) -> Rc<Storage> {
         Rc::new(Storage {
             inner: RefCell::new(Inner::default()),
             publish,
             dispatch,
-            text,
+            now,
         })
     }
 
@@ -294,10 +296,13 @@ impl Storage {
         // typed is noted only once its run is simulated, and even its render
         // can come after the database's answer (yew yields to the browser
         // between a long render and its effects).
-        let edited = session.as_ref().is_some_and(|s| {
-            let t = self.text.emit(());
-            *t != *s.text && *t != monscope_core::scenario::library::BUILTIN[0].1
+        // So does a move of the view (a seek, play, a selection): restoring
+        // would take it back.
+        let (now_text, viewed) = self.now.emit(());
+        let typed = session.as_ref().is_some_and(|s| {
+            *now_text != *s.text && *now_text != monscope_core::scenario::library::BUILTIN[0].1
         });
+        let edited = typed || viewed;
         match (entry, session) {
             (Entry::Stored, Some(s)) if edited => {
                 let kept = match db::keep_previous(&db, &s).await {
@@ -307,7 +312,10 @@ impl Storage {
                 self.inner.borrow_mut().view.previous = Some(Rc::new(s));
                 self.notice(
                     "info",
-                    format!("You changed the scenario before your last session was read: your change stays ({kept}; \"Restore previous session\" brings it back)."),
+                    format!(
+                        "You changed {} before your last session was read: your change stays ({kept}; \"Restore previous session\" brings it back).",
+                        if typed { "the scenario" } else { "the view" }
+                    ),
                 );
             }
             (Entry::Stored, Some(s)) => {
@@ -327,7 +335,7 @@ impl Storage {
             // A reload of what the session already holds (an imported
             // history's address): nothing to keep aside. (The state's text:
             // what a render noted may not be there yet, as above.)
-            (Entry::Link, Some(s)) if *self.text.emit(()) == *s.text => {
+            (Entry::Link, Some(s)) if *now_text == *s.text => {
                 forget_link();
             }
             (Entry::Link, Some(s)) => {

@@ -52,6 +52,22 @@ const mon = (page, name) => page.getByTestId(`mon-${name}`);
 const clock = async (page) => Number(await page.getByTestId('clock').getAttribute('data-t'));
 
 
+/// An init script: while localStorage's `hold-db` is set, the page's database
+/// answers its opening only when the test calls `window.__releaseDb()`.
+function holdDb() {
+  if (localStorage.getItem('hold-db') !== '1') return;
+  let release;
+  const held = new Promise((r) => (release = r));
+  window.__releaseDb = release;
+  const open = IDBFactory.prototype.open;
+  IDBFactory.prototype.open = function (...args) {
+    const req = open.apply(this, args);
+    const add = req.addEventListener.bind(req);
+    req.addEventListener = (type, fn, opts) => add(type, type === 'success' ? (e) => held.then(() => fn.call(req, e)) : fn, opts);
+    return req;
+  };
+}
+
 /// Wait until everything shown is written to IndexedDB.
 async function flushed(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-flushed') === 'true', null, {
@@ -214,21 +230,36 @@ test('a scenario typed before the stored session was read stays, and the session
       await page.locator('.tagline').filter({ hasText: /^typed first$/ }).waitFor();
       assert.deepEqual(errors, []);
     },
-    () => {
-      if (localStorage.getItem('hold-db') !== '1') return;
-      let release;
-      const held = new Promise((r) => (release = r));
-      window.__releaseDb = release;
-      const open = IDBFactory.prototype.open;
-      IDBFactory.prototype.open = function (...args) {
-        const req = open.apply(this, args);
-        const add = req.addEventListener.bind(req);
-        req.addEventListener = (type, fn, opts) =>
-          add(type, type === 'success' ? (e) => held.then(() => fn.call(req, e)) : fn, opts);
-        return req;
-      };
-    },
+    holdDb,
   );
+});
+
+test('a view moved before the stored session was read stays, and the session is kept aside', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=client-writes');
+    await seek(page, 3_000_000);
+    await flushed(page);
+    await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+    // A plain start, which brings the stored session back once it is read;
+    // before that, the reader selects a monitor and seeks in the first scenario.
+    await page.goto(url);
+    await page.getByTestId('cluster').waitFor({ state: 'visible' });
+    const first = await page.locator('.tagline').innerText();
+    await mon(page, 'b').click();
+    await seek(page, 2_000_000);
+    await page.evaluate(() => window.__releaseDb());
+    const n = page.getByTestId('storage-notice').filter({ hasText: 'before your last session was read' });
+    await n.waitFor();
+    assert.match(await n.innerText(), /^You changed the view before your last session was read: your change stays \(it is kept;/);
+    assert.equal(await page.locator('.tagline').innerText(), first);
+    assert.equal(await clock(page), 2_000_000);
+    assert.equal(await mon(page, 'b').getAttribute('aria-pressed'), 'true');
+    // The stored session comes back when asked for, where it was.
+    await page.getByTestId('restore-previous').click();
+    await page.locator('.tagline').filter({ hasText: /^The write path$/ }).waitFor();
+    assert.equal(await clock(page), 3_000_000);
+    assert.deepEqual(errors, []);
+  }, holdDb);
 });
 
 test('a scenario typed stays when the stored session is read between its change and the end of its render', async () => {
