@@ -47,7 +47,9 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
 }
 
 /// The symbol: defined here, it takes the place of the library's. Not
-/// inlined: LTO would otherwise copy it into its 400 callers.
+/// inlined: LTO would otherwise copy it into its 400 callers. A third of
+/// the benchmark's calls compare bytes with themselves (the same static
+/// name, the same shared string): those are equal without a load.
 ///
 /// # Safety
 /// As [`compare`].
@@ -55,6 +57,9 @@ pub unsafe fn compare(a: *const u8, b: *const u8, n: usize) -> i32 {
 #[no_mangle]
 #[inline(never)]
 pub unsafe extern "C" fn memcmp(a: *const u8, b: *const u8, n: usize) -> i32 {
+    if a == b {
+        return 0;
+    }
     compare(a, b, n)
 }
 
