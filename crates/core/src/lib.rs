@@ -12,3 +12,5 @@ pub mod scenario;
 pub mod sim;
 pub mod time;
 pub mod trace;
+#[cfg(any(target_arch = "wasm32", test))]
+mod wasm_memcmp;
