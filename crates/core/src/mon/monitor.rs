@@ -384,7 +384,7 @@ impl Monitor {
             Input::Timer(t) => self.on_timer(now, t, out),
             Input::CallElection => {
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
-                    out.log("call-election ignored: not in an electable state");
+                    out.log(&"call-election ignored: not in an electable state");
                 } else {
                     self.start_election(now, out);
                 }
@@ -407,8 +407,8 @@ impl Monitor {
         // Monitor::preinit: a monitor that has joined a quorum and is not in
         // its monmap any more was removed: it refuses to start.
         if self.has_ever_joined && self.monmap.rank_of_name(&self.name) < 0 {
-            out.log("not in monmap and have been in a quorum before; must have been removed");
-            out.log("commit suicide!");
+            out.log(&"not in monmap and have been in a quorum before; must have been removed");
+            out.log(&"commit suicide!");
             self.suicide(now, out);
             return;
         }
@@ -421,7 +421,7 @@ impl Monitor {
 
     /// Monitor::bootstrap (§1.3).
     fn bootstrap(&mut self, now: Time, out: &mut Out) {
-        out.log("bootstrap");
+        out.log(&"bootstrap");
         self.sync.reset_requester(out);
         out.cancel_timer(Timer::ProbeTimeout);
         // §1.3 step 5: my rank from my address in the monmap.
@@ -432,11 +432,11 @@ impl Monitor {
                     "not in monmap e{} and have been in a quorum before; must have been removed",
                     self.monmap.epoch
                 ));
-                out.log("removed from monmap, suicide");
+                out.log(&"removed from monmap, suicide");
                 self.suicide(now, out);
                 return;
             }
-            out.log("not in monmap and have never joined: clearing the elector's peer state");
+            out.log(&"not in monmap and have never joined: clearing the elector's peer state");
             self.elector.notify_clear_peer_state(self.rank);
         }
         if new_rank != self.rank {
@@ -452,7 +452,7 @@ impl Monitor {
             // lost with them. This is what keeps a never-joined monitor that
             // flips between two monmaps from answering old rounds (issue 13,
             // bug 2): one bootstrap per round trip, not a storm.
-            out.log("mark_down_all: every connection reset");
+            out.log(&"mark_down_all: every connection reset");
             out.mark_down_all();
         }
         self.state = MonState::Probing;
@@ -573,7 +573,7 @@ impl Monitor {
     fn on_timer(&mut self, now: Time, t: Timer, out: &mut Out) {
         match t {
             Timer::ProbeTimeout => {
-                out.log("probe timeout");
+                out.log(&"probe timeout");
                 self.bootstrap(now, out);
             }
             Timer::ElectionExpire => {
@@ -751,7 +751,7 @@ impl Monitor {
         ) else {
             return;
         };
-        out.log("auth: tick requesting more ids from leader");
+        out.log(&"auth: tick requesting more ids from leader");
         out.send(leader, Message::GlobalId(MMonGlobalID { old_max_id }));
     }
 
@@ -900,7 +900,7 @@ impl Monitor {
     fn start_election(&mut self, now: Time, out: &mut Out) {
         self.reset(now, out);
         self.state = MonState::Electing;
-        out.log("calling monitor election");
+        out.log(&"calling monitor election");
         self.clog(
             now,
             Prio::Inf,
@@ -1097,7 +1097,7 @@ impl Monitor {
                         self.clog(now, Prio::Dbg, line);
                     }
                     if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
-                        out.log("noting that i was, once, part of an active quorum");
+                        out.log(&"noting that i was, once, part of an active quorum");
                         self.has_ever_joined = true;
                         let mut tx = Transaction::new();
                         tx.put_u64("monitor", "joined", 1);

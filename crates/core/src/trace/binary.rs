@@ -22,7 +22,7 @@ use crate::mon::Addr;
 use crate::time::Time;
 use crate::trace::properties::Property;
 use crate::trace::store_tx::StoreTx;
-use crate::trace::{DropReason, Event, EventKind};
+use crate::trace::{ClientAnswer, DropReason, Event, EventKind, SmallNode};
 use std::sync::Arc;
 
 /// Writes events; keeps what the next batch refers back to.
@@ -101,7 +101,7 @@ impl Encoder {
             } => {
                 b.push(4);
                 uint(b, *node as u64);
-                timer_of(b, timer);
+                timer_of(b, &timer.timer());
                 int(b, *fires_at as i64 - ev.at as i64);
             }
             EventKind::TimerCancel { node, timer } => {
@@ -150,16 +150,11 @@ impl Encoder {
                 uint(b, target.map_or(0, |t| t as u64 + 1));
                 client_op(b, op);
             }
-            EventKind::ClientReply {
-                tid,
-                from,
-                text,
-                result,
-            } => {
+            EventKind::ClientReply { tid, from, answer } => {
                 b.push(13);
                 uints(b, &[*tid, *from as u64]);
-                string(b, text);
-                client_result(b, result);
+                string(b, &answer.text);
+                client_result(b, &answer.result);
             }
             EventKind::Note { text } => {
                 b.push(14);
@@ -578,6 +573,10 @@ impl Reader<'_> {
     }
     fn u32(&mut self) -> R<u32> {
         u32::try_from(self.uint()?).ok()
+    }
+    /// A send's end: a node past 255 is refused ([`SmallNode`]).
+    fn small_node(&mut self) -> R<SmallNode> {
+        SmallNode::try_from(self.uint()?).ok()
     }
     fn int(&mut self) -> R<i64> {
         let v = self.uint()?;
@@ -1053,7 +1052,7 @@ impl Decoder {
         let later = |r: &mut Reader| -> R<Time> { at.checked_add_signed(r.int()?) };
         let kind = match r.byte()? {
             0 => {
-                let (id, from, to) = (r.u32()?, r.u32()?, r.u32()?);
+                let (id, from, to) = (r.u32()?, r.small_node()?, r.small_node()?);
                 let arrive_at = later(r)?;
                 let msg = match r.byte()? {
                     0 => self.last_msg.clone()?,
@@ -1084,7 +1083,7 @@ impl Decoder {
             3 => EventKind::Hold { id: r.u32()? },
             4 => EventKind::TimerSet {
                 node: r.u32()?,
-                timer: r.timer()?,
+                timer: r.timer()?.into(),
                 fires_at: later(r)?,
             },
             5 => EventKind::TimerCancel {
@@ -1121,23 +1120,27 @@ impl Decoder {
             },
             11 => EventKind::Action {
                 line: r.u32()?,
-                text: r.string()?,
+                text: r.string()?.into(),
             },
             12 => EventKind::ClientRequest {
                 tid: r.uint()?,
                 target: match r.u32()? {
                     0 => None,
-                    t => Some(t - 1),
+                    t => Some(SmallNode::try_from(t - 1).ok()?),
                 },
                 op: Arc::new(r.client_op()?),
             },
             13 => EventKind::ClientReply {
                 tid: r.uint()?,
                 from: r.u32()?,
-                text: r.string()?.into(),
-                result: Arc::new(r.client_result()?),
+                answer: Arc::new(ClientAnswer {
+                    text: r.string()?.into(),
+                    result: r.client_result()?,
+                }),
             },
-            14 => EventKind::Note { text: r.string()? },
+            14 => EventKind::Note {
+                text: r.string()?.into(),
+            },
             15 => EventKind::Expect {
                 line: r.u32()?,
                 text: r.string()?.into(),
@@ -1145,7 +1148,7 @@ impl Decoder {
                 actual: r.string()?.into(),
             },
             16 => EventKind::Violation {
-                text: r.string()?,
+                text: r.string()?.into(),
                 property: match r.byte()? {
                     0 => Property::OneValuePerVersion,
                     1 => Property::LastCommittedKept,
@@ -1157,7 +1160,9 @@ impl Decoder {
                     _ => return None,
                 },
             },
-            17 => EventKind::Overrun { text: r.string()? },
+            17 => EventKind::Overrun {
+                text: r.string()?.into(),
+            },
             _ => return None,
         };
         Some(Event { at, kind })

@@ -19,6 +19,12 @@ pub type NodeId = u32;
 /// sends far fewer than 2³² messages (its budget stops it long before),
 /// and 4 bytes keep a `Send` event within the common kinds' size.
 pub type MsgId = u32;
+/// A node id where an event keeps it in one byte (a send's ends, a client
+/// request's target): a run has at most 15 monitors and its client, and
+/// the byte lets a `Send` keep its whole arrival time within 24 bytes.
+/// Read as a [`NodeId`] with `NodeId::from`; a trace read from elsewhere
+/// (an import, the binary form) with a node past 255 there is refused.
+pub type SmallNode = u8;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum DropReason {
@@ -49,10 +55,13 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-/// 32 bytes natively (an [`Event`] 40 with its time): a message's id is
-/// 32 bits, a store transaction one pointer ([`StoreTx`]), a commit's
-/// value is not kept, the texts of the rare kinds (a client's reply, an
-/// expectation) are behind one pointer ([`ThinStr`]) and a client
+/// 24 bytes natively, its tag included (an [`Event`] 32 with its time): a
+/// message's id is 32 bits and a send's ends one byte each
+/// ([`SmallNode`]), a store transaction one pointer ([`StoreTx`]), an
+/// armed timer one word ([`TimerCode`]), a log line 16 bytes
+/// ([`LogLine`]), a commit's value is not kept, the texts of the rare
+/// kinds are boxed (a client's reply's with its result, [`ClientAnswer`];
+/// an expectation's behind one pointer, [`ThinStr`]) and a client
 /// request's text is made from its `op` when shown, so that no kind is
 /// larger than the common ones. A trace holds millions of events.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -63,8 +72,8 @@ pub enum EventKind {
     /// The message is shared with the one in flight, not copied.
     Send {
         id: MsgId,
-        from: NodeId,
-        to: NodeId,
+        from: SmallNode,
+        to: SmallNode,
         arrive_at: Time,
         msg: Arc<Message>,
     },
@@ -83,7 +92,8 @@ pub enum EventKind {
     },
     TimerSet {
         node: NodeId,
-        timer: Timer,
+        /// The timer ([`TimerCode::timer`]).
+        timer: TimerCode,
         fires_at: Time,
     },
     TimerCancel {
@@ -123,7 +133,7 @@ pub enum EventKind {
     /// A scenario statement took effect (its printed form and source line).
     Action {
         line: u32,
-        text: String,
+        text: Box<str>,
     },
     /// The client submitted request `tid` (`write k v` / `read k`), aimed at `target`.
     /// Its text (`write k=v`, [`ClientOp::text`]) is written only when shown;
@@ -131,20 +141,21 @@ pub enum EventKind {
     #[serde(serialize_with = "client_request_json")]
     ClientRequest {
         tid: u64,
-        target: Option<NodeId>,
+        target: Option<SmallNode>,
         /// The request itself.
         op: Arc<ClientOp>,
     },
-    /// The client's request `tid` was answered by `from`.
+    /// The client's request `tid` was answered by `from`. The JSON has
+    /// the answer's `text` and `result` as fields of their own.
+    #[serde(serialize_with = "client_reply_json")]
     ClientReply {
         tid: u64,
         from: NodeId,
-        text: ThinStr,
-        /// The answer itself (the version a write committed at, a read's value and version).
-        result: Arc<ClientResult>,
+        /// What the client printed, and the answer itself.
+        answer: Arc<ClientAnswer>,
     },
     Note {
-        text: String,
+        text: Box<str>,
     },
     /// An expectation was checked.
     Expect {
@@ -155,22 +166,124 @@ pub enum EventKind {
     },
     /// A safety property was violated.
     Violation {
-        text: String,
+        text: Box<str>,
         /// Which one ([`Property`]).
         property: Property,
     },
     /// The run went past its budget ([`crate::sim::Budget`]) and stopped
     /// here; `text` says what ran away. It is the trace's last event.
     Overrun {
-        text: String,
+        text: Box<str>,
     },
 }
 
-// A kind that grows past 32 bytes makes every event of every trace 8
+// A kind that grows past 24 bytes makes every event of every trace 8
 // bytes larger (the hour's trace by 38 MB, docs/performance.md): keep it
 // out of the kind, as the ones above do.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<EventKind>() == 32);
+const _: () = assert!(std::mem::size_of::<EventKind>() == 24);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Event>() == 32);
+
+/// A client's answer as the trace keeps it: the line the client printed
+/// and the result (the version a write committed at, a read's value and
+/// version), in one allocation so that a reply stays within an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientAnswer {
+    pub text: Box<str>,
+    pub result: ClientResult,
+}
+
+/// An armed timer in one word: its kind in the top byte, its argument (a
+/// client request's tid, an elector's peer rank) in the low 56 bits. A
+/// [`Timer`] is 16 bytes (its tag beside a `u64`), which would make a
+/// `TimerSet` event 8 bytes larger than the others. A tid past 2⁵⁶ would
+/// take 2⁵⁶ client requests, far past any run's budget.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TimerCode(u64);
+
+const ARG_BITS: u32 = 56;
+const ARG_MASK: u64 = (1 << ARG_BITS) - 1;
+
+impl TimerCode {
+    pub fn new(t: Timer) -> TimerCode {
+        let (code, arg): (u64, u64) = match t {
+            Timer::ProbeTimeout => (0, 0),
+            Timer::ElectionExpire => (1, 0),
+            Timer::CollectTimeout => (2, 0),
+            Timer::AcceptTimeout => (3, 0),
+            Timer::LeaseRenew => (4, 0),
+            Timer::LeaseAckTimeout => (5, 0),
+            Timer::LeaseTimeout => (6, 0),
+            Timer::ProposeTimer => (7, 0),
+            Timer::SyncTimeout => (8, 0),
+            Timer::Tick => (9, 0),
+            Timer::Timecheck => (10, 0),
+            Timer::MonmapProposeTimer => (11, 0),
+            Timer::ClientRetry(tid) => (12, tid),
+            Timer::ClientKeepalive(tid) => (13, tid),
+            Timer::PingCheck(r) => (14, r as u32 as u64),
+            Timer::DeadPing(r) => (15, r as u32 as u64),
+            Timer::LogProposeTimer => (16, 0),
+            Timer::HealthProposeTimer => (17, 0),
+            Timer::HealthToClogTick => (18, 0),
+            Timer::HealthToClogInterval => (19, 0),
+            Timer::AuthProposeTimer => (20, 0),
+            Timer::MdsProposeTimer => (21, 0),
+            Timer::OsdProposeTimer => (22, 0),
+        };
+        assert!(arg <= ARG_MASK, "a timer's argument past 2^56");
+        TimerCode(code << ARG_BITS | arg)
+    }
+
+    pub fn timer(self) -> Timer {
+        let arg = self.0 & ARG_MASK;
+        match self.0 >> ARG_BITS {
+            0 => Timer::ProbeTimeout,
+            1 => Timer::ElectionExpire,
+            2 => Timer::CollectTimeout,
+            3 => Timer::AcceptTimeout,
+            4 => Timer::LeaseRenew,
+            5 => Timer::LeaseAckTimeout,
+            6 => Timer::LeaseTimeout,
+            7 => Timer::ProposeTimer,
+            8 => Timer::SyncTimeout,
+            9 => Timer::Tick,
+            10 => Timer::Timecheck,
+            11 => Timer::MonmapProposeTimer,
+            12 => Timer::ClientRetry(arg),
+            13 => Timer::ClientKeepalive(arg),
+            14 => Timer::PingCheck(arg as u32 as i32),
+            15 => Timer::DeadPing(arg as u32 as i32),
+            16 => Timer::LogProposeTimer,
+            17 => Timer::HealthProposeTimer,
+            18 => Timer::HealthToClogTick,
+            19 => Timer::HealthToClogInterval,
+            20 => Timer::AuthProposeTimer,
+            21 => Timer::MdsProposeTimer,
+            _ => Timer::OsdProposeTimer,
+        }
+    }
+}
+
+impl From<Timer> for TimerCode {
+    fn from(t: Timer) -> TimerCode {
+        TimerCode::new(t)
+    }
+}
+
+impl std::fmt::Debug for TimerCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.timer(), f)
+    }
+}
+
+/// The JSON is the timer's, as when the event held a [`Timer`].
+impl Serialize for TimerCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.timer().serialize(s)
+    }
+}
 
 /// A rare kind's text behind one pointer (8 bytes, where a `Box<str>` is
 /// 16): a client's reply and an expectation would otherwise make every
@@ -221,10 +334,26 @@ impl Serialize for ThinStr {
     }
 }
 
+/// A `ClientReply` as JSON: its fields, the answer's text and result among
+/// them as when they were fields of the event.
+fn client_reply_json<S: Serializer>(
+    tid: &u64,
+    from: &NodeId,
+    answer: &Arc<ClientAnswer>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let mut st = s.serialize_struct("ClientReply", 4)?;
+    st.serialize_field("tid", tid)?;
+    st.serialize_field("from", from)?;
+    st.serialize_field("text", &*answer.text)?;
+    st.serialize_field("result", &answer.result)?;
+    st.end()
+}
+
 /// A `ClientRequest` as JSON: its fields, and its text where it was a field.
 fn client_request_json<S: Serializer>(
     tid: &u64,
-    target: &Option<NodeId>,
+    target: &Option<SmallNode>,
     op: &Arc<ClientOp>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
