@@ -217,6 +217,10 @@ impl Monitor {
         names.health = self.health();
         names.scores = self.scores();
         [names.accepted_pn, names.last_pn] = self.consensus.pns();
+        names.state = self.state;
+        names.rank = self.rank;
+        names.election_epoch = self.elector.epoch();
+        names.monmap_epoch = self.monmap.epoch;
         self.fields_into(s);
     }
 
@@ -248,13 +252,22 @@ impl Monitor {
         let health_same = self.health_unchanged(&s.health);
         let scores = self.scores();
         let [accepted_pn, last_pn] = self.consensus.pns();
+        let election_epoch = self.elector.epoch();
         if !same
             || !health_same
             || *scores != *s.scores
             || accepted_pn != s.accepted_pn
             || last_pn != s.last_pn
+            || s.state != self.state
+            || s.election_epoch != election_epoch
+            || s.rank != self.rank
+            || s.monmap_epoch != self.monmap.epoch
         {
             let mut names = StatusNames {
+                state: self.state,
+                rank: self.rank,
+                election_epoch,
+                monmap_epoch: self.monmap.epoch,
                 leader: s.leader.clone(),
                 quorum: s.quorum.clone(),
                 health: if health_same {
@@ -329,14 +342,11 @@ impl Monitor {
         }
     }
 
-    /// Every field of the status but the names (and the health and scores
-    /// beside them).
+    /// Every field of the status but the names (and the state, epochs,
+    /// health and scores beside them: [`Self::status_into_keyed`] writes
+    /// those as new names).
     fn fields_into(&self, s: &mut MonStatus) {
-        s.state = self.state;
-        s.rank = self.rank;
-        s.election_epoch = self.elector.epoch();
         s.paxos = self.consensus.status();
-        s.monmap_epoch = self.monmap.epoch;
     }
 
     /// Connection scores by monitor name, as this monitor's tracker has them;

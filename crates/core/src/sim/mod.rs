@@ -1257,15 +1257,15 @@ const CLIENT_STREAM: u64 = 0x6d6f_6e63_6c69_656e;
 /// What a stopped monitor shows: down, with the paxos range its store holds.
 fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
     let mut s = MonStatus::down(rank);
-    s.election_epoch = store.get_u64("monitor", "election_epoch") as u32;
     s.paxos.first_committed = store.get_u64("paxos", "first_committed");
     s.paxos.last_committed = store.get_u64("paxos", "last_committed");
     // New names, not written through the shared ones (`make_mut`'s copy
     // would be code in the page for nothing).
     s.names = Arc::new(StatusNames {
+        election_epoch: store.get_u64("monitor", "election_epoch") as u32,
         accepted_pn: store.get_u64("paxos", "accepted_pn"),
         last_pn: store.get_u64("paxos", "last_pn"),
-        ..StatusNames::default()
+        ..StatusNames::down(rank)
     });
     s
 }

@@ -44,8 +44,9 @@ pub struct Decoder {
     names: Vec<Arc<StatusNames>>,
 }
 
-/// The distinct names a [`Decoder`] keeps to share (a few monitors').
-const NAMES_KEPT: usize = 8;
+/// The distinct names a [`Decoder`] keeps to share: one a monitor (they
+/// hold its rank), up to 15 of them and their last change.
+const NAMES_KEPT: usize = 16;
 
 impl Encoder {
     pub fn new() -> Encoder {
@@ -1016,6 +1017,10 @@ impl Decoder {
             .map(|_| Some((r.string()?, r.float()?)))
             .collect::<R<_>>()?;
         let names = StatusNames {
+            state,
+            rank,
+            election_epoch,
+            monmap_epoch,
             leader,
             quorum,
             health,
@@ -1023,8 +1028,8 @@ impl Decoder {
             accepted_pn,
             last_pn,
         };
-        // The monitors' names differ by their proposal numbers (a leader's
-        // last_pn is its own): the last few kept, not the last one.
+        // The monitors' names differ by their ranks and proposal numbers:
+        // the last few kept, not the last one.
         let names = match self.names.iter().find(|n| ***n == names) {
             Some(n) => n.clone(),
             None => {
@@ -1036,14 +1041,7 @@ impl Decoder {
                 n
             }
         };
-        Some(MonStatus {
-            state,
-            rank,
-            election_epoch,
-            paxos,
-            monmap_epoch,
-            names,
-        })
+        Some(MonStatus { paxos, names })
     }
 
     fn event(&mut self, r: &mut Reader) -> R<Event> {
