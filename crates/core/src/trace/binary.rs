@@ -20,9 +20,10 @@ use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNam
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
+use crate::trace::event::{timer_of_parts, timer_parts};
 use crate::trace::properties::Property;
 use crate::trace::store_tx::StoreTx;
-use crate::trace::{ClientAnswer, DropReason, Event, EventKind, SmallNode};
+use crate::trace::{ClientAnswer, DropReason, Event, EventKind, SmallNode, TimerCode};
 use std::sync::Arc;
 
 /// Writes events; keeps what the next batch refers back to.
@@ -230,35 +231,14 @@ fn ranks(b: &mut Vec<u8>, rs: &[i32]) {
 }
 
 fn timer_of(b: &mut Vec<u8>, t: &Timer) {
-    let (tag, arg) = match *t {
-        Timer::ProbeTimeout => (0, 0),
-        Timer::ElectionExpire => (1, 0),
-        Timer::CollectTimeout => (2, 0),
-        Timer::AcceptTimeout => (3, 0),
-        Timer::LeaseRenew => (4, 0),
-        Timer::LeaseAckTimeout => (5, 0),
-        Timer::LeaseTimeout => (6, 0),
-        Timer::ProposeTimer => (7, 0),
-        Timer::SyncTimeout => (8, 0),
-        Timer::Tick => (9, 0),
-        Timer::Timecheck => (10, 0),
-        Timer::MonmapProposeTimer => (11, 0),
-        Timer::ClientRetry(tid) => (12, tid as i64),
-        Timer::ClientKeepalive(tid) => (13, tid as i64),
-        Timer::PingCheck(r) => (14, r as i64),
-        Timer::DeadPing(r) => (15, r as i64),
-        Timer::LogProposeTimer => (16, 0),
-        Timer::HealthProposeTimer => (17, 0),
-        Timer::HealthToClogTick => (18, 0),
-        Timer::HealthToClogInterval => (19, 0),
-        Timer::AuthProposeTimer => (20, 0),
-        Timer::MdsProposeTimer => (21, 0),
-        Timer::OsdProposeTimer => (22, 0),
-    };
-    b.push(tag);
-    // Only the client's and the elector's timers carry an argument.
-    if (12..16).contains(&tag) {
-        int(b, arg);
+    let (kind, arg) = timer_parts(*t);
+    b.push(kind);
+    // Only the client's and the elector's timers carry an argument (a
+    // rank as the signed number it is).
+    match kind {
+        12 | 13 => int(b, arg as i64),
+        14 | 15 => int(b, arg as u32 as i32 as i64),
+        _ => {}
     }
 }
 
@@ -623,33 +603,13 @@ impl Reader<'_> {
     }
 
     fn timer(&mut self) -> R<Timer> {
-        let tag = self.byte()?;
-        Some(match tag {
-            0 => Timer::ProbeTimeout,
-            1 => Timer::ElectionExpire,
-            2 => Timer::CollectTimeout,
-            3 => Timer::AcceptTimeout,
-            4 => Timer::LeaseRenew,
-            5 => Timer::LeaseAckTimeout,
-            6 => Timer::LeaseTimeout,
-            7 => Timer::ProposeTimer,
-            8 => Timer::SyncTimeout,
-            9 => Timer::Tick,
-            10 => Timer::Timecheck,
-            11 => Timer::MonmapProposeTimer,
-            12 => Timer::ClientRetry(self.int()? as u64),
-            13 => Timer::ClientKeepalive(self.int()? as u64),
-            14 => Timer::PingCheck(self.i32()?),
-            15 => Timer::DeadPing(self.i32()?),
-            16 => Timer::LogProposeTimer,
-            17 => Timer::HealthProposeTimer,
-            18 => Timer::HealthToClogTick,
-            19 => Timer::HealthToClogInterval,
-            20 => Timer::AuthProposeTimer,
-            21 => Timer::MdsProposeTimer,
-            22 => Timer::OsdProposeTimer,
-            _ => return None,
-        })
+        let kind = self.byte()?;
+        let arg = match kind {
+            12 | 13 => self.int()? as u64,
+            14 | 15 => self.i32()? as u32 as u64,
+            _ => 0,
+        };
+        timer_of_parts(kind, arg)
     }
 
     fn store_tx(&mut self) -> R<StoreTx> {
@@ -1081,7 +1041,7 @@ impl Decoder {
             3 => EventKind::Hold { id: r.u32()? },
             4 => EventKind::TimerSet {
                 node: r.u32()?,
-                timer: r.timer()?.into(),
+                timer: TimerCode::try_new(r.timer()?)?,
                 fires_at: later(r)?,
             },
             5 => EventKind::TimerCancel {

@@ -198,7 +198,8 @@ pub struct ClientAnswer {
 /// client request's tid, an elector's peer rank) in the low 56 bits. A
 /// [`Timer`] is 16 bytes (its tag beside a `u64`), which would make a
 /// `TimerSet` event 8 bytes larger than the others. A tid past 2⁵⁶ would
-/// take 2⁵⁶ client requests, far past any run's budget.
+/// take 2⁵⁶ client requests, far past any run's budget (a trace read from
+/// elsewhere with one is refused: [`TimerCode::try_new`]).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct TimerCode(u64);
 
@@ -207,63 +208,81 @@ const ARG_MASK: u64 = (1 << ARG_BITS) - 1;
 
 impl TimerCode {
     pub fn new(t: Timer) -> TimerCode {
-        let (code, arg): (u64, u64) = match t {
-            Timer::ProbeTimeout => (0, 0),
-            Timer::ElectionExpire => (1, 0),
-            Timer::CollectTimeout => (2, 0),
-            Timer::AcceptTimeout => (3, 0),
-            Timer::LeaseRenew => (4, 0),
-            Timer::LeaseAckTimeout => (5, 0),
-            Timer::LeaseTimeout => (6, 0),
-            Timer::ProposeTimer => (7, 0),
-            Timer::SyncTimeout => (8, 0),
-            Timer::Tick => (9, 0),
-            Timer::Timecheck => (10, 0),
-            Timer::MonmapProposeTimer => (11, 0),
-            Timer::ClientRetry(tid) => (12, tid),
-            Timer::ClientKeepalive(tid) => (13, tid),
-            Timer::PingCheck(r) => (14, r as u32 as u64),
-            Timer::DeadPing(r) => (15, r as u32 as u64),
-            Timer::LogProposeTimer => (16, 0),
-            Timer::HealthProposeTimer => (17, 0),
-            Timer::HealthToClogTick => (18, 0),
-            Timer::HealthToClogInterval => (19, 0),
-            Timer::AuthProposeTimer => (20, 0),
-            Timer::MdsProposeTimer => (21, 0),
-            Timer::OsdProposeTimer => (22, 0),
-        };
-        assert!(arg <= ARG_MASK, "a timer's argument past 2^56");
-        TimerCode(code << ARG_BITS | arg)
+        TimerCode::try_new(t).expect("a timer's argument within 56 bits")
+    }
+
+    /// None where the argument is past 56 bits.
+    pub fn try_new(t: Timer) -> Option<TimerCode> {
+        let (kind, arg) = timer_parts(t);
+        (arg <= ARG_MASK).then_some(TimerCode((kind as u64) << ARG_BITS | arg))
     }
 
     pub fn timer(self) -> Timer {
-        let arg = self.0 & ARG_MASK;
-        match self.0 >> ARG_BITS {
-            0 => Timer::ProbeTimeout,
-            1 => Timer::ElectionExpire,
-            2 => Timer::CollectTimeout,
-            3 => Timer::AcceptTimeout,
-            4 => Timer::LeaseRenew,
-            5 => Timer::LeaseAckTimeout,
-            6 => Timer::LeaseTimeout,
-            7 => Timer::ProposeTimer,
-            8 => Timer::SyncTimeout,
-            9 => Timer::Tick,
-            10 => Timer::Timecheck,
-            11 => Timer::MonmapProposeTimer,
-            12 => Timer::ClientRetry(arg),
-            13 => Timer::ClientKeepalive(arg),
-            14 => Timer::PingCheck(arg as u32 as i32),
-            15 => Timer::DeadPing(arg as u32 as i32),
-            16 => Timer::LogProposeTimer,
-            17 => Timer::HealthProposeTimer,
-            18 => Timer::HealthToClogTick,
-            19 => Timer::HealthToClogInterval,
-            20 => Timer::AuthProposeTimer,
-            21 => Timer::MdsProposeTimer,
-            _ => Timer::OsdProposeTimer,
-        }
+        // Made by `try_new` from a timer, so its parts are one.
+        timer_of_parts((self.0 >> ARG_BITS) as u8, self.0 & ARG_MASK).unwrap_or(Timer::Tick)
     }
+}
+
+/// A timer as its kind (a number the binary trace writes too) and its
+/// argument: a tid, or a rank's 32 bits.
+pub fn timer_parts(t: Timer) -> (u8, u64) {
+    match t {
+        Timer::ProbeTimeout => (0, 0),
+        Timer::ElectionExpire => (1, 0),
+        Timer::CollectTimeout => (2, 0),
+        Timer::AcceptTimeout => (3, 0),
+        Timer::LeaseRenew => (4, 0),
+        Timer::LeaseAckTimeout => (5, 0),
+        Timer::LeaseTimeout => (6, 0),
+        Timer::ProposeTimer => (7, 0),
+        Timer::SyncTimeout => (8, 0),
+        Timer::Tick => (9, 0),
+        Timer::Timecheck => (10, 0),
+        Timer::MonmapProposeTimer => (11, 0),
+        Timer::ClientRetry(tid) => (12, tid),
+        Timer::ClientKeepalive(tid) => (13, tid),
+        Timer::PingCheck(r) => (14, r as u32 as u64),
+        Timer::DeadPing(r) => (15, r as u32 as u64),
+        Timer::LogProposeTimer => (16, 0),
+        Timer::HealthProposeTimer => (17, 0),
+        Timer::HealthToClogTick => (18, 0),
+        Timer::HealthToClogInterval => (19, 0),
+        Timer::AuthProposeTimer => (20, 0),
+        Timer::MdsProposeTimer => (21, 0),
+        Timer::OsdProposeTimer => (22, 0),
+    }
+}
+
+/// [`timer_parts`] read back; None for a kind past the last or a rank
+/// past 32 bits.
+pub fn timer_of_parts(kind: u8, arg: u64) -> Option<Timer> {
+    let rank = || u32::try_from(arg).ok().map(|r| r as i32);
+    Some(match kind {
+        0 => Timer::ProbeTimeout,
+        1 => Timer::ElectionExpire,
+        2 => Timer::CollectTimeout,
+        3 => Timer::AcceptTimeout,
+        4 => Timer::LeaseRenew,
+        5 => Timer::LeaseAckTimeout,
+        6 => Timer::LeaseTimeout,
+        7 => Timer::ProposeTimer,
+        8 => Timer::SyncTimeout,
+        9 => Timer::Tick,
+        10 => Timer::Timecheck,
+        11 => Timer::MonmapProposeTimer,
+        12 => Timer::ClientRetry(arg),
+        13 => Timer::ClientKeepalive(arg),
+        14 => Timer::PingCheck(rank()?),
+        15 => Timer::DeadPing(rank()?),
+        16 => Timer::LogProposeTimer,
+        17 => Timer::HealthProposeTimer,
+        18 => Timer::HealthToClogTick,
+        19 => Timer::HealthToClogInterval,
+        20 => Timer::AuthProposeTimer,
+        21 => Timer::MdsProposeTimer,
+        22 => Timer::OsdProposeTimer,
+        _ => return None,
+    })
 }
 
 impl From<Timer> for TimerCode {
@@ -363,4 +382,38 @@ fn client_request_json<S: Serializer>(
     st.serialize_field("target", target)?;
     st.serialize_field("op", op)?;
     st.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The const assertions above, as a test that names the sizes.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn an_event_is_32_bytes_and_every_kind_24() {
+        assert_eq!(std::mem::size_of::<EventKind>(), 24);
+        assert_eq!(std::mem::size_of::<Event>(), 32);
+        assert_eq!(std::mem::size_of::<LogLine>(), 16);
+        assert_eq!(std::mem::size_of::<TimerCode>(), 8);
+    }
+
+    #[test]
+    fn a_timer_code_reads_back_as_its_timer() {
+        let mut timers: Vec<Timer> = (0..=22).filter_map(|k| timer_of_parts(k, 0)).collect();
+        assert_eq!(timers.len(), 23);
+        timers.extend([
+            Timer::ClientRetry(7),
+            Timer::ClientKeepalive(ARG_MASK),
+            Timer::PingCheck(-1),
+            Timer::PingCheck(i32::MAX),
+            Timer::DeadPing(i32::MIN),
+        ]);
+        for t in timers {
+            assert_eq!(TimerCode::new(t).timer(), t);
+            assert_eq!(timer_of_parts(timer_parts(t).0, timer_parts(t).1), Some(t));
+        }
+        assert!(TimerCode::try_new(Timer::ClientRetry(ARG_MASK + 1)).is_none());
+        assert_eq!(timer_of_parts(23, 0), None);
+    }
 }
