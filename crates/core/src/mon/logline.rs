@@ -186,7 +186,7 @@ impl LogLine {
     pub fn propose_pending(v: Version, ops: u64) -> LogLine {
         match u32::try_from(ops) {
             Ok(ops) => LogLine::ProposePending { v, ops },
-            Err(_) => LogLine::Text(spell(propose_pending(v, ops)).into()),
+            Err(_) => spelled(propose_pending(v, ops)),
         }
     }
 
@@ -194,7 +194,7 @@ impl LogLine {
     pub fn begin(v: Version, pn: u64) -> LogLine {
         match u32::try_from(v) {
             Ok(v) => LogLine::Begin { v, pn },
-            Err(_) => LogLine::Text(spell(begin(v, pn)).into()),
+            Err(_) => spelled(begin(v, pn)),
         }
     }
 
@@ -202,7 +202,7 @@ impl LogLine {
     pub fn accepting(v: Version, pn: u64) -> LogLine {
         match u32::try_from(v) {
             Ok(v) => LogLine::Accepting { v, pn },
-            Err(_) => LogLine::Text(spell(accepting(v, pn)).into()),
+            Err(_) => spelled(accepting(v, pn)),
         }
     }
 
@@ -210,7 +210,7 @@ impl LogLine {
     pub fn store_state(lo: Version, hi: Version) -> LogLine {
         match u32::try_from(lo) {
             Ok(lo) => LogLine::StoreState { lo, hi },
-            Err(_) => LogLine::Text(spell(store_state(lo, hi)).into()),
+            Err(_) => spelled(store_state(lo, hi)),
         }
     }
 
@@ -218,7 +218,7 @@ impl LogLine {
     pub fn lease_on(lc: Version, until: Time) -> LogLine {
         match u32::try_from(lc) {
             Ok(lc) => LogLine::LeaseOn { lc, until },
-            Err(_) => LogLine::Text(spell(lease_on(lc, until)).into()),
+            Err(_) => spelled(lease_on(lc, until)),
         }
     }
 }
@@ -254,6 +254,14 @@ fn store_state(lo: Version, hi: Version) -> Parts {
 fn lease_on(lc: Version, until: Time) -> Parts {
     let (lc, until) = (Num::U(lc), Num::Secs(until));
     ("lease on lc ", Some(lc), " until ", Some(until), "")
+}
+
+/// A line kept as its text (a number past 32 bits): one copy of the
+/// code, out of the constructors' way.
+#[cold]
+#[inline(never)]
+fn spelled(parts: Parts) -> LogLine {
+    LogLine::Text(spell(parts).into())
 }
 
 /// A numbered line's text, written without `core::fmt` (about 900
