@@ -801,7 +801,7 @@ fn app(props: &AppProps) -> Html {
             .rev()
             .find(|m| m.kind == MarkKind::Note)
             .and_then(|m| match &trace.get(m.ev)?.kind {
-                EventKind::Note { text } => Some(text.clone()),
+                EventKind::Note { text } => Some(text.to_string()),
                 _ => None,
             })
     });

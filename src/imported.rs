@@ -59,17 +59,17 @@ fn status(s: &Json) -> Option<MonStatus> {
     let state = MonState::from_name(&s.get("state")?.str()?.to_ascii_lowercase())?;
     let p = s.get("paxos")?;
     Some(MonStatus {
-        state,
-        rank: num(s, "rank") as _,
-        election_epoch: num(s, "election_epoch") as _,
         paxos: PaxosStatus {
             state: paxos_state(p.get("state").and_then(Json::str).unwrap_or("")),
             first_committed: num(p, "first_committed"),
             last_committed: num(p, "last_committed"),
             lease_expire: num(p, "lease_expire"),
         },
-        monmap_epoch: num(s, "monmap_epoch") as _,
         names: Arc::new(StatusNames {
+            state,
+            rank: num(s, "rank") as _,
+            election_epoch: num(s, "election_epoch") as _,
+            monmap_epoch: num(s, "monmap_epoch") as _,
             leader: s.get("leader").and_then(Json::str).map(Into::into),
             quorum: strs(s.get("quorum")).into(),
             health: strs(s.get("health")),

@@ -551,7 +551,7 @@ impl Model {
                             all.push(' ');
                             all.push_str(text);
                         }
-                        _ => self.stops.push((ev.at, text.clone())),
+                        _ => self.stops.push((ev.at, text.to_string())),
                     }
                     self.told = Some(self.told.map_or(ev.at, |t| t.max(ev.at)));
                 }
@@ -565,7 +565,7 @@ impl Model {
                 // scrubber and the clock show what was simulated, not the
                 // scenario's `end` (Sim::run_until emits Overrun last).
                 EventKind::Overrun { text } => {
-                    self.overrun = Some(text.as_str().into());
+                    self.overrun = Some((**text).into());
                     self.end = self.end.min(ev.at);
                 }
                 EventKind::Status { node, status } => presence_change(

@@ -778,7 +778,7 @@ impl AppState {
 fn event_mon(kind: &monscope_core::trace::EventKind) -> Option<NodeId> {
     use monscope_core::trace::EventKind as K;
     match kind {
-        K::Send { from, .. } => Some(*from),
+        K::Send { from, .. } => Some((*from).into()),
         K::Status { node, .. }
         | K::Commit { node, .. }
         | K::Store { node, .. }

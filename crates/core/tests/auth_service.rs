@@ -60,7 +60,7 @@ fn global_id_requests(r: &Run) -> Vec<(u64, u32)> {
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Send { from, msg, .. } if matches!(&**msg, Message::GlobalId(_)) => {
-                Some((ev.at, *from))
+                Some((ev.at, u32::from(*from)))
             }
             _ => None,
         })

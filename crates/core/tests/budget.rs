@@ -45,7 +45,7 @@ fn the_probe_storm_of_issue_13_stays_within_the_budget_of_a_run() {
             assert!(o.text.contains("mon.x1"), "{}", o.text);
             assert!(o.text.contains("PROBE"), "{}", o.text);
             let last = r.trace.last().map(|e| &e.kind);
-            assert!(matches!(last, Some(EventKind::Overrun { text }) if *text == o.text));
+            assert!(matches!(last, Some(EventKind::Overrun { text }) if **text == o.text));
         }
         // A core that does not storm runs the scenario to its end.
         None => assert_eq!(r.end, s.end),
@@ -183,7 +183,7 @@ fn a_long_run_of_fifteen_monitors_stops_at_its_bytes_and_names_the_pings() {
     );
     assert!(matches!(
         r.trace.last().map(|e| &e.kind),
-        Some(EventKind::Overrun { text }) if *text == o.text
+        Some(EventKind::Overrun { text }) if **text == o.text
     ));
     // What `run --json` writes (and the digest hashes) is about the budget.
     let json: u64 = r.trace.iter().map(|e| json_line(e).len() as u64 + 1).sum();

@@ -40,7 +40,7 @@ fn entered(r: &Run, name: &str, state: MonState) -> Vec<Time> {
 
 fn sends<'a>(r: &'a Run) -> impl Iterator<Item = (&'a Event, u32, u32, &'a Message)> + 'a {
     r.trace.iter().filter_map(|ev| match &ev.kind {
-        EventKind::Send { from, to, msg, .. } => Some((ev, *from, *to, &**msg)),
+        EventKind::Send { from, to, msg, .. } => Some((ev, (*from).into(), (*to).into(), &**msg)),
         _ => None,
     })
 }
@@ -119,7 +119,9 @@ fn a_peon_that_hears_no_lease_for_10s_bootstraps() {
             EventKind::Send {
                 to, arrive_at, msg, ..
             } => match &**msg {
-                Message::Paxos(p) if *to == b && p.op == PaxosOp::Lease => Some(*arrive_at),
+                Message::Paxos(p) if u32::from(*to) == b && p.op == PaxosOp::Lease => {
+                    Some(*arrive_at)
+                }
                 _ => None,
             },
             _ => None,

@@ -58,7 +58,7 @@ fn first_request_to(r: &Run, to: u32) -> MsgId {
         .iter()
         .find_map(|ev| match &ev.kind {
             EventKind::Send { id, to: t, msg, .. }
-                if *t == to && matches!(**msg, Message::Client(_)) =>
+                if u32::from(*t) == to && matches!(**msg, Message::Client(_)) =>
             {
                 Some(*id)
             }
@@ -129,13 +129,13 @@ fn a_new_session_opens_only_with_a_monitor_the_client_can_reach_monclient_add_co
     assert_eq!(failed(&r), Vec::<String>::new());
     let b = node(&r, "b");
     let target = r.trace.iter().find_map(|ev| match &ev.kind {
-        EventKind::ClientRequest { target, .. } => Some(*target),
+        EventKind::ClientRequest { target, .. } => Some(target.map(u32::from)),
         _ => None,
     });
     assert_eq!(target, Some(Some(b)));
     let client = r.nodes.len() as u32 - 1;
     let asked_a = r.trace.iter().any(|ev| {
-        matches!(&ev.kind, EventKind::Send { from, to, .. } if *from == client && *to == node(&r, "a"))
+        matches!(&ev.kind, EventKind::Send { from, to, .. } if u32::from(*from) == client && u32::from(*to) == node(&r, "a"))
     });
     assert!(!asked_a, "the client never talks to a");
     assert!(
@@ -168,7 +168,7 @@ fn a_client_still_hunting_moves_on_every_mon_client_hunt_interval_monclient_tick
     // nothing is sent to c.
     let to_c = r.trace.iter().any(|ev| {
         matches!(&ev.kind, EventKind::Send { to, msg, .. }
-            if *to == node(&r, "c") && matches!(**msg, Message::Client(_)))
+            if u32::from(*to) == node(&r, "c") && matches!(**msg, Message::Client(_)))
     });
     assert!(!to_c, "c never gets the request");
 
@@ -401,7 +401,7 @@ fn a_session_reset_reopens_at_once_between_two_ticks_monclient_ms_handle_reset_c
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Send { to, msg, .. } if matches!(**msg, Message::Client(_)) => {
-                Some((ev.at, *to))
+                Some((ev.at, u32::from(*to)))
             }
             _ => None,
         })
@@ -457,7 +457,7 @@ fn a_monitor_out_of_quorum_refuses_a_new_monclient_authmonitor_assign_global_id_
     let a = node(&r, "a");
     let to_a = r.trace.iter().any(|ev| {
         matches!(&ev.kind, EventKind::Send { to, msg, .. }
-            if *to == a && matches!(**msg, Message::Client(_)))
+            if u32::from(*to) == a && matches!(**msg, Message::Client(_)))
     });
     assert!(!to_a, "the request reached a");
     assert_eq!(client_logs(&r, "continuing hunt"), vec![43 * SEC]);
@@ -481,7 +481,9 @@ fn a_monitor_out_of_quorum_lets_in_a_monclient_that_has_a_global_id_monitor_hand
     assert_eq!(failed(&r), Vec::<String>::new());
     let b = node(&r, "b");
     let to_b = r.trace.iter().find_map(|ev| match &ev.kind {
-        EventKind::Send { to, msg, .. } if *to == b && matches!(**msg, Message::Client(_)) => {
+        EventKind::Send { to, msg, .. }
+            if u32::from(*to) == b && matches!(**msg, Message::Client(_)) =>
+        {
             Some(ev.at)
         }
         _ => None,

@@ -27,7 +27,7 @@ fn syncs(r: &Run) -> Vec<(u64, u32, u32, MMonSync)> {
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Send { from, to, msg, .. } => match &**msg {
-                Message::Sync(m) => Some((ev.at, *from, *to, (**m).clone())),
+                Message::Sync(m) => Some((ev.at, (*from).into(), (*to).into(), (**m).clone())),
                 _ => None,
             },
             _ => None,

@@ -24,8 +24,10 @@ fn a_read_waiting_on_a_monitor_that_syncs_is_answered_after_the_sync_monitor_ini
     assert!(synced, "c synchronized");
     let answer = r.trace.iter().find_map(|e| match &e.kind {
         EventKind::ClientReply {
-            tid: 4, from, text, ..
-        } => Some((e.at, *from, text.clone())),
+            tid: 4,
+            from,
+            answer,
+        } => Some((e.at, *from, answer.text.clone())),
         _ => None,
     });
     let (at, from, text) = answer.expect("the read is answered");

@@ -32,7 +32,7 @@ fn fates(r: &Run, from: NodeId, to: NodeId) -> BTreeMap<MsgId, Fate> {
         match &ev.kind {
             EventKind::Send {
                 id, from: f, to: t, ..
-            } if (*f, *t) == (from, to) => {
+            } if (u32::from(*f), u32::from(*t)) == (from, to) => {
                 m.insert(
                     *id,
                     Fate {

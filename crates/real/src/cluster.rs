@@ -24,7 +24,7 @@ use monscope_core::mon::store::Transaction;
 use monscope_core::mon::{Addr, Rank};
 use monscope_core::time::Time;
 use monscope_core::trace::state::{KV_PREFIX, PAXOS_PREFIX};
-use monscope_core::trace::{EventKind, NodeId};
+use monscope_core::trace::{ClientAnswer, EventKind, NodeId, SmallNode};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom};
@@ -578,7 +578,8 @@ impl Cluster {
         let text = op.text();
         self.rec.record(EventKind::ClientRequest {
             tid,
-            target,
+            // The monitors are a handful: a node past 255 is not named.
+            target: target.and_then(|t| SmallNode::try_from(t).ok()),
             op: Arc::new(op),
         });
         let mons = self.present();
@@ -898,16 +899,18 @@ impl RecHandle {
             // Who answered is not reported by librados: the monitor it was
             // sent through, else the leader when it was sent.
             from: to.target.or(leader).unwrap_or(0),
-            text: text.into(),
             // What the CLI prints; the version a write committed at is
             // not in a config-key reply, so no write counts as acknowledged
             // at a version (the properties then have nothing to check it by).
-            result: Arc::new(ClientResult::Command {
-                ok: r.rc == 0,
-                text: if r.rc == 0 {
-                    r.out.clone()
-                } else {
-                    r.status.clone()
+            answer: Arc::new(ClientAnswer {
+                text: text.into(),
+                result: ClientResult::Command {
+                    ok: r.rc == 0,
+                    text: if r.rc == 0 {
+                        r.out.clone()
+                    } else {
+                        r.status.clone()
+                    },
                 },
             }),
         });

@@ -37,7 +37,7 @@ pub fn evaluate(scenario: &Scenario, names: Vec<String>, events: Vec<Event>) -> 
             .map(|v| Event {
                 at: v.at,
                 kind: EventKind::Violation {
-                    text: v.text.clone(),
+                    text: v.text.as_str().into(),
                     property: v.property,
                 },
             })

@@ -404,7 +404,9 @@ fn statement(
     let text = print_action(&t.action);
     match &t.action {
         Action::Note(n) => {
-            c.rec.record(EventKind::Note { text: n.clone() });
+            c.rec.record(EventKind::Note {
+                text: n.as_str().into(),
+            });
             return;
         }
         Action::Expect(e) => {
@@ -422,7 +424,10 @@ fn statement(
         }
         _ => {}
     }
-    c.rec.record(EventKind::Action { line, text });
+    c.rec.record(EventKind::Action {
+        line,
+        text: text.into(),
+    });
     let present = c.present();
     let all = all_names(s);
     let (starts, others): (Vec<Op>, Vec<Op>) = plan::ops(&t.action, &present, &all)

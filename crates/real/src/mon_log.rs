@@ -267,6 +267,10 @@ impl LogView {
         let mut quorum = self.quorum.clone();
         quorum.sort_unstable();
         let names = StatusNames {
+            state: self.state,
+            rank: self.rank,
+            election_epoch: self.election_epoch,
+            monmap_epoch: self.monmap_epoch,
             leader: if in_quorum {
                 self.leader.and_then(|r| self.name_of(r)).map(Into::into)
             } else {
@@ -287,16 +291,12 @@ impl LogView {
             last_pn: 0,
         };
         MonStatus {
-            state: self.state,
-            rank: self.rank,
-            election_epoch: self.election_epoch,
             paxos: PaxosStatus {
                 state: self.paxos.0,
                 first_committed: self.paxos.1,
                 last_committed: self.paxos.2,
                 lease_expire: 0,
             },
-            monmap_epoch: self.monmap_epoch,
             names: Arc::new(names),
         }
     }

@@ -13,7 +13,7 @@ use crate::mon::monmap::{MonInfo, MonMap, Strategy};
 use crate::mon::status::{MonState, MonStatus, PaxosState};
 use crate::mon::Addr;
 use crate::time::{format_secs, Time, SEC};
-use crate::trace::{Event, EventKind, MsgId, NodeId};
+use crate::trace::{Event, EventKind, MsgId, NodeId, SmallNode};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -231,13 +231,18 @@ pub fn build(reads: Vec<FileRead>) -> Result<Import, Error> {
         let Some(Some(msg)) = parsed.get(a.text) else {
             continue;
         };
+        // A send keeps its ends in a byte: a cluster's monitors are far
+        // fewer, and an arrow of a node past 255 is left out.
+        let (Ok(from), Ok(to)) = (SmallNode::try_from(a.from), SmallNode::try_from(a.to)) else {
+            continue;
+        };
         let (sent, arrive) = (at(a.from, a.send_wall), at(a.to, a.recv_wall));
         events.push(Event {
             at: sent,
             kind: EventKind::Send {
                 id: id as MsgId,
-                from: a.from as NodeId,
-                to: a.to as NodeId,
+                from,
+                to,
                 arrive_at: arrive,
                 msg: msg.clone(),
             },

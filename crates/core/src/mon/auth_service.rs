@@ -122,7 +122,7 @@ impl ServiceClass for AuthService {
 impl Service for AuthService {
     /// AuthMonitor::create_initial: max_global_id = MIN_GLOBAL_ID.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        ctx.out.log("auth create_initial");
+        ctx.out.log(&"auth create_initial");
         self.pending.push(MIN_GLOBAL_ID);
     }
 
@@ -173,7 +173,7 @@ impl Service for AuthService {
             changed = true;
         }
         for _ in 0..std::mem::take(&mut self.waiting) {
-            ctx.out.log("auth: prepare_global_id");
+            ctx.out.log(&"auth: prepare_global_id");
             self.increase_max_global_id(ctx);
             changed = true;
         }

@@ -125,7 +125,7 @@ impl ServiceClass for HealthService {
 impl Service for HealthService {
     /// HealthMonitor::create_initial: nothing; the first version is empty.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        ctx.out.log("health create_initial");
+        ctx.out.log(&"health create_initial");
     }
 
     /// HealthMonitor::create_pending: the leader's checks start from the

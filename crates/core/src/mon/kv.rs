@@ -60,7 +60,7 @@ impl ServiceClass for KvService {
 impl Service for KvService {
     /// KVMonitor::create_initial: nothing but the empty pending increment.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        ctx.out.log("kv create_initial");
+        ctx.out.log(&"kv create_initial");
     }
 
     fn create_pending(&mut self, _ctx: &PaxosCtx) {

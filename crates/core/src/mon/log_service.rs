@@ -170,7 +170,7 @@ impl ServiceClass for LogService {
 impl Service for LogService {
     /// LogMonitor::create_initial: an empty summary as the first version.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        ctx.out.log("logm create_initial");
+        ctx.out.log(&"logm create_initial");
     }
 
     fn create_pending(&mut self, _ctx: &PaxosCtx) {

@@ -12,38 +12,52 @@
 
 use crate::mon::{Rank, Version};
 use crate::time::{Time, SEC};
+use crate::trace::event::ThinStr;
 use serde::{Serialize, Serializer};
 use std::borrow::Cow;
 use std::fmt;
 
 /// A line of a monitor's log. Two lines are equal when their texts are.
+///
+/// 16 bytes (a `Log` event is then 24 with its node and tag, as the other
+/// kinds): one word of payload beside the tag. A text is behind one
+/// pointer ([`ThinStr`]), a fixed line a reference to its `&'static str`,
+/// and a line of two numbers keeps one of them in 32 bits; where that
+/// number is past 32 bits the line is kept as its text (the constructors
+/// below), which reads the same.
 #[derive(Clone, Debug)]
 pub enum LogLine {
     /// Any line, formatted when it was written.
-    Text(String),
+    Text(ThinStr),
     /// A fixed line ("trigger_propose: active, proposing now").
-    Static(&'static str),
+    Static(&'static &'static str),
     /// PaxosService::propose_pending's "{service}: forced immediate propose".
-    ForcedPropose(&'static str),
-    /// Paxos::propose_pending: "propose_pending v{v} ({ops} ops)".
-    ProposePending { v: Version, ops: u64 },
-    /// Paxos::begin: "begin v{v} pn {pn}".
-    Begin { v: Version, pn: u64 },
-    /// Paxos::handle_begin: "accepting v{v} pn {pn}".
-    Accepting { v: Version, pn: u64 },
+    ForcedPropose(&'static &'static str),
+    /// Paxos::propose_pending: "propose_pending v{v} ({ops} ops)"
+    /// ([`LogLine::propose_pending`]).
+    ProposePending { v: Version, ops: u32 },
+    /// Paxos::begin: "begin v{v} pn {pn}" ([`LogLine::begin`]).
+    Begin { v: u32, pn: u64 },
+    /// Paxos::handle_begin: "accepting v{v} pn {pn}" ([`LogLine::accepting`]).
+    Accepting { v: u32, pn: u64 },
     /// Paxos::handle_accept: "all accepted v{v}".
     AllAccepted(Version),
     /// Paxos::commit_finish: "commit v{v}".
     Commit(Version),
-    /// Paxos::store_state: "store_state [{lo}..{hi}]".
-    StoreState { lo: Version, hi: Version },
+    /// Paxos::store_state: "store_state [{lo}..{hi}]" ([`LogLine::store_state`]).
+    StoreState { lo: u32, hi: Version },
     /// Paxos::extend_lease: "extend_lease to {until}" (seconds).
     ExtendLease(Time),
-    /// Paxos::handle_lease: "lease on lc {lc} until {until}" (seconds).
-    LeaseOn { lc: Version, until: Time },
+    /// Paxos::handle_lease: "lease on lc {lc} until {until}" (seconds;
+    /// [`LogLine::lease_on`]).
+    LeaseOn { lc: u32, until: Time },
     /// Paxos::handle_lease_ack: "LEASE_ACK from mon.{from}: got everyone".
     LeaseAckAll(Rank),
 }
+
+// A line past 16 bytes makes every `Log` event, and so every event, larger.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<LogLine>() == 16);
 
 /// A number in a line: a count or version, a rank (-1 is "none"), or a
 /// time in seconds as [`Secs`] shows it (up to six decimals, no trailing zeros).
@@ -145,28 +159,18 @@ impl LogLine {
         use Num::{Rank as R, Secs as S, U};
         let (a, x, b, y, c): Parts = match self {
             LogLine::Text(s) => return Cow::Borrowed(s),
-            LogLine::Static(s) => return Cow::Borrowed(s),
+            LogLine::Static(s) => return Cow::Borrowed(*s),
             LogLine::ForcedPropose(service) => {
-                (service, None, ": forced immediate propose", None, "")
+                (**service, None, ": forced immediate propose", None, "")
             }
-            LogLine::ProposePending { v, ops } => (
-                "propose_pending v",
-                Some(U(*v)),
-                " (",
-                Some(U(*ops)),
-                " ops)",
-            ),
-            LogLine::Begin { v, pn } => ("begin v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
-            LogLine::Accepting { v, pn } => ("accepting v", Some(U(*v)), " pn ", Some(U(*pn)), ""),
+            LogLine::ProposePending { v, ops } => propose_pending(*v, *ops as u64),
+            LogLine::Begin { v, pn } => begin(*v as u64, *pn),
+            LogLine::Accepting { v, pn } => accepting(*v as u64, *pn),
             LogLine::AllAccepted(v) => ("all accepted v", Some(U(*v)), "", None, ""),
             LogLine::Commit(v) => ("commit v", Some(U(*v)), "", None, ""),
-            LogLine::StoreState { lo, hi } => {
-                ("store_state [", Some(U(*lo)), "..", Some(U(*hi)), "]")
-            }
+            LogLine::StoreState { lo, hi } => store_state(*lo as u64, *hi),
             LogLine::ExtendLease(until) => ("extend_lease to ", Some(S(*until)), "", None, ""),
-            LogLine::LeaseOn { lc, until } => {
-                ("lease on lc ", Some(U(*lc)), " until ", Some(S(*until)), "")
-            }
+            LogLine::LeaseOn { lc, until } => lease_on(*lc as u64, *until),
             LogLine::LeaseAckAll(from) => (
                 "LEASE_ACK from mon.",
                 Some(R(*from)),
@@ -175,15 +179,101 @@ impl LogLine {
                 "",
             ),
         };
-        // Written without `core::fmt` (about 900 instructions a line).
-        let mut s = String::with_capacity(a.len() + b.len() + c.len() + 40);
-        s.push_str(a);
-        x.inspect(|n| n.put(&mut s));
-        s.push_str(b);
-        y.inspect(|n| n.put(&mut s));
-        s.push_str(c);
-        Cow::Owned(s)
+        Cow::Owned(spell((a, x, b, y, c)))
     }
+
+    /// Paxos::propose_pending's line.
+    pub fn propose_pending(v: Version, ops: u64) -> LogLine {
+        match u32::try_from(ops) {
+            Ok(ops) => LogLine::ProposePending { v, ops },
+            Err(_) => spelled(propose_pending(v, ops)),
+        }
+    }
+
+    /// Paxos::begin's line.
+    pub fn begin(v: Version, pn: u64) -> LogLine {
+        match u32::try_from(v) {
+            Ok(v) => LogLine::Begin { v, pn },
+            Err(_) => spelled(begin(v, pn)),
+        }
+    }
+
+    /// Paxos::handle_begin's line.
+    pub fn accepting(v: Version, pn: u64) -> LogLine {
+        match u32::try_from(v) {
+            Ok(v) => LogLine::Accepting { v, pn },
+            Err(_) => spelled(accepting(v, pn)),
+        }
+    }
+
+    /// Paxos::store_state's line.
+    pub fn store_state(lo: Version, hi: Version) -> LogLine {
+        match u32::try_from(lo) {
+            Ok(lo) => LogLine::StoreState { lo, hi },
+            Err(_) => spelled(store_state(lo, hi)),
+        }
+    }
+
+    /// Paxos::handle_lease's line.
+    pub fn lease_on(lc: Version, until: Time) -> LogLine {
+        match u32::try_from(lc) {
+            Ok(lc) => LogLine::LeaseOn { lc, until },
+            Err(_) => spelled(lease_on(lc, until)),
+        }
+    }
+}
+
+fn propose_pending(v: Version, ops: u64) -> Parts {
+    (
+        "propose_pending v",
+        Some(Num::U(v)),
+        " (",
+        Some(Num::U(ops)),
+        " ops)",
+    )
+}
+
+fn begin(v: Version, pn: u64) -> Parts {
+    ("begin v", Some(Num::U(v)), " pn ", Some(Num::U(pn)), "")
+}
+
+fn accepting(v: Version, pn: u64) -> Parts {
+    ("accepting v", Some(Num::U(v)), " pn ", Some(Num::U(pn)), "")
+}
+
+fn store_state(lo: Version, hi: Version) -> Parts {
+    (
+        "store_state [",
+        Some(Num::U(lo)),
+        "..",
+        Some(Num::U(hi)),
+        "]",
+    )
+}
+
+fn lease_on(lc: Version, until: Time) -> Parts {
+    let (lc, until) = (Num::U(lc), Num::Secs(until));
+    ("lease on lc ", Some(lc), " until ", Some(until), "")
+}
+
+/// A line kept as its text (a number past 32 bits): one copy of the
+/// code, out of the constructors' way.
+#[cold]
+#[inline(never)]
+fn spelled(parts: Parts) -> LogLine {
+    LogLine::Text(spell(parts).into())
+}
+
+/// A numbered line's text, written without `core::fmt` (about 900
+/// instructions a line).
+fn spell((a, x, b, y, c): Parts) -> String {
+    let mut s = String::with_capacity(a.len() + b.len() + c.len() + 40);
+    s.push_str(a);
+    x.inspect(|n| n.put(&mut s));
+    s.push_str(b);
+    y.inspect(|n| n.put(&mut s));
+    s.push_str(c);
+    s
 }
 
 impl PartialEq for LogLine {
@@ -207,12 +297,14 @@ impl Serialize for LogLine {
 
 impl From<String> for LogLine {
     fn from(s: String) -> LogLine {
-        LogLine::Text(s)
+        LogLine::Text(s.into())
     }
 }
 
-impl From<&'static str> for LogLine {
-    fn from(s: &'static str) -> LogLine {
+/// A fixed line: `out.log(&"bootstrap")` (a reference to the literal, so
+/// the line is one pointer).
+impl From<&'static &'static str> for LogLine {
+    fn from(s: &'static &'static str) -> LogLine {
         LogLine::Static(s)
     }
 }
@@ -238,11 +330,33 @@ mod tests {
             1_000_001,
             u64::MAX,
         ] {
-            let line = LogLine::LeaseOn { lc: t, until: t }.text().into_owned();
+            let line = LogLine::lease_on(t, t).text().into_owned();
             assert_eq!(line, format!("lease on lc {t} until {}", Secs(t)));
         }
         let line = LogLine::ProposePending { v: 7, ops: 3 };
         assert_eq!(line.text(), "propose_pending v7 (3 ops)");
+        // A number past 32 bits: the line is kept as its text, read the same.
+        let big = u64::MAX;
+        for (line, text) in [
+            (
+                LogLine::propose_pending(big, big),
+                format!("propose_pending v{big} ({big} ops)"),
+            ),
+            (LogLine::begin(big, big), format!("begin v{big} pn {big}")),
+            (LogLine::accepting(big, 3), format!("accepting v{big} pn 3")),
+            (
+                LogLine::store_state(big, big),
+                format!("store_state [{big}..{big}]"),
+            ),
+        ] {
+            assert!(matches!(line, LogLine::Text(_)));
+            assert_eq!(line.text(), text);
+        }
+        assert_eq!(LogLine::begin(7, big).text(), format!("begin v7 pn {big}"));
+        assert_eq!(
+            LogLine::store_state(2, big).text(),
+            format!("store_state [2..{big}]")
+        );
         for r in [-1i32, 0, 4, i32::MIN] {
             assert_eq!(
                 LogLine::LeaseAckAll(r).text(),
@@ -250,7 +364,7 @@ mod tests {
             );
         }
         assert_eq!(
-            LogLine::ForcedPropose("kv").text(),
+            LogLine::ForcedPropose(&"kv").text(),
             "kv: forced immediate propose"
         );
     }
@@ -260,7 +374,7 @@ mod tests {
         assert_eq!(LogLine::Commit(12), LogLine::from("commit v12".to_string()));
         assert_ne!(LogLine::Commit(12), LogLine::Commit(13));
         assert_eq!(
-            LogLine::from("bootstrap"),
+            LogLine::from(&"bootstrap"),
             LogLine::Text("bootstrap".into())
         );
     }

@@ -217,6 +217,10 @@ impl Monitor {
         names.health = self.health();
         names.scores = self.scores();
         [names.accepted_pn, names.last_pn] = self.consensus.pns();
+        names.state = self.state;
+        names.rank = self.rank;
+        names.election_epoch = self.elector.epoch();
+        names.monmap_epoch = self.monmap.epoch;
         self.fields_into(s);
     }
 
@@ -248,13 +252,22 @@ impl Monitor {
         let health_same = self.health_unchanged(&s.health);
         let scores = self.scores();
         let [accepted_pn, last_pn] = self.consensus.pns();
+        let election_epoch = self.elector.epoch();
         if !same
             || !health_same
             || *scores != *s.scores
             || accepted_pn != s.accepted_pn
             || last_pn != s.last_pn
+            || s.state != self.state
+            || s.election_epoch != election_epoch
+            || s.rank != self.rank
+            || s.monmap_epoch != self.monmap.epoch
         {
             let mut names = StatusNames {
+                state: self.state,
+                rank: self.rank,
+                election_epoch,
+                monmap_epoch: self.monmap.epoch,
                 leader: s.leader.clone(),
                 quorum: s.quorum.clone(),
                 health: if health_same {
@@ -329,14 +342,11 @@ impl Monitor {
         }
     }
 
-    /// Every field of the status but the names (and the health and scores
-    /// beside them).
+    /// Every field of the status but the names (and the state, epochs,
+    /// health and scores beside them: [`Self::status_into_keyed`] writes
+    /// those as new names).
     fn fields_into(&self, s: &mut MonStatus) {
-        s.state = self.state;
-        s.rank = self.rank;
-        s.election_epoch = self.elector.epoch();
         s.paxos = self.consensus.status();
-        s.monmap_epoch = self.monmap.epoch;
     }
 
     /// Connection scores by monitor name, as this monitor's tracker has them;
@@ -384,7 +394,7 @@ impl Monitor {
             Input::Timer(t) => self.on_timer(now, t, out),
             Input::CallElection => {
                 if matches!(self.state, MonState::Probing | MonState::Synchronizing) {
-                    out.log("call-election ignored: not in an electable state");
+                    out.log(&"call-election ignored: not in an electable state");
                 } else {
                     self.start_election(now, out);
                 }
@@ -407,8 +417,8 @@ impl Monitor {
         // Monitor::preinit: a monitor that has joined a quorum and is not in
         // its monmap any more was removed: it refuses to start.
         if self.has_ever_joined && self.monmap.rank_of_name(&self.name) < 0 {
-            out.log("not in monmap and have been in a quorum before; must have been removed");
-            out.log("commit suicide!");
+            out.log(&"not in monmap and have been in a quorum before; must have been removed");
+            out.log(&"commit suicide!");
             self.suicide(now, out);
             return;
         }
@@ -421,7 +431,7 @@ impl Monitor {
 
     /// Monitor::bootstrap (§1.3).
     fn bootstrap(&mut self, now: Time, out: &mut Out) {
-        out.log("bootstrap");
+        out.log(&"bootstrap");
         self.sync.reset_requester(out);
         out.cancel_timer(Timer::ProbeTimeout);
         // §1.3 step 5: my rank from my address in the monmap.
@@ -432,11 +442,11 @@ impl Monitor {
                     "not in monmap e{} and have been in a quorum before; must have been removed",
                     self.monmap.epoch
                 ));
-                out.log("removed from monmap, suicide");
+                out.log(&"removed from monmap, suicide");
                 self.suicide(now, out);
                 return;
             }
-            out.log("not in monmap and have never joined: clearing the elector's peer state");
+            out.log(&"not in monmap and have never joined: clearing the elector's peer state");
             self.elector.notify_clear_peer_state(self.rank);
         }
         if new_rank != self.rank {
@@ -452,7 +462,7 @@ impl Monitor {
             // lost with them. This is what keeps a never-joined monitor that
             // flips between two monmaps from answering old rounds (issue 13,
             // bug 2): one bootstrap per round trip, not a storm.
-            out.log("mark_down_all: every connection reset");
+            out.log(&"mark_down_all: every connection reset");
             out.mark_down_all();
         }
         self.state = MonState::Probing;
@@ -573,7 +583,7 @@ impl Monitor {
     fn on_timer(&mut self, now: Time, t: Timer, out: &mut Out) {
         match t {
             Timer::ProbeTimeout => {
-                out.log("probe timeout");
+                out.log(&"probe timeout");
                 self.bootstrap(now, out);
             }
             Timer::ElectionExpire => {
@@ -751,7 +761,7 @@ impl Monitor {
         ) else {
             return;
         };
-        out.log("auth: tick requesting more ids from leader");
+        out.log(&"auth: tick requesting more ids from leader");
         out.send(leader, Message::GlobalId(MMonGlobalID { old_max_id }));
     }
 
@@ -900,7 +910,7 @@ impl Monitor {
     fn start_election(&mut self, now: Time, out: &mut Out) {
         self.reset(now, out);
         self.state = MonState::Electing;
-        out.log("calling monitor election");
+        out.log(&"calling monitor election");
         self.clog(
             now,
             Prio::Inf,
@@ -1097,7 +1107,7 @@ impl Monitor {
                         self.clog(now, Prio::Dbg, line);
                     }
                     if !self.has_ever_joined && self.consensus.last_committed() >= 1 {
-                        out.log("noting that i was, once, part of an active quorum");
+                        out.log(&"noting that i was, once, part of an active quorum");
                         self.has_ever_joined = true;
                         let mut tx = Transaction::new();
                         tx.put_u64("monitor", "joined", 1);

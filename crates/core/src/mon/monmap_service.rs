@@ -150,7 +150,7 @@ impl ServiceClass for MonmapService {
 impl Service for MonmapService {
     /// MonmapMonitor::create_initial: the current monmap as epoch 1.
     fn create_initial(&mut self, ctx: &mut PaxosCtx) {
-        ctx.out.log("monmap create_initial using current monmap");
+        ctx.out.log(&"monmap create_initial using current monmap");
         let mut m = ctx.monmap.clone();
         m.epoch = 1;
         self.pending_map = Some(m);
@@ -195,7 +195,7 @@ impl Service for MonmapService {
     ) -> bool {
         let Some(pending) = self.pending_map.as_mut() else {
             ctx.out
-                .log("monmap prepare_command without a pending map, dropped");
+                .log(&"monmap prepare_command without a pending map, dropped");
             return false;
         };
         match &*req.op {

@@ -55,9 +55,9 @@ fn logged(r: &Run, node: u32, text: &str) -> bool {
 
 /// Whether the client got an answer containing `text`.
 fn replied(r: &Run, text: &str) -> bool {
-    r.trace
-        .iter()
-        .any(|e| matches!(&e.kind, EventKind::ClientReply { text: t, .. } if t.contains(text)))
+    r.trace.iter().any(
+        |e| matches!(&e.kind, EventKind::ClientReply { answer, .. } if answer.text.contains(text)),
+    )
 }
 
 /// Which node answered request `tid`.

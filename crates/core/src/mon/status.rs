@@ -95,31 +95,32 @@ pub struct PaxosStatus {
 }
 
 /// A monitor's status: the fields that change with every paxos round, and
-/// beside them its names and lists, which rarely change, in one shared
-/// allocation. The trace records a new status for every change (about one
-/// event in nine of an hour's run), and the statuses that repeat the names
-/// share them: a recorded status is 88 bytes with its counts, not 152.
-/// The names read (and, copied on write, are written) as the status's own
-/// fields: `status.quorum` is `status.names.quorum`.
+/// beside them the ones that change only with an election or a monmap (its
+/// state, rank and epochs, its names and lists) in one shared allocation.
+/// The trace records a new status for every change (about one event in
+/// nine of an hour's run), and the statuses that repeat the names share
+/// them: a recorded status is 56 bytes with its counts, not 152. The names
+/// read (and, copied on write, are written) as the status's own fields:
+/// `status.quorum` is `status.names.quorum`, `status.state` its state.
 #[derive(Clone, Debug)]
 pub struct MonStatus {
-    pub state: MonState,
-    pub rank: Rank,
-    pub election_epoch: Epoch,
     pub paxos: PaxosStatus,
-    pub monmap_epoch: u32,
     pub names: Arc<StatusNames>,
 }
 
-// A recorded status is an `Arc` of it: 72 bytes, glibc's 80 class (the
-// proposal numbers among the fields made it 88, the 96 class).
+// A recorded status is an `Arc` of it: 56 bytes, glibc's 64 class (with
+// the state, rank and epochs among the fields it was 72, the 80 class).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<MonStatus>() == 56);
+const _: () = assert!(std::mem::size_of::<MonStatus>() == 40);
 
 /// The parts of a [`MonStatus`] that rarely change, shared by the statuses
 /// that repeat them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StatusNames {
+    pub state: MonState,
+    pub rank: Rank,
+    pub election_epoch: Epoch,
+    pub monmap_epoch: u32,
     /// The leader's name while in quorum.
     pub leader: Option<Arc<str>>,
     /// Quorum members by name, in rank order (empty outside a quorum).
@@ -198,26 +199,18 @@ impl Serialize for PaxosJson<'_> {
 /// them all, so a new one must be added).
 impl PartialEq for MonStatus {
     fn eq(&self, o: &Self) -> bool {
-        let MonStatus {
-            state,
-            rank,
-            election_epoch,
-            paxos,
-            monmap_epoch,
-            names,
-        } = self;
-        *paxos == o.paxos
-            && *state == o.state
-            && *election_epoch == o.election_epoch
-            && *rank == o.rank
-            && *monmap_epoch == o.monmap_epoch
-            && (Arc::ptr_eq(names, &o.names) || **names == *o.names)
+        let MonStatus { paxos, names } = self;
+        *paxos == o.paxos && (Arc::ptr_eq(names, &o.names) || **names == *o.names)
     }
 }
 
 impl PartialEq for StatusNames {
     fn eq(&self, o: &Self) -> bool {
         let StatusNames {
+            state,
+            rank,
+            election_epoch,
+            monmap_epoch,
             leader,
             quorum,
             health,
@@ -225,7 +218,11 @@ impl PartialEq for StatusNames {
             accepted_pn,
             last_pn,
         } = self;
-        *accepted_pn == o.accepted_pn
+        *state == o.state
+            && *election_epoch == o.election_epoch
+            && *rank == o.rank
+            && *monmap_epoch == o.monmap_epoch
+            && *accepted_pn == o.accepted_pn
             && *last_pn == o.last_pn
             && same_leader(leader, &o.leader)
             && same_names(quorum, &o.quorum)
@@ -253,17 +250,31 @@ impl MonStatus {
     /// The status of a monitor that is not running.
     pub fn down(rank: Rank) -> MonStatus {
         MonStatus {
-            state: MonState::Down,
-            rank,
-            election_epoch: 0,
             paxos: PaxosStatus {
                 state: PaxosState::Shutdown,
                 first_committed: 0,
                 last_committed: 0,
                 lease_expire: 0,
             },
+            names: Arc::new(StatusNames::down(rank)),
+        }
+    }
+}
+
+impl StatusNames {
+    /// A monitor that is not running: no names, no epochs.
+    pub fn down(rank: Rank) -> StatusNames {
+        StatusNames {
+            state: MonState::Down,
+            rank,
+            election_epoch: 0,
             monmap_epoch: 0,
-            names: Arc::default(),
+            leader: None,
+            quorum: Arc::new([]),
+            health: Vec::new(),
+            scores: Box::default(),
+            accepted_pn: 0,
+            last_pn: 0,
         }
     }
 }

@@ -159,11 +159,11 @@ impl MonSync {
     pub fn on_startup(&mut self, store: &mut MonitorDBStore, out: &mut Out) -> bool {
         let mut clear = false;
         if store.exists(MON_SYNC, "in_sync") {
-            out.log("clean up potentially inconsistent store state");
+            out.log(&"clean up potentially inconsistent store state");
             clear = true;
         }
         if store.get_u64(MON_SYNC, "force_sync") > 0 {
-            out.log("force sync by clearing store state");
+            out.log(&"force sync by clearing store state");
             clear = true;
         }
         if clear {
@@ -283,7 +283,8 @@ impl MonSync {
     pub fn timeout(&mut self, ctx: &mut SyncCtx) -> Vec<SyncEffect> {
         if !ctx.synchronizing {
             // Ceph asserts; a stale timer is ignored here.
-            ctx.out.log("sync timeout while not synchronizing, ignored");
+            ctx.out
+                .log(&"sync timeout while not synchronizing, ignored");
             return Vec::new();
         }
         vec![SyncEffect::Bootstrap {
@@ -466,7 +467,7 @@ impl MonSync {
 
     fn is_my_provider(&self, ctx: &mut SyncCtx, from: Addr) -> bool {
         if self.provider != Some(from) {
-            ctx.out.log("sync: source does not match, discarding");
+            ctx.out.log(&"sync: source does not match, discarding");
             return false;
         }
         true
@@ -474,7 +475,7 @@ impl MonSync {
 
     fn handle_cookie(&mut self, ctx: &mut SyncCtx, from: Addr, m: &MMonSync) -> Vec<SyncEffect> {
         if self.cookie != 0 {
-            ctx.out.log("sync: already have a cookie, ignoring");
+            ctx.out.log(&"sync: already have a cookie, ignoring");
             return Vec::new();
         }
         if !self.is_my_provider(ctx, from) {
@@ -495,7 +496,7 @@ impl MonSync {
 
     fn handle_chunk(&mut self, ctx: &mut SyncCtx, from: Addr, m: &MMonSync) -> Vec<SyncEffect> {
         if m.cookie != self.cookie || self.cookie == 0 {
-            ctx.out.log("sync: cookie does not match, discarding");
+            ctx.out.log(&"sync: cookie does not match, discarding");
             return Vec::new();
         }
         if !self.is_my_provider(ctx, from) {
@@ -504,7 +505,7 @@ impl MonSync {
         if !ctx.synchronizing {
             // Ceph asserts.
             ctx.out
-                .log("sync chunk while not synchronizing, discarding");
+                .log(&"sync chunk while not synchronizing, discarding");
             return Vec::new();
         }
         let mut fx = Vec::new();

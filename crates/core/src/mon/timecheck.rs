@@ -117,13 +117,13 @@ impl Timecheck {
     fn start_round(&mut self, env: &TcEnv, out: &mut Out) {
         if env.monmap.size() <= 1 {
             // Ceph aborts: a lone monitor never schedules timecheck.
-            out.log("timecheck: alone, no round");
+            out.log(&"timecheck: alone, no round");
             return;
         }
         if self.round % 2 == 1 {
             let max = env.cfg.mon_timecheck_interval.saturating_mul(3);
             if env.now.saturating_sub(self.round_start) < max {
-                out.log("timecheck: a round is going on, keep it");
+                out.log(&"timecheck: a round is going on, keep it");
                 self.reset_event(env, out);
                 return;
             }
@@ -256,7 +256,7 @@ impl Timecheck {
             return;
         };
         if env.now < sent {
-            out.log("timecheck: our clock was readjusted, cancelling the round");
+            out.log(&"timecheck: our clock was readjusted, cancelling the round");
             self.finish_round(env, false, out);
             return;
         }

@@ -30,6 +30,7 @@ use crate::mon::{Addr, Rank};
 use crate::scenario::ast::{Action, Scenario, Targets};
 use crate::scenario::printer::print_action;
 use crate::time::{Duration, Time};
+use crate::trace::event::{ClientAnswer, SmallNode};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
 use crate::trace::store_tx::Packer;
@@ -159,6 +160,9 @@ impl Sim {
             }
         }
         let total = all_names.len();
+        // A send keeps its ends in a byte (`SmallNode`); the scenario's
+        // check allows 15 monitors and the client.
+        assert!(total < 256, "at most 255 monitors and the client");
         // The client's list of monitors to hunt over: every node, rank = node id.
         let client_map = Arc::new(MonMap {
             epoch: 0,
@@ -431,7 +435,7 @@ impl Sim {
         });
         let overrun = self.meter.overrun(self.now, &names, pending);
         self.emit(EventKind::Overrun {
-            text: overrun.text.clone(),
+            text: overrun.text.as_str().into(),
         });
         self.overrun = Some(Arc::new(overrun));
     }
@@ -496,7 +500,7 @@ impl Sim {
             let new = all[all.len() - found..].to_vec();
             for v in new {
                 self.emit(EventKind::Violation {
-                    text: v.text,
+                    text: v.text.into(),
                     property: v.property,
                 });
             }
@@ -550,8 +554,10 @@ impl Sim {
                             self.emit(EventKind::ClientReply {
                                 tid: ans.tid,
                                 from,
-                                text: ans.text.into(),
-                                result: Arc::new(reply.result.clone()),
+                                answer: Arc::new(ClientAnswer {
+                                    text: ans.text.into(),
+                                    result: reply.result.clone(),
+                                }),
                             });
                         }
                         self.flush_out(to);
@@ -811,7 +817,7 @@ impl Sim {
         };
         self.emit(EventKind::TimerSet {
             node,
-            timer,
+            timer: timer.into(),
             fires_at,
         });
         if let Some(p) = self.timers[node as usize].arm(timer, place) {
@@ -829,10 +835,11 @@ impl Sim {
         let flight = self.net.send(&mut self.rng, self.now, from, to);
         let arrive_at = flight.arrive_at;
         self.meter.weigh(w);
+        // Both under 256 (`Sim::shared`).
         self.emit(EventKind::Send {
             id,
-            from,
-            to,
+            from: from as SmallNode,
+            to: to as SmallNode,
             arrive_at,
             msg: msg.clone(),
         });
@@ -1053,14 +1060,16 @@ impl Sim {
                 return;
             }
             Action::Note(text) => {
-                self.emit(EventKind::Note { text: text.clone() });
+                self.emit(EventKind::Note {
+                    text: text.as_str().into(),
+                });
                 return;
             }
             _ => {}
         }
         self.emit(EventKind::Action {
             line,
-            text: print_action(&stmt.action),
+            text: print_action(&stmt.action).into(),
         });
         match &stmt.action {
             Action::Start(Targets::All) => {
@@ -1190,7 +1199,7 @@ impl Sim {
         );
         self.emit(EventKind::ClientRequest {
             tid,
-            target: Some(target as NodeId),
+            target: Some(target as SmallNode),
             op: shared,
         });
         self.flush_out(node);
@@ -1248,15 +1257,15 @@ const CLIENT_STREAM: u64 = 0x6d6f_6e63_6c69_656e;
 /// What a stopped monitor shows: down, with the paxos range its store holds.
 fn down_status(rank: Rank, store: &MonitorDBStore) -> MonStatus {
     let mut s = MonStatus::down(rank);
-    s.election_epoch = store.get_u64("monitor", "election_epoch") as u32;
     s.paxos.first_committed = store.get_u64("paxos", "first_committed");
     s.paxos.last_committed = store.get_u64("paxos", "last_committed");
     // New names, not written through the shared ones (`make_mut`'s copy
     // would be code in the page for nothing).
     s.names = Arc::new(StatusNames {
+        election_epoch: store.get_u64("monitor", "election_epoch") as u32,
         accepted_pn: store.get_u64("paxos", "accepted_pn"),
         last_pn: store.get_u64("paxos", "last_pn"),
-        ..StatusNames::default()
+        ..StatusNames::down(rank)
     });
     s
 }

@@ -20,9 +20,10 @@ use crate::mon::status::{MonState, MonStatus, PaxosState, PaxosStatus, StatusNam
 use crate::mon::vecmap::VecMap;
 use crate::mon::Addr;
 use crate::time::Time;
+use crate::trace::event::{timer_of_parts, timer_parts};
 use crate::trace::properties::Property;
 use crate::trace::store_tx::StoreTx;
-use crate::trace::{DropReason, Event, EventKind};
+use crate::trace::{ClientAnswer, DropReason, Event, EventKind, SmallNode, TimerCode};
 use std::sync::Arc;
 
 /// Writes events; keeps what the next batch refers back to.
@@ -44,8 +45,9 @@ pub struct Decoder {
     names: Vec<Arc<StatusNames>>,
 }
 
-/// The distinct names a [`Decoder`] keeps to share (a few monitors').
-const NAMES_KEPT: usize = 8;
+/// The distinct names a [`Decoder`] keeps to share: one a monitor (they
+/// hold its rank), up to 15 of them and their last change.
+const NAMES_KEPT: usize = 16;
 
 impl Encoder {
     pub fn new() -> Encoder {
@@ -101,7 +103,7 @@ impl Encoder {
             } => {
                 b.push(4);
                 uint(b, *node as u64);
-                timer_of(b, timer);
+                timer_of(b, &timer.timer());
                 int(b, *fires_at as i64 - ev.at as i64);
             }
             EventKind::TimerCancel { node, timer } => {
@@ -150,16 +152,11 @@ impl Encoder {
                 uint(b, target.map_or(0, |t| t as u64 + 1));
                 client_op(b, op);
             }
-            EventKind::ClientReply {
-                tid,
-                from,
-                text,
-                result,
-            } => {
+            EventKind::ClientReply { tid, from, answer } => {
                 b.push(13);
                 uints(b, &[*tid, *from as u64]);
-                string(b, text);
-                client_result(b, result);
+                string(b, &answer.text);
+                client_result(b, &answer.result);
             }
             EventKind::Note { text } => {
                 b.push(14);
@@ -234,35 +231,14 @@ fn ranks(b: &mut Vec<u8>, rs: &[i32]) {
 }
 
 fn timer_of(b: &mut Vec<u8>, t: &Timer) {
-    let (tag, arg) = match *t {
-        Timer::ProbeTimeout => (0, 0),
-        Timer::ElectionExpire => (1, 0),
-        Timer::CollectTimeout => (2, 0),
-        Timer::AcceptTimeout => (3, 0),
-        Timer::LeaseRenew => (4, 0),
-        Timer::LeaseAckTimeout => (5, 0),
-        Timer::LeaseTimeout => (6, 0),
-        Timer::ProposeTimer => (7, 0),
-        Timer::SyncTimeout => (8, 0),
-        Timer::Tick => (9, 0),
-        Timer::Timecheck => (10, 0),
-        Timer::MonmapProposeTimer => (11, 0),
-        Timer::ClientRetry(tid) => (12, tid as i64),
-        Timer::ClientKeepalive(tid) => (13, tid as i64),
-        Timer::PingCheck(r) => (14, r as i64),
-        Timer::DeadPing(r) => (15, r as i64),
-        Timer::LogProposeTimer => (16, 0),
-        Timer::HealthProposeTimer => (17, 0),
-        Timer::HealthToClogTick => (18, 0),
-        Timer::HealthToClogInterval => (19, 0),
-        Timer::AuthProposeTimer => (20, 0),
-        Timer::MdsProposeTimer => (21, 0),
-        Timer::OsdProposeTimer => (22, 0),
-    };
-    b.push(tag);
-    // Only the client's and the elector's timers carry an argument.
-    if (12..16).contains(&tag) {
-        int(b, arg);
+    let (kind, arg) = timer_parts(*t);
+    b.push(kind);
+    // Only the client's and the elector's timers carry an argument (a
+    // rank as the signed number it is).
+    match kind {
+        12 | 13 => int(b, arg as i64),
+        14 | 15 => int(b, arg as u32 as i32 as i64),
+        _ => {}
     }
 }
 
@@ -579,6 +555,10 @@ impl Reader<'_> {
     fn u32(&mut self) -> R<u32> {
         u32::try_from(self.uint()?).ok()
     }
+    /// A send's end: a node past 255 is refused ([`SmallNode`]).
+    fn small_node(&mut self) -> R<SmallNode> {
+        SmallNode::try_from(self.uint()?).ok()
+    }
     fn int(&mut self) -> R<i64> {
         let v = self.uint()?;
         Some((v >> 1) as i64 ^ -((v & 1) as i64))
@@ -623,33 +603,13 @@ impl Reader<'_> {
     }
 
     fn timer(&mut self) -> R<Timer> {
-        let tag = self.byte()?;
-        Some(match tag {
-            0 => Timer::ProbeTimeout,
-            1 => Timer::ElectionExpire,
-            2 => Timer::CollectTimeout,
-            3 => Timer::AcceptTimeout,
-            4 => Timer::LeaseRenew,
-            5 => Timer::LeaseAckTimeout,
-            6 => Timer::LeaseTimeout,
-            7 => Timer::ProposeTimer,
-            8 => Timer::SyncTimeout,
-            9 => Timer::Tick,
-            10 => Timer::Timecheck,
-            11 => Timer::MonmapProposeTimer,
-            12 => Timer::ClientRetry(self.int()? as u64),
-            13 => Timer::ClientKeepalive(self.int()? as u64),
-            14 => Timer::PingCheck(self.i32()?),
-            15 => Timer::DeadPing(self.i32()?),
-            16 => Timer::LogProposeTimer,
-            17 => Timer::HealthProposeTimer,
-            18 => Timer::HealthToClogTick,
-            19 => Timer::HealthToClogInterval,
-            20 => Timer::AuthProposeTimer,
-            21 => Timer::MdsProposeTimer,
-            22 => Timer::OsdProposeTimer,
-            _ => return None,
-        })
+        let kind = self.byte()?;
+        let arg = match kind {
+            12 | 13 => self.int()? as u64,
+            14 | 15 => self.i32()? as u32 as u64,
+            _ => 0,
+        };
+        timer_of_parts(kind, arg)
     }
 
     fn store_tx(&mut self) -> R<StoreTx> {
@@ -1017,6 +977,10 @@ impl Decoder {
             .map(|_| Some((r.string()?, r.float()?)))
             .collect::<R<_>>()?;
         let names = StatusNames {
+            state,
+            rank,
+            election_epoch,
+            monmap_epoch,
             leader,
             quorum,
             health,
@@ -1024,8 +988,8 @@ impl Decoder {
             accepted_pn,
             last_pn,
         };
-        // The monitors' names differ by their proposal numbers (a leader's
-        // last_pn is its own): the last few kept, not the last one.
+        // The monitors' names differ by their ranks and proposal numbers:
+        // the last few kept, not the last one.
         let names = match self.names.iter().find(|n| ***n == names) {
             Some(n) => n.clone(),
             None => {
@@ -1037,14 +1001,7 @@ impl Decoder {
                 n
             }
         };
-        Some(MonStatus {
-            state,
-            rank,
-            election_epoch,
-            paxos,
-            monmap_epoch,
-            names,
-        })
+        Some(MonStatus { paxos, names })
     }
 
     fn event(&mut self, r: &mut Reader) -> R<Event> {
@@ -1053,7 +1010,7 @@ impl Decoder {
         let later = |r: &mut Reader| -> R<Time> { at.checked_add_signed(r.int()?) };
         let kind = match r.byte()? {
             0 => {
-                let (id, from, to) = (r.u32()?, r.u32()?, r.u32()?);
+                let (id, from, to) = (r.u32()?, r.small_node()?, r.small_node()?);
                 let arrive_at = later(r)?;
                 let msg = match r.byte()? {
                     0 => self.last_msg.clone()?,
@@ -1084,7 +1041,7 @@ impl Decoder {
             3 => EventKind::Hold { id: r.u32()? },
             4 => EventKind::TimerSet {
                 node: r.u32()?,
-                timer: r.timer()?,
+                timer: TimerCode::try_new(r.timer()?)?,
                 fires_at: later(r)?,
             },
             5 => EventKind::TimerCancel {
@@ -1121,23 +1078,27 @@ impl Decoder {
             },
             11 => EventKind::Action {
                 line: r.u32()?,
-                text: r.string()?,
+                text: r.string()?.into(),
             },
             12 => EventKind::ClientRequest {
                 tid: r.uint()?,
                 target: match r.u32()? {
                     0 => None,
-                    t => Some(t - 1),
+                    t => Some(SmallNode::try_from(t - 1).ok()?),
                 },
                 op: Arc::new(r.client_op()?),
             },
             13 => EventKind::ClientReply {
                 tid: r.uint()?,
                 from: r.u32()?,
-                text: r.string()?.into(),
-                result: Arc::new(r.client_result()?),
+                answer: Arc::new(ClientAnswer {
+                    text: r.string()?.into(),
+                    result: r.client_result()?,
+                }),
             },
-            14 => EventKind::Note { text: r.string()? },
+            14 => EventKind::Note {
+                text: r.string()?.into(),
+            },
             15 => EventKind::Expect {
                 line: r.u32()?,
                 text: r.string()?.into(),
@@ -1145,7 +1106,7 @@ impl Decoder {
                 actual: r.string()?.into(),
             },
             16 => EventKind::Violation {
-                text: r.string()?,
+                text: r.string()?.into(),
                 property: match r.byte()? {
                     0 => Property::OneValuePerVersion,
                     1 => Property::LastCommittedKept,
@@ -1157,7 +1118,9 @@ impl Decoder {
                     _ => return None,
                 },
             },
-            17 => EventKind::Overrun { text: r.string()? },
+            17 => EventKind::Overrun {
+                text: r.string()?.into(),
+            },
             _ => return None,
         };
         Some(Event { at, kind })

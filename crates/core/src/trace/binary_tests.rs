@@ -255,3 +255,35 @@ fn damaged_store_transactions_are_refused_never_a_panic() {
         }
     }
 }
+
+#[test]
+fn a_timer_past_56_bits_or_a_send_past_node_255_is_refused() {
+    use super::{int, uint};
+    // TimerSet at 0 on node 0: ClientRetry(tid), firing 5 µs later.
+    let timer_set = |tid: i64| {
+        let mut b = Vec::new();
+        int(&mut b, 0);
+        b.push(4);
+        uint(&mut b, 0);
+        b.push(12);
+        int(&mut b, tid);
+        int(&mut b, 5);
+        b
+    };
+    let read = |b: &[u8]| {
+        let mut out = Vec::new();
+        Decoder::new()
+            .decode(b, &mut 0, usize::MAX, &mut out)
+            .map(|_| out)
+    };
+    assert_eq!(read(&timer_set((1 << 56) - 1)).map(|e| e.len()), Ok(1));
+    assert!(read(&timer_set(1 << 56)).is_err());
+    // A send from node 256: its ends are a byte each.
+    let mut b = Vec::new();
+    int(&mut b, 0);
+    b.push(0);
+    uint(&mut b, 0);
+    uint(&mut b, 256);
+    uint(&mut b, 1);
+    assert!(read(&b).is_err());
+}

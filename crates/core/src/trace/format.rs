@@ -13,8 +13,12 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
         EventKind::Send {
             id, from, to, msg, ..
         } => (
-            who(*from),
-            format!("sends {} to {} (#{id})", message_summary(msg), who(*to)),
+            who((*from).into()),
+            format!(
+                "sends {} to {} (#{id})",
+                message_summary(msg),
+                who((*to).into())
+            ),
         ),
         EventKind::Deliver { id } => (String::new(), format!("#{id} delivered")),
         EventKind::Hold { id } => (
@@ -30,7 +34,11 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
             fires_at,
         } => (
             who(*node),
-            format!("arms {} for {}s", timer_name(timer), format_secs(*fires_at)),
+            format!(
+                "arms {} for {}s",
+                timer_name(&timer.timer()),
+                format_secs(*fires_at)
+            ),
         ),
         EventKind::TimerCancel { node, timer } => {
             (who(*node), format!("cancels {}", timer_name(timer)))
@@ -68,14 +76,14 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
                 "request {tid}: {}{}",
                 op.text(),
                 target
-                    .map(|t| format!(" to {}", who(t)))
+                    .map(|t| format!(" to {}", who(t.into())))
                     .unwrap_or_default()
             ),
         ),
-        EventKind::ClientReply { tid, text, .. } => {
-            ("client".into(), format!("request {tid}: {text}"))
+        EventKind::ClientReply { tid, answer, .. } => {
+            ("client".into(), format!("request {tid}: {}", answer.text))
         }
-        EventKind::Note { text } => ("note".into(), text.clone()),
+        EventKind::Note { text } => ("note".into(), text.to_string()),
         EventKind::Expect {
             line,
             text,
@@ -91,7 +99,7 @@ pub fn describe(ev: &Event, names: &[String]) -> String {
         EventKind::Violation { text, property } => {
             ("SAFETY".into(), format!("{text} ({})", property.name()))
         }
-        EventKind::Overrun { text } => ("STOPPED".into(), text.clone()),
+        EventKind::Overrun { text } => ("STOPPED".into(), text.to_string()),
     };
     if actor.is_empty() {
         format!("{t:>12}  {text}")

@@ -205,8 +205,8 @@ impl<L: FlightList> Flights<L> {
             } => Some(self.start(Flight {
                 id: *id,
                 ev: i,
-                from: *from,
-                to: *to,
+                from: (*from).into(),
+                to: (*to).into(),
                 sent: ev.at,
                 arrive: *arrive_at,
                 end: *arrive_at,

@@ -153,7 +153,7 @@ pub fn milestones(mon_names: &[String], trace: &[Event], end: Time, settle: Dura
                     writes.insert(*tid, (k.to_string(), v.to_string()));
                 }
             }
-            EventKind::ClientReply { tid, text, .. } if text.contains(" committed") => {
+            EventKind::ClientReply { tid, answer, .. } if answer.text.contains(" committed") => {
                 if let Some((key, value)) = writes.remove(tid) {
                     out.push(Mark {
                         at: ev.at,

@@ -17,4 +17,6 @@ pub mod state_bands;
 pub mod store_tx;
 pub mod svg;
 
-pub use event::{DropReason, Event, EventKind, MsgId, NodeId, ThinStr};
+pub use event::{
+    ClientAnswer, DropReason, Event, EventKind, MsgId, NodeId, SmallNode, ThinStr, TimerCode,
+};

@@ -12,7 +12,7 @@ use crate::scenario::ast::Expectation;
 use crate::time::{Time, SEC};
 use crate::trace::expect::check;
 use crate::trace::state::ClusterState;
-use crate::trace::{Event, EventKind, NodeId};
+use crate::trace::{ClientAnswer, Event, EventKind, NodeId, SmallNode};
 use std::sync::Arc;
 
 const A: NodeId = 0;
@@ -112,7 +112,7 @@ impl T {
         assert!(self
             .ev(EventKind::ClientRequest {
                 tid,
-                target: Some(A),
+                target: Some(A as SmallNode),
                 op: Arc::new(op),
             })
             .is_empty());
@@ -131,8 +131,10 @@ impl T {
         self.ev(EventKind::ClientReply {
             tid,
             from,
-            text: "".into(),
-            result: Arc::new(result),
+            answer: Arc::new(ClientAnswer {
+                text: "".into(),
+                result,
+            }),
         })
     }
     fn acked(&mut self, tid: u64, version: u64) -> Vec<Property> {
@@ -157,8 +159,8 @@ impl T {
         assert!(self
             .ev(EventKind::Send {
                 id: 0,
-                from,
-                to: CLIENT,
+                from: from as SmallNode,
+                to: CLIENT as SmallNode,
                 arrive_at: self.now,
                 msg: Arc::new(msg),
             })

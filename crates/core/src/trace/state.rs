@@ -186,18 +186,18 @@ impl ClusterState {
                 self.history
                     .on_commit(ev.at, *version, by, value, decoded, &mut found);
             }
-            EventKind::Send { from, to, msg, .. } if *to == self.client => {
+            EventKind::Send { from, to, msg, .. } if NodeId::from(*to) == self.client => {
                 if let Message::ClientReply(r) = &**msg {
-                    let standing = self.standing(*from);
-                    self.history.on_read_served(r.tid, *from, standing);
+                    let from = NodeId::from(*from);
+                    let standing = self.standing(from);
+                    self.history.on_read_served(r.tid, from, standing);
                 }
             }
             EventKind::ClientRequest { tid, op, .. } => self.history.on_request(ev.at, *tid, op),
-            EventKind::ClientReply {
-                tid, from, result, ..
-            } => self
-                .history
-                .on_reply(ev.at, *tid, *from, result, &mut found),
+            EventKind::ClientReply { tid, from, answer } => {
+                self.history
+                    .on_reply(ev.at, *tid, *from, &answer.result, &mut found)
+            }
             _ => {}
         }
         for (property, text) in found.drain(..) {
@@ -229,7 +229,7 @@ impl ClusterState {
             | EventKind::Commit { .. }
             | EventKind::ClientRequest { .. }
             | EventKind::ClientReply { .. } => true,
-            EventKind::Send { to, .. } => *to == self.client,
+            EventKind::Send { to, .. } => NodeId::from(*to) == self.client,
             _ => false,
         }
     }

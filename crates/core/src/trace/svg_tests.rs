@@ -179,7 +179,7 @@ fn escapes_hostile_titles_notes_and_names() {
         at: 2 * SEC,
         kind: EventKind::Log {
             node: 0,
-            text: "\u{1}".into(),
+            text: "\u{1}".to_string().into(),
         },
     });
     trace.push(Event {

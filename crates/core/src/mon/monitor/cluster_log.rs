@@ -266,7 +266,7 @@ impl Monitor {
     pub(super) fn handle_forwarded_log(&mut self, now: Time, from: Addr, m: &MLog, out: &mut Out) {
         let rank = self.monmap.rank_of_addr(from);
         let (MonState::Leader, Some(name)) = (self.state, self.monmap.name_of(rank)) else {
-            out.log("log from a peon dropped: not the leader");
+            out.log(&"log from a peon dropped: not the leader");
             return;
         };
         let who: Arc<str> = ["mon.", name].concat().into();

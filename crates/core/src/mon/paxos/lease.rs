@@ -15,7 +15,7 @@ impl Paxos {
     /// first unacked lease even while leases renew); renew every 3 s.
     pub(super) fn extend_lease(&mut self, ctx: &mut PaxosCtx) {
         if !ctx.is_leader {
-            ctx.out.log("extend_lease while not leader, dropped");
+            ctx.out.log(&"extend_lease while not leader, dropped");
             return;
         }
         self.lease_expire = ctx.now + ctx.cfg.mon_lease;
@@ -88,10 +88,8 @@ impl Paxos {
             }
         }
         self.state = PaxosState::Active;
-        ctx.out.log(LogLine::LeaseOn {
-            lc: lease.last_committed,
-            until: self.lease_expire,
-        });
+        ctx.out
+            .log(LogLine::lease_on(lease.last_committed, self.lease_expire));
         let mut ack = self.msg(ctx, PaxosOp::LeaseAck);
         ack.last_committed = self.last_committed;
         ack.first_committed = self.first_committed;
@@ -108,7 +106,7 @@ impl Paxos {
     /// handle_lease_ack (leader): stray unless the ack timeout is armed.
     pub(super) fn handle_lease_ack(&mut self, ctx: &mut PaxosCtx, from: Rank, ack: &MMonPaxos) {
         if !ctx.is_leader {
-            ctx.out.log("LEASE_ACK while not leader, dropped");
+            ctx.out.log(&"LEASE_ACK while not leader, dropped");
             return;
         }
         if !self.is_armed(Timer::LeaseAckTimeout) {

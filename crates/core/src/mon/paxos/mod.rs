@@ -285,7 +285,7 @@ impl Paxos {
     // ---- role entry (§3.4) ----
     /// Paxos::restart, from Monitor::_reset. (Writes are synchronous: nothing to flush.)
     pub fn restart(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
-        ctx.out.log("paxos restart");
+        ctx.out.log(&"paxos restart");
         self.cancel_events(ctx);
         self.new_value = no_value();
         self.state = PaxosState::Recovering;
@@ -300,13 +300,13 @@ impl Paxos {
         self.pending_proposal = None;
         self.reset_pending_committing_finishers(fx);
         if ctx.quorum.len() == 1 {
-            ctx.out.log("paxos leader_init: quorum of one, active");
+            ctx.out.log(&"paxos leader_init: quorum of one, active");
             self.state = PaxosState::Active;
             return;
         }
         self.state = PaxosState::Recovering;
         self.lease_expire = 0;
-        ctx.out.log("paxos leader_init: starting recovery");
+        ctx.out.log(&"paxos leader_init: starting recovery");
         self.collect(ctx, fx, 0);
     }
 
@@ -315,7 +315,7 @@ impl Paxos {
         self.new_value = no_value();
         self.state = PaxosState::Recovering;
         self.lease_expire = 0;
-        ctx.out.log("paxos peon_init");
+        ctx.out.log(&"paxos peon_init");
         // in case the leader never manages to issue a lease
         self.reset_lease_timeout(ctx);
         self.pending_proposal = None;

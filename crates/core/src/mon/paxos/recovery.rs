@@ -76,7 +76,7 @@ impl Paxos {
         collect: &MMonPaxos,
     ) {
         if !ctx.is_peon {
-            ctx.out.log("COLLECT while not a peon, dropped");
+            ctx.out.log(&"COLLECT while not a peon, dropped");
             return;
         }
         self.state = PaxosState::Recovering;
@@ -203,7 +203,7 @@ impl Paxos {
         Self::apply(ctx, t);
         // this may have trimmed
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
-        ctx.out.log(LogLine::StoreState { lo, hi });
+        ctx.out.log(LogLine::store_state(lo, hi));
         for (v, value) in m.values.range(first_learned..=hi) {
             ctx.out.notes.push(Note::Commit {
                 version: *v,
@@ -222,7 +222,7 @@ impl Paxos {
         last: &MMonPaxos,
     ) {
         if !ctx.is_leader {
-            ctx.out.log("LAST while not leader, dropped");
+            ctx.out.log(&"LAST while not leader, dropped");
             return;
         }
         self.peer_first_committed.insert(from, last.first_committed);
@@ -316,7 +316,7 @@ impl Paxos {
                     let value = self.uncommitted_value.clone();
                     self.begin(ctx, fx, value, None);
                 } else {
-                    ctx.out.log("that's everyone, active");
+                    ctx.out.log(&"that's everyone, active");
                     self.extend_lease(ctx);
                     need_refresh = false;
                     self.do_refresh(fx, PaxosStep::FinishRound);

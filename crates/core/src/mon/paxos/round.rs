@@ -20,7 +20,7 @@ impl Paxos {
         proposed: Option<Transaction>,
     ) {
         if !ctx.is_leader || !(self.is_updating() || self.is_updating_previous()) {
-            ctx.out.log("begin while not an updating leader, dropped");
+            ctx.out.log(&"begin while not an updating leader, dropped");
             return;
         }
         if ctx.quorum.len() != 1 && self.num_last <= ctx.monmap.size() / 2 {
@@ -50,10 +50,7 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out.log(LogLine::Begin {
-            v,
-            pn: self.accepted_pn,
-        });
+        ctx.out.log(LogLine::begin(v, self.accepted_pn));
 
         if ctx.quorum.len() == 1 {
             self.commit_start(ctx, fx);
@@ -75,7 +72,7 @@ impl Paxos {
     /// lease_timeout alone.
     pub(super) fn handle_begin(&mut self, ctx: &mut PaxosCtx, from: Rank, begin: &MMonPaxos) {
         if !ctx.is_peon {
-            ctx.out.log("BEGIN while not a peon, dropped");
+            ctx.out.log(&"BEGIN while not a peon, dropped");
             return;
         }
         if begin.pn < self.accepted_pn {
@@ -106,10 +103,7 @@ impl Paxos {
         Self::apply(ctx, t);
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
-        ctx.out.log(LogLine::Accepting {
-            v,
-            pn: self.accepted_pn,
-        });
+        ctx.out.log(LogLine::accepting(v, self.accepted_pn));
         let mut accept = self.msg(ctx, PaxosOp::Accept);
         accept.pn = self.accepted_pn;
         accept.last_committed = self.last_committed;
@@ -125,7 +119,7 @@ impl Paxos {
         accept: &MMonPaxos,
     ) {
         if !ctx.is_leader {
-            ctx.out.log("ACCEPT while not leader, dropped");
+            ctx.out.log(&"ACCEPT while not leader, dropped");
             return;
         }
         if accept.pn != self.accepted_pn {
@@ -136,7 +130,7 @@ impl Paxos {
             return;
         }
         if self.last_committed > 0 && accept.last_committed < self.last_committed - 1 {
-            ctx.out.log("ACCEPT from an old round, ignored");
+            ctx.out.log(&"ACCEPT from an old round, ignored");
             return;
         }
         if !(self.is_updating() || self.is_updating_previous()) || self.accepted.contains(&from) {
@@ -205,7 +199,7 @@ impl Paxos {
     /// was until the next LEASE.
     pub(super) fn handle_commit(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx, commit: &MMonPaxos) {
         if !ctx.is_peon {
-            ctx.out.log("COMMIT while not a peon, dropped");
+            ctx.out.log(&"COMMIT while not a peon, dropped");
             return;
         }
         self.store_state(ctx, commit);
@@ -240,12 +234,12 @@ impl Paxos {
     /// trigger_propose: propose now if ACTIVE, else when the round finishes.
     pub fn trigger_propose(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) -> bool {
         if self.is_active() {
-            ctx.out.log("trigger_propose: active, proposing now");
+            ctx.out.log(&"trigger_propose: active, proposing now");
             self.propose_pending(ctx, fx);
             true
         } else {
             ctx.out
-                .log("trigger_propose: not active, will propose later");
+                .log(&"trigger_propose: not active, will propose later");
             false
         }
     }
@@ -256,15 +250,15 @@ impl Paxos {
             return;
         };
         if !ctx.is_leader {
-            ctx.out.log("propose_pending while not leader, dropped");
+            ctx.out.log(&"propose_pending while not leader, dropped");
             return;
         }
         self.cancel_events(ctx);
         let value = t.encode();
-        ctx.out.log(LogLine::ProposePending {
-            v: self.last_committed + 1,
-            ops: t.ops.len() as u64,
-        });
+        ctx.out.log(LogLine::propose_pending(
+            self.last_committed + 1,
+            t.ops.len() as u64,
+        ));
         // Moved, not copied: the committing list (empty by now; whatever
         // it held is dropped, as before) takes the pending one's place,
         // and each keeps a buffer.

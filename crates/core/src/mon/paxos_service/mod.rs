@@ -272,7 +272,7 @@ impl ServiceBase {
             self.need_immediate_propose = true;
         }
         if self.need_immediate_propose {
-            ctx.out.log(LogLine::ForcedPropose(self.meta.name));
+            ctx.out.log(LogLine::ForcedPropose(&self.meta.name));
             self.propose_pending(svc, ctx, fx, paxos);
             return;
         }
