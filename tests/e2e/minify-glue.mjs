@@ -73,7 +73,7 @@ if (process.env.TRUNK_PROFILE === 'release') {
       wasm = rewrite(tmp, split.primary);
       source = lazyGlue(source, lazyName);
       console.log(
-        `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions exported to it`,
+        `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,
       );
     } else {
       wasm = rewrite(tmp, named);

@@ -9,14 +9,17 @@
 // What moves: the functions whose names match a pattern of `ROOTS` (not
 // `NOT_ROOTS`), and every function that only those reach (all its callers
 // moved); of these, one that the page's own code calls must match `ENTRIES`
-// (the calls made after `lazy::load()`), or it stays. The page's module keeps its data,
+// (the calls made after `lazy::load()`), or it stays. The page's module keeps its
 // memory and tables; each moved function it still names (a call, the
 // function table, an export) becomes an import `l.NAME` of the glue, which
 // forwards to the lazy module's export once loaded. The lazy module imports
-// the memory, the tables, the globals and every function of the page's
-// module that it calls from `p` (exports the page's module gains, with short
-// names). The input must keep its function names (`wasm-opt -g`,
-// www/index.html); both outputs are written without them.
+// the memory, the tables and the globals from `p` (exports the page's module
+// gains, with short names), and calls the page's functions through its
+// function table (`viaTable`). The constant data that only moved code reads
+// moves too, as the lazy module's active data (`lazyData`: wasm-ld's map,
+// build.rs, says where each constant starts and ends). The input must keep its
+// function names (`wasm-opt -g`, www/index.html); both outputs are written
+// without them.
 import binaryen from 'binaryen';
 
 // Names (v0-demangled, with crate hashes) of what a first view never runs.
@@ -464,6 +467,49 @@ export function checkedChunks(mapText, linked, named) {
   return dataChunks(mapText);
 }
 
+// The lazy module's text (binaryen's, folded: an expression's operands on
+// the lines below it, its `)` at its own indent) with each call of a page
+// function of `slots` made a `call_indirect` of its slot in `table`.
+function viaTable(text, table, slots, sigs) {
+  const typeName = (t) => binaryen.expandType(t).map((x) => ({ [binaryen.i32]: 'i32', [binaryen.i64]: 'i64', [binaryen.f32]: 'f32', [binaryen.f64]: 'f64', [binaryen.v128]: 'v128', [binaryen.funcref]: 'funcref', [binaryen.externref]: 'externref' })[x] ?? (() => { throw new Error(`split-lazy: a call of type ${x}`); })());
+  const typeUse = (f) => {
+    const params = typeName(f.params);
+    const results = typeName(f.results);
+    return (params.length ? ` (param ${params.join(' ')})` : '') + (results.length ? ` (result ${results.join(' ')})` : '');
+  };
+  const tableRef = `$${/^[\w.]+$/.test(table) ? table : `"${table}"`}`;
+  const nameRe = /\$(?:"((?:[^"\\]|\\.)*)"|([^\s()]+))/y;
+  const open = []; // [indent, slot] of the calls whose `)` is to come
+  const out = [];
+  let rewritten = 0;
+  for (const line of text.split('\n')) {
+    const indent = line.length - line.trimStart().length;
+    if (open.length && open[open.length - 1][0] === indent && line.trim() === ')') {
+      out.push(`${' '.repeat(indent + 1)}(i32.const ${open.pop()[1]})`);
+    }
+    const m = /^\s*\((return_)?call \$/.exec(line);
+    if (m) {
+      nameRe.lastIndex = m[0].length - 1;
+      const n = nameRe.exec(line);
+      const name = n[1] !== undefined ? n[1].replace(/\\(.)/g, '$1') : n[2];
+      if (slots.has(name)) {
+        const rest = line.slice(nameRe.lastIndex);
+        const head = `${' '.repeat(indent)}(${m[1] ?? ''}call_indirect ${tableRef}${typeUse(sigs.get(name))}`;
+        if (rest === ')') out.push(`${head} (i32.const ${slots.get(name)}))`);
+        else if (rest === '') {
+          out.push(head);
+          open.push([indent, slots.get(name)]);
+        } else throw new Error(`split-lazy: a call not as expected: ${line.slice(0, 120)}`);
+        rewritten++;
+        continue;
+      }
+    }
+    out.push(line);
+  }
+  if (open.length || rewritten === 0) throw new Error('split-lazy: the calls through the table were not all closed');
+  return out.join('\n');
+}
+
 // `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
 // and the moved functions' count), or null when nothing matches.
 export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES } = {}) {
@@ -536,7 +582,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   // The constant data only moved code reads: the lazy module's own.
   const data = lazyData(chunks, mod, funcs, moved, other);
 
-  const lazy = new binaryen.Module();
+  let lazy = new binaryen.Module();
   lazy.setFeatures(features);
   let nextExport = 0;
   const exportName = () => base36(nextExport++);
@@ -579,12 +625,28 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
     mod.addGlobalExport(g.name, e);
     lazy.addGlobalImport(g.name, 'p', e, g.type, g.mutable);
   }
+  // The page's functions that the lazy module calls: appended to the page's
+  // function table, which the lazy module calls them through (an element is
+  // a function's index where an export is a name too: 1.3 kB less gzipped).
+  // Imported here by their names meanwhile (unused once `viaTable` rewrote
+  // the calls, then removed).
+  let funcTable = null;
+  for (let i = 0; i < mod.getNumTables(); i++) {
+    const ref = mod.getTableByIndex(i);
+    if (binaryen._BinaryenTableGetType(ref) === binaryen.funcref) funcTable ??= ref;
+  }
+  if (!funcTable) throw new Error('split-lazy: the page has no function table');
+  const table = binaryen.getTableInfo(funcTable);
+  const slots = new Map([...needed].sort().map((n, i) => [n, table.initial + i]));
+  const sigs = new Map();
   for (const n of needed) {
     const f = binaryen.getFunctionInfo(mod.getFunction(n));
-    const e = exportName();
-    mod.addFunctionExport(n, e);
-    lazy.addFunctionImport(n, 'p', e, f.params, f.results);
+    sigs.set(n, f);
+    lazy.addFunctionImport(n, 'p', `f${exportName()}`, f.params, f.results);
   }
+  mod.addActiveElementSegment(table.name, 'lazy-calls', [...slots.keys()], mod.i32.const(table.initial));
+  binaryen._BinaryenTableSetInitial(funcTable, table.initial + slots.size);
+  if (table.max !== undefined) binaryen._BinaryenTableSetMax(funcTable, table.initial + slots.size);
   for (const n of moved) {
     const f = binaryen.getFunctionInfo(mod.getFunction(n));
     lazy.addFunction(n, f.params, f.results, f.vars, lazy.copyExpression(f.body));
@@ -610,7 +672,13 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   }
   if (!mod.validate()) throw new Error('split-lazy: the page module does not validate');
   if (!lazy.validate()) throw new Error('split-lazy: the lazy module does not validate');
+  lazy = binaryen.parseText(viaTable(lazy.emitText(), table.name, slots, sigs));
+  lazy.setFeatures(features);
+  if (!lazy.validate()) throw new Error('split-lazy: the lazy module does not validate once its calls go through the table');
   lazy.runPasses(['remove-unused-module-elements']);
+  for (let i = 0; i < lazy.getNumFunctions(); i++) {
+    if (binaryen.getFunctionInfo(lazy.getFunctionByIndex(i)).module === 'p') throw new Error('split-lazy: the lazy module still imports a function');
+  }
   // Emitted as wasm-opt emits with www/index.html's levels (its StackIR
   // opts keep values on the stack), without names.
   binaryen.setOptimizeLevel(2);
