@@ -17,6 +17,9 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     if let Some(dir) = out.ancestors().nth(3) {
         let map = dir.join("monscope-web.map");
-        println!("cargo:rustc-link-arg-bin=monscope-web=--Map={}", map.display());
+        println!(
+            "cargo:rustc-link-arg-bin=monscope-web=--Map={}",
+            map.display()
+        );
     }
 }
