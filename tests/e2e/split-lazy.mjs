@@ -686,7 +686,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   binaryen.setDebugInfo(false);
   const primary = data.runs ? withoutData(mod.emitBinary(), data.runs) : mod.emitBinary();
   const dataBytes = (data.runs ?? []).reduce((n, [a, b]) => n + b - a, 0);
-  const out = { names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes };
+  const out = { names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
   mod.dispose();
   lazy.dispose();
   return out;
