@@ -3,7 +3,9 @@
 //! inspector's reading and the selected event's card, `#imported`, and what
 //! only a click runs: share links, exports, My scenarios' changes) is cut out of the page's wasm by the release build's post-build
 //! hook (`tests/e2e/split-lazy.mjs`, whose `ROOTS` name it) into a second
-//! module that the page fetches when it first needs it. The glue's
+//! module that the page fetches when it first needs it, with the constant
+//! data only that code reads (written into the page's memory when the module
+//! is instantiated: until then those bytes are zeros). The glue's
 //! `monscopeLazy()` loads it (once); a moved function called before then
 //! loads it synchronously (a warning in the console: a path that should have
 //! awaited [`load`]). Where the build did not split (debug builds), there is

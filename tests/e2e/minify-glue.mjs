@@ -10,12 +10,12 @@
 // It runs in trunk's staging directory, before trunk moves the build to dist/.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
 import { renameInGlue, shortenImports } from './short-imports.mjs';
-import { lazyGlue, splitLazy } from './split-lazy.mjs';
+import { checkedChunks, lazyGlue, splitLazy } from './split-lazy.mjs';
 
 // wasm-opt writing `file` again without its names, with StackIR's
 // optimizations at www/index.html's levels (no passes: the code is as
@@ -28,6 +28,20 @@ function rewrite(file, bytes) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return readFileSync(file);
+}
+
+// The linker's map of the page's data (build.rs writes it beside the linked
+// wasm), checked against that wasm and `named`, for the split to move the
+// constant data only the lazy module reads; null (and said) where there is none.
+function dataMap(named) {
+  const dir = join(process.env.CARGO_TARGET_DIR ?? 'target', 'wasm32-unknown-unknown', 'web');
+  const map = join(dir, 'monscope-web.map');
+  const linked = join(dir, 'monscope-web.wasm');
+  if (!existsSync(map) || !existsSync(linked)) {
+    console.log(`minify-glue: no ${map}: the lazy module's data stays in the page`);
+    return null;
+  }
+  return checkedChunks(readFileSync(map, 'utf8'), readFileSync(linked), named);
 }
 
 if (process.env.TRUNK_PROFILE === 'release') {
@@ -49,7 +63,7 @@ if (process.env.TRUNK_PROFILE === 'release') {
     let source = readFileSync(file, 'utf8');
     // The wasm keeps its function names (wasm-opt -g, www/index.html) for
     // the split (split-lazy.mjs); both modules are written without them.
-    const split = splitLazy(named);
+    const split = splitLazy(named, { chunks: dataMap(named) });
     const tmp = join(dir, 'split-lazy.tmp.wasm');
     let wasm = named;
     if (split) {
@@ -58,7 +72,9 @@ if (process.env.TRUNK_PROFILE === 'release') {
       writeFileSync(join(dir, lazyName), lazy);
       wasm = rewrite(tmp, split.primary);
       source = lazyGlue(source, lazyName);
-      console.log(`minify-glue: ${split.moved} functions moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions exported to it`);
+      console.log(
+        `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,
+      );
     } else {
       wasm = rewrite(tmp, named);
     }
