@@ -45,13 +45,16 @@
 // by wasm-ld's map, build.rs; the page's functions it calls reached through
 // the function table instead of exports; the page's functions ordered so
 // that each follows the one most like it): 316,076 (wasm 308,941 + JS 6,482 +
-// worker 653), from 323,642 on main 179eb49.
+// worker 653), from 323,642 on main 179eb49. The fourteenth round merged
+// (eventsize14's 32-byte events +325, wasmratio4's memcmp +121, a view moved
+// before the stored session was read +133): 317,221 (wasm 310,084 + JS
+// 6,484 + worker 653).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 316_280;
+const BUDGET = 317_400;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
