@@ -230,7 +230,7 @@ test('an embed whose lazy module cannot be fetched says so', async () => {
   const panel = page.locator('#error-panel');
   await panel.waitFor({ state: 'visible', timeout: 60_000 });
   const text = await panel.innerText();
-  assert.match(text, /monscope could not load part of itself \(monscope-web-[0-9a-f]+_lazy\.wasm\): HTTP 503/);
+  assert.match(text, /monscope could not load part of itself \(monscope-web-[0-9a-f]+-[0-9a-f]{16}_lazy\.wasm\): HTTP 503/);
   assert.match(text, /Check the connection and reload the page\./);
   await page.close();
 });

@@ -67,8 +67,13 @@ if (process.env.TRUNK_PROFILE === 'release') {
     const tmp = join(dir, 'split-lazy.tmp.wasm');
     let wasm = named;
     if (split) {
-      const lazyName = name.replace(/\.js$/, '_lazy.wasm');
       const lazy = rewrite(tmp, split.lazy);
+      // Named by its own bytes too: trunk's hash is of the module before this
+      // hook, so a change of the split alone would reuse a name a browser may
+      // have cached (the page's glue, named by its integrity hash, asks for
+      // exactly this one).
+      const own = createHash('sha256').update(lazy).digest('hex').slice(0, 16);
+      const lazyName = name.replace(/\.js$/, `-${own}_lazy.wasm`);
       writeFileSync(join(dir, lazyName), lazy);
       wasm = rewrite(tmp, split.primary);
       source = lazyGlue(source, lazyName);
