@@ -445,7 +445,7 @@ pub fn decode_value(prefix: &str, key: &str, value: &[u8], map: Option<&MonMap>)
         }
     }
     match std::str::from_utf8(value) {
-        Ok(s) if s.chars().all(|c| !c.is_control()) => format!("{s:?}"),
+        Ok(s) if s.chars().all(|c| !c.is_control()) => monscope_core::text_escape::quoted(s),
         _ => format!("{} bytes", value.len()),
     }
 }

@@ -10,6 +10,7 @@ pub mod import;
 pub mod mon;
 pub mod scenario;
 pub mod sim;
+pub mod text_escape;
 pub mod time;
 pub mod trace;
 #[cfg(any(target_arch = "wasm32", test))]

@@ -7,6 +7,7 @@ use super::monmap::{MonMap, Strategy};
 use super::paxos::values::Values;
 use super::{Addr, Epoch, Rank, Version};
 use crate::mon::vecmap::VecMap;
+use crate::text_escape::Quoted;
 use crate::time::Time;
 use serde::Serialize;
 use std::sync::Arc;
@@ -384,7 +385,9 @@ pub struct MClose {
     pub session: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// `Debug` written out: the derived one would quote the text with std's
+/// Unicode tables ([`crate::text_escape`]); this one writes the same for ASCII.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub enum ClientResult {
     /// The write committed at this paxos version.
     Written { version: Version },
@@ -396,6 +399,26 @@ pub enum ClientResult {
     /// A monitor command's answer (`mon add`, `mon remove`): its return code
     /// is 0 when `ok`, and the text Ceph would print.
     Command { ok: bool, text: String },
+}
+
+impl std::fmt::Debug for ClientResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientResult::Written { version } => {
+                f.debug_struct("Written").field("version", version).finish()
+            }
+            ClientResult::Value { value, version } => f
+                .debug_struct("Value")
+                .field("value", &value.as_deref().map(Quoted))
+                .field("version", version)
+                .finish(),
+            ClientResult::Command { ok, text } => f
+                .debug_struct("Command")
+                .field("ok", ok)
+                .field("text", &Quoted(text))
+                .finish(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

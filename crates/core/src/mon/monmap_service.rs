@@ -16,6 +16,7 @@ use super::paxos::Paxos;
 use super::paxos_service::{put_last_committed, Service, ServiceClass, ServiceId, ServiceMeta};
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Version};
+use crate::text_escape::Quoted;
 use crate::time::Duration;
 use std::sync::Arc;
 
@@ -47,22 +48,25 @@ pub fn decode_monmap(bytes: &[u8]) -> Result<MonMap, String> {
         let mut w = line.split(' ');
         match (w.next(), w.next(), w.next(), w.next()) {
             (Some("epoch"), Some(e), None, None) => {
-                m.epoch = e.parse().map_err(|_| format!("bad epoch {e:?}"))?
+                m.epoch = e.parse().map_err(|_| format!("bad epoch {}", Quoted(e)))?
             }
             (Some("strategy"), Some(s), None, None) => {
                 m.strategy = match s {
                     "1" => Strategy::Classic,
                     "2" => Strategy::Disallow,
                     "3" => Strategy::Connectivity,
-                    _ => return Err(format!("bad strategy {s:?}")),
+                    _ => return Err(format!("bad strategy {}", Quoted(s))),
                 }
             }
             (Some("disallow"), Some(n), None, None) => m.disallowed_leaders.push(n.to_string()),
             (Some("mon"), Some(n), Some(a), None) => m.mons.push(MonInfo {
                 name: n.to_string(),
-                addr: Addr(a.parse().map_err(|_| format!("bad address {a:?}"))?),
+                addr: Addr(
+                    a.parse()
+                        .map_err(|_| format!("bad address {}", Quoted(a)))?,
+                ),
             }),
-            _ => return Err(format!("bad monmap line {line:?}")),
+            _ => return Err(format!("bad monmap line {}", Quoted(line))),
         }
     }
     Ok(m)

@@ -22,6 +22,7 @@ use super::paxos::PAXOS;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Epoch, Version};
 use crate::mon::vecmap::VecMap;
+use crate::text_escape::Quoted;
 use crate::time::Time;
 use std::sync::Arc;
 
@@ -257,7 +258,8 @@ impl MonSync {
             for p in SYNC_TARGETS {
                 t.erase_prefix(p);
             }
-            ctx.out.log(format!("clearing prefixes {:?}", SYNC_TARGETS));
+            ctx.out
+                .log(format!("clearing prefixes {:?}", SYNC_TARGETS.map(Quoted)));
             apply_tx(ctx.store, ctx.out, t);
             fx.push(SyncEffect::InitPaxos);
         }

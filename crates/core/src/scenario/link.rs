@@ -3,6 +3,7 @@
 
 use super::base64::{self, Base64Error};
 use super::units::{decimal_times, is_name};
+use crate::text_escape::quoted_char;
 use crate::time::{format_secs, Time, SEC};
 
 /// Texts inflate to at most this many bytes, so a hostile link cannot make
@@ -68,7 +69,8 @@ impl std::fmt::Display for LinkError {
             LinkError::Repeated(k) => write!(f, "the link gives \"{k}\" twice"),
             LinkError::BadBase64 { pos, c } => write!(
                 f,
-                "the link's scenario is damaged: bad base64 at position {pos} ({c:?} is not a base64url character)"
+                "the link's scenario is damaged: bad base64 at position {pos} ({} is not a base64url character)",
+                quoted_char(*c)
             ),
             LinkError::TruncatedBase64 => write!(
                 f,
