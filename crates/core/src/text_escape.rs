@@ -58,7 +58,7 @@ fn write_quoted(out: &mut impl fmt::Write, s: &str, quote: char) -> fmt::Result 
 }
 
 /// A character a reader could not see (controls, spaces and marks of no
-/// width, fillers, variation selectors, private use, noncharacters) or that
+/// width, fillers, private use, noncharacters) or that
 /// would garble the message (line and paragraph separators, bidi controls).
 fn unseen(c: char) -> bool {
     c.is_control()
@@ -75,10 +75,10 @@ fn unseen(c: char) -> bool {
                 | 0x205F..=0x206F
                 | 0x3164
                 | 0xE000..=0xF8FF
-                | 0xFE00..=0xFE0F
                 | 0xFEFF
                 | 0xFFA0
-                | 0xFFF0..=0xFFFF
+                | 0xFFF0..=0xFFFB
+                | 0xFFFE..=0xFFFF
                 | 0xF0000..
         )
 }
@@ -117,6 +117,10 @@ mod tests {
         for c in ['é', '監', '🐙', '€', '—'] {
             assert_eq!(quoted_char(c), format!("{c:?}"));
         }
+        // An emoji's presentation selector (which Debug escapes) and the
+        // replacement character are seen, with the emoji and as themselves.
+        let s = "❤\u{fe0f} \u{fffd}";
+        assert_eq!(quoted(s), format!("\"{s}\""));
     }
 
     #[test]
@@ -138,10 +142,9 @@ mod tests {
             ('\u{2060}', "\\u{2060}"),
             ('\u{3164}', "\\u{3164}"),
             ('\u{e000}', "\\u{e000}"),
-            ('\u{fe0f}', "\\u{fe0f}"),
             ('\u{feff}', "\\u{feff}"),
             ('\u{ffa0}', "\\u{ffa0}"),
-            ('\u{fffd}', "\\u{fffd}"),
+            ('\u{fff9}', "\\u{fff9}"),
             ('\u{f0000}', "\\u{f0000}"),
             ('\u{10fffd}', "\\u{10fffd}"),
         ] {
