@@ -1,18 +1,20 @@
 //! A finished run: the trace, the final state, and what the CLI and the page
 //! report about it.
 
-use super::{fnv1a, Budget, Overrun, Sim};
+use super::{fnv1a, Budget, Overrun, Sim, RUN_STEP};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
+use crate::trace::compact::Trace;
 use crate::trace::state::ClusterState;
-use crate::trace::{Event, EventKind};
+use crate::trace::EventKind;
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct Run {
     /// Monitors in rank order, then "client".
     pub nodes: Vec<String>,
-    pub trace: Vec<Event>,
+    /// Kept compactly ([`Trace`]): read with `iter()`, or `to_vec()`.
+    pub trace: Trace,
     pub end: Time,
     pub state: ClusterState,
     /// Set when the run went past its budget and stopped at `end`.
@@ -39,15 +41,28 @@ pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
 /// instructions).
 pub fn run_shared(scenario: Arc<Scenario>, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::shared(scenario, budget);
-    sim.run_until(t);
-    // The trace grew by doubling; a finished run keeps only what it holds.
-    sim.trace.shrink_to_fit();
+    // `Sim::run_until`, the events moved into the compact trace after every
+    // step: the simulator's own vector stays a step's events long, its
+    // pages used again and again.
+    let t = t.min(sim.scenario.end);
+    let mut trace = Trace::default();
+    loop {
+        let more = sim.run_some(t, RUN_STEP);
+        trace.extend(sim.trace.drain(..));
+        if !more {
+            break;
+        }
+    }
+    if sim.overrun.is_none() {
+        sim.now = sim.now.max(t);
+    }
+    trace.shrink_to_fit();
     Run {
         nodes: sim.node_names(),
         end: sim.now(),
         state: std::mem::replace(&mut sim.state, ClusterState::new(Vec::new())),
         overrun: sim.overrun().cloned(),
-        trace: std::mem::take(&mut sim.trace),
+        trace,
     }
 }
 
@@ -56,7 +71,7 @@ impl Run {
     pub fn digest(&self) -> String {
         let mut h: u64 = fnv1a(b"monscope-trace-v1");
         for ev in &self.trace {
-            h ^= fnv1a(crate::trace::json::json_line(ev).as_bytes());
+            h ^= fnv1a(crate::trace::json::json_line(&ev).as_bytes());
             h = h.rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         }
         format!("{h:016x}")
@@ -66,7 +81,7 @@ impl Run {
     pub fn expect_counts(&self) -> (usize, usize) {
         let mut pass = 0;
         let mut fail = 0;
-        for ev in &self.trace {
+        for ev in self.trace.rare() {
             if let EventKind::Expect { pass: p, .. } = ev.kind {
                 if p {
                     pass += 1

@@ -1,0 +1,458 @@
+//! A finished run's trace ([`crate::sim::run::Run::trace`]), kept compactly
+//! and decoded as it is read. As a `Vec<Event>` every event was 32 bytes,
+//! half of what the one-hour bench held, and a third of that hour was the
+//! kernel giving the trace new pages (docs/performance.md, `trace15`).
+//!
+//! The common kinds are a head byte (the kind, and whether the time moved),
+//! the time's delta, and their numbers as LEB128 ([`uint`]): a
+//! message id as its distance from the last send's, a timer's or arrival's
+//! time from the event's. What they share with the simulator (a message, a
+//! status, a store transaction) and a log line are kept beside the bytes as
+//! they are, not copied (unlike the page's [`crate::trace::binary`] form, which writes
+//! them out); the rare kinds are kept whole. About 11 bytes an event.
+
+use crate::mon::logline::LogLine;
+use crate::mon::messages::Message;
+use crate::mon::status::MonStatus;
+use crate::time::Time;
+use crate::trace::binary::{uint, Reader};
+use crate::trace::event::{timer_of_parts, timer_parts};
+use crate::trace::store_tx::StoreTx;
+use crate::trace::{DropReason, Event, EventKind, MsgId, TimerCode};
+use std::sync::Arc;
+
+/// Events in the order they happened.
+#[derive(Clone, Default)]
+pub struct Trace {
+    bytes: Vec<u8>,
+    msgs: Vec<Arc<Message>>,
+    statuses: Vec<Arc<MonStatus>>,
+    txs: Vec<StoreTx>,
+    logs: Vec<LogLine>,
+    /// The rare kinds, whole.
+    other: Vec<Event>,
+    len: usize,
+    /// The last event's time.
+    at: Time,
+    /// The id after the last send's.
+    next_id: MsgId,
+}
+
+// A head byte's kinds.
+const SEND: u8 = 0;
+const DELIVER: u8 = 1;
+const DROP: u8 = 2;
+const HOLD: u8 = 3;
+const TIMER_SET: u8 = 4;
+const TIMER_CANCEL: u8 = 5;
+const TIMER_FIRE: u8 = 6;
+const STATUS: u8 = 7;
+const STORE: u8 = 8;
+const COMMIT: u8 = 9;
+const LOG: u8 = 10;
+const OTHER: u8 = 11;
+/// In a head byte: the time moved, its delta follows.
+const LATER: u8 = 0x80;
+
+impl Trace {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Append `ev`. Times and ids may go anywhere (a delta wraps), but a
+    /// run's go forward and its deltas are a byte or two.
+    pub fn push(&mut self, ev: Event) {
+        let b = &mut self.bytes;
+        if b.len() == b.capacity() {
+            // Grown by half, as the simulator's own trace: the room a
+            // doubling leaves is mostly never used.
+            b.reserve_exact((b.capacity() / 2).max(4096));
+        }
+        self.len += 1;
+        let dt = ev.at.wrapping_sub(self.at);
+        self.at = ev.at;
+        let head = |b: &mut Vec<u8>, kind: u8| {
+            if dt == 0 {
+                b.push(kind);
+            } else {
+                b.push(kind | LATER);
+                uint(b, dt);
+            }
+        };
+        match ev.kind {
+            EventKind::Send {
+                id,
+                from,
+                to,
+                arrive_at,
+                msg,
+            } => {
+                head(b, SEND);
+                uint(b, id.wrapping_sub(self.next_id) as u64);
+                self.next_id = id.wrapping_add(1);
+                b.extend_from_slice(&[from, to]);
+                uint(b, arrive_at.wrapping_sub(ev.at));
+                self.msgs.push(msg);
+            }
+            EventKind::Deliver { id } => {
+                head(b, DELIVER);
+                uint(b, self.next_id.wrapping_sub(id) as u64);
+            }
+            EventKind::Drop { id, reason } => {
+                head(b, DROP);
+                uint(b, self.next_id.wrapping_sub(id) as u64);
+                b.push(reason as u8);
+            }
+            EventKind::Hold { id } => {
+                head(b, HOLD);
+                uint(b, self.next_id.wrapping_sub(id) as u64);
+            }
+            EventKind::TimerSet {
+                node,
+                timer,
+                fires_at,
+            } => {
+                head(b, TIMER_SET);
+                uint(b, node as u64);
+                let (kind, arg) = timer.parts();
+                b.push(kind);
+                uint(b, arg);
+                uint(b, fires_at.wrapping_sub(ev.at));
+            }
+            EventKind::TimerCancel { node, timer } | EventKind::TimerFire { node, timer } => {
+                let fire = matches!(ev.kind, EventKind::TimerFire { .. });
+                head(b, if fire { TIMER_FIRE } else { TIMER_CANCEL });
+                uint(b, node as u64);
+                let (kind, arg) = timer_parts(timer);
+                b.push(kind);
+                uint(b, arg);
+            }
+            EventKind::Status { node, status } => {
+                head(b, STATUS);
+                uint(b, node as u64);
+                self.statuses.push(status);
+            }
+            EventKind::Store { node, tx } => {
+                head(b, STORE);
+                uint(b, node as u64);
+                self.txs.push(tx);
+            }
+            EventKind::Commit {
+                node,
+                version,
+                value_hash,
+            } => {
+                head(b, COMMIT);
+                uint(b, node as u64);
+                uint(b, version);
+                b.extend_from_slice(&value_hash.to_le_bytes());
+            }
+            EventKind::Log { node, text } => {
+                head(b, LOG);
+                uint(b, node as u64);
+                self.logs.push(text);
+            }
+            kind => {
+                head(b, OTHER);
+                self.other.push(Event { at: ev.at, kind });
+            }
+        }
+    }
+
+    /// Its events, decoded one at a time (what they share is shared, not copied).
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            trace: self,
+            r: Reader::new(&self.bytes),
+            left: self.len,
+            at: 0,
+            next_id: 0,
+            cursors: [0; 5],
+        }
+    }
+
+    /// The events of the rare kinds (actions, client requests and replies,
+    /// notes, expectations, violations, an overrun) as they are, in order:
+    /// what a reader of verdicts or answers wants, without decoding the rest.
+    pub fn rare(&self) -> &[Event] {
+        &self.other
+    }
+
+    /// Its events, decoded, for a reader that wants them all at once.
+    pub fn to_vec(&self) -> Vec<Event> {
+        let mut v = Vec::with_capacity(self.len);
+        v.extend(self.iter());
+        v
+    }
+
+    /// Give back the room left by growing.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.msgs.shrink_to_fit();
+        self.statuses.shrink_to_fit();
+        self.txs.shrink_to_fit();
+        self.logs.shrink_to_fit();
+        self.other.shrink_to_fit();
+    }
+}
+
+/// A [`Trace`]'s events in order.
+pub struct Iter<'a> {
+    trace: &'a Trace,
+    r: Reader<'a>,
+    left: usize,
+    at: Time,
+    next_id: MsgId,
+    /// The next message, status, transaction, log line and rare event.
+    cursors: [usize; 5],
+}
+
+impl Iter<'_> {
+    /// The next item of side list `c`.
+    fn take<T: Clone>(&mut self, list: &[T], c: usize) -> Option<T> {
+        let v = list.get(self.cursors[c])?.clone();
+        self.cursors[c] += 1;
+        Some(v)
+    }
+
+    fn id(&mut self) -> Option<MsgId> {
+        Some(self.next_id.wrapping_sub(self.r.uint()? as MsgId))
+    }
+
+    fn node(&mut self) -> Option<u32> {
+        Some(self.r.uint()? as u32)
+    }
+
+    /// The next event; None past the end (a trace reads back what was
+    /// pushed, so nothing else is).
+    fn event(&mut self) -> Option<Event> {
+        let t = self.trace;
+        let head = self.r.byte()?;
+        if head & LATER != 0 {
+            self.at = self.at.wrapping_add(self.r.uint()?);
+        }
+        let at = self.at;
+        let kind = match head & !LATER {
+            SEND => {
+                let id = self.next_id.wrapping_add(self.r.uint()? as MsgId);
+                self.next_id = id.wrapping_add(1);
+                let (from, to) = (self.r.byte()?, self.r.byte()?);
+                let arrive_at = at.wrapping_add(self.r.uint()?);
+                let msg = self.take(&t.msgs, 0)?;
+                EventKind::Send {
+                    id,
+                    from,
+                    to,
+                    arrive_at,
+                    msg,
+                }
+            }
+            DELIVER => EventKind::Deliver { id: self.id()? },
+            DROP => {
+                let id = self.id()?;
+                let reason = match self.r.byte()? {
+                    0 => DropReason::Loss,
+                    1 => DropReason::Down,
+                    _ => DropReason::Reset,
+                };
+                EventKind::Drop { id, reason }
+            }
+            HOLD => EventKind::Hold { id: self.id()? },
+            TIMER_SET => {
+                let node = self.node()?;
+                let kind = self.r.byte()?;
+                let timer = TimerCode::of_parts(kind, self.r.uint()?)?;
+                let fires_at = at.wrapping_add(self.r.uint()?);
+                EventKind::TimerSet {
+                    node,
+                    timer,
+                    fires_at,
+                }
+            }
+            k @ (TIMER_CANCEL | TIMER_FIRE) => {
+                let node = self.node()?;
+                let kind = self.r.byte()?;
+                let timer = timer_of_parts(kind, self.r.uint()?)?;
+                if k == TIMER_FIRE {
+                    EventKind::TimerFire { node, timer }
+                } else {
+                    EventKind::TimerCancel { node, timer }
+                }
+            }
+            STATUS => EventKind::Status {
+                node: self.node()?,
+                status: self.take(&t.statuses, 1)?,
+            },
+            STORE => EventKind::Store {
+                node: self.node()?,
+                tx: self.take(&t.txs, 2)?,
+            },
+            COMMIT => {
+                let node = self.node()?;
+                let version = self.r.uint()?;
+                let value_hash = self.r.u64_le()?;
+                EventKind::Commit {
+                    node,
+                    version,
+                    value_hash,
+                }
+            }
+            LOG => EventKind::Log {
+                node: self.node()?,
+                text: self.take(&t.logs, 3)?,
+            },
+            _ => return self.take(&t.other, 4),
+        };
+        Some(Event { at, kind })
+    }
+}
+
+impl Iterator for Iter<'_> {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        self.event()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl<'a> IntoIterator for &'a Trace {
+    type Item = Event;
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl Extend<Event> for Trace {
+    fn extend<I: IntoIterator<Item = Event>>(&mut self, events: I) {
+        for ev in events {
+            self.push(ev);
+        }
+    }
+}
+
+impl FromIterator<Event> for Trace {
+    fn from_iter<I: IntoIterator<Item = Event>>(events: I) -> Trace {
+        let mut t = Trace::default();
+        t.extend(events);
+        t
+    }
+}
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mon::out::Timer;
+    use crate::scenario::{library, parse};
+    use crate::sim::Sim;
+
+    /// Every built-in scenario's events read back as the simulator made them.
+    #[test]
+    fn every_built_in_scenarios_events_read_back_as_they_were() {
+        for (stem, text) in library::BUILTIN {
+            let s = parse(text).unwrap();
+            let mut sim = Sim::new(&s);
+            sim.run_until(s.end);
+            let events = sim.trace().to_vec();
+            let t: Trace = events.iter().cloned().collect();
+            assert_eq!(t.len(), events.len(), "{stem}");
+            assert!(t.to_vec() == events, "{stem}");
+            let rare: Vec<&Event> = events.iter().filter(|e| kind_of(e) == OTHER).collect();
+            assert!(t.rare().iter().eq(rare), "{stem}");
+        }
+    }
+
+    fn kind_of(ev: &Event) -> u8 {
+        let mut t = Trace::default();
+        t.push(ev.clone());
+        t.bytes[0] & !LATER
+    }
+
+    /// Times that go back, ids out of order and numbers at their limits
+    /// (an import's events, or a hand-made trace) read back too.
+    #[test]
+    fn any_times_ids_and_numbers_read_back() {
+        let events = vec![
+            Event {
+                at: u64::MAX,
+                kind: EventKind::Deliver { id: u32::MAX },
+            },
+            Event {
+                at: 5,
+                kind: EventKind::Drop {
+                    id: 7,
+                    reason: DropReason::Reset,
+                },
+            },
+            Event {
+                at: 5,
+                kind: EventKind::Hold { id: 0 },
+            },
+            Event {
+                at: 0,
+                kind: EventKind::TimerSet {
+                    node: u32::MAX,
+                    timer: TimerCode::new(Timer::ClientRetry((1 << 56) - 1)),
+                    fires_at: 0,
+                },
+            },
+            Event {
+                at: 3,
+                kind: EventKind::TimerFire {
+                    node: 2,
+                    timer: Timer::DeadPing(i32::MIN),
+                },
+            },
+            Event {
+                at: 3,
+                kind: EventKind::TimerCancel {
+                    node: 2,
+                    timer: Timer::PingCheck(-1),
+                },
+            },
+            Event {
+                at: 9,
+                kind: EventKind::Commit {
+                    node: 1,
+                    version: u64::MAX,
+                    value_hash: 0x0123_4567_89ab_cdef,
+                },
+            },
+            Event {
+                at: 1,
+                kind: EventKind::Note { text: "n".into() },
+            },
+            Event {
+                at: u64::MAX,
+                kind: EventKind::Log {
+                    node: 0,
+                    text: LogLine::Static(&"bootstrap"),
+                },
+            },
+        ];
+        let t: Trace = events.iter().cloned().collect();
+        assert!(t.to_vec() == events);
+        assert_eq!(t.iter().len(), events.len());
+        assert!(Trace::default().iter().next().is_none());
+    }
+}
