@@ -53,6 +53,9 @@ const LOG: u8 = 10;
 const OTHER: u8 = 11;
 /// In a head byte: the time moved, its delta follows.
 const LATER: u8 = 0x80;
+/// The most bytes an event takes (a `TimerSet` or `Commit`: the head, its
+/// time's delta and its numbers, each LEB128 of up to 10 bytes).
+const MAX_BYTES: usize = 48;
 
 impl Trace {
     pub fn len(&self) -> usize {
@@ -67,7 +70,7 @@ impl Trace {
     /// run's go forward and its deltas are a byte or two.
     pub fn push(&mut self, ev: Event) {
         let b = &mut self.bytes;
-        if b.len() == b.capacity() {
+        if b.capacity() - b.len() < MAX_BYTES {
             // Grown by half, as the simulator's own trace: the room a
             // doubling leaves is mostly never used.
             b.reserve_exact((b.capacity() / 2).max(4096));
