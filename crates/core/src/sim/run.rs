@@ -1,6 +1,9 @@
 //! A finished run: the trace, the final state, and what the CLI and the page
 //! report about it.
 
+// `#[inline]` below: compiled only where a whole run is (not in the page;
+// crate::trace::compact says why).
+
 use super::{fnv1a, Budget, Overrun, Sim, RUN_STEP};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
@@ -22,16 +25,19 @@ pub struct Run {
 }
 
 /// Run a scenario from start to its `end`.
+#[inline]
 pub fn run(scenario: &Scenario) -> Run {
     run_until(scenario, scenario.end)
 }
 
 /// Run a scenario up to time `t` (at most its `end`).
+#[inline]
 pub fn run_until(scenario: &Scenario, t: Time) -> Run {
     run_with_budget(scenario, t, Budget::DEFAULT)
 }
 
 /// Run a scenario up to time `t` (at most its `end`) within `budget`.
+#[inline]
 pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
     run_shared(Arc::new(scenario.clone()), t, budget)
 }
@@ -39,6 +45,7 @@ pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
 /// [`run_with_budget`] of a scenario the caller hands over: not copied (the
 /// benchmark's hour is 36,000 statements, a copy of each was 0.5% of its
 /// instructions).
+#[inline]
 pub fn run_shared(scenario: Arc<Scenario>, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::shared(scenario, budget);
     // `Sim::run_until`, the events moved into the compact trace after every
@@ -68,6 +75,7 @@ pub fn run_shared(scenario: Arc<Scenario>, t: Time, budget: Budget) -> Run {
 
 impl Run {
     /// A hex digest of the whole trace: equal digests mean equal runs.
+    #[inline]
     pub fn digest(&self) -> String {
         let mut h: u64 = fnv1a(b"monscope-trace-v1");
         for ev in &self.trace {
@@ -78,6 +86,7 @@ impl Run {
     }
 
     /// (passed, failed) expectations.
+    #[inline]
     pub fn expect_counts(&self) -> (usize, usize) {
         let mut pass = 0;
         let mut fail = 0;
@@ -94,6 +103,7 @@ impl Run {
     }
 
     /// The final state in words: one line per monitor, then the expectations.
+    #[inline]
     pub fn summary(&self) -> String {
         let mut s = format!("at {}s:\n", format_secs(self.end));
         for (i, name) in self.nodes.iter().enumerate().take(self.nodes.len() - 1) {
