@@ -4,13 +4,13 @@
 //! kernel giving the trace new pages (docs/performance.md, `trace15`).
 //!
 //! The common kinds are a head byte (the kind, and whether the time moved),
-//! the time's delta, and their numbers as LEB128 ([`uint`]): a
-//! message id as its distance from the last send's, a timer's or arrival's
-//! time from the event's. What they share with the simulator (a message, a
-//! status, a store transaction) and a log line are kept beside the bytes as
-//! they are, not copied (unlike the page's [`crate::trace::binary`] form, which writes
-//! them out); the rare kinds are kept whole. About 11 bytes an event.
-
+//! the time's delta, and their numbers as LEB128 ([`uint`]): a message id
+//! as its distance from the last send's, a timer's or arrival's time from
+//! the event's, a status's paxos fields. What they share with the
+//! simulator (a message, a store transaction, a status's names) and a log
+//! line are kept beside the bytes as they are, not copied (unlike the
+//! page's [`crate::trace::binary`] form, which writes them out); the rare
+//! kinds are kept whole. About 15 bytes an event with what is beside them.
 //!
 //! Its functions, and [`crate::sim::run`]'s, are `#[inline]`: then only the
 //! crates that run a whole run (the CLI, the tests) compile them. The page
@@ -19,7 +19,7 @@
 
 use crate::mon::logline::LogLine;
 use crate::mon::messages::Message;
-use crate::mon::status::MonStatus;
+use crate::mon::status::{MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::time::Time;
 use crate::trace::binary::{uint, Reader};
 use crate::trace::event::{timer_of_parts, timer_parts};
@@ -32,7 +32,10 @@ use std::sync::Arc;
 pub struct Trace {
     bytes: Vec<u8>,
     msgs: Vec<Arc<Message>>,
-    statuses: Vec<Arc<MonStatus>>,
+    /// A status's names where they are not its monitor's last status's.
+    names: Vec<Arc<StatusNames>>,
+    /// Each monitor's last status's names (a node under 256).
+    last_names: Vec<Option<Arc<StatusNames>>>,
     txs: Vec<StoreTx>,
     logs: Vec<LogLine>,
     /// The rare kinds, whole.
@@ -59,6 +62,8 @@ const LOG: u8 = 10;
 const OTHER: u8 = 11;
 /// In a head byte: the time moved, its delta follows.
 const LATER: u8 = 0x80;
+/// In a status's head byte: its names are its monitor's last status's.
+const SAME_NAMES: u8 = 0x40;
 /// The most bytes an event takes (a `TimerSet` or `Commit`: the head, its
 /// time's delta and its numbers, each LEB128 of up to 10 bytes).
 const MAX_BYTES: usize = 48;
@@ -144,9 +149,28 @@ impl Trace {
                 uint(b, arg);
             }
             EventKind::Status { node, status } => {
-                head(b, STATUS);
+                // Its paxos fields as numbers (a status is 56 bytes and an
+                // allocation of its own, changed every round); its names,
+                // shared, kept once a change of them.
+                let last = last_names(&mut self.last_names, node);
+                let same = match &last {
+                    Some(Some(n)) => Arc::ptr_eq(n, &status.names),
+                    _ => false,
+                };
+                head(b, if same { STATUS | SAME_NAMES } else { STATUS });
                 uint(b, node as u64);
-                self.statuses.push(status);
+                let p = &status.paxos;
+                b.push(p.state as u8);
+                uint(b, p.first_committed);
+                uint(b, p.last_committed.wrapping_sub(p.first_committed));
+                let lease = p.lease_expire.wrapping_sub(ev.at) as i64;
+                uint(b, ((lease << 1) ^ (lease >> 63)) as u64);
+                if !same {
+                    if let Some(last) = last {
+                        *last = Some(status.names.clone());
+                    }
+                    self.names.push(status.names.clone());
+                }
             }
             EventKind::Store { node, tx } => {
                 head(b, STORE);
@@ -185,6 +209,7 @@ impl Trace {
             at: 0,
             next_id: 0,
             cursors: [0; 5],
+            last_names: Vec::new(),
         }
     }
 
@@ -209,11 +234,27 @@ impl Trace {
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
         self.msgs.shrink_to_fit();
-        self.statuses.shrink_to_fit();
+        self.names.shrink_to_fit();
         self.txs.shrink_to_fit();
         self.logs.shrink_to_fit();
         self.other.shrink_to_fit();
     }
+}
+
+/// Node `node`'s last status's names, where it is one of the first 256
+/// (the rest are always written out: a cluster has a handful).
+fn last_names(
+    last: &mut Vec<Option<Arc<StatusNames>>>,
+    node: u32,
+) -> Option<&mut Option<Arc<StatusNames>>> {
+    let i = node as usize;
+    if i >= 256 {
+        return None;
+    }
+    if last.len() <= i {
+        last.resize(i + 1, None);
+    }
+    last.get_mut(i)
 }
 
 /// A [`Trace`]'s events in order.
@@ -225,6 +266,8 @@ pub struct Iter<'a> {
     next_id: MsgId,
     /// The next message, status, transaction, log line and rare event.
     cursors: [usize; 5],
+    /// As [`Trace::last_names`], so far.
+    last_names: Vec<Option<Arc<StatusNames>>>,
 }
 
 impl Iter<'_> {
@@ -256,6 +299,7 @@ impl Iter<'_> {
             self.at = self.at.wrapping_add(self.r.uint()?);
         }
         let at = self.at;
+        const SAME_NAMES_STATUS: u8 = STATUS | SAME_NAMES;
         let kind = match head & !LATER {
             SEND => {
                 let id = self.next_id.wrapping_add(self.r.uint()? as MsgId);
@@ -303,10 +347,33 @@ impl Iter<'_> {
                     EventKind::TimerCancel { node, timer }
                 }
             }
-            STATUS => EventKind::Status {
-                node: self.node()?,
-                status: self.take(&t.statuses, 1)?,
-            },
+            k @ (STATUS | SAME_NAMES_STATUS) => {
+                let node = self.node()?;
+                let state = *PaxosState::ALL.get(self.r.byte()? as usize)?;
+                let first_committed = self.r.uint()?;
+                let last_committed = first_committed.wrapping_add(self.r.uint()?);
+                let lease = self.r.uint()?;
+                let lease = (lease >> 1) as i64 ^ -((lease & 1) as i64);
+                let names = if k == SAME_NAMES_STATUS {
+                    last_names(&mut self.last_names, node).and_then(|l| l.clone())?
+                } else {
+                    let n = self.take(&t.names, 1)?;
+                    if let Some(last) = last_names(&mut self.last_names, node) {
+                        *last = Some(n.clone());
+                    }
+                    n
+                };
+                let paxos = PaxosStatus {
+                    state,
+                    first_committed,
+                    last_committed,
+                    lease_expire: at.wrapping_add(lease as u64),
+                };
+                EventKind::Status {
+                    node,
+                    status: Arc::new(MonStatus { paxos, names }),
+                }
+            }
             STORE => EventKind::Store {
                 node: self.node()?,
                 tx: self.take(&t.txs, 2)?,
@@ -476,9 +543,40 @@ mod tests {
                 },
             },
         ];
+        // Statuses: names repeated by one monitor and changed by another,
+        // a node past 255, no lease and one long past.
+        let mut events = events;
+        let down = Arc::new(MonStatus::down(1));
+        let mut active = MonStatus::down(1);
+        active.paxos = PaxosStatus {
+            state: PaxosState::Shutdown,
+            first_committed: u64::MAX,
+            last_committed: 3,
+            lease_expire: 2,
+        };
+        let active = Arc::new(active);
+        for (at, node, status) in [
+            (10, 1, &down),
+            (u64::MAX, 1, &down),
+            (11, 2, &active),
+            (11, 1, &active),
+            (12, 1, &active),
+            (12, 300, &active),
+            (13, 300, &active),
+            (14, 2, &down),
+        ] {
+            events.push(Event {
+                at,
+                kind: EventKind::Status {
+                    node,
+                    status: status.clone(),
+                },
+            });
+        }
         let t: Trace = events.iter().cloned().collect();
         assert!(t.to_vec() == events);
         assert_eq!(t.iter().len(), events.len());
+        assert_eq!(t.names.len(), 6, "a monitor's repeated names are kept once");
         assert!(Trace::default().iter().next().is_none());
     }
 }
