@@ -280,7 +280,7 @@ mod tests {
     fn packed_flights_read_back_as_the_vector_of_flights() {
         for stem in ["classic-broken-link", "leader-failover", "peon-restart"] {
             let scenario = monscope_core::scenario::parse(library::get(stem).unwrap()).unwrap();
-            let trace = run_until(&scenario, u64::MAX).trace;
+            let trace = run_until(&scenario, u64::MAX).trace.to_vec();
             let mut plain: Flights = Flights::default();
             let mut packed: Flights<Packed> = Flights::default();
             for (i, ev) in trace.iter().enumerate() {

@@ -343,13 +343,13 @@ mod tests {
         let mut bytes = Vec::new();
         let mut encoder = Encoder::new();
         for ev in &r.trace {
-            encoder.encode(std::slice::from_ref(ev), &mut bytes);
+            encoder.encode(std::slice::from_ref(&ev), &mut bytes);
         }
-        assert_eq!(trace_json(&bytes).unwrap(), json_lines(&r.trace));
+        assert_eq!(trace_json(&bytes).unwrap(), json_lines(&r.trace.to_vec()));
         let names = r.nodes.clone();
         assert_eq!(
             trace_svg(&bytes, "failover", &names, 30 * SEC, 45 * SEC).unwrap(),
-            render("failover", &names, &r.trace, 30 * SEC, 45 * SEC).unwrap()
+            render("failover", &names, &r.trace.to_vec(), 30 * SEC, 45 * SEC).unwrap()
         );
         let cut = &bytes[..bytes.len() - 3];
         assert!(trace_json(cut).unwrap_err().contains("encoding is bad"));

@@ -326,7 +326,7 @@ mod tests {
     fn a_scan_reads_every_event_in_order_and_leaves_the_views_blocks_cached() {
         let scenario =
             monscope_core::scenario::parse(library::get("leader-failover").unwrap()).unwrap();
-        let trace = run_until(&scenario, u64::MAX).trace;
+        let trace = run_until(&scenario, u64::MAX).trace.to_vec();
         for packed in both(&trace) {
             let n = packed.len();
             // What a view read last.
@@ -359,7 +359,7 @@ mod tests {
     fn every_event_reads_back_and_times_find_their_place() {
         let scenario =
             monscope_core::scenario::parse(library::get("leader-failover").unwrap()).unwrap();
-        let trace = run_until(&scenario, u64::MAX).trace;
+        let trace = run_until(&scenario, u64::MAX).trace.to_vec();
         // The worker's chunks: more blocks than the cache holds.
         assert!(trace.len() > 2 * BLOCK && trace.len() > 100 * (CACHED + 4));
         for packed in both(&trace) {
@@ -422,7 +422,9 @@ mod tests {
     fn mutated_batches_are_an_error_or_events_never_a_panic() {
         let scenario =
             monscope_core::scenario::parse(library::get("client-writes").unwrap()).unwrap();
-        let trace = run_until(&scenario, 8 * monscope_core::time::SEC).trace;
+        let trace = run_until(&scenario, 8 * monscope_core::time::SEC)
+            .trace
+            .to_vec();
         let mut encoder = Encoder::new();
         let mut batch = Vec::new();
         for part in trace.chunks(150) {

@@ -1038,7 +1038,9 @@ mod tests {
         assert!(here.done());
         // The run ends where it stopped, not at the scenario's minute.
         let scenario = monscope_core::scenario::parse(text).unwrap();
-        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX).trace;
+        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX)
+            .trace
+            .to_vec();
         let stopped_at = trace
             .iter()
             .find(|ev| matches!(ev.kind, EventKind::Overrun { .. }))

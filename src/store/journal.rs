@@ -416,7 +416,9 @@ mod tests {
         // As a worker's run: the trace is there, the page's simulator is not.
         let text = library::get("client-writes").unwrap();
         let scenario = monscope_core::scenario::parse(text).unwrap();
-        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX).trace;
+        let trace = monscope_core::sim::run::run_until(&scenario, u64::MAX)
+            .trace
+            .to_vec();
         let model = Model::start(text).unwrap().feed(trace, None, None, true);
         let t = 20 * SEC;
         assert!(model.done() && !model.simulated_to(t));

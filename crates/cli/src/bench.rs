@@ -88,6 +88,7 @@ pub fn main(args: &[String]) -> u8 {
     let events = r.trace.len();
     let commits = r
         .trace
+        .rare()
         .iter()
         .filter(|e| matches!(e.kind, monscope_core::trace::EventKind::ClientReply { .. }))
         .count();

@@ -37,7 +37,7 @@ pub fn main(args: &[String]) -> u8 {
             }
         };
         let r = run(&scenario);
-        let (p, f) = print_verdicts(&mut std::io::stdout(), path, &r.trace, |ev| ev.at);
+        let (p, f) = print_verdicts(&mut std::io::stdout(), path, &r.trace.to_vec(), |ev| ev.at);
         passed += p;
         failed += f;
         if r.overrun.is_some() {

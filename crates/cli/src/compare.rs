@@ -73,11 +73,12 @@ pub fn main(args: &[String]) -> u8 {
         }
     };
     let mons = |nodes: &[String]| nodes[..nodes.len().saturating_sub(1)].to_vec();
-    let sm = milestones(&mons(&sim.nodes), &sim.trace, sim.end, SETTLE);
+    let sim_trace = sim.trace.to_vec();
+    let sm = milestones(&mons(&sim.nodes), &sim_trace, sim.end, SETTLE);
     let rm = milestones(&mons(&real.nodes), &real.trace, real.end, SETTLE);
     let rows = compare(&sm, &rm, TOLERANCE);
     let offset = epoch_offset(&sm, &rm);
-    let sv = verdicts(&sim.trace, |e| e.at);
+    let sv = verdicts(&sim_trace, |e| e.at);
     let rv = verdicts(&real.trace, scheduled(&scenario));
     let out = render(&scenario, &a.file, &real.source, &rows, offset, &sv, &rv);
     print!("{out}");

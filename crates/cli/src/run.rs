@@ -68,9 +68,9 @@ pub fn main(args: &[String]) -> u8 {
     }
     for ev in &r.trace {
         if json {
-            let _ = writeln!(o, "{}", monscope_core::trace::json::json_line(ev));
+            let _ = writeln!(o, "{}", monscope_core::trace::json::json_line(&ev));
         } else if all || !is_bookkeeping(&ev.kind) {
-            let _ = writeln!(o, "{}", describe(ev, &r.nodes));
+            let _ = writeln!(o, "{}", describe(&ev, &r.nodes));
         }
     }
     if !json {

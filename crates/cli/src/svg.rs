@@ -69,7 +69,7 @@ pub fn main(args: &[String]) -> u8 {
     }
     let run = run_until(&scenario, to);
     let title = scenario.title.clone().unwrap_or_else(|| file.clone());
-    let svg = match render(&title, &run.nodes, &run.trace, from, to) {
+    let svg = match render(&title, &run.nodes, &run.trace.to_vec(), from, to) {
         Ok(svg) => svg,
         Err(e) => return usage(&e.to_string()),
     };

@@ -44,7 +44,8 @@ fn the_probe_storm_of_issue_13_stays_within_the_budget_of_a_run() {
             assert!(o.text.contains("a message storm"), "{}", o.text);
             assert!(o.text.contains("mon.x1"), "{}", o.text);
             assert!(o.text.contains("PROBE"), "{}", o.text);
-            let last = r.trace.last().map(|e| &e.kind);
+            let last = r.trace.iter().last();
+            let last = last.as_ref().map(|e| &e.kind);
             assert!(matches!(last, Some(EventKind::Overrun { text }) if **text == o.text));
         }
         // A core that does not storm runs the scenario to its end.
@@ -102,8 +103,9 @@ fn a_long_run_past_the_total_budget_stops_and_says_to_end_earlier() {
         "{}",
         r.trace.len()
     );
+    let last = r.trace.iter().last();
     assert!(matches!(
-        r.trace.last().map(|e| &e.kind),
+        last.as_ref().map(|e| &e.kind),
         Some(EventKind::Overrun { .. })
     ));
 }
@@ -181,12 +183,13 @@ fn a_long_run_of_fifteen_monitors_stops_at_its_bytes_and_names_the_pings() {
         "{}",
         o.text
     );
+    let last = r.trace.iter().last();
     assert!(matches!(
-        r.trace.last().map(|e| &e.kind),
+        last.as_ref().map(|e| &e.kind),
         Some(EventKind::Overrun { text }) if **text == o.text
     ));
     // What `run --json` writes (and the digest hashes) is about the budget.
-    let json: u64 = r.trace.iter().map(|e| json_line(e).len() as u64 + 1).sum();
+    let json: u64 = r.trace.iter().map(|e| json_line(&e).len() as u64 + 1).sum();
     assert!(
         (budget.trace_bytes * 7 / 10..=budget.trace_bytes * 11 / 10).contains(&json),
         "{json}"

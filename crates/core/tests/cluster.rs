@@ -38,8 +38,9 @@ fn entered(r: &Run, name: &str, state: MonState) -> Vec<Time> {
     v
 }
 
-fn sends<'a>(r: &'a Run) -> impl Iterator<Item = (&'a Event, u32, u32, &'a Message)> + 'a {
-    r.trace.iter().filter_map(|ev| match &ev.kind {
+/// The sends of a decoded trace (`r.trace.to_vec()`).
+fn sends(trace: &[Event]) -> impl Iterator<Item = (&Event, u32, u32, &Message)> {
+    trace.iter().filter_map(|ev| match &ev.kind {
         EventKind::Send { from, to, msg, .. } => Some((ev, (*from).into(), (*to).into(), &**msg)),
         _ => None,
     })
@@ -69,7 +70,7 @@ fn five_monitors_all_up_rank_0_wins_with_every_ack_at_epoch_2_and_again_at_4_aft
 #[test]
 fn a_fresh_quorum_of_rank_0_collects_with_pn_100_and_commits_version_1() {
     let r = sim("mons a b c\nend 3s\n");
-    let collect = sends(&r)
+    let collect = sends(&r.trace.to_vec())
         .find_map(|(_, _, _, m)| match m {
             Message::Paxos(p) if p.op == PaxosOp::Collect => Some(p.pn),
             _ => None,
@@ -85,7 +86,7 @@ fn a_fresh_quorum_of_rank_0_collects_with_pn_100_and_commits_version_1() {
 #[test]
 fn leases_renew_every_3s() {
     let r = sim("mons a b c\nlatency 5ms\nend 20s\n");
-    let leases: Vec<Time> = sends(&r)
+    let leases: Vec<Time> = sends(&r.trace.to_vec())
         .filter(|(_, from, to, m)| {
             *from == 0 && *to == 1 && matches!(m, Message::Paxos(p) if p.op == PaxosOp::Lease)
         })
@@ -200,7 +201,7 @@ fn stepping_and_running_reach_the_same_trace() {
     let s = parse(library::get("leader-failover").unwrap()).unwrap();
     let mut stepped = Sim::new(&s);
     while stepped.step() {}
-    assert_eq!(stepped.trace(), run(&s).trace.as_slice());
+    assert_eq!(stepped.trace(), run(&s).trace.to_vec());
 }
 
 #[test]
@@ -243,7 +244,7 @@ fn every_recorded_status_is_the_running_monitors_own() {
 fn take_trace_and_snapshots_give_the_straight_run() {
     let text = monscope_core::scenario::library::get("leader-failover").unwrap();
     let scenario = monscope_core::scenario::parse(text).unwrap();
-    let straight = monscope_core::sim::run(&scenario).trace;
+    let straight = monscope_core::sim::run(&scenario).trace.to_vec();
     let mut sim = monscope_core::sim::Sim::new(&scenario);
     let mut trace = Vec::new();
     let mut snaps = Vec::new();
@@ -273,7 +274,7 @@ fn take_trace_and_snapshots_give_the_straight_run() {
 fn every_built_in_scenario_resumes_from_a_copy_as_the_straight_run() {
     for (stem, text) in monscope_core::scenario::library::BUILTIN {
         let scenario = monscope_core::scenario::parse(text).unwrap();
-        let straight = monscope_core::sim::run(&scenario).trace;
+        let straight = monscope_core::sim::run(&scenario).trace.to_vec();
         let mut sim = monscope_core::sim::Sim::new(&scenario);
         for at in [scenario.end / 3, scenario.end / 3 * 2] {
             sim.run_until(at);
@@ -294,7 +295,7 @@ fn a_write_that_waits_behind_a_new_monmap_is_dropped_by_the_bootstrap_and_commit
     // commits it, once.
     let r = sim("mons a b c\nseed 3\nat 15s add d\nat 15.006s write k1 v1\nend 40s\n");
     let a = node(&r, "a");
-    let commit_at = sends(&r)
+    let commit_at = sends(&r.trace.to_vec())
         .find(|(ev, from, _, m)| {
             ev.at > 15 * SEC
                 && *from == a
@@ -307,7 +308,7 @@ fn a_write_that_waits_behind_a_new_monmap_is_dropped_by_the_bootstrap_and_commit
         .find(|t| **t >= commit_at)
         .unwrap();
     assert_eq!(probing, commit_at, "bootstrap in the refresh");
-    let after_commit: Vec<PaxosOp> = sends(&r)
+    let after_commit: Vec<PaxosOp> = sends(&r.trace.to_vec())
         .filter(|(ev, from, ..)| *from == a && ev.at == commit_at)
         .filter_map(|(_, _, _, m)| match m {
             Message::Paxos(p) => Some(p.op),
@@ -339,7 +340,7 @@ fn healthy_monitors_under_a_fixed_latency_never_declare_each_other_dead_and_scor
         .iter()
         .filter_map(|ev| match &ev.kind {
             EventKind::Log { text, .. } if text.text().contains("connection dead") => {
-                Some(text.text())
+                Some(text.text().into_owned())
             }
             _ => None,
         })

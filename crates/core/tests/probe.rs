@@ -25,7 +25,9 @@ fn sim(text: &str) -> Run {
 
 fn logs<'a>(r: &'a Run, node: u32) -> impl Iterator<Item = (u64, Cow<'a, str>)> + 'a {
     r.trace.iter().filter_map(move |ev| match &ev.kind {
-        EventKind::Log { node: n, text } if *n == node => Some((ev.at, text.text())),
+        EventKind::Log { node: n, text } if *n == node => {
+            Some((ev.at, Cow::Owned(text.text().into_owned())))
+        }
         _ => None,
     })
 }

@@ -82,6 +82,7 @@ fn within_paxos_max_join_drift_there_is_no_sync() {
     let r = sim(&behind("", 3));
     let lc_at_revive = r
         .trace
+        .to_vec()
         .iter()
         .rev()
         .filter(|ev| ev.at < 55 * SEC)

@@ -1283,4 +1283,4 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// Items (events or statements) [`Sim::run_until`] runs in one call of
 /// [`Sim::run_some`]: a millisecond or so of the benchmark's work, so the
 /// extra call is nothing and an engine's faster code is in use soon.
-const RUN_STEP: u32 = 4096;
+pub(crate) const RUN_STEP: u32 = 4096;

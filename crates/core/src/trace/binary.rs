@@ -532,7 +532,7 @@ impl Reader<'_> {
     pub fn new(b: &[u8]) -> Reader<'_> {
         Reader { b, at: 0 }
     }
-    fn byte(&mut self) -> R<u8> {
+    pub(crate) fn byte(&mut self) -> R<u8> {
         let v = *self.b.get(self.at)?;
         self.at += 1;
         Some(v)
@@ -584,6 +584,12 @@ impl Reader<'_> {
     pub fn string(&mut self) -> R<String> {
         let b = self.bytes()?;
         String::from_utf8(b.to_vec()).ok()
+    }
+    /// Eight bytes, little-endian.
+    pub(crate) fn u64_le(&mut self) -> R<u64> {
+        let b = self.b.get(self.at..self.at + 8)?;
+        self.at += 8;
+        Some(u64::from_le_bytes(b.try_into().ok()?))
     }
     fn float(&mut self) -> R<f64> {
         let b = self.b.get(self.at..self.at + 8)?;

@@ -1,4 +1,5 @@
-//! Trace events. A run's trace is a `Vec<Event>` in the order things happened.
+//! Trace events. The simulator records a `Vec<Event>` in the order things
+//! happened; a finished run keeps them compactly ([`super::compact::Trace`]).
 
 use crate::mon::logline::LogLine;
 use crate::mon::messages::{ClientOp, ClientResult, Message};
@@ -215,6 +216,16 @@ impl TimerCode {
     pub fn try_new(t: Timer) -> Option<TimerCode> {
         let (kind, arg) = timer_parts(t);
         (arg <= ARG_MASK).then_some(TimerCode((kind as u64) << ARG_BITS | arg))
+    }
+
+    /// Its kind and argument ([`timer_parts`]), read without the timer.
+    pub fn parts(self) -> (u8, u64) {
+        ((self.0 >> ARG_BITS) as u8, self.0 & ARG_MASK)
+    }
+
+    /// [`TimerCode::parts`] read back; None where they are no timer.
+    pub fn of_parts(kind: u8, arg: u64) -> Option<TimerCode> {
+        TimerCode::try_new(timer_of_parts(kind, arg)?)
     }
 
     pub fn timer(self) -> Timer {

@@ -28,7 +28,7 @@ mod tests {
     #[test]
     fn every_event_is_one_line_of_json_that_names_its_time_and_kind() {
         let r = run(&parse("mons a b\nat 1s write k v\nend 3s\n").unwrap());
-        let text = json_lines(&r.trace);
+        let text = json_lines(&r.trace.to_vec());
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), r.trace.len());
         for (line, ev) in lines.iter().zip(&r.trace) {
@@ -44,7 +44,7 @@ mod tests {
     #[test]
     fn a_client_request_exports_its_text_though_the_event_keeps_only_its_op() {
         let r = run(&parse("mons a b\nat 1s write k v\nend 3s\n").unwrap());
-        let text = json_lines(&r.trace);
+        let text = json_lines(&r.trace.to_vec());
         let line = text.lines().find(|l| l.contains("client_request"));
         assert_eq!(
             line,

@@ -350,7 +350,7 @@ mod tests {
 
     fn run(stem: &str) -> Vec<Event> {
         let s = parse(library::get(stem).unwrap()).unwrap();
-        run_until(&s, s.end).trace
+        run_until(&s, s.end).trace.to_vec()
     }
 
     #[test]

@@ -22,7 +22,7 @@ fn mark(at: Time, what: Milestone) -> Mark {
 fn a_killed_leader_gives_no_leader_then_the_survivors_quorum() {
     let s = parse("mons a b c\nat 10s write k v\nat 60s kill a\nend 100s\n").unwrap();
     let r = run(&s);
-    let m = milestones(&s.mons, &r.trace, r.end, SETTLE);
+    let m = milestones(&s.mons, &r.trace.to_vec(), r.end, SETTLE);
     let quorums: Vec<&Milestone> = m
         .iter()
         .map(|m| &m.what)

@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod chunked;
+pub mod compact;
 pub mod event;
 pub mod expect;
 pub mod format;

@@ -86,7 +86,7 @@ at 30s expect leader c
 fn renders_lanes_arrows_marks_and_a_legend_as_well_formed_xml() {
     let sc = parse(SCENARIO).unwrap();
     let r = run(&sc);
-    let svg = render("Leader failure", &r.nodes, &r.trace, 0, sc.end).unwrap();
+    let svg = render("Leader failure", &r.nodes, &r.trace.to_vec(), 0, sc.end).unwrap();
     well_formed(&svg).unwrap();
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     for lane in ["a", "b", "c", "client", "scenario"] {
@@ -117,7 +117,7 @@ fn renders_lanes_arrows_marks_and_a_legend_as_well_formed_xml() {
         assert!(svg.contains(&format!("<title>{op} ")), "no {op} message");
     }
     // Zoomed in on the first election, the ops have room for their labels.
-    let svg = render("start", &r.nodes, &r.trace, 0, SEC / 10).unwrap();
+    let svg = render("start", &r.nodes, &r.trace.to_vec(), 0, SEC / 10).unwrap();
     for op in ["PROBE", "PROPOSE", "VICTORY"] {
         assert!(svg.contains(&format!(">{op}</text>")), "no {op} label");
     }
@@ -128,7 +128,7 @@ fn draws_only_messages_whose_flight_overlaps_the_window() {
     let sc = parse(SCENARIO).unwrap();
     let r = run(&sc);
     let (from, to) = (12 * SEC, 14 * SEC);
-    let svg = render("w", &r.nodes, &r.trace, from, to).unwrap();
+    let svg = render("w", &r.nodes, &r.trace.to_vec(), from, to).unwrap();
     well_formed(&svg).unwrap();
     let drawn = svg.matches("<g class=\"msg ").count();
     let mut inside = 0;
@@ -174,7 +174,7 @@ fn escapes_hostile_titles_notes_and_names() {
     let r = run(&sc);
     let mut nodes = r.nodes.clone();
     nodes[0] = hostile.into();
-    let mut trace = r.trace.clone();
+    let mut trace = r.trace.to_vec();
     trace.push(Event {
         at: 2 * SEC,
         kind: EventKind::Log {
@@ -220,7 +220,7 @@ fn a_notes_ceph_detail_is_set_in_monospace() {
     let text = "mons a b c\nat 1s note \"a has crashed (`Paxos::lease_timeout`). `<b>`\"\nend 3s\n";
     let sc = parse(text).unwrap();
     let r = run(&sc);
-    let svg = render("n", &r.nodes, &r.trace, 0, 3 * SEC).unwrap();
+    let svg = render("n", &r.nodes, &r.trace.to_vec(), 0, 3 * SEC).unwrap();
     well_formed(&svg).unwrap();
     assert!(
         svg.contains(r#"a has crashed (<tspan font-family="ui-monospace, monospace">Paxos::lease_timeout</tspan>). <tspan font-family="ui-monospace, monospace">&lt;b&gt;</tspan>"#),
