@@ -84,11 +84,11 @@ if (process.env.TRUNK_PROFILE === 'release') {
       wasm = rewrite(tmp, named);
     }
     rmSync(tmp);
-    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js');
+    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js', 'g');
     if (renames.size === 0) throw new Error(`${wasmName} imports nothing from ./monscope-web_bg.js`);
     rehash(wasmName, named, bytes);
     writeFileSync(join(dir, wasmName), bytes);
-    const { code } = await minify(renameInGlue(source, renames, exports), { module: true, compress: true, mangle: true });
+    const { code } = await minify(renameInGlue(source, renames, exports, './monscope-web_bg.js', 'g'), { module: true, compress: true, mangle: true });
     rehash(name, readFileSync(file, 'utf8'), code);
     writeFileSync(file, code);
     console.log(`minify-glue: ${renames.size} imports and ${exports.size} exports renamed; ${name}: ${source.length} -> ${code.length} bytes`);

@@ -257,7 +257,9 @@ export function dataChunks(mapText) {
     else if (f.length === 5 && f[3] === 'DATA') section = null;
     else if (f.length === 4 && f[0] !== '-' && f[3].includes(':(') && (section === '.rodata' || section === '.data')) {
       const start = parseInt(f[0], 16);
-      out.push({ start, end: start + parseInt(f[2], 16), name: f[3].replace(/^.*:\(/, '').replace(/\)$/, ''), section });
+      // `<internal>`: the linker's merged strings (each NUL-terminated).
+      const merged = f[3].startsWith('<internal>:');
+      out.push({ start, end: start + parseInt(f[2], 16), name: f[3].replace(/^.*:\(/, '').replace(/\)$/, ''), section, merged });
     }
   }
   return out.sort((a, b) => a.start - b.start);
@@ -286,6 +288,20 @@ function lazyData(chunks, mod, funcs, moved, other) {
     if (s.offset < lo || s.offset + bytes.length > hi) throw new Error(`split-lazy: data segment ${s.name} at ${s.offset} is not in the linker map's data`);
     image.set(bytes, s.offset - lo);
   }
+  // The linker's merged strings are one section in its map, but each string
+  // (up to and with its NUL: wasm-ld merges only such) is an object of its
+  // own, read from its start or, merged with a longer one's tail, from
+  // within that one.
+  chunks = chunks.flatMap((c) => {
+    if (!c.merged) return [c];
+    const pieces = [];
+    let start = c.start;
+    for (let a = c.start; a < c.end; a++) {
+      if (image[a - lo] === 0) pieces.push({ ...c, start, end: a + 1 }), (start = a + 1);
+    }
+    if (start < c.end) pieces.push({ ...c, start, end: c.end });
+    return pieces;
+  });
   const at = (a) => {
     // The last object starting at or before `a`.
     let l = 0;
