@@ -63,6 +63,8 @@ export const ROOTS = [
   /^<*monscope_web\[\w+\]::store::mon_file::export$/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
+  // The help dialog (`?`), the same way.
+  /^<*monscope_web\[\w+\]::components::help::help$/,
   // A real trace's file read and opened (real_band.rs), the same way.
   /monscope_web\[\w+\]::components::real_band::(opened|read)\b/,
   // The canvases' drawing (over 100 dots or 666 arrows in view), once it
@@ -90,6 +92,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::export::exported$/,
   /^<*monscope_web\[\w+\]::components::real_band::opened$/,
   /^<*monscope_web\[\w+\]::components::details::details$/,
+  /^<*monscope_web\[\w+\]::components::help::help$/,
   /^<*monscope_web\[\w+\]::app::imported_model$/,
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
