@@ -930,6 +930,18 @@ fn app(props: &AppProps) -> Html {
         _ => html! {},
     };
 
+    // The help dialog (`?`): drawn by the lazy module, with its words, once
+    // it is in (again then, as the details).
+    let help = match state.help {
+        true if crate::lazy::loaded() => help::help(&help::Props { on: send.clone() }),
+        true => {
+            let redraw = redraw.clone();
+            crate::lazy::then(move || redraw.force_update());
+            html! {}
+        }
+        false => html! {},
+    };
+
     html! {
         <div class={classes!("app", motion_reduced.then_some("reduced-motion"))}>
             { header::header(&header::Props {
@@ -1054,7 +1066,7 @@ fn app(props: &AppProps) -> Html {
                 { storage_notice::disk(&storage_view) }
             </aside>
             if state.help {
-                { help::help(&help::Props { on: send.clone() }) }
+                { help }
             }
         </div>
     }

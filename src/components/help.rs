@@ -30,7 +30,9 @@ const TEXT: &str = concat!(
 );
 
 /// A plain function, not a component: it renders with its parent (a
-/// component of its own would cost about a kilobyte of the transfer).
+/// component of its own would cost about a kilobyte of the transfer). In the
+/// lazy module (src/lazy.rs), with its words: the app draws it once that is in.
+#[inline(never)]
 pub fn help(p: &Props) -> Html {
     let close = super::click(&p.on, Msg::Help(false));
     html! {

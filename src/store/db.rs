@@ -340,6 +340,17 @@ fn flag(o: &JsValue, k: &str) -> Result<bool, String> {
         .as_bool()
         .ok_or_else(|| format!("field {k} is not true or false"))
 }
+/// A damaged record's key as `{:?}` of it wrote a number or a string (`7`,
+/// `"name"`), without `JsValue`'s `Debug`, whose glue (wasm-bindgen's
+/// `debugString`, 0.5 kB) only these messages used.
+fn key_text(k: &JsValue) -> String {
+    match (k.as_f64(), k.as_string()) {
+        (Some(n), _) => crate::components::js_number(n),
+        (_, Some(s)) => format!("\"{s}\""),
+        _ => "(a key neither a number nor a string)".to_string(),
+    }
+}
+
 fn object(v: &JsValue) -> Result<&JsValue, String> {
     if v.is_object() {
         Ok(v)
@@ -562,9 +573,7 @@ pub async fn load(db: &Database) -> Result<Loaded, Error> {
                 format!("journal record {}: its key does not match", r.seq),
             )),
             Err(e) => {
-                let name = k
-                    .as_f64()
-                    .map_or_else(|| format!("{k:?}"), crate::components::js_number);
+                let name = key_text(&k);
                 bad.push((JOURNAL, k, v, format!("journal record {name}: {e}")));
             }
         }
@@ -702,13 +711,13 @@ pub async fn scenarios(db: &Database) -> Result<(Vec<(String, String)>, Vec<Stri
                 SCENARIOS,
                 k.clone(),
                 v,
-                format!("saved scenario {k:?}: {e}"),
+                format!("saved scenario {}: {e}", key_text(&k)),
             )),
             _ => bad.push((
                 SCENARIOS,
                 k.clone(),
                 v,
-                format!("saved scenario {k:?}: its name does not match"),
+                format!("saved scenario {}: its name does not match", key_text(&k)),
             )),
         }
     }

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { minify } from 'terser';
 import { renameInGlue, shortenImports } from './short-imports.mjs';
 import { checkedChunks, lazyGlue, splitLazy } from './split-lazy.mjs';
@@ -75,7 +76,16 @@ if (process.env.TRUNK_PROFILE === 'release') {
       const own = createHash('sha256').update(lazy).digest('hex').slice(0, 16);
       const lazyName = name.replace(/\.js$/, `-${own}_lazy.wasm`);
       writeFileSync(join(dir, lazyName), lazy);
-      wasm = rewrite(tmp, split.primary);
+      // The page in each of the split's orders (split-lazy.mjs, `BACKS`):
+      // the smallest once gzipped, as the transfer test measures it.
+      let best = null;
+      split.primaries.forEach((primary, i) => {
+        const bytes = rewrite(tmp, primary);
+        const size = gzipSync(shortenImports(bytes, './monscope-web_bg.js', 'g').bytes, { level: 9 }).length;
+        console.log(`minify-glue: the page in order ${i + 1} of ${split.primaries.length}: ${size} bytes gzipped`);
+        if (!best || size < best.size) best = { bytes, size };
+      });
+      wasm = best.bytes;
       source = lazyGlue(source, lazyName);
       console.log(
         `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,
@@ -84,11 +94,11 @@ if (process.env.TRUNK_PROFILE === 'release') {
       wasm = rewrite(tmp, named);
     }
     rmSync(tmp);
-    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js');
+    const { bytes, renames, exports } = shortenImports(wasm, './monscope-web_bg.js', 'g');
     if (renames.size === 0) throw new Error(`${wasmName} imports nothing from ./monscope-web_bg.js`);
     rehash(wasmName, named, bytes);
     writeFileSync(join(dir, wasmName), bytes);
-    const { code } = await minify(renameInGlue(source, renames, exports), { module: true, compress: true, mangle: true });
+    const { code } = await minify(renameInGlue(source, renames, exports, './monscope-web_bg.js', 'g'), { module: true, compress: true, mangle: true });
     rehash(name, readFileSync(file, 'utf8'), code);
     writeFileSync(file, code);
     console.log(`minify-glue: ${renames.size} imports and ${exports.size} exports renamed; ${name}: ${source.length} -> ${code.length} bytes`);

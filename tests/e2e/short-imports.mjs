@@ -3,8 +3,10 @@
 // 7.7 kB in the wasm and again in the glue, and the hashes do not compress.
 // This gives each import of the glue's module a short name (`$0`, `$1`, …)
 // in the wasm's import section and the same in the glue, where the names are
-// the keys of the imports object. Used by minify-glue.mjs (Trunk's post_build
-// hook); docs/performance.md, "Transfer" has the numbers.
+// the keys of the imports object; the module's own name (`./monscope-web_bg.js`,
+// 20 bytes in each of some 280 imports) becomes `as` too, in both. Used by
+// minify-glue.mjs (Trunk's post_build hook); docs/performance.md, "Transfer"
+// has the numbers.
 
 function leb(bytes, at) {
   let value = 0, shift = 0, b;
@@ -50,8 +52,9 @@ function descEnd(bytes, at) {
 }
 
 // `wasm` with the imports of `module` renamed, and the exports whose names
-// end in a hash; returns the new bytes and the maps from old to new names.
-export function shortenImports(wasm, module) {
+// end in a hash; the module itself named `as` where given; returns the new
+// bytes and the maps from old to new names.
+export function shortenImports(wasm, module, as = module) {
   const renames = new Map();
   const exports = new Map();
   const out = [wasm.subarray(0, 8)];
@@ -104,7 +107,8 @@ export function shortenImports(wasm, module) {
         renames.set(field, name);
       }
       const n = utf8.encode(name);
-      body.push(...wasm.subarray(p, m0 + mlen), ...uleb(n.length), ...n, ...wasm.subarray(f0 + flen, d));
+      const m = mod === module ? utf8.encode(as) : wasm.subarray(m0, m0 + mlen);
+      body.push(...uleb(m.length), ...m, ...uleb(n.length), ...n, ...wasm.subarray(f0 + flen, d));
       p = d;
     }
     if (p !== end) throw new Error('import section: unexpected trailing bytes');
@@ -116,9 +120,15 @@ export function shortenImports(wasm, module) {
   return { bytes, renames, exports };
 }
 
-// The glue with its imports object's keys renamed (each there once) and its
-// uses of the renamed exports (at least once each).
-export function renameInGlue(js, renames, exports = new Map()) {
+// The glue with its imports object's keys renamed (each there once), its
+// uses of the renamed exports (at least once each), and the module's key
+// in the imports object (`"FROM": import0`, once) named `as`.
+export function renameInGlue(js, renames, exports = new Map(), module = null, as = module) {
+  if (module !== as) {
+    const key = `"${module}": import0`;
+    if (js.split(key).length !== 2) throw new Error(`the glue names ${key} ${js.split(key).length - 1} times`);
+    js = js.replace(key, () => `${as}: import0`);
+  }
   for (const [names, once] of [[renames, true], [exports, false]]) {
     for (const [from, to] of names) {
       const re = new RegExp(`\\b${from}\\b`, 'g');

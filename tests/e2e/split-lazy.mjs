@@ -63,6 +63,8 @@ export const ROOTS = [
   /^<*monscope_web\[\w+\]::store::mon_file::export$/,
   // The selected event's card: drawn once it is in (app.rs).
   /^<*monscope_web\[\w+\]::components::details::/,
+  // The help dialog (`?`), the same way.
+  /^<*monscope_web\[\w+\]::components::help::help$/,
   // A real trace's file read and opened (real_band.rs), the same way.
   /monscope_web\[\w+\]::components::real_band::(opened|read)\b/,
   // The canvases' drawing (over 100 dots or 666 arrows in view), once it
@@ -90,6 +92,7 @@ export const ENTRIES = [
   /^<*monscope_web\[\w+\]::components::export::exported$/,
   /^<*monscope_web\[\w+\]::components::real_band::opened$/,
   /^<*monscope_web\[\w+\]::components::details::details$/,
+  /^<*monscope_web\[\w+\]::components::help::help$/,
   /^<*monscope_web\[\w+\]::app::imported_model$/,
   /^<*monscope_web\[\w+\]::components::inspector::body$/,
   /^<*monscope_web\[\w+\]::store::persist::Storage>::(scenario|import)_now$/,
@@ -257,7 +260,9 @@ export function dataChunks(mapText) {
     else if (f.length === 5 && f[3] === 'DATA') section = null;
     else if (f.length === 4 && f[0] !== '-' && f[3].includes(':(') && (section === '.rodata' || section === '.data')) {
       const start = parseInt(f[0], 16);
-      out.push({ start, end: start + parseInt(f[2], 16), name: f[3].replace(/^.*:\(/, '').replace(/\)$/, ''), section });
+      // `<internal>`: the linker's merged strings (each NUL-terminated).
+      const merged = f[3].startsWith('<internal>:');
+      out.push({ start, end: start + parseInt(f[2], 16), name: f[3].replace(/^.*:\(/, '').replace(/\)$/, ''), section, merged });
     }
   }
   return out.sort((a, b) => a.start - b.start);
@@ -286,6 +291,20 @@ function lazyData(chunks, mod, funcs, moved, other) {
     if (s.offset < lo || s.offset + bytes.length > hi) throw new Error(`split-lazy: data segment ${s.name} at ${s.offset} is not in the linker map's data`);
     image.set(bytes, s.offset - lo);
   }
+  // The linker's merged strings are one section in its map, but each string
+  // (up to and with its NUL: wasm-ld merges only such) is an object of its
+  // own, read from its start or, merged with a longer one's tail, from
+  // within that one.
+  chunks = chunks.flatMap((c) => {
+    if (!c.merged) return [c];
+    const pieces = [];
+    let start = c.start;
+    for (let a = c.start; a < c.end; a++) {
+      if (image[a - lo] === 0) pieces.push({ ...c, start, end: a + 1 }), (start = a + 1);
+    }
+    if (start < c.end) pieces.push({ ...c, start, end: c.end });
+    return pieces;
+  });
   const at = (a) => {
     // The last object starting at or before `a`.
     let l = 0;
@@ -519,11 +538,14 @@ function viaTable(text, table, slots, sigs) {
 // name: www/index.html's `--reorder-functions-by-name`). Only the order
 // changes (and with it the functions' indices, which the text names by name);
 // 4.6 kB less gzipped, for about 15 s of the build (BACK 1: 4.0 kB, 5 s; 12:
-// 4.6 kB, 65 s).
+// 4.6 kB, 65 s). Which `BACK` does best moves by a few hundred bytes from one
+// build to the next (a greedy order: a small change of the code sends it
+// another way), so the page is written in the order of each of `BACKS`, and
+// the post-build hook keeps the smallest once gzipped (minify-glue.mjs).
 const K = 256;
 const ALIKE = 12;
-const BACK = 4;
-function similarOrder(text) {
+export const BACKS = [4, 3, 5, 2];
+function similarOrder(text, BACK) {
   const head = [];
   const funcs = [];
   const tail = [];
@@ -586,8 +608,9 @@ function similarOrder(text) {
 }
 
 // `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
-// and the moved functions' count), or null when nothing matches.
-export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES } = {}) {
+// and the moved functions' count; `primaries`: the page in each order of
+// `backs`, `primary` the first), or null when nothing matches.
+export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES, backs = BACKS } = {}) {
   // www/index.html's wasm-opt features (the input has no features section;
   // SIMD: xtask/src/nightly.rs builds the page with it).
   const F = binaryen.Features;
@@ -759,13 +782,17 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   binaryen.setOptimizeLevel(2);
   binaryen.setShrinkLevel(1);
   binaryen.setDebugInfo(false);
-  const page = binaryen.parseText(similarOrder(mod.emitText()));
-  page.setFeatures(features);
-  if (!page.validate()) throw new Error('split-lazy: the page module does not validate in its new order');
-  const primary = data.runs ? withoutData(page.emitBinary(), data.runs) : page.emitBinary();
-  page.dispose();
+  const text = mod.emitText();
+  const primaries = backs.map((back) => {
+    const page = binaryen.parseText(similarOrder(text, back));
+    page.setFeatures(features);
+    if (!page.validate()) throw new Error('split-lazy: the page module does not validate in its new order');
+    const bytes = data.runs ? withoutData(page.emitBinary(), data.runs) : page.emitBinary();
+    page.dispose();
+    return bytes;
+  });
   const dataBytes = (data.runs ?? []).reduce((n, [a, b]) => n + b - a, 0);
-  const out = { names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
+  const out = { names: entries, primary: primaries[0], primaries, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
   mod.dispose();
   lazy.dispose();
   return out;
