@@ -544,7 +544,7 @@ function viaTable(text, table, slots, sigs) {
 // the post-build hook keeps the smallest once gzipped (minify-glue.mjs).
 const K = 256;
 const ALIKE = 12;
-export const BACKS = [4, 3, 5, 2];
+export const BACKS = [4, 3, 5];
 function similarOrder(text, BACK) {
   const head = [];
   const funcs = [];
