@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { minify } from 'terser';
 import { renameInGlue, shortenImports } from './short-imports.mjs';
 import { checkedChunks, lazyGlue, splitLazy } from './split-lazy.mjs';
@@ -76,16 +75,7 @@ if (process.env.TRUNK_PROFILE === 'release') {
       const own = createHash('sha256').update(lazy).digest('hex').slice(0, 16);
       const lazyName = name.replace(/\.js$/, `-${own}_lazy.wasm`);
       writeFileSync(join(dir, lazyName), lazy);
-      // The page in each of the split's orders (split-lazy.mjs, `BACKS`):
-      // the smallest once gzipped, as the transfer test measures it.
-      let best = null;
-      split.primaries.forEach((primary, i) => {
-        const bytes = rewrite(tmp, primary);
-        const size = gzipSync(shortenImports(bytes, './monscope-web_bg.js', 'g').bytes, { level: 9 }).length;
-        console.log(`minify-glue: the page in order ${i + 1} of ${split.primaries.length}: ${size} bytes gzipped`);
-        if (!best || size < best.size) best = { bytes, size };
-      });
-      wasm = best.bytes;
+      wasm = rewrite(tmp, split.primary);
       source = lazyGlue(source, lazyName);
       console.log(
         `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,

@@ -538,14 +538,11 @@ function viaTable(text, table, slots, sigs) {
 // name: www/index.html's `--reorder-functions-by-name`). Only the order
 // changes (and with it the functions' indices, which the text names by name);
 // 4.6 kB less gzipped, for about 15 s of the build (BACK 1: 4.0 kB, 5 s; 12:
-// 4.6 kB, 65 s). Which `BACK` does best moves by a few hundred bytes from one
-// build to the next (a greedy order: a small change of the code sends it
-// another way), so the page is written in the order of each of `BACKS`, and
-// the post-build hook keeps the smallest once gzipped (minify-glue.mjs).
+// 4.6 kB, 65 s).
 const K = 256;
 const ALIKE = 12;
-export const BACKS = [4, 3, 5];
-function similarOrder(text, BACK) {
+const BACK = 4;
+function similarOrder(text) {
   const head = [];
   const funcs = [];
   const tail = [];
@@ -608,9 +605,8 @@ function similarOrder(text, BACK) {
 }
 
 // `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
-// and the moved functions' count; `primaries`: the page in each order of
-// `backs`, `primary` the first), or null when nothing matches.
-export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES, backs = BACKS } = {}) {
+// and the moved functions' count), or null when nothing matches.
+export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES } = {}) {
   // www/index.html's wasm-opt features (the input has no features section;
   // SIMD: xtask/src/nightly.rs builds the page with it).
   const F = binaryen.Features;
@@ -782,17 +778,13 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   binaryen.setOptimizeLevel(2);
   binaryen.setShrinkLevel(1);
   binaryen.setDebugInfo(false);
-  const text = mod.emitText();
-  const primaries = backs.map((back) => {
-    const page = binaryen.parseText(similarOrder(text, back));
-    page.setFeatures(features);
-    if (!page.validate()) throw new Error('split-lazy: the page module does not validate in its new order');
-    const bytes = data.runs ? withoutData(page.emitBinary(), data.runs) : page.emitBinary();
-    page.dispose();
-    return bytes;
-  });
+  const page = binaryen.parseText(similarOrder(mod.emitText()));
+  page.setFeatures(features);
+  if (!page.validate()) throw new Error('split-lazy: the page module does not validate in its new order');
+  const primary = data.runs ? withoutData(page.emitBinary(), data.runs) : page.emitBinary();
+  page.dispose();
   const dataBytes = (data.runs ?? []).reduce((n, [a, b]) => n + b - a, 0);
-  const out = { names: entries, primary: primaries[0], primaries, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
+  const out = { names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
   mod.dispose();
   lazy.dispose();
   return out;
