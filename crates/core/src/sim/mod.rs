@@ -324,8 +324,22 @@ impl Sim {
 
     /// Process everything up to and including time `t` (capped at the scenario's end).
     pub fn run_until(&mut self, t: Time) {
+        self.run_until_stepwise(t, |_| {});
+    }
+
+    /// [`Sim::run_until`], calling `after_step` with the simulator's own
+    /// trace after every [`RUN_STEP`] items (a finished run moves the
+    /// events out as they come: `sim::run::run_shared`).
+    #[inline]
+    pub fn run_until_stepwise(&mut self, t: Time, mut after_step: impl FnMut(&mut Vec<Event>)) {
         let t = t.min(self.scenario.end);
-        while self.run_some(t, RUN_STEP) {}
+        loop {
+            let more = self.run_some(t, RUN_STEP);
+            after_step(&mut self.trace);
+            if !more {
+                break;
+            }
+        }
         if self.overrun.is_none() {
             self.now = self.now.max(t);
         }
@@ -1283,4 +1297,4 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// Items (events or statements) [`Sim::run_until`] runs in one call of
 /// [`Sim::run_some`]: a millisecond or so of the benchmark's work, so the
 /// extra call is nothing and an engine's faster code is in use soon.
-pub(crate) const RUN_STEP: u32 = 4096;
+const RUN_STEP: u32 = 4096;

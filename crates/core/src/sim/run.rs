@@ -4,7 +4,7 @@
 // `#[inline]` below: compiled only where a whole run is (not in the page;
 // crate::trace::compact says why).
 
-use super::{fnv1a, Budget, Overrun, Sim, RUN_STEP};
+use super::{fnv1a, Budget, Overrun, Sim};
 use crate::scenario::ast::Scenario;
 use crate::time::{format_secs, Time};
 use crate::trace::compact::Trace;
@@ -48,21 +48,11 @@ pub fn run_with_budget(scenario: &Scenario, t: Time, budget: Budget) -> Run {
 #[inline]
 pub fn run_shared(scenario: Arc<Scenario>, t: Time, budget: Budget) -> Run {
     let mut sim = Sim::shared(scenario, budget);
-    // `Sim::run_until`, the events moved into the compact trace after every
-    // step: the simulator's own vector stays a step's events long, its
-    // pages used again and again.
-    let t = t.min(sim.scenario.end);
+    // The events moved into the compact trace after every step: the
+    // simulator's own vector stays a step's events long, its pages used
+    // again and again.
     let mut trace = Trace::default();
-    loop {
-        let more = sim.run_some(t, RUN_STEP);
-        trace.extend(sim.trace.drain(..));
-        if !more {
-            break;
-        }
-    }
-    if sim.overrun.is_none() {
-        sim.now = sim.now.max(t);
-    }
+    sim.run_until_stepwise(t, |events| trace.extend(events.drain(..)));
     trace.shrink_to_fit();
     Run {
         nodes: sim.node_names(),
