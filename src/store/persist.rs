@@ -13,7 +13,6 @@ use gloo::timers::callback::Timeout;
 use monscope_core::time::Time;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::Callback;
 
@@ -23,43 +22,9 @@ const FLUSH_EVERY_MS: u32 = 250;
 
 /// Real milliseconds a flush spends at most catching the journal up on a
 /// long step (a slice of `journal.rs`'s FOLLOW_STEP events at a time); the
-/// next slice runs in the page's idle time (`schedule_slice`), so that a
-/// seek waits behind one slice at most and its frame behind none.
+/// next slice runs after the next frame (`schedule_slice`), so that a seek
+/// waits behind one slice at most and its frame behind none.
 const SLICE_MS: f64 = 4.0;
-
-/// Idle milliseconds a flush needs before the browser's next frame: a
-/// slice, the write and the storage view's render. With less, it waits for
-/// the next idle period (the one after a seek's frame).
-const IDLE_MS: f64 = 3.0 * SLICE_MS;
-
-/// Real milliseconds between two showings of the journal's counts alone
-/// (a catch-up's batches): each showing is a render of the page and a
-/// frame, and a seek in the same 16.7 ms as such a frame waited for the
-/// display's next.
-const COUNTS_MS: f64 = 1000.0;
-
-/// Real milliseconds a flush waits at most for idle time (a page busy
-/// reading a long run has none): then it runs as a task of its own.
-const IDLE_WAIT_MS: u32 = 500;
-
-/// Whether `a` and `b` differ in the journal's counts alone.
-fn counts_only(a: &StorageView, b: &StorageView) -> bool {
-    (
-        a.saving,
-        a.flushed,
-        &a.notices,
-        &a.stores,
-        &a.previous,
-        &a.mine,
-    ) == (
-        b.saving,
-        b.flushed,
-        &b.notices,
-        &b.stores,
-        &b.previous,
-        &b.mine,
-    )
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notice {
@@ -158,8 +123,6 @@ struct Inner {
     timer: Option<Timeout>,
     /// The next slice of a catch-up, waiting for a frame (`schedule_slice`).
     frame: Option<AnimationFrame>,
-    /// Or for the page's idle time.
-    idle: bool,
     /// Renders that moved what is wanted (`note`), and how many of them
     /// there were at the last frame a flush waited for.
     noted: u64,
@@ -167,10 +130,8 @@ struct Inner {
     next_notice: u64,
     view: StorageView,
     /// The view last published: the page renders again only for a new one
-    /// (a journal catching up on a long seek flushes a slice a task), and
-    /// when (`COUNTS_MS`).
+    /// (a journal catching up on a long seek flushes a slice a task).
     published: Option<StorageView>,
-    published_at: f64,
 }
 
 pub struct Storage {
@@ -211,13 +172,9 @@ impl Storage {
             i.view.saving = i.db.is_some() && !i.failed;
             i.view.pending = i.journal.pending();
             i.view.journal = i.journal.records();
-            let now = js_sys::Date::now();
-            match &i.published {
-                Some(p) if *p == i.view => return,
-                Some(p) if now - i.published_at < COUNTS_MS && counts_only(p, &i.view) => return,
-                _ => {}
+            if i.published.as_ref() == Some(&i.view) {
+                return;
             }
-            i.published_at = now;
             i.published = Some(i.view.clone());
             i.view.clone()
         };
@@ -453,7 +410,7 @@ impl Storage {
     /// frame's own render is drawn in it).
     fn schedule(self: &Rc<Self>, ms: u32) {
         let mut i = self.inner.borrow_mut();
-        if i.timer.is_some() || i.frame.is_some() || i.idle || i.busy {
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
         }
         let me = self.clone();
@@ -470,14 +427,10 @@ impl Storage {
     }
 
     /// The next slice of a catch-up (and every flush, `schedule`): in the
-    /// page's idle time (`requestIdleCallback`), given IDLE_MS before the
-    /// next frame. Run at once, slices of the hour's catch-up ran back to
-    /// back for seconds after a seek, and the next seek's frame waited
-    /// behind one or two. In the task after the next frame (where there is
-    /// no idle callback), each slice asked for a frame, and a seek in the
-    /// same 16.7 ms as one waited for the display's next (seek15, in
-    /// docs/performance.md). A hidden page draws no frames: there it runs
-    /// at once.
+    /// task after the next frame. Run
+    /// at once, slices of the hour's catch-up ran back to back for seconds
+    /// after a seek, and the next seek's frame waited behind one or two.
+    /// A hidden page draws no frames: there it runs at once.
     fn schedule_slice(self: &Rc<Self>) {
         let mut i = self.inner.borrow_mut();
         if gloo::utils::document().hidden() {
@@ -485,27 +438,7 @@ impl Storage {
             drop(i);
             return self.schedule(0);
         }
-        if i.timer.is_some() || i.frame.is_some() || i.idle || i.busy {
-            return;
-        }
-        let me = self.clone();
-        let options = web_sys::IdleRequestOptions::new();
-        options.set_timeout(IDLE_WAIT_MS);
-        // (Its argument, an `IdleDeadline`, taken as an `Event`: the closure's
-        // glue is then that of the database's callbacks, not code of its own.)
-        let idle = wasm_bindgen::closure::Closure::once_into_js(move |d: web_sys::Event| {
-            let d: web_sys::IdleDeadline = d.unchecked_into();
-            me.inner.borrow_mut().idle = false;
-            match d.did_timeout() || d.time_remaining() >= IDLE_MS {
-                true => me.flush(),
-                false => me.schedule_slice(),
-            }
-        });
-        let w = gloo::utils::window();
-        if w.request_idle_callback_with_options(idle.unchecked_ref(), &options)
-            .is_ok()
-        {
-            i.idle = true;
+        if i.timer.is_some() || i.frame.is_some() || i.busy {
             return;
         }
         let me = self.clone();
