@@ -60,7 +60,8 @@ pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 20.0 };
 /// what its first frame shows): the rest is the worker's (sim_feed.rs shows
 /// its first batch at once), or the page's own next slices where none runs.
 /// A 20 ms slice there, with encoding its events and decoding them again
-/// for the ring, was a third of the start's long task.
+/// for the ring, was a third of the start's long task (docs/performance.md,
+/// `seek15`).
 const FIRST_SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 0.0 };
 /// An edited text of more lines than this is parsed in slices between
 /// frames (app.rs), not in the input's task: a one-hour scenario's 36,000
