@@ -1107,6 +1107,29 @@ mod tests {
         }
     }
 
+    /// The page's first render simulates only the start (state.rs:
+    /// FIRST_SLICE_MS): its ring at 0 is the whole run's, for every built-in.
+    #[test]
+    fn the_start_alone_shows_the_whole_runs_ring_at_0() {
+        for (stem, text) in library::BUILTIN {
+            let whole = Model::build(text).unwrap();
+            let start = Model::start(text).unwrap().advance(0.0);
+            assert_eq!(start.ready, 0, "{stem}");
+            for i in 0..whole.mon_count() as NodeId {
+                assert_eq!(
+                    start.status_at(i, 0),
+                    whole.status_at(i, 0),
+                    "{stem} mon {i}"
+                );
+                assert_eq!(
+                    start.member_at(i, 0),
+                    whole.member_at(i, 0),
+                    "{stem} mon {i}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_run_simulated_in_slices_is_the_run_simulated_whole() {
         let text = library::get("leader-failover").unwrap();

@@ -157,7 +157,12 @@ impl Feed {
         i.decoder = Decoder::new();
         i.scheduled = false;
         i.show = None;
-        i.shown_at = crate::playback::wall_ms();
+        // A run the page has only started (its first render's, state.rs:
+        // FIRST_SLICE_MS) is shown grown with the worker's first batch.
+        i.shown_at = match model.is_some_and(|m| m.ready == 0) {
+            true => f64::NEG_INFINITY,
+            false => crate::playback::wall_ms(),
+        };
         let msg = Object::new();
         match model {
             Some(m) => {

@@ -56,6 +56,13 @@ pub const REACH_MS: f64 = 1000.0;
 /// shorter slices leave the thread idle for a good part of the run; a
 /// slice and a render stay under the 50 ms of a long task.
 pub const SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 20.0 };
+/// The page's first render simulates only the run's start (the events at 0,
+/// what its first frame shows): the rest is the worker's (sim_feed.rs shows
+/// its first batch at once), or the page's own next slices where none runs.
+/// A 20 ms slice there, with encoding its events and decoding them again
+/// for the ring, was a third of the start's long task (docs/performance.md,
+/// `seek15`).
+const FIRST_SLICE_MS: f64 = if cfg!(test) { f64::INFINITY } else { 0.0 };
 /// An edited text of more lines than this is parsed in slices between
 /// frames (app.rs), not in the input's task: a one-hour scenario's 36,000
 /// lines take 30-70 ms to parse in the page.
@@ -292,7 +299,7 @@ impl AppState {
             timers: false,
             viewed: false,
         };
-        s.set_text(text.to_string());
+        s.set_text_sliced(text.to_string().into(), FIRST_SLICE_MS);
         s.story_window();
         s
     }
@@ -382,7 +389,11 @@ impl AppState {
 
     /// Parse and run `text`; a text that does not parse keeps the last run.
     fn set_text(&mut self, text: impl Into<Rc<String>>) {
-        let text = text.into();
+        self.set_text_sliced(text.into(), SLICE_MS);
+    }
+
+    /// [`AppState::set_text`], simulating `slice_ms` of the new run at once.
+    fn set_text_sliced(&mut self, text: Rc<String>, slice_ms: f64) {
         self.parsing = false;
         if self.model.as_ref().is_some_and(|m| m.text == text) {
             self.text = text;
@@ -390,7 +401,7 @@ impl AppState {
             return;
         }
         let parsed = scenario::parse(&text).map(Arc::new);
-        self.run_parsed(text, parsed, SLICE_MS);
+        self.run_parsed(text, parsed, slice_ms);
         self.reach_pending();
     }
 
