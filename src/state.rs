@@ -99,6 +99,13 @@ pub struct AppState {
     pub win_span: Time,
     /// The timeline pages along with the playhead.
     pub follow: bool,
+    /// The window is the run's story window ([`AppState::story_window`]):
+    /// it follows the story as the run grows until the reader moves it. An
+    /// edit's run keeps the reader's window, even one of the same span as
+    /// the new run's story so far (the whole run, before a worker's first
+    /// batch has told it: the 15-monitor e2e test's window once followed
+    /// its edit's story that way).
+    story: bool,
     /// Where the playhead was sent beyond what has been simulated (a link's
     /// or a stored session's time): it goes there once the run gets there.
     pending: Option<Time>,
@@ -284,6 +291,7 @@ impl AppState {
             win_start: 0,
             win_span: DEFAULT_SPAN,
             follow: true,
+            story: false,
             pending: None,
             stop_at: None,
             panel_t: 0,
@@ -309,6 +317,7 @@ impl AppState {
         if let Some(m) = &self.model {
             self.win_start = 0;
             self.win_span = m.story_span();
+            self.story = true;
         }
     }
 
@@ -370,7 +379,7 @@ impl AppState {
         else {
             return;
         };
-        if self.win_start == 0 && self.win_span == model.story_span() {
+        if self.story && self.win_start == 0 && self.win_span == model.story_span() {
             self.win_span = next.story_span();
         }
         self.model = Some(next);
@@ -414,6 +423,8 @@ impl AppState {
         slice_ms: f64,
     ) {
         self.parsing = false;
+        // An edit keeps the window; a new scenario opens on its story after.
+        self.story = false;
         match parsed.map(|s| Model::of(&text, s).advance(slice_ms)) {
             Ok(model) => {
                 self.error = None;
@@ -852,6 +863,30 @@ mod tests {
         let s = s.reduce(Msg::Parsed(broken.clone(), parsed(&broken)));
         assert_eq!(s.error.as_ref().map(|e| e.line), Some(7));
         assert_eq!(s.model.as_ref().unwrap().text.as_str(), longer.as_str());
+    }
+
+    #[test]
+    fn an_edit_keeps_the_readers_window_as_its_run_grows() {
+        let s = AppState::new(BUILTIN[0].1, None);
+        let mut text = String::from("mons a b c\nend 60s\n");
+        for i in 0..=PARSE_LINES {
+            text += &format!("at {}ms write k v{i}\n", 10_000 + 4 * i);
+        }
+        let s = s.reduce(Msg::Edit(text.clone()));
+        let parsed = Parsed(Rc::new(scenario::parse(&text).map(Arc::new)));
+        let mut s = s.reduce(Msg::Parsed(text, parsed));
+        // The reader's window happens to have the new run's story span so
+        // far (a run whose story is not told yet: the whole run).
+        let started = s.model.clone().unwrap();
+        s.win_span = started.story_span();
+        let window = (s.win_start, s.win_span);
+        let whole = Rc::new(started.advance(f64::INFINITY));
+        assert_ne!(whole.story_span(), started.story_span());
+        let s = s.reduce(Msg::Grown(whole));
+        assert_eq!((s.win_start, s.win_span), window);
+        // A scenario opened anew follows its story as it grows.
+        let s = s.reduce(Msg::LoadText(BUILTIN[0].1.to_string(), None, None));
+        assert!(s.story);
     }
 
     #[test]
