@@ -500,6 +500,28 @@ fn app(props: &AppProps) -> Html {
 
     // Persistence (src/store/): opened once; told what to save after each render.
     let storage_view = use_state(StorageView::default);
+    // The picker shows the state's built-in, set as the select's value after
+    // a change: once the reader (or a script) has picked an option, an
+    // option's `selected` attribute no longer moves the selection, and a
+    // stored session restored while a pick was being fetched left the first
+    // built-in showing (share.test.mjs saw it once in a full e2e run;
+    // store.test.mjs reproduces it).
+    let picker = use_node_ref();
+    {
+        let picker = picker.clone();
+        let want = state.stem.and_then(builtins::index);
+        use_effect_on((want, storage_view.mine.len()), move |(want, _)| {
+            if let Some(el) = picker.cast::<web_sys::HtmlSelectElement>() {
+                match want {
+                    Some(i) if el.value() != i.to_string() => el.set_value(&i.to_string()),
+                    // "(your own)", the first option while no built-in is shown.
+                    None if el.selected_index() != 0 => el.set_selected_index(0),
+                    _ => {}
+                }
+            }
+            effect::nothing()
+        });
+    }
     // Whether the simulation's Web Worker failed (sim_feed.rs; see below).
     // (`bool::default`, not a closure: one instance of the hook's code with
     // the embed's `in_view`.)
@@ -949,6 +971,7 @@ fn app(props: &AppProps) -> Html {
                 title: state.model.as_ref().and_then(|m| m.scenario.title.as_deref()),
                 now: &handlers.share_state,
                 on_load: &handlers.on_load_builtin,
+                picker: &picker,
                 mine: &storage_view.mine,
                 on_load_mine: &on_load_mine,
                 shared: state.shared.as_ref(),

@@ -11,6 +11,8 @@ pub struct Props<'a> {
     /// What Share and Copy embed code take, read when clicked.
     pub now: &'a Callback<(), ShareState>,
     pub on_load: &'a Callback<usize>,
+    /// The select, whose value app.rs sets from the state.
+    pub picker: &'a NodeRef,
     /// My scenarios (src/store/): listed after the built-in ones.
     pub mine: &'a [(String, String)],
     pub on_load_mine: &'a Callback<String>,
@@ -139,7 +141,7 @@ pub fn header(p: &Props) -> Html {
             </div>
             <label class="picker">
                 <span class="wide">{ "Scenario" }</span>
-                <select {onchange} data-testid="scenario-picker" aria-label="built-in scenario">
+                <select ref={p.picker.clone()} {onchange} data-testid="scenario-picker" aria-label="built-in scenario">
                     if selected_index.is_none() {
                         <option selected=true disabled=true>{ "(your own)" }</option>
                     }

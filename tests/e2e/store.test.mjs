@@ -262,6 +262,34 @@ test('a view moved before the stored session was read stays, and the session is 
   }, holdDb);
 });
 
+test('a built-in picked while the stored session is read shows in the picker once it is fetched', async () => {
+  await withBrowser(async (context, errors) => {
+    const page = await open(context, errors, '?scenario=client-writes');
+    await seek(page, 3_000_000);
+    await flushed(page);
+    await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+    // The pick's text is held until the stored session is back: the restore
+    // selects its own built-in in between (a slow machine's race, seen once in
+    // share.test.mjs), and the picked one must show once it comes.
+    let fetched;
+    const gate = new Promise((r) => (fetched = r));
+    await page.route('**/scenarios/leader-failover.mon', async (r) => {
+      await gate;
+      await r.continue();
+    });
+    await page.goto(url);
+    await page.getByTestId('cluster').waitFor({ state: 'visible' });
+    const picker = page.getByTestId('scenario-picker');
+    await picker.selectOption({ label: 'Leader failure and lease timeouts' });
+    await page.evaluate(() => window.__releaseDb());
+    await page.locator('.tagline').filter({ hasText: /^The write path$/ }).waitFor();
+    fetched();
+    await page.locator('.tagline').filter({ hasText: /^Leader failure and lease timeouts$/ }).waitFor();
+    assert.equal(await picker.locator('option:checked').getAttribute('data-stem'), 'leader-failover');
+    assert.deepEqual(errors, []);
+  }, holdDb);
+});
+
 test('a scenario typed stays when the stored session is read between its change and the end of its render', async () => {
   // A slow machine's race (CI's failure of tour.test.mjs): the typing's render
   // took over 16 ms, yew yielded to the browser before the render's effects,
