@@ -68,6 +68,16 @@ function holdDb() {
   };
 }
 
+/// A session stored at client-writes' 3 s; the next load's database answers
+/// its opening only when the test calls `window.__releaseDb()` (`holdDb`).
+async function storedThenHeld(context, errors) {
+  const page = await open(context, errors, '?scenario=client-writes');
+  await seek(page, 3_000_000);
+  await flushed(page);
+  await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+  return page;
+}
+
 /// Wait until everything shown is written to IndexedDB.
 async function flushed(page) {
   await page.waitForFunction(() => document.querySelector('[data-testid=disk]')?.getAttribute('data-flushed') === 'true', null, {
@@ -212,11 +222,7 @@ test('a session stored by the previous schema (version 2, texts inline) comes ba
 test('a scenario typed before the stored session was read stays, and the session is kept aside', async () => {
   await withBrowser(
     async (context, errors) => {
-      const page = await open(context, errors, '?scenario=client-writes');
-      await seek(page, 3_000_000);
-      await flushed(page);
-      // The next load's database answers only when the test says so.
-      await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+      const page = await storedThenHeld(context, errors);
       // Typed as soon as the page has loaded, before its first run is shown.
       await page.reload();
       const typed = 'title "typed first"\nmons a b c\nend 20s\n';
@@ -236,10 +242,7 @@ test('a scenario typed before the stored session was read stays, and the session
 
 test('a view moved before the stored session was read stays, and the session is kept aside', async () => {
   await withBrowser(async (context, errors) => {
-    const page = await open(context, errors, '?scenario=client-writes');
-    await seek(page, 3_000_000);
-    await flushed(page);
-    await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+    const page = await storedThenHeld(context, errors);
     // A plain start, which brings the stored session back once it is read;
     // before that, the reader selects a monitor and seeks in the first scenario.
     await page.goto(url);
@@ -264,10 +267,7 @@ test('a view moved before the stored session was read stays, and the session is 
 
 test('a built-in picked while the stored session is read shows in the picker once it is fetched', async () => {
   await withBrowser(async (context, errors) => {
-    const page = await open(context, errors, '?scenario=client-writes');
-    await seek(page, 3_000_000);
-    await flushed(page);
-    await page.evaluate(() => localStorage.setItem('hold-db', '1'));
+    const page = await storedThenHeld(context, errors);
     // The pick's text is held until the stored session is back: the restore
     // selects its own built-in in between (a slow machine's race, seen once in
     // share.test.mjs), and the picked one must show once it comes.
