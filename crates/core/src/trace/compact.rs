@@ -428,7 +428,13 @@ impl<'a> IntoIterator for &'a Trace {
 }
 
 impl Extend<Event> for Trace {
-    #[inline]
+    /// Not inlined: [`crate::sim::run::run_shared`] calls it once a step
+    /// (4,096 items), and a wasm engine swaps its faster code for a
+    /// function in only at the next call (`Sim::run_some` says why). Inlined
+    /// into `run_shared`, called once a run, the encoding ran in V8's
+    /// baseline code for the whole run (docs/performance.md,
+    /// `wasmtrace16`). Generic, so still compiled only where it is called.
+    #[inline(never)]
     fn extend<I: IntoIterator<Item = Event>>(&mut self, events: I) {
         for ev in events {
             self.push(ev);
