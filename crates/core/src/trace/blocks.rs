@@ -195,7 +195,9 @@ mod tests {
         }
         let blocks: Vec<&[u8]> = (0..).map_while(|i| b.block(i)).collect();
         assert!(blocks.len() > 2);
-        assert!(blocks.iter().all(|k| k.len() % 7 == 0 && k.len() <= BLOCK_BYTES));
+        assert!(blocks
+            .iter()
+            .all(|k| k.len() % 7 == 0 && k.len() <= BLOCK_BYTES));
         assert_eq!(blocks.concat(), written);
         assert_eq!(b.len(), written.len());
     }
