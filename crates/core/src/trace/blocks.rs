@@ -100,18 +100,26 @@ impl ByteBlocks {
     /// free: the last, grown by half while under [`BLOCK_BYTES`] (the room
     /// a doubling leaves is mostly never used), then a new one.
     #[inline]
-    pub fn room(&mut self, room: usize) -> &mut Vec<u8> {
+    pub fn room(&mut self, room: usize) -> Room<'_> {
         if self.last.capacity() - self.last.len() < room {
             self.grow(room);
         }
-        &mut self.last
+        let v = &mut self.last;
+        let spare = v.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        Room {
+            at: spare,
+            // SAFETY: within the spare capacity, `room` bytes or more.
+            end: unsafe { spare.add(room) },
+            start: spare,
+            v,
+        }
     }
 
     #[cold]
     #[inline(never)]
     fn grow(&mut self, room: usize) {
         let cap = self.last.capacity();
-        if cap < BLOCK_BYTES {
+        if cap + room <= BLOCK_BYTES {
             let more = (cap / 2).max(4096).min(BLOCK_BYTES - cap).max(room);
             self.last.reserve_exact(more);
         } else {
@@ -146,6 +154,55 @@ impl ByteBlocks {
         self.last.shrink_to_fit();
         self.full.shrink_to_fit();
     }
+}
+
+/// Room reserved at a block's end, written a byte at a time without a
+/// `Vec::push` each (its length stored and a call to grow kept ready at
+/// every byte); the block's length is set once, when it is dropped.
+pub struct Room<'a> {
+    at: *mut u8,
+    end: *mut u8,
+    start: *mut u8,
+    v: &'a mut Vec<u8>,
+}
+
+impl Room<'_> {
+    #[inline]
+    pub fn push(&mut self, b: u8) {
+        if self.at == self.end {
+            overflow();
+        }
+        // SAFETY: `at` is below `end`, within the vector's spare capacity.
+        unsafe {
+            self.at.write(b);
+            self.at = self.at.add(1);
+        }
+    }
+
+    #[inline]
+    pub fn extend_from_slice(&mut self, bs: &[u8]) {
+        for &b in bs {
+            self.push(b);
+        }
+    }
+}
+
+impl Drop for Room<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the bytes from `start` to `at` were written, within the
+        // spare capacity.
+        unsafe {
+            let n = self.at.offset_from(self.start) as usize;
+            self.v.set_len(self.v.len() + n);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn overflow() -> ! {
+    panic!("a record wrote past the room reserved for it")
 }
 
 #[cfg(test)]
@@ -185,6 +242,14 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "past the room")]
+    fn a_write_past_the_room_reserved_panics() {
+        let mut b = ByteBlocks::default();
+        let mut room = b.room(2);
+        room.extend_from_slice(&[1, 2, 3]);
+    }
+
+    #[test]
     fn byte_records_never_straddle_two_blocks() {
         let mut b = ByteBlocks::default();
         let mut written = Vec::new();
@@ -192,13 +257,16 @@ mod tests {
             let rec = [i as u8; 7];
             b.room(rec.len()).extend_from_slice(&rec);
             written.extend_from_slice(&rec);
+            if i % 1000 == 0 {
+                // Less than the room: only what was written is kept.
+                b.room(16).push(0xee);
+                written.push(0xee);
+            }
         }
         let blocks: Vec<&[u8]> = (0..).map_while(|i| b.block(i)).collect();
         assert!(blocks.len() > 2);
-        assert!(blocks
-            .iter()
-            .all(|k| k.len() % 7 == 0 && k.len() <= BLOCK_BYTES));
-        assert_eq!(blocks.concat(), written);
+        assert!(blocks.iter().all(|k| k.len() <= BLOCK_BYTES));
+        assert!(blocks.concat() == written);
         assert_eq!(b.len(), written.len());
     }
 }

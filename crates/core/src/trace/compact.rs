@@ -21,8 +21,8 @@ use crate::mon::logline::LogLine;
 use crate::mon::messages::Message;
 use crate::mon::status::{MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::time::Time;
-use crate::trace::binary::{uint, Reader};
-use crate::trace::blocks::{Blocks, ByteBlocks};
+use crate::trace::binary::Reader;
+use crate::trace::blocks::{Blocks, ByteBlocks, Room};
 use crate::trace::event::{timer_of_parts, timer_parts};
 use crate::trace::store_tx::StoreTx;
 use crate::trace::{DropReason, Event, EventKind, MsgId, TimerCode};
@@ -85,11 +85,11 @@ impl Trace {
     /// run's go forward and its deltas are a byte or two.
     #[inline]
     pub fn push(&mut self, ev: Event) {
-        let b = self.bytes.room(MAX_BYTES);
+        let b = &mut self.bytes.room(MAX_BYTES);
         self.len += 1;
         let dt = ev.at.wrapping_sub(self.at);
         self.at = ev.at;
-        let head = |b: &mut Vec<u8>, kind: u8| {
+        let head = |b: &mut Room, kind: u8| {
             if dt == 0 {
                 b.push(kind);
             } else {
@@ -237,6 +237,16 @@ impl Trace {
         self.logs.shrink_to_fit();
         self.other.shrink_to_fit();
     }
+}
+
+/// `v` as a LEB128 varint, as [`crate::trace::binary::uint`] writes it.
+#[inline]
+fn uint(b: &mut Room, mut v: u64) {
+    while v >= 0x80 {
+        b.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
 }
 
 /// Node `node`'s last status's names, where it is one of the first 256
