@@ -52,12 +52,13 @@ static SEEN: AtomicUsize = AtomicUsize::new(0);
 /// and that is costly in V8 (node's profile of the benchmark: 17% in sbrk,
 /// and 11% in V8's garbage collector, which runs at every `memory.grow`).
 /// So once dlmalloc has grown the memory, grow it as much again (at least
-/// 16 MB, at most 256 MB, since wasm32 has 4 GB in all): a block allocated and freed at once stays with dlmalloc, which
-/// cannot give wasm memory back, and serves the next allocations. Watched
-/// by the memory's size, not by the bytes counted live: dlmalloc's
-/// headers and rounding put its footprint well above the live count, and
-/// a reserve by the count ran out between reserves (the trace's blocks
-/// then grew the memory in 64 kB steps, `wasmtrace16`).
+/// 16 MB, at most 256 MB, since wasm32 has 4 GB in all): a block allocated
+/// and freed at once stays with dlmalloc, which cannot give wasm memory
+/// back, and serves the next allocations. Watched by the memory's size, not
+/// by the bytes counted live: dlmalloc's headers and rounding put its
+/// footprint well above the live count, and a reserve by the count ran out
+/// between reserves (the trace's blocks then grew the memory in 64 kB
+/// steps, docs/performance.md, `wasmtrace16`).
 #[cfg(target_arch = "wasm32")]
 fn grow_ahead() {
     const PAGE: usize = 65536;

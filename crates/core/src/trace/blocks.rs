@@ -29,7 +29,7 @@ impl<T> Default for Blocks<T> {
 }
 
 impl<T> Blocks<T> {
-    /// Items per full block (a power of two for the sizes used).
+    /// Items per full block.
     const LEN: usize = {
         let n = BLOCK_BYTES / std::mem::size_of::<T>();
         if n == 0 {
