@@ -35,7 +35,7 @@ fn grew(n: usize) {
     let live = LIVE.fetch_add(n as isize, Relaxed) + n as isize;
     PEAK.fetch_max(live, Relaxed);
     #[cfg(target_arch = "wasm32")]
-    grow_ahead(live.max(0) as usize);
+    grow_ahead();
 }
 
 fn shrank(n: usize) {
@@ -44,25 +44,29 @@ fn shrank(n: usize) {
     }
 }
 
-/// What the heap has been grown to ahead of need (wasm only).
+/// The wasm memory's size when [`grow_ahead`] last looked (wasm only).
 #[cfg(target_arch = "wasm32")]
-static RESERVED: AtomicUsize = AtomicUsize::new(0);
+static SEEN: AtomicUsize = AtomicUsize::new(0);
 
 /// In wasm the system allocator (dlmalloc) grows the memory in small steps,
 /// and that is costly in V8 (node's profile of the benchmark: 17% in sbrk,
-/// and 11% in V8's garbage collector). So once the
-/// live heap passes what was reserved, reserve as much again (at least 16 MB):
-/// a block allocated and freed at once stays with dlmalloc, which cannot give
-/// wasm memory back, and serves the next allocations.
+/// and 11% in V8's garbage collector, which runs at every `memory.grow`).
+/// So once dlmalloc has grown the memory, grow it as much again (at least
+/// 16 MB, at most 256 MB, since wasm32 has 4 GB in all): a block allocated
+/// and freed at once stays with dlmalloc, which cannot give wasm memory
+/// back, and serves the next allocations. Watched by the memory's size, not
+/// by the bytes counted live: dlmalloc's headers and rounding put its
+/// footprint well above the live count, and a reserve by the count ran out
+/// between reserves (the trace's blocks then grew the memory in 64 kB
+/// steps, docs/performance.md, `wasmtrace16`).
 #[cfg(target_arch = "wasm32")]
-fn grow_ahead(live: usize) {
-    let reserved = RESERVED.load(Relaxed);
-    if live <= reserved {
+fn grow_ahead() {
+    const PAGE: usize = 65536;
+    let size = core::arch::wasm32::memory_size(0) * PAGE;
+    if size <= SEEN.load(Relaxed) {
         return;
     }
-    let step = reserved.max(16 << 20);
-    RESERVED.store(reserved + step, Relaxed);
-    if let Ok(l) = Layout::from_size_align(step, 16) {
+    if let Ok(l) = Layout::from_size_align(size.clamp(16 << 20, 256 << 20), 16) {
         // SAFETY: a fresh block of layout `l`, freed with the same layout.
         unsafe {
             let p = System.alloc(l);
@@ -71,6 +75,7 @@ fn grow_ahead(live: usize) {
             }
         }
     }
+    SEEN.store(core::arch::wasm32::memory_size(0) * PAGE, Relaxed);
 }
 
 // SAFETY: every call is forwarded to `System` unchanged; only the counters are ours.

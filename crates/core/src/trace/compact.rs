@@ -21,7 +21,8 @@ use crate::mon::logline::LogLine;
 use crate::mon::messages::Message;
 use crate::mon::status::{MonStatus, PaxosState, PaxosStatus, StatusNames};
 use crate::time::Time;
-use crate::trace::binary::{uint, Reader};
+use crate::trace::binary::Reader;
+use crate::trace::blocks::{Blocks, ByteBlocks, Room};
 use crate::trace::event::{timer_of_parts, timer_parts};
 use crate::trace::store_tx::StoreTx;
 use crate::trace::{DropReason, Event, EventKind, MsgId, TimerCode};
@@ -30,14 +31,15 @@ use std::sync::Arc;
 /// Events in the order they happened.
 #[derive(Clone, Default)]
 pub struct Trace {
-    bytes: Vec<u8>,
-    msgs: Vec<Arc<Message>>,
+    /// In blocks, as the side lists: never copied as they grow.
+    bytes: ByteBlocks,
+    msgs: Blocks<Arc<Message>>,
     /// A status's names where they are not its monitor's last status's.
-    names: Vec<Arc<StatusNames>>,
+    names: Blocks<Arc<StatusNames>>,
     /// Each monitor's last status's names (a node under 256).
     last_names: Vec<Option<Arc<StatusNames>>>,
-    txs: Vec<StoreTx>,
-    logs: Vec<LogLine>,
+    txs: Blocks<StoreTx>,
+    logs: Blocks<LogLine>,
     /// The rare kinds, whole.
     other: Vec<Event>,
     len: usize,
@@ -83,16 +85,11 @@ impl Trace {
     /// run's go forward and its deltas are a byte or two.
     #[inline]
     pub fn push(&mut self, ev: Event) {
-        let b = &mut self.bytes;
-        if b.capacity() - b.len() < MAX_BYTES {
-            // Grown by half, as the simulator's own trace: the room a
-            // doubling leaves is mostly never used.
-            b.reserve_exact((b.capacity() / 2).max(4096));
-        }
+        let b = &mut self.bytes.room(MAX_BYTES);
         self.len += 1;
         let dt = ev.at.wrapping_sub(self.at);
         self.at = ev.at;
-        let head = |b: &mut Vec<u8>, kind: u8| {
+        let head = |b: &mut Room, kind: u8| {
             if dt == 0 {
                 b.push(kind);
             } else {
@@ -204,7 +201,8 @@ impl Trace {
     pub fn iter(&self) -> Iter<'_> {
         Iter {
             trace: self,
-            r: Reader::new(&self.bytes),
+            r: Reader::new(&[]),
+            block: None,
             left: self.len,
             at: 0,
             next_id: 0,
@@ -241,6 +239,16 @@ impl Trace {
     }
 }
 
+/// `v` as a LEB128 varint, as [`crate::trace::binary::uint`] writes it.
+#[inline]
+fn uint(b: &mut Room, mut v: u64) {
+    while v >= 0x80 {
+        b.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    b.push(v as u8);
+}
+
 /// Node `node`'s last status's names, where it is one of the first 256
 /// (the rest are always written out: a cluster has a handful).
 fn last_names(
@@ -260,7 +268,10 @@ fn last_names(
 /// A [`Trace`]'s events in order.
 pub struct Iter<'a> {
     trace: &'a Trace,
+    /// In the current block of bytes.
     r: Reader<'a>,
+    /// The current block's number and length (None before the first).
+    block: Option<(usize, usize)>,
     left: usize,
     at: Time,
     next_id: MsgId,
@@ -273,7 +284,7 @@ pub struct Iter<'a> {
 impl Iter<'_> {
     /// The next item of side list `c`.
     #[inline]
-    fn take<T: Clone>(&mut self, list: &[T], c: usize) -> Option<T> {
+    fn take<T: Clone>(&mut self, list: &Blocks<T>, c: usize) -> Option<T> {
         let v = list.get(self.cursors[c])?.clone();
         self.cursors[c] += 1;
         Some(v)
@@ -392,7 +403,11 @@ impl Iter<'_> {
                 node: self.node()?,
                 text: self.take(&t.logs, 3)?,
             },
-            _ => return self.take(&t.other, 4),
+            _ => {
+                let ev = t.other.get(self.cursors[4])?.clone();
+                self.cursors[4] += 1;
+                return Some(ev);
+            }
         };
         Some(Event { at, kind })
     }
@@ -407,6 +422,13 @@ impl Iterator for Iter<'_> {
             return None;
         }
         self.left -= 1;
+        // An event's bytes are whole in one block: at a block's end, the next.
+        while self.block.is_none_or(|(_, len)| self.r.at == len) {
+            let i = self.block.map_or(0, |(i, _)| i + 1);
+            let b = self.trace.bytes.block(i)?;
+            self.r = Reader::new(b);
+            self.block = Some((i, b.len()));
+        }
         self.event()
     }
 
@@ -428,7 +450,13 @@ impl<'a> IntoIterator for &'a Trace {
 }
 
 impl Extend<Event> for Trace {
-    #[inline]
+    /// Not inlined: [`crate::sim::run::run_shared`] calls it once a step
+    /// (4,096 items), and a wasm engine swaps its faster code for a
+    /// function in only at the next call (`Sim::run_some` says why). Inlined
+    /// into `run_shared`, called once a run, the encoding ran in V8's
+    /// baseline code for the whole run (docs/performance.md,
+    /// `wasmtrace16`). Generic, so still compiled only where it is called.
+    #[inline(never)]
     fn extend<I: IntoIterator<Item = Event>>(&mut self, events: I) {
         for ev in events {
             self.push(ev);
@@ -478,7 +506,26 @@ mod tests {
     fn kind_of(ev: &Event) -> u8 {
         let mut t = Trace::default();
         t.push(ev.clone());
-        t.bytes[0] & !LATER
+        t.bytes.block(0).unwrap()[0] & !LATER
+    }
+
+    /// A trace past a block of bytes and of each side list reads back whole
+    /// (the blocks are crossed between two events).
+    #[test]
+    fn a_trace_of_many_blocks_reads_back() {
+        let (_, text) = library::BUILTIN[0];
+        let s = parse(text).unwrap();
+        let mut sim = Sim::new(&s);
+        sim.run_until(s.end);
+        let one = sim.trace().to_vec();
+        let mut events = Vec::new();
+        let mut t = Trace::default();
+        while t.bytes.block(2).is_none() || t.msgs.len() < 40_000 {
+            events.extend(one.iter().cloned());
+            t.extend(one.iter().cloned());
+        }
+        assert_eq!(t.len(), events.len());
+        assert!(t.to_vec() == events);
     }
 
     /// Times that go back, ids out of order and numbers at their limits

@@ -3,6 +3,7 @@
 //! with its time. The UI, the CLI and the tests read only this.
 
 pub mod binary;
+pub mod blocks;
 pub mod chunked;
 pub mod compact;
 pub mod event;
