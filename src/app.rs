@@ -314,15 +314,10 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
     handle
 }
 
-/// Lay the page out now, not at the next frame; not at the first render
-/// (the page's first layout is its first frame's).
+/// Lay the page out now, not at the next frame (at the first render too:
+/// the page's first layout is then in that render's task, not in the
+/// frame right after it, the same work before the same first paint).
 fn settle_layout() {
-    thread_local! {
-        static FIRST: Cell<bool> = const { Cell::new(true) };
-    }
-    if FIRST.replace(false) {
-        return;
-    }
     // A hit test, as the frame's own for the hover: it lays the page out
     // and brings its paint properties up to date (PrePaint, 0.6 ms), which
     // that one would otherwise do before the frame's first callback.

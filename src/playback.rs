@@ -259,9 +259,9 @@ pub struct Model {
     /// The last note or action so far.
     told: Option<Time>,
     /// The last note or action the scenario plans (a timed statement other
-    /// than an expectation, at or before its end): the story's end before
-    /// the run gets there.
-    planned: Option<Time>,
+    /// than an expectation, at or before its end; 0 if none): the story's
+    /// end before the run gets there.
+    planned: Time,
     /// The first commit, once there is one.
     first_commit: Option<Time>,
     /// Removals asked for and not yet taken effect, by monitor.
@@ -357,7 +357,7 @@ impl Model {
             .iter()
             .rev()
             .find(|s| s.at <= scenario.end && !matches!(s.action, Action::Expect(_)))
-            .map(|s| s.at);
+            .map_or(0, |s| s.at);
         let cuts = scenario.timed.iter().any(|s| {
             matches!(
                 s.action,
@@ -681,8 +681,12 @@ impl Model {
         // plans counts as told: the page's first render has simulated only
         // the start, and its window then opened on 20 ms (the start's
         // story), to widen at the worker's first batch.
-        let planned = self.planned.filter(|&p| self.ready <= p && !self.done());
-        match (self.told.max(planned), self.first_commit) {
+        // (What the run has told so far is before it.)
+        let told = match self.ready < self.planned {
+            true => Some(self.planned),
+            false => self.told,
+        };
+        match (told, self.first_commit) {
             (None, None) => self.end,
             (a, b) => a.max(b).unwrap_or(self.end),
         }
