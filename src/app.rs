@@ -314,6 +314,14 @@ fn animate(dispatch: UseReducerDispatcher<AppState>) -> Rc<RefCell<Option<Animat
     handle
 }
 
+/// Lay the page out now, not at the next frame.
+fn settle_layout() {
+    // A hit test, as the frame's own for the hover: it lays the page out
+    // and brings its paint properties up to date (PrePaint, 0.6 ms), which
+    // that one would otherwise do before the frame's first callback.
+    let _ = gloo::utils::document().element_from_point(0.0, 0.0);
+}
+
 /// Wall milliseconds between two showings of a run being simulated.
 pub const PUBLISH_MS: f64 = 250.0;
 
@@ -448,7 +456,13 @@ fn app(props: &AppProps) -> Html {
             panic!("debug-panic was asked for in the URL");
         }
         let embed = EmbedParams::parse(&query).map(Rc::new);
-        (embed, reduced_motion(), RefCell::new(None::<LinkProblem>))
+        // (The last: whether the app has rendered, for `settle_layout`.)
+        (
+            embed,
+            reduced_motion(),
+            RefCell::new(None::<LinkProblem>),
+            Cell::new(false),
+        )
     });
     let (embed, motion_reduced, first_problem) = (&once.0, once.1, &once.2);
     let state = use_reducer(|| {
@@ -635,6 +649,26 @@ fn app(props: &AppProps) -> Html {
         use_effect_on(replay, move |replay| {
             if *replay && from_imported && hash() == imported::HASH {
                 crate::store::persist::forget_address();
+            }
+            effect::nothing()
+        });
+    }
+    {
+        // A paused playhead moved (a seek): the page is laid out here, at
+        // the end of the input's task, instead of at the start of the next
+        // frame. That frame waits for the display's next tick when the
+        // compositor is ticking (up to 16 ms), and its first work, before
+        // any `requestAnimationFrame` callback, was this layout (1.7–2.9
+        // ms, forced by the hover's hit test): done here, it is done while
+        // the tick is awaited. While playing, the render is in the frame.
+        // Not while only the run's start is shown (the first render: the
+        // page's first layout is its first frame's; here, it held back the
+        // ring's showing by its time).
+        let paused_at = (!state.playing).then_some(state.t);
+        let started = state.ready() > 0;
+        use_effect_on(paused_at, move |at| {
+            if at.is_some() && started {
+                settle_layout();
             }
             effect::nothing()
         });

@@ -258,6 +258,10 @@ pub struct Model {
     pub ready: Time,
     /// The last note or action so far.
     told: Option<Time>,
+    /// The last note or action the scenario plans (a timed statement other
+    /// than an expectation, at or before its end; 0 if none): the story's
+    /// end before the run gets there.
+    planned: Time,
     /// The first commit, once there is one.
     first_commit: Option<Time>,
     /// Removals asked for and not yet taken effect, by monitor.
@@ -347,6 +351,13 @@ impl Model {
             received: 0,
         };
         let (presence, removing) = presence_planned(&scenario, &names);
+        // In time order: the last is found at once, even in the hour's 36,000.
+        let planned = scenario
+            .timed
+            .iter()
+            .rev()
+            .find(|s| s.at <= scenario.end && !matches!(s.action, Action::Expect(_)))
+            .map_or(0, |s| s.at);
         let cuts = scenario.timed.iter().any(|s| {
             matches!(
                 s.action,
@@ -370,6 +381,7 @@ impl Model {
             removing,
             ready: 0,
             told: None,
+            planned,
             first_commit: None,
             stops: Vec::new(),
             overrun: None,
@@ -665,7 +677,16 @@ impl Model {
         if self.imported.is_some() {
             return self.end;
         }
-        match (self.told, self.first_commit) {
+        // Until the run is past it, the last note or action the scenario
+        // plans counts as told: the page's first render has simulated only
+        // the start, and its window then opened on 20 ms (the start's
+        // story), to widen at the worker's first batch.
+        // (What the run has told so far is before it.)
+        let told = match self.ready < self.planned {
+            true => Some(self.planned),
+            false => self.told,
+        };
+        match (told, self.first_commit) {
             (None, None) => self.end,
             (a, b) => a.max(b).unwrap_or(self.end),
         }
@@ -1128,6 +1149,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The timeline's first window (the page's first render: the start
+    /// alone) is the whole run's story window, for every built-in: it does
+    /// not open on the start's 20 ms and widen at the worker's first batch.
+    #[test]
+    fn the_start_alone_opens_on_the_whole_runs_story() {
+        for (stem, text) in library::BUILTIN {
+            let whole = Model::build(text).unwrap();
+            let start = Model::start(text).unwrap().advance(0.0);
+            assert_eq!(start.story_span(), whole.story_span(), "{stem}");
+        }
+        // A plain start-up plans nothing after its start: its story is its
+        // first commit, which only the run tells.
+        let plain = Model::start("mons a b c\n").unwrap().advance(0.0);
+        assert_eq!(plain.story(), 0);
     }
 
     #[test]

@@ -868,9 +868,11 @@ mod tests {
     #[test]
     fn an_edit_keeps_the_readers_window_as_its_run_grows() {
         let s = AppState::new(BUILTIN[0].1, None);
+        // Expectations only: its story is its first commit, which only the
+        // run tells (a note or an action planned is its story from the start).
         let mut text = String::from("mons a b c\nend 60s\n");
         for i in 0..=PARSE_LINES {
-            text += &format!("at {}ms write k v{i}\n", 10_000 + 4 * i);
+            text += &format!("at {}ms expect quorum a b c\n", 10_000 + 4 * i);
         }
         let s = s.reduce(Msg::Edit(text.clone()));
         let parsed = Parsed(Rc::new(scenario::parse(&text).map(Arc::new)));
