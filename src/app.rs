@@ -456,13 +456,7 @@ fn app(props: &AppProps) -> Html {
             panic!("debug-panic was asked for in the URL");
         }
         let embed = EmbedParams::parse(&query).map(Rc::new);
-        // (The last: whether the app has rendered, for `settle_layout`.)
-        (
-            embed,
-            reduced_motion(),
-            RefCell::new(None::<LinkProblem>),
-            Cell::new(false),
-        )
+        (embed, reduced_motion(), RefCell::new(None::<LinkProblem>))
     });
     let (embed, motion_reduced, first_problem) = (&once.0, once.1, &once.2);
     let state = use_reducer(|| {
