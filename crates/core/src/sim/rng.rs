@@ -45,10 +45,13 @@ impl Pcg32 {
             return self.next_u64();
         }
         let n = span + 1;
-        let zone = u64::MAX - (u64::MAX % n) - 1;
         loop {
             let v = self.next_u64();
-            if v <= zone {
+            // Accepted up to the zone `MAX - MAX % n - 1`. Since `MAX % n < n`,
+            // every `v <= MAX - n` is inside it: the zone's own remainder (a
+            // 64-bit division, a message's latency draws one) is worked out
+            // only for the rare draw above that.
+            if v <= u64::MAX - n || v < u64::MAX - (u64::MAX % n) {
                 return lo + v % n;
             }
         }
@@ -79,5 +82,36 @@ mod tests {
         }
         assert!(!a.chance_ppb(0));
         assert!(a.chance_ppb(1_000_000_000));
+    }
+
+    /// The draws a seed gives are the seed's for good (digests and share
+    /// links replay them): the same as rejecting above the zone
+    /// `MAX - MAX % n - 1` outright, for small spans and for spans where
+    /// half the draws are rejected.
+    #[test]
+    fn range_draws_are_the_zones_rejection_sampling() {
+        fn zone_draw(r: &mut Pcg32, lo: u64, hi: u64) -> u64 {
+            let n = hi - lo + 1;
+            let zone = u64::MAX - (u64::MAX % n) - 1;
+            loop {
+                let v = r.next_u64();
+                if v <= zone {
+                    return lo + v % n;
+                }
+            }
+        }
+        for (lo, hi) in [
+            (2000, 10000),
+            (0, 999_999_999),
+            (5, 6),
+            (0, 1 << 63),
+            (1, u64::MAX - 1),
+            (0, (u64::MAX / 3) * 2),
+        ] {
+            let (mut a, mut b) = (Pcg32::new(11), Pcg32::new(11));
+            for _ in 0..2000 {
+                assert_eq!(a.range_inclusive(lo, hi), zone_draw(&mut b, lo, hi));
+            }
+        }
     }
 }
