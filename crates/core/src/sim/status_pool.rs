@@ -9,50 +9,99 @@
 //! A status anything still holds (the page's trace, the fold's last one) is
 //! never written over: only an `Arc` held here alone is used again.
 
-use crate::mon::status::MonStatus;
-use std::sync::Arc;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub(super) use pooled::StatusPool;
 
+/// Not in the page (`wasm32-unknown-unknown`): its simulator keeps every
+/// event, so no status it records is ever let go; there the pool is
+/// nothing and a status is a new allocation, as before (the pool's code
+/// cost the page's transfer about 600 bytes). The wasm CLI (`wasm32-wasip1`)
+/// and native builds keep it.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 #[derive(Clone, Debug, Default)]
-pub(super) struct StatusPool {
-    /// Whether retired statuses are kept (else they are dropped at once).
-    on: bool,
-    /// Statuses replaced since the last step ended, perhaps still held.
-    retired: Vec<Arc<MonStatus>>,
-    /// Statuses held here alone: written over by [`StatusPool::make`].
-    spare: Vec<Arc<MonStatus>>,
+pub(super) struct StatusPool;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+impl StatusPool {
+    pub(super) fn enable(&mut self) {}
+    #[inline]
+    pub(super) fn make(
+        &mut self,
+        s: &crate::mon::status::MonStatus,
+    ) -> std::sync::Arc<crate::mon::status::MonStatus> {
+        std::sync::Arc::new(s.clone())
+    }
+    #[inline]
+    pub(super) fn retire(&mut self, _old: std::sync::Arc<crate::mon::status::MonStatus>) {}
+    pub(super) fn collect(&mut self) {}
 }
 
-impl StatusPool {
-    pub(super) fn enable(&mut self) {
-        self.on = true;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+mod pooled {
+    use crate::mon::status::MonStatus;
+    use std::fmt;
+    use std::sync::Arc;
+
+    #[derive(Default)]
+    pub(in crate::sim) struct StatusPool {
+        /// Whether retired statuses are kept (else they are dropped at once).
+        on: bool,
+        /// Statuses replaced since the last step ended, perhaps still held.
+        retired: Vec<Arc<MonStatus>>,
+        /// Statuses held here alone: written over by [`StatusPool::make`].
+        spare: Vec<Arc<MonStatus>>,
     }
 
-    /// A status equal to `s`, in a spare allocation if there is one.
-    #[inline]
-    pub(super) fn make(&mut self, s: &MonStatus) -> Arc<MonStatus> {
-        while let Some(mut a) = self.spare.pop() {
-            if let Some(slot) = Arc::get_mut(&mut a) {
-                slot.clone_from(s);
-                return a;
+    /// A snapshot's pool starts empty: the spares are only a cache, and a
+    /// status shared with the snapshot could not be written over anyway.
+    impl Clone for StatusPool {
+        fn clone(&self) -> Self {
+            StatusPool {
+                on: self.on,
+                ..StatusPool::default()
             }
         }
-        Arc::new(s.clone())
     }
 
-    /// `old` was the recorded status until now.
-    #[inline]
-    pub(super) fn retire(&mut self, old: Arc<MonStatus>) {
-        if self.on {
-            self.retired.push(old);
+    /// Only how many: the statuses themselves are the trace's.
+    impl fmt::Debug for StatusPool {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "StatusPool({} spare)", self.spare.len())
         }
     }
 
-    /// After a step's events were moved out: the retired statuses nothing
-    /// else holds become spares, the others are let go.
-    pub(super) fn collect(&mut self) {
-        for mut a in self.retired.drain(..) {
-            if Arc::get_mut(&mut a).is_some() {
-                self.spare.push(a);
+    impl StatusPool {
+        pub(in crate::sim) fn enable(&mut self) {
+            self.on = true;
+        }
+
+        /// A status equal to `s`, in a spare allocation if there is one.
+        #[inline]
+        pub(in crate::sim) fn make(&mut self, s: &MonStatus) -> Arc<MonStatus> {
+            while let Some(mut a) = self.spare.pop() {
+                if let Some(slot) = Arc::get_mut(&mut a) {
+                    slot.clone_from(s);
+                    return a;
+                }
+            }
+            Arc::new(s.clone())
+        }
+
+        /// `old` was the recorded status until now.
+        #[inline]
+        pub(in crate::sim) fn retire(&mut self, old: Arc<MonStatus>) {
+            if self.on {
+                self.retired.push(old);
+            }
+        }
+
+        /// After a step's events were moved out: the retired statuses nothing
+        /// else holds become spares, the others are let go.
+        pub(in crate::sim) fn collect(&mut self) {
+            for mut a in self.retired.drain(..) {
+                if Arc::get_mut(&mut a).is_some() {
+                    self.spare.push(a);
+                }
             }
         }
     }
