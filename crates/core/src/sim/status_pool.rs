@@ -9,6 +9,9 @@
 //! A status anything still holds (the page's trace, the fold's last one) is
 //! never written over: only an `Arc` held here alone is used again.
 
+use crate::mon::status::MonStatus;
+use std::sync::Arc;
+
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub(super) use pooled::StatusPool;
 
@@ -25,22 +28,18 @@ pub(super) struct StatusPool;
 impl StatusPool {
     pub(super) fn enable(&mut self) {}
     #[inline]
-    pub(super) fn make(
-        &mut self,
-        s: &crate::mon::status::MonStatus,
-    ) -> std::sync::Arc<crate::mon::status::MonStatus> {
-        std::sync::Arc::new(s.clone())
+    pub(super) fn make(&mut self, s: &MonStatus) -> Arc<MonStatus> {
+        Arc::new(s.clone())
     }
     #[inline]
-    pub(super) fn retire(&mut self, _old: std::sync::Arc<crate::mon::status::MonStatus>) {}
+    pub(super) fn retire(&mut self, _old: Arc<MonStatus>) {}
     pub(super) fn collect(&mut self) {}
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 mod pooled {
-    use crate::mon::status::MonStatus;
+    use super::{Arc, MonStatus};
     use std::fmt;
-    use std::sync::Arc;
 
     #[derive(Default)]
     pub(in crate::sim) struct StatusPool {
