@@ -22,7 +22,7 @@ pub(super) use pooled::StatusPool;
 /// and native builds keep it.
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 #[derive(Clone, Debug, Default)]
-pub(super) struct StatusPool;
+pub(super) struct StatusPool {}
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 impl StatusPool {
