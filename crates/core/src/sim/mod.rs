@@ -10,6 +10,7 @@ mod outbox;
 mod queue;
 pub mod rng;
 pub mod run;
+mod status_pool;
 pub mod tcp;
 mod timers;
 pub mod weight;
@@ -40,6 +41,7 @@ use network::Network;
 use outbox::Outbox;
 use queue::{Lane, Queue};
 use rng::Pcg32;
+use status_pool::StatusPool;
 use std::sync::Arc;
 use timers::{Due, Place, Timers};
 use weight::Weight;
@@ -126,6 +128,8 @@ pub struct Sim {
     record: bool,
     /// Packs the store transactions the trace records.
     packer: Packer,
+    /// Recorded statuses' allocations, used again in a finished run.
+    statuses: StatusPool,
     state: ClusterState,
     out: Outbox,
     meter: Meter,
@@ -244,6 +248,7 @@ impl Sim {
             trace: Vec::new(),
             record: true,
             packer: Packer::default(),
+            statuses: StatusPool::default(),
             state: ClusterState::new(all_names),
             out: Outbox::default(),
             meter: Meter::new(budget),
@@ -333,9 +338,11 @@ impl Sim {
     #[inline]
     pub fn run_until_stepwise(&mut self, t: Time, mut after_step: impl FnMut(&mut Vec<Event>)) {
         let t = t.min(self.scenario.end);
+        self.statuses.enable();
         loop {
             let more = self.run_some(t, RUN_STEP);
             after_step(&mut self.trace);
+            self.statuses.collect();
             if !more {
                 break;
             }
@@ -707,7 +714,8 @@ impl Sim {
                 {
                     return;
                 }
-                n.status = Arc::new(n.scratch.clone());
+                let new = self.statuses.make(&n.scratch);
+                self.statuses.retire(std::mem::replace(&mut n.status, new));
             }
             None => {
                 // The scratch no longer holds the recorded status.
