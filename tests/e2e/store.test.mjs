@@ -257,10 +257,11 @@ test('a view moved before the stored session was read stays, and the session is 
     assert.equal(await page.locator('.tagline').innerText(), first);
     assert.equal(await clock(page), 2_000_000);
     assert.equal(await mon(page, 'b').getAttribute('aria-pressed'), 'true');
-    // The stored session comes back when asked for, where it was.
+    // The stored session comes back when asked for, where it was (its
+    // playhead once its run gets there, as after a reload).
     await page.getByTestId('restore-previous').click();
     await page.locator('.tagline').filter({ hasText: /^The write path$/ }).waitFor();
-    assert.equal(await clock(page), 3_000_000);
+    await page.waitForFunction(() => document.querySelector('[data-testid=clock]').getAttribute('data-t') === '3000000', null, { timeout: 10_000 });
     assert.deepEqual(errors, []);
   }, holdDb);
 });
