@@ -5,6 +5,7 @@
 
 use crate::state::Msg;
 use crate::store::persist::StorageView;
+use monscope_core::time::Time;
 use yew::prelude::*;
 
 pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) -> Html {
@@ -38,11 +39,15 @@ pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) 
     }
 }
 
-/// The store inspector's disk side: what IndexedDB holds.
-pub fn disk(v: &StorageView) -> Html {
+/// The store inspector's disk side: what IndexedDB holds, for the page
+/// showing run `shown.0` at `shown.1`.
+pub fn disk(v: &StorageView, shown: Option<(u64, Time)>) -> Html {
+    // Flushed only for what is shown: a seek's render is drawn before the
+    // storage hears of it, and "flushed" then would be of the time before.
+    let flushed = v.flushed && v.at == shown;
     let status = if !v.saving {
         "not saving".to_string()
-    } else if v.flushed {
+    } else if flushed {
         format!("flushed · {} transactions in the journal", v.journal)
     } else if v.pending > 0 {
         format!(
@@ -57,7 +62,7 @@ pub fn disk(v: &StorageView) -> Html {
         )
     };
     html! {
-        <section class="panel disk" aria-label="disk" data-testid="disk" data-flushed={v.flushed.to_string()} data-saving={v.saving.to_string()}
+        <section class="panel disk" aria-label="disk" data-testid="disk" data-flushed={flushed.to_string()} data-saving={v.saving.to_string()}
             data-journal={v.journal.to_string()} data-batches={v.batches.to_string()}>
             <details>
                 <summary>{ "Disk (IndexedDB): " }<span data-testid="disk-status">{ status }</span></summary>

@@ -40,8 +40,13 @@ pub struct StorageView {
     /// The database is open and writes succeed.
     pub saving: bool,
     pub notices: Vec<Notice>,
-    /// Everything shown is on disk.
+    /// Everything shown is on disk, if the page still shows `at`.
     pub flushed: bool,
+    /// The run (its model's id) and playhead that `flushed` is of: the last
+    /// render noted. The render that moves the playhead comes before its
+    /// note (an effect, which yew may run after a frame), so the disk panel
+    /// compares with what it shows (`storage_notice::disk`).
+    pub at: Option<(u64, Time)>,
     /// Records in the journal (the stores' transactions since the last compaction).
     pub journal: u64,
     /// IndexedDB transactions committed since the page opened.
@@ -169,6 +174,7 @@ impl Storage {
                     i.journal.is_text(&w.0.text) && w.1.min(w.0.end) == i.journal.t
                 });
             i.view.flushed = flushed;
+            i.view.at = i.want.as_ref().map(|w| (w.0.id, w.1));
             i.view.saving = i.db.is_some() && !i.failed;
             i.view.pending = i.journal.pending();
             i.view.journal = i.journal.records();
