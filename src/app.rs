@@ -1114,7 +1114,7 @@ fn app(props: &AppProps) -> Html {
                     on: send.clone(),
                 }) }
                 <Keep html={my_scenarios.clone()} />
-                { storage_notice::disk(&storage_view, state.model.as_ref().map(|m| (m.id, state.t))) }
+                { storage_notice::disk(&storage_view, (state.model.as_ref().map_or(0, |m| m.id), state.t)) }
             </aside>
             if state.help {
                 { help }

@@ -41,7 +41,7 @@ pub fn notices(v: &StorageView, on_dismiss: &Callback<u64>, on: &Callback<Msg>) 
 
 /// The store inspector's disk side: what IndexedDB holds, for the page
 /// showing run `shown.0` at `shown.1`.
-pub fn disk(v: &StorageView, shown: Option<(u64, Time)>) -> Html {
+pub fn disk(v: &StorageView, shown: (u64, Time)) -> Html {
     // Flushed only for what is shown: a seek's render is drawn before the
     // storage hears of it, and "flushed" then would be of the time before.
     let flushed = v.flushed && v.at == shown;

@@ -46,7 +46,8 @@ pub struct StorageView {
     /// render noted. The render that moves the playhead comes before its
     /// note (an effect, which yew may run after a frame), so the disk panel
     /// compares with what it shows (`storage_notice::disk`).
-    pub at: Option<(u64, Time)>,
+    /// (0 for no run: ids start at 1.)
+    pub at: (u64, Time),
     /// Records in the journal (the stores' transactions since the last compaction).
     pub journal: u64,
     /// IndexedDB transactions committed since the page opened.
@@ -174,7 +175,7 @@ impl Storage {
                     i.journal.is_text(&w.0.text) && w.1.min(w.0.end) == i.journal.t
                 });
             i.view.flushed = flushed;
-            i.view.at = i.want.as_ref().map(|w| (w.0.id, w.1));
+            i.view.at = i.want.as_ref().map_or((0, 0), |w| (w.0.id, w.1));
             i.view.saving = i.db.is_some() && !i.failed;
             i.view.pending = i.journal.pending();
             i.view.journal = i.journal.records();
