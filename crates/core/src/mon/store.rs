@@ -165,7 +165,10 @@ impl VersionKey {
         // At most 8 bytes of prefix: 20 digits of a u64 leave that room.
         let prefix = &prefix.as_bytes()[..prefix.len().min(start)];
         start -= prefix.len();
-        buf[start..start + prefix.len()].copy_from_slice(prefix);
+        // A version's key has none: no copy (in wasm a call out of the code).
+        if !prefix.is_empty() {
+            buf[start..start + prefix.len()].copy_from_slice(prefix);
+        }
         VersionKey { buf, start }
     }
 }
@@ -331,7 +334,7 @@ fn put_u32(b: &mut Vec<u8>, v: u32) {
 }
 fn put_bytes(b: &mut Vec<u8>, v: &[u8]) {
     put_u32(b, v.len() as u32);
-    b.extend_from_slice(v);
+    crate::short_copy::extend(b, v);
 }
 fn get_u32(b: &mut &[u8]) -> Result<u32, String> {
     if b.len() < 4 {
