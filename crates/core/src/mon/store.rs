@@ -272,7 +272,9 @@ impl Transaction {
                 StoreOp::ErasePrefix { prefix } => 5 + prefix.len(),
             }
         });
-        let mut b = Vec::with_capacity(size);
+        // 16 more: room for the last short text's fixed-size write
+        // (`short_copy::extend`; the value is copied into an `Arc` anyway).
+        let mut b = Vec::with_capacity(size + 16);
         put_u32(&mut b, self.ops.len() as u32);
         for op in &self.ops {
             match op {
