@@ -71,7 +71,7 @@ mod fixed {
         let n = src.len();
         if n <= 8 && dst.len() >= 8 {
             dst[..8].copy_from_slice(&word_le(src).to_le_bytes());
-        } else if n <= 16 && n >= 8 {
+        } else if (8..=16).contains(&n) {
             // Two overlapping words: the bytes they share are the same bytes.
             dst[..8].copy_from_slice(&src[..8]);
             dst[n - 8..n].copy_from_slice(&src[n - 8..]);
