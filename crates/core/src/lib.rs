@@ -9,6 +9,7 @@ pub mod fixed;
 pub mod import;
 pub mod mon;
 pub mod scenario;
+mod short_copy;
 pub mod sim;
 pub mod text_escape;
 pub mod time;

@@ -58,7 +58,7 @@ fn inline(b: &[u8]) -> Option<(u8, [u8; INLINE])> {
         return None;
     }
     let mut buf = [0; INLINE];
-    buf[..b.len()].copy_from_slice(b);
+    crate::short_copy::copy_into_zeroed(&mut buf, b);
     Some((b.len() as u8, buf))
 }
 

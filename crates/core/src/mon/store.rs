@@ -165,7 +165,10 @@ impl VersionKey {
         // At most 8 bytes of prefix: 20 digits of a u64 leave that room.
         let prefix = &prefix.as_bytes()[..prefix.len().min(start)];
         start -= prefix.len();
-        buf[start..start + prefix.len()].copy_from_slice(prefix);
+        // A version's key has none: no copy (in wasm a call out of the code).
+        if !prefix.is_empty() {
+            buf[start..start + prefix.len()].copy_from_slice(prefix);
+        }
         VersionKey { buf, start }
     }
 }
@@ -269,7 +272,9 @@ impl Transaction {
                 StoreOp::ErasePrefix { prefix } => 5 + prefix.len(),
             }
         });
-        let mut b = Vec::with_capacity(size);
+        // 16 more: room for the last short text's fixed-size write
+        // (`short_copy::extend`; the value is copied into an `Arc` anyway).
+        let mut b = Vec::with_capacity(size + 16);
         put_u32(&mut b, self.ops.len() as u32);
         for op in &self.ops {
             match op {
@@ -331,7 +336,7 @@ fn put_u32(b: &mut Vec<u8>, v: u32) {
 }
 fn put_bytes(b: &mut Vec<u8>, v: &[u8]) {
     put_u32(b, v.len() as u32);
-    b.extend_from_slice(v);
+    crate::short_copy::extend(b, v);
 }
 fn get_u32(b: &mut &[u8]) -> Result<u32, String> {
     if b.len() < 4 {

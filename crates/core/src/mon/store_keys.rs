@@ -336,10 +336,8 @@ impl Hasher for WordHash {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
             // The length too, so "a" and "a\0" differ.
-            self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
+            self.add(crate::short_copy::word_le(rest) ^ ((rest.len() as u64) << 59));
         }
     }
     /// Only `str`'s end marker comes here (every key is one string): in

@@ -95,7 +95,11 @@ mod pooled {
         }
 
         /// After a step's events were moved out: the retired statuses nothing
-        /// else holds become spares, the others are let go.
+        /// else holds become spares, the others are let go. Not inlined:
+        /// inlined, it ran in the loop that a run calls once, and so in
+        /// wasm in V8's baseline code to the end (docs/performance.md,
+        /// "Seventeenth round (`wasmratio5`)").
+        #[inline(never)]
         pub(in crate::sim) fn collect(&mut self) {
             for mut a in self.retired.drain(..) {
                 if Arc::get_mut(&mut a).is_some() {

@@ -330,7 +330,7 @@ fn text(b: &mut Vec<u8>, t: &[u8]) {
         n @ 0..64 => b.push(2 * n as u8),
         n => uint(b, 2 * n as u64),
     }
-    b.extend_from_slice(t);
+    crate::short_copy::extend(b, t);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
