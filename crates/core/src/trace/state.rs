@@ -331,8 +331,10 @@ impl ClusterState {
         }
         let m = self.mon_mut(node);
         let mut monitor_erased = false;
-        // Borrowed from the packed form: only the config-keys' are read.
-        for op in tx.op_refs() {
+        // Borrowed from the packed form: only the config-keys' are read
+        // (and the erasures of whole prefixes).
+        let mut ops = tx.op_refs();
+        while let Some(op) = ops.next_on(KV_PREFIX) {
             let (prefix, key) = (op.prefix, op.key);
             match op.kind {
                 OpKind::Put if prefix == KV_PREFIX => {
