@@ -753,7 +753,8 @@ impl Sim {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
                 Note::Store(tx) => {
                     // Kept for the whole run: packed (`trace::store_tx`).
-                    let tx = self.packer.pack_owned(tx);
+                    let (tx, spent) = self.packer.pack_spent(tx);
+                    self.out.recycle(spent);
                     self.meter.weigh(weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }

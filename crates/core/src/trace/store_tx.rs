@@ -114,15 +114,21 @@ impl Packer {
     /// a few. Natively only: in the page its code cost more transfer than
     /// it saves time ([`Packer::pack`] shares a repeat there too).
     pub fn pack_owned(&mut self, tx: Transaction) -> StoreTx {
+        self.pack_spent(tx).0
+    }
+
+    /// [`Packer::pack_owned`], and the transaction it no longer needs
+    /// (`tx`, or the one it compared with before), for its buffer to be
+    /// used again ([`crate::mon::out::Out::recycle`]).
+    pub fn pack_spent(&mut self, tx: Transaction) -> (StoreTx, Transaction) {
         if cfg!(target_arch = "wasm32") {
-            return self.pack(&tx);
+            return (self.pack(&tx), tx);
         }
         if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
-            return self.last.clone();
+            return (self.last.clone(), tx);
         }
         let packed = self.pack_anew(&tx);
-        self.last_tx = tx;
-        packed
+        (packed, std::mem::replace(&mut self.last_tx, tx))
     }
 
     /// `tx` packed; its long values are shared, not copied.
