@@ -4,7 +4,9 @@
 use super::logline::LogLine;
 use super::messages::Message;
 use super::session::SessionId;
-use super::store::{MonitorDBStore, StoreOp, Transaction};
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+use super::store::StoreOp;
+use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
 use crate::time::Duration;
 use serde::Serialize;
@@ -107,11 +109,15 @@ pub struct Out {
     /// Emptied transactions' buffers, for the next ones a round makes
     /// ([`Out::transaction`]): the trace keeps a packed copy of each, and
     /// freeing one and allocating the next per store write was about 1%
-    /// of the benchmark's instructions.
+    /// of the benchmark's instructions. Not in the page
+    /// (`wasm32-unknown-unknown`), where its code cost the transfer more
+    /// than it saves.
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     spare: Vec<Vec<StoreOp>>,
 }
 
 /// The most emptied buffers [`Out`] keeps.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 const SPARE_TXS: usize = 4;
 
 /// Two values and their decodings, newest first.
@@ -126,16 +132,17 @@ impl Out {
     }
     /// An empty transaction with room for `n` operations, in a spare
     /// buffer if there is one.
+    #[inline]
     pub fn transaction(&mut self, n: usize) -> Transaction {
-        match self.spare.pop() {
-            Some(mut ops) => {
-                ops.reserve(n);
-                Transaction { ops }
-            }
-            None => Transaction::with_capacity(n),
+        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        if let Some(mut ops) = self.spare.pop() {
+            ops.reserve(n);
+            return Transaction { ops };
         }
+        Transaction::with_capacity(n)
     }
     /// Keep `tx`'s buffer, emptied, for [`Out::transaction`].
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn recycle(&mut self, tx: Transaction) {
         let mut ops = tx.ops;
         if self.spare.len() < SPARE_TXS && ops.capacity() > 0 {

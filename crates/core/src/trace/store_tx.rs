@@ -114,12 +114,21 @@ impl Packer {
     /// a few. Natively only: in the page its code cost more transfer than
     /// it saves time ([`Packer::pack`] shares a repeat there too).
     pub fn pack_owned(&mut self, tx: Transaction) -> StoreTx {
-        self.pack_spent(tx).0
+        if cfg!(target_arch = "wasm32") {
+            return self.pack(&tx);
+        }
+        if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
+            return self.last.clone();
+        }
+        let packed = self.pack_anew(&tx);
+        self.last_tx = tx;
+        packed
     }
 
     /// [`Packer::pack_owned`], and the transaction it no longer needs
     /// (`tx`, or the one it compared with before), for its buffer to be
-    /// used again ([`crate::mon::out::Out::recycle`]).
+    /// used again ([`crate::mon::out::Out::recycle`]; not in the page).
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn pack_spent(&mut self, tx: Transaction) -> (StoreTx, Transaction) {
         if cfg!(target_arch = "wasm32") {
             return (self.pack(&tx), tx);
@@ -450,6 +459,7 @@ impl<'a> OpRefs<'a> {
 
     /// Past what [`text`] wrote; whether it was a long value's mark (an
     /// odd number) instead.
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     fn pass(&mut self) -> bool {
         let n = self.uint();
         if n % 2 == 1 {
@@ -465,6 +475,7 @@ impl<'a> OpRefs<'a> {
     /// fold reads a config-key mirror out of every transaction that
     /// writes one, among a round's paxos keys; decoding each key was most
     /// of its time there).
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn next_on(&mut self, prefix: &str) -> Option<OpRef<'a>> {
         let index = known_prefix_index(prefix).map_or(OTHER_PREFIX, |i| i as u8);
         loop {
