@@ -110,7 +110,7 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 8081828384858687888990919293949596979899";
 
 /// `v` in decimal, at least `width` digits (zero-padded).
-fn put_u64(s: &mut String, mut v: u64, width: usize) {
+pub(crate) fn put_u64(s: &mut String, mut v: u64, width: usize) {
     let mut buf = [b'0'; 20];
     let mut i = buf.len();
     while v >= 100 {

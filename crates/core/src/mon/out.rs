@@ -4,6 +4,8 @@
 use super::logline::LogLine;
 use super::messages::Message;
 use super::session::SessionId;
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+use super::store::StoreOp;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
 use crate::time::Duration;
@@ -104,7 +106,19 @@ pub struct Out {
     /// an `Out` made and dropped empty (the simulator takes its one `Out`
     /// out and puts it back around each input) then drops no slots.
     decoded: Option<Box<Memo>>,
+    /// Emptied transactions' buffers, for the next ones a round makes
+    /// ([`Out::transaction`]): the trace keeps a packed copy of each, and
+    /// freeing one and allocating the next per store write was about 1%
+    /// of the benchmark's instructions. Not in the page
+    /// (`wasm32-unknown-unknown`), where its code cost the transfer more
+    /// than it saves.
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    spare: Vec<Vec<StoreOp>>,
 }
+
+/// The most emptied buffers [`Out`] keeps.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+const SPARE_TXS: usize = 4;
 
 /// Two values and their decodings, newest first.
 type Memo = [Option<(Arc<[u8]>, Decoded)>; 2];
@@ -115,6 +129,26 @@ type Decoded = Result<Transaction, String>;
 impl Out {
     pub fn new() -> Self {
         Self::default()
+    }
+    /// An empty transaction with room for `n` operations, in a spare
+    /// buffer if there is one.
+    #[inline]
+    pub fn transaction(&mut self, n: usize) -> Transaction {
+        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        if let Some(mut ops) = self.spare.pop() {
+            ops.reserve(n);
+            return Transaction { ops };
+        }
+        Transaction::with_capacity(n)
+    }
+    /// Keep `tx`'s buffer, emptied, for [`Out::transaction`].
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    pub fn recycle(&mut self, tx: Transaction) {
+        let mut ops = tx.ops;
+        if self.spare.len() < SPARE_TXS && ops.capacity() > 0 {
+            ops.clear();
+            self.spare.push(ops);
+        }
     }
     pub fn send(&mut self, to: Addr, msg: Message) {
         self.sends.push((to, msg));
@@ -214,6 +248,20 @@ pub fn apply_tx(store: &mut MonitorDBStore, out: &mut Out, tx: Transaction) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_transaction_in_a_used_buffer_starts_empty() {
+        let mut out = Out::new();
+        for _ in 0..SPARE_TXS + 2 {
+            let mut t = Transaction::with_capacity(3);
+            t.put_u64("paxos", "pending_v", 7);
+            out.recycle(t);
+        }
+        assert_eq!(out.spare.len(), SPARE_TXS);
+        let t = out.transaction(5);
+        assert!(t.is_empty() && t.ops.capacity() >= 5);
+        assert_eq!(out.spare.len(), SPARE_TXS - 1);
+    }
 
     #[test]
     fn a_paxos_value_decodes_to_its_own_transaction_whatever_was_decoded_before() {

@@ -125,6 +125,21 @@ impl Packer {
         packed
     }
 
+    /// [`Packer::pack_owned`], and the transaction it no longer needs
+    /// (`tx`, or the one it compared with before), for its buffer to be
+    /// used again ([`crate::mon::out::Out::recycle`]; not in the page).
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    pub fn pack_spent(&mut self, tx: Transaction) -> (StoreTx, Transaction) {
+        if cfg!(target_arch = "wasm32") {
+            return (self.pack(&tx), tx);
+        }
+        if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
+            return (self.last.clone(), tx);
+        }
+        let packed = self.pack_anew(&tx);
+        (packed, std::mem::replace(&mut self.last_tx, tx))
+    }
+
     /// `tx` packed; its long values are shared, not copied.
     pub fn pack(&mut self, tx: &Transaction) -> StoreTx {
         // `pack_owned` compares with the transaction it last packed.
@@ -442,6 +457,45 @@ impl<'a> OpRefs<'a> {
         }
     }
 
+    /// Past what [`text`] wrote; whether it was a long value's mark (an
+    /// odd number) instead.
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    fn pass(&mut self) -> bool {
+        let n = self.uint();
+        if n % 2 == 1 {
+            return true;
+        }
+        self.at = (self.at + n / 2).min(self.ops.len());
+        false
+    }
+
+    /// The next operation on `prefix`, or one that erases a whole prefix
+    /// (for a prefix not a known one: on any such prefix, which the caller
+    /// compares): the others are passed over without reading their keys' text (the
+    /// fold reads a config-key mirror out of every transaction that
+    /// writes one, among a round's paxos keys; decoding each key was most
+    /// of its time there).
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    pub fn next_on(&mut self, prefix: &str) -> Option<OpRef<'a>> {
+        let index = known_prefix_index(prefix).map_or(OTHER_PREFIX, |i| i as u8);
+        loop {
+            let tag = *self.ops.get(self.at)?;
+            // As `next` reads it: a prefix not known is written out.
+            let known = known_prefix_name((tag >> 2) as usize).is_some();
+            if tag & 3 >= ERASE_PREFIX || tag >> 2 == index || (!known && index == OTHER_PREFIX) {
+                return self.next();
+            }
+            self.at += 1;
+            if !known {
+                self.pass();
+            }
+            self.pass();
+            if tag & 3 == PUT && self.pass() {
+                self.long += 1;
+            }
+        }
+    }
+
     fn value(&mut self) -> Value<'a> {
         match self.text() {
             Ok(v) => Value::Inline(v),
@@ -548,6 +602,48 @@ mod tests {
             None
         );
         assert_ne!(packed, StoreTx::new(&Transaction::new()));
+    }
+
+    #[test]
+    fn the_operations_on_a_prefix_are_those_read_in_full_on_it() {
+        let long = vec![7u8; 300];
+        let mut tx = Transaction::new();
+        tx.put("paxos", "1234", long.clone())
+            .put("mon_config_key", "k1", b"v1")
+            .put_u64("paxos", "last_committed", 1234)
+            .put("an_unknown_prefix", "pending_v", long.clone())
+            .put("mon_config_key", "k2", long.clone())
+            .erase("an_unknown_prefix", "k")
+            .erase("mon_config_key", "k1")
+            .erase_prefix("monitor")
+            .put("kv", "x", b"y")
+            .erase_prefix("another_unknown_one")
+            .put("another_unknown_one", "k3", b"z");
+        let packed = StoreTx::new(&tx);
+        for prefix in [
+            "mon_config_key",
+            "paxos",
+            "an_unknown_prefix",
+            "kv",
+            "absent",
+        ] {
+            let mut on = packed.op_refs();
+            let mut seen = Vec::new();
+            while let Some(op) = on.next_on(prefix) {
+                // A prefix not known: any such prefix's operations come.
+                if op.kind == OpKind::ErasePrefix || op.prefix == prefix {
+                    seen.push(op.to_op());
+                } else {
+                    assert!(known_prefix_index(prefix).is_none());
+                }
+            }
+            let all: Vec<StoreOp> = packed
+                .op_refs()
+                .filter(|op| op.kind == OpKind::ErasePrefix || op.prefix == prefix)
+                .map(OpRef::to_op)
+                .collect();
+            assert_eq!(seen, all, "{prefix}");
+        }
     }
 
     #[test]

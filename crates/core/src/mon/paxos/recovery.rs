@@ -173,8 +173,8 @@ impl Paxos {
             return false;
         };
         let hi = learned().last().map_or(lo, |x| *x.0);
-        // Sized at once (the recorded transaction is kept without slack):
-        // last_committed, then per version its value and what it decodes to.
+        // Sized at once: last_committed, then per version its value and
+        // what it decodes to.
         let ops = learned().fold(1, |n, (_, value)| {
             n + 1
                 + ctx
@@ -183,7 +183,7 @@ impl Paxos {
                     .as_ref()
                     .map_or(0, |t| t.ops.len())
         });
-        let mut t = Transaction::with_capacity(ops);
+        let mut t = ctx.out.transaction(ops);
         t.put_u64(PAXOS, "last_committed", hi);
         for (v, value) in learned() {
             t.put(PAXOS, &vkey(*v), value.clone());

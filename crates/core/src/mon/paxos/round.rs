@@ -43,7 +43,7 @@ impl Paxos {
         } else if let Some(t) = proposed {
             ctx.out.remember_value(self.new_value.clone(), t);
         }
-        let mut t = Transaction::with_capacity(3);
+        let mut t = ctx.out.transaction(3);
         t.put(PAXOS, &vkey(v), self.new_value.clone());
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
@@ -96,7 +96,7 @@ impl Paxos {
         }
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
-        let mut t = Transaction::with_capacity(3);
+        let mut t = ctx.out.transaction(3);
         t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_else(no_value));
         t.put_u64(PAXOS, "pending_v", v);
         t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
@@ -149,7 +149,7 @@ impl Paxos {
     /// instant here, so commit_finish follows at once.
     fn commit_start(&mut self, ctx: &mut PaxosCtx, fx: &mut Fx) {
         let ops = (ctx.out.decode_value(&self.new_value).as_ref()).map_or(0, |t| t.ops.len());
-        let mut t = Transaction::with_capacity(1 + ops);
+        let mut t = ctx.out.transaction(1 + ops);
         t.put_u64(PAXOS, "last_committed", self.last_committed + 1);
         decode_append(&mut t, &self.new_value, ctx.out);
         Self::apply(ctx, t);
