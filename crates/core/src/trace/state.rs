@@ -14,7 +14,7 @@ use crate::mon::status::{same_leader, same_names, MonState, MonStatus};
 use crate::mon::store::Transaction;
 use crate::mon::{Rank, Version};
 use crate::time::{format_secs, Time};
-use crate::trace::store_tx::{OpKind, OpRef, OpRefs, StoreTx};
+use crate::trace::store_tx::{OpKind, StoreTx};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -334,7 +334,7 @@ impl ClusterState {
         // Borrowed from the packed form: only the config-keys' are read
         // (and the erasures of whole prefixes).
         let mut ops = tx.op_refs();
-        while let Some(op) = next_kv(&mut ops) {
+        while let Some(op) = ops.next_on(KV_PREFIX) {
             let (prefix, key) = (op.prefix, op.key);
             match op.kind {
                 OpKind::Put if prefix == KV_PREFIX => {
@@ -493,19 +493,4 @@ impl ClusterState {
     pub fn history(&self) -> &History {
         &self.history
     }
-}
-
-/// The next operation [`ClusterState::on_store`] reads: natively the others
-/// are passed over undecoded ([`OpRefs::next_on`]); in the page
-/// (`wasm32-unknown-unknown`) each is decoded, for fewer bytes.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-#[inline]
-fn next_kv<'a>(ops: &mut OpRefs<'a>) -> Option<OpRef<'a>> {
-    ops.next_on(KV_PREFIX)
-}
-
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-#[inline]
-fn next_kv<'a>(ops: &mut OpRefs<'a>) -> Option<OpRef<'a>> {
-    ops.next()
 }

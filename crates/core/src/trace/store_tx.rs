@@ -459,7 +459,6 @@ impl<'a> OpRefs<'a> {
 
     /// Past what [`text`] wrote; whether it was a long value's mark (an
     /// odd number) instead.
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     fn pass(&mut self) -> bool {
         let n = self.uint();
         if n % 2 == 1 {
@@ -475,7 +474,6 @@ impl<'a> OpRefs<'a> {
     /// fold reads a config-key mirror out of every transaction that
     /// writes one, among a round's paxos keys; decoding each key was most
     /// of its time there).
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn next_on(&mut self, prefix: &str) -> Option<OpRef<'a>> {
         let index = known_prefix_index(prefix).map_or(OTHER_PREFIX, |i| i as u8);
         loop {
