@@ -538,10 +538,13 @@ function viaTable(text, table, slots, sigs) {
 // name: www/index.html's `--reorder-functions-by-name`). Only the order
 // changes (and with it the functions' indices, which the text names by name);
 // 4.6 kB less gzipped, for about 15 s of the build (BACK 1: 4.0 kB, 5 s; 12:
-// 4.6 kB, 65 s).
+// 4.6 kB, 65 s). Which BACK does best moves with the code by a few hundred
+// bytes (docs/performance.md, pagesize16); 6 on main 22e2e02 (pagesize19:
+// 2, 3, 4, 5, 6, 7, 8 gave 305,833, 306,344, 305,975, 306,068, 305,414,
+// 305,736, 305,996 bytes of wasm gzipped).
 const K = 256;
 const ALIKE = 12;
-const BACK = 4;
+const BACK = 6;
 function similarOrder(text) {
   const head = [];
   const funcs = [];

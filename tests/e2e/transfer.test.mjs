@@ -53,12 +53,15 @@
 // pagesize15 (the user's text quoted by crates/core/src/text_escape.rs, not
 // by {:?}, so std's Unicode printable tables are not linked): 313,759 (wasm
 // 306,607 + JS 6,499 + worker 653), from 317,237 on main 9ba846b.
+// pagesize19 (split-lazy.mjs's greedy order looking 6 functions back, not 4:
+// main 22e2e02's own build was 312,866, over the budget, by the order's
+// noise): 312,305 (wasm 305,414 + JS 6,238 + worker 653).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 312_430;
+const BUDGET = 312_400;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
