@@ -31,7 +31,6 @@ pub mod small;
 pub mod status;
 pub mod store;
 mod store_keys;
-pub(crate) use store_keys::WordHash;
 pub mod sync;
 pub mod timecheck;
 pub mod vecmap;

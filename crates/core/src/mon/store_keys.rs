@@ -305,7 +305,7 @@ impl Eq for Keys {}
 /// not std's randomly seeded one: the core draws no randomness, and nothing
 /// reads the map's order anyway.
 #[derive(Default)]
-pub struct WordHash(u64);
+struct WordHash(u64);
 
 const SEED: u64 = 0xf135_7aea_2e62_a9c5;
 

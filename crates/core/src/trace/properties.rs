@@ -50,12 +50,10 @@ use super::event::NodeId;
 use crate::mon::messages::{ClientOp, ClientResult};
 use crate::mon::monmap_service::{decode_monmap, MONMAP};
 use crate::mon::store::{StoreOp, Transaction};
-use crate::mon::{Epoch, Version, WordHash};
+use crate::mon::{Epoch, Version};
 use crate::sim::fnv1a;
 use crate::time::{format_secs, Time};
 use serde::Serialize;
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use super::state::KV_PREFIX;
@@ -263,11 +261,8 @@ pub struct History {
     versions: Chunked<Option<Committed>>,
     /// What every version in 1..=contiguous does is known.
     contiguous: Version,
-    /// Per config-key key, in the order first seen, found by name through
-    /// `key_index` (binary search over a hundred names cost nine string
-    /// comparisons a lookup; nothing reads the keys in order).
+    /// Per config-key key, sorted by name.
     keys: Vec<Key>,
-    key_index: HashMap<String, usize, BuildHasherDefault<WordHash>>,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
     /// Per monitor named in a `mon add`/`mon remove` or a monmap, sorted by name.
@@ -314,19 +309,22 @@ impl History {
     }
 
     fn key(&self, name: &str) -> Option<&Key> {
-        Some(&self.keys[*self.key_index.get(name)?])
+        let i = self
+            .keys
+            .binary_search_by(|k| k.name.as_str().cmp(name))
+            .ok()?;
+        Some(&self.keys[i])
     }
 
     fn key_mut(&mut self, name: &str) -> &mut Key {
-        let i = match self.key_index.get(name) {
-            Some(&i) => i,
-            None => {
-                let i = self.keys.len();
-                self.key_index.insert(name.to_string(), i);
-                self.keys.push(Key {
+        let i = match self.keys.binary_search_by(|k| k.name.as_str().cmp(name)) {
+            Ok(i) => i,
+            Err(i) => {
+                let key = Key {
                     name: name.to_string(),
                     ..Key::default()
-                });
+                };
+                self.keys.insert(i, key);
                 i
             }
         };
