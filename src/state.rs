@@ -673,10 +673,12 @@ impl AppState {
                     3600.0 * SEC as f64,
                 );
                 let span = span as Time;
-                // Keep the playhead where it is on screen.
-                let rel = (self.t.saturating_sub(self.win_start)) as f64 / self.win_span as f64;
+                // Keep the playhead where it is on screen: the time the reader
+                // asked for, when a seek still waits for the simulation.
+                let at = self.pending.unwrap_or(self.t);
+                let rel = (at.saturating_sub(self.win_start)) as f64 / self.win_span as f64;
                 let rel = if (0.0..=1.0).contains(&rel) { rel } else { 0.1 };
-                self.win_start = self.t.saturating_sub((span as f64 * rel) as Time);
+                self.win_start = at.saturating_sub((span as f64 * rel) as Time);
                 self.win_span = span;
             }
             Msg::Pan(f) => {
@@ -1164,6 +1166,23 @@ mod tests {
         }
         assert_eq!(s.pending(), None);
         assert!(s.ready() >= 30 * SEC && s.model.as_ref().unwrap().status_at(0, s.t).is_some());
+        // Zooming in while a seek waits keeps the time asked for in the window,
+        // and the window stays put when the run gets there.
+        let mut run = Model::start(text).unwrap().advance(0.0).advance(0.0);
+        let mut s = AppState::new(text, None);
+        s.model = Some(Rc::new(run.clone()));
+        s = s.reduce(Msg::Seek(39 * SEC));
+        assert_eq!(s.pending(), Some(39 * SEC));
+        for _ in 0..3 {
+            s = s.reduce(Msg::Zoom(0.5));
+        }
+        let window = (s.win_start, s.win_span);
+        assert!(window.0 <= 39 * SEC && 39 * SEC < window.0 + window.1, "{window:?}");
+        while s.pending().is_some() {
+            run = run.advance(0.0);
+            s = s.reduce(Msg::Grown(Rc::new(run.clone())));
+        }
+        assert_eq!((s.t, (s.win_start, s.win_span)), (39 * SEC, window));
         // A model of another run is not shown.
         let other = Model::start("mons a b\n").unwrap().advance(0.0);
         let before = s.model.clone();
