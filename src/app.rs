@@ -1040,7 +1040,9 @@ fn app(props: &AppProps) -> Html {
                             selected_event: state.selected_event,
                             reduced_motion: motion_reduced,
                             hidden: state.hidden,
-                            overlay: !state.playing,
+                            // An invitation to start, not a lid: once the reader has
+                            // moved through a run, its labels are what they paused for.
+                            overlay: !state.playing && (t == 0 || !state.viewed),
                             links: links.clone(),
                             canvas: messages_canvas.clone(),
                             on_select: send.clone(),

@@ -129,6 +129,11 @@ test('a first visit under reduced motion does not play; the ▶ over the ring do
     await page.locator('[data-testid=msg] line').first().waitFor();
     assert.equal(await page.locator('[data-testid=msg] circle').count(), 0, 'a message flies as a dot');
     await page.screenshot({ path: join(screenshots, 'reduced-motion.png') });
+    // Paused in the middle of the run, the ▶ does not cover the labels the reader paused for.
+    await page.getByTestId('play').click();
+    assert.equal(await page.getByTestId('play').getAttribute('aria-label'), 'Play');
+    assert.notEqual(await page.getByTestId('clock').getAttribute('data-t'), '0');
+    assert.equal(await page.getByTestId('play-overlay').count(), 0, 'the ▶ covers a paused run');
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
