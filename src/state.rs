@@ -139,6 +139,35 @@ pub struct AppState {
     /// the page started: the stored session, read back later, must not undo
     /// that (src/store/persist.rs).
     pub viewed: bool,
+    /// The page's lazy module is in (src/lazy.rs): any text may be run.
+    /// Until then only the first built-in's is: the core's paths its run
+    /// never reaches are in that module (tests/e2e/split-lazy.mjs, `RARE`),
+    /// so a message that would run another text waits in `held`, with
+    /// every message after it, until `Msg::LazyIn` (app.rs loads it then).
+    lazy_in: bool,
+    held: Held,
+}
+
+/// Messages held for the lazy module. Compared by count: held messages are
+/// only appended to until all are applied (a derived comparison of every
+/// message would cost the page's transfer for nothing).
+#[derive(Clone, Default)]
+struct Held(Vec<Msg>);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        self.0.len() == other.0.len()
+    }
+}
+
+/// Whether the page's lazy module is in (natively: everything is).
+#[cfg(target_arch = "wasm32")]
+fn lazy_in() -> bool {
+    crate::lazy::loaded()
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn lazy_in() -> bool {
+    true
 }
 
 /// A parse's result, handed over whole. Compared by identity and printed
@@ -239,6 +268,8 @@ pub enum Msg {
     Dark(bool),
     /// List timers in the event log, or not.
     Timers(bool),
+    /// The lazy module is in: the messages held for it are applied.
+    LazyIn,
 }
 
 impl Msg {
@@ -306,6 +337,8 @@ impl AppState {
             dark: false,
             timers: false,
             viewed: false,
+            lazy_in: lazy_in(),
+            held: Held::default(),
         };
         s.set_text_sliced(text.to_string().into(), FIRST_SLICE_MS);
         s.story_window();
@@ -318,6 +351,32 @@ impl AppState {
             self.win_start = 0;
             self.win_span = m.story_span();
             self.story = true;
+        }
+    }
+
+    /// Whether messages wait for the lazy module ([`AppState::held`]).
+    pub fn holding(&self) -> bool {
+        !self.held.0.is_empty()
+    }
+
+    /// Whether `msg` must wait for the lazy module: it would run a text
+    /// other than the first built-in's (or one held before it has to wait).
+    fn waits_for_lazy(&self, msg: &Msg) -> bool {
+        if self.lazy_in || matches!(msg, Msg::LazyIn) {
+            return false;
+        }
+        if !self.held.0.is_empty() {
+            return true;
+        }
+        let another = |text: &str| text != crate::builtins::FIRST.1;
+        match msg {
+            Msg::LoadBuiltin(_, text) | Msg::LoadText(text, ..) | Msg::Edit(text) => another(text),
+            Msg::Restore(session) => another(&session.text),
+            Msg::Undo => self.undo.last().is_some_and(|t| another(t)),
+            Msg::TourRescript(_) => self.tour.as_ref().is_some_and(|t| another(t)),
+            Msg::TourReturn => self.tour_left.as_ref().is_some_and(|(_, t)| another(t)),
+            Msg::Apply(_) | Msg::PowerCycle | Msg::Parsed(..) | Msg::Imported(_) => true,
+            _ => false,
         }
     }
 
@@ -515,6 +574,10 @@ impl AppState {
     }
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
+        if self.waits_for_lazy(&msg) {
+            self.held.0.push(msg);
+            return self;
+        }
         self.viewed |= msg.moves_the_view();
         match msg {
             Msg::LoadBuiltin(i, text) => {
@@ -775,6 +838,13 @@ impl AppState {
             Msg::Shared(s) => self.shared = s,
             Msg::Dark(d) => self.dark = d,
             Msg::Timers(b) => self.timers = b,
+            Msg::LazyIn => {
+                self.lazy_in = true;
+                for held in std::mem::take(&mut self.held.0) {
+                    self = self.reduce(held);
+                }
+                return self;
+            }
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),
@@ -1177,7 +1247,10 @@ mod tests {
             s = s.reduce(Msg::Zoom(0.5));
         }
         let window = (s.win_start, s.win_span);
-        assert!(window.0 <= 39 * SEC && 39 * SEC < window.0 + window.1, "{window:?}");
+        assert!(
+            window.0 <= 39 * SEC && 39 * SEC < window.0 + window.1,
+            "{window:?}"
+        );
         while s.pending().is_some() {
             run = run.advance(0.0);
             s = s.reduce(Msg::Grown(Rc::new(run.clone())));
@@ -1188,6 +1261,37 @@ mod tests {
         let before = s.model.clone();
         s = s.reduce(Msg::Grown(Rc::new(other)));
         assert_eq!(s.model, before);
+    }
+
+    #[test]
+    fn another_text_waits_for_the_lazy_module_with_what_comes_after_it() {
+        let mut s = AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0));
+        s.lazy_in = false;
+        // The first built-in's own run: at once.
+        let s = s
+            .reduce(Msg::Seek(SEC))
+            .reduce(Msg::Edit(BUILTIN[0].1.into()));
+        let first = s.model.clone().unwrap();
+        assert_eq!((s.t, s.holding()), (SEC, false));
+        // Another text waits, and so does what comes after it.
+        let other = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let s = s
+            .reduce(Msg::LoadText(other.into(), Some(30 * SEC), None))
+            .reduce(Msg::Seek(2 * SEC));
+        assert!(s.holding());
+        assert!(Rc::ptr_eq(s.model.as_ref().unwrap(), &first));
+        assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
+        // An action on the cluster runs another text too.
+        let mut acted = AppState::new(BUILTIN[0].1, None);
+        acted.lazy_in = false;
+        assert!(acted.reduce(Msg::Apply("kill a".into())).holding());
+        // Once the module is in, they are applied in order.
+        let s = s.reduce(Msg::LazyIn);
+        assert!(!s.holding());
+        assert_eq!((s.t, s.text.as_str()), (2 * SEC, other));
+        assert_eq!(s.model.as_ref().unwrap().text.as_str(), other);
+        let s = s.reduce(Msg::Apply("kill a".into()));
+        assert!(!s.holding() && s.text.contains("kill a"));
     }
 
     #[test]
