@@ -545,7 +545,7 @@ fn app(props: &AppProps) -> Html {
                 let latest = latest.clone();
                 Callback::from(move |()| {
                     let s = latest.borrow();
-                    (s.text.clone(), s.viewed)
+                    (s.text_ahead(), s.viewed)
                 })
             };
             let storage = Storage::new(

@@ -359,6 +359,16 @@ impl AppState {
         !self.held.0.is_empty()
     }
 
+    /// The text shown once the messages held are applied: the one the
+    /// reader typed or opened last.
+    pub fn text_ahead(&self) -> Rc<String> {
+        let held = self.held.0.iter().rev().find_map(|m| match m {
+            Msg::Edit(t) | Msg::LoadText(t, ..) | Msg::LoadBuiltin(_, t) => Some(t),
+            _ => None,
+        });
+        held.map_or_else(|| self.text.clone(), |t| Rc::new(t.clone()))
+    }
+
     /// Whether `msg` must wait for the lazy module: it would run a text
     /// other than the first built-in's (or one held before it has to wait).
     fn waits_for_lazy(&self, msg: &Msg) -> bool {
@@ -575,6 +585,17 @@ impl AppState {
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
         if self.waits_for_lazy(&msg) {
+            // The reader's move counts at once (the stored session, read
+            // meanwhile, must not undo it: store/persist.rs).
+            self.viewed |= msg.moves_the_view();
+            // A text edited again while it waits: only the last one runs
+            // (a fill of the editor sent one edit a line, each held whole).
+            if matches!(
+                (&msg, self.held.0.last()),
+                (Msg::Edit(_), Some(Msg::Edit(_)))
+            ) {
+                self.held.0.pop();
+            }
             self.held.0.push(msg);
             return self;
         }
@@ -1280,6 +1301,17 @@ mod tests {
             .reduce(Msg::Seek(2 * SEC));
         assert!(s.holding());
         assert!(Rc::ptr_eq(s.model.as_ref().unwrap(), &first));
+        assert_eq!(s.text_ahead().as_str(), other);
+        // Edits held one after the other: the last one runs.
+        let mut edited = AppState::new(BUILTIN[0].1, None);
+        edited.lazy_in = false;
+        let edited = edited
+            .reduce(Msg::Edit("mons a\n".into()))
+            .reduce(Msg::Edit("mons a b\n".into()));
+        assert_eq!(
+            (edited.held.0.len(), edited.text_ahead().as_str()),
+            (1, "mons a b\n")
+        );
         assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
         // An action on the cluster runs another text too.
         let mut acted = AppState::new(BUILTIN[0].1, None);
