@@ -7,7 +7,8 @@
 // (docs/performance.md, "Transfer").
 //
 // What moves: the functions whose names match a pattern of `ROOTS` (not
-// `NOT_ROOTS`), and every function that only those reach (all its callers
+// `NOT_ROOTS`), the core's that the first built-in's run never reaches
+// (`RARE`, measured at each build), and every function that only those reach (all its callers
 // moved); of these, one that the page's own code calls must match `ENTRIES`
 // (the calls made after `lazy::load()`), or it stays. The page's module keeps its
 // memory and tables; each moved function it still names (a call, the
@@ -572,7 +573,9 @@ function viaTable(text, table, slots, sigs) {
 // 305,736, 305,996 bytes of wasm gzipped).
 const K = 256;
 const ALIKE = 12;
-const BACK = 6;
+// (SPLIT_LAZY_BACK=N measures another; lazygate20: 2 to 8 gave 293,789,
+// 292,883, 292,915, 293,278, 293,011, 292,956, 293,183.)
+const BACK = Number(process.env.SPLIT_LAZY_BACK) || 6;
 function similarOrder(text) {
   const head = [];
   const funcs = [];
