@@ -146,6 +146,21 @@ pub struct AppState {
     /// every message after it, until `Msg::LazyIn` (app.rs loads it then).
     lazy_in: bool,
     held: Held,
+    /// An edit of the scenario (typed, an action, undo) waiting for the lazy
+    /// module: its text is shown at once, its run (the last run stays
+    /// until then) once the module is in.
+    waiting: Option<Waiting>,
+}
+
+/// A parsed text, its run waiting for the lazy module, and the slice to
+/// simulate at once then. Compared by the text's identity.
+#[derive(Clone)]
+struct Waiting(Rc<String>, Arc<Scenario>, f64);
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Waiting) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Messages held for the lazy module. Compared by count: held messages are
@@ -339,6 +354,7 @@ impl AppState {
             viewed: false,
             lazy_in: lazy_in(),
             held: Held::default(),
+            waiting: None,
         };
         s.set_text_sliced(text.to_string().into(), FIRST_SLICE_MS);
         s.story_window();
@@ -356,7 +372,7 @@ impl AppState {
 
     /// Whether messages wait for the lazy module ([`AppState::held`]).
     pub fn holding(&self) -> bool {
-        !self.held.0.is_empty()
+        !self.held.0.is_empty() || self.waiting.is_some()
     }
 
     /// The text shown once the messages held are applied: the one the
@@ -379,13 +395,16 @@ impl AppState {
             return true;
         }
         let another = |text: &str| text != crate::builtins::FIRST.1;
+        // (An edit of the text shown waits in `waiting` instead: its text is
+        // shown at once.) Another scenario opened waits whole: its time, its
+        // selection and its story window are the new run's.
         match msg {
-            Msg::LoadBuiltin(_, text) | Msg::LoadText(text, ..) | Msg::Edit(text) => another(text),
+            Msg::LoadBuiltin(_, text) | Msg::LoadText(text, ..) => another(text),
             Msg::Restore(session) => another(&session.text),
-            Msg::Undo => self.undo.last().is_some_and(|t| another(t)),
-            Msg::TourRescript(_) => self.tour.as_ref().is_some_and(|t| another(t)),
             Msg::TourReturn => self.tour_left.as_ref().is_some_and(|(_, t)| another(t)),
-            Msg::Apply(_) | Msg::PowerCycle | Msg::Parsed(..) | Msg::Imported(_) => true,
+            // It reads the run shown, which must be the text's.
+            Msg::PowerCycle => self.waiting.is_some(),
+            Msg::Imported(_) => true,
             _ => false,
         }
     }
@@ -476,6 +495,7 @@ impl AppState {
         if self.model.as_ref().is_some_and(|m| m.text == text) {
             self.text = text;
             self.error = None;
+            self.waiting = None;
             return;
         }
         let parsed = scenario::parse(&text).map(Arc::new);
@@ -492,8 +512,20 @@ impl AppState {
         slice_ms: f64,
     ) {
         self.parsing = false;
+        self.waiting = None;
         // An edit keeps the window; a new scenario opens on its story after.
         self.story = false;
+        // Only the first built-in's text runs before the lazy module is in:
+        // shown now, run then (`Msg::LazyIn`).
+        let parsed = match parsed {
+            Ok(s) if !self.lazy_in && *text != crate::builtins::FIRST.1 => {
+                self.waiting = Some(Waiting(text.clone(), s, slice_ms));
+                self.error = None;
+                self.text = text;
+                return;
+            }
+            parsed => parsed,
+        };
         match parsed.map(|s| Model::of(&text, s).advance(slice_ms)) {
             Ok(model) => {
                 self.error = None;
@@ -588,14 +620,6 @@ impl AppState {
             // The reader's move counts at once (the stored session, read
             // meanwhile, must not undo it: store/persist.rs).
             self.viewed |= msg.moves_the_view();
-            // A text edited again while it waits: only the last one runs
-            // (a fill of the editor sent one edit a line, each held whole).
-            if matches!(
-                (&msg, self.held.0.last()),
-                (Msg::Edit(_), Some(Msg::Edit(_)))
-            ) {
-                self.held.0.pop();
-            }
             self.held.0.push(msg);
             return self;
         }
@@ -861,6 +885,10 @@ impl AppState {
             Msg::Timers(b) => self.timers = b,
             Msg::LazyIn => {
                 self.lazy_in = true;
+                if let Some(Waiting(text, scenario, slice_ms)) = self.waiting.take() {
+                    self.run_parsed(text, Ok(scenario), slice_ms);
+                    self.reach_pending();
+                }
                 for held in std::mem::take(&mut self.held.0) {
                     self = self.reduce(held);
                 }
@@ -1302,21 +1330,32 @@ mod tests {
         assert!(s.holding());
         assert!(Rc::ptr_eq(s.model.as_ref().unwrap(), &first));
         assert_eq!(s.text_ahead().as_str(), other);
-        // Edits held one after the other: the last one runs.
+        assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
+        // An edit of the text shown is shown at once, and runs once the
+        // module is in (the last run is shown until then).
         let mut edited = AppState::new(BUILTIN[0].1, None);
         edited.lazy_in = false;
+        let shown = edited.model.clone().unwrap();
         let edited = edited
             .reduce(Msg::Edit("mons a\n".into()))
             .reduce(Msg::Edit("mons a b\n".into()));
-        assert_eq!(
-            (edited.held.0.len(), edited.text_ahead().as_str()),
-            (1, "mons a b\n")
-        );
-        assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
-        // An action on the cluster runs another text too.
+        assert!(edited.holding() && Rc::ptr_eq(edited.model.as_ref().unwrap(), &shown));
+        assert_eq!(edited.text.as_str(), "mons a b\n");
+        let edited = edited.reduce(Msg::LazyIn);
+        assert!(!edited.holding());
+        assert_eq!(edited.model.as_ref().unwrap().text.as_str(), "mons a b\n");
+        // So is an action on the cluster; an edit back to the shown run's
+        // text needs nothing.
         let mut acted = AppState::new(BUILTIN[0].1, None);
         acted.lazy_in = false;
-        assert!(acted.reduce(Msg::Apply("kill a".into())).holding());
+        let acted = acted
+            .reduce(Msg::Seek(SEC))
+            .reduce(Msg::Apply("kill a".into()));
+        assert!(acted.holding() && acted.text.contains("at 1s kill a"));
+        assert_eq!(acted.model.as_ref().unwrap().text.as_str(), BUILTIN[0].1);
+        let back = acted.reduce(Msg::Undo);
+        assert!(!back.holding());
+        assert_eq!(back.text.as_str(), BUILTIN[0].1);
         // Once the module is in, they are applied in order.
         let s = s.reduce(Msg::LazyIn);
         assert!(!s.holding());
