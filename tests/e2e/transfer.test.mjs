@@ -64,8 +64,8 @@
 // 312,608 (wasm 305,717 + JS 6,238 + worker 653).
 // lazygate20 (the core's paths that the first built-in's run never reaches,
 // measured at each build, in the lazy module; every other text's run waits
-// for it: split-lazy.mjs RARE, src/first_run.rs, state.rs `held`): 299,930
-// (wasm 293,011 + JS 6,255 + worker 664), from 312,618 on main 238bcc8.
+// for it: split-lazy.mjs RARE, src/first_run.rs, state.rs `held`): 299,937
+// (wasm 293,017 + JS 6,256 + worker 664), from 312,618 on main 238bcc8.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
