@@ -142,8 +142,9 @@ pub struct AppState {
     /// The page's lazy module is in (src/lazy.rs): any text may be run.
     /// Until then only the first built-in's is: the core's paths its run
     /// never reaches are in that module (tests/e2e/split-lazy.mjs, `RARE`),
-    /// so a message that would run another text waits in `held`, with
-    /// every message after it, until `Msg::LazyIn` (app.rs loads it then).
+    /// so another scenario opened waits in `held`, with every message
+    /// after it, and an edit of the text shown in `waiting`, until
+    /// `Msg::LazyIn` (app.rs loads it then).
     lazy_in: bool,
     held: Held,
     /// An edit of the scenario (typed, an action, undo) waiting for the lazy
