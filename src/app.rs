@@ -545,7 +545,7 @@ fn app(props: &AppProps) -> Html {
                 let latest = latest.clone();
                 Callback::from(move |()| {
                     let s = latest.borrow();
-                    (s.text.clone(), s.viewed)
+                    (s.text_ahead(), s.viewed)
                 })
             };
             let storage = Storage::new(
@@ -711,6 +711,22 @@ fn app(props: &AppProps) -> Html {
                 simulate_on((*m).clone(), 0.0, dispatch, timer.clone());
             }
             Box::new(move || drop(timer.borrow_mut().take()))
+        });
+    }
+
+    // A text other than the first built-in's waits for the lazy module
+    // (state.rs, `AppState::holding`): loaded, then its messages applied (a
+    // failed load leaves the moved code to load itself, or to say it cannot).
+    {
+        let dispatch = dispatch.clone();
+        use_effect_on(state.holding(), move |holding| {
+            if *holding {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = crate::lazy::load().await;
+                    dispatch.dispatch(Msg::LazyIn);
+                });
+            }
+            effect::nothing()
         });
     }
 
@@ -1141,8 +1157,9 @@ pub fn start() {
             yew::Renderer::<App>::with_root_and_props(root, AppProps { first }).render();
         };
         // An embed's view is in the lazy module (src/lazy.rs): loaded
-        // first (a failed load leaves it to the first call).
-        if embedded {
+        // first (a failed load leaves it to the first call); so is a
+        // link's, whose text is not the first built-in's (state.rs, `held`).
+        if embedded || share::is_link(&hash()) {
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = crate::lazy::load().await;
                 start();
@@ -1159,9 +1176,14 @@ pub fn start() {
             render(root, Some(First::Imported(imported_model().await)));
         });
     }
+    // ... and the lazy module with it: no text but the first built-in's
+    // runs before it is in (state.rs, `held`).
     match asked_builtin().as_deref().and_then(builtins::index) {
         Some(i) if i > 0 => wasm_bindgen_futures::spawn_local(async move {
-            render(root, Some(First::Builtin(builtins::text(i).await)));
+            crate::lazy::preload();
+            let text = builtins::text(i).await;
+            let _ = crate::lazy::load().await;
+            render(root, Some(First::Builtin(text)));
         }),
         _ => render(root, None),
     }

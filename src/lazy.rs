@@ -1,7 +1,9 @@
 //! The lazy module: code a first view of the playground never runs (the
 //! embed, the long text's view, the real band, the canvases' painters, the
 //! inspector's reading and the selected event's card, the help dialog, `#imported`, and what
-//! only a click runs: share links, exports, My scenarios' changes) is cut out of the page's wasm by the release build's post-build
+//! only a click runs: share links, exports, My scenarios' changes; the
+//! core's paths that the first built-in scenario's run never reaches, so
+//! that any other text's run waits for it: state.rs, `held`) is cut out of the page's wasm by the release build's post-build
 //! hook (`tests/e2e/split-lazy.mjs`, whose `ROOTS` name it) into a second
 //! module that the page fetches when it first needs it, with the constant
 //! data only that code reads (written into the page's memory when the module

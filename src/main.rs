@@ -12,6 +12,7 @@ mod builtins;
 mod dots;
 mod edit;
 mod embed;
+mod first_run;
 mod flights;
 mod handover;
 mod imported;

@@ -169,6 +169,11 @@ impl Feed {
                 set(&msg, "type", "run");
                 set(&msg, "id", m.id as f64);
                 set(&msg, "text", m.text.as_str());
+                // Another text may run what the lazy module has (state.rs,
+                // `held`): the worker loads it first.
+                if m.text.as_str() != crate::builtins::FIRST.1 {
+                    set(&msg, "lazy", true);
+                }
             }
             None => set(&msg, "type", "stop"),
         }

@@ -139,6 +139,51 @@ pub struct AppState {
     /// the page started: the stored session, read back later, must not undo
     /// that (src/store/persist.rs).
     pub viewed: bool,
+    /// The page's lazy module is in (src/lazy.rs): any text may be run.
+    /// Until then only the first built-in's is: the core's paths its run
+    /// never reaches are in that module (tests/e2e/split-lazy.mjs, `RARE`),
+    /// so another scenario opened waits in `held`, with every message
+    /// after it, and an edit of the text shown in `waiting`, until
+    /// `Msg::LazyIn` (app.rs loads it then).
+    lazy_in: bool,
+    held: Held,
+    /// An edit of the scenario (typed, an action, undo) waiting for the lazy
+    /// module: its text is shown at once, its run (the last run stays
+    /// until then) once the module is in.
+    waiting: Option<Waiting>,
+}
+
+/// A parsed text, its run waiting for the lazy module, and the slice to
+/// simulate at once then. Compared by the text's identity.
+#[derive(Clone)]
+struct Waiting(Rc<String>, Arc<Scenario>, f64);
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Waiting) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// Messages held for the lazy module. Compared by count: held messages are
+/// only appended to until all are applied (a derived comparison of every
+/// message would cost the page's transfer for nothing).
+#[derive(Clone, Default)]
+struct Held(Vec<Msg>);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        self.0.len() == other.0.len()
+    }
+}
+
+/// Whether the page's lazy module is in (natively: everything is).
+#[cfg(target_arch = "wasm32")]
+fn lazy_in() -> bool {
+    crate::lazy::loaded()
+}
+#[cfg(not(target_arch = "wasm32"))]
+fn lazy_in() -> bool {
+    true
 }
 
 /// A parse's result, handed over whole. Compared by identity and printed
@@ -239,6 +284,8 @@ pub enum Msg {
     Dark(bool),
     /// List timers in the event log, or not.
     Timers(bool),
+    /// The lazy module is in: the messages held for it are applied.
+    LazyIn,
 }
 
 impl Msg {
@@ -306,6 +353,9 @@ impl AppState {
             dark: false,
             timers: false,
             viewed: false,
+            lazy_in: lazy_in(),
+            held: Held::default(),
+            waiting: None,
         };
         s.set_text_sliced(text.to_string().into(), FIRST_SLICE_MS);
         s.story_window();
@@ -318,6 +368,45 @@ impl AppState {
             self.win_start = 0;
             self.win_span = m.story_span();
             self.story = true;
+        }
+    }
+
+    /// Whether messages wait for the lazy module ([`AppState::held`]).
+    pub fn holding(&self) -> bool {
+        !self.held.0.is_empty() || self.waiting.is_some()
+    }
+
+    /// The text shown once the messages held are applied: the one the
+    /// reader typed or opened last.
+    pub fn text_ahead(&self) -> Rc<String> {
+        let held = self.held.0.iter().rev().find_map(|m| match m {
+            Msg::Edit(t) | Msg::LoadText(t, ..) | Msg::LoadBuiltin(_, t) => Some(t),
+            _ => None,
+        });
+        held.map_or_else(|| self.text.clone(), |t| Rc::new(t.clone()))
+    }
+
+    /// Whether `msg` must wait for the lazy module: it would run a text
+    /// other than the first built-in's (or one held before it has to wait).
+    fn waits_for_lazy(&self, msg: &Msg) -> bool {
+        if self.lazy_in || matches!(msg, Msg::LazyIn) {
+            return false;
+        }
+        if !self.held.0.is_empty() {
+            return true;
+        }
+        let another = |text: &str| text != crate::builtins::FIRST.1;
+        // (An edit of the text shown waits in `waiting` instead: its text is
+        // shown at once.) Another scenario opened waits whole: its time, its
+        // selection and its story window are the new run's.
+        match msg {
+            Msg::LoadBuiltin(_, text) | Msg::LoadText(text, ..) => another(text),
+            Msg::Restore(session) => another(&session.text),
+            Msg::TourReturn => self.tour_left.as_ref().is_some_and(|(_, t)| another(t)),
+            // It reads the run shown, which must be the text's.
+            Msg::PowerCycle => self.waiting.is_some(),
+            Msg::Imported(_) => true,
+            _ => false,
         }
     }
 
@@ -407,6 +496,7 @@ impl AppState {
         if self.model.as_ref().is_some_and(|m| m.text == text) {
             self.text = text;
             self.error = None;
+            self.waiting = None;
             return;
         }
         let parsed = scenario::parse(&text).map(Arc::new);
@@ -423,8 +513,20 @@ impl AppState {
         slice_ms: f64,
     ) {
         self.parsing = false;
+        self.waiting = None;
         // An edit keeps the window; a new scenario opens on its story after.
         self.story = false;
+        // Only the first built-in's text runs before the lazy module is in:
+        // shown now, run then (`Msg::LazyIn`).
+        let parsed = match parsed {
+            Ok(s) if !self.lazy_in && *text != crate::builtins::FIRST.1 => {
+                self.waiting = Some(Waiting(text.clone(), s, slice_ms));
+                self.error = None;
+                self.text = text;
+                return;
+            }
+            parsed => parsed,
+        };
         match parsed.map(|s| Model::of(&text, s).advance(slice_ms)) {
             Ok(model) => {
                 self.error = None;
@@ -515,6 +617,13 @@ impl AppState {
     }
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
+        if self.waits_for_lazy(&msg) {
+            // The reader's move counts at once (the stored session, read
+            // meanwhile, must not undo it: store/persist.rs).
+            self.viewed |= msg.moves_the_view();
+            self.held.0.push(msg);
+            return self;
+        }
         self.viewed |= msg.moves_the_view();
         match msg {
             Msg::LoadBuiltin(i, text) => {
@@ -775,6 +884,17 @@ impl AppState {
             Msg::Shared(s) => self.shared = s,
             Msg::Dark(d) => self.dark = d,
             Msg::Timers(b) => self.timers = b,
+            Msg::LazyIn => {
+                self.lazy_in = true;
+                if let Some(Waiting(text, scenario, slice_ms)) = self.waiting.take() {
+                    self.run_parsed(text, Ok(scenario), slice_ms);
+                    self.reach_pending();
+                }
+                for held in std::mem::take(&mut self.held.0) {
+                    self = self.reduce(held);
+                }
+                return self;
+            }
             Msg::PowerCycle => {
                 let cycled = self.model.as_ref().map_or_else(
                     || Err("the scenario does not parse".to_string()),
@@ -1191,6 +1311,59 @@ mod tests {
         let before = s.model.clone();
         s = s.reduce(Msg::Grown(Rc::new(other)));
         assert_eq!(s.model, before);
+    }
+
+    #[test]
+    fn another_text_waits_for_the_lazy_module_with_what_comes_after_it() {
+        let mut s = AppState::new(BUILTIN[0].1, Some(BUILTIN[0].0));
+        s.lazy_in = false;
+        // The first built-in's own run: at once.
+        let s = s
+            .reduce(Msg::Seek(SEC))
+            .reduce(Msg::Edit(BUILTIN[0].1.into()));
+        let first = s.model.clone().unwrap();
+        assert_eq!((s.t, s.holding()), (SEC, false));
+        // Another text waits, and so does what comes after it.
+        let other = monscope_core::scenario::library::get("leader-failover").unwrap();
+        let s = s
+            .reduce(Msg::LoadText(other.into(), Some(30 * SEC), None))
+            .reduce(Msg::Seek(2 * SEC));
+        assert!(s.holding());
+        assert!(Rc::ptr_eq(s.model.as_ref().unwrap(), &first));
+        assert_eq!(s.text_ahead().as_str(), other);
+        assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
+        // An edit of the text shown is shown at once, and runs once the
+        // module is in (the last run is shown until then).
+        let mut edited = AppState::new(BUILTIN[0].1, None);
+        edited.lazy_in = false;
+        let shown = edited.model.clone().unwrap();
+        let edited = edited
+            .reduce(Msg::Edit("mons a\n".into()))
+            .reduce(Msg::Edit("mons a b\n".into()));
+        assert!(edited.holding() && Rc::ptr_eq(edited.model.as_ref().unwrap(), &shown));
+        assert_eq!(edited.text.as_str(), "mons a b\n");
+        let edited = edited.reduce(Msg::LazyIn);
+        assert!(!edited.holding());
+        assert_eq!(edited.model.as_ref().unwrap().text.as_str(), "mons a b\n");
+        // So is an action on the cluster; an edit back to the shown run's
+        // text needs nothing.
+        let mut acted = AppState::new(BUILTIN[0].1, None);
+        acted.lazy_in = false;
+        let acted = acted
+            .reduce(Msg::Seek(SEC))
+            .reduce(Msg::Apply("kill a".into()));
+        assert!(acted.holding() && acted.text.contains("at 1s kill a"));
+        assert_eq!(acted.model.as_ref().unwrap().text.as_str(), BUILTIN[0].1);
+        let back = acted.reduce(Msg::Undo);
+        assert!(!back.holding());
+        assert_eq!(back.text.as_str(), BUILTIN[0].1);
+        // Once the module is in, they are applied in order.
+        let s = s.reduce(Msg::LazyIn);
+        assert!(!s.holding());
+        assert_eq!((s.t, s.text.as_str()), (2 * SEC, other));
+        assert_eq!(s.model.as_ref().unwrap().text.as_str(), other);
+        let s = s.reduce(Msg::Apply("kill a".into()));
+        assert!(!s.holding() && s.text.contains("kill a"));
     }
 
     #[test]

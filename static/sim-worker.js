@@ -1,7 +1,8 @@
 // The playground's worker (src/sim_worker.rs, src/sim_feed.rs): the page's
 // own wasm module (handed over compiled, with its glue's URL), simulating a
 // run ahead of the playhead or painting a canvas handed over to it. In:
-// {type: 'load', glue, module}; 'run' {id, text} replaces any run; 'stop';
+// {type: 'load', glue, module}; 'run' {id, text, lazy} replaces any run
+// (lazy: load the lazy module first); 'stop';
 // 'canvas' {canvas} (an OffscreenCanvas); 'arrows' and 'dots' (drawings of
 // it: arrow_canvas.rs, message_canvas.rs). Out: 'ready'; 'batch' {id,
 // bytes}; 'failed' {text} (the page simulates and paints itself); 'panic'
@@ -30,7 +31,10 @@ onmessage = ({ data }) => {
     );
   } else if (data.type === 'run') {
     run = data.id;
-    ready?.then((glue) => {
+    ready?.then(async (glue) => {
+      // A text other than the first built-in's: the core's paths that one
+      // never reaches are in the lazy module (src/first_run.rs), loaded first.
+      if (data.lazy) await globalThis.monscopeLazy?.();
       if (run !== data.id) return;
       const error = glue.sim_start(data.text);
       if (error) postMessage({ type: 'failed', text: error });

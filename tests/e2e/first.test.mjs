@@ -51,6 +51,10 @@ test('with no click at all, a first visit shows a leader and a committed value w
     assert.equal(await page.getByTestId('play').getAttribute('aria-label'), 'Play');
     assert.equal(await page.getByTestId('tour-offer').count(), 0);
     await page.getByTestId('play-overlay').waitFor();
+    // A returning visit shows the stored session of the default scenario:
+    // it runs no other text, so it fetches nothing more either.
+    assert.deepEqual(lazy, [], 'a returning visit fetched the lazy module');
+    assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
     await browser.close();

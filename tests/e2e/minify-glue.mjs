@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { minify } from 'terser';
 import { renameInGlue, shortenImports } from './short-imports.mjs';
-import { checkedChunks, lazyGlue, splitLazy } from './split-lazy.mjs';
+import { checkedChunks, firstRun, lazyGlue, splitLazy } from './split-lazy.mjs';
 
 // wasm-opt writing `file` again without its names, with StackIR's
 // optimizations at www/index.html's levels (no passes: the code is as
@@ -63,7 +63,10 @@ if (process.env.TRUNK_PROFILE === 'release') {
     let source = readFileSync(file, 'utf8');
     // The wasm keeps its function names (wasm-opt -g, www/index.html) for
     // the split (split-lazy.mjs); both modules are written without them.
-    const split = splitLazy(named, { chunks: dataMap(named) });
+    // What the first built-in's run reaches (src/first_run.rs): the core's
+    // functions it does not move to the lazy module too (split-lazy.mjs, `RARE`).
+    const covered = await firstRun(named, file);
+    const split = splitLazy(named, { chunks: dataMap(named), covered });
     const tmp = join(dir, 'split-lazy.tmp.wasm');
     let wasm = named;
     if (split) {
@@ -78,7 +81,7 @@ if (process.env.TRUNK_PROFILE === 'release') {
       wasm = rewrite(tmp, split.primary);
       source = lazyGlue(source, lazyName);
       console.log(
-        `minify-glue: ${split.moved} functions and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,
+        `minify-glue: ${covered.size} functions ran in the first built-in's run; ${split.rare} of the core's that did not, ${split.moved} functions in all and ${split.data} bytes of data moved to ${lazyName} (${lazy.length} bytes), ${split.entries} entries, ${split.needed} of the page's functions in its table for it`,
       );
     } else {
       wasm = rewrite(tmp, named);

@@ -7,7 +7,8 @@
 // (docs/performance.md, "Transfer").
 //
 // What moves: the functions whose names match a pattern of `ROOTS` (not
-// `NOT_ROOTS`), and every function that only those reach (all its callers
+// `NOT_ROOTS`), the core's that the first built-in's run never reaches
+// (`RARE`, measured at each build), and every function that only those reach (all its callers
 // moved); of these, one that the page's own code calls must match `ENTRIES`
 // (the calls made after `lazy::load()`), or it stays. The page's module keeps its
 // memory and tables; each moved function it still names (a call, the
@@ -21,6 +22,32 @@
 // function names (`wasm-opt -g`, www/index.html); both outputs are written
 // without them.
 import binaryen from 'binaryen';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// The core's rare paths: the functions of these modules that the first
+// built-in scenario's run never reaches, every way the page makes and reads
+// it (src/first_run.rs, run once instrumented by the build: `firstRun`),
+// move too. The page runs nothing but the first built-in's text before the
+// lazy module is in: any other text's run waits for it (state.rs,
+// `Msg::LazyIn`; static/sim-worker.js), so these are entered only after
+// `lazy::load()`. Measured at each build, never listed by hand.
+export const RARE = { test: (n) => /monscope_core\[\w+\]::(mon|sim|trace)::/.test(n) && !/^<*monscope_web\[/.test(n) };
+// Code that runs on any text or stored data before the module is in (a parse
+// at each keystroke, a link opened, the stores read back): what it calls
+// never moves, whichever text the first run is.
+export const ANY_INPUT = [
+  /monscope_core\[\w+\]::scenario::/,
+  /^<*monscope_web\[\w+\]::(share|edit|builtins)::/,
+  /^<*monscope_web\[\w+\]::store::(db|session|mon_file)::/,
+  /^<*monscope_web\[\w+\]::store::journal::Journal>::from_disk/,
+];
+// Called through the function table by any formatting (a parse error's
+// words among them): never moved by `RARE`.
+const FORMATTING = / as core\[\w+\]::fmt::\w+>::fmt$/;
+// The coverage run's own export, and what only it calls (moved: no view runs it).
+const FIRST_RUN = /^monscope_web\[\w+\]::first_run::first_run$|^first_run$/;
 
 // Names (v0-demangled, with crate hashes) of what a first view never runs.
 // Each is entered only after `lazy::load()` (src/lazy.rs says where).
@@ -77,6 +104,8 @@ export const ROOTS = [
   // yew's code for the two components (their bodies inline into it), and
   // their closures and effects, wherever named.
   /monscope_web\[\w+\]::components::(embed::Embed|long_text::LongText)(>| as yew\[\w+\]::functional::FunctionProvider>::run)/,
+  // The build's coverage run (src/first_run.rs).
+  FIRST_RUN,
 ];
 // The moved functions the page's own code calls directly, each only after
 // `lazy::load()` (or where a synchronous load is acceptable: the canvases
@@ -544,7 +573,9 @@ function viaTable(text, table, slots, sigs) {
 // 305,736, 305,996 bytes of wasm gzipped).
 const K = 256;
 const ALIKE = 12;
-const BACK = 6;
+// (SPLIT_LAZY_BACK=N measures another; lazygate20: 2 to 8 gave 293,789,
+// 292,883, 292,915, 293,278, 293,011, 292,956, 293,183.)
+const BACK = Number(process.env.SPLIT_LAZY_BACK) || 6;
 function similarOrder(text) {
   const head = [];
   const funcs = [];
@@ -607,14 +638,53 @@ function similarOrder(text) {
   return [...head, ...order.flatMap((i) => funcs[i]), ...tail].join('\n');
 }
 
-// `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
-// and the moved functions' count), or null when nothing matches.
-export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES } = {}) {
-  // www/index.html's wasm-opt features (the input has no features section;
-  // SIMD: xtask/src/nightly.rs builds the page with it).
+// www/index.html's wasm-opt features (the input has no features section;
+// SIMD: xtask/src/nightly.rs builds the page with it).
+const FEATURES = (() => {
   const F = binaryen.Features;
-  const features =
-    F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue | F.SIMD128;
+  return F.BulkMemory | F.BulkMemoryOpt | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue | F.SIMD128;
+})();
+
+// The names of the functions of `wasm` (the page's, with names) that the
+// first built-in scenario's run reaches (src/first_run.rs): each function
+// made to set a global of its own on entry, the module instantiated in node
+// with its wasm-bindgen glue (`glueFile`; `main` returns where there is no
+// window) and its `first_run` called.
+export async function firstRun(wasm, glueFile) {
+  const mod = binaryen.readBinary(wasm, FEATURES);
+  const names = [];
+  for (let i = 0; i < mod.getNumFunctions(); i++) {
+    const f = mod.getFunctionByIndex(i);
+    const info = binaryen.getFunctionInfo(f);
+    if (info.module) continue; // imported
+    const g = `cover${names.length}`;
+    mod.addGlobal(g, binaryen.i32, true, mod.i32.const(0));
+    mod.addGlobalExport(g, g);
+    binaryen.Function.setBody(f, mod.block(null, [mod.global.set(g, mod.i32.const(1)), info.body], info.results));
+    names.push(info.name);
+  }
+  const bytes = mod.emitBinary();
+  mod.dispose();
+  // An ES module whatever node makes of a `.js` outside a package.
+  const copy = join(dirname(glueFile), 'first-run.tmp.mjs');
+  writeFileSync(copy, readFileSync(glueFile));
+  try {
+    const glue = await import(pathToFileURL(copy).href);
+    if (typeof glue.first_run !== 'function') throw new Error('split-lazy: the glue has no first_run (src/first_run.rs)');
+    const exports = glue.initSync({ module: new WebAssembly.Module(bytes) });
+    glue.first_run();
+    return new Set(names.filter((_, i) => exports[`cover${i}`].value));
+  } finally {
+    rmSync(copy);
+  }
+}
+
+// `wasm` (with names) split: { primary, lazy, moved } (bytes without names,
+// and the moved functions' count), or null when nothing matches. `covered`:
+// what the first built-in's run reaches (`firstRun`): the functions of `RARE`
+// it does not move too.
+export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_ROOTS, allowed = ENTRIES, covered = null } = {}) {
+  const features = FEATURES;
   const mod = binaryen.readBinary(wasm, features);
   const { funcs, pinned, other } = graph(mod);
   const callers = new Map();
@@ -628,6 +698,41 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   for (const n of funcs.keys()) {
     if (roots.some((r) => r.test(n)) && !notRoots.some((r) => r.test(n))) moved.add(n);
   }
+  // The core's rare paths (`RARE`): what the first built-in's run does not
+  // reach, nor code that runs on any input (`ANY_INPUT`, directly or not);
+  // each may be entered from the page's code (once the module is in).
+  const rare = new Set();
+  if (covered) {
+    const anyInput = new Set();
+    const stack = [...funcs.keys()].filter((n) => ANY_INPUT.some((r) => r.test(n)));
+    while (stack.length) {
+      const n = stack.pop();
+      if (anyInput.has(n)) continue;
+      anyInput.add(n);
+      for (const c of funcs.get(n)?.calls ?? []) stack.push(c);
+    }
+    for (const n of funcs.keys()) {
+      if (RARE.test(n) && !covered.has(n) && !anyInput.has(n) && !(pinned.has(n) && FORMATTING.test(n)) && !notRoots.some((r) => r.test(n))) rare.add(n);
+    }
+    // ... each entered only by the simulation itself: every caller moves
+    // too, or is the core's code that ran in the first run (whose branches
+    // are the first built-in's, whoever calls it), or a root's. A function
+    // that the views call (a state's name, a flight's outcome), or one called
+    // by such a function that the first run did not run, stays.
+    for (let shrank = true; shrank; ) {
+      shrank = false;
+      for (const n of rare) {
+        const ok = (c) => rare.has(c) || moved.has(c) || (covered.has(c) && RARE.test(c));
+        if (![...(callers.get(n) ?? [])].every(ok)) {
+          rare.delete(n);
+          shrank = true;
+        }
+      }
+    }
+    for (const n of rare) moved.add(n);
+    if (process.env.SPLIT_LAZY_LIST) for (const n of rare) console.log(`rare${pinned.has(n) ? ' (table)' : ''} ${n}`);
+  }
+  const root = (n) => rare.has(n) || roots.some((r) => r.test(n));
   if (moved.size === 0) return null;
   const grow = () => {
     for (let grew = true; grew; ) {
@@ -647,7 +752,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   for (let shrank = true; shrank; ) {
     shrank = false;
     for (const n of moved) {
-      if (allowed.some((r) => r.test(n))) continue;
+      if (rare.has(n) || allowed.some((r) => r.test(n))) continue;
       if ([...(callers.get(n) ?? [])].some((c) => !moved.has(c))) {
         moved.delete(n);
         shrank = true;
@@ -657,7 +762,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
       // What the kept ones call is called from the page's code now.
       const keep = new Set(moved);
       moved.clear();
-      for (const n of keep) if (roots.some((r) => r.test(n)) || pinned.has(n) || [...(callers.get(n) ?? [])].every((c) => keep.has(c))) moved.add(n);
+      for (const n of keep) if (root(n) || pinned.has(n) || [...(callers.get(n) ?? [])].every((c) => keep.has(c))) moved.add(n);
     }
   }
   for (const n of moved) {
@@ -666,6 +771,16 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   // Moved functions the page's module still names: called from outside,
   // pinned (table, export) — these become its imports from the glue.
   const entries = [...moved].filter((n) => pinned.has(n) || [...(callers.get(n) ?? [])].some((c) => !moved.has(c)));
+  // No way into the lazy module is taken by the first built-in's run (but
+  // the coverage run's own export): a first view would load the module
+  // synchronously for it (a console warning; a page error in the e2e tests).
+  const ran = covered ? entries.filter((n) => covered.has(n) && !FIRST_RUN.test(n)) : [];
+  if (ran.length) {
+    throw new Error(
+      `split-lazy: the first built-in scenario's run (src/first_run.rs) enters the lazy module, which a first view must never load, at ${ran.length} function(s); keep them in the page (NOT_ROOTS) or enter them only after lazy::load():\n  ${ran.join('\n  ')}`,
+    );
+  }
+  if (covered && !entries.some((n) => FIRST_RUN.test(n))) throw new Error('split-lazy: first_run (src/first_run.rs) did not move');
   if (process.env.SPLIT_LAZY_LIST) {
     for (const n of entries) {
       const out = [...(callers.get(n) ?? [])].filter((c) => !moved.has(c));
@@ -787,7 +902,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
   const primary = data.runs ? withoutData(page.emitBinary(), data.runs) : page.emitBinary();
   page.dispose();
   const dataBytes = (data.runs ?? []).reduce((n, [a, b]) => n + b - a, 0);
-  const out = { names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
+  const out = { rare: rare.size, names: entries, primary, lazy: lazy.emitBinary(), moved: moved.size, entries: entries.length, needed: needed.size, data: dataBytes, dataRuns: data.runs ?? [] };
   mod.dispose();
   lazy.dispose();
   return out;

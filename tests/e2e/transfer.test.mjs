@@ -62,12 +62,16 @@
 // and 5 gave 313,595 and 312,788 on the same code. simspeed18 (the fold's
 // mon_mut inlined, its growth cold; word_le's fixed loads on both targets):
 // 312,608 (wasm 305,717 + JS 6,238 + worker 653).
+// lazygate20 (the core's paths that the first built-in's run never reaches,
+// measured at each build, in the lazy module; every other text's run waits
+// for it: split-lazy.mjs RARE, src/first_run.rs, state.rs `held`): 299,937
+// (wasm 293,017 + JS 6,256 + worker 664), from 312,618 on main 238bcc8.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 312_640;
+const BUDGET = 299_960;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
