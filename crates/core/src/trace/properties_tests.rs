@@ -440,3 +440,49 @@ fn a_version_recommitted_with_first_committed_prepended_again_is_one_value() {
         );
     }
 }
+
+/// A value's effect: each key's last write counts, in any order, and an
+/// erased prefix drops the writes before it; any other difference shows.
+#[test]
+fn values_with_the_same_effect_hash_alike_and_others_do_not() {
+    use super::effect_hash;
+    let tx = |f: &dyn Fn(&mut Transaction)| {
+        let mut t = Transaction::new();
+        f(&mut t);
+        t
+    };
+    // Many keys, so the search for a key's entry runs past others.
+    let many = |t: &mut Transaction| {
+        for i in 0..40 {
+            t.put("kv", &format!("k{i}"), vec![i as u8]);
+        }
+    };
+    let base = tx(&|t| {
+        many(t);
+        t.put("kv", "k7", vec![1]).put("paxos", "k7", vec![2]);
+    });
+    let reordered = tx(&|t| {
+        t.put("paxos", "k7", vec![9]).put("paxos", "k7", vec![2]);
+        many(t);
+        t.put("kv", "k7", vec![1]);
+    });
+    assert_eq!(effect_hash(&base), effect_hash(&reordered));
+    let other_value = tx(&|t| {
+        many(t);
+        t.put("kv", "k7", vec![3]).put("paxos", "k7", vec![2]);
+    });
+    assert_ne!(effect_hash(&base), effect_hash(&other_value));
+    let erased = tx(&|t| {
+        many(t);
+        t.put("paxos", "k7", vec![5])
+            .erase_prefix("kv")
+            .erase_prefix("paxos");
+        t.put("paxos", "k7", vec![2]).put("kv", "k7", vec![1]);
+    });
+    let only = tx(&|t| {
+        t.erase_prefix("paxos").erase_prefix("kv");
+        t.put("kv", "k7", vec![1]).put("paxos", "k7", vec![2]);
+    });
+    assert_eq!(effect_hash(&erased), effect_hash(&only));
+    assert_ne!(effect_hash(&erased), effect_hash(&base));
+}
