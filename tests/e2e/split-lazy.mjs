@@ -45,8 +45,13 @@ export const ANY_INPUT = [
   /^<*monscope_web\[\w+\]::store::journal::Journal>::from_disk/,
 ];
 // Called through the function table by any formatting (a parse error's
-// words among them): never moved by `RARE`.
+// words among them): never moved by `RARE`, but those of the monitors' wire,
+// timer and store-key types (`mon::messages`, `mon::out`, `mon::small`,
+// `mon::Addr`): only the monitors' own log lines format them (the simulation,
+// whose other runs wait for the module), and the event card (in it); the
+// parser, the views and the stores' decoding never name them.
 const FORMATTING = / as core\[\w+\]::fmt::\w+>::fmt$/;
+const WIRE_FORMATTING = /^<&*monscope_core\[\w+\]::mon::(?:(?:messages|out|small)::\w+|Addr) as core\[\w+\]::fmt::\w+>::fmt$/;
 // The coverage run's own export, and what only it calls (moved: no view runs it).
 const FIRST_RUN = /^monscope_web\[\w+\]::first_run::first_run$|^first_run$/;
 
@@ -720,7 +725,7 @@ export function splitLazy(wasm, { chunks = null, roots = ROOTS, notRoots = NOT_R
       for (const c of funcs.get(n)?.calls ?? []) stack.push(c);
     }
     for (const n of funcs.keys()) {
-      if (RARE.test(n) && !covered.has(n) && !anyInput.has(n) && !(pinned.has(n) && FORMATTING.test(n)) && !notRoots.some((r) => r.test(n))) rare.add(n);
+      if (RARE.test(n) && !covered.has(n) && !anyInput.has(n) && !(pinned.has(n) && FORMATTING.test(n) && !WIRE_FORMATTING.test(n)) && !notRoots.some((r) => r.test(n))) rare.add(n);
     }
     // ... each entered only by the simulation itself: every caller moves
     // too, or is the core's code that ran in the first run (whose branches

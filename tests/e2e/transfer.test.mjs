@@ -68,13 +68,15 @@
 // (wasm 293,017 + JS 6,256 + worker 664), from 312,618 on main 238bcc8.
 // Merged with the ▶'s rule and wasmratio7's effect_hash, 300,000 with BACK 6;
 // the split now writes BACK 5, 6 and 7 and keeps the smallest: 299,580
-// (wasm 292,661 + JS 6,255 + worker 664; 5 won).
+// (wasm 292,661 + JS 6,255 + worker 664; 5 won). The monitors' wire, timer
+// and store-key types' fmt impls the first run did not reach moved too
+// (split-lazy.mjs WIRE_FORMATTING): 298,937 (wasm 292,018).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 299_620;
+const BUDGET = 298_970;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
