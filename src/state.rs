@@ -1177,7 +1177,10 @@ mod tests {
             s = s.reduce(Msg::Zoom(0.5));
         }
         let window = (s.win_start, s.win_span);
-        assert!(window.0 <= 39 * SEC && 39 * SEC < window.0 + window.1, "{window:?}");
+        assert!(
+            window.0 <= 39 * SEC && 39 * SEC < window.0 + window.1,
+            "{window:?}"
+        );
         while s.pending().is_some() {
             run = run.advance(0.0);
             s = s.reduce(Msg::Grown(Rc::new(run.clone())));
