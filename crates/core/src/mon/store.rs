@@ -104,6 +104,37 @@ impl PrefixRef {
     }
 }
 
+/// The keys a round writes every time (`intern_key`'s), each a small number:
+/// the trace writes one in a byte (`trace::store_tx`), a store keeps its
+/// value in a slot ([`super::store_keys`]); any other key is a name.
+pub fn known_key(key: &str) -> Option<u8> {
+    // By length first: most keys are version numbers, of no length here.
+    let (code, name) = match key.len() {
+        14 if key.as_bytes()[0] == b'l' => (0, "last_committed"),
+        14 => (1, "election_epoch"),
+        15 => (2, "first_committed"),
+        9 => (3, "pending_v"),
+        10 => (4, "pending_pn"),
+        11 => (5, "accepted_pn"),
+        7 => (6, "last_pn"),
+        19 => (7, "connectivity_scores"),
+        _ => return None,
+    };
+    (key == name).then_some(code)
+}
+
+/// The keys of [`known_key`], at their numbers.
+pub const KNOWN_KEYS: [&str; 8] = [
+    "last_committed",
+    "election_epoch",
+    "first_committed",
+    "pending_v",
+    "pending_pn",
+    "accepted_pn",
+    "last_pn",
+    "connectivity_scores",
+];
+
 /// A key within a prefix: the monitors' own fixed keys (`last_committed`,
 /// `pending_v`, ..., rewritten by every paxos round) borrowed, a short one
 /// (a version, most config-keys) inline, a long one shared ([`SmallStr`]).
