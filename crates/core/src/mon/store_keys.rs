@@ -22,7 +22,6 @@
 
 use super::small::{SmallBytes, SmallStr};
 use super::store::{known_key, KNOWN_KEYS};
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::VecDeque;
@@ -74,19 +73,15 @@ impl Named {
     /// where a store applies a put (called, it cost 0.5% of the slice).
     #[inline(always)]
     pub fn insert(&mut self, key: &Key, value: &SmallBytes) {
-        if let Some(k) = known_key(key) {
-            self.known[k as usize] = Some(value.clone());
-            return;
-        }
-        match self.other.entry(key.clone()) {
-            Entry::Occupied(e) => *e.into_mut() = value.clone(),
-            Entry::Vacant(e) => {
-                e.insert(value.clone());
-            }
-        }
+        // One copy of the value, wherever it goes (fewer bytes in the page).
+        let slot = match known_key(key) {
+            Some(k) => self.known[k as usize].get_or_insert_with(SmallBytes::default),
+            None => self.other.entry(key.clone()).or_default(),
+        };
+        *slot = value.clone();
     }
-    /// Whether `key` was there.
-    #[inline]
+    /// Whether `key` was there. (Not inlined: rare, and the page's bytes.)
+    #[inline(never)]
     pub fn remove(&mut self, key: &str) -> bool {
         match known_key(key) {
             Some(k) => self.known[k as usize].take().is_some(),
@@ -101,13 +96,22 @@ impl Named {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// Every (key, value) onto `list`, in no particular order (readers
+    /// sort; every reader lists a whole prefix: a list, not a chain of
+    /// iterators, is less code in the page).
+    fn list_into<'a>(&'a self, list: &mut Vec<(&'a Key, &'a SmallBytes)>) {
+        for (k, v) in KNOWN.iter().zip(&self.known) {
+            if let Some(v) = v {
+                list.push((k, v));
+            }
+        }
+        list.extend(self.other.iter());
+    }
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        KNOWN
-            .iter()
-            .zip(&self.known)
-            .filter_map(|(k, v)| Some((k, v.as_ref()?)))
-            .chain(self.other.iter())
+    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
+        let mut list = Vec::new();
+        self.list_into(&mut list);
+        list.into_iter()
     }
 }
 
@@ -158,8 +162,11 @@ impl Keys {
         self.named.is_empty() && self.versions.is_empty()
     }
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        self.named.iter().chain(self.versions.iter())
+    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
+        let mut list = Vec::new();
+        self.named.list_into(&mut list);
+        self.versions.list_into(&mut list);
+        list.into_iter()
     }
 }
 
