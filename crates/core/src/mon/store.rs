@@ -109,18 +109,21 @@ impl PrefixRef {
 /// value in a slot ([`super::store_keys`]); any other key is a name.
 pub fn known_key(key: &str) -> Option<u8> {
     // By length first: most keys are version numbers, of no length here.
-    let (code, name) = match key.len() {
-        14 if key.as_bytes()[0] == b'l' => (0, "last_committed"),
-        14 => (1, "election_epoch"),
-        15 => (2, "first_committed"),
-        9 => (3, "pending_v"),
-        10 => (4, "pending_pn"),
-        11 => (5, "accepted_pn"),
-        7 => (6, "last_pn"),
-        19 => (7, "connectivity_scores"),
+    // Each compared with its constant, which compiles to a word or two
+    // compared in place (one comparison with whichever name matched the
+    // length called `memcmp`: a store's every put and get of a name).
+    let (code, same) = match key.len() {
+        14 if key.as_bytes()[0] == b'l' => (0, key == "last_committed"),
+        14 => (1, key == "election_epoch"),
+        15 => (2, key == "first_committed"),
+        9 => (3, key == "pending_v"),
+        10 => (4, key == "pending_pn"),
+        11 => (5, key == "accepted_pn"),
+        7 => (6, key == "last_pn"),
+        19 => (7, key == "connectivity_scores"),
         _ => return None,
     };
-    (key == name).then_some(code)
+    same.then_some(code)
 }
 
 /// The keys of [`known_key`], at their numbers.
