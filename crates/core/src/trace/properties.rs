@@ -295,6 +295,9 @@ pub struct History {
     contiguous: Version,
     /// Per config-key key, sorted by name.
     keys: Vec<Key>,
+    /// Where the key found last is in `keys`: a write's request, commit
+    /// and answer name the same key in turn, each found without a search.
+    last_key: usize,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
     /// Per monitor named in a `mon add`/`mon remove` or a monmap, sorted by name.
@@ -340,16 +343,21 @@ impl History {
         &mut v[i]
     }
 
+    /// Where `name` is in `keys`, or where it would go.
+    fn key_index(&self, name: &str) -> Result<usize, usize> {
+        match self.keys.get(self.last_key) {
+            Some(k) if k.name == name => Ok(self.last_key),
+            _ => self.keys.binary_search_by(|k| k.name.as_str().cmp(name)),
+        }
+    }
+
     fn key(&self, name: &str) -> Option<&Key> {
-        let i = self
-            .keys
-            .binary_search_by(|k| k.name.as_str().cmp(name))
-            .ok()?;
+        let i = self.key_index(name).ok()?;
         Some(&self.keys[i])
     }
 
     fn key_mut(&mut self, name: &str) -> &mut Key {
-        let i = match self.keys.binary_search_by(|k| k.name.as_str().cmp(name)) {
+        let i = match self.key_index(name) {
             Ok(i) => i,
             Err(i) => {
                 let key = Key {
@@ -360,6 +368,7 @@ impl History {
                 i
             }
         };
+        self.last_key = i;
         &mut self.keys[i]
     }
 
