@@ -107,12 +107,6 @@ impl Named {
         }
         list.extend(self.other.iter());
     }
-    /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
-        let mut list = Vec::new();
-        self.list_into(&mut list);
-        list.into_iter()
-    }
 }
 
 /// A prefix's keys (wasm): the keys that start with a digit (the versions,
@@ -328,12 +322,15 @@ impl Keys {
     }
 
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        self.named.iter().chain(
+    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
+        let mut list = Vec::with_capacity(self.len());
+        self.named.list_into(&mut list);
+        list.extend(
             self.slots
                 .iter()
                 .filter_map(|s| s.as_ref().map(|(k, v)| (k, v))),
-        )
+        );
+        list.into_iter()
     }
 }
 
