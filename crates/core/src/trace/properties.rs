@@ -295,8 +295,8 @@ pub struct History {
     contiguous: Version,
     /// Per config-key key, sorted by name.
     keys: Vec<Key>,
-    /// Where the key found last is in `keys`: a write's request, commit
-    /// and answer name the same key in turn, each found without a search.
+    /// Where the key [`History::key_mut`] found last is in `keys`: a
+    /// write's request, commit and answer name the same key in turn.
     last_key: usize,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
@@ -343,21 +343,20 @@ impl History {
         &mut v[i]
     }
 
-    /// Where `name` is in `keys`, or where it would go.
-    fn key_index(&self, name: &str) -> Result<usize, usize> {
-        match self.keys.get(self.last_key) {
-            Some(k) if k.name == name => Ok(self.last_key),
-            _ => self.keys.binary_search_by(|k| k.name.as_str().cmp(name)),
-        }
-    }
-
     fn key(&self, name: &str) -> Option<&Key> {
-        let i = self.key_index(name).ok()?;
+        let i = self
+            .keys
+            .binary_search_by(|k| k.name.as_str().cmp(name))
+            .ok()?;
         Some(&self.keys[i])
     }
 
     fn key_mut(&mut self, name: &str) -> &mut Key {
-        let i = match self.key_index(name) {
+        let found = match self.keys.get(self.last_key) {
+            Some(k) if k.name == name => Ok(self.last_key),
+            _ => self.keys.binary_search_by(|k| k.name.as_str().cmp(name)),
+        };
+        let i = match found {
             Ok(i) => i,
             Err(i) => {
                 let key = Key {
