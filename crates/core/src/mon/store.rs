@@ -461,10 +461,7 @@ impl Eq for MonitorDBStore {}
 
 /// One prefix's (key, value) pairs in key order.
 fn sorted(keys: &Keys) -> Vec<(&str, &[u8])> {
-    let mut v: Vec<(&str, &[u8])> = keys
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_slice()))
-        .collect();
+    let mut v: Vec<(&str, &[u8])> = keys.iter().map(|(k, v)| (k, v.as_slice())).collect();
     v.sort_unstable_by(|a, b| a.0.cmp(b.0));
     v
 }
@@ -646,7 +643,7 @@ impl MonitorDBStore {
         let mut keys: Vec<(&str, &str)> = Vec::new();
         for store in [self, other] {
             for (p, m, _) in &store.data {
-                keys.extend(m.iter().map(|(k, _)| (p.as_str(), k.as_str())));
+                keys.extend(m.iter().map(|(k, _)| (p.as_str(), k)));
             }
         }
         keys.sort_unstable();

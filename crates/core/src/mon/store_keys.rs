@@ -34,21 +34,6 @@ type Key = SmallStr;
 #[cfg(not(target_arch = "wasm32"))]
 const GAP: u64 = 64;
 
-/// The names of [`known_key`]'s keys, as [`Named::iter`] lists them.
-static KNOWN: [Key; KNOWN_KEYS.len()] = {
-    let mut k = [const { SmallStr::from_static("") }; KNOWN_KEYS.len()];
-    let mut i = 0;
-    while i < k.len() {
-        // (A static name: nothing to drop; a `const` cannot drop.)
-        std::mem::forget(std::mem::replace(
-            &mut k[i],
-            SmallStr::from_static(KNOWN_KEYS[i]),
-        ));
-        i += 1;
-    }
-    k
-};
-
 /// Keys found by hash: a prefix's keys in wasm, its named keys natively.
 /// But the keys every paxos round writes and every refresh reads
 /// (`last_committed`, `first_committed`, `pending_v`, ...: [`known_key`])
@@ -99,13 +84,13 @@ impl Named {
     /// Every (key, value) onto `list`, in no particular order (readers
     /// sort; every reader lists a whole prefix: a list, not a chain of
     /// iterators, is less code in the page).
-    fn list_into<'a>(&'a self, list: &mut Vec<(&'a Key, &'a SmallBytes)>) {
-        for (k, v) in KNOWN.iter().zip(&self.known) {
+    fn list_into<'a>(&'a self, list: &mut Vec<(&'a str, &'a SmallBytes)>) {
+        for (k, v) in KNOWN_KEYS.iter().zip(&self.known) {
             if let Some(v) = v {
                 list.push((k, v));
             }
         }
-        list.extend(self.other.iter());
+        list.extend(self.other.iter().map(|(k, v)| (k.as_str(), v)));
     }
 }
 
@@ -156,7 +141,7 @@ impl Keys {
         self.named.is_empty() && self.versions.is_empty()
     }
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
+    pub fn iter(&self) -> std::vec::IntoIter<(&str, &SmallBytes)> {
         let mut list = Vec::new();
         self.named.list_into(&mut list);
         self.versions.list_into(&mut list);
@@ -322,13 +307,13 @@ impl Keys {
     }
 
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> std::vec::IntoIter<(&Key, &SmallBytes)> {
+    pub fn iter(&self) -> std::vec::IntoIter<(&str, &SmallBytes)> {
         let mut list = Vec::with_capacity(self.len());
         self.named.list_into(&mut list);
         list.extend(
             self.slots
                 .iter()
-                .filter_map(|s| s.as_ref().map(|(k, v)| (k, v))),
+                .filter_map(|s| s.as_ref().map(|(k, v)| (k.as_str(), v))),
         );
         list.into_iter()
     }
