@@ -62,6 +62,13 @@ fn inline(b: &[u8]) -> Option<(u8, [u8; INLINE])> {
     Some((b.len() as u8, buf))
 }
 
+/// No bytes (inline).
+impl Default for SmallBytes {
+    fn default() -> Self {
+        SmallBytes(BytesRepr::Inline(0, [0; INLINE]))
+    }
+}
+
 impl Deref for SmallBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

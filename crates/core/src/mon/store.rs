@@ -104,6 +104,40 @@ impl PrefixRef {
     }
 }
 
+/// The keys a round writes every time (`intern_key`'s), each a small number:
+/// the trace writes one in a byte (`trace::store_tx`), a store keeps its
+/// value in a slot ([`super::store_keys`]); any other key is a name.
+pub fn known_key(key: &str) -> Option<u8> {
+    // By length first: most keys are version numbers, of no length here.
+    // Each compared with its constant, which compiles to a word or two
+    // compared in place (one comparison with whichever name matched the
+    // length called `memcmp`: a store's every put and get of a name).
+    let (code, same) = match key.len() {
+        14 if key.as_bytes()[0] == b'l' => (0, key == "last_committed"),
+        14 => (1, key == "election_epoch"),
+        15 => (2, key == "first_committed"),
+        9 => (3, key == "pending_v"),
+        10 => (4, key == "pending_pn"),
+        11 => (5, key == "accepted_pn"),
+        7 => (6, key == "last_pn"),
+        19 => (7, key == "connectivity_scores"),
+        _ => return None,
+    };
+    same.then_some(code)
+}
+
+/// The keys of [`known_key`], at their numbers.
+pub const KNOWN_KEYS: [&str; 8] = [
+    "last_committed",
+    "election_epoch",
+    "first_committed",
+    "pending_v",
+    "pending_pn",
+    "accepted_pn",
+    "last_pn",
+    "connectivity_scores",
+];
+
 /// A key within a prefix: the monitors' own fixed keys (`last_committed`,
 /// `pending_v`, ..., rewritten by every paxos round) borrowed, a short one
 /// (a version, most config-keys) inline, a long one shared ([`SmallStr`]).
@@ -427,10 +461,7 @@ impl Eq for MonitorDBStore {}
 
 /// One prefix's (key, value) pairs in key order.
 fn sorted(keys: &Keys) -> Vec<(&str, &[u8])> {
-    let mut v: Vec<(&str, &[u8])> = keys
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_slice()))
-        .collect();
+    let mut v: Vec<(&str, &[u8])> = keys.iter().map(|(k, v)| (k, v.as_slice())).collect();
     v.sort_unstable_by(|a, b| a.0.cmp(b.0));
     v
 }
@@ -612,7 +643,7 @@ impl MonitorDBStore {
         let mut keys: Vec<(&str, &str)> = Vec::new();
         for store in [self, other] {
             for (p, m, _) in &store.data {
-                keys.extend(m.iter().map(|(k, _)| (p.as_str(), k.as_str())));
+                keys.extend(m.iter().map(|(k, _)| (p.as_str(), k)));
             }
         }
         keys.sort_unstable();

@@ -21,7 +21,7 @@
 //! "Thirteenth round, wasm against native").
 
 use super::small::{SmallBytes, SmallStr};
-use std::collections::hash_map::Entry;
+use super::store::{known_key, KNOWN_KEYS};
 use std::collections::HashMap;
 #[cfg(not(target_arch = "wasm32"))]
 use std::collections::VecDeque;
@@ -35,42 +35,62 @@ type Key = SmallStr;
 const GAP: u64 = 64;
 
 /// Keys found by hash: a prefix's keys in wasm, its named keys natively.
+/// But the keys every paxos round writes and every refresh reads
+/// (`last_committed`, `first_committed`, `pending_v`, ...: [`known_key`])
+/// each have a slot, found by their length and one comparison: hashed,
+/// they were 3% of the benchmark's instructions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Named(HashMap<Key, SmallBytes, BuildHasherDefault<WordHash>>);
+pub struct Named {
+    known: [Option<SmallBytes>; KNOWN_KEYS.len()],
+    other: HashMap<Key, SmallBytes, BuildHasherDefault<WordHash>>,
+}
 
 impl Named {
     #[inline]
     pub fn get(&self, key: &str) -> Option<&SmallBytes> {
-        self.0.get(key)
+        match known_key(key) {
+            Some(k) => self.known[k as usize].as_ref(),
+            None => self.other.get(key),
+        }
     }
     /// Put `key` = `value` (copied inline or shared, never allocated); an
     /// existing key is kept (overwrites are the common case). Inlined
     /// where a store applies a put (called, it cost 0.5% of the slice).
     #[inline(always)]
     pub fn insert(&mut self, key: &Key, value: &SmallBytes) {
-        match self.0.entry(key.clone()) {
-            Entry::Occupied(e) => *e.into_mut() = value.clone(),
-            Entry::Vacant(e) => {
-                e.insert(value.clone());
-            }
+        // One copy of the value, wherever it goes (fewer bytes in the page).
+        let slot = match known_key(key) {
+            Some(k) => self.known[k as usize].get_or_insert_with(SmallBytes::default),
+            None => self.other.entry(key.clone()).or_default(),
+        };
+        *slot = value.clone();
+    }
+    /// Whether `key` was there. (Not inlined: rare, and the page's bytes.)
+    #[inline(never)]
+    pub fn remove(&mut self, key: &str) -> bool {
+        match known_key(key) {
+            Some(k) => self.known[k as usize].take().is_some(),
+            None => self.other.remove(key).is_some(),
         }
     }
-    /// Whether `key` was there.
-    #[inline]
-    pub fn remove(&mut self, key: &str) -> bool {
-        self.0.remove(key).is_some()
-    }
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.known.iter().flatten().count() + self.other.len()
     }
     /// (Natively, [`Keys::is_empty`] counts the window too.)
     #[cfg(target_arch = "wasm32")]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
-    /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        self.0.iter()
+    /// Every (key, value) onto `list`, in no particular order (readers
+    /// sort; every reader lists a whole prefix: a list, not a chain of
+    /// iterators, is less code in the page).
+    fn list_into<'a>(&'a self, list: &mut Vec<(&'a str, &'a SmallBytes)>) {
+        for (k, v) in KNOWN_KEYS.iter().zip(&self.known) {
+            if let Some(v) = v {
+                list.push((k, v));
+            }
+        }
+        list.extend(self.other.iter().map(|(k, v)| (k.as_str(), v)));
     }
 }
 
@@ -121,8 +141,11 @@ impl Keys {
         self.named.is_empty() && self.versions.is_empty()
     }
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        self.named.iter().chain(self.versions.iter())
+    pub fn iter(&self) -> std::vec::IntoIter<(&str, &SmallBytes)> {
+        let mut list = Vec::new();
+        self.named.list_into(&mut list);
+        self.versions.list_into(&mut list);
+        list.into_iter()
     }
 }
 
@@ -202,7 +225,12 @@ impl Keys {
             None => match self.widen(v) {
                 Some(i) => i,
                 None => {
-                    if self.named.0.insert(key.clone(), value.clone()).is_none() {
+                    if self
+                        .named
+                        .other
+                        .insert(key.clone(), value.clone())
+                        .is_none()
+                    {
                         self.strays += 1;
                     }
                     return;
@@ -279,12 +307,15 @@ impl Keys {
     }
 
     /// Every (key, value), in no particular order (readers sort).
-    pub fn iter(&self) -> impl Iterator<Item = (&Key, &SmallBytes)> {
-        self.named.iter().chain(
+    pub fn iter(&self) -> std::vec::IntoIter<(&str, &SmallBytes)> {
+        let mut list = Vec::with_capacity(self.len());
+        self.named.list_into(&mut list);
+        list.extend(
             self.slots
                 .iter()
-                .filter_map(|s| s.as_ref().map(|(k, v)| (k, v))),
-        )
+                .filter_map(|s| s.as_ref().map(|(k, v)| (k.as_str(), v))),
+        );
+        list.into_iter()
     }
 }
 
@@ -462,6 +493,40 @@ mod tests {
         // Empty, the window starts again wherever the next version is.
         put(&mut k, "500", 7);
         assert_eq!(all(&k), [("500".to_string(), 7)]);
+    }
+
+    #[test]
+    fn known_keys_in_their_slots_read_list_and_compare_as_hashed_ones() {
+        let mut k = Keys::default();
+        for (i, name) in KNOWN_KEYS.iter().enumerate() {
+            assert_eq!(known_key(name), Some(i as u8));
+            put(&mut k, name, i as u8);
+        }
+        // Names of the same lengths, and the names of other keys.
+        for name in ["last_committee", "in_sync", "force_sync", "joined"] {
+            assert_eq!(known_key(name), None);
+            put(&mut k, name, 9);
+        }
+        put(&mut k, "pending_v", 7); // overwritten
+        assert_eq!(k.len(), KNOWN_KEYS.len() + 4);
+        assert_eq!(k.get("pending_v").map(|v| v[0]), Some(7));
+        assert_eq!(k.get("last_committee").map(|v| v[0]), Some(9));
+        k.remove("first_committed");
+        k.remove("in_sync");
+        assert_eq!(k.get("first_committed"), None);
+        assert_eq!(k.len(), KNOWN_KEYS.len() + 2);
+        let listed = all(&k);
+        assert_eq!(listed.len(), k.len());
+        assert!(listed.contains(&("pending_v".to_string(), 7)));
+        assert!(listed.contains(&("joined".to_string(), 9)));
+        // The same contents put in another order compare equal.
+        let mut other = Keys::default();
+        for (key, v) in listed.into_iter().rev() {
+            put(&mut other, &key, v);
+        }
+        assert_eq!(other, k);
+        other.remove("last_pn");
+        assert_ne!(other, k);
     }
 
     #[test]

@@ -232,6 +232,38 @@ impl Key {
         }
     }
 
+    /// Version `version` set it to `value` (None: erased it).
+    fn set(&mut self, version: Version, value: Option<String>) {
+        let h = &mut self.versions;
+        let i = h.partition_point(|(v, _)| *v <= version);
+        match i.checked_sub(1) {
+            Some(last) if h[last].0 == version => {
+                if let Some(e) = h.get_mut(last) {
+                    e.1 = value;
+                }
+            }
+            _ => h.insert(i, (version, value)),
+        }
+    }
+
+    /// `version` sets it to `value`: a value no client wrote, or an older
+    /// write coming back after a newer one was acknowledged, loses a write.
+    fn overwrite(&self, at: Time, version: Version, value: &str) -> Option<Found> {
+        if self.writes_of(value).is_none() {
+            let key = &self.name;
+            return Some((
+                Property::WriteKept,
+                format!(
+                    "v{version} set {key}={value} at {}s, a value no client wrote",
+                    format_secs(at)
+                ),
+            ));
+        }
+        let (sent, newer) = self.latest.as_ref()?;
+        let text = self.older(value, version, *sent, newer)?;
+        Some((Property::WriteKept, text))
+    }
+
     /// If every write of `value` was answered before the acknowledged write
     /// of `newer` was sent at `sent`, `value` set again in `version` loses
     /// that write: the explanation.
@@ -274,6 +306,9 @@ pub struct History {
     contiguous: Version,
     /// Per config-key key, sorted by name.
     keys: Vec<Key>,
+    /// Where the key [`History::key_mut`] found last is in `keys`: a
+    /// write's request, commit and answer name the same key in turn.
+    last_key: usize,
     /// The newest committed monmap: (epoch, members in rank order).
     monmap: Option<(u32, Vec<String>)>,
     /// Per monitor named in a `mon add`/`mon remove` or a monmap, sorted by name.
@@ -328,7 +363,11 @@ impl History {
     }
 
     fn key_mut(&mut self, name: &str) -> &mut Key {
-        let i = match self.keys.binary_search_by(|k| k.name.as_str().cmp(name)) {
+        let found = match self.keys.get(self.last_key) {
+            Some(k) if k.name == name => Ok(self.last_key),
+            _ => self.keys.binary_search_by(|k| k.name.as_str().cmp(name)),
+        };
+        let i = match found {
             Ok(i) => i,
             Err(i) => {
                 let key = Key {
@@ -339,6 +378,7 @@ impl History {
                 i
             }
         };
+        self.last_key = i;
         &mut self.keys[i]
     }
 
@@ -549,11 +589,14 @@ impl History {
             match op {
                 StoreOp::Put { prefix, key, value } if prefix == KV_PREFIX => {
                     let value = String::from_utf8_lossy(value).into_owned();
-                    self.check_overwrite(at, version, key, &value, out);
-                    self.set_kv(key, version, Some(value));
+                    // Found once for the check and the write (an absent
+                    // key, added first, has no writes: the same finding).
+                    let k = self.key_mut(key);
+                    out.extend(k.overwrite(at, version, &value));
+                    k.set(version, Some(value));
                 }
                 StoreOp::Erase { prefix, key } if prefix == KV_PREFIX => {
-                    self.set_kv(key, version, None)
+                    self.key_mut(key).set(version, None)
                 }
                 StoreOp::Put { prefix, key, value } if prefix == MONMAP => {
                     if let (Ok(epoch), Ok(m)) = (key.parse::<u32>(), decode_monmap(value)) {
@@ -562,47 +605,6 @@ impl History {
                     }
                 }
                 _ => {}
-            }
-        }
-    }
-
-    fn set_kv(&mut self, key: &str, version: Version, value: Option<String>) {
-        let h = &mut self.key_mut(key).versions;
-        let i = h.partition_point(|(v, _)| *v <= version);
-        match i.checked_sub(1) {
-            Some(last) if h[last].0 == version => {
-                if let Some(e) = h.get_mut(last) {
-                    e.1 = value;
-                }
-            }
-            _ => h.insert(i, (version, value)),
-        }
-    }
-
-    /// `version` sets `key` to `value`: a value no client wrote, or an older
-    /// write coming back after a newer one was acknowledged, loses a write.
-    fn check_overwrite(
-        &self,
-        at: Time,
-        version: Version,
-        key: &str,
-        value: &str,
-        out: &mut Vec<Found>,
-    ) {
-        let k = self.key(key);
-        if k.and_then(|k| k.writes_of(value)).is_none() {
-            out.push((
-                Property::WriteKept,
-                format!(
-                    "v{version} set {key}={value} at {}s, a value no client wrote",
-                    format_secs(at)
-                ),
-            ));
-        } else if let Some(k) = k {
-            if let Some((sent, newer)) = &k.latest {
-                if let Some(text) = k.older(value, version, *sent, newer) {
-                    out.push((Property::WriteKept, text));
-                }
             }
         }
     }

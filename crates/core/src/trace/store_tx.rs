@@ -12,41 +12,13 @@
 
 use crate::mon::small::SmallBytes;
 use crate::mon::store::{
-    intern_key, intern_prefix, known_prefix_index, known_prefix_name, StoreOp, Transaction,
+    intern_key, intern_prefix, known_key as key_code, known_prefix_index, known_prefix_name,
+    StoreOp, Transaction, KNOWN_KEYS as KEYS,
 };
 use crate::trace::binary::uint;
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::sync::Arc;
-
-/// The keys a round writes every time (`intern_key`'s), one byte each;
-/// any other key is written out.
-fn key_code(key: &str) -> Option<u8> {
-    // By length first: most keys are version numbers, of no length here.
-    let (code, name) = match key.len() {
-        14 if key.as_bytes()[0] == b'l' => (0, "last_committed"),
-        14 => (1, "election_epoch"),
-        15 => (2, "first_committed"),
-        9 => (3, "pending_v"),
-        10 => (4, "pending_pn"),
-        11 => (5, "accepted_pn"),
-        7 => (6, "last_pn"),
-        19 => (7, "connectivity_scores"),
-        _ => return None,
-    };
-    (key == name).then_some(code)
-}
-
-const KEYS: [&str; 8] = [
-    "last_committed",
-    "election_epoch",
-    "first_committed",
-    "pending_v",
-    "pending_pn",
-    "accepted_pn",
-    "last_pn",
-    "connectivity_scores",
-];
 
 /// Op tags (the tag byte's low two bits); the rest of the byte is the
 /// prefix's index among the known prefixes, or [`OTHER_PREFIX`].
