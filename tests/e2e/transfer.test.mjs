@@ -70,13 +70,14 @@
 // the split now writes BACK 5, 6 and 7 and keeps the smallest: 299,580
 // (wasm 292,661 + JS 6,255 + worker 664; 5 won). The monitors' wire, timer
 // and store-key types' fmt impls the first run did not reach moved too
-// (split-lazy.mjs WIRE_FORMATTING): 298,937 (wasm 292,018).
+// (split-lazy.mjs WIRE_FORMATTING): 298,937 (wasm 292,018). simspeed20 (the
+// paxos keys in slots, History's last key; −3.2% native): 299,708 (wasm 292,789).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { url } from './harness.mjs';
 
-const BUDGET = 298_970;
+const BUDGET = 299_740;
 
 async function fetched(path) {
   const response = await fetch(new URL(path, url));
