@@ -4,9 +4,9 @@
 //! not count: `explore --jobs` allocates from several threads, and shared
 //! counters would make them wait on each other.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-#[cfg(target_arch = "wasm32")]
-use std::sync::atomic::AtomicUsize;
+#[cfg(not(target_arch = "wasm32"))]
+use std::alloc::System;
+use std::alloc::{GlobalAlloc, Layout};
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering::Relaxed};
 
 pub struct Counting;
@@ -23,7 +23,7 @@ pub fn start() {
 }
 
 /// Whether allocations are counted: after [`start`], and always in wasm,
-/// where there are no threads and the count drives [`grow_ahead`].
+/// where there are no threads.
 fn counting() -> bool {
     cfg!(target_arch = "wasm32") || COUNTING.load(Relaxed)
 }
@@ -34,8 +34,6 @@ fn grew(n: usize) {
     }
     let live = LIVE.fetch_add(n as isize, Relaxed) + n as isize;
     PEAK.fetch_max(live, Relaxed);
-    #[cfg(target_arch = "wasm32")]
-    grow_ahead();
 }
 
 fn shrank(n: usize) {
@@ -44,62 +42,40 @@ fn shrank(n: usize) {
     }
 }
 
-/// The wasm memory's size when [`grow_ahead`] last looked (wasm only).
+/// The allocator under the counters: natively the system's; in wasm the
+/// page's own (crates/heap), so the benchmark's wasm allocates as the page
+/// does. It grows the memory by its size again (at least 16 MB, at most 256
+/// MB, as wasm32 has 4 GB in all): V8 runs its garbage collector at every
+/// `memory.grow` (node's profile of the benchmark once spent 11% there and
+/// 17% in sbrk growing the memory in small steps; docs/performance.md,
+/// `wasmtrace16`).
+#[cfg(not(target_arch = "wasm32"))]
+static INNER: System = System;
 #[cfg(target_arch = "wasm32")]
-static SEEN: AtomicUsize = AtomicUsize::new(0);
+static INNER: monscope_heap::Wasm<0, 256, 4096> = monscope_heap::Wasm::new();
 
-/// In wasm the system allocator (dlmalloc) grows the memory in small steps,
-/// and that is costly in V8 (node's profile of the benchmark: 17% in sbrk,
-/// and 11% in V8's garbage collector, which runs at every `memory.grow`).
-/// So once dlmalloc has grown the memory, grow it as much again (at least
-/// 16 MB, at most 256 MB, since wasm32 has 4 GB in all): a block allocated
-/// and freed at once stays with dlmalloc, which cannot give wasm memory
-/// back, and serves the next allocations. Watched by the memory's size, not
-/// by the bytes counted live: dlmalloc's headers and rounding put its
-/// footprint well above the live count, and a reserve by the count ran out
-/// between reserves (the trace's blocks then grew the memory in 64 kB
-/// steps, docs/performance.md, `wasmtrace16`).
-#[cfg(target_arch = "wasm32")]
-fn grow_ahead() {
-    const PAGE: usize = 65536;
-    let size = core::arch::wasm32::memory_size(0) * PAGE;
-    if size <= SEEN.load(Relaxed) {
-        return;
-    }
-    if let Ok(l) = Layout::from_size_align(size.clamp(16 << 20, 256 << 20), 16) {
-        // SAFETY: a fresh block of layout `l`, freed with the same layout.
-        unsafe {
-            let p = System.alloc(l);
-            if !p.is_null() {
-                System.dealloc(p, l);
-            }
-        }
-    }
-    SEEN.store(core::arch::wasm32::memory_size(0) * PAGE, Relaxed);
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; only the counters are ours.
+// SAFETY: every call is forwarded to `INNER` unchanged; only the counters are ours.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let p = System.alloc(l);
+        let p = INNER.alloc(l);
         if !p.is_null() {
             grew(l.size());
         }
         p
     }
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(l);
+        let p = INNER.alloc_zeroed(l);
         if !p.is_null() {
             grew(l.size());
         }
         p
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l);
+        INNER.dealloc(p, l);
         shrank(l.size());
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
-        let q = System.realloc(p, l, new);
+        let q = INNER.realloc(p, l, new);
         if !q.is_null() {
             shrank(l.size());
             grew(new);

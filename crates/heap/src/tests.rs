@@ -1,0 +1,220 @@
+//! The heap's logic on a fake memory: a buffer handed out in pages, as
+//! `memory.grow` does, sometimes with another allocator's growth between.
+
+extern crate std;
+
+use super::*;
+use std::vec::Vec;
+
+const PAGE: usize = 4096;
+
+/// A fake wasm memory: `pages` of PAGE bytes, grown from the start.
+struct Memory {
+    buf: Vec<u128>,
+    used: usize,
+    /// Pages taken by "another allocator" before every fourth growth.
+    foreign: usize,
+    grown: usize,
+}
+
+impl Memory {
+    fn new(bytes: usize, foreign: usize) -> Memory {
+        Memory {
+            buf: std::vec![0; bytes / 16],
+            used: 0,
+            foreign,
+            grown: 0,
+        }
+    }
+
+    fn base(&self) -> usize {
+        self.buf.as_ptr() as usize
+    }
+
+    /// `memory.grow`: at least `need` bytes, whole pages, or None when full.
+    fn grow(&mut self, need: usize) -> Option<(usize, usize)> {
+        self.grown += 1;
+        if self.grown % 4 == 0 {
+            self.used += self.foreign * PAGE;
+        }
+        let len = need.div_ceil(PAGE) * PAGE;
+        if self.used + len > self.buf.len() * 16 {
+            return None;
+        }
+        let start = self.base() + self.used;
+        self.used += len;
+        Some((start, len))
+    }
+}
+
+/// A tiny deterministic generator (xorshift) for the mixed workload.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+/// A block in use: where, its layout, and the byte it was filled with.
+type Block = (*mut u8, Layout, u8);
+
+unsafe fn check(b: &Block) {
+    let (p, l, byte) = *b;
+    assert!((p as usize).is_multiple_of(l.align()), "{l:?} at {p:?}");
+    assert!((0..l.size()).all(|k| *p.add(k) == byte), "{l:?} at {p:?} lost its bytes");
+}
+
+#[test]
+fn classes_hold_their_sizes_and_grow_with_them() {
+    let mut last = class(1);
+    for size in (1..=1 << 20).chain([(1 << 31) - 1, 1 << 31]) {
+        let (c, bytes) = class(size);
+        assert!(c < CLASSES && bytes >= size && bytes.is_multiple_of(ALIGN), "{size}");
+        // One size per class, in order; a large block wastes under 25%.
+        assert!(c == last.0 && bytes == last.1 || c == last.0 + 1 && bytes > last.1 || size > 1 << 20, "{size}");
+        assert!(size <= SMALL || bytes - size < size / 4, "{size}: {bytes}");
+        last = (c, bytes);
+    }
+    // A Vec doubling its capacity (of 24-, 40- and 56-byte items) stays on whole classes.
+    for item in [24, 40, 56, 64] {
+        assert_eq!(class(item << 20).1, item << 20);
+    }
+    // wasm32's largest layout, just under 2 GB, has the last class.
+    assert_eq!(class((1 << 31) - 1).0, CLASSES - 1);
+}
+
+#[test]
+fn blocks_keep_their_bytes_and_freed_ones_are_reused() {
+    let mut memory = Memory::new(64 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    let mut blocks: Vec<Block> = Vec::new();
+    unsafe {
+        let sizes = (1..=700).chain([1000, 4096, 65537, 300_000, 1 << 20]);
+        for (i, size) in sizes.enumerate() {
+            let l = Layout::from_size_align(size, 1 << (i % 7)).unwrap();
+            let p = heap.alloc(l, grow);
+            p.write_bytes(i as u8, size);
+            blocks.push((p, l, i as u8));
+        }
+        blocks.iter().for_each(|b| check(b));
+        // Freed, a block serves its class again (the 40-byte class here).
+        let (p, l, _) = blocks[40];
+        heap.dealloc(p, l);
+        let q = heap.alloc(Layout::from_size_align(33, 8).unwrap(), grow);
+        assert_eq!(q, p);
+        q.write_bytes(40, 33);
+        blocks[40].1 = Layout::from_size_align(33, 8).unwrap();
+        // Within its class a block stays; beyond, it moves with its bytes.
+        let (p, l, _) = blocks[16];
+        assert_eq!(heap.realloc(p, l, 32, grow), p);
+        let q = heap.realloc(p, Layout::from_size_align(32, l.align()).unwrap(), 600, grow);
+        assert_ne!(q, p);
+        assert!((0..17).all(|k| *q.add(k) == 16));
+        q.write_bytes(16, 600);
+        blocks[16] = (q, Layout::from_size_align(600, l.align()).unwrap(), 16);
+        blocks.iter().for_each(|b| check(b));
+    }
+}
+
+#[test]
+fn the_top_block_grows_and_is_given_back_in_place() {
+    let mut memory = Memory::new(64 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    unsafe {
+        let small = heap.alloc(Layout::from_size_align(10, 1).unwrap(), grow);
+        small.write_bytes(7, 10);
+        let mut l = Layout::from_size_align(1000, 8).unwrap();
+        let p = heap.alloc(l, grow);
+        p.write_bytes(1, 1000);
+        // A Vec growing at the top keeps its place, through many growths
+        // of the memory.
+        for size in [2000, 5000, 100_000, 3 << 20, 10 << 20] {
+            assert_eq!(heap.realloc(p, l, size, grow), p, "{size}");
+            p.add(l.size()).write_bytes(1, size - l.size());
+            l = Layout::from_size_align(size, 8).unwrap();
+        }
+        assert!((0..l.size()).all(|k| *p.add(k) == 1));
+        // Freed at the top, and allocated again (a large block at once
+        // freed, as the CLI's bench does), it takes the same place.
+        heap.dealloc(p, l);
+        assert_eq!(heap.alloc(Layout::from_size_align(20 << 20, 16).unwrap(), grow), p);
+        check(&(small, Layout::from_size_align(10, 1).unwrap(), 7));
+    }
+}
+
+#[test]
+fn a_mixed_workload_keeps_every_block_and_reuses_memory() {
+    for foreign in [0, 1] {
+        let mut memory = Memory::new(256 << 20, foreign);
+        let base = memory.base();
+        let grow = &mut |need| memory.grow(need);
+        let mut heap = Heap::new();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut live: Vec<Block> = Vec::new();
+        unsafe {
+            for i in 0..200_000 {
+                let size = match rng.next(50) {
+                    0 => 1 + rng.next(100_000),
+                    1..5 => 1 + rng.next(4000),
+                    _ => 1 + rng.next(300),
+                };
+                let wide = rng.next(50) == 0;
+                let align = 1 << rng.next(if wide { 8 } else { 5 });
+                let byte = i as u8;
+                match rng.next(6) {
+                    0..3 => {
+                        let l = Layout::from_size_align(size, align).unwrap();
+                        let p = heap.alloc(l, grow);
+                        assert!(!p.is_null());
+                        p.write_bytes(byte, size);
+                        live.push((p, l, byte));
+                    }
+                    3 | 4 if !live.is_empty() => {
+                        let b = live.swap_remove(rng.next(live.len()));
+                        check(&b);
+                        heap.dealloc(b.0, b.1);
+                    }
+                    _ if !live.is_empty() => {
+                        let k = rng.next(live.len());
+                        let (p, l, old) = live[k];
+                        check(&live[k]);
+                        let q = heap.realloc(p, l, size, grow);
+                        assert!(!q.is_null());
+                        assert!((0..l.size().min(size)).all(|j| *q.add(j) == old));
+                        q.write_bytes(byte, size);
+                        live[k] = (q, Layout::from_size_align(size, l.align()).unwrap(), byte);
+                    }
+                    _ => {}
+                }
+            }
+            live.iter().for_each(|b| check(b));
+        }
+        // About 33k blocks of ~1.5 kB on average are live at the end: the
+        // memory holds them with the classes' rounding and free lists,
+        // not much more.
+        let held: usize = live.iter().map(|b| b.1.size()).sum();
+        let top = heap.top - base;
+        assert!(top < held * 2, "{top} bytes of memory for {held} held");
+    }
+}
+
+#[test]
+fn a_full_memory_gives_null() {
+    let mut memory = Memory::new(1 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    unsafe {
+        let p = heap.alloc(Layout::from_size_align(600_000, 16).unwrap(), grow);
+        assert!(!p.is_null());
+        assert!(heap.alloc(Layout::from_size_align(600_000, 16).unwrap(), grow).is_null());
+        assert!(heap.realloc(p, Layout::from_size_align(600_000, 16).unwrap(), 2 << 20, grow).is_null());
+        // The old block is still there, and small blocks still come.
+        assert!(!heap.alloc(Layout::from_size_align(64, 8).unwrap(), grow).is_null());
+    }
+}
