@@ -51,10 +51,17 @@ fn class(size: usize) -> (usize, usize) {
 pub trait Grow: FnMut(usize) -> Option<(usize, usize)> {}
 impl<G: FnMut(usize) -> Option<(usize, usize)>> Grow for G {}
 
+/// The size of large class `c`'s blocks (`class`'s inverse).
+fn bytes(c: usize) -> usize {
+    ((c % 4) + 5) << ((c + 4) / 4 - 2)
+}
+
 /// The heap's state: one thread's (wasm's single thread) or a test's.
 pub struct Heap {
     /// The first free block of each class; a free block holds the next.
     free: [usize; CLASSES],
+    /// Which large classes have free blocks (bit c for class c).
+    large: u128,
     /// The heap's unused top: [top, end) is free memory.
     top: usize,
     end: usize,
@@ -64,6 +71,7 @@ impl Heap {
     pub const fn new() -> Heap {
         Heap {
             free: [0; CLASSES],
+            large: 0,
             top: 0,
             end: 0,
         }
@@ -89,16 +97,42 @@ impl Heap {
         self.take(l, grow)
     }
 
+    /// A block for `l` from the smallest free large block that holds it
+    /// (its rest listed in pieces: a large block freed is not kept for its
+    /// class alone, e.g. the simulation worker's passing buffers), else from
+    /// the top.
     #[inline(never)]
     unsafe fn take(&mut self, l: Layout, grow: &mut impl Grow) -> *mut u8 {
         let (c, size) = class(l.size());
-        let p = self.free[c];
-        // A listed block is 16-aligned; rarer alignments come from the top.
-        if p != 0 && l.align() <= ALIGN {
-            self.free[c] = *(p as *const usize);
-            return p as *mut u8;
+        // Listed blocks are 16-aligned; rarer alignments come from the top.
+        let fit = self.large & (!0 << c);
+        if fit == 0 || l.align() > ALIGN {
+            return self.cut(size, l.align(), grow);
         }
-        self.cut(size, l.align(), grow)
+        let b = fit.trailing_zeros() as usize;
+        let p = self.free[b];
+        self.free[b] = *(p as *const usize);
+        if self.free[b] == 0 {
+            self.large &= !(1 << b);
+        }
+        self.pieces(p + size, bytes(b) - size);
+        p as *mut u8
+    }
+
+    /// Lists `len` bytes from `p` (a multiple of 16) as free blocks of the
+    /// largest classes they hold.
+    unsafe fn pieces(&mut self, mut p: usize, mut len: usize) {
+        while len > 0 {
+            let piece = if len <= SMALL {
+                len
+            } else {
+                let k = usize::BITS - 3 - len.leading_zeros();
+                len >> k << k
+            };
+            self.park(p, class(piece).0);
+            p += piece;
+            len -= piece;
+        }
     }
 
     /// A new block of `size` bytes cut from the top.
@@ -162,7 +196,15 @@ impl Heap {
         if p + size == self.top {
             self.top = p;
         } else {
-            self.list(p, c);
+            self.park(p, c);
+        }
+    }
+
+    /// Lists a free block of class `c`, noting a large one in `large`.
+    unsafe fn park(&mut self, p: usize, c: usize) {
+        self.list(p, c);
+        if c >= SMALL / ALIGN {
+            self.large |= 1 << c;
         }
     }
 
@@ -172,7 +214,13 @@ impl Heap {
     /// # Safety
     /// As [`Heap::dealloc`]; `new` is not 0.
     #[inline(never)]
-    pub unsafe fn realloc(&mut self, p: *mut u8, l: Layout, new: usize, grow: &mut impl Grow) -> *mut u8 {
+    pub unsafe fn realloc(
+        &mut self,
+        p: *mut u8,
+        l: Layout,
+        new: usize,
+        grow: &mut impl Grow,
+    ) -> *mut u8 {
         let (c, size) = class(l.size());
         let (d, to) = class(new);
         if c == d {

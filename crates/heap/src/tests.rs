@@ -65,7 +65,10 @@ type Block = (*mut u8, Layout, u8);
 unsafe fn check(b: &Block) {
     let (p, l, byte) = *b;
     assert!((p as usize).is_multiple_of(l.align()), "{l:?} at {p:?}");
-    assert!((0..l.size()).all(|k| *p.add(k) == byte), "{l:?} at {p:?} lost its bytes");
+    assert!(
+        (0..l.size()).all(|k| *p.add(k) == byte),
+        "{l:?} at {p:?} lost its bytes"
+    );
 }
 
 #[test]
@@ -73,10 +76,17 @@ fn classes_hold_their_sizes_and_grow_with_them() {
     let mut last = class(1);
     for size in (1..=1 << 20).chain([(1 << 31) - 1, 1 << 31]) {
         let (c, bytes) = class(size);
-        assert!(c < CLASSES && bytes >= size && bytes.is_multiple_of(ALIGN), "{size}");
+        assert!(
+            c < CLASSES && bytes >= size && bytes.is_multiple_of(ALIGN),
+            "{size}"
+        );
         // One size per class, in order; a large block wastes under 25%.
-        assert!(c == last.0 && bytes == last.1 || c == last.0 + 1 && bytes > last.1 || size > 1 << 20, "{size}");
+        assert!(
+            c == last.0 && bytes == last.1 || c == last.0 + 1 && bytes > last.1 || size > 1 << 20,
+            "{size}"
+        );
         assert!(size <= SMALL || bytes - size < size / 4, "{size}: {bytes}");
+        assert!(size <= SMALL || super::bytes(c) == bytes, "{size}");
         last = (c, bytes);
     }
     // A Vec doubling its capacity (of 24-, 40- and 56-byte items) stays on whole classes.
@@ -112,7 +122,12 @@ fn blocks_keep_their_bytes_and_freed_ones_are_reused() {
         // Within its class a block stays; beyond, it moves with its bytes.
         let (p, l, _) = blocks[16];
         assert_eq!(heap.realloc(p, l, 32, grow), p);
-        let q = heap.realloc(p, Layout::from_size_align(32, l.align()).unwrap(), 600, grow);
+        let q = heap.realloc(
+            p,
+            Layout::from_size_align(32, l.align()).unwrap(),
+            600,
+            grow,
+        );
         assert_ne!(q, p);
         assert!((0..17).all(|k| *q.add(k) == 16));
         q.write_bytes(16, 600);
@@ -143,8 +158,37 @@ fn the_top_block_grows_and_is_given_back_in_place() {
         // Freed at the top, and allocated again (a large block at once
         // freed, as the CLI's bench does), it takes the same place.
         heap.dealloc(p, l);
-        assert_eq!(heap.alloc(Layout::from_size_align(20 << 20, 16).unwrap(), grow), p);
+        assert_eq!(
+            heap.alloc(Layout::from_size_align(20 << 20, 16).unwrap(), grow),
+            p
+        );
         check(&(small, Layout::from_size_align(10, 1).unwrap(), 7));
+    }
+}
+
+#[test]
+fn a_freed_large_block_serves_smaller_ones() {
+    let mut memory = Memory::new(64 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    unsafe {
+        let big = Layout::from_size_align(1 << 20, 8).unwrap();
+        let p = heap.alloc(big, grow) as usize;
+        heap.alloc(Layout::from_size_align(8, 8).unwrap(), grow);
+        let top = heap.top;
+        heap.dealloc(p as *mut u8, big);
+        // The freed megabyte serves 64 blocks of 10,000 bytes (10,240 each)
+        // and 100 of 100 bytes: it is cut, and its pieces serve the rest.
+        let mut blocks = Vec::new();
+        for (i, size) in [10_000; 64].into_iter().chain([100; 100]).enumerate() {
+            let l = Layout::from_size_align(size, 8).unwrap();
+            let q = heap.alloc(l, grow);
+            assert!((p..p + (1 << 20)).contains(&(q as usize)), "{i}");
+            q.write_bytes(i as u8, size);
+            blocks.push((q, l, i as u8));
+        }
+        assert_eq!(heap.top, top);
+        blocks.iter().for_each(|b| check(b));
     }
 }
 
@@ -212,9 +256,20 @@ fn a_full_memory_gives_null() {
     unsafe {
         let p = heap.alloc(Layout::from_size_align(600_000, 16).unwrap(), grow);
         assert!(!p.is_null());
-        assert!(heap.alloc(Layout::from_size_align(600_000, 16).unwrap(), grow).is_null());
-        assert!(heap.realloc(p, Layout::from_size_align(600_000, 16).unwrap(), 2 << 20, grow).is_null());
+        assert!(heap
+            .alloc(Layout::from_size_align(600_000, 16).unwrap(), grow)
+            .is_null());
+        assert!(heap
+            .realloc(
+                p,
+                Layout::from_size_align(600_000, 16).unwrap(),
+                2 << 20,
+                grow
+            )
+            .is_null());
         // The old block is still there, and small blocks still come.
-        assert!(!heap.alloc(Layout::from_size_align(64, 8).unwrap(), grow).is_null());
+        assert!(!heap
+            .alloc(Layout::from_size_align(64, 8).unwrap(), grow)
+            .is_null());
     }
 }
