@@ -48,12 +48,12 @@ mod sim_feed;
 mod trace_export;
 
 /// The page's allocator, the wasm CLI's too (crates/heap: smaller than
-/// dlmalloc and faster). It grows the memory by a sixteenth of its size (1
-/// to 16 MB) beyond what it needs: the page's memory is measured
-/// (tests/e2e/long-run.test.mjs) and each `memory.grow` runs V8's collector.
+/// dlmalloc and faster). It grows the memory 1 MB at a time (dlmalloc: 64
+/// kB): the page's memory is measured (tests/e2e/long-run.test.mjs), and
+/// each `memory.grow` runs V8's collector.
 #[cfg(target_arch = "wasm32")]
 #[global_allocator]
-static HEAP: monscope_heap::Wasm<4, 16, 256> = monscope_heap::Wasm::new();
+static HEAP: monscope_heap::Wasm<31, 16, 16> = monscope_heap::Wasm::new();
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -5,42 +5,34 @@
 //!
 //! Why not dlmalloc: its code is bytes in the page's transfer, and each
 //! call walks headers and bins. Here a block has no header (Rust hands
-//! `dealloc` and `realloc` the size it asked for): it takes its size in
-//! whole 16-byte steps, cut from the top of the heap, which grows the wasm
-//! memory. A freed block waits on a free list: a small one (up to
-//! [`SMALL`] bytes: messages, statuses, short strings, most blocks) on its
-//! size's, for the next block of that size, a few instructions inlined
-//! where Rust allocates; a large one on its class's (four per power of
-//! two), its length in it, and serves any block it holds, its rest listed
-//! again. Nothing is merged: the simulator keeps most of what it allocates
-//! (the trace), and what it frees is mostly asked for again. The block at
-//! the top grows and shrinks in place, and a block freed at the top lowers
-//! it, so a Vec growing last, or a block allocated and freed at once, does
-//! not leave a copy behind.
+//! `dealloc` and `realloc` the size it asked for), its size is rounded up to
+//! a class, and a freed block waits on its class's free list for the next
+//! allocation of that class; a new block is cut from the top of the heap,
+//! which grows the wasm memory. Nothing is merged or split: the simulator
+//! keeps most of what it allocates (the trace), and what it frees is
+//! mostly asked for again in the same sizes.
+//!
+//! Classes: every 16 bytes up to [`SMALL`] (most blocks: messages, statuses,
+//! short strings), then four per power of two (a block wastes under 25% of
+//! its size; a Vec doubling its capacity stays on whole classes). The block
+//! at the top grows and shrinks in place, and a block freed at the top
+//! lowers it, so a Vec growing last, or a block allocated and freed at
+//! once, does not leave a copy behind.
 
 #![no_std]
 
 use core::alloc::Layout;
 
-/// Every block's alignment, and the step of its size.
+/// Every block's alignment (and the step of the small classes).
 const ALIGN: usize = 16;
-/// The largest small block.
+/// The largest block of the 16-byte classes.
 const SMALL: usize = 512;
-/// Small blocks under this many bytes do not cut a free large block (large
-/// blocks want those), only a piece left over from one.
-const CRUMB: usize = 16 << 10;
-/// A class per 16 bytes up to SMALL, then 4 per power of two up to 2^31
-/// (wasm32's largest layout is under 2^31 bytes).
+/// 32 classes of 16 bytes, then 4 per power of two up to 2^31 (wasm32's
+/// largest layout is under 2^31 bytes).
 const CLASSES: usize = 120;
 
-/// The bytes a block of `size` takes.
-#[inline]
-fn whole(size: usize) -> usize {
-    (size + ALIGN - 1) & !(ALIGN - 1)
-}
-
 /// The class of a block of `size` bytes (not 0: `GlobalAlloc`'s contract)
-/// and the bytes that class holds: the smallest class that holds it.
+/// and the bytes that class holds.
 #[inline]
 fn class(size: usize) -> (usize, usize) {
     let n = size - 1;
@@ -53,23 +45,20 @@ fn class(size: usize) -> (usize, usize) {
     (4 * k + q - 8, (q + 1) << (k - 2))
 }
 
-/// The list a free block of `len` bytes (a multiple of 16) waits on: the
-/// largest class it holds.
-fn floor(len: usize) -> usize {
-    let (c, bytes) = class(len);
-    c - (bytes != len) as usize
-}
-
 /// Where a heap gets more memory: `grow(need)` adds at least `need` bytes
 /// and says where they start and how many there are. They follow the old
 /// end unless something else grew the memory in between.
 pub trait Grow: FnMut(usize) -> Option<(usize, usize)> {}
 impl<G: FnMut(usize) -> Option<(usize, usize)>> Grow for G {}
 
+/// The size of large class `c`'s blocks (`class`'s inverse).
+fn bytes(c: usize) -> usize {
+    ((c % 4) + 5) << ((c + 4) / 4 - 2)
+}
+
 /// The heap's state: one thread's (wasm's single thread) or a test's.
 pub struct Heap {
-    /// The first free block of each class; a free block holds the next,
-    /// and a large one its length after it.
+    /// The first free block of each class; a free block holds the next.
     free: [usize; CLASSES],
     /// Which large classes have free blocks (bit c for class c).
     large: u128,
@@ -94,7 +83,7 @@ impl Heap {
     /// `l.size()` is not 0; the memory `grow` hands out is this heap's alone.
     #[inline]
     pub unsafe fn alloc(&mut self, l: Layout, grow: &mut impl Grow) -> *mut u8 {
-        // Most blocks are small, and their size's list has one: a few
+        // Most blocks are small, and their class's list has one: a few
         // instructions where Rust allocates; the rest out of line, so that
         // the code stays small (the page's bytes, V8's compile).
         if l.size() <= SMALL && l.align() <= ALIGN {
@@ -108,66 +97,63 @@ impl Heap {
         self.take(l, grow)
     }
 
-    /// A block for `l` from a free large block that holds it (the first of
-    /// its floor class's list if it does, else one of the smallest class
-    /// above), else from the top.
+    /// A block for `l` from the smallest free large block that holds it
+    /// (its rest listed: a large block freed is not kept for its class
+    /// alone, e.g. the simulation worker's passing buffers), else from the
+    /// top.
     #[inline(never)]
     unsafe fn take(&mut self, l: Layout, grow: &mut impl Grow) -> *mut u8 {
-        let len = whole(l.size());
-        let c = class(len).0;
-        let f = c.wrapping_sub(1);
+        let (c, size) = class(l.size());
         // Listed blocks are 16-aligned; rarer alignments come from the top.
-        if l.align() <= ALIGN {
-            if len > SMALL
-                && self.large >> f & 1 != 0
-                && *(self.free[f] as *const usize).add(1) >= len
-            {
-                return self.unlist(f, len);
-            }
-            let mut fit = self.large & (!0 << c);
-            if len <= SMALL {
-                fit &= (1 << class(CRUMB).0) - 1;
-            }
-            if fit != 0 {
-                return self.unlist(fit.trailing_zeros() as usize, len);
+        let fit = self.large & (!0 << c);
+        if fit == 0 || l.align() > ALIGN {
+            return self.cut(size, l.align(), grow);
+        }
+        let b = fit.trailing_zeros() as usize;
+        let p = self.free[b];
+        self.free[b] = *(p as *const usize);
+        if self.free[b] == 0 {
+            self.large &= !(1 << b);
+        }
+        let all = bytes(b);
+        let mut at = p + size;
+        if size <= SMALL {
+            // A small block's class gets the whole block, in blocks of its
+            // size: pieces of other small sizes would wait for blocks of
+            // those sizes, maybe for ever (the simulation worker's memory
+            // for the hour was 2.7 times what it held).
+            while at + size <= p + all {
+                self.list(at, c);
+                at += size;
             }
         }
-        self.cut(len, l.align(), grow)
-    }
-
-    /// The first block of large class `c`'s list, cut to `len` bytes.
-    unsafe fn unlist(&mut self, c: usize, len: usize) -> *mut u8 {
-        let p = self.free[c];
-        let has = *(p as *const usize).add(1);
-        self.free[c] = *(p as *const usize);
-        if self.free[c] == 0 {
-            self.large &= !(1 << c);
-        }
-        self.keep(p + len, has - len);
+        self.pieces(at, p + all - at);
         p as *mut u8
     }
 
-    /// Lists the `len` free bytes at `p` (a multiple of 16, maybe none).
-    unsafe fn keep(&mut self, p: usize, len: usize) {
-        if len == 0 {
-            return;
-        }
-        let c = floor(len);
-        self.list(p, c);
-        // (A block of 513 to 639 bytes waits with the 512-byte ones.)
-        if c >= SMALL / ALIGN {
-            *(p as *mut usize).add(1) = len;
-            self.large |= 1 << c;
+    /// Lists `len` bytes from `p` (a multiple of 16) as free blocks of the
+    /// largest classes they hold.
+    unsafe fn pieces(&mut self, mut p: usize, mut len: usize) {
+        while len > 0 {
+            let piece = if len <= SMALL {
+                len
+            } else {
+                let k = usize::BITS - 3 - len.leading_zeros();
+                len >> k << k
+            };
+            self.park(p, class(piece).0);
+            p += piece;
+            len -= piece;
         }
     }
 
-    /// A new block of `len` bytes cut from the top.
+    /// A new block of `size` bytes cut from the top.
     #[inline(never)]
-    unsafe fn cut(&mut self, len: usize, align: usize, grow: &mut impl Grow) -> *mut u8 {
+    unsafe fn cut(&mut self, size: usize, align: usize, grow: &mut impl Grow) -> *mut u8 {
         for _ in 0..2 {
             let p = (self.top + align.max(ALIGN) - 1) & !(align.max(ALIGN) - 1);
-            if self.fits(p, len, grow) {
-                self.top = p + len;
+            if self.fits(p, size, grow) {
+                self.top = p + size;
                 return p as *mut u8;
             }
             // The memory grew elsewhere (wasi-libc's malloc, for libc's own
@@ -176,18 +162,18 @@ impl Heap {
         core::ptr::null_mut()
     }
 
-    /// Whether `len` bytes from `p` (at or above the top) are in the heap,
+    /// Whether `size` bytes from `p` (at or above the top) are in the heap,
     /// growing it if they are not; false if it cannot, or if it grew
     /// elsewhere (the old top's rest is then left unused).
-    fn fits(&mut self, p: usize, len: usize, grow: &mut impl Grow) -> bool {
-        match p.checked_add(len) {
+    fn fits(&mut self, p: usize, size: usize, grow: &mut impl Grow) -> bool {
+        match p.checked_add(size) {
             Some(e) if e <= self.end => return true,
             Some(e) => match grow(e - self.end) {
-                Some((start, more)) if start == self.end => {
-                    self.end += more;
+                Some((start, len)) if start == self.end => {
+                    self.end += len;
                     return e <= self.end;
                 }
-                Some((start, more)) => (self.top, self.end) = (start, start + more),
+                Some((start, len)) => (self.top, self.end) = (start, start + len),
                 None => {}
             },
             None => {}
@@ -204,7 +190,7 @@ impl Heap {
         if l.size() <= SMALL {
             self.list(p as usize, (l.size() - 1) / ALIGN);
         } else {
-            self.give(p as usize, whole(l.size()));
+            self.give(p as usize, l.size());
         }
     }
 
@@ -217,16 +203,25 @@ impl Heap {
     /// A large block given back: at the top it lowers the top (a block
     /// allocated and freed at once is not kept aside), else it is listed.
     #[inline(never)]
-    unsafe fn give(&mut self, p: usize, len: usize) {
-        if p + len == self.top {
+    unsafe fn give(&mut self, p: usize, size: usize) {
+        let (c, size) = class(size);
+        if p + size == self.top {
             self.top = p;
         } else {
-            self.keep(p, len);
+            self.park(p, c);
+        }
+    }
+
+    /// Lists a free block of class `c`, noting a large one in `large`.
+    unsafe fn park(&mut self, p: usize, c: usize) {
+        self.list(p, c);
+        if c >= SMALL / ALIGN {
+            self.large |= 1 << c;
         }
     }
 
     /// The block at `p` (allocated for `l`) resized to `new` bytes: in place
-    /// if it shrinks (its rest listed) or is at the top, else moved.
+    /// within its class or at the top, else moved.
     ///
     /// # Safety
     /// As [`Heap::dealloc`]; `new` is not 0.
@@ -238,19 +233,19 @@ impl Heap {
         new: usize,
         grow: &mut impl Grow,
     ) -> *mut u8 {
-        let (at, has, len) = (p as usize, whole(l.size()), whole(new));
-        let top = at + has == self.top;
-        if len <= has && !top {
-            self.keep(at + len, has - len);
+        let (c, size) = class(l.size());
+        let (d, to) = class(new);
+        if c == d {
             return p;
         }
-        if top && self.fits(at, len, grow) {
-            self.top = at + len;
+        let at = p as usize;
+        if at + size == self.top && self.fits(at, to, grow) {
+            self.top = at + to;
             return p;
         }
         let q = self.alloc(Layout::from_size_align_unchecked(new, l.align()), grow);
         if !q.is_null() {
-            core::ptr::copy_nonoverlapping(p, q, l.size());
+            core::ptr::copy_nonoverlapping(p, q, l.size().min(new));
             self.dealloc(p, l);
         }
         q
