@@ -1,16 +1,17 @@
 //! The allocator of both wasm builds: the page (and its simulation worker)
 //! and the wasm CLI that `cargo xtask bench` runs, so the benchmark's wasm
-//! is the simulator users get (docs/performance.md, "The page's and the
-//! wasm CLI's allocator (`wasmheap22`)"). Natively the CLI keeps the system's.
+//! is the simulator users get (docs/performance.md, "Twenty-first round
+//! ... (`wasmheap22`)"). Natively the CLI keeps the system's.
 //!
 //! Why not dlmalloc: its code is bytes in the page's transfer, and each
 //! call walks headers and bins. Here a block has no header (Rust hands
 //! `dealloc` and `realloc` the size it asked for), its size is rounded up to
 //! a class, and a freed block waits on its class's free list for the next
 //! allocation of that class; a new block is cut from the top of the heap,
-//! which grows the wasm memory. Nothing is merged or split: the simulator
-//! keeps most of what it allocates (the trace), and what it frees is
-//! mostly asked for again in the same sizes.
+//! which grows the wasm memory. Nothing is merged; a class with no free
+//! block cuts the smallest free large block that holds it (a small class
+//! takes it whole, in blocks of its size), so freed memory serves other
+//! sizes too.
 //!
 //! Classes: every 16 bytes up to [`SMALL`] (most blocks: messages, statuses,
 //! short strings), then four per power of two (a block wastes under 25% of

@@ -34,7 +34,7 @@ impl Memory {
     /// `memory.grow`: at least `need` bytes, whole pages, or None when full.
     fn grow(&mut self, need: usize) -> Option<(usize, usize)> {
         self.grown += 1;
-        if self.grown % 4 == 0 {
+        if self.grown.is_multiple_of(4) {
             self.used += self.foreign * PAGE;
         }
         let len = need.div_ceil(PAGE) * PAGE;
