@@ -618,6 +618,12 @@ impl AppState {
 
     pub fn reduce(mut self, msg: Msg) -> AppState {
         if self.waits_for_lazy(&msg) {
+            // An animation frame held would only re-render the page, 60 a
+            // second for the fetch's length: the playhead waits with the
+            // messages held.
+            if matches!(msg, Msg::Frame(_)) {
+                return self;
+            }
             // The reader's move counts at once (the stored session, read
             // meanwhile, must not undo it: store/persist.rs).
             self.viewed |= msg.moves_the_view();
@@ -1329,6 +1335,10 @@ mod tests {
             .reduce(Msg::LoadText(other.into(), Some(30 * SEC), None))
             .reduce(Msg::Seek(2 * SEC));
         assert!(s.holding());
+        // Animation frames meanwhile are not kept.
+        let held = s.held.0.len();
+        let s = s.reduce(Msg::Frame(16.7));
+        assert_eq!(s.held.0.len(), held);
         assert!(Rc::ptr_eq(s.model.as_ref().unwrap(), &first));
         assert_eq!(s.text_ahead().as_str(), other);
         assert_eq!((s.t, s.text.as_str()), (SEC, BUILTIN[0].1));
