@@ -1,7 +1,8 @@
 //! A vector that grows by a block at a time and never moves what it holds:
 //! a finished run's trace ([`super::compact::Trace`]) keeps its bytes and
 //! side lists in these. A `Vec` grown to 100 MB copies itself at every
-//! growth in wasm (dlmalloc's `realloc`; natively glibc remaps the pages),
+//! growth in wasm (a `realloc` off the heap's top, crates/heap; natively
+//! glibc remaps the pages),
 //! about 3% of the wasm hour's main thread (docs/performance.md,
 //! `wasmtrace16`). The first block grows as a `Vec` does, so a short run
 //! holds no more than before; past [`BLOCK_BYTES`] each new block is a
