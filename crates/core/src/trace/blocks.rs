@@ -2,9 +2,8 @@
 //! a finished run's trace ([`super::compact::Trace`]) keeps its bytes and
 //! side lists in these. A `Vec` grown to 100 MB copies itself at every
 //! growth in wasm (a `realloc` off the heap's top, crates/heap; natively
-//! glibc remaps the pages),
-//! about 3% of the wasm hour's main thread (docs/performance.md,
-//! `wasmtrace16`). The first block grows as a `Vec` does, so a short run
+//! glibc remaps the pages), about 3% of the wasm hour's main thread
+//! (docs/performance.md, `wasmtrace16`). The first block grows as a `Vec` does, so a short run
 //! holds no more than before; past [`BLOCK_BYTES`] each new block is a
 //! fresh allocation of that size.
 
