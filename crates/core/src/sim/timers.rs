@@ -68,7 +68,9 @@ impl Timers {
     /// Arm `timer` at `place`; returns the entry to queue, if its present
     /// entry (there is at most one that counts) comes later than `place`.
     pub(super) fn arm(&mut self, timer: Timer, place: Place) -> Option<Place> {
-        let slot = self.slots.or_insert_with(TimerCode::new(timer), || Slot {
+        // Never without one: its event was made with it.
+        let c = code(timer)?;
+        let slot = self.slots.or_insert_with(c, || Slot {
             timer,
             armed: None,
             entry: None,
@@ -93,15 +95,15 @@ impl Timers {
 
     /// Disarm every timer; the ones that were armed, in timer order.
     pub(super) fn disarm_all(&mut self) -> Vec<Timer> {
-        let mut was = Vec::new();
+        let mut was: Vec<Timer> = Vec::new();
         self.slots.retain(|_, s| {
             if s.armed.take().is_some() {
-                was.push(s.timer);
+                // In the timers' order, which is not their codes'.
+                let i = was.partition_point(|t| *t < s.timer);
+                was.insert(i, s.timer);
             }
             true
         });
-        // The codes' order is not the timers'.
-        was.sort_unstable();
         was
     }
 
