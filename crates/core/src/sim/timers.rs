@@ -99,7 +99,7 @@ impl Timers {
         self.slots.retain(|_, s| {
             if s.armed.take().is_some() {
                 // In the timers' order, which is not their codes'.
-                let i = was.partition_point(|t| *t < s.timer);
+                let (Ok(i) | Err(i)) = was.binary_search(&s.timer);
                 was.insert(i, s.timer);
             }
             true
