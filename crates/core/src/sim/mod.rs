@@ -818,18 +818,21 @@ impl Sim {
             self.send(node, to, msg, w);
         }
         self.out.sends = sends;
-        let mut timers = std::mem::take(&mut self.out.timers);
-        for op in timers.drain(..) {
-            match op {
-                TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
-                TimerOp::Cancel { timer } => {
-                    if self.timers[node as usize].disarm(timer) {
-                        self.emit(EventKind::TimerCancel { node, timer });
+        // Half the inputs set or cancel no timer: their list is not taken.
+        if !self.out.timers.is_empty() {
+            let mut timers = std::mem::take(&mut self.out.timers);
+            for op in timers.drain(..) {
+                match op {
+                    TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
+                    TimerOp::Cancel { timer } => {
+                        if self.timers[node as usize].disarm(timer) {
+                            self.emit(EventKind::TimerCancel { node, timer });
+                        }
                     }
                 }
             }
+            self.out.timers = timers;
         }
-        self.out.timers = timers;
         if !self.out.marked_down.is_empty() {
             let client = Addr(self.client_node());
             let marked = std::mem::take(&mut self.out.marked_down);
