@@ -58,11 +58,11 @@ enum SimEvent {
     /// A message the network lost, failing at this point of its flight.
     Lost { id: MsgId, reason: DropReason },
     /// A timer's entry comes up: it fires, waits for its later arming,
-    /// or passes ([`Timers::due`]); `tag` names the entry.
+    /// or passes ([`Timers::due`]); `tag` names the entry (its sequence
+    /// is the queue's).
     Timer {
         node: NodeId,
         timer: Timer,
-        seq: u64,
         tag: u64,
     },
 }
@@ -123,6 +123,9 @@ pub struct Sim {
     last_commit: Option<(Arc<[u8]>, u64)>,
     next_msg: MsgId,
     next_stmt: usize,
+    /// When the statement `next_stmt` is due, if there is one (read before
+    /// every item: kept here, not looked up through the scenario).
+    next_stmt_at: Option<Time>,
     trace: Vec<Event>,
     /// Whether events are kept in `trace` (they are always folded into `state`).
     record: bool,
@@ -245,6 +248,7 @@ impl Sim {
             last_commit: None,
             next_msg: 0,
             next_stmt: 0,
+            next_stmt_at: scenario.timed.first().map(|s| s.at),
             trace: Vec::new(),
             record: true,
             packer: Packer::default(),
@@ -365,26 +369,26 @@ impl Sim {
             if self.overrun.is_some() {
                 return false;
             }
-            let ev_at = self.queue.peek_at();
-            let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
-            let take_event = match (ev_at, stmt_at) {
-                (Some(e), Some(s)) => e <= s,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
+            // The queue is looked at once: its first event is taken
+            // from the lane it found.
+            let first = self.queue.first();
+            let stmt_at = self.next_stmt_at;
+            let (lane, at) = match (first, stmt_at) {
+                (Some((lane, e)), Some(s)) if e <= s => (Some(lane), e),
+                (Some((lane, e)), None) => (Some(lane), e),
+                (_, Some(s)) => (None, s),
                 (None, None) => return false,
             };
-            let at = if take_event { ev_at } else { stmt_at }.unwrap_or(Time::MAX);
             if at > t {
                 return false;
             }
             self.now = at;
-            if take_event {
-                if let Some(ev) = self.queue.pop() {
-                    self.process(ev);
+            if let Some(lane) = lane {
+                if let Some((seq, ev)) = self.queue.pop_from(lane) {
+                    self.process(ev, seq);
                 }
             } else {
-                let i = self.next_stmt;
-                self.next_stmt += 1;
+                let i = self.take_statement();
                 self.statement(i);
             }
             self.check_budget();
@@ -398,7 +402,7 @@ impl Sim {
             return false;
         }
         let ev_at = self.queue.peek_at();
-        let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+        let stmt_at = self.next_stmt_at;
         let next = match (ev_at, stmt_at) {
             (Some(e), Some(s)) => e.min(s),
             (Some(e), None) => e,
@@ -412,18 +416,17 @@ impl Sim {
         // Run everything at `next`, one item at a time until the trace grows.
         while self.trace.len() == before {
             let ev_at = self.queue.peek_at();
-            let stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+            let stmt_at = self.next_stmt_at;
             match (ev_at, stmt_at) {
                 (Some(e), s) if s.is_none_or(|s| e <= s) && e <= self.scenario.end => {
                     self.now = e;
-                    if let Some(ev) = self.queue.pop() {
-                        self.process(ev);
+                    if let Some((seq, ev)) = self.queue.pop() {
+                        self.process(ev, seq);
                     }
                 }
                 (_, Some(s)) if s <= self.scenario.end => {
                     self.now = s;
-                    let i = self.next_stmt;
-                    self.next_stmt += 1;
+                    let i = self.take_statement();
                     self.statement(i);
                 }
                 _ => return false,
@@ -431,6 +434,14 @@ impl Sim {
             self.check_budget();
         }
         true
+    }
+
+    /// The next statement's index; the one after it is next.
+    fn take_statement(&mut self) -> usize {
+        let i = self.next_stmt;
+        self.next_stmt += 1;
+        self.next_stmt_at = self.scenario.timed.get(self.next_stmt).map(|s| s.at);
+        i
     }
 
     /// Past the budget: stop, and say what ran away.
@@ -472,7 +483,6 @@ impl Sim {
         let ev = SimEvent::Timer {
             node,
             timer,
-            seq: place.seq,
             tag: place.tag,
         };
         self.queue.push(place.at, place.seq, Lane::Timer, ev);
@@ -548,7 +558,8 @@ impl Sim {
         addr.0
     }
 
-    fn process(&mut self, ev: SimEvent) {
+    /// `ev`, the queue's entry of sequence `seq`.
+    fn process(&mut self, ev: SimEvent, seq: u64) {
         match ev {
             SimEvent::Lost { id, reason } => self.emit(EventKind::Drop { id, reason }),
             SimEvent::Arrive { id, from, to, msg } => {
@@ -600,12 +611,7 @@ impl Sim {
                     );
                 }
             }
-            SimEvent::Timer {
-                node,
-                timer,
-                seq,
-                tag,
-            } => {
+            SimEvent::Timer { node, timer, tag } => {
                 match self.timers[node as usize].due(timer, self.now, seq, tag) {
                     Due::Fire => {}
                     Due::Later(place) => return self.push_timer(node, timer, place),
@@ -812,18 +818,21 @@ impl Sim {
             self.send(node, to, msg, w);
         }
         self.out.sends = sends;
-        let mut timers = std::mem::take(&mut self.out.timers);
-        for op in timers.drain(..) {
-            match op {
-                TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
-                TimerOp::Cancel { timer } => {
-                    if self.timers[node as usize].disarm(timer) {
-                        self.emit(EventKind::TimerCancel { node, timer });
+        // Half the inputs set or cancel no timer: their list is not taken.
+        if !self.out.timers.is_empty() {
+            let mut timers = std::mem::take(&mut self.out.timers);
+            for op in timers.drain(..) {
+                match op {
+                    TimerOp::Set { timer, after } => self.set_timer(node, timer, after),
+                    TimerOp::Cancel { timer } => {
+                        if self.timers[node as usize].disarm(timer) {
+                            self.emit(EventKind::TimerCancel { node, timer });
+                        }
                     }
                 }
             }
+            self.out.timers = timers;
         }
-        self.out.timers = timers;
         if !self.out.marked_down.is_empty() {
             let client = Addr(self.client_node());
             let marked = std::mem::take(&mut self.out.marked_down);

@@ -70,12 +70,14 @@ impl<T> Queue<T> {
         self.heaps[lane as usize].push(Entry { at, seq, ev });
     }
 
-    /// The lane whose first entry comes first.
-    fn first(&self) -> Option<(usize, Time)> {
+    /// The earliest event's lane and when it is due ([`Queue::pop_from`]
+    /// takes it: the simulator looks first, then takes).
+    #[inline]
+    pub(super) fn first(&self) -> Option<(Lane, Time)> {
         match (self.heaps[0].peek(), self.heaps[1].peek()) {
-            (Some(f), Some(t)) if (t.at, t.seq) < (f.at, f.seq) => Some((1, t.at)),
-            (Some(f), _) => Some((0, f.at)),
-            (None, t) => Some((1, t?.at)),
+            (Some(f), Some(t)) if (t.at, t.seq) < (f.at, f.seq) => Some((Lane::Timer, t.at)),
+            (Some(f), _) => Some((Lane::Flight, f.at)),
+            (None, t) => Some((Lane::Timer, t?.at)),
         }
     }
 
@@ -84,10 +86,16 @@ impl<T> Queue<T> {
         self.first().map(|(_, at)| at)
     }
 
-    /// The earliest event.
-    pub(super) fn pop(&mut self) -> Option<T> {
+    /// The earliest event, and its sequence.
+    pub(super) fn pop(&mut self) -> Option<(u64, T)> {
         let (lane, _) = self.first()?;
-        self.heaps[lane].pop().map(|e| e.ev)
+        self.pop_from(lane)
+    }
+
+    /// The first event of `lane` ([`Queue::first`]'s), and its sequence.
+    #[inline]
+    pub(super) fn pop_from(&mut self, lane: Lane) -> Option<(u64, T)> {
+        self.heaps[lane as usize].pop().map(|e| (e.seq, e.ev))
     }
 
     /// Every event still due and when: messages in flight, then timers,
@@ -112,11 +120,11 @@ mod tests {
         q.push(30, 3, Lane::Flight, "d");
         q.push(20, 4, Lane::Timer, "b");
         assert_eq!(q.peek_at(), Some(10));
-        assert_eq!(q.pop(), Some("a"));
+        assert_eq!(q.pop(), Some((2, "a")));
         // A popped event's slot is used again.
         q.push(10, 5, Lane::Timer, "a2");
         let mut out = vec![];
-        while let Some(ev) = q.pop() {
+        while let Some((_, ev)) = q.pop() {
             out.push(ev);
         }
         assert_eq!(out, ["a2", "b", "c", "d"]);
@@ -138,7 +146,7 @@ mod tests {
             if (x >> 20).is_multiple_of(3) {
                 model.sort();
                 let first = (!model.is_empty()).then(|| model.remove(0));
-                assert_eq!(q.pop(), first);
+                assert_eq!(q.pop().map(|(_, ev)| ev), first);
             } else {
                 let lane = if x & 1 == 0 {
                     Lane::Flight

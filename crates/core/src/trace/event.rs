@@ -201,7 +201,7 @@ pub struct ClientAnswer {
 /// `TimerSet` event 8 bytes larger than the others. A tid past 2⁵⁶ would
 /// take 2⁵⁶ client requests, far past any run's budget (a trace read from
 /// elsewhere with one is refused: [`TimerCode::try_new`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TimerCode(u64);
 
 const ARG_BITS: u32 = 56;
