@@ -150,12 +150,17 @@ pub fn effect_hash(tx: &Transaction) -> u64 {
 }
 
 /// What is known of a version from its first commit: the leader then and
-/// its election epoch, and what the value does to a store (once known).
-#[derive(Clone, Copy, Debug)]
+/// its election epoch, and its value (once a commit carried one that
+/// decodes). What the value does to a store ([`effect_hash`]) is computed
+/// only when another commit of the version carries other bytes
+/// ([`History::same_effect`]), which runs seldom: hashed at every first
+/// commit it was 2% of the benchmark. The value is the allocation the
+/// monitors' stores and the trace's store transactions share.
+#[derive(Clone, Debug)]
 struct Committed {
     epoch: Epoch,
     leader: NodeId,
-    effect: Option<u64>,
+    value: Option<Arc<[u8]>>,
 }
 
 /// Where a monitor stood: its election epoch and the leader it followed
@@ -525,7 +530,7 @@ impl History {
         let Some(i) = (version as usize).checked_sub(1) else {
             return false;
         };
-        !matches!(self.versions.get(i), Some(Some(c)) if c.effect.is_some())
+        !matches!(self.versions.get(i), Some(Some(c)) if c.value.is_some())
     }
 
     /// Whether `value`, committed for `version` with other bytes than the
@@ -533,12 +538,13 @@ impl History {
     /// prepends `first_committed = 1` to a version-1 value each time it
     /// begins it). False when either is not known.
     pub fn same_effect(&self, version: Version, value: Option<&[u8]>) -> bool {
+        let effect = |v: &[u8]| Transaction::decode(v).ok().map(|t| effect_hash(&t));
         let first = self
             .versions
             .get((version as usize).wrapping_sub(1))
-            .and_then(|c| c.as_ref()?.effect);
-        let this = value.and_then(|v| Transaction::decode(v).ok());
-        matches!((first, this), (Some(f), Some(t)) if f == effect_hash(&t))
+            .and_then(|c| effect(c.as_ref()?.value.as_deref()?));
+        let this = value.and_then(effect);
+        matches!((first, this), (Some(f), Some(t)) if f == t)
     }
 
     /// A commit of `version` by `node`, standing `by`. The first commit of
@@ -552,7 +558,7 @@ impl History {
         at: Time,
         version: Version,
         by: (NodeId, Standing),
-        value: Option<&[u8]>,
+        value: Option<&Arc<[u8]>>,
         decoded: Option<&Transaction>,
         out: &mut Vec<Found>,
     ) {
@@ -568,20 +574,23 @@ impl History {
         let c = self.versions.slot(i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
-            effect: None,
+            value: None,
         });
+        let Some(value) = value else {
+            return;
+        };
         let own = match decoded {
             Some(_) => None,
-            None => value.and_then(|v| Transaction::decode(v).ok()),
+            None => Transaction::decode(value).ok(),
         };
         let Some(tx) = decoded.or(own.as_ref()) else {
             return;
         };
-        c.effect = Some(effect_hash(tx));
+        c.value = Some(value.clone());
         while self
             .versions
             .get(self.contiguous as usize)
-            .is_some_and(|c| c.is_some_and(|c| c.effect.is_some()))
+            .is_some_and(|c| c.as_ref().is_some_and(|c| c.value.is_some()))
         {
             self.contiguous += 1;
         }
@@ -785,9 +794,9 @@ impl History {
         };
         let committed = |v: Version| {
             self.versions
-                .get((v as usize).wrapping_sub(1))
-                .copied()
-                .flatten()
+                .get((v as usize).wrapping_sub(1))?
+                .as_ref()
+                .map(|c| (c.epoch, c.leader))
         };
         let missed = k
             .acked
@@ -795,17 +804,17 @@ impl History {
             .take(req.acked_before)
             .filter(|w| w.version > version)
             .find_map(|w| {
-                let c = committed(w.version)?;
+                let (epoch, leader) = committed(w.version)?;
                 let same_or_newer =
-                    s.epoch > c.epoch || (s.epoch == c.epoch && s.leader == Some(c.leader));
-                same_or_newer.then_some((w, c))
+                    s.epoch > epoch || (s.epoch == epoch && s.leader == Some(leader));
+                same_or_newer.then_some((w, epoch))
             });
-        if let Some((w, c)) = missed {
+        if let Some((w, epoch)) = missed {
             out.push((
                 Property::ReadLatest,
                 format!(
                     "read {tid} of {key} answered by {who} in election epoch {} lacks {key}={}, acknowledged in v{} of epoch {} before the read was sent: it read v{version}",
-                    s.epoch, w.value, w.version, c.epoch
+                    s.epoch, w.value, w.version, epoch
                 ),
             ));
         }

@@ -148,14 +148,15 @@ impl ClusterState {
     }
 
     /// [`ClusterState::apply`] of a `Commit` with its value (an encoded
-    /// store transaction, which the event does not keep), for the
-    /// properties to read what it commits, and the value decoded if the
+    /// store transaction, which the event does not keep; the monitors'
+    /// allocation, kept by the properties for a later commit to compare
+    /// with), for the properties to read what it commits, and the value decoded if the
     /// caller has it already (`decoded`, asked for when
     /// [`ClusterState::wants_value`]).
     pub fn apply_valued(
         &mut self,
         ev: &Event,
-        value: Option<&[u8]>,
+        value: Option<&Arc<[u8]>>,
         decoded: Option<&Transaction>,
     ) -> &[Violation] {
         let before = self.violations.len();
@@ -179,7 +180,8 @@ impl ClusterState {
                 version,
                 value_hash,
             } => {
-                if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
+                let bytes = value.map(|v| &**v);
+                if let Some(text) = self.on_commit(*node, *version, *value_hash, bytes) {
                     found.push((Property::OneValuePerVersion, text));
                 }
                 let by = (*node, self.standing(*node));
