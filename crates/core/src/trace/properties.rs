@@ -206,30 +206,54 @@ struct Key {
     /// Per value (by its FNV-1a hash: two values that collide share one
     /// entry, which can only hide a violation, never invent one), sorted.
     writes: Vec<(u64, Writes)>,
+    /// Where in `writes` the entry [`Key::writes_of_mut`] found or added
+    /// last is: a write's request, its commit and its answer look up the
+    /// same value in turn, and a search of hundreds of entries, not read
+    /// since the key's last write, missed the cache at most of its steps.
+    last_write: usize,
 }
 
 impl Key {
+    /// The entry of the value hashed `h` in `writes`, or where it would go.
+    fn write_index(&self, h: u64) -> Result<usize, usize> {
+        match self.writes.get(self.last_write) {
+            Some(w) if w.0 == h => Ok(self.last_write),
+            _ => self.writes.binary_search_by_key(&h, |w| w.0),
+        }
+    }
+
     fn writes_of(&self, value: &str) -> Option<&Writes> {
-        let h = fnv1a(value.as_bytes());
-        let i = self.writes.binary_search_by_key(&h, |w| w.0).ok()?;
+        let i = self.write_index(fnv1a(value.as_bytes())).ok()?;
         Some(&self.writes[i].1)
     }
 
     fn writes_of_mut(&mut self, value: &str) -> &mut Writes {
         let h = fnv1a(value.as_bytes());
-        let i = match self.writes.binary_search_by_key(&h, |w| w.0) {
+        let i = match self.write_index(h) {
             Ok(i) => i,
             Err(i) => {
                 self.writes.insert(i, (h, Writes::default()));
                 i
             }
         };
+        self.last_write = i;
         &mut self.writes[i].1
+    }
+
+    /// How many of `versions` are at or before `v` (their `partition_point`):
+    /// all of them, without a search, when the newest is (a commit and its
+    /// answer name the newest version).
+    fn versions_upto(&self, v: Version) -> usize {
+        let n = self.versions.len();
+        match n.checked_sub(1).and_then(|i| self.versions.get(i)) {
+            Some((newest, _)) if *newest <= v => n,
+            _ => self.versions.partition_point(|(ver, _)| *ver <= v),
+        }
     }
 
     /// Its value as of version `v` (None: absent).
     fn at(&self, v: Version) -> Option<&str> {
-        let i = self.versions.partition_point(|(ver, _)| *ver <= v);
+        let i = self.versions_upto(v);
         if i == 0 {
             None
         } else {
@@ -239,8 +263,8 @@ impl Key {
 
     /// Version `version` set it to `value` (None: erased it).
     fn set(&mut self, version: Version, value: Option<String>) {
+        let i = self.versions_upto(version);
         let h = &mut self.versions;
-        let i = h.partition_point(|(v, _)| *v <= version);
         match i.checked_sub(1) {
             Some(last) if h[last].0 == version => {
                 if let Some(e) = h.get_mut(last) {
@@ -734,7 +758,7 @@ impl History {
         let w = k.writes_of_mut(value);
         w.pending = w.pending.saturating_sub(1);
         w.last_ack = w.last_ack.max(at);
-        let from = k.versions.partition_point(|(v, _)| *v <= version);
+        let from = k.versions_upto(version);
         let set = from > 0 && k.versions[from - 1].0 == version;
         if known && !set {
             out.push((
