@@ -164,16 +164,17 @@ impl ClusterState {
         if !self.reads(&ev.kind) {
             return &[];
         }
-        let mut found = std::mem::take(&mut self.found);
+        // The violations found go to `self.found` (a field apart from the
+        // ones the handlers change, not taken and put back per event).
         match &ev.kind {
             EventKind::Status { node, status } => {
                 if let Some(text) = self.on_status(ev.at, *node, status) {
-                    found.push((Property::LastCommittedKept, text));
+                    self.found.push((Property::LastCommittedKept, text));
                 }
                 let standing = self.standing(*node);
                 let running = status.state != MonState::Down;
                 self.history
-                    .on_status(ev.at, *node, standing, running, &mut found);
+                    .on_status(ev.at, *node, standing, running, &mut self.found);
             }
             EventKind::Store { node, tx } => self.on_store(*node, tx),
             EventKind::Commit {
@@ -183,11 +184,11 @@ impl ClusterState {
             } => {
                 let bytes = value.map(|v| &**v);
                 if let Some(text) = self.on_commit(*node, *version, *value_hash, bytes) {
-                    found.push((Property::OneValuePerVersion, text));
+                    self.found.push((Property::OneValuePerVersion, text));
                 }
                 let by = (*node, self.standing(*node));
                 self.history
-                    .on_commit(ev.at, *version, by, value, decoded, &mut found);
+                    .on_commit(ev.at, *version, by, value, decoded, &mut self.found);
             }
             EventKind::Send { from, to, msg, .. } if NodeId::from(*to) == self.client => {
                 if let Message::ClientReply(r) = &**msg {
@@ -199,18 +200,19 @@ impl ClusterState {
             EventKind::ClientRequest { tid, op, .. } => self.history.on_request(ev.at, *tid, op),
             EventKind::ClientReply { tid, from, answer } => {
                 self.history
-                    .on_reply(ev.at, *tid, *from, &answer.result, &mut found)
+                    .on_reply(ev.at, *tid, *from, &answer.result, &mut self.found)
             }
             _ => {}
         }
-        for (property, text) in found.drain(..) {
-            self.violations.push(Violation {
-                at: ev.at,
-                property,
-                text,
-            });
+        if !self.found.is_empty() {
+            for (property, text) in self.found.drain(..) {
+                self.violations.push(Violation {
+                    at: ev.at,
+                    property,
+                    text,
+                });
+            }
         }
-        self.found = found;
         &self.violations[before..]
     }
 
