@@ -122,7 +122,15 @@ impl Fx {
     /// finish_contexts(list, ok ? 0 : -EAGAIN). The list is drained in
     /// place: it keeps its buffer for the next waiters (the finishers of
     /// every proposal went through a new one).
+    /// An empty list (the common case) returns where it is called.
+    #[inline]
     pub fn finish(&mut self, list: &mut Vec<Waiter>, ok: bool) {
+        if !list.is_empty() {
+            self.finish_all(list, ok);
+        }
+    }
+    #[inline(never)]
+    fn finish_all(&mut self, list: &mut Vec<Waiter>, ok: bool) {
         self.steps
             .extend(list.drain(..).map(|w| Step::Finish(w, ok)));
     }
