@@ -1026,7 +1026,16 @@ impl Monitor {
         }
     }
 
+    /// As [`Self::apply_paxos`]: nothing to do returns here.
+    #[inline]
     fn apply_elector(&mut self, now: Time, effects: Vec<ElectorEffect>, out: &mut Out) {
+        if !effects.is_empty() {
+            self.apply_elector_effects(now, effects, out);
+        }
+    }
+
+    #[inline(never)]
+    fn apply_elector_effects(&mut self, now: Time, effects: Vec<ElectorEffect>, out: &mut Out) {
         for e in effects {
             if self.exited {
                 break;
