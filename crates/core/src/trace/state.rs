@@ -58,6 +58,9 @@ pub struct Violation {
     pub text: String,
 }
 
+/// A commit's value hash and the node that committed it.
+type Committer = (u64, NodeId);
+
 /// What the fold keeps per monitor.
 #[derive(Clone, Debug)]
 struct Mon {
@@ -89,7 +92,7 @@ pub struct ClusterState {
     /// Per paxos version, each distinct value hash seen and the first node that committed it:
     /// the first in place, the others (rare) apart, so that a version
     /// allocates nothing. In version order; shared with clones (see [`Chunked`]).
-    commits: Chunked<(Version, (u64, NodeId), Vec<(u64, NodeId)>)>,
+    commits: Chunked<(Version, Committer, Vec<Committer>)>,
     violations: Vec<Violation>,
     /// The committed and the client's history, for the other properties.
     history: History,
