@@ -122,7 +122,15 @@ impl Fx {
     /// finish_contexts(list, ok ? 0 : -EAGAIN). The list is drained in
     /// place: it keeps its buffer for the next waiters (the finishers of
     /// every proposal went through a new one).
+    /// An empty list (the common case) returns where it is called.
+    #[inline]
     pub fn finish(&mut self, list: &mut Vec<Waiter>, ok: bool) {
+        if !list.is_empty() {
+            self.finish_all(list, ok);
+        }
+    }
+    #[inline(never)]
+    fn finish_all(&mut self, list: &mut Vec<Waiter>, ok: bool) {
         self.steps
             .extend(list.drain(..).map(|w| Step::Finish(w, ok)));
     }
@@ -348,7 +356,19 @@ impl Consensus {
     /// Run the deferred steps depth first (a step's own steps run before the
     /// ones queued after it). After a bootstrap nothing more runs; the
     /// finishers that would have been failed by restart() still clear their flags.
-    fn drain(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
+    /// (No steps, as after most paxos messages: returned where it is called,
+    /// without the loop's entry and exit.)
+    #[inline]
+    fn drain(&mut self, ctx: &mut PaxosCtx, fx: Fx) -> Vec<PaxosEffect> {
+        if fx.steps.is_empty() {
+            self.steps = fx.steps;
+            return fx.effects;
+        }
+        self.run_steps(ctx, fx)
+    }
+
+    #[inline(never)]
+    fn run_steps(&mut self, ctx: &mut PaxosCtx, mut fx: Fx) -> Vec<PaxosEffect> {
         // A stack, the next step on top, in the steps' own buffer: a step
         // pushes its own steps onto it in order, and they are turned over
         // in place, so they run first and in their order (no queue, and no

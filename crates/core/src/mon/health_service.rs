@@ -100,6 +100,10 @@ impl HealthService {
         self.pending = now;
         true
     }
+    /// Whether encode_pending logged something not taken yet.
+    pub fn has_clog(&self) -> bool {
+        !self.clog.is_empty()
+    }
     /// What encode_pending logged, for the cluster log.
     pub fn take_clog(&mut self) -> Vec<(Prio, String)> {
         std::mem::take(&mut self.clog)

@@ -491,7 +491,7 @@ impl Sim {
     /// A `Commit`, its value handed to the fold beside it (the trace does
     /// not keep it), and decoded if the monitors have it so
     /// (see [`ClusterState::apply_valued`]).
-    fn emit_commit(&mut self, kind: EventKind, value: &[u8], decoded: Option<&Transaction>) {
+    fn emit_commit(&mut self, kind: EventKind, value: &Arc<[u8]>, decoded: Option<&Transaction>) {
         self.meter.count(self.now);
         self.fold_event(Event { at: self.now, kind }, Some(value), decoded);
     }
@@ -514,7 +514,7 @@ impl Sim {
 
     /// An event the fold reads, or a verdict, or any event while not recording.
     #[inline(never)]
-    fn fold_event(&mut self, ev: Event, value: Option<&[u8]>, decoded: Option<&Transaction>) {
+    fn fold_event(&mut self, ev: Event, value: Option<&Arc<[u8]>>, decoded: Option<&Transaction>) {
         // Most events reveal nothing: the violations are copied out only
         // when there are some.
         let found = if self.state.reads(&ev.kind) {

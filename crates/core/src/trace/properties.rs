@@ -150,12 +150,17 @@ pub fn effect_hash(tx: &Transaction) -> u64 {
 }
 
 /// What is known of a version from its first commit: the leader then and
-/// its election epoch, and what the value does to a store (once known).
-#[derive(Clone, Copy, Debug)]
+/// its election epoch, and its value (once a commit carried one that
+/// decodes). What the value does to a store ([`effect_hash`]) is computed
+/// only when another commit of the version carries other bytes
+/// ([`History::same_effect`]), which runs seldom: hashed at every first
+/// commit it was 2% of the benchmark. The value is the allocation the
+/// monitors' stores and the trace's store transactions share.
+#[derive(Clone, Debug)]
 struct Committed {
     epoch: Epoch,
     leader: NodeId,
-    effect: Option<u64>,
+    value: Option<Arc<[u8]>>,
 }
 
 /// Where a monitor stood: its election epoch and the leader it followed
@@ -201,30 +206,54 @@ struct Key {
     /// Per value (by its FNV-1a hash: two values that collide share one
     /// entry, which can only hide a violation, never invent one), sorted.
     writes: Vec<(u64, Writes)>,
+    /// Where in `writes` the entry [`Key::writes_of_mut`] found or added
+    /// last is: a write's request, its commit and its answer look up the
+    /// same value in turn, and a search of hundreds of entries, not read
+    /// since the key's last write, missed the cache at most of its steps.
+    last_write: usize,
 }
 
 impl Key {
+    /// The entry of the value hashed `h` in `writes`, or where it would go.
+    fn write_index(&self, h: u64) -> Result<usize, usize> {
+        match self.writes.get(self.last_write) {
+            Some(w) if w.0 == h => Ok(self.last_write),
+            _ => self.writes.binary_search_by_key(&h, |w| w.0),
+        }
+    }
+
     fn writes_of(&self, value: &str) -> Option<&Writes> {
-        let h = fnv1a(value.as_bytes());
-        let i = self.writes.binary_search_by_key(&h, |w| w.0).ok()?;
+        let i = self.write_index(fnv1a(value.as_bytes())).ok()?;
         Some(&self.writes[i].1)
     }
 
     fn writes_of_mut(&mut self, value: &str) -> &mut Writes {
         let h = fnv1a(value.as_bytes());
-        let i = match self.writes.binary_search_by_key(&h, |w| w.0) {
+        let i = match self.write_index(h) {
             Ok(i) => i,
             Err(i) => {
                 self.writes.insert(i, (h, Writes::default()));
                 i
             }
         };
+        self.last_write = i;
         &mut self.writes[i].1
+    }
+
+    /// How many of `versions` are at or before `v` (their `partition_point`):
+    /// all of them, without a search, when the newest is (a commit and its
+    /// answer name the newest version).
+    fn versions_upto(&self, v: Version) -> usize {
+        let n = self.versions.len();
+        match n.checked_sub(1).and_then(|i| self.versions.get(i)) {
+            Some((newest, _)) if *newest <= v => n,
+            _ => self.versions.partition_point(|(ver, _)| *ver <= v),
+        }
     }
 
     /// Its value as of version `v` (None: absent).
     fn at(&self, v: Version) -> Option<&str> {
-        let i = self.versions.partition_point(|(ver, _)| *ver <= v);
+        let i = self.versions_upto(v);
         if i == 0 {
             None
         } else {
@@ -234,8 +263,8 @@ impl Key {
 
     /// Version `version` set it to `value` (None: erased it).
     fn set(&mut self, version: Version, value: Option<String>) {
+        let i = self.versions_upto(version);
         let h = &mut self.versions;
-        let i = h.partition_point(|(v, _)| *v <= version);
         match i.checked_sub(1) {
             Some(last) if h[last].0 == version => {
                 if let Some(e) = h.get_mut(last) {
@@ -525,7 +554,7 @@ impl History {
         let Some(i) = (version as usize).checked_sub(1) else {
             return false;
         };
-        !matches!(self.versions.get(i), Some(Some(c)) if c.effect.is_some())
+        !matches!(self.versions.get(i), Some(Some(c)) if c.value.is_some())
     }
 
     /// Whether `value`, committed for `version` with other bytes than the
@@ -533,12 +562,13 @@ impl History {
     /// prepends `first_committed = 1` to a version-1 value each time it
     /// begins it). False when either is not known.
     pub fn same_effect(&self, version: Version, value: Option<&[u8]>) -> bool {
+        let effect = |v: &[u8]| Transaction::decode(v).ok().map(|t| effect_hash(&t));
         let first = self
             .versions
             .get((version as usize).wrapping_sub(1))
-            .and_then(|c| c.as_ref()?.effect);
-        let this = value.and_then(|v| Transaction::decode(v).ok());
-        matches!((first, this), (Some(f), Some(t)) if f == effect_hash(&t))
+            .and_then(|c| effect(c.as_ref()?.value.as_deref()?));
+        let this = value.and_then(effect);
+        matches!((first, this), (Some(f), Some(t)) if f == t)
     }
 
     /// A commit of `version` by `node`, standing `by`. The first commit of
@@ -552,7 +582,7 @@ impl History {
         at: Time,
         version: Version,
         by: (NodeId, Standing),
-        value: Option<&[u8]>,
+        value: Option<&Arc<[u8]>>,
         decoded: Option<&Transaction>,
         out: &mut Vec<Found>,
     ) {
@@ -568,20 +598,23 @@ impl History {
         let c = self.versions.slot(i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
-            effect: None,
+            value: None,
         });
+        let Some(value) = value else {
+            return;
+        };
         let own = match decoded {
             Some(_) => None,
-            None => value.and_then(|v| Transaction::decode(v).ok()),
+            None => Transaction::decode(value).ok(),
         };
         let Some(tx) = decoded.or(own.as_ref()) else {
             return;
         };
-        c.effect = Some(effect_hash(tx));
+        c.value = Some(value.clone());
         while self
             .versions
             .get(self.contiguous as usize)
-            .is_some_and(|c| c.is_some_and(|c| c.effect.is_some()))
+            .is_some_and(|c| c.as_ref().is_some_and(|c| c.value.is_some()))
         {
             self.contiguous += 1;
         }
@@ -725,7 +758,7 @@ impl History {
         let w = k.writes_of_mut(value);
         w.pending = w.pending.saturating_sub(1);
         w.last_ack = w.last_ack.max(at);
-        let from = k.versions.partition_point(|(v, _)| *v <= version);
+        let from = k.versions_upto(version);
         let set = from > 0 && k.versions[from - 1].0 == version;
         if known && !set {
             out.push((
@@ -785,9 +818,9 @@ impl History {
         };
         let committed = |v: Version| {
             self.versions
-                .get((v as usize).wrapping_sub(1))
-                .copied()
-                .flatten()
+                .get((v as usize).wrapping_sub(1))?
+                .as_ref()
+                .map(|c| (c.epoch, c.leader))
         };
         let missed = k
             .acked
@@ -795,17 +828,17 @@ impl History {
             .take(req.acked_before)
             .filter(|w| w.version > version)
             .find_map(|w| {
-                let c = committed(w.version)?;
+                let (epoch, leader) = committed(w.version)?;
                 let same_or_newer =
-                    s.epoch > c.epoch || (s.epoch == c.epoch && s.leader == Some(c.leader));
-                same_or_newer.then_some((w, c))
+                    s.epoch > epoch || (s.epoch == epoch && s.leader == Some(leader));
+                same_or_newer.then_some((w, epoch))
             });
-        if let Some((w, c)) = missed {
+        if let Some((w, epoch)) = missed {
             out.push((
                 Property::ReadLatest,
                 format!(
                     "read {tid} of {key} answered by {who} in election epoch {} lacks {key}={}, acknowledged in v{} of epoch {} before the read was sent: it read v{version}",
-                    s.epoch, w.value, w.version, c.epoch
+                    s.epoch, w.value, w.version, epoch
                 ),
             ));
         }

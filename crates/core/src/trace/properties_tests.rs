@@ -59,7 +59,7 @@ impl T {
         };
         let found = self
             .st
-            .apply_valued(&Event { at: self.now, kind }, Some(value), None);
+            .apply_valued(&Event { at: self.now, kind }, Some(&value.into()), None);
         found.iter().map(|v| v.property).collect()
     }
     fn status(

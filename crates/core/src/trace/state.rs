@@ -58,6 +58,9 @@ pub struct Violation {
     pub text: String,
 }
 
+/// A commit's value hash and the node that committed it.
+type Committer = (u64, NodeId);
+
 /// What the fold keeps per monitor.
 #[derive(Clone, Debug)]
 struct Mon {
@@ -86,9 +89,10 @@ pub struct ClusterState {
     max_leaders: u32,
     /// When `max_leaders` was first reached.
     max_leaders_at: Time,
-    /// Per paxos version, each distinct value hash seen and the first node that committed it.
-    /// In version order; shared with clones (see [`Chunked`]).
-    commits: Chunked<(Version, Vec<(u64, NodeId)>)>,
+    /// Per paxos version, each distinct value hash seen and the first node that committed it:
+    /// the first in place, the others (rare) apart, so that a version
+    /// allocates nothing. In version order; shared with clones (see [`Chunked`]).
+    commits: Chunked<(Version, Committer, Vec<Committer>)>,
     violations: Vec<Violation>,
     /// The committed and the client's history, for the other properties.
     history: History,
@@ -148,30 +152,32 @@ impl ClusterState {
     }
 
     /// [`ClusterState::apply`] of a `Commit` with its value (an encoded
-    /// store transaction, which the event does not keep), for the
-    /// properties to read what it commits, and the value decoded if the
+    /// store transaction, which the event does not keep; the monitors'
+    /// allocation, kept by the properties for a later commit to compare
+    /// with), for the properties to read what it commits, and the value decoded if the
     /// caller has it already (`decoded`, asked for when
     /// [`ClusterState::wants_value`]).
     pub fn apply_valued(
         &mut self,
         ev: &Event,
-        value: Option<&[u8]>,
+        value: Option<&Arc<[u8]>>,
         decoded: Option<&Transaction>,
     ) -> &[Violation] {
         let before = self.violations.len();
         if !self.reads(&ev.kind) {
             return &[];
         }
-        let mut found = std::mem::take(&mut self.found);
+        // The violations found go to `self.found` (a field apart from the
+        // ones the handlers change, not taken and put back per event).
         match &ev.kind {
             EventKind::Status { node, status } => {
                 if let Some(text) = self.on_status(ev.at, *node, status) {
-                    found.push((Property::LastCommittedKept, text));
+                    self.found.push((Property::LastCommittedKept, text));
                 }
                 let standing = self.standing(*node);
                 let running = status.state != MonState::Down;
                 self.history
-                    .on_status(ev.at, *node, standing, running, &mut found);
+                    .on_status(ev.at, *node, standing, running, &mut self.found);
             }
             EventKind::Store { node, tx } => self.on_store(*node, tx),
             EventKind::Commit {
@@ -179,12 +185,13 @@ impl ClusterState {
                 version,
                 value_hash,
             } => {
-                if let Some(text) = self.on_commit(*node, *version, *value_hash, value) {
-                    found.push((Property::OneValuePerVersion, text));
+                let bytes = value.map(|v| &**v);
+                if let Some(text) = self.on_commit(*node, *version, *value_hash, bytes) {
+                    self.found.push((Property::OneValuePerVersion, text));
                 }
                 let by = (*node, self.standing(*node));
                 self.history
-                    .on_commit(ev.at, *version, by, value, decoded, &mut found);
+                    .on_commit(ev.at, *version, by, value, decoded, &mut self.found);
             }
             EventKind::Send { from, to, msg, .. } if NodeId::from(*to) == self.client => {
                 if let Message::ClientReply(r) = &**msg {
@@ -196,18 +203,19 @@ impl ClusterState {
             EventKind::ClientRequest { tid, op, .. } => self.history.on_request(ev.at, *tid, op),
             EventKind::ClientReply { tid, from, answer } => {
                 self.history
-                    .on_reply(ev.at, *tid, *from, &answer.result, &mut found)
+                    .on_reply(ev.at, *tid, *from, &answer.result, &mut self.found)
             }
             _ => {}
         }
-        for (property, text) in found.drain(..) {
-            self.violations.push(Violation {
-                at: ev.at,
-                property,
-                text,
-            });
+        if !self.found.is_empty() {
+            for (property, text) in self.found.drain(..) {
+                self.violations.push(Violation {
+                    at: ev.at,
+                    property,
+                    text,
+                });
+            }
         }
-        self.found = found;
         &self.violations[before..]
     }
 
@@ -386,20 +394,22 @@ impl ClusterState {
         value: Option<&[u8]>,
     ) -> Option<String> {
         self.mon_mut(node);
-        let i = self.commits.partition_point(|(v, _)| *v < version);
-        match self.commits.get(i) {
-            Some((v, seen)) if *v == version => {
-                if seen.iter().any(|&(h, _)| h == hash) {
+        let i = self.commit_index(version);
+        let (first_hash, first_node) = match self.commits.get(i) {
+            Some((v, first, others)) if *v == version => {
+                if first.0 == hash || others.iter().any(|&(h, _)| h == hash) {
                     return None;
                 }
+                *first
             }
-            _ => self.commits.insert(i, (version, Vec::new())),
-        }
+            _ => {
+                self.commits.insert(i, (version, (hash, node), Vec::new()));
+                return None;
+            }
+        };
         // Written only when it changes: a write copies a shared chunk.
-        let seen = &mut self.commits.get_mut(i)?.1;
-        seen.push((hash, node));
-        let &(first_hash, first_node) = seen.first()?;
-        if first_hash == hash || self.history.same_effect(version, value) {
+        self.commits.get_mut(i)?.2.push((hash, node));
+        if self.history.same_effect(version, value) {
             return None;
         }
         Some(format!(
@@ -411,6 +421,19 @@ impl ClusterState {
             version,
             first_hash
         ))
+    }
+
+    /// Where `version` is or would go in `commits` (their `partition_point`):
+    /// at the end, without a search, for the newest version or a newer one
+    /// (a version's commits come one after another; a search of the
+    /// hour's tens of thousands missed the cache at most of its steps).
+    fn commit_index(&self, version: Version) -> usize {
+        let n = self.commits.len();
+        match n.checked_sub(1).and_then(|i| self.commits.get(i)) {
+            Some((v, ..)) if *v < version => n,
+            Some((v, ..)) if *v == version => n - 1,
+            _ => self.commits.partition_point(|(v, ..)| *v < version),
+        }
     }
 
     // ---- accessors ----

@@ -280,8 +280,11 @@ impl Monitor {
     /// a leader hands its queued lines to its LogMonitor when it is
     /// writeable (a peon's were the leader's to commit).
     pub(super) fn after_input(&mut self, now: Time, out: &mut Out) {
-        for (prio, line) in self.consensus.take_health_clog() {
-            self.clog(now, prio, line);
+        // Asked after every input; there is seldom anything.
+        if self.consensus.health.service.has_clog() {
+            for (prio, line) in self.consensus.take_health_clog() {
+                self.clog(now, prio, line);
+            }
         }
         if self.state == MonState::Peon {
             if self.consensus.logm.service.has_waiting() {

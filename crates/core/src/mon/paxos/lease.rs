@@ -45,10 +45,16 @@ impl Paxos {
     }
 
     /// warn_on_future_time, with Ceph's backoff (mon_clock_drift_warn_backoff = 5).
+    /// (The check inlined where a lease or its ack is handled; the warning apart.)
+    #[inline]
     fn warn_on_future_time(&mut self, ctx: &mut PaxosCtx, t: Time, from: Rank) {
-        if t <= ctx.now || t - ctx.now <= ctx.cfg.mon_clock_drift_allowed {
-            return;
+        if t > ctx.now && t - ctx.now > ctx.cfg.mon_clock_drift_allowed {
+            self.warn_future(ctx, t, from);
         }
+    }
+
+    #[inline(never)]
+    fn warn_future(&mut self, ctx: &mut PaxosCtx, t: Time, from: Rank) {
         let backoff = 5u64
             .checked_pow(self.clock_drift_warned)
             .map_or(u64::MAX, |b| b.saturating_mul(SEC));
