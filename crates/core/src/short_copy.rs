@@ -39,6 +39,18 @@ pub fn extend(b: &mut Vec<u8>, t: &[u8]) {
     }
 }
 
+/// `b.push(head); b.extend_from_slice(t)`: a packed text's length byte and
+/// its bytes (`store_tx.rs`'s `text`), in wasm one check of the room.
+#[inline]
+pub fn push_extend(b: &mut Vec<u8>, head: u8, t: &[u8]) {
+    if cfg!(target_arch = "wasm32") {
+        fixed::push_extend(b, head, t)
+    } else {
+        b.push(head);
+        b.extend_from_slice(t)
+    }
+}
+
 /// The copies as fixed-size loads and stores.
 mod fixed {
     /// `t`'s bytes (at most 8) as a little-endian word, zero above them:
@@ -77,20 +89,62 @@ mod fixed {
         }
     }
 
-    /// `b.extend_from_slice(t)`, a short `t` as one fixed-size write when `b`
-    /// has the room for it (never grown further than for `t` alone: a buffer
-    /// sized exactly stays so).
+    /// `b.extend_from_slice(t)`, a short `t` as fixed-size writes into
+    /// `b`'s room when it has 16 bytes of it (never grown further than for
+    /// `t` alone: a buffer sized exactly stays so). Written in place, not
+    /// through a 16-byte `extend_from_slice` and a `truncate`: that was 61
+    /// instructions a call in node (the `wasmratio7` round).
     #[inline]
     pub fn extend(b: &mut Vec<u8>, t: &[u8]) {
-        let n = t.len();
-        if n <= 16 && b.capacity() - b.len() >= 16 {
-            let mut buf = [0u8; 16];
-            copy_into_zeroed(&mut buf, t);
-            let end = b.len() + n;
-            b.extend_from_slice(&buf);
-            b.truncate(end);
+        let len = b.len();
+        if t.len() <= 16 && b.capacity() - len >= 16 {
+            // SAFETY: 16 bytes of room after `len`; the length covers
+            // only `t`'s bytes, all written.
+            unsafe {
+                write_short(b.as_mut_ptr().add(len), t);
+                b.set_len(len + t.len());
+            }
         } else {
             b.extend_from_slice(t);
+        }
+    }
+
+    /// `b.push(head); b.extend_from_slice(t)`, as [`extend`].
+    #[inline]
+    pub fn push_extend(b: &mut Vec<u8>, head: u8, t: &[u8]) {
+        let len = b.len();
+        if t.len() <= 16 && b.capacity() - len >= 17 {
+            // SAFETY: 17 bytes of room after `len`; the length covers
+            // only `head` and `t`'s bytes, all written.
+            unsafe {
+                let at = b.as_mut_ptr().add(len);
+                at.write(head);
+                write_short(at.add(1), t);
+                b.set_len(len + 1 + t.len());
+            }
+        } else {
+            b.push(head);
+            extend(b, t);
+        }
+    }
+
+    /// `t` (16 bytes or fewer) at `at`: up to 8 as one word (the bytes
+    /// above `t` are written too, zero), 9–16 as two overlapping words.
+    ///
+    /// # Safety
+    /// `at` is writable for 16 bytes.
+    #[inline]
+    unsafe fn write_short(at: *mut u8, t: &[u8]) {
+        let n = t.len();
+        debug_assert!(n <= 16);
+        let put = |i: usize, w: [u8; 8]| at.add(i).cast::<[u8; 8]>().write_unaligned(w);
+        if n <= 8 {
+            put(0, word_le(t).to_le_bytes());
+        } else {
+            // The bytes the two words share are the same bytes.
+            let word = |w: &[u8]| <[u8; 8]>::try_from(w).unwrap_or_default();
+            put(0, word(&t[..8]));
+            put(n - 8, word(&t[n - 8..]));
         }
     }
 }
@@ -119,7 +173,7 @@ mod tests {
                 assert_eq!(&small[..n], t);
                 assert!(small[n..].iter().all(|&x| x == 0));
             }
-            for room in [0, 16, 64] {
+            for room in [0, 1, 15, 16, 17, 64] {
                 let mut b = Vec::with_capacity(2 + room);
                 b.extend_from_slice(&[9u8, 9]);
                 let cap = b.capacity();
@@ -127,6 +181,15 @@ mod tests {
                 assert_eq!(&b[..2], &[9, 9]);
                 assert_eq!(&b[2..], t, "{n}");
                 if cap >= 2 + n {
+                    assert_eq!(b.capacity(), cap, "{n} {room}");
+                }
+                let mut b = Vec::with_capacity(2 + room);
+                b.extend_from_slice(&[9u8, 9]);
+                let cap = b.capacity();
+                push_extend(&mut b, 7, t);
+                assert_eq!(&b[..3], &[9, 9, 7]);
+                assert_eq!(&b[3..], t, "{n}");
+                if cap >= 3 + n {
                     assert_eq!(b.capacity(), cap, "{n} {room}");
                 }
             }

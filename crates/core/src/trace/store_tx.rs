@@ -329,10 +329,12 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
 fn text(b: &mut Vec<u8>, t: &[u8]) {
     match t.len() {
-        n @ 0..64 => b.push(2 * n as u8),
-        n => uint(b, 2 * n as u64),
+        n @ 0..64 => crate::short_copy::push_extend(b, 2 * n as u8, t),
+        n => {
+            uint(b, 2 * n as u64);
+            crate::short_copy::extend(b, t);
+        }
     }
-    crate::short_copy::extend(b, t);
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
