@@ -447,7 +447,8 @@ test('without IndexedDB the app works from memory and says what is not saved', a
       await seek(page, 4_000_000);
       await mon(page, 'a').click();
       await page.getByTestId('action-kill').click();
-      assert.equal(await mon(page, 'a').getAttribute('data-state'), 'down');
+      // The kill's run follows its text once the lazy module is in (state.rs, `waiting`).
+      await page.locator('[data-testid="mon-a"][data-state="down"]').waitFor();
       await page.screenshot({ path: join(screenshots, 'store-unavailable.png'), fullPage: true });
       await page.getByTestId('storage-notice-dismiss').click();
       assert.equal(await n.count(), 0);
