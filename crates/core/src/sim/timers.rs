@@ -31,7 +31,6 @@ impl Place {
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    timer: Timer,
     /// When it fires, if armed.
     armed: Option<Place>,
     /// The entry the queue holds for it, if any: never later than `armed`.
@@ -71,7 +70,6 @@ impl Timers {
         // Never without one: its event was made with it.
         let c = code(timer)?;
         let slot = self.slots.or_insert_with(c, || Slot {
-            timer,
             armed: None,
             entry: None,
         });
@@ -96,11 +94,12 @@ impl Timers {
     /// Disarm every timer; the ones that were armed, in timer order.
     pub(super) fn disarm_all(&mut self) -> Vec<Timer> {
         let mut was: Vec<Timer> = Vec::new();
-        self.slots.retain(|_, s| {
+        self.slots.retain(|c, s| {
             if s.armed.take().is_some() {
                 // In the timers' order, which is not their codes'.
-                let (Ok(i) | Err(i)) = was.binary_search(&s.timer);
-                was.insert(i, s.timer);
+                let t = c.timer();
+                let (Ok(i) | Err(i)) = was.binary_search(&t);
+                was.insert(i, t);
             }
             true
         });
