@@ -299,6 +299,9 @@ test('a broken scenario shows the error with its line', async () => {
 
 test('keyboard: space plays, arrows step, ? opens the help', async () => {
   const page = await open();
+  // A step needs some of the run simulated: the worker's first slice may
+  // come after the cluster is drawn.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=scrubber]')?.dataset.ready) > 0);
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('ArrowRight');
   const t1 = await clock(page);
