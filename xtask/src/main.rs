@@ -40,7 +40,8 @@ commands:
                      (root); the report goes to target/real-report.md
   bench [--hours H] [--runs N]
                      build and run `monscope bench` natively and as wasm (node's
-                     WASI), best of N runs each (default 1 hour, 3 runs), and the ratio";
+                     WASI), best of N runs each (default 1 hour, 3 runs), and the ratio;
+                     wasm's is a second run on the compiled module, its first beside";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
