@@ -152,9 +152,8 @@ pub fn quote(s: &str) -> String {
 
 /// `write KEY VALUE [via NAME]`, written in place at its length when the
 /// words are bare: the benchmark's every write is one, and `format!` and
-/// the words' copies were 2% of its instructions. Not in the page
-/// (`wasm32-unknown-unknown`), where the code's bytes count more.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+/// the words' copies were 2% of its instructions (the page's simulation
+/// worker prints the same statements).
 fn write_statement(key: &str, value: &str, via: &Option<String>) -> String {
     let via_len = via.as_ref().map_or(0, |n| " via ".len() + n.len());
     let mut s = String::with_capacity("write  ".len() + key.len() + value.len() + via_len);
@@ -169,13 +168,7 @@ fn write_statement(key: &str, value: &str, via: &Option<String>) -> String {
     s
 }
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-fn write_statement(key: &str, value: &str, via: &Option<String>) -> String {
-    format!("write {} {}{}", word(key), word(value), via_suffix(via))
-}
-
 /// [`word`], onto `out`.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn push_word(out: &mut String, s: &str) {
     match plain(s) {
         true => out.push_str(s),
