@@ -12,7 +12,7 @@
 //!
 //! A freed large block is merged with the free large blocks beside it (and
 //! given back to the top when it reaches it): without that, the page's
-//! passing buffers were left in pieces that no later request fitted, 14 MB
+//! passing buffers were left in pieces that no later request fitted, 8–11 MB
 //! of its memory for the hour (docs/performance.md, "Twenty-third round
 //! ... (`mem23`)"). Free large blocks are found by address in a small hash
 //! table chained through the blocks (a freed block's header is the only
