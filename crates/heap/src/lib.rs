@@ -6,19 +6,23 @@
 //! Why not dlmalloc: its code is bytes in the page's transfer, and each
 //! call walks headers and bins. Here a block has no header (Rust hands
 //! `dealloc` and `realloc` the size it asked for), its size is rounded up to
-//! a class, and a freed block waits on its class's free list for the next
-//! allocation of that class; a new block is cut from the top of the heap,
-//! which grows the wasm memory. Nothing is merged; a class with no free
-//! block cuts the smallest free large block that holds it (a small class
-//! takes it whole, in blocks of its size), so freed memory serves other
-//! sizes too.
+//! a class, and a freed small block waits on its class's free list for the
+//! next allocation of that class; a new block is cut from the top of the
+//! heap, which grows the wasm memory.
+//!
+//! A freed large block is merged with the free large blocks beside it (and
+//! given back to the top when it reaches it): without that, the page's
+//! passing buffers were left in pieces that no later request fitted, 8–11 MB
+//! of its memory for the hour (docs/performance.md, "Twenty-third round
+//! ... (`mem23`)"). Free large blocks are found by address in a small hash
+//! table chained through the blocks (a freed block's header is the only
+//! room it has), and by size in lists by class. A class with no free block
+//! cuts the smallest free large block that holds it.
 //!
 //! Classes: every 16 bytes up to [`SMALL`] (most blocks: messages, statuses,
 //! short strings), then four per power of two (a block wastes under 25% of
 //! its size; a Vec doubling its capacity stays on whole classes). The block
-//! at the top grows and shrinks in place, and a block freed at the top
-//! lowers it, so a Vec growing last, or a block allocated and freed at
-//! once, does not leave a copy behind.
+//! at the top grows and shrinks in place.
 
 #![no_std]
 
@@ -31,6 +35,15 @@ const SMALL: usize = 512;
 /// 32 classes of 16 bytes, then 4 per power of two up to 2^31 (wasm32's
 /// largest layout is under 2^31 bytes).
 const CLASSES: usize = 120;
+/// The smallest free large block: the first large class's size. A smaller
+/// rest is listed in small blocks.
+const LARGE: usize = 640;
+/// Buckets of the free large blocks' table by address.
+const BUCKETS: usize = 1024;
+/// A small class cutting a free large block takes this much of it at most
+/// (in blocks of its size); the rest stays free for any size.
+const SLAB: usize = 4096;
+const W: usize = core::mem::size_of::<usize>();
 
 /// The class of a block of `size` bytes (not 0: `GlobalAlloc`'s contract)
 /// and the bytes that class holds.
@@ -46,16 +59,37 @@ fn class(size: usize) -> (usize, usize) {
     (4 * k + q - 8, (q + 1) << (k - 2))
 }
 
+/// The bytes a block of `size` takes: whole 16-byte steps (the small
+/// classes' sizes; a large block is cut to its length, not its class's).
+#[inline]
+fn steps(size: usize) -> usize {
+    (size + ALIGN - 1) & !(ALIGN - 1)
+}
+
+/// The largest class whose blocks a free block of `len` bytes (at least
+/// LARGE) holds.
+fn floor(len: usize) -> usize {
+    let (c, size) = class(len);
+    c - (size > len) as usize
+}
+
 /// Where a heap gets more memory: `grow(need)` adds at least `need` bytes
 /// and says where they start and how many there are. They follow the old
 /// end unless something else grew the memory in between.
 pub trait Grow: FnMut(usize) -> Option<(usize, usize)> {}
 impl<G: FnMut(usize) -> Option<(usize, usize)>> Grow for G {}
 
-/// The size of large class `c`'s blocks (`class`'s inverse).
-fn bytes(c: usize) -> usize {
-    ((c % 4) + 5) << ((c + 4) / 4 - 2)
+/// A word of a free block: a free large block holds its class list's next
+/// and previous, its length, and the next in its bucket; its last word is
+/// its start (so the block after it finds it).
+#[inline]
+unsafe fn word(p: usize, i: usize) -> *mut usize {
+    (p + i * W) as *mut usize
 }
+const NEXT: usize = 0;
+const PREV: usize = 1;
+const LEN: usize = 2;
+const CHAIN: usize = 3;
 
 /// The heap's state: one thread's (wasm's single thread) or a test's.
 pub struct Heap {
@@ -66,6 +100,8 @@ pub struct Heap {
     /// The heap's unused top: [top, end) is free memory.
     top: usize,
     end: usize,
+    /// The free large blocks by address (a hash of it), chained.
+    at: [usize; BUCKETS],
 }
 
 impl Heap {
@@ -75,6 +111,7 @@ impl Heap {
             large: 0,
             top: 0,
             end: 0,
+            at: [0; BUCKETS],
         }
     }
 
@@ -99,53 +136,93 @@ impl Heap {
     }
 
     /// A block for `l` from the smallest free large block that holds it
-    /// (its rest listed: a large block freed is not kept for its class
-    /// alone, e.g. the simulation worker's passing buffers), else from the
-    /// top.
+    /// (the rest stays free), else from the top.
     #[inline(never)]
     unsafe fn take(&mut self, l: Layout, grow: &mut impl Grow) -> *mut u8 {
-        let (c, size) = class(l.size());
-        // Listed blocks are 16-aligned; rarer alignments come from the top.
+        let (c, size) = (class(l.size()).0, steps(l.size()));
+        // Free blocks are 16-aligned; rarer alignments come from the top.
         let fit = self.large & (!0 << c);
         if fit == 0 || l.align() > ALIGN {
             return self.cut(size, l.align(), grow);
         }
-        let b = fit.trailing_zeros() as usize;
-        let p = self.free[b];
-        self.free[b] = *(p as *const usize);
-        if self.free[b] == 0 {
-            self.large &= !(1 << b);
-        }
-        let all = bytes(b);
+        let p = self.free[fit.trailing_zeros() as usize];
+        let len = *word(p, LEN);
+        self.unlink(p, len);
+        // A small class takes a slab (a whole small rest too), in blocks of
+        // its size: one block at a time, each would come this slow way.
         let mut at = p + size;
         if size <= SMALL {
-            // A small block's class gets the whole block, in blocks of its
-            // size: pieces of other small sizes would wait for blocks of
-            // those sizes, maybe for ever (the simulation worker's memory
-            // for the hour was 2.7 times what it held).
-            while at + size <= p + all {
+            let slab = if len < SLAB + LARGE { len } else { SLAB };
+            while at + size <= p + slab {
                 self.list(at, c);
                 at += size;
             }
         }
-        self.pieces(at, p + all - at);
+        self.keep(at, p + len - at);
         p as *mut u8
     }
 
-    /// Lists `len` bytes from `p` (a multiple of 16) as free blocks of the
-    /// largest classes they hold.
-    unsafe fn pieces(&mut self, mut p: usize, mut len: usize) {
-        while len > 0 {
-            let piece = if len <= SMALL {
-                len
-            } else {
-                let k = usize::BITS - 3 - len.leading_zeros();
-                len >> k << k
-            };
-            self.park(p, class(piece).0);
-            p += piece;
-            len -= piece;
+    /// The free large block at `p`, if there is one: its length.
+    unsafe fn find(&self, p: usize) -> Option<usize> {
+        let mut q = self.at[bucket(p)];
+        while q != 0 {
+            if q == p {
+                return Some(*word(p, LEN));
+            }
+            q = *word(q, CHAIN);
         }
+        None
+    }
+
+    /// Keeps `len` free bytes from `p` (a multiple of 16): a large block
+    /// in its class's list and the table, else small blocks.
+    unsafe fn keep(&mut self, p: usize, len: usize) {
+        if len < LARGE {
+            let mut at = p;
+            while at < p + len {
+                let piece = (p + len - at).min(SMALL);
+                self.list(at, piece / ALIGN - 1);
+                at += piece;
+            }
+            return;
+        }
+        let c = floor(len);
+        let next = self.free[c];
+        *word(p, NEXT) = next;
+        *word(p, PREV) = 0;
+        if next != 0 {
+            *word(next, PREV) = p;
+        }
+        self.free[c] = p;
+        self.large |= 1 << c;
+        *word(p, LEN) = len;
+        let b = bucket(p);
+        *word(p, CHAIN) = self.at[b];
+        self.at[b] = p;
+        *((p + len - W) as *mut usize) = p;
+    }
+
+    /// Takes the free large block at `p` (of `len` bytes) out of its list
+    /// and the table.
+    unsafe fn unlink(&mut self, p: usize, len: usize) {
+        let c = floor(len);
+        let (next, prev) = (*word(p, NEXT), *word(p, PREV));
+        if prev == 0 {
+            self.free[c] = next;
+            if next == 0 {
+                self.large &= !(1 << c);
+            }
+        } else {
+            *word(prev, NEXT) = next;
+        }
+        if next != 0 {
+            *word(next, PREV) = prev;
+        }
+        let mut link: *mut usize = &mut self.at[bucket(p)];
+        while *link != p {
+            link = word(*link, CHAIN);
+        }
+        *link = *word(p, CHAIN);
     }
 
     /// A new block of `size` bytes cut from the top.
@@ -191,7 +268,7 @@ impl Heap {
         if l.size() <= SMALL {
             self.list(p as usize, (l.size() - 1) / ALIGN);
         } else {
-            self.give(p as usize, l.size());
+            self.give(p as usize, steps(l.size()));
         }
     }
 
@@ -201,28 +278,32 @@ impl Heap {
         self.free[c] = p;
     }
 
-    /// A large block given back: at the top it lowers the top (a block
-    /// allocated and freed at once is not kept aside), else it is listed.
+    /// `len` bytes from `p` given back (a large block, or a block's tail),
+    /// merged with the free large blocks before and after them; at the top
+    /// they lower the top.
     #[inline(never)]
-    unsafe fn give(&mut self, p: usize, size: usize) {
-        let (c, size) = class(size);
-        if p + size == self.top {
+    unsafe fn give(&mut self, mut p: usize, mut len: usize) {
+        if let Some(n) = self.find(p + len) {
+            self.unlink(p + len, n);
+            len += n;
+        }
+        // The word before `p` is a free block's start if one ends there
+        // (below the heap's first block is other memory: still readable).
+        let before = *((p - W) as *const usize);
+        if let Some(n) = self.find(before).filter(|n| before + n == p) {
+            self.unlink(before, n);
+            (p, len) = (before, len + n);
+        }
+        if p + len == self.top {
             self.top = p;
         } else {
-            self.park(p, c);
-        }
-    }
-
-    /// Lists a free block of class `c`, noting a large one in `large`.
-    unsafe fn park(&mut self, p: usize, c: usize) {
-        self.list(p, c);
-        if c >= SMALL / ALIGN {
-            self.large |= 1 << c;
+            self.keep(p, len);
         }
     }
 
     /// The block at `p` (allocated for `l`) resized to `new` bytes: in place
-    /// within its class or at the top, else moved.
+    /// at the top or when it shrinks (a large block gives its tail back),
+    /// else moved.
     ///
     /// # Safety
     /// As [`Heap::dealloc`]; `new` is not 0.
@@ -234,14 +315,17 @@ impl Heap {
         new: usize,
         grow: &mut impl Grow,
     ) -> *mut u8 {
-        let (c, size) = class(l.size());
-        let (d, to) = class(new);
-        if c == d {
+        let (size, to) = (steps(l.size()), steps(new));
+        if size == to {
             return p;
         }
         let at = p as usize;
         if at + size == self.top && self.fits(at, to, grow) {
             self.top = at + to;
+            return p;
+        }
+        if to < size && size > SMALL {
+            self.give(at + to, size - to);
             return p;
         }
         let q = self.alloc(Layout::from_size_align_unchecked(new, l.align()), grow);
@@ -251,6 +335,11 @@ impl Heap {
         }
         q
     }
+}
+
+/// The bucket of a free large block at `p`.
+fn bucket(p: usize) -> usize {
+    ((p / ALIGN) as u32).wrapping_mul(0x9e37_79b9) as usize >> (32 - BUCKETS.trailing_zeros())
 }
 
 impl Default for Heap {

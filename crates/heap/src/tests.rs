@@ -21,7 +21,9 @@ impl Memory {
     fn new(bytes: usize, foreign: usize) -> Memory {
         Memory {
             buf: std::vec![0; bytes / 16],
-            used: 0,
+            // As in wasm, where the heap starts above the statics: the
+            // word before its first block is memory (a freed block reads it).
+            used: PAGE,
             foreign,
             grown: 0,
         }
@@ -62,6 +64,18 @@ impl Rng {
 /// A block in use: where, its layout, and the byte it was filled with.
 type Block = (*mut u8, Layout, u8);
 
+/// No two blocks share a byte (each holds its size in 16-byte steps).
+fn disjoint(blocks: &[Block]) {
+    let mut spans: Vec<(usize, usize)> = blocks
+        .iter()
+        .map(|b| (b.0 as usize, b.0 as usize + steps(b.1.size())))
+        .collect();
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "{:x?} and {:x?} overlap", w[0], w[1]);
+    }
+}
+
 unsafe fn check(b: &Block) {
     let (p, l, byte) = *b;
     assert!((p as usize).is_multiple_of(l.align()), "{l:?} at {p:?}");
@@ -86,7 +100,7 @@ fn classes_hold_their_sizes_and_grow_with_them() {
             "{size}"
         );
         assert!(size <= SMALL || bytes - size < size / 4, "{size}: {bytes}");
-        assert!(size <= SMALL || super::bytes(c) == bytes, "{size}");
+        assert!(size <= SMALL || floor(bytes) == c, "{size}");
         last = (c, bytes);
     }
     // A Vec doubling its capacity (of 24-, 40- and 56-byte items) stays on whole classes.
@@ -187,8 +201,76 @@ fn a_freed_large_block_serves_smaller_ones() {
             q.write_bytes(i as u8, size);
             blocks.push((q, l, i as u8));
         }
+        // A small class took a slab, not the rest: a large block still fits.
+        let l = Layout::from_size_align(200_000, 8).unwrap();
+        let q = heap.alloc(l, grow);
+        assert!((p..p + (1 << 20)).contains(&(q as usize)));
+        q.write_bytes(7, 200_000);
+        blocks.push((q, l, 7));
         assert_eq!(heap.top, top);
         blocks.iter().for_each(|b| check(b));
+        disjoint(&blocks);
+    }
+}
+
+#[test]
+fn a_freed_large_block_merges_with_its_free_neighbours() {
+    let mut memory = Memory::new(64 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    unsafe {
+        let l = Layout::from_size_align(100_000, 8).unwrap();
+        let mut blocks: Vec<Block> = (0..4)
+            .map(|i| {
+                let p = heap.alloc(l, grow);
+                p.write_bytes(i, l.size());
+                (p, l, i)
+            })
+            .collect();
+        let guard = Layout::from_size_align(8, 8).unwrap();
+        blocks.push((heap.alloc(guard, grow), guard, 9));
+        blocks[4].0.write_bytes(9, 8);
+        let top = heap.top;
+        // Freed out of order: the third merges with the second before it,
+        // the first with both after it.
+        for i in [1, 2, 0] {
+            heap.dealloc(blocks[i].0, l);
+        }
+        // Three blocks' room serves a block none of them held, from the first's place.
+        let big = Layout::from_size_align(250_000, 16).unwrap();
+        let p = heap.alloc(big, grow);
+        assert_eq!(p, blocks[0].0);
+        p.write_bytes(5, big.size());
+        // Its rest (50 kB) serves a smaller one.
+        let rest = Layout::from_size_align(10_000, 8).unwrap();
+        let q = heap.alloc(rest, grow);
+        assert!(q > p && q < blocks[3].0);
+        q.write_bytes(6, rest.size());
+        assert_eq!(heap.top, top);
+        blocks.splice(0..3, [(p, big, 5), (q, rest, 6)]);
+        blocks.iter().for_each(|b| check(b));
+        disjoint(&blocks);
+    }
+}
+
+#[test]
+fn a_free_block_merged_at_the_top_lowers_it() {
+    let mut memory = Memory::new(64 << 20, 0);
+    let grow = &mut |need| memory.grow(need);
+    let mut heap = Heap::new();
+    unsafe {
+        let small = heap.alloc(Layout::from_size_align(40, 8).unwrap(), grow);
+        small.write_bytes(3, 40);
+        let l = Layout::from_size_align(50_000, 8).unwrap();
+        let a = heap.alloc(l, grow);
+        let b = heap.alloc(l, grow);
+        heap.dealloc(a, l);
+        assert_ne!(heap.top, a as usize);
+        // b is at the top, a free before it: both go back to the top.
+        heap.dealloc(b, l);
+        assert_eq!(heap.top, a as usize);
+        assert_eq!(heap.large, 0, "no free large block is left listed");
+        check(&(small, Layout::from_size_align(40, 8).unwrap(), 3));
     }
 }
 
@@ -236,8 +318,12 @@ fn a_mixed_workload_keeps_every_block_and_reuses_memory() {
                     }
                     _ => {}
                 }
+                if i % 20_000 == 0 {
+                    disjoint(&live);
+                }
             }
             live.iter().for_each(|b| check(b));
+            disjoint(&live);
         }
         // About 33k blocks of ~1.5 kB on average are live at the end: the
         // memory holds them with the classes' rounding and free lists,
