@@ -98,20 +98,6 @@ fn mix(h: u64, x: u64) -> u64 {
     (h ^ x).rotate_left(5).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
 
-/// A hash of `bytes` eight at a time: [`effect_hash`] runs at every
-/// version's first commit, and FNV-1a (a byte at a time) over its values
-/// took a third more instructions (docs/performance.md, `mem23`).
-fn wide(bytes: &[u8]) -> u64 {
-    let mut words = bytes.chunks_exact(8);
-    let mut h = bytes.len() as u64;
-    for w in &mut words {
-        h = mix(h, u64::from_le_bytes(w.try_into().unwrap_or_default()));
-    }
-    let mut last = [0; 8];
-    last[..words.remainder().len()].copy_from_slice(words.remainder());
-    mix(h, u64::from_le_bytes(last))
-}
-
 /// The hash of what a store transaction (a paxos value) does to a store:
 /// the prefixes it erases and the last write of each key, in any order (the
 /// entries' hashes are added up). Two values with the same effect leave any
@@ -133,7 +119,7 @@ pub fn effect_hash(tx: &Transaction) -> u64 {
                 continue;
             }
         };
-        let e = mix(mix(2, wide(prefix.as_bytes())), wide(key.as_bytes()));
+        let e = mix(mix(2, fnv1a(prefix.as_bytes())), fnv1a(key.as_bytes()));
         // The hashes searched first, the strings compared apart: a search
         // with the strings' comparison in its loop (a call) had V8 reload the
         // loop's values from the stack at every entry, 69% of this function's
@@ -155,26 +141,26 @@ pub fn effect_hash(tx: &Transaction) -> u64 {
     }
     let mut h: u64 = 0;
     for p in erased {
-        h = h.wrapping_add(mix(1, wide(p.as_bytes())));
+        h = h.wrapping_add(mix(1, fnv1a(p.as_bytes())));
     }
     for (e, _, _, v) in last {
-        h = h.wrapping_add(mix(e, v.map_or(0, |v| wide(v) | 1)));
+        h = h.wrapping_add(mix(e, v.map_or(0, |v| fnv1a(v) | 1)));
     }
     h
 }
 
 /// What is known of a version from its first commit: the leader then and
-/// its election epoch, and what its value does to a store ([`effect_hash`],
-/// once a commit carried a value that decodes), for a later commit of other
-/// bytes to be compared with ([`History::same_effect`]). The hash, not the
-/// value: the monitors trim their copies, and the simulation worker keeps
-/// no trace, so the hour's values were 9 MB held for the fold alone
-/// (docs/performance.md, `mem23`).
-#[derive(Clone, Copy, Debug)]
+/// its election epoch, and its value (once a commit carried one that
+/// decodes). What the value does to a store ([`effect_hash`]) is computed
+/// only when another commit of the version carries other bytes
+/// ([`History::same_effect`]), which runs seldom: hashed at every first
+/// commit it was 2% of the benchmark. The value is the allocation the
+/// monitors' stores and the trace's store transactions share.
+#[derive(Clone, Debug)]
 struct Committed {
     epoch: Epoch,
     leader: NodeId,
-    effect: Option<u64>,
+    value: Option<Arc<[u8]>>,
 }
 
 /// Where a monitor stood: its election epoch and the leader it followed
@@ -568,7 +554,7 @@ impl History {
         let Some(i) = (version as usize).checked_sub(1) else {
             return false;
         };
-        !matches!(self.versions.get(i), Some(Some(c)) if c.effect.is_some())
+        !matches!(self.versions.get(i), Some(Some(c)) if c.value.is_some())
     }
 
     /// Whether `value`, committed for `version` with other bytes than the
@@ -576,12 +562,13 @@ impl History {
     /// prepends `first_committed = 1` to a version-1 value each time it
     /// begins it). False when either is not known.
     pub fn same_effect(&self, version: Version, value: Option<&[u8]>) -> bool {
+        let effect = |v: &[u8]| Transaction::decode(v).ok().map(|t| effect_hash(&t));
         let first = self
             .versions
             .get((version as usize).wrapping_sub(1))
-            .and_then(|c| c.as_ref()?.effect);
-        let this = value.and_then(|v| Transaction::decode(v).ok());
-        matches!((first, this), (Some(f), Some(t)) if f == effect_hash(&t))
+            .and_then(|c| effect(c.as_ref()?.value.as_deref()?));
+        let this = value.and_then(effect);
+        matches!((first, this), (Some(f), Some(t)) if f == t)
     }
 
     /// A commit of `version` by `node`, standing `by`. The first commit of
@@ -611,7 +598,7 @@ impl History {
         let c = self.versions.slot(i).get_or_insert(Committed {
             epoch: standing.epoch,
             leader: standing.leader.unwrap_or(node),
-            effect: None,
+            value: None,
         });
         let Some(value) = value else {
             return;
@@ -623,11 +610,11 @@ impl History {
         let Some(tx) = decoded.or(own.as_ref()) else {
             return;
         };
-        c.effect = Some(effect_hash(tx));
+        c.value = Some(value.clone());
         while self
             .versions
             .get(self.contiguous as usize)
-            .is_some_and(|c| c.as_ref().is_some_and(|c| c.effect.is_some()))
+            .is_some_and(|c| c.as_ref().is_some_and(|c| c.value.is_some()))
         {
             self.contiguous += 1;
         }
