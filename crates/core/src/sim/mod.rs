@@ -771,6 +771,11 @@ impl Sim {
                     self.meter.weigh(weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }
+                Note::SharedStore(tx) => {
+                    let tx = self.packer.pack_shared(&tx);
+                    self.meter.weigh(weight::store(&tx));
+                    self.emit(EventKind::Store { node, tx })
+                }
                 Note::Commit { version, value } => {
                     let value_hash = match &self.last_commit {
                         Some((v, h)) if Arc::ptr_eq(v, &value) => *h,
