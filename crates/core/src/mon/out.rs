@@ -84,6 +84,9 @@ pub enum Note {
     Log(LogLine),
     /// A transaction applied to the monitor's store.
     Store(Transaction),
+    /// A transaction every monitor of the quorum applies, one allocation
+    /// for all of them ([`Out::round_tx`]): recorded as a `Store` too.
+    SharedStore(Arc<Transaction>),
     /// Paxos committed (or learned) this version with this value on this monitor.
     Commit { version: Version, value: Arc<[u8]> },
     /// A client request was answered.
@@ -106,6 +109,8 @@ pub struct Out {
     /// an `Out` made and dropped empty (the simulator takes its one `Out`
     /// out and puts it back around each input) then drops no slots.
     decoded: Option<Box<Memo>>,
+    /// The last paxos round's transaction built ([`Out::round_tx`]).
+    round: Option<(RoundTx, Arc<Transaction>)>,
     /// Emptied transactions' buffers, for the next ones a round makes
     /// ([`Out::transaction`]): the trace keeps a packed copy of each, and
     /// freeing one and allocating the next per store write was about 1%
@@ -119,6 +124,24 @@ pub struct Out {
 /// The most emptied buffers [`Out`] keeps.
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 const SPARE_TXS: usize = 4;
+
+/// Which of a paxos round's transactions, of which version and value
+/// (found by the allocation, which the key keeps alive).
+#[derive(Clone, Debug)]
+pub struct RoundTx {
+    /// BEGIN's (its pn), or `None` for COMMIT's.
+    pub begin_pn: Option<u64>,
+    pub version: Version,
+    pub value: Arc<[u8]>,
+}
+
+impl RoundTx {
+    fn is(&self, o: &RoundTx) -> bool {
+        self.begin_pn == o.begin_pn
+            && self.version == o.version
+            && Arc::ptr_eq(&self.value, &o.value)
+    }
+}
 
 /// Two values and their decodings, newest first.
 type Memo = [Option<(Arc<[u8]>, Decoded)>; 2];
@@ -206,6 +229,27 @@ impl Out {
     pub fn remember_value(&mut self, value: Arc<[u8]>, tx: Transaction) {
         self.remember(value, Ok(tx));
     }
+    /// The store transaction of a paxos round's step (`key`): the one
+    /// another monitor built for the same step, version and value if it
+    /// was the last built, else `build`'s, kept for the next. The leader's
+    /// BEGIN and every peon's write the same operations, and so does every
+    /// peon's COMMIT: built, copied and recorded once, not per monitor (the
+    /// simulator hands them all the same `Out`, as for
+    /// [`Out::decode_value`]).
+    pub fn round_tx(
+        &mut self,
+        key: RoundTx,
+        build: impl FnOnce(&mut Out) -> Transaction,
+    ) -> Arc<Transaction> {
+        if let Some((k, tx)) = &self.round {
+            if k.is(&key) {
+                return tx.clone();
+            }
+        }
+        let tx = Arc::new(build(self));
+        self.round = Some((key, tx.clone()));
+        tx
+    }
     fn remember(&mut self, value: Arc<[u8]>, decoded: Decoded) {
         let m = self.decoded.get_or_insert_with(Default::default);
         m.swap(0, 1);
@@ -245,6 +289,15 @@ pub fn apply_tx(store: &mut MonitorDBStore, out: &mut Out, tx: Transaction) {
     out.notes.push(Note::Store(tx));
 }
 
+/// [`apply_tx`] of a transaction other monitors apply too ([`Out::round_tx`]).
+pub fn apply_shared_tx(store: &mut MonitorDBStore, out: &mut Out, tx: Arc<Transaction>) {
+    if tx.is_empty() {
+        return;
+    }
+    store.apply(&tx);
+    out.notes.push(Note::SharedStore(tx));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,6 +335,36 @@ mod tests {
             assert_eq!(out.decode_value(&va2), &Ok(a.clone()));
             assert!(out.decode_value(&bad).is_err());
         }
+    }
+
+    #[test]
+    fn a_rounds_transaction_is_built_once_per_step_version_and_value() {
+        let value: Arc<[u8]> = Arc::from(&b"v"[..]);
+        let key = |pn, value: &Arc<[u8]>| RoundTx {
+            begin_pn: pn,
+            version: 7,
+            value: value.clone(),
+        };
+        let build = |pn: u64| {
+            move |_: &mut Out| {
+                let mut t = Transaction::new();
+                t.put_u64("paxos", "pending_pn", pn);
+                t
+            }
+        };
+        let mut out = Out::new();
+        let first = out.round_tx(key(Some(100), &value), build(100));
+        // Another monitor's BEGIN of the same version, pn and value: the same one.
+        let again = out.round_tx(key(Some(100), &value), |_| unreachable!("built again"));
+        assert!(Arc::ptr_eq(&first, &again));
+        // Another pn, another step, or equal bytes in another allocation: built anew.
+        let other_pn = out.round_tx(key(Some(200), &value), build(200));
+        assert_eq!(other_pn.ops, build(200)(&mut Out::new()).ops);
+        let commit = out.round_tx(key(None, &value), build(1));
+        assert!(!Arc::ptr_eq(&commit, &other_pn));
+        let copy: Arc<[u8]> = Arc::from(&b"v"[..]);
+        let elsewhere = out.round_tx(key(None, &copy), build(2));
+        assert_eq!(elsewhere.ops, build(2)(&mut Out::new()).ops);
     }
 
     #[test]

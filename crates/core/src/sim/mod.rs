@@ -541,12 +541,21 @@ impl Sim {
     #[inline]
     fn record_event(&mut self, ev: Event) {
         if self.trace.len() == self.trace.capacity() {
-            // Grown by half, not doubled: the hour's trace (4.5 M
-            // events) had room for 8.4 M when it ended, and a long run's
-            // peak memory is mostly that room.
-            let more = (self.trace.capacity() / 2).max(1024);
-            self.trace.reserve_exact(more);
+            return self.record_grown(ev);
         }
+        self.trace.push(ev);
+    }
+
+    /// [`Sim::record_event`] into a full trace: grown by half, not doubled
+    /// (the hour's trace, 4.5 M events, had room for 8.4 M when it ended,
+    /// and a long run's peak memory is mostly that room). Apart and cold,
+    /// and the event pushed here, so that nothing in [`Sim::emit`]'s common
+    /// path lives across a call (it saved and restored registers for it).
+    #[cold]
+    #[inline(never)]
+    fn record_grown(&mut self, ev: Event) {
+        let more = (self.trace.capacity() / 2).max(1024);
+        self.trace.reserve_exact(more);
         self.trace.push(ev);
     }
 
@@ -768,6 +777,11 @@ impl Sim {
                         self.out.recycle(spent);
                         tx
                     };
+                    self.meter.weigh(weight::store(&tx));
+                    self.emit(EventKind::Store { node, tx })
+                }
+                Note::SharedStore(tx) => {
+                    let tx = self.packer.pack_shared(&tx);
                     self.meter.weigh(weight::store(&tx));
                     self.emit(EventKind::Store { node, tx })
                 }

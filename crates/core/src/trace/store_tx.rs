@@ -78,6 +78,8 @@ pub struct Packer {
     last: StoreTx,
     /// The transaction [`Packer::pack_owned`] last packed (or shared).
     last_tx: Transaction,
+    /// The shared transaction [`Packer::pack_shared`] last packed, and its packing.
+    last_shared: Option<(Arc<Transaction>, StoreTx)>,
 }
 
 impl Packer {
@@ -111,6 +113,19 @@ impl Packer {
         }
         let packed = self.pack_anew(&tx);
         (packed, std::mem::replace(&mut self.last_tx, tx))
+    }
+
+    /// [`Packer::pack`] of a transaction several monitors apply (the
+    /// same allocation: `mon::out::Out::round_tx`), packed once for all.
+    pub fn pack_shared(&mut self, tx: &Arc<Transaction>) -> StoreTx {
+        if let Some((last, packed)) = &self.last_shared {
+            if Arc::ptr_eq(last, tx) {
+                return packed.clone();
+            }
+        }
+        let packed = self.pack(tx);
+        self.last_shared = Some((tx.clone(), packed.clone()));
+        packed
     }
 
     /// `tx` packed; its long values are shared, not copied.

@@ -9,7 +9,7 @@ pub mod values;
 
 use super::consensus::{Fx, PaxosCtx, Waiter};
 use super::messages::{MMonPaxos, Message, PaxosOp};
-use super::out::{Out, Timer};
+use super::out::{apply_shared_tx, Out, RoundTx, Timer};
 use super::status::{PaxosState, PaxosStatus};
 use super::store::{version_key as vkey, MonitorDBStore, Transaction};
 use super::vecset::VecSet;
@@ -89,6 +89,15 @@ pub struct Paxos {
 /// An empty value (what `new_value` is between rounds).
 fn no_value() -> Arc<[u8]> {
     Arc::from(&[][..])
+}
+
+/// What BEGIN writes, on the leader (begin) and on each peon (handle_begin).
+fn begin_tx(out: &mut Out, v: Version, value: Arc<[u8]>, pn: u64) -> Transaction {
+    let mut t = out.transaction(3);
+    t.put(PAXOS, &vkey(v), value);
+    t.put_u64(PAXOS, "pending_v", v);
+    t.put_u64(PAXOS, "pending_pn", pn);
+    t
 }
 
 /// decode_append_transaction: a malformed value is logged and contributes nothing.
@@ -269,6 +278,14 @@ impl Paxos {
     }
     fn apply(ctx: &mut PaxosCtx, t: Transaction) {
         super::out::apply_tx(ctx.store, ctx.out, t);
+    }
+
+    /// [`Self::apply`] of a round's transaction, which every monitor of
+    /// the quorum writes alike: `build`'s, or the same one another built
+    /// ([`Out::round_tx`]).
+    fn apply_round(ctx: &mut PaxosCtx, key: RoundTx, build: impl FnOnce(&mut Out) -> Transaction) {
+        let t = ctx.out.round_tx(key, build);
+        apply_shared_tx(ctx.store, ctx.out, t);
     }
 
     /// Paxos::init again (Monitor::init_paxos after a sync): the persistent

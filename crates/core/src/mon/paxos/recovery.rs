@@ -5,10 +5,29 @@ use super::{decode_append, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx};
 use crate::mon::logline::LogLine;
 use crate::mon::messages::{MMonPaxos, PaxosOp};
-use crate::mon::out::{Note, Timer};
+use crate::mon::out::{apply_shared_tx, Note, Out, RoundTx, Timer};
 use crate::mon::status::PaxosState;
 use crate::mon::store::Transaction;
-use crate::mon::Rank;
+use crate::mon::{Rank, Version};
+use std::sync::Arc;
+
+/// What store_state writes: last_committed, then per version learned its
+/// value and what it decodes to (sized at once).
+fn commit_tx<'a, I>(out: &mut Out, hi: Version, learned: impl Fn() -> I) -> Transaction
+where
+    I: Iterator<Item = (&'a Version, &'a Arc<[u8]>)>,
+{
+    let ops = learned().fold(1, |n, (_, value)| {
+        n + 1 + out.decode_value(value).as_ref().map_or(0, |t| t.ops.len())
+    });
+    let mut t = out.transaction(ops);
+    t.put_u64(PAXOS, "last_committed", hi);
+    for (v, value) in learned() {
+        t.put(PAXOS, &vkey(*v), value.clone());
+        decode_append(&mut t, value, out);
+    }
+    t
+}
 
 impl Paxos {
     /// get_new_proposal_number(gt): unique among monitors (rank in the last two
@@ -173,22 +192,22 @@ impl Paxos {
             return false;
         };
         let hi = learned().last().map_or(lo, |x| *x.0);
-        // Sized at once: last_committed, then per version its value and
-        // what it decodes to.
-        let ops = learned().fold(1, |n, (_, value)| {
-            n + 1
-                + ctx
-                    .out
-                    .decode_value(value)
-                    .as_ref()
-                    .map_or(0, |t| t.ops.len())
-        });
-        let mut t = ctx.out.transaction(ops);
-        t.put_u64(PAXOS, "last_committed", hi);
-        for (v, value) in learned() {
-            t.put(PAXOS, &vkey(*v), value.clone());
-            decode_append(&mut t, value, ctx.out);
-        }
+        // One well-formed version (a COMMIT's): every peon writes the same
+        // transaction, built once ([`Out::round_tx`]).
+        let t = match learned().next() {
+            Some((_, value)) if lo == hi && ctx.out.decode_value(value).is_ok() => {
+                let value = value.clone();
+                let key = RoundTx {
+                    begin_pn: None,
+                    version: hi,
+                    value: value.clone(),
+                };
+                let one = || std::iter::once((&hi, &value));
+                ctx.out.round_tx(key, |out| commit_tx(out, hi, one))
+            }
+            // Several versions (a LAST's), or a malformed one: its own.
+            _ => Arc::new(commit_tx(ctx.out, hi, learned)),
+        };
         let first_learned = self.last_committed + 1;
         self.last_committed = hi;
         if self.uncommitted_v != 0 && self.uncommitted_v <= hi {
@@ -200,7 +219,7 @@ impl Paxos {
             self.uncommitted_pn = 0;
             self.uncommitted_value.clear();
         }
-        Self::apply(ctx, t);
+        apply_shared_tx(ctx.store, ctx.out, t);
         // this may have trimmed
         self.first_committed = ctx.store.get_u64(PAXOS, "first_committed");
         ctx.out.log(LogLine::store_state(lo, hi));

@@ -1,10 +1,10 @@
 //! Phase 2, normal rounds (§3.6), proposals (§3.9) and trim (§3.10).
 
-use super::{decode_append, no_value, vkey, Paxos, PaxosStep, PAXOS};
+use super::{begin_tx, decode_append, no_value, vkey, Paxos, PaxosStep, PAXOS};
 use crate::mon::consensus::{Fx, PaxosCtx, Step, Waiter};
 use crate::mon::logline::LogLine;
 use crate::mon::messages::{MMonPaxos, PaxosOp};
-use crate::mon::out::{Note, Timer};
+use crate::mon::out::{Note, RoundTx, Timer};
 use crate::mon::status::PaxosState;
 use crate::mon::store::Transaction;
 use crate::mon::Rank;
@@ -43,11 +43,13 @@ impl Paxos {
         } else if let Some(t) = proposed {
             ctx.out.remember_value(self.new_value.clone(), t);
         }
-        let mut t = ctx.out.transaction(3);
-        t.put(PAXOS, &vkey(v), self.new_value.clone());
-        t.put_u64(PAXOS, "pending_v", v);
-        t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
-        Self::apply(ctx, t);
+        let (value, pn) = (self.new_value.clone(), self.accepted_pn);
+        let key = RoundTx {
+            begin_pn: Some(pn),
+            version: v,
+            value: value.clone(),
+        };
+        Self::apply_round(ctx, key, |out| begin_tx(out, v, value, pn));
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
         ctx.out.log(LogLine::begin(v, self.accepted_pn));
@@ -96,11 +98,13 @@ impl Paxos {
         }
         self.state = PaxosState::Updating;
         self.lease_expire = 0;
-        let mut t = ctx.out.transaction(3);
-        t.put(PAXOS, &vkey(v), value.cloned().unwrap_or_else(no_value));
-        t.put_u64(PAXOS, "pending_v", v);
-        t.put_u64(PAXOS, "pending_pn", self.accepted_pn);
-        Self::apply(ctx, t);
+        let (value, pn) = (value.cloned().unwrap_or_else(no_value), self.accepted_pn);
+        let key = RoundTx {
+            begin_pn: Some(pn),
+            version: v,
+            value: value.clone(),
+        };
+        Self::apply_round(ctx, key, |out| begin_tx(out, v, value, pn));
         self.pending_v = v;
         self.pending_pn = self.accepted_pn;
         ctx.out.log(LogLine::accepting(v, self.accepted_pn));
