@@ -17,7 +17,6 @@
 //! its session.
 
 use super::hunt::{Hunt, HuntOptions, Reach};
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use super::logline::put_u64;
 use super::messages::{ClientOp, ClientResult, MClientReply, MClientRequest, MClose, Message};
 use super::monmap::MonMap;
@@ -498,9 +497,8 @@ impl Client {
 /// What the client prints for a write committed at `version`, built in
 /// one allocation of its length: an answer to every write of the
 /// benchmark is one, and `format!` cost it about 1,200 instructions and a
-/// second allocation when the trace made it a `Box<str>`. Not in the page
-/// (`wasm32-unknown-unknown`), where the code's bytes count more.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+/// second allocation when the trace made it a `Box<str>` (the page's
+/// simulation worker answers the same writes).
 fn written(key: &str, value: &str, version: u64, who: &str) -> String {
     let head = ["write ", key, "=", value, " committed at v"];
     let tail = [" (answered by mon.", who, ")"];
@@ -511,11 +509,6 @@ fn written(key: &str, value: &str, version: u64, who: &str) -> String {
     put_u64(&mut s, version, 1);
     tail.iter().for_each(|p| s.push_str(p));
     s
-}
-
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-fn written(key: &str, value: &str, version: u64, who: &str) -> String {
-    format!("write {key}={value} committed at v{version} (answered by mon.{who})")
 }
 
 #[cfg(test)]
