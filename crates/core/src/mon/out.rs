@@ -4,7 +4,6 @@
 use super::logline::LogLine;
 use super::messages::Message;
 use super::session::SessionId;
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use super::store::StoreOp;
 use super::store::{MonitorDBStore, Transaction};
 use super::{Addr, Rank, Version};
@@ -114,15 +113,13 @@ pub struct Out {
     /// Emptied transactions' buffers, for the next ones a round makes
     /// ([`Out::transaction`]): the trace keeps a packed copy of each, and
     /// freeing one and allocating the next per store write was about 1%
-    /// of the benchmark's instructions. Not in the page
-    /// (`wasm32-unknown-unknown`), where its code cost the transfer more
-    /// than it saves.
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    /// of the benchmark's instructions. In every build: with the packer's
+    /// one path it made the page 522 bytes smaller, not larger
+    /// (docs/performance.md, "Twenty-third round, the lead's notes").
     spare: Vec<Vec<StoreOp>>,
 }
 
 /// The most emptied buffers [`Out`] keeps.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 const SPARE_TXS: usize = 4;
 
 /// Which of a paxos round's transactions, of which version and value
@@ -157,7 +154,6 @@ impl Out {
     /// buffer if there is one.
     #[inline]
     pub fn transaction(&mut self, n: usize) -> Transaction {
-        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
         if let Some(mut ops) = self.spare.pop() {
             ops.reserve(n);
             return Transaction { ops };
@@ -165,7 +161,6 @@ impl Out {
         Transaction::with_capacity(n)
     }
     /// Keep `tx`'s buffer, emptied, for [`Out::transaction`].
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
     pub fn recycle(&mut self, tx: Transaction) {
         let mut ops = tx.ops;
         if self.spare.len() < SPARE_TXS && ops.capacity() > 0 {

@@ -767,18 +767,12 @@ impl Sim {
             match note {
                 Note::Log(text) => self.emit(EventKind::Log { node, text }),
                 Note::Store(tx) => {
-                    // Kept for the whole run: packed (`trace::store_tx`).
-                    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-                    let tx = self.packer.pack_owned(tx);
-                    // Its buffer is used again for a later one.
-                    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-                    let tx = {
-                        let (tx, spent) = self.packer.pack_spent(tx);
-                        self.out.recycle(spent);
-                        tx
-                    };
-                    self.meter.weigh(weight::store(&tx));
-                    self.emit(EventKind::Store { node, tx })
+                    // Kept for the whole run: packed (`trace::store_tx`);
+                    // its buffer is used again for a later one.
+                    let packed = self.packer.pack(&tx);
+                    self.out.recycle(tx);
+                    self.meter.weigh(weight::store(&packed));
+                    self.emit(EventKind::Store { node, tx: packed })
                 }
                 Note::SharedStore(tx) => {
                     let tx = self.packer.pack_shared(&tx);

@@ -15,7 +15,6 @@ use crate::mon::store::{
     intern_key, intern_prefix, known_key as key_code, known_prefix_index, known_prefix_name,
     StoreOp, Transaction, KNOWN_KEYS as KEYS,
 };
-use crate::short_copy::word_le;
 use crate::trace::binary::uint;
 use serde::{Serialize, Serializer};
 use std::fmt;
@@ -76,45 +75,11 @@ pub struct Packer {
     bytes: Vec<u8>,
     long: Vec<Arc<[u8]>>,
     last: StoreTx,
-    /// The transaction [`Packer::pack_owned`] last packed (or shared).
-    last_tx: Transaction,
     /// The shared transaction [`Packer::pack_shared`] last packed, and its packing.
     last_shared: Option<(Arc<Transaction>, StoreTx)>,
 }
 
 impl Packer {
-    /// [`Packer::pack`], but a transaction with the last one's
-    /// operations (its long values the same allocations) is not packed
-    /// again: packing is about 140 instructions an operation, comparing
-    /// a few. Natively only: in the page its code cost more transfer than
-    /// it saves time ([`Packer::pack`] shares a repeat there too).
-    pub fn pack_owned(&mut self, tx: Transaction) -> StoreTx {
-        if cfg!(target_arch = "wasm32") {
-            return self.pack(&tx);
-        }
-        if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
-            return self.last.clone();
-        }
-        let packed = self.pack_anew(&tx);
-        self.last_tx = tx;
-        packed
-    }
-
-    /// [`Packer::pack_owned`], and the transaction it no longer needs
-    /// (`tx`, or the one it compared with before), for its buffer to be
-    /// used again ([`crate::mon::out::Out::recycle`]; not in the page).
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    pub fn pack_spent(&mut self, tx: Transaction) -> (StoreTx, Transaction) {
-        if cfg!(target_arch = "wasm32") {
-            return (self.pack(&tx), tx);
-        }
-        if same_ops(&tx.ops, &self.last_tx.ops) && !tx.ops.is_empty() {
-            return (self.last.clone(), tx);
-        }
-        let packed = self.pack_anew(&tx);
-        (packed, std::mem::replace(&mut self.last_tx, tx))
-    }
-
     /// [`Packer::pack`] of a transaction several monitors apply (the
     /// same allocation: `mon::out::Out::round_tx`), packed once for all.
     pub fn pack_shared(&mut self, tx: &Arc<Transaction>) -> StoreTx {
@@ -130,8 +95,6 @@ impl Packer {
 
     /// `tx` packed; its long values are shared, not copied.
     pub fn pack(&mut self, tx: &Transaction) -> StoreTx {
-        // `pack_owned` compares with the transaction it last packed.
-        self.last_tx = Transaction::new();
         self.pack_anew(tx)
     }
 
@@ -282,61 +245,6 @@ impl From<Transaction> for StoreTx {
     fn from(tx: Transaction) -> StoreTx {
         StoreTx::new(&tx)
     }
-}
-
-/// Whether `a` and `b` pack alike: equal prefixes, keys and inline
-/// values, long values the same allocations.
-fn same_ops(a: &[StoreOp], b: &[StoreOp]) -> bool {
-    let same_value = |v: &SmallBytes, w: &SmallBytes| match (v.shared(), w.shared()) {
-        (Some(v), Some(w)) => Arc::ptr_eq(v, w),
-        (None, None) => same_bytes(v, w),
-        _ => false,
-    };
-    a.len() == b.len()
-        && a.iter().zip(b).all(|ops| match ops {
-            (
-                StoreOp::Put { prefix, key, value },
-                StoreOp::Put {
-                    prefix: p,
-                    key: k,
-                    value: v,
-                },
-            ) => same_str(key, k) && same_value(value, v) && same_str(prefix, p),
-            (StoreOp::Erase { prefix, key }, StoreOp::Erase { prefix: p, key: k }) => {
-                same_str(key, k) && same_str(prefix, p)
-            }
-            (StoreOp::ErasePrefix { prefix }, StoreOp::ErasePrefix { prefix: p }) => {
-                same_str(prefix, p)
-            }
-            _ => false,
-        })
-}
-
-/// The same text: the known prefixes and keys are the same `'static`
-/// names, the others a few bytes (compared in place: `==` called
-/// `memcmp` for each, about 30 instructions).
-#[inline]
-fn same_str(a: &str, b: &str) -> bool {
-    std::ptr::eq(a, b) || same_bytes(a.as_bytes(), b.as_bytes())
-}
-
-/// Compared a word at a time (the keys and inline values are a few
-/// bytes: a byte at a time was about 6 instructions a byte).
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let (mut a, mut b) = (a, b);
-    while let (Some((x, a_rest)), Some((y, b_rest))) =
-        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
-    {
-        if x != y {
-            return false;
-        }
-        (a, b) = (a_rest, b_rest);
-    }
-    word_le(a) == word_le(b)
 }
 
 /// `2 × length`, then the bytes (inlined natively: 1% of the benchmark's
@@ -671,25 +579,5 @@ mod tests {
         for (packed, lc) in [(a, 13), (b, 13), (c, 14), (d, 14)] {
             assert_eq!(packed.to_transaction(), tx(&long, lc));
         }
-        // The same, given the transactions: a repeat is not packed again.
-        let mut p = Packer::default();
-        let a = p.pack_owned(tx(&long, 13));
-        let b = p.pack_owned(tx(&long, 13));
-        assert!(shared(&a, &b));
-        let c = p.pack_owned(tx(&long, 14));
-        let d = p.pack_owned(tx(&copy, 14));
-        assert!(!shared(&b, &c) && !shared(&c, &d));
-        assert!(Arc::ptr_eq(&d.parts().1[0], &copy));
-        let mut other = tx(&long, 14);
-        other.erase("paxos", "12");
-        let e = p.pack_owned(other.clone());
-        assert_eq!(e.to_transaction(), other);
-        assert!(p.pack_owned(Transaction::new()).is_empty());
-        // Either way, the last one shared is the last one packed.
-        let f = p.pack_owned(other.clone());
-        assert!(shared(&e, &f));
-        let g = p.pack(&tx(&long, 13));
-        assert_eq!(p.pack_owned(other.clone()).to_transaction(), other);
-        assert_eq!(g.to_transaction(), tx(&long, 13));
     }
 }
