@@ -95,10 +95,6 @@ impl Packer {
 
     /// `tx` packed; its long values are shared, not copied.
     pub fn pack(&mut self, tx: &Transaction) -> StoreTx {
-        self.pack_anew(tx)
-    }
-
-    fn pack_anew(&mut self, tx: &Transaction) -> StoreTx {
         if tx.ops.is_empty() {
             return StoreTx::default();
         }
